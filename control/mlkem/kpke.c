@@ -1,0 +1,143 @@
+/*
+ * kpke.c - the K-PKE component scheme, FIPS 203 §5 (Algorithms 13-15).
+ *
+ * Arithmetic and sampling go through the back-end table; encoding,
+ * compression and the order of operations are common to both back ends.
+ */
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "mlkem_int.h"
+
+/* K-PKE.KeyGen, Algorithm 13. ek = ByteEncode12(t-hat) || rho,
+ * dk_pke = ByteEncode12(s-hat). */
+int mlkem_kpke_keygen(const struct mlkem_ops *ops, struct mlkem_hash *h,
+		      const struct mlkem_params *pp, const uint8_t d[32],
+		      uint8_t *ek, uint8_t *dk_pke)
+{
+	struct mlkem_poly a[MLKEM_KMAX * MLKEM_KMAX];
+	struct mlkem_poly s[MLKEM_KMAX], e[MLKEM_KMAX], t;
+	uint8_t kbyte = (uint8_t)pp->k, rhosigma[64];
+	const uint8_t *rho = rhosigma, *sigma = rhosigma + 32;
+	unsigned k = pp->k;
+	int ret;
+
+	/* line 1: (rho, sigma) = G(d || k) */
+	ret = mlkem_hash_g(h, rhosigma, d, 32, &kbyte, 1);
+	if (ret)
+		goto out;
+	/* rho becomes part of ek: public from here on. */
+	MLKEM_DECLASSIFY(rhosigma, 32);
+
+	ret = ops->gen_matrix(h, a, rho, k, 0);		/* lines 3-7 */
+	if (ret)
+		goto out;
+	ret = ops->noise(h, s, k, sigma, 0, pp->eta1);	/* lines 8-11 */
+	if (ret)
+		goto out;
+	ret = ops->noise(h, e, k, sigma, (uint8_t)k, pp->eta1); /* 12-15 */
+	if (ret)
+		goto out;
+
+	for (unsigned i = 0; i < k; i++) {		/* lines 16-17 */
+		ops->ntt(&s[i]);
+		ops->ntt(&e[i]);
+	}
+	for (unsigned i = 0; i < k; i++) {		/* line 18 */
+		ops->basemul_acc(&t, &a[i * k], s, k);
+		mlkem_poly_tomont(&t);
+		mlkem_poly_add(&t, &e[i]);
+		mlkem_poly_freeze(&t);
+		mlkem_poly_encode(ek + i * MLKEM_POLY_BYTES, &t, 12);
+	}
+	memcpy(ek + k * MLKEM_POLY_BYTES, rho, 32);	/* line 19 */
+	for (unsigned i = 0; i < k; i++) {		/* line 20 */
+		mlkem_poly_freeze(&s[i]);
+		mlkem_poly_encode(dk_pke + i * MLKEM_POLY_BYTES, &s[i], 12);
+	}
+out:
+	OPENSSL_cleanse(rhosigma, sizeof(rhosigma));
+	OPENSSL_cleanse(s, sizeof(s));
+	OPENSSL_cleanse(e, sizeof(e));
+	OPENSSL_cleanse(&t, sizeof(t));
+	return ret;
+}
+
+/* K-PKE.Encrypt, Algorithm 14. ek must have passed the §7.2 check. */
+int mlkem_kpke_encrypt(const struct mlkem_ops *ops, struct mlkem_hash *h,
+		       const struct mlkem_params *pp, const uint8_t *ek,
+		       const uint8_t m[32], const uint8_t r[32], uint8_t *ct)
+{
+	struct mlkem_poly a[MLKEM_KMAX * MLKEM_KMAX], that[MLKEM_KMAX];
+	struct mlkem_poly y[MLKEM_KMAX], e1[MLKEM_KMAX], e2, u, v, mu;
+	unsigned k = pp->k;
+	int ret;
+
+	for (unsigned i = 0; i < k; i++)		/* line 2 */
+		mlkem_poly_decode(&that[i], ek + i * MLKEM_POLY_BYTES, 12);
+	/* lines 4-8: the transpose, A-hat^T[i, j] = A-hat[j, i] */
+	ret = ops->gen_matrix(h, a, ek + k * MLKEM_POLY_BYTES, k, 1);
+	if (ret)
+		goto out;
+	ret = ops->noise(h, y, k, r, 0, pp->eta1);	/* lines 9-12 */
+	if (ret)
+		goto out;
+	ret = ops->noise(h, e1, k, r, (uint8_t)k, pp->eta2); /* 13-16 */
+	if (ret)
+		goto out;
+	ret = ops->noise(h, &e2, 1, r, (uint8_t)(2 * k), pp->eta2); /* 17 */
+	if (ret)
+		goto out;
+
+	for (unsigned i = 0; i < k; i++)		/* line 18 */
+		ops->ntt(&y[i]);
+	for (unsigned i = 0; i < k; i++) {		/* lines 19, 22 */
+		ops->basemul_acc(&u, &a[i * k], y, k);
+		ops->invntt(&u);
+		mlkem_poly_add(&u, &e1[i]);
+		mlkem_poly_freeze(&u);
+		mlkem_poly_compress(ct + i * 32 * pp->du, &u, pp->du);
+	}
+	mlkem_poly_decompress(&mu, m, 1);		/* line 20 */
+	ops->basemul_acc(&v, that, y, k);		/* line 21 */
+	ops->invntt(&v);
+	mlkem_poly_add(&v, &e2);
+	mlkem_poly_add(&v, &mu);
+	mlkem_poly_freeze(&v);
+	mlkem_poly_compress(ct + k * 32 * pp->du, &v, pp->dv); /* line 23 */
+out:
+	OPENSSL_cleanse(y, sizeof(y));
+	OPENSSL_cleanse(e1, sizeof(e1));
+	OPENSSL_cleanse(&e2, sizeof(e2));
+	OPENSSL_cleanse(&u, sizeof(u));
+	OPENSSL_cleanse(&v, sizeof(v));
+	OPENSSL_cleanse(&mu, sizeof(mu));
+	return ret;
+}
+
+/* K-PKE.Decrypt, Algorithm 15. */
+int mlkem_kpke_decrypt(const struct mlkem_ops *ops,
+		       const struct mlkem_params *pp, const uint8_t *dk_pke,
+		       const uint8_t *ct, uint8_t m[32])
+{
+	struct mlkem_poly u[MLKEM_KMAX], s[MLKEM_KMAX], v, w;
+	unsigned k = pp->k;
+
+	for (unsigned i = 0; i < k; i++) {		/* lines 3, 6 */
+		mlkem_poly_decompress(&u[i], ct + i * 32 * pp->du, pp->du);
+		ops->ntt(&u[i]);
+		mlkem_poly_decode(&s[i], dk_pke + i * MLKEM_POLY_BYTES, 12);
+	}
+	mlkem_poly_decompress(&v, ct + k * 32 * pp->du, pp->dv); /* line 4 */
+	ops->basemul_acc(&w, s, u, k);			/* line 6 */
+	ops->invntt(&w);
+	mlkem_poly_sub(&v, &w);
+	mlkem_poly_freeze(&v);
+	mlkem_poly_compress(m, &v, 1);			/* line 7 */
+
+	OPENSSL_cleanse(s, sizeof(s));
+	OPENSSL_cleanse(&v, sizeof(v));
+	OPENSSL_cleanse(&w, sizeof(w));
+	return 0;
+}

@@ -1,0 +1,326 @@
+/*
+ * poly.c - arithmetic in R_q and T_q (FIPS 203 §4.3), portable C.
+ *
+ * Coefficients are int16_t. Multiplications use Montgomery reduction with
+ * R = 2^16, so the tables hold zeta * 2^16 mod q (centered). No function
+ * here branches on, or indexes memory by, a coefficient value.
+ */
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "mlkem_int.h"
+
+/* zeta^BitRev7(i) * 2^16 mod q, i = 0..127 (FIPS 203 Appendix A). */
+const int16_t mlkem_zetas[128] = {
+	-1044, -758, -359, -1517, 1493, 1422, 287, 202, -171, 622, 1577,
+	182, 962, -1202, -1474, 1468, 573, -1325, 264, 383, -829, 1458,
+	-1602, -130, -681, 1017, 732, 608, -1542, 411, -205, -1571, 1223,
+	652, -552, 1015, -1293, 1491, -282, -1544, 516, -8, -320, -666,
+	-1618, -1162, 126, 1469, -853, -90, -271, 830, 107, -1421, -247,
+	-951, -398, 961, -1508, -725, 448, -1065, 677, -1275, -1103, 430,
+	555, 843, -1251, 871, 1550, 105, 422, 587, 177, -235, -291, -460,
+	1574, 1653, -246, 778, 1159, -147, -777, 1483, -602, 1119, -1590,
+	644, -872, 349, 418, 329, -156, -75, 817, 1097, 603, 610, 1322,
+	-1285, -1465, 384, -1215, -136, 1218, -1335, -874, 220, -1187,
+	-1659, -1185, -1530, -1278, 794, -1510, -854, -870, 478, -108,
+	-308, 996, 991, 958, -1460, 1522, 1628,
+};
+
+/* zeta^(2 BitRev7(i) + 1) * 2^16 mod q: gamma of Algorithm 11 line 2. */
+const int16_t mlkem_gammas[128] = {
+	-1103, 1103, 430, -430, 555, -555, 843, -843, -1251, 1251, 871,
+	-871, 1550, -1550, 105, -105, 422, -422, 587, -587, 177, -177, -235,
+	235, -291, 291, -460, 460, 1574, -1574, 1653, -1653, -246, 246, 778,
+	-778, 1159, -1159, -147, 147, -777, 777, 1483, -1483, -602, 602,
+	1119, -1119, -1590, 1590, 644, -644, -872, 872, 349, -349, 418,
+	-418, 329, -329, -156, 156, -75, 75, 817, -817, 1097, -1097, 603,
+	-603, 610, -610, 1322, -1322, -1285, 1285, -1465, 1465, 384, -384,
+	-1215, 1215, -136, 136, 1218, -1218, -1335, 1335, -874, 874, 220,
+	-220, -1187, 1187, -1659, 1659, -1185, 1185, -1530, 1530, -1278,
+	1278, 794, -794, -1510, 1510, -854, 854, -870, 870, 478, -478, -108,
+	108, -308, 308, 996, -996, 991, -991, 958, -958, -1460, 1460, 1522,
+	-1522, 1628, -1628,
+};
+
+/* a * 2^-16 mod q, in (-q, q) for |a| < q * 2^15. */
+int16_t mlkem_mont_reduce(int32_t a)
+{
+	int16_t t = (int16_t)(uint16_t)((uint32_t)a * (uint16_t)MLKEM_QINV);
+
+	return (int16_t)((a - (int32_t)t * MLKEM_Q) >> 16);
+}
+
+/* Centered representative of a mod q, |result| <= q/2. */
+int16_t mlkem_barrett_reduce(int16_t a)
+{
+	const int32_t v = ((1 << 26) + MLKEM_Q / 2) / MLKEM_Q;
+	int16_t t = (int16_t)((v * a + (1 << 25)) >> 26);
+
+	return (int16_t)(a - t * MLKEM_Q);
+}
+
+int16_t mlkem_fqmul(int16_t a, int16_t b)
+{
+	return mlkem_mont_reduce((int32_t)a * b);
+}
+
+void mlkem_poly_reduce(struct mlkem_poly *r)
+{
+	for (unsigned i = 0; i < MLKEM_N; i++)
+		r->c[i] = mlkem_barrett_reduce(r->c[i]);
+}
+
+/* To the canonical representative in [0, q), without a branch. */
+void mlkem_poly_freeze(struct mlkem_poly *r)
+{
+	for (unsigned i = 0; i < MLKEM_N; i++) {
+		int16_t x = mlkem_barrett_reduce(r->c[i]);
+
+		x = (int16_t)(x + ((x >> 15) & MLKEM_Q));
+		r->c[i] = x;
+	}
+}
+
+/* Multiply by 2^16: undoes the 2^-16 that basemul_acc leaves. */
+void mlkem_poly_tomont(struct mlkem_poly *r)
+{
+	for (unsigned i = 0; i < MLKEM_N; i++)
+		r->c[i] = mlkem_fqmul(r->c[i], MLKEM_MONT_R2);
+}
+
+void mlkem_poly_add(struct mlkem_poly *r, const struct mlkem_poly *a)
+{
+	for (unsigned i = 0; i < MLKEM_N; i++)
+		r->c[i] = (int16_t)(r->c[i] + a->c[i]);
+}
+
+void mlkem_poly_sub(struct mlkem_poly *r, const struct mlkem_poly *a)
+{
+	for (unsigned i = 0; i < MLKEM_N; i++)
+		r->c[i] = (int16_t)(r->c[i] - a->c[i]);
+}
+
+/*
+ * NTT, FIPS 203 Algorithm 9. Input |c| < q; each of the 7 layers grows
+ * the bound by at most q, so int16 never overflows (8q < 2^15).
+ */
+void mlkem_poly_ntt_ref(struct mlkem_poly *r)
+{
+	unsigned i = 1;
+
+	for (unsigned len = 128; len >= 2; len >>= 1) {
+		for (unsigned start = 0; start < MLKEM_N; start += 2 * len) {
+			int16_t zeta = mlkem_zetas[i++];
+
+			for (unsigned j = start; j < start + len; j++) {
+				int16_t t = mlkem_fqmul(zeta, r->c[j + len]);
+
+				r->c[j + len] = (int16_t)(r->c[j] - t);
+				r->c[j] = (int16_t)(r->c[j] + t);
+			}
+		}
+	}
+	mlkem_poly_reduce(r);
+}
+
+/*
+ * NTT^-1, FIPS 203 Algorithm 10; sums are Barrett-reduced every layer.
+ * The final factor is 128^-1 * 2^32 (Montgomery), i.e. the output is
+ * multiplied by 2^16 compared with Algorithm 10.
+ */
+void mlkem_poly_invntt_ref(struct mlkem_poly *r)
+{
+	unsigned i = 127;
+
+	for (unsigned len = 2; len <= 128; len <<= 1) {
+		for (unsigned start = 0; start < MLKEM_N; start += 2 * len) {
+			int16_t zeta = mlkem_zetas[i--];
+
+			for (unsigned j = start; j < start + len; j++) {
+				int16_t t = r->c[j];
+
+				r->c[j] = mlkem_barrett_reduce(
+					(int16_t)(t + r->c[j + len]));
+				r->c[j + len] = mlkem_fqmul(
+					zeta, (int16_t)(r->c[j + len] - t));
+			}
+		}
+	}
+	for (unsigned j = 0; j < MLKEM_N; j++)
+		r->c[j] = mlkem_fqmul(r->c[j], MLKEM_INVNTT_F);
+}
+
+/*
+ * r = sum_{i<k} a[i] (x) b[i]: MultiplyNTTs (Algorithm 11) and
+ * BaseCaseMultiply (Algorithm 12), accumulated in 32 bits and reduced once;
+ * the result carries a factor 2^-16. Inputs |c| < q keep the sum below
+ * 8 q^2 < q 2^15.
+ */
+void mlkem_basemul_acc_ref(struct mlkem_poly *r, const struct mlkem_poly *a,
+			   const struct mlkem_poly *b, unsigned k)
+{
+	for (unsigned i = 0; i < MLKEM_N / 2; i++) {
+		int32_t c0 = 0, c1 = 0;
+		int16_t gamma = mlkem_gammas[i];
+
+		for (unsigned j = 0; j < k; j++) {
+			int32_t a0 = a[j].c[2 * i], a1 = a[j].c[2 * i + 1];
+			int32_t b0 = b[j].c[2 * i], b1 = b[j].c[2 * i + 1];
+			int16_t t = mlkem_mont_reduce(a1 * b1);
+
+			c0 += a0 * b0 + (int32_t)t * gamma;
+			c1 += a0 * b1 + a1 * b0;
+		}
+		r->c[2 * i] = mlkem_mont_reduce(c0);
+		r->c[2 * i + 1] = mlkem_mont_reduce(c1);
+	}
+}
+
+/*
+ * SamplePolyCBD_eta, FIPS 203 Algorithm 8, eta in {2, 3}; buf holds
+ * 64 eta bytes. Bit counting by masks, no branches on the bits.
+ */
+void mlkem_poly_cbd(struct mlkem_poly *r, const uint8_t *buf, unsigned eta)
+{
+	if (eta == 2) {
+		for (unsigned i = 0; i < MLKEM_N / 8; i++) {
+			uint32_t t = (uint32_t)buf[4 * i] |
+				     (uint32_t)buf[4 * i + 1] << 8 |
+				     (uint32_t)buf[4 * i + 2] << 16 |
+				     (uint32_t)buf[4 * i + 3] << 24;
+			uint32_t s = (t & 0x55555555u) +
+				     ((t >> 1) & 0x55555555u);
+
+			for (unsigned j = 0; j < 8; j++) {
+				int16_t x = (int16_t)((s >> (4 * j)) & 3);
+				int16_t y = (int16_t)((s >> (4 * j + 2)) & 3);
+
+				r->c[8 * i + j] = (int16_t)(x - y);
+			}
+		}
+	} else {
+		for (unsigned i = 0; i < MLKEM_N / 4; i++) {
+			uint32_t t = (uint32_t)buf[3 * i] |
+				     (uint32_t)buf[3 * i + 1] << 8 |
+				     (uint32_t)buf[3 * i + 2] << 16;
+			uint32_t s = (t & 0x249249u) +
+				     ((t >> 1) & 0x249249u) +
+				     ((t >> 2) & 0x249249u);
+
+			for (unsigned j = 0; j < 4; j++) {
+				int16_t x = (int16_t)((s >> (6 * j)) & 7);
+				int16_t y = (int16_t)((s >> (6 * j + 3)) & 7);
+
+				r->c[4 * i + j] = (int16_t)(x - y);
+			}
+		}
+	}
+}
+
+/*
+ * SampleNTT's parsing loop, FIPS 203 Algorithm 7 lines 4-14: rejection
+ * sampling of 12-bit candidates. Only runs on XOF(rho, j, i) output, which
+ * is public, so the branches are fine. Returns coefficients written.
+ */
+unsigned mlkem_rej_uniform(int16_t *r, unsigned need, const uint8_t *buf,
+			   size_t len)
+{
+	unsigned n = 0;
+
+	for (size_t pos = 0; n < need && pos + 3 <= len; pos += 3) {
+		uint16_t d1 = (uint16_t)(buf[pos] |
+					 ((buf[pos + 1] & 0x0f) << 8));
+		uint16_t d2 = (uint16_t)((buf[pos + 1] >> 4) |
+					 (buf[pos + 2] << 4));
+
+		if (d1 < MLKEM_Q)
+			r[n++] = (int16_t)d1;
+		if (d2 < MLKEM_Q && n < need)
+			r[n++] = (int16_t)d2;
+	}
+	return n;
+}
+
+/*
+ * Compress_d, FIPS 203 §4.2.1 eq. (4.7): round(2^d x / q) mod 2^d for
+ * x in [0, q). The division by q is a multiplication by
+ * ceil(2^40 / q) and a shift, exact for numerators below 2^40 / q.
+ */
+uint16_t mlkem_compress(uint16_t x, unsigned d)
+{
+	const uint64_t m = ((1ull << 40) + MLKEM_Q - 1) / MLKEM_Q;
+	uint64_t n = ((uint64_t)x << d) + MLKEM_Q / 2;
+
+	return (uint16_t)(((n * m) >> 40) & ((1u << d) - 1));
+}
+
+/* Decompress_d, FIPS 203 eq. (4.8): round(q y / 2^d). */
+uint16_t mlkem_decompress(uint16_t y, unsigned d)
+{
+	return (uint16_t)(((uint32_t)y * MLKEM_Q + (1u << (d - 1))) >> d);
+}
+
+/* ByteEncode_d, Algorithm 5; coefficients must already be < 2^d. */
+void mlkem_poly_encode(uint8_t *out, const struct mlkem_poly *a, unsigned d)
+{
+	uint32_t acc = 0;
+	unsigned nbits = 0;
+
+	for (unsigned i = 0; i < MLKEM_N; i++) {
+		acc |= (uint32_t)(uint16_t)a->c[i] << nbits;
+		nbits += d;
+		while (nbits >= 8) {
+			*out++ = (uint8_t)acc;
+			acc >>= 8;
+			nbits -= 8;
+		}
+	}
+}
+
+/*
+ * ByteDecode_d, Algorithm 6. For d = 12 the result is taken mod q
+ * (line 6, m = q) by one branch-free conditional subtraction, since the
+ * input may be a secret key.
+ */
+void mlkem_poly_decode(struct mlkem_poly *r, const uint8_t *in, unsigned d)
+{
+	uint32_t acc = 0, mask = (1u << d) - 1;
+	unsigned nbits = 0;
+
+	for (unsigned i = 0; i < MLKEM_N; i++) {
+		while (nbits < d) {
+			acc |= (uint32_t)*in++ << nbits;
+			nbits += 8;
+		}
+		int16_t x = (int16_t)(acc & mask);
+
+		acc >>= d;
+		nbits -= d;
+		if (d == 12) {
+			x = (int16_t)(x - MLKEM_Q);
+			x = (int16_t)(x + ((x >> 15) & MLKEM_Q));
+		}
+		r->c[i] = x;
+	}
+}
+
+/* ByteEncode_d(Compress_d(a)), a in [0, q). */
+void mlkem_poly_compress(uint8_t *out, const struct mlkem_poly *a, unsigned d)
+{
+	struct mlkem_poly t;
+
+	for (unsigned i = 0; i < MLKEM_N; i++)
+		t.c[i] = (int16_t)mlkem_compress((uint16_t)a->c[i], d);
+	mlkem_poly_encode(out, &t, d);
+	OPENSSL_cleanse(&t, sizeof(t));	/* for d = 1 this is the message */
+}
+
+/* Decompress_d(ByteDecode_d(in)). */
+void mlkem_poly_decompress(struct mlkem_poly *r, const uint8_t *in,
+			   unsigned d)
+{
+	mlkem_poly_decode(r, in, d);
+	for (unsigned i = 0; i < MLKEM_N; i++)
+		r->c[i] = (int16_t)mlkem_decompress((uint16_t)r->c[i], d);
+}
