@@ -135,6 +135,8 @@ int mlkem_set_impl(enum mlkem_impl impl)
 {
 	const struct mlkem_ops *ops = ops_for(impl);
 
+	if ((unsigned)impl > MLKEM_IMPL_AVX2)
+		return -EINVAL;
 	if (!ops)
 		return -ENOTSUP;
 	atomic_store(&cur_ops, ops);

@@ -137,7 +137,8 @@ int mlkem_decaps(enum mlkem_param p, const uint8_t *dk, size_t dk_len,
 /**
  * Choose the back end for all later calls (process-wide; meant for tests
  * and benchmarks). Also honoured at first use: MLKEM_IMPL=portable|avx2.
- * @return 0, or -ENOTSUP if AVX2 is asked for and the CPU lacks it.
+ * @return 0, -EINVAL for an unknown value, or -ENOTSUP if AVX2 is asked
+ * for and the CPU lacks it.
  */
 int mlkem_set_impl(enum mlkem_impl impl);
 /** @return the back end in use (never MLKEM_IMPL_AUTO). */

@@ -14,11 +14,4 @@ void mlkem_shake128_x4_absorb(__m256i s[25], const uint8_t *in[4],
 void mlkem_shake128_x4_squeeze(__m256i s[25], uint8_t *out[4],
 			       unsigned nblocks);
 
-void mlkem_ntt_avx2(struct mlkem_poly *r);
-void mlkem_invntt_avx2(struct mlkem_poly *r);
-void mlkem_basemul_acc_avx2(struct mlkem_poly *r, const struct mlkem_poly *a,
-			    const struct mlkem_poly *b, unsigned k);
-unsigned mlkem_rej_uniform_avx2(int16_t *r, unsigned need,
-				const uint8_t *buf, size_t len);
-
 #endif /* ESPRIT_MLKEM_AVX2_H */

@@ -87,12 +87,51 @@ extern const struct mlkem_ops mlkem_ops_avx2;
 #endif
 const struct mlkem_ops *mlkem_ops_current(void);
 
+/* a * 2^-16 mod q, in (-q, q) for |a| < q * 2^15. */
+static inline int16_t mlkem_mont_reduce(int32_t a)
+{
+	int16_t t = (int16_t)(uint16_t)((uint32_t)a * (uint16_t)MLKEM_QINV);
+
+	return (int16_t)((a - (int32_t)t * MLKEM_Q) >> 16);
+}
+
+/* Centered representative of a mod q, |result| <= q/2. */
+static inline int16_t mlkem_barrett_reduce(int16_t a)
+{
+	const int32_t v = ((1 << 26) + MLKEM_Q / 2) / MLKEM_Q;
+	int16_t t = (int16_t)((v * a + (1 << 25)) >> 26);
+
+	return (int16_t)(a - t * MLKEM_Q);
+}
+
+static inline int16_t mlkem_fqmul(int16_t a, int16_t b)
+{
+	return mlkem_mont_reduce((int32_t)a * b);
+}
+
+/*
+ * Compress_d, FIPS 203 §4.2.1 eq. (4.7): round(2^d x / q) mod 2^d for
+ * x in [0, q). The division by q is a multiplication by
+ * ceil(2^40 / q) and a shift, exact for numerators below 2^40 / q
+ * (checked for every x and d by tests/mlkem).
+ */
+static inline uint16_t mlkem_compress(uint16_t x, unsigned d)
+{
+	const uint64_t m = ((1ull << 40) + MLKEM_Q - 1) / MLKEM_Q;
+	uint64_t n = ((uint64_t)x << d) + MLKEM_Q / 2;
+
+	return (uint16_t)(((n * m) >> 40) & ((1u << d) - 1));
+}
+
+/* Decompress_d, FIPS 203 eq. (4.8): round(q y / 2^d). */
+static inline uint16_t mlkem_decompress(uint16_t y, unsigned d)
+{
+	return (uint16_t)(((uint32_t)y * MLKEM_Q + (1u << (d - 1))) >> d);
+}
+
 /* Shared polynomial helpers (poly.c). */
 extern const int16_t mlkem_zetas[128];
 extern const int16_t mlkem_gammas[128];
-int16_t mlkem_mont_reduce(int32_t a);
-int16_t mlkem_barrett_reduce(int16_t a);
-int16_t mlkem_fqmul(int16_t a, int16_t b);
 void mlkem_poly_reduce(struct mlkem_poly *r);
 void mlkem_poly_freeze(struct mlkem_poly *r);
 void mlkem_poly_tomont(struct mlkem_poly *r);
@@ -101,8 +140,6 @@ void mlkem_poly_sub(struct mlkem_poly *r, const struct mlkem_poly *a);
 void mlkem_poly_cbd(struct mlkem_poly *r, const uint8_t *buf, unsigned eta);
 unsigned mlkem_rej_uniform(int16_t *r, unsigned need, const uint8_t *buf,
 			   size_t len);
-uint16_t mlkem_compress(uint16_t x, unsigned d);
-uint16_t mlkem_decompress(uint16_t y, unsigned d);
 void mlkem_poly_encode(uint8_t *out, const struct mlkem_poly *a, unsigned d);
 void mlkem_poly_decode(struct mlkem_poly *r, const uint8_t *in, unsigned d);
 void mlkem_poly_compress(uint8_t *out, const struct mlkem_poly *a,
@@ -128,6 +165,12 @@ int mlkem_kpke_decrypt(const struct mlkem_ops *ops,
 /* Keccak-f[1600] x4 (keccak4x_avx2.c), for tests and the AVX2 back end:
  * four SHAKE computations over equal-length inputs. */
 #ifdef MLKEM_HAVE_AVX2
+void mlkem_ntt_avx2(struct mlkem_poly *r);
+void mlkem_invntt_avx2(struct mlkem_poly *r);
+void mlkem_basemul_acc_avx2(struct mlkem_poly *r, const struct mlkem_poly *a,
+			    const struct mlkem_poly *b, unsigned k);
+unsigned mlkem_rej_uniform_avx2(int16_t *r, unsigned need,
+				const uint8_t *buf, size_t len);
 void mlkem_shake_x4(int is256, uint8_t *out[4], size_t outlen,
 		    const uint8_t *in[4], size_t inlen);
 #endif

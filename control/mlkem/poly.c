@@ -7,8 +7,6 @@
  */
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "mlkem_int.h"
 
 /* zeta^BitRev7(i) * 2^16 mod q, i = 0..127 (FIPS 203 Appendix A). */
@@ -42,28 +40,6 @@ const int16_t mlkem_gammas[128] = {
 	108, -308, 308, 996, -996, 991, -991, 958, -958, -1460, 1460, 1522,
 	-1522, 1628, -1628,
 };
-
-/* a * 2^-16 mod q, in (-q, q) for |a| < q * 2^15. */
-int16_t mlkem_mont_reduce(int32_t a)
-{
-	int16_t t = (int16_t)(uint16_t)((uint32_t)a * (uint16_t)MLKEM_QINV);
-
-	return (int16_t)((a - (int32_t)t * MLKEM_Q) >> 16);
-}
-
-/* Centered representative of a mod q, |result| <= q/2. */
-int16_t mlkem_barrett_reduce(int16_t a)
-{
-	const int32_t v = ((1 << 26) + MLKEM_Q / 2) / MLKEM_Q;
-	int16_t t = (int16_t)((v * a + (1 << 25)) >> 26);
-
-	return (int16_t)(a - t * MLKEM_Q);
-}
-
-int16_t mlkem_fqmul(int16_t a, int16_t b)
-{
-	return mlkem_mont_reduce((int32_t)a * b);
-}
 
 void mlkem_poly_reduce(struct mlkem_poly *r)
 {
@@ -243,84 +219,122 @@ unsigned mlkem_rej_uniform(int16_t *r, unsigned need, const uint8_t *buf,
 }
 
 /*
- * Compress_d, FIPS 203 §4.2.1 eq. (4.7): round(2^d x / q) mod 2^d for
- * x in [0, q). The division by q is a multiplication by
- * ceil(2^40 / q) and a shift, exact for numerators below 2^40 / q.
+ * ByteEncode_d / ByteDecode_d (Algorithms 5 and 6), fused with
+ * Compress_d / Decompress_d. Coefficients are handled in groups of g
+ * whose g d bits fill whole bytes, little-endian as BitsToBytes orders
+ * them. The always-inline helpers are instantiated per d so that every
+ * shift is a constant.
  */
-uint16_t mlkem_compress(uint16_t x, unsigned d)
-{
-	const uint64_t m = ((1ull << 40) + MLKEM_Q - 1) / MLKEM_Q;
-	uint64_t n = ((uint64_t)x << d) + MLKEM_Q / 2;
+#define ALWAYS_INLINE inline __attribute__((always_inline))
 
-	return (uint16_t)(((n * m) >> 40) & ((1u << d) - 1));
+__extension__ typedef unsigned __int128 u128;
+
+static ALWAYS_INLINE unsigned group_of(unsigned d)
+{
+	return d == 12 || d == 4 ? 2 : d == 10 ? 4 : 8;
 }
 
-/* Decompress_d, FIPS 203 eq. (4.8): round(q y / 2^d). */
-uint16_t mlkem_decompress(uint16_t y, unsigned d)
+static ALWAYS_INLINE uint16_t enc_prep(int16_t x, unsigned d, int comp)
 {
-	return (uint16_t)(((uint32_t)y * MLKEM_Q + (1u << (d - 1))) >> d);
+	return comp ? mlkem_compress((uint16_t)x, d) : (uint16_t)x;
 }
 
-/* ByteEncode_d, Algorithm 5; coefficients must already be < 2^d. */
+static ALWAYS_INLINE void encode_d(uint8_t *out, const struct mlkem_poly *a,
+				   unsigned d, int comp)
+{
+	const unsigned g = group_of(d), nb = g * d / 8;
+
+	for (unsigned i = 0; i < MLKEM_N; i += g, out += nb) {
+		u128 acc = 0;
+
+		for (unsigned j = 0; j < g; j++)
+			acc |= (u128)enc_prep(a->c[i + j], d, comp) << (j * d);
+		if (nb <= 8) {
+			uint64_t w = (uint64_t)acc;
+
+			for (unsigned b = 0; b < nb; b++)
+				out[b] = (uint8_t)(w >> (8 * b));
+		} else {
+			for (unsigned b = 0; b < nb; b++)
+				out[b] = (uint8_t)(acc >> (8 * b));
+		}
+	}
+}
+
+static ALWAYS_INLINE void decode_d(struct mlkem_poly *r, const uint8_t *in,
+				   unsigned d, int decomp)
+{
+	const unsigned g = group_of(d), nb = g * d / 8;
+	const uint32_t mask = (1u << d) - 1;
+
+	for (unsigned i = 0; i < MLKEM_N; i += g, in += nb) {
+		u128 acc = 0;
+
+		for (unsigned b = 0; b < nb; b++)
+			acc |= (u128)in[b] << (8 * b);
+		for (unsigned j = 0; j < g; j++) {
+			int16_t x = (int16_t)((uint32_t)(acc >> (j * d)) & mask);
+
+			if (d == 12) {
+				/* mod q (line 6, m = q), branch-free: the
+				 * input may be a secret key */
+				x = (int16_t)(x - MLKEM_Q);
+				x = (int16_t)(x + ((x >> 15) & MLKEM_Q));
+			}
+			if (decomp)
+				x = (int16_t)mlkem_decompress((uint16_t)x, d);
+			r->c[i + j] = x;
+		}
+	}
+}
+
+/* ByteEncode_12 of a polynomial in [0, q) (keys). */
 void mlkem_poly_encode(uint8_t *out, const struct mlkem_poly *a, unsigned d)
 {
-	uint32_t acc = 0;
-	unsigned nbits = 0;
-
-	for (unsigned i = 0; i < MLKEM_N; i++) {
-		acc |= (uint32_t)(uint16_t)a->c[i] << nbits;
-		nbits += d;
-		while (nbits >= 8) {
-			*out++ = (uint8_t)acc;
-			acc >>= 8;
-			nbits -= 8;
-		}
+	switch (d) {
+	case 1: encode_d(out, a, 1, 0); break;
+	case 4: encode_d(out, a, 4, 0); break;
+	case 5: encode_d(out, a, 5, 0); break;
+	case 10: encode_d(out, a, 10, 0); break;
+	case 11: encode_d(out, a, 11, 0); break;
+	default: encode_d(out, a, 12, 0); break;
 	}
 }
 
-/*
- * ByteDecode_d, Algorithm 6. For d = 12 the result is taken mod q
- * (line 6, m = q) by one branch-free conditional subtraction, since the
- * input may be a secret key.
- */
+/* ByteDecode_d; for d = 12 the result is reduced mod q. */
 void mlkem_poly_decode(struct mlkem_poly *r, const uint8_t *in, unsigned d)
 {
-	uint32_t acc = 0, mask = (1u << d) - 1;
-	unsigned nbits = 0;
-
-	for (unsigned i = 0; i < MLKEM_N; i++) {
-		while (nbits < d) {
-			acc |= (uint32_t)*in++ << nbits;
-			nbits += 8;
-		}
-		int16_t x = (int16_t)(acc & mask);
-
-		acc >>= d;
-		nbits -= d;
-		if (d == 12) {
-			x = (int16_t)(x - MLKEM_Q);
-			x = (int16_t)(x + ((x >> 15) & MLKEM_Q));
-		}
-		r->c[i] = x;
+	switch (d) {
+	case 1: decode_d(r, in, 1, 0); break;
+	case 4: decode_d(r, in, 4, 0); break;
+	case 5: decode_d(r, in, 5, 0); break;
+	case 10: decode_d(r, in, 10, 0); break;
+	case 11: decode_d(r, in, 11, 0); break;
+	default: decode_d(r, in, 12, 0); break;
 	}
 }
 
-/* ByteEncode_d(Compress_d(a)), a in [0, q). */
+/* ByteEncode_d(Compress_d(a)), a in [0, q), d in {1, 4, 5, 10, 11}. */
 void mlkem_poly_compress(uint8_t *out, const struct mlkem_poly *a, unsigned d)
 {
-	struct mlkem_poly t;
-
-	for (unsigned i = 0; i < MLKEM_N; i++)
-		t.c[i] = (int16_t)mlkem_compress((uint16_t)a->c[i], d);
-	mlkem_poly_encode(out, &t, d);
-	OPENSSL_cleanse(&t, sizeof(t));	/* for d = 1 this is the message */
+	switch (d) {
+	case 1: encode_d(out, a, 1, 1); break;
+	case 4: encode_d(out, a, 4, 1); break;
+	case 5: encode_d(out, a, 5, 1); break;
+	case 10: encode_d(out, a, 10, 1); break;
+	default: encode_d(out, a, 11, 1); break;
+	}
 }
 
-/* Decompress_d(ByteDecode_d(in)). */
+/* Decompress_d(ByteDecode_d(in)), d in {1, 4, 5, 10, 11}. */
 void mlkem_poly_decompress(struct mlkem_poly *r, const uint8_t *in,
 			   unsigned d)
 {
-	mlkem_poly_decode(r, in, d);
-	for (unsigned i = 0; i < MLKEM_N; i++)
-		r->c[i] = (int16_t)mlkem_decompress((uint16_t)r->c[i], d);
+	switch (d) {
+	case 1: decode_d(r, in, 1, 1); break;
+	case 4: decode_d(r, in, 4, 1); break;
+	case 5: decode_d(r, in, 5, 1); break;
+	case 10: decode_d(r, in, 10, 1); break;
+	default: decode_d(r, in, 11, 1); break;
+	}
 }

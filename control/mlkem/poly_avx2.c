@@ -11,6 +11,10 @@
  * Montgomery multiplication: mulhi(a, z) - mulhi(mullo(a, z q^-1), q)
  * = a z 2^-16 mod q, in (-q, q).
  */
+#include <string.h>
+
+#include <openssl/crypto.h>
+
 #include "mlkem_avx2.h"
 
 /*
@@ -428,9 +432,76 @@ void mlkem_basemul_acc_avx2(struct mlkem_poly *r, const struct mlkem_poly *a,
 	}
 }
 
-/* Placeholder: scalar parsing until the vector version lands. */
+/*
+ * SampleNTT's parsing loop (Algorithm 7 lines 4-14), 16 candidates per
+ * step: 24 bytes are spread so that each 16-bit lane holds the two bytes
+ * of one 12-bit candidate, compared with q, and the accepted lanes packed
+ * with a shuffle chosen by the 8-bit accept mask. The input (XOF output
+ * of the public rho) is public, so the table index is fine. The result
+ * equals mlkem_rej_uniform(): the first `need` accepted values in order.
+ */
+static CRYPTO_ONCE rej_once = CRYPTO_ONCE_STATIC_INIT;
+static alignas(16) uint8_t rej_lut[256][16];
+
+static void rej_lut_init(void)
+{
+	for (unsigned m = 0; m < 256; m++) {
+		unsigned n = 0;
+
+		memset(rej_lut[m], 0x80, 16);
+		for (unsigned i = 0; i < 8; i++) {
+			if (m & (1u << i)) {
+				rej_lut[m][2 * n] = (uint8_t)(2 * i);
+				rej_lut[m][2 * n + 1] = (uint8_t)(2 * i + 1);
+				n++;
+			}
+		}
+	}
+}
+
 unsigned mlkem_rej_uniform_avx2(int16_t *r, unsigned need,
 				const uint8_t *buf, size_t len)
 {
-	return mlkem_rej_uniform(r, need, buf, len);
+	/* byte pairs: lane 0 reads bytes 0..11, lane 1 bytes 12..23 (at
+	 * offset 4 after the 64-bit permute below) */
+	const __m256i idx = _mm256_setr_epi8(
+		0, 1, 1, 2, 3, 4, 4, 5, 6, 7, 7, 8, 9, 10, 10, 11,
+		4, 5, 5, 6, 7, 8, 8, 9, 10, 11, 11, 12, 13, 14, 14, 15);
+	const __m256i q = _mm256_set1_epi16(MLKEM_Q);
+	const __m256i m12 = _mm256_set1_epi16(0x0fff);
+	int16_t tmp[MLKEM_N + 16];
+	unsigned n = 0;
+	size_t pos = 0;
+
+	CRYPTO_THREAD_run_once(&rej_once, rej_lut_init);
+	while (n < need && pos + 32 <= len) {
+		__m256i v = _mm256_loadu_si256((const __m256i *)(buf + pos));
+		__m256i good;
+		unsigned mask, m0, m1;
+
+		v = _mm256_permute4x64_epi64(v, 0x94);
+		v = _mm256_shuffle_epi8(v, idx);
+		v = _mm256_blend_epi16(_mm256_and_si256(v, m12),
+				       _mm256_srli_epi16(v, 4), 0xaa);
+		good = _mm256_cmpgt_epi16(q, v);
+		mask = (unsigned)_mm256_movemask_epi8(
+			_mm256_packs_epi16(good, good));
+		m0 = mask & 0xff;
+		m1 = (mask >> 16) & 0xff;
+		_mm_storeu_si128((__m128i *)(tmp + n), _mm_shuffle_epi8(
+			_mm256_castsi256_si128(v),
+			_mm_load_si128((const __m128i *)rej_lut[m0])));
+		n += (unsigned)__builtin_popcount(m0);
+		_mm_storeu_si128((__m128i *)(tmp + n), _mm_shuffle_epi8(
+			_mm256_extracti128_si256(v, 1),
+			_mm_load_si128((const __m128i *)rej_lut[m1])));
+		n += (unsigned)__builtin_popcount(m1);
+		pos += 24;
+	}
+	if (n > need)
+		n = need;
+	memcpy(r, tmp, n * sizeof(int16_t));
+	if (n < need)
+		n += mlkem_rej_uniform(r + n, need - n, buf + pos, len - pos);
+	return n;
 }
