@@ -1,0 +1,386 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Bringing the gateway up and down: EAL, mbuf pool, ports, workers and
+ * their rings, the SA driver; programming the configuration through the
+ * driver; building and publishing forwarding snapshots.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_hash.h>
+#include <rte_jhash.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "control/gw.h"
+#include "control/gw_setup.h"
+#include "control/log.h"
+#include "dataplane/pktmeta.h"
+#include "drivers/ipsec_ring.h"
+#include "drivers/port.h"
+
+enum { GW_MAX_SAS = 1 << 16, GW_EAL_ARGV_MAX = CFG_EAL_ARGS_MAX + 16 };
+
+static char lcore_main[16];
+
+/* EAL arguments: the config's own plus what the config implies. */
+static int eal_args(const struct esprit_config *cfg, char **argv)
+{
+	static char lcores[80];
+	bool pci = false;
+	int argc = 0;
+
+	argv[argc++] = "espritd";
+	for (unsigned i = 0; i < cfg->n_eal_args; i++)
+		argv[argc++] = cfg->eal_args[i];
+	if (cfg->lcores[0] != '\0') {
+		/* The first lcore runs the control thread. */
+		size_t n = strcspn(cfg->lcores, ",-");
+
+		snprintf(lcore_main, sizeof(lcore_main), "%.*s", (int)n, cfg->lcores);
+		snprintf(lcores, sizeof(lcores), "%s", cfg->lcores);
+		argv[argc++] = "-l";
+		argv[argc++] = lcores;
+		argv[argc++] = "--main-lcore";
+		argv[argc++] = lcore_main;
+	} else {
+		snprintf(lcores, sizeof(lcores), "0-%u", cfg->workers);
+		argv[argc++] = "-l";
+		argv[argc++] = lcores;
+	}
+	for (unsigned i = 0; i < cfg->n_ports; i++)
+		if (strncmp(cfg->ports[i].devargs, "net_", 4) != 0)
+			pci = true;
+	if (!pci)
+		argv[argc++] = "--no-pci";
+	argv[argc] = NULL;
+	return argc;
+}
+
+static struct rte_ring *ring(const char *what, uint16_t id, unsigned esize, unsigned flags)
+{
+	char name[RTE_RING_NAMESIZE];
+
+	snprintf(name, sizeof(name), "w%u_%s", id, what);
+	if (esize == 0)
+		return rte_ring_create(name, WORKER_RING_SIZE, (int)rte_socket_id(), flags);
+	return rte_ring_create_elem(name, esize, WORKER_RING_SIZE, (int)rte_socket_id(), flags);
+}
+
+static IMB_MGR *imb_mgr_new(void)
+{
+	IMB_MGR *mgr = alloc_mb_mgr(0);
+
+	if (mgr == NULL)
+		return NULL;
+	init_mb_mgr_auto(mgr, NULL);
+	return mgr;
+}
+
+static struct worker *worker_new(struct gw *g, uint16_t id)
+{
+	struct worker *w = rte_zmalloc("worker", sizeof(*w), RTE_CACHE_LINE_SIZE);
+	char name[32];
+
+	if (w == NULL)
+		return NULL;
+	w->id = id;
+	w->n_workers = g->n_workers;
+	w->txq = id;
+	w->qsbr = g->qsbr;
+	w->pool = g->pool;
+	w->peers = g->workers;
+	w->idle_sleep_us = g->cfg.idle_sleep_us;
+	w->ctx.mgr = imb_mgr_new();
+	w->msgs = ring("msgs", id, sizeof(struct dp_msg), RING_F_SC_DEQ);
+	w->punt = ring("punt", id, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	w->tx = ring("tx", id, 0, RING_F_SC_DEQ);
+	w->handoff = ring("handoff", id, 0, RING_F_SC_DEQ);
+	w->events = ring("events", id, sizeof(struct esp_event), RING_F_SP_ENQ | RING_F_SC_DEQ);
+	w->ctx.events = w->events;
+	snprintf(name, sizeof(name), "sad%u", id);
+	struct rte_hash_parameters hp = {
+		.name = name,
+		.entries = GW_MAX_SAS,
+		.key_len = sizeof(uint32_t),
+		.hash_func = rte_jhash,
+		.socket_id = (int)rte_socket_id(),
+	};
+
+	w->sad = rte_hash_create(&hp);
+	if (w->ctx.mgr == NULL || !w->msgs || !w->punt || !w->tx || !w->handoff || !w->events ||
+	    !w->sad)
+		return NULL;
+	return w;
+}
+
+int gw_fib_publish(struct gw *g)
+{
+	const struct esprit_config *cfg = &g->cfg;
+	uint32_t n_routes = cfg->n_routes, n_neigh = cfg->n_neighs;
+	struct fib *f, *old = g->fib;
+
+	for (unsigned p = 0; p < cfg->n_ports; p++)
+		n_routes += cfg->ports[p].n_addrs;
+	for (unsigned i = 0; i < g->n_neigh; i++)
+		n_neigh += g->neigh[i].resolved;
+	f = fib_alloc(n_routes, n_neigh, cfg->n_labels);
+	if (f == NULL)
+		return -ENOMEM;
+
+	for (unsigned p = 0; p < cfg->n_ports; p++) {
+		const struct cfg_port *cp = &cfg->ports[p];
+		struct fib_port *fp = &f->ports[g->port_id[p]];
+
+		fp->used = true;
+		fp->mtu = cp->mtu;
+		rte_eth_macaddr_get(g->port_id[p], &fp->mac);
+		for (unsigned a = 0; a < cp->n_addrs && a < FIB_PORT_ADDRS_MAX; a++) {
+			struct fib_route *r = &f->routes[f->n_routes++];
+
+			fp->addrs[fp->n_addrs] = cp->addrs[a].addr;
+			fp->plens[fp->n_addrs++] = cp->addrs[a].len;
+			/* the connected route of each address */
+			r->family = cp->addrs[a].addr.family;
+			r->plen = cp->addrs[a].len;
+			r->port = g->port_id[p];
+			memcpy(r->prefix, cp->addrs[a].addr.bytes, 16);
+		}
+	}
+	for (unsigned i = 0; i < cfg->n_routes; i++) {
+		const struct cfg_route *cr = &cfg->routes[i];
+		struct fib_route *r = &f->routes[f->n_routes++];
+
+		r->family = cr->dst.addr.family;
+		r->plen = cr->dst.len;
+		r->port = g->port_id[cr->port];
+		memcpy(r->prefix, cr->dst.addr.bytes, 16);
+		r->has_via = cr->via.family != 0;
+		memcpy(r->via, cr->via.bytes, 16);
+	}
+	fib_sort_routes(f);
+	for (unsigned i = 0; i < cfg->n_neighs; i++) {
+		struct fib_neigh *n = &f->neighs[f->n_neighs++];
+
+		n->family = cfg->neighs[i].ip.family;
+		n->port = g->port_id[cfg->neighs[i].port];
+		memcpy(n->ip, cfg->neighs[i].ip.bytes, 16);
+		memcpy(n->mac.addr_bytes, cfg->neighs[i].mac, 6);
+	}
+	for (unsigned i = 0; i < g->n_neigh; i++)
+		if (g->neigh[i].resolved)
+			f->neighs[f->n_neighs++] = g->neigh[i].n;
+	for (unsigned i = 0; i < cfg->n_labels; i++) {
+		struct fib_label *l = &f->labels[f->n_labels++];
+
+		l->id = cfg->labels[i].id;
+		l->port = g->port_id[cfg->labels[i].port];
+		l->vlan = cfg->labels[i].vlan;
+		f->ports[l->port].has_labels = true;
+	}
+	/* ESP-in-UDP arrives on 4500 and on any port an SA was given. */
+	f->natt_ports[f->n_natt_ports++] = IKE_NATT_UDP_PORT;
+	for (unsigned i = 0; i < cfg->n_sas; i++) {
+		const struct esp_sa_params *p = &cfg->sas[i].p;
+		bool seen = false;
+
+		if (p->dir != ESP_DIR_IN || !(p->flags & ESP_SA_F_NATT))
+			continue;
+		for (unsigned k = 0; k < f->n_natt_ports; k++)
+			seen |= f->natt_ports[k] == p->natt_dport;
+		if (!seen && f->n_natt_ports < RTE_DIM(f->natt_ports))
+			f->natt_ports[f->n_natt_ports++] = p->natt_dport;
+	}
+
+	struct dp_msg msg = { .type = DP_MSG_FIB_SET, .obj = f };
+
+	for (uint16_t w = 0; w < g->n_workers; w++)
+		while (rte_ring_mp_enqueue_elem(g->workers[w]->msgs, &msg, sizeof(msg)) != 0)
+			rte_pause();
+	g->fib = f;
+	if (old != NULL) {
+		/* A worker reads the FIB only within one loop, which ends with
+		 * a quiescent state: after one grace period nobody holds it. */
+		rte_rcu_qsbr_synchronize(g->qsbr, RTE_QSBR_THRID_INVALID);
+		fib_free(old);
+	}
+	return 0;
+}
+
+int gw_program_config(struct gw *g, char *err, size_t errlen)
+{
+	const struct esprit_config *cfg = &g->cfg;
+	int rc;
+
+	for (unsigned i = 0; i < cfg->n_sas; i++) {
+		rc = drv_sa_add(g->ipsec, &cfg->sas[i].p);
+		if (rc < 0) {
+			snprintf(err, errlen, "%s: SA '%s' (spi 0x%08x): %s", cfg->path,
+				 cfg->sas[i].name, cfg->sas[i].p.spi, strerror(-rc));
+			return rc;
+		}
+	}
+	for (unsigned i = 0; i < cfg->n_policies; i++) {
+		const struct cfg_policy *cp = &cfg->policies[i];
+		struct drv_policy pol = {
+			.id = i + 1,
+			.priority = i,
+			.sel = cp->sel,
+			.action = cp->action,
+			.sa_spi = cp->sa_spi,
+		};
+
+		rc = drv_policy_add(g->ipsec, &pol);
+		if (rc < 0) {
+			snprintf(err, errlen, "%s: policy '%s': %s", cfg->path, cp->name,
+				 strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+int gw_start(struct gw *g, char *err, size_t errlen)
+{
+	const struct esprit_config *cfg = &g->cfg;
+	char *argv[GW_EAL_ARGV_MAX];
+	int argc = eal_args(cfg, argv), rc;
+	uint16_t nb_rxq[CFG_PORTS_MAX];
+
+	g->mgmt_fd = -1;
+	g->started = (uint64_t)time(NULL);
+	if (rte_eal_init(argc, argv) < 0) {
+		snprintf(err, errlen, "EAL init failed: %s", rte_strerror(rte_errno));
+		return -rte_errno;
+	}
+	g->n_workers = cfg->workers;
+	if (rte_lcore_count() < (unsigned)g->n_workers + 1u) {
+		snprintf(err, errlen, "%u workers need %u lcores, EAL has %u (esprit.lcores)",
+			 g->n_workers, g->n_workers + 1, rte_lcore_count());
+		return -EINVAL;
+	}
+	rc = pkt_meta_register();
+	if (rc < 0) {
+		snprintf(err, errlen, "mbuf dynamic field: %s", strerror(-rc));
+		return rc;
+	}
+	g->pool = rte_pktmbuf_pool_create("mbufs", cfg->mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					  (int)rte_socket_id());
+	if (g->pool == NULL) {
+		snprintf(err, errlen, "mbuf pool of %u: %s", cfg->mbufs, rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	size_t qsz = rte_rcu_qsbr_get_memsize(g->n_workers);
+
+	g->qsbr = rte_zmalloc("qsbr", qsz, RTE_CACHE_LINE_SIZE);
+	if (g->qsbr == NULL || rte_rcu_qsbr_init(g->qsbr, g->n_workers) != 0) {
+		snprintf(err, errlen, "RCU init failed");
+		return -ENOMEM;
+	}
+	g->mgr = imb_mgr_new();
+	if (g->mgr == NULL) {
+		snprintf(err, errlen, "IPsec-MB manager allocation failed");
+		return -ENOMEM;
+	}
+	for (uint16_t w = 0; w < g->n_workers; w++) {
+		g->workers[w] = worker_new(g, w);
+		if (g->workers[w] == NULL) {
+			snprintf(err, errlen, "worker %u: cannot allocate rings/tables", w);
+			return -ENOMEM;
+		}
+	}
+	for (unsigned p = 0; p < cfg->n_ports; p++) {
+		const struct cfg_port *cp = &cfg->ports[p];
+		struct rte_ether_addr mac;
+		struct port_conf pc = {
+			.name = cp->name, .devargs = cp->devargs, .nb_queues = g->n_workers,
+			.rxd = cfg->rxq_size, .txd = cfg->txq_size, .mtu = cp->mtu,
+			.mac = NULL,
+		};
+
+		if (cp->has_mac) {
+			memcpy(mac.addr_bytes, cp->mac, 6);
+			pc.mac = &mac;
+		}
+		rc = port_open(&pc, g->pool, &g->port_id[p], &nb_rxq[p], err, errlen);
+		if (rc < 0)
+			return rc;
+		if (g->port_id[p] >= FIB_PORTS_MAX) {
+			snprintf(err, errlen, "port %s: DPDK port id %u too high", cp->name,
+				 g->port_id[p]);
+			return -ERANGE;
+		}
+		g->n_ports++;
+		log_info("port %s: DPDK port %u, %u RX queue(s), device %s", cp->name,
+			 g->port_id[p], nb_rxq[p], cp->devargs);
+	}
+	/* Spread RX queues over the workers: queue q of every port goes to
+	 * worker q % workers (RSS picks the queue). */
+	for (unsigned p = 0; p < cfg->n_ports; p++)
+		for (uint16_t q = 0; q < nb_rxq[p]; q++) {
+			struct worker *w = g->workers[q % g->n_workers];
+
+			w->rxq[w->n_rxq++] = (struct worker_rxq){ g->port_id[p], q };
+		}
+	g->ipsec = drv_ipsec_ring_create(g->workers, g->n_workers, g->qsbr, g->mgr, GW_MAX_SAS);
+	if (g->ipsec == NULL) {
+		snprintf(err, errlen, "SA driver: out of memory");
+		return -ENOMEM;
+	}
+	rc = gw_fib_publish(g);
+	if (rc < 0) {
+		snprintf(err, errlen, "FIB: %s", strerror(-rc));
+		return rc;
+	}
+	unsigned lcore, w = 0;
+
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		if (w == g->n_workers)
+			break;
+		g->workers[w]->lcore = lcore;
+		rte_eal_remote_launch(worker_main, g->workers[w], lcore);
+		log_info("worker %u on lcore %u, %u RX queue(s)", w, lcore, g->workers[w]->n_rxq);
+		w++;
+	}
+	return gw_program_config(g, err, errlen);
+}
+
+void gw_stop(struct gw *g)
+{
+	for (uint16_t w = 0; w < g->n_workers; w++)
+		if (g->workers[w] != NULL)
+			g->workers[w]->stop = true;
+	rte_eal_mp_wait_lcore();
+	drv_ipsec_ring_destroy(g->ipsec);
+	g->ipsec = NULL;
+	for (uint16_t p = 0; p < g->n_ports; p++)
+		port_close(g->port_id[p]);
+	for (uint16_t w = 0; w < g->n_workers; w++) {
+		struct worker *wk = g->workers[w];
+
+		if (wk == NULL)
+			continue;
+		rte_hash_free(wk->sad);
+		free_mb_mgr(wk->ctx.mgr);
+		rte_ring_free(wk->msgs);
+		rte_ring_free(wk->punt);
+		rte_ring_free(wk->tx);
+		rte_ring_free(wk->handoff);
+		rte_ring_free(wk->events);
+		rte_free(wk);
+	}
+	if (g->mgr != NULL)
+		free_mb_mgr(g->mgr);
+	fib_free(g->fib);
+	free(g->neigh);
+	rte_free(g->qsbr);
+	rte_eal_cleanup();
+}

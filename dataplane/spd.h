@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Security Policy Database (RFC 4301 §4.4.1): ordered rules on prefixes,
+ * protocol, port ranges and security label, each with an action.
+ *
+ * A struct spd is an immutable snapshot. The control thread builds a new
+ * one for every change and hands it to the workers through their rings; the
+ * old one is freed after an RCU grace period. Workers only read it.
+ */
+#ifndef ESPRIT_DATAPLANE_SPD_H
+#define ESPRIT_DATAPLANE_SPD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/** Label value that matches any label (in selectors only). */
+#define SPD_LABEL_ANY 0xffff
+
+/**
+ * A selector. family 0 matches both families (the prefixes are then
+ * ignored); proto 0 matches any protocol; ports apply to TCP, UDP and SCTP
+ * only (ICMP type/code are not matched). label must equal the packet's
+ * label exactly (0 = unlabeled) unless it is SPD_LABEL_ANY: labeled
+ * traffic never matches an unlabeled rule by accident (RFC 9478 §1).
+ */
+struct spd_sel {
+	uint8_t family;
+	uint8_t proto;
+	uint8_t src_len, dst_len;
+	uint8_t src[16], dst[16];
+	uint16_t sport_lo, sport_hi;
+	uint16_t dport_lo, dport_hi;
+	uint16_t label;
+};
+
+/** What a packet offers to the SPD, extracted once per packet. */
+struct spd_key {
+	uint8_t family;
+	uint8_t proto;
+	uint16_t label;
+	uint16_t sport, dport;    /**< host order; 0 when not TCP/UDP/SCTP */
+	uint8_t src[16], dst[16];
+};
+
+enum spd_action { SPD_DISCARD, SPD_BYPASS, SPD_PROTECT };
+
+struct esp_sa;
+
+struct spd_rule {
+	struct spd_sel sel;
+	enum spd_action action;
+	uint32_t id;              /**< control-plane handle */
+	struct esp_sa *sa;        /**< PROTECT: the outbound SA (may be NULL: trap) */
+};
+
+struct spd {
+	uint32_t n;
+	struct spd_rule rules[];  /**< in priority order, first match wins */
+};
+
+/** True when @p k falls inside @p sel. */
+bool spd_sel_match(const struct spd_sel *sel, const struct spd_key *k);
+
+/** First rule matching @p k, or NULL (the caller then discards). */
+const struct spd_rule *spd_lookup(const struct spd *spd, const struct spd_key *k);
+
+/**
+ * Fill @p k from an IPv4 or IPv6 packet of @p len octets at @p l3.
+ * Bounds-checked: 0, or -1 if the headers do not fit (ports are then
+ * left 0 for a truncated L4 header only when the packet is a non-first
+ * fragment; a truncated first fragment is an error).
+ */
+int spd_key_from_ip(struct spd_key *k, const uint8_t *l3, uint32_t len, uint16_t label);
+
+/** A selector that matches everything of @p family (0 = both). */
+void spd_sel_any(struct spd_sel *sel, uint8_t family);
+
+#endif

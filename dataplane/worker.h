@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The worker lcore: a poll loop over its RX queues that sorts each burst
+ * into ESP-in, clear-out, punt and drop, runs each batch, routes and sends.
+ *
+ * A worker never waits for the control thread and never takes a lock. All
+ * changes arrive as struct dp_msg on its msgs ring and are applied between
+ * bursts; the worker reports an RCU quiescent state once per loop.
+ */
+#ifndef ESPRIT_DATAPLANE_WORKER_H
+#define ESPRIT_DATAPLANE_WORKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <rte_common.h>
+#include <rte_mbuf.h>
+
+#include "dataplane/drop.h"
+#include "dataplane/fib.h"
+#include "dataplane/spd.h"
+#include "dataplane/xform.h"
+
+enum worker_limits {
+	WORKER_BURST = 32,
+	WORKER_MAX = 16,
+	WORKER_PORTS_MAX = 16,
+	WORKER_RXQ_MAX = 32,
+	WORKER_RING_SIZE = 1024,
+};
+
+/** Control → worker messages (copied by value through an elem ring). */
+enum dp_msg_type {
+	DP_MSG_SA_ADD = 1,   /**< insert sa into this worker's SAD (inbound) */
+	DP_MSG_SA_DEL,       /**< remove spi from this worker's SAD */
+	DP_MSG_SA_REPLACE,   /**< copy live state from old to new, then swap */
+	DP_MSG_SPD_SET,      /**< new outbound SPD snapshot */
+	DP_MSG_FIB_SET,      /**< new routes/neighbours/labels snapshot */
+};
+
+struct dp_msg {
+	uint32_t type;
+	uint32_t spi;
+	void *obj;           /**< esp_sa / spd / fib */
+	void *old;           /**< DP_MSG_SA_REPLACE: the SA being replaced */
+};
+
+/** Why a packet was punted to the control thread (in mbuf->hash.usr). */
+enum punt_reason {
+	PUNT_LOCAL = 1,      /**< addressed to the gateway: IKE, ARP, ND, ICMP */
+	PUNT_TOO_BIG,        /**< needs an ICMP "too big" (MTU in upper 16 bits) */
+	PUNT_RESOLVE,        /**< next hop unresolved: ask ARP/ND (packet dropped) */
+};
+
+struct worker_stats {
+	uint64_t rx, tx;
+	uint64_t esp_in, esp_out;     /**< packets through the transforms */
+	uint64_t bypass;              /**< forwarded in the clear by policy */
+	uint64_t punted;
+	uint64_t handoff_in, handoff_out;
+	uint64_t msgs;                /**< control messages applied */
+	uint64_t loops, busy_loops;
+};
+
+struct rte_hash;
+struct rte_ring;
+struct rte_rcu_qsbr;
+struct rte_mempool;
+
+struct worker_rxq {
+	uint16_t port, queue;
+};
+
+struct worker_txbuf {
+	uint16_t n;
+	struct rte_mbuf *pkts[WORKER_BURST * 2];
+};
+
+/** Everything one worker owns; one cache-aligned struct per lcore. */
+struct worker {
+	uint16_t id;
+	unsigned lcore;
+	uint16_t n_workers;
+	uint16_t n_rxq;
+	struct worker_rxq rxq[WORKER_RXQ_MAX];
+	uint16_t txq;                 /**< this worker's TX queue on every port */
+
+	struct esp_ctx ctx;           /**< IMB manager, drop counters, event ring */
+	struct rte_hash *sad;         /**< SPI → struct esp_sa *, owned inbound SAs */
+	const struct spd *spd;        /**< outbound policy snapshot */
+	const struct fib *fib;        /**< routes, neighbours, labels, own addresses */
+
+	struct rte_ring *msgs;        /**< control → worker, struct dp_msg */
+	struct rte_ring *punt;        /**< worker → control, mbufs */
+	struct rte_ring *tx;          /**< control → worker, mbufs to send (port in mb->port) */
+	struct rte_ring *handoff;     /**< other workers → owner, mbufs */
+	struct rte_ring *events;      /**< worker → control, struct esp_event */
+	struct worker **peers;        /**< all workers, for handoff */
+	struct rte_rcu_qsbr *qsbr;
+	struct rte_mempool *pool;     /**< for IPv4 pre-fragmentation */
+
+	uint32_t idle_sleep_us;       /**< nap after idle polls; 0 = never */
+	struct worker_stats stats;
+	struct worker_txbuf txb[WORKER_PORTS_MAX];
+	volatile bool stop;
+} __rte_cache_aligned;
+
+/** The lcore entry point: runs until w->stop. */
+int worker_main(void *arg);
+
+/** Apply pending control messages (also used by tests). */
+void worker_apply_msgs(struct worker *w);
+
+/** Process one burst of received packets (exposed for tests and bench). */
+void worker_process_burst(struct worker *w, uint16_t in_port, struct rte_mbuf **pkts, uint16_t n);
+
+#endif

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * ESP encapsulation and decapsulation of bursts (RFC 4303, RFC 3948,
+ * RFC 4106, RFC 7634, RFC 8750) and the per-worker context they run in.
+ *
+ * Packet layout contract with the worker loop:
+ * - outbound: the mbuf's data starts at the IP header of the packet to
+ *   protect (no L2). Afterwards it starts at the outer IP header (tunnel)
+ *   or the original IP header (transport), ready for an L2 header.
+ * - inbound: the data starts at the outer IP header; mb->l3_len is that IP
+ *   header's length (IPv6: up to the ESP or UDP header) and mb->l4_len is 8
+ *   for ESP-in-UDP, else 0, so ESP starts at l3_len + l4_len. Afterwards the
+ *   data starts at the inner IP header (tunnel) or the rebuilt IP header
+ *   (transport).
+ * In both directions the function counts packets, bytes and drops, and
+ * posts lifetime events; it never frees an mbuf.
+ */
+#ifndef ESPRIT_DATAPLANE_XFORM_H
+#define ESPRIT_DATAPLANE_XFORM_H
+
+#include <stdint.h>
+#include <rte_common.h>
+#include <intel-ipsec-mb.h>
+
+#include "dataplane/drop.h"
+#include "dataplane/sa.h"
+
+struct rte_ring;
+
+/** Lifetime event posted by a worker to the control thread. */
+enum esp_event_type { ESP_EV_SOFT_EXPIRE = 1, ESP_EV_HARD_EXPIRE = 2 };
+struct esp_event {
+	uint16_t type;
+	uint16_t dir;
+	uint32_t spi;
+	uint32_t sa_id;
+	uint32_t pad;
+};
+
+/** What a transform needs from its worker. */
+struct esp_ctx {
+	IMB_MGR *mgr;                 /**< this lcore's IPsec-MB manager */
+	struct rte_ring *events;      /**< esp_event elements, may be NULL */
+	uint64_t drops[ESP_DROP_MAX]; /**< per-worker drop counters */
+	uint64_t events_lost;         /**< event ring was full */
+	/**
+	 * Tests only: when not NULL, outbound explicit-IV SAs put these 8
+	 * octets on the wire as IV instead of the sequence number, so that
+	 * published vectors (whose IV is not their SN) can be reproduced.
+	 * Never set in production: a fixed IV repeats the GCM nonce.
+	 */
+	const uint8_t *iv_override;
+};
+
+/** Pick the handler for an SA (called by esp_sa_create). */
+esp_xform_fn esp_xform_select(const struct esp_sa *sa);
+
+uint16_t esp_outbound(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx);
+uint16_t esp_inbound(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx);
+
+/**
+ * Count a drop of @p mb[i] for @p reason: ctx and SA counters. Helper for
+ * the transforms and the worker.
+ */
+static inline void esp_count_drop(struct esp_ctx *ctx, struct esp_sa *sa, enum esp_drop reason)
+{
+	ctx->drops[reason]++;
+	if (sa != NULL)
+		sa->stats.drops[reason]++;
+}
+
+/**
+ * Build the 12-octet AEAD nonce for sequence number @p seq: salt || IV,
+ * where the IV is the explicit one from the packet or, with RFC 8750
+ * implicit IV, the 64-bit sequence number (ESN) or 0^32 || seq (32-bit).
+ */
+void esp_nonce_iiv(uint8_t nonce[ESP_NONCE_LEN], const uint8_t salt[ESP_SALT_LEN],
+		   uint64_t seq, int esn);
+
+#endif

@@ -1,0 +1,512 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The DPDK implementation of the SA-programming interface (drivers/ipsec.h).
+ *
+ * The control thread owns the master copy of every SA and policy. Each
+ * change becomes messages on the workers' rings (struct dp_msg), applied
+ * by the workers between bursts; workers never wait. Objects that workers
+ * may still hold are freed only after RCU grace periods:
+ * - a policy snapshot (struct spd) after one grace period;
+ * - an SA after two: after the first no worker can newly find it, after
+ *   the second every worker has drained its handoff ring at least once, so
+ *   no packet in flight between workers still points at it.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_jhash.h>
+#include <rte_malloc.h>
+#include <rte_pause.h>
+#include <rte_random.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "drivers/ipsec.h"
+#include "drivers/ipsec_ring.h"
+
+struct ring_sa {
+	struct esp_sa_params p;
+	struct esp_sa *sa;
+	uint64_t added;          /**< monotonic seconds */
+	uint8_t soft_time_sent;
+	uint8_t hard_time_sent;
+};
+
+enum deferred_kind { DEFER_SA, DEFER_SPD };
+
+struct deferred {
+	void *obj;
+	uint64_t token;
+	uint8_t kind;
+	uint8_t graces;          /**< grace periods still to wait */
+};
+
+struct ring_drv {
+	struct drv_ipsec base;
+	struct worker **workers;
+	uint16_t n_workers;
+	IMB_MGR *mgr;
+	struct rte_rcu_qsbr *qsbr;
+	struct rte_hash *sas;    /**< (spi, dir) → struct ring_sa * */
+
+	struct drv_policy *pols; /**< sorted by priority, then insertion */
+	unsigned n_pols, cap_pols;
+	struct spd *spd;         /**< published snapshot */
+
+	struct deferred *defer;  /**< FIFO of objects awaiting grace periods */
+	unsigned n_defer, cap_defer;
+
+	struct esp_event *tev;   /**< time-lifetime events not yet read */
+	unsigned n_tev, cap_tev;
+	uint64_t last_time_scan;
+};
+
+static uint64_t now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec;
+}
+
+static uint64_t sa_key(uint32_t spi, enum esp_dir dir)
+{
+	return (uint64_t)spi | (uint64_t)dir << 32;
+}
+
+static struct ring_sa *sa_find(struct ring_drv *d, uint32_t spi, enum esp_dir dir)
+{
+	uint64_t key = sa_key(spi, dir);
+	void *data;
+
+	return rte_hash_lookup_data(d->sas, &key, &data) < 0 ? NULL : data;
+}
+
+static void send_msg(struct ring_drv *d, uint16_t worker, const struct dp_msg *msg)
+{
+	/* The control thread may wait; workers never do. */
+	while (rte_ring_mp_enqueue_elem(d->workers[worker]->msgs, (void *)msg, sizeof(*msg)) != 0)
+		rte_pause();
+}
+
+static void send_all(struct ring_drv *d, const struct dp_msg *msg)
+{
+	for (uint16_t w = 0; w < d->n_workers; w++)
+		send_msg(d, w, msg);
+}
+
+static int grow(void **arr, unsigned *cap, unsigned need, size_t esize)
+{
+	if (need <= *cap)
+		return 0;
+	unsigned ncap = *cap ? *cap * 2 : 16;
+
+	while (ncap < need)
+		ncap *= 2;
+	void *n = realloc(*arr, (size_t)ncap * esize);
+
+	if (n == NULL)
+		return -ENOMEM;
+	*arr = n;
+	*cap = ncap;
+	return 0;
+}
+
+static void defer_free(struct ring_drv *d, void *obj, enum deferred_kind kind)
+{
+	if (grow((void **)&d->defer, &d->cap_defer, d->n_defer + 1, sizeof(*d->defer)) != 0) {
+		/* Out of memory for bookkeeping: leak rather than free early. */
+		return;
+	}
+	d->defer[d->n_defer++] = (struct deferred){
+		.obj = obj,
+		.token = rte_rcu_qsbr_start(d->qsbr),
+		.kind = (uint8_t)kind,
+		.graces = kind == DEFER_SA ? 2 : 1,
+	};
+}
+
+static void defer_reclaim(struct ring_drv *d)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < d->n_defer; i++) {
+		struct deferred *e = &d->defer[i];
+
+		if (rte_rcu_qsbr_check(d->qsbr, e->token, false) == 1) {
+			if (--e->graces == 0) {
+				if (e->kind == DEFER_SA)
+					esp_sa_destroy(e->obj);
+				else
+					rte_free(e->obj);
+				continue;
+			}
+			e->token = rte_rcu_qsbr_start(d->qsbr);
+		}
+		d->defer[k++] = *e;
+	}
+	d->n_defer = k;
+}
+
+/* Build and publish a new policy snapshot with SA pointers resolved. */
+static int spd_publish(struct ring_drv *d)
+{
+	struct spd *spd = rte_zmalloc("spd", sizeof(*spd) + d->n_pols * sizeof(struct spd_rule),
+				      RTE_CACHE_LINE_SIZE);
+
+	if (spd == NULL)
+		return -ENOMEM;
+	spd->n = d->n_pols;
+	for (unsigned i = 0; i < d->n_pols; i++) {
+		const struct drv_policy *pol = &d->pols[i];
+		struct spd_rule *r = &spd->rules[i];
+		struct ring_sa *rs;
+
+		r->sel = pol->sel;
+		r->action = pol->action;
+		r->id = pol->id;
+		if (pol->action == SPD_PROTECT && pol->sa_spi != 0 &&
+		    (rs = sa_find(d, pol->sa_spi, ESP_DIR_OUT)) != NULL)
+			r->sa = rs->sa;
+	}
+	struct dp_msg msg = { .type = DP_MSG_SPD_SET, .obj = spd };
+	struct spd *old = d->spd;
+
+	send_all(d, &msg);
+	d->spd = spd;
+	if (old != NULL)
+		defer_free(d, old, DEFER_SPD);
+	return 0;
+}
+
+static bool spd_uses(const struct ring_drv *d, uint32_t spi)
+{
+	for (unsigned i = 0; i < d->n_pols; i++)
+		if (d->pols[i].action == SPD_PROTECT && d->pols[i].sa_spi == spi)
+			return true;
+	return false;
+}
+
+static int ring_get_spi(struct drv_ipsec *base, uint16_t owner, uint32_t *spi)
+{
+	struct ring_drv *d = (struct ring_drv *)base;
+
+	if (owner >= d->n_workers)
+		return -EINVAL;
+	for (int tries = 0; tries < 1000; tries++) {
+		/* The owner of an inbound SA is spi mod workers, so a worker
+		 * that receives the packet knows whom to hand it to. */
+		uint64_t s = (uint32_t)rte_rand();
+
+		s = s - s % d->n_workers + owner;
+		if (s >= ESP_SPI_MIN && s <= UINT32_MAX && sa_find(d, (uint32_t)s, ESP_DIR_IN) == NULL) {
+			*spi = (uint32_t)s;
+			return 0;
+		}
+	}
+	return -EAGAIN;
+}
+
+static int ring_sa_add(struct drv_ipsec *base, const struct esp_sa_params *p)
+{
+	struct ring_drv *d = (struct ring_drv *)base;
+	struct esp_sa_params params = *p;
+	const char *why;
+	struct ring_sa *rs;
+	int rc;
+
+	if (sa_find(d, p->spi, p->dir) != NULL)
+		return -EEXIST;
+	if (p->dir == ESP_DIR_IN)
+		params.owner = (uint16_t)(p->spi % d->n_workers);
+	else if (params.owner >= d->n_workers)
+		params.owner = 0;
+	rc = esp_sa_params_check(&params, &why);
+	if (rc < 0)
+		return rc;
+	rs = calloc(1, sizeof(*rs));
+	if (rs == NULL)
+		return -ENOMEM;
+	rs->p = params;
+	rs->added = now_s();
+	rs->sa = esp_sa_create(&params, d->mgr);
+	if (rs->sa == NULL) {
+		rc = -errno;
+		free(rs);
+		return rc;
+	}
+	uint64_t key = sa_key(p->spi, p->dir);
+
+	rc = rte_hash_add_key_data(d->sas, &key, rs);
+	if (rc < 0) {
+		esp_sa_destroy(rs->sa);
+		free(rs);
+		return rc;
+	}
+	if (p->dir == ESP_DIR_IN) {
+		struct dp_msg msg = { .type = DP_MSG_SA_ADD, .spi = p->spi, .obj = rs->sa };
+
+		send_msg(d, params.owner, &msg);
+	} else if (spd_uses(d, p->spi)) {
+		rc = spd_publish(d);
+	}
+	return rc;
+}
+
+static int ring_sa_update(struct drv_ipsec *base, const struct esp_sa_params *p)
+{
+	struct ring_drv *d = (struct ring_drv *)base;
+	struct ring_sa *rs = sa_find(d, p->spi, p->dir);
+	struct esp_sa_params params = *p;
+	struct esp_sa *nsa, *old;
+	const char *why;
+	int rc;
+
+	if (rs == NULL)
+		return -ENOENT;
+	params.owner = rs->p.owner;
+	rc = esp_sa_params_check(&params, &why);
+	if (rc < 0)
+		return rc;
+	nsa = esp_sa_create(&params, d->mgr);
+	if (nsa == NULL)
+		return -errno;
+	/* Unusable until its owner has moved the sequence number and the
+	 * replay window over (DP_MSG_SA_REPLACE clears the flag): no packet
+	 * may ever be sent with a reused sequence number and key. */
+	nsa->flags |= ESP_SA_F_DEAD;
+	old = rs->sa;
+	rs->sa = nsa;
+	rs->p = params;
+
+	struct dp_msg msg = { .type = DP_MSG_SA_REPLACE, .spi = p->spi, .obj = nsa, .old = old };
+
+	send_msg(d, params.owner, &msg);
+	if (p->dir == ESP_DIR_OUT && spd_uses(d, p->spi))
+		rc = spd_publish(d);
+	defer_free(d, old, DEFER_SA);
+	return rc;
+}
+
+static int ring_sa_del(struct drv_ipsec *base, uint32_t spi, enum esp_dir dir)
+{
+	struct ring_drv *d = (struct ring_drv *)base;
+	struct ring_sa *rs = sa_find(d, spi, dir);
+	uint64_t key = sa_key(spi, dir);
+	int rc = 0;
+
+	if (rs == NULL)
+		return -ENOENT;
+	rte_hash_del_key(d->sas, &key);
+	if (dir == ESP_DIR_IN) {
+		struct dp_msg msg = { .type = DP_MSG_SA_DEL, .spi = spi };
+
+		send_msg(d, rs->p.owner, &msg);
+	} else if (spd_uses(d, spi)) {
+		rc = spd_publish(d);
+	}
+	defer_free(d, rs->sa, DEFER_SA);
+	explicit_bzero(&rs->p, sizeof(rs->p));
+	free(rs);
+	return rc;
+}
+
+static int ring_sa_stats(struct drv_ipsec *base, uint32_t spi, enum esp_dir dir,
+			 struct esp_sa_stats *out)
+{
+	struct ring_sa *rs = sa_find((struct ring_drv *)base, spi, dir);
+
+	if (rs == NULL)
+		return -ENOENT;
+	*out = rs->sa->stats;
+	return 0;
+}
+
+static int ring_policy_add(struct drv_ipsec *base, const struct drv_policy *pol)
+{
+	struct ring_drv *d = (struct ring_drv *)base;
+	unsigned at;
+
+	for (unsigned i = 0; i < d->n_pols; i++)
+		if (d->pols[i].id == pol->id)
+			return -EEXIST;
+	if (grow((void **)&d->pols, &d->cap_pols, d->n_pols + 1, sizeof(*pol)) != 0)
+		return -ENOMEM;
+	for (at = d->n_pols; at > 0 && d->pols[at - 1].priority > pol->priority; at--)
+		;
+	memmove(&d->pols[at + 1], &d->pols[at], (d->n_pols - at) * sizeof(*pol));
+	d->pols[at] = *pol;
+	d->n_pols++;
+	return spd_publish(d);
+}
+
+static int ring_policy_del(struct drv_ipsec *base, uint32_t id)
+{
+	struct ring_drv *d = (struct ring_drv *)base;
+
+	for (unsigned i = 0; i < d->n_pols; i++) {
+		if (d->pols[i].id != id)
+			continue;
+		memmove(&d->pols[i], &d->pols[i + 1], (d->n_pols - i - 1) * sizeof(*d->pols));
+		d->n_pols--;
+		return spd_publish(d);
+	}
+	return -ENOENT;
+}
+
+static void time_event(struct ring_drv *d, const struct ring_sa *rs, uint16_t type)
+{
+	if (grow((void **)&d->tev, &d->cap_tev, d->n_tev + 1, sizeof(*d->tev)) != 0)
+		return;
+	d->tev[d->n_tev++] = (struct esp_event){
+		.type = type, .dir = (uint16_t)rs->p.dir, .spi = rs->p.spi, .sa_id = rs->p.id,
+	};
+}
+
+/* Lifetimes in seconds are the control thread's: one scan a second. */
+static void time_scan(struct ring_drv *d)
+{
+	uint64_t now = now_s();
+	const void *key;
+	void *data;
+	uint32_t iter = 0;
+
+	if (now == d->last_time_scan)
+		return;
+	d->last_time_scan = now;
+	while (rte_hash_iterate(d->sas, &key, &data, &iter) >= 0) {
+		struct ring_sa *rs = data;
+		uint64_t age = now - rs->added;
+
+		if (rs->p.soft.seconds && age >= rs->p.soft.seconds && !rs->soft_time_sent) {
+			rs->soft_time_sent = 1;
+			time_event(d, rs, ESP_EV_SOFT_EXPIRE);
+		}
+		if (rs->p.hard.seconds && age >= rs->p.hard.seconds && !rs->hard_time_sent) {
+			rs->hard_time_sent = 1;
+			time_event(d, rs, ESP_EV_HARD_EXPIRE);
+		}
+	}
+}
+
+static unsigned ring_events(struct drv_ipsec *base, struct esp_event *ev, unsigned max)
+{
+	struct ring_drv *d = (struct ring_drv *)base;
+	unsigned n = 0;
+
+	while (n < max && d->n_tev > 0) {
+		ev[n++] = d->tev[0];
+		memmove(d->tev, d->tev + 1, --d->n_tev * sizeof(*d->tev));
+	}
+	for (uint16_t w = 0; w < d->n_workers && n < max; w++)
+		n += rte_ring_sc_dequeue_burst_elem(d->workers[w]->events, ev + n, sizeof(*ev),
+						    max - n, NULL);
+	return n;
+}
+
+static void ring_sa_foreach(struct drv_ipsec *base, drv_sa_visit_fn fn, void *arg)
+{
+	struct ring_drv *d = (struct ring_drv *)base;
+	const void *key;
+	void *data;
+	uint32_t iter = 0;
+
+	while (rte_hash_iterate(d->sas, &key, &data, &iter) >= 0) {
+		struct ring_sa *rs = data;
+
+		fn(&rs->p, &rs->sa->stats, arg);
+	}
+}
+
+static void ring_policy_foreach(struct drv_ipsec *base, drv_policy_visit_fn fn, void *arg)
+{
+	struct ring_drv *d = (struct ring_drv *)base;
+
+	for (unsigned i = 0; i < d->n_pols; i++)
+		fn(&d->pols[i], arg);
+}
+
+static void ring_poll(struct drv_ipsec *base)
+{
+	struct ring_drv *d = (struct ring_drv *)base;
+
+	defer_reclaim(d);
+	time_scan(d);
+}
+
+static const struct drv_ipsec_ops ring_ops = {
+	.get_spi = ring_get_spi,
+	.sa_add = ring_sa_add,
+	.sa_update = ring_sa_update,
+	.sa_del = ring_sa_del,
+	.sa_stats = ring_sa_stats,
+	.policy_add = ring_policy_add,
+	.policy_del = ring_policy_del,
+	.events = ring_events,
+	.sa_foreach = ring_sa_foreach,
+	.policy_foreach = ring_policy_foreach,
+	.poll = ring_poll,
+};
+
+struct drv_ipsec *drv_ipsec_ring_create(struct worker **workers, uint16_t n_workers,
+					struct rte_rcu_qsbr *qsbr, IMB_MGR *mgr, uint32_t max_sas)
+{
+	struct ring_drv *d = calloc(1, sizeof(*d));
+	struct rte_hash_parameters hp = {
+		.name = "ctl_sas",
+		.entries = RTE_MAX(max_sas * 2, 1024u),
+		.key_len = sizeof(uint64_t),
+		.hash_func = rte_jhash,
+		.socket_id = (int)rte_socket_id(),
+	};
+
+	if (d == NULL)
+		return NULL;
+	d->base.ops = &ring_ops;
+	d->workers = workers;
+	d->n_workers = n_workers;
+	d->qsbr = qsbr;
+	d->mgr = mgr;
+	d->sas = rte_hash_create(&hp);
+	if (d->sas == NULL) {
+		free(d);
+		return NULL;
+	}
+	return &d->base;
+}
+
+void drv_ipsec_ring_destroy(struct drv_ipsec *base)
+{
+	struct ring_drv *d = (struct ring_drv *)base;
+	const void *key;
+	void *data;
+	uint32_t iter = 0;
+
+	if (d == NULL)
+		return;
+	/* Called after the workers stopped: nothing is in flight. */
+	while (rte_hash_iterate(d->sas, &key, &data, &iter) >= 0) {
+		struct ring_sa *rs = data;
+
+		esp_sa_destroy(rs->sa);
+		explicit_bzero(&rs->p, sizeof(rs->p));
+		free(rs);
+	}
+	for (unsigned i = 0; i < d->n_defer; i++) {
+		if (d->defer[i].kind == DEFER_SA)
+			esp_sa_destroy(d->defer[i].obj);
+		else
+			rte_free(d->defer[i].obj);
+	}
+	rte_free(d->spd);
+	rte_hash_free(d->sas);
+	free(d->pols);
+	free(d->defer);
+	free(d->tev);
+	free(d);
+}
