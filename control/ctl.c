@@ -24,6 +24,7 @@
 #include "dataplane/pktmeta.h"
 
 enum {
+	ICMP_DEST_UNREACH = 3,
 	ICMP6_PACKET_TOO_BIG = 2,
 	ICMP6_ECHO_REQUEST = 128,
 	ICMP6_ECHO_REPLY = 129,
@@ -48,7 +49,7 @@ static_assert(sizeof(struct nd_msg) == 24, "ND message is 24 octets");
 struct nd_opt_ll {
 	uint8_t type, len;      /* len in units of 8 octets */
 	struct rte_ether_addr mac;
-} __attribute__((packed));
+};
 static_assert(sizeof(struct nd_opt_ll) == 8, "link-layer option is 8 octets");
 
 uint64_t gw_now_ms(void)
@@ -57,14 +58,6 @@ uint64_t gw_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static uint16_t cfg_index(const struct gw *g, uint16_t port_id)
-{
-	for (uint16_t i = 0; i < g->n_ports; i++)
-		if (g->port_id[i] == port_id)
-			return i;
-	return UINT16_MAX;
 }
 
 /* Our address on @p port in @p family, preferring one in the same subnet
@@ -202,6 +195,10 @@ static void arp_request(struct gw *g, uint16_t port, const uint8_t *ip)
 		return;
 	memset(&bcast, 0xff, sizeof(bcast));
 	arp = (void *)rte_pktmbuf_append(m, sizeof(*arp));
+	if (arp == NULL) {
+		rte_pktmbuf_free(m);
+		return;
+	}
 	arp->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
 	arp->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
 	arp->arp_hlen = RTE_ETHER_ADDR_LEN;
@@ -228,6 +225,10 @@ static void nd_send(struct gw *g, uint16_t port, uint8_t type, const uint8_t *sr
 	if (m == NULL)
 		return;
 	ip6 = (void *)rte_pktmbuf_append(m, sizeof(*ip6) + sizeof(*nd) + sizeof(*opt));
+	if (ip6 == NULL) {
+		rte_pktmbuf_free(m);
+		return;
+	}
 	nd = (void *)(ip6 + 1);
 	opt = (void *)(nd + 1);
 	ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);
@@ -467,6 +468,8 @@ static void too_big(struct gw *g, struct rte_mbuf *orig, uint32_t mtu)
 		if (src == NULL)
 			goto fail;
 		ip = (void *)rte_pktmbuf_append(m, (uint16_t)(sizeof(*ip) + sizeof(*icmp) + q));
+		if (ip == NULL)
+			goto fail;
 		icmp = (void *)(ip + 1);
 		memset(ip, 0, sizeof(*ip));
 		ip->version_ihl = RTE_IPV4_VHL_DEF;
@@ -476,7 +479,7 @@ static void too_big(struct gw *g, struct rte_mbuf *orig, uint32_t mtu)
 		memcpy(&ip->src_addr, src, 4);
 		ip->dst_addr = oip->src_addr;
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
-		icmp->icmp_type = RTE_IP_ICMP_DEST_UNREACH;
+		icmp->icmp_type = ICMP_DEST_UNREACH;
 		icmp->icmp_code = 4; /* fragmentation needed and DF set */
 		icmp->icmp_ident = 0;
 		icmp->icmp_seq_nb = rte_cpu_to_be_16((uint16_t)mtu); /* next-hop MTU */
@@ -493,6 +496,8 @@ static void too_big(struct gw *g, struct rte_mbuf *orig, uint32_t mtu)
 		if (src == NULL)
 			goto fail;
 		ip6 = (void *)rte_pktmbuf_append(m, (uint16_t)(sizeof(*ip6) + 8 + q));
+		if (ip6 == NULL)
+			goto fail;
 		icmp = (uint8_t *)(ip6 + 1);
 		memset(ip6, 0, sizeof(*ip6));
 		ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);

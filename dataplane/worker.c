@@ -821,7 +821,8 @@ void worker_apply_msgs(struct worker *w)
 			 * replayed or reused across the update. */
 			sa->seq = old->seq;
 			sa->stats = old->stats;
-			sa->soft_fired = old->soft_fired;
+			sa->fired = old->fired;
+			sa->ip_id = old->ip_id;
 			if (sa->rw != NULL && old->rw != NULL && sa->rw->size == old->rw->size)
 				memcpy(sa->rw, old->rw, replay_window_bytes(old->rw->size));
 			else if (sa->rw != NULL && old->rw != NULL)
