@@ -12,8 +12,6 @@
 
 #include <rte_eal.h>
 #include <rte_ethdev.h>
-#include <rte_hash.h>
-#include <rte_jhash.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
@@ -65,16 +63,6 @@ static int eal_args(const struct esprit_config *cfg, char **argv)
 	return argc;
 }
 
-static struct rte_ring *ring(const char *what, uint16_t id, unsigned esize, unsigned flags)
-{
-	char name[RTE_RING_NAMESIZE];
-
-	snprintf(name, sizeof(name), "w%u_%s", id, what);
-	if (esize == 0)
-		return rte_ring_create(name, WORKER_RING_SIZE, (int)rte_socket_id(), flags);
-	return rte_ring_create_elem(name, esize, WORKER_RING_SIZE, (int)rte_socket_id(), flags);
-}
-
 static IMB_MGR *imb_mgr_new(void)
 {
 	IMB_MGR *mgr = alloc_mb_mgr(0);
@@ -83,43 +71,6 @@ static IMB_MGR *imb_mgr_new(void)
 		return NULL;
 	init_mb_mgr_auto(mgr, NULL);
 	return mgr;
-}
-
-static struct worker *worker_new(struct gw *g, uint16_t id)
-{
-	struct worker *w = rte_zmalloc("worker", sizeof(*w), RTE_CACHE_LINE_SIZE);
-	char name[32];
-
-	if (w == NULL)
-		return NULL;
-	w->id = id;
-	w->n_workers = g->n_workers;
-	w->txq = id;
-	w->qsbr = g->qsbr;
-	w->pool = g->pool;
-	w->peers = g->workers;
-	w->idle_sleep_us = g->cfg.idle_sleep_us;
-	w->ctx.mgr = imb_mgr_new();
-	w->msgs = ring("msgs", id, sizeof(struct dp_msg), RING_F_SC_DEQ);
-	w->punt = ring("punt", id, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	w->tx = ring("tx", id, 0, RING_F_SC_DEQ);
-	w->handoff = ring("handoff", id, 0, RING_F_SC_DEQ);
-	w->events = ring("events", id, sizeof(struct esp_event), RING_F_SP_ENQ | RING_F_SC_DEQ);
-	w->ctx.events = w->events;
-	snprintf(name, sizeof(name), "sad%u", id);
-	struct rte_hash_parameters hp = {
-		.name = name,
-		.entries = GW_MAX_SAS,
-		.key_len = sizeof(uint32_t),
-		.hash_func = rte_jhash,
-		.socket_id = (int)rte_socket_id(),
-	};
-
-	w->sad = rte_hash_create(&hp);
-	if (w->ctx.mgr == NULL || !w->msgs || !w->punt || !w->tx || !w->handoff || !w->events ||
-	    !w->sad)
-		return NULL;
-	return w;
 }
 
 int gw_fib_publish(struct gw *g)
@@ -291,7 +242,13 @@ int gw_start(struct gw *g, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	for (uint16_t w = 0; w < g->n_workers; w++) {
-		g->workers[w] = worker_new(g, w);
+		struct worker_conf wc = {
+			.tag = "", .id = w, .n_workers = g->n_workers, .sad_entries = GW_MAX_SAS,
+			.idle_sleep_us = cfg->idle_sleep_us, .qsbr = g->qsbr, .pool = g->pool,
+			.peers = g->workers,
+		};
+
+		g->workers[w] = worker_create(&wc);
 		if (g->workers[w] == NULL) {
 			snprintf(err, errlen, "worker %u: cannot allocate rings/tables", w);
 			return -ENOMEM;
@@ -363,20 +320,8 @@ void gw_stop(struct gw *g)
 	g->ipsec = NULL;
 	for (uint16_t p = 0; p < g->n_ports; p++)
 		port_close(g->port_id[p]);
-	for (uint16_t w = 0; w < g->n_workers; w++) {
-		struct worker *wk = g->workers[w];
-
-		if (wk == NULL)
-			continue;
-		rte_hash_free(wk->sad);
-		free_mb_mgr(wk->ctx.mgr);
-		rte_ring_free(wk->msgs);
-		rte_ring_free(wk->punt);
-		rte_ring_free(wk->tx);
-		rte_ring_free(wk->handoff);
-		rte_ring_free(wk->events);
-		rte_free(wk);
-	}
+	for (uint16_t w = 0; w < g->n_workers; w++)
+		worker_destroy(g->workers[w]);
 	if (g->mgr != NULL)
 		free_mb_mgr(g->mgr);
 	fib_free(g->fib);

@@ -10,6 +10,7 @@
  * opt-in nap when idle.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include <rte_branch_prediction.h>
@@ -17,6 +18,8 @@
 #include <rte_ethdev.h>
 #include <rte_hash.h>
 #include <rte_ip.h>
+#include <rte_jhash.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
 #include <rte_prefetch.h>
@@ -843,43 +846,137 @@ void worker_apply_msgs(struct worker *w)
 	}
 }
 
+unsigned worker_poll(struct worker *w)
+{
+	struct rte_mbuf *pkts[WORKER_BURST];
+	unsigned work = 0;
+
+	worker_apply_msgs(w);
+	if (w->fib != NULL) {
+		for (uint16_t q = 0; q < w->n_rxq; q++) {
+			uint16_t port = w->rxq[q].port;
+			uint16_t n = rte_eth_rx_burst(port, w->rxq[q].queue, pkts, WORKER_BURST);
+
+			if (n == 0)
+				continue;
+			work += n;
+			worker_process_burst(w, port, pkts, n);
+		}
+		work += handoff_drain(w);
+		work += ctl_tx_drain(w);
+	}
+	tx_flush_all(w);
+	rte_rcu_qsbr_quiescent(w->qsbr, w->id);
+	return work;
+}
+
+void worker_flush(struct worker *w)
+{
+	tx_flush_all(w);
+}
+
 int worker_main(void *arg)
 {
 	struct worker *w = arg;
-	struct rte_mbuf *pkts[WORKER_BURST];
 	unsigned idle = 0;
 
 	rte_rcu_qsbr_thread_register(w->qsbr, w->id);
 	rte_rcu_qsbr_thread_online(w->qsbr, w->id);
 	while (!w->stop) {
-		unsigned work = 0;
+		unsigned work = worker_poll(w);
 
-		worker_apply_msgs(w);
-		if (w->fib != NULL) {
-			for (uint16_t q = 0; q < w->n_rxq; q++) {
-				uint16_t port = w->rxq[q].port;
-				uint16_t n = rte_eth_rx_burst(port, w->rxq[q].queue, pkts, WORKER_BURST);
-
-				if (n == 0)
-					continue;
-				work += n;
-				worker_process_burst(w, port, pkts, n);
-			}
-			work += handoff_drain(w);
-			work += ctl_tx_drain(w);
-		}
-		tx_flush_all(w);
-		rte_rcu_qsbr_quiescent(w->qsbr, w->id);
 		w->stats.loops++;
 		if (work) {
 			w->stats.busy_loops++;
 			idle = 0;
 		} else if (w->idle_sleep_us && ++idle > 64) {
-			/* Opt-in nap for shared machines (tests, demo). */
+			/* Opt-in nap for shared machines (tests, demo): the
+			 * only system call of the loop, and only when idle. */
 			usleep(w->idle_sleep_us);
 		}
 	}
 	rte_rcu_qsbr_thread_offline(w->qsbr, w->id);
 	rte_rcu_qsbr_thread_unregister(w->qsbr, w->id);
 	return 0;
+}
+
+static struct rte_ring *ring_new(const struct worker_conf *c, const char *what, unsigned esize,
+				 unsigned flags)
+{
+	char name[RTE_RING_NAMESIZE];
+
+	snprintf(name, sizeof(name), "%s%u_%s", c->tag, c->id, what);
+	if (esize == 0)
+		return rte_ring_create(name, WORKER_RING_SIZE, (int)rte_socket_id(), flags);
+	return rte_ring_create_elem(name, esize, WORKER_RING_SIZE, (int)rte_socket_id(), flags);
+}
+
+struct worker *worker_create(const struct worker_conf *c)
+{
+	struct worker *w = rte_zmalloc("worker", sizeof(*w), RTE_CACHE_LINE_SIZE);
+	char name[RTE_HASH_NAMESIZE];
+
+	if (w == NULL)
+		return NULL;
+	w->id = c->id;
+	w->n_workers = c->n_workers;
+	w->txq = c->id;
+	w->qsbr = c->qsbr;
+	w->pool = c->pool;
+	w->peers = c->peers;
+	w->idle_sleep_us = c->idle_sleep_us;
+	w->ctx.mgr = alloc_mb_mgr(0);
+	if (w->ctx.mgr != NULL)
+		init_mb_mgr_auto(w->ctx.mgr, NULL);
+	w->msgs = ring_new(c, "msgs", sizeof(struct dp_msg), RING_F_SC_DEQ);
+	w->punt = ring_new(c, "punt", 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	w->tx = ring_new(c, "tx", 0, RING_F_SC_DEQ);
+	w->handoff = ring_new(c, "handoff", 0, RING_F_SC_DEQ);
+	w->events = ring_new(c, "events", sizeof(struct esp_event), RING_F_SP_ENQ | RING_F_SC_DEQ);
+	w->ctx.events = w->events;
+	snprintf(name, sizeof(name), "%ssad%u", c->tag, c->id);
+	struct rte_hash_parameters hp = {
+		.name = name,
+		.entries = RTE_MAX(c->sad_entries, 64u),
+		.key_len = sizeof(uint32_t),
+		.hash_func = rte_jhash,
+		.socket_id = (int)rte_socket_id(),
+	};
+
+	w->sad = rte_hash_create(&hp);
+	if (w->ctx.mgr == NULL || !w->msgs || !w->punt || !w->tx || !w->handoff || !w->events ||
+	    !w->sad) {
+		worker_destroy(w);
+		return NULL;
+	}
+	return w;
+}
+
+static void ring_drain_free(struct rte_ring *r)
+{
+	struct rte_mbuf *m;
+
+	if (r == NULL)
+		return;
+	while (rte_ring_dequeue(r, (void **)&m) == 0)
+		rte_pktmbuf_free(m);
+	rte_ring_free(r);
+}
+
+void worker_destroy(struct worker *w)
+{
+	if (w == NULL)
+		return;
+	rte_hash_free(w->sad);
+	if (w->ctx.mgr != NULL)
+		free_mb_mgr(w->ctx.mgr);
+	rte_ring_free(w->msgs);
+	rte_ring_free(w->events);
+	ring_drain_free(w->punt);
+	ring_drain_free(w->tx);
+	ring_drain_free(w->handoff);
+	for (uint16_t p = 0; p < WORKER_PORTS_MAX; p++)
+		for (uint16_t i = 0; i < w->txb[p].n; i++)
+			rte_pktmbuf_free(w->txb[p].pkts[i]);
+	rte_free(w);
 }

@@ -105,8 +105,32 @@ struct worker {
 	volatile bool stop;
 } __rte_cache_aligned;
 
+struct worker_conf {
+	const char *tag;              /**< prefix for ring/table names ("" ok) */
+	uint16_t id, n_workers;
+	uint32_t sad_entries;         /**< inbound SAs this worker can own */
+	uint32_t idle_sleep_us;
+	struct rte_rcu_qsbr *qsbr;
+	struct rte_mempool *pool;
+	struct worker **peers;        /**< array of n_workers, filled by caller */
+};
+
+/** Allocate a worker with its rings, SAD and IPsec-MB manager. */
+struct worker *worker_create(const struct worker_conf *c);
+/** Free a stopped worker (mbufs left in its rings are freed too). */
+void worker_destroy(struct worker *w);
+
 /** The lcore entry point: runs until w->stop. */
 int worker_main(void *arg);
+
+/**
+ * One iteration of the loop: messages, RX, handoffs, control TX, flush,
+ * quiescent state. Returns the packets handled (0 = idle).
+ */
+unsigned worker_poll(struct worker *w);
+
+/** Send what process_burst queued (tests call it after a burst). */
+void worker_flush(struct worker *w);
 
 /** Apply pending control messages (also used by tests). */
 void worker_apply_msgs(struct worker *w);
