@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * SPD selectors (RFC 4301 §4.4.1): matching, first-match lookup, and the
+ * extraction of a packet's selector key, bounds-checked against the octets
+ * actually present.
+ */
+#include <string.h>
+#include <sys/socket.h>
+
+#include "dataplane/addr.h"
+#include "dataplane/esp.h"
+#include "dataplane/spd.h"
+
+enum {
+	SPD_IPPROTO_SCTP = 132,
+	SPD_IPPROTO_HOPOPTS = 0,
+	SPD_IPPROTO_ROUTING = 43,
+	SPD_IPPROTO_FRAGMENT = 44,
+	SPD_IPPROTO_AH = 51,
+	SPD_IPPROTO_DSTOPTS = 60,
+	SPD_IPV4_HDR_MIN = 20,
+	SPD_IPV6_HDR = 40,
+	SPD_IPV6_EXT_MAX = 8,   /* bound on the extension header walk */
+	SPD_IPV4_MF_OFF_MASK = 0x1fff,
+	SPD_IPV6_FRAG_OFF_MASK = 0xfff8,
+};
+
+static bool spd_proto_has_ports(uint8_t proto)
+{
+	return proto == ESP_IPPROTO_TCP || proto == ESP_IPPROTO_UDP ||
+	       proto == SPD_IPPROTO_SCTP;
+}
+
+/* 0..0 (a zeroed selector) and 0..65535 both mean "any port". */
+static bool spd_port_any(uint16_t lo, uint16_t hi)
+{
+	return lo == 0 && (hi == 0 || hi == UINT16_MAX);
+}
+
+bool spd_sel_match(const struct spd_sel *sel, const struct spd_key *k)
+{
+	/* RFC 9478 §1: labels match exactly; 0 (unlabeled) is a label too. */
+	if (sel->label != SPD_LABEL_ANY && sel->label != k->label)
+		return false;
+	if (sel->family != 0) {
+		if (sel->family != k->family)
+			return false;
+		if (!esp_prefix_match(k->src, sel->src, sel->src_len) ||
+		    !esp_prefix_match(k->dst, sel->dst, sel->dst_len))
+			return false;
+	}
+	if (sel->proto != 0 && sel->proto != k->proto)
+		return false;
+
+	bool sany = spd_port_any(sel->sport_lo, sel->sport_hi);
+	bool dany = spd_port_any(sel->dport_lo, sel->dport_hi);
+	if (sany && dany)
+		return true;
+	/* RFC 4301 §4.4.1.1: a packet without ports (other protocols, or
+	 * OPAQUE ports of a non-first fragment, which spd_key_from_ip leaves
+	 * 0) matches only selectors whose ports are ANY. */
+	if (!spd_proto_has_ports(k->proto))
+		return false;
+	if (!sany && (k->sport < sel->sport_lo || k->sport > sel->sport_hi))
+		return false;
+	if (!dany && (k->dport < sel->dport_lo || k->dport > sel->dport_hi))
+		return false;
+	return true;
+}
+
+const struct spd_rule *spd_lookup(const struct spd *spd, const struct spd_key *k)
+{
+	if (spd == NULL)
+		return NULL;
+	/* RFC 4301 §4.4.1: ordered, the first matching entry wins. */
+	for (uint32_t i = 0; i < spd->n; i++)
+		if (spd_sel_match(&spd->rules[i].sel, k))
+			return &spd->rules[i];
+	return NULL;
+}
+
+static uint16_t spd_be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* Ports of a first fragment or whole packet: the L4 header must hold them. */
+static int spd_key_ports(struct spd_key *k, const uint8_t *l4, uint32_t avail)
+{
+	if (!spd_proto_has_ports(k->proto))
+		return 0;
+	if (avail < 4)
+		return -1;
+	k->sport = spd_be16(l4);
+	k->dport = spd_be16(l4 + 2);
+	return 0;
+}
+
+static int spd_key_v4(struct spd_key *k, const uint8_t *p, uint32_t len)
+{
+	if (len < SPD_IPV4_HDR_MIN)
+		return -1;
+	uint32_t hl = (uint32_t)(p[0] & 0x0f) * 4;
+	uint32_t tot = spd_be16(p + 2);
+
+	if (hl < SPD_IPV4_HDR_MIN || tot < hl || tot > len)
+		return -1;
+	k->family = AF_INET;
+	k->proto = p[9];
+	memcpy(k->src, p + 12, 4);
+	memcpy(k->dst, p + 16, 4);
+	/* RFC 4301 §4.4.1.1: non-first fragments carry no ports (OPAQUE). */
+	if ((spd_be16(p + 6) & SPD_IPV4_MF_OFF_MASK) != 0)
+		return 0;
+	return spd_key_ports(k, p + hl, tot - hl);
+}
+
+static int spd_key_v6(struct spd_key *k, const uint8_t *p, uint32_t len)
+{
+	if (len < SPD_IPV6_HDR)
+		return -1;
+	uint32_t end = SPD_IPV6_HDR + spd_be16(p + 4);
+	if (end > len)
+		return -1;     /* also rejects jumbograms (length 0 is fine) */
+	k->family = AF_INET6;
+	memcpy(k->src, p + 8, 16);
+	memcpy(k->dst, p + 24, 16);
+
+	uint8_t nh = p[6];
+	uint32_t off = SPD_IPV6_HDR;
+	bool nonfirst = false;
+	int i;
+
+	/* RFC 8200 §4: walk the extension headers, a bounded number of
+	 * them, to the upper-layer protocol. */
+	for (i = 0; i < SPD_IPV6_EXT_MAX; i++) {
+		if (nh == SPD_IPPROTO_HOPOPTS || nh == SPD_IPPROTO_ROUTING ||
+		    nh == SPD_IPPROTO_DSTOPTS) {
+			if (end - off < 2)
+				return -1;
+			uint32_t elen = ((uint32_t)p[off + 1] + 1) * 8;
+			if (end - off < elen)
+				return -1;
+			nh = p[off];
+			off += elen;
+		} else if (nh == SPD_IPPROTO_FRAGMENT) {
+			if (end - off < 8)
+				return -1;
+			if ((spd_be16(p + off + 2) & SPD_IPV6_FRAG_OFF_MASK) != 0)
+				nonfirst = true;
+			nh = p[off];
+			off += 8;
+			if (nonfirst)
+				break;   /* what follows is not a header */
+		} else if (nh == SPD_IPPROTO_AH) {
+			/* RFC 4302 §2.2: Payload Len is in 4-octet units - 2. */
+			if (end - off < 2)
+				return -1;
+			uint32_t elen = ((uint32_t)p[off + 1] + 2) * 4;
+			if (end - off < elen)
+				return -1;
+			nh = p[off];
+			off += elen;
+		} else {
+			break;
+		}
+	}
+	if (i == SPD_IPV6_EXT_MAX)
+		return -1;
+	k->proto = nh;
+	if (nonfirst)
+		return 0;
+	return spd_key_ports(k, p + off, end - off);
+}
+
+int spd_key_from_ip(struct spd_key *k, const uint8_t *l3, uint32_t len, uint16_t label)
+{
+	memset(k, 0, sizeof(*k));
+	k->label = label;
+	if (len < 1)
+		return -1;
+	switch (l3[0] >> 4) {
+	case 4:
+		return spd_key_v4(k, l3, len);
+	case 6:
+		return spd_key_v6(k, l3, len);
+	default:
+		return -1;
+	}
+}
+
+void spd_sel_any(struct spd_sel *sel, uint8_t family)
+{
+	memset(sel, 0, sizeof(*sel));
+	sel->family = family;
+	sel->sport_hi = UINT16_MAX;
+	sel->dport_hi = UINT16_MAX;
+	sel->label = SPD_LABEL_ANY;
+}
