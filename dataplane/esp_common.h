@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Private helpers shared by esp_out.c, esp_in.c and sa.c: nonce and AAD
+ * construction, the AEAD calls into IPsec-MB, lifetime accounting, and the
+ * handler tables behind esp_xform_select(). Not part of the dataplane API.
+ */
+#ifndef ESPRIT_DATAPLANE_ESP_COMMON_H
+#define ESPRIT_DATAPLANE_ESP_COMMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <rte_byteorder.h>
+#include <rte_branch_prediction.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <intel-ipsec-mb.h>
+
+#include "dataplane/esp.h"
+#include "dataplane/sa.h"
+#include "dataplane/xform.h"
+
+#define ESP_INLINE static inline __attribute__((always_inline))
+
+enum esp_common_limits {
+	ESP_IPV4_HDR_MIN = 20,
+	ESP_IPV6_HDR_LEN = 40,
+	ESP_IPV4_DF = 0x4000,
+	ESP_TTL_DEFAULT = 64,
+};
+
+/* Burst handlers, one per specialization (esp_out.c / esp_in.c). */
+esp_xform_fn esp_out_handler(const struct esp_sa *sa);
+esp_xform_fn esp_in_handler(const struct esp_sa *sa);
+
+/** Slow path once a lifetime threshold is crossed (sa.c). */
+void esp_sa_life_expire(struct esp_sa *sa, struct esp_ctx *ctx);
+/** Post an expiry event to the control thread, counting a full ring (sa.c). */
+void esp_event_post(struct esp_ctx *ctx, const struct esp_sa *sa, uint16_t type);
+/** Recompute the limit_* thresholds from the lifetimes and sa->fired (sa.c). */
+void esp_sa_life_arm(struct esp_sa *sa);
+
+/** Big-endian stores without alignment assumptions. */
+ESP_INLINE void esp_put32(uint8_t *p, uint32_t v)
+{
+	rte_be32_t be = rte_cpu_to_be_32(v);
+	memcpy(p, &be, 4);
+}
+
+ESP_INLINE void esp_put64(uint8_t *p, uint64_t v)
+{
+	rte_be64_t be = rte_cpu_to_be_64(v);
+	memcpy(p, &be, 8);
+}
+
+ESP_INLINE uint32_t esp_get32(const uint8_t *p)
+{
+	rte_be32_t be;
+	memcpy(&be, p, 4);
+	return rte_be_to_cpu_32(be);
+}
+
+ESP_INLINE uint16_t esp_get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+ESP_INLINE void esp_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/**
+ * RFC 4106 §5 / RFC 7634 §2.1 / RFC 4303 §2.2.1: AAD is SPI || SN, or with
+ * ESN SPI || SN high || SN low (the high half is authenticated but never
+ * sent). Returns the AAD length, 8 or 12.
+ */
+ESP_INLINE uint32_t esp_aad_build(uint8_t aad[ESP_AAD_MAX], uint32_t spi,
+				  uint64_t seq, bool esn)
+{
+	esp_put32(aad, spi);
+	if (esn) {
+		esp_put64(aad + 4, seq);
+		return 12;
+	}
+	esp_put32(aad + 4, (uint32_t)seq);
+	return 8;
+}
+
+/** RFC 4106 §4 / RFC 7634 §2: nonce = salt || explicit IV. */
+ESP_INLINE void esp_nonce_explicit(uint8_t nonce[ESP_NONCE_LEN],
+				   const uint8_t salt[ESP_SALT_LEN],
+				   const uint8_t iv[ESP_IV_LEN])
+{
+	memcpy(nonce, salt, ESP_SALT_LEN);
+	memcpy(nonce + ESP_SALT_LEN, iv, ESP_IV_LEN);
+}
+
+/**
+ * One AEAD pass, in place or not. @p cipher is a compile-time constant in
+ * every specialized handler, so the switch folds away. Encrypt writes the
+ * ICV to @p tag; decrypt writes the ICV it computes to @p tag for the
+ * caller to compare.
+ */
+ESP_INLINE void esp_aead(IMB_MGR *mgr, const union esp_key *key, unsigned cipher,
+			 bool encrypt, const uint8_t nonce[ESP_NONCE_LEN],
+			 const uint8_t *aad, uint32_t aad_len,
+			 uint8_t *dst, const uint8_t *src, uint32_t len,
+			 uint8_t tag[ESP_ICV_LEN])
+{
+	switch (cipher) {
+	case ESP_CIPHER_AES128_GCM16: {
+		struct gcm_context_data gctx;
+		if (encrypt)
+			IMB_AES128_GCM_ENC(mgr, &key->gcm, &gctx, dst, src, len, nonce,
+					   aad, aad_len, tag, ESP_ICV_LEN);
+		else
+			IMB_AES128_GCM_DEC(mgr, &key->gcm, &gctx, dst, src, len, nonce,
+					   aad, aad_len, tag, ESP_ICV_LEN);
+		break;
+	}
+	case ESP_CIPHER_AES256_GCM16: {
+		struct gcm_context_data gctx;
+		if (encrypt)
+			IMB_AES256_GCM_ENC(mgr, &key->gcm, &gctx, dst, src, len, nonce,
+					   aad, aad_len, tag, ESP_ICV_LEN);
+		else
+			IMB_AES256_GCM_DEC(mgr, &key->gcm, &gctx, dst, src, len, nonce,
+					   aad, aad_len, tag, ESP_ICV_LEN);
+		break;
+	}
+	default: {
+		struct chacha20_poly1305_context_data cctx;
+		IMB_CHACHA20_POLY1305_INIT(mgr, key->chacha, &cctx, nonce, aad, aad_len);
+		if (encrypt) {
+			IMB_CHACHA20_POLY1305_ENC_UPDATE(mgr, key->chacha, &cctx, dst, src, len);
+			IMB_CHACHA20_POLY1305_ENC_FINALIZE(mgr, &cctx, tag, ESP_ICV_LEN);
+		} else {
+			IMB_CHACHA20_POLY1305_DEC_UPDATE(mgr, key->chacha, &cctx, dst, src, len);
+			IMB_CHACHA20_POLY1305_DEC_FINALIZE(mgr, &cctx, tag, ESP_ICV_LEN);
+		}
+		break;
+	}
+	}
+}
+
+/** Constant-time comparison of two ICVs: true when equal. */
+ESP_INLINE bool esp_icv_equal(const uint8_t *a, const uint8_t *b)
+{
+	uint8_t d = 0;
+	for (unsigned i = 0; i < ESP_ICV_LEN; i++)
+		d |= (uint8_t)(a[i] ^ b[i]);
+	return d == 0;
+}
+
+/**
+ * RFC 8200 §8.1 UDP checksum over IPv6, with the upper-layer length and
+ * next header 17 in the pseudo-header (also right when extension headers
+ * sit between the IPv6 and UDP headers, unlike rte_ipv6_udptcp_cksum).
+ * RFC 768: a computed 0 is sent as 0xffff.
+ */
+ESP_INLINE uint16_t esp_udp6_cksum(const uint8_t *ip6, const uint8_t *udp, uint32_t udp_len)
+{
+	uint32_t sum = __rte_raw_cksum(ip6 + 8, 32, 0);
+	sum += rte_cpu_to_be_32(udp_len) >> 16;
+	sum += rte_cpu_to_be_32(udp_len) & 0xffff;
+	sum += rte_cpu_to_be_16(ESP_IPPROTO_UDP);
+	sum = __rte_raw_cksum(udp, udp_len, sum);
+	uint16_t c = (uint16_t)~__rte_raw_cksum_reduce(sum);
+	return c == 0 ? 0xffff : c;
+}
+
+/** Recompute an IPv4 header checksum in place. */
+ESP_INLINE void esp_ip4_cksum_fix(uint8_t *ip)
+{
+	struct rte_ipv4_hdr *h = (struct rte_ipv4_hdr *)ip;
+	h->hdr_checksum = 0;
+	h->hdr_checksum = rte_ipv4_cksum(h);
+}
+
+/** Count a good packet and its payload; lifetimes past their threshold. */
+ESP_INLINE void esp_account(struct esp_sa *sa, struct esp_ctx *ctx, uint32_t bytes)
+{
+	sa->stats.packets++;
+	sa->stats.bytes += bytes;
+	if (unlikely(sa->stats.packets >= sa->limit_packets ||
+		     sa->stats.bytes >= sa->limit_bytes))
+		esp_sa_life_expire(sa, ctx);
+}
+
+/** Move good packets to the front of a burst, stably (swap partition). */
+ESP_INLINE void esp_keep(struct rte_mbuf **mb, uint16_t i, uint16_t *ngood)
+{
+	struct rte_mbuf *t = mb[*ngood];
+	mb[*ngood] = mb[i];
+	mb[i] = t;
+	(*ngood)++;
+}
+
+/** Make @p m one segment, or fail (drop NO_HEADROOM). */
+ESP_INLINE int esp_linear(struct rte_mbuf *m)
+{
+	if (likely(m->nb_segs == 1))
+		return 0;
+	return rte_pktmbuf_linearize(m);
+}
+
+#endif

@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * ESP decapsulation (RFC 4303 §3.4; RFC 3948 §3.1.2 for ESP-in-UDP).
+ *
+ * Order per RFC 4303 §3.4.3: length checks, replay pre-check, decrypt and
+ * verify the ICV, only then update the window, then the trailer and the
+ * inner packet. One always-inline function, instantiated per (mode,
+ * cipher); esp_in_handler() picks the instance at SA setup.
+ */
+#include <sys/socket.h>
+
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+#include "dataplane/esp_common.h"
+#include "dataplane/replay.h"
+#include "dataplane/spd.h"
+#include "dataplane/xform.h"
+
+/*
+ * Outer header sanity and the real end of the ESP packet. The worker gave
+ * l3_len/l4_len; check they fit the octets and the IP (and UDP) lengths,
+ * and drop octets past the IP length (L2 padding).
+ */
+ESP_INLINE enum esp_drop esp_in_outer(struct esp_sa *sa, struct rte_mbuf *m,
+				      uint32_t *esp_off)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t len = rte_pktmbuf_pkt_len(m);
+	uint32_t l3 = m->l3_len, l4 = m->l4_len;
+	uint32_t iplen;
+	uint8_t af;
+
+	if (len < ESP_IPV4_HDR_MIN)
+		return ESP_DROP_RUNT;
+	if ((p[0] >> 4) == 4) {
+		iplen = esp_get16(p + 2);
+		if (l3 < ESP_IPV4_HDR_MIN || l3 != (uint32_t)(p[0] & 0x0f) * 4)
+			return ESP_DROP_BAD_L3;
+		af = AF_INET;
+	} else if ((p[0] >> 4) == 6) {
+		if (len < ESP_IPV6_HDR_LEN)
+			return ESP_DROP_RUNT;
+		iplen = ESP_IPV6_HDR_LEN + esp_get16(p + 4);
+		if (l3 < ESP_IPV6_HDR_LEN)
+			return ESP_DROP_BAD_L3;
+		af = AF_INET6;
+	} else {
+		return ESP_DROP_BAD_L3;
+	}
+	if (iplen > len || l3 + l4 > iplen)
+		return ESP_DROP_RUNT;
+	if (l4 != 0) {
+		/* RFC 3948 §2.1: the UDP length covers exactly the rest. */
+		if (l4 != sizeof(struct esp_udp_hdr) || esp_get16(p + l3 + 4) != iplen - l3)
+			return ESP_DROP_RUNT;
+	}
+	/* RFC 4301 §5.2: the SA was found by SPI; its destination must be
+	 * ours too (the worker looked up by SPI only). */
+	if (sa->local.family != 0) {
+		if (sa->local.family != af ||
+		    memcmp(p + (af == AF_INET ? 16 : 24), sa->local.bytes, esp_addr_len(af)) != 0)
+			return ESP_DROP_SA_DST;
+	}
+	if (iplen < len)
+		rte_pktmbuf_trim(m, (uint16_t)(len - iplen));
+	*esp_off = l3 + l4;
+	return ESP_DROP_MAX;
+}
+
+/* Inner packet of tunnel mode (RFC 4303 §2.6: next header 4 or 41). Returns
+ * its length from its own header: anything after it is TFC padding
+ * (RFC 4303 §2.7). 0 if the header is not sane. */
+static uint32_t esp_in_inner_len(const uint8_t *p, uint32_t len, uint8_t nh)
+{
+	if (nh == ESP_IPPROTO_IPIP) {
+		if (len < ESP_IPV4_HDR_MIN || (p[0] >> 4) != 4)
+			return 0;
+		uint32_t hl = (uint32_t)(p[0] & 0x0f) * 4;
+		uint32_t tot = esp_get16(p + 2);
+		if (hl < ESP_IPV4_HDR_MIN || tot < hl || tot > len)
+			return 0;
+		return tot;
+	}
+	if (len < ESP_IPV6_HDR_LEN || (p[0] >> 4) != 6)
+		return 0;
+	uint32_t tot = ESP_IPV6_HDR_LEN + esp_get16(p + 4);
+	return tot > len ? 0 : tot;
+}
+
+/* Transport over IPv6: the offset of the next header field that names
+ * ESP (or UDP), walking the extension headers that precede it. */
+static int esp_in_ip6_nh_field(const uint8_t *p, uint32_t l3)
+{
+	uint32_t field = 6, off = ESP_IPV6_HDR_LEN;
+
+	for (int i = 0; i < 8 && off < l3; i++) {
+		if (l3 - off < 2)
+			return -1;
+		field = off;
+		off += ((uint32_t)p[off + 1] + 1) * 8;
+	}
+	return off == l3 ? (int)field : -1;
+}
+
+ESP_INLINE enum esp_drop esp_in_one(struct esp_sa *sa, struct rte_mbuf *m,
+				    struct esp_ctx *ctx, const int tunnel,
+				    const unsigned cipher)
+{
+	uint32_t off;
+	enum esp_drop r;
+	bool esn = (sa->flags & ESP_SA_F_ESN) != 0;
+
+	if (unlikely(sa->flags & ESP_SA_F_DEAD))
+		return ESP_DROP_SA_EXPIRED;
+	if (unlikely(esp_linear(m) != 0))
+		return ESP_DROP_NO_HEADROOM;
+	r = esp_in_outer(sa, m, &off);
+	if (unlikely(r != ESP_DROP_MAX))
+		return r;
+
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	uint32_t len = rte_pktmbuf_pkt_len(m);
+	uint32_t hdrs = sizeof(struct esp_hdr) + sa->iv_len;
+	/* RFC 4303 §2: header, IV, at least Pad Length and Next Header, ICV. */
+	if (len - off < hdrs + sizeof(struct esp_tail) + ESP_ICV_LEN)
+		return ESP_DROP_RUNT;
+	uint32_t ct_len = len - off - hdrs - ESP_ICV_LEN;
+	/* RFC 4303 §2.4: the ciphertext ends on a 4-octet boundary. */
+	if ((ct_len & 3) != 0)
+		return ESP_DROP_BAD_PAD;
+
+	uint8_t *esp = p + off;
+	uint8_t *ct = esp + hdrs;
+	uint8_t *icv = ct + ct_len;
+	uint32_t spi = esp_get32(esp);
+	if (unlikely(spi != sa->spi))
+		return ESP_DROP_NO_SA;
+
+	/* RFC 4303 §3.4.3: replay pre-check before spending the AEAD. */
+	int reason;
+	uint64_t seq = replay_seq_infer(sa->rw, esp_get32(esp + 4), esn);
+	if (replay_check(sa->rw, seq, &reason) != 0)
+		return (enum esp_drop)reason;
+
+	uint8_t nonce[ESP_NONCE_LEN], aad[ESP_AAD_MAX], tag[ESP_ICV_LEN];
+	uint32_t aad_len = esp_aad_build(aad, spi, seq, esn);
+	if (sa->iv_len != 0)
+		esp_nonce_explicit(nonce, sa->salt, esp + sizeof(struct esp_hdr));
+	else
+		esp_nonce_iiv(nonce, sa->salt, seq, esn);
+	esp_aead(ctx->mgr, &sa->key, cipher, false, nonce, aad, aad_len, ct, ct, ct_len, tag);
+	if (!esp_icv_equal(tag, icv))
+		return ESP_DROP_AUTH;
+
+	/* RFC 4303 §3.4.3: the window moves only for authentic packets. */
+	replay_update(sa->rw, seq);
+
+	uint8_t pad_len = ct[ct_len - 2], nh = ct[ct_len - 1];
+	if (pad_len + sizeof(struct esp_tail) > ct_len)
+		return ESP_DROP_BAD_PAD;
+	uint32_t pl_len = ct_len - sizeof(struct esp_tail) - pad_len;
+	/* RFC 4303 §2.4: default padding is 1, 2, 3, ... and the receiver
+	 * should check it. */
+	for (uint32_t i = 0; i < pad_len; i++)
+		if (ct[pl_len + i] != (uint8_t)(i + 1))
+			return ESP_DROP_BAD_PAD;
+	/* RFC 4303 §2.6: next header 59 marks a dummy packet, discarded. */
+	if (nh == ESP_IPPROTO_NONE)
+		return ESP_DROP_DUMMY;
+
+	struct spd_key key;
+	uint32_t keep;
+	if (tunnel) {
+		if (nh != ESP_IPPROTO_IPIP && nh != ESP_IPPROTO_IPV6)
+			return ESP_DROP_BAD_NEXT_HDR;
+		keep = esp_in_inner_len(ct, pl_len, nh);
+		if (keep == 0)
+			return ESP_DROP_BAD_L3;
+		rte_pktmbuf_adj(m, (uint16_t)(off + hdrs));
+		rte_pktmbuf_trim(m, (uint16_t)(len - off - hdrs - keep));
+		p = rte_pktmbuf_mtod(m, uint8_t *);
+	} else {
+		/* Transport: IP header ‖ [UDP] ‖ ESP ‖ IV ‖ payload. Put the
+		 * payload's protocol back where ESP's was and close the gap. */
+		uint32_t l3 = m->l3_len, shift = off - l3 + hdrs;
+		if ((p[0] >> 4) == 4) {
+			p[9] = nh;
+		} else {
+			int f = esp_in_ip6_nh_field(p, l3);
+			if (f < 0)
+				return ESP_DROP_BAD_L3;
+			p[f] = nh;
+		}
+		keep = l3 + pl_len;
+		memmove(p + shift, p, l3);
+		rte_pktmbuf_adj(m, (uint16_t)shift);
+		rte_pktmbuf_trim(m, (uint16_t)(len - shift - keep));
+		p = rte_pktmbuf_mtod(m, uint8_t *);
+		if ((p[0] >> 4) == 4) {
+			esp_put16(p + 2, (uint16_t)keep);
+			esp_ip4_cksum_fix(p);
+		} else {
+			esp_put16(p + 4, (uint16_t)(keep - ESP_IPV6_HDR_LEN));
+		}
+	}
+	/* RFC 4301 §5.2 step 4: the inner packet must match the SA's
+	 * selectors (and, RFC 9478, its label). */
+	if (spd_key_from_ip(&key, p, keep, sa->label) != 0)
+		return ESP_DROP_BAD_L3;
+	if (!spd_sel_match(&sa->sel, &key))
+		return ESP_DROP_SELECTOR;
+
+	m->l3_len = 0;
+	m->l4_len = 0;
+	esp_account(sa, ctx, tunnel ? keep : pl_len);
+	return ESP_DROP_MAX;
+}
+
+ESP_INLINE uint16_t esp_in_burst(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n,
+				 struct esp_ctx *ctx, const int tunnel, const unsigned cipher)
+{
+	uint16_t ngood = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		if (i + 2 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(mb[i + 2], void *));
+		enum esp_drop r = esp_in_one(sa, mb[i], ctx, tunnel, cipher);
+		if (likely(r == ESP_DROP_MAX))
+			esp_keep(mb, i, &ngood);
+		else
+			esp_count_drop(ctx, sa, r);
+	}
+	return ngood;
+}
+
+#define ESP_IN_FN(tun, ci) esp_in_##tun##_##ci
+#define ESP_IN_DEFINE(tun, ci)                                                  \
+	static uint16_t ESP_IN_FN(tun, ci)(struct esp_sa *sa,                   \
+			struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx)  \
+	{                                                                       \
+		return esp_in_burst(sa, mb, n, ctx, tun, ci);                   \
+	}
+#define ESP_IN_CIPHERS(tun)                                   \
+	ESP_IN_DEFINE(tun, ESP_CIPHER_AES128_GCM16)           \
+	ESP_IN_DEFINE(tun, ESP_CIPHER_AES256_GCM16)           \
+	ESP_IN_DEFINE(tun, ESP_CIPHER_CHACHA20_POLY1305)
+
+ESP_IN_CIPHERS(0)
+ESP_IN_CIPHERS(1)
+
+#define ESP_IN_ROW(tun) {                                  \
+	ESP_IN_FN(tun, ESP_CIPHER_AES128_GCM16),           \
+	ESP_IN_FN(tun, ESP_CIPHER_AES256_GCM16),           \
+	ESP_IN_FN(tun, ESP_CIPHER_CHACHA20_POLY1305) }
+
+/* [tunnel][cipher] */
+static const esp_xform_fn esp_in_table[2][3] = { ESP_IN_ROW(0), ESP_IN_ROW(1) };
+
+esp_xform_fn esp_in_handler(const struct esp_sa *sa)
+{
+	return esp_in_table[sa->mode == ESP_MODE_TUNNEL ? 1 : 0][sa->cipher];
+}
+
+uint16_t esp_inbound(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx)
+{
+	if (unlikely(sa->dir != ESP_DIR_IN)) {
+		for (uint16_t i = 0; i < n; i++)
+			esp_count_drop(ctx, sa, ESP_DROP_NO_SA);
+		return 0;
+	}
+	return sa->xform(sa, mb, n, ctx);
+}

@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * ESP encapsulation (RFC 4303 §3.1, §3.3; RFC 3948 §2 for ESP-in-UDP).
+ *
+ * One always-inline function, instantiated per (layout, NAT-T, cipher) so
+ * that the mode, outer family and algorithm are constants in each handler;
+ * esp_out_handler() picks the instance once at SA setup.
+ */
+#include <sys/socket.h>
+
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+#include "dataplane/esp_common.h"
+#include "dataplane/xform.h"
+
+enum esp_out_layout {
+	OUT_TUN4,   /* tunnel, IPv4 outer header */
+	OUT_TUN6,   /* tunnel, IPv6 outer header */
+	OUT_TRANS,  /* transport */
+};
+
+enum {
+	ESP_IP6_HOPOPTS = 0,
+	ESP_IP6_ROUTING = 43,
+	ESP_IP6_DSTOPTS = 60,
+	ESP_IP6_EXT_MAX = 8,
+};
+
+void esp_nonce_iiv(uint8_t nonce[ESP_NONCE_LEN], const uint8_t salt[ESP_SALT_LEN],
+		   uint64_t seq, int esn)
+{
+	/* RFC 8750 §3: IIV = ESN(64), or 0^32 || SN(32) without ESN. */
+	memcpy(nonce, salt, ESP_SALT_LEN);
+	esp_put64(nonce + ESP_SALT_LEN, esn ? seq : (uint32_t)seq);
+}
+
+/*
+ * Transport over IPv6: ESP goes after hop-by-hop, routing and destination
+ * options headers (RFC 4303 §3.1.1, simplified: every destination options
+ * header before the upper layer stays in front). Returns the offset of the
+ * insertion point and, in *nh_off, where the next header field to rewrite
+ * lives; -1 if the headers do not fit.
+ */
+static int esp_out_ip6_split(const uint8_t *p, uint32_t len, uint32_t *nh_off)
+{
+	uint32_t off = ESP_IPV6_HDR_LEN, field = 6;
+	uint8_t nh = p[6];
+
+	for (int i = 0; i < ESP_IP6_EXT_MAX; i++) {
+		if (nh != ESP_IP6_HOPOPTS && nh != ESP_IP6_ROUTING && nh != ESP_IP6_DSTOPTS) {
+			*nh_off = field;
+			return (int)off;
+		}
+		if (len - off < 2)
+			return -1;
+		uint32_t elen = ((uint32_t)p[off + 1] + 1) * 8;
+		if (len - off < elen)
+			return -1;
+		field = off;
+		nh = p[off];
+		off += elen;
+	}
+	return -1;
+}
+
+/*
+ * Validate the packet to protect and find where ESP goes. Fills the
+ * offset of the ESP header in the original packet (0 for tunnel), the
+ * payload's next header, and for tunnel mode DSCP/ECN and DF.
+ */
+ESP_INLINE int esp_out_parse(struct rte_mbuf *m, const int layout, uint32_t *split,
+			     uint32_t *nh_off, uint8_t *next, uint8_t *tos, bool *df)
+{
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	uint32_t len = rte_pktmbuf_pkt_len(m);
+	uint32_t iplen;
+
+	if (len < ESP_IPV4_HDR_MIN)
+		return -1;
+	if ((p[0] >> 4) == 4) {
+		uint32_t hl = (uint32_t)(p[0] & 0x0f) * 4;
+		iplen = esp_get16(p + 2);
+		if (hl < ESP_IPV4_HDR_MIN || iplen < hl || iplen > len)
+			return -1;
+		*tos = p[1];
+		*df = (esp_get16(p + 6) & ESP_IPV4_DF) != 0;
+		if (layout == OUT_TRANS) {
+			*split = hl;
+			*nh_off = 9;
+			*next = p[9];
+		} else {
+			*split = 0;
+			*next = ESP_IPPROTO_IPIP;  /* RFC 4303 §2.6 */
+		}
+	} else if ((p[0] >> 4) == 6) {
+		if (len < ESP_IPV6_HDR_LEN)
+			return -1;
+		iplen = ESP_IPV6_HDR_LEN + esp_get16(p + 4);
+		if (iplen > len)
+			return -1;
+		*tos = (uint8_t)((p[0] & 0x0f) << 4 | p[1] >> 4);
+		*df = false;  /* RFC 4301 §8.1: no DF to copy from IPv6 */
+		if (layout == OUT_TRANS) {
+			int s = esp_out_ip6_split(p, iplen, nh_off);
+			if (s < 0)
+				return -1;
+			*split = (uint32_t)s;
+			*next = p[*nh_off];
+		} else {
+			*split = 0;
+			*next = ESP_IPPROTO_IPV6;
+		}
+	} else {
+		return -1;
+	}
+	/* Octets past the IP length (L2 padding) are not part of the packet. */
+	if (iplen < len)
+		rte_pktmbuf_trim(m, (uint16_t)(len - iplen));
+	return 0;
+}
+
+ESP_INLINE enum esp_drop esp_out_one(struct esp_sa *sa, struct rte_mbuf *m,
+				     struct esp_ctx *ctx, const int layout,
+				     const int natt, const unsigned cipher)
+{
+	uint32_t split, nh_off = 0, udp_len = natt ? sizeof(struct esp_udp_hdr) : 0;
+	uint8_t next, tos;
+	bool df, esn = (sa->flags & ESP_SA_F_ESN) != 0;
+
+	if (unlikely(sa->flags & ESP_SA_F_DEAD))
+		return ESP_DROP_SA_EXPIRED;
+	/* RFC 4303 §3.3.3: the counter never cycles; the SA must be
+	 * rekeyed before SN 2^32 - 1 (2^64 - 1 with ESN) is passed. */
+	if (unlikely(sa->seq == (esn ? UINT64_MAX : UINT32_MAX))) {
+		if (!(sa->fired & ESP_SA_FIRED_HARD)) {
+			sa->fired |= ESP_SA_FIRED_HARD;
+			esp_event_post(ctx, sa, ESP_EV_HARD_EXPIRE);
+		}
+		return ESP_DROP_SEQ_OVERFLOW;
+	}
+	if (unlikely(esp_linear(m) != 0))
+		return ESP_DROP_NO_HEADROOM;
+	if (unlikely(esp_out_parse(m, layout, &split, &nh_off, &next, &tos, &df) != 0))
+		return ESP_DROP_BAD_L3;
+
+	uint32_t orig_len = rte_pktmbuf_pkt_len(m);
+	uint32_t payload = orig_len - split;
+	/* RFC 4303 §2.4: pad so Pad Length and Next Header end 4-aligned. */
+	uint32_t pad = (ESP_PAD_ALIGN - ((payload + sizeof(struct esp_tail)) & 3)) & 3;
+	uint32_t grow_tail = pad + sizeof(struct esp_tail) + ESP_ICV_LEN;
+	uint32_t grow_head = (layout == OUT_TRANS ? udp_len : sa->hdr_len) +
+			     sizeof(struct esp_hdr) + sa->iv_len;
+
+	if (unlikely(rte_pktmbuf_headroom(m) < grow_head ||
+		     rte_pktmbuf_tailroom(m) < grow_tail))
+		return ESP_DROP_NO_HEADROOM;
+	uint8_t *tail = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)grow_tail);
+	uint8_t *p = (uint8_t *)rte_pktmbuf_prepend(m, (uint16_t)grow_head);
+	if (unlikely(tail == NULL || p == NULL))
+		return ESP_DROP_NO_HEADROOM;  /* cannot happen after the check */
+
+	if (layout == OUT_TRANS)  /* IP header (and options) moves to the front */
+		memmove(p, p + grow_head, split);
+
+	uint64_t seq = ++sa->seq;
+	uint32_t total = rte_pktmbuf_pkt_len(m);
+	uint32_t esp_off = layout == OUT_TRANS ? split + udp_len : sa->hdr_len;
+	uint8_t *esp = p + esp_off;
+	uint8_t *iv = esp + sizeof(struct esp_hdr);
+	uint8_t *pt = iv + sa->iv_len;
+	uint32_t pt_len = payload + pad + sizeof(struct esp_tail);
+
+	/* RFC 4303 §2.4: padding 1, 2, 3, ...; then Pad Length, Next Header. */
+	for (uint32_t i = 0; i < pad; i++)
+		tail[i] = (uint8_t)(i + 1);
+	tail[pad] = (uint8_t)pad;
+	tail[pad + 1] = next;
+
+	esp_put32(esp, sa->spi);
+	esp_put32(esp + 4, (uint32_t)seq);  /* RFC 4303 §2.2.1: low 32 bits */
+
+	uint8_t nonce[ESP_NONCE_LEN], aad[ESP_AAD_MAX];
+	uint32_t aad_len = esp_aad_build(aad, sa->spi, seq, esn);
+	if (sa->iv_len != 0) {
+		/* RFC 4106 §3.1: the IV must be unique per key; the 64-bit
+		 * SN is, and makes the output reproducible. */
+		if (unlikely(ctx->iv_override != NULL))
+			memcpy(iv, ctx->iv_override, ESP_IV_LEN);
+		else
+			esp_put64(iv, seq);
+		esp_nonce_explicit(nonce, sa->salt, iv);
+	} else {
+		esp_nonce_iiv(nonce, sa->salt, seq, esn);
+	}
+	esp_aead(ctx->mgr, &sa->key, cipher, true, nonce, aad, aad_len, pt, pt, pt_len,
+		 pt + pt_len);
+
+	/* Outer headers (RFC 4301 §5.1.2.1 tunnel header construction). */
+	if (layout == OUT_TUN4) {
+		memcpy(p, sa->hdr, sa->hdr_len);
+		p[1] = tos;                                 /* DSCP, ECN copied */
+		esp_put16(p + 2, (uint16_t)total);
+		esp_put16(p + 4, sa->ip_id++);
+		esp_put16(p + 6, df ? ESP_IPV4_DF : 0);     /* DF copied */
+		esp_ip4_cksum_fix(p);
+	} else if (layout == OUT_TUN6) {
+		memcpy(p, sa->hdr, sa->hdr_len);
+		p[0] = (uint8_t)(0x60 | tos >> 4);          /* traffic class copied */
+		p[1] = (uint8_t)(tos << 4);
+		esp_put16(p + 4, (uint16_t)(total - ESP_IPV6_HDR_LEN));
+	} else {
+		if ((p[0] >> 4) == 4) {
+			esp_put16(p + 2, (uint16_t)total);
+			p[9] = natt ? ESP_IPPROTO_UDP : ESP_IPPROTO_ESP;
+			esp_ip4_cksum_fix(p);
+		} else {
+			esp_put16(p + 4, (uint16_t)(total - ESP_IPV6_HDR_LEN));
+			p[nh_off] = natt ? ESP_IPPROTO_UDP : ESP_IPPROTO_ESP;
+		}
+		if (natt)
+			memcpy(p + split, sa->hdr, udp_len);
+	}
+	if (natt) {
+		/* RFC 3948 §2.1: UDP length; checksum 0 over IPv4. IPv6 needs
+		 * a real one (RFC 8200 §8.1; RFC 6935 zero checksums are
+		 * for tunnels that opt in, which ESP-in-UDP does not). */
+		uint8_t *udp = esp - udp_len;
+		uint32_t ulen = total - (uint32_t)(udp - p);
+		esp_put16(udp + 4, (uint16_t)ulen);
+		esp_put16(udp + 6, 0);
+		if (layout == OUT_TUN6 || (layout == OUT_TRANS && (p[0] >> 4) == 6)) {
+			uint16_t c = esp_udp6_cksum(p, udp, ulen);
+			memcpy(udp + 6, &c, 2);
+		}
+	}
+	esp_account(sa, ctx, payload);
+	return ESP_DROP_MAX;
+}
+
+ESP_INLINE uint16_t esp_out_burst(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n,
+				  struct esp_ctx *ctx, const int layout, const int natt,
+				  const unsigned cipher)
+{
+	uint16_t ngood = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		if (i + 2 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(mb[i + 2], void *));
+		enum esp_drop r = esp_out_one(sa, mb[i], ctx, layout, natt, cipher);
+		if (likely(r == ESP_DROP_MAX))
+			esp_keep(mb, i, &ngood);
+		else
+			esp_count_drop(ctx, sa, r);
+	}
+	return ngood;
+}
+
+#define ESP_OUT_FN(lay, nt, ci) esp_out_##lay##_##nt##_##ci
+#define ESP_OUT_DEFINE(lay, nt, ci)                                             \
+	static uint16_t ESP_OUT_FN(lay, nt, ci)(struct esp_sa *sa,              \
+			struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx)  \
+	{                                                                       \
+		return esp_out_burst(sa, mb, n, ctx, lay, nt, ci);              \
+	}
+#define ESP_OUT_CIPHERS(lay, nt)                                      \
+	ESP_OUT_DEFINE(lay, nt, ESP_CIPHER_AES128_GCM16)              \
+	ESP_OUT_DEFINE(lay, nt, ESP_CIPHER_AES256_GCM16)              \
+	ESP_OUT_DEFINE(lay, nt, ESP_CIPHER_CHACHA20_POLY1305)
+#define ESP_OUT_NATT(lay) ESP_OUT_CIPHERS(lay, 0) ESP_OUT_CIPHERS(lay, 1)
+
+ESP_OUT_NATT(OUT_TUN4)
+ESP_OUT_NATT(OUT_TUN6)
+ESP_OUT_NATT(OUT_TRANS)
+
+#define ESP_OUT_ROW(lay, nt) {                                  \
+	ESP_OUT_FN(lay, nt, ESP_CIPHER_AES128_GCM16),           \
+	ESP_OUT_FN(lay, nt, ESP_CIPHER_AES256_GCM16),           \
+	ESP_OUT_FN(lay, nt, ESP_CIPHER_CHACHA20_POLY1305) }
+
+/* [layout][natt][cipher] */
+static const esp_xform_fn esp_out_table[3][2][3] = {
+	{ ESP_OUT_ROW(OUT_TUN4, 0), ESP_OUT_ROW(OUT_TUN4, 1) },
+	{ ESP_OUT_ROW(OUT_TUN6, 0), ESP_OUT_ROW(OUT_TUN6, 1) },
+	{ ESP_OUT_ROW(OUT_TRANS, 0), ESP_OUT_ROW(OUT_TRANS, 1) },
+};
+
+esp_xform_fn esp_out_handler(const struct esp_sa *sa)
+{
+	int layout = sa->mode == ESP_MODE_TRANSPORT ? OUT_TRANS :
+		     sa->outer_af == AF_INET6 ? OUT_TUN6 : OUT_TUN4;
+	return esp_out_table[layout][(sa->flags & ESP_SA_F_NATT) ? 1 : 0][sa->cipher];
+}
+
+uint16_t esp_outbound(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx)
+{
+	if (unlikely(sa->dir != ESP_DIR_OUT)) {
+		for (uint16_t i = 0; i < n; i++)
+			esp_count_drop(ctx, sa, ESP_DROP_NO_SA);
+		return 0;
+	}
+	return sa->xform(sa, mb, n, ctx);
+}

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * SA setup and teardown: parameter checks, key expansion, the outbound
+ * outer header template, handler choice, and the lifetime slow path.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <rte_malloc.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include "dataplane/esp_common.h"
+#include "dataplane/sa.h"
+#include "dataplane/xform.h"
+
+/* The hot part (handler, SPI, flags, sequence number, lifetime thresholds)
+ * is one cache line; the outer header template starts the second. */
+static_assert(offsetof(struct esp_sa, hdr) == 64,
+	      "esp_sa hot fields must fit the first cache line");
+static_assert(sizeof(struct esp_sa) % 64 == 0,
+	      "esp_sa is a whole number of cache lines (rw follows it)");
+static_assert(sizeof(struct esp_event) == 16, "event ring element is 16 octets");
+
+const char *esp_cipher_name(enum esp_cipher c)
+{
+	switch (c) {
+	case ESP_CIPHER_AES128_GCM16:
+		return "aes128gcm16";
+	case ESP_CIPHER_AES256_GCM16:
+		return "aes256gcm16";
+	case ESP_CIPHER_CHACHA20_POLY1305:
+		return "chacha20poly1305";
+	}
+	return "?";
+}
+
+unsigned esp_cipher_key_len(enum esp_cipher c)
+{
+	switch (c) {
+	case ESP_CIPHER_AES128_GCM16:
+		return 16;
+	case ESP_CIPHER_AES256_GCM16:
+	case ESP_CIPHER_CHACHA20_POLY1305:
+		return 32;
+	}
+	return 0;
+}
+
+static bool sa_af_ok(uint8_t af)
+{
+	return af == AF_INET || af == AF_INET6;
+}
+
+int esp_sa_params_check(const struct esp_sa_params *p, const char **why)
+{
+	const char *w = NULL;
+	const uint32_t known = ESP_SA_F_ESN | ESP_SA_F_IIV | ESP_SA_F_NATT;
+
+	if (p->spi < ESP_SPI_MIN)
+		w = "SPI 0..255 is reserved (RFC 4303 §2.1)";
+	else if (p->dir != ESP_DIR_IN && p->dir != ESP_DIR_OUT)
+		w = "bad direction";
+	else if (p->mode != ESP_MODE_TUNNEL && p->mode != ESP_MODE_TRANSPORT)
+		w = "bad mode";
+	else if (esp_cipher_key_len(p->cipher) == 0)
+		w = "unsupported cipher";
+	else if ((p->flags & ~known) != 0)
+		w = "unknown flags";
+	else if (p->mode == ESP_MODE_TUNNEL &&
+		 (!sa_af_ok(p->local.family) || p->remote.family != p->local.family))
+		w = "tunnel mode needs local and remote addresses of one family";
+	else if (p->local.family != 0 && !sa_af_ok(p->local.family))
+		w = "bad local address family";
+	else if (p->remote.family != 0 && !sa_af_ok(p->remote.family))
+		w = "bad remote address family";
+	else if ((p->flags & ESP_SA_F_NATT) && (p->natt_sport == 0 || p->natt_dport == 0))
+		w = "NAT-T needs both UDP ports";
+	else if (p->dir == ESP_DIR_IN && p->replay_window != 0 &&
+		 (p->replay_window < ESP_REPLAY_MIN || p->replay_window > ESP_REPLAY_MAX))
+		w = "replay window must be 0 or 64..4096";
+	else if (p->dir == ESP_DIR_OUT && p->seq_start == UINT64_MAX)
+		w = "seq_start leaves no sequence number";
+
+	if (why != NULL)
+		*why = w;
+	return w == NULL ? 0 : -EINVAL;
+}
+
+/* Outbound outer header template (RFC 4301 §5.1.2): the fields that are
+ * the same for every packet; lengths, ID, DF, DSCP/ECN and checksums are
+ * filled per packet. Tunnel: IP (+ UDP); transport: just the UDP header
+ * of ESP-in-UDP (RFC 3948 §2.1) if any. */
+static void sa_hdr_build(struct esp_sa *sa)
+{
+	uint8_t *h = sa->hdr;
+	unsigned len = 0;
+	uint8_t proto = (sa->flags & ESP_SA_F_NATT) ? ESP_IPPROTO_UDP : ESP_IPPROTO_ESP;
+
+	if (sa->mode == ESP_MODE_TUNNEL && sa->outer_af == AF_INET) {
+		h[0] = 0x45;
+		h[8] = ESP_TTL_DEFAULT;
+		h[9] = proto;
+		memcpy(h + 12, sa->local.bytes, 4);
+		memcpy(h + 16, sa->remote.bytes, 4);
+		len = ESP_IPV4_HDR_MIN;
+	} else if (sa->mode == ESP_MODE_TUNNEL) {
+		h[0] = 0x60;
+		h[6] = proto;
+		h[7] = ESP_TTL_DEFAULT;
+		memcpy(h + 8, sa->local.bytes, 16);
+		memcpy(h + 24, sa->remote.bytes, 16);
+		len = ESP_IPV6_HDR_LEN;
+	}
+	if (sa->flags & ESP_SA_F_NATT) {
+		esp_put16(h + len, sa->natt_sport);
+		esp_put16(h + len + 2, sa->natt_dport);
+		len += sizeof(struct esp_udp_hdr);
+	}
+	sa->hdr_len = (uint8_t)len;
+}
+
+void esp_sa_life_arm(struct esp_sa *sa)
+{
+	uint64_t b = UINT64_MAX, p = UINT64_MAX;
+
+	if (!(sa->fired & ESP_SA_FIRED_SOFT)) {
+		if (sa->soft.bytes != 0)
+			b = sa->soft.bytes;
+		if (sa->soft.packets != 0)
+			p = sa->soft.packets;
+	}
+	if (!(sa->fired & ESP_SA_FIRED_HARD)) {
+		if (sa->hard.bytes != 0 && sa->hard.bytes < b)
+			b = sa->hard.bytes;
+		if (sa->hard.packets != 0 && sa->hard.packets < p)
+			p = sa->hard.packets;
+	}
+	sa->limit_bytes = b;
+	sa->limit_packets = p;
+}
+
+void esp_event_post(struct esp_ctx *ctx, const struct esp_sa *sa, uint16_t type)
+{
+	struct esp_event ev = {
+		.type = type,
+		.dir = sa->dir,
+		.spi = sa->spi,
+		.sa_id = sa->id,
+	};
+
+	if (ctx->events == NULL)
+		return;
+	if (rte_ring_enqueue_elem(ctx->events, &ev, sizeof(ev)) != 0)
+		ctx->events_lost++;
+}
+
+static bool sa_reached(uint64_t count, uint64_t limit)
+{
+	return limit != 0 && count >= limit;
+}
+
+void esp_sa_life_expire(struct esp_sa *sa, struct esp_ctx *ctx)
+{
+	const struct esp_sa_stats *st = &sa->stats;
+
+	if (!(sa->fired & ESP_SA_FIRED_SOFT) &&
+	    (sa_reached(st->bytes, sa->soft.bytes) || sa_reached(st->packets, sa->soft.packets))) {
+		sa->fired |= ESP_SA_FIRED_SOFT;
+		esp_event_post(ctx, sa, ESP_EV_SOFT_EXPIRE);
+	}
+	if (!(sa->fired & ESP_SA_FIRED_HARD) &&
+	    (sa_reached(st->bytes, sa->hard.bytes) || sa_reached(st->packets, sa->hard.packets))) {
+		/* Hard limit: this was the last packet; later ones are
+		 * dropped SA_EXPIRED until the control plane removes it. */
+		sa->fired |= ESP_SA_FIRED_HARD;
+		sa->flags |= ESP_SA_F_DEAD;
+		esp_event_post(ctx, sa, ESP_EV_HARD_EXPIRE);
+	}
+	esp_sa_life_arm(sa);
+}
+
+esp_xform_fn esp_xform_select(const struct esp_sa *sa)
+{
+	return sa->dir == ESP_DIR_OUT ? esp_out_handler(sa) : esp_in_handler(sa);
+}
+
+struct esp_sa *esp_sa_create(const struct esp_sa_params *p, IMB_MGR *mgr)
+{
+	const char *why;
+	size_t size = sizeof(struct esp_sa);
+	uint32_t win = 0;
+
+	if (esp_sa_params_check(p, &why) != 0 || mgr == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (p->dir == ESP_DIR_IN) {
+		win = p->replay_window;
+		size += replay_window_bytes(win);
+	}
+	struct esp_sa *sa = rte_zmalloc("esp_sa", size, RTE_CACHE_LINE_SIZE);
+	if (sa == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+
+	sa->spi = p->spi;
+	sa->flags = p->flags;
+	sa->dir = (uint8_t)p->dir;
+	sa->mode = (uint8_t)p->mode;
+	sa->cipher = (uint8_t)p->cipher;
+	/* RFC 8750 §2: implicit IV SAs send no IV. */
+	sa->iv_len = (p->flags & ESP_SA_F_IIV) ? 0 : ESP_IV_LEN;
+	sa->outer_af = p->mode == ESP_MODE_TUNNEL ? p->local.family : 0;
+	sa->owner = p->owner;
+	sa->label = p->label;
+	memcpy(sa->salt, p->salt, ESP_SALT_LEN);
+	sa->id = p->id;
+	sa->local = p->local;
+	sa->remote = p->remote;
+	sa->natt_sport = p->natt_sport;
+	sa->natt_dport = p->natt_dport;
+	sa->sel = p->sel;
+	sa->soft = p->soft;
+	sa->hard = p->hard;
+	esp_sa_life_arm(sa);
+
+	switch (p->cipher) {
+	case ESP_CIPHER_AES128_GCM16:
+		IMB_AES128_GCM_PRE(mgr, p->key, &sa->key.gcm);
+		break;
+	case ESP_CIPHER_AES256_GCM16:
+		IMB_AES256_GCM_PRE(mgr, p->key, &sa->key.gcm);
+		break;
+	case ESP_CIPHER_CHACHA20_POLY1305:
+		memcpy(sa->key.chacha, p->key, sizeof(sa->key.chacha));
+		break;
+	}
+
+	if (p->dir == ESP_DIR_OUT) {
+		sa->seq = p->seq_start;
+		sa_hdr_build(sa);
+		sa->rw = NULL;
+	} else {
+		/* seq_start is the last sequence number seen (tests). */
+		sa->rw = (struct replay_window *)(sa + 1);
+		replay_window_init(sa->rw, win, p->seq_start);
+	}
+	/* Max growth: outer header (or UDP) + ESP header + IV + padding to
+	 * 4 octets (3) + pad length and next header (2) + ICV. */
+	sa->overhead = (uint16_t)(sa->hdr_len + sizeof(struct esp_hdr) + sa->iv_len +
+				  (ESP_PAD_ALIGN - 1) + sizeof(struct esp_tail) + ESP_ICV_LEN);
+	if (p->dir == ESP_DIR_IN)
+		sa->overhead = 0;
+	sa->xform = esp_xform_select(sa);
+	return sa;
+}
+
+void esp_sa_destroy(struct esp_sa *sa)
+{
+	if (sa == NULL)
+		return;
+	size_t size = sizeof(*sa);
+	if (sa->rw != NULL)
+		size += replay_window_bytes(sa->rw->size);
+	/* Key schedule, GHASH tables and salt are secrets. */
+	explicit_bzero(sa, size);
+	rte_free(sa);
+}
