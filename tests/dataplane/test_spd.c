@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_spd.c - selector matching and first-match lookup as a table of
+ * (packet, expected rule), including security labels (RFC 9478), ports,
+ * protocols and both families; spd_key_from_ip on truncated headers,
+ * IPv4 options and fragments, and IPv6 extension header chains.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <check.h>
+
+#include "dataplane/addr.h"
+#include "dataplane/spd.h"
+#include "tests/dataplane/pkt_helper.h"
+
+static void sel_set(struct spd_sel *s, const char *src, const char *dst, uint8_t proto,
+		    uint16_t dlo, uint16_t dhi, uint16_t label)
+{
+	struct esp_addr a;
+	uint8_t plen;
+
+	spd_sel_any(s, 0);
+	if (src != NULL) {
+		ck_assert_int_eq(esp_addr_parse(src, &a, &plen), 0);
+		s->family = a.family;
+		memcpy(s->src, a.bytes, 16);
+		s->src_len = plen;
+	}
+	if (dst != NULL) {
+		ck_assert_int_eq(esp_addr_parse(dst, &a, &plen), 0);
+		s->family = a.family;
+		memcpy(s->dst, a.bytes, 16);
+		s->dst_len = plen;
+	}
+	s->proto = proto;
+	if (dlo != 0 || dhi != 0) {
+		s->dport_lo = dlo;
+		s->dport_hi = dhi;
+	}
+	s->label = label;
+}
+
+static void key_set(struct spd_key *k, const char *src, const char *dst, uint8_t proto,
+		    uint16_t sport, uint16_t dport, uint16_t label)
+{
+	struct esp_addr a;
+
+	memset(k, 0, sizeof(*k));
+	ck_assert_int_eq(esp_addr_parse(src, &a, NULL), 0);
+	k->family = a.family;
+	memcpy(k->src, a.bytes, 16);
+	ck_assert_int_eq(esp_addr_parse(dst, &a, NULL), 0);
+	memcpy(k->dst, a.bytes, 16);
+	k->proto = proto;
+	k->sport = sport;
+	k->dport = dport;
+	k->label = label;
+}
+
+START_TEST(lookup_table)
+{
+	struct spd *spd = calloc(1, sizeof(*spd) + 9 * sizeof(struct spd_rule));
+	ck_assert_ptr_nonnull(spd);
+	/* in priority order */
+	sel_set(&spd->rules[0].sel, "10.1.0.0/16", "10.2.0.5/32", 6, 22, 22, 0);   /* ssh, unlabeled */
+	sel_set(&spd->rules[1].sel, "10.1.0.0/16", "10.2.0.0/16", 6, 22, 22, 7);   /* ssh, label 7 */
+	sel_set(&spd->rules[2].sel, "10.1.0.0/16", "10.2.0.0/16", 17, 5000, 5999, SPD_LABEL_ANY);
+	sel_set(&spd->rules[3].sel, "10.1.0.0/16", "10.2.0.0/16", 0, 0, 0, 0);     /* any proto */
+	sel_set(&spd->rules[4].sel, "2001:db8:1::/48", "2001:db8:2::/48", 58, 0, 0, 0);
+	sel_set(&spd->rules[5].sel, "2001:db8:1::/48", "2001:db8::/32", 17, 53, 53, 0);
+	sel_set(&spd->rules[6].sel, "0.0.0.0/0", "10.3.0.0/15", 0, 80, 80, 0);  /* ports: any proto */
+	sel_set(&spd->rules[7].sel, NULL, NULL, 0, 0, 0, 9);                    /* label 9, both families */
+	sel_set(&spd->rules[8].sel, "10.0.0.0/8", "10.0.0.0/8", 0, 0, 0, 0);
+	spd->n = 9;
+	for (uint32_t i = 0; i < spd->n; i++)
+		spd->rules[i].id = i;
+
+	static const struct {
+		const char *src, *dst;
+		uint8_t proto;
+		uint16_t sport, dport, label;
+		int rule;      /* -1: no match */
+	} t[] = {
+		{ "10.1.2.3", "10.2.0.5", 6, 40000, 22, 0, 0 },
+		{ "10.1.2.3", "10.2.0.6", 6, 40000, 22, 0, 3 },    /* /32 misses, any-proto rule */
+		{ "10.1.2.3", "10.2.0.5", 6, 40000, 22, 7, 1 },    /* labeled: skips unlabeled rule 0 */
+		{ "10.1.2.3", "10.2.0.5", 6, 40000, 23, 7, -1 },   /* label 7, port 23: nothing */
+		{ "10.1.2.3", "10.2.0.5", 17, 1, 5000, 0, 2 },     /* range low edge, label ANY */
+		{ "10.1.2.3", "10.2.0.5", 17, 1, 5999, 3, 2 },     /* range high edge, any label */
+		{ "10.1.2.3", "10.2.0.5", 17, 1, 6000, 0, 3 },
+		{ "10.1.2.3", "10.2.0.5", 17, 1, 4999, 3, -1 },    /* label 3 has no other rule */
+		{ "10.9.9.9", "10.3.1.1", 6, 1, 80, 0, 6 },
+		{ "10.9.9.9", "10.3.1.1", 1, 0, 0, 0, 8 },         /* ICMP has no ports: rule 6 skipped */
+		{ "10.9.9.9", "10.4.1.1", 6, 1, 80, 0, 8 },        /* outside /15 */
+		{ "192.0.2.1", "198.51.100.1", 6, 1, 80, 0, -1 },
+		{ "192.0.2.1", "198.51.100.1", 6, 1, 80, 9, 7 },   /* label 9 rule, family 0 */
+		{ "2001:db8:1::1", "2001:db8:2::1", 58, 0, 0, 0, 4 },
+		{ "2001:db8:1::1", "2001:db8:3::1", 17, 9, 53, 0, 5 },
+		{ "2001:db8:1::1", "2001:db8:3::1", 17, 9, 54, 0, -1 },
+		{ "2001:db8:1::1", "2001:db8:3::1", 17, 9, 53, 9, 7 },
+		{ "2001:db8:9::1", "10.1.1.1", 17, 9, 53, 0, -1 },  /* parse: family from src */
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct spd_key k;
+		key_set(&k, t[i].src, t[i].dst, t[i].proto, t[i].sport, t[i].dport, t[i].label);
+		const struct spd_rule *r = spd_lookup(spd, &k);
+		int got = r == NULL ? -1 : (int)r->id;
+		ck_assert_msg(got == t[i].rule, "line %zu: rule %d, want %d", i + 1, got, t[i].rule);
+	}
+	/* an empty or missing SPD matches nothing */
+	struct spd_key k;
+	key_set(&k, "10.1.2.3", "10.2.0.5", 6, 1, 22, 0);
+	ck_assert_ptr_null(spd_lookup(NULL, &k));
+	spd->n = 0;
+	ck_assert_ptr_null(spd_lookup(spd, &k));
+	free(spd);
+}
+END_TEST
+
+START_TEST(sel_any_and_zero)
+{
+	struct spd_sel s;
+	struct spd_key k;
+
+	key_set(&k, "2001:db8::1", "2001:db8::2", 6, 1, 2, 5);
+	spd_sel_any(&s, 0);
+	ck_assert(spd_sel_match(&s, &k));
+	spd_sel_any(&s, AF_INET6);
+	ck_assert(spd_sel_match(&s, &k));
+	spd_sel_any(&s, AF_INET);
+	ck_assert(!spd_sel_match(&s, &k));
+	/* a zeroed selector: any address/proto/port, but unlabeled only */
+	memset(&s, 0, sizeof(s));
+	ck_assert(!spd_sel_match(&s, &k));
+	k.label = 0;
+	ck_assert(spd_sel_match(&s, &k));
+}
+END_TEST
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+START_TEST(key_ipv4)
+{
+	uint8_t b[256];
+	struct spd_key k;
+	size_t len = test_ip4_udp(b, "10.0.0.1", "10.0.0.2", 1111, 2222, 10, 0, true);
+
+	ck_assert_int_eq(spd_key_from_ip(&k, b, (uint32_t)len, 4), 0);
+	ck_assert_int_eq(k.family, AF_INET);
+	ck_assert_int_eq(k.proto, 17);
+	ck_assert_int_eq(k.sport, 1111);
+	ck_assert_int_eq(k.dport, 2222);
+	ck_assert_int_eq(k.label, 4);
+	ck_assert_mem_eq(k.src, "\x0a\x00\x00\x01", 4);
+	/* every truncation of the header and the ports fails */
+	for (uint32_t l = 0; l < 24; l++)
+		ck_assert_msg(spd_key_from_ip(&k, b, l, 0) == -1, "len %u", l);
+	/* trailing octets past the IP length are fine */
+	ck_assert_int_eq(spd_key_from_ip(&k, b, (uint32_t)len + 5, 0), 0);
+	/* IP total length larger than what is there */
+	put16(b + 2, (uint16_t)(len + 1));
+	ck_assert_int_eq(spd_key_from_ip(&k, b, (uint32_t)len, 0), -1);
+	put16(b + 2, 19);
+	ck_assert_int_eq(spd_key_from_ip(&k, b, (uint32_t)len, 0), -1);
+	put16(b + 2, (uint16_t)len);
+	/* bad IHL and version */
+	b[0] = 0x44;
+	ck_assert_int_eq(spd_key_from_ip(&k, b, (uint32_t)len, 0), -1);
+	b[0] = 0x55;
+	ck_assert_int_eq(spd_key_from_ip(&k, b, (uint32_t)len, 0), -1);
+
+	/* IPv4 options: IHL 6, ports after them */
+	uint8_t o[64];
+	memcpy(o, b, 20);
+	o[0] = 0x46;
+	memset(o + 20, 1, 4);          /* 4 NOPs */
+	memcpy(o + 24, b + 20, len - 20);
+	put16(o + 2, (uint16_t)(len + 4));
+	ck_assert_int_eq(spd_key_from_ip(&k, o, (uint32_t)len + 4, 0), 0);
+	ck_assert_int_eq(k.dport, 2222);
+	ck_assert_int_eq(spd_key_from_ip(&k, o, 27, 0), -1);   /* ports cut */
+	/* IHL beyond the packet */
+	o[0] = 0x4f;
+	ck_assert_int_eq(spd_key_from_ip(&k, o, (uint32_t)len + 4, 0), -1);
+
+	/* fragments: first has ports, non-first has none (OPAQUE) */
+	b[0] = 0x45;
+	put16(b + 6, 0x2000);          /* MF, offset 0 */
+	ck_assert_int_eq(spd_key_from_ip(&k, b, (uint32_t)len, 0), 0);
+	ck_assert_int_eq(k.dport, 2222);
+	put16(b + 2, 22);              /* first fragment too short for the ports */
+	ck_assert_int_eq(spd_key_from_ip(&k, b, 22, 0), -1);
+	put16(b + 6, 0x0003);          /* offset 24 */
+	put16(b + 2, 21);
+	ck_assert_int_eq(spd_key_from_ip(&k, b, 21, 0), 0);
+	ck_assert_int_eq(k.proto, 17);
+	ck_assert_int_eq(k.sport, 0);
+	ck_assert_int_eq(k.dport, 0);
+	/* ICMP: no ports needed */
+	put16(b + 6, 0);
+	b[9] = 1;
+	put16(b + 2, 20);
+	ck_assert_int_eq(spd_key_from_ip(&k, b, 20, 0), 0);
+	ck_assert_int_eq(k.proto, 1);
+	/* not IP */
+	b[0] = 0x00;
+	ck_assert_int_eq(spd_key_from_ip(&k, b, 20, 0), -1);
+}
+END_TEST
+
+/* Build IPv6 + extension header chain + UDP. */
+static size_t ip6_ext(uint8_t *b, const uint8_t *chain, size_t n, uint16_t frag_off)
+{
+	uint8_t udp[64];
+	size_t ulen = test_ip6_udp(udp, "2001:db8::1", "2001:db8::2", 3333, 4444, 4, 0);
+	size_t off = 40;
+
+	memcpy(b, udp, 40);
+	b[6] = n ? chain[0] : 17;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t next = i + 1 < n ? chain[i + 1] : 17;
+		if (chain[i] == 44) {
+			memset(b + off, 0, 8);
+			b[off] = next;
+			put16(b + off + 2, frag_off);
+			off += 8;
+		} else {
+			memset(b + off, 0, 16);
+			b[off] = next;
+			b[off + 1] = 1;     /* 16 octets */
+			off += 16;
+		}
+	}
+	memcpy(b + off, udp + 40, ulen - 40);
+	off += ulen - 40;
+	put16(b + 4, (uint16_t)(off - 40));
+	return off;
+}
+
+START_TEST(key_ipv6)
+{
+	uint8_t b[512];
+	struct spd_key k;
+	static const uint8_t chain[] = { 0, 43, 60, 44 };
+
+	size_t len = ip6_ext(b, NULL, 0, 0);
+	ck_assert_int_eq(spd_key_from_ip(&k, b, (uint32_t)len, 0), 0);
+	ck_assert_int_eq(k.family, AF_INET6);
+	ck_assert_int_eq(k.proto, 17);
+	ck_assert_int_eq(k.dport, 4444);
+	for (uint32_t l = 0; l < 44; l++)
+		ck_assert_msg(spd_key_from_ip(&k, b, l, 0) == -1, "len %u", l);
+
+	len = ip6_ext(b, chain, 4, 0x0001);  /* first fragment (M set) */
+	ck_assert_int_eq(spd_key_from_ip(&k, b, (uint32_t)len, 0), 0);
+	ck_assert_int_eq(k.proto, 17);
+	ck_assert_int_eq(k.sport, 3333);
+	ck_assert_int_eq(k.dport, 4444);
+	/* truncated inside the chain: every length short of the ports fails,
+	 * with the payload length set to the truncated size */
+	for (uint32_t l = 40; l < len - 8; l++) {
+		put16(b + 4, (uint16_t)(l - 40));
+		ck_assert_msg(spd_key_from_ip(&k, b, l, 0) == -1, "len %u", l);
+	}
+	put16(b + 4, (uint16_t)(len - 40));
+	/* payload length beyond the octets present */
+	ck_assert_int_eq(spd_key_from_ip(&k, b, (uint32_t)len - 1, 0), -1);
+
+	len = ip6_ext(b, chain, 4, 0x0100);  /* non-first fragment */
+	ck_assert_int_eq(spd_key_from_ip(&k, b, (uint32_t)len, 0), 0);
+	ck_assert_int_eq(k.proto, 17);
+	ck_assert_int_eq(k.sport, 0);
+	ck_assert_int_eq(k.dport, 0);
+
+	/* a chain longer than the walk allows */
+	static const uint8_t longchain[] = { 0, 60, 60, 60, 60, 60, 60, 60, 60 };
+	len = ip6_ext(b, longchain, 9, 0);
+	ck_assert_int_eq(spd_key_from_ip(&k, b, (uint32_t)len, 0), -1);
+	/* an extension header whose length runs past the packet */
+	len = ip6_ext(b, chain, 1, 0);
+	b[41] = 200;
+	ck_assert_int_eq(spd_key_from_ip(&k, b, (uint32_t)len, 0), -1);
+	/* ICMPv6: no ports */
+	len = ip6_ext(b, NULL, 0, 0);
+	b[6] = 58;
+	ck_assert_int_eq(spd_key_from_ip(&k, b, (uint32_t)len, 0), 0);
+	ck_assert_int_eq(k.proto, 58);
+	ck_assert_int_eq(k.dport, 0);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("spd");
+	TCase *tc = tcase_create("spd");
+	tcase_add_test(tc, lookup_table);
+	tcase_add_test(tc, sel_any_and_zero);
+	tcase_add_test(tc, key_ipv4);
+	tcase_add_test(tc, key_ipv6);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
