@@ -831,6 +831,7 @@ void worker_apply_msgs(struct worker *w)
 			else if (sa->rw != NULL && old->rw != NULL)
 				sa->rw->top = old->rw->top;
 			old->flags |= ESP_SA_F_DEAD;
+			sa->flags &= ~(uint32_t)ESP_SA_F_DEAD;
 			if (sa->dir == ESP_DIR_IN)
 				rte_hash_add_key_data(w->sad, &msg.spi, sa);
 			break;

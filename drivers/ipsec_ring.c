@@ -12,6 +12,7 @@
  *   no packet in flight between workers still points at it.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -456,9 +457,11 @@ static const struct drv_ipsec_ops ring_ops = {
 struct drv_ipsec *drv_ipsec_ring_create(struct worker **workers, uint16_t n_workers,
 					struct rte_rcu_qsbr *qsbr, IMB_MGR *mgr, uint32_t max_sas)
 {
+	static unsigned instances;
 	struct ring_drv *d = calloc(1, sizeof(*d));
+	char name[RTE_HASH_NAMESIZE];
 	struct rte_hash_parameters hp = {
-		.name = "ctl_sas",
+		.name = name,
 		.entries = RTE_MAX(max_sas * 2, 1024u),
 		.key_len = sizeof(uint64_t),
 		.hash_func = rte_jhash,
@@ -467,6 +470,7 @@ struct drv_ipsec *drv_ipsec_ring_create(struct worker **workers, uint16_t n_work
 
 	if (d == NULL)
 		return NULL;
+	snprintf(name, sizeof(name), "ctl_sas%u", instances++);
 	d->base.ops = &ring_ops;
 	d->workers = workers;
 	d->n_workers = n_workers;
