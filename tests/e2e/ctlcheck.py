@@ -10,6 +10,8 @@ its counters may sit in it directly or in a nested object ("stats", ...).
       prints the increase of drop counter REASON (sum over the document)
   ctlcheck.py sa-field FILE.json SPI FIELD
       prints FIELD (searched in nested objects) of the SA with SPI
+  ctlcheck.py worker-rx FILE.json
+      prints the received-packet counter of each worker (worker stats)
 """
 import json
 import sys
@@ -108,7 +110,12 @@ def cmd_sa_packets(argv):
 
 
 def cmd_drop(argv):
-    before, after, reason = load(argv[0]), load(argv[1]), argv[2]
+    """BEFORE may be /dev/null (counts from zero)."""
+    try:
+        before = load(argv[0])
+    except ValueError:
+        before = {}
+    after, reason = load(argv[1]), argv[2]
     print(sum_key(after, reason) - sum_key(before, reason))
     return 0
 
@@ -121,10 +128,30 @@ def cmd_sa_field(argv):
     return 0
 
 
+def cmd_worker_rx(argv):
+    doc = load(argv[0])
+    vals = []
+
+    def walk(x):
+        if isinstance(x, dict):
+            for k in ("rx", "rx_packets", "rx_pkts", "ipackets"):
+                if isinstance(x.get(k), int):
+                    vals.append(x[k])
+                    return
+            for v in x.values():
+                walk(v)
+        elif isinstance(x, list):
+            for v in x:
+                walk(v)
+    walk(doc)
+    print(" ".join(str(v) for v in vals))
+    return 0
+
+
 def main():
     cmd, argv = sys.argv[1], sys.argv[2:]
     return {"sa-packets": cmd_sa_packets, "drop": cmd_drop,
-            "sa-field": cmd_sa_field}[cmd](argv)
+            "sa-field": cmd_sa_field, "worker-rx": cmd_worker_rx}[cmd](argv)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ sharing state.  B also has inbound-only SAs (0x30xx) that only the scapy
 injector uses, so crafted sequence numbers never disturb real traffic.
 
 usage: gen_conf.py OUTDIR PREFIX [--workers N] [--qpairs N] [--lcores-a S]
-       [--lcores-b S] [--omit-b-in SPI,...]
+       [--lcores-b S] [--log-level L] [--eal-extra ARG]...
 writes OUTDIR/gwa.conf, OUTDIR/gwb.conf, OUTDIR/sas.json
 """
 import argparse
@@ -123,7 +123,8 @@ def gw_conf(gw, args, out_sas, in_sas, policies):
         "  workers = %d;" % args.workers,
         '  lcores = "%s";' % lcores if lcores else "",
         "  idle_sleep_us = 100;",
-        '  eal = ["--no-huge", "-m", "512", "--file-prefix", "%s"];' % prefix,
+        '  eal = [%s"--no-huge", "-m", "512", "--file-prefix", "%s"];' %
+        ("".join('"%s", ' % e for e in args.eal_extra), prefix),
         '  mgmt_socket = "%s";' % sock,
         '  log_level = "%s";' % args.log_level,
         "};",
@@ -158,6 +159,8 @@ def main():
     ap.add_argument("--lcores-a", default="0,1")
     ap.add_argument("--lcores-b", default="1,0")
     ap.add_argument("--log-level", default="info")
+    ap.add_argument("--eal-extra", action="append", default=[],
+                    help="extra EAL argument (repeat), e.g. --eal-extra=--lcores")
     args = ap.parse_args()
 
     ab, ba = [], []
