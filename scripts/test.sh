@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# THE test command (see README): dependencies, both builds, every unit suite
+# (normal build, then ASan/UBSan), the end-to-end tests in network
+# namespaces (normal build, then the bad-input test on build-asan's espritd).
+# Ends with one line "N passed, M failed" counting test groups; exits non-zero
+# on any failure.
+#
+#   scripts/test.sh [--unit-only | --e2e-only]
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+
+unit=1 e2e=1
+case ${1:-} in
+--unit-only) e2e=0 ;;
+--e2e-only) unit=0 ;;
+"") ;;
+*) echo "usage: $0 [--unit-only | --e2e-only]" >&2; exit 2 ;;
+esac
+
+passed=0 failed=0
+summary=()
+group() { # group NAME CMD...: run one test group, record its result
+	local name=$1 start rc
+	shift
+	start=$(date +%s)
+	echo
+	echo "##### $name: $*"
+	"$@"
+	rc=$?
+	if ((rc == 0)); then
+		passed=$((passed + 1))
+		summary+=("PASS  $name ($(($(date +%s) - start))s)")
+	else
+		failed=$((failed + 1))
+		summary+=("FAIL  $name ($(($(date +%s) - start))s, exit $rc)")
+	fi
+	return "$rc"
+}
+finish() {
+	echo
+	echo "##### summary"
+	printf '  %s\n' "${summary[@]}"
+	echo "$passed passed, $failed failed"
+	((failed == 0))
+	exit
+}
+
+if ! group deps ./scripts/deps.sh || ! group build ./scripts/build.sh; then
+	finish
+fi
+
+if ((unit)); then
+	group unit timeout 900 meson test -C build --print-errorlogs
+	group unit-asan timeout 900 meson test -C build-asan --print-errorlogs --suite unit
+fi
+
+if ((e2e)); then
+	if [[ $EUID -ne 0 ]]; then
+		echo "e2e tests need root (network namespaces)" >&2
+		failed=$((failed + 1))
+		summary+=("FAIL  e2e (not root)")
+		finish
+	fi
+	for t in tests/e2e/t[0-9]*.sh; do
+		name=$(basename "$t" .sh)
+		group "e2e-$name" ./tests/e2e/run.sh "$name"
+	done
+	group "e2e-t30_badinput-asan" ./tests/e2e/run.sh --asan t30_badinput
+fi
+finish
