@@ -92,7 +92,9 @@ def sa_text(sa, direction, with_name=True):
           'local = "%s";' % local, 'remote = "%s";' % remote]
     if sa["natt"]:
         f.append('encap = { sport = 4500; dport = 4500; };')
-    f += ['replay_window = 64;', 'src = "%s";' % sa["src"], 'dst = "%s";' % sa["dst"]]
+    if direction == "in":
+        f.append('replay_window = 64;')
+    f += ['src = "%s";' % sa["src"], 'dst = "%s";' % sa["dst"]]
     if sa["proto"]:
         f.append('proto = "%s";' % sa["proto"])
     if sa["dport"]:
