@@ -45,9 +45,16 @@ finish() {
 	exit
 }
 
-if ! group deps ./scripts/deps.sh || ! group build ./scripts/build.sh; then
-	finish
-fi
+# setup steps: not test groups, but a failure stops the run and counts as one
+for step in deps build; do
+	echo
+	echo "##### $step: ./scripts/$step.sh"
+	if ! "./scripts/$step.sh"; then
+		failed=$((failed + 1))
+		summary+=("FAIL  $step (nothing tested)")
+		finish
+	fi
+done
 
 if ((unit)); then
 	group unit timeout 900 meson test -C build --print-errorlogs

@@ -5,7 +5,7 @@
 #   tests/e2e/run.sh [--asan] [--list] [TEST...]     TEST: t10_traffic, t30, ...
 #
 # --asan: both gateways run build-asan's espritd (sanitizer reports fail).
-# Environment: BUILD (default build), E2E_TIMEOUT per test (default 300 s),
+# Environment: BUILD (default build), BUILD_ASAN (build-asan), E2E_TIMEOUT per test (default 300 s),
 # E2E_KEEP=1 keeps the work dirs of passing tests too.
 set -uo pipefail
 cd "$(dirname "$0")" || exit 1
@@ -23,7 +23,7 @@ for a in "$@"; do
 done
 
 if ((asan)); then
-	export ESPRITD="$REPO/build-asan/control/espritd"
+	export ESPRITD="${BUILD_ASAN:-$REPO/build-asan}/control/espritd"
 	# DPDK keeps its memory until exit; LSan still reports what esprit leaks
 	export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_error=0}
 	export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=0}
