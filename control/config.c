@@ -975,6 +975,15 @@ static int parse_sa(struct parser *ps, const struct esprit_config *cfg, const co
 			goto out;
 		p->owner = (uint16_t)n;
 	}
+	/* The dataplane's own rules, so nothing that loads is refused later. */
+	{
+		const char *why = NULL;
+
+		if (esp_sa_params_check(p, &why) < 0) {
+			rc = perr(ps, g, NULL, "%s", why != NULL ? why : "rejected by the dataplane");
+			goto out;
+		}
+	}
 	rc = 0;
 out:
 	explicit_bzero(keymat, sizeof(keymat));
