@@ -1,0 +1,744 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_esp_bad.c - bad input through esp_inbound: each packet is dropped,
+ * counted under exactly one reason (worker and SA counters), and the SA
+ * keeps working afterwards. Outbound: sequence number overflow (RFC 4303
+ * §3.3.3), soft and hard lifetimes by packets and bytes with their events,
+ * missing headroom, non-IP input.
+ *
+ * Packets with wrong padding or next header are built here with the AEAD
+ * directly, so that they authenticate and reach the trailer checks.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <check.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include "dataplane/esp_common.h"
+#include "dataplane/sa.h"
+#include "dataplane/spd.h"
+#include "dataplane/xform.h"
+#include "tests/dataplane/eal_helper.h"
+#include "tests/dataplane/pkt_helper.h"
+
+#define GOOD (-1)
+enum { BUF = 2048 };
+
+static struct esp_sa *out_sa, *in_sa;
+static struct esp_ctx ctx;
+static struct rte_ring *ev_ring;
+
+static void sas_make(enum esp_mode mode, enum esp_cipher c, uint32_t flags)
+{
+	struct esp_sa_params p;
+
+	esp_sa_destroy(out_sa);
+	esp_sa_destroy(in_sa);
+	test_sa_params(&p, ESP_DIR_OUT, mode, c, flags, AF_INET);
+	out_sa = esp_sa_create(&p, test_mgr());
+	test_sa_params(&p, ESP_DIR_IN, mode, c, flags, AF_INET);
+	in_sa = esp_sa_create(&p, test_mgr());
+	ck_assert_ptr_nonnull(out_sa);
+	ck_assert_ptr_nonnull(in_sa);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.mgr = test_mgr();
+	ctx.events = ev_ring;
+	rte_ring_reset(ev_ring);
+}
+
+static void setup(void)
+{
+	sas_make(ESP_MODE_TUNNEL, ESP_CIPHER_AES128_GCM16, 0);
+}
+
+static void teardown(void)
+{
+	esp_sa_destroy(out_sa);
+	esp_sa_destroy(in_sa);
+	out_sa = in_sa = NULL;
+}
+
+/* Run one packet inbound; GOOD, or the one reason it was counted under. */
+static int feed_m(struct rte_mbuf *m, uint8_t *out, size_t *out_len)
+{
+	uint64_t before[ESP_DROP_MAX], sa_before[ESP_DROP_MAX];
+	memcpy(before, ctx.drops, sizeof(before));
+	memcpy(sa_before, in_sa->stats.drops, sizeof(sa_before));
+
+	test_in_layout(m);
+	uint16_t good = esp_inbound(in_sa, &m, 1, &ctx);
+	int reason = GOOD, changed = 0;
+	for (int r = 0; r < ESP_DROP_MAX; r++) {
+		if (ctx.drops[r] != before[r]) {
+			ck_assert_uint_eq(ctx.drops[r], before[r] + 1);
+			ck_assert_uint_eq(in_sa->stats.drops[r], sa_before[r] + 1);
+			reason = r;
+			changed++;
+		}
+	}
+	ck_assert_int_eq(changed, good ? 0 : 1);
+	if (good && out != NULL) {
+		*out_len = rte_pktmbuf_pkt_len(m);
+		memcpy(out, rte_pktmbuf_mtod(m, uint8_t *), *out_len);
+	}
+	rte_pktmbuf_free(m);
+	return reason;
+}
+
+static int feed(const uint8_t *w, size_t len)
+{
+	struct rte_mbuf *m = test_mbuf(w, len);
+	ck_assert_ptr_nonnull(m);
+	return feed_m(m, NULL, NULL);
+}
+
+static const char *rname(int r)
+{
+	return r == GOOD ? "good" : esp_drop_name((enum esp_drop)r);
+}
+
+#define ck_drop(got, want) do { \
+	int g_ = (got), w_ = (int)(want); \
+	ck_assert_msg(g_ == w_, "got %s, want %s", rname(g_), rname(w_)); \
+} while (0)
+
+/* A valid packet from out_sa (next SN), inner IPv4 UDP of @p plen. */
+static size_t valid(uint8_t *w, size_t plen)
+{
+	uint8_t inner[BUF];
+	size_t ilen = test_ip4_udp(inner, "10.1.0.1", "10.2.0.1", 1, 2, plen, 0, false);
+	struct rte_mbuf *m = test_mbuf(inner, ilen);
+	ck_assert_uint_eq(esp_outbound(out_sa, &m, 1, &ctx), 1);
+	size_t len = rte_pktmbuf_pkt_len(m);
+	memcpy(w, rte_pktmbuf_mtod(m, uint8_t *), len);
+	rte_pktmbuf_free(m);
+	return len;
+}
+
+/* The SA still works: a fresh packet goes through. */
+static void still_works(void)
+{
+	uint8_t w[BUF];
+	size_t len = valid(w, 40);
+	ck_drop(feed(w, len), GOOD);
+}
+
+static void ip4_fix(uint8_t *w, size_t len)
+{
+	esp_put16(w + 2, (uint16_t)len);
+	test_ip4_cksum(w);
+}
+
+/*
+ * An ESP packet encrypted with in_sa's key around an arbitrary plaintext
+ * (tunnel: explicit IV = seq). @p pt already holds payload, padding, pad
+ * length and next header.
+ */
+static size_t craft(uint8_t *w, uint64_t seq, const uint8_t *pt, size_t ptl)
+{
+	memset(w, 0, 20);
+	w[0] = 0x45;
+	w[8] = 64;
+	w[9] = ESP_IPPROTO_ESP;
+	memcpy(w + 12, in_sa->remote.bytes, 4);
+	memcpy(w + 16, in_sa->local.bytes, 4);
+	uint8_t *esp = w + 20;
+	esp_put32(esp, in_sa->spi);
+	esp_put32(esp + 4, (uint32_t)seq);
+	esp_put64(esp + 8, seq);
+	memcpy(esp + 16, pt, ptl);
+	uint8_t nonce[12], aad[12];
+	esp_nonce_explicit(nonce, in_sa->salt, esp + 8);
+	uint32_t alen = esp_aad_build(aad, in_sa->spi, seq, false);
+	esp_aead(test_mgr(), &in_sa->key, in_sa->cipher, true, nonce, aad, alen, esp + 16,
+		 esp + 16, (uint32_t)ptl, esp + 16 + ptl);
+	size_t len = 20 + 16 + ptl + 16;
+	ip4_fix(w, len);
+	return len;
+}
+
+/* Plaintext: an inner IPv4/UDP packet, then @p pad, pad length, @p nh. */
+static size_t pt_make(uint8_t *pt, size_t plen, const uint8_t *pad, size_t npad,
+		      uint8_t pad_len, uint8_t nh)
+{
+	size_t ilen = test_ip4_udp(pt, "10.1.0.1", "10.2.0.1", 1, 2, plen, 0, false);
+	memcpy(pt + ilen, pad, npad);
+	pt[ilen + npad] = pad_len;
+	pt[ilen + npad + 1] = nh;
+	return ilen + npad + 2;
+}
+
+START_TEST(truncated)
+{
+	uint8_t w[BUF], t[BUF];
+	size_t len = valid(w, 40);
+	const size_t min = 20 + 8 + 8 + 4 + 16;
+
+	for (size_t l = 0; l < len; l++) {
+		/* as cut, and with the IP length claiming only what is there */
+		memcpy(t, w, l);
+		int r = feed(t, l);
+		ck_assert_msg(r != GOOD, "len %zu accepted", l);
+		if (l >= 4) {
+			ip4_fix(t, l);
+			r = feed(t, l);
+			ck_assert_msg(r != GOOD, "len %zu (fixed) accepted", l);
+			if (l < min)
+				ck_assert_msg(r == ESP_DROP_RUNT || r == ESP_DROP_BAD_L3 ||
+					      r == ESP_DROP_BAD_PAD, "len %zu: %s", l, rname(r));
+			else
+				ck_assert_msg(r == ESP_DROP_AUTH || r == ESP_DROP_BAD_PAD,
+					      "len %zu: %s", l, rname(r));
+		}
+	}
+	/* nothing above advanced the window: the whole packet still passes */
+	ck_drop(feed(w, len), GOOD);
+	still_works();
+	ck_assert_uint_eq(in_sa->stats.packets, 2);
+}
+END_TEST
+
+START_TEST(wrong_destination)
+{
+	uint8_t w[BUF];
+	size_t len = valid(w, 40);
+	w[19] ^= 1;
+	ip4_fix(w, len);
+	ck_drop(feed(w, len), ESP_DROP_SA_DST);
+	w[19] ^= 1;
+	ip4_fix(w, len);
+	ck_drop(feed(w, len), GOOD);
+	still_works();
+}
+END_TEST
+
+START_TEST(bad_icv_does_not_advance)
+{
+	uint8_t w[BUF], t[BUF];
+	size_t len = valid(w, 40);
+	/* flip a bit of the ICV, of the ciphertext, of the SN (AAD), of the IV */
+	static const size_t where[] = { 0, 1, 2 };
+	for (size_t i = 0; i < sizeof(where) / sizeof(where[0]); i++) {
+		memcpy(t, w, len);
+		t[len - 1 - where[i]] ^= 0x80;
+		ck_drop(feed(t, len), ESP_DROP_AUTH);
+	}
+	memcpy(t, w, len);
+	t[20 + 8 + 8 + 3] ^= 1;          /* ciphertext */
+	ck_drop(feed(t, len), ESP_DROP_AUTH);
+	memcpy(t, w, len);
+	t[20 + 12] ^= 1;                 /* IV */
+	ck_drop(feed(t, len), ESP_DROP_AUTH);
+	memcpy(t, w, len);
+	t[20 + 7] ^= 0x10;               /* SN 1 -> 17: authenticated, so fails */
+	ck_drop(feed(t, len), ESP_DROP_AUTH);
+	memcpy(t, w, len);
+	t[20 + 0] ^= 0x01;               /* another SPI: not this SA */
+	ck_drop(feed(t, len), ESP_DROP_NO_SA);
+	/* "update only after ICV": SN 1 and 17 are still unseen */
+	ck_assert_uint_eq(in_sa->rw->top, 0);
+	ck_drop(feed(w, len), GOOD);
+	ck_assert_uint_eq(in_sa->rw->top, 1);
+	still_works();
+}
+END_TEST
+
+START_TEST(replayed_and_too_old)
+{
+	uint8_t w1[BUF], w2[BUF], w3[BUF];
+	size_t l1 = valid(w1, 10);
+	size_t l2 = valid(w2, 10);
+	ck_drop(feed(w2, l2), GOOD);
+	ck_drop(feed(w2, l2), ESP_DROP_REPLAY);
+	ck_drop(feed(w1, l1), GOOD);      /* out of order, inside the window */
+	ck_drop(feed(w1, l1), ESP_DROP_REPLAY);
+	out_sa->seq = 99;                 /* jump: window becomes 37..100 */
+	size_t l3 = valid(w3, 10);
+	ck_drop(feed(w3, l3), GOOD);
+	ck_drop(feed(w1, l1), ESP_DROP_TOO_OLD);
+	ck_drop(feed(w2, l2), ESP_DROP_TOO_OLD);
+	ck_drop(feed(w3, l3), ESP_DROP_REPLAY);
+	/* SN 0 is never valid (RFC 4303 §3.3.3) */
+	uint8_t pt[BUF], w0[BUF];
+	size_t ptl = pt_make(pt, 2, (const uint8_t *)"", 0, 0, 4);
+	size_t l0 = craft(w0, 0, pt, ptl);
+	ck_drop(feed(w0, l0), ESP_DROP_TOO_OLD);
+	still_works();
+}
+END_TEST
+
+START_TEST(bad_padding)
+{
+	uint8_t pt[BUF], w[BUF];
+	size_t ptl, len;
+	uint64_t seq = 1;
+
+	/* inner of 28+0 octets: 2 octets of padding needed (28 + 2 + 2 = 32) */
+	ptl = pt_make(pt, 0, (const uint8_t *)"\x01\x02", 2, 2, 4);
+	len = craft(w, seq++, pt, ptl);
+	ck_drop(feed(w, len), GOOD);      /* the crafted form itself is fine */
+	ptl = pt_make(pt, 0, (const uint8_t *)"\x01\x03", 2, 2, 4);
+	len = craft(w, seq++, pt, ptl);
+	ck_drop(feed(w, len), ESP_DROP_BAD_PAD);
+	ptl = pt_make(pt, 0, (const uint8_t *)"\x00\x00", 2, 2, 4);
+	len = craft(w, seq++, pt, ptl);
+	ck_drop(feed(w, len), ESP_DROP_BAD_PAD);
+	/* pad length larger than the payload */
+	ptl = pt_make(pt, 0, (const uint8_t *)"\x01\x02", 2, 200, 4);
+	len = craft(w, seq++, pt, ptl);
+	ck_drop(feed(w, len), ESP_DROP_BAD_PAD);
+	ptl = pt_make(pt, 0, (const uint8_t *)"\x01\x02", 2, 31, 4);  /* exactly 1 over */
+	len = craft(w, seq++, pt, ptl);
+	ck_drop(feed(w, len), ESP_DROP_BAD_PAD);
+	/* longer padding (6 = 1..6) is legal: RFC 4303 §2.4 allows up to 255 */
+	ptl = pt_make(pt, 0, (const uint8_t *)"\x01\x02\x03\x04\x05\x06", 6, 6, 4);
+	len = craft(w, seq++, pt, ptl);
+	ck_drop(feed(w, len), GOOD);
+	/* ciphertext not a multiple of 4 (RFC 4303 §2.4) */
+	ptl = pt_make(pt, 0, (const uint8_t *)"\x01", 1, 1, 4);
+	len = craft(w, seq++, pt, ptl);
+	ck_drop(feed(w, len), ESP_DROP_BAD_PAD);
+	/* window moved for the authentic bad-padding packets (they passed
+	 * the ICV), not for the misaligned one which was never decrypted */
+	ck_assert_uint_eq(in_sa->rw->top, 6);
+	out_sa->seq = 10;
+	still_works();
+}
+END_TEST
+
+START_TEST(garbage_after_header)
+{
+	uint8_t w[BUF];
+	size_t len = valid(w, 100);
+	srand(7);
+	for (size_t i = 28; i < len; i++)
+		w[i] = (uint8_t)rand();
+	ck_drop(feed(w, len), ESP_DROP_AUTH);
+	still_works();
+}
+END_TEST
+
+START_TEST(next_header_and_inner)
+{
+	uint8_t pt[BUF], w[BUF];
+	size_t ptl, len;
+	uint64_t seq = 1;
+
+	ptl = pt_make(pt, 0, (const uint8_t *)"\x01\x02", 2, 2, 6);      /* TCP in tunnel */
+	len = craft(w, seq++, pt, ptl);
+	ck_drop(feed(w, len), ESP_DROP_BAD_NEXT_HDR);
+	ptl = pt_make(pt, 0, (const uint8_t *)"\x01\x02", 2, 2, 59);     /* dummy */
+	len = craft(w, seq++, pt, ptl);
+	ck_drop(feed(w, len), ESP_DROP_DUMMY);
+	ptl = pt_make(pt, 0, (const uint8_t *)"\x01\x02", 2, 2, 41);     /* says v6, is v4 */
+	len = craft(w, seq++, pt, ptl);
+	ck_drop(feed(w, len), ESP_DROP_BAD_L3);
+	ptl = pt_make(pt, 0, (const uint8_t *)"\x01\x02", 2, 2, 4);
+	esp_put16(pt + 2, 29);                                           /* inner longer than payload */
+	len = craft(w, seq++, pt, ptl);
+	ck_drop(feed(w, len), ESP_DROP_BAD_L3);
+	ptl = pt_make(pt, 0, (const uint8_t *)"\x01\x02", 2, 2, 4);
+	pt[0] = 0x4f;                                                    /* IHL past the length */
+	len = craft(w, seq++, pt, ptl);
+	ck_drop(feed(w, len), ESP_DROP_BAD_L3);
+	/* TFC padding (RFC 4303 §2.7) after the inner packet is trimmed */
+	uint8_t tfc[6] = { 9, 9, 9, 9, 1, 2 };
+	size_t ilen = test_ip4_udp(pt, "10.1.0.1", "10.2.0.1", 1, 2, 0, 0, false);
+	memcpy(pt + ilen, tfc, 6);
+	pt[ilen + 6] = 2;
+	pt[ilen + 7] = 4;
+	len = craft(w, seq++, pt, ilen + 8);
+	uint8_t back[BUF];
+	size_t blen = 0;
+	struct rte_mbuf *m = test_mbuf(w, len);
+	ck_drop(feed_m(m, back, &blen), GOOD);
+	ck_assert_uint_eq(blen, ilen);
+	ck_assert_mem_eq(back, pt, ilen);
+	out_sa->seq = 20;
+	still_works();
+
+	/* transport mode: any protocol but 59 */
+	sas_make(ESP_MODE_TRANSPORT, ESP_CIPHER_CHACHA20_POLY1305, 0);
+	uint8_t pkt[BUF];
+	size_t plen = test_ip4_udp(pkt, "192.0.2.1", "192.0.2.2", 5, 6, 3, 0, false);
+	pkt[9] = 59;
+	test_ip4_cksum(pkt);
+	m = test_mbuf(pkt, plen);
+	ck_assert_uint_eq(esp_outbound(out_sa, &m, 1, &ctx), 1);
+	ck_drop(feed_m(m, NULL, NULL), ESP_DROP_DUMMY);
+	pkt[9] = 6;
+	test_ip4_cksum(pkt);
+	m = test_mbuf(pkt, plen);
+	ck_assert_uint_eq(esp_outbound(out_sa, &m, 1, &ctx), 1);
+	ck_drop(feed_m(m, back, &blen), GOOD);
+	ck_assert_uint_eq(blen, plen);
+	ck_assert_mem_eq(back, pkt, plen);
+}
+END_TEST
+
+START_TEST(odd_lengths)
+{
+	uint8_t w[BUF];
+	size_t len = valid(w, 40);
+
+	/* IP length beyond the octets: runt */
+	esp_put16(w + 2, (uint16_t)(len + 4));
+	test_ip4_cksum(w);
+	ck_drop(feed(w, len), ESP_DROP_RUNT);
+	/* octets beyond the IP length (L2 padding): trimmed, accepted */
+	ip4_fix(w, len);
+	memset(w + len, 0xee, 6);
+	ck_drop(feed(w, len + 6), GOOD);
+	/* one to three extra octets inside the IP length: misaligned */
+	for (size_t extra = 1; extra < 4; extra++) {
+		len = valid(w, 40);
+		memset(w + len, 0, extra);
+		ip4_fix(w, len + extra);
+		ck_drop(feed(w, len + extra), ESP_DROP_BAD_PAD);
+	}
+	/* 4 extra: aligned, so it reaches the ICV */
+	len = valid(w, 40);
+	memset(w + len, 0, 4);
+	ip4_fix(w, len + 4);
+	ck_drop(feed(w, len + 4), ESP_DROP_AUTH);
+	/* not IPv4/IPv6 */
+	len = valid(w, 40);
+	w[0] = 0x55;
+	ck_drop(feed(w, len), ESP_DROP_BAD_L3);
+	/* oversize: a 4000-octet inner packet goes both ways */
+	len = valid(w, 1900);
+	ck_drop(feed(w, len), GOOD);
+	still_works();
+
+	/* NAT-T: UDP length must cover the rest exactly */
+	sas_make(ESP_MODE_TUNNEL, ESP_CIPHER_AES256_GCM16, ESP_SA_F_NATT);
+	len = valid(w, 40);
+	esp_put16(w + 24, (uint16_t)(len - 20 + 1));
+	ck_drop(feed(w, len), ESP_DROP_RUNT);
+	esp_put16(w + 24, (uint16_t)(len - 20));
+	ck_drop(feed(w, len), GOOD);
+	still_works();
+}
+END_TEST
+
+START_TEST(selector_mismatch)
+{
+	struct esp_sa_params p;
+	uint8_t w[BUF], inner[BUF];
+	struct rte_mbuf *m;
+
+	test_sa_params(&p, ESP_DIR_IN, ESP_MODE_TUNNEL, ESP_CIPHER_AES128_GCM16, 0, AF_INET);
+	esp_sa_destroy(in_sa);
+	spd_sel_any(&p.sel, AF_INET);
+	esp_addr_parse("10.2.0.0/16", &(struct esp_addr){ 0 }, NULL);
+	p.sel.dst[0] = 10;
+	p.sel.dst[1] = 2;
+	p.sel.dst_len = 16;
+	p.sel.proto = 17;
+	p.sel.label = 5;
+	p.label = 5;
+	in_sa = esp_sa_create(&p, test_mgr());
+	ck_assert_ptr_nonnull(in_sa);
+
+	ck_drop(feed(w, valid(w, 10)), GOOD);       /* 10.2.0.1, UDP, label 5 */
+	size_t ilen = test_ip4_udp(inner, "10.1.0.1", "10.3.0.1", 1, 2, 10, 0, false);
+	m = test_mbuf(inner, ilen);
+	ck_assert_uint_eq(esp_outbound(out_sa, &m, 1, &ctx), 1);
+	ck_drop(feed_m(m, NULL, NULL), ESP_DROP_SELECTOR);
+	ilen = test_ip6_udp(inner, "fd00::1", "fd00::2", 1, 2, 10, 0);
+	m = test_mbuf(inner, ilen);
+	ck_assert_uint_eq(esp_outbound(out_sa, &m, 1, &ctx), 1);
+	ck_drop(feed_m(m, NULL, NULL), ESP_DROP_SELECTOR);
+	/* the SA's label is the packet's: a selector for another label fails */
+	in_sa->sel.label = 6;
+	ck_drop(feed(w, valid(w, 10)), ESP_DROP_SELECTOR);
+	in_sa->sel.label = 0;       /* unlabeled rule vs labeled traffic */
+	ck_drop(feed(w, valid(w, 10)), ESP_DROP_SELECTOR);
+	in_sa->sel.label = SPD_LABEL_ANY;
+	ck_drop(feed(w, valid(w, 10)), GOOD);
+	in_sa->sel.label = 5;
+	still_works();
+}
+END_TEST
+
+START_TEST(dead_sa)
+{
+	uint8_t w[BUF];
+	size_t len = valid(w, 10);
+	in_sa->flags |= ESP_SA_F_DEAD;
+	ck_drop(feed(w, len), ESP_DROP_SA_EXPIRED);
+	in_sa->flags &= ~(uint32_t)ESP_SA_F_DEAD;
+	ck_drop(feed(w, len), GOOD);
+}
+END_TEST
+
+/* ---- outbound ---------------------------------------------------------- */
+
+static int out1(size_t plen)
+{
+	uint8_t inner[BUF];
+	size_t ilen = test_ip4_udp(inner, "10.1.0.1", "10.2.0.1", 1, 2, plen, 0, false);
+	struct rte_mbuf *m = test_mbuf(inner, ilen);
+	uint64_t before[ESP_DROP_MAX];
+	memcpy(before, ctx.drops, sizeof(before));
+	int reason = GOOD;
+	if (esp_outbound(out_sa, &m, 1, &ctx) == 0)
+		for (int r = 0; r < ESP_DROP_MAX; r++)
+			if (ctx.drops[r] != before[r])
+				reason = r;
+	rte_pktmbuf_free(m);
+	return reason;
+}
+
+static unsigned events(uint16_t type, uint32_t *dir)
+{
+	struct esp_event ev;
+	unsigned n = 0;
+	while (rte_ring_dequeue_elem(ev_ring, &ev, sizeof(ev)) == 0) {
+		ck_assert_uint_eq(ev.type, type);
+		ck_assert_uint_eq(ev.spi, 0x1000);
+		if (dir != NULL)
+			*dir = ev.dir;
+		n++;
+	}
+	return n;
+}
+
+START_TEST(seq_overflow)
+{
+	out_sa->seq = UINT32_MAX - 1;
+	ck_drop(out1(10), GOOD);                 /* SN 2^32 - 1 is the last */
+	ck_assert_uint_eq(events(ESP_EV_HARD_EXPIRE, NULL), 0);
+	ck_drop(out1(10), ESP_DROP_SEQ_OVERFLOW);
+	ck_drop(out1(10), ESP_DROP_SEQ_OVERFLOW);
+	ck_assert_uint_eq(out_sa->seq, UINT32_MAX);
+	ck_assert_uint_eq(events(ESP_EV_HARD_EXPIRE, NULL), 1);   /* one event only */
+	ck_assert_uint_eq(out_sa->stats.drops[ESP_DROP_SEQ_OVERFLOW], 2);
+
+	sas_make(ESP_MODE_TUNNEL, ESP_CIPHER_CHACHA20_POLY1305, ESP_SA_F_ESN);
+	out_sa->seq = UINT32_MAX;
+	ck_drop(out1(10), GOOD);                 /* ESN: 2^32 is fine */
+	out_sa->seq = UINT64_MAX - 1;
+	ck_drop(out1(10), GOOD);
+	ck_drop(out1(10), ESP_DROP_SEQ_OVERFLOW);
+	ck_assert_uint_eq(events(ESP_EV_HARD_EXPIRE, NULL), 1);
+}
+END_TEST
+
+static void life_sas(bool bytes, enum esp_dir dir)
+{
+	struct esp_sa_params p;
+	teardown();
+	for (int d = 0; d < 2; d++) {
+		test_sa_params(&p, d ? ESP_DIR_IN : ESP_DIR_OUT, ESP_MODE_TUNNEL,
+			       ESP_CIPHER_AES128_GCM16, 0, AF_INET);
+		if ((d ? ESP_DIR_IN : ESP_DIR_OUT) == dir) {
+			/* 128-octet inner packets (28 + 100) */
+			if (bytes) {
+				p.soft.bytes = 3 * 128;
+				p.hard.bytes = 5 * 128 - 1;
+			} else {
+				p.soft.packets = 3;
+				p.hard.packets = 5;
+			}
+		}
+		struct esp_sa *sa = esp_sa_create(&p, test_mgr());
+		ck_assert_ptr_nonnull(sa);
+		if (d)
+			in_sa = sa;
+		else
+			out_sa = sa;
+	}
+	rte_ring_reset(ev_ring);
+}
+
+START_TEST(lifetimes)
+{
+	uint32_t dir = 99;
+
+	for (int bytes = 0; bytes < 2; bytes++) {
+		/* outbound: soft after 3, hard after 5; the 6th is refused */
+		life_sas(bytes, ESP_DIR_OUT);
+		for (int i = 1; i <= 5; i++) {
+			ck_drop(out1(100), GOOD);
+			if (i == 5)
+				break;
+			ck_assert_uint_eq(events(ESP_EV_SOFT_EXPIRE, &dir), i == 3 ? 1 : 0);
+			if (i == 3)
+				ck_assert_uint_eq(dir, ESP_DIR_OUT);
+		}
+		ck_assert(out_sa->flags & ESP_SA_F_DEAD);
+		ck_assert_uint_eq(events(ESP_EV_HARD_EXPIRE, &dir), 1);
+		ck_drop(out1(100), ESP_DROP_SA_EXPIRED);
+		ck_drop(out1(100), ESP_DROP_SA_EXPIRED);
+		ck_assert_uint_eq(events(ESP_EV_HARD_EXPIRE, NULL), 0);
+		ck_assert_uint_eq(out_sa->stats.packets, 5);
+
+		/* inbound, the same */
+		life_sas(bytes, ESP_DIR_IN);
+		uint8_t w[BUF];
+		for (int i = 1; i <= 5; i++) {
+			ck_drop(feed(w, valid(w, 100)), GOOD);
+			if (i < 5)
+				ck_assert_uint_eq(events(ESP_EV_SOFT_EXPIRE, &dir), i == 3 ? 1 : 0);
+		}
+		ck_assert_uint_eq(dir, ESP_DIR_IN);
+		ck_assert_uint_eq(events(ESP_EV_HARD_EXPIRE, &dir), 1);
+		ck_drop(feed(w, valid(w, 100)), ESP_DROP_SA_EXPIRED);
+		ck_assert_uint_eq(in_sa->stats.packets, 5);
+		ck_assert_uint_eq(in_sa->stats.bytes, 5 * 128);
+	}
+	/* a full event ring is counted, never blocks; no ring is fine too */
+	struct rte_ring *small = rte_ring_create_elem("esp_events_small", sizeof(struct esp_event), 2,
+						      SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	ck_assert_ptr_nonnull(small);
+	life_sas(false, ESP_DIR_OUT);
+	ctx.events = small;                /* room for one event */
+	for (int i = 0; i < 6; i++)
+		out1(100);
+	ck_assert_uint_eq(rte_ring_count(small), 1);
+	ck_assert_uint_eq(ctx.events_lost, 1);
+	life_sas(false, ESP_DIR_OUT);
+	ctx.events = NULL;
+	for (int i = 0; i < 6; i++)
+		out1(100);
+	ck_assert_uint_eq(out_sa->stats.drops[ESP_DROP_SA_EXPIRED], 1);
+	ctx.events = ev_ring;
+	rte_ring_free(small);
+}
+END_TEST
+
+START_TEST(no_headroom_and_not_ip)
+{
+	uint8_t inner[BUF];
+	size_t ilen = test_ip4_udp(inner, "10.1.0.1", "10.2.0.1", 1, 2, 10, 0, false);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(test_pool());
+	uint64_t seq = out_sa->seq;
+
+	/* no headroom */
+	m->data_off = 4;
+	memcpy(rte_pktmbuf_append(m, (uint16_t)ilen), inner, ilen);
+	ck_assert_uint_eq(esp_outbound(out_sa, &m, 1, &ctx), 0);
+	ck_assert_uint_eq(ctx.drops[ESP_DROP_NO_HEADROOM], 1);
+	ck_assert_uint_eq(out_sa->seq, seq);      /* no SN used up */
+	rte_pktmbuf_free(m);
+	/* no tailroom */
+	m = rte_pktmbuf_alloc(test_pool());
+	m->data_off = (uint16_t)(m->buf_len - ilen - 3);
+	memcpy(rte_pktmbuf_append(m, (uint16_t)ilen), inner, ilen);
+	ck_assert_uint_eq(esp_outbound(out_sa, &m, 1, &ctx), 0);
+	ck_assert_uint_eq(ctx.drops[ESP_DROP_NO_HEADROOM], 2);
+	rte_pktmbuf_free(m);
+	/* not IP, truncated IP, IP length beyond the octets */
+	for (size_t l = 0; l < 20; l++) {
+		m = test_mbuf(inner, l);
+		ck_assert_uint_eq(esp_outbound(out_sa, &m, 1, &ctx), 0);
+		rte_pktmbuf_free(m);
+	}
+	inner[0] = 0x75;
+	m = test_mbuf(inner, ilen);
+	ck_assert_uint_eq(esp_outbound(out_sa, &m, 1, &ctx), 0);
+	rte_pktmbuf_free(m);
+	inner[0] = 0x45;
+	m = test_mbuf(inner, ilen - 1);
+	ck_assert_uint_eq(esp_outbound(out_sa, &m, 1, &ctx), 0);
+	rte_pktmbuf_free(m);
+	ck_assert_uint_eq(ctx.drops[ESP_DROP_BAD_L3], 22);
+	ck_assert_uint_eq(out_sa->seq, seq);
+	ck_drop(out1(10), GOOD);
+}
+END_TEST
+
+START_TEST(params_check)
+{
+	struct esp_sa_params p;
+	const char *why;
+
+	test_sa_params(&p, ESP_DIR_IN, ESP_MODE_TUNNEL, ESP_CIPHER_AES128_GCM16, 0, AF_INET);
+	ck_assert_int_eq(esp_sa_params_check(&p, &why), 0);
+	ck_assert_ptr_null(why);
+	p.spi = 255;
+	ck_assert_int_eq(esp_sa_params_check(&p, &why), -EINVAL);
+	ck_assert_ptr_nonnull(why);
+	ck_assert_ptr_null(esp_sa_create(&p, test_mgr()));
+	ck_assert_int_eq(errno, EINVAL);
+	p.spi = 256;
+	p.replay_window = 32;
+	ck_assert_int_eq(esp_sa_params_check(&p, &why), -EINVAL);
+	p.replay_window = 4097;
+	ck_assert_int_eq(esp_sa_params_check(&p, &why), -EINVAL);
+	p.replay_window = 4096;
+	ck_assert_int_eq(esp_sa_params_check(&p, &why), 0);
+	p.remote.family = AF_INET6;
+	ck_assert_int_eq(esp_sa_params_check(&p, &why), -EINVAL);
+	p.mode = ESP_MODE_TRANSPORT;
+	p.remote.family = 0;
+	p.local.family = 0;
+	ck_assert_int_eq(esp_sa_params_check(&p, &why), 0);
+	p.flags = ESP_SA_F_NATT;
+	p.natt_dport = 0;
+	ck_assert_int_eq(esp_sa_params_check(&p, &why), -EINVAL);
+	p.flags = ESP_SA_F_DEAD;
+	ck_assert_int_eq(esp_sa_params_check(&p, &why), -EINVAL);
+	p.flags = 0;
+	p.cipher = (enum esp_cipher)7;
+	ck_assert_int_eq(esp_sa_params_check(&p, &why), -EINVAL);
+
+	ck_assert_str_eq(esp_cipher_name(ESP_CIPHER_AES128_GCM16), "aes128gcm16");
+	ck_assert_str_eq(esp_cipher_name(ESP_CIPHER_AES256_GCM16), "aes256gcm16");
+	ck_assert_str_eq(esp_cipher_name(ESP_CIPHER_CHACHA20_POLY1305), "chacha20poly1305");
+	ck_assert_uint_eq(esp_cipher_key_len(ESP_CIPHER_AES128_GCM16), 16);
+	ck_assert_uint_eq(esp_cipher_key_len(ESP_CIPHER_AES256_GCM16), 32);
+	ck_assert_uint_eq(esp_cipher_key_len(ESP_CIPHER_CHACHA20_POLY1305), 32);
+	/* overhead: IPv4 20 + UDP 8 + ESP 8 + IV 8 + 3 + 2 + 16 */
+	sas_make(ESP_MODE_TUNNEL, ESP_CIPHER_AES128_GCM16, ESP_SA_F_NATT);
+	ck_assert_uint_eq(out_sa->overhead, 65);
+	ck_assert_ptr_null(out_sa->rw);
+	ck_assert_ptr_nonnull(in_sa->rw);
+	esp_sa_destroy(NULL);
+}
+END_TEST
+
+int main(void)
+{
+	if (test_eal_init("esp_bad") != 0) {
+		fprintf(stderr, "EAL init failed\n");
+		return 1;
+	}
+	ev_ring = rte_ring_create_elem("esp_events", sizeof(struct esp_event), 64, SOCKET_ID_ANY,
+				       RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (ev_ring == NULL)
+		return 1;
+	Suite *s = suite_create("esp_bad");
+	TCase *tc = tcase_create("inbound");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, truncated);
+	tcase_add_test(tc, wrong_destination);
+	tcase_add_test(tc, bad_icv_does_not_advance);
+	tcase_add_test(tc, replayed_and_too_old);
+	tcase_add_test(tc, bad_padding);
+	tcase_add_test(tc, garbage_after_header);
+	tcase_add_test(tc, next_header_and_inner);
+	tcase_add_test(tc, odd_lengths);
+	tcase_add_test(tc, selector_mismatch);
+	tcase_add_test(tc, dead_sa);
+	suite_add_tcase(s, tc);
+	TCase *to = tcase_create("outbound");
+	tcase_add_checked_fixture(to, setup, teardown);
+	tcase_add_test(to, seq_overflow);
+	tcase_add_test(to, lifetimes);
+	tcase_add_test(to, no_headroom_and_not_ip);
+	tcase_add_test(to, params_check);
+	suite_add_tcase(s, to);
+	SRunner *sr = srunner_create(s);
+	srunner_set_fork_status(sr, CK_NOFORK);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
