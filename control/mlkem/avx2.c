@@ -92,6 +92,35 @@ static int noise_avx2(struct mlkem_hash *h, struct mlkem_poly *r, unsigned n,
 	return 0;
 }
 
+/*
+ * H(ek) (SHA3-256) and J(z || c) (SHAKE256) share the rate of 136 bytes
+ * and, for every parameter set, the number of blocks: one pass of the
+ * 4-way permutation computes both (lanes 2 and 3 repeat them).
+ */
+static int hash_h_j_avx2(struct mlkem_hash *h, uint8_t hek[32],
+			 const uint8_t *ek, size_t ek_len, uint8_t kbar[32],
+			 const uint8_t z[32], const uint8_t *ct, size_t ct_len)
+{
+	uint8_t zc[32 + MLKEM_MAX_CT_BYTES], spare[2][32];
+	uint8_t *out[4] = { hek, kbar, spare[0], spare[1] };
+	const uint8_t *in[4] = { ek, zc, ek, zc };
+	const size_t len[4] = { ek_len, 32 + ct_len, ek_len, 32 + ct_len };
+	static const uint8_t pad[4] = { 0x06, 0x1f, 0x06, 0x1f };
+	int ret = 0;
+
+	if (ct_len > MLKEM_MAX_CT_BYTES)
+		return mlkem_hash_h_j_evp(h, hek, ek, ek_len, kbar, z, ct,
+					  ct_len);
+	memcpy(zc, z, 32);
+	memcpy(zc + 32, ct, ct_len);
+	if (mlkem_rate136_x4_32(out, in, len, pad))
+		ret = mlkem_hash_h_j_evp(h, hek, ek, ek_len, kbar, z, ct,
+					 ct_len);
+	OPENSSL_cleanse(zc, 32);
+	OPENSSL_cleanse(spare, sizeof(spare));
+	return ret;
+}
+
 const struct mlkem_ops mlkem_ops_avx2 = {
 	.id = MLKEM_IMPL_AVX2,
 	.ntt = mlkem_ntt_avx2,
@@ -99,4 +128,5 @@ const struct mlkem_ops mlkem_ops_avx2 = {
 	.basemul_acc = mlkem_basemul_acc_avx2,
 	.gen_matrix = gen_matrix_avx2,
 	.noise = noise_avx2,
+	.hash_h_j = hash_h_j_avx2,
 };

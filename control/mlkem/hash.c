@@ -82,3 +82,13 @@ int mlkem_hash_shake(struct mlkem_hash *h, int is256, uint8_t *out,
 	return digest2(h, is256 ? md_shake256 : md_shake128, out, outlen, in,
 		       inlen, NULL, 0);
 }
+
+/* H(ek) and J(z || c), one after the other (portable back end). */
+int mlkem_hash_h_j_evp(struct mlkem_hash *h, uint8_t hek[32],
+		       const uint8_t *ek, size_t ek_len, uint8_t kbar[32],
+		       const uint8_t z[32], const uint8_t *ct, size_t ct_len)
+{
+	int ret = mlkem_hash_h(h, hek, ek, ek_len);
+
+	return ret ? ret : mlkem_hash_j(h, kbar, z, 32, ct, ct_len);
+}

@@ -6,7 +6,8 @@
  * against OpenSSL EVP by tests/mlkem.
  *
  * Lane i of the state is s[i]; 64-bit element j of s[i] belongs to
- * instance j. The round code is fully unrolled.
+ * instance j. The round code is fully unrolled (generated once from the
+ * FIPS 202 step definitions).
  */
 #include <immintrin.h>
 #include <string.h>
@@ -47,77 +48,147 @@ static inline __m256i rol(__m256i x, int n)
 	_mm256_xor_si256(_mm256_xor_si256(_mm256_xor_si256(a, b), \
 					  _mm256_xor_si256(c, d)), e)
 
-/* Keccak-f[1600] (FIPS 202 Algorithm 7) on four states. */
-static void keccakf_x4(__m256i s[25])
-{
-	__m256i a[25], b[25], c0, c1, c2, c3, c4, d0, d1, d2, d3, d4;
+/*
+ * One round (theta, rho, pi, chi, iota; FIPS 202 §3.2) from array a to
+ * array e or back. Each output row of chi is computed from its five
+ * rho/pi inputs straight away, which keeps few registers live.
+ */
+#define KECCAK_ROUND_A_TO_E(r) do { \
+	c0 = XOR5(a[0], a[5], a[10], a[15], a[20]); \
+	c1 = XOR5(a[1], a[6], a[11], a[16], a[21]); \
+	c2 = XOR5(a[2], a[7], a[12], a[17], a[22]); \
+	c3 = XOR5(a[3], a[8], a[13], a[18], a[23]); \
+	c4 = XOR5(a[4], a[9], a[14], a[19], a[24]); \
+	d0 = _mm256_xor_si256(c4, ROL(c1, 1)); \
+	d1 = _mm256_xor_si256(c0, ROL(c2, 1)); \
+	d2 = _mm256_xor_si256(c1, ROL(c3, 1)); \
+	d3 = _mm256_xor_si256(c2, ROL(c4, 1)); \
+	d4 = _mm256_xor_si256(c3, ROL(c0, 1)); \
+	b0 = _mm256_xor_si256(a[0], d0); \
+	b1 = ROL(_mm256_xor_si256(a[6], d1), 44); \
+	b2 = ROL(_mm256_xor_si256(a[12], d2), 43); \
+	b3 = ROL(_mm256_xor_si256(a[18], d3), 21); \
+	b4 = ROL(_mm256_xor_si256(a[24], d4), 14); \
+	e[0] = _mm256_xor_si256(_mm256_xor_si256(b0, _mm256_andnot_si256(b1, b2)), _mm256_set1_epi64x((long long)keccak_rc[(r)])); \
+	e[1] = _mm256_xor_si256(b1, _mm256_andnot_si256(b2, b3)); \
+	e[2] = _mm256_xor_si256(b2, _mm256_andnot_si256(b3, b4)); \
+	e[3] = _mm256_xor_si256(b3, _mm256_andnot_si256(b4, b0)); \
+	e[4] = _mm256_xor_si256(b4, _mm256_andnot_si256(b0, b1)); \
+	b0 = ROL(_mm256_xor_si256(a[3], d3), 28); \
+	b1 = ROL(_mm256_xor_si256(a[9], d4), 20); \
+	b2 = ROL(_mm256_xor_si256(a[10], d0), 3); \
+	b3 = ROL(_mm256_xor_si256(a[16], d1), 45); \
+	b4 = ROL(_mm256_xor_si256(a[22], d2), 61); \
+	e[5] = _mm256_xor_si256(b0, _mm256_andnot_si256(b1, b2)); \
+	e[6] = _mm256_xor_si256(b1, _mm256_andnot_si256(b2, b3)); \
+	e[7] = _mm256_xor_si256(b2, _mm256_andnot_si256(b3, b4)); \
+	e[8] = _mm256_xor_si256(b3, _mm256_andnot_si256(b4, b0)); \
+	e[9] = _mm256_xor_si256(b4, _mm256_andnot_si256(b0, b1)); \
+	b0 = ROL(_mm256_xor_si256(a[1], d1), 1); \
+	b1 = ROL(_mm256_xor_si256(a[7], d2), 6); \
+	b2 = ROL(_mm256_xor_si256(a[13], d3), 25); \
+	b3 = ROL(_mm256_xor_si256(a[19], d4), 8); \
+	b4 = ROL(_mm256_xor_si256(a[20], d0), 18); \
+	e[10] = _mm256_xor_si256(b0, _mm256_andnot_si256(b1, b2)); \
+	e[11] = _mm256_xor_si256(b1, _mm256_andnot_si256(b2, b3)); \
+	e[12] = _mm256_xor_si256(b2, _mm256_andnot_si256(b3, b4)); \
+	e[13] = _mm256_xor_si256(b3, _mm256_andnot_si256(b4, b0)); \
+	e[14] = _mm256_xor_si256(b4, _mm256_andnot_si256(b0, b1)); \
+	b0 = ROL(_mm256_xor_si256(a[4], d4), 27); \
+	b1 = ROL(_mm256_xor_si256(a[5], d0), 36); \
+	b2 = ROL(_mm256_xor_si256(a[11], d1), 10); \
+	b3 = ROL(_mm256_xor_si256(a[17], d2), 15); \
+	b4 = ROL(_mm256_xor_si256(a[23], d3), 56); \
+	e[15] = _mm256_xor_si256(b0, _mm256_andnot_si256(b1, b2)); \
+	e[16] = _mm256_xor_si256(b1, _mm256_andnot_si256(b2, b3)); \
+	e[17] = _mm256_xor_si256(b2, _mm256_andnot_si256(b3, b4)); \
+	e[18] = _mm256_xor_si256(b3, _mm256_andnot_si256(b4, b0)); \
+	e[19] = _mm256_xor_si256(b4, _mm256_andnot_si256(b0, b1)); \
+	b0 = ROL(_mm256_xor_si256(a[2], d2), 62); \
+	b1 = ROL(_mm256_xor_si256(a[8], d3), 55); \
+	b2 = ROL(_mm256_xor_si256(a[14], d4), 39); \
+	b3 = ROL(_mm256_xor_si256(a[15], d0), 41); \
+	b4 = ROL(_mm256_xor_si256(a[21], d1), 2); \
+	e[20] = _mm256_xor_si256(b0, _mm256_andnot_si256(b1, b2)); \
+	e[21] = _mm256_xor_si256(b1, _mm256_andnot_si256(b2, b3)); \
+	e[22] = _mm256_xor_si256(b2, _mm256_andnot_si256(b3, b4)); \
+	e[23] = _mm256_xor_si256(b3, _mm256_andnot_si256(b4, b0)); \
+	e[24] = _mm256_xor_si256(b4, _mm256_andnot_si256(b0, b1)); \
+} while (0)
 
-	memcpy(a, s, sizeof(a));
-	for (unsigned r = 0; r < 24; r++) {
-		/* theta, rho and pi, chi, iota (§3.2.1-3.2.5) */
-		c0 = XOR5(a[0], a[5], a[10], a[15], a[20]);
-		c1 = XOR5(a[1], a[6], a[11], a[16], a[21]);
-		c2 = XOR5(a[2], a[7], a[12], a[17], a[22]);
-		c3 = XOR5(a[3], a[8], a[13], a[18], a[23]);
-		c4 = XOR5(a[4], a[9], a[14], a[19], a[24]);
-		d0 = _mm256_xor_si256(c4, ROL(c1, 1));
-		d1 = _mm256_xor_si256(c0, ROL(c2, 1));
-		d2 = _mm256_xor_si256(c1, ROL(c3, 1));
-		d3 = _mm256_xor_si256(c2, ROL(c4, 1));
-		d4 = _mm256_xor_si256(c3, ROL(c0, 1));
-		b[0] = _mm256_xor_si256(a[0], d0);
-		b[10] = ROL(_mm256_xor_si256(a[1], d1), 1);
-		b[20] = ROL(_mm256_xor_si256(a[2], d2), 62);
-		b[5] = ROL(_mm256_xor_si256(a[3], d3), 28);
-		b[15] = ROL(_mm256_xor_si256(a[4], d4), 27);
-		b[16] = ROL(_mm256_xor_si256(a[5], d0), 36);
-		b[1] = ROL(_mm256_xor_si256(a[6], d1), 44);
-		b[11] = ROL(_mm256_xor_si256(a[7], d2), 6);
-		b[21] = ROL(_mm256_xor_si256(a[8], d3), 55);
-		b[6] = ROL(_mm256_xor_si256(a[9], d4), 20);
-		b[7] = ROL(_mm256_xor_si256(a[10], d0), 3);
-		b[17] = ROL(_mm256_xor_si256(a[11], d1), 10);
-		b[2] = ROL(_mm256_xor_si256(a[12], d2), 43);
-		b[12] = ROL(_mm256_xor_si256(a[13], d3), 25);
-		b[22] = ROL(_mm256_xor_si256(a[14], d4), 39);
-		b[23] = ROL(_mm256_xor_si256(a[15], d0), 41);
-		b[8] = ROL(_mm256_xor_si256(a[16], d1), 45);
-		b[18] = ROL(_mm256_xor_si256(a[17], d2), 15);
-		b[3] = ROL(_mm256_xor_si256(a[18], d3), 21);
-		b[13] = ROL(_mm256_xor_si256(a[19], d4), 8);
-		b[14] = ROL(_mm256_xor_si256(a[20], d0), 18);
-		b[24] = ROL(_mm256_xor_si256(a[21], d1), 2);
-		b[9] = ROL(_mm256_xor_si256(a[22], d2), 61);
-		b[19] = ROL(_mm256_xor_si256(a[23], d3), 56);
-		b[4] = ROL(_mm256_xor_si256(a[24], d4), 14);
-		a[0] = _mm256_xor_si256(b[0], _mm256_andnot_si256(b[1], b[2]));
-		a[1] = _mm256_xor_si256(b[1], _mm256_andnot_si256(b[2], b[3]));
-		a[2] = _mm256_xor_si256(b[2], _mm256_andnot_si256(b[3], b[4]));
-		a[3] = _mm256_xor_si256(b[3], _mm256_andnot_si256(b[4], b[0]));
-		a[4] = _mm256_xor_si256(b[4], _mm256_andnot_si256(b[0], b[1]));
-		a[5] = _mm256_xor_si256(b[5], _mm256_andnot_si256(b[6], b[7]));
-		a[6] = _mm256_xor_si256(b[6], _mm256_andnot_si256(b[7], b[8]));
-		a[7] = _mm256_xor_si256(b[7], _mm256_andnot_si256(b[8], b[9]));
-		a[8] = _mm256_xor_si256(b[8], _mm256_andnot_si256(b[9], b[5]));
-		a[9] = _mm256_xor_si256(b[9], _mm256_andnot_si256(b[5], b[6]));
-		a[10] = _mm256_xor_si256(b[10], _mm256_andnot_si256(b[11], b[12]));
-		a[11] = _mm256_xor_si256(b[11], _mm256_andnot_si256(b[12], b[13]));
-		a[12] = _mm256_xor_si256(b[12], _mm256_andnot_si256(b[13], b[14]));
-		a[13] = _mm256_xor_si256(b[13], _mm256_andnot_si256(b[14], b[10]));
-		a[14] = _mm256_xor_si256(b[14], _mm256_andnot_si256(b[10], b[11]));
-		a[15] = _mm256_xor_si256(b[15], _mm256_andnot_si256(b[16], b[17]));
-		a[16] = _mm256_xor_si256(b[16], _mm256_andnot_si256(b[17], b[18]));
-		a[17] = _mm256_xor_si256(b[17], _mm256_andnot_si256(b[18], b[19]));
-		a[18] = _mm256_xor_si256(b[18], _mm256_andnot_si256(b[19], b[15]));
-		a[19] = _mm256_xor_si256(b[19], _mm256_andnot_si256(b[15], b[16]));
-		a[20] = _mm256_xor_si256(b[20], _mm256_andnot_si256(b[21], b[22]));
-		a[21] = _mm256_xor_si256(b[21], _mm256_andnot_si256(b[22], b[23]));
-		a[22] = _mm256_xor_si256(b[22], _mm256_andnot_si256(b[23], b[24]));
-		a[23] = _mm256_xor_si256(b[23], _mm256_andnot_si256(b[24], b[20]));
-		a[24] = _mm256_xor_si256(b[24], _mm256_andnot_si256(b[20], b[21]));
-		a[0] = _mm256_xor_si256(a[0], _mm256_set1_epi64x((long long)keccak_rc[r]));
+#define KECCAK_ROUND_E_TO_A(r) do { \
+	c0 = XOR5(e[0], e[5], e[10], e[15], e[20]); \
+	c1 = XOR5(e[1], e[6], e[11], e[16], e[21]); \
+	c2 = XOR5(e[2], e[7], e[12], e[17], e[22]); \
+	c3 = XOR5(e[3], e[8], e[13], e[18], e[23]); \
+	c4 = XOR5(e[4], e[9], e[14], e[19], e[24]); \
+	d0 = _mm256_xor_si256(c4, ROL(c1, 1)); \
+	d1 = _mm256_xor_si256(c0, ROL(c2, 1)); \
+	d2 = _mm256_xor_si256(c1, ROL(c3, 1)); \
+	d3 = _mm256_xor_si256(c2, ROL(c4, 1)); \
+	d4 = _mm256_xor_si256(c3, ROL(c0, 1)); \
+	b0 = _mm256_xor_si256(e[0], d0); \
+	b1 = ROL(_mm256_xor_si256(e[6], d1), 44); \
+	b2 = ROL(_mm256_xor_si256(e[12], d2), 43); \
+	b3 = ROL(_mm256_xor_si256(e[18], d3), 21); \
+	b4 = ROL(_mm256_xor_si256(e[24], d4), 14); \
+	a[0] = _mm256_xor_si256(_mm256_xor_si256(b0, _mm256_andnot_si256(b1, b2)), _mm256_set1_epi64x((long long)keccak_rc[(r)])); \
+	a[1] = _mm256_xor_si256(b1, _mm256_andnot_si256(b2, b3)); \
+	a[2] = _mm256_xor_si256(b2, _mm256_andnot_si256(b3, b4)); \
+	a[3] = _mm256_xor_si256(b3, _mm256_andnot_si256(b4, b0)); \
+	a[4] = _mm256_xor_si256(b4, _mm256_andnot_si256(b0, b1)); \
+	b0 = ROL(_mm256_xor_si256(e[3], d3), 28); \
+	b1 = ROL(_mm256_xor_si256(e[9], d4), 20); \
+	b2 = ROL(_mm256_xor_si256(e[10], d0), 3); \
+	b3 = ROL(_mm256_xor_si256(e[16], d1), 45); \
+	b4 = ROL(_mm256_xor_si256(e[22], d2), 61); \
+	a[5] = _mm256_xor_si256(b0, _mm256_andnot_si256(b1, b2)); \
+	a[6] = _mm256_xor_si256(b1, _mm256_andnot_si256(b2, b3)); \
+	a[7] = _mm256_xor_si256(b2, _mm256_andnot_si256(b3, b4)); \
+	a[8] = _mm256_xor_si256(b3, _mm256_andnot_si256(b4, b0)); \
+	a[9] = _mm256_xor_si256(b4, _mm256_andnot_si256(b0, b1)); \
+	b0 = ROL(_mm256_xor_si256(e[1], d1), 1); \
+	b1 = ROL(_mm256_xor_si256(e[7], d2), 6); \
+	b2 = ROL(_mm256_xor_si256(e[13], d3), 25); \
+	b3 = ROL(_mm256_xor_si256(e[19], d4), 8); \
+	b4 = ROL(_mm256_xor_si256(e[20], d0), 18); \
+	a[10] = _mm256_xor_si256(b0, _mm256_andnot_si256(b1, b2)); \
+	a[11] = _mm256_xor_si256(b1, _mm256_andnot_si256(b2, b3)); \
+	a[12] = _mm256_xor_si256(b2, _mm256_andnot_si256(b3, b4)); \
+	a[13] = _mm256_xor_si256(b3, _mm256_andnot_si256(b4, b0)); \
+	a[14] = _mm256_xor_si256(b4, _mm256_andnot_si256(b0, b1)); \
+	b0 = ROL(_mm256_xor_si256(e[4], d4), 27); \
+	b1 = ROL(_mm256_xor_si256(e[5], d0), 36); \
+	b2 = ROL(_mm256_xor_si256(e[11], d1), 10); \
+	b3 = ROL(_mm256_xor_si256(e[17], d2), 15); \
+	b4 = ROL(_mm256_xor_si256(e[23], d3), 56); \
+	a[15] = _mm256_xor_si256(b0, _mm256_andnot_si256(b1, b2)); \
+	a[16] = _mm256_xor_si256(b1, _mm256_andnot_si256(b2, b3)); \
+	a[17] = _mm256_xor_si256(b2, _mm256_andnot_si256(b3, b4)); \
+	a[18] = _mm256_xor_si256(b3, _mm256_andnot_si256(b4, b0)); \
+	a[19] = _mm256_xor_si256(b4, _mm256_andnot_si256(b0, b1)); \
+	b0 = ROL(_mm256_xor_si256(e[2], d2), 62); \
+	b1 = ROL(_mm256_xor_si256(e[8], d3), 55); \
+	b2 = ROL(_mm256_xor_si256(e[14], d4), 39); \
+	b3 = ROL(_mm256_xor_si256(e[15], d0), 41); \
+	b4 = ROL(_mm256_xor_si256(e[21], d1), 2); \
+	a[20] = _mm256_xor_si256(b0, _mm256_andnot_si256(b1, b2)); \
+	a[21] = _mm256_xor_si256(b1, _mm256_andnot_si256(b2, b3)); \
+	a[22] = _mm256_xor_si256(b2, _mm256_andnot_si256(b3, b4)); \
+	a[23] = _mm256_xor_si256(b3, _mm256_andnot_si256(b4, b0)); \
+	a[24] = _mm256_xor_si256(b4, _mm256_andnot_si256(b0, b1)); \
+} while (0)
+
+/* Keccak-f[1600] (FIPS 202 Algorithm 7) on four states. */
+static void keccakf_x4(__m256i a[25])
+{
+	__m256i e[25], b0, b1, b2, b3, b4, c0, c1, c2, c3, c4;
+	__m256i d0, d1, d2, d3, d4;
+
+	for (unsigned r = 0; r < 24; r += 2) {
+		KECCAK_ROUND_A_TO_E(r);
+		KECCAK_ROUND_E_TO_A(r + 1);
 	}
-	memcpy(s, a, sizeof(a));
 }
 
 /* XOR one rate-sized block of each input into the state. */
@@ -199,6 +270,53 @@ void mlkem_shake_x4(int is256, uint8_t *out[4], size_t outlen,
 	}
 	OPENSSL_cleanse(blk, sizeof(blk));
 	OPENSSL_cleanse(s, sizeof(s));
+}
+
+/*
+ * Four rate-136 sponges (SHA3-256: pad 0x06, SHAKE256: pad 0x1f) over
+ * inputs of different lengths that take the same number of blocks, each
+ * giving 32 bytes of output. Lets decapsulation compute H(ek) and
+ * J(z || c) in one pass. Returns -1 (nothing computed) if the block
+ * counts differ.
+ */
+int mlkem_rate136_x4_32(uint8_t *out[4], const uint8_t *in[4],
+			const size_t inlen[4], const uint8_t pad[4])
+{
+	enum { RATE = MLKEM_SHAKE256_RATE };
+	uint8_t last[4][RATE];
+	const uint8_t *lp[4] = { last[0], last[1], last[2], last[3] };
+	size_t nb = inlen[0] / RATE;
+	__m256i s[25];
+	uint64_t w[4];
+
+	for (unsigned j = 1; j < 4; j++)
+		if (inlen[j] / RATE != nb)
+			return -1;
+	for (unsigned i = 0; i < 25; i++)
+		s[i] = _mm256_setzero_si256();
+	for (size_t b = 0; b < nb; b++) {
+		absorb_block(s, in, b * RATE, RATE);
+		keccakf_x4(s);
+	}
+	for (unsigned j = 0; j < 4; j++) {
+		size_t rem = inlen[j] - nb * RATE;
+
+		memset(last[j], 0, RATE);
+		memcpy(last[j], in[j] + nb * RATE, rem);
+		last[j][rem] ^= pad[j];
+		last[j][RATE - 1] ^= 0x80;
+	}
+	absorb_block(s, lp, 0, RATE);
+	keccakf_x4(s);
+	for (unsigned i = 0; i < 4; i++) {
+		_mm256_storeu_si256((__m256i *)w, s[i]);
+		for (unsigned j = 0; j < 4; j++)
+			memcpy(out[j] + 8 * i, &w[j], 8);
+	}
+	OPENSSL_cleanse(last, sizeof(last));
+	OPENSSL_cleanse(s, sizeof(s));
+	OPENSSL_cleanse(w, sizeof(w));
+	return 0;
 }
 
 /*

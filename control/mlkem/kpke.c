@@ -17,7 +17,8 @@ int mlkem_kpke_keygen(const struct mlkem_ops *ops, struct mlkem_hash *h,
 		      uint8_t *ek, uint8_t *dk_pke)
 {
 	struct mlkem_poly a[MLKEM_KMAX * MLKEM_KMAX];
-	struct mlkem_poly s[MLKEM_KMAX], e[MLKEM_KMAX], t;
+	struct mlkem_poly se[2 * MLKEM_KMAX], t;
+	struct mlkem_poly *s = se, *e = se + pp->k;
 	uint8_t kbyte = (uint8_t)pp->k, rhosigma[64];
 	const uint8_t *rho = rhosigma, *sigma = rhosigma + 32;
 	unsigned k = pp->k;
@@ -33,10 +34,8 @@ int mlkem_kpke_keygen(const struct mlkem_ops *ops, struct mlkem_hash *h,
 	ret = ops->gen_matrix(h, a, rho, k, 0);		/* lines 3-7 */
 	if (ret)
 		goto out;
-	ret = ops->noise(h, s, k, sigma, 0, pp->eta1);	/* lines 8-11 */
-	if (ret)
-		goto out;
-	ret = ops->noise(h, e, k, sigma, (uint8_t)k, pp->eta1); /* 12-15 */
+	/* lines 8-15: s with N = 0..k-1, e with N = k..2k-1, one batch */
+	ret = ops->noise(h, se, 2 * k, sigma, 0, pp->eta1);
 	if (ret)
 		goto out;
 
@@ -58,8 +57,7 @@ int mlkem_kpke_keygen(const struct mlkem_ops *ops, struct mlkem_hash *h,
 	}
 out:
 	OPENSSL_cleanse(rhosigma, sizeof(rhosigma));
-	OPENSSL_cleanse(s, sizeof(s));
-	OPENSSL_cleanse(e, sizeof(e));
+	OPENSSL_cleanse(se, sizeof(se));
 	OPENSSL_cleanse(&t, sizeof(t));
 	return ret;
 }
@@ -70,7 +68,9 @@ int mlkem_kpke_encrypt(const struct mlkem_ops *ops, struct mlkem_hash *h,
 		       const uint8_t m[32], const uint8_t r[32], uint8_t *ct)
 {
 	struct mlkem_poly a[MLKEM_KMAX * MLKEM_KMAX], that[MLKEM_KMAX];
-	struct mlkem_poly y[MLKEM_KMAX], e1[MLKEM_KMAX], e2, u, v, mu;
+	struct mlkem_poly noise[2 * MLKEM_KMAX + 1], u, v, mu;
+	struct mlkem_poly *y = noise, *e1 = noise + pp->k;
+	struct mlkem_poly *e2 = noise + 2 * pp->k;
 	unsigned k = pp->k;
 	int ret;
 
@@ -80,13 +80,16 @@ int mlkem_kpke_encrypt(const struct mlkem_ops *ops, struct mlkem_hash *h,
 	ret = ops->gen_matrix(h, a, ek + k * MLKEM_POLY_BYTES, k, 1);
 	if (ret)
 		goto out;
-	ret = ops->noise(h, y, k, r, 0, pp->eta1);	/* lines 9-12 */
-	if (ret)
-		goto out;
-	ret = ops->noise(h, e1, k, r, (uint8_t)k, pp->eta2); /* 13-16 */
-	if (ret)
-		goto out;
-	ret = ops->noise(h, &e2, 1, r, (uint8_t)(2 * k), pp->eta2); /* 17 */
+	/* lines 9-17: y (N = 0..k-1, eta1), e1 (N = k..2k-1, eta2) and
+	 * e2 (N = 2k, eta2), in one batch when eta1 == eta2 */
+	if (pp->eta1 == pp->eta2) {
+		ret = ops->noise(h, noise, 2 * k + 1, r, 0, pp->eta1);
+	} else {
+		ret = ops->noise(h, y, k, r, 0, pp->eta1);
+		if (!ret)
+			ret = ops->noise(h, e1, k + 1, r, (uint8_t)k,
+					 pp->eta2);
+	}
 	if (ret)
 		goto out;
 
@@ -102,14 +105,12 @@ int mlkem_kpke_encrypt(const struct mlkem_ops *ops, struct mlkem_hash *h,
 	mlkem_poly_decompress(&mu, m, 1);		/* line 20 */
 	ops->basemul_acc(&v, that, y, k);		/* line 21 */
 	ops->invntt(&v);
-	mlkem_poly_add(&v, &e2);
+	mlkem_poly_add(&v, e2);
 	mlkem_poly_add(&v, &mu);
 	mlkem_poly_freeze(&v);
 	mlkem_poly_compress(ct + k * 32 * pp->du, &v, pp->dv); /* line 23 */
 out:
-	OPENSSL_cleanse(y, sizeof(y));
-	OPENSSL_cleanse(e1, sizeof(e1));
-	OPENSSL_cleanse(&e2, sizeof(e2));
+	OPENSSL_cleanse(noise, sizeof(noise));
 	OPENSSL_cleanse(&u, sizeof(u));
 	OPENSSL_cleanse(&v, sizeof(v));
 	OPENSSL_cleanse(&mu, sizeof(mu));

@@ -355,7 +355,8 @@ int mlkem_decaps(enum mlkem_param p, const uint8_t *dk, size_t dk_len,
 	const struct mlkem_params *pp = mlkem_params_get(p);
 	const struct mlkem_ops *ops = mlkem_ops_current();
 	struct mlkem_hash h = { 0 };
-	uint8_t mprime[32], kr[64], kbar[32], ct2[MLKEM_MAX_CT_BYTES];
+	uint8_t mprime[32], kr[64], kbar[32], hek2[32];
+	uint8_t ct2[MLKEM_MAX_CT_BYTES];
 	const uint8_t *ek_pke, *hek, *z;
 	int ret;
 
@@ -370,16 +371,19 @@ int mlkem_decaps(enum mlkem_param p, const uint8_t *dk, size_t dk_len,
 	ret = mlkem_hash_init(&h);
 	if (ret)
 		goto out;
-	ret = dk_hash_check(&h, pp, dk);
+	/* §7.3 hash check, and line 7: K-bar = J(z || c), together */
+	ret = ops->hash_h_j(&h, hek2, ek_pke, pp->ek_bytes, kbar, z, ct,
+			    ct_len);
 	if (ret)
 		goto out;
+	if (ct_neq_mask(hek2, hek, 32)) {
+		ret = -EKEYREJECTED;
+		goto out;
+	}
 	ret = mlkem_kpke_decrypt(ops, pp, dk, ct, mprime);	/* line 5 */
 	if (ret)
 		goto out;
 	ret = mlkem_hash_g(&h, kr, mprime, 32, hek, 32);	/* line 6 */
-	if (ret)
-		goto out;
-	ret = mlkem_hash_j(&h, kbar, z, 32, ct, ct_len);	/* line 7 */
 	if (ret)
 		goto out;
 	ret = mlkem_kpke_encrypt(ops, &h, pp, ek_pke, mprime, kr + 32,

@@ -79,7 +79,16 @@ struct mlkem_ops {
 	/* r[i] = SamplePolyCBD_eta(PRF_eta(seed, nonce + i)), i < n. */
 	int (*noise)(struct mlkem_hash *h, struct mlkem_poly *r, unsigned n,
 		     const uint8_t seed[32], uint8_t nonce, unsigned eta);
+	/* hek = H(ek) and kbar = J(z || c): both hashes of decapsulation
+	 * that do not depend on the decrypted message. */
+	int (*hash_h_j)(struct mlkem_hash *h, uint8_t hek[32],
+			const uint8_t *ek, size_t ek_len, uint8_t kbar[32],
+			const uint8_t z[32], const uint8_t *ct, size_t ct_len);
 };
+
+int mlkem_hash_h_j_evp(struct mlkem_hash *h, uint8_t hek[32],
+		       const uint8_t *ek, size_t ek_len, uint8_t kbar[32],
+		       const uint8_t z[32], const uint8_t *ct, size_t ct_len);
 
 extern const struct mlkem_ops mlkem_ops_portable;
 #ifdef MLKEM_HAVE_AVX2
@@ -173,6 +182,8 @@ unsigned mlkem_rej_uniform_avx2(int16_t *r, unsigned need,
 				const uint8_t *buf, size_t len);
 void mlkem_shake_x4(int is256, uint8_t *out[4], size_t outlen,
 		    const uint8_t *in[4], size_t inlen);
+int mlkem_rate136_x4_32(uint8_t *out[4], const uint8_t *in[4],
+			const size_t inlen[4], const uint8_t pad[4]);
 #endif
 
 /*

@@ -94,4 +94,5 @@ const struct mlkem_ops mlkem_ops_portable = {
 	.basemul_acc = mlkem_basemul_acc_ref,
 	.gen_matrix = gen_matrix_portable,
 	.noise = noise_portable,
+	.hash_h_j = mlkem_hash_h_j_evp,
 };

@@ -252,6 +252,40 @@ START_TEST(test_keccak_x4_vs_evp)
 	mlkem_hash_free(&h);
 }
 END_TEST
+
+/* H(ek) || J(z || c) in one 4-way pass, against EVP, for all sets. */
+START_TEST(test_hash_h_j_x4)
+{
+	struct mlkem_hash h;
+	uint8_t ek[MLKEM_MAX_EK_BYTES], z[32], ct[MLKEM_MAX_CT_BYTES];
+	uint8_t h1[32], j1[32], h2[32], j2[32];
+
+	if (!have_avx2())
+		return;
+	ck_assert_int_eq(mlkem_hash_init(&h), 0);
+	for (unsigned i = 0; i < 3; i++) {
+		enum mlkem_param p = sets[i];
+		size_t ekl = mlkem_ek_bytes(p), ctl = mlkem_ct_bytes(p);
+
+		rng_bytes(ek, sizeof(ek));
+		rng_bytes(z, sizeof(z));
+		rng_bytes(ct, sizeof(ct));
+		ck_assert_int_eq(mlkem_hash_h_j_evp(&h, h1, ek, ekl, j1, z, ct,
+						    ctl), 0);
+		ck_assert_int_eq(mlkem_ops_avx2.hash_h_j(&h, h2, ek, ekl, j2,
+							 z, ct, ctl), 0);
+		ck_assert_mem_eq(h1, h2, 32);
+		ck_assert_mem_eq(j1, j2, 32);
+		/* lengths whose block counts differ take the EVP route */
+		ck_assert_int_eq(mlkem_ops_avx2.hash_h_j(&h, h2, ek, 10, j2, z,
+							 ct, ctl), 0);
+		ck_assert_int_eq(mlkem_hash_h(&h, h1, ek, 10), 0);
+		ck_assert_mem_eq(h1, h2, 32);
+		ck_assert_mem_eq(j1, j2, 32);
+	}
+	mlkem_hash_free(&h);
+}
+END_TEST
 #endif
 
 /* ---- round trips ------------------------------------------------------ */
@@ -451,6 +485,7 @@ int main(void)
 	tcase_add_test(tc, test_avx2_arith);
 	tcase_add_test(tc, test_avx2_rej_uniform);
 	tcase_add_test(tc, test_keccak_x4_vs_evp);
+	tcase_add_test(tc, test_hash_h_j_x4);
 #endif
 	tcase_add_loop_test(tc, test_roundtrip_both_impls, 0, 3);
 	tcase_add_loop_test(tc, test_random_api, 0, 3);
