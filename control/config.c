@@ -904,8 +904,8 @@ static int parse_sa(struct parser *ps, const struct esprit_config *cfg, const co
 		goto out;
 	}
 	if (keylen != need + ESP_SALT_LEN) {
-		rc = perr(ps, s, NULL, "key is %zu octets, %s needs %u + %d salt", keylen,
-			  config_cipher_name(p->cipher), need, ESP_SALT_LEN);
+		rc = perr(ps, s, NULL, "key is %zu octet%s, %s needs %u + %d salt", keylen,
+			  keylen == 1 ? "" : "s", config_cipher_name(p->cipher), need, ESP_SALT_LEN);
 		goto out;
 	}
 	memcpy(p->key, keymat, need);

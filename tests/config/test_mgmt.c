@@ -6,12 +6,14 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -268,7 +270,7 @@ START_TEST(sa_add_errors)
 {
 	request_fails("sa add", "usage: sa add");
 	request_fails("sa add { spi = 0x5001; dir = \"in\"; cipher = \"aes256gcm16\"; key = \"0x00\"; }",
-		      "sa:1: setting 'sa.key': key is 1 octets, aes256gcm16 needs 32 + 4 salt");
+		      "sa:1: setting 'sa.key': key is 1 octet, aes256gcm16 needs 32 + 4 salt");
 	request_fails("sa add { spi = 0x5001; dir = \"in\"; cipher = \"aes128gcm16\"; "
 		      "key = \"0x000102030405060708090a0b0c0d0e0f10111213\"; local = \"1.2.3.4\"; "
 		      "remote = \"1.2.3.5\"; label = \"unknown\"; }", "no label named 'unknown'");
@@ -389,6 +391,99 @@ START_TEST(socket_reuse)
 }
 END_TEST
 
+/* --- espritctl against the same server, polled from a thread ---------- */
+
+static volatile bool serving;
+
+static void *server(void *arg)
+{
+	while (serving) {
+		mgmt_poll(&gw);
+		usleep(1000);
+	}
+	return NULL;
+}
+
+/* Run espritctl with @p args; its stdout and stderr, and exit status. */
+static char *ctl(const char *env, const char *args, int *status)
+{
+	static char out[65536];
+	char cmd[1024];
+	size_t len = 0, n;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "%s %s %s 2>&1", env, getenv("ESPRITCTL"), args);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	while ((n = fread(out + len, 1, sizeof(out) - 1 - len, p)) > 0)
+		len += n;
+	out[len] = '\0';
+	*status = WEXITSTATUS(pclose(p));
+	return out;
+}
+
+static void ctl_expect(const char *args, int want_status, const char *want)
+{
+	char env[160];
+	int status;
+	const char *out;
+
+	snprintf(env, sizeof(env), "ESPRIT_SOCKET=%s", sock_path);
+	out = ctl(env, args, &status);
+	ck_assert_msg(status == want_status, "espritctl %s: status %d, output:\n%s", args, status, out);
+	ck_assert_msg(strstr(out, want) != NULL, "espritctl %s: wanted '%s' in:\n%s", args, want, out);
+}
+
+START_TEST(espritctl_cli)
+{
+	char file[160], args[256];
+	pthread_t th;
+	FILE *f;
+
+	if (getenv("ESPRITCTL") == NULL)
+		return; /* run from meson, which names the binary */
+	serving = true;
+	ck_assert_int_eq(pthread_create(&th, NULL, server, NULL), 0);
+
+	ctl_expect("sa list", 0,
+		   "a-b-out: 0x00001001 out tunnel aes128gcm16 esn iiv 192.0.2.1 -> 192.0.2.2 udp 4500/4501\n"
+		   "  10.1.0.0/16 === 10.2.0.0/16 udp dport 1000-2000 label system_u:object_r:public_t:s0\n"
+		   "  owner 0, soft 3000s 1000000 bytes, hard 3600s\n"
+		   "  packets 0, bytes 0, drops: none\n");
+	ctl_expect("sa show 0x2001 in", 0, "replay window 1024");
+	ctl_expect("sa show 0x9999", 1, "espritctl: no SA 0x00009999");
+	ctl_expect("--json version", 0, "\"version\": \"0.1.0\"");
+	ctl_expect("version", 0, "espritd 0.1.0, up 0d 00:00:");
+
+	/* sa add -f: comments and line breaks are the client's business. */
+	snprintf(file, sizeof(file), "%s/sa.conf", dir);
+	f = fopen(file, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "# a runtime SA\n%s; // done\n/* trailing */\n", cfg_valid_sa_text);
+	fclose(f);
+	snprintf(args, sizeof(args), "sa add -f %s", file);
+	ctl_expect(args, 0, "added SA 0x00004001 in (owner 1)");
+	unlink(file);
+	ctl_expect("sa show 0x4001", 0, "rt-in: 0x00004001 in tunnel aes128gcm16 192.0.2.1 -> 192.0.2.3");
+	ctl_expect("sa del 0x4001 in", 0, "deleted SA 0x4001 in");
+	ctl_expect("sa add '{ spi = 0x5001; dir = \"in\"; cipher = \"aes128gcm16\"; key = \"0x01\"; }'", 1,
+		   "espritctl: sa:1: setting 'sa.key': key is 1 octet, aes128gcm16 needs 16 + 4 salt");
+
+	ctl_expect("policy list", 0, "#  NAME         ACTION   SA");
+	ctl_expect("policy list", 0, "1  protect-a-b  protect  a-b-out (0x00001001)");
+	ctl_expect("worker stats", 0, "drops (all workers): 2 = replay 2");
+	ctl_expect("stats workers", 0, "WORKER  LCORE   RX");
+	ctl_expect("stats ports", 0, "no ports");
+	ctl_expect("bogus", 1, "espritctl: unknown request 'bogus'");
+	ctl_expect("--help", 0, "usage: espritctl");
+	ctl_expect("", 2, "usage: espritctl");
+	ctl_expect("-s /nonexistent/esprit.sock version", 1, "cannot connect to /nonexistent/esprit.sock");
+
+	serving = false;
+	pthread_join(th, NULL);
+}
+END_TEST
+
 static Suite *mgmt_suite(void)
 {
 	Suite *s = suite_create("mgmt");
@@ -404,6 +499,7 @@ static Suite *mgmt_suite(void)
 	tcase_add_test(tc, policies_ports_workers);
 	tcase_add_test(tc, slow_client_is_dropped);
 	tcase_add_test(tc, socket_reuse);
+	tcase_add_test(tc, espritctl_cli);
 	suite_add_tcase(s, tc);
 	return s;
 }
