@@ -7,7 +7,8 @@ its counters may sit in it directly or in a nested object ("stats", ...).
       every per-port SA pair counted >= N packets on the sending gateway
       (outbound) and on the receiving one (inbound); catch-alls >= 1
   ctlcheck.py drop BEFORE.json AFTER.json REASON
-      prints the increase of drop counter REASON (sum over the document)
+      prints the increase of drop counter REASON (worker stats: the total
+      over workers; sa show: the SA's)
   ctlcheck.py sa-field FILE.json SPI FIELD
       prints FIELD (searched in nested objects) of the SA with SPI
   ctlcheck.py worker-rx FILE.json
@@ -100,8 +101,8 @@ def cmd_sa_packets(argv):
             frm, to = s["from"], "b" if s["from"] == "a" else "a"
             o = sa_by_spi(gw[frm], s["spi"], "out")
             i = sa_by_spi(gw[to], s["spi"], "in")
-            po = find_num(o, "packets") if o else None
-            pi = find_num(i, "packets") if i else None
+            po = find_num(o.get("stats", o), "packets") if o else None
+            pi = find_num(i.get("stats", i), "packets") if i else None
             good = po is not None and pi is not None and po >= want and pi >= want
             print("%s spi 0x%x %-11s out@%s %s packets, in@%s %s packets (want >= %d)" %
                   ("ok " if good else "BAD", s["spi"], s["name"], frm, po, to, pi, want))
@@ -116,8 +117,18 @@ def cmd_drop(argv):
     except ValueError:
         before = {}
     after, reason = load(argv[1]), argv[2]
-    print(sum_key(after, reason) - sum_key(before, reason))
+    print(drop_count(after, reason) - drop_count(before, reason))
     return 0
+
+
+def drop_count(doc, reason):
+    """A document's count of REASON: its top-level "drops" object when it has
+    one (worker stats: the sum over workers; sa show: the SA's), else the sum
+    of every member named REASON."""
+    if isinstance(doc, dict) and isinstance(doc.get("drops"), dict):
+        v = doc["drops"].get(reason, 0)
+        return v if isinstance(v, int) else 0
+    return sum_key(doc, reason)
 
 
 def cmd_sa_field(argv):

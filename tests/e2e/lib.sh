@@ -125,7 +125,7 @@ gw_start() {
 			tail -n 30 "$T/espritd-$gw.log" | sed 's/^/    /'
 			die "espritd $gw exited during startup"
 		fi
-		if ctl "$gw" version >/dev/null 2>&1; then
+		if [[ -n $(ctl "$gw" version 2>/dev/null) ]]; then
 			log "espritd $gw up (pid $pid): $(ctl "$gw" version 2>&1 | head -n1)"
 			return 0
 		fi

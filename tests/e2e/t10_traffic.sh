@@ -73,7 +73,7 @@ else
 fi
 sed 's/^/    /' "$T/counters.out"
 log "espritctl sa list (gateway A):"
-ctl a sa list 2>&1 | sed 's/^/    /'
+ctl a sa list 2>&1 | head -n 24 | sed "s/^/    /"
 
 log "DPDK telemetry: /esprit/sa over gateway A's telemetry socket"
 tel=$(echo /esprit/sa | timeout 20 dpdk-telemetry.py -f "$E2E_ID-gwa" 2>&1)

@@ -36,33 +36,40 @@ sleep 0.4
 inj good "$T/sas.json" inj-gcm 5 --first-seq 1 --warmup 3 >/dev/null 2>&1 ||
 	fail "inject warm-up"
 
-# kind, expected reason, expected count, --seq
+# kind, expected reason, expected count (worker total), --seq, expected
+# count on SA 0x3001 ("-": the SA is not known or not checked)
 CASES=(
-	"truncated runt 3 1000"
-	"wrong_spi no_sa 3 1000"
-	"bad_icv auth 3 1000"
-	"garbage auth 3 1100"
-	"bad_padding bad_padding 3 50"
-	"bad_next_hdr bad_next_hdr 3 60"
-	"selector selector 3 70"
-	"oversize too_big 3 80"
-	"replay replay 2 200"
-	"too_old too_old 3 200"
+	"truncated runt 3 1000 -"
+	"wrong_spi no_sa 3 1000 -"
+	"bad_icv auth 3 1000 3"
+	"garbage auth 3 1100 3"
+	"bad_padding bad_padding 3 50 3"
+	"bad_next_hdr bad_next_hdr 3 60 3"
+	"selector selector 3 70 3"
+	"oversize too_big 3 80 -"
+	"replay replay 2 200 2"
+	"too_old too_old 3 200 3"
 )
 i=0
 for c in "${CASES[@]}"; do
-	read -r kind reason want seq <<<"$c"
+	read -r kind reason want seq sawant <<<"$c"
 	i=$((i + 1))
 	stats "$T/ws-$i-before.json"
+	ctl b --json sa show 0x3001 in >"$T/sa-$i-before.json" 2>&1
 	inj bad "$T/sas.json" "$kind" --seq "$seq" >"$T/bad-$kind.out" 2>&1 || {
 		fail "inject $kind: $(tail -n 3 "$T/bad-$kind.out")"
 		continue
 	}
 	sleep 0.5
 	stats "$T/ws-$i-after.json"
+	ctl b --json sa show 0x3001 in >"$T/sa-$i-after.json" 2>&1
 	got=$("$PY" "$E2E_DIR/ctlcheck.py" drop "$T/ws-$i-before.json" "$T/ws-$i-after.json" "$reason")
-	if [[ $got -ge $want ]]; then
-		ok "$kind: $want sent, drop counter '$reason' +$got"
+	sagot=$("$PY" "$E2E_DIR/ctlcheck.py" drop "$T/sa-$i-before.json" "$T/sa-$i-after.json" "$reason")
+	if [[ $sawant != - && $sagot != "$sawant" ]]; then
+		fail "$kind: SA 0x3001 drop counter '$reason' +$sagot, expected +$sawant"
+	fi
+	if [[ $got == "$want" ]]; then
+		ok "$kind: $want dropped, counted as '$reason' (workers +$got, SA 0x3001 +$sagot)"
 	else
 		fail "$kind: $want sent, drop counter '$reason' +$got; all changes:"
 		"$PY" - "$T/ws-$i-before.json" "$T/ws-$i-after.json" <<'PYEOF' | sed 's/^/    /'
@@ -98,7 +105,7 @@ for which in last:replay first:too_old; do
 	sleep 0.5
 	stats "$T/ws-r-after.json"
 	got=$("$PY" "$E2E_DIR/ctlcheck.py" drop "$T/ws-r-before.json" "$T/ws-r-after.json" "${which#*:}")
-	if [[ $got -ge 1 ]]; then
+	if [[ $got == 1 ]]; then
 		ok "re-sent ${which%%:*} packet of spi 0x1001: '${which#*:}' +$got"
 	else
 		fail "re-sent ${which%%:*} packet of spi 0x1001: '${which#*:}' +$got"
