@@ -126,7 +126,7 @@ static void one_combo(enum esp_cipher c, bool iiv, bool esn, enum layout l, bool
 		ck_assert_uint_eq(get16(w + esp_off), 0);
 		ck_assert_uint_eq(get16(w + esp_off + 2), 0x1000);
 		uint64_t seq = (esn ? 0xfffffffdull : 0) + s + 1;
-		ck_assert_uint_eq((uint32_t)(get16(w + esp_off + 4) << 16 | get16(w + esp_off + 6)),
+		ck_assert_uint_eq(((uint32_t)get16(w + esp_off + 4) << 16 | get16(w + esp_off + 6)),
 				  (uint32_t)seq);
 		/* outer IP header */
 		if (outer_af == AF_INET) {
@@ -332,7 +332,7 @@ static void direct_aead(enum esp_cipher c, const uint8_t *key, bool enc, const u
 		}
 		return;
 	}
-	struct gcm_key_data *k = aligned_alloc(64, sizeof(*k));
+	struct gcm_key_data *k = aligned_alloc(64, (sizeof(*k) + 63) & ~(size_t)63);
 	struct gcm_context_data cx;
 	ck_assert_ptr_nonnull(k);
 	if (c == ESP_CIPHER_AES128_GCM16) {

@@ -216,7 +216,7 @@ static void gcm_case_read(const json_t *c, struct gcm_case *g)
 /* AEAD level: plaintext -> ciphertext || ICV with the vector's nonce/AAD. */
 static bool gcm_aead_check(const char *name, const struct gcm_case *g)
 {
-	union esp_key *k = aligned_alloc(64, sizeof(*k));
+	union esp_key *k = aligned_alloc(64, (sizeof(*k) + 63) & ~(size_t)63);
 	uint8_t out[BUF], tag[16], nonce[12], back[BUF];
 	bool ok;
 
