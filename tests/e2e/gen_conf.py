@@ -185,7 +185,8 @@ def main():
         f.write(gw_conf("b", args, ba, ab + inj, ba))
     with open(os.path.join(args.outdir, "sas.json"), "w") as f:
         json.dump({"pairs": [[a, b] for a, b in zip(ab, ba)], "inject": inj, "runtime": rt,
-                   "runtime_in_text": sa_text(rt, "in")}, f, indent=1)
+                   "runtime_in_text": sa_text(rt, "in"),
+                   "runtime_out_text": sa_text(rt, "out")}, f, indent=1)
 
 
 if __name__ == "__main__":

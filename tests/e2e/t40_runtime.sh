@@ -17,7 +17,7 @@ gw_start b "$T/gwb.conf"
 wait_ping "$NS_HA" 10.2.0.1 || fail "no ping through the tunnel"
 udp_check "$NS_HA" "$NS_HB" 10.2.0.1 10001 20 500   # warm-up of the stream's path
 
-SECS=12
+SECS=16
 bg stream-rx ip netns exec "$NS_HB" timeout 60 "$PY" "$E2E_DIR/traffic.py" udp-count \
 	--port 10001 --seconds 40
 RX_PID=$BG_PID
@@ -80,6 +80,33 @@ if grep -q incomplete "$T/rx-none2.out" && [[ $d -ge 10 ]]; then
 else
 	fail "after sa del: receiver [$(cat "$T/rx-none2.out")], no_sa +$d"
 fi
+
+log "outbound side: espritctl sa del 0x1030 out on A; its policy must not leak cleartext"
+ctl b sa add "$sa_text" >/dev/null 2>&1 || fail "sa add on B (again)"
+if out=$(ctl a sa del 0x1030 out 2>&1); then
+	ok "sa del on A: $out"
+else
+	fail "sa del on A: $out"
+fi
+capture_start "$T/wire-del.pcap"
+nsx "$NS_HA" "$PY" "$E2E_DIR/traffic.py" udp-send --dst 10.2.0.1 --port 10030 --count 10 \
+	--size 300 >/dev/null
+capture_stop
+clear=$(tshark -n -r "$T/wire-del.pcap" -Y "udp.dstport == 10030" 2>/dev/null | wc -l)
+esp=$(tshark -n -r "$T/wire-del.pcap" -Y "esp.spi == 0x1030" 2>/dev/null | wc -l)
+if [[ $clear == 0 && $esp == 0 ]]; then
+	ok "port 10030 with A's SA deleted: nothing on the wire (no cleartext, no ESP)"
+else
+	fail "port 10030 with A's SA deleted: $clear cleartext and $esp ESP packets on the wire"
+fi
+out_text=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["runtime_out_text"])' "$T/sas.json")
+if out=$(ctl a sa add "$out_text" 2>&1); then
+	ok "sa add on A (outbound 0x1030 again): $out"
+else
+	fail "sa add on A: $out"
+fi
+log "  does policy p-rt (by SPI) protect with the re-added SA?"
+udp_check "$NS_HA" "$NS_HB" 10.2.0.1 10030 30 1000
 
 log "the stream on SA gcm4 during all this"
 wait "$TX_PID" 2>/dev/null || true
