@@ -77,6 +77,41 @@ void mlkem_poly_sub(struct mlkem_poly *r, const struct mlkem_poly *a)
 		r->c[i] = (int16_t)(r->c[i] - a->c[i]);
 }
 
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
+/* One layer of Algorithm 9 (lines 3-8) with a constant len, so that the
+ * compiler can unroll and vectorize the butterflies. */
+static ALWAYS_INLINE void ntt_layer(int16_t *c, unsigned len, unsigned *i)
+{
+	for (unsigned start = 0; start < MLKEM_N; start += 2 * len) {
+		int16_t zeta = mlkem_zetas[(*i)++];
+
+		for (unsigned j = start; j < start + len; j++) {
+			int16_t t = mlkem_fqmul(zeta, c[j + len]);
+
+			c[j + len] = (int16_t)(c[j] - t);
+			c[j] = (int16_t)(c[j] + t);
+		}
+	}
+}
+
+/* One layer of Algorithm 10 (lines 3-8), sums Barrett-reduced. */
+static ALWAYS_INLINE void invntt_layer(int16_t *c, unsigned len,
+				       unsigned *i)
+{
+	for (unsigned start = 0; start < MLKEM_N; start += 2 * len) {
+		int16_t zeta = mlkem_zetas[(*i)--];
+
+		for (unsigned j = start; j < start + len; j++) {
+			int16_t t = c[j];
+
+			c[j] = mlkem_barrett_reduce((int16_t)(t + c[j + len]));
+			c[j + len] = mlkem_fqmul(zeta,
+						 (int16_t)(c[j + len] - t));
+		}
+	}
+}
+
 /*
  * NTT, FIPS 203 Algorithm 9. Input |c| < q; each of the 7 layers grows
  * the bound by at most q, so int16 never overflows (8q < 2^15).
@@ -85,18 +120,13 @@ void mlkem_poly_ntt_ref(struct mlkem_poly *r)
 {
 	unsigned i = 1;
 
-	for (unsigned len = 128; len >= 2; len >>= 1) {
-		for (unsigned start = 0; start < MLKEM_N; start += 2 * len) {
-			int16_t zeta = mlkem_zetas[i++];
-
-			for (unsigned j = start; j < start + len; j++) {
-				int16_t t = mlkem_fqmul(zeta, r->c[j + len]);
-
-				r->c[j + len] = (int16_t)(r->c[j] - t);
-				r->c[j] = (int16_t)(r->c[j] + t);
-			}
-		}
-	}
+	ntt_layer(r->c, 128, &i);
+	ntt_layer(r->c, 64, &i);
+	ntt_layer(r->c, 32, &i);
+	ntt_layer(r->c, 16, &i);
+	ntt_layer(r->c, 8, &i);
+	ntt_layer(r->c, 4, &i);
+	ntt_layer(r->c, 2, &i);
 	mlkem_poly_reduce(r);
 }
 
@@ -109,20 +139,13 @@ void mlkem_poly_invntt_ref(struct mlkem_poly *r)
 {
 	unsigned i = 127;
 
-	for (unsigned len = 2; len <= 128; len <<= 1) {
-		for (unsigned start = 0; start < MLKEM_N; start += 2 * len) {
-			int16_t zeta = mlkem_zetas[i--];
-
-			for (unsigned j = start; j < start + len; j++) {
-				int16_t t = r->c[j];
-
-				r->c[j] = mlkem_barrett_reduce(
-					(int16_t)(t + r->c[j + len]));
-				r->c[j + len] = mlkem_fqmul(
-					zeta, (int16_t)(r->c[j + len] - t));
-			}
-		}
-	}
+	invntt_layer(r->c, 2, &i);
+	invntt_layer(r->c, 4, &i);
+	invntt_layer(r->c, 8, &i);
+	invntt_layer(r->c, 16, &i);
+	invntt_layer(r->c, 32, &i);
+	invntt_layer(r->c, 64, &i);
+	invntt_layer(r->c, 128, &i);
 	for (unsigned j = 0; j < MLKEM_N; j++)
 		r->c[j] = mlkem_fqmul(r->c[j], MLKEM_INVNTT_F);
 }
@@ -203,8 +226,22 @@ unsigned mlkem_rej_uniform(int16_t *r, unsigned need, const uint8_t *buf,
 			   size_t len)
 {
 	unsigned n = 0;
+	size_t pos = 0;
 
-	for (size_t pos = 0; n < need && pos + 3 <= len; pos += 3) {
+	/* Both candidates are stored and the count advanced by the
+	 * comparison: no unpredictable branch while two slots are free. */
+	for (; n + 2 <= need && pos + 3 <= len; pos += 3) {
+		uint16_t d1 = (uint16_t)(buf[pos] |
+					 ((buf[pos + 1] & 0x0f) << 8));
+		uint16_t d2 = (uint16_t)((buf[pos + 1] >> 4) |
+					 (buf[pos + 2] << 4));
+
+		r[n] = (int16_t)d1;
+		n += d1 < MLKEM_Q;
+		r[n] = (int16_t)d2;
+		n += d2 < MLKEM_Q;
+	}
+	for (; n < need && pos + 3 <= len; pos += 3) {
 		uint16_t d1 = (uint16_t)(buf[pos] |
 					 ((buf[pos + 1] & 0x0f) << 8));
 		uint16_t d2 = (uint16_t)((buf[pos + 1] >> 4) |
@@ -225,8 +262,6 @@ unsigned mlkem_rej_uniform(int16_t *r, unsigned need, const uint8_t *buf,
  * them. The always-inline helpers are instantiated per d so that every
  * shift is a constant.
  */
-#define ALWAYS_INLINE inline __attribute__((always_inline))
-
 __extension__ typedef unsigned __int128 u128;
 
 static ALWAYS_INLINE unsigned group_of(unsigned d)
