@@ -5,6 +5,7 @@
 #   tests/e2e/run.sh [--asan] [--list] [TEST...]     TEST: t10_traffic, t30, ...
 #
 # --asan: both gateways run build-asan's espritd (sanitizer reports fail).
+# Exit: 0 all passed (or passed and skipped), 1 any failure, 77 all skipped.
 # Environment: BUILD (default build), BUILD_ASAN (build-asan), E2E_TIMEOUT per test (default 300 s),
 # E2E_KEEP=1 keeps the work dirs of passing tests too.
 set -uo pipefail
@@ -43,7 +44,7 @@ else
 	tests=(t[0-9]*.sh)
 fi
 
-pass=0 failed=0
+pass=0 failed=0 skipped=0
 results=()
 for t in "${tests[@]}"; do
 	name=${t%.sh}
@@ -61,6 +62,9 @@ for t in "${tests[@]}"; do
 	if ((rc == 0)); then
 		pass=$((pass + 1))
 		results+=("PASS  $name$tag (${secs}s)")
+	elif ((rc == 77)); then
+		skipped=$((skipped + 1))
+		results+=("SKIP  $name$tag (${secs}s)")
 	else
 		failed=$((failed + 1))
 		((rc == 124)) && echo "=== $name: timed out after ${E2E_TIMEOUT:-300}s"
@@ -72,5 +76,8 @@ done
 echo
 echo "e2e results$tag:"
 printf '  %s\n' "${results[@]}"
-echo "e2e: $pass passed, $failed failed"
-((failed == 0))
+echo "e2e: $pass passed, $failed failed, $skipped skipped"
+((failed == 0)) || exit 1
+# only skips: say so (77), so that callers do not count it as a pass
+((pass == 0 && skipped > 0)) && exit 77
+exit 0
