@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Two simulated gateways (A and B) in one process for worker tests: each a
+ * worker with LAN and WAN ports backed by rte_rings, a FIB like espritd's,
+ * and the real ring driver to program SAs and policies.
+ *
+ *   host A 10.1.0.1 / fd01::1 ── A lan | A wan 192.0.2.1 / 2001:db8::1
+ *                                 ── B wan 192.0.2.2 / 2001:db8::2 | B lan ── host B 10.2.0.1
+ */
+#ifndef ESPRIT_TESTS_GWSIM_H
+#define ESPRIT_TESTS_GWSIM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#include "dataplane/worker.h"
+#include "drivers/ipsec.h"
+
+struct gwsim {
+	uint16_t n_workers;
+	struct worker *w;              /**< worker 0 */
+	struct worker *peers[2];
+	struct drv_ipsec *drv;
+	struct rte_rcu_qsbr *qsbr;
+	IMB_MGR *mgr;
+	uint16_t lan, wan;
+	struct rte_ring *lan_tx[2], *wan_tx[2];
+	struct fib *fib;
+};
+
+struct combo {
+	enum esp_cipher cipher;
+	uint32_t flags;
+	enum esp_mode mode;
+	int inner, outer;
+};
+
+extern struct rte_mempool *gwsim_pool;
+extern struct gwsim A, B;
+extern const struct rte_ether_addr mac_a_lan, mac_a_wan, mac_b_lan, mac_b_wan, mac_host_a,
+	mac_host_b;
+
+/** EAL, mbuf pool, gateways A and B (one worker each). */
+void gwsim_setup(const char *prefix);
+/** A gateway like A with @p n_workers workers, named by @p tag. */
+void gwsim_init(struct gwsim *g, char tag, uint16_t n_workers);
+
+void gwsim_addr(struct esp_addr *a, const char *s);
+struct rte_mbuf *gwsim_udp_frame(int family, const struct rte_ether_addr *dst_mac,
+				 const char *src, const char *dst, uint16_t dport,
+				 uint32_t payload, uint16_t vlan, bool df);
+/** One frame through worker 0 of @p g; what came out of @p out, or NULL. */
+struct rte_mbuf *gwsim_run(struct gwsim *g, uint16_t in_port, struct rte_mbuf *m,
+			   struct rte_ring *out);
+unsigned gwsim_drain(struct rte_ring *r);
+void gwsim_sa_params(struct esp_sa_params *p, const struct combo *c, uint32_t spi,
+		     enum esp_dir dir, bool a_to_b);
+/** SA pair A→B with @p spi and A's protect policy (id = spi). */
+void gwsim_install(const struct combo *c, uint32_t spi);
+void gwsim_uninstall(uint32_t spi);
+
+#endif

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The worker fuzz entry in the normal test run: valid frames of every kind
+ * (clear UDP, ESP from A for each SA, ARP, IPv6 ND, VLAN-tagged), then
+ * thousands of deterministic mutations of them (bit flips, truncations,
+ * overwritten bytes, length fields). Nothing may crash (run in the ASan
+ * build too) and no mbuf may leak: the pool is full again at the end.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "tests/worker/gwsim.h"
+#include "tests/worker/worker_fuzz.h"
+
+enum { SEEDS_MAX = 16, MUTATIONS = 20000 };
+
+static uint8_t seeds[SEEDS_MAX][2048];
+static size_t seed_len[SEEDS_MAX];
+static unsigned n_seeds;
+
+static void seed_from(uint8_t port, struct rte_mbuf *m)
+{
+	ck_assert_uint_lt(n_seeds, SEEDS_MAX);
+	seeds[n_seeds][0] = port;
+	memcpy(&seeds[n_seeds][1], rte_pktmbuf_mtod(m, void *), rte_pktmbuf_data_len(m));
+	seed_len[n_seeds++] = 1 + rte_pktmbuf_data_len(m);
+	rte_pktmbuf_free(m);
+}
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static uint32_t next(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)rng;
+}
+
+START_TEST(mutated_frames_never_crash_or_leak)
+{
+	static const char *const src[] = { "10.1.0.1", "fd01::1", "10.1.0.1" };
+	static const char *const dst[] = { "10.2.0.1", "fd02::1", "10.2.0.1" };
+	unsigned avail;
+
+	worker_fuzz_init();
+	/* ESP from A for each installed SA, as B's WAN sees it. */
+	for (unsigned i = 0; i < 3; i++) {
+		struct rte_mbuf *m = gwsim_udp_frame(i == 1 ? AF_INET6 : AF_INET, &mac_a_lan,
+						     src[i], dst[i], 5000, 40 + i * 100, 0, true);
+		struct rte_mbuf *esp = gwsim_run(&A, A.lan, m, A.wan_tx[0]);
+
+		ck_assert_ptr_nonnull(esp);
+		seed_from(3, esp);
+		seed_from(0, gwsim_udp_frame(i == 1 ? AF_INET6 : AF_INET, &mac_a_lan, src[i],
+					     dst[i], 5000, 64, i == 2 ? 100 : 0, false));
+	}
+	seed_from(1, gwsim_udp_frame(AF_INET, &mac_a_wan, "192.0.2.2", "192.0.2.1", 500, 64, 0, true));
+	seed_from(1, gwsim_udp_frame(AF_INET, &mac_a_wan, "192.0.2.2", "192.0.2.1", 4500, 64, 0, true));
+	seed_from(0, gwsim_udp_frame(AF_INET, &mac_a_lan, "10.1.0.1", "10.2.0.1", 5000, 1400, 0, false));
+	/* ARP request for A's LAN address */
+	static const uint8_t arp[] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0x1a, 1, 0x08, 0x06,
+		0, 1, 0x08, 0, 6, 4, 0, 1, 2, 0, 0, 0, 0x1a, 1, 10, 1, 0, 1,
+		0, 0, 0, 0, 0, 0, 10, 1, 0, 254,
+	};
+	seeds[n_seeds][0] = 0;
+	memcpy(&seeds[n_seeds][1], arp, sizeof(arp));
+	seed_len[n_seeds++] = 1 + sizeof(arp);
+
+	for (unsigned i = 0; i < n_seeds; i++)
+		worker_fuzz_one(seeds[i], seed_len[i]);
+	avail = worker_fuzz_pool_avail();
+	for (unsigned i = 0; i < MUTATIONS; i++) {
+		uint8_t buf[2048];
+		unsigned s = next() % n_seeds;
+		size_t len = seed_len[s];
+
+		memcpy(buf, seeds[s], len);
+		switch (next() % 4) {
+		case 0: /* flip a few bits */
+			for (unsigned k = 1 + next() % 4; k > 0; k--)
+				buf[1 + next() % (len - 1)] ^= (uint8_t)(1u << (next() % 8));
+			break;
+		case 1: /* truncate */
+			len = 1 + next() % (len - 1);
+			break;
+		case 2: /* overwrite a byte in the headers */
+			buf[1 + next() % RTE_MIN(len - 1, (size_t)80)] = (uint8_t)next();
+			break;
+		default: /* grow with garbage */
+			while (len < sizeof(buf) && next() % 8)
+				buf[len++] = (uint8_t)next();
+			break;
+		}
+		worker_fuzz_one(buf, len);
+	}
+	ck_assert_uint_eq(worker_fuzz_pool_avail(), avail);
+	/* The SAs still work afterwards. */
+	struct rte_mbuf *m = gwsim_udp_frame(AF_INET, &mac_a_lan, "10.1.0.1", "10.2.0.1", 5000, 64, 0, true);
+	struct rte_mbuf *esp = gwsim_run(&A, A.lan, m, A.wan_tx[0]);
+
+	ck_assert_ptr_nonnull(esp);
+	struct rte_mbuf *clear = gwsim_run(&B, B.wan, esp, B.lan_tx[0]);
+
+	ck_assert_ptr_nonnull(clear);
+	rte_pktmbuf_free(clear);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("worker-fuzz");
+	TCase *tc = tcase_create("mutations");
+	SRunner *sr;
+	int failed;
+
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, mutated_frames_never_crash_or_leak);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_set_fork_status(sr, CK_NOFORK);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
