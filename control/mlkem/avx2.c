@@ -2,67 +2,174 @@
  * avx2.c - the AVX2 back end: NTT and base multiplication from
  * poly_avx2.c, SampleNTT and PRF four at a time on keccak4x_avx2.c.
  */
+#include <errno.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 
 #include "mlkem_avx2.h"
 
-enum {
-	/* 3 blocks give 336 candidates, enough in about 99% of cases */
-	XOF_BLOCKS = 3,
-	XOF_BYTES = XOF_BLOCKS * MLKEM_SHAKE128_RATE,
+/*
+ * Lane scheduler for the 4-way Keccak. Every job is one sponge: absorb a
+ * message (in || in2) at its rate with its domain byte, then squeeze
+ * blocks until the job is satisfied: SampleNTT (Algorithm 7) needs a
+ * variable number of SHAKE128 blocks, H and J need one SHA3-256 or
+ * SHAKE256 block. A lane that finishes is cleared and takes the next job,
+ * so short and long jobs share the permutations instead of waiting for
+ * the longest lane of a batch.
+ */
+enum { LANES = 4, BLK = MLKEM_SHAKE128_RATE };
+
+struct lane_job {
+	const uint8_t *in, *in2;	/* message in || in2 */
+	size_t len, len2, off;		/* off: bytes absorbed so far */
+	unsigned rate;
+	uint8_t pad;			/* 0x1f SHAKE, 0x06 SHA3 (FIPS 202) */
+	int squeezing;
+	int16_t *poly;			/* SampleNTT output, or NULL */
+	unsigned ctr;
+	uint8_t *digest;		/* 32 bytes, when poly is NULL */
 };
 
-/*
- * A-hat (Algorithm 13 lines 3-7, Algorithm 14 lines 4-8): entries are
- * sampled four at a time; SampleNTT (Algorithm 7) squeezes further
- * blocks of all four XOFs while any entry is short. rho is public.
- */
-static int gen_matrix_avx2(struct mlkem_hash *h, struct mlkem_poly *a,
-			   const uint8_t rho[32], unsigned k, int transposed)
+/* n bytes of the message from offset off into dst. */
+static void msg_copy(uint8_t *dst, const struct lane_job *j, size_t off,
+		     size_t n)
 {
-	alignas(32) uint8_t buf[4][XOF_BYTES];
-	uint8_t seed[4][34];
-	unsigned total = k * k;
+	if (off < j->len) {
+		size_t c = j->len - off < n ? j->len - off : n;
 
-	(void)h;
-	for (unsigned base = 0; base < total; base += 4) {
-		uint8_t *out[4] = { buf[0], buf[1], buf[2], buf[3] };
-		const uint8_t *in[4] = { seed[0], seed[1], seed[2], seed[3] };
-		unsigned idx[4], ctr[4], n = total - base < 4 ? total - base : 4;
-		__m256i st[25];
-		int short_any;
+		memcpy(dst, j->in + off, c);
+		dst += c;
+		off += c;
+		n -= c;
+	}
+	if (n)
+		memcpy(dst, j->in2 + (off - j->len), n);
+}
 
-		for (unsigned l = 0; l < 4; l++) {
-			/* spare lanes recompute the first entry */
-			unsigned e = base + (l < n ? l : 0);
-			unsigned i = e / k, j = e % k;
+/* Zero the state of instance l (blend needs a constant mask). */
+static void lane_clear(__m256i s[25], unsigned l)
+{
+	const __m256i z = _mm256_setzero_si256();
 
-			idx[l] = e;
-			memcpy(seed[l], rho, 32);
-			seed[l][32] = (uint8_t)(transposed ? i : j);
-			seed[l][33] = (uint8_t)(transposed ? j : i);
-		}
-		mlkem_shake128_x4_absorb(st, in, 34);
-		mlkem_shake128_x4_squeeze(st, out, XOF_BLOCKS);
-		short_any = 0;
-		for (unsigned l = 0; l < n; l++) {
-			ctr[l] = mlkem_rej_uniform_avx2(a[idx[l]].c, MLKEM_N,
-							buf[l], XOF_BYTES);
-			short_any |= ctr[l] < MLKEM_N;
-		}
-		while (short_any) {
-			mlkem_shake128_x4_squeeze(st, out, 1);
-			short_any = 0;
-			for (unsigned l = 0; l < n; l++) {
-				ctr[l] += mlkem_rej_uniform(
-					a[idx[l]].c + ctr[l], MLKEM_N - ctr[l],
-					buf[l], MLKEM_SHAKE128_RATE);
-				short_any |= ctr[l] < MLKEM_N;
-			}
+	for (unsigned i = 0; i < 25; i++) {
+		switch (l) {
+		case 0: s[i] = _mm256_blend_epi32(s[i], z, 0x03); break;
+		case 1: s[i] = _mm256_blend_epi32(s[i], z, 0x0c); break;
+		case 2: s[i] = _mm256_blend_epi32(s[i], z, 0x30); break;
+		default: s[i] = _mm256_blend_epi32(s[i], z, 0xc0); break;
 		}
 	}
+}
+
+static void run_lanes(struct lane_job *jobs, unsigned njobs)
+{
+	alignas(32) uint8_t blk[LANES][BLK], out[LANES][BLK];
+	const uint8_t *bp[LANES] = { blk[0], blk[1], blk[2], blk[3] };
+	uint8_t *op[LANES] = { out[0], out[1], out[2], out[3] };
+	struct lane_job *cur[LANES] = { NULL, NULL, NULL, NULL };
+	unsigned next = 0, active = 0;
+	__m256i s[25];
+
+	for (unsigned i = 0; i < 25; i++)
+		s[i] = _mm256_setzero_si256();
+	for (unsigned l = 0; l < LANES && next < njobs; l++, active++)
+		cur[l] = &jobs[next++];
+
+	while (active) {
+		/* absorb: the next block, or the padded last one */
+		for (unsigned l = 0; l < LANES; l++) {
+			struct lane_job *j = cur[l];
+			size_t rem;
+
+			memset(blk[l], 0, BLK);
+			if (!j || j->squeezing)
+				continue;
+			rem = j->len + j->len2 - j->off;
+			if (rem >= j->rate) {
+				msg_copy(blk[l], j, j->off, j->rate);
+				j->off += j->rate;
+				continue;
+			}
+			msg_copy(blk[l], j, j->off, rem);
+			blk[l][rem] ^= j->pad;
+			blk[l][j->rate - 1] ^= 0x80;
+			j->off += rem;
+			j->squeezing = 1;
+		}
+		mlkem_keccak_x4_xor(s, bp, BLK);
+		mlkem_keccak_x4_permute(s);
+		mlkem_keccak_x4_extract(s, op, BLK);
+
+		/* squeeze: feed the jobs that are past absorbing */
+		for (unsigned l = 0; l < LANES; l++) {
+			struct lane_job *j = cur[l];
+			int done;
+
+			if (!j || !j->squeezing)
+				continue;
+			if (j->poly) {
+				j->ctr += mlkem_rej_uniform_avx2(
+					j->poly + j->ctr, MLKEM_N - j->ctr,
+					out[l], j->rate);
+				done = j->ctr == MLKEM_N;
+			} else {
+				memcpy(j->digest, out[l], 32);
+				done = 1;
+			}
+			if (!done)
+				continue;
+			lane_clear(s, l);
+			cur[l] = next < njobs ? &jobs[next++] : NULL;
+			if (!cur[l])
+				active--;
+		}
+	}
+	/* the J lane held z and K-bar */
+	OPENSSL_cleanse(blk, sizeof(blk));
+	OPENSSL_cleanse(out, sizeof(out));
+	OPENSSL_cleanse(s, sizeof(s));
+}
+
+/*
+ * A-hat (Algorithm 13 lines 3-7, Algorithm 14 lines 4-8), entry
+ * SampleNTT(rho || j || i), plus the caller's hashes. The hashes go first:
+ * they are the longest jobs. rho is public.
+ */
+static int gen_matrix_avx2(struct mlkem_hash *h, struct mlkem_poly *a,
+			   const uint8_t rho[32], unsigned k, int transposed,
+			   struct mlkem_hjob *hj, unsigned nhj)
+{
+	struct lane_job jobs[2 + MLKEM_KMAX * MLKEM_KMAX];
+	uint8_t seed[MLKEM_KMAX * MLKEM_KMAX][34];
+	unsigned n = 0;
+
+	(void)h;
+	if (nhj > 2)
+		return -EINVAL;
+	for (unsigned i = 0; i < nhj; i++, n++)
+		jobs[n] = (struct lane_job){
+			.in = hj[i].in, .in2 = hj[i].in2,
+			.len = hj[i].len, .len2 = hj[i].len2,
+			.rate = MLKEM_SHAKE256_RATE,
+			.pad = hj[i].shake ? 0x1f : 0x06,
+			.digest = hj[i].out,
+		};
+	for (unsigned i = 0; i < k; i++) {
+		for (unsigned j = 0; j < k; j++, n++) {
+			uint8_t *sd = seed[i * k + j];
+
+			memcpy(sd, rho, 32);
+			sd[32] = (uint8_t)(transposed ? i : j);
+			sd[33] = (uint8_t)(transposed ? j : i);
+			jobs[n] = (struct lane_job){
+				.in = sd, .len = 34,
+				.rate = MLKEM_SHAKE128_RATE, .pad = 0x1f,
+				.poly = a[i * k + j].c,
+			};
+		}
+	}
+	run_lanes(jobs, n);
 	return 0;
 }
 
@@ -92,35 +199,6 @@ static int noise_avx2(struct mlkem_hash *h, struct mlkem_poly *r, unsigned n,
 	return 0;
 }
 
-/*
- * H(ek) (SHA3-256) and J(z || c) (SHAKE256) share the rate of 136 bytes
- * and, for every parameter set, the number of blocks: one pass of the
- * 4-way permutation computes both (lanes 2 and 3 repeat them).
- */
-static int hash_h_j_avx2(struct mlkem_hash *h, uint8_t hek[32],
-			 const uint8_t *ek, size_t ek_len, uint8_t kbar[32],
-			 const uint8_t z[32], const uint8_t *ct, size_t ct_len)
-{
-	uint8_t zc[32 + MLKEM_MAX_CT_BYTES], spare[2][32];
-	uint8_t *out[4] = { hek, kbar, spare[0], spare[1] };
-	const uint8_t *in[4] = { ek, zc, ek, zc };
-	const size_t len[4] = { ek_len, 32 + ct_len, ek_len, 32 + ct_len };
-	static const uint8_t pad[4] = { 0x06, 0x1f, 0x06, 0x1f };
-	int ret = 0;
-
-	if (ct_len > MLKEM_MAX_CT_BYTES)
-		return mlkem_hash_h_j_evp(h, hek, ek, ek_len, kbar, z, ct,
-					  ct_len);
-	memcpy(zc, z, 32);
-	memcpy(zc + 32, ct, ct_len);
-	if (mlkem_rate136_x4_32(out, in, len, pad))
-		ret = mlkem_hash_h_j_evp(h, hek, ek, ek_len, kbar, z, ct,
-					 ct_len);
-	OPENSSL_cleanse(zc, 32);
-	OPENSSL_cleanse(spare, sizeof(spare));
-	return ret;
-}
-
 const struct mlkem_ops mlkem_ops_avx2 = {
 	.id = MLKEM_IMPL_AVX2,
 	.ntt = mlkem_ntt_avx2,
@@ -128,5 +206,4 @@ const struct mlkem_ops mlkem_ops_avx2 = {
 	.basemul_acc = mlkem_basemul_acc_avx2,
 	.gen_matrix = gen_matrix_avx2,
 	.noise = noise_avx2,
-	.hash_h_j = hash_h_j_avx2,
 };

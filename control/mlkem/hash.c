@@ -83,12 +83,19 @@ int mlkem_hash_shake(struct mlkem_hash *h, int is256, uint8_t *out,
 		       inlen, NULL, 0);
 }
 
-/* H(ek) and J(z || c), one after the other (portable back end). */
-int mlkem_hash_h_j_evp(struct mlkem_hash *h, uint8_t hek[32],
-		       const uint8_t *ek, size_t ek_len, uint8_t kbar[32],
-		       const uint8_t z[32], const uint8_t *ct, size_t ct_len)
+/* Each job in turn through EVP. */
+int mlkem_hjobs_evp(struct mlkem_hash *h, struct mlkem_hjob *hj,
+		    unsigned n)
 {
-	int ret = mlkem_hash_h(h, hek, ek, ek_len);
+	for (unsigned i = 0; i < n; i++) {
+		int ret = hj[i].shake
+			? mlkem_hash_j(h, hj[i].out, hj[i].in, hj[i].len,
+				       hj[i].in2, hj[i].len2)
+			: digest2(h, md_sha3_256, hj[i].out, 32, hj[i].in,
+				  hj[i].len, hj[i].in2, hj[i].len2);
 
-	return ret ? ret : mlkem_hash_j(h, kbar, z, 32, ct, ct_len);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }

@@ -272,51 +272,30 @@ void mlkem_shake_x4(int is256, uint8_t *out[4], size_t outlen,
 	OPENSSL_cleanse(s, sizeof(s));
 }
 
-/*
- * Four rate-136 sponges (SHA3-256: pad 0x06, SHAKE256: pad 0x1f) over
- * inputs of different lengths that take the same number of blocks, each
- * giving 32 bytes of output. Lets decapsulation compute H(ek) and
- * J(z || c) in one pass. Returns -1 (nothing computed) if the block
- * counts differ.
- */
-int mlkem_rate136_x4_32(uint8_t *out[4], const uint8_t *in[4],
-			const size_t inlen[4], const uint8_t pad[4])
+/* Pieces for the lane scheduler of avx2.c. */
+void mlkem_keccak_x4_permute(__m256i s[25])
 {
-	enum { RATE = MLKEM_SHAKE256_RATE };
-	uint8_t last[4][RATE];
-	const uint8_t *lp[4] = { last[0], last[1], last[2], last[3] };
-	size_t nb = inlen[0] / RATE;
-	__m256i s[25];
-	uint64_t w[4];
-
-	for (unsigned j = 1; j < 4; j++)
-		if (inlen[j] / RATE != nb)
-			return -1;
-	for (unsigned i = 0; i < 25; i++)
-		s[i] = _mm256_setzero_si256();
-	for (size_t b = 0; b < nb; b++) {
-		absorb_block(s, in, b * RATE, RATE);
-		keccakf_x4(s);
-	}
-	for (unsigned j = 0; j < 4; j++) {
-		size_t rem = inlen[j] - nb * RATE;
-
-		memset(last[j], 0, RATE);
-		memcpy(last[j], in[j] + nb * RATE, rem);
-		last[j][rem] ^= pad[j];
-		last[j][RATE - 1] ^= 0x80;
-	}
-	absorb_block(s, lp, 0, RATE);
 	keccakf_x4(s);
-	for (unsigned i = 0; i < 4; i++) {
+}
+
+/* XOR the first nbytes (a multiple of 8) of in[j] into instance j. */
+void mlkem_keccak_x4_xor(__m256i s[25], const uint8_t *in[4],
+			 unsigned nbytes)
+{
+	absorb_block(s, in, 0, nbytes);
+}
+
+/* Write the first nbytes (a multiple of 8) of instance j to out[j]. */
+void mlkem_keccak_x4_extract(const __m256i s[25], uint8_t *out[4],
+			     unsigned nbytes)
+{
+	for (unsigned i = 0; i < nbytes / 8; i++) {
+		uint64_t w[4];
+
 		_mm256_storeu_si256((__m256i *)w, s[i]);
 		for (unsigned j = 0; j < 4; j++)
 			memcpy(out[j] + 8 * i, &w[j], 8);
 	}
-	OPENSSL_cleanse(last, sizeof(last));
-	OPENSSL_cleanse(s, sizeof(s));
-	OPENSSL_cleanse(w, sizeof(w));
-	return 0;
 }
 
 /*

@@ -31,7 +31,7 @@ int mlkem_kpke_keygen(const struct mlkem_ops *ops, struct mlkem_hash *h,
 	/* rho becomes part of ek: public from here on. */
 	MLKEM_DECLASSIFY(rhosigma, 32);
 
-	ret = ops->gen_matrix(h, a, rho, k, 0);		/* lines 3-7 */
+	ret = ops->gen_matrix(h, a, rho, k, 0, NULL, 0);	/* lines 3-7 */
 	if (ret)
 		goto out;
 	/* lines 8-15: s with N = 0..k-1, e with N = k..2k-1, one batch */
@@ -62,12 +62,18 @@ out:
 	return ret;
 }
 
-/* K-PKE.Encrypt, Algorithm 14. ek must have passed the §7.2 check. */
+/*
+ * K-PKE.Encrypt, Algorithm 14. ek must have passed the §7.2 check; at is
+ * A-hat^T of lines 4-8, from ops->gen_matrix(..., transposed = 1, ...),
+ * computed by the caller so that it can share the Keccak lanes with H(ek)
+ * (and J in decapsulation).
+ */
 int mlkem_kpke_encrypt(const struct mlkem_ops *ops, struct mlkem_hash *h,
 		       const struct mlkem_params *pp, const uint8_t *ek,
-		       const uint8_t m[32], const uint8_t r[32], uint8_t *ct)
+		       const struct mlkem_poly *at, const uint8_t m[32],
+		       const uint8_t r[32], uint8_t *ct)
 {
-	struct mlkem_poly a[MLKEM_KMAX * MLKEM_KMAX], that[MLKEM_KMAX];
+	struct mlkem_poly that[MLKEM_KMAX];
 	struct mlkem_poly noise[2 * MLKEM_KMAX + 1], u, v, mu;
 	struct mlkem_poly *y = noise, *e1 = noise + pp->k;
 	struct mlkem_poly *e2 = noise + 2 * pp->k;
@@ -76,10 +82,6 @@ int mlkem_kpke_encrypt(const struct mlkem_ops *ops, struct mlkem_hash *h,
 
 	for (unsigned i = 0; i < k; i++)		/* line 2 */
 		mlkem_poly_decode(&that[i], ek + i * MLKEM_POLY_BYTES, 12);
-	/* lines 4-8: the transpose, A-hat^T[i, j] = A-hat[j, i] */
-	ret = ops->gen_matrix(h, a, ek + k * MLKEM_POLY_BYTES, k, 1);
-	if (ret)
-		goto out;
 	/* lines 9-17: y (N = 0..k-1, eta1), e1 (N = k..2k-1, eta2) and
 	 * e2 (N = 2k, eta2), in one batch when eta1 == eta2 */
 	if (pp->eta1 == pp->eta2) {
@@ -96,7 +98,7 @@ int mlkem_kpke_encrypt(const struct mlkem_ops *ops, struct mlkem_hash *h,
 	for (unsigned i = 0; i < k; i++)		/* line 18 */
 		ops->ntt(&y[i]);
 	for (unsigned i = 0; i < k; i++) {		/* lines 19, 22 */
-		ops->basemul_acc(&u, &a[i * k], y, k);
+		ops->basemul_acc(&u, &at[i * k], y, k);
 		ops->invntt(&u);
 		mlkem_poly_add(&u, &e1[i]);
 		mlkem_poly_freeze(&u);

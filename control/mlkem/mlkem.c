@@ -300,8 +300,11 @@ int mlkem_encaps_msg(enum mlkem_param p, const uint8_t *ek, size_t ek_len,
 		     uint8_t ss[32])
 {
 	const struct mlkem_params *pp = mlkem_params_get(p);
+	const struct mlkem_ops *ops = mlkem_ops_current();
+	struct mlkem_poly at[MLKEM_KMAX * MLKEM_KMAX];
 	struct mlkem_hash h = { 0 };
 	uint8_t hek[32], kr[64];
+	struct mlkem_hjob hj = { .in = ek, .len = ek_len, .out = hek };
 	int ret;
 
 	if (!pp || !ek || !m || !ct || !ss)
@@ -314,14 +317,16 @@ int mlkem_encaps_msg(enum mlkem_param p, const uint8_t *ek, size_t ek_len,
 	ret = mlkem_hash_init(&h);
 	if (ret)
 		goto out;
-	ret = mlkem_hash_h(&h, hek, ek, ek_len);
+	/* Algorithm 14 lines 4-8 (A-hat^T from rho) and H(ek) together */
+	ret = ops->gen_matrix(&h, at, ek + pp->k * MLKEM_POLY_BYTES, pp->k, 1,
+			      &hj, 1);
 	if (ret)
 		goto out;
 	ret = mlkem_hash_g(&h, kr, m, 32, hek, 32);	/* line 1 */
 	if (ret)
 		goto out;
-	ret = mlkem_kpke_encrypt(mlkem_ops_current(), &h, pp, ek, m,
-				 kr + 32, ct);		/* line 2 */
+	ret = mlkem_kpke_encrypt(ops, &h, pp, ek, at, m, kr + 32,
+				 ct);			/* line 2 */
 	if (ret)
 		goto out;
 	memcpy(ss, kr, 32);
@@ -354,10 +359,12 @@ int mlkem_decaps(enum mlkem_param p, const uint8_t *dk, size_t dk_len,
 {
 	const struct mlkem_params *pp = mlkem_params_get(p);
 	const struct mlkem_ops *ops = mlkem_ops_current();
+	struct mlkem_poly at[MLKEM_KMAX * MLKEM_KMAX];
 	struct mlkem_hash h = { 0 };
 	uint8_t mprime[32], kr[64], kbar[32], hek2[32];
 	uint8_t ct2[MLKEM_MAX_CT_BYTES];
 	const uint8_t *ek_pke, *hek, *z;
+	struct mlkem_hjob hj[2];
 	int ret;
 
 	if (!pp || !dk || !ct || !ss)
@@ -371,9 +378,18 @@ int mlkem_decaps(enum mlkem_param p, const uint8_t *dk, size_t dk_len,
 	ret = mlkem_hash_init(&h);
 	if (ret)
 		goto out;
-	/* §7.3 hash check, and line 7: K-bar = J(z || c), together */
-	ret = ops->hash_h_j(&h, hek2, ek_pke, pp->ek_bytes, kbar, z, ct,
-			    ct_len);
+	/*
+	 * Everything that does not depend on the decrypted message, in one
+	 * pass: the §7.3 hash H(ek), line 7's K-bar = J(z || c), and A-hat^T
+	 * for the re-encryption (Algorithm 14 lines 4-8).
+	 */
+	hj[0] = (struct mlkem_hjob){ .in = ek_pke, .len = pp->ek_bytes,
+				     .out = hek2 };
+	hj[1] = (struct mlkem_hjob){ .in = z, .len = 32, .in2 = ct,
+				     .len2 = ct_len, .shake = 1,
+				     .out = kbar };
+	ret = ops->gen_matrix(&h, at, ek_pke + pp->k * MLKEM_POLY_BYTES,
+			      pp->k, 1, hj, 2);
 	if (ret)
 		goto out;
 	if (ct_neq_mask(hek2, hek, 32)) {
@@ -386,7 +402,7 @@ int mlkem_decaps(enum mlkem_param p, const uint8_t *dk, size_t dk_len,
 	ret = mlkem_hash_g(&h, kr, mprime, 32, hek, 32);	/* line 6 */
 	if (ret)
 		goto out;
-	ret = mlkem_kpke_encrypt(ops, &h, pp, ek_pke, mprime, kr + 32,
+	ret = mlkem_kpke_encrypt(ops, &h, pp, ek_pke, at, mprime, kr + 32,
 				 ct2);				/* line 8 */
 	if (ret)
 		goto out;

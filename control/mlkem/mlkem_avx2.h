@@ -9,6 +9,11 @@
 
 #include "mlkem_int.h"
 
+void mlkem_keccak_x4_permute(__m256i s[25]);
+void mlkem_keccak_x4_xor(__m256i s[25], const uint8_t *in[4],
+			 unsigned nbytes);
+void mlkem_keccak_x4_extract(const __m256i s[25], uint8_t *out[4],
+			     unsigned nbytes);
 void mlkem_shake128_x4_absorb(__m256i s[25], const uint8_t *in[4],
 			      size_t inlen);
 void mlkem_shake128_x4_squeeze(__m256i s[25], uint8_t *out[4],

@@ -59,6 +59,15 @@ int mlkem_hash_j(struct mlkem_hash *h, uint8_t out[32], const uint8_t *a,
 int mlkem_hash_shake(struct mlkem_hash *h, int is256, uint8_t *out,
 		     size_t outlen, const uint8_t *in, size_t inlen);
 
+/* A 32-byte hash of in || in2: H = SHA3-256 (shake = 0) or
+ * J = SHAKE256 with 32 bytes of output (shake = 1). */
+struct mlkem_hjob {
+	const uint8_t *in, *in2;
+	size_t len, len2;
+	int shake;
+	uint8_t *out;
+};
+
 /*
  * Back-end operations. Both back ends compute exactly the same values;
  * only speed differs.
@@ -73,22 +82,20 @@ struct mlkem_ops {
 	void (*basemul_acc)(struct mlkem_poly *r, const struct mlkem_poly *a,
 			    const struct mlkem_poly *b, unsigned k);
 	/* A-hat (Algorithm 13 lines 3-7), a[i*k+j] = SampleNTT(rho||j||i),
-	 * or its transpose. rho is public. */
+	 * or its transpose. rho is public. The nhj hashes in hj, which do
+	 * not depend on the matrix, are computed on the way (the AVX2 back
+	 * end runs them in spare Keccak lanes). */
 	int (*gen_matrix)(struct mlkem_hash *h, struct mlkem_poly *a,
-			  const uint8_t rho[32], unsigned k, int transposed);
+			  const uint8_t rho[32], unsigned k, int transposed,
+			  struct mlkem_hjob *hj, unsigned nhj);
 	/* r[i] = SamplePolyCBD_eta(PRF_eta(seed, nonce + i)), i < n. */
 	int (*noise)(struct mlkem_hash *h, struct mlkem_poly *r, unsigned n,
 		     const uint8_t seed[32], uint8_t nonce, unsigned eta);
-	/* hek = H(ek) and kbar = J(z || c): both hashes of decapsulation
-	 * that do not depend on the decrypted message. */
-	int (*hash_h_j)(struct mlkem_hash *h, uint8_t hek[32],
-			const uint8_t *ek, size_t ek_len, uint8_t kbar[32],
-			const uint8_t z[32], const uint8_t *ct, size_t ct_len);
 };
 
-int mlkem_hash_h_j_evp(struct mlkem_hash *h, uint8_t hek[32],
-		       const uint8_t *ek, size_t ek_len, uint8_t kbar[32],
-		       const uint8_t z[32], const uint8_t *ct, size_t ct_len);
+/* The hashes of eq. (4.4) with 32-byte output, over in || in2. */
+int mlkem_hjobs_evp(struct mlkem_hash *h, struct mlkem_hjob *hj,
+		    unsigned n);
 
 extern const struct mlkem_ops mlkem_ops_portable;
 #ifdef MLKEM_HAVE_AVX2
@@ -166,7 +173,8 @@ int mlkem_kpke_keygen(const struct mlkem_ops *ops, struct mlkem_hash *h,
 		      uint8_t *ek, uint8_t *dk_pke);
 int mlkem_kpke_encrypt(const struct mlkem_ops *ops, struct mlkem_hash *h,
 		       const struct mlkem_params *pp, const uint8_t *ek,
-		       const uint8_t m[32], const uint8_t r[32], uint8_t *ct);
+		       const struct mlkem_poly *at, const uint8_t m[32],
+		       const uint8_t r[32], uint8_t *ct);
 int mlkem_kpke_decrypt(const struct mlkem_ops *ops,
 		       const struct mlkem_params *pp, const uint8_t *dk_pke,
 		       const uint8_t *ct, uint8_t m[32]);
@@ -182,8 +190,7 @@ unsigned mlkem_rej_uniform_avx2(int16_t *r, unsigned need,
 				const uint8_t *buf, size_t len);
 void mlkem_shake_x4(int is256, uint8_t *out[4], size_t outlen,
 		    const uint8_t *in[4], size_t inlen);
-int mlkem_rate136_x4_32(uint8_t *out[4], const uint8_t *in[4],
-			const size_t inlen[4], const uint8_t pad[4]);
+
 #endif
 
 /*

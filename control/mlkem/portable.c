@@ -47,7 +47,8 @@ static int sample_ntt(struct mlkem_hash *h, struct mlkem_poly *r,
 /* Algorithm 13 lines 3-7: A-hat[i, j] = SampleNTT(rho || j || i). */
 static int gen_matrix_portable(struct mlkem_hash *h, struct mlkem_poly *a,
 			       const uint8_t rho[32], unsigned k,
-			       int transposed)
+			       int transposed, struct mlkem_hjob *hj,
+			       unsigned nhj)
 {
 	uint8_t seed[34];
 	int ret;
@@ -62,7 +63,7 @@ static int gen_matrix_portable(struct mlkem_hash *h, struct mlkem_poly *a,
 				return ret;
 		}
 	}
-	return 0;
+	return mlkem_hjobs_evp(h, hj, nhj);
 }
 
 /* SamplePolyCBD_eta(PRF_eta(s, N)), PRF of eq. (4.3) = SHAKE256. */
@@ -94,5 +95,4 @@ const struct mlkem_ops mlkem_ops_portable = {
 	.basemul_acc = mlkem_basemul_acc_ref,
 	.gen_matrix = gen_matrix_portable,
 	.noise = noise_portable,
-	.hash_h_j = mlkem_hash_h_j_evp,
 };

@@ -253,35 +253,59 @@ START_TEST(test_keccak_x4_vs_evp)
 }
 END_TEST
 
-/* H(ek) || J(z || c) in one 4-way pass, against EVP, for all sets. */
-START_TEST(test_hash_h_j_x4)
+/*
+ * The AVX2 lane scheduler: matrix plus side hashes of assorted lengths,
+ * against the portable back end (EVP) entry by entry.
+ */
+START_TEST(test_matrix_with_hashes)
 {
+	static const size_t lens[] = { 0, 1, 32, 135, 136, 137, 800, 1184,
+				       1568 };
 	struct mlkem_hash h;
-	uint8_t ek[MLKEM_MAX_EK_BYTES], z[32], ct[MLKEM_MAX_CT_BYTES];
-	uint8_t h1[32], j1[32], h2[32], j2[32];
+	static uint8_t msg[2000], msg2[2000];
+	struct mlkem_poly a1[16], a2[16];
+	uint8_t rho[32], o1[2][32], o2[2][32];
 
 	if (!have_avx2())
 		return;
 	ck_assert_int_eq(mlkem_hash_init(&h), 0);
-	for (unsigned i = 0; i < 3; i++) {
-		enum mlkem_param p = sets[i];
-		size_t ekl = mlkem_ek_bytes(p), ctl = mlkem_ct_bytes(p);
+	for (unsigned it = 0; it < 40; it++) {
+		unsigned k = 2 + it % 3, nhj = it % 3, tr = (it / 3) % 2;
+		struct mlkem_hjob hj1[2], hj2[2];
 
-		rng_bytes(ek, sizeof(ek));
-		rng_bytes(z, sizeof(z));
-		rng_bytes(ct, sizeof(ct));
-		ck_assert_int_eq(mlkem_hash_h_j_evp(&h, h1, ek, ekl, j1, z, ct,
-						    ctl), 0);
-		ck_assert_int_eq(mlkem_ops_avx2.hash_h_j(&h, h2, ek, ekl, j2,
-							 z, ct, ctl), 0);
-		ck_assert_mem_eq(h1, h2, 32);
-		ck_assert_mem_eq(j1, j2, 32);
-		/* lengths whose block counts differ take the EVP route */
-		ck_assert_int_eq(mlkem_ops_avx2.hash_h_j(&h, h2, ek, 10, j2, z,
-							 ct, ctl), 0);
-		ck_assert_int_eq(mlkem_hash_h(&h, h1, ek, 10), 0);
-		ck_assert_mem_eq(h1, h2, 32);
-		ck_assert_mem_eq(j1, j2, 32);
+		rng_bytes(rho, sizeof(rho));
+		rng_bytes(msg, sizeof(msg));
+		rng_bytes(msg2, sizeof(msg2));
+		for (unsigned i = 0; i < 2; i++) {
+			size_t l1 = lens[rng64() % 9], l2 = lens[rng64() % 9];
+
+			hj1[i] = (struct mlkem_hjob){ .in = msg, .len = l1,
+				.in2 = msg2, .len2 = i ? l2 : 0,
+				.shake = (int)i, .out = o1[i] };
+			hj2[i] = hj1[i];
+			hj2[i].out = o2[i];
+		}
+		ck_assert_int_eq(mlkem_ops_portable.gen_matrix(&h, a1, rho, k,
+					(int)tr, hj1, nhj), 0);
+		ck_assert_int_eq(mlkem_ops_avx2.gen_matrix(&h, a2, rho, k,
+					(int)tr, hj2, nhj), 0);
+		ck_assert_mem_eq(a1, a2, k * k * sizeof(a1[0]));
+		for (unsigned i = 0; i < nhj; i++)
+			ck_assert_mem_eq(o1[i], o2[i], 32);
+	}
+	/* and the EVP side against plain digests */
+	{
+		struct mlkem_hjob hj = { .in = msg, .len = 100, .in2 = msg2,
+					 .len2 = 50, .shake = 1,
+					 .out = o1[0] };
+		uint8_t cat[150];
+
+		memcpy(cat, msg, 100);
+		memcpy(cat + 100, msg2, 50);
+		ck_assert_int_eq(mlkem_hjobs_evp(&h, &hj, 1), 0);
+		ck_assert_int_eq(mlkem_hash_shake(&h, 1, o1[1], 32, cat, 150),
+				 0);
+		ck_assert_mem_eq(o1[0], o1[1], 32);
 	}
 	mlkem_hash_free(&h);
 }
@@ -485,7 +509,7 @@ int main(void)
 	tcase_add_test(tc, test_avx2_arith);
 	tcase_add_test(tc, test_avx2_rej_uniform);
 	tcase_add_test(tc, test_keccak_x4_vs_evp);
-	tcase_add_test(tc, test_hash_h_j_x4);
+	tcase_add_test(tc, test_matrix_with_hashes);
 #endif
 	tcase_add_loop_test(tc, test_roundtrip_both_impls, 0, 3);
 	tcase_add_loop_test(tc, test_random_api, 0, 3);
