@@ -5,8 +5,6 @@
 #include <errno.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "mlkem_avx2.h"
 
 /*
@@ -126,9 +124,9 @@ static void run_lanes(struct lane_job *jobs, unsigned njobs)
 		}
 	}
 	/* the J lane held z and K-bar */
-	OPENSSL_cleanse(blk, sizeof(blk));
-	OPENSSL_cleanse(out, sizeof(out));
-	OPENSSL_cleanse(s, sizeof(s));
+	mlkem_wipe(blk, sizeof(blk));
+	mlkem_wipe(out, sizeof(out));
+	mlkem_wipe(s, sizeof(s));
 }
 
 /*
@@ -194,8 +192,8 @@ static int noise_avx2(struct mlkem_hash *h, struct mlkem_poly *r, unsigned n,
 		for (unsigned l = 0; l < cnt; l++)
 			mlkem_poly_cbd(&r[base + l], buf[l], eta);
 	}
-	OPENSSL_cleanse(in, sizeof(in));
-	OPENSSL_cleanse(buf, sizeof(buf));
+	mlkem_wipe(in, sizeof(in));
+	mlkem_wipe(buf, sizeof(buf));
 	return 0;
 }
 

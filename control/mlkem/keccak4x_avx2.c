@@ -12,8 +12,6 @@
 #include <immintrin.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "mlkem_avx2.h"
 
 /* Round constants RC[i], FIPS 202 Algorithm 5/6. */
@@ -230,7 +228,7 @@ static void absorb_x4(__m256i s[25], unsigned rate, const uint8_t *in[4],
 		last[j][rate - 1] ^= 0x80;
 	}
 	absorb_block(s, lp, 0, rate);
-	OPENSSL_cleanse(last, sizeof(last));
+	mlkem_wipe(last, sizeof(last));
 }
 
 /* Permute, then write one rate-sized block of output per instance. */
@@ -268,8 +266,8 @@ void mlkem_shake_x4(int is256, uint8_t *out[4], size_t outlen,
 		for (unsigned j = 0; j < 4; j++)
 			memcpy(out[j] + off, blk[j], outlen - off);
 	}
-	OPENSSL_cleanse(blk, sizeof(blk));
-	OPENSSL_cleanse(s, sizeof(s));
+	mlkem_wipe(blk, sizeof(blk));
+	mlkem_wipe(s, sizeof(s));
 }
 
 /* Pieces for the lane scheduler of avx2.c. */

@@ -6,8 +6,6 @@
  */
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "mlkem_int.h"
 
 /* K-PKE.KeyGen, Algorithm 13. ek = ByteEncode12(t-hat) || rho,
@@ -56,9 +54,9 @@ int mlkem_kpke_keygen(const struct mlkem_ops *ops, struct mlkem_hash *h,
 		mlkem_poly_encode(dk_pke + i * MLKEM_POLY_BYTES, &s[i], 12);
 	}
 out:
-	OPENSSL_cleanse(rhosigma, sizeof(rhosigma));
-	OPENSSL_cleanse(se, sizeof(se));
-	OPENSSL_cleanse(&t, sizeof(t));
+	mlkem_wipe(rhosigma, sizeof(rhosigma));
+	mlkem_wipe(se, sizeof(se));
+	mlkem_wipe(&t, sizeof(t));
 	return ret;
 }
 
@@ -112,10 +110,10 @@ int mlkem_kpke_encrypt(const struct mlkem_ops *ops, struct mlkem_hash *h,
 	mlkem_poly_freeze(&v);
 	mlkem_poly_compress(ct + k * 32 * pp->du, &v, pp->dv); /* line 23 */
 out:
-	OPENSSL_cleanse(noise, sizeof(noise));
-	OPENSSL_cleanse(&u, sizeof(u));
-	OPENSSL_cleanse(&v, sizeof(v));
-	OPENSSL_cleanse(&mu, sizeof(mu));
+	mlkem_wipe(noise, sizeof(noise));
+	mlkem_wipe(&u, sizeof(u));
+	mlkem_wipe(&v, sizeof(v));
+	mlkem_wipe(&mu, sizeof(mu));
 	return ret;
 }
 
@@ -139,8 +137,8 @@ int mlkem_kpke_decrypt(const struct mlkem_ops *ops,
 	mlkem_poly_freeze(&v);
 	mlkem_poly_compress(m, &v, 1);			/* line 7 */
 
-	OPENSSL_cleanse(s, sizeof(s));
-	OPENSSL_cleanse(&v, sizeof(v));
-	OPENSSL_cleanse(&w, sizeof(w));
+	mlkem_wipe(s, sizeof(s));
+	mlkem_wipe(&v, sizeof(v));
+	mlkem_wipe(&w, sizeof(w));
 	return 0;
 }

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "mlkem_int.h"
@@ -262,7 +261,7 @@ int mlkem_keygen_seed(enum mlkem_param p, const uint8_t d[32],
 	memcpy(dk + off + 32, z, 32);
 out:
 	if (ret)
-		OPENSSL_cleanse(dk, dk_len);
+		mlkem_wipe(dk, dk_len);
 	mlkem_hash_free(&h);
 	return ret;
 }
@@ -290,7 +289,7 @@ int mlkem_keygen(enum mlkem_param p, uint8_t *ek, size_t ek_len,
 	else
 		ret = mlkem_keygen_seed(p, dz, dz + 32, ek, ek_len, dk,
 					dk_len);
-	OPENSSL_cleanse(dz, sizeof(dz));
+	mlkem_wipe(dz, sizeof(dz));
 	return ret;
 }
 
@@ -332,8 +331,8 @@ int mlkem_encaps_msg(enum mlkem_param p, const uint8_t *ek, size_t ek_len,
 	memcpy(ss, kr, 32);
 out:
 	if (ret)
-		OPENSSL_cleanse(ss, 32);
-	OPENSSL_cleanse(kr, sizeof(kr));
+		mlkem_wipe(ss, 32);
+	mlkem_wipe(kr, sizeof(kr));
 	mlkem_hash_free(&h);
 	return ret;
 }
@@ -349,7 +348,7 @@ int mlkem_encaps(enum mlkem_param p, const uint8_t *ek, size_t ek_len,
 		ret = -EIO;
 	else
 		ret = mlkem_encaps_msg(p, ek, ek_len, m, ct, ct_len, ss);
-	OPENSSL_cleanse(m, sizeof(m));
+	mlkem_wipe(m, sizeof(m));
 	return ret;
 }
 
@@ -411,11 +410,11 @@ int mlkem_decaps(enum mlkem_param p, const uint8_t *dk, size_t dk_len,
 	ct_select(ss, kbar, 32, ct_neq_mask(ct, ct2, ct_len));
 out:
 	if (ret)
-		OPENSSL_cleanse(ss, 32);
-	OPENSSL_cleanse(mprime, sizeof(mprime));
-	OPENSSL_cleanse(kr, sizeof(kr));
-	OPENSSL_cleanse(kbar, sizeof(kbar));
-	OPENSSL_cleanse(ct2, sizeof(ct2));
+		mlkem_wipe(ss, 32);
+	mlkem_wipe(mprime, sizeof(mprime));
+	mlkem_wipe(kr, sizeof(kr));
+	mlkem_wipe(kbar, sizeof(kbar));
+	mlkem_wipe(ct2, sizeof(ct2));
 	mlkem_hash_free(&h);
 	return ret;
 }

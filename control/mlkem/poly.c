@@ -280,20 +280,39 @@ static ALWAYS_INLINE void encode_d(uint8_t *out, const struct mlkem_poly *a,
 	const unsigned g = group_of(d), nb = g * d / 8;
 
 	for (unsigned i = 0; i < MLKEM_N; i += g, out += nb) {
-		u128 acc = 0;
-
-		for (unsigned j = 0; j < g; j++)
-			acc |= (u128)enc_prep(a->c[i + j], d, comp) << (j * d);
 		if (nb <= 8) {
-			uint64_t w = (uint64_t)acc;
+			uint64_t acc = 0;
 
+			for (unsigned j = 0; j < g; j++)
+				acc |= (uint64_t)enc_prep(a->c[i + j], d, comp)
+				       << (j * d);
 			for (unsigned b = 0; b < nb; b++)
-				out[b] = (uint8_t)(w >> (8 * b));
-		} else {
+				out[b] = (uint8_t)(acc >> (8 * b));
+		} else {	/* d = 11: 88 bits */
+			u128 acc = 0;
+
+			for (unsigned j = 0; j < g; j++)
+				acc |= (u128)enc_prep(a->c[i + j], d, comp)
+				       << (j * d);
 			for (unsigned b = 0; b < nb; b++)
 				out[b] = (uint8_t)(acc >> (8 * b));
 		}
 	}
+}
+
+static ALWAYS_INLINE int16_t dec_post(uint32_t v, unsigned d, int decomp)
+{
+	int16_t x = (int16_t)v;
+
+	if (d == 12) {
+		/* mod q (Algorithm 6 line 6, m = q), branch-free: the input
+		 * may be a secret key */
+		x = (int16_t)(x - MLKEM_Q);
+		x = (int16_t)(x + ((x >> 15) & MLKEM_Q));
+	}
+	if (decomp)
+		x = (int16_t)mlkem_decompress((uint16_t)x, d);
+	return x;
 }
 
 static ALWAYS_INLINE void decode_d(struct mlkem_poly *r, const uint8_t *in,
@@ -303,22 +322,24 @@ static ALWAYS_INLINE void decode_d(struct mlkem_poly *r, const uint8_t *in,
 	const uint32_t mask = (1u << d) - 1;
 
 	for (unsigned i = 0; i < MLKEM_N; i += g, in += nb) {
-		u128 acc = 0;
+		if (nb <= 8) {
+			uint64_t acc = 0;
 
-		for (unsigned b = 0; b < nb; b++)
-			acc |= (u128)in[b] << (8 * b);
-		for (unsigned j = 0; j < g; j++) {
-			int16_t x = (int16_t)((uint32_t)(acc >> (j * d)) & mask);
+			for (unsigned b = 0; b < nb; b++)
+				acc |= (uint64_t)in[b] << (8 * b);
+			for (unsigned j = 0; j < g; j++)
+				r->c[i + j] = dec_post(
+					(uint32_t)(acc >> (j * d)) & mask, d,
+					decomp);
+		} else {	/* d = 11 */
+			u128 acc = 0;
 
-			if (d == 12) {
-				/* mod q (line 6, m = q), branch-free: the
-				 * input may be a secret key */
-				x = (int16_t)(x - MLKEM_Q);
-				x = (int16_t)(x + ((x >> 15) & MLKEM_Q));
-			}
-			if (decomp)
-				x = (int16_t)mlkem_decompress((uint16_t)x, d);
-			r->c[i + j] = x;
+			for (unsigned b = 0; b < nb; b++)
+				acc |= (u128)in[b] << (8 * b);
+			for (unsigned j = 0; j < g; j++)
+				r->c[i + j] = dec_post(
+					(uint32_t)(acc >> (j * d)) & mask, d,
+					decomp);
 		}
 	}
 }

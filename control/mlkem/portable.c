@@ -5,8 +5,6 @@
 #include <errno.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "mlkem_int.h"
 
 enum {
@@ -83,8 +81,8 @@ static int noise_portable(struct mlkem_hash *h, struct mlkem_poly *r,
 		mlkem_poly_cbd(&r[i], buf, eta);
 	}
 out:
-	OPENSSL_cleanse(in, sizeof(in));
-	OPENSSL_cleanse(buf, sizeof(buf));
+	mlkem_wipe(in, sizeof(in));
+	mlkem_wipe(buf, sizeof(buf));
 	return ret;
 }
 
