@@ -83,3 +83,16 @@ gct = AESGCM(gk[:32]).encrypt(gk[32:] + giv, inner + bytes([0]), aad)
 print(c_bytes("v_gcm_ek", gk))
 print(c_bytes("v_gcm_iv", giv))
 print(c_bytes("v_gcm_msg", aad + giv + gct))
+
+# RFC 7296 §2.15: AUTH = prf(prf(Shared Secret, "Key Pad for IKEv2"), <SignedOctets>)
+# SignedOctets = RealMessage | NonceData | prf(SK_p, RestOfIDPayload)
+msg1 = bytes((5 * i + 1) & 0xff for i in range(300))
+sk_pi = bytes(range(0x30, 0x50))
+id_body = bytes([2, 0, 0, 0]) + b"a.test"     # ID type FQDN, reserved, data
+octets = msg1 + nr + prf(5, sk_pi, id_body)
+psk = b"interop-test-psk-0123456789"
+print(c_bytes("v_msg1", msg1))
+print(c_bytes("v_sk_pi", sk_pi))
+print(c_bytes("v_id_body", id_body))
+print(c_bytes("v_octets", octets))
+print(c_bytes("v_psk_auth", prf(5, prf(5, psk, b"Key Pad for IKEv2"), octets)))
