@@ -204,4 +204,6 @@ const struct mlkem_ops mlkem_ops_avx2 = {
 	.basemul_acc = mlkem_basemul_acc_avx2,
 	.gen_matrix = gen_matrix_avx2,
 	.noise = noise_avx2,
+	.compress = mlkem_poly_compress_avx2,
+	.decompress = mlkem_poly_decompress_avx2,
 };

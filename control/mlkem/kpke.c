@@ -100,15 +100,15 @@ int mlkem_kpke_encrypt(const struct mlkem_ops *ops, struct mlkem_hash *h,
 		ops->invntt(&u);
 		mlkem_poly_add(&u, &e1[i]);
 		mlkem_poly_freeze(&u);
-		mlkem_poly_compress(ct + i * 32 * pp->du, &u, pp->du);
+		ops->compress(ct + i * 32 * pp->du, &u, pp->du);
 	}
-	mlkem_poly_decompress(&mu, m, 1);		/* line 20 */
+	ops->decompress(&mu, m, 1);		/* line 20 */
 	ops->basemul_acc(&v, that, y, k);		/* line 21 */
 	ops->invntt(&v);
 	mlkem_poly_add(&v, e2);
 	mlkem_poly_add(&v, &mu);
 	mlkem_poly_freeze(&v);
-	mlkem_poly_compress(ct + k * 32 * pp->du, &v, pp->dv); /* line 23 */
+	ops->compress(ct + k * 32 * pp->du, &v, pp->dv); /* line 23 */
 out:
 	mlkem_wipe(noise, sizeof(noise));
 	mlkem_wipe(&u, sizeof(u));
@@ -126,16 +126,16 @@ int mlkem_kpke_decrypt(const struct mlkem_ops *ops,
 	unsigned k = pp->k;
 
 	for (unsigned i = 0; i < k; i++) {		/* lines 3, 6 */
-		mlkem_poly_decompress(&u[i], ct + i * 32 * pp->du, pp->du);
+		ops->decompress(&u[i], ct + i * 32 * pp->du, pp->du);
 		ops->ntt(&u[i]);
 		mlkem_poly_decode(&s[i], dk_pke + i * MLKEM_POLY_BYTES, 12);
 	}
-	mlkem_poly_decompress(&v, ct + k * 32 * pp->du, pp->dv); /* line 4 */
+	ops->decompress(&v, ct + k * 32 * pp->du, pp->dv); /* line 4 */
 	ops->basemul_acc(&w, s, u, k);			/* line 6 */
 	ops->invntt(&w);
 	mlkem_poly_sub(&v, &w);
 	mlkem_poly_freeze(&v);
-	mlkem_poly_compress(m, &v, 1);			/* line 7 */
+	ops->compress(m, &v, 1);			/* line 7 */
 
 	mlkem_wipe(s, sizeof(s));
 	mlkem_wipe(&v, sizeof(v));

@@ -91,6 +91,12 @@ struct mlkem_ops {
 	/* r[i] = SamplePolyCBD_eta(PRF_eta(seed, nonce + i)), i < n. */
 	int (*noise)(struct mlkem_hash *h, struct mlkem_poly *r, unsigned n,
 		     const uint8_t seed[32], uint8_t nonce, unsigned eta);
+	/* ByteEncode_d(Compress_d(a)) and Decompress_d(ByteDecode_d(in)),
+	 * d in {1, 4, 5, 10, 11}, as mlkem_poly_compress/decompress. */
+	void (*compress)(uint8_t *out, const struct mlkem_poly *a,
+			 unsigned d);
+	void (*decompress)(struct mlkem_poly *r, const uint8_t *in,
+			   unsigned d);
 };
 
 /* The hashes of eq. (4.4) with 32-byte output, over in || in2. */
@@ -188,6 +194,10 @@ void mlkem_basemul_acc_avx2(struct mlkem_poly *r, const struct mlkem_poly *a,
 			    const struct mlkem_poly *b, unsigned k);
 unsigned mlkem_rej_uniform_avx2(int16_t *r, unsigned need,
 				const uint8_t *buf, size_t len);
+void mlkem_poly_compress_avx2(uint8_t *out, const struct mlkem_poly *a,
+			      unsigned d);
+void mlkem_poly_decompress_avx2(struct mlkem_poly *r, const uint8_t *in,
+				unsigned d);
 void mlkem_shake_x4(int is256, uint8_t *out[4], size_t outlen,
 		    const uint8_t *in[4], size_t inlen);
 

@@ -264,9 +264,23 @@ unsigned mlkem_rej_uniform(int16_t *r, unsigned need, const uint8_t *buf,
  */
 __extension__ typedef unsigned __int128 u128;
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define LITTLE_ENDIAN_HOST 1
+#else
+#define LITTLE_ENDIAN_HOST 0
+#endif
+
+/* Coefficients per group: g d bits fill whole bytes, at most 8 of them
+ * except for d = 11 (8 coefficients in 11 bytes). */
 static ALWAYS_INLINE unsigned group_of(unsigned d)
 {
-	return d == 12 || d == 4 ? 2 : d == 10 ? 4 : 8;
+	switch (d) {
+	case 1: return 64;
+	case 4: return 16;
+	case 10: return 4;
+	case 12: return 4;
+	default: return 8;	/* 5, 11 */
+	}
 }
 
 static ALWAYS_INLINE uint16_t enc_prep(int16_t x, unsigned d, int comp)
@@ -286,6 +300,13 @@ static ALWAYS_INLINE void encode_d(uint8_t *out, const struct mlkem_poly *a,
 			for (unsigned j = 0; j < g; j++)
 				acc |= (uint64_t)enc_prep(a->c[i + j], d, comp)
 				       << (j * d);
+			if (LITTLE_ENDIAN_HOST &&
+			    (MLKEM_N - i) / g * nb >= 8) {
+				/* one store; the next group overwrites the
+				 * bytes past nb */
+				memcpy(out, &acc, 8);
+				continue;
+			}
 			for (unsigned b = 0; b < nb; b++)
 				out[b] = (uint8_t)(acc >> (8 * b));
 		} else {	/* d = 11: 88 bits */
@@ -325,8 +346,15 @@ static ALWAYS_INLINE void decode_d(struct mlkem_poly *r, const uint8_t *in,
 		if (nb <= 8) {
 			uint64_t acc = 0;
 
-			for (unsigned b = 0; b < nb; b++)
-				acc |= (uint64_t)in[b] << (8 * b);
+			if (LITTLE_ENDIAN_HOST &&
+			    (MLKEM_N - i) / g * nb >= 8) {
+				/* one load, inside the input: at least 8
+				 * bytes are left */
+				memcpy(&acc, in, 8);
+			} else {
+				for (unsigned b = 0; b < nb; b++)
+					acc |= (uint64_t)in[b] << (8 * b);
+			}
 			for (unsigned j = 0; j < g; j++)
 				r->c[i + j] = dec_post(
 					(uint32_t)(acc >> (j * d)) & mask, d,

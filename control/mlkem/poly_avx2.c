@@ -505,3 +505,69 @@ unsigned mlkem_rej_uniform_avx2(int16_t *r, unsigned need,
 		n += mlkem_rej_uniform(r + n, need - n, buf + pos, len - pos);
 	return n;
 }
+
+/*
+ * Compress_d on eight 32-bit lanes, x in [0, q): the same exact
+ * multiply-shift as mlkem_compress() (ceil(2^40 / q), 64-bit products),
+ * so the results are identical to the portable ones.
+ */
+static inline __m256i compress8(__m256i x, __m128i dcnt, __m256i mask)
+{
+	const __m256i m = _mm256_set1_epi64x(((1ll << 40) + MLKEM_Q - 1) /
+					     MLKEM_Q);
+	__m256i n = _mm256_add_epi32(_mm256_sll_epi32(x, dcnt),
+				     _mm256_set1_epi32(MLKEM_Q / 2));
+	__m256i ev = _mm256_srli_epi64(_mm256_mul_epu32(n, m), 40);
+	__m256i od = _mm256_srli_epi64(
+		_mm256_mul_epu32(_mm256_srli_epi64(n, 32), m), 40);
+
+	return _mm256_and_si256(_mm256_blend_epi32(
+		ev, _mm256_slli_epi64(od, 32), 0xaa), mask);
+}
+
+/* ByteEncode_d(Compress_d(a)), a in [0, q): vector compression, then the
+ * portable packing. */
+void mlkem_poly_compress_avx2(uint8_t *out, const struct mlkem_poly *a,
+			      unsigned d)
+{
+	struct mlkem_poly t;
+	const __m128i dcnt = _mm_cvtsi32_si128((int)d);
+	const __m256i mask = _mm256_set1_epi32((1 << d) - 1);
+
+	for (unsigned v = 0; v < 16; v++) {
+		__m256i x = LD(a->c, v);
+		__m256i lo = _mm256_cvtepu16_epi32(_mm256_castsi256_si128(x));
+		__m256i hi = _mm256_cvtepu16_epi32(
+			_mm256_extracti128_si256(x, 1));
+
+		lo = compress8(lo, dcnt, mask);
+		hi = compress8(hi, dcnt, mask);
+		/* packus works per 128-bit lane: restore the order */
+		ST(t.c, v, _mm256_permute4x64_epi64(
+			_mm256_packus_epi32(lo, hi), 0xd8));
+	}
+	mlkem_poly_encode(out, &t, d);
+	mlkem_wipe(&t, sizeof(t));	/* for d = 1 this is the message */
+}
+
+/* Decompress_d(ByteDecode_d(in)): (y q + 2^(d-1)) >> d, as one madd of
+ * the pairs (y, 1) and (q, 2^(d-1)). */
+void mlkem_poly_decompress_avx2(struct mlkem_poly *r, const uint8_t *in,
+				unsigned d)
+{
+	const __m256i k = _mm256_set1_epi32((int)((1u << (d - 1)) << 16 |
+						  MLKEM_Q));
+	const __m256i one = _mm256_set1_epi16(1);
+	const __m128i dcnt = _mm_cvtsi32_si128((int)d);
+
+	mlkem_poly_decode(r, in, d);
+	for (unsigned v = 0; v < 16; v++) {
+		__m256i y = LD(r->c, v);
+		__m256i lo = _mm256_madd_epi16(_mm256_unpacklo_epi16(y, one), k);
+		__m256i hi = _mm256_madd_epi16(_mm256_unpackhi_epi16(y, one), k);
+
+		lo = _mm256_srl_epi32(lo, dcnt);
+		hi = _mm256_srl_epi32(hi, dcnt);
+		ST(r->c, v, _mm256_packus_epi32(lo, hi));
+	}
+}

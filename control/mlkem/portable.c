@@ -93,4 +93,6 @@ const struct mlkem_ops mlkem_ops_portable = {
 	.basemul_acc = mlkem_basemul_acc_ref,
 	.gen_matrix = gen_matrix_portable,
 	.noise = noise_portable,
+	.compress = mlkem_poly_compress,
+	.decompress = mlkem_poly_decompress,
 };

@@ -179,6 +179,18 @@ START_TEST(test_avx2_arith)
 		mlkem_invntt_avx2(&y);
 		for (unsigned i = 0; i < MLKEM_N; i++)
 			ck_assert_int_eq(mod_q(x.c[i]), mod_q(y.c[i]));
+		for (unsigned k = 0; k < 5; k++) {
+			static const unsigned ds[] = { 1, 4, 5, 10, 11 };
+			uint8_t e1[32 * 11], e2[32 * 11];
+
+			mlkem_poly_freeze(&a[2]);
+			mlkem_poly_compress(e1, &a[2], ds[k]);
+			mlkem_poly_compress_avx2(e2, &a[2], ds[k]);
+			ck_assert_mem_eq(e1, e2, 32 * ds[k]);
+			mlkem_poly_decompress(&x, e1, ds[k]);
+			mlkem_poly_decompress_avx2(&y, e1, ds[k]);
+			ck_assert_mem_eq(x.c, y.c, sizeof(x.c));
+		}
 		for (unsigned k = 2; k <= 4; k++) {
 			mlkem_basemul_acc_ref(&x, a, b, k);
 			mlkem_basemul_acc_avx2(&y, a, b, k);
