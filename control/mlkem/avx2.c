@@ -206,4 +206,6 @@ const struct mlkem_ops mlkem_ops_avx2 = {
 	.noise = noise_avx2,
 	.compress = mlkem_poly_compress_avx2,
 	.decompress = mlkem_poly_decompress_avx2,
+	.encode12 = mlkem_poly_encode12_avx2,
+	.decode12 = mlkem_poly_decode12_avx2,
 };

@@ -46,12 +46,12 @@ int mlkem_kpke_keygen(const struct mlkem_ops *ops, struct mlkem_hash *h,
 		mlkem_poly_tomont(&t);
 		mlkem_poly_add(&t, &e[i]);
 		mlkem_poly_freeze(&t);
-		mlkem_poly_encode(ek + i * MLKEM_POLY_BYTES, &t, 12);
+		ops->encode12(ek + i * MLKEM_POLY_BYTES, &t);
 	}
 	memcpy(ek + k * MLKEM_POLY_BYTES, rho, 32);	/* line 19 */
 	for (unsigned i = 0; i < k; i++) {		/* line 20 */
 		mlkem_poly_freeze(&s[i]);
-		mlkem_poly_encode(dk_pke + i * MLKEM_POLY_BYTES, &s[i], 12);
+		ops->encode12(dk_pke + i * MLKEM_POLY_BYTES, &s[i]);
 	}
 out:
 	mlkem_wipe(rhosigma, sizeof(rhosigma));
@@ -79,7 +79,7 @@ int mlkem_kpke_encrypt(const struct mlkem_ops *ops, struct mlkem_hash *h,
 	int ret;
 
 	for (unsigned i = 0; i < k; i++)		/* line 2 */
-		mlkem_poly_decode(&that[i], ek + i * MLKEM_POLY_BYTES, 12);
+		ops->decode12(&that[i], ek + i * MLKEM_POLY_BYTES);
 	/* lines 9-17: y (N = 0..k-1, eta1), e1 (N = k..2k-1, eta2) and
 	 * e2 (N = 2k, eta2), in one batch when eta1 == eta2 */
 	if (pp->eta1 == pp->eta2) {
@@ -128,7 +128,7 @@ int mlkem_kpke_decrypt(const struct mlkem_ops *ops,
 	for (unsigned i = 0; i < k; i++) {		/* lines 3, 6 */
 		ops->decompress(&u[i], ct + i * 32 * pp->du, pp->du);
 		ops->ntt(&u[i]);
-		mlkem_poly_decode(&s[i], dk_pke + i * MLKEM_POLY_BYTES, 12);
+		ops->decode12(&s[i], dk_pke + i * MLKEM_POLY_BYTES);
 	}
 	ops->decompress(&v, ct + k * 32 * pp->du, pp->dv); /* line 4 */
 	ops->basemul_acc(&w, s, u, k);			/* line 6 */

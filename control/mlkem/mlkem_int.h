@@ -97,6 +97,9 @@ struct mlkem_ops {
 			 unsigned d);
 	void (*decompress)(struct mlkem_poly *r, const uint8_t *in,
 			   unsigned d);
+	/* ByteEncode_12 / ByteDecode_12 (mod q) of keys. */
+	void (*encode12)(uint8_t *out, const struct mlkem_poly *a);
+	void (*decode12)(struct mlkem_poly *r, const uint8_t *in);
 };
 
 /* The hashes of eq. (4.4) with 32-byte output, over in || in2. */
@@ -163,6 +166,8 @@ void mlkem_poly_cbd(struct mlkem_poly *r, const uint8_t *buf, unsigned eta);
 unsigned mlkem_rej_uniform(int16_t *r, unsigned need, const uint8_t *buf,
 			   size_t len);
 void mlkem_poly_encode(uint8_t *out, const struct mlkem_poly *a, unsigned d);
+void mlkem_poly_encode12(uint8_t *out, const struct mlkem_poly *a);
+void mlkem_poly_decode12(struct mlkem_poly *r, const uint8_t *in);
 void mlkem_poly_decode(struct mlkem_poly *r, const uint8_t *in, unsigned d);
 void mlkem_poly_compress(uint8_t *out, const struct mlkem_poly *a,
 			 unsigned d);
@@ -198,6 +203,8 @@ void mlkem_poly_compress_avx2(uint8_t *out, const struct mlkem_poly *a,
 			      unsigned d);
 void mlkem_poly_decompress_avx2(struct mlkem_poly *r, const uint8_t *in,
 				unsigned d);
+void mlkem_poly_decode12_avx2(struct mlkem_poly *r, const uint8_t *in);
+void mlkem_poly_encode12_avx2(uint8_t *out, const struct mlkem_poly *a);
 void mlkem_shake_x4(int is256, uint8_t *out[4], size_t outlen,
 		    const uint8_t *in[4], size_t inlen);
 

@@ -372,7 +372,17 @@ static ALWAYS_INLINE void decode_d(struct mlkem_poly *r, const uint8_t *in,
 	}
 }
 
-/* ByteEncode_12 of a polynomial in [0, q) (keys). */
+void mlkem_poly_encode12(uint8_t *out, const struct mlkem_poly *a)
+{
+	encode_d(out, a, 12, 0);
+}
+
+void mlkem_poly_decode12(struct mlkem_poly *r, const uint8_t *in)
+{
+	decode_d(r, in, 12, 0);
+}
+
+/* ByteEncode_d of a polynomial with coefficients below 2^d. */
 void mlkem_poly_encode(uint8_t *out, const struct mlkem_poly *a, unsigned d)
 {
 	switch (d) {

@@ -571,3 +571,69 @@ void mlkem_poly_decompress_avx2(struct mlkem_poly *r, const uint8_t *in,
 		ST(r->c, v, _mm256_packus_epi32(lo, hi));
 	}
 }
+
+/*
+ * ByteDecode_12 (Algorithm 6, d = 12, reduced mod q) 16 coefficients per
+ * 24 bytes, with the spread of the rejection sampler; the last 24 bytes
+ * go through the portable code so that nothing past the 384 bytes is
+ * read. The reduction is branch-free (keys may be secret).
+ */
+void mlkem_poly_decode12_avx2(struct mlkem_poly *r, const uint8_t *in)
+{
+	const __m256i idx = _mm256_setr_epi8(
+		0, 1, 1, 2, 3, 4, 4, 5, 6, 7, 7, 8, 9, 10, 10, 11,
+		4, 5, 5, 6, 7, 8, 8, 9, 10, 11, 11, 12, 13, 14, 14, 15);
+	const __m256i q = _mm256_set1_epi16(MLKEM_Q);
+	const __m256i m12 = _mm256_set1_epi16(0x0fff);
+
+	for (unsigned v = 0; v < 15; v++) {
+		__m256i x = _mm256_loadu_si256((const __m256i *)(in + 24 * v));
+
+		x = _mm256_permute4x64_epi64(x, 0x94);
+		x = _mm256_shuffle_epi8(x, idx);
+		x = _mm256_blend_epi16(_mm256_and_si256(x, m12),
+				       _mm256_srli_epi16(x, 4), 0xaa);
+		/* x - q wraps above x exactly when x < q */
+		x = _mm256_min_epu16(x, _mm256_sub_epi16(x, q));
+		ST(r->c, v, x);
+	}
+	/* the last 16 coefficients, without reading past the input */
+	for (unsigned i = 240; i < MLKEM_N; i += 2) {
+		const uint8_t *b = in + 3 * (i / 2);
+		int16_t d1 = (int16_t)(b[0] | (b[1] & 0x0f) << 8);
+		int16_t d2 = (int16_t)(b[1] >> 4 | b[2] << 4);
+
+		d1 = (int16_t)(d1 - MLKEM_Q);
+		d1 = (int16_t)(d1 + ((d1 >> 15) & MLKEM_Q));
+		d2 = (int16_t)(d2 - MLKEM_Q);
+		d2 = (int16_t)(d2 + ((d2 >> 15) & MLKEM_Q));
+		r->c[i] = d1;
+		r->c[i + 1] = d2;
+	}
+}
+
+/*
+ * ByteEncode_12 of a polynomial in [0, q): pairs (a, b) become the 24-bit
+ * a | b << 12 in each 32-bit lane, then the three low bytes of every lane
+ * are gathered, 12 bytes per 128-bit lane.
+ */
+void mlkem_poly_encode12_avx2(uint8_t *out, const struct mlkem_poly *a)
+{
+	const __m256i gather = _mm256_setr_epi8(
+		0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1,
+		0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
+	alignas(32) uint8_t tmp[32];
+
+	for (unsigned v = 0; v < 16; v++) {
+		__m256i x = LD(a->c, v);
+		__m256i lo = _mm256_and_si256(x, _mm256_set1_epi32(0xffff));
+		__m256i hi = _mm256_srli_epi32(x, 16);
+
+		x = _mm256_or_si256(lo, _mm256_slli_epi32(hi, 12));
+		x = _mm256_shuffle_epi8(x, gather);
+		_mm256_store_si256((__m256i *)tmp, x);
+		memcpy(out + 24 * v, tmp, 12);
+		memcpy(out + 24 * v + 12, tmp + 16, 12);
+	}
+	mlkem_wipe(tmp, sizeof(tmp));
+}

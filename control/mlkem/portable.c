@@ -95,4 +95,6 @@ const struct mlkem_ops mlkem_ops_portable = {
 	.noise = noise_portable,
 	.compress = mlkem_poly_compress,
 	.decompress = mlkem_poly_decompress,
+	.encode12 = mlkem_poly_encode12,
+	.decode12 = mlkem_poly_decode12,
 };

@@ -179,6 +179,20 @@ START_TEST(test_avx2_arith)
 		mlkem_invntt_avx2(&y);
 		for (unsigned i = 0; i < MLKEM_N; i++)
 			ck_assert_int_eq(mod_q(x.c[i]), mod_q(y.c[i]));
+		{
+			uint8_t e1[384], e2[384];
+
+			/* ByteDecode_12 reduces mod q: include values >= q */
+			rng_bytes(e1, sizeof(e1));
+			mlkem_poly_decode12(&x, e1);
+			mlkem_poly_decode12_avx2(&y, e1);
+			ck_assert_mem_eq(x.c, y.c, sizeof(x.c));
+			for (unsigned i = 0; i < MLKEM_N; i++)
+				ck_assert_int_lt(x.c[i], MLKEM_Q);
+			mlkem_poly_encode12(e1, &x);
+			mlkem_poly_encode12_avx2(e2, &x);
+			ck_assert_mem_eq(e1, e2, sizeof(e1));
+		}
 		for (unsigned k = 0; k < 5; k++) {
 			static const unsigned ds[] = { 1, 4, 5, 10, 11 };
 			uint8_t e1[32 * 11], e2[32 * 11];
