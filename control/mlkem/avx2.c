@@ -26,7 +26,8 @@ struct lane_job {
 	int squeezing;
 	int16_t *poly;			/* SampleNTT output, or NULL */
 	unsigned ctr;
-	uint8_t *digest;		/* 32 bytes, when poly is NULL */
+	uint8_t *out;			/* hash output, when poly is NULL */
+	size_t outlen, got;
 };
 
 /* n bytes of the message from offset off into dst. */
@@ -112,8 +113,12 @@ static void run_lanes(struct lane_job *jobs, unsigned njobs)
 					out[l], j->rate);
 				done = j->ctr == MLKEM_N;
 			} else {
-				memcpy(j->digest, out[l], 32);
-				done = 1;
+				size_t n = j->outlen - j->got < j->rate
+					   ? j->outlen - j->got : j->rate;
+
+				memcpy(j->out + j->got, out[l], n);
+				j->got += n;
+				done = j->got == j->outlen;
 			}
 			if (!done)
 				continue;
@@ -129,30 +134,63 @@ static void run_lanes(struct lane_job *jobs, unsigned njobs)
 	mlkem_wipe(s, sizeof(s));
 }
 
+/* A hash job as a lane job. */
+static struct lane_job hjob_lane(const struct mlkem_hjob *hj)
+{
+	struct lane_job j = {
+		.in = hj->in, .in2 = hj->in2, .len = hj->len, .len2 = hj->len2,
+		.out = hj->out, .outlen = hj->outlen,
+	};
+
+	switch (hj->kind) {
+	case MLKEM_SHA3_256:
+		j.rate = MLKEM_SHAKE256_RATE;	/* same capacity */
+		j.pad = 0x06;
+		break;
+	case MLKEM_SHA3_512:
+		j.rate = MLKEM_SHA3_512_RATE;
+		j.pad = 0x06;
+		break;
+	case MLKEM_SHAKE256:
+		j.rate = MLKEM_SHAKE256_RATE;
+		j.pad = 0x1f;
+		break;
+	}
+	return j;
+}
+
+static int hashes_avx2(struct mlkem_hash *h, struct mlkem_hjob *hj,
+		       unsigned n)
+{
+	struct lane_job jobs[MLKEM_MAX_HJOBS];
+
+	(void)h;
+	if (n > MLKEM_MAX_HJOBS)
+		return -EINVAL;
+	for (unsigned i = 0; i < n; i++)
+		jobs[i] = hjob_lane(&hj[i]);
+	run_lanes(jobs, n);
+	return 0;
+}
+
 /*
  * A-hat (Algorithm 13 lines 3-7, Algorithm 14 lines 4-8), entry
  * SampleNTT(rho || j || i), plus the caller's hashes. The hashes go first:
- * they are the longest jobs. rho is public.
+ * H and J are the longest jobs. rho is public.
  */
 static int gen_matrix_avx2(struct mlkem_hash *h, struct mlkem_poly *a,
 			   const uint8_t rho[32], unsigned k, int transposed,
 			   struct mlkem_hjob *hj, unsigned nhj)
 {
-	struct lane_job jobs[2 + MLKEM_KMAX * MLKEM_KMAX];
+	struct lane_job jobs[MLKEM_MAX_HJOBS + MLKEM_KMAX * MLKEM_KMAX];
 	uint8_t seed[MLKEM_KMAX * MLKEM_KMAX][34];
 	unsigned n = 0;
 
 	(void)h;
-	if (nhj > 2)
+	if (nhj > MLKEM_MAX_HJOBS)
 		return -EINVAL;
-	for (unsigned i = 0; i < nhj; i++, n++)
-		jobs[n] = (struct lane_job){
-			.in = hj[i].in, .in2 = hj[i].in2,
-			.len = hj[i].len, .len2 = hj[i].len2,
-			.rate = MLKEM_SHAKE256_RATE,
-			.pad = hj[i].shake ? 0x1f : 0x06,
-			.digest = hj[i].out,
-		};
+	for (unsigned i = 0; i < nhj; i++)
+		jobs[n++] = hjob_lane(&hj[i]);
 	for (unsigned i = 0; i < k; i++) {
 		for (unsigned j = 0; j < k; j++, n++) {
 			uint8_t *sd = seed[i * k + j];
@@ -206,6 +244,7 @@ const struct mlkem_ops mlkem_ops_avx2 = {
 	.noise = noise_avx2,
 	.compress = mlkem_poly_compress_avx2,
 	.decompress = mlkem_poly_decompress_avx2,
+	.hashes = hashes_avx2,
 	.encode12 = mlkem_poly_encode12_avx2,
 	.decode12 = mlkem_poly_decode12_avx2,
 };

@@ -88,10 +88,10 @@ int mlkem_hjobs_evp(struct mlkem_hash *h, struct mlkem_hjob *hj,
 		    unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
-		int ret = hj[i].shake
-			? mlkem_hash_j(h, hj[i].out, hj[i].in, hj[i].len,
-				       hj[i].in2, hj[i].len2)
-			: digest2(h, md_sha3_256, hj[i].out, 32, hj[i].in,
+		const EVP_MD *md = hj[i].kind == MLKEM_SHA3_256 ? md_sha3_256 :
+				   hj[i].kind == MLKEM_SHA3_512 ? md_sha3_512 :
+				   md_shake256;
+		int ret = digest2(h, md, hj[i].out, hj[i].outlen, hj[i].in,
 				  hj[i].len, hj[i].in2, hj[i].len2);
 
 		if (ret)

@@ -18,24 +18,37 @@ int mlkem_kpke_keygen(const struct mlkem_ops *ops, struct mlkem_hash *h,
 	struct mlkem_poly se[2 * MLKEM_KMAX], t;
 	struct mlkem_poly *s = se, *e = se + pp->k;
 	uint8_t kbyte = (uint8_t)pp->k, rhosigma[64];
+	uint8_t prf[2 * MLKEM_KMAX][64 * 3], nonce[2 * MLKEM_KMAX];
+	struct mlkem_hjob hj[2 * MLKEM_KMAX];
 	const uint8_t *rho = rhosigma, *sigma = rhosigma + 32;
 	unsigned k = pp->k;
 	int ret;
 
 	/* line 1: (rho, sigma) = G(d || k) */
-	ret = mlkem_hash_g(h, rhosigma, d, 32, &kbyte, 1);
+	hj[0] = (struct mlkem_hjob){ .in = d, .len = 32, .in2 = &kbyte,
+				     .len2 = 1, .kind = MLKEM_SHA3_512,
+				     .out = rhosigma, .outlen = 64 };
+	ret = ops->hashes(h, hj, 1);
 	if (ret)
 		goto out;
 	/* rho becomes part of ek: public from here on. */
 	MLKEM_DECLASSIFY(rhosigma, 32);
 
-	ret = ops->gen_matrix(h, a, rho, k, 0, NULL, 0);	/* lines 3-7 */
+	/* lines 3-7 (A-hat) with lines 8-15's PRF_eta1(sigma, N),
+	 * N = 0..2k-1, on the way: s from N < k, e from the rest */
+	for (unsigned i = 0; i < 2 * k; i++) {
+		nonce[i] = (uint8_t)i;
+		hj[i] = (struct mlkem_hjob){ .in = sigma, .len = 32,
+					     .in2 = &nonce[i], .len2 = 1,
+					     .kind = MLKEM_SHAKE256,
+					     .out = prf[i],
+					     .outlen = 64 * pp->eta1 };
+	}
+	ret = ops->gen_matrix(h, a, rho, k, 0, hj, 2 * k);
 	if (ret)
 		goto out;
-	/* lines 8-15: s with N = 0..k-1, e with N = k..2k-1, one batch */
-	ret = ops->noise(h, se, 2 * k, sigma, 0, pp->eta1);
-	if (ret)
-		goto out;
+	for (unsigned i = 0; i < 2 * k; i++)
+		mlkem_poly_cbd(&se[i], prf[i], pp->eta1);
 
 	for (unsigned i = 0; i < k; i++) {		/* lines 16-17 */
 		ops->ntt(&s[i]);
@@ -55,6 +68,7 @@ int mlkem_kpke_keygen(const struct mlkem_ops *ops, struct mlkem_hash *h,
 	}
 out:
 	mlkem_wipe(rhosigma, sizeof(rhosigma));
+	mlkem_wipe(prf, sizeof(prf));
 	mlkem_wipe(se, sizeof(se));
 	mlkem_wipe(&t, sizeof(t));
 	return ret;

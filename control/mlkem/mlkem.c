@@ -236,7 +236,9 @@ int mlkem_keygen_seed(enum mlkem_param p, const uint8_t d[32],
 		      uint8_t *dk, size_t dk_len)
 {
 	const struct mlkem_params *pp = mlkem_params_get(p);
+	const struct mlkem_ops *ops = mlkem_ops_current();
 	struct mlkem_hash h = { 0 };
+	struct mlkem_hjob hj;
 	size_t off;
 	int ret;
 
@@ -248,14 +250,17 @@ int mlkem_keygen_seed(enum mlkem_param p, const uint8_t d[32],
 	if (ret)
 		goto out;
 	/* line 1 */
-	ret = mlkem_kpke_keygen(mlkem_ops_current(), &h, pp, d, ek, dk);
+	ret = mlkem_kpke_keygen(ops, &h, pp, d, ek, dk);
 	if (ret)
 		goto out;
 	/* line 2: dk = dk_pke || ek || H(ek) || z */
 	off = pp->k * MLKEM_POLY_BYTES;
 	memcpy(dk + off, ek, pp->ek_bytes);
 	off += pp->ek_bytes;
-	ret = mlkem_hash_h(&h, dk + off, ek, pp->ek_bytes);
+	hj = (struct mlkem_hjob){ .in = ek, .len = pp->ek_bytes,
+				  .kind = MLKEM_SHA3_256, .out = dk + off,
+				  .outlen = 32 };
+	ret = ops->hashes(&h, &hj, 1);
 	if (ret)
 		goto out;
 	memcpy(dk + off + 32, z, 32);
@@ -303,7 +308,12 @@ int mlkem_encaps_msg(enum mlkem_param p, const uint8_t *ek, size_t ek_len,
 	struct mlkem_poly at[MLKEM_KMAX * MLKEM_KMAX];
 	struct mlkem_hash h = { 0 };
 	uint8_t hek[32], kr[64];
-	struct mlkem_hjob hj = { .in = ek, .len = ek_len, .out = hek };
+	struct mlkem_hjob hj = { .in = ek, .len = ek_len,
+				 .kind = MLKEM_SHA3_256, .out = hek,
+				 .outlen = 32 };
+	struct mlkem_hjob g = { .in = m, .len = 32, .in2 = hek, .len2 = 32,
+				.kind = MLKEM_SHA3_512, .out = kr,
+				.outlen = 64 };
 	int ret;
 
 	if (!pp || !ek || !m || !ct || !ss)
@@ -321,7 +331,7 @@ int mlkem_encaps_msg(enum mlkem_param p, const uint8_t *ek, size_t ek_len,
 			      &hj, 1);
 	if (ret)
 		goto out;
-	ret = mlkem_hash_g(&h, kr, m, 32, hek, 32);	/* line 1 */
+	ret = ops->hashes(&h, &g, 1);			/* line 1 */
 	if (ret)
 		goto out;
 	ret = mlkem_kpke_encrypt(ops, &h, pp, ek, at, m, kr + 32,
@@ -383,10 +393,11 @@ int mlkem_decaps(enum mlkem_param p, const uint8_t *dk, size_t dk_len,
 	 * for the re-encryption (Algorithm 14 lines 4-8).
 	 */
 	hj[0] = (struct mlkem_hjob){ .in = ek_pke, .len = pp->ek_bytes,
-				     .out = hek2 };
+				     .kind = MLKEM_SHA3_256, .out = hek2,
+				     .outlen = 32 };
 	hj[1] = (struct mlkem_hjob){ .in = z, .len = 32, .in2 = ct,
-				     .len2 = ct_len, .shake = 1,
-				     .out = kbar };
+				     .len2 = ct_len, .kind = MLKEM_SHAKE256,
+				     .out = kbar, .outlen = 32 };
 	ret = ops->gen_matrix(&h, at, ek_pke + pp->k * MLKEM_POLY_BYTES,
 			      pp->k, 1, hj, 2);
 	if (ret)
@@ -398,7 +409,10 @@ int mlkem_decaps(enum mlkem_param p, const uint8_t *dk, size_t dk_len,
 	ret = mlkem_kpke_decrypt(ops, pp, dk, ct, mprime);	/* line 5 */
 	if (ret)
 		goto out;
-	ret = mlkem_hash_g(&h, kr, mprime, 32, hek, 32);	/* line 6 */
+	hj[0] = (struct mlkem_hjob){ .in = mprime, .len = 32, .in2 = hek,
+				     .len2 = 32, .kind = MLKEM_SHA3_512,
+				     .out = kr, .outlen = 64 };
+	ret = ops->hashes(&h, hj, 1);				/* line 6 */
 	if (ret)
 		goto out;
 	ret = mlkem_kpke_encrypt(ops, &h, pp, ek_pke, at, mprime, kr + 32,

@@ -20,6 +20,8 @@ enum {
 	MLKEM_POLY_BYTES = 384,		/* ByteEncode12 of one polynomial */
 	MLKEM_SHAKE128_RATE = 168,
 	MLKEM_SHAKE256_RATE = 136,
+	MLKEM_SHA3_512_RATE = 72,
+	MLKEM_MAX_HJOBS = 2 * MLKEM_KMAX + 2,
 	MLKEM_QINV = -3327,		/* q^-1 mod 2^16, signed */
 	MLKEM_MONT_R2 = 1353,		/* 2^32 mod q: to Montgomery form */
 	MLKEM_INVNTT_F = 1441,		/* 2^32 / 128 mod q (Alg. 10 line 14) */
@@ -59,13 +61,20 @@ int mlkem_hash_j(struct mlkem_hash *h, uint8_t out[32], const uint8_t *a,
 int mlkem_hash_shake(struct mlkem_hash *h, int is256, uint8_t *out,
 		     size_t outlen, const uint8_t *in, size_t inlen);
 
-/* A 32-byte hash of in || in2: H = SHA3-256 (shake = 0) or
- * J = SHAKE256 with 32 bytes of output (shake = 1). */
+/* The hash functions of FIPS 203 §4.1 as jobs over in || in2:
+ * H = SHA3-256, G = SHA3-512, J and PRF = SHAKE256 (outlen bytes). */
+enum mlkem_hkind {
+	MLKEM_SHA3_256,
+	MLKEM_SHA3_512,
+	MLKEM_SHAKE256,
+};
+
 struct mlkem_hjob {
 	const uint8_t *in, *in2;
 	size_t len, len2;
-	int shake;
+	enum mlkem_hkind kind;
 	uint8_t *out;
+	size_t outlen;		/* 32 for H, 64 for G, any for SHAKE256 */
 };
 
 /*
@@ -84,7 +93,7 @@ struct mlkem_ops {
 	/* A-hat (Algorithm 13 lines 3-7), a[i*k+j] = SampleNTT(rho||j||i),
 	 * or its transpose. rho is public. The nhj hashes in hj, which do
 	 * not depend on the matrix, are computed on the way (the AVX2 back
-	 * end runs them in spare Keccak lanes). */
+	 * end runs them in spare Keccak lanes); at most MLKEM_MAX_HJOBS. */
 	int (*gen_matrix)(struct mlkem_hash *h, struct mlkem_poly *a,
 			  const uint8_t rho[32], unsigned k, int transposed,
 			  struct mlkem_hjob *hj, unsigned nhj);
@@ -97,12 +106,15 @@ struct mlkem_ops {
 			 unsigned d);
 	void (*decompress)(struct mlkem_poly *r, const uint8_t *in,
 			   unsigned d);
+	/* n independent hashes, at most MLKEM_MAX_HJOBS. */
+	int (*hashes)(struct mlkem_hash *h, struct mlkem_hjob *hj,
+		      unsigned n);
 	/* ByteEncode_12 / ByteDecode_12 (mod q) of keys. */
 	void (*encode12)(uint8_t *out, const struct mlkem_poly *a);
 	void (*decode12)(struct mlkem_poly *r, const uint8_t *in);
 };
 
-/* The hashes of eq. (4.4) with 32-byte output, over in || in2. */
+/* Each job in turn through EVP (portable back end). */
 int mlkem_hjobs_evp(struct mlkem_hash *h, struct mlkem_hjob *hj,
 		    unsigned n);
 

@@ -95,6 +95,7 @@ const struct mlkem_ops mlkem_ops_portable = {
 	.noise = noise_portable,
 	.compress = mlkem_poly_compress,
 	.decompress = mlkem_poly_decompress,
+	.hashes = mlkem_hjobs_evp,
 	.encode12 = mlkem_poly_encode12,
 	.decode12 = mlkem_poly_decode12,
 };

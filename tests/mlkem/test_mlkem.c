@@ -290,7 +290,7 @@ START_TEST(test_matrix_with_hashes)
 	struct mlkem_hash h;
 	static uint8_t msg[2000], msg2[2000];
 	struct mlkem_poly a1[16], a2[16];
-	uint8_t rho[32], o1[2][32], o2[2][32];
+	uint8_t rho[32], o1[2][192], o2[2][192];
 
 	if (!have_avx2())
 		return;
@@ -305,9 +305,14 @@ START_TEST(test_matrix_with_hashes)
 		for (unsigned i = 0; i < 2; i++) {
 			size_t l1 = lens[rng64() % 9], l2 = lens[rng64() % 9];
 
+			enum mlkem_hkind kind = (enum mlkem_hkind)((it + i) % 3);
+
+			/* SHAKE256 also as PRF_3: 192 bytes, two blocks */
 			hj1[i] = (struct mlkem_hjob){ .in = msg, .len = l1,
-				.in2 = msg2, .len2 = i ? l2 : 0,
-				.shake = (int)i, .out = o1[i] };
+				.in2 = msg2, .len2 = i ? l2 : 0, .kind = kind,
+				.out = o1[i],
+				.outlen = kind == MLKEM_SHA3_256 ? 32 :
+					  kind == MLKEM_SHA3_512 ? 64 : 192 };
 			hj2[i] = hj1[i];
 			hj2[i].out = o2[i];
 		}
@@ -317,13 +322,18 @@ START_TEST(test_matrix_with_hashes)
 					(int)tr, hj2, nhj), 0);
 		ck_assert_mem_eq(a1, a2, k * k * sizeof(a1[0]));
 		for (unsigned i = 0; i < nhj; i++)
-			ck_assert_mem_eq(o1[i], o2[i], 32);
+			ck_assert_mem_eq(o1[i], o2[i], hj1[i].outlen);
+		/* the same jobs alone */
+		memset(o2, 0, sizeof(o2));
+		ck_assert_int_eq(mlkem_ops_avx2.hashes(&h, hj2, nhj), 0);
+		for (unsigned i = 0; i < nhj; i++)
+			ck_assert_mem_eq(o1[i], o2[i], hj1[i].outlen);
 	}
 	/* and the EVP side against plain digests */
 	{
 		struct mlkem_hjob hj = { .in = msg, .len = 100, .in2 = msg2,
-					 .len2 = 50, .shake = 1,
-					 .out = o1[0] };
+					 .len2 = 50, .kind = MLKEM_SHAKE256,
+					 .out = o1[0], .outlen = 32 };
 		uint8_t cat[150];
 
 		memcpy(cat, msg, 100);
