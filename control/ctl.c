@@ -3,8 +3,8 @@
  * Packets the workers punt to the control thread: ARP (RFC 826) and IPv6
  * neighbour discovery (RFC 4861) for the gateway's addresses and next
  * hops, echo replies for its own addresses, ICMP "too big" for packets
- * that do not fit the tunnel (RFC 1191, RFC 8201), and IKE (handed to the
- * IKE daemon once it exists; counted and dropped for now).
+ * that do not fit the tunnel (RFC 1191, RFC 8201), and IKE datagrams,
+ * handed to the IKE engine through control/ike_punt.c.
  */
 #include <errno.h>
 #include <string.h>
@@ -19,6 +19,7 @@
 #include <rte_udp.h>
 
 #include "control/gw.h"
+#include "control/ike_punt.h"
 #include "control/log.h"
 #include "dataplane/esp.h"
 #include "dataplane/pktmeta.h"
@@ -558,8 +559,8 @@ void ctl_punt(struct gw *g, struct rte_mbuf *m)
 		const struct rte_ipv4_hdr *ip = (const void *)p;
 
 		if (ip->next_proto_id == ESP_IPPROTO_UDP) {
-			g->ctl.ike_in++; /* IKE: see the IKEv2 control plane */
-			rte_pktmbuf_free(m);
+			g->ctl.ike_in++;
+			ike_punt_input(g->ike_io, m);
 			return;
 		}
 		icmp4_input(g, m);
@@ -569,7 +570,7 @@ void ctl_punt(struct gw *g, struct rte_mbuf *m)
 
 	if (ip6->proto == ESP_IPPROTO_UDP) {
 		g->ctl.ike_in++;
-		rte_pktmbuf_free(m);
+		ike_punt_input(g->ike_io, m);
 		return;
 	}
 	icmp6_input(g, m, port);

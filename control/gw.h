@@ -16,6 +16,7 @@
 #include "dataplane/worker.h"
 #include "drivers/ipsec.h"
 
+struct ike_io;
 struct rte_mbuf;
 struct rte_rcu_qsbr;
 
@@ -46,6 +47,7 @@ struct gw {
 	unsigned n_neigh, cap_neigh;
 	struct gw_neigh *neigh;
 	struct gw_ctl_stats ctl;
+	struct ike_io *ike_io;                /**< IKE datagrams (punt mode), or NULL */
 	volatile bool stop;
 	uint64_t started;                     /**< time(NULL) at start */
 	int mgmt_fd;

@@ -66,6 +66,8 @@ int ike_io_parse_udp(const uint8_t *ip, size_t len, struct ike_endpoints *ep,
 		return -EINVAL;
 	ep->rport = rte_be_to_cpu_16(udp->src_port);
 	ep->lport = rte_be_to_cpu_16(udp->dst_port);
+	if (ep->lport != IKE_UDP_PORT && ep->lport != IKE_NATT_UDP_PORT)
+		return -EINVAL;
 	*msg = (const uint8_t *)(udp + 1);
 	*msg_len = ulen - sizeof(*udp);
 	if (ep->lport != IKE_UDP_PORT) {

@@ -49,8 +49,8 @@ struct ike_io {
 };
 
 /**
- * Parse a UDP datagram for IKE (data starts at the IP header): ports 500,
- * or 4500 with the 4-octet zero marker (RFC 3948 §2.2). Fills @p ep and the
+ * Parse a UDP datagram for IKE (data starts at the IP header): destination
+ * port 500, or 4500 with the 4-octet zero marker (RFC 3948 §2.2). Fills @p ep and the
  * message bounds. 0, or -EINVAL when it is not IKE or is malformed.
  */
 int ike_io_parse_udp(const uint8_t *ip, size_t len, struct ike_endpoints *ep,
