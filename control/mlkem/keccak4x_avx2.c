@@ -27,7 +27,7 @@ static const uint64_t keccak_rc[24] = {
 };
 
 /* Rotations by 8 and 56 are byte shuffles; the rest shift and or. */
-static inline __m256i rol(__m256i x, int n)
+AVX2_INLINE __m256i rol(__m256i x, int n)
 {
 	if (n == 8)
 		return _mm256_shuffle_epi8(x, _mm256_set_epi8(

@@ -242,7 +242,7 @@ static const int16_t izv2_qinv[8 * 16] __attribute__((aligned(32))) = {
 
 #define Q16 _mm256_set1_epi16(MLKEM_Q)
 
-static inline __m256i fqmul_v(__m256i a, __m256i z, __m256i zq)
+AVX2_INLINE __m256i fqmul_v(__m256i a, __m256i z, __m256i zq)
 {
 	__m256i hi = _mm256_mulhi_epi16(a, z);
 	__m256i t = _mm256_mulhi_epi16(_mm256_mullo_epi16(a, zq), Q16);
@@ -251,7 +251,7 @@ static inline __m256i fqmul_v(__m256i a, __m256i z, __m256i zq)
 }
 
 /* Centered Barrett reduction, |result| < q for any int16 input. */
-static inline __m256i barrett_v(__m256i a)
+AVX2_INLINE __m256i barrett_v(__m256i a)
 {
 	const __m256i v = _mm256_set1_epi16(((1 << 26) + MLKEM_Q / 2) /
 					    MLKEM_Q);
@@ -261,12 +261,12 @@ static inline __m256i barrett_v(__m256i a)
 	return _mm256_sub_epi16(a, _mm256_mullo_epi16(t, Q16));
 }
 
-static inline __m256i bcast(int16_t z)
+AVX2_INLINE __m256i bcast(int16_t z)
 {
 	return _mm256_set1_epi16(z);
 }
 
-static inline __m256i bcast_q(int16_t z)
+AVX2_INLINE __m256i bcast_q(int16_t z)
 {
 	return _mm256_set1_epi16((int16_t)(uint16_t)((unsigned)(uint16_t)z *
 						     (uint16_t)MLKEM_QINV));
@@ -287,19 +287,19 @@ static inline __m256i bcast_q(int16_t z)
 	} while (0)
 
 /* Interleaves: (v0, v1) -> (x, y) with y[i] the partner of x[i]. */
-static inline void split128(__m256i v0, __m256i v1, __m256i *x, __m256i *y)
+AVX2_INLINE void split128(__m256i v0, __m256i v1, __m256i *x, __m256i *y)
 {
 	*x = _mm256_permute2x128_si256(v0, v1, 0x20);
 	*y = _mm256_permute2x128_si256(v0, v1, 0x31);
 }
 
-static inline void split64(__m256i v0, __m256i v1, __m256i *x, __m256i *y)
+AVX2_INLINE void split64(__m256i v0, __m256i v1, __m256i *x, __m256i *y)
 {
 	*x = _mm256_unpacklo_epi64(v0, v1);
 	*y = _mm256_unpackhi_epi64(v0, v1);
 }
 
-static inline void split32(__m256i v0, __m256i v1, __m256i *x, __m256i *y)
+AVX2_INLINE void split32(__m256i v0, __m256i v1, __m256i *x, __m256i *y)
 {
 	*x = _mm256_blend_epi32(v0, _mm256_slli_epi64(v1, 32), 0xaa);
 	*y = _mm256_blend_epi32(_mm256_srli_epi64(v0, 32), v1, 0xaa);
@@ -511,7 +511,7 @@ unsigned mlkem_rej_uniform_avx2(int16_t *r, unsigned need,
  * multiply-shift as mlkem_compress() (ceil(2^40 / q), 64-bit products),
  * so the results are identical to the portable ones.
  */
-static inline __m256i compress8(__m256i x, __m128i dcnt, __m256i mask)
+AVX2_INLINE __m256i compress8(__m256i x, __m128i dcnt, __m256i mask)
 {
 	const __m256i m = _mm256_set1_epi64x(((1ll << 40) + MLKEM_Q - 1) /
 					     MLKEM_Q);
