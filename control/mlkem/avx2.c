@@ -1,6 +1,7 @@
 /*
- * avx2.c - the AVX2 back end: NTT and base multiplication from
- * poly_avx2.c, SampleNTT and PRF four at a time on keccak4x_avx2.c.
+ * avx2.c - the AVX2 back end: arithmetic and coding from poly_avx2.c, and
+ * every SHAKE/SHA3 call of ML-KEM on the 4-way Keccak of keccak4x_avx2.c
+ * (the hashes of the portable back end go through OpenSSL EVP).
  */
 #include <errno.h>
 #include <string.h>

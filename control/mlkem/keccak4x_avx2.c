@@ -1,9 +1,8 @@
 /*
  * keccak4x_avx2.c - four Keccak-f[1600] permutations side by side in AVX2
- * registers (FIPS 202 §3.3), and SHAKE128/256 sponges over four inputs of
- * equal length. Used by the AVX2 back end for SampleNTT (four matrix
- * entries at once) and PRF (four noise polynomials at once); checked
- * against OpenSSL EVP by tests/mlkem.
+ * registers (FIPS 202 §3.3), SHAKE128/256 over four inputs of equal
+ * length (the PRF of encryption), and the absorb/permute/extract pieces
+ * of avx2.c's lane scheduler. Checked against OpenSSL EVP by tests/mlkem.
  *
  * Lane i of the state is s[i]; 64-bit element j of s[i] belongs to
  * instance j. The round code is fully unrolled (generated once from the
@@ -294,22 +293,4 @@ void mlkem_keccak_x4_extract(const __m256i s[25], uint8_t *out[4],
 		for (unsigned j = 0; j < 4; j++)
 			memcpy(out[j] + 8 * i, &w[j], 8);
 	}
-}
-
-/*
- * Incremental form for SampleNTT: absorb once, then squeeze whole blocks
- * as long as rejection sampling needs them.
- */
-void mlkem_shake128_x4_absorb(__m256i s[25], const uint8_t *in[4],
-			      size_t inlen)
-{
-	absorb_x4(s, MLKEM_SHAKE128_RATE, in, inlen);
-}
-
-void mlkem_shake128_x4_squeeze(__m256i s[25], uint8_t *out[4],
-			       unsigned nblocks)
-{
-	for (unsigned b = 0; b < nblocks; b++)
-		squeeze_block_x4(s, MLKEM_SHAKE128_RATE, out,
-				 (size_t)b * MLKEM_SHAKE128_RATE);
 }
