@@ -77,6 +77,9 @@ if ((e2e)); then
 		name=$(basename "$t" .sh)
 		group "e2e-$name" ./tests/e2e/run.sh "$name"
 	done
+	# build-asan's espritd: the bad-input test (the point of it) and the
+	# traffic matrix (every encrypt/decrypt path)
 	group "e2e-t30_badinput-asan" ./tests/e2e/run.sh --asan t30_badinput
+	group "e2e-t10_traffic-asan" ./tests/e2e/run.sh --asan t10_traffic
 fi
 finish
