@@ -10,6 +10,7 @@
  *     mgmt_socket = "/run/esprit/espritd.sock";
  *     log_level = "info";                 # error | warning | info | debug
  *     rxq_size = 1024; txq_size = 1024; mbufs = 16383;
+ *     max_sas = 65536;                    # SAD size: inbound SAs per worker
  *   };
  *   ports = ( { name = "lan"; device = "net_af_packet0,iface=veth-lan";
  *               mtu = 1500; mac = "02:00:00:00:01:01";
@@ -55,6 +56,9 @@ enum config_defaults {
 	CFG_QSIZE_MIN = 64,
 	CFG_QSIZE_MAX = 16384,
 	CFG_DEF_MBUFS = 16383,
+	CFG_DEF_MAX_SAS = 65536,
+	CFG_MAX_SAS_MIN = 64,
+	CFG_MAX_SAS_MAX = 16777216,
 	CFG_MBUFS_MIN = 1023,
 	CFG_MBUFS_MAX = 16777215,
 	CFG_VLAN_MAX = 4094,        /* IEEE 802.1Q: 4095 is reserved */
@@ -559,7 +563,7 @@ static int parse_global(struct parser *ps, struct esprit_config *cfg, const conf
 {
 	static const char *const allowed[] = {
 		"workers", "eal", "lcores", "idle_sleep_us", "mgmt_socket", "log_level",
-		"rxq_size", "txq_size", "mbufs", NULL,
+		"rxq_size", "txq_size", "mbufs", "max_sas", NULL,
 	};
 	config_setting_t *eal;
 	long long v;
@@ -586,6 +590,10 @@ static int parse_global(struct parser *ps, struct esprit_config *cfg, const conf
 	if ((rc = get_int(ps, g, "mbufs", false, CFG_MBUFS_MIN, CFG_MBUFS_MAX, &v)) < 0)
 		return rc;
 	cfg->mbufs = (uint32_t)v;
+	v = cfg->max_sas;
+	if ((rc = get_int(ps, g, "max_sas", false, CFG_MAX_SAS_MIN, CFG_MAX_SAS_MAX, &v)) < 0)
+		return rc;
+	cfg->max_sas = (uint32_t)v;
 	v = cfg->idle_sleep_us;
 	if ((rc = get_int(ps, g, "idle_sleep_us", false, 0, CFG_IDLE_SLEEP_MAX, &v)) < 0)
 		return rc;
@@ -1198,6 +1206,7 @@ static void config_defaults(struct esprit_config *cfg, const char *name)
 	cfg->rxq_size = CFG_DEF_QSIZE;
 	cfg->txq_size = CFG_DEF_QSIZE;
 	cfg->mbufs = CFG_DEF_MBUFS;
+	cfg->max_sas = CFG_DEF_MAX_SAS;
 }
 
 static int read_error(struct parser *ps, const config_t *lc)

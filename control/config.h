@@ -89,6 +89,7 @@ struct esprit_config {
 	char log_level[16];            /**< error, warning, info, debug */
 	uint16_t rxq_size, txq_size;   /**< descriptors, default 1024 */
 	uint32_t mbufs;                /**< mbuf pool size, default 16383 */
+	uint32_t max_sas;              /**< SAD entries per worker, default 65536 */
 
 	unsigned n_ports, n_routes, n_neighs, n_labels, n_policies, n_sas;
 	struct cfg_port ports[CFG_PORTS_MAX];

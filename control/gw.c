@@ -25,7 +25,7 @@
 #include "drivers/ipsec_ring.h"
 #include "drivers/port.h"
 
-enum { GW_MAX_SAS = 1 << 16, GW_EAL_ARGV_MAX = CFG_EAL_ARGS_MAX + 16 };
+enum { GW_EAL_ARGV_MAX = CFG_EAL_ARGS_MAX + 16 };
 
 static char lcore_main[16];
 
@@ -243,7 +243,7 @@ int gw_start(struct gw *g, char *err, size_t errlen)
 	}
 	for (uint16_t w = 0; w < g->n_workers; w++) {
 		struct worker_conf wc = {
-			.tag = "", .id = w, .n_workers = g->n_workers, .sad_entries = GW_MAX_SAS,
+			.tag = "", .id = w, .n_workers = g->n_workers, .sad_entries = cfg->max_sas,
 			.idle_sleep_us = cfg->idle_sleep_us, .qsbr = g->qsbr, .pool = g->pool,
 			.peers = g->workers,
 		};
@@ -287,7 +287,7 @@ int gw_start(struct gw *g, char *err, size_t errlen)
 
 			w->rxq[w->n_rxq++] = (struct worker_rxq){ g->port_id[p], q };
 		}
-	g->ipsec = drv_ipsec_ring_create(g->workers, g->n_workers, g->qsbr, g->mgr, GW_MAX_SAS);
+	g->ipsec = drv_ipsec_ring_create(g->workers, g->n_workers, g->qsbr, g->mgr, cfg->max_sas);
 	if (g->ipsec == NULL) {
 		snprintf(err, errlen, "SA driver: out of memory");
 		return -ENOMEM;

@@ -12,7 +12,7 @@ const char cfg_valid_text[] =
 	"  eal = [\"--no-huge\", \"-m\", \"256\"];\n"
 	"  mgmt_socket = \"/tmp/esprit-test.sock\";\n"
 	"  log_level = \"debug\";\n"
-	"  rxq_size = 512; txq_size = 2048; mbufs = 8191;\n"
+	"  rxq_size = 512; txq_size = 2048; mbufs = 8191; max_sas = 1000000;\n"
 	"};\n"
 	"ports = (\n"
 	"  { name = \"lan\"; device = \"net_af_packet0,iface=veth-lan\"; mtu = 1500;\n"
@@ -72,6 +72,7 @@ const struct cfg_bad_case cfg_bad_cases[] = {
 	  "t:2: setting 'polices': unknown setting" },
 	{ "unknown global setting", "esprit: { worker = 2; };\n" P,
 	  "t:1: setting 'esprit.worker': unknown setting" },
+	{ "SAD too small", "esprit: { max_sas = 10; };\n" P, "t:1: setting 'esprit.max_sas'" },
 	{ "unknown SA setting", P SA("ciper = \"x\";"), "t:2: setting 'sas.[0].ciper': unknown setting" },
 	{ "unknown lifetime setting", P SA("lifetime = { hard = { second = 10; }; };"),
 	  "t:2: setting 'sas.[0].lifetime.hard.second': unknown setting" },
