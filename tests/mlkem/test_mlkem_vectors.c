@@ -198,7 +198,13 @@ static void run_acvp_encdec(const json_t *group, enum mlkem_param p,
 			     eq(ss_out, 32, &k);
 			record(c, ok, file, tc, "encapsulation mismatch");
 		} else {
-			ok = gdk.ok && ct.ok &&
+			/* the group's dk embeds the group's ek (dk layout
+			 * dk_pke || ek || H(ek) || z), and decapsulates */
+			size_t off = mlkem_dk_bytes(p) - mlkem_ek_bytes(p) - 64;
+
+			ok = gdk.ok && gek.ok && ct.ok &&
+			     gdk.len == mlkem_dk_bytes(p) &&
+			     eq(gdk.p + off, mlkem_ek_bytes(p), &gek) &&
 			     mlkem_decaps(p, gdk.p, gdk.len, ct.p, ct.len,
 					  ss_out) == 0 &&
 			     eq(ss_out, 32, &k);
@@ -210,7 +216,6 @@ static void run_acvp_encdec(const json_t *group, enum mlkem_param p,
 		blob_free(&dk);
 		blob_free(&m);
 	}
-	(void)gek;
 	blob_free(&gek);
 	blob_free(&gdk);
 }
