@@ -250,12 +250,13 @@ struct esp_sa *esp_sa_create(const struct esp_sa_params *p, IMB_MGR *mgr)
 		sa->rw = (struct replay_window *)(sa + 1);
 		replay_window_init(sa->rw, win, p->seq_start);
 	}
-	/* Max growth: outer header (or UDP) + ESP header + IV + padding to
-	 * 4 octets (3) + pad length and next header (2) + ICV. */
-	sa->overhead = (uint16_t)(sa->hdr_len + sizeof(struct esp_hdr) + sa->iv_len +
-				  (ESP_PAD_ALIGN - 1) + sizeof(struct esp_tail) + ESP_ICV_LEN);
-	if (p->dir == ESP_DIR_IN)
-		sa->overhead = 0;
+	/* Outbound growth at most: outer header (or UDP) + ESP header + IV +
+	 * padding to 4 octets (3) + pad length and next header (2) + ICV
+	 * (RFC 4303 §2). Inbound SAs only shrink packets: 0. */
+	if (p->dir == ESP_DIR_OUT)
+		sa->overhead = (uint16_t)(sa->hdr_len + sizeof(struct esp_hdr) + sa->iv_len +
+					  (ESP_PAD_ALIGN - 1) + sizeof(struct esp_tail) +
+					  ESP_ICV_LEN);
 	sa->xform = esp_xform_select(sa);
 	return sa;
 }
