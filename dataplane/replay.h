@@ -16,7 +16,8 @@
 
 struct replay_window {
 	uint64_t top;      /**< highest authenticated sequence number (64-bit) */
-	uint32_t size;     /**< window size in packets (64..4096) */
+	uint32_t size;     /**< window size in packets (64..4096); 0 = anti-replay
+			    *   off, only top is tracked (for ESN inference) */
 	uint32_t nblocks;  /**< ring length in 64-bit blocks, a power of two */
 	uint64_t bits[];   /**< ring of blocks */
 };

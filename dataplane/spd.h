@@ -20,7 +20,9 @@
 /**
  * A selector. family 0 matches both families (the prefixes are then
  * ignored); proto 0 matches any protocol; ports apply to TCP, UDP and SCTP
- * only (ICMP type/code are not matched). label must equal the packet's
+ * only (ICMP type/code are not matched); a port range of 0..0 (a zeroed
+ * selector) or 0..65535 means any port, and any other range never matches
+ * a packet without ports (other protocols, non-first fragments). label must equal the packet's
  * label exactly (0 = unlabeled) unless it is SPD_LABEL_ANY: labeled
  * traffic never matches an unlabeled rule by accident (RFC 9478 §1).
  */
