@@ -183,7 +183,9 @@ ESP_INLINE enum esp_drop esp_in_one(struct esp_sa *sa, struct rte_mbuf *m,
 		p = rte_pktmbuf_mtod(m, uint8_t *);
 	} else {
 		/* Transport: IP header ‖ [UDP] ‖ ESP ‖ IV ‖ payload. Put the
-		 * payload's protocol back where ESP's was and close the gap. */
+		 * payload's protocol back where ESP's was and close the gap.
+		 * Not done: the RFC 3948 §3.1.2 TCP/UDP checksum fix-up for
+		 * transport mode behind a NAT (needs the peer's NAT-OA). */
 		uint32_t l3 = m->l3_len, shift = off - l3 + hdrs;
 		if ((p[0] >> 4) == 4) {
 			p[9] = nh;
