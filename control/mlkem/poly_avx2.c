@@ -459,8 +459,8 @@ static void rej_lut_init(void)
 	}
 }
 
-unsigned mlkem_rej_uniform_avx2(int16_t *r, unsigned need,
-				const uint8_t *buf, size_t len)
+AVX2_INLINE unsigned rej_core(int16_t *r, unsigned need, const uint8_t *buf,
+			      size_t len, size_t tail)
 {
 	/* byte pairs: lane 0 reads bytes 0..11, lane 1 bytes 12..23 (at
 	 * offset 4 after the 64-bit permute below) */
@@ -474,7 +474,9 @@ unsigned mlkem_rej_uniform_avx2(int16_t *r, unsigned need,
 	size_t pos = 0;
 
 	CRYPTO_THREAD_run_once(&rej_once, rej_lut_init);
-	while (n < need && pos + 32 <= len) {
+	/* each step uses 24 bytes but loads 32: tail is how many of the
+	 * last 8 may lie past len */
+	while (n < need && pos + 32 <= len + tail) {
 		__m256i v = _mm256_loadu_si256((const __m256i *)(buf + pos));
 		__m256i good;
 		unsigned mask, m0, m1;
@@ -504,6 +506,20 @@ unsigned mlkem_rej_uniform_avx2(int16_t *r, unsigned need,
 	if (n < need)
 		n += mlkem_rej_uniform(r + n, need - n, buf + pos, len - pos);
 	return n;
+}
+
+unsigned mlkem_rej_uniform_avx2(int16_t *r, unsigned need,
+				const uint8_t *buf, size_t len)
+{
+	return rej_core(r, need, buf, len, 0);
+}
+
+/* The same, for a buffer readable 8 bytes past len (the bytes there are
+ * loaded but never used): all of a 168-byte block in vector steps. */
+unsigned mlkem_rej_uniform_avx2_padded(int16_t *r, unsigned need,
+				       const uint8_t *buf, size_t len)
+{
+	return rej_core(r, need, buf, len, 8);
 }
 
 /*

@@ -236,6 +236,10 @@ START_TEST(test_avx2_rej_uniform)
 		ny = mlkem_rej_uniform_avx2(y, need, buf, len);
 		ck_assert_uint_eq(nx, ny);
 		ck_assert_mem_eq(x, y, nx * sizeof(int16_t));
+		/* buf has more than 8 bytes past len */
+		ny = mlkem_rej_uniform_avx2_padded(y, need, buf, len);
+		ck_assert_uint_eq(nx, ny);
+		ck_assert_mem_eq(x, y, nx * sizeof(int16_t));
 	}
 }
 END_TEST
