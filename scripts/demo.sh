@@ -40,6 +40,9 @@ CONF_B=$REPO/scripts/examples/gw-b.conf
 SOCK_a=$(sed -n 's/^ *mgmt_socket *= *"\(.*\)";.*/\1/p' "$CONF_A")
 SOCK_b=$(sed -n 's/^ *mgmt_socket *= *"\(.*\)";.*/\1/p' "$CONF_B")
 export SOCK_a SOCK_b
+# the examples' --file-prefix values: their DPDK runtime dirs go at cleanup
+DPDK_PREFIXES="esprit-gwa esprit-gwb"
+export DPDK_PREFIXES
 
 say "2. Topology: five network namespaces joined by veth pairs"
 e2e_topology

@@ -239,6 +239,11 @@ e2e_cleanup() {
 		for ns in "$NS_HA" "$NS_GWA" "$NS_WIRE" "$NS_GWB" "$NS_HB"; do
 			ip netns del "$ns" 2>/dev/null || true
 		done
+		# DPDK leaves its runtime dir (/var/run/dpdk/PREFIX) behind
+		local p
+		for p in ${DPDK_PREFIXES:-$E2E_ID-gwa $E2E_ID-gwb}; do
+			[[ -n $p && -d /var/run/dpdk/$p ]] && rm -rf -- "/var/run/dpdk/$p"
+		done
 		if [[ -n ${E2E_SKIP:-} ]]; then
 			log "RESULT: SKIP"
 			rm -rf "$T"
