@@ -8,6 +8,7 @@
 #ifndef ESPRIT_DATAPLANE_PKTMETA_H
 #define ESPRIT_DATAPLANE_PKTMETA_H
 
+#include <assert.h>
 #include <stdint.h>
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
@@ -20,15 +21,25 @@ enum pkt_flags {
 	PKT_F_ESP_OUT = 1u << 2, /**< handed off for encapsulation by meta.sa */
 };
 
+/*
+ * 24 octets: the mbuf has 36 octets of dynamic field space (dynfield1),
+ * and PMDs register their own fields there too (net_pcap's RX timestamp
+ * takes 8 at probe time; at 32 octets this struct left no room for it and
+ * a pcap port could not be created once the field was registered).
+ */
 struct pkt_meta {
-	struct esp_sa *sa;
+	union {
+		struct esp_sa *sa;   /**< handed off for encapsulation by this SA */
+		uint8_t nh[16];      /**< PUNT_RESOLVE: the next hop to resolve
+				      *   (the packet is done with its SA then) */
+	};
 	uint16_t label;
 	uint16_t in_port;
 	uint16_t out_port;       /**< PUNT_RESOLVE: port of the next hop */
 	uint8_t flags;
-	uint8_t nh_family;       /**< PUNT_RESOLVE: the next hop to resolve */
-	uint8_t nh[16];
+	uint8_t nh_family;       /**< PUNT_RESOLVE: family of nh */
 };
+static_assert(sizeof(struct pkt_meta) == 24, "pkt_meta leaves room for PMD dynfields");
 
 extern int pkt_meta_offset;
 
