@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * esprit-bench: the dataplane measured against the physical limit of its
+ * harness (see README "Benchmark" and docs/benchmark.md).
+ *
+ * One worker lcore runs the real worker loop (worker_main) between a
+ * generator port (net_pcap, rx_pcap=FILE, infinite_rx=1) and an output
+ * port (net_null, no-rx=1). In the same run the harness's own I/O cost
+ * (an io-forward loop over the same two ports and the same pcap, as
+ * testpmd --forward-mode=io does it) and the raw AEAD cost (IPsec-MB's
+ * fastest API for the cipher and size, on the same core) are measured; the
+ * limit is 1 / (I/O time + crypto time) per packet.
+ */
+#ifndef ESPRIT_BENCH_H
+#define ESPRIT_BENCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <intel-ipsec-mb.h>
+
+#include "dataplane/sa.h"
+
+enum bench_limits {
+	BENCH_SIZE_IMIX = 0,        /**< case size 0: 7:4:1 of 64/576/1420 */
+	BENCH_WORKERS_MAX = 2,
+	BENCH_CRYPTO_LENS = 4096,   /**< cache of measured AEAD lengths */
+};
+
+enum bench_dir { BENCH_OUT, BENCH_IN };
+
+/** One measured configuration. */
+struct bench_case {
+	enum bench_dir dir;
+	enum esp_cipher cipher;
+	bool iiv;                   /**< RFC 8750 implicit IV */
+	uint8_t family;             /**< inner = outer family, AF_INET / AF_INET6 */
+	uint32_t size;              /**< frame octets without FCS, or BENCH_SIZE_IMIX */
+	uint32_t n_sas;             /**< SAs installed */
+	uint32_t flows;             /**< distinct SAs/packets in the pcap */
+	uint16_t workers;           /**< 1 or 2 (multi-core runs) */
+	bool spread;                /**< 2 workers: half of each port's SAs
+				     *   belong to the other worker (handoff) */
+};
+
+/** What a case measured. All rates are the best window of the case. */
+struct bench_result {
+	double mpps, gbps, cycles_pkt;
+	double mpps_median;         /**< median window, to show the noise */
+	double io_mpps;             /**< harness alone on the same pcap */
+	double crypto_cycles;       /**< per packet, averaged over the pcap's mix */
+	double limit_mpps;          /**< 1 / (I/O time + crypto time) */
+	double fraction;
+	double avg_frame;           /**< octets per input frame */
+	uint64_t rx, tx, drops;     /**< worker counters over the case */
+	const char *drop_top;       /**< most frequent drop reason, if any */
+	uint64_t drop_top_n;
+	double setup_s;             /**< SA programming time */
+	double sa_bytes;            /**< dataplane memory per SA (esp_sa + SAD) */
+	double ctl_sa_bytes;        /**< control-plane bookkeeping per SA */
+	const char *crypto_api;     /**< which IPsec-MB API gave crypto_cycles */
+	int error;
+};
+
+/* ---- packet and pcap generation (bench_gen.c) ------------------------- */
+
+struct rte_mempool;
+/** The mbuf pool of the run (pcap caching, generation, the workers). */
+extern struct rte_mempool *bench_pool;
+
+/** Addresses of the bench topology: inner 10.1/10.2, outer 192.0.2.x. */
+struct bench_topo {
+	uint8_t family;
+	struct esp_addr inner_src, inner_dst;   /**< host A → host B */
+	struct esp_addr gw_local, gw_remote;    /**< tunnel endpoints */
+};
+
+void bench_topo(struct bench_topo *t, uint8_t family);
+
+/** SA parameters shared by the outbound SA, the inbound SA and the pcap. */
+void bench_sa_params(struct esp_sa_params *p, const struct bench_case *c,
+		     const struct bench_topo *t, uint32_t spi, enum esp_dir dir);
+
+/** Frame sizes of a case's pcap, in order (IMIX expands to its 12-cycle). */
+unsigned bench_frame_sizes(const struct bench_case *c, uint32_t *sizes, unsigned max);
+
+/** The SPI of SA number @p k of a case (random-looking for inbound). */
+uint32_t bench_spi(const struct bench_case *c, uint32_t k);
+/** The worker that owns SA number @p k. */
+uint16_t bench_owner(const struct bench_case *c, uint32_t k);
+/** Inner destination of SA number @p k (outbound with several SAs: /32 each). */
+void bench_inner_dst(const struct bench_case *c, const struct bench_topo *t, uint32_t k,
+		     uint8_t out[16]);
+
+/**
+ * Write the pcap a case replays to @p path. Outbound: clear UDP frames
+ * host A → host B. Inbound: the same frames encrypted by esprit's own
+ * esp_outbound for the SA (or, with many SAs, for a random one each).
+ * @p port selects the generator port's share of the SAs when several
+ * workers run (each port feeds one worker). Fills the AEAD length of every packet in @p ct_lens (up to @p max) and
+ * returns the packet count, or -1.
+ */
+int bench_pcap_write(const char *path, const struct bench_case *c, uint16_t port,
+		     IMB_MGR *mgr, uint32_t *ct_lens, unsigned max, double *avg_frame);
+
+/* ---- raw crypto cost (bench_crypto.c) --------------------------------- */
+
+/**
+ * Cycles of one AEAD pass over @p len octets (encrypt for outbound,
+ * decrypt for inbound) on the calling core, with the fastest of the APIs
+ * tried; *api names it. ChaCha20-Poly1305 tries the direct and the job
+ * API (jobs submitted in bursts of 32, as a burst of packets would be).
+ */
+double bench_crypto_cycles(IMB_MGR *mgr, enum esp_cipher cipher, bool encrypt, uint32_t len,
+			   const char **api);
+
+/** Both ChaCha20-Poly1305 paths for the report: direct and job API. */
+void bench_chacha_paths(IMB_MGR *mgr, bool encrypt, uint32_t len, double *direct, double *job);
+
+#endif

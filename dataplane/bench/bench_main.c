@@ -1,0 +1,582 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * esprit-bench: options, the case matrix, the terminal table and JSON.
+ *
+ *   esprit-bench [options] [-- EAL options]
+ *
+ * See usage() and docs/benchmark.md.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_errno.h>
+#include <rte_version.h>
+
+#include "dataplane/bench/bench.h"
+#include "dataplane/bench/bench_run.h"
+#include "dataplane/pktmeta.h"
+
+enum { MAX_LIST = 16, MAX_CASES = 1024 };
+
+static const uint32_t all_sizes[] = { 64, 128, 256, 512, 1024, 1420, BENCH_SIZE_IMIX };
+
+/* A cross product of value lists; the run is a union of such specs. */
+struct spec {
+	unsigned n_dir, n_cipher, n_iv, n_fam, n_size, n_sas, n_workers;
+	enum bench_dir dir[2];
+	enum esp_cipher cipher[3];
+	bool iv[2];
+	uint8_t fam[2];
+	uint32_t size[MAX_LIST];
+	uint32_t sas[MAX_LIST];
+	uint16_t workers[2];
+	bool spread;
+};
+
+struct opts {
+	double secs;
+	const char *json;
+	const char *pcap_dir;
+	double min_fraction;
+	uint32_t flows;
+	bool huge, filtered, mc, smoke, quick, no_chacha_table;
+	struct spec f;           /* from the filter options */
+};
+
+static void usage(FILE *o)
+{
+	fprintf(o,
+"usage: esprit-bench [options] [-- EAL options]\n"
+"  One worker lcore runs esprit's worker loop between net_pcap (infinite_rx)\n"
+"  and net_null; the harness's I/O and IPsec-MB's crypto are measured in the\n"
+"  same run; fraction = rate x (I/O time + crypto time) per packet.\n"
+"Case selection (lists are comma separated; any of these replaces the default matrix):\n"
+"  --dir out,in             --cipher aes128gcm,aes256gcm,chacha20poly1305\n"
+"  --iv explicit,implicit   --family 4,6\n"
+"  --size 64,128,256,512,1024,1420,imix   (frame octets without FCS)\n"
+"  --sas 1,1000000          --workers 1,2   --spread (2 workers: SAs of both on each port)\n"
+"Other:\n"
+"  --quick         64 and 1420 B, AES-128-GCM and ChaCha20, explicit IV, 1 SA\n"
+"  --smoke         the CI check: out, AES-128-GCM, 64 B, 2 s; with --min-fraction\n"
+"  --mc            also run the 1 vs 2 worker cases (default matrix includes them)\n"
+"  --no-mc         leave them out\n"
+"  --time S        seconds per measurement (default 0.5)\n"
+"  --flows N       packets (random SAs) in a many-SA pcap (default 65536)\n"
+"  --json FILE     write results as JSON\n"
+"  --pcap-dir DIR  where the generated pcaps go (default /tmp/esprit-bench.PID)\n"
+"  --huge          use hugepages (default: --no-huge)\n"
+"  --min-fraction X  exit 3 when a case reaches less than X of its limit\n");
+}
+
+static int split(char *s, char **out, unsigned max)
+{
+	unsigned n = 0;
+
+	for (char *tok = strtok(s, ","); tok != NULL && n < max; tok = strtok(NULL, ","))
+		out[n++] = tok;
+	return (int)n;
+}
+
+static int parse_list(int opt, char *arg, struct spec *f)
+{
+	char *v[MAX_LIST];
+	int n = split(arg, v, MAX_LIST);
+
+	for (int i = 0; i < n; i++) {
+		switch (opt) {
+		case 'd':
+			if (strcmp(v[i], "out") == 0)
+				f->dir[f->n_dir++] = BENCH_OUT;
+			else if (strcmp(v[i], "in") == 0)
+				f->dir[f->n_dir++] = BENCH_IN;
+			else
+				return -1;
+			break;
+		case 'c':
+			if (strncmp(v[i], "aes128", 6) == 0)
+				f->cipher[f->n_cipher++] = ESP_CIPHER_AES128_GCM16;
+			else if (strncmp(v[i], "aes256", 6) == 0)
+				f->cipher[f->n_cipher++] = ESP_CIPHER_AES256_GCM16;
+			else if (strncmp(v[i], "chacha", 6) == 0)
+				f->cipher[f->n_cipher++] = ESP_CIPHER_CHACHA20_POLY1305;
+			else
+				return -1;
+			break;
+		case 'i':
+			if (strncmp(v[i], "exp", 3) == 0)
+				f->iv[f->n_iv++] = false;
+			else if (strncmp(v[i], "imp", 3) == 0 || strcmp(v[i], "iiv") == 0)
+				f->iv[f->n_iv++] = true;
+			else
+				return -1;
+			break;
+		case 'f':
+			if (strcmp(v[i], "4") == 0)
+				f->fam[f->n_fam++] = AF_INET;
+			else if (strcmp(v[i], "6") == 0)
+				f->fam[f->n_fam++] = AF_INET6;
+			else
+				return -1;
+			break;
+		case 's':
+			if (strcmp(v[i], "imix") == 0)
+				f->size[f->n_size++] = BENCH_SIZE_IMIX;
+			else if (atoi(v[i]) >= 64 && atoi(v[i]) <= 1420)
+				f->size[f->n_size++] = (uint32_t)atoi(v[i]);
+			else
+				return -1;
+			break;
+		case 'n':
+			if (strtoul(v[i], NULL, 0) < 1)
+				return -1;
+			f->sas[f->n_sas++] = (uint32_t)strtoul(v[i], NULL, 0);
+			break;
+		case 'w':
+			if (atoi(v[i]) < 1 || atoi(v[i]) > BENCH_WORKERS_MAX)
+				return -1;
+			f->workers[f->n_workers++] = (uint16_t)atoi(v[i]);
+			break;
+		}
+		if (f->n_dir > 2 || f->n_cipher > 3 || f->n_iv > 2 || f->n_fam > 2 ||
+		    f->n_workers > 2)
+			return -1;
+	}
+	return 0;
+}
+
+/* Fill unset lists of @p s with defaults. */
+static void spec_defaults(struct spec *s)
+{
+	if (s->n_dir == 0) {
+		s->dir[0] = BENCH_OUT;
+		s->dir[1] = BENCH_IN;
+		s->n_dir = 2;
+	}
+	if (s->n_cipher == 0) {
+		s->cipher[0] = ESP_CIPHER_AES128_GCM16;
+		s->cipher[1] = ESP_CIPHER_AES256_GCM16;
+		s->cipher[2] = ESP_CIPHER_CHACHA20_POLY1305;
+		s->n_cipher = 3;
+	}
+	if (s->n_iv == 0) {
+		s->iv[0] = false;
+		s->iv[1] = true;
+		s->n_iv = 2;
+	}
+	if (s->n_fam == 0)
+		s->fam[s->n_fam++] = AF_INET;
+	if (s->n_size == 0) {
+		memcpy(s->size, all_sizes, sizeof(all_sizes));
+		s->n_size = RTE_DIM(all_sizes);
+	}
+	if (s->n_sas == 0)
+		s->sas[s->n_sas++] = 1;
+	if (s->n_workers == 0)
+		s->workers[s->n_workers++] = 1;
+}
+
+static unsigned spec_expand(const struct spec *s, const struct opts *o, struct bench_case *cs,
+			    unsigned n, unsigned max)
+{
+	for (unsigned w = 0; w < s->n_workers; w++)
+	for (unsigned a = 0; a < s->n_sas; a++)
+	for (unsigned fa = 0; fa < s->n_fam; fa++)
+	for (unsigned d = 0; d < s->n_dir; d++)
+	for (unsigned c = 0; c < s->n_cipher; c++)
+	for (unsigned v = 0; v < s->n_iv; v++)
+	for (unsigned z = 0; z < s->n_size && n < max; z++) {
+		struct bench_case *k = &cs[n];
+
+		*k = (struct bench_case){
+			.dir = s->dir[d], .cipher = s->cipher[c],
+		};
+		k->iiv = s->iv[v];
+		k->family = s->fam[fa];
+		k->size = s->size[z];
+		k->n_sas = s->sas[a];
+		k->flows = s->sas[a] > 1 ? RTE_MIN(o->flows, s->sas[a] * 4) : 1;
+		k->workers = s->workers[w];
+		k->spread = s->spread;
+		if (k->workers > 1 && k->n_sas < k->workers)
+			k->n_sas = k->workers;   /* one SA owned by each worker */
+		n++;
+	}
+	return n;
+}
+
+static const char *cipher_short(enum esp_cipher c)
+{
+	return c == ESP_CIPHER_AES128_GCM16 ? "aes128gcm" :
+	       c == ESP_CIPHER_AES256_GCM16 ? "aes256gcm" : "chacha20poly1305";
+}
+
+static void size_str(uint32_t size, char *buf, size_t len)
+{
+	if (size == BENCH_SIZE_IMIX)
+		snprintf(buf, len, "imix");
+	else
+		snprintf(buf, len, "%u", size);
+}
+
+static void case_name(const struct bench_case *c, char *buf, size_t len)
+{
+	char sz[16];
+
+	size_str(c->size, sz, sizeof(sz));
+	snprintf(buf, len, "%-3s %-16s %-3s v%c %5s %7u SA%s%s", c->dir == BENCH_OUT ? "out" : "in",
+		 cipher_short(c->cipher), c->iiv ? "iiv" : "eiv", c->family == AF_INET ? '4' : '6',
+		 sz, c->n_sas, c->n_sas > 1 ? "s" : " ",
+		 c->workers > 1 ? (c->spread ? " 2w handoff" : " 2w") : "");
+}
+
+static void print_header(void)
+{
+	printf("%-48s %7s %7s %7s %7s %7s %-6s %7s %6s %s\n", "case", "Mpps", "Gbps", "cyc/pkt",
+	       "io Mpps", "cr cyc", "cr api", "limit", "frac", "notes");
+}
+
+static void print_row(const struct bench_case *c, const struct bench_result *r)
+{
+	char name[96], notes[160] = "";
+
+	case_name(c, name, sizeof(name));
+	if (r->error) {
+		printf("%-48s error %d\n", name, r->error);
+		return;
+	}
+	if (r->drops)
+		snprintf(notes, sizeof(notes), "drops %lu (%s)", (unsigned long)r->drops,
+			 r->drop_top ? r->drop_top : "?");
+	if (c->n_sas > 1) {
+		size_t l = strlen(notes);
+
+		snprintf(notes + l, sizeof(notes) - l, "%s%.0f B/SA dp, %.0f B/SA ctl, setup %.1fs",
+			 l ? "; " : "", r->sa_bytes, r->ctl_sa_bytes, r->setup_s);
+	}
+	printf("%-48s %7.2f %7.2f %7.0f %7.2f %7.0f %-6s %7.2f %6.3f %s\n", name, r->mpps, r->gbps,
+	       r->cycles_pkt, r->io_mpps, r->crypto_cycles, r->crypto_api ? r->crypto_api : "-",
+	       r->limit_mpps, r->fraction, notes);
+}
+
+static json_t *case_json(const struct bench_case *c, const struct bench_result *r)
+{
+	char sz[16];
+
+	size_str(c->size, sz, sizeof(sz));
+	return json_pack("{s:s, s:s, s:s, s:i, s:s, s:i, s:i, s:i, s:b, s:f, s:f, s:f, s:f, s:f,"
+			 " s:f, s:s, s:f, s:f, s:f, s:I, s:I, s:I, s:s?, s:f, s:f, s:f, s:i}",
+			 "dir", c->dir == BENCH_OUT ? "out" : "in",
+			 "cipher", cipher_short(c->cipher),
+			 "iv", c->iiv ? "implicit" : "explicit",
+			 "family", c->family == AF_INET ? 4 : 6,
+			 "size", sz,
+			 "sas", (int)c->n_sas,
+			 "flows", (int)c->flows,
+			 "workers", (int)c->workers,
+			 "handoff", c->spread,
+			 "mpps", r->mpps, "mpps_median", r->mpps_median, "gbps", r->gbps,
+			 "cycles_per_packet", r->cycles_pkt, "io_mpps", r->io_mpps,
+			 "crypto_cycles", r->crypto_cycles,
+			 "crypto_api", r->crypto_api ? r->crypto_api : "-",
+			 "limit_mpps", r->limit_mpps, "fraction", r->fraction,
+			 "avg_frame", r->avg_frame,
+			 "rx", (json_int_t)r->rx, "tx", (json_int_t)r->tx,
+			 "drops", (json_int_t)r->drops, "drop_top", r->drop_top,
+			 "sa_bytes_dataplane", r->sa_bytes, "sa_bytes_control", r->ctl_sa_bytes,
+			 "setup_s", r->setup_s, "error", r->error);
+}
+
+static const char *arch_name(uint32_t a)
+{
+	static const char *n[] = { "none", "noaesni", "sse", "avx", "avx2", "avx512" };
+
+	return a < RTE_DIM(n) ? n[a] : "?";
+}
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "cipher", required_argument, NULL, 'c' },
+		{ "iv", required_argument, NULL, 'i' },
+		{ "family", required_argument, NULL, 'f' },
+		{ "size", required_argument, NULL, 's' },
+		{ "sas", required_argument, NULL, 'n' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "spread", no_argument, NULL, 'S' },
+		{ "quick", no_argument, NULL, 'q' },
+		{ "smoke", no_argument, NULL, 'k' },
+		{ "mc", no_argument, NULL, 'm' },
+		{ "no-mc", no_argument, NULL, 'M' },
+		{ "time", required_argument, NULL, 't' },
+		{ "flows", required_argument, NULL, 'F' },
+		{ "json", required_argument, NULL, 'j' },
+		{ "pcap-dir", required_argument, NULL, 'p' },
+		{ "huge", no_argument, NULL, 'H' },
+		{ "min-fraction", required_argument, NULL, 'x' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	o->secs = 0.5;
+	o->flows = 65536;
+	o->mc = true;
+	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (opt) {
+		case 'd': case 'c': case 'i': case 'f': case 's': case 'n': case 'w':
+			if (parse_list(opt, optarg, &o->f) != 0) {
+				fprintf(stderr, "esprit-bench: bad value '%s'\n", optarg);
+				return -1;
+			}
+			o->filtered = true;
+			break;
+		case 'S': o->f.spread = true; o->filtered = true; break;
+		case 'q': o->quick = true; break;
+		case 'k': o->smoke = true; break;
+		case 'm': o->mc = true; break;
+		case 'M': o->mc = false; break;
+		case 't': o->secs = atof(optarg); break;
+		case 'F': o->flows = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'j': o->json = optarg; break;
+		case 'p': o->pcap_dir = optarg; break;
+		case 'H': o->huge = true; break;
+		case 'x': o->min_fraction = atof(optarg); break;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); return -1;
+		}
+	}
+	if (o->secs < 0.1 || o->flows < 1 || o->flows > (1u << 20)) {
+		fprintf(stderr, "esprit-bench: --time >= 0.1, --flows 1..1048576\n");
+		return -1;
+	}
+	return optind;
+}
+
+static unsigned build_cases(struct opts *o, struct bench_case *cs)
+{
+	unsigned n = 0;
+
+	if (o->smoke) {
+		struct spec s = { 0 };
+
+		s.dir[s.n_dir++] = BENCH_OUT;
+		s.cipher[s.n_cipher++] = ESP_CIPHER_AES128_GCM16;
+		s.iv[s.n_iv++] = false;
+		s.size[s.n_size++] = 64;
+		spec_defaults(&s);
+		return spec_expand(&s, o, cs, 0, MAX_CASES);
+	}
+	if (o->filtered) {
+		spec_defaults(&o->f);
+		return spec_expand(&o->f, o, cs, 0, MAX_CASES);
+	}
+	if (o->quick) {
+		struct spec s = { 0 };
+
+		s.cipher[s.n_cipher++] = ESP_CIPHER_AES128_GCM16;
+		s.cipher[s.n_cipher++] = ESP_CIPHER_CHACHA20_POLY1305;
+		s.iv[s.n_iv++] = false;
+		s.size[s.n_size++] = 64;
+		s.size[s.n_size++] = 1420;
+		spec_defaults(&s);
+		return spec_expand(&s, o, cs, 0, MAX_CASES);
+	}
+	/* The default matrix: every cipher, IV mode and size over IPv4, one
+	 * SA; IPv6 for AES-128-GCM; the SAD at 1M SAs; 1 vs 2 workers. */
+	struct spec a = { 0 }, b = { 0 }, c = { 0 }, d = { 0 }, e = { 0 };
+
+	spec_defaults(&a);
+	n = spec_expand(&a, o, cs, n, MAX_CASES);
+	b.fam[b.n_fam++] = AF_INET6;
+	b.cipher[b.n_cipher++] = ESP_CIPHER_AES128_GCM16;
+	b.iv[b.n_iv++] = false;
+	spec_defaults(&b);
+	n = spec_expand(&b, o, cs, n, MAX_CASES);
+	c.dir[c.n_dir++] = BENCH_IN;
+	c.cipher[c.n_cipher++] = ESP_CIPHER_AES128_GCM16;
+	c.iv[c.n_iv++] = false;
+	c.size[c.n_size++] = 64;
+	c.size[c.n_size++] = 1420;
+	c.size[c.n_size++] = BENCH_SIZE_IMIX;
+	c.sas[c.n_sas++] = 1000000;
+	spec_defaults(&c);
+	n = spec_expand(&c, o, cs, n, MAX_CASES);
+	if (o->mc) {
+		d.cipher[d.n_cipher++] = ESP_CIPHER_AES128_GCM16;
+		d.iv[d.n_iv++] = false;
+		d.size[d.n_size++] = 64;
+		d.size[d.n_size++] = 1420;
+		d.workers[d.n_workers++] = 2;
+		spec_defaults(&d);
+		n = spec_expand(&d, o, cs, n, MAX_CASES);
+		e = d;
+		e.spread = true;
+		n = spec_expand(&e, o, cs, n, MAX_CASES);
+	}
+	return n;
+}
+
+int main(int argc, char **argv)
+{
+	static struct bench_case cases[MAX_CASES];
+	static struct bench_result res[MAX_CASES];
+	struct opts o = { 0 };
+	struct bench_rig rig = { 0 };
+	char *eal[64], prefix[64], mem[16];
+	int ea = 0, rc, first = parse_opts(argc, argv, &o);
+
+	if (first < 0)
+		return 2;
+	unsigned n = build_cases(&o, cases);
+	uint32_t flows = 1, workers = 1, many = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		flows = RTE_MAX(flows, cases[i].flows);
+		workers = RTE_MAX(workers, cases[i].workers);
+		many = RTE_MAX(many, cases[i].n_sas);
+	}
+	/* EAL: main lcore 0 (sleeps while measuring), workers on CPUs 1 and
+	 * 0. The caller's EAL options after "--" come last and win. */
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	snprintf(prefix, sizeof(prefix), "esprit-bench-%d", (int)getpid());
+	eal[ea++] = argv[0];
+	eal[ea++] = "--no-pci";
+	eal[ea++] = "--no-telemetry";
+	eal[ea++] = "--file-prefix";
+	eal[ea++] = prefix;
+	eal[ea++] = "--log-level";
+	eal[ea++] = "error";
+	eal[ea++] = "--lcores";
+	eal[ea++] = ncpu >= 2 ? "0@0,1@1,2@0" : "0@0,1@0,2@0";
+	/* memory: mbufs for the cached pcaps, and ~1.4 KiB per SA */
+	snprintf(mem, sizeof(mem), "%u", (unsigned)(512 + flows * workers * 3 / 1024 +
+						       (uint64_t)many * 1600 / 1048576 * 2));
+	if (!o.huge)
+		eal[ea++] = "--no-huge";
+	eal[ea++] = "-m";
+	eal[ea++] = mem;
+	for (int i = first; i < argc && ea < (int)RTE_DIM(eal) - 1; i++)
+		eal[ea++] = argv[i];
+	eal[ea] = NULL;
+	if (rte_eal_init(ea, eal) < 0) {
+		fprintf(stderr, "esprit-bench: EAL init failed\n");
+		return 1;
+	}
+	if (pkt_meta_register() < 0)
+		return 1;
+	bench_pool = rte_pktmbuf_pool_create("bench_mbufs", flows * workers + 32767, 256, 0,
+					     RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	if (bench_pool == NULL) {
+		fprintf(stderr, "esprit-bench: mbuf pool: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	if (o.pcap_dir != NULL)
+		snprintf(rig.pcap_dir, sizeof(rig.pcap_dir), "%s", o.pcap_dir);
+	else
+		snprintf(rig.pcap_dir, sizeof(rig.pcap_dir), "/tmp/esprit-bench.%d", (int)getpid());
+	mkdir(rig.pcap_dir, 0700);
+	if (bench_rig_init(&rig) < 0)
+		return 1;
+	for (unsigned i = 0; i < n; i++)
+		if (cases[i].workers > rig.n_lcores) {
+			fprintf(stderr, "esprit-bench: 2 workers need 2 worker lcores\n");
+			return 2;
+		}
+
+	double hz = (double)rte_get_tsc_hz();
+
+	printf("esprit-bench: %s, TSC %.2f GHz, IPsec-MB %s (%s manager), %s, %s, %u cases of %.1f s\n",
+	       rte_version(), hz / 1e9, imb_get_version_str(), arch_name(rig.worker_mgr->used_arch),
+	       o.huge ? "hugepages" : "no hugepages", "pcap -> worker -> null", n, o.secs);
+	printf("fraction = Mpps x (1/io_Mpps + crypto_cycles/TSC): 1.0 is the harness's limit\n\n");
+	print_header();
+	fflush(stdout);
+
+	int worst = 0;
+	time_t start = time(NULL);
+
+	for (unsigned i = 0; i < n; i++) {
+		char name[96];
+
+		case_name(&cases[i], name, sizeof(name));
+		if (isatty(STDERR_FILENO)) {
+			fprintf(stderr, "\r[%u/%u %lds] %s ...", i + 1, n, (long)(time(NULL) - start), name);
+			fflush(stderr);
+		}
+		rc = bench_run_case(&rig, &cases[i], &res[i], o.secs);
+		if (rc != 0)
+			res[i].error = rc;
+		if (isatty(STDERR_FILENO))
+			fprintf(stderr, "\r\033[K");
+		print_row(&cases[i], &res[i]);
+		fflush(stdout);
+		if (res[i].error || (o.min_fraction > 0 && res[i].fraction < o.min_fraction))
+			worst = res[i].error ? 1 : 3;
+	}
+
+	/* ChaCha20-Poly1305: the two IPsec-MB paths on this CPU. */
+	json_t *cc = json_array();
+
+	if (!o.smoke) {
+		printf("\nChaCha20-Poly1305 cycles per packet on this core (IPsec-MB %s manager):\n",
+		       arch_name(rig.worker_mgr->used_arch));
+		printf("%6s %12s %12s %12s %12s\n", "len", "enc direct", "enc job", "dec direct",
+		       "dec job");
+		static const uint32_t lens[] = { 64, 128, 256, 512, 1024, 1420 };
+
+		for (unsigned i = 0; i < RTE_DIM(lens); i++) {
+			double v[4];
+			uint32_t l = (lens[i] - 14 + 2 + 3) & ~3u;
+
+			bench_chacha_report(&rig, l, v);
+			printf("%6u %12.0f %12.0f %12.0f %12.0f\n", l, v[0], v[1], v[2], v[3]);
+			json_array_append_new(cc, json_pack("{s:i, s:f, s:f, s:f, s:f}", "len", (int)l,
+							    "enc_direct", v[0], "enc_job", v[1],
+							    "dec_direct", v[2], "dec_job", v[3]));
+		}
+	}
+	printf("\ntotal %lds\n", (long)(time(NULL) - start));
+	if (o.json != NULL) {
+		json_t *arr = json_array();
+
+		for (unsigned i = 0; i < n; i++)
+			json_array_append_new(arr, case_json(&cases[i], &res[i]));
+		json_t *root = json_pack("{s:{s:s, s:f, s:s, s:s, s:b, s:i, s:f}, s:o, s:o}",
+			"machine", "dpdk", rte_version(), "tsc_ghz", hz / 1e9,
+			"ipsec_mb", imb_get_version_str(),
+			"ipsec_mb_arch", arch_name(rig.worker_mgr->used_arch), "hugepages", o.huge,
+			"cpus", (int)ncpu, "seconds_per_case", o.secs,
+			"cases", arr, "chacha20poly1305_paths", cc);
+
+		if (json_dump_file(root, o.json, JSON_INDENT(1)) != 0)
+			fprintf(stderr, "esprit-bench: cannot write %s\n", o.json);
+		json_decref(root);
+	} else {
+		json_decref(cc);
+	}
+	if (o.pcap_dir == NULL) {
+		char path[600];
+
+		for (unsigned i = 0; i < BENCH_WORKERS_MAX; i++) {
+			snprintf(path, sizeof(path), "%s/port%u.pcap", rig.pcap_dir, i);
+			unlink(path);
+		}
+		rmdir(rig.pcap_dir);
+	}
+	rte_eal_cleanup();
+	return worst;
+}

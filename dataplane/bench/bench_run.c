@@ -1,0 +1,594 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Running one case: the generator port(s) over the case's pcap, the
+ * harness alone (io-forward), the raw crypto cost, then esprit's real
+ * worker loop with SAs and policies programmed through the ring driver,
+ * exactly as espritd does it.
+ */
+#include <errno.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_bus_vdev.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "dataplane/bench/bench.h"
+#include "dataplane/bench/bench_run.h"
+#include "dataplane/fib.h"
+#include "dataplane/worker.h"
+#include "drivers/ipsec_ring.h"
+#include "drivers/port.h"
+
+enum {
+	RUN_WINDOW_MIN_MS = 50,
+	RUN_CT_MAX = 1 << 20,
+};
+
+static const struct rte_ether_addr peer_mac = {{ 2, 0, 0, 0, 0xb0, 2 }};
+static const struct rte_ether_addr host_mac = {{ 2, 0, 0, 0, 0xa0, 1 }};
+
+/* ---- measurement windows --------------------------------------------- */
+
+typedef uint64_t (*count_fn)(void *arg);
+
+static void sleep_s(double s)
+{
+	struct timespec ts = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+static int dbl_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Rate of a counter over @p total seconds after a warm-up, as the best
+ * and the median of windows of @p window seconds. The machine is shared:
+ * other work only ever takes cycles away, so the best window is the
+ * closest to the undisturbed rate, and I/O, crypto and esprit are all
+ * measured the same way.
+ */
+static void measure(count_fn fn, void *arg, double total, double window, double *best,
+		    double *median)
+{
+	double rates[256];
+	unsigned n = (unsigned)(total / window + 0.5), k = 0;
+	double hz = (double)rte_get_tsc_hz();
+
+	if (n < 1)
+		n = 1;
+	if (n > RTE_DIM(rates))
+		n = RTE_DIM(rates);
+	double warm = total / 5;
+
+	sleep_s(warm < 0.05 ? 0.05 : warm > 0.2 ? 0.2 : warm);   /* warm-up */
+	uint64_t c0 = fn(arg), t0 = rte_rdtsc();
+
+	for (unsigned i = 0; i < n; i++) {
+		sleep_s(window);
+		uint64_t c1 = fn(arg), t1 = rte_rdtsc();
+
+		if (t1 > t0)
+			rates[k++] = (double)(c1 - c0) * hz / (double)(t1 - t0);
+		c0 = c1;
+		t0 = t1;
+	}
+	qsort(rates, k, sizeof(*rates), dbl_cmp);
+	*best = k ? rates[k - 1] : 0;
+	*median = k ? rates[k / 2] : 0;
+}
+
+/* ---- harness alone: io forward, as testpmd --forward-mode=io ---------- */
+
+struct ioloop {
+	uint16_t rx_port, tx_port, txq;
+	volatile bool stop;
+	uint64_t pkts;
+} __rte_cache_aligned;
+
+static int io_main(void *arg)
+{
+	struct ioloop *io = arg;
+	struct rte_mbuf *b[WORKER_BURST];
+	uint64_t pkts = 0;
+
+	while (!io->stop) {
+		uint16_t n = rte_eth_rx_burst(io->rx_port, 0, b, WORKER_BURST);
+
+		if (n == 0)
+			continue;
+		uint16_t s = rte_eth_tx_burst(io->tx_port, io->txq, b, n);
+
+		for (uint16_t i = s; i < n; i++)
+			rte_pktmbuf_free(b[i]);
+		pkts += s;
+		__atomic_store_n(&io->pkts, pkts, __ATOMIC_RELAXED);
+	}
+	return 0;
+}
+
+struct io_set {
+	struct ioloop io[BENCH_WORKERS_MAX];
+	unsigned n;
+};
+
+static uint64_t io_count(void *arg)
+{
+	struct io_set *s = arg;
+	uint64_t t = 0;
+
+	for (unsigned i = 0; i < s->n; i++)
+		t += __atomic_load_n(&s->io[i].pkts, __ATOMIC_RELAXED);
+	return t;
+}
+
+/* ---- crypto cost on the worker core ------------------------------------ */
+
+struct crypto_job {
+	IMB_MGR *mgr;
+	enum esp_cipher cipher;
+	bool encrypt;
+	uint32_t len;
+	double cycles;
+	const char *api;
+};
+
+static int crypto_main(void *arg)
+{
+	struct crypto_job *j = arg;
+
+	j->cycles = bench_crypto_cycles(j->mgr, j->cipher, j->encrypt, j->len, &j->api);
+	return 0;
+}
+
+struct crypto_memo {
+	uint8_t cipher, encrypt;
+	uint32_t len;
+	double cycles;
+	const char *api;
+};
+static struct crypto_memo memo[BENCH_CRYPTO_LENS];
+static unsigned n_memo;
+
+static double crypto_cost(struct bench_rig *rig, enum esp_cipher cipher, bool encrypt,
+			  uint32_t len, const char **api)
+{
+	for (unsigned i = 0; i < n_memo; i++)
+		if (memo[i].cipher == cipher && memo[i].encrypt == encrypt && memo[i].len == len) {
+			*api = memo[i].api;
+			return memo[i].cycles;
+		}
+	struct crypto_job j = { rig->worker_mgr, cipher, encrypt, len, 0, NULL };
+
+	rte_eal_remote_launch(crypto_main, &j, rig->lcores[0]);
+	rte_eal_wait_lcore(rig->lcores[0]);
+	if (n_memo < RTE_DIM(memo))
+		memo[n_memo++] = (struct crypto_memo){ (uint8_t)cipher, encrypt, len, j.cycles, j.api };
+	*api = j.api;
+	return j.cycles;
+}
+
+struct chacha_job {
+	IMB_MGR *mgr;
+	uint32_t len;
+	double *out;
+};
+
+static int chacha_main(void *arg)
+{
+	struct chacha_job *j = arg;
+
+	bench_chacha_paths(j->mgr, true, j->len, &j->out[0], &j->out[1]);
+	bench_chacha_paths(j->mgr, false, j->len, &j->out[2], &j->out[3]);
+	return 0;
+}
+
+void bench_chacha_report(struct bench_rig *rig, uint32_t len, double out[4])
+{
+	struct chacha_job j = { rig->worker_mgr, len, out };
+
+	rte_eal_remote_launch(chacha_main, &j, rig->lcores[0]);
+	rte_eal_wait_lcore(rig->lcores[0]);
+}
+
+/* ---- esprit's forwarding snapshot for the bench topology ---------------- */
+
+static void fib_addr(struct fib *f, uint16_t port, const char *a)
+{
+	struct fib_port *fp = &f->ports[port];
+	struct fib_route *r = &f->routes[f->n_routes++];
+
+	esp_addr_parse(a, &fp->addrs[fp->n_addrs], &fp->plens[fp->n_addrs]);
+	r->family = fp->addrs[fp->n_addrs].family;
+	r->plen = fp->plens[fp->n_addrs];
+	r->port = port;
+	memcpy(r->prefix, fp->addrs[fp->n_addrs].bytes, 16);
+	fp->n_addrs++;
+}
+
+static void fib_via(struct fib *f, uint16_t port, const char *dst, const char *via)
+{
+	struct fib_route *r = &f->routes[f->n_routes++];
+	struct esp_addr a;
+	uint8_t plen;
+
+	esp_addr_parse(dst, &a, &r->plen);
+	r->family = a.family;
+	memcpy(r->prefix, a.bytes, 16);
+	esp_addr_parse(via, &a, &plen);
+	r->has_via = true;
+	memcpy(r->via, a.bytes, 16);
+	r->port = port;
+}
+
+static void fib_nb(struct fib *f, uint16_t port, const char *ip, const struct rte_ether_addr *mac)
+{
+	struct fib_neigh *n = &f->neighs[f->n_neighs++];
+	struct esp_addr a;
+	uint8_t plen;
+
+	esp_addr_parse(ip, &a, &plen);
+	n->family = a.family;
+	n->port = port;
+	memcpy(n->ip, a.bytes, 16);
+	n->mac = *mac;
+}
+
+/*
+ * The output port (net_null) is both the WAN (192.0.2.1, towards the peer
+ * 192.0.2.2) and the LAN (10.1.0.254, host A 10.1.0.1): ESP leaves there
+ * outbound and clear packets leave there inbound. The generator ports get
+ * addresses of their own, as a real gateway's ports would.
+ */
+static struct fib *bench_fib(const struct bench_rig *rig, const uint16_t *gen, unsigned n_gen)
+{
+	struct fib *f = fib_alloc(16, 8, 0);
+	char a[64];
+
+	if (f == NULL)
+		return NULL;
+	f->ports[rig->null_port].used = true;
+	f->ports[rig->null_port].mtu = 1500;
+	rte_eth_macaddr_get(rig->null_port, &f->ports[rig->null_port].mac);
+	fib_addr(f, rig->null_port, "192.0.2.1/24");
+	fib_addr(f, rig->null_port, "2001:db8::1/64");
+	fib_addr(f, rig->null_port, "10.1.0.254/16");
+	fib_addr(f, rig->null_port, "fd01::254/64");
+	for (unsigned i = 0; i < n_gen; i++) {
+		f->ports[gen[i]].used = true;
+		f->ports[gen[i]].mtu = 1500;
+		rte_eth_macaddr_get(gen[i], &f->ports[gen[i]].mac);
+		snprintf(a, sizeof(a), "198.51.%u.1/24", 100 + i);
+		fib_addr(f, gen[i], a);
+	}
+	fib_via(f, rig->null_port, "10.2.0.0/16", "192.0.2.2");
+	fib_via(f, rig->null_port, "fd02::/64", "2001:db8::2");
+	fib_sort_routes(f);
+	fib_nb(f, rig->null_port, "192.0.2.2", &peer_mac);
+	fib_nb(f, rig->null_port, "2001:db8::2", &peer_mac);
+	fib_nb(f, rig->null_port, "10.1.0.1", &host_mac);
+	fib_nb(f, rig->null_port, "fd01::1", &host_mac);
+	f->natt_ports[f->n_natt_ports++] = 4500;
+	return f;
+}
+
+/* ---- the case ------------------------------------------------------------ */
+
+static size_t heap_used(void)
+{
+	struct rte_malloc_socket_stats st;
+
+	if (rte_malloc_get_socket_stats((int)rte_socket_id(), &st) != 0)
+		return 0;
+	return st.heap_allocsz_bytes;
+}
+
+static uint64_t worker_tx(void *arg)
+{
+	struct bench_rig *rig = arg;
+	uint64_t t = 0;
+
+	for (unsigned i = 0; i < rig->n_live; i++)
+		t += __atomic_load_n(&rig->live[i]->stats.tx, __ATOMIC_RELAXED);
+	return t;
+}
+
+static void apply_all(struct worker **w, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		worker_apply_msgs(w[i]);
+}
+
+static int gen_open(struct bench_rig *rig, unsigned i, const char *path, uint16_t *port)
+{
+	char devargs[700], err[256], name[32];
+	struct port_conf pc = { .name = name, .devargs = devargs, .nb_queues = 1,
+				.rxd = 1024, .txd = 1024 };
+	uint16_t nrx;
+	int rc;
+
+	snprintf(name, sizeof(name), "net_pcap%u", i);
+	snprintf(devargs, sizeof(devargs), "net_pcap%u,rx_pcap=%s,infinite_rx=1", i, path);
+	rc = port_open(&pc, bench_pool, port, &nrx, err, sizeof(err));
+	if (rc < 0)
+		fprintf(stderr, "esprit-bench: %s\n", err);
+	else if (*port >= FIB_PORTS_MAX)
+		rc = -ERANGE;
+	return rc;
+}
+
+static void gen_close(unsigned i, uint16_t port)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "net_pcap%u", i);
+	port_close(port);
+	rte_vdev_uninit(name);
+}
+
+/* Program the case's SAs and policies through the ring driver. */
+static int program(struct bench_rig *rig, const struct bench_case *c, struct drv_ipsec *drv,
+		   struct worker **w, unsigned nw)
+{
+	struct bench_topo t;
+	int rc;
+
+	bench_topo(&t, c->family);
+	for (uint32_t k = 0; k < c->n_sas; k++) {
+		struct esp_sa_params p;
+		enum esp_dir d = c->dir == BENCH_OUT ? ESP_DIR_OUT : ESP_DIR_IN;
+
+		bench_sa_params(&p, c, &t, bench_spi(c, k), d);
+		p.owner = bench_owner(c, k);
+		rc = drv_sa_add(drv, &p);
+		if (rc < 0) {
+			fprintf(stderr, "esprit-bench: SA %u: %s\n", k, strerror(-rc));
+			return rc;
+		}
+		if ((k & 255) == 255)
+			apply_all(w, nw);
+		if (c->dir == BENCH_OUT) {
+			struct drv_policy pol = { .id = k + 1, .priority = k, .action = SPD_PROTECT,
+						  .sa_spi = p.spi, .sel = p.sel };
+
+			if (c->n_sas > 1) {
+				bench_inner_dst(c, &t, k, pol.sel.dst);
+				pol.sel.dst_len = c->family == AF_INET ? 32 : 128;
+			}
+			rc = drv_policy_add(drv, &pol);
+			if (rc < 0)
+				return rc;
+			apply_all(w, nw);
+			drv->ops->poll(drv);
+		}
+	}
+	apply_all(w, nw);
+	drv->ops->poll(drv);
+	(void)rig;
+	return 0;
+}
+
+static void esprit_run(struct bench_rig *rig, const struct bench_case *c, const uint16_t *gen,
+		       struct bench_result *r, double secs, double window)
+{
+	unsigned nw = c->workers;
+	struct worker *w[BENCH_WORKERS_MAX] = { NULL };
+	struct rte_rcu_qsbr *qsbr;
+	struct drv_ipsec *drv = NULL;
+	struct fib *fib = NULL;
+	uint64_t t0;
+	size_t h0, h1, h2, h3;
+	struct mallinfo2 m0, m1;
+
+	qsbr = rte_zmalloc("bench_qsbr", rte_rcu_qsbr_get_memsize(nw), RTE_CACHE_LINE_SIZE);
+	if (qsbr == NULL || rte_rcu_qsbr_init(qsbr, nw) != 0) {
+		r->error = -ENOMEM;
+		goto out;
+	}
+	h0 = heap_used();
+	for (unsigned i = 0; i < nw; i++) {
+		struct worker_conf wc = {
+			.tag = "bench", .id = (uint16_t)i, .n_workers = (uint16_t)nw,
+			.sad_entries = c->dir == BENCH_IN ? c->n_sas : 64,
+			.qsbr = qsbr, .pool = bench_pool, .peers = w,
+		};
+
+		w[i] = worker_create(&wc);
+		if (w[i] == NULL) {
+			fprintf(stderr, "esprit-bench: worker_create failed\n");
+			r->error = -ENOMEM;
+			goto out;
+		}
+		w[i]->rxq[0] = (struct worker_rxq){ gen[i], 0 };
+		w[i]->n_rxq = 1;
+	}
+	h1 = heap_used();
+	drv = drv_ipsec_ring_create(w, (uint16_t)nw, qsbr, rig->ctl_mgr, c->n_sas);
+	if (drv == NULL) {
+		r->error = -ENOMEM;
+		goto out;
+	}
+	fib = bench_fib(rig, gen, nw);
+	if (fib == NULL) {
+		r->error = -ENOMEM;
+		goto out;
+	}
+	for (unsigned i = 0; i < nw; i++) {
+		struct dp_msg msg = { .type = DP_MSG_FIB_SET, .obj = fib };
+
+		rte_ring_enqueue_elem(w[i]->msgs, &msg, sizeof(msg));
+	}
+	apply_all(w, nw);
+	h2 = heap_used();
+	m0 = mallinfo2();
+	t0 = rte_rdtsc();
+	r->error = program(rig, c, drv, w, nw);
+	if (r->error != 0)
+		goto out;
+	r->setup_s = (double)(rte_rdtsc() - t0) / (double)rte_get_tsc_hz();
+	h3 = heap_used();
+	m1 = mallinfo2();
+	/* Dataplane memory per SA: the SA objects (and SPD) plus the share
+	 * of the SAD sized for them; control-plane: the driver's table and
+	 * its per-SA records. */
+	r->sa_bytes = (double)(h3 - h2) / c->n_sas;
+	if (c->dir == BENCH_IN)
+		r->sa_bytes += (double)(h1 - h0) / c->n_sas;
+	r->ctl_sa_bytes = ((double)(h2 - h1) + (double)(m1.uordblks - m0.uordblks)) / c->n_sas;
+
+	rig->n_live = nw;
+	for (unsigned i = 0; i < nw; i++) {
+		rig->live[i] = w[i];
+		w[i]->stop = false;
+		rte_eal_remote_launch(worker_main, w[i], rig->lcores[i]);
+	}
+	measure(worker_tx, rig, secs, window, &r->mpps, &r->mpps_median);
+	for (unsigned i = 0; i < nw; i++)
+		w[i]->stop = true;
+	for (unsigned i = 0; i < nw; i++)
+		rte_eal_wait_lcore(rig->lcores[i]);
+	rig->n_live = 0;
+	r->mpps /= 1e6;
+	r->mpps_median /= 1e6;
+	for (unsigned i = 0; i < nw; i++) {
+		r->rx += w[i]->stats.rx;
+		r->tx += w[i]->stats.tx;
+		for (unsigned d = 0; d < ESP_DROP_MAX; d++) {
+			r->drops += w[i]->ctx.drops[d];
+			if (w[i]->ctx.drops[d] > r->drop_top_n) {
+				r->drop_top_n = w[i]->ctx.drops[d];
+				r->drop_top = esp_drop_name((enum esp_drop)d);
+			}
+		}
+	}
+out:
+	drv_ipsec_ring_destroy(drv);
+	for (unsigned i = 0; i < nw; i++)
+		worker_destroy(w[i]);
+	fib_free(fib);
+	rte_free(qsbr);
+}
+
+int bench_run_case(struct bench_rig *rig, const struct bench_case *c, struct bench_result *r,
+		   double secs)
+{
+	uint16_t gen[BENCH_WORKERS_MAX];
+	unsigned opened = 0;
+	uint32_t *ct = NULL;
+	int npk = 0, rc = 0;
+	double hz = (double)rte_get_tsc_hz(), avg = 0;
+	double window = RTE_MAX(RUN_WINDOW_MIN_MS / 1000.0, secs / 10);
+
+	memset(r, 0, sizeof(*r));
+	ct = malloc(RUN_CT_MAX * sizeof(*ct));
+	if (ct == NULL)
+		return -ENOMEM;
+	for (unsigned i = 0; i < c->workers; i++) {
+		char path[600];
+
+		snprintf(path, sizeof(path), "%s/port%u.pcap", rig->pcap_dir, i);
+		int n = bench_pcap_write(path, c, (uint16_t)i, rig->ctl_mgr, i == 0 ? ct : NULL,
+					 RUN_CT_MAX, i == 0 ? &avg : &(double){ 0 });
+		if (n <= 0) {
+			rc = -EIO;
+			goto out;
+		}
+		if (i == 0) {
+			npk = n;
+			r->avg_frame = avg;
+		}
+		rc = gen_open(rig, i, path, &gen[i]);
+		if (rc < 0)
+			goto out;
+		opened++;
+	}
+
+	/* 1. the harness alone */
+	struct io_set ios = { .n = c->workers };
+
+	for (unsigned i = 0; i < c->workers; i++) {
+		ios.io[i] = (struct ioloop){ .rx_port = gen[i], .tx_port = rig->null_port,
+					     .txq = (uint16_t)i };
+		rte_eal_remote_launch(io_main, &ios.io[i], rig->lcores[i]);
+	}
+	double io_med;
+
+	measure(io_count, &ios, secs, window, &r->io_mpps, &io_med);
+	for (unsigned i = 0; i < c->workers; i++)
+		ios.io[i].stop = true;
+	for (unsigned i = 0; i < c->workers; i++)
+		rte_eal_wait_lcore(rig->lcores[i]);
+	r->io_mpps /= 1e6;
+
+	/* 2. the crypto, averaged over the pcap's packets */
+	double sum = 0;
+
+	for (int i = 0; i < npk; i++)
+		sum += crypto_cost(rig, c->cipher, c->dir == BENCH_OUT, ct[i], &r->crypto_api);
+	r->crypto_cycles = sum / npk;
+
+	/* 3. esprit */
+	esprit_run(rig, c, gen, r, secs, window);
+	if (r->error != 0) {
+		rc = r->error;
+		goto out;
+	}
+	/* Per core: with N workers the limit is N times one core's. */
+	double t_io = 1.0 / (r->io_mpps * 1e6) * c->workers;
+	double t_cr = r->crypto_cycles / hz;
+
+	r->limit_mpps = c->workers / (t_io + t_cr) / 1e6;
+	r->fraction = r->mpps / r->limit_mpps;
+	r->cycles_pkt = hz * c->workers / (r->mpps * 1e6);
+	r->gbps = r->mpps * 1e6 * r->avg_frame * 8 / 1e9;
+out:
+	for (unsigned i = 0; i < opened; i++)
+		gen_close(i, gen[i]);
+	free(ct);
+	return rc;
+}
+
+int bench_rig_init(struct bench_rig *rig)
+{
+	char err[256];
+	uint16_t nrx;
+	unsigned lc, k = 0;
+	struct port_conf pc = { .name = "null", .devargs = "net_null0,no-rx=1",
+				.nb_queues = BENCH_WORKERS_MAX, .rxd = 1024, .txd = 1024 };
+
+	RTE_LCORE_FOREACH_WORKER(lc) {
+		if (k < BENCH_WORKERS_MAX)
+			rig->lcores[k++] = lc;
+	}
+	rig->n_lcores = k;
+	if (k == 0) {
+		fprintf(stderr, "esprit-bench: needs at least one worker lcore (-l 0,1)\n");
+		return -EINVAL;
+	}
+	if (port_open(&pc, bench_pool, &rig->null_port, &nrx, err, sizeof(err)) < 0) {
+		fprintf(stderr, "esprit-bench: %s\n", err);
+		return -ENODEV;
+	}
+	rig->ctl_mgr = alloc_mb_mgr(0);
+	rig->worker_mgr = alloc_mb_mgr(0);
+	if (rig->ctl_mgr == NULL || rig->worker_mgr == NULL)
+		return -ENOMEM;
+	init_mb_mgr_auto(rig->ctl_mgr, NULL);
+	init_mb_mgr_auto(rig->worker_mgr, NULL);
+	return 0;
+}
