@@ -43,10 +43,13 @@ struct bench_case {
 				     *   belong to the other worker (handoff) */
 };
 
-/** What a case measured. All rates are the best window of the case. */
+/**
+ * What a case measured. Rates are packets per CPU-second of the measured
+ * threads (summed over workers), median of the case's windows.
+ */
 struct bench_result {
 	double mpps, gbps, cycles_pkt;
-	double mpps_median;         /**< median window, to show the noise */
+	double mpps_best;           /**< best window, to show the noise */
 	double io_mpps;             /**< harness alone on the same pcap */
 	double crypto_cycles;       /**< per packet, averaged over the pcap's mix */
 	double limit_mpps;          /**< 1 / (I/O time + crypto time) */

@@ -286,7 +286,7 @@ static json_t *case_json(const struct bench_case *c, const struct bench_result *
 			 "flows", (int)c->flows,
 			 "workers", (int)c->workers,
 			 "handoff", c->spread,
-			 "mpps", r->mpps, "mpps_median", r->mpps_median, "gbps", r->gbps,
+			 "mpps", r->mpps, "mpps_best", r->mpps_best, "gbps", r->gbps,
 			 "cycles_per_packet", r->cycles_pkt, "io_mpps", r->io_mpps,
 			 "crypto_cycles", r->crypto_cycles,
 			 "crypto_api", r->crypto_api ? r->crypto_api : "-",
@@ -502,7 +502,8 @@ int main(int argc, char **argv)
 	printf("esprit-bench: %s, TSC %.2f GHz, IPsec-MB %s (%s manager), %s, %s, %u cases of %.1f s\n",
 	       rte_version(), hz / 1e9, imb_get_version_str(), arch_name(rig.worker_mgr->used_arch),
 	       o.huge ? "hugepages" : "no hugepages", "pcap -> worker -> null", n, o.secs);
-	printf("fraction = Mpps x (1/io_Mpps + crypto_cycles/TSC): 1.0 is the harness's limit\n\n");
+	printf("rates: packets per CPU-second of the measured thread(s), median of windows; crypto: fastest of short trials\n"
+	       "fraction = Mpps x (1/io_Mpps + crypto_cycles/TSC): 1.0 is the harness's limit\n\n");
 	print_header();
 	fflush(stdout);
 

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_pause.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
@@ -39,7 +41,52 @@ static const struct rte_ether_addr host_mac = {{ 2, 0, 0, 0, 0xa0, 1 }};
 
 /* ---- measurement windows --------------------------------------------- */
 
-typedef uint64_t (*count_fn)(void *arg);
+/*
+ * The threads being measured: their packet counters and their CPU-time
+ * clocks. Rates are packets per second of CPU time the thread actually
+ * got: on a shared machine (other builds and tests on the same two cores)
+ * wall-clock rates measure the scheduler, not the code.
+ */
+struct probe {
+	unsigned n;
+	uint64_t *pkts[BENCH_WORKERS_MAX];
+	clockid_t cid[BENCH_WORKERS_MAX];
+};
+
+struct launch {
+	lcore_function_t *fn;
+	void *arg;
+	clockid_t cid;
+	volatile int ready;
+};
+
+static int launch_tramp(void *arg)
+{
+	struct launch *l = arg;
+
+	if (pthread_getcpuclockid(pthread_self(), &l->cid) != 0)
+		l->cid = CLOCK_MONOTONIC;
+	__atomic_store_n(&l->ready, 1, __ATOMIC_RELEASE);
+	return l->fn(l->arg);
+}
+
+static void launch(struct launch *l, lcore_function_t *fn, void *arg, unsigned lcore)
+{
+	l->fn = fn;
+	l->arg = arg;
+	l->ready = 0;
+	rte_eal_remote_launch(launch_tramp, l, lcore);
+	while (!__atomic_load_n(&l->ready, __ATOMIC_ACQUIRE))
+		rte_pause();
+}
+
+static uint64_t clock_ns(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static void sleep_s(double s)
 {
@@ -57,36 +104,41 @@ static int dbl_cmp(const void *a, const void *b)
 }
 
 /*
- * Rate of a counter over @p total seconds after a warm-up, as the best
- * and the median of windows of @p window seconds. The machine is shared:
- * other work only ever takes cycles away, so the best window is the
- * closest to the undisturbed rate, and I/O, crypto and esprit are all
- * measured the same way.
+ * Rate of the probe's threads over @p total seconds after a warm-up: the
+ * sum over threads of packets per CPU-second, per window of @p window
+ * seconds; the median and the best window are returned.
  */
-static void measure(count_fn fn, void *arg, double total, double window, double *best,
+static void measure(const struct probe *pr, double total, double window, double *best,
 		    double *median)
 {
 	double rates[256];
 	unsigned n = (unsigned)(total / window + 0.5), k = 0;
-	double hz = (double)rte_get_tsc_hz();
+	uint64_t c0[BENCH_WORKERS_MAX], t0[BENCH_WORKERS_MAX];
+	double warm = total / 5;
 
 	if (n < 1)
 		n = 1;
 	if (n > RTE_DIM(rates))
 		n = RTE_DIM(rates);
-	double warm = total / 5;
-
 	sleep_s(warm < 0.05 ? 0.05 : warm > 0.2 ? 0.2 : warm);   /* warm-up */
-	uint64_t c0 = fn(arg), t0 = rte_rdtsc();
-
+	for (unsigned j = 0; j < pr->n; j++) {
+		c0[j] = __atomic_load_n(pr->pkts[j], __ATOMIC_RELAXED);
+		t0[j] = clock_ns(pr->cid[j]);
+	}
 	for (unsigned i = 0; i < n; i++) {
-		sleep_s(window);
-		uint64_t c1 = fn(arg), t1 = rte_rdtsc();
+		double rate = 0;
 
-		if (t1 > t0)
-			rates[k++] = (double)(c1 - c0) * hz / (double)(t1 - t0);
-		c0 = c1;
-		t0 = t1;
+		sleep_s(window);
+		for (unsigned j = 0; j < pr->n; j++) {
+			uint64_t c1 = __atomic_load_n(pr->pkts[j], __ATOMIC_RELAXED);
+			uint64_t t1 = clock_ns(pr->cid[j]);
+
+			if (t1 > t0[j])
+				rate += (double)(c1 - c0[j]) * 1e9 / (double)(t1 - t0[j]);
+			c0[j] = c1;
+			t0[j] = t1;
+		}
+		rates[k++] = rate;
 	}
 	qsort(rates, k, sizeof(*rates), dbl_cmp);
 	*best = k ? rates[k - 1] : 0;
@@ -126,16 +178,6 @@ struct io_set {
 	struct ioloop io[BENCH_WORKERS_MAX];
 	unsigned n;
 };
-
-static uint64_t io_count(void *arg)
-{
-	struct io_set *s = arg;
-	uint64_t t = 0;
-
-	for (unsigned i = 0; i < s->n; i++)
-		t += __atomic_load_n(&s->io[i].pkts, __ATOMIC_RELAXED);
-	return t;
-}
 
 /* ---- crypto cost on the worker core ------------------------------------ */
 
@@ -298,16 +340,6 @@ static size_t heap_used(void)
 	return st.heap_allocsz_bytes;
 }
 
-static uint64_t worker_tx(void *arg)
-{
-	struct bench_rig *rig = arg;
-	uint64_t t = 0;
-
-	for (unsigned i = 0; i < rig->n_live; i++)
-		t += __atomic_load_n(&rig->live[i]->stats.tx, __ATOMIC_RELAXED);
-	return t;
-}
-
 static void apply_all(struct worker **w, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
@@ -451,20 +483,22 @@ static void esprit_run(struct bench_rig *rig, const struct bench_case *c, const 
 		r->sa_bytes += (double)(h1 - h0) / c->n_sas;
 	r->ctl_sa_bytes = ((double)(h2 - h1) + (double)(m1.uordblks - m0.uordblks)) / c->n_sas;
 
-	rig->n_live = nw;
+	struct launch la[BENCH_WORKERS_MAX];
+	struct probe pr = { .n = nw };
+
 	for (unsigned i = 0; i < nw; i++) {
-		rig->live[i] = w[i];
 		w[i]->stop = false;
-		rte_eal_remote_launch(worker_main, w[i], rig->lcores[i]);
+		launch(&la[i], worker_main, w[i], rig->lcores[i]);
+		pr.pkts[i] = &w[i]->stats.tx;
+		pr.cid[i] = la[i].cid;
 	}
-	measure(worker_tx, rig, secs, window, &r->mpps, &r->mpps_median);
+	measure(&pr, secs, window, &r->mpps_best, &r->mpps);
 	for (unsigned i = 0; i < nw; i++)
 		w[i]->stop = true;
 	for (unsigned i = 0; i < nw; i++)
 		rte_eal_wait_lcore(rig->lcores[i]);
-	rig->n_live = 0;
 	r->mpps /= 1e6;
-	r->mpps_median /= 1e6;
+	r->mpps_best /= 1e6;
 	for (unsigned i = 0; i < nw; i++) {
 		r->rx += w[i]->stats.rx;
 		r->tx += w[i]->stats.tx;
@@ -520,15 +554,19 @@ int bench_run_case(struct bench_rig *rig, const struct bench_case *c, struct ben
 
 	/* 1. the harness alone */
 	struct io_set ios = { .n = c->workers };
+	struct launch la[BENCH_WORKERS_MAX];
+	struct probe pr = { .n = c->workers };
 
 	for (unsigned i = 0; i < c->workers; i++) {
 		ios.io[i] = (struct ioloop){ .rx_port = gen[i], .tx_port = rig->null_port,
 					     .txq = (uint16_t)i };
-		rte_eal_remote_launch(io_main, &ios.io[i], rig->lcores[i]);
+		launch(&la[i], io_main, &ios.io[i], rig->lcores[i]);
+		pr.pkts[i] = &ios.io[i].pkts;
+		pr.cid[i] = la[i].cid;
 	}
-	double io_med;
+	double io_best;
 
-	measure(io_count, &ios, secs, window, &r->io_mpps, &io_med);
+	measure(&pr, secs, window, &io_best, &r->io_mpps);
 	for (unsigned i = 0; i < c->workers; i++)
 		ios.io[i].stop = true;
 	for (unsigned i = 0; i < c->workers; i++)

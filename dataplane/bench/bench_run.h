@@ -14,8 +14,6 @@ struct bench_rig {
 	IMB_MGR *ctl_mgr;                       /**< key expansion, pcap making */
 	IMB_MGR *worker_mgr;                    /**< raw crypto loops */
 	char pcap_dir[512];
-	struct worker *live[BENCH_WORKERS_MAX]; /**< running workers (counters) */
-	unsigned n_live;
 };
 
 /** Open the output port and the IPsec-MB managers (after rte_eal_init). */
