@@ -199,8 +199,11 @@ static inline void ike_buf_u32(struct ike_buf *b, uint32_t v)
 
 static inline void ike_buf_u64(struct ike_buf *b, uint64_t v)
 {
-	ike_buf_u32(b, (uint32_t)(v >> 32));
-	ike_buf_u32(b, (uint32_t)v);
+	uint8_t *q = ike_buf_claim(b, 8);
+
+	if (q != NULL)
+		for (int i = 0; i < 8; i++)
+			q[i] = (uint8_t)(v >> (56 - 8 * i));
 }
 
 static inline void ike_buf_bytes(struct ike_buf *b, const void *src, size_t n)
