@@ -108,7 +108,9 @@ int ike_msg_parse(const uint8_t *buf, size_t len, struct ike_msg *m)
 	m->first_payload = ike_cur_u8(&c);
 	m->version = ike_cur_u8(&c);
 	m->exchange_type = ike_cur_u8(&c);
-	m->flags = ike_cur_u8(&c);
+	/* §3.1: only I, V and R are defined; other bits are ignored on receipt. */
+	m->flags = ike_cur_u8(&c) & (IKE_HDR_FLAG_INITIATOR | IKE_HDR_FLAG_VERSION |
+				     IKE_HDR_FLAG_RESPONSE);
 	m->message_id = ike_cur_u32(&c);
 	m->length = ike_cur_u32(&c);
 	if (c.err != 0)

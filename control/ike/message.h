@@ -43,7 +43,7 @@ struct ike_msg {
 	uint8_t  first_payload;
 	uint8_t  version;      /* MjVer << 4 | MnVer */
 	uint8_t  exchange_type;
-	uint8_t  flags;
+	uint8_t  flags;        /* I, V, R only (reserved bits dropped) */
 	uint32_t message_id;
 	uint32_t length;
 	/* Payload index. */

@@ -7,6 +7,7 @@
  * Whatever parses is rebuilt and parsed again, which must succeed.
  * Nothing may crash or read out of bounds (build with ASan).
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,7 +111,16 @@ static void parse_payload(const struct ike_pld_ref *r)
 		break;
 	case IKE_PLD_TSi:
 	case IKE_PLD_TSr:
-		(void)pld_ts_parse(r->body, r->body_len, &ts);
+		if (pld_ts_parse(r->body, r->body_len, &ts) == 0) {
+			bool known = true;
+
+			for (unsigned i = 0; i < ts.n; i++)
+				known &= ts.ts[i].type >= IKE_TS_IPV4_ADDR_RANGE &&
+					 ts.ts[i].type != IKE_TS_FC_ADDR_RANGE &&
+					 ts.ts[i].type <= IKE_TS_SECLABEL;
+			if (known)
+				REPARSE(pld_ts, pld_ts_parse, pld_ts_build, &ts);
+		}
 		break;
 	case IKE_PLD_CP:
 		if (pld_cp_parse(r->body, r->body_len, &cp) == 0) {

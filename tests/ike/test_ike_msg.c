@@ -540,6 +540,9 @@ static const struct bad_msg bad_msgs[] = {
 						     0, 0, 0, 8, 1, 2, 3, 4 }, 44, 0, 0, 1, 1 },
 	{ "GSA (no decoder) critical", { HDR(51, 36), 0, 0x80, 0, 8, 1, 2, 3, 4 }, 36,
 	  -EOPNOTSUPP, IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD, 51, 0 },
+	{ "reserved header flag bits ignored", { 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+						  0x20, 34, 0xc7, 0, 0, 0, 0, 0, 0, 0, 28 }, 28,
+	  0, 0, 0, 0 },
 	{ "critical bit on a known payload", { HDR(43, 36), 0, 0x80, 0, 8, 1, 2, 3, 4 }, 36,
 	  0, 0, 1, 0 },
 	{ "SK last", { HDR(43, 48), 46, 0, 0, 8, 1, 2, 3, 4, 41, 0, 0, 12, 9, 9, 9, 9, 9, 9, 9, 9 },
@@ -567,6 +570,8 @@ START_TEST(malformed_table)
 	if (rc == -EOPNOTSUPP)
 		ck_assert_uint_eq(m.err_payload, t->payload);
 	if (rc == 0) {
+		ck_assert_uint_eq(m.flags & ~(IKE_HDR_FLAG_INITIATOR | IKE_HDR_FLAG_VERSION |
+					      IKE_HDR_FLAG_RESPONSE), 0);
 		ck_assert_msg(m.n == t->payload, "%s: n %u", t->name, m.n);
 		ck_assert_uint_eq(m.n_skipped, t->skipped);
 	}
