@@ -166,6 +166,9 @@ static bool cp_attr_len_ok(uint16_t type, size_t len)
 	/* RFC 8598 §4.2: Key Tag (2) | Alg (1) | Digest Type (1) | Digest (>= 1). */
 	if (type == IKE_CP_INTERNAL_DNSSEC_TA)
 		return len >= 5;
+	/* §3.15.1: SUPPORTED_ATTRIBUTES is a list of 2-octet attribute types. */
+	if (type == IKE_CP_SUPPORTED_ATTRIBUTES)
+		return len % 2 == 0;
 	return true;
 }
 

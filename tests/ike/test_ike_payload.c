@@ -611,6 +611,8 @@ static const struct bad_pld bad_plds[] = {
 	{ "CP IPv4 address of 3 octets", P_CP, { 2, 0, 0, 0, 0, 1, 0, 3, 10, 0, 0 }, 11, -EBADMSG },
 	{ "CP IPv6 address of 16 octets", P_CP, { 2, 0, 0, 0, 0, 8, 0, 16, [23] = 0 }, 24, -EBADMSG },
 	{ "CP DNSSEC_TA of 4 octets", P_CP, { 2, 0, 0, 0, 0, 26, 0, 4, 1, 2, 3, 4 }, 12, -EBADMSG },
+	{ "CP SUPPORTED_ATTRIBUTES of 3 octets", P_CP, { 2, 0, 0, 0, 0, 14, 0, 3, 0, 1, 0 }, 11,
+	  -EBADMSG },
 	{ "CP empty request attributes", P_CP, { 1, 0, 0, 0, 0, 1, 0, 0, 0, 8, 0, 0 }, 12, 0 },
 };
 
