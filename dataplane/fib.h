@@ -14,6 +14,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <rte_ether.h>
 
 #include "dataplane/addr.h"
@@ -21,6 +23,8 @@
 enum fib_limits {
 	FIB_PORTS_MAX = 16,
 	FIB_PORT_ADDRS_MAX = 8,
+	FIB_FWD_WORKERS = 16,           /**< workers with a forwarding cache */
+	FIB_FWD_ENTRIES = 256,          /**< cache entries per worker (2^n) */
 };
 
 struct fib_port {
@@ -60,6 +64,35 @@ struct fib_hop {
 	uint8_t nh[16];                 /**< next hop: gateway or destination */
 };
 
+/**
+ * A resolved destination, what forwarding a packet to it needs: the
+ * route's port and MTU and the whole L2 header (neighbour MAC, port MAC,
+ * VLAN of the label). One cache line.
+ */
+struct fib_fwd {
+	uint8_t family;                 /**< 0: empty slot */
+	uint8_t l2_len;                 /**< 14, or 18 with a VLAN tag */
+	uint16_t label;
+	uint16_t port;
+	uint16_t mtu;
+	uint8_t dst[16];
+	uint8_t l2[24];
+	uint8_t pad[16];
+};
+
+/**
+ * The gateway's own addresses as flat arrays, built by a worker from the
+ * ports on first use: classification asks "is this ours?" for every
+ * packet, and walking 16 port structs for it cost more than the rest of
+ * the classifier.
+ */
+struct fib_locals {
+	uint32_t built;
+	uint32_t n4, n6;
+	uint32_t a4[FIB_PORTS_MAX * FIB_PORT_ADDRS_MAX];
+	uint64_t a6[FIB_PORTS_MAX * FIB_PORT_ADDRS_MAX][2];
+};
+
 struct fib {
 	struct fib_port ports[FIB_PORTS_MAX]; /**< indexed by DPDK port id */
 	uint32_t n_routes, n_neighs, n_labels;
@@ -68,8 +101,64 @@ struct fib {
 	struct fib_label *labels;
 	unsigned n_natt_ports;
 	uint16_t natt_ports[4];         /**< UDP ports that carry ESP-in-UDP */
+	/**
+	 * Per-worker memo of resolved destinations (FIB_FWD_ENTRIES per
+	 * worker, worker i's slice written by worker i only). Not part of
+	 * the snapshot's meaning: it is derived from it and starts empty
+	 * with every new snapshot, so it never outlives a FIB change.
+	 */
+	struct fib_fwd *fwd;
+	struct fib_locals *locals;      /**< one per worker, same rules as fwd */
 	/* arrays follow in the same allocation */
 };
+
+bool fib_is_local(const struct fib *f, uint8_t family, const uint8_t *addr);
+
+/** Fill @p l from the ports' addresses. */
+void fib_locals_build(const struct fib *f, struct fib_locals *l);
+
+/** fib_is_local() through worker @p worker's flat copy of the addresses. */
+static inline bool fib_is_local_fast(const struct fib *f, uint16_t worker, uint8_t family,
+				     const uint8_t *addr)
+{
+	struct fib_locals *l;
+
+	if (worker >= FIB_FWD_WORKERS)
+		return fib_is_local(f, family, addr);
+	l = &f->locals[worker];
+	if (!l->built)
+		fib_locals_build(f, l);
+	if (family == AF_INET) {
+		uint32_t v;
+
+		memcpy(&v, addr, 4);
+		for (uint32_t i = 0; i < l->n4; i++)
+			if (l->a4[i] == v)
+				return true;
+		return false;
+	}
+	uint64_t v6[2];
+
+	memcpy(v6, addr, 16);
+	for (uint32_t i = 0; i < l->n6; i++)
+		if (((l->a6[i][0] ^ v6[0]) | (l->a6[i][1] ^ v6[1])) == 0)
+			return true;
+	return false;
+}
+
+/** Worker @p worker's slice of the forwarding memo, or NULL. */
+static inline struct fib_fwd *fib_fwd_cache(const struct fib *f, uint16_t worker)
+{
+	return worker < FIB_FWD_WORKERS ? f->fwd + (size_t)worker * FIB_FWD_ENTRIES : NULL;
+}
+
+/**
+ * Resolve @p dst for a packet of label @p label into @p e (route, label
+ * mapping, neighbour, L2 header). 0, or -1 when any step fails (the
+ * caller then takes the slow path that says why).
+ */
+int fib_fwd_resolve(const struct fib *f, uint8_t family, const uint8_t *dst, uint16_t label,
+		    struct fib_fwd *e);
 
 /** Allocate a snapshot with room for the given counts (rte_zmalloc). */
 struct fib *fib_alloc(uint32_t n_routes, uint32_t n_neighs, uint32_t n_labels);

@@ -245,7 +245,7 @@ static enum pkt_kind classify(struct worker *w, uint16_t in_port, struct rte_mbu
 	m->l4_len = 0;
 	proto = ip_proto(m, family);
 	const uint8_t *dst = ip_dst(m, family);
-	bool local = fib_is_local(f, family, dst);
+	bool local = fib_is_local_fast(f, w->id, family, dst);
 
 	if (!local && family == AF_INET6 && dst[0] == 0xff)
 		local = true; /* ND and other link-scope multicast */
@@ -406,6 +406,82 @@ static uint16_t fit_mtu(struct worker *w, struct rte_mbuf *m, uint32_t mtu, stru
 	return 0;
 }
 
+/* ---- forwarding memo ------------------------------------------------------ */
+
+static inline uint32_t fwd_slot(uint8_t family, const uint8_t *dst, uint16_t label)
+{
+	uint32_t a[4], h;
+
+	if (family == AF_INET) {
+		memcpy(&h, dst, 4);
+	} else {
+		memcpy(a, dst, 16);
+		h = a[0] ^ a[1] ^ a[2] ^ a[3];
+	}
+	h ^= label;
+	h *= 0x9e3779b1u;   /* Fibonacci hashing: the high bits are mixed */
+	return h >> (32 - __builtin_ctz(FIB_FWD_ENTRIES));
+}
+
+static inline bool fwd_match(const struct fib_fwd *e, uint8_t family, const uint8_t *dst,
+			     uint16_t label)
+{
+	uint64_t x[2], y[2];
+	uint32_t u, v;
+
+	if (e->family != family || e->label != label)
+		return false;
+	if (family == AF_INET) {
+		memcpy(&u, e->dst, 4);
+		memcpy(&v, dst, 4);
+		return u == v;
+	}
+	memcpy(x, e->dst, 16);
+	memcpy(y, dst, 16);
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+}
+
+/*
+ * The resolved destination @p dst (route, label, neighbour, L2 header)
+ * from this worker's memo in the FIB snapshot, filling it on a miss.
+ * NULL when resolution fails: the caller's slow path then finds out why
+ * and counts or punts. The memo belongs to the snapshot, so a new FIB
+ * (new neighbour, route or label) starts with an empty one.
+ */
+static const struct fib_fwd *fwd_get(struct worker *w, uint8_t family, const uint8_t *dst,
+				     uint16_t label)
+{
+	struct fib_fwd *c = fib_fwd_cache(w->fib, w->id), *e;
+
+	if (unlikely(c == NULL))
+		return NULL;
+	e = &c[fwd_slot(family, dst, label)];
+	if (likely(fwd_match(e, family, dst, label)))
+		return e;
+	if (fib_fwd_resolve(w->fib, family, dst, label, e) != 0) {
+		e->family = 0;
+		return NULL;
+	}
+	return e;
+}
+
+/* Put the memo's L2 header on @p m and queue it. */
+static inline void fwd_send(struct worker *w, struct rte_mbuf *m, const struct fib_fwd *e)
+{
+	uint8_t *l2 = (uint8_t *)rte_pktmbuf_prepend(m, e->l2_len);
+
+	if (unlikely(l2 == NULL)) {
+		drop(w, m, NULL, ESP_DROP_NO_HEADROOM);
+		return;
+	}
+	if (likely(e->l2_len == sizeof(struct rte_ether_hdr)))
+		memcpy(l2, e->l2, sizeof(struct rte_ether_hdr));
+	else
+		memcpy(l2, e->l2, sizeof(struct rte_ether_hdr) + sizeof(struct rte_vlan_hdr));
+	m->port = e->port;
+	tx_one(w, e->port, m);
+}
+
 /* Route, resolve, add the L2 header and queue for TX. */
 static void forward(struct worker *w, struct rte_mbuf *m)
 {
@@ -414,10 +490,16 @@ static void forward(struct worker *w, struct rte_mbuf *m)
 	uint8_t family = (p[0] >> 4) == 4 ? AF_INET : AF_INET6;
 	struct pkt_meta *meta = pkt_meta(m);
 	const struct rte_ether_addr *mac;
+	const struct fib_fwd *e;
 	struct rte_ether_hdr *eth;
 	struct fib_hop hop;
 	uint16_t vlan;
 
+	e = fwd_get(w, family, ip_dst(m, family), meta->label);
+	if (likely(e != NULL)) {
+		fwd_send(w, m, e);
+		return;
+	}
 	if (unlikely(fib_route(f, family, ip_dst(m, family), &hop) != 0)) {
 		drop(w, m, NULL, ESP_DROP_NO_ROUTE);
 		return;
@@ -472,8 +554,14 @@ static void forward_clear(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 		struct rte_mbuf *m = pkts[i];
 		const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
 		uint8_t family = (p[0] >> 4) == 4 ? AF_INET : AF_INET6;
+		const struct fib_fwd *e = fwd_get(w, family, ip_dst(m, family), pkt_meta(m)->label);
 		struct fib_hop hop;
 
+		/* Resolved and fits: straight out (the common case). */
+		if (likely(e != NULL && rte_pktmbuf_data_len(m) <= e->mtu)) {
+			fwd_send(w, m, e);
+			continue;
+		}
 		if (fib_route(w->fib, family, ip_dst(m, family), &hop) != 0) {
 			drop(w, m, NULL, ESP_DROP_NO_ROUTE);
 			continue;
@@ -511,15 +599,6 @@ static void handoff_flush(struct worker *w, struct burst *b)
 
 /* ---- ESP in ---------------------------------------------------------------- */
 
-static struct esp_sa *sad_lookup(const struct worker *w, uint32_t spi)
-{
-	void *sa;
-
-	if (rte_hash_lookup_data(w->sad, &spi, &sa) < 0)
-		return NULL;
-	return sa;
-}
-
 static void clear_path(struct worker *w, struct burst *b, struct rte_mbuf *m);
 
 /* Run one SA's transform over a run of its packets, then forward. */
@@ -550,13 +629,17 @@ static void esp_in_run(struct worker *w, struct esp_sa *sa, struct rte_mbuf **ru
 
 static void esp_in_batch(struct worker *w, struct burst *b, struct rte_mbuf **pkts, uint16_t n)
 {
-	struct rte_mbuf *run[WORKER_BURST * 2];
+	struct rte_mbuf *run[WORKER_BURST * 2], *own[WORKER_BURST * 2];
+	uint32_t spis[WORKER_BURST * 2];
+	const void *keys[WORKER_BURST * 2];
+	void *sas[WORKER_BURST * 2];
 	struct esp_sa *cur = NULL;
-	uint16_t nrun = 0;
+	uint16_t nrun = 0, nown = 0;
+	uint64_t hits = 0;
 
+	/* Owned packets first, so the SAD sees the whole burst at once. */
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		struct esp_sa *sa;
 		uint32_t spi;
 
 		if (!esp_spi(m, &spi)) {
@@ -570,7 +653,29 @@ static void esp_in_batch(struct worker *w, struct burst *b, struct rte_mbuf **pk
 			handoff(b, owner, m);
 			continue;
 		}
-		sa = sad_lookup(w, spi);
+		spis[nown] = spi;
+		keys[nown] = &spis[nown];
+		own[nown++] = m;
+	}
+	if (nown == 0)
+		return;
+	/* One bulk lookup: the hash computes every signature, then prefetches
+	 * all buckets before comparing, so SAD misses overlap instead of
+	 * adding up (a million SAs do not fit any cache). */
+	RTE_BUILD_BUG_ON(RTE_DIM(keys) > RTE_HASH_LOOKUP_BULK_MAX);
+	if (rte_hash_lookup_bulk_data(w->sad, keys, nown, &hits, sas) < 0)
+		hits = 0;
+	for (uint16_t i = 0; i < nown; i++)
+		if (hits & (UINT64_C(1) << i)) {
+			const struct esp_sa *sa = sas[i];
+
+			rte_prefetch0(sa);
+			rte_prefetch0(&sa->key);
+		}
+	for (uint16_t i = 0; i < nown; i++) {
+		struct rte_mbuf *m = own[i];
+		struct esp_sa *sa = (hits & (UINT64_C(1) << i)) ? sas[i] : NULL;
+
 		if (sa == NULL) {
 			if (pkt_meta(m)->flags & PKT_F_TRANSIT) {
 				clear_path(w, b, m); /* someone else's ESP */
