@@ -722,9 +722,14 @@ static void esp_out_run(struct worker *w, struct esp_sa *sa, struct rte_mbuf **r
 
 	/* The path MTU towards the peer bounds the inner packet: route the
 	 * outer destination once per run (tunnel), per packet (transport). */
-	if (sa->mode == ESP_MODE_TUNNEL &&
-	    fib_route(w->fib, sa->remote.family, sa->remote.bytes, &hop) == 0)
-		mtu = hop.mtu;
+	if (sa->mode == ESP_MODE_TUNNEL) {
+		const struct fib_fwd *e = fwd_get(w, sa->remote.family, sa->remote.bytes, 0);
+
+		if (likely(e != NULL))
+			mtu = e->mtu;
+		else if (fib_route(w->fib, sa->remote.family, sa->remote.bytes, &hop) == 0)
+			mtu = hop.mtu;
+	}
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = run[i];
 		uint32_t limit = mtu;

@@ -552,7 +552,9 @@ int bench_run_case(struct bench_rig *rig, const struct bench_case *c, struct ben
 		opened++;
 	}
 
-	/* 1. the harness alone */
+	/* 1. the harness alone (skipped for profiling esprit alone) */
+	if (getenv("ESPRIT_BENCH_ONLY") != NULL)
+		goto esprit;
 	struct io_set ios = { .n = c->workers };
 	struct launch la[BENCH_WORKERS_MAX];
 	struct probe pr = { .n = c->workers };
@@ -580,6 +582,7 @@ int bench_run_case(struct bench_rig *rig, const struct bench_case *c, struct ben
 		sum += crypto_cost(rig, c->cipher, c->dir == BENCH_OUT, ct[i], &r->crypto_api);
 	r->crypto_cycles = sum / npk;
 
+esprit:
 	/* 3. esprit */
 	esprit_run(rig, c, gen, r, secs, window);
 	if (r->error != 0) {
@@ -587,6 +590,8 @@ int bench_run_case(struct bench_rig *rig, const struct bench_case *c, struct ben
 		goto out;
 	}
 	/* Per core: with N workers the limit is N times one core's. */
+	if (r->io_mpps == 0)
+		goto out;
 	double t_io = 1.0 / (r->io_mpps * 1e6) * c->workers;
 	double t_cr = r->crypto_cycles / hz;
 
