@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Inside the IKE engine: the engine struct, the per-message context the
+ * exchanges work on, the exchange table entry (the four steps of STYLE.md
+ * rule 5), and the helpers the x_*.c files share. Not a public header.
+ */
+#ifndef ESPRIT_IKE_EXCHANGE_H
+#define ESPRIT_IKE_EXCHANGE_H
+
+#include <stdarg.h>
+
+#include "control/ike/ike.h"
+#include "control/ike/message.h"
+
+struct ike_engine {
+	struct ike_engine_ops ops;
+	struct drv_ipsec *drv;
+	struct ike_engine_cfg cfg;
+	struct ike_conn conn[IKE_CONN_MAX];
+	unsigned n_conn;
+	struct ike_sa *sa[IKE_SA_TABLE];
+	uint8_t cookie_secret[32];       /* §2.6: <secret> of the cookie hash */
+	uint32_t next_pol_id;
+	struct ike_stats st;
+	uint8_t rx[IKE_MSG_MAX];         /* received message, decrypted in place */
+	uint8_t tx[IKE_MSG_MAX];         /* message being built */
+	uint8_t plain[IKE_MSG_MAX];      /* inner payloads being built */
+};
+
+/* One message being handled: what the four steps read and write. */
+struct ike_xctx {
+	struct ike_engine *e;
+	struct ike_sa *sa;
+	struct ike_task task;            /* initiator: what the request is for */
+	const struct ike_msg *m;         /* received message, inner payloads indexed */
+	struct ike_builder *mb;          /* payloads of the message being built */
+	struct ike_addr local, remote;   /* where the message came from / goes */
+	/* Responder: answer with only this error notify (§2.21). */
+	uint16_t notify;
+	uint8_t notify_data[IKE_COOKIE_MAX];
+	size_t notify_len;
+	bool stateless;                  /* responder: forget the SA once answered */
+	bool resend;                     /* initiator: rebuild and resend (COOKIE, KE) */
+	/* Responder scratch between r_process and r_build. */
+	int child;                       /* child slot created, -1 */
+	uint16_t child_err;              /* error notify about the child part */
+	struct ike_sa *new_sa;           /* IKE rekey: the new SA */
+	struct pld_proposal chosen;
+	uint8_t nonce[IKE_NONCE_MAX];
+	size_t nonce_len;
+	struct ike_ke *ke;               /* freed by the engine after r_build */
+	uint32_t del_spi[16];            /* INFORMATIONAL: our SPIs deleted */
+	unsigned n_del;
+};
+
+struct ike_exchange {
+	uint8_t type;                    /* enum ike_exchange_type */
+	bool encrypted;                  /* inner payloads in SK (§3.14) */
+	int (*i_build)(struct ike_xctx *x);    /* initiator builds the request */
+	int (*r_process)(struct ike_xctx *x);  /* responder processes it */
+	int (*r_build)(struct ike_xctx *x);    /* responder builds the response */
+	int (*i_process)(struct ike_xctx *x);  /* initiator processes the response */
+};
+
+extern const struct ike_exchange ike_x_ike_sa_init;
+extern const struct ike_exchange ike_x_ike_auth;
+extern const struct ike_exchange ike_x_create_child;
+extern const struct ike_exchange ike_x_informational;
+
+/* ike.c */
+void ike_log(struct ike_engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+uint64_t ike_now(struct ike_engine *e);
+void ike_rng(struct ike_engine *e, void *buf, size_t len);
+uint64_t ike_spi_new(struct ike_engine *e);
+struct ike_sa *ike_sa_new(struct ike_engine *e);
+/* Uninstalls every Child SA from the driver and frees the SA. */
+void ike_sa_destroy(struct ike_engine *e, struct ike_sa *sa);
+/* Sends the next queued request if none is outstanding. */
+void ike_kick(struct ike_engine *e, struct ike_sa *sa);
+unsigned ike_half_open(const struct ike_engine *e);
+const struct ike_conn *ike_conn_for(const struct ike_engine *e, const struct ike_addr *local,
+				    const struct ike_addr *remote);
+
+/* child.c: traffic selectors, ESP proposals, KEYMAT and the driver. */
+void ike_ts_to_pld(const struct ike_ts *ts, struct pld_ts *p);
+/* Narrowing (§2.9): the first non-empty intersection of ours with one of
+ * the peer's selectors. 0 or -ENOENT. */
+int ike_ts_narrow(const struct ike_ts *ours, const struct pld_ts *peer, struct ike_ts *out);
+bool ike_ts_within(const struct ike_ts *inner, const struct ike_ts *outer);
+int ike_esp_suite_from(const struct pld_proposal *p, struct ike_esp_suite *s);
+/* Our ESP proposals with SPI @p spi_in into @p sa. */
+void ike_esp_sa_payload(const struct ike_child_cfg *cc, uint32_t spi_in, struct pld_sa *sa);
+uint32_t ike_spi32(const struct pld_proposal *p);
+/* KEYMAT (§2.17) and both SAs of @p c into the driver, inbound first.
+ * @p outbound false: only the inbound SA (responder of a rekey, whose
+ * outbound waits for the old SA's Delete). */
+int ike_child_install(struct ike_engine *e, struct ike_sa *sa, struct ike_child *c,
+		      const uint8_t *gir, size_t gir_len, const uint8_t *ni, size_t ni_len,
+		      const uint8_t *nr, size_t nr_len);
+/* Point the outbound policy at @p c (taking it from the child it replaces). */
+int ike_child_take_policy(struct ike_engine *e, struct ike_sa *sa, struct ike_child *c);
+/* Removes both SAs and the policy it owns from the driver; slot freed. */
+void ike_child_remove(struct ike_engine *e, struct ike_sa *sa, struct ike_child *c);
+/* The lowest of two nonces (for §2.8.1). */
+void ike_nonce_min(struct ike_child *c, const uint8_t *a, size_t alen, const uint8_t *b,
+		   size_t blen);
+int ike_nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
+
+/* Shared payload steps. */
+int ike_add_nonce(struct ike_builder *mb, const uint8_t *n, size_t len);
+int ike_add_notify(struct ike_builder *mb, uint8_t proto, uint16_t type, const uint8_t *spi,
+		   uint8_t spi_size, const void *data, size_t len);
+/* The first payload of a type parsed, or -ENOENT / -EBADMSG. */
+int ike_get_nonce(const struct ike_msg *m, struct pld_nonce *n);
+int ike_get_sa(const struct ike_msg *m, struct pld_sa *sa);
+int ike_get_ke(const struct ike_msg *m, struct pld_ke *ke);
+int ike_get_ts(const struct ike_msg *m, uint8_t type, struct pld_ts *ts);
+/* The first error notify in a response, 0 if none. */
+uint16_t ike_error_notify(const struct ike_msg *m);
+
+#endif /* ESPRIT_IKE_EXCHANGE_H */

@@ -1,0 +1,806 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The IKEv2 engine: connections, the IKE SA table, the message layer of
+ * RFC 7296 §2.1-§2.3 (message IDs with window 1, retransmission with
+ * exponential backoff and give-up, the response cache), the SK payload
+ * (§3.14), dispatch of each exchange type to its four steps, and timers.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control/ike/exchange.h"
+#include "control/ikecrypto/ke.h"
+
+static const struct ike_exchange *const exchanges[] = {
+	&ike_x_ike_sa_init, &ike_x_ike_auth, &ike_x_create_child, &ike_x_informational,
+};
+
+static const struct ike_exchange *exchange_of(uint8_t type)
+{
+	for (unsigned i = 0; i < sizeof(exchanges) / sizeof(exchanges[0]); i++)
+		if (exchanges[i]->type == type)
+			return exchanges[i];
+	return NULL;
+}
+
+static uint8_t task_exchange(uint8_t task)
+{
+	switch (task) {
+	case IKE_TASK_INIT:
+		return IKE_EXCH_IKE_SA_INIT;
+	case IKE_TASK_AUTH:
+		return IKE_EXCH_IKE_AUTH;
+	case IKE_TASK_CHILD_NEW:
+	case IKE_TASK_CHILD_REKEY:
+	case IKE_TASK_IKE_REKEY:
+		return IKE_EXCH_CREATE_CHILD_SA;
+	default:
+		return IKE_EXCH_INFORMATIONAL;
+	}
+}
+
+/* ------------------------------ basics ---------------------------------- */
+
+void ike_log(struct ike_engine *e, const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+
+	if (e->ops.log == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	e->ops.log(line, e->ops.arg);
+}
+
+uint64_t ike_now(struct ike_engine *e)
+{
+	return e->ops.now_ms(e->ops.arg);
+}
+
+void ike_rng(struct ike_engine *e, void *buf, size_t len)
+{
+	e->ops.rng(buf, len, e->ops.arg);
+}
+
+uint64_t ike_spi_new(struct ike_engine *e)
+{
+	uint64_t spi = 0;
+
+	/* §2.6: SPIs are non-zero; unique within this engine. */
+	while (spi == 0 || ike_sa_find(e, spi, 0) != NULL)
+		ike_rng(e, &spi, sizeof(spi));
+	return spi;
+}
+
+struct ike_engine *ike_engine_new(const struct ike_engine_ops *ops, struct drv_ipsec *drv,
+				  const struct ike_engine_cfg *cfg)
+{
+	struct ike_engine *e;
+
+	if (ops == NULL || ops->send == NULL || ops->now_ms == NULL || ops->rng == NULL ||
+	    drv == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	e = calloc(1, sizeof(*e));
+	if (e == NULL)
+		return NULL;
+	e->ops = *ops;
+	e->drv = drv;
+	if (cfg != NULL)
+		e->cfg = *cfg;
+	else
+		e->cfg = (struct ike_engine_cfg){ .cookie_threshold = 16, .half_open_max = 1024 };
+	e->next_pol_id = 1;
+	ike_rng(e, e->cookie_secret, sizeof(e->cookie_secret));
+	return e;
+}
+
+void ike_engine_free(struct ike_engine *e)
+{
+	if (e == NULL)
+		return;
+	for (unsigned i = 0; i < IKE_SA_TABLE; i++)
+		if (e->sa[i] != NULL)
+			ike_sa_destroy(e, e->sa[i]);
+	explicit_bzero(e, sizeof(*e));
+	free(e);
+}
+
+int ike_conn_add(struct ike_engine *e, const struct ike_conn *c)
+{
+	if (c->name[0] == '\0' || c->n_ike == 0 || c->n_ike > IKE_PROPS_MAX ||
+	    c->n_child > IKE_CONN_CHILD_MAX)
+		return -EINVAL;
+	if (c->auth == IKE_AUTHK_PUBKEY && (c->cred == NULL || c->trust == NULL))
+		return -EINVAL;
+	for (unsigned i = 0; i < e->n_conn; i++)
+		if (strcmp(e->conn[i].name, c->name) == 0)
+			return -EEXIST;
+	if (e->n_conn == IKE_CONN_MAX)
+		return -ENOSPC;
+	e->conn[e->n_conn++] = *c;
+	return 0;
+}
+
+static const struct ike_conn *conn_by_name(const struct ike_engine *e, const char *name)
+{
+	for (unsigned i = 0; i < e->n_conn; i++)
+		if (strcmp(e->conn[i].name, name) == 0)
+			return &e->conn[i];
+	return NULL;
+}
+
+static bool addr_match(const struct ike_addr *want, const struct ike_addr *a)
+{
+	return want->ip.family == 0 || esp_addr_eq(&want->ip, &a->ip);
+}
+
+const struct ike_conn *ike_conn_for(const struct ike_engine *e, const struct ike_addr *local,
+				    const struct ike_addr *remote)
+{
+	for (unsigned i = 0; i < e->n_conn; i++)
+		if (addr_match(&e->conn[i].local, local) && addr_match(&e->conn[i].remote, remote))
+			return &e->conn[i];
+	return NULL;
+}
+
+/* ------------------------------ SA table -------------------------------- */
+
+struct ike_sa *ike_sa_new(struct ike_engine *e)
+{
+	for (unsigned i = 0; i < IKE_SA_TABLE; i++) {
+		if (e->sa[i] != NULL)
+			continue;
+		e->sa[i] = calloc(1, sizeof(struct ike_sa));
+		if (e->sa[i] == NULL)
+			return NULL;
+		e->sa[i]->used = true;
+		e->sa[i]->created_ms = e->sa[i]->last_rx_ms = ike_now(e);
+		return e->sa[i];
+	}
+	return NULL;
+}
+
+void ike_sa_destroy(struct ike_engine *e, struct ike_sa *sa)
+{
+	for (unsigned i = 0; i < IKE_CHILD_MAX; i++)
+		if (sa->child[i].state != IKE_CHILD_FREE)
+			ike_child_remove(e, sa, &sa->child[i]);
+	if (sa->state != IKE_SA_DEAD)
+		(void)ike_sa_set_state(e, sa, IKE_SA_DEAD);
+	ike_ke_free(sa->ke);
+	ike_ke_free(sa->rekey_ke);
+	ike_ke_free(sa->c_ke);
+	for (unsigned i = 0; i < IKE_SA_TABLE; i++) {
+		if (e->sa[i] == sa)
+			e->sa[i] = NULL;
+		else if (e->sa[i] != NULL && e->sa[i]->rekey_new == sa)
+			e->sa[i]->rekey_new = NULL;
+	}
+	/* One place wipes every secret of the SA: keys, nonces, KE state. */
+	ike_crypto_keys_wipe(&sa->keys);
+	explicit_bzero(sa, sizeof(*sa));
+	free(sa);
+}
+
+struct ike_sa *ike_sa_find(struct ike_engine *e, uint64_t spi_i, uint64_t spi_r)
+{
+	for (unsigned i = 0; i < IKE_SA_TABLE; i++) {
+		struct ike_sa *sa = e->sa[i];
+
+		if (sa == NULL)
+			continue;
+		/* spi_r 0: any SA with this SPIi (SPI allocation, INIT). */
+		if (sa->spi_i == spi_i && (spi_r == 0 || sa->spi_r == spi_r))
+			return sa;
+		if (spi_r == 0 && sa->initiator && sa->spi_i == spi_i)
+			return sa;
+	}
+	return NULL;
+}
+
+struct ike_sa *ike_sa_by_conn(struct ike_engine *e, const char *conn)
+{
+	for (unsigned i = 0; i < IKE_SA_TABLE; i++) {
+		struct ike_sa *sa = e->sa[i];
+
+		if (sa != NULL && strcmp(sa->conn->name, conn) == 0 &&
+		    sa->state != IKE_SA_DEAD && sa->state != IKE_SA_REKEYED &&
+		    sa->state != IKE_SA_DELETING)
+			return sa;
+	}
+	return NULL;
+}
+
+void ike_sa_foreach(const struct ike_engine *e, ike_sa_visit_fn fn, void *arg)
+{
+	for (unsigned i = 0; i < IKE_SA_TABLE; i++)
+		if (e->sa[i] != NULL)
+			fn(e->sa[i], arg);
+}
+
+unsigned ike_sa_count(const struct ike_engine *e)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < IKE_SA_TABLE; i++)
+		n += e->sa[i] != NULL;
+	return n;
+}
+
+unsigned ike_half_open(const struct ike_engine *e)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < IKE_SA_TABLE; i++)
+		n += e->sa[i] != NULL && e->sa[i]->state == IKE_SA_INIT_DONE;
+	return n;
+}
+
+const struct ike_stats *ike_engine_stats(const struct ike_engine *e)
+{
+	return &e->st;
+}
+
+/* --------------------------- message output ----------------------------- */
+
+static int send_buf(struct ike_engine *e, struct ike_sa *sa, const uint8_t *buf, size_t len)
+{
+	e->st.tx++;
+	return e->ops.send(e, &sa->local, &sa->remote, buf, len, e->ops.arg);
+}
+
+/*
+ * Builds one message of @p ex into e->tx: the step's payloads, wrapped in
+ * SK for every exchange but IKE_SA_INIT (§3.14). Returns the length.
+ */
+static long build(struct ike_xctx *x, const struct ike_exchange *ex, bool response,
+		  uint32_t mid, int (*step)(struct ike_xctx *x))
+{
+	struct ike_engine *e = x->e;
+	struct ike_sa *sa = x->sa;
+	uint8_t flags = (sa->initiator ? IKE_HDR_FLAG_INITIATOR : 0) |
+			(response ? IKE_HDR_FLAG_RESPONSE : 0);
+	struct ike_builder mb, inner;
+	uint8_t iv[16], *body;
+	size_t len, aad;
+	long n;
+	int rc;
+
+	rc = ike_msg_begin(&mb, e->tx, sizeof(e->tx), sa->spi_i, sa->spi_r, ex->type, flags, mid);
+	if (rc != 0)
+		return rc;
+	if (!ex->encrypted || (x->notify != 0 && sa->state == IKE_SA_IDLE)) {
+		x->mb = &mb;
+		rc = x->notify != 0 ? ike_add_notify(&mb, 0, x->notify, NULL, 0, x->notify_data,
+						     x->notify_len)
+				    : step(x);
+		if (rc == 0)
+			rc = ike_msg_end(&mb, &len);
+		return rc != 0 ? rc : (long)len;
+	}
+	ike_chain_begin(&inner, e->plain, sizeof(e->plain));
+	x->mb = &inner;
+	rc = x->notify != 0 ? ike_add_notify(&inner, 0, x->notify, NULL, 0, x->notify_data,
+					     x->notify_len)
+			    : step(x);
+	if (rc != 0)
+		return rc;
+	rc = ike_msg_add_sk(&mb, inner.first, ike_crypto_sk_body_len(&sa->suite, inner.b.len),
+			    &body);
+	if (rc == 0)
+		rc = ike_msg_end(&mb, &len);
+	if (rc != 0)
+		return rc;
+	aad = (size_t)(body - e->tx);
+	ike_rng(e, iv, sizeof(iv));
+	n = ike_crypto_sk_seal(&sa->suite, sa->initiator ? sa->keys.ei : sa->keys.er,
+			       sa->initiator ? sa->keys.ai : sa->keys.ar, iv, e->tx, aad, e->plain,
+			       inner.b.len, sizeof(e->tx));
+	explicit_bzero(e->plain, inner.b.len);
+	return n;
+}
+
+/* Sends our next request: the task's exchange, i_build. */
+static int send_request(struct ike_engine *e, struct ike_sa *sa, const struct ike_task *t)
+{
+	const struct ike_exchange *ex = exchange_of(task_exchange(t->type));
+	struct ike_xctx x = { .e = e, .sa = sa, .task = *t, .child = -1,
+			      .local = sa->local, .remote = sa->remote };
+	long n = build(&x, ex, false, sa->req_mid, ex->i_build);
+
+	if (n < 0) {
+		ike_log(e, "IKE SA %016llx_i: building %s request failed: %ld",
+			(unsigned long long)sa->spi_i, ike_exchange_name(ex->type), n);
+		return (int)n;
+	}
+	if (ex->type == IKE_EXCH_IKE_SA_INIT) {
+		if ((size_t)n > sizeof(sa->init_req))
+			return -EMSGSIZE;
+		memcpy(sa->init_req, e->tx, (size_t)n);
+		sa->init_req_len = (size_t)n;
+	}
+	sa->out.active = true;
+	sa->out.task = x.task;  /* i_build may have filled in the child slot */
+	sa->out.mid = sa->req_mid;
+	sa->out.tries = 0;
+	sa->out.next_ms = ike_now(e) + IKE_RETRANS_BASE_MS;
+	sa->out.len = (size_t)n;
+	memcpy(sa->out.buf, e->tx, (size_t)n);
+	return send_buf(e, sa, sa->out.buf, sa->out.len);
+}
+
+void ike_kick(struct ike_engine *e, struct ike_sa *sa)
+{
+	struct ike_task t;
+
+	while (!sa->out.active && sa->state != IKE_SA_DEAD && ike_task_pop(sa, &t))
+		if (send_request(e, sa, &t) == 0)
+			break;
+}
+
+/* ---------------------------- message input ----------------------------- */
+
+/* §2.6, §2.7: the SA an incoming message belongs to. */
+static struct ike_sa *lookup(struct ike_engine *e, const struct ike_msg *m,
+			     const struct ike_addr *remote, bool response)
+{
+	for (unsigned i = 0; i < IKE_SA_TABLE; i++) {
+		struct ike_sa *sa = e->sa[i];
+
+		if (sa == NULL || sa->spi_i != m->spi_i)
+			continue;
+		if (m->exchange_type == IKE_EXCH_IKE_SA_INIT) {
+			/* Our request's answer carries the responder's new SPI. */
+			if (response && sa->initiator && sa->state == IKE_SA_INIT_SENT)
+				return sa;
+			/* A retransmitted IKE_SA_INIT request: same SPIi and peer. */
+			if (!response && !sa->initiator && m->spi_r == 0 &&
+			    esp_addr_eq(&sa->remote.ip, &remote->ip) &&
+			    sa->remote.port == remote->port)
+				return sa;
+			continue;
+		}
+		if (sa->spi_r == m->spi_r)
+			return sa;
+	}
+	return NULL;
+}
+
+/* Verifies and decrypts SK in place, indexes the inner payloads. */
+static int open_sk(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m, size_t len)
+{
+	bool from_i = m->flags & IKE_HDR_FLAG_INITIATOR;
+	const struct ike_pld_ref *sk;
+	uint8_t *inner;
+	size_t inner_len, aad;
+	int rc;
+
+	if (m->sk < 0 || m->pld[m->sk].type != IKE_PLD_SK)
+		return -EBADMSG; /* SKF reassembly (RFC 7383) is not implemented */
+	sk = &m->pld[m->sk];
+	aad = sk->off + IKE_GEN_HDR_LEN;
+	rc = ike_crypto_sk_open(&sa->suite, from_i ? sa->keys.ei : sa->keys.er,
+				from_i ? sa->keys.ai : sa->keys.ar, e->rx, len, aad, &inner,
+				&inner_len);
+	if (rc != 0) {
+		e->st.rx_bad_auth++;
+		return -EACCES;
+	}
+	rc = ike_msg_parse_inner(m, sk->next, inner, inner_len);
+	if (rc != 0) {
+		e->st.rx_bad_syntax++;
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+static void respond(struct ike_engine *e, struct ike_xctx *x, const struct ike_exchange *ex,
+		    uint32_t mid)
+{
+	struct ike_sa *sa = x->sa;
+	long n = build(x, ex, true, mid, ex->r_build);
+
+	if (n < 0) {
+		ike_log(e, "IKE SA %016llx_i: building %s response failed: %ld",
+			(unsigned long long)sa->spi_i, ike_exchange_name(ex->type), n);
+		return;
+	}
+	if (ex->type == IKE_EXCH_IKE_SA_INIT && !x->stateless && (size_t)n <= IKE_INIT_MAX) {
+		memcpy(sa->init_resp, e->tx, (size_t)n);
+		sa->init_resp_len = (size_t)n;
+	}
+	if (!x->stateless) {
+		/* §2.1: keep it for a retransmitted request. */
+		sa->resp.valid = true;
+		sa->resp.mid = mid;
+		sa->resp.len = (size_t)n;
+		memcpy(sa->resp.buf, e->tx, (size_t)n);
+	}
+	(void)e->ops.send(e, &x->local, &x->remote, e->tx, (size_t)n, e->ops.arg);
+	e->st.tx++;
+}
+
+static int handle_request(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m,
+			  const struct ike_exchange *ex, size_t len, const struct ike_addr *local,
+			  const struct ike_addr *remote)
+{
+	struct ike_xctx x = { .e = e, .sa = sa, .m = m, .child = -1,
+			      .local = *local, .remote = *remote };
+	uint32_t mid = m->message_id;
+	int rc;
+
+	/* §2.3: a retransmission of the last request gets the same answer. */
+	if (sa->resp.valid && mid == sa->resp.mid && mid + 1 == sa->peer_mid) {
+		e->st.resp_resent++;
+		e->st.tx++;
+		return e->ops.send(e, local, remote, sa->resp.buf, sa->resp.len, e->ops.arg);
+	}
+	if (mid != sa->peer_mid) {
+		e->st.rx_dropped++;
+		return -EBADMSG;
+	}
+	if (ex->encrypted) {
+		rc = open_sk(e, sa, m, len);
+		if (rc == -EACCES)
+			return rc; /* unauthenticated: no state changes, no answer */
+		if (rc == -EBADMSG) {
+			/* §2.21: authenticated but malformed. */
+			x.notify = IKE_N_INVALID_SYNTAX;
+			goto answer;
+		}
+	}
+	sa->last_rx_ms = ike_now(e);
+	rc = ex->r_process(&x);
+	if (rc == -EBADMSG && x.notify == 0)
+		x.notify = IKE_N_INVALID_SYNTAX;
+	else if (rc < 0 && x.notify == 0) {
+		/* Dropped without an answer (and a provisional SA forgotten). */
+		if (x.stateless)
+			ike_sa_destroy(e, sa);
+		return rc;
+	}
+answer:
+	respond(e, &x, ex, mid);
+	ike_ke_free(x.ke);
+	if (!x.stateless)
+		sa->peer_mid = mid + 1;
+	if (x.stateless || sa->state == IKE_SA_DEAD) {
+		ike_sa_destroy(e, sa);
+		return 0;
+	}
+	if (x.new_sa != NULL)
+		ike_kick(e, x.new_sa);
+	ike_kick(e, sa);
+	return 0;
+}
+
+static int handle_response(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m,
+			   const struct ike_exchange *ex, size_t len)
+{
+	struct ike_xctx x = { .e = e, .sa = sa, .m = m, .child = -1,
+			      .local = sa->local, .remote = sa->remote };
+	int rc;
+
+	if (!sa->out.active || m->message_id != sa->out.mid ||
+	    task_exchange(sa->out.task.type) != ex->type) {
+		e->st.rx_dropped++;
+		return -EBADMSG;
+	}
+	if (ex->encrypted) {
+		rc = open_sk(e, sa, m, len);
+		if (rc != 0)
+			return rc;
+	}
+	x.task = sa->out.task;
+	sa->last_rx_ms = ike_now(e);
+	rc = ex->i_process(&x);
+	if (rc == -EAGAIN && ex->type == IKE_EXCH_IKE_SA_INIT) {
+		/* Unauthenticated IKE_SA_INIT replies that cannot be acted on are
+		 * ignored: the retransmission timer keeps running (§2.4). */
+		return rc;
+	}
+	sa->out.active = false;
+	if (x.resend) {
+		/* COOKIE / INVALID_KE_PAYLOAD: IKE_SA_INIT again, Message ID 0. */
+		sa->req_mid = 0;
+		(void)send_request(e, sa, &x.task);
+		return 0;
+	}
+	sa->req_mid++;
+	if (sa->state == IKE_SA_DEAD) {
+		ike_sa_destroy(e, sa);
+		return rc;
+	}
+	if (x.new_sa != NULL)
+		ike_kick(e, x.new_sa);
+	ike_kick(e, sa);
+	return rc;
+}
+
+int ike_engine_input(struct ike_engine *e, const struct ike_addr *local,
+		     const struct ike_addr *remote, const uint8_t *buf, size_t len)
+{
+	const struct ike_exchange *ex;
+	struct ike_msg m;
+	struct ike_sa *sa;
+	bool response;
+	int rc;
+
+	e->st.rx++;
+	if (len > sizeof(e->rx)) {
+		e->st.rx_dropped++;
+		return -EMSGSIZE;
+	}
+	memcpy(e->rx, buf, len);
+	rc = ike_msg_parse(e->rx, len, &m);
+	if (rc != 0) {
+		e->st.rx_bad_syntax++;
+		return rc;
+	}
+	ex = exchange_of(m.exchange_type);
+	if (ex == NULL) {
+		e->st.rx_dropped++;
+		return -EOPNOTSUPP;
+	}
+	response = m.flags & IKE_HDR_FLAG_RESPONSE;
+	sa = lookup(e, &m, remote, response);
+	if (sa == NULL && !response && ex->type == IKE_EXCH_IKE_SA_INIT && m.spi_r == 0 &&
+	    m.message_id == 0) {
+		/* A new IKE_SA_INIT: a provisional responder SA (§2.6). */
+		sa = ike_sa_new(e);
+		if (sa == NULL)
+			return -ENOMEM;
+		sa->spi_i = m.spi_i;
+		sa->local = *local;
+		sa->remote = *remote;
+	}
+	if (sa == NULL) {
+		e->st.rx_dropped++;
+		return -ENOENT;
+	}
+	/* §3.1: I is set by the original initiator only. */
+	if (!!(m.flags & IKE_HDR_FLAG_INITIATOR) == sa->initiator) {
+		e->st.rx_dropped++;
+		return -EBADMSG;
+	}
+	if (response)
+		return handle_response(e, sa, &m, ex, len);
+	return handle_request(e, sa, &m, ex, len, local, remote);
+}
+
+/* -------------------------------- timers -------------------------------- */
+
+static void retransmit(struct ike_engine *e, struct ike_sa *sa, uint64_t now)
+{
+	if (!sa->out.active || now < sa->out.next_ms)
+		return;
+	if (sa->out.tries >= IKE_RETRANS_TRIES) {
+		/* §2.4: no answer after the retransmissions: the peer is gone. */
+		ike_log(e, "IKE SA %016llx_i %016llx_r: no response after %u retransmissions, "
+			"giving up", (unsigned long long)sa->spi_i,
+			(unsigned long long)sa->spi_r, sa->out.tries);
+		e->st.give_ups++;
+		ike_sa_destroy(e, sa);
+		return;
+	}
+	sa->out.tries++;
+	/* Exponential backoff: 0.5 s, 1 s, 2 s, ... */
+	sa->out.next_ms = now + ((uint64_t)IKE_RETRANS_BASE_MS << sa->out.tries);
+	e->st.retransmits++;
+	(void)send_buf(e, sa, sa->out.buf, sa->out.len);
+}
+
+static void timers(struct ike_engine *e, struct ike_sa *sa, uint64_t now)
+{
+	const struct ike_conn *c = sa->conn;
+
+	if (sa->state == IKE_SA_INIT_DONE && now - sa->created_ms > 30000) {
+		/* A half-open SA the initiator never completed. */
+		ike_sa_destroy(e, sa);
+		return;
+	}
+	if (sa->state != IKE_SA_ESTABLISHED)
+		return;
+	for (unsigned i = 0; i < IKE_CHILD_MAX; i++) {
+		struct ike_child *ch = &sa->child[i];
+
+		if (ch->state == IKE_CHILD_INSTALLED && ch->rekey_at_ms != 0 &&
+		    now >= ch->rekey_at_ms) {
+			ch->rekey_at_ms = 0;
+			(void)ike_rekey_child(e, ch->spi_in);
+		}
+	}
+	if (sa->rekey_at_ms != 0 && now >= sa->rekey_at_ms) {
+		sa->rekey_at_ms = 0;
+		(void)ike_rekey_ike(e, sa);
+	}
+	/* §2.4: liveness check after dpd_ms of silence. */
+	if (c != NULL && c->dpd_ms != 0 && !sa->out.active && sa->n_tasks == 0 &&
+	    now - sa->last_rx_ms >= c->dpd_ms) {
+		(void)ike_task_push(sa, IKE_TASK_DPD, -1, -1);
+		ike_kick(e, sa);
+	}
+}
+
+/* The inbound SPI of the child an event names. */
+static uint32_t event_child(struct ike_engine *e, const struct esp_event *ev)
+{
+	if (ev->dir == ESP_DIR_IN)
+		return ev->spi;
+	for (unsigned i = 0; i < IKE_SA_TABLE; i++) {
+		struct ike_child *c;
+
+		if (e->sa[i] != NULL && (c = ike_child_by_spi_out(e->sa[i], ev->spi)) != NULL)
+			return c->spi_in;
+	}
+	return 0;
+}
+
+static void lifetime_events(struct ike_engine *e)
+{
+	struct esp_event ev[16];
+	unsigned n = e->drv->ops->events(e->drv, ev, 16);
+
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t spi = event_child(e, &ev[i]);
+
+		/* Soft expiry: rekey; hard: the dataplane already drops, delete. */
+		if (ev[i].type == ESP_EV_SOFT_EXPIRE)
+			(void)ike_rekey_child(e, spi);
+		else
+			(void)ike_delete_child(e, spi);
+	}
+}
+
+void ike_engine_tick(struct ike_engine *e)
+{
+	uint64_t now = ike_now(e);
+
+	for (unsigned i = 0; i < IKE_SA_TABLE; i++)
+		if (e->sa[i] != NULL)
+			retransmit(e, e->sa[i], now);
+	for (unsigned i = 0; i < IKE_SA_TABLE; i++)
+		if (e->sa[i] != NULL)
+			timers(e, e->sa[i], now);
+	lifetime_events(e);
+}
+
+/* ---------------------------- entry points ------------------------------ */
+
+static int child_cfg(const struct ike_conn *c, const char *name)
+{
+	for (unsigned i = 0; i < c->n_child; i++)
+		if (strcmp(c->child[i].name, name) == 0)
+			return (int)i;
+	return -ENOENT;
+}
+
+int ike_initiate(struct ike_engine *e, const char *conn, const char *child)
+{
+	const struct ike_conn *c = conn_by_name(e, conn);
+	struct ike_sa *sa;
+	int cfg = -1;
+
+	if (c == NULL || c->remote.ip.family == 0)
+		return -ENOENT;
+	if (child != NULL && (cfg = child_cfg(c, child)) < 0)
+		return cfg;
+	sa = ike_sa_new(e);
+	if (sa == NULL)
+		return -ENOMEM;
+	sa->initiator = true;
+	sa->conn = c;
+	sa->local = c->local;
+	sa->remote = c->remote;
+	sa->spi_i = ike_spi_new(e);
+	sa->ke_method = (uint16_t)ike_proposal_first(&c->ike[0], IKE_XFORM_KE);
+	(void)ike_task_push(sa, IKE_TASK_INIT, -1, -1);
+	(void)ike_task_push(sa, IKE_TASK_AUTH, -1, cfg);
+	ike_kick(e, sa);
+	return sa->out.active ? 0 : -EIO;
+}
+
+int ike_create_child(struct ike_engine *e, struct ike_sa *sa, const char *child)
+{
+	int cfg = child_cfg(sa->conn, child);
+
+	if (cfg < 0)
+		return cfg;
+	if (sa->state != IKE_SA_ESTABLISHED)
+		return -EAGAIN;
+	(void)ike_task_push(sa, IKE_TASK_CHILD_NEW, -1, cfg);
+	ike_kick(e, sa);
+	return 0;
+}
+
+static struct ike_child *child_find(struct ike_engine *e, uint32_t spi_in, struct ike_sa **sap)
+{
+	for (unsigned i = 0; i < IKE_SA_TABLE; i++) {
+		struct ike_child *c;
+
+		if (e->sa[i] == NULL || e->sa[i]->state == IKE_SA_DEAD)
+			continue;
+		c = ike_child_by_spi_in(e->sa[i], spi_in);
+		if (c != NULL) {
+			*sap = e->sa[i];
+			return c;
+		}
+	}
+	return NULL;
+}
+
+int ike_rekey_child(struct ike_engine *e, uint32_t spi_in)
+{
+	struct ike_sa *sa;
+	struct ike_child *c = child_find(e, spi_in, &sa);
+
+	if (c == NULL)
+		return -ENOENT;
+	if (c->state != IKE_CHILD_INSTALLED || sa->state != IKE_SA_ESTABLISHED)
+		return -EAGAIN;
+	(void)ike_task_push(sa, IKE_TASK_CHILD_REKEY, ike_child_slot(sa, c), c->cfg);
+	ike_kick(e, sa);
+	return 0;
+}
+
+int ike_rekey_ike(struct ike_engine *e, struct ike_sa *sa)
+{
+	if (sa->state != IKE_SA_ESTABLISHED)
+		return -EAGAIN;
+	(void)ike_task_push(sa, IKE_TASK_IKE_REKEY, -1, -1);
+	ike_kick(e, sa);
+	return 0;
+}
+
+int ike_delete_child(struct ike_engine *e, uint32_t spi_in)
+{
+	struct ike_sa *sa;
+	struct ike_child *c = child_find(e, spi_in, &sa);
+
+	if (c == NULL)
+		return -ENOENT;
+	if (c->state == IKE_CHILD_DELETING)
+		return 0;
+	(void)ike_task_push(sa, IKE_TASK_CHILD_DELETE, ike_child_slot(sa, c), -1);
+	ike_kick(e, sa);
+	return 0;
+}
+
+int ike_delete(struct ike_engine *e, struct ike_sa *sa)
+{
+	if (sa->state == IKE_SA_DELETING || sa->state == IKE_SA_DEAD)
+		return 0;
+	/* §1.4.1: the Delete of the IKE SA goes before any queued work. */
+	sa->n_tasks = 0;
+	(void)ike_task_push(sa, IKE_TASK_IKE_DELETE, -1, -1);
+	ike_kick(e, sa);
+	return 0;
+}
+
+int ike_ts_parse(const char *cidr, struct ike_ts *ts)
+{
+	struct esp_addr a;
+	uint8_t plen;
+	unsigned alen;
+
+	if (esp_addr_parse(cidr, &a, &plen) != 0)
+		return -EINVAL;
+	memset(ts, 0, sizeof(*ts));
+	ts->family = a.family;
+	ts->port_hi = 0xffff;
+	alen = esp_addr_len(a.family);
+	for (unsigned i = 0; i < alen; i++) {
+		unsigned bits = plen > i * 8 ? plen - i * 8 : 0;
+		uint8_t mask = bits >= 8 ? 0xff : (uint8_t)(0xff00 >> bits);
+
+		ts->start[i] = a.bytes[i] & mask;
+		ts->end[i] = (uint8_t)(a.bytes[i] | (uint8_t)~mask);
+	}
+	return 0;
+}

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The IKEv2 engine (RFC 7296): connections, IKE SAs, the message layer
+ * (message IDs, retransmission, response cache, SK payload), dispatch of
+ * each exchange to its x_*.c file, timers, and the Child SAs it installs
+ * through the SA-programming driver.
+ *
+ * Single-threaded: the owner calls ike_engine_input() for each received
+ * IKE datagram (without the RFC 3948 non-ESP marker) and ike_engine_tick()
+ * periodically; replies leave through ops->send. Time and randomness come
+ * from the ops so tests are deterministic.
+ */
+#ifndef ESPRIT_IKE_IKE_H
+#define ESPRIT_IKE_IKE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "control/ike/ikesa.h"
+#include "control/ike/proposal.h"
+#include "drivers/ipsec.h"
+
+struct ike_engine;
+struct ike_cred;
+struct ike_trust;
+
+struct ike_engine_ops {
+	/* Send one IKE message from local to remote; 0 or -errno. */
+	int (*send)(struct ike_engine *e, const struct ike_addr *local,
+		    const struct ike_addr *remote, const uint8_t *buf, size_t len, void *arg);
+	uint64_t (*now_ms)(void *arg);
+	void (*rng)(uint8_t *buf, size_t len, void *arg);
+	/* Optional log sink (NULL: silent). */
+	void (*log)(const char *line, void *arg);
+	void *arg;
+};
+
+enum ike_conn_limits {
+	IKE_ID_MAX = 255,
+	IKE_PSK_MAX = 128,
+	IKE_CONN_CHILD_MAX = 4,
+	IKE_CONN_NAME_MAX = 32,
+	IKE_CONN_MAX = 16,
+	IKE_SA_TABLE = 64,
+};
+
+/* An identity (RFC 7296 §3.5): type and data (IPv4 4 octets, DN in DER...). */
+struct ike_id {
+	uint8_t type;           /* enum ike_id_type; 0 = any (remote only) */
+	uint8_t len;
+	uint8_t data[IKE_ID_MAX];
+};
+
+enum ike_auth_kind { IKE_AUTHK_PSK, IKE_AUTHK_PUBKEY };
+
+struct ike_child_cfg {
+	char name[IKE_CONN_NAME_MAX];
+	struct ike_ts ts_l, ts_r;
+	enum esp_mode mode;
+	struct ike_proposal esp[IKE_PROPS_MAX];
+	unsigned n_esp;
+	uint64_t rekey_ms;      /* 0: no rekey timer */
+	uint64_t lifetime_s;    /* hard lifetime handed to the dataplane, 0 = none */
+	uint16_t replay_window; /* inbound, 0 = off */
+};
+
+struct ike_conn {
+	char name[IKE_CONN_NAME_MAX];
+	struct ike_addr local, remote;   /* remote.ip.family 0: any peer */
+	struct ike_id local_id, remote_id;
+	enum ike_auth_kind auth;
+	uint8_t psk[IKE_PSK_MAX];
+	size_t psk_len;
+	const struct ike_cred *cred;     /* PUBKEY: our key and chain */
+	const struct ike_trust *trust;   /* PUBKEY: CAs for the peer */
+	struct ike_proposal ike[IKE_PROPS_MAX];
+	unsigned n_ike;
+	struct ike_child_cfg child[IKE_CONN_CHILD_MAX];
+	unsigned n_child;
+	uint64_t rekey_ms;      /* IKE SA rekey, 0 = none */
+	uint64_t dpd_ms;        /* liveness check after this much silence, 0 = off */
+	bool send_certreq;
+};
+
+/* Engine-wide settings. */
+struct ike_engine_cfg {
+	unsigned cookie_threshold;  /* half-open SAs before COOKIE (§2.6), 0 = always */
+	unsigned half_open_max;     /* refuse beyond this many half-open SAs */
+	uint16_t owner;             /* worker owning the installed SAs */
+};
+
+/* Counters (for listings and tests). */
+struct ike_stats {
+	unsigned rx, tx, rx_dropped, rx_bad_auth, rx_bad_syntax, retransmits, resp_resent,
+		cookies_sent, invalid_ke_sent, sa_transitions, child_transitions,
+		children_installed, children_deleted, ike_rekeys, child_rekeys,
+		collisions, give_ups;
+};
+
+struct ike_engine *ike_engine_new(const struct ike_engine_ops *ops, struct drv_ipsec *drv,
+				  const struct ike_engine_cfg *cfg);
+void ike_engine_free(struct ike_engine *e);
+
+/* Adds a copy of @p c; 0, -EEXIST, -ENOSPC, -EINVAL. */
+int ike_conn_add(struct ike_engine *e, const struct ike_conn *c);
+
+/* A received IKE message: 0 when handled, -errno when dropped. */
+int ike_engine_input(struct ike_engine *e, const struct ike_addr *local,
+		     const struct ike_addr *remote, const uint8_t *buf, size_t len);
+/* Timers: retransmission, DPD, rekey, dataplane lifetime events. */
+void ike_engine_tick(struct ike_engine *e);
+
+/* Start an IKE SA for @p conn with child config @p child (NULL: childless,
+ * RFC 6023). */
+int ike_initiate(struct ike_engine *e, const char *conn, const char *child);
+/* CREATE_CHILD_SA for another child config on an established IKE SA. */
+int ike_create_child(struct ike_engine *e, struct ike_sa *sa, const char *child);
+/* Rekey the Child SA with inbound SPI @p spi_in (§2.8). */
+int ike_rekey_child(struct ike_engine *e, uint32_t spi_in);
+/* Rekey the IKE SA (§2.18). */
+int ike_rekey_ike(struct ike_engine *e, struct ike_sa *sa);
+/* Delete the Child SA with inbound SPI @p spi_in, or a whole IKE SA. */
+int ike_delete_child(struct ike_engine *e, uint32_t spi_in);
+int ike_delete(struct ike_engine *e, struct ike_sa *sa);
+
+/* Read-only access for listings. */
+typedef void (*ike_sa_visit_fn)(const struct ike_sa *sa, void *arg);
+void ike_sa_foreach(const struct ike_engine *e, ike_sa_visit_fn fn, void *arg);
+struct ike_sa *ike_sa_find(struct ike_engine *e, uint64_t spi_i, uint64_t spi_r);
+/* The first IKE SA of a connection that is not DEAD/REKEYED, or NULL. */
+struct ike_sa *ike_sa_by_conn(struct ike_engine *e, const char *conn);
+unsigned ike_sa_count(const struct ike_engine *e);
+const struct ike_stats *ike_engine_stats(const struct ike_engine *e);
+
+/* "10.1.0.0/24" (optionally ":proto:lo-hi" is not supported) to a TS. */
+int ike_ts_parse(const char *cidr, struct ike_ts *ts);
+
+#endif /* ESPRIT_IKE_IKE_H */

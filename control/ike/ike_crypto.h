@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The IKE exchange layer's one door to control/ikecrypto.
+ *
+ * Why a facade: ikecrypto's headers (prf.h, sk.h, auth.h, cert.h) declare
+ * their own enum ike_prf_id / ike_encr_id / ike_hash_id / ike_id_type,
+ * which clash with the codec's ike_wire.h in one translation unit. Only
+ * ike_crypto.c includes ikecrypto; everything else includes this header,
+ * which uses plain integers holding the IANA code points (RFC 7296 §3.3.2).
+ * ke.h has no clash and is used directly.
+ */
+#ifndef ESPRIT_IKE_CRYPTO_H
+#define ESPRIT_IKE_CRYPTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum { IKE_KEY_PRF_MAX = 64, IKE_KEY_ENCR_MAX = 36 };
+
+/* Negotiated IKE SA transforms (IANA IDs). */
+struct ike_suite {
+	uint16_t encr;      /* ENCR_AES_CBC, ENCR_AES_GCM_16, ENCR_CHACHA20_POLY1305 */
+	uint16_t key_bits;  /* 128 / 256 for AES, 256 for ChaCha20 */
+	uint16_t prf;       /* PRF_HMAC_SHA2_* */
+	uint16_t integ;     /* AUTH_HMAC_SHA2_*, 0 with AEAD */
+	uint16_t ke;        /* key exchange method */
+};
+
+/* The seven IKE SA keys of RFC 7296 §2.14 (mirror of ikecrypto's). */
+struct ike_keys {
+	uint8_t d[IKE_KEY_PRF_MAX], ai[IKE_KEY_PRF_MAX], ar[IKE_KEY_PRF_MAX];
+	uint8_t ei[IKE_KEY_ENCR_MAX], er[IKE_KEY_ENCR_MAX];
+	uint8_t pi[IKE_KEY_PRF_MAX], pr[IKE_KEY_PRF_MAX];
+	size_t prf_len, integ_len, encr_len;
+};
+
+/* Can ikecrypto run this suite? */
+bool ike_crypto_suite_ok(const struct ike_suite *s);
+size_t ike_crypto_prf_len(int prf);
+
+/* RFC 7296 §2.14 keys of a new IKE SA. */
+int ike_crypto_keys(const struct ike_suite *s, const uint8_t *ni, size_t ni_len,
+		    const uint8_t *nr, size_t nr_len, const uint8_t *gir, size_t gir_len,
+		    uint64_t spi_i, uint64_t spi_r, struct ike_keys *k);
+/* RFC 7296 §2.18 keys of a rekeyed IKE SA (SKEYSEED from the old SK_d). */
+int ike_crypto_keys_rekey(int prf_old, const uint8_t *sk_d_old, size_t sk_d_len,
+			  const struct ike_suite *s, const uint8_t *ni, size_t ni_len,
+			  const uint8_t *nr, size_t nr_len, const uint8_t *gir, size_t gir_len,
+			  uint64_t spi_i, uint64_t spi_r, struct ike_keys *k);
+/* RFC 7296 §2.17 KEYMAT; gir may be NULL (no PFS). */
+int ike_crypto_keymat(int prf, const uint8_t *sk_d, size_t sk_d_len, const uint8_t *gir,
+		      size_t gir_len, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
+		      size_t nr_len, uint8_t *out, size_t len);
+void ike_crypto_keys_wipe(struct ike_keys *k);
+
+/* out = prf(key, a | b | c) (any of them may be empty). */
+int ike_crypto_prf3(int prf, const uint8_t *key, size_t klen, const uint8_t *a, size_t alen,
+		    const uint8_t *b, size_t blen, const uint8_t *c, size_t clen, uint8_t *out);
+/* SHA-1 for NAT_DETECTION_* (RFC 7296 §2.23). */
+int ike_crypto_sha1(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
+		    const uint8_t *c, size_t clen, uint8_t out[20]);
+
+/* SK payload (RFC 7296 §3.14). */
+size_t ike_crypto_sk_iv_len(const struct ike_suite *s);
+size_t ike_crypto_sk_body_len(const struct ike_suite *s, size_t plen);
+long ike_crypto_sk_seal(const struct ike_suite *s, const uint8_t *ekey, const uint8_t *akey,
+			const uint8_t *iv, uint8_t *msg, size_t aad_len, const uint8_t *plain,
+			size_t plen, size_t cap);
+int ike_crypto_sk_open(const struct ike_suite *s, const uint8_t *ekey, const uint8_t *akey,
+		       uint8_t *msg, size_t len, size_t aad_len, uint8_t **inner,
+		       size_t *inner_len);
+
+/* RFC 7296 §2.15 signed octets, into out; returns the length or -errno. */
+long ike_crypto_signed_octets(int prf, const uint8_t *message, size_t message_len,
+			      const uint8_t *peer_nonce, size_t nonce_len, const uint8_t *sk_p,
+			      const uint8_t *id_body, size_t id_len, uint8_t *out, size_t cap);
+/* Shared key MIC (AUTH method 2); out holds prf_len octets. */
+int ike_crypto_psk(int prf, const uint8_t *psk, size_t psk_len, const uint8_t *octets,
+		   size_t len, uint8_t *out);
+bool ike_crypto_psk_verify(int prf, const uint8_t *psk, size_t psk_len, const uint8_t *octets,
+			   size_t len, const uint8_t *auth, size_t auth_len);
+
+struct ike_cred;
+struct ike_trust;
+
+/* RFC 7427 AUTH data (method 14) with the credential's key and a hash of
+ * @p hashes (bit 1 << id per hash the peer announced). Length or -errno. */
+long ike_crypto_sign(const struct ike_cred *c, unsigned hashes, const uint8_t *octets,
+		     size_t len, uint8_t *out, size_t cap);
+/* Certificates of a credential (end entity first). */
+unsigned ike_crypto_cred_certs(const struct ike_cred *c, const uint8_t **der, size_t *len,
+			       unsigned max);
+/*
+ * The peer's end-entity certificate (+ intermediates) verified against
+ * @p t, the identity (RFC 7296 §3.5 type and data) matched against it,
+ * then the RFC 7427 AUTH data verified with its key:
+ * 0, -EPERM (untrusted / no match / bad signature), -EBADMSG.
+ */
+int ike_crypto_verify_peer(const struct ike_trust *t, const uint8_t *ee, size_t ee_len,
+			   const uint8_t *const *chain, const size_t *chain_len, unsigned n,
+			   int id_type, const uint8_t *id, size_t id_len, const uint8_t *octets,
+			   size_t len, const uint8_t *auth, size_t auth_len);
+/* CERTREQ data: SHA-1 hashes of the trusted CAs' keys, concatenated. */
+size_t ike_crypto_ca_hashes(const struct ike_trust *t, uint8_t *out, size_t cap);
+
+#endif /* ESPRIT_IKE_CRYPTO_H */

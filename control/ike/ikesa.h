@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * IKE SAs and Child SAs (RFC 7296 §1, §2.3, §2.8, §2.17): the state each
+ * side keeps, the two state machines with their checked setters, message
+ * ID windows, the cached last response and the retransmission state of
+ * our outstanding request.
+ */
+#ifndef ESPRIT_IKE_IKESA_H
+#define ESPRIT_IKE_IKESA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "control/ike/ike_crypto.h"
+#include "control/ike/ike_wire.h"
+#include "dataplane/addr.h"
+#include "dataplane/sa.h"
+
+struct ike_engine;
+struct ike_conn;
+struct ike_ke;
+
+enum ike_sa_limits {
+	IKE_MSG_MAX     = 8192,  /* one IKE message, request or response */
+	IKE_INIT_MAX    = 4096,  /* a kept IKE_SA_INIT message (§2.15) */
+	IKE_CHILD_MAX   = 8,     /* Child SAs per IKE SA (rekeys included) */
+	IKE_TASK_MAX    = 8,     /* queued requests per IKE SA */
+	IKE_NONCE_LEN   = 32,    /* ours: >= half the PRF key size (§2.10) */
+	IKE_RETRANS_BASE_MS = 500,
+	IKE_RETRANS_TRIES   = 5, /* retransmissions before giving up */
+};
+
+/* An IKE endpoint: address and UDP port. */
+struct ike_addr {
+	struct esp_addr ip;
+	uint16_t port;
+};
+
+/* -------------------------- IKE SA state -------------------------------- */
+
+#define IKE_SA_STATES(X)                                                       \
+	X(IDLE)          /* allocated, nothing sent */                         \
+	X(INIT_SENT)     /* initiator: IKE_SA_INIT request out */              \
+	X(INIT_DONE)     /* responder: IKE_SA_INIT answered (half-open) */     \
+	X(AUTH_SENT)     /* initiator: IKE_AUTH request out */                 \
+	X(ESTABLISHED)                                                         \
+	X(REKEYING)      /* CREATE_CHILD_SA rekeying this IKE SA in flight */  \
+	X(REKEYED)       /* replaced by a new IKE SA, to be deleted (§2.18) */ \
+	X(DELETING)      /* our Delete of it is out */                         \
+	X(DEAD)          /* to be freed, nothing more is sent */
+
+enum ike_sa_state {
+#define X(n) IKE_SA_##n,
+	IKE_SA_STATES(X)
+#undef X
+	IKE_SA_STATE_MAX
+};
+
+/* --------------------------- Child SA state ----------------------------- */
+
+#define IKE_CHILD_STATES(X)                                                   \
+	X(FREE)                                                               \
+	X(CREATING)      /* our IKE_AUTH / CREATE_CHILD_SA request is out */   \
+	X(INSTALLED)                                                          \
+	X(REKEYING)      /* our rekey of it is out */                          \
+	X(REKEYED)       /* replaced; Delete pending (§2.8) */                 \
+	X(DELETING)      /* our Delete of it is out */
+
+enum ike_child_state {
+#define X(n) IKE_CHILD_##n,
+	IKE_CHILD_STATES(X)
+#undef X
+	IKE_CHILD_STATE_MAX
+};
+
+/* A traffic selector as esprit configures and installs it (one range). */
+struct ike_ts {
+	uint8_t family;       /* AF_INET / AF_INET6 */
+	uint8_t proto;        /* 0 = any */
+	uint16_t port_lo, port_hi;
+	uint8_t start[16], end[16];
+};
+
+/* Negotiated ESP transforms. */
+struct ike_esp_suite {
+	uint16_t encr;        /* IKE_ENCR_AES_GCM_16(_IIV), IKE_ENCR_CHACHA20_POLY1305(_IIV) */
+	uint16_t key_bits;
+	uint16_t esn;
+	uint16_t ke;          /* PFS method, 0 = none */
+};
+
+struct ike_child {
+	enum ike_child_state state;
+	uint8_t cfg;          /* index of the child config in the conn */
+	bool installed;       /* SAs are in the driver */
+	bool owns_policy;     /* the outbound policy points at spi_out */
+	int8_t rekey_of;      /* slot of the child this one replaces, -1 */
+	int8_t replaced_by;   /* slot of the child that replaces this one, -1 */
+	uint32_t spi_in, spi_out;     /* host order */
+	uint32_t pol_id, pol_prio;
+	struct ike_esp_suite suite;
+	struct ike_ts ts_l, ts_r;     /* narrowed: local and remote side */
+	uint8_t nonce_min[IKE_NONCE_MAX]; /* lowest nonce of the creating
+					     exchange, for §2.8.1 collisions */
+	size_t nonce_min_len;
+	uint64_t created_ms;
+	uint64_t rekey_at_ms;  /* 0: no rekey timer */
+};
+
+/* What a queued or outstanding request is for. */
+enum ike_task_type {
+	IKE_TASK_NONE,
+	IKE_TASK_INIT,          /* IKE_SA_INIT */
+	IKE_TASK_AUTH,          /* IKE_AUTH (with child cfg, or childless) */
+	IKE_TASK_CHILD_NEW,     /* CREATE_CHILD_SA, new Child SA */
+	IKE_TASK_CHILD_REKEY,   /* CREATE_CHILD_SA + REKEY_SA */
+	IKE_TASK_IKE_REKEY,     /* CREATE_CHILD_SA with an IKE proposal */
+	IKE_TASK_CHILD_DELETE,  /* INFORMATIONAL, D(ESP) */
+	IKE_TASK_IKE_DELETE,    /* INFORMATIONAL, D(IKE) */
+	IKE_TASK_DPD,           /* empty INFORMATIONAL (§1.4, liveness) */
+};
+
+struct ike_task {
+	uint8_t type;           /* enum ike_task_type */
+	int8_t child;           /* child slot concerned, -1 */
+	int8_t cfg;             /* child config to create, -1 */
+};
+
+struct ike_sa {
+	bool used;
+	bool initiator;                 /* the original initiator (§2.2) */
+	enum ike_sa_state state;
+	uint64_t spi_i, spi_r;
+	const struct ike_conn *conn;
+	struct ike_addr local, remote;
+
+	struct ike_suite suite;
+	struct ike_keys keys;
+	uint8_t ni[IKE_NONCE_MAX], nr[IKE_NONCE_MAX];
+	size_t ni_len, nr_len;
+	struct ike_ke *ke;              /* our pending key exchange */
+	uint16_t ke_method;             /* what our KE payload uses */
+
+	/* §2.15: both IKE_SA_INIT messages are signed by IKE_AUTH. */
+	uint8_t init_req[IKE_INIT_MAX], init_resp[IKE_INIT_MAX];
+	size_t init_req_len, init_resp_len;
+	uint8_t cookie[IKE_COOKIE_MAX]; /* §2.6: echoed by the initiator */
+	size_t cookie_len;
+
+	/* Message IDs (§2.3): window size 1 both ways. */
+	uint32_t req_mid;               /* ID of our next request */
+	uint32_t peer_mid;              /* ID of the peer's next request */
+
+	/* Our outstanding request (§2.1): kept for retransmission. */
+	struct {
+		bool active;
+		struct ike_task task;
+		uint32_t mid;
+		unsigned tries;
+		uint64_t next_ms;
+		size_t len;
+		uint8_t buf[IKE_MSG_MAX];
+	} out;
+	/* The response to the peer's last request (§2.1: resent, not
+	 * reprocessed, when the request comes again). */
+	struct {
+		bool valid;
+		uint32_t mid;
+		size_t len;
+		uint8_t buf[IKE_MSG_MAX];
+	} resp;
+
+	struct ike_task tasks[IKE_TASK_MAX];
+	unsigned n_tasks;
+
+	/* Peer capabilities and NAT (§2.23, RFC 7427 §4, RFC 7383, RFC 6023). */
+	unsigned peer_hashes;           /* bit 1 << hash ID */
+	bool peer_frag, peer_childless;
+	bool nat_local, nat_remote;
+	bool initial_contact;           /* the peer sent INITIAL_CONTACT */
+
+	/* IKE SA rekey (§2.18). */
+	struct ike_sa *rekey_new;       /* the new SA our rekey creates */
+	uint64_t rekey_spi;             /* our SPI in the new SA */
+	uint8_t rekey_nonce[IKE_NONCE_MAX];
+	size_t rekey_nonce_len;
+	struct ike_ke *rekey_ke;
+
+	/* Child rekey / new child scratch: our nonce of the outstanding
+	 * CREATE_CHILD_SA and its key exchange (PFS). */
+	uint8_t c_nonce[IKE_NONCE_MAX];
+	size_t c_nonce_len;
+	struct ike_ke *c_ke;
+
+	struct ike_child child[IKE_CHILD_MAX];
+
+	uint64_t created_ms, last_rx_ms, rekey_at_ms;
+	unsigned transitions;           /* state changes (the setter counts) */
+};
+
+/* Names for logs. */
+const char *ike_sa_state_name(enum ike_sa_state s);
+const char *ike_child_state_name(enum ike_child_state s);
+
+/* Is old -> new a legal transition? (the tables in ikesa.c) */
+bool ike_sa_transition_ok(enum ike_sa_state from, enum ike_sa_state to);
+bool ike_child_transition_ok(enum ike_child_state from, enum ike_child_state to);
+
+/*
+ * The one setter of each machine: checks the transition against the
+ * table, logs "old -> new" with the SPIs, counts it. -EPERM (nothing
+ * changes) when illegal.
+ */
+int ike_sa_set_state(struct ike_engine *e, struct ike_sa *sa, enum ike_sa_state to);
+int ike_child_set_state(struct ike_engine *e, struct ike_sa *sa, struct ike_child *c,
+			enum ike_child_state to);
+
+/* Child slots. */
+struct ike_child *ike_child_alloc(struct ike_sa *sa);
+int ike_child_slot(const struct ike_sa *sa, const struct ike_child *c);
+struct ike_child *ike_child_by_spi_in(struct ike_sa *sa, uint32_t spi);
+struct ike_child *ike_child_by_spi_out(struct ike_sa *sa, uint32_t spi);
+
+/* Task queue. */
+int ike_task_push(struct ike_sa *sa, uint8_t type, int child, int cfg);
+bool ike_task_pop(struct ike_sa *sa, struct ike_task *t);
+
+#endif /* ESPRIT_IKE_IKESA_H */

@@ -1,0 +1,540 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * CREATE_CHILD_SA (RFC 7296 §1.3): a new Child SA (§1.3.1), rekeying a
+ * Child SA with REKEY_SA (§1.3.3, §2.8) make-before-break, rekeying the
+ * IKE SA (§1.3.2, §2.18), and simultaneous Child SA rekeys resolved by
+ * nonces (§2.8.1).
+ *
+ * Make-before-break: the initiator of a rekey installs the new inbound
+ * and outbound SAs, moves the outbound policy to the new SA, then deletes
+ * the old one. The responder installs both new SAs at once but keeps
+ * sending on the old SA until the initiator deletes it (the initiator
+ * may not have installed its new inbound SA yet), then moves the policy.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "control/ike/exchange.h"
+#include "control/ikecrypto/ke.h"
+
+static void be64(uint64_t v, uint8_t out[8])
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		out[i] = (uint8_t)v;
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void spi32_be(uint32_t v, uint8_t out[4])
+{
+	out[0] = (uint8_t)(v >> 24);
+	out[1] = (uint8_t)(v >> 16);
+	out[2] = (uint8_t)(v >> 8);
+	out[3] = (uint8_t)v;
+}
+
+static int ike_suite_from(const struct pld_proposal *p, struct ike_suite *s)
+{
+	const struct pld_transform *enc = ike_chosen_xf(p, IKE_XFORM_ENCR);
+	const struct pld_transform *prf = ike_chosen_xf(p, IKE_XFORM_PRF);
+	const struct pld_transform *integ = ike_chosen_xf(p, IKE_XFORM_INTEG);
+	const struct pld_transform *ke = ike_chosen_xf(p, IKE_XFORM_KE);
+
+	if (enc == NULL || prf == NULL || ke == NULL || p->spi_size != 8)
+		return -EINVAL;
+	*s = (struct ike_suite){
+		.encr = enc->id,
+		.key_bits = enc->flags & PLD_XF_KEY_LENGTH ? enc->key_len : 256,
+		.prf = prf->id, .integ = integ != NULL ? integ->id : 0, .ke = ke->id,
+	};
+	return ike_crypto_suite_ok(s) && ike_ke_supported(s->ke) ? 0 : -ENOTSUP;
+}
+
+/*
+ * §2.18: the new IKE SA, keyed from the old SK_d. The Child SAs move
+ * to it; the old SA is left REKEYED, to be deleted by the rekey's
+ * initiator.
+ */
+static struct ike_sa *ike_sa_rekeyed(struct ike_engine *e, struct ike_sa *old, bool initiator,
+				     uint64_t spi_i, uint64_t spi_r, const struct ike_suite *suite,
+				     const uint8_t *ni, size_t ni_len, const uint8_t *nr,
+				     size_t nr_len, const uint8_t *gir, size_t gir_len)
+{
+	struct ike_sa *n = ike_sa_new(e);
+
+	if (n == NULL)
+		return NULL;
+	n->initiator = initiator; /* §2.18: the rekey's initiator is the new one's */
+	n->conn = old->conn;
+	n->local = old->local;
+	n->remote = old->remote;
+	n->spi_i = spi_i;
+	n->spi_r = spi_r;
+	n->suite = *suite;
+	n->peer_hashes = old->peer_hashes;
+	n->peer_frag = old->peer_frag;
+	n->nat_local = old->nat_local;
+	n->nat_remote = old->nat_remote;
+	memcpy(n->ni, ni, ni_len);
+	n->ni_len = ni_len;
+	memcpy(n->nr, nr, nr_len);
+	n->nr_len = nr_len;
+	if (ike_crypto_keys_rekey(old->suite.prf, old->keys.d, old->keys.prf_len, suite, ni,
+				  ni_len, nr, nr_len, gir, gir_len, spi_i, spi_r, &n->keys) != 0 ||
+	    ike_sa_set_state(e, n, IKE_SA_ESTABLISHED) != 0) {
+		ike_sa_destroy(e, n);
+		return NULL;
+	}
+	/* The Child SAs now belong to the new IKE SA (same slots). */
+	memcpy(n->child, old->child, sizeof(n->child));
+	for (unsigned i = 0; i < IKE_CHILD_MAX; i++)
+		old->child[i].state = IKE_CHILD_FREE;
+	if (n->conn->rekey_ms != 0)
+		n->rekey_at_ms = ike_now(e) + n->conn->rekey_ms;
+	e->st.ike_rekeys++;
+	ike_log(e, "IKE SA %016llx_i %016llx_r rekeyed as %016llx_i %016llx_r",
+		(unsigned long long)old->spi_i, (unsigned long long)old->spi_r,
+		(unsigned long long)spi_i, (unsigned long long)spi_r);
+	return n;
+}
+
+/* ------------------------------ initiator ------------------------------- */
+
+static int build_child(struct ike_xctx *x, struct ike_child *old)
+{
+	struct ike_sa *sa = x->sa;
+	const struct ike_child_cfg *cc = &sa->conn->child[x->task.cfg];
+	struct ike_child *ch = ike_child_alloc(sa);
+	struct pld_sa sap;
+	struct pld_ts ts;
+	int rc;
+
+	if (ch == NULL)
+		return -ENOSPC;
+	ch->cfg = (uint8_t)x->task.cfg;
+	ch->ts_l = old != NULL ? old->ts_l : cc->ts_l;
+	ch->ts_r = old != NULL ? old->ts_r : cc->ts_r;
+	ch->rekey_of = old != NULL ? (int8_t)ike_child_slot(sa, old) : -1;
+	rc = drv_get_spi(x->e->drv, x->e->cfg.owner, &ch->spi_in);
+	if (rc == 0)
+		rc = ike_child_set_state(x->e, sa, ch, IKE_CHILD_CREATING);
+	if (rc != 0)
+		return rc;
+	x->task.child = (int8_t)ike_child_slot(sa, ch);
+	sa->c_nonce_len = IKE_NONCE_LEN;
+	ike_rng(x->e, sa->c_nonce, sa->c_nonce_len);
+	if (old != NULL) {
+		uint8_t spi[4];
+
+		/* §1.3.3: REKEY_SA names the SA by our inbound SPI. */
+		spi32_be(old->spi_in, spi);
+		rc = ike_add_notify(x->mb, IKE_PROTO_ESP, IKE_N_REKEY_SA, spi, 4, NULL, 0);
+		if (rc != 0)
+			return rc;
+	}
+	ike_esp_sa_payload(cc, ch->spi_in, &sap);
+	rc = ike_msg_add_sa(x->mb, &sap);
+	if (rc == 0)
+		rc = ike_add_nonce(x->mb, sa->c_nonce, sa->c_nonce_len);
+	ike_ts_to_pld(&ch->ts_l, &ts);
+	if (rc == 0)
+		rc = ike_msg_add_ts(x->mb, IKE_PLD_TSi, &ts);
+	ike_ts_to_pld(&ch->ts_r, &ts);
+	if (rc == 0)
+		rc = ike_msg_add_ts(x->mb, IKE_PLD_TSr, &ts);
+	return rc;
+}
+
+static int build_ike_rekey(struct ike_xctx *x)
+{
+	struct ike_sa *sa = x->sa;
+	const struct ike_conn *c = sa->conn;
+	struct pld_ke ke = { .method = sa->suite.ke };
+	struct pld_sa sap;
+	uint8_t spi[8];
+	int rc;
+
+	rc = ike_sa_set_state(x->e, sa, IKE_SA_REKEYING);
+	if (rc != 0)
+		return rc;
+	sa->rekey_spi = ike_spi_new(x->e);
+	sa->rekey_nonce_len = IKE_NONCE_LEN;
+	ike_rng(x->e, sa->rekey_nonce, sa->rekey_nonce_len);
+	ike_ke_free(sa->rekey_ke);
+	/* The group in use first: it is the one the peer accepted. */
+	sa->rekey_ke = ike_ke_new(sa->suite.ke, true);
+	if (sa->rekey_ke == NULL)
+		return -ENOTSUP;
+	rc = ike_ke_public(sa->rekey_ke, &ke.data, &ke.len);
+	if (rc != 0)
+		return rc;
+	be64(sa->rekey_spi, spi);
+	ike_proposals_to_sa(c->ike, c->n_ike, spi, 8, &sap);
+	rc = ike_msg_add_sa(x->mb, &sap);
+	if (rc == 0)
+		rc = ike_add_nonce(x->mb, sa->rekey_nonce, sa->rekey_nonce_len);
+	if (rc == 0)
+		rc = ike_msg_add_ke(x->mb, &ke);
+	return rc;
+}
+
+/* Initiator builds: [N(REKEY_SA)], SA, Ni, [KEi], [TSi, TSr]. */
+static int i_build(struct ike_xctx *x)
+{
+	struct ike_sa *sa = x->sa;
+	struct ike_child *old;
+
+	switch (x->task.type) {
+	case IKE_TASK_CHILD_NEW:
+		return build_child(x, NULL);
+	case IKE_TASK_CHILD_REKEY:
+		old = &sa->child[x->task.child];
+		if (old->state != IKE_CHILD_INSTALLED ||
+		    ike_child_set_state(x->e, sa, old, IKE_CHILD_REKEYING) != 0)
+			return -ESTALE;
+		return build_child(x, old);
+	case IKE_TASK_IKE_REKEY:
+		return build_ike_rekey(x);
+	default:
+		return -EINVAL;
+	}
+}
+
+/* ------------------------------ responder ------------------------------- */
+
+static void r_ike_rekey(struct ike_xctx *x, const struct pld_sa *peer)
+{
+	struct ike_engine *e = x->e;
+	struct ike_sa *sa = x->sa;
+	struct pld_nonce ni;
+	struct pld_ke ke;
+	struct ike_suite suite;
+	const uint8_t *gir;
+	size_t gir_len;
+	const struct pld_transform *kx;
+
+	if (ike_get_nonce(x->m, &ni) != 0 || ike_get_ke(x->m, &ke) != 0) {
+		x->child_err = IKE_N_INVALID_SYNTAX;
+		return;
+	}
+	if (sa->state != IKE_SA_ESTABLISHED) {
+		/* §2.25.2: we are rekeying or closing it ourselves. */
+		x->child_err = IKE_N_TEMPORARY_FAILURE;
+		return;
+	}
+	if (ike_proposal_select(peer, sa->conn->ike, sa->conn->n_ike, ke.method, &x->chosen) != 0 ||
+	    ike_suite_from(&x->chosen, &suite) != 0) {
+		x->child_err = IKE_N_NO_PROPOSAL_CHOSEN;
+		return;
+	}
+	kx = ike_chosen_xf(&x->chosen, IKE_XFORM_KE);
+	if (kx->id != ke.method) {
+		x->child_err = IKE_N_INVALID_KE_PAYLOAD;
+		x->notify_data[0] = (uint8_t)(kx->id >> 8);
+		x->notify_data[1] = (uint8_t)kx->id;
+		x->notify_len = 2;
+		return;
+	}
+	x->ke = ike_ke_new(ke.method, false);
+	if (x->ke == NULL || ike_ke_complete(x->ke, ke.data, ke.len) != 0 ||
+	    ike_ke_shared(x->ke, &gir, &gir_len) != 0) {
+		x->child_err = IKE_N_INVALID_SYNTAX;
+		return;
+	}
+	x->nonce_len = IKE_NONCE_LEN;
+	ike_rng(e, x->nonce, x->nonce_len);
+	x->new_sa = ike_sa_rekeyed(e, sa, false, get64(x->chosen.spi), ike_spi_new(e), &suite,
+				   ni.data, ni.len, x->nonce, x->nonce_len, gir, gir_len);
+	if (x->new_sa == NULL) {
+		x->child_err = IKE_N_NO_ADDITIONAL_SAS;
+		return;
+	}
+	(void)ike_sa_set_state(e, sa, IKE_SA_REKEYED);
+}
+
+static void r_child(struct ike_xctx *x, const struct pld_sa *peer)
+{
+	struct ike_engine *e = x->e;
+	struct ike_sa *sa = x->sa;
+	const struct ike_conn *c = sa->conn;
+	struct pld_nonce ni;
+	struct pld_notify rn;
+	struct pld_ts tsi, tsr;
+	struct ike_child *old = NULL, *ch;
+	struct ike_ts l, r;
+	int cfg = -1;
+
+	if (ike_get_nonce(x->m, &ni) != 0 || ike_get_ts(x->m, IKE_PLD_TSi, &tsi) != 0 ||
+	    ike_get_ts(x->m, IKE_PLD_TSr, &tsr) != 0) {
+		x->child_err = IKE_N_INVALID_SYNTAX;
+		return;
+	}
+	if (sa->state != IKE_SA_ESTABLISHED) {
+		x->child_err = IKE_N_TEMPORARY_FAILURE; /* §2.25.1 */
+		return;
+	}
+	if (ike_msg_find_notify(x->m, IKE_N_REKEY_SA, &rn) == 0) {
+		uint32_t spi;
+
+		if (rn.spi_size != 4 || rn.protocol_id != IKE_PROTO_ESP) {
+			x->child_err = IKE_N_INVALID_SYNTAX;
+			return;
+		}
+		spi = (uint32_t)rn.spi[0] << 24 | (uint32_t)rn.spi[1] << 16 |
+		      (uint32_t)rn.spi[2] << 8 | rn.spi[3];
+		old = ike_child_by_spi_out(sa, spi);
+		if (old == NULL || old->state == IKE_CHILD_CREATING) {
+			x->child_err = IKE_N_CHILD_SA_NOT_FOUND; /* §2.25 */
+			return;
+		}
+		if (old->state == IKE_CHILD_DELETING) {
+			x->child_err = IKE_N_TEMPORARY_FAILURE; /* §2.25.1 */
+			return;
+		}
+		cfg = old->cfg;
+		if (ike_ts_narrow(&c->child[cfg].ts_r, &tsi, &r) != 0 ||
+		    ike_ts_narrow(&c->child[cfg].ts_l, &tsr, &l) != 0)
+			cfg = -1;
+	} else {
+		for (unsigned i = 0; i < c->n_child && cfg < 0; i++)
+			if (ike_ts_narrow(&c->child[i].ts_r, &tsi, &r) == 0 &&
+			    ike_ts_narrow(&c->child[i].ts_l, &tsr, &l) == 0)
+				cfg = (int)i;
+	}
+	if (cfg < 0) {
+		x->child_err = IKE_N_TS_UNACCEPTABLE;
+		return;
+	}
+	if (ike_proposal_select(peer, c->child[cfg].esp, c->child[cfg].n_esp, 0, &x->chosen) != 0 ||
+	    ike_chosen_xf(&x->chosen, IKE_XFORM_KE) != NULL) {
+		/* PFS in CREATE_CHILD_SA is not implemented: refuse KE proposals. */
+		x->child_err = IKE_N_NO_PROPOSAL_CHOSEN;
+		return;
+	}
+	ch = ike_child_alloc(sa);
+	if (ch == NULL || drv_get_spi(e->drv, e->cfg.owner, &ch->spi_in) != 0) {
+		x->child_err = IKE_N_NO_ADDITIONAL_SAS;
+		return;
+	}
+	x->nonce_len = IKE_NONCE_LEN;
+	ike_rng(e, x->nonce, x->nonce_len);
+	ch->cfg = (uint8_t)cfg;
+	ch->spi_out = ike_spi32(&x->chosen);
+	ch->ts_l = l;
+	ch->ts_r = r;
+	ch->rekey_of = old != NULL ? (int8_t)ike_child_slot(sa, old) : -1;
+	ike_nonce_min(ch, ni.data, ni.len, x->nonce, x->nonce_len);
+	if (ike_esp_suite_from(&x->chosen, &ch->suite) != 0 ||
+	    ike_child_install(e, sa, ch, NULL, 0, ni.data, ni.len, x->nonce, x->nonce_len) != 0 ||
+	    ike_child_set_state(e, sa, ch, IKE_CHILD_INSTALLED) != 0) {
+		ike_child_remove(e, sa, ch);
+		x->child_err = IKE_N_NO_PROPOSAL_CHOSEN;
+		return;
+	}
+	x->child = ike_child_slot(sa, ch);
+	if (old == NULL) {
+		(void)ike_child_take_policy(e, sa, ch);
+		return;
+	}
+	/* The old SA stays in use until the initiator deletes it; if we are
+	 * rekeying it too, this marks the collision (§2.8.1). */
+	old->replaced_by = (int8_t)x->child;
+	if (old->state == IKE_CHILD_INSTALLED)
+		(void)ike_child_set_state(e, sa, old, IKE_CHILD_REKEYED);
+	e->st.child_rekeys++;
+}
+
+/* Responder processes: which of the three requests, then as each says. */
+static int r_process(struct ike_xctx *x)
+{
+	struct pld_sa peer;
+	int rc = ike_get_sa(x->m, &peer);
+
+	if (rc != 0 || peer.n_proposals == 0)
+		return -EBADMSG;
+	if (peer.prop[0].protocol_id == IKE_PROTO_IKE)
+		r_ike_rekey(x, &peer);
+	else
+		r_child(x, &peer);
+	return 0;
+}
+
+/* Responder builds: SA, Nr, [KEr], [TSi, TSr], or the error notify. */
+static int r_build(struct ike_xctx *x)
+{
+	struct ike_sa *sa = x->sa;
+	struct pld_sa sap = { .n_proposals = 1 };
+	struct pld_ts ts;
+	int rc;
+
+	if (x->child_err != 0)
+		return ike_add_notify(x->mb, 0, x->child_err, NULL, 0, x->notify_data,
+				      x->notify_len);
+	sap.prop[0] = x->chosen;
+	if (x->new_sa != NULL) {
+		struct pld_ke ke = { .method = x->new_sa->suite.ke };
+
+		be64(x->new_sa->spi_r, sap.prop[0].spi);
+		rc = ike_ke_public(x->ke, &ke.data, &ke.len);
+		if (rc == 0)
+			rc = ike_msg_add_sa(x->mb, &sap);
+		if (rc == 0)
+			rc = ike_add_nonce(x->mb, x->nonce, x->nonce_len);
+		if (rc == 0)
+			rc = ike_msg_add_ke(x->mb, &ke);
+		return rc;
+	}
+	spi32_be(sa->child[x->child].spi_in, sap.prop[0].spi);
+	rc = ike_msg_add_sa(x->mb, &sap);
+	if (rc == 0)
+		rc = ike_add_nonce(x->mb, x->nonce, x->nonce_len);
+	ike_ts_to_pld(&sa->child[x->child].ts_r, &ts);
+	if (rc == 0)
+		rc = ike_msg_add_ts(x->mb, IKE_PLD_TSi, &ts);
+	ike_ts_to_pld(&sa->child[x->child].ts_l, &ts);
+	if (rc == 0)
+		rc = ike_msg_add_ts(x->mb, IKE_PLD_TSr, &ts);
+	return rc;
+}
+
+/* ------------------------- initiator processes -------------------------- */
+
+/*
+ * §2.8.1: both ends rekeyed @p old. The exchange holding the lowest of
+ * the four nonces made the redundant SA; its initiator deletes it, and
+ * the other node deletes the old one.
+ */
+static void collision(struct ike_xctx *x, struct ike_child *ours, struct ike_child *old)
+{
+	struct ike_sa *sa = x->sa;
+	struct ike_child *theirs = &sa->child[old->replaced_by];
+
+	x->e->st.collisions++;
+	if (ike_nonce_cmp(ours->nonce_min, ours->nonce_min_len, theirs->nonce_min,
+			  theirs->nonce_min_len) < 0) {
+		/* Ours is redundant: delete it; the peer deletes the old one,
+		 * and its new SA then takes the traffic (ike_child_remove). */
+		ike_log(x->e, "Child SA rekey collision: ours %08x_i is redundant", ours->spi_in);
+		ours->rekey_of = -1;
+		(void)ike_child_set_state(x->e, sa, old, IKE_CHILD_REKEYED);
+		(void)ike_task_push(sa, IKE_TASK_CHILD_DELETE, ike_child_slot(sa, ours), -1);
+		return;
+	}
+	ike_log(x->e, "Child SA rekey collision: ours %08x_i wins", ours->spi_in);
+	theirs->rekey_of = -1; /* the peer deletes it */
+	(void)ike_child_take_policy(x->e, sa, ours);
+	(void)ike_child_set_state(x->e, sa, old, IKE_CHILD_REKEYED);
+	(void)ike_task_push(sa, IKE_TASK_CHILD_DELETE, ike_child_slot(sa, old), -1);
+}
+
+static int i_child(struct ike_xctx *x)
+{
+	struct ike_sa *sa = x->sa;
+	struct ike_child *ch = &sa->child[x->task.child];
+	struct ike_child *old = ch->rekey_of >= 0 ? &sa->child[ch->rekey_of] : NULL;
+	const struct ike_child_cfg *cc = &sa->conn->child[ch->cfg];
+	struct pld_sa resp;
+	struct pld_nonce nr;
+	struct pld_ts tsi, tsr;
+	struct pld_proposal chosen;
+	struct ike_ts l, r;
+	uint16_t err = ike_error_notify(x->m);
+
+	if (err != 0 || ike_get_sa(x->m, &resp) != 0 || ike_get_nonce(x->m, &nr) != 0 ||
+	    ike_get_ts(x->m, IKE_PLD_TSi, &tsi) != 0 || ike_get_ts(x->m, IKE_PLD_TSr, &tsr) != 0 ||
+	    resp.n_proposals != 1 ||
+	    ike_proposal_select(&resp, cc->esp, cc->n_esp, 0, &chosen) != 0 ||
+	    chosen.n_transforms != resp.prop[0].n_transforms ||
+	    ike_ts_narrow(&ch->ts_l, &tsi, &l) != 0 || ike_ts_narrow(&ch->ts_r, &tsr, &r) != 0 ||
+	    ike_esp_suite_from(&chosen, &ch->suite) != 0)
+		goto fail;
+	ch->ts_l = l;
+	ch->ts_r = r;
+	ch->spi_out = ike_spi32(&chosen);
+	ike_nonce_min(ch, sa->c_nonce, sa->c_nonce_len, nr.data, nr.len);
+	if (ike_child_install(x->e, sa, ch, NULL, 0, sa->c_nonce, sa->c_nonce_len, nr.data,
+			      nr.len) != 0 ||
+	    ike_child_set_state(x->e, sa, ch, IKE_CHILD_INSTALLED) != 0)
+		goto fail;
+	if (old == NULL)
+		return ike_child_take_policy(x->e, sa, ch);
+	x->e->st.child_rekeys++;
+	if (old->replaced_by >= 0 && old->replaced_by != ike_child_slot(sa, ch)) {
+		collision(x, ch, old);
+		return 0;
+	}
+	/* Make-before-break: new SAs in, policy moved, then the old goes. */
+	(void)ike_child_take_policy(x->e, sa, ch);
+	(void)ike_child_set_state(x->e, sa, old, IKE_CHILD_REKEYED);
+	return ike_task_push(sa, IKE_TASK_CHILD_DELETE, ike_child_slot(sa, old), -1);
+fail:
+	ike_log(x->e, "IKE SA %016llx_i: CREATE_CHILD_SA failed (%s)",
+		(unsigned long long)sa->spi_i, err != 0 ? ike_notify_name(err) : "bad answer");
+	ike_child_remove(x->e, sa, ch);
+	if (old != NULL && old->state == IKE_CHILD_REKEYING)
+		(void)ike_child_set_state(x->e, sa, old, IKE_CHILD_INSTALLED);
+	return 0;
+}
+
+static int i_ike_rekey(struct ike_xctx *x)
+{
+	struct ike_sa *sa = x->sa;
+	struct pld_sa resp;
+	struct pld_nonce nr;
+	struct pld_ke ke;
+	struct pld_proposal chosen;
+	struct ike_suite suite;
+	const uint8_t *gir;
+	size_t gir_len;
+	uint16_t err = ike_error_notify(x->m);
+
+	if (sa->state != IKE_SA_REKEYING)
+		return 0; /* the peer's rekey won meanwhile */
+	if (err != 0 || ike_get_sa(x->m, &resp) != 0 || ike_get_nonce(x->m, &nr) != 0 ||
+	    ike_get_ke(x->m, &ke) != 0 || resp.n_proposals != 1 ||
+	    ike_proposal_select(&resp, sa->conn->ike, sa->conn->n_ike, ke.method, &chosen) != 0 ||
+	    chosen.n_transforms != resp.prop[0].n_transforms ||
+	    ike_suite_from(&chosen, &suite) != 0 || suite.ke != sa->suite.ke ||
+	    ike_ke_complete(sa->rekey_ke, ke.data, ke.len) != 0 ||
+	    ike_ke_shared(sa->rekey_ke, &gir, &gir_len) != 0) {
+		ike_log(x->e, "IKE SA %016llx_i: IKE rekey failed (%s)",
+			(unsigned long long)sa->spi_i, err != 0 ? ike_notify_name(err) : "bad answer");
+		ike_ke_free(sa->rekey_ke);
+		sa->rekey_ke = NULL;
+		return ike_sa_set_state(x->e, sa, IKE_SA_ESTABLISHED);
+	}
+	x->new_sa = ike_sa_rekeyed(x->e, sa, true, sa->rekey_spi, get64(chosen.spi), &suite,
+				   sa->rekey_nonce, sa->rekey_nonce_len, nr.data, nr.len, gir,
+				   gir_len);
+	ike_ke_free(sa->rekey_ke);
+	sa->rekey_ke = NULL;
+	if (x->new_sa == NULL)
+		return ike_sa_set_state(x->e, sa, IKE_SA_ESTABLISHED);
+	/* §2.18: the initiator of the rekey deletes the old IKE SA. */
+	(void)ike_sa_set_state(x->e, sa, IKE_SA_REKEYED);
+	sa->n_tasks = 0;
+	return ike_task_push(sa, IKE_TASK_IKE_DELETE, -1, -1);
+}
+
+static int i_process(struct ike_xctx *x)
+{
+	if (x->task.type == IKE_TASK_IKE_REKEY)
+		return i_ike_rekey(x);
+	return i_child(x);
+}
+
+const struct ike_exchange ike_x_create_child = {
+	.type = IKE_EXCH_CREATE_CHILD_SA,
+	.encrypted = true,
+	.i_build = i_build,
+	.r_process = r_process,
+	.r_build = r_build,
+	.i_process = i_process,
+};

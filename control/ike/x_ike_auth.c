@@ -1,0 +1,403 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * IKE_AUTH (RFC 7296 §1.2, §2.15, §2.17): identities, AUTH with a PSK or
+ * RFC 7427 signatures over X.509 certificates (CERT, CERTREQ), and the
+ * first Child SA (SA2, TSi, TSr with narrowing, §2.9), or none at all
+ * (RFC 6023). INITIAL_CONTACT (§2.4) clears older IKE SAs of the peer.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "control/ike/exchange.h"
+
+enum { OCTETS_MAX = IKE_INIT_MAX + IKE_NONCE_MAX + IKE_KEY_PRF_MAX, AUTH_MAX = 1024,
+       CERTS_MAX = 8 };
+
+/* ID payload body (§3.5): type, 3 reserved octets, data. */
+static size_t id_body(const struct ike_id *id, uint8_t out[4 + IKE_ID_MAX])
+{
+	out[0] = id->type;
+	out[1] = out[2] = out[3] = 0;
+	memcpy(out + 4, id->data, id->len);
+	return 4 + (size_t)id->len;
+}
+
+/*
+ * §2.15: the octets a side signs: its IKE_SA_INIT message, the peer's
+ * nonce, prf(SK_p, ID body). @p of_initiator: the initiator's octets.
+ */
+static long octets(const struct ike_sa *sa, bool of_initiator, const uint8_t *idb, size_t idl,
+		   uint8_t *out)
+{
+	if (of_initiator)
+		return ike_crypto_signed_octets(sa->suite.prf, sa->init_req, sa->init_req_len,
+						sa->nr, sa->nr_len, sa->keys.pi, idb, idl, out,
+						OCTETS_MAX);
+	return ike_crypto_signed_octets(sa->suite.prf, sa->init_resp, sa->init_resp_len, sa->ni,
+					sa->ni_len, sa->keys.pr, idb, idl, out, OCTETS_MAX);
+}
+
+/* Our ID, [CERT...], AUTH. */
+static int add_id_auth(struct ike_xctx *x, bool initiator)
+{
+	struct ike_sa *sa = x->sa;
+	const struct ike_conn *c = sa->conn;
+	uint8_t idb[4 + IKE_ID_MAX], oct[OCTETS_MAX], auth[AUTH_MAX];
+	struct pld_id id = { .type = c->local_id.type, .data = c->local_id.data,
+			     .len = c->local_id.len };
+	struct pld_auth a = { .data = auth };
+	size_t idl = id_body(&c->local_id, idb);
+	long ol, al;
+	int rc;
+
+	rc = ike_msg_add_id(x->mb, initiator ? IKE_PLD_IDi : IKE_PLD_IDr, &id);
+	if (rc != 0)
+		return rc;
+	ol = octets(sa, initiator, idb, idl, oct);
+	if (ol < 0)
+		return (int)ol;
+	if (c->auth == IKE_AUTHK_PSK) {
+		a.method = IKE_AUTH_SHARED_KEY_MIC;
+		rc = ike_crypto_psk(sa->suite.prf, c->psk, c->psk_len, oct, (size_t)ol, auth);
+		a.len = ike_crypto_prf_len(sa->suite.prf);
+	} else {
+		const uint8_t *der[CERTS_MAX];
+		size_t len[CERTS_MAX];
+		unsigned n = ike_crypto_cred_certs(c->cred, der, len, CERTS_MAX);
+
+		/* §3.6: end-entity certificate first, then the intermediates. */
+		for (unsigned i = 0; i < n && rc == 0; i++) {
+			struct pld_cert cert = { .encoding = IKE_CERT_X509_SIGNATURE,
+						 .data = der[i], .len = len[i] };
+
+			rc = ike_msg_add_cert(x->mb, IKE_PLD_CERT, &cert);
+		}
+		if (rc == 0 && initiator && c->send_certreq) {
+			uint8_t h[8 * 20];
+			struct pld_cert req = { .encoding = IKE_CERT_X509_SIGNATURE, .data = h };
+
+			req.len = ike_crypto_ca_hashes(c->trust, h, sizeof(h));
+			rc = ike_msg_add_cert(x->mb, IKE_PLD_CERTREQ, &req);
+		}
+		al = ike_crypto_sign(c->cred, sa->peer_hashes, oct, (size_t)ol, auth, sizeof(auth));
+		if (al < 0 && rc == 0)
+			rc = (int)al;
+		a.method = IKE_AUTH_DIGITAL_SIGNATURE;
+		a.len = al > 0 ? (size_t)al : 0;
+	}
+	if (rc == 0 && initiator)
+		rc = ike_add_notify(x->mb, 0, IKE_N_INITIAL_CONTACT, NULL, 0, NULL, 0);
+	if (rc == 0)
+		rc = ike_msg_add_auth(x->mb, &a);
+	explicit_bzero(auth, sizeof(auth));
+	return rc;
+}
+
+/* The peer's ID and AUTH, checked against the connection: 0 or -EPERM. */
+static int verify_peer(struct ike_xctx *x, bool peer_is_initiator)
+{
+	struct ike_sa *sa = x->sa;
+	const struct ike_conn *c = sa->conn;
+	const struct ike_pld_ref *idr, *ar, *cr;
+	const uint8_t *chain[CERTS_MAX];
+	size_t chain_len[CERTS_MAX];
+	struct pld_cert ee = { 0 }, cert;
+	struct pld_id id;
+	struct pld_auth a;
+	uint8_t oct[OCTETS_MAX];
+	unsigned n = 0;
+	long ol;
+
+	idr = ike_msg_find(x->m, peer_is_initiator ? IKE_PLD_IDi : IKE_PLD_IDr);
+	ar = ike_msg_find(x->m, IKE_PLD_AUTH);
+	if (idr == NULL || ar == NULL || pld_id_parse(idr->body, idr->body_len, &id) != 0 ||
+	    pld_auth_parse(ar->body, ar->body_len, &a) != 0)
+		return -EBADMSG;
+	/* The identity must be the one configured for the peer. */
+	if (c->remote_id.type != 0 &&
+	    (id.type != c->remote_id.type || id.len != c->remote_id.len ||
+	     memcmp(id.data, c->remote_id.data, id.len) != 0))
+		return -EPERM;
+	ol = octets(sa, peer_is_initiator, idr->body, idr->body_len, oct);
+	if (ol < 0)
+		return (int)ol;
+	if (c->auth == IKE_AUTHK_PSK) {
+		if (a.method != IKE_AUTH_SHARED_KEY_MIC ||
+		    !ike_crypto_psk_verify(sa->suite.prf, c->psk, c->psk_len, oct, (size_t)ol,
+					   a.data, a.len))
+			return -EPERM;
+		return 0;
+	}
+	if (a.method != IKE_AUTH_DIGITAL_SIGNATURE)
+		return -EPERM;
+	for (cr = ike_msg_find(x->m, IKE_PLD_CERT); cr != NULL; cr = ike_msg_find_next(x->m, cr)) {
+		if (pld_cert_parse(cr->body, cr->body_len, &cert) != 0 ||
+		    cert.encoding != IKE_CERT_X509_SIGNATURE)
+			continue;
+		if (ee.data == NULL)
+			ee = cert;
+		else if (n < CERTS_MAX) {
+			chain[n] = cert.data;
+			chain_len[n++] = cert.len;
+		}
+	}
+	if (ee.data == NULL)
+		return -EPERM; /* no certificate: no cached peer keys here */
+	return ike_crypto_verify_peer(c->trust, ee.data, ee.len, chain, chain_len, n, id.type,
+				      id.data, id.len, oct, (size_t)ol, a.data, a.len) == 0 ?
+		       0 : -EPERM;
+}
+
+/* §2.4: INITIAL_CONTACT: older IKE SAs with this peer are gone. */
+static void initial_contact(struct ike_xctx *x)
+{
+	struct ike_engine *e = x->e;
+	struct pld_notify n;
+
+	if (ike_msg_find_notify(x->m, IKE_N_INITIAL_CONTACT, &n) != 0)
+		return;
+	x->sa->initial_contact = true;
+	for (unsigned i = 0; i < IKE_SA_TABLE; i++) {
+		struct ike_sa *o = e->sa[i];
+
+		if (o != NULL && o != x->sa && o->conn == x->sa->conn &&
+		    o->state == IKE_SA_ESTABLISHED && esp_addr_eq(&o->remote.ip, &x->remote.ip))
+			ike_sa_destroy(e, o);
+	}
+}
+
+/* Child part shared by both sides once the ESP proposal and TS are known. */
+static int child_finish(struct ike_xctx *x, struct ike_child *ch)
+{
+	struct ike_sa *sa = x->sa;
+	int rc;
+
+	rc = ike_child_install(x->e, sa, ch, NULL, 0, sa->ni, sa->ni_len, sa->nr, sa->nr_len);
+	if (rc == 0)
+		rc = ike_child_take_policy(x->e, sa, ch);
+	if (rc == 0)
+		rc = ike_child_set_state(x->e, sa, ch, IKE_CHILD_INSTALLED);
+	ike_nonce_min(ch, sa->ni, sa->ni_len, sa->nr, sa->nr_len);
+	return rc;
+}
+
+/* ----------------------------------------------------------------------- */
+
+/* Initiator builds: IDi, [CERT], [CERTREQ], N(INITIAL_CONTACT), AUTH,
+ * and unless childless SA, TSi, TSr. */
+static int i_build(struct ike_xctx *x)
+{
+	struct ike_sa *sa = x->sa;
+	const struct ike_child_cfg *cc;
+	struct ike_child *ch;
+	struct pld_sa sap;
+	struct pld_ts ts;
+	int rc;
+
+	if (sa->state == IKE_SA_INIT_SENT) {
+		rc = ike_sa_set_state(x->e, sa, IKE_SA_AUTH_SENT);
+		if (rc != 0)
+			return rc;
+	}
+	rc = add_id_auth(x, true);
+	if (rc != 0 || x->task.cfg < 0)
+		return rc; /* RFC 6023 §3: childless, no SA/TS */
+	cc = &sa->conn->child[x->task.cfg];
+	ch = ike_child_alloc(sa);
+	if (ch == NULL)
+		return -ENOSPC;
+	ch->cfg = (uint8_t)x->task.cfg;
+	rc = drv_get_spi(x->e->drv, x->e->cfg.owner, &ch->spi_in);
+	if (rc != 0)
+		return rc;
+	ch->ts_l = cc->ts_l;
+	ch->ts_r = cc->ts_r;
+	rc = ike_child_set_state(x->e, sa, ch, IKE_CHILD_CREATING);
+	if (rc != 0)
+		return rc;
+	x->task.child = (int8_t)ike_child_slot(sa, ch);
+	ike_esp_sa_payload(cc, ch->spi_in, &sap);
+	rc = ike_msg_add_sa(x->mb, &sap);
+	ike_ts_to_pld(&cc->ts_l, &ts);
+	if (rc == 0)
+		rc = ike_msg_add_ts(x->mb, IKE_PLD_TSi, &ts);
+	ike_ts_to_pld(&cc->ts_r, &ts);
+	if (rc == 0)
+		rc = ike_msg_add_ts(x->mb, IKE_PLD_TSr, &ts);
+	return rc;
+}
+
+/* Responder: the requested child, narrowed (§2.9); x->child_err if not. */
+static void r_child(struct ike_xctx *x)
+{
+	struct ike_sa *sa = x->sa;
+	const struct ike_conn *c = sa->conn;
+	struct pld_sa peer;
+	struct pld_ts tsi, tsr;
+	struct ike_child *ch;
+	struct ike_ts l, r;
+	int cfg = -1;
+
+	if (ike_get_sa(x->m, &peer) != 0 || ike_get_ts(x->m, IKE_PLD_TSi, &tsi) != 0 ||
+	    ike_get_ts(x->m, IKE_PLD_TSr, &tsr) != 0) {
+		x->child_err = IKE_N_INVALID_SYNTAX;
+		return;
+	}
+	/* TSi is the initiator's side: our remote. */
+	for (unsigned i = 0; i < c->n_child && cfg < 0; i++)
+		if (ike_ts_narrow(&c->child[i].ts_r, &tsi, &r) == 0 &&
+		    ike_ts_narrow(&c->child[i].ts_l, &tsr, &l) == 0)
+			cfg = (int)i;
+	if (cfg < 0) {
+		x->child_err = IKE_N_TS_UNACCEPTABLE;
+		return;
+	}
+	if (ike_proposal_select(&peer, c->child[cfg].esp, c->child[cfg].n_esp, 0, &x->chosen) != 0 ||
+	    ike_chosen_xf(&x->chosen, IKE_XFORM_KE) != NULL) {
+		x->child_err = IKE_N_NO_PROPOSAL_CHOSEN;
+		return;
+	}
+	ch = ike_child_alloc(sa);
+	if (ch == NULL || drv_get_spi(x->e->drv, x->e->cfg.owner, &ch->spi_in) != 0) {
+		x->child_err = IKE_N_NO_ADDITIONAL_SAS;
+		return;
+	}
+	ch->cfg = (uint8_t)cfg;
+	ch->spi_out = ike_spi32(&x->chosen);
+	ch->ts_l = l;
+	ch->ts_r = r;
+	if (ike_esp_suite_from(&x->chosen, &ch->suite) != 0 || child_finish(x, ch) != 0) {
+		ike_child_remove(x->e, sa, ch);
+		x->child_err = IKE_N_NO_PROPOSAL_CHOSEN;
+		return;
+	}
+	x->child = ike_child_slot(sa, ch);
+}
+
+/* Responder processes: AUTH, then the child. */
+static int r_process(struct ike_xctx *x)
+{
+	struct ike_sa *sa = x->sa;
+	int rc;
+
+	if (sa->state != IKE_SA_INIT_DONE)
+		return -EPROTO;
+	rc = verify_peer(x, true);
+	if (rc == -EBADMSG)
+		return rc;
+	if (rc != 0) {
+		/* §2.21.2: answer AUTHENTICATION_FAILED, the SA is gone. */
+		ike_log(x->e, "IKE SA %016llx_i %016llx_r: peer authentication failed",
+			(unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r);
+		x->e->st.rx_bad_auth++;
+		x->notify = IKE_N_AUTHENTICATION_FAILED;
+		return ike_sa_set_state(x->e, sa, IKE_SA_DEAD);
+	}
+	rc = ike_sa_set_state(x->e, sa, IKE_SA_ESTABLISHED);
+	if (rc != 0)
+		return rc;
+	if (sa->conn->rekey_ms != 0)
+		sa->rekey_at_ms = ike_now(x->e) + sa->conn->rekey_ms;
+	initial_contact(x);
+	if (ike_msg_find(x->m, IKE_PLD_SA) != NULL)
+		r_child(x);
+	return 0;
+}
+
+/* Responder builds: IDr, [CERT], AUTH, then SA, TSi, TSr or the child's error. */
+static int r_build(struct ike_xctx *x)
+{
+	struct ike_sa *sa = x->sa;
+	struct ike_child *ch;
+	struct pld_sa sap = { .n_proposals = 1 };
+	struct pld_ts ts;
+	int rc = add_id_auth(x, false);
+
+	if (rc != 0)
+		return rc;
+	if (x->child_err != 0)
+		return ike_add_notify(x->mb, 0, x->child_err, NULL, 0, NULL, 0);
+	if (x->child < 0)
+		return 0;
+	ch = &sa->child[x->child];
+	sap.prop[0] = x->chosen;
+	sap.prop[0].spi[0] = (uint8_t)(ch->spi_in >> 24);
+	sap.prop[0].spi[1] = (uint8_t)(ch->spi_in >> 16);
+	sap.prop[0].spi[2] = (uint8_t)(ch->spi_in >> 8);
+	sap.prop[0].spi[3] = (uint8_t)ch->spi_in;
+	rc = ike_msg_add_sa(x->mb, &sap);
+	ike_ts_to_pld(&ch->ts_r, &ts);
+	if (rc == 0)
+		rc = ike_msg_add_ts(x->mb, IKE_PLD_TSi, &ts);
+	ike_ts_to_pld(&ch->ts_l, &ts);
+	if (rc == 0)
+		rc = ike_msg_add_ts(x->mb, IKE_PLD_TSr, &ts);
+	return rc;
+}
+
+/* Initiator: the responder's answer to the child request. */
+static void i_child(struct ike_xctx *x, struct ike_child *ch)
+{
+	struct ike_sa *sa = x->sa;
+	const struct ike_child_cfg *cc = &sa->conn->child[ch->cfg];
+	struct pld_sa resp;
+	struct pld_ts tsi, tsr;
+	struct pld_proposal chosen;
+	struct ike_ts l, r;
+	uint16_t err = ike_error_notify(x->m);
+
+	if (err != 0 || ike_get_sa(x->m, &resp) != 0 || ike_get_ts(x->m, IKE_PLD_TSi, &tsi) != 0 ||
+	    ike_get_ts(x->m, IKE_PLD_TSr, &tsr) != 0 || resp.n_proposals != 1 ||
+	    ike_proposal_select(&resp, cc->esp, cc->n_esp, 0, &chosen) != 0 ||
+	    chosen.n_transforms != resp.prop[0].n_transforms ||
+	    ike_ts_narrow(&cc->ts_l, &tsi, &l) != 0 || ike_ts_narrow(&cc->ts_r, &tsr, &r) != 0) {
+		ike_log(x->e, "IKE SA %016llx_i: no Child SA (%s)", (unsigned long long)sa->spi_i,
+			err != 0 ? ike_notify_name(err) : "unacceptable answer");
+		ike_child_remove(x->e, sa, ch);
+		return;
+	}
+	/* §2.9: the responder may only narrow what we proposed. */
+	ch->ts_l = l;
+	ch->ts_r = r;
+	ch->spi_out = ike_spi32(&chosen);
+	if (ike_esp_suite_from(&chosen, &ch->suite) != 0 || child_finish(x, ch) != 0)
+		ike_child_remove(x->e, sa, ch);
+}
+
+/* Initiator processes: the responder's AUTH, then the child. */
+static int i_process(struct ike_xctx *x)
+{
+	struct ike_sa *sa = x->sa;
+	uint16_t err = ike_error_notify(x->m);
+	int rc;
+
+	if (ike_msg_find(x->m, IKE_PLD_AUTH) == NULL) {
+		ike_log(x->e, "IKE SA %016llx_i: IKE_AUTH refused: %s",
+			(unsigned long long)sa->spi_i, ike_notify_name(err));
+		return ike_sa_set_state(x->e, sa, IKE_SA_DEAD);
+	}
+	rc = verify_peer(x, false);
+	if (rc != 0) {
+		ike_log(x->e, "IKE SA %016llx_i: responder authentication failed",
+			(unsigned long long)sa->spi_i);
+		x->e->st.rx_bad_auth++;
+		return ike_sa_set_state(x->e, sa, IKE_SA_DEAD);
+	}
+	rc = ike_sa_set_state(x->e, sa, IKE_SA_ESTABLISHED);
+	if (rc != 0)
+		return rc;
+	if (sa->conn->rekey_ms != 0)
+		sa->rekey_at_ms = ike_now(x->e) + sa->conn->rekey_ms;
+	if (x->task.child >= 0)
+		i_child(x, &sa->child[x->task.child]);
+	return 0;
+}
+
+const struct ike_exchange ike_x_ike_auth = {
+	.type = IKE_EXCH_IKE_AUTH,
+	.encrypted = true,
+	.i_build = i_build,
+	.r_process = r_process,
+	.r_build = r_build,
+	.i_process = i_process,
+};

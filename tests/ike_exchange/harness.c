@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/ike_exchange/harness.h"
+
+struct net net;
+
+static int net_send(struct ike_engine *e, const struct ike_addr *local,
+		    const struct ike_addr *remote, const uint8_t *buf, size_t len, void *arg)
+{
+	struct peer *p = arg;
+	struct pkt *k;
+
+	(void)e;
+	p->sent++;
+	ck_assert_uint_lt(net.n, NET_MAX);
+	ck_assert_uint_le(len, PKT_MAX);
+	k = &net.q[net.n++];
+	k->from = *local;
+	k->to = *remote;
+	k->len = len;
+	memcpy(k->buf, buf, len);
+	return 0;
+}
+
+static uint64_t net_now(void *arg)
+{
+	(void)arg;
+	return net.now;
+}
+
+/* xorshift64*: deterministic per peer. */
+static void net_rng(uint8_t *buf, size_t len, void *arg)
+{
+	struct peer *p = arg;
+
+	for (size_t i = 0; i < len; i++) {
+		p->rng ^= p->rng >> 12;
+		p->rng ^= p->rng << 25;
+		p->rng ^= p->rng >> 27;
+		buf[i] = (uint8_t)((p->rng * 0x2545F4914F6CDD1DULL) >> 56);
+	}
+}
+
+static void net_log(const char *line, void *arg)
+{
+	struct peer *p = arg;
+
+	if (net.verbose || getenv("IKE_TEST_LOG") != NULL)
+		fprintf(stderr, "[%s %6llu] %s\n", p->name, (unsigned long long)net.now, line);
+}
+
+static void peer_init(struct peer *p, const char *name, uint8_t last, uint64_t seed,
+		      uint32_t spi_base, unsigned cookie_threshold)
+{
+	const struct ike_engine_ops ops = { .send = net_send, .now_ms = net_now, .rng = net_rng,
+					    .log = net_log, .arg = p };
+	const struct ike_engine_cfg cfg = { .cookie_threshold = cookie_threshold,
+					    .half_open_max = 100 };
+
+	memset(p, 0, sizeof(*p));
+	p->name = name;
+	p->rng = seed;
+	p->addr.ip.family = AF_INET;
+	p->addr.ip.bytes[0] = 192;
+	p->addr.ip.bytes[2] = 2;
+	p->addr.ip.bytes[3] = last;
+	p->addr.port = 500;
+	p->drv = drv_ipsec_mock_create();
+	ck_assert_ptr_nonnull(p->drv);
+	((struct mock_drv *)p->drv)->next_spi = spi_base;
+	p->e = ike_engine_new(&ops, p->drv, &cfg);
+	ck_assert_ptr_nonnull(p->e);
+}
+
+void net_setup(unsigned cookie_threshold)
+{
+	memset(&net, 0, sizeof(net));
+	net.now = 1000000;
+	peer_init(&net.a, "A", 1, 0x1234567887654321ULL, 0x1000, 100);
+	peer_init(&net.b, "B", 2, 0x0badc0ffee123457ULL, 0x2000, cookie_threshold);
+}
+
+void net_teardown(void)
+{
+	ike_engine_free(net.a.e);
+	ike_engine_free(net.b.e);
+	drv_ipsec_mock_destroy(net.a.drv);
+	drv_ipsec_mock_destroy(net.b.drv);
+}
+
+struct mock_drv *mock_of(struct peer *p)
+{
+	return (struct mock_drv *)p->drv;
+}
+
+void conn_set_ts(struct ike_conn *c, unsigned child, const char *local, const char *remote)
+{
+	ck_assert_int_eq(ike_ts_parse(local, &c->child[child].ts_l), 0);
+	ck_assert_int_eq(ike_ts_parse(remote, &c->child[child].ts_r), 0);
+}
+
+void conn_psk(struct ike_conn *c, const struct peer *self, const struct peer *other,
+	      const char *psk, const char *ike, const char *esp)
+{
+	bool is_a = self == &net.a;
+	int n;
+
+	memset(c, 0, sizeof(*c));
+	snprintf(c->name, sizeof(c->name), "gw");
+	c->local = self->addr;
+	c->remote = other->addr;
+	c->local_id.type = IKE_ID_FQDN;
+	c->local_id.len = (uint8_t)snprintf((char *)c->local_id.data, IKE_ID_MAX, "%s.test",
+					    is_a ? "a" : "b");
+	c->remote_id.type = IKE_ID_FQDN;
+	c->remote_id.len = (uint8_t)snprintf((char *)c->remote_id.data, IKE_ID_MAX, "%s.test",
+					     is_a ? "b" : "a");
+	c->auth = IKE_AUTHK_PSK;
+	c->psk_len = strlen(psk);
+	memcpy(c->psk, psk, c->psk_len);
+	n = ike_proposals_parse(ike, IKE_PROTO_IKE, c->ike, IKE_PROPS_MAX);
+	ck_assert_int_gt(n, 0);
+	c->n_ike = (unsigned)n;
+	c->n_child = 1;
+	snprintf(c->child[0].name, sizeof(c->child[0].name), "net");
+	c->child[0].mode = ESP_MODE_TUNNEL;
+	c->child[0].replay_window = 64;
+	n = ike_proposals_parse(esp, IKE_PROTO_ESP, c->child[0].esp, IKE_PROPS_MAX);
+	ck_assert_int_gt(n, 0);
+	c->child[0].n_esp = (unsigned)n;
+	if (is_a)
+		conn_set_ts(c, 0, "10.1.0.0/24", "10.2.0.0/24");
+	else
+		conn_set_ts(c, 0, "10.2.0.0/24", "10.1.0.0/24");
+}
+
+static struct peer *peer_at(const struct ike_addr *a)
+{
+	if (esp_addr_eq(&a->ip, &net.a.addr.ip))
+		return &net.a;
+	if (esp_addr_eq(&a->ip, &net.b.addr.ip))
+		return &net.b;
+	return NULL;
+}
+
+bool net_deliver(void)
+{
+	struct pkt k;
+	struct peer *to;
+
+	if (net.n == 0)
+		return false;
+	k = net.q[0];
+	memmove(net.q, net.q + 1, (net.n - 1) * sizeof(net.q[0]));
+	net.n--;
+	to = peer_at(&k.to);
+	ck_assert_ptr_nonnull(to);
+	(void)ike_engine_input(to->e, &k.to, &k.from, k.buf, k.len);
+	return true;
+}
+
+unsigned net_deliver_all(void)
+{
+	unsigned n = 0;
+
+	while (net_deliver())
+		ck_assert_uint_lt(++n, 200);
+	return n;
+}
+
+void net_drop(unsigned i)
+{
+	ck_assert_uint_lt(i, net.n);
+	memmove(net.q + i, net.q + i + 1, (net.n - i - 1) * sizeof(net.q[0]));
+	net.n--;
+}
+
+void net_dup(unsigned i)
+{
+	ck_assert_uint_lt(i, net.n);
+	ck_assert_uint_lt(net.n, NET_MAX);
+	net.q[net.n++] = net.q[i];
+}
+
+uint8_t net_exch(unsigned i)
+{
+	ck_assert_uint_lt(i, net.n);
+	return net.q[i].buf[18];
+}
+
+bool net_is_response(unsigned i)
+{
+	ck_assert_uint_lt(i, net.n);
+	return net.q[i].buf[19] & IKE_HDR_FLAG_RESPONSE;
+}
+
+void net_advance(uint64_t ms)
+{
+	net.now += ms;
+	ike_engine_tick(net.a.e);
+	ike_engine_tick(net.b.e);
+}
+
+bool has_sa(struct peer *p, uint32_t spi, int dir)
+{
+	struct mock_drv *m = mock_of(p);
+
+	for (unsigned i = 0; i < m->n_sas; i++)
+		if (m->sas[i].p.spi == spi && (int)m->sas[i].p.dir == dir)
+			return true;
+	return false;
+}
+
+unsigned sa_crosscheck(struct peer *x, struct peer *y)
+{
+	struct mock_drv *mx = mock_of(x), *my = mock_of(y);
+	unsigned pairs = 0;
+
+	for (unsigned i = 0; i < mx->n_sas; i++) {
+		const struct esp_sa_params *p = &mx->sas[i].p;
+		bool found = false;
+
+		for (unsigned j = 0; j < my->n_sas; j++) {
+			const struct esp_sa_params *q = &my->sas[j].p;
+
+			if (q->spi != p->spi || q->dir == p->dir)
+				continue;
+			found = true;
+			ck_assert_int_eq(q->cipher, p->cipher);
+			ck_assert_uint_eq(q->flags, p->flags);
+			ck_assert_mem_eq(q->key, p->key, sizeof(p->key));
+			ck_assert_mem_eq(q->salt, p->salt, sizeof(p->salt));
+			ck_assert(esp_addr_eq(&q->local, &p->remote));
+			ck_assert(esp_addr_eq(&q->remote, &p->local));
+		}
+		ck_assert_msg(found, "%s SA %08x dir %d has no peer SA", x->name, p->spi, p->dir);
+		pairs++;
+	}
+	return pairs;
+}
+
+struct ike_sa *only_sa(struct peer *p)
+{
+	ck_assert_uint_eq(ike_sa_count(p->e), 1);
+	return ike_sa_by_conn(p->e, "gw");
+}
+
+unsigned children(const struct ike_sa *sa)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < IKE_CHILD_MAX; i++)
+		n += sa->child[i].state != IKE_CHILD_FREE;
+	return n;
+}

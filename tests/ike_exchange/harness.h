@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Two IKE engines in one process: a mock network (a queue of datagrams
+ * the test delivers, drops, duplicates or reorders by hand), one clock
+ * and deterministic RNGs, and a mock SA driver per side.
+ */
+#ifndef ESPRIT_TESTS_IKE_EXCHANGE_HARNESS_H
+#define ESPRIT_TESTS_IKE_EXCHANGE_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "control/ike/ike.h"
+#include "drivers/ipsec_mock.h"
+
+enum { NET_MAX = 64, PKT_MAX = 8192 };
+
+struct pkt {
+	struct ike_addr from, to;
+	size_t len;
+	uint8_t buf[PKT_MAX];
+};
+
+struct peer {
+	const char *name;
+	struct ike_engine *e;
+	struct drv_ipsec *drv;
+	struct ike_addr addr;
+	uint64_t rng;
+	unsigned sent;
+};
+
+struct net {
+	unsigned n;
+	struct pkt q[NET_MAX];
+	uint64_t now;
+	struct peer a, b;
+	bool verbose;
+};
+
+extern struct net net;
+
+/* A = 192.0.2.1, B = 192.0.2.2; engines with mock drivers, B's SPIs
+ * differ from A's. cookie_threshold for B. */
+void net_setup(unsigned cookie_threshold);
+void net_teardown(void);
+struct mock_drv *mock_of(struct peer *p);
+
+/* A PSK connection "gw" from p to its peer, child "net" 10.x/24 <-> 10.y/24. */
+void conn_psk(struct ike_conn *c, const struct peer *self, const struct peer *other,
+	      const char *psk, const char *ike, const char *esp);
+void conn_set_ts(struct ike_conn *c, unsigned child, const char *local, const char *remote);
+
+/* Queue ops. */
+bool net_deliver(void);        /* first datagram to its engine; false if empty */
+unsigned net_deliver_all(void);
+void net_drop(unsigned i);     /* drop the i-th queued datagram */
+void net_dup(unsigned i);      /* append a copy of the i-th */
+uint8_t net_exch(unsigned i);  /* exchange type of the i-th */
+bool net_is_response(unsigned i);
+void net_advance(uint64_t ms); /* clock forward, tick both engines */
+
+/* Check helpers. */
+/* Every SA in @p x's driver has a matching reverse SA in @p y's: A's
+ * outbound == B's inbound (SPI, cipher, key, salt). Returns pairs found. */
+unsigned sa_crosscheck(struct peer *x, struct peer *y);
+bool has_sa(struct peer *p, uint32_t spi, int dir);
+struct ike_sa *only_sa(struct peer *p);
+unsigned children(const struct ike_sa *sa);
+
+#endif

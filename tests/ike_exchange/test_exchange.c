@@ -1,0 +1,711 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * In-process IKEv2 exchanges between two engines (A initiates unless a
+ * test says otherwise) over the mock network of harness.c, with the mock
+ * SA driver on each side. Arrow comments name each exchange step.
+ */
+#include <check.h>
+#include <string.h>
+
+#include "tests/ike_exchange/harness.h"
+
+static const char *const IKE_P = "aes256gcm16-prfsha384-x25519";
+static const char *const ESP_P = "aes256gcm16-esn,aes128gcm16";
+
+static void setup_psk(void)
+{
+	struct ike_conn ca, cb;
+
+	net_setup(100);
+	conn_psk(&ca, &net.a, &net.b, "s3cret-psk", IKE_P, ESP_P);
+	conn_psk(&cb, &net.b, &net.a, "s3cret-psk", IKE_P, ESP_P);
+	ck_assert_int_eq(ike_conn_add(net.a.e, &ca), 0);
+	ck_assert_int_eq(ike_conn_add(net.b.e, &cb), 0);
+}
+
+/* IKE_SA_INIT + IKE_AUTH with a child, step by step. */
+static void establish(void)
+{
+	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
+	/* A -> B: IKE_SA_INIT request */
+	ck_assert_uint_eq(net.n, 1);
+	ck_assert_uint_eq(net_exch(0), IKE_EXCH_IKE_SA_INIT);
+	net_deliver();
+	/* B -> A: IKE_SA_INIT response */
+	ck_assert_uint_eq(net.n, 1);
+	ck_assert(net_is_response(0));
+	net_deliver();
+	/* A -> B: IKE_AUTH request */
+	ck_assert_uint_eq(net.n, 1);
+	ck_assert_uint_eq(net_exch(0), IKE_EXCH_IKE_AUTH);
+	net_deliver();
+	/* B -> A: IKE_AUTH response */
+	ck_assert_uint_eq(net.n, 1);
+	ck_assert(net_is_response(0));
+	net_deliver();
+	ck_assert_uint_eq(net.n, 0);
+}
+
+START_TEST(psk_establish)
+{
+	struct ike_sa *a, *b;
+
+	setup_psk();
+	establish();
+	a = only_sa(&net.a);
+	b = only_sa(&net.b);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_int_eq(a->state, IKE_SA_ESTABLISHED);
+	ck_assert_int_eq(b->state, IKE_SA_ESTABLISHED);
+	ck_assert_uint_eq(a->spi_i, b->spi_i);
+	ck_assert_uint_eq(a->spi_r, b->spi_r);
+	ck_assert_mem_eq(a->keys.d, b->keys.d, a->keys.prf_len);
+	/* One Child SA pair on each side, crosswise equal. */
+	ck_assert_uint_eq(mock_of(&net.a)->n_sas, 2);
+	ck_assert_uint_eq(mock_of(&net.b)->n_sas, 2);
+	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
+	ck_assert_uint_eq(sa_crosscheck(&net.b, &net.a), 2);
+	ck_assert_uint_eq(a->child[0].spi_in, b->child[0].spi_out);
+	ck_assert_uint_eq(a->child[0].spi_out, b->child[0].spi_in);
+	/* aes256gcm16 with ESN was B's first choice of A's offer. */
+	ck_assert_int_eq(mock_of(&net.a)->sas[0].p.cipher, ESP_CIPHER_AES256_GCM16);
+	ck_assert_uint_eq(mock_of(&net.a)->sas[0].p.flags & ESP_SA_F_ESN, ESP_SA_F_ESN);
+	/* The outbound policies point at the outbound SAs. */
+	ck_assert_uint_eq(mock_of(&net.a)->n_pols, 1);
+	ck_assert_uint_eq(mock_of(&net.a)->pols[0].sa_spi, a->child[0].spi_out);
+	ck_assert_uint_eq(mock_of(&net.b)->pols[0].sa_spi, b->child[0].spi_out);
+	ck_assert_uint_eq(mock_of(&net.a)->pols[0].sel.src_len, 24);
+	net_teardown();
+}
+END_TEST
+
+START_TEST(psk_childless)
+{
+	struct ike_sa *a, *b;
+
+	setup_psk();
+	ck_assert_int_eq(ike_initiate(net.a.e, "gw", NULL), 0);
+	/* A -> B: IKE_SA_INIT, B -> A, A -> B: IKE_AUTH without SA/TS, B -> A */
+	ck_assert_uint_eq(net_deliver_all(), 4);
+	a = only_sa(&net.a);
+	b = only_sa(&net.b);
+	ck_assert_int_eq(a->state, IKE_SA_ESTABLISHED);
+	ck_assert_int_eq(b->state, IKE_SA_ESTABLISHED);
+	ck_assert(a->peer_childless);
+	ck_assert_uint_eq(mock_of(&net.a)->n_sas, 0);
+	ck_assert_uint_eq(mock_of(&net.b)->n_sas, 0);
+	/* A -> B: CREATE_CHILD_SA for the child later; B -> A */
+	ck_assert_int_eq(ike_create_child(net.a.e, a, "net"), 0);
+	ck_assert_uint_eq(net_exch(0), IKE_EXCH_CREATE_CHILD_SA);
+	ck_assert_uint_eq(net_deliver_all(), 2);
+	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
+	ck_assert_uint_eq(children(a), 1);
+	ck_assert_uint_eq(children(b), 1);
+	net_teardown();
+}
+END_TEST
+
+START_TEST(wrong_psk)
+{
+	struct ike_conn ca, cb;
+
+	net_setup(100);
+	conn_psk(&ca, &net.a, &net.b, "one secret", IKE_P, ESP_P);
+	conn_psk(&cb, &net.b, &net.a, "another secret", IKE_P, ESP_P);
+	ck_assert_int_eq(ike_conn_add(net.a.e, &ca), 0);
+	ck_assert_int_eq(ike_conn_add(net.b.e, &cb), 0);
+	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
+	/* A -> B: IKE_SA_INIT request; B -> A: response */
+	net_deliver();
+	net_deliver();
+	/* A -> B: IKE_AUTH request with a MIC of the wrong PSK */
+	net_deliver();
+	/* B -> A: IKE_AUTH response: N(AUTHENTICATION_FAILED) only; B forgot the SA */
+	ck_assert_uint_eq(net.n, 1);
+	ck_assert_uint_eq(ike_sa_count(net.b.e), 0);
+	net_deliver();
+	ck_assert_uint_eq(ike_sa_count(net.a.e), 0);
+	ck_assert_uint_eq(mock_of(&net.a)->n_sas, 0);
+	ck_assert_uint_eq(mock_of(&net.b)->n_sas, 0);
+	ck_assert_uint_eq(mock_of(&net.a)->n_pols, 0);
+	ck_assert_uint_eq(ike_engine_stats(net.b.e)->rx_bad_auth, 1);
+	net_teardown();
+}
+END_TEST
+
+START_TEST(invalid_ke)
+{
+	struct ike_conn ca, cb;
+	struct ike_sa *a;
+
+	net_setup(100);
+	/* A offers x25519 first and ecp256; B only takes ecp256. */
+	conn_psk(&ca, &net.a, &net.b, "psk", "aes128-sha256-x25519-ecp256", ESP_P);
+	conn_psk(&cb, &net.b, &net.a, "psk", "aes128-sha256-ecp256", ESP_P);
+	ck_assert_int_eq(ike_conn_add(net.a.e, &ca), 0);
+	ck_assert_int_eq(ike_conn_add(net.b.e, &cb), 0);
+	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
+	/* A -> B: IKE_SA_INIT with KE(x25519) */
+	net_deliver();
+	/* B -> A: N(INVALID_KE_PAYLOAD, ecp256), no state kept by B */
+	ck_assert_uint_eq(ike_sa_count(net.b.e), 0);
+	ck_assert_uint_eq(ike_engine_stats(net.b.e)->invalid_ke_sent, 1);
+	net_deliver();
+	/* A -> B: IKE_SA_INIT again with KE(ecp256), Message ID 0 */
+	ck_assert_uint_eq(net.n, 1);
+	ck_assert_uint_eq(net_exch(0), IKE_EXCH_IKE_SA_INIT);
+	/* ... then B -> A, A -> B: IKE_AUTH, B -> A */
+	ck_assert_uint_eq(net_deliver_all(), 4);
+	a = only_sa(&net.a);
+	ck_assert_int_eq(a->state, IKE_SA_ESTABLISHED);
+	ck_assert_uint_eq(a->suite.ke, IKE_KE_ECP256);
+	ck_assert_uint_eq(a->suite.encr, IKE_ENCR_AES_CBC);
+	ck_assert_uint_eq(a->suite.integ, IKE_INTEG_HMAC_SHA2_256_128);
+	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
+	net_teardown();
+}
+END_TEST
+
+START_TEST(no_proposal)
+{
+	struct ike_conn ca, cb;
+
+	net_setup(100);
+	conn_psk(&ca, &net.a, &net.b, "psk", "aes128-sha256-x25519", ESP_P);
+	conn_psk(&cb, &net.b, &net.a, "psk", "chacha20poly1305-prfsha256-x25519", ESP_P);
+	ck_assert_int_eq(ike_conn_add(net.a.e, &ca), 0);
+	ck_assert_int_eq(ike_conn_add(net.b.e, &cb), 0);
+	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
+	/* A -> B: IKE_SA_INIT; B -> A: N(NO_PROPOSAL_CHOSEN) */
+	ck_assert_uint_eq(net_deliver_all(), 2);
+	ck_assert_uint_eq(ike_sa_count(net.a.e), 0);
+	ck_assert_uint_eq(ike_sa_count(net.b.e), 0);
+	net_teardown();
+}
+END_TEST
+
+START_TEST(cookie)
+{
+	struct ike_conn ca, cb;
+
+	/* B asks for cookies from the first half-open SA on. */
+	net_setup(0);
+	conn_psk(&ca, &net.a, &net.b, "psk", IKE_P, ESP_P);
+	conn_psk(&cb, &net.b, &net.a, "psk", IKE_P, ESP_P);
+	ck_assert_int_eq(ike_conn_add(net.a.e, &ca), 0);
+	ck_assert_int_eq(ike_conn_add(net.b.e, &cb), 0);
+	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
+	/* A -> B: IKE_SA_INIT request */
+	net_deliver();
+	/* B -> A: N(COOKIE) only, B keeps no state */
+	ck_assert_uint_eq(ike_sa_count(net.b.e), 0);
+	ck_assert_uint_eq(ike_engine_stats(net.b.e)->cookies_sent, 1);
+	net_deliver();
+	/* A -> B: IKE_SA_INIT request with N(COOKIE) first */
+	ck_assert_uint_eq(net.n, 1);
+	ck_assert_uint_eq(net.q[0].buf[16], IKE_PLD_N);
+	net_deliver();
+	/* B -> A: IKE_SA_INIT response (cookie verified) */
+	ck_assert_uint_eq(ike_engine_stats(net.b.e)->cookies_sent, 1);
+	ck_assert_uint_eq(ike_sa_count(net.b.e), 1);
+	/* ... B -> A, A -> B: IKE_AUTH, B -> A */
+	ck_assert_uint_eq(net_deliver_all(), 3);
+	ck_assert_int_eq(only_sa(&net.a)->state, IKE_SA_ESTABLISHED);
+	ck_assert_int_eq(only_sa(&net.b)->state, IKE_SA_ESTABLISHED);
+	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
+	net_teardown();
+}
+END_TEST
+
+START_TEST(ts_narrowing)
+{
+	struct ike_conn ca, cb;
+	struct ike_sa *a, *b;
+
+	net_setup(100);
+	/* A asks for 10.1.0.0/16 <-> 10.2.0.0/16; B allows only /24s of them. */
+	conn_psk(&ca, &net.a, &net.b, "psk", IKE_P, ESP_P);
+	conn_psk(&cb, &net.b, &net.a, "psk", IKE_P, ESP_P);
+	conn_set_ts(&ca, 0, "10.1.0.0/16", "10.2.0.0/16");
+	conn_set_ts(&cb, 0, "10.2.3.0/24", "10.1.7.0/24");
+	ck_assert_int_eq(ike_conn_add(net.a.e, &ca), 0);
+	ck_assert_int_eq(ike_conn_add(net.b.e, &cb), 0);
+	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
+	/* A -> B: IKE_SA_INIT, B -> A, A -> B: IKE_AUTH TSi/TSr /16, B -> A: TS /24 */
+	ck_assert_uint_eq(net_deliver_all(), 4);
+	a = only_sa(&net.a);
+	b = only_sa(&net.b);
+	ck_assert_uint_eq(a->child[0].ts_l.start[2], 7);
+	ck_assert_uint_eq(a->child[0].ts_l.end[2], 7);
+	ck_assert_uint_eq(a->child[0].ts_l.end[3], 255);
+	ck_assert_uint_eq(a->child[0].ts_r.start[2], 3);
+	ck_assert_uint_eq(b->child[0].ts_r.start[2], 7);
+	ck_assert_uint_eq(mock_of(&net.a)->pols[0].sel.src_len, 24);
+	ck_assert_uint_eq(mock_of(&net.a)->pols[0].sel.dst[2], 3);
+	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
+	net_teardown();
+}
+END_TEST
+
+START_TEST(ts_unacceptable)
+{
+	struct ike_conn ca, cb;
+	struct ike_sa *a;
+
+	net_setup(100);
+	conn_psk(&ca, &net.a, &net.b, "psk", IKE_P, ESP_P);
+	conn_psk(&cb, &net.b, &net.a, "psk", IKE_P, ESP_P);
+	conn_set_ts(&cb, 0, "10.9.0.0/24", "10.8.0.0/24");
+	ck_assert_int_eq(ike_conn_add(net.a.e, &ca), 0);
+	ck_assert_int_eq(ike_conn_add(net.b.e, &cb), 0);
+	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
+	/* A -> B: IKE_SA_INIT, B -> A, A -> B: IKE_AUTH, B -> A: N(TS_UNACCEPTABLE) */
+	ck_assert_uint_eq(net_deliver_all(), 4);
+	a = only_sa(&net.a);
+	/* The IKE SA stands without a child (§1.2). */
+	ck_assert_int_eq(a->state, IKE_SA_ESTABLISHED);
+	ck_assert_uint_eq(children(a), 0);
+	ck_assert_uint_eq(mock_of(&net.a)->n_sas, 0);
+	ck_assert_uint_eq(mock_of(&net.b)->n_sas, 0);
+	net_teardown();
+}
+END_TEST
+
+START_TEST(child_rekey)
+{
+	struct ike_sa *a, *b;
+	uint32_t old_in, old_out, new_in, new_out;
+
+	setup_psk();
+	establish();
+	a = only_sa(&net.a);
+	b = only_sa(&net.b);
+	old_in = a->child[0].spi_in;
+	old_out = a->child[0].spi_out;
+	ck_assert_int_eq(ike_rekey_child(net.a.e, old_in), 0);
+	/* A -> B: CREATE_CHILD_SA with N(REKEY_SA, old inbound SPI) */
+	ck_assert_uint_eq(net_exch(0), IKE_EXCH_CREATE_CHILD_SA);
+	net_deliver();
+	/* B installed the new pair; its policy still uses the old SA. */
+	ck_assert_uint_eq(mock_of(&net.b)->n_sas, 4);
+	ck_assert_uint_eq(mock_of(&net.b)->pols[0].sa_spi, old_in);
+	/* B -> A: CREATE_CHILD_SA response */
+	net_deliver();
+	/* A: new pair in, policy on the new outbound SA, old pair still in */
+	ck_assert_uint_eq(mock_of(&net.a)->n_sas, 4);
+	new_in = a->child[1].spi_in;
+	new_out = a->child[1].spi_out;
+	ck_assert_uint_ne(new_in, old_in);
+	ck_assert_uint_eq(mock_of(&net.a)->n_pols, 1);
+	ck_assert_uint_eq(mock_of(&net.a)->pols[0].sa_spi, new_out);
+	ck_assert(has_sa(&net.a, old_in, ESP_DIR_IN));
+	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 4);
+	/* A -> B: INFORMATIONAL D(ESP, old inbound SPI) */
+	ck_assert_uint_eq(net_exch(0), IKE_EXCH_INFORMATIONAL);
+	net_deliver();
+	/* B: old pair gone, policy moved to the new outbound SA */
+	ck_assert_uint_eq(mock_of(&net.b)->n_sas, 2);
+	ck_assert_uint_eq(mock_of(&net.b)->pols[0].sa_spi, new_in);
+	/* B -> A: INFORMATIONAL response D(ESP, B's old inbound SPI) */
+	net_deliver();
+	ck_assert_uint_eq(mock_of(&net.a)->n_sas, 2);
+	ck_assert(!has_sa(&net.a, old_in, ESP_DIR_IN));
+	ck_assert(!has_sa(&net.a, old_out, ESP_DIR_OUT));
+	ck_assert(has_sa(&net.a, new_in, ESP_DIR_IN));
+	ck_assert(has_sa(&net.a, new_out, ESP_DIR_OUT));
+	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
+	ck_assert_uint_eq(children(a), 1);
+	ck_assert_uint_eq(children(b), 1);
+	net_teardown();
+}
+END_TEST
+
+START_TEST(child_rekey_collision)
+{
+	struct ike_sa *a, *b;
+	uint32_t old_a;
+
+	setup_psk();
+	establish();
+	a = only_sa(&net.a);
+	b = only_sa(&net.b);
+	old_a = a->child[0].spi_in;
+	/* Both sides rekey the same Child SA at once. */
+	ck_assert_int_eq(ike_rekey_child(net.a.e, old_a), 0);
+	ck_assert_int_eq(ike_rekey_child(net.b.e, b->child[0].spi_in), 0);
+	/* A -> B and B -> A: CREATE_CHILD_SA requests cross */
+	ck_assert_uint_eq(net.n, 2);
+	net_deliver();
+	net_deliver();
+	/* B -> A and A -> B: both responses; each side resolves by nonces,
+	 * then the deletes (of the redundant SA and of the old one) run. */
+	net_deliver_all();
+	ck_assert_uint_eq(ike_engine_stats(net.a.e)->collisions, 1);
+	ck_assert_uint_eq(ike_engine_stats(net.b.e)->collisions, 1);
+	/* One Child SA left on each side, the same pair, the old one gone. */
+	ck_assert_uint_eq(children(a), 1);
+	ck_assert_uint_eq(children(b), 1);
+	ck_assert_uint_eq(mock_of(&net.a)->n_sas, 2);
+	ck_assert_uint_eq(mock_of(&net.b)->n_sas, 2);
+	ck_assert(!has_sa(&net.a, old_a, ESP_DIR_IN));
+	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
+	ck_assert_uint_eq(mock_of(&net.a)->n_pols, 1);
+	ck_assert_uint_eq(mock_of(&net.b)->n_pols, 1);
+	ck_assert(has_sa(&net.a, mock_of(&net.a)->pols[0].sa_spi, ESP_DIR_OUT));
+	ck_assert(has_sa(&net.b, mock_of(&net.b)->pols[0].sa_spi, ESP_DIR_OUT));
+	net_teardown();
+}
+END_TEST
+
+START_TEST(ike_rekey)
+{
+	struct ike_sa *a, *b;
+	uint64_t old_i, old_r;
+	uint32_t child_in;
+
+	setup_psk();
+	establish();
+	a = only_sa(&net.a);
+	old_i = a->spi_i;
+	old_r = a->spi_r;
+	child_in = a->child[0].spi_in;
+	ck_assert_int_eq(ike_rekey_ike(net.a.e, a), 0);
+	/* A -> B: CREATE_CHILD_SA SA(IKE, new SPIi), Ni, KEi */
+	net_deliver();
+	ck_assert_uint_eq(ike_sa_count(net.b.e), 2);
+	/* B -> A: CREATE_CHILD_SA SA(IKE, new SPIr), Nr, KEr */
+	net_deliver();
+	ck_assert_uint_eq(ike_sa_count(net.a.e), 2);
+	/* A -> B: INFORMATIONAL D(IKE) on the old SA; B -> A */
+	ck_assert_uint_eq(net_exch(0), IKE_EXCH_INFORMATIONAL);
+	ck_assert_uint_eq(net_deliver_all(), 2);
+	a = only_sa(&net.a);
+	b = only_sa(&net.b);
+	ck_assert_uint_ne(a->spi_i, old_i);
+	ck_assert_uint_ne(a->spi_r, old_r);
+	ck_assert_uint_eq(a->spi_i, b->spi_i);
+	ck_assert_uint_eq(a->spi_r, b->spi_r);
+	ck_assert_mem_eq(a->keys.d, b->keys.d, a->keys.prf_len);
+	/* The Child SA moved over, untouched in the dataplane. */
+	ck_assert_uint_eq(children(a), 1);
+	ck_assert_uint_eq(a->child[0].spi_in, child_in);
+	ck_assert_uint_eq(mock_of(&net.a)->n_sas, 2);
+	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
+	/* The new SA works: a child rekey over it (A -> B, B -> A, delete). */
+	ck_assert_int_eq(ike_rekey_child(net.a.e, child_in), 0);
+	ck_assert_uint_eq(net_deliver_all(), 4);
+	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
+	ck_assert(!has_sa(&net.a, child_in, ESP_DIR_IN));
+	/* B rekeys the new IKE SA in turn (B is now the responder). */
+	ck_assert_int_eq(ike_rekey_ike(net.b.e, b), 0);
+	ck_assert_uint_eq(net_deliver_all(), 4);
+	ck_assert_int_eq(only_sa(&net.a)->state, IKE_SA_ESTABLISHED);
+	ck_assert(only_sa(&net.b)->initiator);
+	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
+	net_teardown();
+}
+END_TEST
+
+START_TEST(delete_child_each_side)
+{
+	struct ike_sa *a, *b;
+
+	setup_psk();
+	establish();
+	a = only_sa(&net.a);
+	b = only_sa(&net.b);
+	/* A -> B: INFORMATIONAL D(ESP); B -> A: D(ESP) */
+	ck_assert_int_eq(ike_delete_child(net.a.e, a->child[0].spi_in), 0);
+	ck_assert_uint_eq(net_deliver_all(), 2);
+	ck_assert_uint_eq(mock_of(&net.a)->n_sas, 0);
+	ck_assert_uint_eq(mock_of(&net.b)->n_sas, 0);
+	ck_assert_uint_eq(mock_of(&net.a)->n_pols, 0);
+	ck_assert_uint_eq(mock_of(&net.b)->n_pols, 0);
+	ck_assert_int_eq(a->state, IKE_SA_ESTABLISHED);
+	/* B -> A: CREATE_CHILD_SA (B initiates a child this time); A -> B */
+	ck_assert_int_eq(ike_create_child(net.b.e, b, "net"), 0);
+	ck_assert_uint_eq(net_deliver_all(), 2);
+	ck_assert_uint_eq(sa_crosscheck(&net.b, &net.a), 2);
+	/* B -> A: INFORMATIONAL D(ESP); A -> B */
+	ck_assert_int_eq(ike_delete_child(net.b.e, b->child[0].spi_in), 0);
+	ck_assert_uint_eq(net_deliver_all(), 2);
+	ck_assert_uint_eq(mock_of(&net.a)->n_sas, 0);
+	ck_assert_uint_eq(mock_of(&net.b)->n_sas, 0);
+	net_teardown();
+}
+END_TEST
+
+START_TEST(delete_ike_from_a)
+{
+	setup_psk();
+	establish();
+	/* A -> B: INFORMATIONAL D(IKE); B -> A: empty response */
+	ck_assert_int_eq(ike_delete(net.a.e, only_sa(&net.a)), 0);
+	net_deliver();
+	ck_assert_uint_eq(ike_sa_count(net.b.e), 0);
+	ck_assert_uint_eq(mock_of(&net.b)->n_sas, 0);
+	net_deliver();
+	ck_assert_uint_eq(ike_sa_count(net.a.e), 0);
+	ck_assert_uint_eq(mock_of(&net.a)->n_sas, 0);
+	ck_assert_uint_eq(mock_of(&net.a)->n_pols, 0);
+	net_teardown();
+}
+END_TEST
+
+START_TEST(delete_ike_from_b)
+{
+	setup_psk();
+	establish();
+	/* B -> A: INFORMATIONAL D(IKE); A -> B: empty response */
+	ck_assert_int_eq(ike_delete(net.b.e, only_sa(&net.b)), 0);
+	ck_assert_uint_eq(net_deliver_all(), 2);
+	ck_assert_uint_eq(ike_sa_count(net.a.e), 0);
+	ck_assert_uint_eq(ike_sa_count(net.b.e), 0);
+	ck_assert_uint_eq(mock_of(&net.a)->n_sas + mock_of(&net.b)->n_sas, 0);
+	net_teardown();
+}
+END_TEST
+
+START_TEST(dpd_dead_peer)
+{
+	struct ike_conn ca, cb;
+	unsigned sent;
+
+	net_setup(100);
+	conn_psk(&ca, &net.a, &net.b, "psk", IKE_P, ESP_P);
+	conn_psk(&cb, &net.b, &net.a, "psk", IKE_P, ESP_P);
+	ca.dpd_ms = 30000;
+	ck_assert_int_eq(ike_conn_add(net.a.e, &ca), 0);
+	ck_assert_int_eq(ike_conn_add(net.b.e, &cb), 0);
+	establish();
+	/* Silence shorter than the DPD interval: nothing sent. */
+	net_advance(29000);
+	ck_assert_uint_eq(net.n, 0);
+	/* A -> B: empty INFORMATIONAL (liveness); B answers: alive. */
+	net_advance(1000);
+	ck_assert_uint_eq(net.n, 1);
+	ck_assert_uint_eq(net_exch(0), IKE_EXCH_INFORMATIONAL);
+	ck_assert_uint_eq(net_deliver_all(), 2);
+	ck_assert_uint_eq(ike_sa_count(net.a.e), 1);
+	/* B dies: nothing is delivered from now on. */
+	net_advance(30000);
+	ck_assert_uint_eq(net.n, 1); /* A -> B: liveness check, lost */
+	net.n = 0;
+	sent = net.a.sent;
+	/* Retransmissions at 0.5, 1, 2, 4, 8 s after each other... */
+	for (unsigned i = 0, wait = 500; i < IKE_RETRANS_TRIES; i++, wait *= 2) {
+		net_advance(wait - 1);
+		ck_assert_uint_eq(net.a.sent, sent + i);
+		net_advance(1);
+		ck_assert_uint_eq(net.a.sent, sent + i + 1);
+		net.n = 0;
+	}
+	ck_assert_uint_eq(ike_engine_stats(net.a.e)->retransmits, IKE_RETRANS_TRIES);
+	ck_assert_uint_eq(ike_sa_count(net.a.e), 1);
+	ck_assert_uint_eq(mock_of(&net.a)->n_sas, 2);
+	/* ... and after the last one's 16 s, A gives up: SAs out of the driver. */
+	net_advance(16000);
+	ck_assert_uint_eq(ike_sa_count(net.a.e), 0);
+	ck_assert_uint_eq(mock_of(&net.a)->n_sas, 0);
+	ck_assert_uint_eq(mock_of(&net.a)->n_pols, 0);
+	ck_assert_uint_eq(ike_engine_stats(net.a.e)->give_ups, 1);
+	net_teardown();
+}
+END_TEST
+
+START_TEST(lost_request)
+{
+	setup_psk();
+	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
+	/* A -> B: IKE_SA_INIT, B -> A */
+	net_deliver();
+	net_deliver();
+	/* A -> B: IKE_AUTH request, lost */
+	net_drop(0);
+	net_advance(499);
+	ck_assert_uint_eq(net.n, 0);
+	/* A -> B: IKE_AUTH request retransmitted after 0.5 s; B -> A */
+	net_advance(1);
+	ck_assert_uint_eq(net.n, 1);
+	ck_assert_uint_eq(net_deliver_all(), 2);
+	ck_assert_int_eq(only_sa(&net.a)->state, IKE_SA_ESTABLISHED);
+	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
+	net_teardown();
+}
+END_TEST
+
+START_TEST(lost_response_and_duplicate)
+{
+	struct ike_sa *b;
+	unsigned transitions, installed;
+
+	setup_psk();
+	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
+	/* A -> B: IKE_SA_INIT, duplicated on the way */
+	net_dup(0);
+	net_deliver();
+	/* B -> A: response; the duplicate gets the cached response again */
+	net_deliver();
+	ck_assert_uint_eq(ike_sa_count(net.b.e), 1);
+	ck_assert_uint_eq(net.n, 2);
+	ck_assert_mem_eq(net.q[0].buf, net.q[1].buf, net.q[0].len);
+	ck_assert_uint_eq(ike_engine_stats(net.b.e)->resp_resent, 1);
+	net_drop(1);
+	net_deliver();
+	/* A -> B: IKE_AUTH request; B -> A: response, lost */
+	net_deliver();
+	b = only_sa(&net.b);
+	transitions = b->transitions;
+	installed = ike_engine_stats(net.b.e)->children_installed;
+	net_drop(0);
+	/* A -> B: IKE_AUTH retransmitted; B resends its cached response
+	 * without processing the request again */
+	net_advance(500);
+	net_deliver();
+	ck_assert_uint_eq(ike_engine_stats(net.b.e)->resp_resent, 2);
+	ck_assert_uint_eq(b->transitions, transitions);
+	ck_assert_uint_eq(ike_engine_stats(net.b.e)->children_installed, installed);
+	ck_assert_uint_eq(mock_of(&net.b)->n_sas, 2);
+	/* B -> A: response (the cached one) */
+	net_deliver();
+	ck_assert_int_eq(only_sa(&net.a)->state, IKE_SA_ESTABLISHED);
+	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
+	/* A late duplicate of the response changes nothing at A. */
+	net_teardown();
+}
+END_TEST
+
+START_TEST(malformed_and_forged)
+{
+	struct ike_sa *a, *b;
+	struct pkt k;
+	unsigned ta, tb;
+
+	setup_psk();
+	establish();
+	a = only_sa(&net.a);
+	b = only_sa(&net.b);
+	ta = a->transitions;
+	tb = b->transitions;
+	/* A -> B: D(IKE), captured before delivery */
+	ck_assert_int_eq(ike_delete(net.a.e, a), 0);
+	ta = a->transitions;
+	k = net.q[0];
+	net.n = 0;
+	/* Flipped ciphertext bit: ICV fails, dropped, nothing changes. */
+	net.q[0] = k;
+	net.q[0].buf[k.len - 20] ^= 1;
+	net.n = 1;
+	net_deliver();
+	ck_assert_uint_eq(net.n, 0);
+	ck_assert_uint_eq(ike_engine_stats(net.b.e)->rx_bad_auth, 1);
+	ck_assert_int_eq(b->state, IKE_SA_ESTABLISHED);
+	ck_assert_uint_eq(b->transitions, tb);
+	/* Truncated: parse error, dropped. */
+	net.q[0] = k;
+	net.q[0].len = k.len - 3;
+	net.n = 1;
+	net_deliver();
+	ck_assert_uint_eq(net.n, 0);
+	/* Wrong SPI: no such SA. */
+	net.q[0] = k;
+	net.q[0].buf[8] ^= 0xff;
+	net.n = 1;
+	net_deliver();
+	ck_assert_uint_eq(net.n, 0);
+	/* Garbage. */
+	memset(net.q[0].buf, 0xa5, 100);
+	net.q[0].len = 100;
+	net.n = 1;
+	net_deliver();
+	ck_assert_uint_eq(net.n, 0);
+	ck_assert_int_eq(b->state, IKE_SA_ESTABLISHED);
+	ck_assert_uint_eq(b->transitions, tb);
+	ck_assert_uint_eq(mock_of(&net.b)->n_sas, 2);
+	/* A forged response to A's outstanding request: dropped. */
+	net.q[0] = k;
+	net.q[0].buf[19] |= IKE_HDR_FLAG_RESPONSE;
+	net.q[0].buf[19] &= (uint8_t)~IKE_HDR_FLAG_INITIATOR;
+	net.n = 1;
+	{
+		struct ike_addr to = net.q[0].to;
+
+		net.q[0].to = net.q[0].from;
+		net.q[0].from = to;
+	}
+	net_deliver();
+	ck_assert_uint_eq(a->transitions, ta);
+	ck_assert_int_eq(a->state, IKE_SA_DELETING);
+	/* The genuine request still works. */
+	net.q[0] = k;
+	net.n = 1;
+	ck_assert_uint_eq(net_deliver_all(), 2);
+	ck_assert_uint_eq(ike_sa_count(net.a.e) + ike_sa_count(net.b.e), 0);
+	net_teardown();
+}
+END_TEST
+
+START_TEST(chacha_and_cbc_suites)
+{
+	static const char *const ike[] = { "chacha20poly1305-prfsha256-ecp384",
+					   "aes256-sha512-modp2048", "aes128gcm16-prfsha256-x448" };
+	static const char *const esp[] = { "chacha20poly1305", "aes128gcm16iiv", "aes256gcm16-esn" };
+
+	for (unsigned i = 0; i < 3; i++) {
+		struct ike_conn ca, cb;
+
+		net_setup(100);
+		conn_psk(&ca, &net.a, &net.b, "psk", ike[i], esp[i]);
+		conn_psk(&cb, &net.b, &net.a, "psk", ike[i], esp[i]);
+		ck_assert_int_eq(ike_conn_add(net.a.e, &ca), 0);
+		ck_assert_int_eq(ike_conn_add(net.b.e, &cb), 0);
+		establish();
+		ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
+		if (i == 1)
+			ck_assert_uint_eq(mock_of(&net.a)->sas[0].p.flags & ESP_SA_F_IIV,
+					  ESP_SA_F_IIV);
+		net_teardown();
+	}
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("ike_exchange");
+	TCase *t = tcase_create("exchanges");
+
+	tcase_set_timeout(t, 60);
+	tcase_add_test(t, psk_establish);
+	tcase_add_test(t, psk_childless);
+	tcase_add_test(t, wrong_psk);
+	tcase_add_test(t, invalid_ke);
+	tcase_add_test(t, no_proposal);
+	tcase_add_test(t, cookie);
+	tcase_add_test(t, ts_narrowing);
+	tcase_add_test(t, ts_unacceptable);
+	tcase_add_test(t, child_rekey);
+	tcase_add_test(t, child_rekey_collision);
+	tcase_add_test(t, ike_rekey);
+	tcase_add_test(t, delete_child_each_side);
+	tcase_add_test(t, delete_ike_from_a);
+	tcase_add_test(t, delete_ike_from_b);
+	tcase_add_test(t, dpd_dead_peer);
+	tcase_add_test(t, lost_request);
+	tcase_add_test(t, lost_response_and_duplicate);
+	tcase_add_test(t, malformed_and_forged);
+	tcase_add_test(t, chacha_and_cbc_suites);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
