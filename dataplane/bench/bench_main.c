@@ -206,11 +206,14 @@ static unsigned spec_expand(const struct spec *s, const struct opts *o, struct b
 		k->family = s->fam[fa];
 		k->size = s->size[z];
 		k->n_sas = s->sas[a];
-		k->flows = s->sas[a] > 1 ? RTE_MIN(o->flows, s->sas[a] * 4) : 1;
 		k->workers = s->workers[w];
 		k->spread = s->spread;
 		if (k->workers > 1 && k->n_sas < k->workers)
 			k->n_sas = k->workers;   /* one SA owned by each worker */
+		/* packets in the pcap: 512, or more to spread over many SAs */
+		uint32_t want = k->n_sas * 4 > 512 ? k->n_sas * 4 : 512;
+
+		k->flows = k->n_sas > 1 ? (want < o->flows ? want : o->flows) : 1;
 		n++;
 	}
 	return n;

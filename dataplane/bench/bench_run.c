@@ -499,6 +499,13 @@ static void esprit_run(struct bench_rig *rig, const struct bench_case *c, const 
 		rte_eal_wait_lcore(rig->lcores[i]);
 	r->mpps /= 1e6;
 	r->mpps_best /= 1e6;
+	if (getenv("ESPRIT_BENCH_DEBUG") != NULL)
+		for (unsigned i = 0; i < nw; i++)
+			fprintf(stderr, "worker %u: rx %lu tx %lu esp_in %lu esp_out %lu handoff in %lu out %lu loops %lu busy %lu\n",
+				i, (unsigned long)w[i]->stats.rx, (unsigned long)w[i]->stats.tx,
+				(unsigned long)w[i]->stats.esp_in, (unsigned long)w[i]->stats.esp_out,
+				(unsigned long)w[i]->stats.handoff_in, (unsigned long)w[i]->stats.handoff_out,
+				(unsigned long)w[i]->stats.loops, (unsigned long)w[i]->stats.busy_loops);
 	for (unsigned i = 0; i < nw; i++) {
 		r->rx += w[i]->stats.rx;
 		r->tx += w[i]->stats.tx;
