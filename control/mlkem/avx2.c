@@ -64,15 +64,15 @@ static void lane_clear(__m256i s[25], unsigned l)
 
 static void run_lanes(struct lane_job *jobs, unsigned njobs)
 {
-	/* out has 8 spare bytes per lane for the padded rejection loop */
-	alignas(32) uint8_t blk[LANES][BLK], out[LANES][BLK + 8];
+	/* out: 24 state words per lane, six aligned 32-byte stores that
+	 * mlkem_rej_block_avx2 reloads one for one */
+	alignas(32) uint8_t blk[LANES][BLK], out[LANES][192];
 	const uint8_t *bp[LANES] = { blk[0], blk[1], blk[2], blk[3] };
 	uint8_t *op[LANES] = { out[0], out[1], out[2], out[3] };
 	struct lane_job *cur[LANES] = { NULL, NULL, NULL, NULL };
 	unsigned next = 0, active = 0;
 	__m256i s[25];
 
-	memset(out, 0, sizeof(out));
 	for (unsigned i = 0; i < 25; i++)
 		s[i] = _mm256_setzero_si256();
 	for (unsigned l = 0; l < LANES && next < njobs; l++, active++)
@@ -107,7 +107,7 @@ static void run_lanes(struct lane_job *jobs, unsigned njobs)
 		if (absorbing)
 			mlkem_keccak_x4_xor(s, bp, BLK);
 		mlkem_keccak_x4_permute(s);
-		mlkem_keccak_x4_extract(s, op, BLK);
+		mlkem_keccak_x4_extract(s, op, 192);
 
 		/* squeeze: feed the jobs that are past absorbing */
 		for (unsigned l = 0; l < LANES; l++) {
@@ -117,9 +117,9 @@ static void run_lanes(struct lane_job *jobs, unsigned njobs)
 			if (!j || !j->squeezing)
 				continue;
 			if (j->poly) {
-				j->ctr += mlkem_rej_uniform_avx2_padded(
+				j->ctr += mlkem_rej_block_avx2(
 					j->poly + j->ctr, MLKEM_N - j->ctr,
-					out[l], j->rate);
+					out[l]);
 				done = j->ctr == MLKEM_N;
 			} else {
 				size_t n = j->outlen - j->got < j->rate

@@ -211,6 +211,8 @@ void mlkem_basemul_acc_avx2(struct mlkem_poly *r, const struct mlkem_poly *a,
 			    const struct mlkem_poly *b, unsigned k);
 unsigned mlkem_rej_uniform_avx2(int16_t *r, unsigned need,
 				const uint8_t *buf, size_t len);
+unsigned mlkem_rej_block_avx2(int16_t *r, unsigned need,
+			      const uint8_t blk[192]);
 unsigned mlkem_rej_uniform_avx2_padded(int16_t *r, unsigned need,
 				       const uint8_t *buf, size_t len);
 void mlkem_poly_compress_avx2(uint8_t *out, const struct mlkem_poly *a,

@@ -241,6 +241,21 @@ START_TEST(test_avx2_rej_uniform)
 		ck_assert_uint_eq(nx, ny);
 		ck_assert_mem_eq(x, y, nx * sizeof(int16_t));
 	}
+	/* one 168-byte block in a 192-byte aligned buffer */
+	for (int it = 0; it < 2000; it++) {
+		alignas(32) uint8_t blk[192];
+		unsigned need = (unsigned)(rng64() % (MLKEM_N + 1));
+		unsigned nx, ny;
+
+		rng_bytes(blk, sizeof(blk));
+		if (it % 3 == 0)
+			for (size_t i = 1; i < 168; i += 3)
+				blk[i] |= 0xd0;
+		nx = mlkem_rej_uniform(x, need, blk, 168);
+		ny = mlkem_rej_block_avx2(y, need, blk);
+		ck_assert_uint_eq(nx, ny);
+		ck_assert_mem_eq(x, y, nx * sizeof(int16_t));
+	}
 }
 END_TEST
 
