@@ -45,7 +45,7 @@ struct bench_case {
 
 /**
  * What a case measured. Rates are packets per CPU-second of the measured
- * threads (summed over workers), median of the case's windows.
+ * threads (summed over workers) over the whole case.
  */
 struct bench_result {
 	double mpps, gbps, cycles_pkt;

@@ -505,7 +505,7 @@ int main(int argc, char **argv)
 	printf("esprit-bench: %s, TSC %.2f GHz, IPsec-MB %s (%s manager), %s, %s, %u cases of %.1f s\n",
 	       rte_version(), hz / 1e9, imb_get_version_str(), arch_name(rig.worker_mgr->used_arch),
 	       o.huge ? "hugepages" : "no hugepages", "pcap -> worker -> null", n, o.secs);
-	printf("rates: packets per CPU-second of the measured thread(s), median of windows; crypto: fastest of short trials\n"
+	printf("rates: packets per CPU-second of the measured thread(s) over the case; crypto: fastest of short trials\n"
 	       "fraction = Mpps x (1/io_Mpps + crypto_cycles/TSC): 1.0 is the harness's limit\n\n");
 	print_header();
 	fflush(stdout);

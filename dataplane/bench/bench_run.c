@@ -6,6 +6,7 @@
  * exactly as espritd does it.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -96,53 +97,52 @@ static void sleep_s(double s)
 		;
 }
 
-static int dbl_cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /*
- * Rate of the probe's threads over @p total seconds after a warm-up: the
- * sum over threads of packets per CPU-second, per window of @p window
- * seconds; the median and the best window are returned.
+ * Rate of the probe's threads over @p total seconds after a warm-up:
+ * packets per CPU-second, summed over threads. The main figure is over
+ * the whole period (windows where a thread got almost no CPU cannot skew
+ * it); the best window of @p window seconds shows the spread.
  */
 static void measure(const struct probe *pr, double total, double window, double *best,
-		    double *median)
+		    double *overall)
 {
-	double rates[256];
-	unsigned n = (unsigned)(total / window + 0.5), k = 0;
+	unsigned n = (unsigned)(total / window + 0.5);
 	uint64_t c0[BENCH_WORKERS_MAX], t0[BENCH_WORKERS_MAX];
+	uint64_t cs[BENCH_WORKERS_MAX], ts[BENCH_WORKERS_MAX];
 	double warm = total / 5;
 
 	if (n < 1)
 		n = 1;
-	if (n > RTE_DIM(rates))
-		n = RTE_DIM(rates);
+	*best = 0;
 	sleep_s(warm < 0.05 ? 0.05 : warm > 0.2 ? 0.2 : warm);   /* warm-up */
 	for (unsigned j = 0; j < pr->n; j++) {
-		c0[j] = __atomic_load_n(pr->pkts[j], __ATOMIC_RELAXED);
-		t0[j] = clock_ns(pr->cid[j]);
+		cs[j] = c0[j] = __atomic_load_n(pr->pkts[j], __ATOMIC_RELAXED);
+		ts[j] = t0[j] = clock_ns(pr->cid[j]);
 	}
 	for (unsigned i = 0; i < n; i++) {
 		double rate = 0;
+		bool valid = true;
 
 		sleep_s(window);
 		for (unsigned j = 0; j < pr->n; j++) {
 			uint64_t c1 = __atomic_load_n(pr->pkts[j], __ATOMIC_RELAXED);
 			uint64_t t1 = clock_ns(pr->cid[j]);
 
-			if (t1 > t0[j])
+			/* a window counts only if the thread ran for a fifth of it */
+			if (t1 - t0[j] >= (uint64_t)(window * 0.2e9))
 				rate += (double)(c1 - c0[j]) * 1e9 / (double)(t1 - t0[j]);
+			else
+				valid = false;
 			c0[j] = c1;
 			t0[j] = t1;
 		}
-		rates[k++] = rate;
+		if (valid && rate > *best)
+			*best = rate;
 	}
-	qsort(rates, k, sizeof(*rates), dbl_cmp);
-	*best = k ? rates[k - 1] : 0;
-	*median = k ? rates[k / 2] : 0;
+	*overall = 0;
+	for (unsigned j = 0; j < pr->n; j++)
+		if (t0[j] > ts[j])
+			*overall += (double)(c0[j] - cs[j]) * 1e9 / (double)(t0[j] - ts[j]);
 }
 
 /* ---- harness alone: io forward, as testpmd --forward-mode=io ---------- */
