@@ -29,6 +29,9 @@ struct lane_job {
 	unsigned ctr;
 	uint8_t *out;			/* hash output, when poly is NULL */
 	size_t outlen, got;
+	/* when set, only the first *avail message bytes exist yet (the
+	 * producer extends it from the step hook of run_lanes) */
+	const size_t *avail;
 };
 
 /* n bytes of the message from offset off into dst. */
@@ -62,7 +65,27 @@ static void lane_clear(__m256i s[25], unsigned l)
 	}
 }
 
-static void run_lanes(struct lane_job *jobs, unsigned njobs)
+/* Instance l of s back to its value in old (a lane that had to wait). */
+static void lane_restore(__m256i s[25], const __m256i old[25], unsigned l)
+{
+	for (unsigned i = 0; i < 25; i++) {
+		switch (l) {
+		case 0: s[i] = _mm256_blend_epi32(s[i], old[i], 0x03); break;
+		case 1: s[i] = _mm256_blend_epi32(s[i], old[i], 0x0c); break;
+		case 2: s[i] = _mm256_blend_epi32(s[i], old[i], 0x30); break;
+		default: s[i] = _mm256_blend_epi32(s[i], old[i], 0xc0); break;
+		}
+	}
+}
+
+/*
+ * hook(ctx), when given, runs after every step: it may extend the avail
+ * of a waiting job. A lane whose job waits for input keeps its state
+ * through the permutation of the others. Returns -EDEADLK if every busy
+ * lane waits (a producer bug), else 0.
+ */
+static int run_lanes(struct lane_job *jobs, unsigned njobs,
+		     void (*hook)(void *), void *ctx)
 {
 	/* out: 24 state words per lane, six aligned 32-byte stores that
 	 * mlkem_rej_block_avx2 reloads one for one */
@@ -71,6 +94,7 @@ static void run_lanes(struct lane_job *jobs, unsigned njobs)
 	uint8_t *op[LANES] = { out[0], out[1], out[2], out[3] };
 	struct lane_job *cur[LANES] = { NULL, NULL, NULL, NULL };
 	unsigned next = 0, active = 0;
+	int ret = 0;
 	__m256i s[25];
 
 	for (unsigned i = 0; i < 25; i++)
@@ -80,6 +104,8 @@ static void run_lanes(struct lane_job *jobs, unsigned njobs)
 
 	while (active) {
 		int absorbing = 0;
+		unsigned waiting = 0, nwait = 0;
+		__m256i saved[25];
 
 		/* absorb: the next block, or the padded last one */
 		for (unsigned l = 0; l < LANES; l++) {
@@ -88,10 +114,16 @@ static void run_lanes(struct lane_job *jobs, unsigned njobs)
 
 			if (!j || j->squeezing)
 				continue;
+			rem = j->len + j->len2 - j->off;
+			if (j->avail && *j->avail < j->off +
+			    (rem >= j->rate ? j->rate : rem)) {
+				waiting |= 1u << l;
+				nwait++;
+				continue;
+			}
 			if (!absorbing)
 				memset(blk, 0, sizeof(blk));
 			absorbing = 1;
-			rem = j->len + j->len2 - j->off;
 			if (rem >= j->rate) {
 				msg_copy(blk[l], j, j->off, j->rate);
 				j->off += j->rate;
@@ -103,10 +135,21 @@ static void run_lanes(struct lane_job *jobs, unsigned njobs)
 			j->off += rem;
 			j->squeezing = 1;
 		}
+		if (nwait == active) {
+			ret = -EDEADLK;
+			break;
+		}
 		/* most steps only squeeze SampleNTT output */
 		if (absorbing)
 			mlkem_keccak_x4_xor(s, bp, BLK);
+		if (waiting)
+			memcpy(saved, s, sizeof(saved));
 		mlkem_keccak_x4_permute(s);
+		for (unsigned l = 0; l < LANES; l++)
+			if (waiting & (1u << l))
+				lane_restore(s, saved, l);
+		if (waiting)
+			mlkem_wipe(saved, sizeof(saved));
 		mlkem_keccak_x4_extract(s, op, 192);
 
 		/* squeeze: feed the jobs that are past absorbing */
@@ -136,11 +179,14 @@ static void run_lanes(struct lane_job *jobs, unsigned njobs)
 			if (!cur[l])
 				active--;
 		}
+		if (hook)
+			hook(ctx);
 	}
 	/* the J lane held z and K-bar */
 	mlkem_wipe(blk, sizeof(blk));
 	mlkem_wipe(out, sizeof(out));
 	mlkem_wipe(s, sizeof(s));
+	return ret;
 }
 
 /* A hash job as a lane job. */
@@ -178,8 +224,7 @@ static int hashes_avx2(struct mlkem_hash *h, struct mlkem_hjob *hj,
 		return -EINVAL;
 	for (unsigned i = 0; i < n; i++)
 		jobs[i] = hjob_lane(&hj[i]);
-	run_lanes(jobs, n);
-	return 0;
+	return run_lanes(jobs, n, NULL, NULL);
 }
 
 /*
@@ -214,8 +259,7 @@ static int gen_matrix_avx2(struct mlkem_hash *h, struct mlkem_poly *a,
 			};
 		}
 	}
-	run_lanes(jobs, n);
-	return 0;
+	return run_lanes(jobs, n, NULL, NULL);
 }
 
 /* SamplePolyCBD_eta(PRF_eta(seed, nonce + i)) for i < n, four PRFs at a
@@ -244,6 +288,137 @@ static int noise_avx2(struct mlkem_hash *h, struct mlkem_poly *r, unsigned n,
 	return 0;
 }
 
+/*
+ * K-PKE.KeyGen (Algorithm 13) and H(ek) (Algorithm 16 line 2) in one run
+ * of the lane scheduler: H absorbs ek while the matrix is still being
+ * sampled. The step hook turns the PRF output into s-hat and e-hat as
+ * soon as it is there, and every finished row i of A-hat into
+ * t-hat[i] = ByteEncode12 of row i, extending what H may absorb.
+ */
+struct keygen_ctx {
+	const struct mlkem_params *pp;
+	const struct lane_job *prf;		/* 2k PRF jobs */
+	const struct lane_job *mat[MLKEM_KMAX * MLKEM_KMAX];
+	struct mlkem_poly *a, *se;
+	uint8_t (*prf_out)[64 * 3];
+	uint8_t *ek;
+	size_t avail;				/* bytes of ek written */
+	unsigned rows;				/* rows of t-hat done */
+	int noise;				/* s-hat, e-hat done */
+};
+
+static void keygen_hook(void *p)
+{
+	struct keygen_ctx *c = p;
+	unsigned k = c->pp->k;
+
+	if (!c->noise) {
+		for (unsigned i = 0; i < 2 * k; i++)
+			if (c->prf[i].got != c->prf[i].outlen)
+				return;
+		/* lines 8-17 */
+		for (unsigned i = 0; i < 2 * k; i++) {
+			mlkem_poly_cbd(&c->se[i], c->prf_out[i], c->pp->eta1);
+			mlkem_ntt_avx2(&c->se[i]);
+		}
+		c->noise = 1;
+	}
+	while (c->rows < k) {				/* lines 18-19 */
+		unsigned i = c->rows;
+		struct mlkem_poly t;
+
+		for (unsigned j = 0; j < k; j++)
+			if (c->mat[i * k + j]->ctr != MLKEM_N)
+				return;
+		mlkem_basemul_acc_avx2(&t, &c->a[i * k], c->se, k);
+		mlkem_poly_tomont(&t);
+		mlkem_poly_add(&t, &c->se[k + i]);
+		mlkem_poly_freeze(&t);
+		mlkem_poly_encode12_avx2(c->ek + i * MLKEM_POLY_BYTES, &t);
+		c->rows++;
+		c->avail = c->rows == k ? c->pp->ek_bytes
+					: c->rows * MLKEM_POLY_BYTES;
+	}
+}
+
+static int keygen_avx2(struct mlkem_hash *h, const struct mlkem_params *pp,
+		       const uint8_t d[32], uint8_t *ek, uint8_t *dk_pke,
+		       uint8_t hek[32])
+{
+	struct mlkem_poly a[MLKEM_KMAX * MLKEM_KMAX], se[2 * MLKEM_KMAX];
+	struct lane_job jobs[2 * MLKEM_KMAX + MLKEM_KMAX * MLKEM_KMAX + 1];
+	uint8_t seed[MLKEM_KMAX * MLKEM_KMAX][34];
+	uint8_t prf[2 * MLKEM_KMAX][64 * 3], nonce[2 * MLKEM_KMAX];
+	uint8_t kbyte = (uint8_t)pp->k, rhosigma[64];
+	const uint8_t *rho = rhosigma, *sigma = rhosigma + 32;
+	struct mlkem_hjob hj = { .in = d, .len = 32, .in2 = &kbyte,
+				 .len2 = 1, .kind = MLKEM_SHA3_512,
+				 .out = rhosigma, .outlen = 64 };
+	struct keygen_ctx c = { .pp = pp, .prf = jobs, .a = a, .se = se,
+				.prf_out = prf, .ek = ek };
+	unsigned k = pp->k, n = 0;
+	int ret;
+
+	/* line 1: (rho, sigma) = G(d || k) */
+	ret = hashes_avx2(h, &hj, 1);
+	if (ret)
+		goto out;
+	/* rho becomes part of ek: public from here on. */
+	MLKEM_DECLASSIFY(rhosigma, 32);
+	memcpy(ek + k * MLKEM_POLY_BYTES, rho, 32);
+
+	/* PRF_eta1(sigma, N), N < 2k, first: s-hat and e-hat are needed
+	 * for every row; then A-hat row by row, with H(ek) queued after
+	 * row 0 so that it starts absorbing as soon as t-hat[0] exists. */
+	for (unsigned i = 0; i < 2 * k; i++) {
+		nonce[i] = (uint8_t)i;
+		hj = (struct mlkem_hjob){ .in = sigma, .len = 32,
+					  .in2 = &nonce[i], .len2 = 1,
+					  .kind = MLKEM_SHAKE256,
+					  .out = prf[i],
+					  .outlen = 64 * pp->eta1 };
+		jobs[n++] = hjob_lane(&hj);
+	}
+	for (unsigned i = 0; i < k; i++) {
+		for (unsigned j = 0; j < k; j++) {
+			uint8_t *sd = seed[i * k + j];
+
+			memcpy(sd, rho, 32);
+			sd[32] = (uint8_t)j;
+			sd[33] = (uint8_t)i;
+			c.mat[i * k + j] = &jobs[n];
+			jobs[n++] = (struct lane_job){
+				.in = sd, .len = 34,
+				.rate = MLKEM_SHAKE128_RATE, .pad = 0x1f,
+				.poly = a[i * k + j].c,
+			};
+		}
+		if (i == 0) {
+			hj = (struct mlkem_hjob){ .in = ek,
+						  .len = pp->ek_bytes,
+						  .kind = MLKEM_SHA3_256,
+						  .out = hek, .outlen = 32 };
+			jobs[n] = hjob_lane(&hj);
+			jobs[n++].avail = &c.avail;
+		}
+	}
+	ret = run_lanes(jobs, n, keygen_hook, &c);
+	if (!ret && c.rows != k)
+		ret = -EIO;
+	if (ret)
+		goto out;
+	for (unsigned i = 0; i < k; i++) {		/* line 20 */
+		mlkem_poly_freeze(&se[i]);
+		mlkem_poly_encode12_avx2(dk_pke + i * MLKEM_POLY_BYTES,
+					 &se[i]);
+	}
+out:
+	mlkem_wipe(rhosigma, sizeof(rhosigma));
+	mlkem_wipe(prf, sizeof(prf));
+	mlkem_wipe(se, sizeof(se));
+	return ret;
+}
+
 const struct mlkem_ops mlkem_ops_avx2 = {
 	.id = MLKEM_IMPL_AVX2,
 	.ntt = mlkem_ntt_avx2,
@@ -256,4 +431,5 @@ const struct mlkem_ops mlkem_ops_avx2 = {
 	.hashes = hashes_avx2,
 	.encode12 = mlkem_poly_encode12_avx2,
 	.decode12 = mlkem_poly_decode12_avx2,
+	.keygen = keygen_avx2,
 };

@@ -249,20 +249,30 @@ int mlkem_keygen_seed(enum mlkem_param p, const uint8_t d[32],
 	ret = mlkem_hash_init(&h);
 	if (ret)
 		goto out;
-	/* line 1 */
-	ret = mlkem_kpke_keygen(ops, &h, pp, d, ek, dk);
-	if (ret)
-		goto out;
-	/* line 2: dk = dk_pke || ek || H(ek) || z */
 	off = pp->k * MLKEM_POLY_BYTES;
+	if (ops->keygen) {
+		/* lines 1-2 in one pass of the back end */
+		ret = ops->keygen(&h, pp, d, ek, dk,
+				  dk + off + pp->ek_bytes);
+		if (ret)
+			goto out;
+	} else {
+		/* line 1 */
+		ret = mlkem_kpke_keygen(ops, &h, pp, d, ek, dk);
+		if (ret)
+			goto out;
+		/* line 2: H(ek) */
+		hj = (struct mlkem_hjob){ .in = ek, .len = pp->ek_bytes,
+					  .kind = MLKEM_SHA3_256,
+					  .out = dk + off + pp->ek_bytes,
+					  .outlen = 32 };
+		ret = ops->hashes(&h, &hj, 1);
+		if (ret)
+			goto out;
+	}
+	/* line 2: dk = dk_pke || ek || H(ek) || z */
 	memcpy(dk + off, ek, pp->ek_bytes);
 	off += pp->ek_bytes;
-	hj = (struct mlkem_hjob){ .in = ek, .len = pp->ek_bytes,
-				  .kind = MLKEM_SHA3_256, .out = dk + off,
-				  .outlen = 32 };
-	ret = ops->hashes(&h, &hj, 1);
-	if (ret)
-		goto out;
 	memcpy(dk + off + 32, z, 32);
 out:
 	if (ret)

@@ -112,6 +112,11 @@ struct mlkem_ops {
 	/* ByteEncode_12 / ByteDecode_12 (mod q) of keys. */
 	void (*encode12)(uint8_t *out, const struct mlkem_poly *a);
 	void (*decode12)(struct mlkem_poly *r, const uint8_t *in);
+	/* Optional (NULL: mlkem_kpke_keygen, then H): K-PKE.KeyGen
+	 * (Algorithm 13) and hek = H(ek) of Algorithm 16 line 2. */
+	int (*keygen)(struct mlkem_hash *h, const struct mlkem_params *pp,
+		      const uint8_t d[32], uint8_t *ek, uint8_t *dk_pke,
+		      uint8_t hek[32]);
 };
 
 /* Each job in turn through EVP (portable back end). */
