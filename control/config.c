@@ -46,6 +46,7 @@
 #include <libconfig.h>
 
 #include "control/config.h"
+#include "control/config_int.h"
 
 enum config_defaults {
 	CFG_DEF_MTU = 1500,
@@ -72,12 +73,6 @@ enum config_defaults {
 
 #define CFG_DEF_SOCKET "/run/esprit/espritd.sock"
 
-/* Parse context: where errors go and what to call the input. */
-struct parser {
-	const char *file;
-	char *err;
-	size_t errlen;
-};
 
 /* "sas.[0].key": how libconfig's own config_lookup() spells a path. */
 static void setting_path(const config_setting_t *s, char *buf, size_t len)
@@ -116,8 +111,7 @@ static const char *setting_file(const struct parser *ps, const config_setting_t 
  * member of group @p s). Always returns -EINVAL so callers can
  * `return perr(...)`.
  */
-__attribute__((format(printf, 4, 5)))
-static int perr(struct parser *ps, const config_setting_t *s, const char *member,
+int perr(struct parser *ps, const config_setting_t *s, const char *member,
 		const char *fmt, ...)
 {
 	char path[256], msg[512];
@@ -139,7 +133,7 @@ static int perr(struct parser *ps, const config_setting_t *s, const char *member
 	return -EINVAL;
 }
 
-static int copy_str(char *dst, size_t size, const char *src)
+int copy_str(char *dst, size_t size, const char *src)
 {
 	size_t n = strlen(src);
 
@@ -158,7 +152,7 @@ static bool name_in(const char *name, const char *const *list)
 }
 
 /* @p g must be a group holding only settings named in @p allowed. */
-static int check_group(struct parser *ps, const config_setting_t *g, const char *const *allowed)
+int check_group(struct parser *ps, const config_setting_t *g, const char *const *allowed)
 {
 	if (!config_setting_is_group(g))
 		return perr(ps, g, NULL, "must be a group { ... }");
@@ -173,7 +167,7 @@ static int check_group(struct parser *ps, const config_setting_t *g, const char 
 }
 
 /* A list ( ... ) or array [ ... ]; absent is fine (NULL). */
-static int get_list(struct parser *ps, const config_setting_t *g, const char *name,
+int get_list(struct parser *ps, const config_setting_t *g, const char *name,
 		    bool groups, config_setting_t **out)
 {
 	config_setting_t *s = config_setting_get_member(g, name);
@@ -189,7 +183,7 @@ static int get_list(struct parser *ps, const config_setting_t *g, const char *na
 }
 
 /* String member: *out NULL when absent and not @p required. */
-static int get_str(struct parser *ps, const config_setting_t *g, const char *name,
+int get_str(struct parser *ps, const config_setting_t *g, const char *name,
 		   bool required, const char **out)
 {
 	const config_setting_t *s = config_setting_get_member(g, name);
@@ -203,7 +197,7 @@ static int get_str(struct parser *ps, const config_setting_t *g, const char *nam
 	return 0;
 }
 
-static int get_int(struct parser *ps, const config_setting_t *g, const char *name,
+int get_int(struct parser *ps, const config_setting_t *g, const char *name,
 		   bool required, long long min, long long max, long long *out)
 {
 	const config_setting_t *s = config_setting_get_member(g, name);
@@ -220,7 +214,7 @@ static int get_int(struct parser *ps, const config_setting_t *g, const char *nam
 	return 0;
 }
 
-static int get_bool(struct parser *ps, const config_setting_t *g, const char *name, bool *out)
+int get_bool(struct parser *ps, const config_setting_t *g, const char *name, bool *out)
 {
 	const config_setting_t *s = config_setting_get_member(g, name);
 
@@ -232,7 +226,7 @@ static int get_bool(struct parser *ps, const config_setting_t *g, const char *na
 	return 0;
 }
 
-static int get_name(struct parser *ps, const config_setting_t *g, const char *name,
+int get_name(struct parser *ps, const config_setting_t *g, const char *name,
 		    bool required, char *dst, size_t size)
 {
 	const char *v;
@@ -294,7 +288,7 @@ static int get_mac(struct parser *ps, const config_setting_t *g, const char *nam
 }
 
 /* An address without prefix length. */
-static int get_addr(struct parser *ps, const config_setting_t *g, const char *name,
+int get_addr(struct parser *ps, const config_setting_t *g, const char *name,
 		    bool required, struct esp_addr *a)
 {
 	const char *v;
@@ -756,7 +750,7 @@ const char *config_cipher_name(enum esp_cipher c)
 }
 
 /* KEYMAT in hex, optionally 0x-prefixed, into @p out (at most @p max). */
-static int parse_hex(const char *s, uint8_t *out, size_t max, size_t *len)
+int parse_hex(const char *s, uint8_t *out, size_t max, size_t *len)
 {
 	size_t n;
 
@@ -1100,7 +1094,8 @@ static int alloc_list(struct parser *ps, const config_setting_t *root, const cha
 static int parse_root(struct parser *ps, struct esprit_config *cfg, const config_setting_t *root)
 {
 	static const char *const allowed[] = {
-		"esprit", "ports", "routes", "neighbors", "labels", "sas", "policies", NULL,
+		"esprit", "ports", "routes", "neighbors", "labels", "sas", "policies", "connections",
+		NULL,
 	};
 	config_setting_t *list;
 	void *arr;
@@ -1192,7 +1187,7 @@ static int parse_root(struct parser *ps, struct esprit_config *cfg, const config
 			return rc;
 		cfg->n_policies = (unsigned)i + 1;
 	}
-	return 0;
+	return config_parse_connections(ps, cfg, root);
 }
 
 static void config_defaults(struct esprit_config *cfg, const char *name)
@@ -1359,6 +1354,7 @@ void config_free(struct esprit_config *cfg)
 	free(cfg->neighs);
 	free(cfg->labels);
 	free(cfg->policies);
+	config_free_connections(cfg);
 	cfg->sas = NULL;
 	cfg->routes = NULL;
 	cfg->neighs = NULL;

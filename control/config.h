@@ -17,6 +17,8 @@
 #include "dataplane/addr.h"
 #include "dataplane/sa.h"
 #include "dataplane/spd.h"
+#include "control/ike/ike.h"
+#include "control/ikecrypto/cert.h"
 
 enum config_limits {
 	CFG_NAME_MAX = 32,
@@ -77,6 +79,17 @@ struct cfg_sa {
 	struct esp_sa_params p;
 };
 
+/** What to do with a child when espritd starts (swanctl's start_action). */
+enum cfg_start { CFG_START_NONE, CFG_START_TRAP, CFG_START_START };
+
+/** An IKE connection (`connections`): the engine's view plus its files. */
+struct cfg_conn {
+	struct ike_conn c;
+	enum cfg_start start[IKE_CONN_CHILD_MAX];
+	struct ike_cred cred;          /**< auth = "pubkey": our key and chain */
+	struct ike_trust *trust;       /**< auth = "pubkey": CAs for the peer */
+};
+
 struct esprit_config {
 	char path[CFG_PATH_MAX * 2];
 	/* esprit { ... } */
@@ -98,6 +111,8 @@ struct esprit_config {
 	struct cfg_label *labels;
 	struct cfg_policy *policies;
 	struct cfg_sa *sas;
+	unsigned n_conns;
+	struct cfg_conn *conns;        /**< IKE connections */
 };
 
 /**

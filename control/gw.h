@@ -16,6 +16,7 @@
 #include "dataplane/worker.h"
 #include "drivers/ipsec.h"
 
+struct ike_engine;
 struct ike_io;
 struct rte_mbuf;
 struct rte_rcu_qsbr;
@@ -48,6 +49,7 @@ struct gw {
 	struct gw_neigh *neigh;
 	struct gw_ctl_stats ctl;
 	struct ike_io *ike_io;                /**< IKE datagrams (punt mode), or NULL */
+	struct ike_engine *ike;               /**< IKEv2, when connections are configured */
 	volatile bool stop;
 	uint64_t started;                     /**< time(NULL) at start */
 	int mgmt_fd;

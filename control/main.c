@@ -19,6 +19,7 @@
 #include "control/config.h"
 #include "control/gw.h"
 #include "control/gw_setup.h"
+#include "control/ike_glue.h"
 #include "control/log.h"
 #include "control/mgmt.h"
 #include "control/telemetry.h"
@@ -45,7 +46,11 @@ static void usage(FILE *out)
 static unsigned handle_events(struct gw *g)
 {
 	struct esp_event ev[32];
-	unsigned n = g->ipsec->ops->events(g->ipsec, ev, RTE_DIM(ev));
+	unsigned n;
+
+	if (g->ike != NULL)
+		return 0; /* the IKE engine reads lifetime events (rekeys) */
+	n = g->ipsec->ops->events(g->ipsec, ev, RTE_DIM(ev));
 
 	for (unsigned i = 0; i < n; i++) {
 		const char *dir = ev[i].dir == ESP_DIR_IN ? "in" : "out";
@@ -85,6 +90,7 @@ static void control_loop(struct gw *g)
 		uint64_t now = gw_now_ms();
 
 		g->ipsec->ops->poll(g->ipsec);
+		ike_glue_tick(g);
 		mgmt_poll(g);
 		if (now - last_tick >= 1000) {
 			last_tick = now;
@@ -152,12 +158,20 @@ int main(int argc, char **argv)
 		gw_stop(&gw);
 		return 1;
 	}
+	rc = ike_glue_start(&gw, err, sizeof(err));
+	if (rc < 0) {
+		log_err("%s", err);
+		mgmt_close(&gw);
+		gw_stop(&gw);
+		return 1;
+	}
 	if (telemetry_register(&gw) < 0)
 		log_warn("DPDK telemetry commands not registered");
 	log_info("espritd up: %u port(s), %u worker(s), %u SA(s), %u policies; management on %s",
 		 gw.n_ports, gw.n_workers, gw.cfg.n_sas, gw.cfg.n_policies, gw.cfg.mgmt_socket);
 	control_loop(&gw);
 	log_info("shutting down");
+	ike_glue_stop(&gw);
 	mgmt_close(&gw);
 	gw_stop(&gw);
 	config_free(&gw.cfg);

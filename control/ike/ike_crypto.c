@@ -52,7 +52,7 @@ bool ike_crypto_suite_ok(const struct ike_suite *s)
 
 	if (ike_prf_len(s->prf) == 0 || ike_sk_encr_key_len(&a) == 0)
 		return false;
-	return aead ? s->integ == IKE_AUTH_NONE : ike_sk_integ_key_len(&a) != 0;
+	return aead ? s->integ == IKE_INTEG_NONE : ike_sk_integ_key_len(&a) != 0;
 }
 
 size_t ike_crypto_prf_len(int prf)

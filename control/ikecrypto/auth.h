@@ -12,16 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "control/ike/ike_wire.h" /* enum ike_hash_alg */
 #include "control/ikecrypto/prf.h"
-
-/** RFC 7427 §7 hash algorithm IDs (SIGNATURE_HASH_ALGORITHMS). */
-enum ike_hash_id {
-	IKE_HASH_SHA1 = 1,
-	IKE_HASH_SHA2_256 = 2,
-	IKE_HASH_SHA2_384 = 3,
-	IKE_HASH_SHA2_512 = 4,
-	IKE_HASH_IDENTITY = 5,   /**< RFC 8420: EdDSA signs the octets themselves */
-};
 
 /** Signature schemes esprit signs and verifies. */
 enum ike_sig_scheme {

@@ -13,15 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/** ID types (RFC 7296 §3.5). */
-enum ike_id_type {
-	IKE_ID_IPV4_ADDR = 1,
-	IKE_ID_FQDN = 2,
-	IKE_ID_RFC822_ADDR = 3,
-	IKE_ID_IPV6_ADDR = 5,
-	IKE_ID_DER_ASN1_DN = 9,
-	IKE_ID_KEY_ID = 11,
-};
+#include "control/ike/ike_wire.h" /* enum ike_id_type */
 
 enum { IKE_CA_HASH_LEN = 20, IKE_CHAIN_MAX = 8 };
 

@@ -12,11 +12,11 @@
 static const char *prf_digest(int prf)
 {
 	switch (prf) {
-	case PRF_HMAC_SHA2_256:
+	case IKE_PRF_HMAC_SHA2_256:
 		return "SHA256";
-	case PRF_HMAC_SHA2_384:
+	case IKE_PRF_HMAC_SHA2_384:
 		return "SHA384";
-	case PRF_HMAC_SHA2_512:
+	case IKE_PRF_HMAC_SHA2_512:
 		return "SHA512";
 	default:
 		return NULL;
@@ -26,11 +26,11 @@ static const char *prf_digest(int prf)
 size_t ike_prf_len(int prf)
 {
 	switch (prf) {
-	case PRF_HMAC_SHA2_256:
+	case IKE_PRF_HMAC_SHA2_256:
 		return 32;
-	case PRF_HMAC_SHA2_384:
+	case IKE_PRF_HMAC_SHA2_384:
 		return 48;
-	case PRF_HMAC_SHA2_512:
+	case IKE_PRF_HMAC_SHA2_512:
 		return 64;
 	default:
 		return 0;

@@ -12,12 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/** IANA Transform Type 2 (PRF) IDs supported. */
-enum ike_prf_id {
-	PRF_HMAC_SHA2_256 = 5,
-	PRF_HMAC_SHA2_384 = 6,
-	PRF_HMAC_SHA2_512 = 7,
-};
+#include "control/ike/ike_wire.h" /* enum ike_prf_id */
 
 enum { IKE_PRF_MAX = 64, IKE_PRF_PLUS_MAX_BLOCKS = 255 };
 

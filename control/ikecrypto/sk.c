@@ -33,11 +33,11 @@ size_t ike_sk_encr_key_len(const struct ike_sk_alg *a)
 size_t ike_sk_integ_key_len(const struct ike_sk_alg *a)
 {
 	switch (a->integ) {
-	case IKE_AUTH_HMAC_SHA2_256_128:
+	case IKE_INTEG_HMAC_SHA2_256_128:
 		return 32;
-	case IKE_AUTH_HMAC_SHA2_384_192:
+	case IKE_INTEG_HMAC_SHA2_384_192:
 		return 48;
-	case IKE_AUTH_HMAC_SHA2_512_256:
+	case IKE_INTEG_HMAC_SHA2_512_256:
 		return 64;
 	default:
 		return 0;
@@ -80,9 +80,9 @@ static const EVP_CIPHER *cipher(const struct ike_sk_alg *a)
 
 static int integ_prf(int integ)
 {
-	return integ == IKE_AUTH_HMAC_SHA2_256_128 ? PRF_HMAC_SHA2_256
-	       : integ == IKE_AUTH_HMAC_SHA2_384_192 ? PRF_HMAC_SHA2_384
-						      : PRF_HMAC_SHA2_512;
+	return integ == IKE_INTEG_HMAC_SHA2_256_128 ? IKE_PRF_HMAC_SHA2_256
+	       : integ == IKE_INTEG_HMAC_SHA2_384_192 ? IKE_PRF_HMAC_SHA2_384
+						      : IKE_PRF_HMAC_SHA2_512;
 }
 
 /* One EVP pass: encrypt or decrypt @p in into @p out; AEAD tag in/out. */

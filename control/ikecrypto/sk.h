@@ -18,23 +18,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum ike_encr_id {
-	IKE_ENCR_AES_CBC = 12,
-	IKE_ENCR_AES_GCM_16 = 20,
-	IKE_ENCR_CHACHA20_POLY1305 = 28,
-};
-
-enum ike_integ_id {
-	IKE_AUTH_NONE = 0,
-	IKE_AUTH_HMAC_SHA2_256_128 = 12,
-	IKE_AUTH_HMAC_SHA2_384_192 = 13,
-	IKE_AUTH_HMAC_SHA2_512_256 = 14,
-};
+#include "control/ike/ike_wire.h" /* ENCR and INTEG IDs */
 
 struct ike_sk_alg {
-	int encr;              /**< enum ike_encr_id */
+	int encr;              /**< IKE_ENCR_AES_CBC, _AES_GCM_16, _CHACHA20_POLY1305 */
 	unsigned key_bits;     /**< 128/256 for AES; 256 for ChaCha20 */
-	int integ;             /**< enum ike_integ_id; NONE with AEAD */
+	int integ;             /**< IKE_INTEG_HMAC_SHA2_*; IKE_INTEG_NONE with AEAD */
 };
 
 /** Encryption key length in octets, salt included (AEAD). 0: unsupported. */

@@ -19,20 +19,20 @@ START_TEST(psk_auth_matches_rfc7296_formula)
 {
 	uint8_t octets[sizeof(v_octets)], auth[32];
 
-	ck_assert_int_eq(ike_signed_octets(PRF_HMAC_SHA2_256, v_msg1, sizeof(v_msg1), v_nr,
+	ck_assert_int_eq(ike_signed_octets(IKE_PRF_HMAC_SHA2_256, v_msg1, sizeof(v_msg1), v_nr,
 					   sizeof(v_nr), v_sk_pi, v_id_body, sizeof(v_id_body),
 					   octets, sizeof(octets)), (long)sizeof(v_octets));
 	ck_assert_mem_eq(octets, v_octets, sizeof(v_octets));
-	ck_assert_int_eq(ike_auth_psk(PRF_HMAC_SHA2_256, (const uint8_t *)"interop-test-psk-0123456789",
+	ck_assert_int_eq(ike_auth_psk(IKE_PRF_HMAC_SHA2_256, (const uint8_t *)"interop-test-psk-0123456789",
 				      27, octets, sizeof(octets), auth), 0);
 	ck_assert_mem_eq(auth, v_psk_auth, 32);
-	ck_assert(ike_auth_psk_verify(PRF_HMAC_SHA2_256, (const uint8_t *)"interop-test-psk-0123456789",
+	ck_assert(ike_auth_psk_verify(IKE_PRF_HMAC_SHA2_256, (const uint8_t *)"interop-test-psk-0123456789",
 				      27, octets, sizeof(octets), auth, 32));
-	ck_assert(!ike_auth_psk_verify(PRF_HMAC_SHA2_256, (const uint8_t *)"interop-test-psk-0123456780",
+	ck_assert(!ike_auth_psk_verify(IKE_PRF_HMAC_SHA2_256, (const uint8_t *)"interop-test-psk-0123456780",
 				       27, octets, sizeof(octets), auth, 32));
-	ck_assert(!ike_auth_psk_verify(PRF_HMAC_SHA2_256, (const uint8_t *)"interop-test-psk-0123456789",
+	ck_assert(!ike_auth_psk_verify(IKE_PRF_HMAC_SHA2_256, (const uint8_t *)"interop-test-psk-0123456789",
 				       27, octets, sizeof(octets), auth, 31));
-	ck_assert_int_eq(ike_signed_octets(PRF_HMAC_SHA2_256, v_msg1, sizeof(v_msg1), v_nr,
+	ck_assert_int_eq(ike_signed_octets(IKE_PRF_HMAC_SHA2_256, v_msg1, sizeof(v_msg1), v_nr,
 					   sizeof(v_nr), v_sk_pi, v_id_body, sizeof(v_id_body),
 					   octets, sizeof(octets) - 1), -ENOSPC);
 }

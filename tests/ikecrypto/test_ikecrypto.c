@@ -30,9 +30,9 @@ static const struct {
 	size_t integ, encr;
 	const uint8_t *skeyseed, *keys, *keymat, *keymat_pfs, *rekey;
 } derive[] = {
-	{ PRF_HMAC_SHA2_256, 32, 20, v_skeyseed_5, v_keys_5, v_keymat_5, v_keymat_pfs_5, v_rekey_seed_5 },
-	{ PRF_HMAC_SHA2_384, 48, 36, v_skeyseed_6, v_keys_6, v_keymat_6, v_keymat_pfs_6, v_rekey_seed_6 },
-	{ PRF_HMAC_SHA2_512, 64, 32, v_skeyseed_7, v_keys_7, v_keymat_7, v_keymat_pfs_7, v_rekey_seed_7 },
+	{ IKE_PRF_HMAC_SHA2_256, 32, 20, v_skeyseed_5, v_keys_5, v_keymat_5, v_keymat_pfs_5, v_rekey_seed_5 },
+	{ IKE_PRF_HMAC_SHA2_384, 48, 36, v_skeyseed_6, v_keys_6, v_keymat_6, v_keymat_pfs_6, v_rekey_seed_6 },
+	{ IKE_PRF_HMAC_SHA2_512, 64, 32, v_skeyseed_7, v_keys_7, v_keymat_7, v_keymat_pfs_7, v_rekey_seed_7 },
 };
 
 START_TEST(sa_keys_match_independent_derivation)
@@ -85,12 +85,12 @@ START_TEST(prf_plus_lengths)
 	uint8_t out[100], *big;
 	struct ike_chunk s = { (const uint8_t *)"seed", 4 };
 
-	ck_assert_int_eq(ike_prf_plus(PRF_HMAC_SHA2_256, (const uint8_t *)"key", 3, &s, 1, out, 100), 0);
+	ck_assert_int_eq(ike_prf_plus(IKE_PRF_HMAC_SHA2_256, (const uint8_t *)"key", 3, &s, 1, out, 100), 0);
 	ck_assert_mem_eq(out, v_prfplus_100, 100);
 	/* RFC 7296 §2.13: at most 255 blocks */
 	big = malloc(256 * 32);
-	ck_assert_int_eq(ike_prf_plus(PRF_HMAC_SHA2_256, (const uint8_t *)"k", 1, &s, 1, big, 255 * 32), 0);
-	ck_assert_int_eq(ike_prf_plus(PRF_HMAC_SHA2_256, (const uint8_t *)"k", 1, &s, 1, big, 255 * 32 + 1),
+	ck_assert_int_eq(ike_prf_plus(IKE_PRF_HMAC_SHA2_256, (const uint8_t *)"k", 1, &s, 1, big, 255 * 32), 0);
+	ck_assert_int_eq(ike_prf_plus(IKE_PRF_HMAC_SHA2_256, (const uint8_t *)"k", 1, &s, 1, big, 255 * 32 + 1),
 			 -EINVAL);
 	free(big);
 	ck_assert_int_eq(ike_prf_plus(99, (const uint8_t *)"k", 1, &s, 1, out, 10), -EINVAL);
@@ -126,7 +126,7 @@ static void sk_case(const struct ike_sk_alg *a, const uint8_t *ek, const uint8_t
 START_TEST(sk_rfc7634_appendix_b)
 {
 	/* RFC 7634 Appendix B: the 69-octet IKEv2 message. */
-	const struct ike_sk_alg a = { IKE_ENCR_CHACHA20_POLY1305, 256, IKE_AUTH_NONE };
+	const struct ike_sk_alg a = { IKE_ENCR_CHACHA20_POLY1305, 256, IKE_INTEG_NONE };
 	uint8_t key[36], iv[8], aad[32], inner[12], want[69];
 
 	hex("808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9fa0a1a2a3", key, 36);
@@ -141,8 +141,8 @@ END_TEST
 
 START_TEST(sk_aes_cbc_hmac_and_gcm)
 {
-	const struct ike_sk_alg cbc = { IKE_ENCR_AES_CBC, 128, IKE_AUTH_HMAC_SHA2_256_128 };
-	const struct ike_sk_alg gcm = { IKE_ENCR_AES_GCM_16, 256, IKE_AUTH_NONE };
+	const struct ike_sk_alg cbc = { IKE_ENCR_AES_CBC, 128, IKE_INTEG_HMAC_SHA2_256_128 };
+	const struct ike_sk_alg gcm = { IKE_ENCR_AES_GCM_16, 256, IKE_INTEG_NONE };
 
 	sk_case(&cbc, v_cbc_ek, v_cbc_ak, v_cbc_iv, v_cbc_aad, sizeof(v_cbc_aad), v_cbc_inner,
 		sizeof(v_cbc_inner), v_cbc_msg, sizeof(v_cbc_msg));

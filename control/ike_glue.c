@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The IKEv2 engine (control/ike) inside espritd: it receives the IKE
+ * datagrams workers punt (control/ike_punt.c), sends through worker 0,
+ * installs Child SAs through the same SA driver as static SAs, and runs
+ * from the control loop.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/rand.h>
+
+#include "control/gw.h"
+#include "control/ike/ike.h"
+#include "control/ike_glue.h"
+#include "control/ike_punt.h"
+#include "control/log.h"
+
+enum { IKE_TICK_MS = 100 };
+
+static int glue_send(struct ike_engine *e, const struct ike_addr *local,
+		     const struct ike_addr *remote, const uint8_t *buf, size_t len, void *arg)
+{
+	struct gw *g = arg;
+	struct ike_endpoints ep = {
+		.local = local->ip, .remote = remote->ip, .lport = local->port, .rport = remote->port,
+	};
+
+	return g->ike_io->ops->send(g->ike_io, &ep, buf, len);
+}
+
+static uint64_t glue_now(void *arg)
+{
+	return gw_now_ms();
+}
+
+static void glue_rng(uint8_t *buf, size_t len, void *arg)
+{
+	if (RAND_bytes(buf, (int)len) != 1)
+		abort(); /* no randomness: no nonces, SPIs or keys */
+}
+
+static void glue_log(const char *line, void *arg)
+{
+	log_info("ike: %s", line);
+}
+
+static void glue_recv(void *arg, const struct ike_endpoints *ep, const uint8_t *msg, size_t len)
+{
+	struct gw *g = arg;
+	struct ike_addr local = { ep->local, ep->lport }, remote = { ep->remote, ep->rport };
+	int rc = ike_engine_input(g->ike, &local, &remote, msg, len);
+
+	if (rc < 0)
+		log_debug("ike: message of %zu octets dropped: %s", len, strerror(-rc));
+}
+
+int ike_glue_start(struct gw *g, char *err, size_t errlen)
+{
+	static struct ike_engine_ops ops = {
+		.send = glue_send, .now_ms = glue_now, .rng = glue_rng, .log = glue_log,
+	};
+	const struct ike_engine_cfg ecfg = { .cookie_threshold = 64, .half_open_max = 4096 };
+	int rc;
+
+	if (g->cfg.n_conns == 0)
+		return 0;
+	ops.arg = g;
+	g->ike_io = ike_punt_open(g, glue_recv, g);
+	g->ike = ike_engine_new(&ops, g->ipsec, &ecfg);
+	if (g->ike_io == NULL || g->ike == NULL) {
+		snprintf(err, errlen, "IKE engine: out of memory");
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < g->cfg.n_conns; i++) {
+		rc = ike_conn_add(g->ike, &g->cfg.conns[i].c);
+		if (rc < 0) {
+			snprintf(err, errlen, "connection '%s': %s", g->cfg.conns[i].c.name,
+				 strerror(-rc));
+			return rc;
+		}
+	}
+	for (unsigned i = 0; i < g->cfg.n_conns; i++) {
+		const struct cfg_conn *cc = &g->cfg.conns[i];
+
+		for (unsigned k = 0; k < cc->c.n_child; k++) {
+			if (cc->start[k] != CFG_START_START)
+				continue;
+			rc = ike_initiate(g->ike, cc->c.name, cc->c.child[k].name);
+			log_info("ike: initiate %s/%s%s%s", cc->c.name, cc->c.child[k].name,
+				 rc < 0 ? ": " : "", rc < 0 ? strerror(-rc) : "");
+		}
+	}
+	log_info("ike: %u connection(s)", g->cfg.n_conns);
+	return 0;
+}
+
+void ike_glue_tick(struct gw *g)
+{
+	static uint64_t last;
+	uint64_t now = gw_now_ms();
+
+	if (g->ike == NULL || now - last < IKE_TICK_MS)
+		return;
+	last = now;
+	ike_engine_tick(g->ike);
+}
+
+void ike_glue_stop(struct gw *g)
+{
+	if (g->ike != NULL)
+		ike_engine_free(g->ike);
+	if (g->ike_io != NULL)
+		g->ike_io->ops->close(g->ike_io);
+	g->ike = NULL;
+	g->ike_io = NULL;
+}
