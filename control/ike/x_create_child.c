@@ -57,6 +57,27 @@ static int ike_suite_from(const struct pld_proposal *p, struct ike_suite *s)
 	return ike_crypto_suite_ok(s) && ike_ke_supported(s->ke) ? 0 : -ENOTSUP;
 }
 
+/* The Child SAs now belong to another IKE SA (same slots): a move, not a
+ * state change, and nothing changes in the dataplane. */
+static void move_children(struct ike_sa *from, struct ike_sa *to)
+{
+	memcpy(to->child, from->child, sizeof(to->child));
+	for (unsigned i = 0; i < IKE_CHILD_MAX; i++) {
+		memset(&from->child[i], 0, sizeof(from->child[i]));
+		from->child[i].state = IKE_CHILD_FREE;
+	}
+}
+
+/* Queued requests follow the Child SAs to the new IKE SA (same slots). */
+static void move_tasks(struct ike_sa *from, struct ike_sa *to)
+{
+	struct ike_task t;
+
+	while (ike_task_pop(from, &t))
+		if (t.type != IKE_TASK_IKE_REKEY && t.type != IKE_TASK_IKE_DELETE)
+			(void)ike_task_push(to, t.type, t.child, t.cfg);
+}
+
 /*
  * §2.18: the new IKE SA, keyed from the old SK_d. The Child SAs move
  * to it; the old SA is left REKEYED, to be deleted by the rekey's
@@ -92,10 +113,7 @@ static struct ike_sa *ike_sa_rekeyed(struct ike_engine *e, struct ike_sa *old, b
 		ike_sa_destroy(e, n);
 		return NULL;
 	}
-	/* The Child SAs now belong to the new IKE SA (same slots). */
-	memcpy(n->child, old->child, sizeof(n->child));
-	for (unsigned i = 0; i < IKE_CHILD_MAX; i++)
-		old->child[i].state = IKE_CHILD_FREE;
+	move_children(old, n);
 	if (n->conn->rekey_ms != 0)
 		n->rekey_at_ms = ike_now(e) + n->conn->rekey_ms;
 	e->st.ike_rekeys++;
@@ -224,8 +242,9 @@ static void r_ike_rekey(struct ike_xctx *x, const struct pld_sa *peer)
 		x->child_err = IKE_N_INVALID_SYNTAX;
 		return;
 	}
-	if (sa->state != IKE_SA_ESTABLISHED) {
-		/* §2.25.2: we are rekeying or closing it ourselves. */
+	/* §2.8.2: when we are rekeying it too, answer as usual; the nonces
+	 * decide once our own answer is in. Closing it: §2.25.2. */
+	if (sa->state != IKE_SA_ESTABLISHED && sa->state != IKE_SA_REKEYING) {
 		x->child_err = IKE_N_TEMPORARY_FAILURE;
 		return;
 	}
@@ -256,6 +275,8 @@ static void r_ike_rekey(struct ike_xctx *x, const struct pld_sa *peer)
 		x->child_err = IKE_N_NO_ADDITIONAL_SAS;
 		return;
 	}
+	sa->rekey_new = x->new_sa; /* for a collision with our own rekey */
+	move_tasks(sa, x->new_sa);
 	(void)ike_sa_set_state(e, sa, IKE_SA_REKEYED);
 }
 
@@ -483,6 +504,42 @@ fail:
 	return 0;
 }
 
+/*
+ * §2.8.2: both ends rekeyed the IKE SA; @p theirs came from the peer's
+ * request, @p ours from our answered one. The new SA whose exchange holds
+ * the lowest of the four nonces is redundant and its initiator deletes
+ * it; the winner's initiator deletes the old SA. The Child SAs end up in
+ * the surviving one.
+ */
+static int ike_rekey_collision(struct ike_xctx *x, struct ike_sa *theirs, struct ike_sa *ours,
+			       const uint8_t *nr, size_t nr_len)
+{
+	struct ike_sa *sa = x->sa;
+	const uint8_t *lo_ours = sa->rekey_nonce, *lo_theirs = theirs->ni;
+	size_t lo_ours_len = sa->rekey_nonce_len, lo_theirs_len = theirs->ni_len;
+
+	x->e->st.collisions++;
+	if (ike_nonce_cmp(nr, nr_len, lo_ours, lo_ours_len) < 0) {
+		lo_ours = nr;
+		lo_ours_len = nr_len;
+	}
+	if (ike_nonce_cmp(theirs->nr, theirs->nr_len, lo_theirs, lo_theirs_len) < 0) {
+		lo_theirs = theirs->nr;
+		lo_theirs_len = theirs->nr_len;
+	}
+	if (ike_nonce_cmp(lo_ours, lo_ours_len, lo_theirs, lo_theirs_len) < 0) {
+		ike_log(x->e, "IKE SA rekey collision: ours %016llx_i is redundant",
+			(unsigned long long)ours->spi_i);
+		return ike_task_push(ours, IKE_TASK_IKE_DELETE, -1, -1);
+	}
+	ike_log(x->e, "IKE SA rekey collision: ours %016llx_i wins",
+		(unsigned long long)ours->spi_i);
+	move_children(theirs, ours);
+	move_tasks(theirs, ours);
+	move_tasks(sa, ours);
+	return ike_task_push(sa, IKE_TASK_IKE_DELETE, -1, -1);
+}
+
 static int i_ike_rekey(struct ike_xctx *x)
 {
 	struct ike_sa *sa = x->sa;
@@ -494,9 +551,14 @@ static int i_ike_rekey(struct ike_xctx *x)
 	const uint8_t *gir;
 	size_t gir_len;
 	uint16_t err = ike_error_notify(x->m);
+	bool collided = sa->state == IKE_SA_REKEYED && sa->rekey_new != NULL;
 
-	if (sa->state != IKE_SA_REKEYING)
-		return 0; /* the peer's rekey won meanwhile */
+	if (sa->state != IKE_SA_REKEYING && !collided) {
+		/* The peer's rekey went first (§2.25.2 TEMPORARY_FAILURE). */
+		ike_ke_free(sa->rekey_ke);
+		sa->rekey_ke = NULL;
+		return 0;
+	}
 	if (err != 0 || ike_get_sa(x->m, &resp) != 0 || ike_get_nonce(x->m, &nr) != 0 ||
 	    ike_get_ke(x->m, &ke) != 0 || resp.n_proposals != 1 ||
 	    ike_proposal_select(&resp, sa->conn->ike, sa->conn->n_ike, ke.method, &chosen) != 0 ||
@@ -508,7 +570,7 @@ static int i_ike_rekey(struct ike_xctx *x)
 			(unsigned long long)sa->spi_i, err != 0 ? ike_notify_name(err) : "bad answer");
 		ike_ke_free(sa->rekey_ke);
 		sa->rekey_ke = NULL;
-		return ike_sa_set_state(x->e, sa, IKE_SA_ESTABLISHED);
+		return collided ? 0 : ike_sa_set_state(x->e, sa, IKE_SA_ESTABLISHED);
 	}
 	x->new_sa = ike_sa_rekeyed(x->e, sa, true, sa->rekey_spi, get64(chosen.spi), &suite,
 				   sa->rekey_nonce, sa->rekey_nonce_len, nr.data, nr.len, gir,
@@ -516,10 +578,12 @@ static int i_ike_rekey(struct ike_xctx *x)
 	ike_ke_free(sa->rekey_ke);
 	sa->rekey_ke = NULL;
 	if (x->new_sa == NULL)
-		return ike_sa_set_state(x->e, sa, IKE_SA_ESTABLISHED);
+		return collided ? 0 : ike_sa_set_state(x->e, sa, IKE_SA_ESTABLISHED);
+	if (collided)
+		return ike_rekey_collision(x, sa->rekey_new, x->new_sa, nr.data, nr.len);
 	/* §2.18: the initiator of the rekey deletes the old IKE SA. */
 	(void)ike_sa_set_state(x->e, sa, IKE_SA_REKEYED);
-	sa->n_tasks = 0;
+	move_tasks(sa, x->new_sa);
 	return ike_task_push(sa, IKE_TASK_IKE_DELETE, -1, -1);
 }
 

@@ -189,7 +189,8 @@ static int stateless(struct ike_xctx *x, uint16_t notify, const void *data, size
 {
 	x->stateless = true;
 	x->notify = notify;
-	memcpy(x->notify_data, data, len);
+	if (len != 0)
+		memcpy(x->notify_data, data, len);
 	x->notify_len = len;
 	return 0;
 }

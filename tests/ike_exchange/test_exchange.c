@@ -407,6 +407,117 @@ START_TEST(ike_rekey)
 }
 END_TEST
 
+START_TEST(ike_rekey_collision)
+{
+	struct ike_sa *a, *b;
+	uint32_t child_in;
+
+	setup_psk();
+	establish();
+	a = only_sa(&net.a);
+	b = only_sa(&net.b);
+	child_in = a->child[0].spi_in;
+	/* Both sides rekey the IKE SA at once. */
+	ck_assert_int_eq(ike_rekey_ike(net.a.e, a), 0);
+	ck_assert_int_eq(ike_rekey_ike(net.b.e, b), 0);
+	/* A -> B and B -> A: CREATE_CHILD_SA SA(IKE) requests cross */
+	ck_assert_uint_eq(net.n, 2);
+	net_deliver();
+	net_deliver();
+	/* B -> A and A -> B: both responses; §2.8.2: the nonces pick the
+	 * survivor, the loser's initiator deletes the redundant new SA, the
+	 * winner's the old one. */
+	net_deliver_all();
+	ck_assert_uint_eq(ike_engine_stats(net.a.e)->collisions, 1);
+	ck_assert_uint_eq(ike_engine_stats(net.b.e)->collisions, 1);
+	a = only_sa(&net.a);
+	b = only_sa(&net.b);
+	ck_assert_int_eq(a->state, IKE_SA_ESTABLISHED);
+	ck_assert_int_eq(b->state, IKE_SA_ESTABLISHED);
+	ck_assert_uint_eq(a->spi_i, b->spi_i);
+	ck_assert_uint_eq(a->spi_r, b->spi_r);
+	ck_assert_mem_eq(a->keys.d, b->keys.d, a->keys.prf_len);
+	ck_assert_uint_eq(children(a), 1);
+	ck_assert_uint_eq(children(b), 1);
+	ck_assert_uint_eq(a->child[0].spi_in, child_in);
+	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
+	/* The survivor works: A -> B: delete the child; B -> A */
+	ck_assert_int_eq(ike_delete_child(net.a.e, child_in), 0);
+	ck_assert_uint_eq(net_deliver_all(), 2);
+	ck_assert_uint_eq(mock_of(&net.a)->n_sas + mock_of(&net.b)->n_sas, 0);
+	net_teardown();
+}
+END_TEST
+
+START_TEST(lifetime_events)
+{
+	struct mock_drv *m;
+	struct ike_sa *a;
+	uint32_t old_in;
+
+	setup_psk();
+	establish();
+	a = only_sa(&net.a);
+	old_in = a->child[0].spi_in;
+	/* The dataplane reports a soft expiry of A's outbound SA: A rekeys
+	 * (A -> B CREATE_CHILD_SA, B -> A, A -> B delete, B -> A). */
+	m = mock_of(&net.a);
+	m->events[m->n_events++] = (struct esp_event){ .type = ESP_EV_SOFT_EXPIRE,
+						       .dir = ESP_DIR_OUT,
+						       .spi = a->child[0].spi_out };
+	net_advance(1);
+	ck_assert_uint_eq(net_deliver_all(), 4);
+	ck_assert(!has_sa(&net.a, old_in, ESP_DIR_IN));
+	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
+	ck_assert_uint_eq(ike_engine_stats(net.a.e)->child_rekeys, 1);
+	/* A hard expiry of the new inbound SA: A deletes the child. */
+	m->events[m->n_events++] = (struct esp_event){ .type = ESP_EV_HARD_EXPIRE,
+						       .dir = ESP_DIR_IN,
+						       .spi = a->child[1].spi_in };
+	net_advance(1);
+	ck_assert_uint_eq(net_deliver_all(), 2);
+	ck_assert_uint_eq(mock_of(&net.a)->n_sas + mock_of(&net.b)->n_sas, 0);
+	net_teardown();
+}
+END_TEST
+
+START_TEST(rekey_timers)
+{
+	struct ike_conn ca, cb;
+	uint64_t spi_i;
+	uint32_t child_in;
+
+	net_setup(100);
+	conn_psk(&ca, &net.a, &net.b, "psk", IKE_P, ESP_P);
+	conn_psk(&cb, &net.b, &net.a, "psk", IKE_P, ESP_P);
+	ca.child[0].rekey_ms = 3600 * 1000;
+	ca.rekey_ms = 4 * 3600 * 1000;
+	ck_assert_int_eq(ike_conn_add(net.a.e, &ca), 0);
+	ck_assert_int_eq(ike_conn_add(net.b.e, &cb), 0);
+	establish();
+	spi_i = only_sa(&net.a)->spi_i;
+	child_in = only_sa(&net.a)->child[0].spi_in;
+	net_advance(3600 * 1000 - 1);
+	ck_assert_uint_eq(net.n, 0);
+	/* A -> B: CREATE_CHILD_SA (REKEY_SA) when the child's time is up */
+	net_advance(1);
+	ck_assert_uint_eq(net.n, 1);
+	ck_assert_uint_eq(net_deliver_all(), 4);
+	ck_assert(!has_sa(&net.a, child_in, ESP_DIR_IN));
+	/* At 4 h both timers are due: A -> B: CREATE_CHILD_SA (REKEY_SA),
+	 * B -> A; A -> B: CREATE_CHILD_SA (IKE), B -> A; the old IKE SA's
+	 * and the old Child SA's deletes (queued work moved to the new IKE
+	 * SA) */
+	net_advance(3 * 3600 * 1000);
+	ck_assert_uint_eq(net_deliver_all(), 8);
+	ck_assert_uint_ne(only_sa(&net.a)->spi_i, spi_i);
+	ck_assert_uint_eq(children(only_sa(&net.a)), 1);
+	ck_assert_uint_eq(children(only_sa(&net.b)), 1);
+	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
+	net_teardown();
+}
+END_TEST
+
 START_TEST(delete_child_each_side)
 {
 	struct ike_sa *a, *b;
@@ -687,6 +798,9 @@ static Suite *suite(void)
 	tcase_add_test(t, child_rekey);
 	tcase_add_test(t, child_rekey_collision);
 	tcase_add_test(t, ike_rekey);
+	tcase_add_test(t, ike_rekey_collision);
+	tcase_add_test(t, lifetime_events);
+	tcase_add_test(t, rekey_timers);
 	tcase_add_test(t, delete_child_each_side);
 	tcase_add_test(t, delete_ike_from_a);
 	tcase_add_test(t, delete_ike_from_b);
