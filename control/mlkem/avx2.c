@@ -281,7 +281,7 @@ static int noise_avx2(struct mlkem_hash *h, struct mlkem_poly *r, unsigned n,
 		}
 		mlkem_shake_x4(1, op, 64 * eta, ip, 33);
 		for (unsigned l = 0; l < cnt; l++)
-			mlkem_poly_cbd(&r[base + l], buf[l], eta);
+			mlkem_poly_cbd_avx2(&r[base + l], buf[l], eta);
 	}
 	mlkem_wipe(in, sizeof(in));
 	mlkem_wipe(buf, sizeof(buf));
@@ -318,7 +318,8 @@ static void keygen_hook(void *p)
 				return;
 		/* lines 8-17 */
 		for (unsigned i = 0; i < 2 * k; i++) {
-			mlkem_poly_cbd(&c->se[i], c->prf_out[i], c->pp->eta1);
+			mlkem_poly_cbd_avx2(&c->se[i], c->prf_out[i],
+					    c->pp->eta1);
 			mlkem_ntt_avx2(&c->se[i]);
 		}
 		c->noise = 1;
@@ -331,9 +332,7 @@ static void keygen_hook(void *p)
 			if (c->mat[i * k + j]->ctr != MLKEM_N)
 				return;
 		mlkem_basemul_acc_avx2(&t, &c->a[i * k], c->se, k);
-		mlkem_poly_tomont(&t);
-		mlkem_poly_add(&t, &c->se[k + i]);
-		mlkem_poly_freeze(&t);
+		mlkem_poly_tomont_add_freeze_avx2(&t, &c->se[k + i]);
 		mlkem_poly_encode12_avx2(c->ek + i * MLKEM_POLY_BYTES, &t);
 		c->rows++;
 		c->avail = c->rows == k ? c->pp->ek_bytes
@@ -408,7 +407,7 @@ static int keygen_avx2(struct mlkem_hash *h, const struct mlkem_params *pp,
 	if (ret)
 		goto out;
 	for (unsigned i = 0; i < k; i++) {		/* line 20 */
-		mlkem_poly_freeze(&se[i]);
+		mlkem_poly_freeze_avx2(&se[i]);
 		mlkem_poly_encode12_avx2(dk_pke + i * MLKEM_POLY_BYTES,
 					 &se[i]);
 	}

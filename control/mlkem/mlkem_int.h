@@ -226,6 +226,11 @@ void mlkem_poly_decompress_avx2(struct mlkem_poly *r, const uint8_t *in,
 				unsigned d);
 void mlkem_poly_decode12_avx2(struct mlkem_poly *r, const uint8_t *in);
 void mlkem_poly_encode12_avx2(uint8_t *out, const struct mlkem_poly *a);
+void mlkem_poly_cbd_avx2(struct mlkem_poly *r, const uint8_t *buf,
+			 unsigned eta);
+void mlkem_poly_tomont_add_freeze_avx2(struct mlkem_poly *r,
+				       const struct mlkem_poly *e);
+void mlkem_poly_freeze_avx2(struct mlkem_poly *r);
 void mlkem_shake_x4(int is256, uint8_t *out[4], size_t outlen,
 		    const uint8_t *in[4], size_t inlen);
 

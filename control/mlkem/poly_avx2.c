@@ -976,3 +976,116 @@ void mlkem_poly_encode12_avx2(uint8_t *out, const struct mlkem_poly *a)
 	}
 	mlkem_wipe(tmp, sizeof(tmp));
 }
+
+/*
+ * SamplePolyCBD_eta (Algorithm 8) as mlkem_poly_cbd, 64 eta bytes in buf
+ * (read exactly). Bits are summed with masks; no table, no branch on the
+ * (secret) bits.
+ */
+void mlkem_poly_cbd_avx2(struct mlkem_poly *r, const uint8_t *buf,
+			 unsigned eta)
+{
+	if (eta == 2) {
+		/* byte b gives coefficients 2b (low nibble), 2b + 1 */
+		const __m256i m55 = _mm256_set1_epi8(0x55);
+		const __m256i m03 = _mm256_set1_epi8(0x03);
+
+		for (unsigned v = 0; v < 4; v++) {
+			__m256i t = _mm256_loadu_si256(
+				(const __m256i *)(buf + 32 * v));
+			__m256i sm = _mm256_add_epi8(_mm256_and_si256(t, m55),
+				_mm256_and_si256(_mm256_srli_epi16(t, 1), m55));
+			__m256i lo = _mm256_sub_epi8(
+				_mm256_and_si256(sm, m03),
+				_mm256_and_si256(_mm256_srli_epi16(sm, 2), m03));
+			__m256i hi = _mm256_sub_epi8(
+				_mm256_and_si256(_mm256_srli_epi16(sm, 4), m03),
+				_mm256_and_si256(_mm256_srli_epi16(sm, 6), m03));
+			__m256i d = _mm256_unpacklo_epi8(lo, hi);
+			__m256i e = _mm256_unpackhi_epi8(lo, hi);
+
+			ST(r->c, 4 * v, _mm256_cvtepi8_epi16(
+				_mm256_castsi256_si128(d)));
+			ST(r->c, 4 * v + 1, _mm256_cvtepi8_epi16(
+				_mm256_castsi256_si128(e)));
+			ST(r->c, 4 * v + 2, _mm256_cvtepi8_epi16(
+				_mm256_extracti128_si256(d, 1)));
+			ST(r->c, 4 * v + 3, _mm256_cvtepi8_epi16(
+				_mm256_extracti128_si256(e, 1)));
+		}
+		return;
+	}
+	/* eta = 3: 3 bytes, four 6-bit groups, per 32-bit lane; 24 bytes
+	 * give 32 coefficients */
+	const __m256i idx = _mm256_setr_epi8(
+		0, 1, 2, -1, 3, 4, 5, -1, 6, 7, 8, -1, 9, 10, 11, -1,
+		4, 5, 6, -1, 7, 8, 9, -1, 10, 11, 12, -1, 13, 14, 15, -1);
+	const __m256i m249 = _mm256_set1_epi32(0x249249);
+	const __m256i m7 = _mm256_set1_epi32(7), m7h = _mm256_set1_epi32(
+		0x70000);
+
+	for (unsigned v = 0; v < 8; v++) {
+		__m256i t, sm, a, b, c01, c23, lo, hi;
+
+		/* the last window is read from byte 160, at offset 8 */
+		if (v < 7)
+			t = _mm256_permute4x64_epi64(_mm256_loadu_si256(
+				(const __m256i *)(buf + 24 * v)), 0x94);
+		else
+			t = _mm256_permute4x64_epi64(_mm256_loadu_si256(
+				(const __m256i *)(buf + 160)), 0xe9);
+		t = _mm256_shuffle_epi8(t, idx);
+		sm = _mm256_add_epi32(_mm256_and_si256(t, m249),
+			_mm256_add_epi32(
+				_mm256_and_si256(_mm256_srli_epi32(t, 1), m249),
+				_mm256_and_si256(_mm256_srli_epi32(t, 2), m249)));
+		/* coefficient j = bits 6j..6j+2 minus bits 6j+3..6j+5 */
+		a = _mm256_or_si256(_mm256_and_si256(sm, m7),
+			_mm256_and_si256(_mm256_slli_epi32(sm, 10), m7h));
+		b = _mm256_or_si256(
+			_mm256_and_si256(_mm256_srli_epi32(sm, 3), m7),
+			_mm256_and_si256(_mm256_slli_epi32(sm, 7), m7h));
+		c01 = _mm256_sub_epi16(a, b);
+		a = _mm256_or_si256(
+			_mm256_and_si256(_mm256_srli_epi32(sm, 12), m7),
+			_mm256_and_si256(_mm256_srli_epi32(sm, 2), m7h));
+		b = _mm256_or_si256(
+			_mm256_and_si256(_mm256_srli_epi32(sm, 15), m7),
+			_mm256_and_si256(_mm256_srli_epi32(sm, 5), m7h));
+		c23 = _mm256_sub_epi16(a, b);
+		lo = _mm256_unpacklo_epi32(c01, c23);
+		hi = _mm256_unpackhi_epi32(c01, c23);
+		ST(r->c, 2 * v, _mm256_permute2x128_si256(lo, hi, 0x20));
+		ST(r->c, 2 * v + 1, _mm256_permute2x128_si256(lo, hi, 0x31));
+	}
+}
+
+/* r = freeze(tomont(r) + e): a row of t-hat (Algorithm 13 line 18),
+ * canonical in [0, q). */
+void mlkem_poly_tomont_add_freeze_avx2(struct mlkem_poly *r,
+				       const struct mlkem_poly *e)
+{
+	const __m256i z = _mm256_set1_epi16(MLKEM_MONT_R2);
+	const __m256i zq = _mm256_set1_epi16((int16_t)(uint16_t)(
+		(unsigned)MLKEM_MONT_R2 * (uint16_t)MLKEM_QINV));
+
+	for (unsigned v = 0; v < 16; v++) {
+		__m256i x = fqmul_v(LD(r->c, v), z, zq);
+
+		x = barrett_v(_mm256_add_epi16(x, LD(e->c, v)));
+		x = _mm256_add_epi16(x, _mm256_and_si256(
+			_mm256_srai_epi16(x, 15), Q16));
+		ST(r->c, v, x);
+	}
+}
+
+/* mlkem_poly_freeze: canonical representative in [0, q). */
+void mlkem_poly_freeze_avx2(struct mlkem_poly *r)
+{
+	for (unsigned v = 0; v < 16; v++) {
+		__m256i x = barrett_v(LD(r->c, v));
+
+		ST(r->c, v, _mm256_add_epi16(x, _mm256_and_si256(
+			_mm256_srai_epi16(x, 15), Q16)));
+	}
+}

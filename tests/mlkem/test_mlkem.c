@@ -205,6 +205,28 @@ START_TEST(test_avx2_arith)
 			mlkem_poly_decompress_avx2(&y, e1, ds[k]);
 			ck_assert_mem_eq(x.c, y.c, sizeof(x.c));
 		}
+		for (unsigned eta = 2; eta <= 3; eta++) {
+			uint8_t buf[64 * 3];
+
+			rng_bytes(buf, sizeof(buf));
+			mlkem_poly_cbd(&x, buf, eta);
+			mlkem_poly_cbd_avx2(&y, buf, eta);
+			ck_assert_mem_eq(x.c, y.c, sizeof(x.c));
+		}
+		/* any int16 input */
+		rng_bytes((uint8_t *)x.c, sizeof(x.c));
+		y = x;
+		mlkem_poly_freeze(&x);
+		mlkem_poly_freeze_avx2(&y);
+		ck_assert_mem_eq(x.c, y.c, sizeof(x.c));
+		/* t-hat row: basemul output and e-hat both below q */
+		x = a[3];
+		y = a[3];
+		mlkem_poly_tomont(&x);
+		mlkem_poly_add(&x, &b[3]);
+		mlkem_poly_freeze(&x);
+		mlkem_poly_tomont_add_freeze_avx2(&y, &b[3]);
+		ck_assert_mem_eq(x.c, y.c, sizeof(x.c));
 		for (unsigned k = 2; k <= 4; k++) {
 			mlkem_basemul_acc_ref(&x, a, b, k);
 			mlkem_basemul_acc_avx2(&y, a, b, k);
