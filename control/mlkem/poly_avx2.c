@@ -864,6 +864,145 @@ AVX2_INLINE __m256i compress8(__m256i x, __m128i dcnt, __m256i mask)
 		ev, _mm256_slli_epi64(od, 32), 0xaa), mask);
 }
 
+/*
+ * ByteEncode_d (Algorithm 5) of values below 2^d for d = 1, 4, 10 in
+ * vectors; the other d go through the portable packing.
+ */
+static void pack1(uint8_t *out, const struct mlkem_poly *t)
+{
+	for (unsigned v = 0; v < 8; v++) {
+		/* 32 values as bytes in order, bit 0 moved to bit 7 */
+		__m256i b = _mm256_permute4x64_epi64(_mm256_packus_epi16(
+			LD(t->c, 2 * v), LD(t->c, 2 * v + 1)), 0xd8);
+		uint32_t m = (uint32_t)_mm256_movemask_epi8(
+			_mm256_slli_epi16(b, 7));
+
+		memcpy(out + 4 * v, &m, 4);
+	}
+}
+
+static void pack4(uint8_t *out, const struct mlkem_poly *t)
+{
+	const __m256i f = _mm256_set1_epi16(0x1001);	/* 1, 16 */
+
+	for (unsigned v = 0; v < 4; v++) {
+		__m256i b0 = _mm256_packus_epi16(LD(t->c, 4 * v),
+						 LD(t->c, 4 * v + 1));
+		__m256i b1 = _mm256_packus_epi16(LD(t->c, 4 * v + 2),
+						 LD(t->c, 4 * v + 3));
+		/* pairs of nibbles: x0 + 16 x1 in 16-bit lanes */
+		__m256i m0 = _mm256_maddubs_epi16(
+			_mm256_permute4x64_epi64(b0, 0xd8), f);
+		__m256i m1 = _mm256_maddubs_epi16(
+			_mm256_permute4x64_epi64(b1, 0xd8), f);
+
+		_mm256_storeu_si256((__m256i *)(out + 32 * v),
+			_mm256_permute4x64_epi64(
+				_mm256_packus_epi16(m0, m1), 0xd8));
+	}
+}
+
+static void pack10(uint8_t *out, const struct mlkem_poly *t)
+{
+	const __m256i f = _mm256_set1_epi32(1 << 26 | 1);  /* 1, 2^10 */
+	const __m256i lo32 = _mm256_set1_epi64x(0xffffffff);
+	const __m256i gather = _mm256_setr_epi8(
+		0, 1, 2, 3, 4, 8, 9, 10, 11, 12, -1, -1, -1, -1, -1, -1,
+		0, 1, 2, 3, 4, 8, 9, 10, 11, 12, -1, -1, -1, -1, -1, -1);
+
+	for (unsigned v = 0; v < 16; v++) {
+		/* 20 bits per 32-bit lane, 40 per 64-bit lane, 10 bytes per
+		 * 128-bit lane */
+		__m256i w = _mm256_madd_epi16(LD(t->c, v), f);
+		__m256i z = _mm256_or_si256(_mm256_and_si256(w, lo32),
+			_mm256_slli_epi64(_mm256_srli_epi64(w, 32), 20));
+
+		z = _mm256_shuffle_epi8(z, gather);
+		if (v < 15) {
+			/* 16-byte stores; the next one overwrites the six
+			 * zero bytes, none goes past the 320 bytes */
+			_mm_storeu_si128((__m128i *)(out + 20 * v),
+					 _mm256_castsi256_si128(z));
+			_mm_storeu_si128((__m128i *)(out + 20 * v + 10),
+					 _mm256_extracti128_si256(z, 1));
+		} else {
+			alignas(32) uint8_t tmp[32];
+
+			_mm256_store_si256((__m256i *)tmp, z);
+			memcpy(out + 20 * v, tmp, 10);
+			memcpy(out + 20 * v + 10, tmp + 16, 10);
+		}
+	}
+}
+
+/* ByteDecode_d then Decompress_d for d = 1, 4, 10: round(q y / 2^d) as
+ * mulhrs(y 2^(15 - d), q) = (y q 2^(15-d) + 2^14) >> 15, exact. */
+static void unpack1(struct mlkem_poly *r, const uint8_t *in)
+{
+	const __m256i bit = _mm256_setr_epi16(1, 2, 4, 8, 16, 32, 64, 128,
+		256, 512, 1024, 2048, 4096, 8192, 16384, -32768);
+	const __m256i h = _mm256_set1_epi16((MLKEM_Q + 1) / 2);
+
+	for (unsigned v = 0; v < 16; v++) {
+		uint16_t w = (uint16_t)(in[2 * v] | in[2 * v + 1] << 8);
+		__m256i x = _mm256_and_si256(_mm256_set1_epi16((int16_t)w),
+					     bit);
+
+		ST(r->c, v, _mm256_and_si256(_mm256_cmpeq_epi16(x, bit), h));
+	}
+}
+
+static void unpack4(struct mlkem_poly *r, const uint8_t *in)
+{
+	const __m128i m = _mm_set1_epi8(0x0f);
+	const __m256i q = _mm256_set1_epi16(MLKEM_Q);
+
+	for (unsigned v = 0; v < 8; v++) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(in + 16 * v));
+		__m128i lo = _mm_and_si128(x, m);
+		__m128i hi = _mm_and_si128(_mm_srli_epi16(x, 4), m);
+		__m256i y0 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(lo, hi));
+		__m256i y1 = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(lo, hi));
+
+		ST(r->c, 2 * v, _mm256_mulhrs_epi16(
+			_mm256_slli_epi16(y0, 11), q));
+		ST(r->c, 2 * v + 1, _mm256_mulhrs_epi16(
+			_mm256_slli_epi16(y1, 11), q));
+	}
+}
+
+static void unpack10(struct mlkem_poly *r, const uint8_t *in)
+{
+	/* value i of a 10-byte group: bytes 10i/8, +1, shifted 10i % 8 */
+	const __m256i idx = _mm256_setr_epi8(
+		0, 1, 1, 2, 2, 3, 3, 4, 5, 6, 6, 7, 7, 8, 8, 9,
+		0, 1, 1, 2, 2, 3, 3, 4, 5, 6, 6, 7, 7, 8, 8, 9);
+	const __m256i sh = _mm256_setr_epi16(64, 16, 4, 1, 64, 16, 4, 1,
+		64, 16, 4, 1, 64, 16, 4, 1);
+	const __m256i q = _mm256_set1_epi16(MLKEM_Q);
+
+	for (unsigned v = 0; v < 16; v++) {
+		__m256i x;
+
+		if (v < 15) {
+			x = _mm256_loadu2_m128i(
+				(const __m128i *)(in + 20 * v + 10),
+				(const __m128i *)(in + 20 * v));
+		} else {
+			/* no read past the 320 bytes */
+			alignas(32) uint8_t tmp[32] = { 0 };
+
+			memcpy(tmp, in + 20 * v, 10);
+			memcpy(tmp + 16, in + 20 * v + 10, 10);
+			x = _mm256_load_si256((const __m256i *)tmp);
+		}
+		x = _mm256_shuffle_epi8(x, idx);
+		/* bits s..s+9 of each 16-bit lane: << (6 - s), >> 6 */
+		x = _mm256_srli_epi16(_mm256_mullo_epi16(x, sh), 6);
+		ST(r->c, v, _mm256_mulhrs_epi16(_mm256_slli_epi16(x, 5), q));
+	}
+}
+
 /* ByteEncode_d(Compress_d(a)), a in [0, q): vector compression, then the
  * portable packing. */
 void mlkem_poly_compress_avx2(uint8_t *out, const struct mlkem_poly *a,
@@ -885,7 +1024,12 @@ void mlkem_poly_compress_avx2(uint8_t *out, const struct mlkem_poly *a,
 		ST(t.c, v, _mm256_permute4x64_epi64(
 			_mm256_packus_epi32(lo, hi), 0xd8));
 	}
-	mlkem_poly_encode(out, &t, d);
+	switch (d) {
+	case 1: pack1(out, &t); break;
+	case 4: pack4(out, &t); break;
+	case 10: pack10(out, &t); break;
+	default: mlkem_poly_encode(out, &t, d); break;
+	}
 	mlkem_wipe(&t, sizeof(t));	/* for d = 1 this is the message */
 }
 
@@ -899,6 +1043,11 @@ void mlkem_poly_decompress_avx2(struct mlkem_poly *r, const uint8_t *in,
 	const __m256i one = _mm256_set1_epi16(1);
 	const __m128i dcnt = _mm_cvtsi32_si128((int)d);
 
+	switch (d) {
+	case 1: unpack1(r, in); return;
+	case 4: unpack4(r, in); return;
+	case 10: unpack10(r, in); return;
+	}
 	mlkem_poly_decode(r, in, d);
 	for (unsigned v = 0; v < 16; v++) {
 		__m256i y = LD(r->c, v);
