@@ -957,21 +957,6 @@ void worker_apply_msgs(struct worker *w)
 	}
 }
 
-/*
- * Back-pressure for handoff: when an owner's ring is nearly full, stop
- * taking packets off the NIC until it has drained. Otherwise this worker
- * would classify packets only to drop them at the full ring, burning the
- * cycles the system is short of; left on the NIC, excess is dropped there
- * for free.
- */
-static bool handoff_congested(const struct worker *w)
-{
-	for (uint16_t o = 0; o < w->n_workers; o++)
-		if (o != w->id && rte_ring_free_count(w->peers[o]->handoff) < WORKER_BURST * 2)
-			return true;
-	return false;
-}
-
 unsigned worker_poll(struct worker *w)
 {
 	struct rte_mbuf *pkts[WORKER_BURST];
@@ -979,9 +964,7 @@ unsigned worker_poll(struct worker *w)
 
 	worker_apply_msgs(w);
 	if (w->fib != NULL) {
-		bool congested = w->n_workers > 1 && handoff_congested(w);
-
-		for (uint16_t q = 0; q < w->n_rxq && !congested; q++) {
+		for (uint16_t q = 0; q < w->n_rxq; q++) {
 			uint16_t port = w->rxq[q].port;
 			uint16_t n = rte_eth_rx_burst(port, w->rxq[q].queue, pkts, WORKER_BURST);
 
