@@ -23,8 +23,9 @@ struct ike_engine {
 	uint32_t next_pol_id;
 	struct ike_stats st;
 	uint8_t rx[IKE_MSG_MAX];         /* received message, decrypted in place */
-	uint8_t tx[IKE_MSG_MAX];         /* message being built */
+	struct ike_dgrams tx;            /* message being built (maybe fragmented) */
 	uint8_t plain[IKE_MSG_MAX];      /* inner payloads being built */
+	uint8_t reasm[IKE_MSG_MAX];      /* inner payloads of reassembled fragments */
 };
 
 /* One message being handled: what the four steps read and write. */
@@ -80,6 +81,21 @@ void ike_kick(struct ike_engine *e, struct ike_sa *sa);
 unsigned ike_half_open(const struct ike_engine *e);
 const struct ike_conn *ike_conn_for(const struct ike_engine *e, const struct ike_addr *local,
 				    const struct ike_addr *remote);
+
+/* frag.c: IKE fragmentation (RFC 7383). */
+/* Should this encrypted message of @p plen inner octets go in fragments? */
+bool ike_frag_wanted(const struct ike_engine *e, const struct ike_sa *sa, uint8_t exchange,
+		     size_t plen);
+/* Seals @p plain as SKF fragments into @p d (header fields as given). */
+int ike_frag_seal(struct ike_engine *e, struct ike_sa *sa, uint8_t exchange, uint8_t flags,
+		  uint32_t mid, uint8_t first, const uint8_t *plain, size_t plen,
+		  struct ike_dgrams *d);
+/*
+ * One received SKF message: verified, decrypted and kept. 0 when the
+ * message is complete (its inner payloads indexed into @p m),
+ * -EINPROGRESS while fragments are missing, -EACCES (ICV), -EBADMSG.
+ */
+int ike_frag_input(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m, size_t len);
 
 /* child.c: traffic selectors, ESP proposals, KEYMAT and the driver. */
 void ike_ts_to_pld(const struct ike_ts *ts, struct pld_ts *p);

@@ -249,61 +249,95 @@ const struct ike_stats *ike_engine_stats(const struct ike_engine *e)
 
 /* --------------------------- message output ----------------------------- */
 
-static int send_buf(struct ike_engine *e, struct ike_sa *sa, const uint8_t *buf, size_t len)
+static int send_dgrams(struct ike_engine *e, const struct ike_addr *local,
+		       const struct ike_addr *remote, const struct ike_dgrams *d)
 {
-	e->st.tx++;
-	return e->ops.send(e, &sa->local, &sa->remote, buf, len, e->ops.arg);
+	size_t off = 0;
+	int rc = 0;
+
+	for (unsigned i = 0; i < d->n; i++) {
+		int r = e->ops.send(e, local, remote, d->buf + off, d->len[i], e->ops.arg);
+
+		if (r != 0 && rc == 0)
+			rc = r;
+		off += d->len[i];
+		e->st.tx++;
+	}
+	return rc;
+}
+
+static int one_dgram(struct ike_dgrams *d, size_t len)
+{
+	d->n = 1;
+	d->len[0] = (uint16_t)len;
+	d->total = len;
+	return 0;
 }
 
 /*
  * Builds one message of @p ex into e->tx: the step's payloads, wrapped in
- * SK for every exchange but IKE_SA_INIT (§3.14). Returns the length.
+ * SK for every exchange but IKE_SA_INIT (§3.14), or in SKF fragments when
+ * too large for the path (RFC 7383).
  */
-static long build(struct ike_xctx *x, const struct ike_exchange *ex, bool response,
-		  uint32_t mid, int (*step)(struct ike_xctx *x))
+static int build(struct ike_xctx *x, const struct ike_exchange *ex, bool response,
+		 uint32_t mid, int (*step)(struct ike_xctx *x))
 {
 	struct ike_engine *e = x->e;
 	struct ike_sa *sa = x->sa;
 	uint8_t flags = (sa->initiator ? IKE_HDR_FLAG_INITIATOR : 0) |
 			(response ? IKE_HDR_FLAG_RESPONSE : 0);
+	uint8_t *tx = e->tx.buf;
 	struct ike_builder mb, inner;
 	uint8_t iv[16], *body;
 	size_t len, aad;
 	long n;
 	int rc;
 
-	rc = ike_msg_begin(&mb, e->tx, sizeof(e->tx), sa->spi_i, sa->spi_r, ex->type, flags, mid);
-	if (rc != 0)
-		return rc;
 	if (!ex->encrypted || (x->notify != 0 && sa->state == IKE_SA_IDLE)) {
+		rc = ike_msg_begin(&mb, tx, IKE_MSG_MAX, sa->spi_i, sa->spi_r, ex->type, flags, mid);
 		x->mb = &mb;
-		rc = x->notify != 0 ? ike_add_notify(&mb, 0, x->notify, NULL, 0, x->notify_data,
-						     x->notify_len)
-				    : step(x);
+		if (rc == 0)
+			rc = x->notify != 0 ? ike_add_notify(&mb, 0, x->notify, NULL, 0,
+							     x->notify_data, x->notify_len)
+					    : step(x);
 		if (rc == 0)
 			rc = ike_msg_end(&mb, &len);
-		return rc != 0 ? rc : (long)len;
+		x->mb = NULL;
+		return rc != 0 ? rc : one_dgram(&e->tx, len);
 	}
 	ike_chain_begin(&inner, e->plain, sizeof(e->plain));
 	x->mb = &inner;
 	rc = x->notify != 0 ? ike_add_notify(&inner, 0, x->notify, NULL, 0, x->notify_data,
 					     x->notify_len)
 			    : step(x);
+	x->mb = NULL;
+	if (rc == 0)
+		rc = inner.err;
 	if (rc != 0)
-		return rc;
-	rc = ike_msg_add_sk(&mb, inner.first, ike_crypto_sk_body_len(&sa->suite, inner.b.len),
-			    &body);
+		goto out;
+	if (ike_frag_wanted(e, sa, ex->type, inner.b.len)) {
+		rc = ike_frag_seal(e, sa, ex->type, flags, mid, inner.first, e->plain, inner.b.len,
+				   &e->tx);
+		goto out;
+	}
+	rc = ike_msg_begin(&mb, tx, IKE_MSG_MAX, sa->spi_i, sa->spi_r, ex->type, flags, mid);
+	if (rc == 0)
+		rc = ike_msg_add_sk(&mb, inner.first,
+				    ike_crypto_sk_body_len(&sa->suite, inner.b.len), &body);
 	if (rc == 0)
 		rc = ike_msg_end(&mb, &len);
 	if (rc != 0)
-		return rc;
-	aad = (size_t)(body - e->tx);
+		goto out;
+	aad = (size_t)(body - tx);
 	ike_rng(e, iv, sizeof(iv));
 	n = ike_crypto_sk_seal(&sa->suite, sa->initiator ? sa->keys.ei : sa->keys.er,
-			       sa->initiator ? sa->keys.ai : sa->keys.ar, iv, e->tx, aad, e->plain,
-			       inner.b.len, sizeof(e->tx));
-	explicit_bzero(e->plain, inner.b.len);
-	return n;
+			       sa->initiator ? sa->keys.ai : sa->keys.ar, iv, tx, aad, e->plain,
+			       inner.b.len, IKE_MSG_MAX);
+	rc = n < 0 ? (int)n : one_dgram(&e->tx, (size_t)n);
+out:
+	/* The plaintext held keys' worth of secrets (AUTH, nonces). */
+	explicit_bzero(e->plain, sizeof(e->plain));
+	return rc;
 }
 
 /* Sends our next request: the task's exchange, i_build. */
@@ -312,27 +346,26 @@ static int send_request(struct ike_engine *e, struct ike_sa *sa, const struct ik
 	const struct ike_exchange *ex = exchange_of(task_exchange(t->type));
 	struct ike_xctx x = { .e = e, .sa = sa, .task = *t, .child = -1,
 			      .local = sa->local, .remote = sa->remote };
-	long n = build(&x, ex, false, sa->req_mid, ex->i_build);
+	int rc = build(&x, ex, false, sa->req_mid, ex->i_build);
 
-	if (n < 0) {
-		ike_log(e, "IKE SA %016llx_i: building %s request failed: %ld",
-			(unsigned long long)sa->spi_i, ike_exchange_name(ex->type), n);
-		return (int)n;
+	if (rc != 0) {
+		ike_log(e, "IKE SA %016llx_i: building %s request failed: %d",
+			(unsigned long long)sa->spi_i, ike_exchange_name(ex->type), rc);
+		return rc;
 	}
 	if (ex->type == IKE_EXCH_IKE_SA_INIT) {
-		if ((size_t)n > sizeof(sa->init_req))
+		if (e->tx.total > sizeof(sa->init_req))
 			return -EMSGSIZE;
-		memcpy(sa->init_req, e->tx, (size_t)n);
-		sa->init_req_len = (size_t)n;
+		memcpy(sa->init_req, e->tx.buf, e->tx.total);
+		sa->init_req_len = e->tx.total;
 	}
 	sa->out.active = true;
 	sa->out.task = x.task;  /* i_build may have filled in the child slot */
 	sa->out.mid = sa->req_mid;
 	sa->out.tries = 0;
 	sa->out.next_ms = ike_now(e) + IKE_RETRANS_BASE_MS;
-	sa->out.len = (size_t)n;
-	memcpy(sa->out.buf, e->tx, (size_t)n);
-	return send_buf(e, sa, sa->out.buf, sa->out.len);
+	sa->out.d = e->tx;
+	return send_dgrams(e, &sa->local, &sa->remote, &sa->out.d);
 }
 
 void ike_kick(struct ike_engine *e, struct ike_sa *sa)
@@ -381,8 +414,10 @@ static int open_sk(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m, s
 	size_t inner_len, aad;
 	int rc;
 
-	if (m->sk < 0 || m->pld[m->sk].type != IKE_PLD_SK)
-		return -EBADMSG; /* SKF reassembly (RFC 7383) is not implemented */
+	if (m->sk < 0)
+		return -EBADMSG;
+	if (m->pld[m->sk].type == IKE_PLD_SKF)
+		return ike_frag_input(e, sa, m, len);
 	sk = &m->pld[m->sk];
 	aad = sk->off + IKE_GEN_HDR_LEN;
 	rc = ike_crypto_sk_open(&sa->suite, from_i ? sa->keys.ei : sa->keys.er,
@@ -404,26 +439,24 @@ static void respond(struct ike_engine *e, struct ike_xctx *x, const struct ike_e
 		    uint32_t mid)
 {
 	struct ike_sa *sa = x->sa;
-	long n = build(x, ex, true, mid, ex->r_build);
+	int rc = build(x, ex, true, mid, ex->r_build);
 
-	if (n < 0) {
-		ike_log(e, "IKE SA %016llx_i: building %s response failed: %ld",
-			(unsigned long long)sa->spi_i, ike_exchange_name(ex->type), n);
+	if (rc != 0) {
+		ike_log(e, "IKE SA %016llx_i: building %s response failed: %d",
+			(unsigned long long)sa->spi_i, ike_exchange_name(ex->type), rc);
 		return;
 	}
-	if (ex->type == IKE_EXCH_IKE_SA_INIT && !x->stateless && (size_t)n <= IKE_INIT_MAX) {
-		memcpy(sa->init_resp, e->tx, (size_t)n);
-		sa->init_resp_len = (size_t)n;
+	if (ex->type == IKE_EXCH_IKE_SA_INIT && !x->stateless && e->tx.total <= IKE_INIT_MAX) {
+		memcpy(sa->init_resp, e->tx.buf, e->tx.total);
+		sa->init_resp_len = e->tx.total;
 	}
 	if (!x->stateless) {
 		/* §2.1: keep it for a retransmitted request. */
 		sa->resp.valid = true;
 		sa->resp.mid = mid;
-		sa->resp.len = (size_t)n;
-		memcpy(sa->resp.buf, e->tx, (size_t)n);
+		sa->resp.d = e->tx;
 	}
-	(void)e->ops.send(e, &x->local, &x->remote, e->tx, (size_t)n, e->ops.arg);
-	e->st.tx++;
+	(void)send_dgrams(e, &x->local, &x->remote, &e->tx);
 }
 
 static int handle_request(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m,
@@ -437,9 +470,13 @@ static int handle_request(struct ike_engine *e, struct ike_sa *sa, struct ike_ms
 
 	/* §2.3: a retransmission of the last request gets the same answer. */
 	if (sa->resp.valid && mid == sa->resp.mid && mid + 1 == sa->peer_mid) {
+		/* RFC 7383 §2.6.1: for a fragmented request, answer fragment 1 only. */
+		if (m->sk >= 0 && m->pld[m->sk].type == IKE_PLD_SKF &&
+		    (m->pld[m->sk].body_len < 2 || m->pld[m->sk].body[1] != 1 ||
+		     m->pld[m->sk].body[0] != 0))
+			return 0;
 		e->st.resp_resent++;
-		e->st.tx++;
-		return e->ops.send(e, local, remote, sa->resp.buf, sa->resp.len, e->ops.arg);
+		return send_dgrams(e, local, remote, &sa->resp.d);
 	}
 	if (mid != sa->peer_mid) {
 		e->st.rx_dropped++;
@@ -447,8 +484,8 @@ static int handle_request(struct ike_engine *e, struct ike_sa *sa, struct ike_ms
 	}
 	if (ex->encrypted) {
 		rc = open_sk(e, sa, m, len);
-		if (rc == -EACCES)
-			return rc; /* unauthenticated: no state changes, no answer */
+		if (rc == -EACCES || rc == -EINPROGRESS)
+			return rc; /* unauthenticated, or more fragments to come */
 		if (rc == -EBADMSG) {
 			/* §2.21: authenticated but malformed. */
 			x.notify = IKE_N_INVALID_SYNTAX;
@@ -456,6 +493,12 @@ static int handle_request(struct ike_engine *e, struct ike_sa *sa, struct ike_ms
 		}
 	}
 	sa->last_rx_ms = ike_now(e);
+	/* §2.23: answer, and send ESP, to where the last valid request came
+	 * from (the peer floats to 4500 when it sees, or fakes, a NAT). */
+	if (ex->encrypted) {
+		sa->local = *local;
+		sa->remote = *remote;
+	}
 	rc = ex->r_process(&x);
 	if (rc == -EBADMSG && x.notify == 0)
 		x.notify = IKE_N_INVALID_SYNTAX;
@@ -593,7 +636,7 @@ static void retransmit(struct ike_engine *e, struct ike_sa *sa, uint64_t now)
 	/* Exponential backoff: 0.5 s, 1 s, 2 s, ... */
 	sa->out.next_ms = now + ((uint64_t)IKE_RETRANS_BASE_MS << sa->out.tries);
 	e->st.retransmits++;
-	(void)send_buf(e, sa, sa->out.buf, sa->out.len);
+	(void)send_dgrams(e, &sa->local, &sa->remote, &sa->out.d);
 }
 
 static void timers(struct ike_engine *e, struct ike_sa *sa, uint64_t now)

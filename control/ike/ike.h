@@ -88,6 +88,8 @@ struct ike_engine_cfg {
 	unsigned cookie_threshold;  /* half-open SAs before COOKIE (§2.6), 0 = always */
 	unsigned half_open_max;     /* refuse beyond this many half-open SAs */
 	uint16_t owner;             /* worker owning the installed SAs */
+	uint16_t frag_size;         /* RFC 7383: largest datagram when the peer
+				     * supports fragmentation, 0 = 1280 */
 };
 
 /* Counters (for listings and tests). */
@@ -95,7 +97,7 @@ struct ike_stats {
 	unsigned rx, tx, rx_dropped, rx_bad_auth, rx_bad_syntax, retransmits, resp_resent,
 		cookies_sent, invalid_ke_sent, sa_transitions, child_transitions,
 		children_installed, children_deleted, ike_rekeys, child_rekeys,
-		collisions, give_ups;
+		collisions, give_ups, frags_sent, frags_rcvd;
 };
 
 struct ike_engine *ike_engine_new(const struct ike_engine_ops *ops, struct drv_ipsec *drv,

@@ -29,6 +29,17 @@ enum ike_sa_limits {
 	IKE_NONCE_LEN   = 32,    /* ours: >= half the PRF key size (§2.10) */
 	IKE_RETRANS_BASE_MS = 500,
 	IKE_RETRANS_TRIES   = 5, /* retransmissions before giving up */
+	IKE_FRAG_MAX    = 16,    /* fragments per message (RFC 7383) */
+	IKE_FRAG_DATA   = 1536,  /* plaintext octets kept per received fragment */
+	IKE_DGRAMS_MAX  = IKE_MSG_MAX + IKE_FRAG_MAX * 128, /* a message, fragmented */
+};
+
+/* One IKE message as sent: one datagram, or its RFC 7383 fragments. */
+struct ike_dgrams {
+	unsigned n;
+	uint16_t len[IKE_FRAG_MAX];
+	size_t total;
+	uint8_t buf[IKE_DGRAMS_MAX];
 };
 
 /* An IKE endpoint: address and UDP port. */
@@ -159,17 +170,25 @@ struct ike_sa {
 		uint32_t mid;
 		unsigned tries;
 		uint64_t next_ms;
-		size_t len;
-		uint8_t buf[IKE_MSG_MAX];
+		struct ike_dgrams d;
 	} out;
 	/* The response to the peer's last request (§2.1: resent, not
 	 * reprocessed, when the request comes again). */
 	struct {
 		bool valid;
 		uint32_t mid;
-		size_t len;
-		uint8_t buf[IKE_MSG_MAX];
+		struct ike_dgrams d;
 	} resp;
+	/* RFC 7383 §2.6: fragments of one incoming message, decrypted. */
+	struct {
+		uint32_t mid;
+		bool response;
+		uint8_t first;          /* first inner payload (fragment 1) */
+		uint16_t total, got;
+		uint32_t have;          /* bit k-1: fragment k received */
+		uint16_t len[IKE_FRAG_MAX];
+		uint8_t data[IKE_FRAG_MAX][IKE_FRAG_DATA];
+	} frag;
 
 	struct ike_task tasks[IKE_TASK_MAX];
 	unsigned n_tasks;

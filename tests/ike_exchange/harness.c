@@ -59,7 +59,7 @@ static void peer_init(struct peer *p, const char *name, uint8_t last, uint64_t s
 	const struct ike_engine_ops ops = { .send = net_send, .now_ms = net_now, .rng = net_rng,
 					    .log = net_log, .arg = p };
 	const struct ike_engine_cfg cfg = { .cookie_threshold = cookie_threshold,
-					    .half_open_max = 100 };
+					    .half_open_max = 100, .frag_size = net.frag_size };
 
 	memset(p, 0, sizeof(*p));
 	p->name = name;
@@ -78,7 +78,10 @@ static void peer_init(struct peer *p, const char *name, uint8_t last, uint64_t s
 
 void net_setup(unsigned cookie_threshold)
 {
+	uint16_t frag = net.frag_size;
+
 	memset(&net, 0, sizeof(net));
+	net.frag_size = frag;
 	net.now = 1000000;
 	peer_init(&net.a, "A", 1, 0x1234567887654321ULL, 0x1000, 100);
 	peer_init(&net.b, "B", 2, 0x0badc0ffee123457ULL, 0x2000, cookie_threshold);

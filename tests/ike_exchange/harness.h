@@ -37,6 +37,7 @@ struct net {
 	uint64_t now;
 	struct peer a, b;
 	bool verbose;
+	uint16_t frag_size;   /* engine cfg for the next net_setup, 0 = default */
 };
 
 extern struct net net;

@@ -757,6 +757,58 @@ START_TEST(malformed_and_forged)
 }
 END_TEST
 
+START_TEST(fragmentation)
+{
+	struct ike_sa *a;
+	unsigned n;
+
+	/* RFC 7383 with 160-octet fragments: IKE_AUTH goes in pieces. */
+	net.frag_size = 160;
+	setup_psk();
+	net.frag_size = 0;
+	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
+	/* A -> B: IKE_SA_INIT (never fragmented); B -> A */
+	net_deliver();
+	net_deliver();
+	/* A -> B: IKE_AUTH request in n SKF fragments */
+	n = net.n;
+	ck_assert_uint_gt(n, 1);
+	for (unsigned i = 0; i < n; i++) {
+		ck_assert_uint_eq(net_exch(i), IKE_EXCH_IKE_AUTH);
+		ck_assert_uint_le(net.q[i].len, 160);
+		ck_assert_uint_eq(net.q[i].buf[16], IKE_PLD_SKF);
+	}
+	/* The last fragment is lost, the others arrive in reverse order,
+	 * one of them twice: B waits. */
+	net_drop(n - 1);
+	net_dup(0);
+	for (unsigned i = 0; i < n / 2; i++) {
+		struct pkt t = net.q[i];
+
+		net.q[i] = net.q[n - 2 - i];
+		net.q[n - 2 - i] = t;
+	}
+	net_deliver_all();
+	ck_assert_uint_eq(net.n, 0);
+	ck_assert_int_eq(only_sa(&net.b)->state, IKE_SA_INIT_DONE);
+	/* A -> B: all fragments again after 0.5 s; B -> A: fragmented response */
+	net_advance(500);
+	ck_assert_uint_eq(net.n, n);
+	net_deliver_all();
+	a = only_sa(&net.a);
+	ck_assert_int_eq(a->state, IKE_SA_ESTABLISHED);
+	ck_assert_int_eq(only_sa(&net.b)->state, IKE_SA_ESTABLISHED);
+	ck_assert_uint_gt(ike_engine_stats(net.b.e)->frags_sent, 1);
+	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
+	/* Later exchanges too: A -> B rekey the child, in fragments. */
+	ck_assert_int_eq(ike_rekey_child(net.a.e, a->child[0].spi_in), 0);
+	net_deliver_all();
+	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
+	ck_assert_uint_eq(children(a), 1);
+	net_teardown();
+}
+END_TEST
+
 START_TEST(chacha_and_cbc_suites)
 {
 	static const char *const ike[] = { "chacha20poly1305-prfsha256-ecp384",
@@ -808,6 +860,7 @@ static Suite *suite(void)
 	tcase_add_test(t, lost_request);
 	tcase_add_test(t, lost_response_and_duplicate);
 	tcase_add_test(t, malformed_and_forged);
+	tcase_add_test(t, fragmentation);
 	tcase_add_test(t, chacha_and_cbc_suites);
 	suite_add_tcase(s, t);
 	return s;
