@@ -50,39 +50,51 @@ static void msg_copy(uint8_t *dst, const struct lane_job *j, size_t off,
 		memcpy(dst, j->in2 + (off - j->len), n);
 }
 
-/* Zero the state of instance l (blend needs a constant mask). */
+/* All ones in the 64-bit element of instance l. */
+static __m256i lane_mask(unsigned l)
+{
+	return _mm256_cmpeq_epi64(_mm256_set1_epi64x((long long)l),
+				  _mm256_setr_epi64x(0, 1, 2, 3));
+}
+
+/* Zero the state of instance l. */
 static void lane_clear(__m256i s[25], unsigned l)
 {
-	const __m256i z = _mm256_setzero_si256();
+	const __m256i m = lane_mask(l);
 
-	for (unsigned i = 0; i < 25; i++) {
-		switch (l) {
-		case 0: s[i] = _mm256_blend_epi32(s[i], z, 0x03); break;
-		case 1: s[i] = _mm256_blend_epi32(s[i], z, 0x0c); break;
-		case 2: s[i] = _mm256_blend_epi32(s[i], z, 0x30); break;
-		default: s[i] = _mm256_blend_epi32(s[i], z, 0xc0); break;
-		}
-	}
+	for (unsigned i = 0; i < 25; i++)
+		s[i] = _mm256_andnot_si256(m, s[i]);
 }
 
 /* Instance l of s back to its value in old (a lane that had to wait). */
 static void lane_restore(__m256i s[25], const __m256i old[25], unsigned l)
 {
-	for (unsigned i = 0; i < 25; i++) {
-		switch (l) {
-		case 0: s[i] = _mm256_blend_epi32(s[i], old[i], 0x03); break;
-		case 1: s[i] = _mm256_blend_epi32(s[i], old[i], 0x0c); break;
-		case 2: s[i] = _mm256_blend_epi32(s[i], old[i], 0x30); break;
-		default: s[i] = _mm256_blend_epi32(s[i], old[i], 0xc0); break;
-		}
-	}
+	const __m256i m = lane_mask(l);
+
+	for (unsigned i = 0; i < 25; i++)
+		s[i] = _mm256_blendv_epi8(s[i], old[i], m);
+}
+
+/* Bytes of j's message that its next absorption step needs. */
+static size_t need_bytes(const struct lane_job *j)
+{
+	size_t rem = j->len + j->len2 - j->off;
+
+	return j->off + (rem >= j->rate ? j->rate : rem);
+}
+
+static int can_absorb(const struct lane_job *j)
+{
+	return !j->avail || *j->avail >= need_bytes(j);
 }
 
 /*
- * hook(ctx), when given, runs after every step: it may extend the avail
- * of a waiting job. A lane whose job waits for input keeps its state
- * through the permutation of the others. Returns -EDEADLK if every busy
- * lane waits (a producer bug), else 0.
+ * Run the jobs (at most 31) on the four lanes. A free lane takes the
+ * first job not yet started whose first block is available. hook(ctx),
+ * when given, runs after every step: it may extend the avail of jobs. A
+ * lane whose started job waits for input keeps its state through the
+ * permutation of the others. Returns -EDEADLK if no lane can make
+ * progress (a producer bug), else 0.
  */
 static int run_lanes(struct lane_job *jobs, unsigned njobs,
 		     void (*hook)(void *), void *ctx)
@@ -93,37 +105,58 @@ static int run_lanes(struct lane_job *jobs, unsigned njobs,
 	const uint8_t *bp[LANES] = { blk[0], blk[1], blk[2], blk[3] };
 	uint8_t *op[LANES] = { out[0], out[1], out[2], out[3] };
 	struct lane_job *cur[LANES] = { NULL, NULL, NULL, NULL };
-	unsigned next = 0, active = 0;
+	unsigned left = njobs, dirty = 0;
+	uint32_t taken = 0, all;
 	int ret = 0;
 	__m256i s[25];
 
+	if (njobs > 31)
+		return -EINVAL;
+	all = (1u << njobs) - 1;
 	for (unsigned i = 0; i < 25; i++)
 		s[i] = _mm256_setzero_si256();
-	for (unsigned l = 0; l < LANES && next < njobs; l++, active++)
-		cur[l] = &jobs[next++];
 
-	while (active) {
-		int absorbing = 0;
-		unsigned waiting = 0, nwait = 0;
+	while (left) {
+		int absorbing = 0, running = 0;
+		unsigned waiting = 0;
 		__m256i saved[25];
 
+		/* free lanes take the first startable jobs */
+		for (unsigned l = 0; l < LANES && taken != all; l++) {
+			if (cur[l])
+				continue;
+			for (unsigned i = (unsigned)__builtin_ctz(~taken);
+			     i < njobs; i++) {
+				if ((taken & (1u << i)) || !can_absorb(&jobs[i]))
+					continue;
+				taken |= 1u << i;
+				cur[l] = &jobs[i];
+				if (dirty & (1u << l))
+					lane_clear(s, l);
+				dirty |= 1u << l;
+				break;
+			}
+		}
 		/* absorb: the next block, or the padded last one */
 		for (unsigned l = 0; l < LANES; l++) {
 			struct lane_job *j = cur[l];
 			size_t rem;
 
-			if (!j || j->squeezing)
+			if (!j)
 				continue;
-			rem = j->len + j->len2 - j->off;
-			if (j->avail && *j->avail < j->off +
-			    (rem >= j->rate ? j->rate : rem)) {
-				waiting |= 1u << l;
-				nwait++;
+			if (j->squeezing) {
+				running = 1;
 				continue;
 			}
+			if (!can_absorb(j)) {
+				waiting |= 1u << l;
+				continue;
+			}
+			running = 1;
 			if (!absorbing)
 				memset(blk, 0, sizeof(blk));
 			absorbing = 1;
+			rem = j->len + j->len2 - j->off;
 			if (rem >= j->rate) {
 				msg_copy(blk[l], j, j->off, j->rate);
 				j->off += j->rate;
@@ -135,7 +168,7 @@ static int run_lanes(struct lane_job *jobs, unsigned njobs,
 			j->off += rem;
 			j->squeezing = 1;
 		}
-		if (nwait == active) {
+		if (!running) {
 			ret = -EDEADLK;
 			break;
 		}
@@ -174,10 +207,8 @@ static int run_lanes(struct lane_job *jobs, unsigned njobs,
 			}
 			if (!done)
 				continue;
-			lane_clear(s, l);
-			cur[l] = next < njobs ? &jobs[next++] : NULL;
-			if (!cur[l])
-				active--;
+			cur[l] = NULL;
+			left--;
 		}
 		if (hook)
 			hook(ctx);
@@ -418,6 +449,97 @@ out:
 	return ret;
 }
 
+/*
+ * All the hashing of an encapsulation (Algorithm 17, or the
+ * re-encryption of Algorithm 18 with its H(ek) check and J) in one run of
+ * the lane scheduler: H(ek) if needed, A-hat^T, G(m || H(ek)) as soon as
+ * H(ek) is there, and the PRF lanes of the noise as soon as G's r is.
+ */
+struct enc_ctx {
+	const struct lane_job *hjob, *gjob;	/* hjob NULL: hek given */
+	size_t g_avail, prf_avail;
+};
+
+static void enc_hook(void *p)
+{
+	struct enc_ctx *c = p;
+
+	if (c->g_avail < 64 && (!c->hjob || c->hjob->got == c->hjob->outlen))
+		c->g_avail = 64;
+	if (c->g_avail == 64 && c->gjob->got == c->gjob->outlen)
+		c->prf_avail = 33;
+}
+
+static int enc_hashes_avx2(struct mlkem_hash *h,
+			   const struct mlkem_params *pp, const uint8_t *ek,
+			   const uint8_t m[32], const uint8_t *hek_in,
+			   uint8_t hek_out[32], uint8_t kr[64],
+			   struct mlkem_poly *at, struct mlkem_poly *noise,
+			   struct mlkem_hjob *hj, unsigned nhj)
+{
+	struct lane_job jobs[4 + MLKEM_KMAX * MLKEM_KMAX +
+			     2 * MLKEM_KMAX + 1];
+	uint8_t seed[MLKEM_KMAX * MLKEM_KMAX][34];
+	uint8_t prf[2 * MLKEM_KMAX + 1][64 * 3], nonce[2 * MLKEM_KMAX + 1];
+	const uint8_t *rho = ek + pp->k * MLKEM_POLY_BYTES;
+	const uint8_t *hek = hek_in ? hek_in : hek_out;
+	struct enc_ctx c = { .g_avail = hek_in ? 64 : 32 };
+	struct mlkem_hjob g = { .in = m, .len = 32, .in2 = hek, .len2 = 32,
+				.kind = MLKEM_SHA3_512, .out = kr,
+				.outlen = 64 };
+	unsigned k = pp->k, n = 0;
+	int ret;
+
+	(void)h;
+	if (nhj > 2)
+		return -EINVAL;
+	/* the long chains first: H(ek) (nine blocks), J, H check */
+	if (!hek_in) {
+		struct mlkem_hjob hh = { .in = ek, .len = pp->ek_bytes,
+					 .kind = MLKEM_SHA3_256,
+					 .out = hek_out, .outlen = 32 };
+
+		c.hjob = &jobs[n];
+		jobs[n++] = hjob_lane(&hh);
+	}
+	for (unsigned i = 0; i < nhj; i++)
+		jobs[n++] = hjob_lane(&hj[i]);
+	c.gjob = &jobs[n];
+	jobs[n] = hjob_lane(&g);
+	jobs[n++].avail = &c.g_avail;
+	for (unsigned i = 0; i < k; i++) {		/* A-hat^T */
+		for (unsigned j = 0; j < k; j++, n++) {
+			uint8_t *sd = seed[i * k + j];
+
+			memcpy(sd, rho, 32);
+			sd[32] = (uint8_t)i;
+			sd[33] = (uint8_t)j;
+			jobs[n] = (struct lane_job){
+				.in = sd, .len = 34,
+				.rate = MLKEM_SHAKE128_RATE, .pad = 0x1f,
+				.poly = at[i * k + j].c,
+			};
+		}
+	}
+	for (unsigned i = 0; i < 2 * k + 1; i++) {	/* PRF(r, N) */
+		struct mlkem_hjob pj = {
+			.in = kr + 32, .len = 32, .in2 = &nonce[i], .len2 = 1,
+			.kind = MLKEM_SHAKE256, .out = prf[i],
+			.outlen = 64 * (i < k ? pp->eta1 : pp->eta2) };
+
+		nonce[i] = (uint8_t)i;
+		jobs[n] = hjob_lane(&pj);
+		jobs[n++].avail = &c.prf_avail;
+	}
+	ret = run_lanes(jobs, n, enc_hook, &c);
+	if (!ret)
+		for (unsigned i = 0; i < 2 * k + 1; i++)
+			mlkem_poly_cbd_avx2(&noise[i], prf[i],
+					    i < k ? pp->eta1 : pp->eta2);
+	mlkem_wipe(prf, sizeof(prf));
+	return ret;
+}
+
 const struct mlkem_ops mlkem_ops_avx2 = {
 	.id = MLKEM_IMPL_AVX2,
 	.ntt = mlkem_ntt_avx2,
@@ -431,4 +553,5 @@ const struct mlkem_ops mlkem_ops_avx2 = {
 	.encode12 = mlkem_poly_encode12_avx2,
 	.decode12 = mlkem_poly_decode12_avx2,
 	.keygen = keygen_avx2,
+	.enc_hashes = enc_hashes_avx2,
 };

@@ -85,28 +85,44 @@ int mlkem_kpke_encrypt(const struct mlkem_ops *ops, struct mlkem_hash *h,
 		       const struct mlkem_poly *at, const uint8_t m[32],
 		       const uint8_t r[32], uint8_t *ct)
 {
-	struct mlkem_poly that[MLKEM_KMAX];
-	struct mlkem_poly noise[2 * MLKEM_KMAX + 1], u, v, mu;
-	struct mlkem_poly *y = noise, *e1 = noise + pp->k;
-	struct mlkem_poly *e2 = noise + 2 * pp->k;
+	struct mlkem_poly noise[2 * MLKEM_KMAX + 1];
 	unsigned k = pp->k;
 	int ret;
 
-	for (unsigned i = 0; i < k; i++)		/* line 2 */
-		ops->decode12(&that[i], ek + i * MLKEM_POLY_BYTES);
 	/* lines 9-17: y (N = 0..k-1, eta1), e1 (N = k..2k-1, eta2) and
 	 * e2 (N = 2k, eta2), in one batch when eta1 == eta2 */
 	if (pp->eta1 == pp->eta2) {
 		ret = ops->noise(h, noise, 2 * k + 1, r, 0, pp->eta1);
 	} else {
-		ret = ops->noise(h, y, k, r, 0, pp->eta1);
+		ret = ops->noise(h, noise, k, r, 0, pp->eta1);
 		if (!ret)
-			ret = ops->noise(h, e1, k + 1, r, (uint8_t)k,
+			ret = ops->noise(h, noise + k, k + 1, r, (uint8_t)k,
 					 pp->eta2);
 	}
-	if (ret)
-		goto out;
+	if (!ret)
+		mlkem_kpke_encrypt_noise(ops, pp, ek, at, m, noise, ct);
+	mlkem_wipe(noise, sizeof(noise));
+	return ret;
+}
 
+/*
+ * The rest of Algorithm 14 (lines 2, 18-23) with the noise of lines 9-17
+ * given: noise = y[0..k-1] || e1[0..k-1] || e2. y is transformed in
+ * place (the caller wipes it).
+ */
+void mlkem_kpke_encrypt_noise(const struct mlkem_ops *ops,
+			      const struct mlkem_params *pp,
+			      const uint8_t *ek, const struct mlkem_poly *at,
+			      const uint8_t m[32], struct mlkem_poly *noise,
+			      uint8_t *ct)
+{
+	struct mlkem_poly that[MLKEM_KMAX], u, v, mu;
+	struct mlkem_poly *y = noise, *e1 = noise + pp->k;
+	struct mlkem_poly *e2 = noise + 2 * pp->k;
+	unsigned k = pp->k;
+
+	for (unsigned i = 0; i < k; i++)		/* line 2 */
+		ops->decode12(&that[i], ek + i * MLKEM_POLY_BYTES);
 	for (unsigned i = 0; i < k; i++)		/* line 18 */
 		ops->ntt(&y[i]);
 	for (unsigned i = 0; i < k; i++) {		/* lines 19, 22 */
@@ -123,12 +139,9 @@ int mlkem_kpke_encrypt(const struct mlkem_ops *ops, struct mlkem_hash *h,
 	mlkem_poly_add(&v, &mu);
 	mlkem_poly_freeze(&v);
 	ops->compress(ct + k * 32 * pp->du, &v, pp->dv); /* line 23 */
-out:
-	mlkem_wipe(noise, sizeof(noise));
 	mlkem_wipe(&u, sizeof(u));
 	mlkem_wipe(&v, sizeof(v));
 	mlkem_wipe(&mu, sizeof(mu));
-	return ret;
 }
 
 /* K-PKE.Decrypt, Algorithm 15. */

@@ -316,6 +316,7 @@ int mlkem_encaps_msg(enum mlkem_param p, const uint8_t *ek, size_t ek_len,
 	const struct mlkem_params *pp = mlkem_params_get(p);
 	const struct mlkem_ops *ops = mlkem_ops_current();
 	struct mlkem_poly at[MLKEM_KMAX * MLKEM_KMAX];
+	struct mlkem_poly noise[2 * MLKEM_KMAX + 1];
 	struct mlkem_hash h = { 0 };
 	uint8_t hek[32], kr[64];
 	struct mlkem_hjob hj = { .in = ek, .len = ek_len,
@@ -336,6 +337,16 @@ int mlkem_encaps_msg(enum mlkem_param p, const uint8_t *ek, size_t ek_len,
 	ret = mlkem_hash_init(&h);
 	if (ret)
 		goto out;
+	if (ops->enc_hashes) {
+		/* lines 1-2: every hash in one pass of the back end */
+		ret = ops->enc_hashes(&h, pp, ek, m, NULL, hek, kr, at,
+				      noise, NULL, 0);
+		if (ret)
+			goto out;
+		mlkem_kpke_encrypt_noise(ops, pp, ek, at, m, noise, ct);
+		memcpy(ss, kr, 32);
+		goto out;
+	}
 	/* Algorithm 14 lines 4-8 (A-hat^T from rho) and H(ek) together */
 	ret = ops->gen_matrix(&h, at, ek + pp->k * MLKEM_POLY_BYTES, pp->k, 1,
 			      &hj, 1);
@@ -353,6 +364,8 @@ out:
 	if (ret)
 		mlkem_wipe(ss, 32);
 	mlkem_wipe(kr, sizeof(kr));
+	if (ops->enc_hashes)
+		mlkem_wipe(noise, sizeof(noise));
 	mlkem_hash_free(&h);
 	return ret;
 }
@@ -382,6 +395,7 @@ int mlkem_decaps(enum mlkem_param p, const uint8_t *dk, size_t dk_len,
 	struct mlkem_hash h = { 0 };
 	uint8_t mprime[32], kr[64], kbar[32], hek2[32];
 	uint8_t ct2[MLKEM_MAX_CT_BYTES];
+	struct mlkem_poly noise[2 * MLKEM_KMAX + 1];
 	const uint8_t *ek_pke, *hek, *z;
 	struct mlkem_hjob hj[2];
 	int ret;
@@ -397,6 +411,33 @@ int mlkem_decaps(enum mlkem_param p, const uint8_t *dk, size_t dk_len,
 	ret = mlkem_hash_init(&h);
 	if (ret)
 		goto out;
+	if (ops->enc_hashes) {
+		/* line 5 first: it needs no hash, and then G of line 6 and
+		 * the noise of line 8 share the Keccak lanes with the §7.3
+		 * check H(ek), line 7's K-bar = J(z || c) and A-hat^T */
+		ret = mlkem_kpke_decrypt(ops, pp, dk, ct, mprime);
+		if (ret)
+			goto out;
+		hj[0] = (struct mlkem_hjob){ .in = ek_pke,
+					     .len = pp->ek_bytes,
+					     .kind = MLKEM_SHA3_256,
+					     .out = hek2, .outlen = 32 };
+		hj[1] = (struct mlkem_hjob){ .in = z, .len = 32, .in2 = ct,
+					     .len2 = ct_len,
+					     .kind = MLKEM_SHAKE256,
+					     .out = kbar, .outlen = 32 };
+		ret = ops->enc_hashes(&h, pp, ek_pke, mprime, hek, NULL, kr,
+				      at, noise, hj, 2);
+		if (ret)
+			goto out;
+		if (ct_neq_mask(hek2, hek, 32)) {
+			ret = -EKEYREJECTED;
+			goto out;
+		}
+		mlkem_kpke_encrypt_noise(ops, pp, ek_pke, at, mprime, noise,
+					 ct2);			/* line 8 */
+		goto select;
+	}
 	/*
 	 * Everything that does not depend on the decrypted message, in one
 	 * pass: the §7.3 hash H(ek), line 7's K-bar = J(z || c), and A-hat^T
@@ -429,6 +470,7 @@ int mlkem_decaps(enum mlkem_param p, const uint8_t *dk, size_t dk_len,
 				 ct2);				/* line 8 */
 	if (ret)
 		goto out;
+select:
 	/* lines 9-11: K' unless c != c', then K-bar; branch-free */
 	memcpy(ss, kr, 32);
 	ct_select(ss, kbar, 32, ct_neq_mask(ct, ct2, ct_len));
@@ -439,6 +481,8 @@ out:
 	mlkem_wipe(kr, sizeof(kr));
 	mlkem_wipe(kbar, sizeof(kbar));
 	mlkem_wipe(ct2, sizeof(ct2));
+	if (ops->enc_hashes)
+		mlkem_wipe(noise, sizeof(noise));
 	mlkem_hash_free(&h);
 	return ret;
 }

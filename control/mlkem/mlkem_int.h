@@ -117,6 +117,20 @@ struct mlkem_ops {
 	int (*keygen)(struct mlkem_hash *h, const struct mlkem_params *pp,
 		      const uint8_t d[32], uint8_t *ek, uint8_t *dk_pke,
 		      uint8_t hek[32]);
+	/*
+	 * Optional (NULL: gen_matrix, hashes, noise): every hash of an
+	 * encapsulation in one pass. at = A-hat^T of ek's rho; kr = G(m ||
+	 * hek) with hek = H(ek) computed into hek_out when hek_in is NULL,
+	 * else hek_in; noise = the 2k + 1 polynomials of Algorithm 14 lines
+	 * 9-17 from r = kr + 32; and the nhj independent jobs hj (at most
+	 * 2) on the way.
+	 */
+	int (*enc_hashes)(struct mlkem_hash *h, const struct mlkem_params *pp,
+			  const uint8_t *ek, const uint8_t m[32],
+			  const uint8_t *hek_in, uint8_t hek_out[32],
+			  uint8_t kr[64], struct mlkem_poly *at,
+			  struct mlkem_poly *noise, struct mlkem_hjob *hj,
+			  unsigned nhj);
 };
 
 /* Each job in turn through EVP (portable back end). */
@@ -203,6 +217,11 @@ int mlkem_kpke_encrypt(const struct mlkem_ops *ops, struct mlkem_hash *h,
 		       const struct mlkem_params *pp, const uint8_t *ek,
 		       const struct mlkem_poly *at, const uint8_t m[32],
 		       const uint8_t r[32], uint8_t *ct);
+void mlkem_kpke_encrypt_noise(const struct mlkem_ops *ops,
+			      const struct mlkem_params *pp,
+			      const uint8_t *ek, const struct mlkem_poly *at,
+			      const uint8_t m[32], struct mlkem_poly *noise,
+			      uint8_t *ct);
 int mlkem_kpke_decrypt(const struct mlkem_ops *ops,
 		       const struct mlkem_params *pp, const uint8_t *dk_pke,
 		       const uint8_t *ct, uint8_t m[32]);
