@@ -199,12 +199,21 @@ ESP_INLINE enum esp_drop esp_out_one(struct esp_sa *sa, struct rte_mbuf *m,
 
 	/* Outer headers (RFC 4301 §5.1.2.1 tunnel header construction). */
 	if (layout == OUT_TUN4) {
+		uint16_t id = sa->ip_id++, frag = df ? ESP_IPV4_DF : 0;
+
 		memcpy(p, sa->hdr, sa->hdr_len);
 		p[1] = tos;                                 /* DSCP, ECN copied */
 		esp_put16(p + 2, (uint16_t)total);
-		esp_put16(p + 4, sa->ip_id++);
-		esp_put16(p + 6, df ? ESP_IPV4_DF : 0);     /* DF copied */
-		esp_ip4_cksum_fix(p);
+		esp_put16(p + 4, id);
+		esp_put16(p + 6, frag);                     /* DF copied */
+		/* RFC 1071 sum from the template (zero TOS, length, ID, flags
+		 * and checksum) plus the four fields set here: reading back
+		 * the header just stored in pieces stalls store forwarding. */
+		uint32_t sum = __rte_raw_cksum(sa->hdr, ESP_IPV4_HDR_MIN, 0);
+		sum += rte_cpu_to_be_16((uint16_t)tos) + rte_cpu_to_be_16((uint16_t)total) +
+		       rte_cpu_to_be_16(id) + rte_cpu_to_be_16(frag);
+		uint16_t ck = (uint16_t)~__rte_raw_cksum_reduce(sum);
+		memcpy(p + 10, &ck, 2);
 	} else if (layout == OUT_TUN6) {
 		memcpy(p, sa->hdr, sa->hdr_len);
 		p[0] = (uint8_t)(0x60 | tos >> 4);          /* traffic class copied */
