@@ -84,6 +84,11 @@ START_TEST(every_combination_round_trips)
 			const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(esp, const struct rte_ether_hdr *);
 
 			ck_assert(rte_is_same_ether_addr(&eth->dst_addr, &mac_b_wan));
+			/* The outer IPv4 header's checksum is right (B does not
+			 * check it; routers on the way would). */
+			if (c.mode == ESP_MODE_TUNNEL && c.outer == AF_INET)
+				ck_assert_uint_eq(rte_ipv4_cksum(rte_pktmbuf_mtod_offset(esp,
+						const struct rte_ipv4_hdr *, 14)), 0);
 			struct rte_mbuf *clear = gwsim_run(&B, B.wan, esp, B.lan_tx[0]);
 
 			ck_assert_msg(clear != NULL, "B delivered nothing: cipher %u flags %u mode %d %d/%d size %u",
