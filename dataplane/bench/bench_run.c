@@ -582,8 +582,12 @@ int bench_run_case(struct bench_rig *rig, const struct bench_case *c, struct ben
 		rte_eal_wait_lcore(rig->lcores[i]);
 	r->io_mpps /= 1e6;
 
-	/* 2. the crypto, averaged over the pcap's packets */
+	/* 2. the crypto, averaged over the pcap's packets; measured again
+	 * for every case, next to its I/O and esprit runs (the core's clock
+	 * and the machine's load drift over minutes) */
 	double sum = 0;
+
+	n_memo = 0;
 
 	for (int i = 0; i < npk; i++)
 		sum += crypto_cost(rig, c->cipher, c->dir == BENCH_OUT, ct[i], &r->crypto_api);
