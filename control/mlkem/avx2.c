@@ -17,7 +17,7 @@
  * so short and long jobs share the permutations instead of waiting for
  * the longest lane of a batch.
  */
-enum { LANES = 4, BLK = MLKEM_SHAKE128_RATE };
+enum { LANES = 4 };
 
 struct lane_job {
 	const uint8_t *in, *in2;	/* message in || in2 */
@@ -33,22 +33,6 @@ struct lane_job {
 	 * producer extends it from the step hook of run_lanes) */
 	const size_t *avail;
 };
-
-/* n bytes of the message from offset off into dst. */
-static void msg_copy(uint8_t *dst, const struct lane_job *j, size_t off,
-		     size_t n)
-{
-	if (off < j->len) {
-		size_t c = j->len - off < n ? j->len - off : n;
-
-		memcpy(dst, j->in + off, c);
-		dst += c;
-		off += c;
-		n -= c;
-	}
-	if (n)
-		memcpy(dst, j->in2 + (off - j->len), n);
-}
 
 /* All ones in the 64-bit element of instance l. */
 static __m256i lane_mask(unsigned l)
@@ -73,6 +57,64 @@ static void lane_restore(__m256i s[25], const __m256i old[25], unsigned l)
 
 	for (unsigned i = 0; i < 25; i++)
 		s[i] = _mm256_blendv_epi8(s[i], old[i], m);
+}
+
+/* Bytes pos..pos+7 of j's message in || in2, zero past its end. */
+static uint64_t msg_word(const struct lane_job *j, size_t pos)
+{
+	size_t total = j->len + j->len2;
+	uint64_t w = 0;
+
+	if (pos + 8 <= j->len) {
+		memcpy(&w, j->in + pos, 8);
+	} else if (pos >= j->len && pos + 8 <= total) {
+		memcpy(&w, j->in2 + (pos - j->len), 8);
+	} else {
+		for (unsigned b = 0; b < 8 && pos + b < total; b++) {
+			size_t p = pos + b;
+			uint8_t c = p < j->len ? j->in[p] : j->in2[p - j->len];
+
+			w |= (uint64_t)c << (8 * b);
+		}
+	}
+	return w;
+}
+
+/* XOR w into word i of instance l (the state as 4 x 64-bit per word). */
+static void state_xor(__m256i s[25], unsigned i, unsigned l, uint64_t w)
+{
+	uint8_t *p = (uint8_t *)&s[i] + 8 * l;
+	uint64_t x;
+
+	memcpy(&x, p, 8);
+	x ^= w;
+	memcpy(p, &x, 8);
+}
+
+/* Absorb j's next block (full, or the padded last one) into lane l
+ * straight from the message: no staging buffer. */
+static void absorb_lane(__m256i s[25], unsigned l, struct lane_job *j)
+{
+	size_t rem = j->len + j->len2 - j->off;
+	unsigned rw = j->rate / 8;
+
+	if (rem >= j->rate) {
+		for (unsigned i = 0; i < rw; i++)
+			state_xor(s, i, l, msg_word(j, j->off + 8 * i));
+		j->off += j->rate;
+		return;
+	}
+	/* message words, the domain/pad byte after them, pad10*1's 1 */
+	for (unsigned i = 0; i <= rem / 8; i++) {
+		uint64_t w = msg_word(j, j->off + 8 * i);
+
+		if (i == rem / 8)
+			w ^= (uint64_t)j->pad << (8 * (rem % 8));
+		state_xor(s, i, l, w);
+	}
+	state_xor(s, rw - 1, l, 0x80ull << 56);
+	j->off += rem;
+	j->squeezing = 1;
 }
 
 /* Bytes of j's message that its next absorption step needs. */
@@ -101,8 +143,7 @@ static int run_lanes(struct lane_job *jobs, unsigned njobs,
 {
 	/* out: 24 state words per lane, six aligned 32-byte stores that
 	 * mlkem_rej_block_avx2 reloads one for one */
-	alignas(32) uint8_t blk[LANES][BLK], out[LANES][192];
-	const uint8_t *bp[LANES] = { blk[0], blk[1], blk[2], blk[3] };
+	alignas(32) uint8_t out[LANES][192];
 	uint8_t *op[LANES] = { out[0], out[1], out[2], out[3] };
 	struct lane_job *cur[LANES] = { NULL, NULL, NULL, NULL };
 	unsigned left = njobs, dirty = 0;
@@ -117,7 +158,7 @@ static int run_lanes(struct lane_job *jobs, unsigned njobs,
 		s[i] = _mm256_setzero_si256();
 
 	while (left) {
-		int absorbing = 0, running = 0;
+		int running = 0;
 		unsigned waiting = 0;
 		__m256i saved[25];
 
@@ -140,7 +181,6 @@ static int run_lanes(struct lane_job *jobs, unsigned njobs,
 		/* absorb: the next block, or the padded last one */
 		for (unsigned l = 0; l < LANES; l++) {
 			struct lane_job *j = cur[l];
-			size_t rem;
 
 			if (!j)
 				continue;
@@ -153,28 +193,12 @@ static int run_lanes(struct lane_job *jobs, unsigned njobs,
 				continue;
 			}
 			running = 1;
-			if (!absorbing)
-				memset(blk, 0, sizeof(blk));
-			absorbing = 1;
-			rem = j->len + j->len2 - j->off;
-			if (rem >= j->rate) {
-				msg_copy(blk[l], j, j->off, j->rate);
-				j->off += j->rate;
-				continue;
-			}
-			msg_copy(blk[l], j, j->off, rem);
-			blk[l][rem] ^= j->pad;
-			blk[l][j->rate - 1] ^= 0x80;
-			j->off += rem;
-			j->squeezing = 1;
+			absorb_lane(s, l, j);
 		}
 		if (!running) {
 			ret = -EDEADLK;
 			break;
 		}
-		/* most steps only squeeze SampleNTT output */
-		if (absorbing)
-			mlkem_keccak_x4_xor(s, bp, BLK);
 		if (waiting)
 			memcpy(saved, s, sizeof(saved));
 		mlkem_keccak_x4_permute(s);
@@ -214,7 +238,6 @@ static int run_lanes(struct lane_job *jobs, unsigned njobs,
 			hook(ctx);
 	}
 	/* the J lane held z and K-bar */
-	mlkem_wipe(blk, sizeof(blk));
 	mlkem_wipe(out, sizeof(out));
 	mlkem_wipe(s, sizeof(s));
 	return ret;
