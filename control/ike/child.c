@@ -149,12 +149,27 @@ int ike_esp_suite_from(const struct pld_proposal *p, struct ike_esp_suite *s)
 	return 0;
 }
 
-void ike_esp_sa_payload(const struct ike_child_cfg *cc, uint32_t spi_in, struct pld_sa *sa)
+unsigned ike_esp_proposals(const struct ike_child_cfg *cc, bool with_ke,
+			   struct ike_proposal *out)
+{
+	for (unsigned i = 0; i < cc->n_esp; i++) {
+		out[i] = cc->esp[i];
+		/* §1.2: IKE_AUTH has no KE payload, so no KE transforms. */
+		if (!with_ke)
+			ike_proposal_strip(&out[i], IKE_XFORM_KE);
+	}
+	return cc->n_esp;
+}
+
+void ike_esp_sa_payload(const struct ike_child_cfg *cc, uint32_t spi_in, bool with_ke,
+			struct pld_sa *sa)
 {
 	uint8_t spi[4] = { (uint8_t)(spi_in >> 24), (uint8_t)(spi_in >> 16),
 			   (uint8_t)(spi_in >> 8), (uint8_t)spi_in };
+	struct ike_proposal p[IKE_PROPS_MAX];
+	unsigned n = ike_esp_proposals(cc, with_ke, p);
 
-	ike_proposals_to_sa(cc->esp, cc->n_esp, spi, 4, sa);
+	ike_proposals_to_sa(p, n, spi, 4, sa);
 }
 
 uint32_t ike_spi32(const struct pld_proposal *p)

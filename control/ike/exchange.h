@@ -104,8 +104,12 @@ void ike_ts_to_pld(const struct ike_ts *ts, struct pld_ts *p);
 int ike_ts_narrow(const struct ike_ts *ours, const struct pld_ts *peer, struct ike_ts *out);
 bool ike_ts_within(const struct ike_ts *inner, const struct ike_ts *outer);
 int ike_esp_suite_from(const struct pld_proposal *p, struct ike_esp_suite *s);
-/* Our ESP proposals with SPI @p spi_in into @p sa. */
-void ike_esp_sa_payload(const struct ike_child_cfg *cc, uint32_t spi_in, struct pld_sa *sa);
+/* Our ESP proposals (without KE transforms unless @p with_ke) into @p out,
+ * or as an SA payload with SPI @p spi_in into @p sa. */
+unsigned ike_esp_proposals(const struct ike_child_cfg *cc, bool with_ke,
+			   struct ike_proposal *out);
+void ike_esp_sa_payload(const struct ike_child_cfg *cc, uint32_t spi_in, bool with_ke,
+			struct pld_sa *sa);
 uint32_t ike_spi32(const struct pld_proposal *p);
 /* KEYMAT (§2.17) and both SAs of @p c into the driver, inbound first.
  * @p outbound false: only the inbound SA (responder of a rekey, whose

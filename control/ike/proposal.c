@@ -65,6 +65,16 @@ static bool is_aead(uint16_t encr)
 	       encr == IKE_ENCR_AES_GCM_16_IIV || encr == IKE_ENCR_CHACHA20_POLY1305_IIV;
 }
 
+void ike_proposal_strip(struct ike_proposal *p, uint8_t type)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < p->n; i++)
+		if (p->xf[i].type != type)
+			p->xf[k++] = p->xf[i];
+	p->n = (uint8_t)k;
+}
+
 int ike_proposal_first(const struct ike_proposal *p, uint8_t type)
 {
 	for (unsigned i = 0; i < p->n; i++)

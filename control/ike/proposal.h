@@ -33,6 +33,10 @@ int ike_proposal_parse(const char *s, uint8_t protocol, struct ike_proposal *p);
 /* "a,b,c": returns the number of proposals or -errno. */
 int ike_proposals_parse(const char *s, uint8_t protocol, struct ike_proposal *p, unsigned max);
 
+/* Removes every transform of @p type (e.g. KE from the SA of IKE_AUTH,
+ * RFC 7296 §1.2). */
+void ike_proposal_strip(struct ike_proposal *p, uint8_t type);
+
 /* The first ID of a type, or -1. */
 int ike_proposal_first(const struct ike_proposal *p, uint8_t type);
 

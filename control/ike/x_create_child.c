@@ -157,10 +157,24 @@ static int build_child(struct ike_xctx *x, struct ike_child *old)
 		if (rc != 0)
 			return rc;
 	}
-	ike_esp_sa_payload(cc, ch->spi_in, &sap);
+	ike_esp_sa_payload(cc, ch->spi_in, true, &sap);
 	rc = ike_msg_add_sa(x->mb, &sap);
 	if (rc == 0)
 		rc = ike_add_nonce(x->mb, sa->c_nonce, sa->c_nonce_len);
+	/* PFS (§1.3.1): KEi of the first proposal's group, if it has one. */
+	ike_ke_free(sa->c_ke);
+	sa->c_ke = NULL;
+	if (rc == 0 && ike_proposal_first(&cc->esp[0], IKE_XFORM_KE) > 0) {
+		struct pld_ke ke = { .method = (uint16_t)ike_proposal_first(&cc->esp[0],
+									    IKE_XFORM_KE) };
+
+		sa->c_ke = ike_ke_new(ke.method, true);
+		if (sa->c_ke == NULL)
+			return -ENOTSUP;
+		rc = ike_ke_public(sa->c_ke, &ke.data, &ke.len);
+		if (rc == 0)
+			rc = ike_msg_add_ke(x->mb, &ke);
+	}
 	ike_ts_to_pld(&ch->ts_l, &ts);
 	if (rc == 0)
 		rc = ike_msg_add_ts(x->mb, IKE_PLD_TSi, &ts);
@@ -290,6 +304,11 @@ static void r_child(struct ike_xctx *x, const struct pld_sa *peer)
 	struct pld_ts tsi, tsr;
 	struct ike_child *old = NULL, *ch;
 	struct ike_ts l, r;
+	struct pld_ke ke;
+	const struct pld_transform *kx;
+	const uint8_t *gir = NULL;
+	size_t gir_len = 0;
+	bool has_ke;
 	int cfg = -1;
 
 	if (ike_get_nonce(x->m, &ni) != 0 || ike_get_ts(x->m, IKE_PLD_TSi, &tsi) != 0 ||
@@ -333,11 +352,28 @@ static void r_child(struct ike_xctx *x, const struct pld_sa *peer)
 		x->child_err = IKE_N_TS_UNACCEPTABLE;
 		return;
 	}
-	if (ike_proposal_select(peer, c->child[cfg].esp, c->child[cfg].n_esp, 0, &x->chosen) != 0 ||
-	    ike_chosen_xf(&x->chosen, IKE_XFORM_KE) != NULL) {
-		/* PFS in CREATE_CHILD_SA is not implemented: refuse KE proposals. */
+	has_ke = ike_get_ke(x->m, &ke) == 0;
+	if (ike_proposal_select(peer, c->child[cfg].esp, c->child[cfg].n_esp,
+				has_ke ? ke.method : 0, &x->chosen) != 0) {
 		x->child_err = IKE_N_NO_PROPOSAL_CHOSEN;
 		return;
+	}
+	kx = ike_chosen_xf(&x->chosen, IKE_XFORM_KE);
+	if (kx != NULL && kx->id != IKE_KE_NONE && (!has_ke || kx->id != ke.method)) {
+		/* §1.3.1: PFS with another group: tell the initiator which. */
+		x->child_err = IKE_N_INVALID_KE_PAYLOAD;
+		x->notify_data[0] = (uint8_t)(kx->id >> 8);
+		x->notify_data[1] = (uint8_t)kx->id;
+		x->notify_len = 2;
+		return;
+	}
+	if (kx != NULL && kx->id != IKE_KE_NONE) {
+		x->ke = ike_ke_new(kx->id, false);
+		if (x->ke == NULL || ike_ke_complete(x->ke, ke.data, ke.len) != 0 ||
+		    ike_ke_shared(x->ke, &gir, &gir_len) != 0) {
+			x->child_err = IKE_N_INVALID_SYNTAX;
+			return;
+		}
 	}
 	ch = ike_child_alloc(sa);
 	if (ch == NULL || drv_get_spi(e->drv, e->cfg.owner, &ch->spi_in) != 0) {
@@ -353,7 +389,8 @@ static void r_child(struct ike_xctx *x, const struct pld_sa *peer)
 	ch->rekey_of = old != NULL ? (int8_t)ike_child_slot(sa, old) : -1;
 	ike_nonce_min(ch, ni.data, ni.len, x->nonce, x->nonce_len);
 	if (ike_esp_suite_from(&x->chosen, &ch->suite) != 0 ||
-	    ike_child_install(e, sa, ch, NULL, 0, ni.data, ni.len, x->nonce, x->nonce_len) != 0 ||
+	    ike_child_install(e, sa, ch, gir, gir_len, ni.data, ni.len, x->nonce,
+			      x->nonce_len) != 0 ||
 	    ike_child_set_state(e, sa, ch, IKE_CHILD_INSTALLED) != 0) {
 		ike_child_remove(e, sa, ch);
 		x->child_err = IKE_N_NO_PROPOSAL_CHOSEN;
@@ -416,6 +453,13 @@ static int r_build(struct ike_xctx *x)
 	rc = ike_msg_add_sa(x->mb, &sap);
 	if (rc == 0)
 		rc = ike_add_nonce(x->mb, x->nonce, x->nonce_len);
+	if (rc == 0 && x->ke != NULL) {
+		struct pld_ke ke = { .method = ike_chosen_xf(&x->chosen, IKE_XFORM_KE)->id };
+
+		rc = ike_ke_public(x->ke, &ke.data, &ke.len);
+		if (rc == 0)
+			rc = ike_msg_add_ke(x->mb, &ke);
+	}
 	ike_ts_to_pld(&sa->child[x->child].ts_r, &ts);
 	if (rc == 0)
 		rc = ike_msg_add_ts(x->mb, IKE_PLD_TSi, &ts);
@@ -465,8 +509,13 @@ static int i_child(struct ike_xctx *x)
 	struct pld_nonce nr;
 	struct pld_ts tsi, tsr;
 	struct pld_proposal chosen;
+	struct pld_ke ke;
+	const struct pld_transform *kx;
+	const uint8_t *gir = NULL;
+	size_t gir_len = 0;
 	struct ike_ts l, r;
 	uint16_t err = ike_error_notify(x->m);
+	int rc;
 
 	if (err != 0 || ike_get_sa(x->m, &resp) != 0 || ike_get_nonce(x->m, &nr) != 0 ||
 	    ike_get_ts(x->m, IKE_PLD_TSi, &tsi) != 0 || ike_get_ts(x->m, IKE_PLD_TSr, &tsr) != 0 ||
@@ -476,13 +525,23 @@ static int i_child(struct ike_xctx *x)
 	    ike_ts_narrow(&ch->ts_l, &tsi, &l) != 0 || ike_ts_narrow(&ch->ts_r, &tsr, &r) != 0 ||
 	    ike_esp_suite_from(&chosen, &ch->suite) != 0)
 		goto fail;
+	/* PFS: the responder's KEr completes our exchange (§1.3.1). */
+	kx = ike_chosen_xf(&chosen, IKE_XFORM_KE);
+	if (kx != NULL && kx->id != IKE_KE_NONE) {
+		if (sa->c_ke == NULL || ike_get_ke(x->m, &ke) != 0 || ke.method != kx->id ||
+		    ike_ke_complete(sa->c_ke, ke.data, ke.len) != 0 ||
+		    ike_ke_shared(sa->c_ke, &gir, &gir_len) != 0)
+			goto fail;
+	}
 	ch->ts_l = l;
 	ch->ts_r = r;
 	ch->spi_out = ike_spi32(&chosen);
 	ike_nonce_min(ch, sa->c_nonce, sa->c_nonce_len, nr.data, nr.len);
-	if (ike_child_install(x->e, sa, ch, NULL, 0, sa->c_nonce, sa->c_nonce_len, nr.data,
-			      nr.len) != 0 ||
-	    ike_child_set_state(x->e, sa, ch, IKE_CHILD_INSTALLED) != 0)
+	rc = ike_child_install(x->e, sa, ch, gir, gir_len, sa->c_nonce, sa->c_nonce_len, nr.data,
+			       nr.len);
+	ike_ke_free(sa->c_ke);
+	sa->c_ke = NULL;
+	if (rc != 0 || ike_child_set_state(x->e, sa, ch, IKE_CHILD_INSTALLED) != 0)
 		goto fail;
 	if (old == NULL)
 		return ike_child_take_policy(x->e, sa, ch);
@@ -496,6 +555,8 @@ static int i_child(struct ike_xctx *x)
 	(void)ike_child_set_state(x->e, sa, old, IKE_CHILD_REKEYED);
 	return ike_task_push(sa, IKE_TASK_CHILD_DELETE, ike_child_slot(sa, old), -1);
 fail:
+	ike_ke_free(sa->c_ke);
+	sa->c_ke = NULL;
 	ike_log(x->e, "IKE SA %016llx_i: CREATE_CHILD_SA failed (%s)",
 		(unsigned long long)sa->spi_i, err != 0 ? ike_notify_name(err) : "bad answer");
 	ike_child_remove(x->e, sa, ch);

@@ -216,7 +216,7 @@ static int i_build(struct ike_xctx *x)
 	if (rc != 0)
 		return rc;
 	x->task.child = (int8_t)ike_child_slot(sa, ch);
-	ike_esp_sa_payload(cc, ch->spi_in, &sap);
+	ike_esp_sa_payload(cc, ch->spi_in, false, &sap);
 	rc = ike_msg_add_sa(x->mb, &sap);
 	ike_ts_to_pld(&cc->ts_l, &ts);
 	if (rc == 0)
@@ -234,6 +234,7 @@ static void r_child(struct ike_xctx *x)
 	const struct ike_conn *c = sa->conn;
 	struct pld_sa peer;
 	struct pld_ts tsi, tsr;
+	struct ike_proposal props[IKE_PROPS_MAX];
 	struct ike_child *ch;
 	struct ike_ts l, r;
 	int cfg = -1;
@@ -252,8 +253,8 @@ static void r_child(struct ike_xctx *x)
 		x->child_err = IKE_N_TS_UNACCEPTABLE;
 		return;
 	}
-	if (ike_proposal_select(&peer, c->child[cfg].esp, c->child[cfg].n_esp, 0, &x->chosen) != 0 ||
-	    ike_chosen_xf(&x->chosen, IKE_XFORM_KE) != NULL) {
+	if (ike_proposal_select(&peer, props, ike_esp_proposals(&c->child[cfg], false, props), 0,
+				&x->chosen) != 0) {
 		x->child_err = IKE_N_NO_PROPOSAL_CHOSEN;
 		return;
 	}
@@ -343,12 +344,14 @@ static void i_child(struct ike_xctx *x, struct ike_child *ch)
 	struct pld_sa resp;
 	struct pld_ts tsi, tsr;
 	struct pld_proposal chosen;
+	struct ike_proposal props[IKE_PROPS_MAX];
+	unsigned n_props = ike_esp_proposals(cc, false, props);
 	struct ike_ts l, r;
 	uint16_t err = ike_error_notify(x->m);
 
 	if (err != 0 || ike_get_sa(x->m, &resp) != 0 || ike_get_ts(x->m, IKE_PLD_TSi, &tsi) != 0 ||
 	    ike_get_ts(x->m, IKE_PLD_TSr, &tsr) != 0 || resp.n_proposals != 1 ||
-	    ike_proposal_select(&resp, cc->esp, cc->n_esp, 0, &chosen) != 0 ||
+	    ike_proposal_select(&resp, props, n_props, 0, &chosen) != 0 ||
 	    chosen.n_transforms != resp.prop[0].n_transforms ||
 	    ike_ts_narrow(&cc->ts_l, &tsi, &l) != 0 || ike_ts_narrow(&cc->ts_r, &tsr, &r) != 0) {
 		ike_log(x->e, "IKE SA %016llx_i: no Child SA (%s)", (unsigned long long)sa->spi_i,

@@ -757,6 +757,52 @@ START_TEST(malformed_and_forged)
 }
 END_TEST
 
+START_TEST(pfs)
+{
+	struct ike_conn ca, cb;
+	struct ike_sa *a;
+	uint32_t old_in;
+
+	net_setup(100);
+	conn_psk(&ca, &net.a, &net.b, "psk", IKE_P, "aes256gcm16-x25519");
+	conn_psk(&cb, &net.b, &net.a, "psk", IKE_P, "aes256gcm16-ecp256-x25519");
+	ck_assert_int_eq(ike_conn_add(net.a.e, &ca), 0);
+	ck_assert_int_eq(ike_conn_add(net.b.e, &cb), 0);
+	/* IKE_AUTH carries no KE: its SA payload has no KE transforms (§1.2). */
+	establish();
+	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
+	a = only_sa(&net.a);
+	ck_assert_uint_eq(a->child[0].suite.ke, 0);
+	old_in = a->child[0].spi_in;
+	/* A -> B: CREATE_CHILD_SA N(REKEY_SA), SA, Ni, KEi(x25519), TSi, TSr;
+	 * B -> A: SA, Nr, KEr; KEYMAT from g^ir | Ni | Nr; then the delete */
+	ck_assert_int_eq(ike_rekey_child(net.a.e, old_in), 0);
+	ck_assert_uint_eq(net_deliver_all(), 4);
+	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
+	ck_assert(!has_sa(&net.a, old_in, ESP_DIR_IN));
+	ck_assert_uint_eq(a->child[1].suite.ke, IKE_KE_CURVE25519);
+	net_teardown();
+
+	/* B wants ecp256 only: A's x25519 KE gets INVALID_KE_PAYLOAD, the
+	 * rekey fails and the old Child SA stays. */
+	net_setup(100);
+	conn_psk(&ca, &net.a, &net.b, "psk", IKE_P, "aes256gcm16-x25519");
+	conn_psk(&cb, &net.b, &net.a, "psk", IKE_P, "aes256gcm16-ecp256");
+	ck_assert_int_eq(ike_conn_add(net.a.e, &ca), 0);
+	ck_assert_int_eq(ike_conn_add(net.b.e, &cb), 0);
+	establish();
+	a = only_sa(&net.a);
+	old_in = a->child[0].spi_in;
+	ck_assert_int_eq(ike_rekey_child(net.a.e, old_in), 0);
+	ck_assert_uint_eq(net_deliver_all(), 2);
+	ck_assert_uint_eq(children(a), 1);
+	ck_assert_int_eq(a->child[0].state, IKE_CHILD_INSTALLED);
+	ck_assert(has_sa(&net.a, old_in, ESP_DIR_IN));
+	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
+	net_teardown();
+}
+END_TEST
+
 START_TEST(fragmentation)
 {
 	struct ike_sa *a;
@@ -860,6 +906,7 @@ static Suite *suite(void)
 	tcase_add_test(t, lost_request);
 	tcase_add_test(t, lost_response_and_duplicate);
 	tcase_add_test(t, malformed_and_forged);
+	tcase_add_test(t, pfs);
 	tcase_add_test(t, fragmentation);
 	tcase_add_test(t, chacha_and_cbc_suites);
 	suite_add_tcase(s, t);
