@@ -757,6 +757,49 @@ START_TEST(malformed_and_forged)
 }
 END_TEST
 
+START_TEST(nat_detection)
+{
+	struct ike_sa *a, *b;
+
+	setup_psk();
+	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
+	/* A -> B: IKE_SA_INIT through a NAT that maps A's port 500 to 3000 */
+	net.q[0].from.port = 3000;
+	net_deliver();
+	b = only_sa(&net.b);
+	ck_assert(b->nat_remote);
+	ck_assert(!b->nat_local);
+	/* B -> A: IKE_SA_INIT response; A sees its own address changed (§2.23)
+	 * and floats to port 4500 */
+	net_deliver();
+	a = only_sa(&net.a);
+	ck_assert(a->nat_local);
+	ck_assert_uint_eq(a->local.port, 4500);
+	ck_assert_uint_eq(a->remote.port, 4500);
+	/* A -> B: IKE_AUTH from and to port 4500; B -> A */
+	ck_assert_uint_eq(net.q[0].from.port, 4500);
+	ck_assert_uint_eq(net.q[0].to.port, 4500);
+	net_deliver();
+	ck_assert_uint_eq(net.q[0].to.port, 4500);
+	net_deliver();
+	ck_assert_int_eq(a->state, IKE_SA_ESTABLISHED);
+	ck_assert_int_eq(b->state, IKE_SA_ESTABLISHED);
+	/* ESP-in-UDP SAs on port 4500 (RFC 3948) on both sides. */
+	for (unsigned i = 0; i < 2; i++) {
+		const struct esp_sa_params *pa = &mock_of(&net.a)->sas[i].p;
+		const struct esp_sa_params *pb = &mock_of(&net.b)->sas[i].p;
+
+		ck_assert_uint_eq(pa->flags & ESP_SA_F_NATT, ESP_SA_F_NATT);
+		ck_assert_uint_eq(pb->flags & ESP_SA_F_NATT, ESP_SA_F_NATT);
+		ck_assert_uint_eq(pa->natt_sport, 4500);
+		ck_assert_uint_eq(pa->natt_dport, 4500);
+		ck_assert_uint_eq(pb->natt_dport, 4500);
+	}
+	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
+	net_teardown();
+}
+END_TEST
+
 START_TEST(pfs)
 {
 	struct ike_conn ca, cb;
@@ -906,6 +949,7 @@ static Suite *suite(void)
 	tcase_add_test(t, lost_request);
 	tcase_add_test(t, lost_response_and_duplicate);
 	tcase_add_test(t, malformed_and_forged);
+	tcase_add_test(t, nat_detection);
 	tcase_add_test(t, pfs);
 	tcase_add_test(t, fragmentation);
 	tcase_add_test(t, chacha_and_cbc_suites);
