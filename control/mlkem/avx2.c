@@ -159,7 +159,7 @@ static int run_lanes(struct lane_job *jobs, unsigned njobs,
 
 	while (left) {
 		int running = 0;
-		unsigned waiting = 0;
+		unsigned waiting = 0, ext = 0;
 		__m256i saved[25];
 
 		/* free lanes take the first startable jobs */
@@ -207,7 +207,28 @@ static int run_lanes(struct lane_job *jobs, unsigned njobs,
 				lane_restore(s, saved, l);
 		if (waiting)
 			mlkem_wipe(saved, sizeof(saved));
-		mlkem_keccak_x4_extract(s, op, 192);
+		/* only the output words some squeezing lane uses: 192 bytes
+		 * for SampleNTT, a hash's next output bytes rounded up to
+		 * 32; nothing in pure absorbing steps */
+		for (unsigned l = 0; l < LANES; l++) {
+			const struct lane_job *j = cur[l];
+			unsigned nb;
+
+			if (!j || !j->squeezing)
+				continue;
+			if (j->poly) {
+				nb = 192;
+			} else {
+				size_t n = j->outlen - j->got < j->rate
+					   ? j->outlen - j->got : j->rate;
+
+				nb = (unsigned)(n + 31) & ~31u;
+			}
+			if (nb > ext)
+				ext = nb;
+		}
+		if (ext)
+			mlkem_keccak_x4_extract(s, op, ext);
 
 		/* squeeze: feed the jobs that are past absorbing */
 		for (unsigned l = 0; l < LANES; l++) {

@@ -22,12 +22,21 @@ static void md_fetch(void)
 	md_shake256 = EVP_MD_fetch(NULL, "SHAKE256", NULL);
 }
 
+/* The EVP_MD_CTX is allocated at the first EVP hash of the call: the
+ * AVX2 back end hashes with its own Keccak and never needs one. */
 int mlkem_hash_init(struct mlkem_hash *h)
 {
 	h->ctx = NULL;
 	if (!CRYPTO_THREAD_run_once(&md_once, md_fetch) || !md_sha3_256 ||
 	    !md_sha3_512 || !md_shake128 || !md_shake256)
 		return -EIO;
+	return 0;
+}
+
+static int hash_ctx(struct mlkem_hash *h)
+{
+	if (h->ctx)
+		return 0;
 	h->ctx = EVP_MD_CTX_new();
 	return h->ctx ? 0 : -ENOMEM;
 }
@@ -43,8 +52,11 @@ static int digest2(struct mlkem_hash *h, const EVP_MD *md, uint8_t *out,
 		   size_t outlen, const uint8_t *a, size_t alen,
 		   const uint8_t *b, size_t blen)
 {
-	int xof = md == md_shake128 || md == md_shake256;
+	int xof, ret = hash_ctx(h);
 
+	if (ret)
+		return ret;
+	xof = md == md_shake128 || md == md_shake256;
 	if (!EVP_DigestInit_ex(h->ctx, md, NULL) ||
 	    !EVP_DigestUpdate(h->ctx, a, alen) ||
 	    (blen && !EVP_DigestUpdate(h->ctx, b, blen)))
