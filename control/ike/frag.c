@@ -126,9 +126,10 @@ int ike_frag_input(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m, s
 	sa->frag.total = 0;
 	sa->frag.have = 0;
 	explicit_bzero(sa->frag.data, sizeof(sa->frag.data));
-	if (ike_msg_parse_inner(m, sa->frag.first, e->reasm, total) != 0) {
+	rc = ike_msg_parse_inner(m, sa->frag.first, e->reasm, total);
+	if (rc != 0) {
 		e->st.rx_bad_syntax++;
-		return -EBADMSG;
+		return rc == -EOPNOTSUPP ? -EOPNOTSUPP : -EBADMSG;
 	}
 	return 0;
 }

@@ -430,7 +430,8 @@ static int open_sk(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m, s
 	rc = ike_msg_parse_inner(m, sk->next, inner, inner_len);
 	if (rc != 0) {
 		e->st.rx_bad_syntax++;
-		return -EBADMSG;
+		/* §2.5: an unknown critical payload is not a syntax error. */
+		return rc == -EOPNOTSUPP ? -EOPNOTSUPP : -EBADMSG;
 	}
 	return 0;
 }
@@ -489,6 +490,13 @@ static int handle_request(struct ike_engine *e, struct ike_sa *sa, struct ike_ms
 		if (rc == -EBADMSG) {
 			/* §2.21: authenticated but malformed. */
 			x.notify = IKE_N_INVALID_SYNTAX;
+			goto answer;
+		}
+		if (rc == -EOPNOTSUPP) {
+			/* §2.5: the whole request is refused, naming the payload. */
+			x.notify = IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD;
+			x.notify_data[0] = m->err_payload;
+			x.notify_len = 1;
 			goto answer;
 		}
 	}

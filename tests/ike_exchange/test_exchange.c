@@ -7,6 +7,8 @@
 #include <check.h>
 #include <string.h>
 
+#include "control/ike/ike_crypto.h"
+#include "control/ike/message.h"
 #include "tests/ike_exchange/harness.h"
 
 static const char *const IKE_P = "aes256gcm16-prfsha384-x25519";
@@ -757,6 +759,130 @@ START_TEST(malformed_and_forged)
 }
 END_TEST
 
+/* A request from A over its IKE SA with inner payloads from @p fill,
+ * sealed with A's keys, queued for B. */
+static void send_crafted(struct ike_sa *a, uint8_t exch, void (*fill)(struct ike_builder *))
+{
+	uint8_t plain[512], iv[16] = { 1 }, *body;
+	struct ike_builder mb, inner;
+	struct pkt *k = &net.q[net.n];
+	size_t len;
+	long n;
+
+	ike_chain_begin(&inner, plain, sizeof(plain));
+	fill(&inner);
+	ck_assert_int_eq(inner.err, 0);
+	ck_assert_int_eq(ike_msg_begin(&mb, k->buf, sizeof(k->buf), a->spi_i, a->spi_r, exch,
+				       IKE_HDR_FLAG_INITIATOR, a->req_mid), 0);
+	ck_assert_int_eq(ike_msg_add_sk(&mb, inner.first,
+					ike_crypto_sk_body_len(&a->suite, inner.b.len), &body), 0);
+	ck_assert_int_eq(ike_msg_end(&mb, &len), 0);
+	n = ike_crypto_sk_seal(&a->suite, a->keys.ei, a->keys.ai, iv, k->buf,
+			       (size_t)(body - k->buf), plain, inner.b.len, sizeof(k->buf));
+	ck_assert_int_gt(n, 0);
+	k->len = (size_t)n;
+	k->from = net.a.addr;
+	k->to = net.b.addr;
+	net.n++;
+}
+
+/* The first notify of B's queued response, decrypted with B's keys. */
+static uint16_t response_notify(struct ike_sa *b, uint8_t *data0)
+{
+	struct pkt *k = &net.q[0];
+	struct ike_msg m;
+	struct pld_notify n;
+	uint8_t *inner;
+	size_t inner_len;
+
+	ck_assert_uint_eq(net.n, 1);
+	ck_assert_int_eq(ike_msg_parse(k->buf, k->len, &m), 0);
+	ck_assert(m.flags & IKE_HDR_FLAG_RESPONSE);
+	ck_assert_int_ge(m.sk, 0);
+	ck_assert_int_eq(ike_crypto_sk_open(&b->suite, b->keys.er, b->keys.ar, k->buf, k->len,
+					    m.pld[m.sk].off + 4, &inner, &inner_len), 0);
+	ck_assert_int_eq(ike_msg_parse_inner(&m, m.pld[m.sk].next, inner, inner_len), 0);
+	{
+		unsigned it = 0;
+
+		ck_assert_int_eq(ike_msg_notify_next(&m, &it, &n), 1);
+	}
+	if (data0 != NULL)
+		*data0 = n.len > 0 ? n.data[0] : 0;
+	return n.type;
+}
+
+static void fill_critical(struct ike_builder *mb)
+{
+	static const uint8_t body[4] = { 1, 2, 3, 4 };
+
+	/* An unknown payload type (200) with the critical bit (§2.5). */
+	ck_assert_int_eq(ike_msg_add_raw(mb, 200, true, body, sizeof(body)), 0);
+}
+
+static void fill_noncritical(struct ike_builder *mb)
+{
+	static const uint8_t body[4] = { 1, 2, 3, 4 };
+
+	ck_assert_int_eq(ike_msg_add_raw(mb, 201, false, body, sizeof(body)), 0);
+}
+
+static void fill_nonce_only(struct ike_builder *mb)
+{
+	static const uint8_t nonce[32] = { 9 };
+	struct pld_nonce n = { .data = nonce, .len = sizeof(nonce) };
+
+	ck_assert_int_eq(ike_msg_add_nonce(mb, &n), 0);
+}
+
+START_TEST(critical_and_syntax)
+{
+	struct ike_sa *a, *b;
+	uint8_t d0 = 0;
+	unsigned tb;
+	uint32_t mid;
+
+	setup_psk();
+	establish();
+	a = only_sa(&net.a);
+	b = only_sa(&net.b);
+	tb = b->transitions;
+	mid = b->peer_mid;
+	/* A -> B: INFORMATIONAL with an unknown critical payload;
+	 * B -> A: N(UNSUPPORTED_CRITICAL_PAYLOAD, 200), nothing else changes */
+	send_crafted(a, IKE_EXCH_INFORMATIONAL, fill_critical);
+	net_deliver();
+	ck_assert_uint_eq(response_notify(b, &d0), IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD);
+	ck_assert_uint_eq(d0, 200);
+	ck_assert_uint_eq(b->peer_mid, mid + 1);
+	net.n = 0;
+	a->req_mid++; /* as if A had sent it */
+	/* A -> B: INFORMATIONAL with an unknown non-critical payload: skipped,
+	 * an empty answer (liveness) */
+	send_crafted(a, IKE_EXCH_INFORMATIONAL, fill_noncritical);
+	net_deliver();
+	ck_assert_uint_eq(net.n, 1);
+	ck_assert_uint_eq(b->peer_mid, mid + 2);
+	net.n = 0;
+	a->req_mid++;
+	/* A -> B: CREATE_CHILD_SA with a nonce but no SA payload;
+	 * B -> A: N(INVALID_SYNTAX) */
+	send_crafted(a, IKE_EXCH_CREATE_CHILD_SA, fill_nonce_only);
+	net_deliver();
+	ck_assert_uint_eq(response_notify(b, NULL), IKE_N_INVALID_SYNTAX);
+	net.n = 0;
+	a->req_mid++;
+	ck_assert_uint_eq(b->transitions, tb);
+	ck_assert_int_eq(b->state, IKE_SA_ESTABLISHED);
+	ck_assert_uint_eq(mock_of(&net.b)->n_sas, 2);
+	/* The IKE SA still works: A -> B: delete the child; B -> A */
+	ck_assert_int_eq(ike_delete_child(net.a.e, a->child[0].spi_in), 0);
+	ck_assert_uint_eq(net_deliver_all(), 2);
+	ck_assert_uint_eq(mock_of(&net.a)->n_sas + mock_of(&net.b)->n_sas, 0);
+	net_teardown();
+}
+END_TEST
+
 START_TEST(nat_detection)
 {
 	struct ike_sa *a, *b;
@@ -949,6 +1075,7 @@ static Suite *suite(void)
 	tcase_add_test(t, lost_request);
 	tcase_add_test(t, lost_response_and_duplicate);
 	tcase_add_test(t, malformed_and_forged);
+	tcase_add_test(t, critical_and_syntax);
 	tcase_add_test(t, nat_detection);
 	tcase_add_test(t, pfs);
 	tcase_add_test(t, fragmentation);
