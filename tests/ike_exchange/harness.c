@@ -53,14 +53,21 @@ static void net_log(const char *line, void *arg)
 		fprintf(stderr, "[%s %6llu] %s\n", p->name, (unsigned long long)net.now, line);
 }
 
-static void peer_init(struct peer *p, const char *name, uint8_t last, uint64_t seed,
-		      uint32_t spi_base, unsigned cookie_threshold)
+struct ike_engine *peer_engine(struct peer *p, unsigned cookie_threshold)
 {
 	const struct ike_engine_ops ops = { .send = net_send, .now_ms = net_now, .rng = net_rng,
 					    .log = net_log, .arg = p };
 	const struct ike_engine_cfg cfg = { .cookie_threshold = cookie_threshold,
 					    .half_open_max = 100, .frag_size = net.frag_size };
+	struct ike_engine *e = ike_engine_new(&ops, p->drv, &cfg);
 
+	ck_assert_ptr_nonnull(e);
+	return e;
+}
+
+static void peer_init(struct peer *p, const char *name, uint8_t last, uint64_t seed,
+		      uint32_t spi_base, unsigned cookie_threshold)
+{
 	memset(p, 0, sizeof(*p));
 	p->name = name;
 	p->rng = seed;
@@ -72,8 +79,7 @@ static void peer_init(struct peer *p, const char *name, uint8_t last, uint64_t s
 	p->drv = drv_ipsec_mock_create();
 	ck_assert_ptr_nonnull(p->drv);
 	((struct mock_drv *)p->drv)->next_spi = spi_base;
-	p->e = ike_engine_new(&ops, p->drv, &cfg);
-	ck_assert_ptr_nonnull(p->e);
+	p->e = peer_engine(p, cookie_threshold);
 }
 
 void net_setup(unsigned cookie_threshold)

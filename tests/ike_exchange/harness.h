@@ -46,6 +46,8 @@ extern struct net net;
  * differ from A's. cookie_threshold for B. */
 void net_setup(unsigned cookie_threshold);
 void net_teardown(void);
+/* A new engine for @p p (its driver must exist), e.g. after a "reboot". */
+struct ike_engine *peer_engine(struct peer *p, unsigned cookie_threshold);
 struct mock_drv *mock_of(struct peer *p);
 
 /* A PSK connection "gw" from p to its peer, child "net" 10.x/24 <-> 10.y/24. */

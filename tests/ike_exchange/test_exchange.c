@@ -835,6 +835,39 @@ static void fill_nonce_only(struct ike_builder *mb)
 	ck_assert_int_eq(ike_msg_add_nonce(mb, &n), 0);
 }
 
+START_TEST(initial_contact)
+{
+	struct ike_conn ca;
+	struct ike_sa *old_b;
+	uint32_t old_in;
+
+	setup_psk();
+	establish();
+	old_b = only_sa(&net.b);
+	old_in = old_b->child[0].spi_in;
+	/* A reboots: a fresh engine with the same configuration, B still
+	 * holds the old IKE SA and its Child SA pair. */
+	ike_engine_free(net.a.e);
+	drv_ipsec_mock_destroy(net.a.drv);
+	net.a.drv = drv_ipsec_mock_create();
+	mock_of(&net.a)->next_spi = 0x3000;
+	net.a.e = peer_engine(&net.a, 100);
+	conn_psk(&ca, &net.a, &net.b, "s3cret-psk", IKE_P, ESP_P);
+	ck_assert_int_eq(ike_conn_add(net.a.e, &ca), 0);
+	/* A -> B: IKE_SA_INIT; B -> A; A -> B: IKE_AUTH with N(INITIAL_CONTACT);
+	 * B -> A: B drops the old IKE SA and its Child SAs (§2.4) */
+	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
+	ck_assert_uint_eq(net_deliver_all(), 4);
+	ck_assert_uint_eq(ike_sa_count(net.b.e), 1);
+	ck_assert(only_sa(&net.b)->initial_contact);
+	ck_assert(!has_sa(&net.b, old_in, ESP_DIR_IN));
+	ck_assert_uint_eq(mock_of(&net.b)->n_sas, 2);
+	ck_assert_uint_eq(mock_of(&net.b)->n_pols, 1);
+	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
+	net_teardown();
+}
+END_TEST
+
 START_TEST(critical_and_syntax)
 {
 	struct ike_sa *a, *b;
@@ -1075,6 +1108,7 @@ static Suite *suite(void)
 	tcase_add_test(t, lost_request);
 	tcase_add_test(t, lost_response_and_duplicate);
 	tcase_add_test(t, malformed_and_forged);
+	tcase_add_test(t, initial_contact);
 	tcase_add_test(t, critical_and_syntax);
 	tcase_add_test(t, nat_detection);
 	tcase_add_test(t, pfs);
