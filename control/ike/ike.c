@@ -658,6 +658,15 @@ static void timers(struct ike_engine *e, struct ike_sa *sa, uint64_t now)
 	}
 	if (sa->state != IKE_SA_ESTABLISHED)
 		return;
+	/* RFC 3948 §2.3, RFC 7296 §2.23: behind a NAT, keep its mapping. */
+	if (sa->nat_local && e->ops.keepalive != NULL &&
+	    now - sa->keepalive_ms >= (e->cfg.keepalive_ms != 0 ? e->cfg.keepalive_ms : 20000)) {
+		if (sa->keepalive_ms != 0) {
+			(void)e->ops.keepalive(e, &sa->local, &sa->remote, e->ops.arg);
+			e->st.keepalives++;
+		}
+		sa->keepalive_ms = now;
+	}
 	for (unsigned i = 0; i < IKE_CHILD_MAX; i++) {
 		struct ike_child *ch = &sa->child[i];
 

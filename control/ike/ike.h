@@ -33,6 +33,10 @@ struct ike_engine_ops {
 	void (*rng)(uint8_t *buf, size_t len, void *arg);
 	/* Optional log sink (NULL: silent). */
 	void (*log)(const char *line, void *arg);
+	/* Optional: one NAT-keepalive datagram (RFC 3948 §2.3: a single 0xFF
+	 * octet, no non-ESP marker) from local to remote. NULL: none sent. */
+	int (*keepalive)(struct ike_engine *e, const struct ike_addr *local,
+			 const struct ike_addr *remote, void *arg);
 	void *arg;
 };
 
@@ -90,6 +94,7 @@ struct ike_engine_cfg {
 	uint16_t owner;             /* worker owning the installed SAs */
 	uint16_t frag_size;         /* RFC 7383: largest datagram when the peer
 				     * supports fragmentation, 0 = 1280 */
+	uint32_t keepalive_ms;      /* NAT keepalive interval behind a NAT, 0 = 20 s */
 };
 
 /* Counters (for listings and tests). */
@@ -97,7 +102,7 @@ struct ike_stats {
 	unsigned rx, tx, rx_dropped, rx_bad_auth, rx_bad_syntax, retransmits, resp_resent,
 		cookies_sent, invalid_ke_sent, sa_transitions, child_transitions,
 		children_installed, children_deleted, ike_rekeys, child_rekeys,
-		collisions, give_ups, frags_sent, frags_rcvd;
+		collisions, give_ups, frags_sent, frags_rcvd, keepalives;
 };
 
 struct ike_engine *ike_engine_new(const struct ike_engine_ops *ops, struct drv_ipsec *drv,

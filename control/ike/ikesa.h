@@ -214,7 +214,7 @@ struct ike_sa {
 
 	struct ike_child child[IKE_CHILD_MAX];
 
-	uint64_t created_ms, last_rx_ms, rekey_at_ms;
+	uint64_t created_ms, last_rx_ms, rekey_at_ms, keepalive_ms;
 	unsigned transitions;           /* state changes (the setter counts) */
 };
 

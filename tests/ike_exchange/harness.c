@@ -26,6 +26,18 @@ static int net_send(struct ike_engine *e, const struct ike_addr *local,
 	return 0;
 }
 
+static int net_keepalive(struct ike_engine *e, const struct ike_addr *local,
+			 const struct ike_addr *remote, void *arg)
+{
+	struct peer *p = arg;
+
+	(void)e;
+	ck_assert_uint_eq(local->port, 4500);
+	ck_assert_uint_eq(remote->port, 4500);
+	p->keepalives++;
+	return 0;
+}
+
 static uint64_t net_now(void *arg)
 {
 	(void)arg;
@@ -56,7 +68,7 @@ static void net_log(const char *line, void *arg)
 struct ike_engine *peer_engine(struct peer *p, unsigned cookie_threshold)
 {
 	const struct ike_engine_ops ops = { .send = net_send, .now_ms = net_now, .rng = net_rng,
-					    .log = net_log, .arg = p };
+					    .log = net_log, .keepalive = net_keepalive, .arg = p };
 	const struct ike_engine_cfg cfg = { .cookie_threshold = cookie_threshold,
 					    .half_open_max = 100, .frag_size = net.frag_size };
 	struct ike_engine *e = ike_engine_new(&ops, p->drv, &cfg);

@@ -29,6 +29,7 @@ struct peer {
 	struct ike_addr addr;
 	uint64_t rng;
 	unsigned sent;
+	unsigned keepalives;
 };
 
 struct net {

@@ -955,6 +955,14 @@ START_TEST(nat_detection)
 		ck_assert_uint_eq(pb->natt_dport, 4500);
 	}
 	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
+	/* NAT keepalives every 20 s from A, the side behind the NAT, only. */
+	net_advance(1);
+	for (unsigned i = 1; i <= 3; i++) {
+		net_advance(20000);
+		ck_assert_uint_eq(net.a.keepalives, i);
+	}
+	ck_assert_uint_eq(net.b.keepalives, 0);
+	ck_assert_uint_eq(net.n, 0);
 	net_teardown();
 }
 END_TEST
