@@ -66,12 +66,21 @@ void ike_rng(struct ike_engine *e, void *buf, size_t len)
 	e->ops.rng(buf, len, e->ops.arg);
 }
 
+static bool spi_used(const struct ike_engine *e, uint64_t spi)
+{
+	for (unsigned i = 0; i < IKE_SA_TABLE; i++)
+		if (e->sa[i] != NULL && (e->sa[i]->spi_i == spi || e->sa[i]->spi_r == spi ||
+					 e->sa[i]->rekey_spi == spi))
+			return true;
+	return false;
+}
+
 uint64_t ike_spi_new(struct ike_engine *e)
 {
 	uint64_t spi = 0;
 
-	/* §2.6: SPIs are non-zero; unique within this engine. */
-	while (spi == 0 || ike_sa_find(e, spi, 0) != NULL)
+	/* §2.6: SPIs are non-zero; ours are unique within this engine. */
+	while (spi == 0 || spi_used(e, spi))
 		ike_rng(e, &spi, sizeof(spi));
 	return spi;
 }

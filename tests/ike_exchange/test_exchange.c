@@ -549,6 +549,29 @@ START_TEST(delete_child_each_side)
 }
 END_TEST
 
+START_TEST(delete_child_simultaneous)
+{
+	struct ike_sa *a, *b;
+
+	setup_psk();
+	establish();
+	a = only_sa(&net.a);
+	b = only_sa(&net.b);
+	/* A -> B and B -> A: D(ESP) for the same Child SA cross (§1.4.1):
+	 * each answers without a Delete payload, both pairs go. */
+	ck_assert_int_eq(ike_delete_child(net.a.e, a->child[0].spi_in), 0);
+	ck_assert_int_eq(ike_delete_child(net.b.e, b->child[0].spi_in), 0);
+	ck_assert_uint_eq(net.n, 2);
+	ck_assert_uint_eq(net_deliver_all(), 4);
+	ck_assert_uint_eq(mock_of(&net.a)->n_sas + mock_of(&net.b)->n_sas, 0);
+	ck_assert_uint_eq(mock_of(&net.a)->n_pols + mock_of(&net.b)->n_pols, 0);
+	ck_assert_uint_eq(children(a) + children(b), 0);
+	ck_assert_int_eq(a->state, IKE_SA_ESTABLISHED);
+	ck_assert_int_eq(b->state, IKE_SA_ESTABLISHED);
+	net_teardown();
+}
+END_TEST
+
 START_TEST(delete_ike_from_a)
 {
 	setup_psk();
@@ -1110,6 +1133,7 @@ static Suite *suite(void)
 	tcase_add_test(t, lifetime_events);
 	tcase_add_test(t, rekey_timers);
 	tcase_add_test(t, delete_child_each_side);
+	tcase_add_test(t, delete_child_simultaneous);
 	tcase_add_test(t, delete_ike_from_a);
 	tcase_add_test(t, delete_ike_from_b);
 	tcase_add_test(t, dpd_dead_peer);
