@@ -846,25 +846,6 @@ unsigned mlkem_rej_uniform_avx2_padded(int16_t *r, unsigned need,
 }
 
 /*
- * Compress_d on eight 32-bit lanes, x in [0, q): the same exact
- * multiply-shift as mlkem_compress() (ceil(2^40 / q), 64-bit products),
- * so the results are identical to the portable ones.
- */
-AVX2_INLINE __m256i compress8(__m256i x, __m128i dcnt, __m256i mask)
-{
-	const __m256i m = _mm256_set1_epi64x(((1ll << 40) + MLKEM_Q - 1) /
-					     MLKEM_Q);
-	__m256i n = _mm256_add_epi32(_mm256_sll_epi32(x, dcnt),
-				     _mm256_set1_epi32(MLKEM_Q / 2));
-	__m256i ev = _mm256_srli_epi64(_mm256_mul_epu32(n, m), 40);
-	__m256i od = _mm256_srli_epi64(
-		_mm256_mul_epu32(_mm256_srli_epi64(n, 32), m), 40);
-
-	return _mm256_and_si256(_mm256_blend_epi32(
-		ev, _mm256_slli_epi64(od, 32), 0xaa), mask);
-}
-
-/*
  * ByteEncode_d (Algorithm 5) of values below 2^d for d = 1, 4, 10 in
  * vectors; the other d go through the portable packing.
  */
@@ -1010,19 +991,31 @@ void mlkem_poly_compress_avx2(uint8_t *out, const struct mlkem_poly *a,
 {
 	struct mlkem_poly t;
 	const __m128i dcnt = _mm_cvtsi32_si128((int)d);
-	const __m256i mask = _mm256_set1_epi32((1 << d) - 1);
+	/* ceil(2^(12 + d) / q) */
+	const __m256i m = _mm256_set1_epi16((int16_t)(((1u << (12 + d)) +
+						       MLKEM_Q - 1) / MLKEM_Q));
+	const __m256i mask = _mm256_set1_epi16((int16_t)((1 << d) - 1));
+	const __m256i h = _mm256_set1_epi16(MLKEM_Q / 2);
+	const __m256i qm1 = _mm256_set1_epi16(MLKEM_Q - 1);
 
+	/*
+	 * round(2^d x / q) = floor(n / q), n = 2^d x + (q - 1) / 2, in
+	 * 16-bit lanes: the estimate e = floor(16 x m / 2^16) is floor(y)
+	 * or floor(y) + 1 for y = 2^d x / q (m / 2^12 exceeds 2^d / q by
+	 * less than 1 / q over x < q), so the remainder r = n - e q lies in
+	 * [-q, 2q) and fits an int16 even computed mod 2^16; one step
+	 * corrects e. Exact for every x in [0, q) and d (tested).
+	 */
 	for (unsigned v = 0; v < 16; v++) {
 		__m256i x = LD(a->c, v);
-		__m256i lo = _mm256_cvtepu16_epi32(_mm256_castsi256_si128(x));
-		__m256i hi = _mm256_cvtepu16_epi32(
-			_mm256_extracti128_si256(x, 1));
+		__m256i e = _mm256_mulhi_epu16(_mm256_slli_epi16(x, 4), m);
+		__m256i r = _mm256_sub_epi16(
+			_mm256_add_epi16(_mm256_sll_epi16(x, dcnt), h),
+			_mm256_mullo_epi16(e, Q16));
 
-		lo = compress8(lo, dcnt, mask);
-		hi = compress8(hi, dcnt, mask);
-		/* packus works per 128-bit lane: restore the order */
-		ST(t.c, v, _mm256_permute4x64_epi64(
-			_mm256_packus_epi32(lo, hi), 0xd8));
+		e = _mm256_sub_epi16(e, _mm256_cmpgt_epi16(r, qm1));
+		e = _mm256_add_epi16(e, _mm256_srai_epi16(r, 15));
+		ST(t.c, v, _mm256_and_si256(e, mask));
 	}
 	switch (d) {
 	case 1: pack1(out, &t); break;

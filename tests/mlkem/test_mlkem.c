@@ -237,6 +237,28 @@ START_TEST(test_avx2_arith)
 }
 END_TEST
 
+/* Compress_d of every x in [0, q), every d, against the portable code. */
+START_TEST(test_avx2_compress_all)
+{
+	if (!have_avx2())
+		return;
+	for (unsigned k = 0; k < 5; k++) {
+		static const unsigned ds[] = { 1, 4, 5, 10, 11 };
+
+		for (unsigned base = 0; base < MLKEM_Q; base += MLKEM_N) {
+			struct mlkem_poly a;
+			uint8_t e1[32 * 11], e2[32 * 11];
+
+			for (unsigned i = 0; i < MLKEM_N; i++)
+				a.c[i] = (int16_t)((base + i) % MLKEM_Q);
+			mlkem_poly_compress(e1, &a, ds[k]);
+			mlkem_poly_compress_avx2(e2, &a, ds[k]);
+			ck_assert_mem_eq(e1, e2, 32 * ds[k]);
+		}
+	}
+}
+END_TEST
+
 START_TEST(test_avx2_rej_uniform)
 {
 	uint8_t buf[3 * MLKEM_SHAKE128_RATE + 24];
@@ -585,6 +607,7 @@ int main(void)
 #ifdef MLKEM_HAVE_AVX2
 	tcase_add_test(tc, test_avx2_arith);
 	tcase_add_test(tc, test_avx2_rej_uniform);
+	tcase_add_test(tc, test_avx2_compress_all);
 	tcase_add_test(tc, test_keccak_x4_vs_evp);
 	tcase_add_test(tc, test_matrix_with_hashes);
 #endif
