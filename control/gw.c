@@ -39,13 +39,22 @@ static int eal_args(const struct esprit_config *cfg, char **argv)
 	argv[argc++] = "espritd";
 	for (unsigned i = 0; i < cfg->n_eal_args; i++)
 		argv[argc++] = cfg->eal_args[i];
-	if (cfg->lcores[0] != '\0') {
-		/* The first lcore runs the control thread. */
-		size_t n = strcspn(cfg->lcores, ",-");
+	bool user_lcores = false;
+
+	for (unsigned i = 0; i < cfg->n_eal_args; i++)
+		user_lcores |= strcmp(cfg->eal_args[i], "-l") == 0 || strcmp(cfg->eal_args[i], "-c") == 0 ||
+			       strncmp(cfg->eal_args[i], "--lcores", 8) == 0;
+	if (user_lcores) {
+		/* the EAL arguments already place the lcores */
+	} else if (cfg->lcores[0] != '\0') {
+		/* The first lcore runs the control thread. "0,1" is a plain
+		 * list (-l); "0@0,1@1,2@1" maps lcores to CPUs (--lcores), so
+		 * more workers than CPUs can run, e.g. for tests. */
+		size_t n = strcspn(cfg->lcores, ",-@(");
 
 		snprintf(lcore_main, sizeof(lcore_main), "%.*s", (int)n, cfg->lcores);
 		snprintf(lcores, sizeof(lcores), "%s", cfg->lcores);
-		argv[argc++] = "-l";
+		argv[argc++] = strpbrk(cfg->lcores, "@(") != NULL ? "--lcores" : "-l";
 		argv[argc++] = lcores;
 		argv[argc++] = "--main-lcore";
 		argv[argc++] = lcore_main;

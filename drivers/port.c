@@ -53,6 +53,10 @@ int port_open(const struct port_conf *pc, struct rte_mempool *pool, uint16_t *po
 	}
 	nq = RTE_MIN(pc->nb_queues, info.max_rx_queues);
 	ntxq = RTE_MIN(pc->nb_queues, info.max_tx_queues);
+	/* af_packet spreads frames over all its qpairs sockets (PACKET_FANOUT)
+	 * whatever we configure: every one of them must be polled. */
+	if (strcmp(info.driver_name, "net_af_packet") == 0)
+		nq = info.max_rx_queues;
 	if (nq == 0 || ntxq < pc->nb_queues) {
 		snprintf(err, errlen, "port %s: needs %u TX queues (one per worker), PMD has %u",
 			 pc->name, pc->nb_queues, info.max_tx_queues);
