@@ -204,8 +204,9 @@ static int esp_cipher_of(const struct ike_esp_suite *s, enum esp_cipher *c, uint
 /* ------------------------------- install -------------------------------- */
 
 int ike_child_install(struct ike_engine *e, struct ike_sa *sa, struct ike_child *c,
-		      const uint8_t *gir, size_t gir_len, const uint8_t *ni, size_t ni_len,
-		      const uint8_t *nr, size_t nr_len)
+		      const struct ike_sa *kx, bool exch_initiator, const uint8_t *gir,
+		      size_t gir_len, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
+		      size_t nr_len)
 {
 	const struct ike_child_cfg *cc = &sa->conn->child[c->cfg];
 	struct esp_sa_params in = { 0 }, out = { 0 };
@@ -221,7 +222,7 @@ int ike_child_install(struct ike_engine *e, struct ike_sa *sa, struct ike_child 
 		goto out;
 	klen = esp_cipher_key_len(cipher);
 	/* §2.17: KEYMAT = prf+(SK_d, [g^ir |] Ni | Nr); i->r keys first. */
-	rc = ike_crypto_keymat(sa->suite.prf, sa->keys.d, sa->keys.prf_len, gir, gir_len, ni,
+	rc = ike_crypto_keymat(kx->suite.prf, kx->keys.d, kx->keys.prf_len, gir, gir_len, ni,
 			       ni_len, nr, nr_len, keymat, 2 * (klen + ESP_SALT_LEN));
 	if (rc != 0)
 		goto out;
@@ -247,10 +248,12 @@ int ike_child_install(struct ike_engine *e, struct ike_sa *sa, struct ike_child 
 	in.dir = ESP_DIR_IN;
 	out.spi = c->spi_out;
 	out.dir = ESP_DIR_OUT;
-	memcpy(in.key, sa->initiator ? k_ri : k_ir, klen);
-	memcpy(in.salt, (sa->initiator ? k_ri : k_ir) + klen, ESP_SALT_LEN);
-	memcpy(out.key, sa->initiator ? k_ir : k_ri, klen);
-	memcpy(out.salt, (sa->initiator ? k_ir : k_ri) + klen, ESP_SALT_LEN);
+	/* "Initiator" is the exchange's: after a peer-initiated rekey or
+	 * CREATE_CHILD_SA it need not be the IKE SA's original initiator. */
+	memcpy(in.key, exch_initiator ? k_ri : k_ir, klen);
+	memcpy(in.salt, (exch_initiator ? k_ri : k_ir) + klen, ESP_SALT_LEN);
+	memcpy(out.key, exch_initiator ? k_ir : k_ri, klen);
+	memcpy(out.salt, (exch_initiator ? k_ir : k_ri) + klen, ESP_SALT_LEN);
 	/* Inbound: decapsulated packets go from the remote TS to the local. */
 	rc = ts_sel(&c->ts_r, &c->ts_l, &in.sel);
 	if (rc == 0)

@@ -114,9 +114,13 @@ uint32_t ike_spi32(const struct pld_proposal *p);
 /* KEYMAT (§2.17) and both SAs of @p c into the driver, inbound first.
  * @p outbound false: only the inbound SA (responder of a rekey, whose
  * outbound waits for the old SA's Delete). */
+/* @p kx: the IKE SA the creating exchange ran on (its PRF and SK_d);
+ * @p exch_initiator: we initiated that exchange (§2.17: its initiator's
+ * outbound keys come first in KEYMAT). */
 int ike_child_install(struct ike_engine *e, struct ike_sa *sa, struct ike_child *c,
-		      const uint8_t *gir, size_t gir_len, const uint8_t *ni, size_t ni_len,
-		      const uint8_t *nr, size_t nr_len);
+		      const struct ike_sa *kx, bool exch_initiator, const uint8_t *gir,
+		      size_t gir_len, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
+		      size_t nr_len);
 /* Point the outbound policy at @p c (taking it from the child it replaces). */
 int ike_child_take_policy(struct ike_engine *e, struct ike_sa *sa, struct ike_child *c);
 /* Removes both SAs and the policy it owns from the driver; slot freed. */

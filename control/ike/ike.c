@@ -190,6 +190,8 @@ void ike_sa_destroy(struct ike_engine *e, struct ike_sa *sa)
 			e->sa[i] = NULL;
 		else if (e->sa[i] != NULL && e->sa[i]->rekey_new == sa)
 			e->sa[i]->rekey_new = NULL;
+		if (e->sa[i] != NULL && e->sa[i]->moved_to == sa)
+			e->sa[i]->moved_to = NULL;
 	}
 	/* One place wipes every secret of the SA: keys, nonces, KE state. */
 	ike_crypto_keys_wipe(&sa->keys);

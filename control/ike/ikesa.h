@@ -29,6 +29,7 @@ enum ike_sa_limits {
 	IKE_NONCE_LEN   = 32,    /* ours: >= half the PRF key size (§2.10) */
 	IKE_RETRANS_BASE_MS = 500,
 	IKE_RETRANS_TRIES   = 5, /* retransmissions before giving up */
+	IKE_RETRY_BUSY_MS   = 2000, /* rekey again after TEMPORARY_FAILURE */
 	IKE_FRAG_MAX    = 16,    /* fragments per message (RFC 7383) */
 	IKE_FRAG_DATA   = 1536,  /* plaintext octets kept per received fragment */
 	IKE_DGRAMS_MAX  = IKE_MSG_MAX + IKE_FRAG_MAX * 128, /* a message, fragmented */
@@ -201,6 +202,9 @@ struct ike_sa {
 
 	/* IKE SA rekey (§2.18). */
 	struct ike_sa *rekey_new;       /* the new SA our rekey creates */
+	struct ike_sa *moved_to;        /* where the Child SAs went (§2.18): answers
+					 * to child exchanges still in flight on
+					 * this SA act there */
 	uint64_t rekey_spi;             /* our SPI in the new SA */
 	uint8_t rekey_nonce[IKE_NONCE_MAX];
 	size_t rekey_nonce_len;

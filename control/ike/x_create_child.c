@@ -62,6 +62,7 @@ static int ike_suite_from(const struct pld_proposal *p, struct ike_suite *s)
 static void move_children(struct ike_sa *from, struct ike_sa *to)
 {
 	memcpy(to->child, from->child, sizeof(to->child));
+	from->moved_to = to;
 	for (unsigned i = 0; i < IKE_CHILD_MAX; i++) {
 		memset(&from->child[i], 0, sizeof(from->child[i]));
 		from->child[i].state = IKE_CHILD_FREE;
@@ -389,7 +390,7 @@ static void r_child(struct ike_xctx *x, const struct pld_sa *peer)
 	ch->rekey_of = old != NULL ? (int8_t)ike_child_slot(sa, old) : -1;
 	ike_nonce_min(ch, ni.data, ni.len, x->nonce, x->nonce_len);
 	if (ike_esp_suite_from(&x->chosen, &ch->suite) != 0 ||
-	    ike_child_install(e, sa, ch, gir, gir_len, ni.data, ni.len, x->nonce,
+	    ike_child_install(e, sa, ch, sa, false, gir, gir_len, ni.data, ni.len, x->nonce,
 			      x->nonce_len) != 0 ||
 	    ike_child_set_state(e, sa, ch, IKE_CHILD_INSTALLED) != 0) {
 		ike_child_remove(e, sa, ch);
@@ -476,9 +477,9 @@ static int r_build(struct ike_xctx *x)
  * the four nonces made the redundant SA; its initiator deletes it, and
  * the other node deletes the old one.
  */
-static void collision(struct ike_xctx *x, struct ike_child *ours, struct ike_child *old)
+static void collision(struct ike_xctx *x, struct ike_sa *sa, struct ike_child *ours,
+		      struct ike_child *old)
 {
-	struct ike_sa *sa = x->sa;
 	struct ike_child *theirs = &sa->child[old->replaced_by];
 
 	x->e->st.collisions++;
@@ -501,7 +502,9 @@ static void collision(struct ike_xctx *x, struct ike_child *ours, struct ike_chi
 
 static int i_child(struct ike_xctx *x)
 {
-	struct ike_sa *sa = x->sa;
+	/* The request ran on x->sa; its Child SAs may have moved meanwhile to
+	 * the IKE SA that replaced it (§2.18). */
+	struct ike_sa *xs = x->sa, *sa = xs->moved_to != NULL ? xs->moved_to : xs;
 	struct ike_child *ch = &sa->child[x->task.child];
 	struct ike_child *old = ch->rekey_of >= 0 ? &sa->child[ch->rekey_of] : NULL;
 	const struct ike_child_cfg *cc = &sa->conn->child[ch->cfg];
@@ -528,26 +531,26 @@ static int i_child(struct ike_xctx *x)
 	/* PFS: the responder's KEr completes our exchange (§1.3.1). */
 	kx = ike_chosen_xf(&chosen, IKE_XFORM_KE);
 	if (kx != NULL && kx->id != IKE_KE_NONE) {
-		if (sa->c_ke == NULL || ike_get_ke(x->m, &ke) != 0 || ke.method != kx->id ||
-		    ike_ke_complete(sa->c_ke, ke.data, ke.len) != 0 ||
-		    ike_ke_shared(sa->c_ke, &gir, &gir_len) != 0)
+		if (xs->c_ke == NULL || ike_get_ke(x->m, &ke) != 0 || ke.method != kx->id ||
+		    ike_ke_complete(xs->c_ke, ke.data, ke.len) != 0 ||
+		    ike_ke_shared(xs->c_ke, &gir, &gir_len) != 0)
 			goto fail;
 	}
 	ch->ts_l = l;
 	ch->ts_r = r;
 	ch->spi_out = ike_spi32(&chosen);
-	ike_nonce_min(ch, sa->c_nonce, sa->c_nonce_len, nr.data, nr.len);
-	rc = ike_child_install(x->e, sa, ch, gir, gir_len, sa->c_nonce, sa->c_nonce_len, nr.data,
-			       nr.len);
-	ike_ke_free(sa->c_ke);
-	sa->c_ke = NULL;
+	ike_nonce_min(ch, xs->c_nonce, xs->c_nonce_len, nr.data, nr.len);
+	rc = ike_child_install(x->e, sa, ch, xs, true, gir, gir_len, xs->c_nonce, xs->c_nonce_len,
+			       nr.data, nr.len);
+	ike_ke_free(xs->c_ke);
+	xs->c_ke = NULL;
 	if (rc != 0 || ike_child_set_state(x->e, sa, ch, IKE_CHILD_INSTALLED) != 0)
 		goto fail;
 	if (old == NULL)
 		return ike_child_take_policy(x->e, sa, ch);
 	x->e->st.child_rekeys++;
 	if (old->replaced_by >= 0 && old->replaced_by != ike_child_slot(sa, ch)) {
-		collision(x, ch, old);
+		collision(x, sa, ch, old);
 		return 0;
 	}
 	/* Make-before-break: new SAs in, policy moved, then the old goes. */
@@ -555,13 +558,17 @@ static int i_child(struct ike_xctx *x)
 	(void)ike_child_set_state(x->e, sa, old, IKE_CHILD_REKEYED);
 	return ike_task_push(sa, IKE_TASK_CHILD_DELETE, ike_child_slot(sa, old), -1);
 fail:
-	ike_ke_free(sa->c_ke);
-	sa->c_ke = NULL;
+	ike_ke_free(xs->c_ke);
+	xs->c_ke = NULL;
 	ike_log(x->e, "IKE SA %016llx_i: CREATE_CHILD_SA failed (%s)",
 		(unsigned long long)sa->spi_i, err != 0 ? ike_notify_name(err) : "bad answer");
 	ike_child_remove(x->e, sa, ch);
-	if (old != NULL && old->state == IKE_CHILD_REKEYING)
+	if (old != NULL && old->state == IKE_CHILD_REKEYING) {
 		(void)ike_child_set_state(x->e, sa, old, IKE_CHILD_INSTALLED);
+		/* §2.25: the peer is busy (rekeying or deleting): try again. */
+		if (err == IKE_N_TEMPORARY_FAILURE)
+			old->rekey_at_ms = ike_now(x->e) + IKE_RETRY_BUSY_MS;
+	}
 	return 0;
 }
 
@@ -631,6 +638,8 @@ static int i_ike_rekey(struct ike_xctx *x)
 			(unsigned long long)sa->spi_i, err != 0 ? ike_notify_name(err) : "bad answer");
 		ike_ke_free(sa->rekey_ke);
 		sa->rekey_ke = NULL;
+		if (err == IKE_N_TEMPORARY_FAILURE)
+			sa->rekey_at_ms = ike_now(x->e) + IKE_RETRY_BUSY_MS; /* §2.25 */
 		return collided ? 0 : ike_sa_set_state(x->e, sa, IKE_SA_ESTABLISHED);
 	}
 	x->new_sa = ike_sa_rekeyed(x->e, sa, true, sa->rekey_spi, get64(chosen.spi), &suite,

@@ -172,7 +172,9 @@ static int child_finish(struct ike_xctx *x, struct ike_child *ch)
 	struct ike_sa *sa = x->sa;
 	int rc;
 
-	rc = ike_child_install(x->e, sa, ch, NULL, 0, sa->ni, sa->ni_len, sa->nr, sa->nr_len);
+	/* IKE_AUTH: the exchange's initiator is the IKE SA's. */
+	rc = ike_child_install(x->e, sa, ch, sa, sa->initiator, NULL, 0, sa->ni, sa->ni_len, sa->nr,
+			       sa->nr_len);
 	if (rc == 0)
 		rc = ike_child_take_policy(x->e, sa, ch);
 	if (rc == 0)

@@ -60,6 +60,8 @@ static int i_build(struct ike_xctx *x)
 static int r_delete(struct ike_xctx *x, const struct pld_delete *d)
 {
 	struct ike_sa *sa = x->sa;
+	/* Child SAs of a rekeyed IKE SA live in its successor (§2.18). */
+	struct ike_sa *owner = sa->moved_to != NULL ? sa->moved_to : sa;
 
 	if (d->protocol_id == IKE_PROTO_IKE) {
 		/* §1.4.1: the IKE SA and all its Child SAs go; empty answer. */
@@ -71,7 +73,7 @@ static int r_delete(struct ike_xctx *x, const struct pld_delete *d)
 	if (d->protocol_id != IKE_PROTO_ESP || d->spi_size != 4)
 		return 0; /* AH: not ours; ignored */
 	for (unsigned i = 0; i < d->n_spis; i++) {
-		struct ike_child *c = ike_child_by_spi_out(sa, pld_delete_spi32(d, i));
+		struct ike_child *c = ike_child_by_spi_out(owner, pld_delete_spi32(d, i));
 		bool ours_too;
 
 		if (c == NULL)
@@ -80,7 +82,7 @@ static int r_delete(struct ike_xctx *x, const struct pld_delete *d)
 		ours_too = c->state == IKE_CHILD_DELETING;
 		if (!ours_too && x->n_del < sizeof(x->del_spi) / sizeof(x->del_spi[0]))
 			x->del_spi[x->n_del++] = c->spi_in;
-		ike_child_remove(x->e, sa, c);
+		ike_child_remove(x->e, owner, c);
 	}
 	return 0;
 }
@@ -125,11 +127,13 @@ static int r_build(struct ike_xctx *x)
 static int i_process(struct ike_xctx *x)
 {
 	struct ike_sa *sa = x->sa;
+	/* Child SAs of a rekeyed IKE SA live in its successor (§2.18). */
+	struct ike_sa *owner = sa->moved_to != NULL ? sa->moved_to : sa;
 
 	switch (x->task.type) {
 	case IKE_TASK_CHILD_DELETE:
-		if (sa->child[x->task.child].state != IKE_CHILD_FREE)
-			ike_child_remove(x->e, sa, &sa->child[x->task.child]);
+		if (owner->child[x->task.child].state != IKE_CHILD_FREE)
+			ike_child_remove(x->e, owner, &owner->child[x->task.child]);
 		return 0;
 	case IKE_TASK_IKE_DELETE:
 		return ike_sa_set_state(x->e, sa, IKE_SA_DEAD);

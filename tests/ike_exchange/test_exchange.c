@@ -572,6 +572,107 @@ START_TEST(delete_child_simultaneous)
 }
 END_TEST
 
+/* The inner payloads of (a copy of) queued datagram 0, sent by @p from. */
+static void open_queued(struct ike_sa *from, struct ike_msg *m)
+{
+	static struct pkt copy;
+	struct pkt *k = &copy;
+	uint8_t *inner;
+	size_t inner_len;
+
+	copy = net.q[0];
+	ck_assert_int_eq(ike_msg_parse(k->buf, k->len, m), 0);
+	ck_assert_int_eq(ike_crypto_sk_open(&from->suite,
+					    from->initiator ? from->keys.ei : from->keys.er,
+					    from->initiator ? from->keys.ai : from->keys.ar, k->buf,
+					    k->len, m->pld[m->sk].off + 4, &inner, &inner_len), 0);
+	ck_assert_int_eq(ike_msg_parse_inner(m, m->pld[m->sk].next, inner, inner_len), 0);
+}
+
+START_TEST(keymat_order_exchange_initiator)
+{
+	struct ike_sa *a, *b;
+	struct ike_msg m;
+	struct pld_nonce ni, nr;
+	const struct ike_pld_ref *r;
+	uint8_t keymat[2 * 36], ni_copy[64];
+	struct mock_drv *ma, *mb;
+	const struct esp_sa_params *b_out = NULL, *a_in = NULL;
+
+	setup_psk();
+	establish();
+	a = only_sa(&net.a);
+	b = only_sa(&net.b);
+	/* B (the IKE SA's responder) initiates CREATE_CHILD_SA: B -> A */
+	ck_assert_int_eq(ike_create_child(net.b.e, b, "net"), 0);
+	open_queued(b, &m);
+	r = ike_msg_find(&m, IKE_PLD_NONCE);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(pld_nonce_parse(r->body, r->body_len, &ni), 0);
+	memcpy(ni_copy, ni.data, ni.len);
+	net_deliver();
+	/* A -> B: the response, with Nr */
+	open_queued(a, &m);
+	r = ike_msg_find(&m, IKE_PLD_NONCE);
+	ck_assert_int_eq(pld_nonce_parse(r->body, r->body_len, &nr), 0);
+	/* §2.17: KEYMAT = prf+(SK_d, Ni | Nr); the exchange initiator's
+	 * (B's) outbound key and salt come first. */
+	ck_assert_int_eq(ike_crypto_keymat(a->suite.prf, a->keys.d, a->keys.prf_len, NULL, 0,
+					   ni_copy, ni.len, nr.data, nr.len, keymat,
+					   sizeof(keymat)), 0);
+	net_deliver();
+	ma = mock_of(&net.a);
+	mb = mock_of(&net.b);
+	for (unsigned i = 0; i < mb->n_sas; i++)
+		if (mb->sas[i].p.dir == ESP_DIR_OUT && mb->sas[i].p.spi == b->child[1].spi_out)
+			b_out = &mb->sas[i].p;
+	for (unsigned i = 0; i < ma->n_sas; i++)
+		if (ma->sas[i].p.dir == ESP_DIR_IN && ma->sas[i].p.spi == b->child[1].spi_out)
+			a_in = &ma->sas[i].p;
+	ck_assert_ptr_nonnull(b_out);
+	ck_assert_ptr_nonnull(a_in);
+	/* aes256gcm16: 32-octet key + 4-octet salt per direction */
+	ck_assert_mem_eq(b_out->key, keymat, 32);
+	ck_assert_mem_eq(b_out->salt, keymat + 32, 4);
+	ck_assert_mem_eq(a_in->key, keymat, 32);
+	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 4);
+	net_teardown();
+}
+END_TEST
+
+START_TEST(child_rekey_during_ike_rekey)
+{
+	struct ike_sa *a, *b;
+	uint32_t old_in;
+
+	setup_psk();
+	establish();
+	a = only_sa(&net.a);
+	b = only_sa(&net.b);
+	old_in = a->child[0].spi_in;
+	/* A -> B: CREATE_CHILD_SA rekeying the child, and B -> A: CREATE_CHILD_SA
+	 * rekeying the IKE SA, cross. B answers A's request TEMPORARY_FAILURE
+	 * (§2.25: it is rekeying the IKE SA); A answers B's and the Child SAs
+	 * move to the new IKE SA, where A retries the child rekey later. */
+	ck_assert_int_eq(ike_rekey_child(net.a.e, old_in), 0);
+	ck_assert_int_eq(ike_rekey_ike(net.b.e, b), 0);
+	net_deliver_all();
+	ck_assert_uint_eq(ike_sa_count(net.a.e), 1);
+	ck_assert_uint_eq(ike_sa_count(net.b.e), 1);
+	a = only_sa(&net.a);
+	ck_assert_uint_eq(children(a), 1);
+	ck_assert_int_eq(a->child[0].state, IKE_CHILD_INSTALLED);
+	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
+	/* A -> B: the child rekey again after 2 s, over the new IKE SA */
+	net_advance(IKE_RETRY_BUSY_MS);
+	ck_assert_uint_eq(net_deliver_all(), 4);
+	ck_assert(!has_sa(&net.a, old_in, ESP_DIR_IN));
+	ck_assert_uint_eq(children(only_sa(&net.a)), 1);
+	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
+	net_teardown();
+}
+END_TEST
+
 START_TEST(delete_ike_from_a)
 {
 	setup_psk();
@@ -1134,6 +1235,8 @@ static Suite *suite(void)
 	tcase_add_test(t, rekey_timers);
 	tcase_add_test(t, delete_child_each_side);
 	tcase_add_test(t, delete_child_simultaneous);
+	tcase_add_test(t, keymat_order_exchange_initiator);
+	tcase_add_test(t, child_rekey_during_ike_rekey);
 	tcase_add_test(t, delete_ike_from_a);
 	tcase_add_test(t, delete_ike_from_b);
 	tcase_add_test(t, dpd_dead_peer);
