@@ -353,3 +353,20 @@ void gwsim_uninstall(uint32_t spi)
 	B.drv->ops->poll(B.drv);
 }
 
+
+void gwsim_free(struct gwsim *g)
+{
+	drv_ipsec_ring_destroy(g->drv);
+	for (uint16_t w = 0; w < g->n_workers; w++)
+		worker_destroy(g->peers[w]);
+	free_mb_mgr(g->mgr);
+	fib_free(g->fib);
+	rte_free(g->qsbr);
+	memset(g, 0, sizeof(*g));
+}
+
+void gwsim_teardown(void)
+{
+	gwsim_free(&A);
+	gwsim_free(&B);
+}

@@ -47,6 +47,10 @@ extern const struct rte_ether_addr mac_a_lan, mac_a_wan, mac_b_lan, mac_b_wan, m
 void gwsim_setup(const char *prefix);
 /** A gateway like A with @p n_workers workers, named by @p tag. */
 void gwsim_init(struct gwsim *g, char tag, uint16_t n_workers);
+/** Free a gateway (workers, driver, IPsec-MB managers, FIB). */
+void gwsim_free(struct gwsim *g);
+/** Free A and B (fixture teardown: LeakSanitizer sees a clean exit). */
+void gwsim_teardown(void);
 
 void gwsim_addr(struct esp_addr *a, const char *s);
 struct rte_mbuf *gwsim_udp_frame(int family, const struct rte_ether_addr *dst_mac,

@@ -19,6 +19,12 @@
 
 static struct gwsim C;
 
+static void teardown(void)
+{
+	gwsim_free(&C);
+	gwsim_teardown();
+}
+
 static void setup(void)
 {
 	gwsim_setup("test_handoff");
@@ -157,7 +163,7 @@ int main(void)
 	SRunner *sr;
 	int failed;
 
-	tcase_add_unchecked_fixture(tc, setup, NULL);
+	tcase_add_unchecked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, outbound_goes_to_the_owner);
 	tcase_add_test(tc, inbound_goes_to_spi_mod_workers);
 	tcase_add_test(tc, sa_freed_only_after_packets_in_flight);

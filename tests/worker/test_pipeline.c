@@ -285,7 +285,7 @@ int main(void)
 	SRunner *sr;
 	int failed;
 
-	tcase_add_unchecked_fixture(tc, setup, NULL);
+	tcase_add_unchecked_fixture(tc, setup, gwsim_teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, every_combination_round_trips);
 	tcase_add_test(tc, side_paths_are_punted_or_counted);

@@ -109,6 +109,7 @@ START_TEST(mutated_frames_never_crash_or_leak)
 
 	ck_assert_ptr_nonnull(clear);
 	rte_pktmbuf_free(clear);
+	gwsim_teardown();
 }
 END_TEST
 
