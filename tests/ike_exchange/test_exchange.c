@@ -751,6 +751,39 @@ START_TEST(dpd_dead_peer)
 }
 END_TEST
 
+START_TEST(half_open)
+{
+	unsigned sent;
+
+	setup_psk();
+	/* A -> B: IKE_SA_INIT; B -> A, lost: B holds a half-open SA */
+	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
+	net_deliver();
+	net_drop(0);
+	ck_assert_int_eq(only_sa(&net.b)->state, IKE_SA_INIT_DONE);
+	/* Time passes in 100 ms ticks; nothing A retransmits reaches B. */
+	for (unsigned t = 100; t <= 30000; t += 100) {
+		net_advance(100);
+		net.n = 0;
+	}
+	/* B forgets the half-open SA after 30 s without IKE_AUTH. */
+	ck_assert_uint_eq(ike_sa_count(net.b.e), 1);
+	net_advance(100);
+	ck_assert_uint_eq(ike_sa_count(net.b.e), 0);
+	/* A gives up after its retransmissions (0.5+1+2+4+8+16 s = 31.5 s). */
+	ck_assert_uint_eq(ike_sa_count(net.a.e), 1);
+	net_advance(1400);
+	net.n = 0;
+	ck_assert_uint_eq(ike_sa_count(net.a.e), 0);
+	sent = net.a.sent;
+	net_advance(2000);
+	ck_assert_uint_eq(net.a.sent, sent);
+	ck_assert_uint_eq(ike_engine_stats(net.a.e)->retransmits, IKE_RETRANS_TRIES);
+	ck_assert_uint_eq(ike_engine_stats(net.a.e)->give_ups, 1);
+	net_teardown();
+}
+END_TEST
+
 START_TEST(lost_request)
 {
 	setup_psk();
@@ -1240,6 +1273,7 @@ static Suite *suite(void)
 	tcase_add_test(t, delete_ike_from_a);
 	tcase_add_test(t, delete_ike_from_b);
 	tcase_add_test(t, dpd_dead_peer);
+	tcase_add_test(t, half_open);
 	tcase_add_test(t, lost_request);
 	tcase_add_test(t, lost_response_and_duplicate);
 	tcase_add_test(t, malformed_and_forged);
