@@ -229,7 +229,7 @@ int ike_child_install(struct ike_engine *e, struct ike_sa *sa, struct ike_child 
 	k_ir = keymat;
 	k_ri = keymat + klen + ESP_SALT_LEN;
 
-	in.mode = out.mode = cc->mode;
+	in.mode = out.mode = c->transport ? ESP_MODE_TRANSPORT : ESP_MODE_TUNNEL;
 	in.cipher = out.cipher = cipher;
 	in.flags = out.flags = flags;
 	in.local = out.local = sa->local.ip;
@@ -356,6 +356,20 @@ void ike_nonce_min(struct ike_child *c, const uint8_t *a, size_t alen_, const ui
 }
 
 /* ---------------------------- payload helpers --------------------------- */
+
+int ike_add_mode(struct ike_builder *mb, const struct ike_child *c)
+{
+	if (!c->transport)
+		return 0;
+	return ike_add_notify(mb, 0, IKE_N_USE_TRANSPORT_MODE, NULL, 0, NULL, 0);
+}
+
+bool ike_wants_transport(const struct ike_msg *m)
+{
+	struct pld_notify n;
+
+	return ike_msg_find_notify(m, IKE_N_USE_TRANSPORT_MODE, &n) == 0;
+}
 
 int ike_add_nonce(struct ike_builder *mb, const uint8_t *n, size_t len)
 {

@@ -125,6 +125,10 @@ int ike_child_install(struct ike_engine *e, struct ike_sa *sa, struct ike_child 
 int ike_child_take_policy(struct ike_engine *e, struct ike_sa *sa, struct ike_child *c);
 /* Removes both SAs and the policy it owns from the driver; slot freed. */
 void ike_child_remove(struct ike_engine *e, struct ike_sa *sa, struct ike_child *c);
+/* §1.3.1 USE_TRANSPORT_MODE: requested by the initiator when its config
+ * says transport, echoed by a responder that agrees. */
+int ike_add_mode(struct ike_builder *mb, const struct ike_child *c);
+bool ike_wants_transport(const struct ike_msg *m);
 /* The lowest of two nonces (for §2.8.1). */
 void ike_nonce_min(struct ike_child *c, const uint8_t *a, size_t alen, const uint8_t *b,
 		   size_t blen);

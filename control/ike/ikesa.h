@@ -108,6 +108,7 @@ struct ike_child {
 	bool installed;       /* SAs are in the driver */
 	bool owns_policy;     /* the outbound policy points at spi_out */
 	int8_t rekey_of;      /* slot of the child this one replaces, -1 */
+	bool transport;       /* USE_TRANSPORT_MODE agreed (§1.3.1), else tunnel */
 	int8_t replaced_by;   /* slot of the child that replaces this one, -1 */
 	uint32_t spi_in, spi_out;     /* host order */
 	uint32_t pol_id, pol_prio;

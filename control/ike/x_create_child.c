@@ -141,6 +141,7 @@ static int build_child(struct ike_xctx *x, struct ike_child *old)
 	ch->ts_l = old != NULL ? old->ts_l : cc->ts_l;
 	ch->ts_r = old != NULL ? old->ts_r : cc->ts_r;
 	ch->rekey_of = old != NULL ? (int8_t)ike_child_slot(sa, old) : -1;
+	ch->transport = cc->mode == ESP_MODE_TRANSPORT;
 	rc = drv_get_spi(x->e->drv, x->e->cfg.owner, &ch->spi_in);
 	if (rc == 0)
 		rc = ike_child_set_state(x->e, sa, ch, IKE_CHILD_CREATING);
@@ -159,7 +160,9 @@ static int build_child(struct ike_xctx *x, struct ike_child *old)
 			return rc;
 	}
 	ike_esp_sa_payload(cc, ch->spi_in, true, &sap);
-	rc = ike_msg_add_sa(x->mb, &sap);
+	rc = ike_add_mode(x->mb, ch);
+	if (rc == 0)
+		rc = ike_msg_add_sa(x->mb, &sap);
 	if (rc == 0)
 		rc = ike_add_nonce(x->mb, sa->c_nonce, sa->c_nonce_len);
 	/* PFS (§1.3.1): KEi of the first proposal's group, if it has one. */
@@ -388,6 +391,7 @@ static void r_child(struct ike_xctx *x, const struct pld_sa *peer)
 	ch->ts_l = l;
 	ch->ts_r = r;
 	ch->rekey_of = old != NULL ? (int8_t)ike_child_slot(sa, old) : -1;
+	ch->transport = ike_wants_transport(x->m) && c->child[cfg].mode == ESP_MODE_TRANSPORT;
 	ike_nonce_min(ch, ni.data, ni.len, x->nonce, x->nonce_len);
 	if (ike_esp_suite_from(&x->chosen, &ch->suite) != 0 ||
 	    ike_child_install(e, sa, ch, sa, false, gir, gir_len, ni.data, ni.len, x->nonce,
@@ -451,7 +455,9 @@ static int r_build(struct ike_xctx *x)
 		return rc;
 	}
 	spi32_be(sa->child[x->child].spi_in, sap.prop[0].spi);
-	rc = ike_msg_add_sa(x->mb, &sap);
+	rc = ike_add_mode(x->mb, &sa->child[x->child]);
+	if (rc == 0)
+		rc = ike_msg_add_sa(x->mb, &sap);
 	if (rc == 0)
 		rc = ike_add_nonce(x->mb, x->nonce, x->nonce_len);
 	if (rc == 0 && x->ke != NULL) {
@@ -539,6 +545,7 @@ static int i_child(struct ike_xctx *x)
 	ch->ts_l = l;
 	ch->ts_r = r;
 	ch->spi_out = ike_spi32(&chosen);
+	ch->transport = ch->transport && ike_wants_transport(x->m);
 	ike_nonce_min(ch, xs->c_nonce, xs->c_nonce_len, nr.data, nr.len);
 	rc = ike_child_install(x->e, sa, ch, xs, true, gir, gir_len, xs->c_nonce, xs->c_nonce_len,
 			       nr.data, nr.len);

@@ -214,12 +214,15 @@ static int i_build(struct ike_xctx *x)
 		return rc;
 	ch->ts_l = cc->ts_l;
 	ch->ts_r = cc->ts_r;
+	ch->transport = cc->mode == ESP_MODE_TRANSPORT;
 	rc = ike_child_set_state(x->e, sa, ch, IKE_CHILD_CREATING);
 	if (rc != 0)
 		return rc;
 	x->task.child = (int8_t)ike_child_slot(sa, ch);
 	ike_esp_sa_payload(cc, ch->spi_in, false, &sap);
-	rc = ike_msg_add_sa(x->mb, &sap);
+	rc = ike_add_mode(x->mb, ch);
+	if (rc == 0)
+		rc = ike_msg_add_sa(x->mb, &sap);
 	ike_ts_to_pld(&cc->ts_l, &ts);
 	if (rc == 0)
 		rc = ike_msg_add_ts(x->mb, IKE_PLD_TSi, &ts);
@@ -269,6 +272,8 @@ static void r_child(struct ike_xctx *x)
 	ch->spi_out = ike_spi32(&x->chosen);
 	ch->ts_l = l;
 	ch->ts_r = r;
+	/* §1.3.1: transport only when asked for and configured. */
+	ch->transport = ike_wants_transport(x->m) && c->child[cfg].mode == ESP_MODE_TRANSPORT;
 	if (ike_esp_suite_from(&x->chosen, &ch->suite) != 0 || child_finish(x, ch) != 0) {
 		ike_child_remove(x->e, sa, ch);
 		x->child_err = IKE_N_NO_PROPOSAL_CHOSEN;
@@ -323,6 +328,9 @@ static int r_build(struct ike_xctx *x)
 	if (x->child < 0)
 		return 0;
 	ch = &sa->child[x->child];
+	rc = ike_add_mode(x->mb, ch);
+	if (rc != 0)
+		return rc;
 	sap.prop[0] = x->chosen;
 	sap.prop[0].spi[0] = (uint8_t)(ch->spi_in >> 24);
 	sap.prop[0].spi[1] = (uint8_t)(ch->spi_in >> 16);
@@ -364,6 +372,7 @@ static void i_child(struct ike_xctx *x, struct ike_child *ch)
 	/* §2.9: the responder may only narrow what we proposed. */
 	ch->ts_l = l;
 	ch->ts_r = r;
+	ch->transport = ch->transport && ike_wants_transport(x->m);
 	ch->spi_out = ike_spi32(&chosen);
 	if (ike_esp_suite_from(&chosen, &ch->suite) != 0 || child_finish(x, ch) != 0)
 		ike_child_remove(x->e, sa, ch);

@@ -250,6 +250,48 @@ START_TEST(ts_narrowing)
 }
 END_TEST
 
+START_TEST(transport_mode)
+{
+	struct ike_conn ca, cb;
+	struct ike_sa *a;
+
+	net_setup(100);
+	conn_psk(&ca, &net.a, &net.b, "psk", IKE_P, ESP_P);
+	conn_psk(&cb, &net.b, &net.a, "psk", IKE_P, ESP_P);
+	ca.child[0].mode = cb.child[0].mode = ESP_MODE_TRANSPORT;
+	conn_set_ts(&ca, 0, "192.0.2.1/32", "192.0.2.2/32");
+	conn_set_ts(&cb, 0, "192.0.2.2/32", "192.0.2.1/32");
+	ck_assert_int_eq(ike_conn_add(net.a.e, &ca), 0);
+	ck_assert_int_eq(ike_conn_add(net.b.e, &cb), 0);
+	/* A -> B: IKE_AUTH with N(USE_TRANSPORT_MODE); B -> A echoes it */
+	establish();
+	for (unsigned i = 0; i < 2; i++) {
+		ck_assert_int_eq(mock_of(&net.a)->sas[i].p.mode, ESP_MODE_TRANSPORT);
+		ck_assert_int_eq(mock_of(&net.b)->sas[i].p.mode, ESP_MODE_TRANSPORT);
+	}
+	/* ... and a rekey keeps it (CREATE_CHILD_SA with the notify). */
+	a = only_sa(&net.a);
+	ck_assert_int_eq(ike_rekey_child(net.a.e, a->child[0].spi_in), 0);
+	ck_assert_uint_eq(net_deliver_all(), 4);
+	ck_assert_int_eq(mock_of(&net.b)->sas[0].p.mode, ESP_MODE_TRANSPORT);
+	ck_assert_int_eq(mock_of(&net.a)->sas[1].p.mode, ESP_MODE_TRANSPORT);
+	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
+	net_teardown();
+
+	/* B only does tunnel mode: no echo, both sides use tunnel mode. */
+	net_setup(100);
+	conn_psk(&ca, &net.a, &net.b, "psk", IKE_P, ESP_P);
+	conn_psk(&cb, &net.b, &net.a, "psk", IKE_P, ESP_P);
+	ca.child[0].mode = ESP_MODE_TRANSPORT;
+	ck_assert_int_eq(ike_conn_add(net.a.e, &ca), 0);
+	ck_assert_int_eq(ike_conn_add(net.b.e, &cb), 0);
+	establish();
+	ck_assert_int_eq(mock_of(&net.a)->sas[0].p.mode, ESP_MODE_TUNNEL);
+	ck_assert_int_eq(mock_of(&net.b)->sas[0].p.mode, ESP_MODE_TUNNEL);
+	net_teardown();
+}
+END_TEST
+
 START_TEST(ts_unacceptable)
 {
 	struct ike_conn ca, cb;
@@ -1260,6 +1302,7 @@ static Suite *suite(void)
 	tcase_add_test(t, cookie);
 	tcase_add_test(t, ts_narrowing);
 	tcase_add_test(t, ts_unacceptable);
+	tcase_add_test(t, transport_mode);
 	tcase_add_test(t, child_rekey);
 	tcase_add_test(t, child_rekey_collision);
 	tcase_add_test(t, ike_rekey);
