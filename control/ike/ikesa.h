@@ -138,6 +138,7 @@ struct ike_task {
 	uint8_t type;           /* enum ike_task_type */
 	int8_t child;           /* child slot concerned, -1 */
 	int8_t cfg;             /* child config to create, -1 */
+	uint16_t ke;            /* PFS group the peer asked for (INVALID_KE), 0 */
 };
 
 struct ike_sa {

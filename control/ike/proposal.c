@@ -75,6 +75,14 @@ void ike_proposal_strip(struct ike_proposal *p, uint8_t type)
 	p->n = (uint8_t)k;
 }
 
+bool ike_proposal_has(const struct ike_proposal *p, uint8_t type, uint16_t id)
+{
+	for (unsigned i = 0; i < p->n; i++)
+		if (p->xf[i].type == type && p->xf[i].id == id)
+			return true;
+	return false;
+}
+
 int ike_proposal_first(const struct ike_proposal *p, uint8_t type)
 {
 	for (unsigned i = 0; i < p->n; i++)

@@ -37,6 +37,9 @@ int ike_proposals_parse(const char *s, uint8_t protocol, struct ike_proposal *p,
  * RFC 7296 §1.2). */
 void ike_proposal_strip(struct ike_proposal *p, uint8_t type);
 
+/* Does the proposal offer this transform? */
+bool ike_proposal_has(const struct ike_proposal *p, uint8_t type, uint16_t id);
+
 /* The first ID of a type, or -1. */
 int ike_proposal_first(const struct ike_proposal *p, uint8_t type);
 

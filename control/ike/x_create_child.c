@@ -169,8 +169,9 @@ static int build_child(struct ike_xctx *x, struct ike_child *old)
 	ike_ke_free(sa->c_ke);
 	sa->c_ke = NULL;
 	if (rc == 0 && ike_proposal_first(&cc->esp[0], IKE_XFORM_KE) > 0) {
-		struct pld_ke ke = { .method = (uint16_t)ike_proposal_first(&cc->esp[0],
-									    IKE_XFORM_KE) };
+		/* The group the responder asked for in INVALID_KE_PAYLOAD wins. */
+		struct pld_ke ke = { .method = x->task.ke != 0 ? x->task.ke :
+				     (uint16_t)ike_proposal_first(&cc->esp[0], IKE_XFORM_KE) };
 
 		sa->c_ke = ike_ke_new(ke.method, true);
 		if (sa->c_ke == NULL)
@@ -506,6 +507,28 @@ static void collision(struct ike_xctx *x, struct ike_sa *sa, struct ike_child *o
 	(void)ike_task_push(sa, IKE_TASK_CHILD_DELETE, ike_child_slot(sa, old), -1);
 }
 
+/* §1.3.1 INVALID_KE_PAYLOAD: the same request again with the group the
+ * responder wants, when it is one of ours and not the one just used. */
+static void retry_ke(struct ike_xctx *x, struct ike_sa *sa, const struct ike_child *old)
+{
+	const struct ike_child_cfg *cc = &sa->conn->child[x->task.cfg];
+	struct pld_notify n;
+	uint16_t group;
+	bool ours = false;
+
+	if (ike_msg_find_notify(x->m, IKE_N_INVALID_KE_PAYLOAD, &n) != 0 ||
+	    pld_n_invalid_ke(&n, &group) != 0 || group == x->task.ke || x->task.cfg < 0)
+		return;
+	for (unsigned p = 0; p < cc->n_esp; p++)
+		ours |= ike_proposal_has(&cc->esp[p], IKE_XFORM_KE, group);
+	if (!ours || ike_task_push(sa, x->task.type, old != NULL ? ike_child_slot(sa, old) : -1,
+				   x->task.cfg) != 0)
+		return;
+	sa->tasks[sa->n_tasks - 1].ke = group;
+	ike_log(x->e, "IKE SA %016llx_i: CREATE_CHILD_SA again with KE group %u",
+		(unsigned long long)sa->spi_i, group);
+}
+
 static int i_child(struct ike_xctx *x)
 {
 	/* The request ran on x->sa; its Child SAs may have moved meanwhile to
@@ -567,6 +590,7 @@ static int i_child(struct ike_xctx *x)
 fail:
 	ike_ke_free(xs->c_ke);
 	xs->c_ke = NULL;
+	retry_ke(x, sa, old);
 	ike_log(x->e, "IKE SA %016llx_i: CREATE_CHILD_SA failed (%s)",
 		(unsigned long long)sa->spi_i, err != 0 ? ike_notify_name(err) : "bad answer");
 	ike_child_remove(x->e, sa, ch);

@@ -1209,6 +1209,25 @@ START_TEST(pfs)
 	ck_assert(has_sa(&net.a, old_in, ESP_DIR_IN));
 	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
 	net_teardown();
+
+	/* A offers ecp256 too: after INVALID_KE_PAYLOAD(ecp256) it rekeys
+	 * again with KEi(ecp256) (§1.3.1). */
+	net_setup(100);
+	conn_psk(&ca, &net.a, &net.b, "psk", IKE_P, "aes256gcm16-x25519-ecp256");
+	conn_psk(&cb, &net.b, &net.a, "psk", IKE_P, "aes256gcm16-ecp256");
+	ck_assert_int_eq(ike_conn_add(net.a.e, &ca), 0);
+	ck_assert_int_eq(ike_conn_add(net.b.e, &cb), 0);
+	establish();
+	a = only_sa(&net.a);
+	old_in = a->child[0].spi_in;
+	ck_assert_int_eq(ike_rekey_child(net.a.e, old_in), 0);
+	/* A -> B KEi(x25519), B -> A N(INVALID_KE_PAYLOAD), A -> B KEi(ecp256),
+	 * B -> A, A -> B D(ESP), B -> A */
+	ck_assert_uint_eq(net_deliver_all(), 6);
+	ck_assert(!has_sa(&net.a, old_in, ESP_DIR_IN));
+	ck_assert_uint_eq(children(a), 1);
+	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
+	net_teardown();
 }
 END_TEST
 
