@@ -132,15 +132,41 @@ ESP_INLINE void esp_aead(IMB_MGR *mgr, const union esp_key *key, unsigned cipher
 		break;
 	}
 	default: {
-		struct chacha20_poly1305_context_data cctx;
-		IMB_CHACHA20_POLY1305_INIT(mgr, key->chacha, &cctx, nonce, aad, aad_len);
-		if (encrypt) {
-			IMB_CHACHA20_POLY1305_ENC_UPDATE(mgr, key->chacha, &cctx, dst, src, len);
-			IMB_CHACHA20_POLY1305_ENC_FINALIZE(mgr, &cctx, tag, ESP_ICV_LEN);
-		} else {
-			IMB_CHACHA20_POLY1305_DEC_UPDATE(mgr, key->chacha, &cctx, dst, src, len);
-			IMB_CHACHA20_POLY1305_DEC_FINALIZE(mgr, &cctx, tag, ESP_ICV_LEN);
-		}
+		/* The job API: measured ~8-12% cheaper than the direct API
+		 * (INIT/UPDATE/FINALIZE) up to 1 KiB with the AVX2 manager
+		 * (esprit-bench's ChaCha table), and the path that gets the
+		 * multi-buffer code with the AVX-512 one. One job, flushed: the
+		 * caller needs the tag now. NOCHECK: the parameters are ours,
+		 * and 1.3's checking path writes a global errno. */
+		IMB_JOB *job = IMB_GET_NEXT_JOB(mgr);
+
+		job->cipher_mode = IMB_CIPHER_CHACHA20_POLY1305;
+		job->hash_alg = IMB_AUTH_CHACHA20_POLY1305;
+		job->cipher_direction = encrypt ? IMB_DIR_ENCRYPT : IMB_DIR_DECRYPT;
+		job->chain_order = encrypt ? IMB_ORDER_CIPHER_HASH : IMB_ORDER_HASH_CIPHER;
+		job->enc_keys = key->chacha;
+		job->dec_keys = key->chacha;
+		job->key_len_in_bytes = 32;
+		job->src = src;
+		job->dst = dst;
+		job->cipher_start_src_offset_in_bytes = 0;
+		job->msg_len_to_cipher_in_bytes = len;
+		job->hash_start_src_offset_in_bytes = 0;
+		job->msg_len_to_hash_in_bytes = len;
+		job->iv = nonce;
+		job->iv_len_in_bytes = ESP_NONCE_LEN;
+		job->u.CHACHA20_POLY1305.aad = aad;
+		job->u.CHACHA20_POLY1305.aad_len_in_bytes = aad_len;
+		job->auth_tag_output = tag;
+		job->auth_tag_output_len_in_bytes = ESP_ICV_LEN;
+		(void)IMB_SUBMIT_JOB_NOCHECK(mgr);
+		while (IMB_FLUSH_JOB(mgr) != NULL)
+			;
+		/* Never let a job that did not run pass the ICV check: the
+		 * received ICV follows the ciphertext (esp_in.c). */
+		if (unlikely(job->status != IMB_STATUS_COMPLETED) && !encrypt)
+			for (unsigned i = 0; i < ESP_ICV_LEN; i++)
+				tag[i] = (uint8_t)~src[len + i];
 		break;
 	}
 	}
