@@ -278,3 +278,40 @@ unsigned children(const struct ike_sa *sa)
 		n += sa->child[i].state != IKE_CHILD_FREE;
 	return n;
 }
+
+const char *const IKE_P = "aes256gcm16-prfsha384-x25519";
+const char *const ESP_P = "aes256gcm16-esn,aes128gcm16";
+
+void setup_psk(void)
+{
+	struct ike_conn ca, cb;
+
+	net_setup(100);
+	conn_psk(&ca, &net.a, &net.b, "s3cret-psk", IKE_P, ESP_P);
+	conn_psk(&cb, &net.b, &net.a, "s3cret-psk", IKE_P, ESP_P);
+	ck_assert_int_eq(ike_conn_add(net.a.e, &ca), 0);
+	ck_assert_int_eq(ike_conn_add(net.b.e, &cb), 0);
+}
+
+/* IKE_SA_INIT + IKE_AUTH with a child, step by step. */
+void establish(void)
+{
+	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
+	/* A -> B: IKE_SA_INIT request */
+	ck_assert_uint_eq(net.n, 1);
+	ck_assert_uint_eq(net_exch(0), IKE_EXCH_IKE_SA_INIT);
+	net_deliver();
+	/* B -> A: IKE_SA_INIT response */
+	ck_assert_uint_eq(net.n, 1);
+	ck_assert(net_is_response(0));
+	net_deliver();
+	/* A -> B: IKE_AUTH request */
+	ck_assert_uint_eq(net.n, 1);
+	ck_assert_uint_eq(net_exch(0), IKE_EXCH_IKE_AUTH);
+	net_deliver();
+	/* B -> A: IKE_AUTH response */
+	ck_assert_uint_eq(net.n, 1);
+	ck_assert(net_is_response(0));
+	net_deliver();
+	ck_assert_uint_eq(net.n, 0);
+}

@@ -65,6 +65,13 @@ uint8_t net_exch(unsigned i);  /* exchange type of the i-th */
 bool net_is_response(unsigned i);
 void net_advance(uint64_t ms); /* clock forward, tick both engines */
 
+/* The PSK pair used by most tests ("gw"/"net", IKE_P / ESP_P). */
+extern const char *const IKE_P;
+extern const char *const ESP_P;
+void setup_psk(void);
+/* A -> B: IKE_SA_INIT, B -> A, A -> B: IKE_AUTH, B -> A, checked step by step. */
+void establish(void);
+
 /* Check helpers. */
 /* Every SA in @p x's driver has a matching reverse SA in @p y's: A's
  * outbound == B's inbound (SPI, cipher, key, salt). Returns pairs found. */
