@@ -50,6 +50,7 @@ struct opts {
 	const char *json;
 	const char *pcap_dir;
 	double min_fraction;
+	unsigned attempts;        /* per case, with --min-fraction */
 	uint32_t flows;
 	bool huge, filtered, mc, smoke, quick, no_chacha_table;
 	struct spec f;           /* from the filter options */
@@ -77,7 +78,8 @@ static void usage(FILE *o)
 "  --json FILE     write results as JSON\n"
 "  --pcap-dir DIR  where the generated pcaps go (default /tmp/esprit-bench.PID)\n"
 "  --huge          use hugepages (default: --no-huge)\n"
-"  --min-fraction X  exit 3 when a case reaches less than X of its limit\n");
+"  --min-fraction X  exit 3 when a case reaches less than X of its limit\n"
+"  --attempts N    measure a case below --min-fraction up to N times (default 3)\n");
 }
 
 static int split(char *s, char **out, unsigned max)
@@ -329,6 +331,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "pcap-dir", required_argument, NULL, 'p' },
 		{ "huge", no_argument, NULL, 'H' },
 		{ "min-fraction", required_argument, NULL, 'x' },
+		{ "attempts", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -336,6 +339,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 
 	o->secs = 0.5;
 	o->flows = 65536;
+	o->attempts = 3;
 	o->mc = true;
 	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (opt) {
@@ -357,6 +361,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'p': o->pcap_dir = optarg; break;
 		case 'H': o->huge = true; break;
 		case 'x': o->min_fraction = atof(optarg); break;
+		case 'a': o->attempts = (unsigned)atoi(optarg); break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -1;
 		}
@@ -522,6 +527,15 @@ int main(int argc, char **argv)
 			fflush(stderr);
 		}
 		rc = bench_run_case(&rig, &cases[i], &res[i], o.secs);
+		/* A check must not fail on one disturbed measurement: a case
+		 * below --min-fraction is measured again (--attempts); a real
+		 * slowdown fails every attempt. */
+		for (unsigned a = 1; rc == 0 && o.min_fraction > 0 && a < o.attempts &&
+				     res[i].fraction < o.min_fraction; a++) {
+			print_row(&cases[i], &res[i]);
+			printf("  (below %.3f: attempt %u of %u)\n", o.min_fraction, a + 1, o.attempts);
+			rc = bench_run_case(&rig, &cases[i], &res[i], o.secs);
+		}
 		if (rc != 0)
 			res[i].error = rc;
 		if (isatty(STDERR_FILENO))
