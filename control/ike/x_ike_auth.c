@@ -282,6 +282,48 @@ static void r_child(struct ike_xctx *x)
 	x->child = ike_child_slot(sa, ch);
 }
 
+static bool id_is(const struct ike_id *want, const struct pld_id *id)
+{
+	return want->type == id->type && want->len == id->len &&
+	       memcmp(want->data, id->data, id->len) == 0;
+}
+
+static bool same_ike_proposals(const struct ike_conn *a, const struct ike_conn *b)
+{
+	return a->n_ike == b->n_ike && memcmp(a->ike, b->ike, a->n_ike * sizeof(a->ike[0])) == 0;
+}
+
+/*
+ * IKE_SA_INIT chose a connection by addresses only; IDi may name another
+ * one for the same addresses (several peers behind "any"). Switch to the
+ * one whose remote identity is IDi, if it accepts the IKE SA's proposals.
+ */
+static void select_conn(struct ike_xctx *x)
+{
+	struct ike_engine *e = x->e;
+	struct ike_sa *sa = x->sa;
+	const struct ike_pld_ref *r = ike_msg_find(x->m, IKE_PLD_IDi);
+	struct pld_id id;
+
+	if (r == NULL || pld_id_parse(r->body, r->body_len, &id) != 0 ||
+	    sa->conn->remote_id.type == 0 || id_is(&sa->conn->remote_id, &id))
+		return;
+	for (unsigned i = 0; i < e->n_conn; i++) {
+		const struct ike_conn *c = &e->conn[i];
+
+		if (c != sa->conn && id_is(&c->remote_id, &id) &&
+		    (c->local.ip.family == 0 || esp_addr_eq(&c->local.ip, &x->local.ip)) &&
+		    (c->remote.ip.family == 0 || esp_addr_eq(&c->remote.ip, &x->remote.ip)) &&
+		    same_ike_proposals(c, sa->conn)) {
+			ike_log(e, "IKE SA %016llx_i %016llx_r: connection %s for this identity",
+				(unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r,
+				c->name);
+			sa->conn = c;
+			return;
+		}
+	}
+}
+
 /* Responder processes: AUTH, then the child. */
 static int r_process(struct ike_xctx *x)
 {
@@ -290,6 +332,7 @@ static int r_process(struct ike_xctx *x)
 
 	if (sa->state != IKE_SA_INIT_DONE)
 		return -EPROTO;
+	select_conn(x);
 	rc = verify_peer(x, true);
 	if (rc == -EBADMSG)
 		return rc;

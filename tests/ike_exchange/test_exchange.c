@@ -5,6 +5,7 @@
  * SA driver on each side. Arrow comments name each exchange step.
  */
 #include <check.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "control/ike/ike_crypto.h"
@@ -67,6 +68,32 @@ START_TEST(psk_childless)
 	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
 	ck_assert_uint_eq(children(a), 1);
 	ck_assert_uint_eq(children(b), 1);
+	net_teardown();
+}
+END_TEST
+
+START_TEST(conn_by_identity)
+{
+	struct ike_conn ca, cb, cb2;
+
+	net_setup(100);
+	conn_psk(&ca, &net.a, &net.b, "psk-of-a", IKE_P, ESP_P);
+	/* B: two connections for any peer, told apart by the peer's ID. */
+	conn_psk(&cb2, &net.b, &net.a, "psk-of-c", IKE_P, ESP_P);
+	snprintf(cb2.name, sizeof(cb2.name), "gw-c");
+	cb2.remote_id.len = (uint8_t)snprintf((char *)cb2.remote_id.data, IKE_ID_MAX, "c.test");
+	cb2.remote.ip.family = 0;
+	conn_psk(&cb, &net.b, &net.a, "psk-of-a", IKE_P, ESP_P);
+	cb.remote.ip.family = 0;
+	ck_assert_int_eq(ike_conn_add(net.a.e, &ca), 0);
+	ck_assert_int_eq(ike_conn_add(net.b.e, &cb2), 0);
+	ck_assert_int_eq(ike_conn_add(net.b.e, &cb), 0);
+	/* IKE_SA_INIT picks gw-c (first for the addresses); IDi a.test moves the
+	 * SA to gw, whose PSK verifies. */
+	establish();
+	ck_assert_int_eq(only_sa(&net.b)->state, IKE_SA_ESTABLISHED);
+	ck_assert_str_eq(only_sa(&net.b)->conn->name, "gw");
+	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
 	net_teardown();
 }
 END_TEST
@@ -801,6 +828,7 @@ static Suite *suite(void)
 	tcase_set_timeout(t, 60);
 	tcase_add_test(t, psk_establish);
 	tcase_add_test(t, psk_childless);
+	tcase_add_test(t, conn_by_identity);
 	tcase_add_test(t, wrong_psk);
 	tcase_add_test(t, invalid_ke);
 	tcase_add_test(t, no_proposal);
