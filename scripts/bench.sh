@@ -49,6 +49,9 @@ stamp=$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$out"
 
 restore_huge() {
+	if [[ -n ${mounted:-} ]]; then
+		umount /dev/hugepages
+	fi
 	if [[ -n ${old_huge:-} ]]; then
 		echo "$old_huge" >/proc/sys/vm/nr_hugepages
 	fi
@@ -56,6 +59,12 @@ restore_huge() {
 if ((huge > 0)); then
 	old_huge=$(cat /proc/sys/vm/nr_hugepages)
 	trap restore_huge EXIT
+	# EAL finds hugepages through a mounted hugetlbfs
+	if ! grep -q ' hugetlbfs ' /proc/mounts; then
+		mkdir -p /dev/hugepages
+		mount -t hugetlbfs nodev /dev/hugepages
+		mounted=1
+	fi
 	echo "$huge" >/proc/sys/vm/nr_hugepages
 	got=$(cat /proc/sys/vm/nr_hugepages)
 	if ((got < huge)); then
