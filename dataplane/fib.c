@@ -8,30 +8,6 @@
 
 static_assert(sizeof(struct fib_fwd) == 64, "a forwarding memo entry is one cache line");
 
-/* Prefix match as masked word compares (esp_prefix_match calls memcmp,
- * and this runs per packet). IPv4 reads only the 4 address octets. */
-static inline bool fib_prefix_match(const uint8_t *a, const uint8_t *b, unsigned plen, uint8_t family)
-{
-	if (family == AF_INET) {
-		uint32_t x, y, m;
-
-		if (plen == 0)
-			return true;
-		memcpy(&x, a, 4);
-		memcpy(&y, b, 4);
-		m = plen >= 32 ? UINT32_MAX : ~(UINT32_MAX >> plen);
-		return ((rte_be_to_cpu_32(x) ^ rte_be_to_cpu_32(y)) & m) == 0;
-	}
-	uint64_t x[2], y[2], mh, ml;
-
-	memcpy(x, a, 16);
-	memcpy(y, b, 16);
-	mh = plen >= 64 ? UINT64_MAX : plen == 0 ? 0 : ~(UINT64_MAX >> plen);
-	ml = plen >= 128 ? UINT64_MAX : plen <= 64 ? 0 : ~(UINT64_MAX >> (plen - 64));
-	return ((rte_be_to_cpu_64(x[0]) ^ rte_be_to_cpu_64(y[0])) & mh) == 0 &&
-	       ((rte_be_to_cpu_64(x[1]) ^ rte_be_to_cpu_64(y[1])) & ml) == 0;
-}
-
 struct fib *fib_alloc(uint32_t n_routes, uint32_t n_neighs, uint32_t n_labels)
 {
 	size_t fwd = (size_t)FIB_FWD_WORKERS * FIB_FWD_ENTRIES * sizeof(struct fib_fwd);
@@ -125,7 +101,7 @@ int fib_route(const struct fib *f, uint8_t family, const uint8_t *dst, struct fi
 	for (uint32_t i = 0; i < f->n_routes; i++) {
 		const struct fib_route *r = &f->routes[i];
 
-		if (r->family != family || !fib_prefix_match(r->prefix, dst, r->plen, family))
+		if (r->family != family || !esp_prefix_match_af(r->prefix, dst, r->plen, family))
 			continue;
 		hop->port = r->port;
 		hop->mtu = f->ports[r->port].mtu;

@@ -28,30 +28,6 @@ enum {
 	SPD_IPV6_FRAG_OFF_MASK = 0xfff8,
 };
 
-/* Prefix match as masked word compares (esp_prefix_match calls memcmp,
- * and this runs per packet). IPv4 reads only the 4 address octets. */
-static inline bool spd_prefix_match(const uint8_t *a, const uint8_t *b, unsigned plen, uint8_t family)
-{
-	if (family == AF_INET) {
-		uint32_t x, y, m;
-
-		if (plen == 0)
-			return true;
-		memcpy(&x, a, 4);
-		memcpy(&y, b, 4);
-		m = plen >= 32 ? UINT32_MAX : ~(UINT32_MAX >> plen);
-		return ((rte_be_to_cpu_32(x) ^ rte_be_to_cpu_32(y)) & m) == 0;
-	}
-	uint64_t x[2], y[2], mh, ml;
-
-	memcpy(x, a, 16);
-	memcpy(y, b, 16);
-	mh = plen >= 64 ? UINT64_MAX : plen == 0 ? 0 : ~(UINT64_MAX >> plen);
-	ml = plen >= 128 ? UINT64_MAX : plen <= 64 ? 0 : ~(UINT64_MAX >> (plen - 64));
-	return ((rte_be_to_cpu_64(x[0]) ^ rte_be_to_cpu_64(y[0])) & mh) == 0 &&
-	       ((rte_be_to_cpu_64(x[1]) ^ rte_be_to_cpu_64(y[1])) & ml) == 0;
-}
-
 static bool spd_proto_has_ports(uint8_t proto)
 {
 	return proto == ESP_IPPROTO_TCP || proto == ESP_IPPROTO_UDP ||
@@ -72,8 +48,8 @@ bool spd_sel_match(const struct spd_sel *sel, const struct spd_key *k)
 	if (sel->family != 0) {
 		if (sel->family != k->family)
 			return false;
-		if (!spd_prefix_match(k->src, sel->src, sel->src_len, k->family) ||
-		    !spd_prefix_match(k->dst, sel->dst, sel->dst_len, k->family))
+		if (!esp_prefix_match_af(k->src, sel->src, sel->src_len, k->family) ||
+		    !esp_prefix_match_af(k->dst, sel->dst, sel->dst_len, k->family))
 			return false;
 	}
 	if (sel->proto != 0 && sel->proto != k->proto)
