@@ -30,6 +30,17 @@ static int glue_send(struct ike_engine *e, const struct ike_addr *local,
 	return g->ike_io->ops->send(g->ike_io, &ep, buf, len);
 }
 
+static int glue_keepalive(struct ike_engine *e, const struct ike_addr *local,
+			  const struct ike_addr *remote, void *arg)
+{
+	struct gw *g = arg;
+	struct ike_endpoints ep = {
+		.local = local->ip, .remote = remote->ip, .lport = local->port, .rport = remote->port,
+	};
+
+	return g->ike_io->ops->keepalive(g->ike_io, &ep);
+}
+
 static uint64_t glue_now(void *arg)
 {
 	return gw_now_ms();
@@ -60,6 +71,7 @@ int ike_glue_start(struct gw *g, char *err, size_t errlen)
 {
 	static struct ike_engine_ops ops = {
 		.send = glue_send, .now_ms = glue_now, .rng = glue_rng, .log = glue_log,
+		.keepalive = glue_keepalive,
 	};
 	const struct ike_engine_cfg ecfg = { .cookie_threshold = 64, .half_open_max = 4096 };
 	int rc;

@@ -6,6 +6,7 @@
  * ring (ctl_send_ip routes them and resolves the next hop).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include <rte_mbuf.h>
@@ -18,19 +19,22 @@ struct ike_io_punt {
 	struct gw *g;
 };
 
-static int punt_send(struct ike_io *io, const struct ike_endpoints *ep, const uint8_t *msg,
-		     size_t len)
+/* Build the datagram in a fresh mbuf and hand it to worker 0. */
+static int punt_xmit(struct ike_io *io, const struct ike_endpoints *ep, const uint8_t *msg,
+		     size_t len, bool keepalive)
 {
 	struct ike_io_punt *p = (struct ike_io_punt *)io;
 	struct rte_mbuf *m = rte_pktmbuf_alloc(p->g->pool);
+	uint8_t *out;
 	long n;
 
 	if (m == NULL) {
 		io->tx_err++;
 		return -ENOMEM;
 	}
-	n = ike_io_build_udp(ep, msg, len, rte_pktmbuf_mtod(m, uint8_t *),
-			     rte_pktmbuf_tailroom(m));
+	out = rte_pktmbuf_mtod(m, uint8_t *);
+	n = keepalive ? ike_io_build_keepalive(ep, out, rte_pktmbuf_tailroom(m))
+		      : ike_io_build_udp(ep, msg, len, out, rte_pktmbuf_tailroom(m));
 	if (n < 0 || rte_pktmbuf_append(m, (uint16_t)n) == NULL) {
 		/* Messages larger than an mbuf must be fragmented by IKE
 		 * itself (RFC 7383) before they get here. */
@@ -41,6 +45,17 @@ static int punt_send(struct ike_io *io, const struct ike_endpoints *ep, const ui
 	io->tx++;
 	ctl_send_ip(p->g, m);
 	return 0;
+}
+
+static int punt_send(struct ike_io *io, const struct ike_endpoints *ep, const uint8_t *msg,
+		     size_t len)
+{
+	return punt_xmit(io, ep, msg, len, false);
+}
+
+static int punt_keepalive(struct ike_io *io, const struct ike_endpoints *ep)
+{
+	return punt_xmit(io, ep, NULL, 0, true);
 }
 
 static unsigned punt_poll(struct ike_io *io)
@@ -55,6 +70,7 @@ static void punt_close(struct ike_io *io)
 
 static const struct ike_io_ops punt_ops = {
 	.send = punt_send,
+	.keepalive = punt_keepalive,
 	.poll = punt_poll,
 	.close = punt_close,
 };

@@ -81,11 +81,11 @@ int ike_io_parse_udp(const uint8_t *ip, size_t len, struct ike_endpoints *ep,
 	return *msg_len >= IKE_HDR_MIN ? 0 : -EINVAL;
 }
 
-long ike_io_build_udp(const struct ike_endpoints *ep, const uint8_t *msg, size_t len,
-		      uint8_t *out, size_t cap)
+static long build_udp(const struct ike_endpoints *ep, const uint8_t *msg, size_t len,
+		      size_t marker, uint8_t *out, size_t cap)
 {
 	bool v6 = ep->local.family == AF_INET6;
-	size_t l3 = v6 ? 40 : 20, marker = ep->rport == IKE_UDP_PORT ? 0 : ESP_NON_ESP_MARKER_LEN;
+	size_t l3 = v6 ? 40 : 20;
 	size_t total = l3 + sizeof(struct rte_udp_hdr) + marker + len;
 	struct rte_udp_hdr *udp = (void *)(out + l3);
 
@@ -119,6 +119,21 @@ long ike_io_build_udp(const struct ike_endpoints *ep, const uint8_t *msg, size_t
 		udp->dgram_cksum = rte_ipv4_udptcp_cksum(h, udp);
 	}
 	return (long)total;
+}
+
+long ike_io_build_udp(const struct ike_endpoints *ep, const uint8_t *msg, size_t len,
+		      uint8_t *out, size_t cap)
+{
+	/* RFC 3948 §2.2: IKE on any port but 500 carries the marker. */
+	return build_udp(ep, msg, len, ep->rport == IKE_UDP_PORT ? 0 : ESP_NON_ESP_MARKER_LEN,
+			 out, cap);
+}
+
+long ike_io_build_keepalive(const struct ike_endpoints *ep, uint8_t *out, size_t cap)
+{
+	static const uint8_t ff = 0xff;
+
+	return build_udp(ep, &ff, 1, 0, out, cap);
 }
 
 /* ---- kernel sockets ------------------------------------------------------ */
@@ -171,6 +186,20 @@ static int sock_send(struct ike_io *io, const struct ike_endpoints *ep, const ui
 	}
 	io->tx++;
 	return 0;
+}
+
+static int sock_keepalive(struct ike_io *io, const struct ike_endpoints *ep)
+{
+	struct ike_io_socket *s = (struct ike_io_socket *)io;
+	int k = (ep->remote.family == AF_INET6 ? 2 : 0) + 1;
+	static const uint8_t ff = 0xff;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+
+	if (s->fd[k] < 0)
+		return -EINVAL;
+	sockaddr_of(&ep->remote, ep->rport, &ss, &sl);
+	return sendto(s->fd[k], &ff, 1, 0, (struct sockaddr *)&ss, sl) < 0 ? -errno : 0;
 }
 
 static unsigned sock_poll(struct ike_io *io)
@@ -234,6 +263,7 @@ static void sock_close(struct ike_io *io)
 
 static const struct ike_io_ops sock_ops = {
 	.send = sock_send,
+	.keepalive = sock_keepalive,
 	.poll = sock_poll,
 	.close = sock_close,
 };

@@ -36,6 +36,8 @@ struct ike_io_ops {
 	/** Send @p msg; on port 4500 the non-ESP marker is prepended. */
 	int (*send)(struct ike_io *io, const struct ike_endpoints *ep, const uint8_t *msg,
 		    size_t len);
+	/** RFC 3948 §2.3 NAT keepalive: one 0xFF octet, no marker. */
+	int (*keepalive)(struct ike_io *io, const struct ike_endpoints *ep);
 	/** Receive what is pending (socket mode); punt mode is fed by ctl. */
 	unsigned (*poll)(struct ike_io *io);
 	void (*close)(struct ike_io *io);
@@ -63,6 +65,9 @@ int ike_io_parse_udp(const uint8_t *ip, size_t len, struct ike_endpoints *ep,
  */
 long ike_io_build_udp(const struct ike_endpoints *ep, const uint8_t *msg, size_t len,
 		      uint8_t *out, size_t cap);
+
+/** The NAT keepalive datagram (RFC 3948 §2.3) as IP + UDP + 0xFF. */
+long ike_io_build_keepalive(const struct ike_endpoints *ep, uint8_t *out, size_t cap);
 
 /** Kernel-socket mode: UDP 500 and 4500 on @p bind_addr (family 0: any v4+v6). */
 struct ike_io *ike_io_socket_open(const struct esp_addr *bind_addr, uint16_t port, uint16_t natt_port,

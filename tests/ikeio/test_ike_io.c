@@ -84,6 +84,15 @@ START_TEST(build_then_parse)
 	((struct rte_ipv4_hdr *)pkt)->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG);
 	ck_assert_int_eq(ike_io_parse_udp(pkt, (size_t)n, &ep, &msg, &len), -EINVAL);
 	ck_assert_int_eq(ike_io_build_udp(&ep, ike_msg, sizeof(ike_msg), pkt, 100), -EINVAL);
+
+	/* RFC 3948 §2.3 keepalive: UDP 4500 -> 4500, one 0xFF, no marker;
+	 * the IKE parser does not take it for IKE. */
+	endpoints(&ep, "192.0.2.1", "192.0.2.2", 4500, 4500);
+	n = ike_io_build_keepalive(&ep, pkt, sizeof(pkt));
+	ck_assert_int_eq(n, 20 + 8 + 1);
+	ck_assert_uint_eq(pkt[28], 0xff);
+	ck_assert_int_eq(rte_ipv4_udptcp_cksum_verify((const void *)pkt, pkt + 20), 0);
+	ck_assert_int_eq(ike_io_parse_udp(pkt, (size_t)n, &ep, &msg, &len), -EINVAL);
 }
 END_TEST
 
@@ -134,6 +143,17 @@ START_TEST(sockets_over_loopback)
 		ck_assert(esp_addr_eq(&gb.ep.remote, &lo));
 	}
 	ck_assert_uint_eq(ga.n, 0);
+	/* a NAT keepalive reaches the NAT-T socket and is not IKE */
+	struct ike_endpoints ka = { .local = lo, .remote = lo, .lport = base + 1,
+				    .rport = (uint16_t)(base + 3) };
+
+	ck_assert_int_eq(a->ops->keepalive(a, &ka), 0);
+	for (int tries = 0; tries < 100 && b->rx_bad == 0; tries++) {
+		b->ops->poll(b);
+		usleep(1000);
+	}
+	ck_assert_uint_eq(b->rx_bad, 1);
+	ck_assert_uint_eq(gb.n, 2);
 	a->ops->close(a);
 	b->ops->close(b);
 }
