@@ -49,6 +49,10 @@ static void usage(FILE *out)
 		"  policy list                  the SPD, first match first\n"
 		"  port stats | stats ports     NIC counters\n"
 		"  worker stats | stats workers worker counters and drops by reason\n"
+		"  ike list                     IKE SAs and their Child SAs\n"
+		"  ike initiate CONN [CHILD]    start an IKE SA (and a child) of a connection\n"
+		"  ike terminate CONN           delete the connection's IKE SA and its children\n"
+		"  ike rekey CONN               rekey the connection's IKE SA\n"
 		"  version                      espritd's version and uptime\n"
 		"\n"
 		"options:\n"
@@ -546,6 +550,30 @@ static void print_version(const json_t *res)
 	       jint(res, "workers"), jint(res, "ports"), ESPRIT_VERSION);
 }
 
+/* ike list: one block per IKE SA, like swanctl --list-sas */
+static void print_ike(const json_t *res)
+{
+	const json_t *list = json_object_get(res, "ike_sas"), *sa, *c;
+	size_t i, k;
+
+	if (json_array_size(list) == 0)
+		printf("no IKE SAs\n");
+	json_array_foreach(list, i, sa) {
+		printf("%s: %s, %s_i %s_r%s, %s\n", jstr(sa, "conn", "?"), jstr(sa, "state", "?"),
+		       jstr(sa, "spi_i", "?"), jstr(sa, "spi_r", "?"),
+		       json_is_true(json_object_get(sa, "initiator")) ? " (we initiated)" : "",
+		       jstr(sa, "key_exchange", "?"));
+		printf("  %s[%" JSON_INTEGER_FORMAT "] <-> %s[%" JSON_INTEGER_FORMAT "]\n",
+		       jstr(sa, "local", "?"), jint(sa, "local_port"), jstr(sa, "remote", "?"),
+		       jint(sa, "remote_port"));
+		json_array_foreach(json_object_get(sa, "children"), k, c)
+			printf("  child %s, SPIs %s_i %s_o, %s, %s === %s\n", jstr(c, "state", "?"),
+			       jstr(c, "spi_in", "?"), jstr(c, "spi_out", "?"),
+			       json_is_true(json_object_get(c, "transport")) ? "transport" : "tunnel",
+			       jstr(c, "local_ts", "?"), jstr(c, "remote_ts", "?"));
+	}
+}
+
 static void print_text(int argc, char **argv, const json_t *res)
 {
 	const char *a = argv[0], *b = argc > 1 ? argv[1] : "";
@@ -561,6 +589,8 @@ static void print_text(int argc, char **argv, const json_t *res)
 		print_policies(res);
 	else if (strcmp(a, "version") == 0)
 		print_version(res);
+	else if (strcmp(a, "ike") == 0 && strcmp(b, "list") == 0)
+		print_ike(res);
 	else if (strcmp(a, "port") == 0 || strcmp(b, "ports") == 0)
 		print_ports(res);
 	else if (strcmp(a, "worker") == 0 || strcmp(b, "workers") == 0)

@@ -148,3 +148,50 @@ done
 check_tunnel initiator
 grep -q "ESTABLISHED" "$T/espritd-a.log" && ok "espritd logged IKE SA -> ESTABLISHED" ||
 	fail "espritd never logged ESTABLISHED"
+
+log "3) espritctl: list, terminate, initiate again, rekey the IKE SA"
+if ctl a ike list | grep -q "ESTABLISHED" && ctl a ike list | grep -q "child INSTALLED"; then
+	ok "espritctl ike list: $(ctl a ike list | head -n 1)"
+else
+	fail "espritctl ike list: $(ctl a ike list 2>&1)"
+fi
+ctl a ike terminate b >/dev/null || fail "espritctl ike terminate b failed"
+for ((i = 0; i < 50; i++)); do
+	swan --list-sas 2>/dev/null | grep -q ESTABLISHED || break
+	sleep 0.2
+done
+swan --list-sas 2>/dev/null | grep -q ESTABLISHED && fail "strongSwan still has the IKE SA after terminate" ||
+	ok "terminate from espritd: strongSwan deleted its IKE SA"
+ctl a ike initiate b net >/dev/null || fail "espritctl ike initiate b net failed"
+wait_ping "$NS_HA" 10.2.0.1 || fail "no ping after initiating again"
+old=$(ctl a ike list | head -n 1)
+ctl a ike rekey b >/dev/null || fail "espritctl ike rekey b failed"
+for ((i = 0; i < 50; i++)); do
+	new=$(ctl a ike list | grep ESTABLISHED | head -n 1)
+	[[ -n $new && $new != "$old" ]] && break
+	sleep 0.2
+done
+if [[ -n $new && $new != "$old" ]]; then
+	ok "IKE SA rekeyed by espritd: $new"
+else
+	fail "IKE rekey: before [$old] after [$(ctl a ike list 2>&1 | head -n 3)]"
+fi
+ping_check "$NS_HA" 10.2.0.1 5
+swan --list-sas 2>&1 | grep -q "ESTABLISHED" && ok "strongSwan lists the rekeyed IKE SA" ||
+	fail "strongSwan after rekey: $(swan --list-sas 2>&1 | head -n 10)"
+
+log "4) strongSwan rekeys the Child SA, then the IKE SA, while a ping runs: no loss"
+for what in "--child net" "--ike psk"; do
+	bg "ping-rekey" ip netns exec "$NS_HA" timeout 20 ping -c 40 -i 0.05 -W 2 10.2.0.1
+	pingpid=$BG_PID
+	sleep 0.5
+	# shellcheck disable=SC2086
+	swan --rekey $what >"$T/rekey.out" 2>&1 || fail "swanctl --rekey $what: $(tail -n 3 "$T/rekey.out")"
+	wait "$pingpid"
+	if grep -q " 40 received" "$T/ping-rekey.out"; then
+		ok "rekey $what from strongSwan: 40/40 pings through it"
+	else
+		fail "rekey $what from strongSwan: $(grep transmitted "$T/ping-rekey.out")"
+	fi
+done
+ctl a ike list | sed 's/^/    /'
