@@ -15,6 +15,8 @@
 
 #include "control/config.h"
 
+enum { CFG_KEYMAT_MAX = 64 };   /**< cipher key + salt, octets */
+
 /** Parse context: where errors go and what to call the input. */
 struct parser {
 	const char *file;
@@ -40,6 +42,21 @@ int get_name(struct parser *ps, const config_setting_t *g, const char *name, boo
 int get_addr(struct parser *ps, const config_setting_t *g, const char *name, bool required,
 	     struct esp_addr *a);
 int parse_hex(const char *s, uint8_t *out, size_t max, size_t *len);
+/* Prefix text @p v of setting @p s (for error messages) into @p p. */
+int parse_prefix(struct parser *ps, const config_setting_t *s, const char *v, bool network,
+		 struct cfg_prefix *p);
+/* An address with prefix length; @p network: host bits must be clear. */
+int get_prefix(struct parser *ps, const config_setting_t *g, const char *name, bool required,
+	       bool network, struct cfg_prefix *p);
+
+/* config_sa.c: the sas and policies sections */
+int parse_sa(struct parser *ps, const struct esprit_config *cfg, const config_setting_t *g,
+	     unsigned idx, struct cfg_sa *sa);
+int parse_policy(struct parser *ps, struct esprit_config *cfg, const config_setting_t *g,
+		 unsigned idx, struct cfg_policy *pol);
+/* The SA named @p name, or (name NULL) with @p spi and @p dir; NULL if none. */
+const struct cfg_sa *sa_find(const struct esprit_config *cfg, const char *name, uint32_t spi,
+			     enum esp_dir dir);
 
 /* config_ike.c */
 int config_parse_connections(struct parser *ps, struct esprit_config *cfg,
