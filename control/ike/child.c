@@ -34,6 +34,17 @@ void ike_ts_to_pld(const struct ike_ts *ts, struct pld_ts *p)
 	memcpy(p->ts[0].end, ts->end, alen(ts->family));
 }
 
+int ike_add_ts_pair(struct ike_builder *mb, const struct ike_ts *tsi, const struct ike_ts *tsr)
+{
+	struct pld_ts ts;
+	int rc;
+
+	ike_ts_to_pld(tsi, &ts);
+	rc = ike_msg_add_ts(mb, IKE_PLD_TSi, &ts);
+	ike_ts_to_pld(tsr, &ts);
+	return rc != 0 ? rc : ike_msg_add_ts(mb, IKE_PLD_TSr, &ts);
+}
+
 static int ts_from_sel(const struct pld_ts_sel *s, struct ike_ts *ts)
 {
 	if (s->type != IKE_TS_IPV4_ADDR_RANGE && s->type != IKE_TS_IPV6_ADDR_RANGE)

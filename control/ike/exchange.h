@@ -99,6 +99,8 @@ int ike_frag_input(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m, s
 
 /* child.c: traffic selectors, ESP proposals, KEYMAT and the driver. */
 void ike_ts_to_pld(const struct ike_ts *ts, struct pld_ts *p);
+/* TSi then TSr (RFC 7296 §3.13): the initiator's side first. */
+int ike_add_ts_pair(struct ike_builder *mb, const struct ike_ts *tsi, const struct ike_ts *tsr);
 /* Narrowing (§2.9): the first non-empty intersection of ours with one of
  * the peer's selectors. 0 or -ENOENT. */
 int ike_ts_narrow(const struct ike_ts *ours, const struct pld_ts *peer, struct ike_ts *out);

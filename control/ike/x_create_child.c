@@ -132,7 +132,6 @@ static int build_child(struct ike_xctx *x, struct ike_child *old)
 	const struct ike_child_cfg *cc = &sa->conn->child[x->task.cfg];
 	struct ike_child *ch = ike_child_alloc(sa);
 	struct pld_sa sap;
-	struct pld_ts ts;
 	int rc;
 
 	if (ch == NULL)
@@ -180,12 +179,8 @@ static int build_child(struct ike_xctx *x, struct ike_child *old)
 		if (rc == 0)
 			rc = ike_msg_add_ke(x->mb, &ke);
 	}
-	ike_ts_to_pld(&ch->ts_l, &ts);
 	if (rc == 0)
-		rc = ike_msg_add_ts(x->mb, IKE_PLD_TSi, &ts);
-	ike_ts_to_pld(&ch->ts_r, &ts);
-	if (rc == 0)
-		rc = ike_msg_add_ts(x->mb, IKE_PLD_TSr, &ts);
+		rc = ike_add_ts_pair(x->mb, &ch->ts_l, &ch->ts_r);
 	return rc;
 }
 
@@ -435,7 +430,6 @@ static int r_build(struct ike_xctx *x)
 {
 	struct ike_sa *sa = x->sa;
 	struct pld_sa sap = { .n_proposals = 1 };
-	struct pld_ts ts;
 	int rc;
 
 	if (x->child_err != 0)
@@ -468,12 +462,8 @@ static int r_build(struct ike_xctx *x)
 		if (rc == 0)
 			rc = ike_msg_add_ke(x->mb, &ke);
 	}
-	ike_ts_to_pld(&sa->child[x->child].ts_r, &ts);
 	if (rc == 0)
-		rc = ike_msg_add_ts(x->mb, IKE_PLD_TSi, &ts);
-	ike_ts_to_pld(&sa->child[x->child].ts_l, &ts);
-	if (rc == 0)
-		rc = ike_msg_add_ts(x->mb, IKE_PLD_TSr, &ts);
+		rc = ike_add_ts_pair(x->mb, &sa->child[x->child].ts_r, &sa->child[x->child].ts_l);
 	return rc;
 }
 

@@ -193,7 +193,6 @@ static int i_build(struct ike_xctx *x)
 	const struct ike_child_cfg *cc;
 	struct ike_child *ch;
 	struct pld_sa sap;
-	struct pld_ts ts;
 	int rc;
 
 	if (sa->state == IKE_SA_INIT_SENT) {
@@ -223,12 +222,8 @@ static int i_build(struct ike_xctx *x)
 	rc = ike_add_mode(x->mb, ch);
 	if (rc == 0)
 		rc = ike_msg_add_sa(x->mb, &sap);
-	ike_ts_to_pld(&cc->ts_l, &ts);
 	if (rc == 0)
-		rc = ike_msg_add_ts(x->mb, IKE_PLD_TSi, &ts);
-	ike_ts_to_pld(&cc->ts_r, &ts);
-	if (rc == 0)
-		rc = ike_msg_add_ts(x->mb, IKE_PLD_TSr, &ts);
+		rc = ike_add_ts_pair(x->mb, &cc->ts_l, &cc->ts_r);
 	return rc;
 }
 
@@ -361,7 +356,6 @@ static int r_build(struct ike_xctx *x)
 	struct ike_sa *sa = x->sa;
 	struct ike_child *ch;
 	struct pld_sa sap = { .n_proposals = 1 };
-	struct pld_ts ts;
 	int rc = add_id_auth(x, false);
 
 	if (rc != 0)
@@ -380,12 +374,8 @@ static int r_build(struct ike_xctx *x)
 	sap.prop[0].spi[2] = (uint8_t)(ch->spi_in >> 8);
 	sap.prop[0].spi[3] = (uint8_t)ch->spi_in;
 	rc = ike_msg_add_sa(x->mb, &sap);
-	ike_ts_to_pld(&ch->ts_r, &ts);
 	if (rc == 0)
-		rc = ike_msg_add_ts(x->mb, IKE_PLD_TSi, &ts);
-	ike_ts_to_pld(&ch->ts_l, &ts);
-	if (rc == 0)
-		rc = ike_msg_add_ts(x->mb, IKE_PLD_TSr, &ts);
+		rc = ike_add_ts_pair(x->mb, &ch->ts_r, &ch->ts_l);
 	return rc;
 }
 
