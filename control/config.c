@@ -375,7 +375,7 @@ static const char *const log_levels[] = { "error", "warning", "info", "debug", N
 static int parse_global(struct parser *ps, struct esprit_config *cfg, const config_setting_t *g)
 {
 	static const char *const allowed[] = {
-		"workers", "eal", "lcores", "idle_sleep_us", "mgmt_socket", "log_level",
+		"workers", "eal", "lcores", "idle_sleep_us", "mgmt_socket", "log_level", "keylog",
 		"rxq_size", "txq_size", "mbufs", "max_sas", NULL,
 	};
 	config_setting_t *eal;
@@ -424,6 +424,14 @@ static int parse_global(struct parser *ps, struct esprit_config *cfg, const conf
 			    "'%s' is not error, warning, info or debug", s);
 	if (s != NULL)
 		copy_str(cfg->log_level, sizeof(cfg->log_level), s);
+	if ((rc = get_str(ps, g, "keylog", false, &s)) < 0)
+		return rc;
+	/* Room for "/ikev2_decryption_table" after the directory. */
+	if (s != NULL && (s[0] != '/' || strlen(s) + 24 > CFG_PATH_MAX ||
+			  copy_str(cfg->keylog, sizeof(cfg->keylog), s) < 0))
+		return perr(ps, config_setting_get_member(g, "keylog"), NULL,
+			    "must be an absolute directory path shorter than %d characters",
+			    CFG_PATH_MAX - 24);
 	if ((rc = get_name(ps, g, "lcores", false, cfg->lcores, sizeof(cfg->lcores))) < 0)
 		return rc;
 

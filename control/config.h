@@ -100,6 +100,7 @@ struct esprit_config {
 	uint32_t idle_sleep_us;        /**< workers nap this long after idle polls; 0 = pure polling */
 	char mgmt_socket[CFG_PATH_MAX];/**< default /run/esprit/espritd.sock */
 	char log_level[16];            /**< error, warning, info, debug */
+	char keylog[CFG_PATH_MAX];     /**< IKE/ESP key log directory (SECRET keys), "" = off */
 	uint16_t rxq_size, txq_size;   /**< descriptors, default 1024 */
 	uint32_t mbufs;                /**< mbuf pool size, default 16383 */
 	uint32_t max_sas;              /**< SAD entries per worker, default 65536 */

@@ -6,8 +6,11 @@
  * from the control loop.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/rand.h>
 
@@ -18,6 +21,10 @@
 #include "control/log.h"
 
 enum { IKE_TICK_MS = 100 };
+
+/* esprit.keylog: Wireshark's two UAT files, indexed by enum ike_keylog_table. */
+static const char *const keylog_files[] = { "ikev2_decryption_table", "esp_sa" };
+static int keylog_fd[2] = { -1, -1 };
 
 static int glue_send(struct ike_engine *e, const struct ike_addr *local,
 		     const struct ike_addr *remote, const uint8_t *buf, size_t len, void *arg)
@@ -57,6 +64,55 @@ static void glue_log(const char *line, void *arg)
 	log_info("ike: %s", line);
 }
 
+/* One line of secret keys: appended with one write (O_APPEND keeps lines
+ * whole), never logged. */
+static void glue_keylog(enum ike_keylog_table t, const char *line, void *arg)
+{
+	size_t len = strlen(line);
+
+	if ((unsigned)t >= 2 || keylog_fd[t] < 0)
+		return;
+	if (write(keylog_fd[t], line, len) != (ssize_t)len)
+		log_warn("ike: key log %s: write failed", keylog_files[t]);
+}
+
+static void keylog_close(void)
+{
+	for (unsigned i = 0; i < 2; i++) {
+		if (keylog_fd[i] >= 0)
+			close(keylog_fd[i]);
+		keylog_fd[i] = -1;
+	}
+}
+
+/* Opens (creates, mode 0600) both files in @p dir; 0 or -errno. */
+static int keylog_open(const char *dir, char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < 2; i++) {
+		char path[2 * CFG_PATH_MAX];
+		struct stat st;
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, keylog_files[i]);
+		fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+		/* An existing file may have been readable by others: not any more. */
+		if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || fchmod(fd, 0600) != 0) {
+			int rc = -errno;
+
+			if (fd >= 0 && rc == 0)
+				rc = -EINVAL; /* not a regular file */
+			snprintf(err, errlen, "keylog %s: %s", path, strerror(-rc));
+			if (fd >= 0)
+				close(fd);
+			keylog_close();
+			return rc;
+		}
+		keylog_fd[i] = fd;
+	}
+	log_warn("ike: key logging to %s: these files hold SECRET keys", dir);
+	return 0;
+}
+
 static void glue_recv(void *arg, const struct ike_endpoints *ep, const uint8_t *msg, size_t len)
 {
 	struct gw *g = arg;
@@ -79,6 +135,12 @@ int ike_glue_start(struct gw *g, char *err, size_t errlen)
 	if (g->cfg.n_conns == 0)
 		return 0;
 	ops.arg = g;
+	if (g->cfg.keylog[0] != '\0') {
+		rc = keylog_open(g->cfg.keylog, err, errlen);
+		if (rc < 0)
+			return rc;
+		ops.keylog = glue_keylog;
+	}
 	g->ike_io = ike_punt_open(g, glue_recv, g);
 	g->ike = ike_engine_new(&ops, g->ipsec, &ecfg);
 	if (g->ike_io == NULL || g->ike == NULL) {
@@ -127,4 +189,5 @@ void ike_glue_stop(struct gw *g)
 		g->ike_io->ops->close(g->ike_io);
 	g->ike = NULL;
 	g->ike_io = NULL;
+	keylog_close();
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "control/ike/exchange.h"
+#include "control/ike/keylog.h"
 
 /* ------------------------- traffic selectors ---------------------------- */
 
@@ -280,6 +281,8 @@ int ike_child_install(struct ike_engine *e, struct ike_sa *sa, struct ike_child 
 		(void)drv_sa_del(e->drv, in.spi, ESP_DIR_IN);
 		goto out;
 	}
+	ike_keylog_esp(e, &in);
+	ike_keylog_esp(e, &out);
 	c->installed = true;
 	c->created_ms = ike_now(e);
 	c->rekey_at_ms = cc->rekey_ms != 0 ? c->created_ms + cc->rekey_ms : 0;

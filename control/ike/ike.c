@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "control/ike/exchange.h"
+#include "control/ike/keylog.h"
 #include "control/ikecrypto/ke.h"
 
 static const struct ike_exchange *const exchanges[] = {
@@ -316,6 +317,7 @@ static int build(struct ike_xctx *x, const struct ike_exchange *ex, bool respons
 		x->mb = NULL;
 		return rc != 0 ? rc : one_dgram(&e->tx, len);
 	}
+	ike_keylog_sa(e, sa);
 	ike_chain_begin(&inner, e->plain, sizeof(e->plain));
 	x->mb = &inner;
 	rc = x->notify != 0 ? ike_add_notify(&inner, 0, x->notify, NULL, 0, x->notify_data,
@@ -427,6 +429,7 @@ static int open_sk(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m, s
 
 	if (m->sk < 0)
 		return -EBADMSG;
+	ike_keylog_sa(e, sa);
 	if (m->pld[m->sk].type == IKE_PLD_SKF)
 		return ike_frag_input(e, sa, m, len);
 	sk = &m->pld[m->sk];

@@ -25,6 +25,9 @@ struct ike_engine;
 struct ike_cred;
 struct ike_trust;
 
+/* Wireshark user tables a key log line belongs to (control/ike/keylog.c). */
+enum ike_keylog_table { IKE_KEYLOG_IKEV2, IKE_KEYLOG_ESP };
+
 struct ike_engine_ops {
 	/* Send one IKE message from local to remote; 0 or -errno. */
 	int (*send)(struct ike_engine *e, const struct ike_addr *local,
@@ -37,6 +40,10 @@ struct ike_engine_ops {
 	 * octet, no non-ESP marker) from local to remote. NULL: none sent. */
 	int (*keepalive)(struct ike_engine *e, const struct ike_addr *local,
 			 const struct ike_addr *remote, void *arg);
+	/* Optional, debugging only (NULL: off): one line of SECRET keys for
+	 * Wireshark's @p table ("ikev2_decryption_table" / "esp_sa"), once per
+	 * IKE SA key derivation and per installed ESP SA. */
+	void (*keylog)(enum ike_keylog_table table, const char *line, void *arg);
 	void *arg;
 };
 

@@ -43,6 +43,7 @@ static void keys_out(const struct ike_sa_keys *in, struct ike_keys *k)
 	k->prf_len = in->prf_len;
 	k->integ_len = in->integ_len;
 	k->encr_len = in->encr_len;
+	k->logged = false; /* new keys: key-log them before first use */
 }
 
 bool ike_crypto_suite_ok(const struct ike_suite *s)

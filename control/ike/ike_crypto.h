@@ -33,6 +33,7 @@ struct ike_keys {
 	uint8_t ei[IKE_KEY_ENCR_MAX], er[IKE_KEY_ENCR_MAX];
 	uint8_t pi[IKE_KEY_PRF_MAX], pr[IKE_KEY_PRF_MAX];
 	size_t prf_len, integ_len, encr_len;
+	bool logged;        /* key-logged (keylog.c); every derivation clears it */
 };
 
 /* Can ikecrypto run this suite? */

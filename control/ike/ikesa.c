@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "control/ike/exchange.h"
+#include "control/ike/keylog.h"
 #include "control/ike/ikesa.h"
 
 static const char *const sa_names[] = {
@@ -89,6 +90,9 @@ int ike_sa_set_state(struct ike_engine *e, struct ike_sa *sa, enum ike_sa_state 
 	e->st.sa_transitions++;
 	ike_log(e, "IKE SA %016llx_i %016llx_r: %s -> %s", (unsigned long long)sa->spi_i,
 		(unsigned long long)sa->spi_r, ike_sa_state_name(from), ike_sa_state_name(to));
+	/* An IKE SA rekey's new SA is keyed and established at once. */
+	if (to == IKE_SA_ESTABLISHED)
+		ike_keylog_sa(e, sa);
 	return 0;
 }
 

@@ -65,10 +65,21 @@ static void net_log(const char *line, void *arg)
 		fprintf(stderr, "[%s %6llu] %s\n", p->name, (unsigned long long)net.now, line);
 }
 
+static void net_keylog(enum ike_keylog_table t, const char *line, void *arg)
+{
+	struct peer *p = arg;
+	size_t have = strlen(p->keylog[t]);
+
+	ck_assert_uint_lt(have + strlen(line), sizeof(p->keylog[t]));
+	strcat(p->keylog[t], line);
+	p->n_keylog[t]++;
+}
+
 struct ike_engine *peer_engine(struct peer *p, unsigned cookie_threshold)
 {
 	const struct ike_engine_ops ops = { .send = net_send, .now_ms = net_now, .rng = net_rng,
-					    .log = net_log, .keepalive = net_keepalive, .arg = p };
+					    .log = net_log, .keepalive = net_keepalive,
+					    .keylog = net_keylog, .arg = p };
 	const struct ike_engine_cfg cfg = { .cookie_threshold = cookie_threshold,
 					    .half_open_max = 100, .frag_size = net.frag_size };
 	struct ike_engine *e = ike_engine_new(&ops, p->drv, &cfg);

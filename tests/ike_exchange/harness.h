@@ -30,6 +30,9 @@ struct peer {
 	uint64_t rng;
 	unsigned sent;
 	unsigned keepalives;
+	/* Key log lines (ops->keylog) per enum ike_keylog_table, appended. */
+	char keylog[2][4096];
+	unsigned n_keylog[2];
 };
 
 struct net {
