@@ -166,9 +166,12 @@ unsigned ike_esp_proposals(const struct ike_child_cfg *cc, bool with_ke,
 {
 	for (unsigned i = 0; i < cc->n_esp; i++) {
 		out[i] = cc->esp[i];
-		/* §1.2: IKE_AUTH has no KE payload, so no KE transforms. */
+		/* §1.2: IKE_AUTH has no KE payload, so no KE transforms, and
+		 * no additional ones (RFC 9370 §2.2.3). */
 		if (!with_ke)
-			ike_proposal_strip(&out[i], IKE_XFORM_KE);
+			for (uint8_t t = IKE_XFORM_KE; t <= IKE_XFORM_ADDKE7; t++)
+				if (t != IKE_XFORM_ESN)
+					ike_proposal_strip(&out[i], t);
 	}
 	return cc->n_esp;
 }

@@ -61,12 +61,28 @@ struct ike_exchange {
 	int (*r_process)(struct ike_xctx *x);  /* responder processes it */
 	int (*r_build)(struct ike_xctx *x);    /* responder builds the response */
 	int (*i_process)(struct ike_xctx *x);  /* initiator processes the response */
+	/* Optional: responder, once its response is sealed (the keys of
+	 * RFC 9370 §2.2.2 change only after it). */
+	void (*r_sent)(struct ike_xctx *x);
 };
 
 extern const struct ike_exchange ike_x_ike_sa_init;
 extern const struct ike_exchange ike_x_ike_auth;
 extern const struct ike_exchange ike_x_create_child;
 extern const struct ike_exchange ike_x_informational;
+extern const struct ike_exchange ike_x_ike_intermediate;
+
+/* x_ike_intermediate.c: RFC 9242 §3.3.2, IntAuth_[i|r]n = prf(SK_p[i|r]n,
+ * IntAuth_[i|r](n-1) | A | P) over a message we seal (no unencrypted
+ * payloads; @p inner: P) or one we received and opened. */
+int ike_intauth_sent(struct ike_sa *sa, uint8_t flags, uint32_t mid, uint8_t first,
+		     const uint8_t *inner, size_t inner_len);
+int ike_intauth_received(struct ike_sa *sa, const struct ike_msg *m);
+/* RFC 9370 §2.2.2: the keys of @p sa after an additional key exchange
+ * with shared secret @p sk. */
+int ike_intermediate_keys(struct ike_sa *sa, const uint8_t *sk, size_t sk_len);
+/* IKE_SA_INIT done: queue the IKE_INTERMEDIATE exchanges (initiator). */
+int ike_intermediate_start(struct ike_engine *e, struct ike_sa *sa);
 
 /* ike.c */
 void ike_log(struct ike_engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -111,8 +111,11 @@ int ike_frag_input(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m, s
 		sa->frag.len[skf.number - 1] = (uint16_t)inner_len;
 		sa->frag.have |= 1u << (skf.number - 1);
 		sa->frag.got++;
-		if (skf.number == 1)
+		if (skf.number == 1) {
 			sa->frag.first = skf.first_inner;
+			/* RFC 9242 §3.3.2: the C bit and RESERVED of fragment 1. */
+			sa->frag.first_flags = e->rx[r->off + 1];
+		}
 	}
 	if (sa->frag.got < sa->frag.total)
 		return -EINPROGRESS;

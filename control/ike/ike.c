@@ -16,6 +16,7 @@
 
 static const struct ike_exchange *const exchanges[] = {
 	&ike_x_ike_sa_init, &ike_x_ike_auth, &ike_x_create_child, &ike_x_informational,
+	&ike_x_ike_intermediate,
 };
 
 static const struct ike_exchange *exchange_of(uint8_t type)
@@ -37,6 +38,10 @@ static uint8_t task_exchange(uint8_t task)
 	case IKE_TASK_CHILD_REKEY:
 	case IKE_TASK_IKE_REKEY:
 		return IKE_EXCH_CREATE_CHILD_SA;
+	case IKE_TASK_INTERMEDIATE:
+		return IKE_EXCH_IKE_INTERMEDIATE;
+	case IKE_TASK_FOLLOWUP_KE:
+		return IKE_EXCH_IKE_FOLLOWUP_KE;
 	default:
 		return IKE_EXCH_INFORMATIONAL;
 	}
@@ -186,6 +191,7 @@ void ike_sa_destroy(struct ike_engine *e, struct ike_sa *sa)
 	ike_ke_free(sa->ke);
 	ike_ke_free(sa->rekey_ke);
 	ike_ke_free(sa->c_ke);
+	ike_ke_free(sa->mke.ke);
 	for (unsigned i = 0; i < IKE_SA_TABLE; i++) {
 		if (e->sa[i] == sa)
 			e->sa[i] = NULL;
@@ -326,6 +332,10 @@ static int build(struct ike_xctx *x, const struct ike_exchange *ex, bool respons
 	x->mb = NULL;
 	if (rc == 0)
 		rc = inner.err;
+	/* RFC 9242 §3.3.2: IntAuth over the message before encryption and
+	 * fragmentation, with the keys that protect it. */
+	if (rc == 0 && ex->type == IKE_EXCH_IKE_INTERMEDIATE)
+		rc = ike_intauth_sent(sa, flags, mid, inner.first, e->plain, inner.b.len);
 	if (rc != 0)
 		goto out;
 	if (ike_frag_wanted(e, sa, ex->type, inner.b.len)) {
@@ -472,6 +482,8 @@ static void respond(struct ike_engine *e, struct ike_xctx *x, const struct ike_e
 		sa->resp.d = e->tx;
 	}
 	(void)send_dgrams(e, &x->local, &x->remote, &e->tx);
+	if (ex->r_sent != NULL)
+		ex->r_sent(x);
 }
 
 static int handle_request(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m,

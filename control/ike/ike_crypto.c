@@ -106,6 +106,34 @@ out:
 	return rc;
 }
 
+int ike_crypto_keys_rekey_mke(int prf_old, const uint8_t *sk_d_old, size_t sk_d_len,
+			      const struct ike_suite *s, const uint8_t *ni, size_t ni_len,
+			      const uint8_t *nr, size_t nr_len, const uint8_t *gir, size_t gir_len,
+			      const uint8_t *extra, size_t extra_len, uint64_t spi_i,
+			      uint64_t spi_r, struct ike_keys *k)
+{
+	const struct ike_chunk in[4] = { { gir, gir_len }, { ni, ni_len }, { nr, nr_len },
+					 { extra, extra_len } };
+	struct ike_sk_alg a = sk_alg(s);
+	struct ike_sa_keys sk;
+	uint8_t seed[IKE_PRF_MAX], si[8], sr[8];
+	int rc;
+
+	spi_be(spi_i, si);
+	spi_be(spi_r, sr);
+	rc = ike_prf(prf_old, sk_d_old, sk_d_len, in, 4, seed);
+	if (rc != 0)
+		goto out;
+	rc = ike_sa_keys_expand(s->prf, seed, ni, ni_len, nr, nr_len, si, sr,
+				ike_sk_integ_key_len(&a), ike_sk_encr_key_len(&a), &sk);
+	if (rc == 0)
+		keys_out(&sk, k);
+	ike_sa_keys_wipe(&sk);
+out:
+	OPENSSL_cleanse(seed, sizeof(seed));
+	return rc;
+}
+
 int ike_crypto_keymat(int prf, const uint8_t *sk_d, size_t sk_d_len, const uint8_t *gir,
 		      size_t gir_len, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
 		      size_t nr_len, uint8_t *out, size_t len)
@@ -125,6 +153,18 @@ int ike_crypto_prf3(int prf, const uint8_t *key, size_t klen, const uint8_t *a, 
 	const struct ike_chunk in[3] = { { a, alen }, { b, blen }, { c, clen } };
 
 	return ike_prf(prf, key, klen, in, 3, out);
+}
+
+int ike_crypto_prf_v(int prf, const uint8_t *key, size_t klen, const uint8_t *const *p,
+		     const size_t *len, unsigned n, uint8_t *out)
+{
+	struct ike_chunk in[8];
+
+	if (n > 8)
+		return -EINVAL;
+	for (unsigned i = 0; i < n; i++)
+		in[i] = (struct ike_chunk){ p[i], len[i] };
+	return ike_prf(prf, key, klen, in, n, out);
 }
 
 int ike_crypto_sha1(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,

@@ -49,6 +49,14 @@ int ike_crypto_keys_rekey(int prf_old, const uint8_t *sk_d_old, size_t sk_d_len,
 			  const struct ike_suite *s, const uint8_t *ni, size_t ni_len,
 			  const uint8_t *nr, size_t nr_len, const uint8_t *gir, size_t gir_len,
 			  uint64_t spi_i, uint64_t spi_r, struct ike_keys *k);
+/* RFC 9370 §2.2.4 IKE rekey with additional key exchanges: SKEYSEED =
+ * prf(SK_d, SK(0) | Ni | Nr | SK(1) | ... | SK(n)), @p extra holding
+ * SK(1) | ... | SK(n); the keys from it as in §2.18. */
+int ike_crypto_keys_rekey_mke(int prf_old, const uint8_t *sk_d_old, size_t sk_d_len,
+			      const struct ike_suite *s, const uint8_t *ni, size_t ni_len,
+			      const uint8_t *nr, size_t nr_len, const uint8_t *gir, size_t gir_len,
+			      const uint8_t *extra, size_t extra_len, uint64_t spi_i,
+			      uint64_t spi_r, struct ike_keys *k);
 /* RFC 7296 §2.17 KEYMAT; gir may be NULL (no PFS). */
 int ike_crypto_keymat(int prf, const uint8_t *sk_d, size_t sk_d_len, const uint8_t *gir,
 		      size_t gir_len, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
@@ -58,6 +66,9 @@ void ike_crypto_keys_wipe(struct ike_keys *k);
 /* out = prf(key, a | b | c) (any of them may be empty). */
 int ike_crypto_prf3(int prf, const uint8_t *key, size_t klen, const uint8_t *a, size_t alen,
 		    const uint8_t *b, size_t blen, const uint8_t *c, size_t clen, uint8_t *out);
+/* out = prf(key, p[0] | ... | p[n-1]), n <= 8. */
+int ike_crypto_prf_v(int prf, const uint8_t *key, size_t klen, const uint8_t *const *p,
+		     const size_t *len, unsigned n, uint8_t *out);
 /* SHA-1 for NAT_DETECTION_* (RFC 7296 §2.23). */
 int ike_crypto_sha1(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
 		    const uint8_t *c, size_t clen, uint8_t out[20]);

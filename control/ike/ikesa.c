@@ -157,6 +157,16 @@ int ike_task_push(struct ike_sa *sa, uint8_t type, int child, int cfg)
 	return 0;
 }
 
+int ike_task_push_front(struct ike_sa *sa, uint8_t type, int child, int cfg)
+{
+	if (sa->n_tasks == IKE_TASK_MAX)
+		return -ENOSPC;
+	memmove(sa->tasks + 1, sa->tasks, sa->n_tasks * sizeof(sa->tasks[0]));
+	sa->n_tasks++;
+	sa->tasks[0] = (struct ike_task){ .type = type, .child = (int8_t)child, .cfg = (int8_t)cfg };
+	return 0;
+}
+
 bool ike_task_pop(struct ike_sa *sa, struct ike_task *t)
 {
 	if (sa->n_tasks == 0)

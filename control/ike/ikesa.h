@@ -100,6 +100,23 @@ struct ike_esp_suite {
 	uint16_t key_bits;
 	uint16_t esn;
 	uint16_t ke;          /* PFS method, 0 = none */
+	uint16_t addke[7];    /* RFC 9370 additional methods in order, 0 = end */
+};
+
+/*
+ * RFC 9370: additional key exchanges of one SA being set up, and their
+ * shared secrets. IKE_SA_INIT: SK(n) go into the keys after each
+ * IKE_INTERMEDIATE; CREATE_CHILD_SA: SK(0) | Ni | Nr | SK(1) | ... is
+ * kept until the last IKE_FOLLOWUP_KE (§2.2.4).
+ */
+enum { IKE_MKE_MAX = 7, IKE_MKE_SECRETS = (1 + 7) * 384 + 2 * 256 };
+
+struct ike_mke {
+	uint16_t method[IKE_MKE_MAX];   /* the chosen ADDKE methods, NONE left out */
+	uint8_t n, done;                /* how many; how many completed */
+	struct ike_ke *ke;              /* ours of the running one */
+	size_t secrets_len;             /* CREATE_CHILD_SA: SK(0) | Ni | Nr | SK(1).. */
+	uint8_t secrets[IKE_MKE_SECRETS];
 };
 
 struct ike_child {
@@ -132,6 +149,8 @@ enum ike_task_type {
 	IKE_TASK_CHILD_DELETE,  /* INFORMATIONAL, D(ESP) */
 	IKE_TASK_IKE_DELETE,    /* INFORMATIONAL, D(IKE) */
 	IKE_TASK_DPD,           /* empty INFORMATIONAL (§1.4, liveness) */
+	IKE_TASK_INTERMEDIATE,  /* IKE_INTERMEDIATE (RFC 9242), one per ADDKE */
+	IKE_TASK_FOLLOWUP_KE,   /* IKE_FOLLOWUP_KE (RFC 9370 §2.2.4) */
 };
 
 struct ike_task {
@@ -187,6 +206,7 @@ struct ike_sa {
 		uint32_t mid;
 		bool response;
 		uint8_t first;          /* first inner payload (fragment 1) */
+		uint8_t first_flags;    /* its C bit and RESERVED (RFC 9242 §3.3.2) */
 		uint16_t total, got;
 		uint32_t have;          /* bit k-1: fragment k received */
 		uint16_t len[IKE_FRAG_MAX];
@@ -201,6 +221,14 @@ struct ike_sa {
 	bool peer_frag, peer_childless;
 	bool nat_local, nat_remote;
 	bool initial_contact;           /* the peer sent INITIAL_CONTACT */
+
+	/* RFC 9242 IKE_INTERMEDIATE and RFC 9370 additional key exchanges
+	 * of this IKE SA's setup (x_ike_intermediate.c). */
+	bool peer_intermediate;         /* INTERMEDIATE_EXCHANGE_SUPPORTED */
+	uint8_t n_int;                  /* IKE_INTERMEDIATE exchanges done */
+	struct ike_mke mke;
+	uint8_t intauth_i[IKE_KEY_PRF_MAX], intauth_r[IKE_KEY_PRF_MAX]; /* IntAuth_[i|r]N */
+	uint32_t auth_mid;              /* Message ID of the first IKE_AUTH */
 
 	/* IKE SA rekey (§2.18). */
 	struct ike_sa *rekey_new;       /* the new SA our rekey creates */
@@ -249,6 +277,9 @@ struct ike_child *ike_child_by_spi_out(struct ike_sa *sa, uint32_t spi);
 
 /* Task queue. */
 int ike_task_push(struct ike_sa *sa, uint8_t type, int child, int cfg);
+/* Ahead of the queue: the next exchange of a running sequence
+ * (IKE_INTERMEDIATE before IKE_AUTH, IKE_FOLLOWUP_KE). */
+int ike_task_push_front(struct ike_sa *sa, uint8_t type, int child, int cfg);
 bool ike_task_pop(struct ike_sa *sa, struct ike_task *t);
 
 #endif /* ESPRIT_IKE_IKESA_H */

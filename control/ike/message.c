@@ -101,6 +101,8 @@ int ike_msg_parse(const uint8_t *buf, size_t len, struct ike_msg *m)
 	m->err_payload = 0;
 	m->buf = buf;
 	m->len = len;
+	m->inner = NULL;
+	m->inner_len = 0;
 
 	ike_cur_init(&c, buf, len);
 	m->spi_i = ike_cur_u64(&c);
@@ -134,6 +136,8 @@ int ike_msg_parse_inner(struct ike_msg *m, uint8_t first, const uint8_t *pt, siz
 {
 	m->err_notify = 0;
 	m->err_payload = 0;
+	m->inner = pt;
+	m->inner_len = len;
 	return walk(m, pt, 0, len, first, true);
 }
 

@@ -51,6 +51,9 @@ struct ike_msg {
 	struct ike_pld_ref pld[IKE_MAX_PAYLOADS];
 	int      sk;           /* index of the SK or SKF payload, -1 if none */
 	unsigned n_skipped;    /* unknown non-critical payloads skipped (§2.5) */
+	/* The decrypted inner payloads as a whole (ike_msg_parse_inner). */
+	const uint8_t *inner;
+	size_t   inner_len;
 	/*
 	 * When parsing fails: the notify type the error maps to (0 if the
 	 * message should just be dropped) and, for UNSUPPORTED_CRITICAL_PAYLOAD,

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Proposal strings to transform lists, and proposal selection
- * (RFC 7296 §2.7, §3.3.6).
+ * (RFC 7296 §2.7, §3.3.6), with the additional key exchanges of
+ * RFC 9370 §2.2.1 (ADDITIONAL_KEY_EXCHANGE_1..7, "ke1_mlkem768").
  */
 #include <errno.h>
 #include <string.h>
@@ -91,6 +92,40 @@ int ike_proposal_first(const struct ike_proposal *p, uint8_t type)
 	return -1;
 }
 
+static int add(struct ike_proposal *p, uint8_t type, uint16_t id, uint16_t key_len);
+
+bool ike_xform_is_addke(uint8_t type)
+{
+	return type >= IKE_XFORM_ADDKE1 && type <= IKE_XFORM_ADDKE7;
+}
+
+bool ike_proposal_has_addke(const struct ike_proposal *p)
+{
+	for (unsigned i = 0; i < p->n; i++)
+		if (ike_xform_is_addke(p->xf[i].type))
+			return true;
+	return false;
+}
+
+/* "ke1_" .. "ke7_": the ADDKE transform type, else 0. */
+static int addke_token(const char *t, size_t len)
+{
+	if (len < 5 || t[0] != 'k' || t[1] != 'e' || t[2] < '1' || t[2] > '7' || t[3] != '_')
+		return 0;
+	return IKE_XFORM_ADDKE1 + (t[2] - '1');
+}
+
+static int addke_add(struct ike_proposal *p, int type, const char *m, size_t len)
+{
+	if (len == 4 && memcmp(m, "none", 4) == 0)
+		return add(p, (uint8_t)type, IKE_KE_NONE, 0);
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].type == IKE_XFORM_KE && strlen(names[i].name) == len &&
+		    memcmp(names[i].name, m, len) == 0)
+			return add(p, (uint8_t)type, names[i].id, 0);
+	return -EINVAL;
+}
+
 static int add(struct ike_proposal *p, uint8_t type, uint16_t id, uint16_t key_len)
 {
 	struct pld_transform *x;
@@ -119,7 +154,18 @@ int ike_proposal_parse(const char *s, uint8_t protocol, struct ike_proposal *p)
 	while (*t != '\0') {
 		size_t len = strcspn(t, "-");
 		const struct xf_name *x = NULL;
+		int addke = addke_token(t, len);
 
+		if (addke != 0) {
+			/* RFC 9370 §2.2.1: "keN_<method>" or "keN_none". */
+			rc = addke_add(p, addke, t + 4, len - 4);
+			if (rc != 0)
+				return rc;
+			t += len;
+			if (*t == '-' && *++t == '\0')
+				return -EINVAL;
+			continue;
+		}
 		for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 			if (strlen(names[i].name) == len && memcmp(names[i].name, t, len) == 0)
 				x = &names[i];
@@ -144,6 +190,9 @@ int ike_proposal_parse(const char *s, uint8_t protocol, struct ike_proposal *p)
 	for (unsigned i = 0; i < p->n; i++)
 		if (p->xf[i].type == IKE_XFORM_ENCR && is_aead(p->xf[i].id) != is_aead((uint16_t)encr))
 			return -EINVAL;
+	/* RFC 9370 §2.2.4: additional key exchanges follow a KE (type 4). */
+	if (ike_proposal_has_addke(p) && ike_proposal_first(p, IKE_XFORM_KE) < 0)
+		return -EINVAL;
 	if (protocol == IKE_PROTO_ESP) {
 		/* RFC 7296 §3.3.3: ESP proposals carry the ESN transform. */
 		if (ike_proposal_first(p, IKE_XFORM_ESN) < 0)
@@ -207,6 +256,50 @@ static bool has_type(const struct pld_transform *x, unsigned n, uint8_t type)
 	return false;
 }
 
+static bool has_xf(const struct pld_transform *x, unsigned n, uint8_t type, uint16_t id)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (x[i].type == type && x[i].id == id && !(x[i].flags & PLD_XF_UNACCEPTABLE))
+			return true;
+	return false;
+}
+
+/*
+ * RFC 9370 §2.2.1: for ADDKE types an omitted type means NONE, and the
+ * choice holds no method twice (NONE aside). Ours in our order.
+ */
+static bool match_addke(const struct pld_proposal *peer, const struct ike_proposal *ours,
+			uint8_t type, struct pld_proposal *out)
+{
+	bool mine = has_type(ours->xf, ours->n, type);
+	bool theirs = has_type(peer->xf, peer->n_transforms, type);
+
+	for (unsigned i = 0; i < ours->n; i++) {
+		const struct pld_transform *o = &ours->xf[i];
+		bool dup = false;
+
+		if (o->type != type)
+			continue;
+		for (unsigned k = 0; k < out->n_transforms && o->id != IKE_KE_NONE; k++)
+			dup |= ike_xform_is_addke(out->xf[k].type) && out->xf[k].id == o->id;
+		if (dup)
+			continue;
+		if (theirs ? has_xf(peer->xf, peer->n_transforms, type, o->id) : o->id == IKE_KE_NONE) {
+			if (theirs)
+				out->xf[out->n_transforms++] = *o;
+			return true;
+		}
+	}
+	/* We did not list it: NONE, if the peer allows it. */
+	if (!mine && (!theirs || has_xf(peer->xf, peer->n_transforms, type, IKE_KE_NONE))) {
+		if (theirs)
+			out->xf[out->n_transforms++] =
+				(struct pld_transform){ .type = type, .id = IKE_KE_NONE };
+		return true;
+	}
+	return false;
+}
+
 /* One transform per type from ours ∩ theirs, in our order; false if a
  * type either side uses has nothing in common. */
 static bool match(const struct pld_proposal *peer, const struct ike_proposal *ours,
@@ -220,6 +313,11 @@ static bool match(const struct pld_proposal *peer, const struct ike_proposal *ou
 
 		if (!mine && !theirs)
 			continue;
+		if (ike_xform_is_addke(type)) {
+			if (!match_addke(peer, ours, type, out))
+				return false;
+			continue;
+		}
 		for (unsigned i = 0; i < ours->n; i++) {
 			if (ours->xf[i].type != type)
 				continue;
@@ -238,14 +336,33 @@ static bool match(const struct pld_proposal *peer, const struct ike_proposal *ou
 	return true;
 }
 
+static bool peer_has_addke(const struct pld_proposal *pp)
+{
+	for (unsigned j = 0; j < pp->n_transforms; j++)
+		if (ike_xform_is_addke(pp->xf[j].type))
+			return true;
+	return false;
+}
+
 int ike_proposal_select(const struct pld_sa *peer, const struct ike_proposal *ours,
 			unsigned n_ours, uint16_t prefer_ke, struct pld_proposal *out)
+{
+	return ike_proposal_select_mke(peer, ours, n_ours, prefer_ke, true, out);
+}
+
+int ike_proposal_select_mke(const struct pld_sa *peer, const struct ike_proposal *ours,
+			    unsigned n_ours, uint16_t prefer_ke, bool addke_ok,
+			    struct pld_proposal *out)
 {
 	for (unsigned o = 0; o < n_ours; o++)
 		for (unsigned i = 0; i < peer->n_proposals; i++) {
 			const struct pld_proposal *pp = &peer->prop[i];
 
 			if (pp->protocol_id != ours[o].protocol_id)
+				continue;
+			/* RFC 9370 §2.2.1: without IKE_INTERMEDIATE, proposals with
+			 * ADDKE types are skipped as holding unknown types. */
+			if (!addke_ok && peer_has_addke(pp))
 				continue;
 			if (!match(pp, &ours[o], prefer_ke, out))
 				continue;
@@ -281,4 +398,18 @@ const struct pld_transform *ike_chosen_xf(const struct pld_proposal *p, uint8_t 
 		if (p->xf[i].type == type)
 			return &p->xf[i];
 	return NULL;
+}
+
+unsigned ike_chosen_addke(const struct pld_proposal *p, uint16_t out[IKE_ADDKE_MAX])
+{
+	unsigned n = 0;
+
+	/* RFC 9370 §2.2.2, §2.2.4: in the order of their transform types. */
+	for (uint8_t type = IKE_XFORM_ADDKE1; type <= IKE_XFORM_ADDKE7; type++) {
+		const struct pld_transform *x = ike_chosen_xf(p, type);
+
+		if (x != NULL && x->id != IKE_KE_NONE)
+			out[n++] = x->id;
+	}
+	return n;
 }

@@ -12,7 +12,7 @@
 
 #include "control/ike/payload.h"
 
-enum { IKE_PROP_XF_MAX = 24, IKE_PROPS_MAX = 8 };
+enum { IKE_PROP_XF_MAX = 24, IKE_PROPS_MAX = 8, IKE_ADDKE_MAX = 7 };
 
 /* One proposal as a transform list (several IDs per type = alternatives). */
 struct ike_proposal {
@@ -27,6 +27,8 @@ struct ike_proposal {
  * the one matching the integrity algorithm, else PRF_HMAC_SHA2_256).
  * ESP: an AEAD the dataplane runs (AES-GCM-16, ChaCha20-Poly1305, their
  * RFC 8750 IIV forms), optional KE (PFS), ESN (none given: "noesn").
+ * Both: "ke1_mlkem768" .. "ke7_..." add ADDITIONAL_KEY_EXCHANGE_1..7
+ * transforms ("keN_none": optional), RFC 9370; they need a KE.
  * 0, -EINVAL (unknown token or incomplete), -ENOTSUP (known, not for ESP).
  */
 int ike_proposal_parse(const char *s, uint8_t protocol, struct ike_proposal *p);
@@ -52,6 +54,23 @@ int ike_proposal_first(const struct ike_proposal *p, uint8_t type);
  */
 int ike_proposal_select(const struct pld_sa *peer, const struct ike_proposal *ours,
 			unsigned n_ours, uint16_t prefer_ke, struct pld_proposal *out);
+
+/*
+ * The same, and RFC 9370 §2.2.1: @p addke_ok false (the peer did not
+ * announce IKE_INTERMEDIATE) skips the peer's proposals that carry ADDKE
+ * types. ADDKE types either side omits count as NONE; the choice never
+ * holds one method twice.
+ */
+int ike_proposal_select_mke(const struct pld_sa *peer, const struct ike_proposal *ours,
+			    unsigned n_ours, uint16_t prefer_ke, bool addke_ok,
+			    struct pld_proposal *out);
+
+/* ADDITIONAL_KEY_EXCHANGE_1..7 (RFC 9370 §3)? */
+bool ike_xform_is_addke(uint8_t type);
+bool ike_proposal_has_addke(const struct ike_proposal *p);
+/* The chosen additional key exchange methods, NONE left out, in transform
+ * type order (the order they run in); returns how many. */
+unsigned ike_chosen_addke(const struct pld_proposal *p, uint16_t out[IKE_ADDKE_MAX]);
 
 /* Our proposals as an SA payload body with @p spi (spi_size 0 = none). */
 void ike_proposals_to_sa(const struct ike_proposal *p, unsigned n, const uint8_t *spi,

@@ -241,6 +241,19 @@ static int i_build(struct ike_xctx *x)
 
 /* ------------------------------ responder ------------------------------- */
 
+/* RFC 9370 §2.2.4 IKE_FOLLOWUP_KE is not implemented yet: a choice with
+ * additional key exchanges is refused, never run without them. */
+static bool no_followup(struct ike_xctx *x)
+{
+	uint16_t m[IKE_ADDKE_MAX];
+
+	if (ike_chosen_addke(&x->chosen, m) == 0)
+		return false;
+	ike_log(x->e, "IKE SA %016llx_i: CREATE_CHILD_SA with additional key exchanges "
+		"refused (IKE_FOLLOWUP_KE not supported)", (unsigned long long)x->sa->spi_i);
+	return true;
+}
+
 static void r_ike_rekey(struct ike_xctx *x, const struct pld_sa *peer)
 {
 	struct ike_engine *e = x->e;
@@ -263,7 +276,7 @@ static void r_ike_rekey(struct ike_xctx *x, const struct pld_sa *peer)
 		return;
 	}
 	if (ike_proposal_select(peer, sa->conn->ike, sa->conn->n_ike, ke.method, &x->chosen) != 0 ||
-	    ike_suite_from(&x->chosen, &suite) != 0) {
+	    ike_suite_from(&x->chosen, &suite) != 0 || no_followup(x)) {
 		x->child_err = IKE_N_NO_PROPOSAL_CHOSEN;
 		return;
 	}
@@ -354,7 +367,7 @@ static void r_child(struct ike_xctx *x, const struct pld_sa *peer)
 	}
 	has_ke = ike_get_ke(x->m, &ke) == 0;
 	if (ike_proposal_select(peer, c->child[cfg].esp, c->child[cfg].n_esp,
-				has_ke ? ke.method : 0, &x->chosen) != 0) {
+				has_ke ? ke.method : 0, &x->chosen) != 0 || no_followup(x)) {
 		x->child_err = IKE_N_NO_PROPOSAL_CHOSEN;
 		return;
 	}

@@ -10,7 +10,8 @@
 
 #include "control/ike/exchange.h"
 
-enum { OCTETS_MAX = IKE_INIT_MAX + IKE_NONCE_MAX + IKE_KEY_PRF_MAX, AUTH_MAX = 1024,
+enum { INTAUTH_MAX = 2 * IKE_KEY_PRF_MAX + 4,
+       OCTETS_MAX = IKE_INIT_MAX + IKE_NONCE_MAX + IKE_KEY_PRF_MAX + INTAUTH_MAX, AUTH_MAX = 1024,
        CERTS_MAX = 8 };
 
 /* ID payload body (§3.5): type, 3 reserved octets, data. */
@@ -29,12 +30,28 @@ static size_t id_body(const struct ike_id *id, uint8_t out[4 + IKE_ID_MAX])
 static long octets(const struct ike_sa *sa, bool of_initiator, const uint8_t *idb, size_t idl,
 		   uint8_t *out)
 {
+	long n;
+
 	if (of_initiator)
-		return ike_crypto_signed_octets(sa->suite.prf, sa->init_req, sa->init_req_len,
-						sa->nr, sa->nr_len, sa->keys.pi, idb, idl, out,
-						OCTETS_MAX);
-	return ike_crypto_signed_octets(sa->suite.prf, sa->init_resp, sa->init_resp_len, sa->ni,
-					sa->ni_len, sa->keys.pr, idb, idl, out, OCTETS_MAX);
+		n = ike_crypto_signed_octets(sa->suite.prf, sa->init_req, sa->init_req_len, sa->nr,
+					     sa->nr_len, sa->keys.pi, idb, idl, out,
+					     OCTETS_MAX - INTAUTH_MAX);
+	else
+		n = ike_crypto_signed_octets(sa->suite.prf, sa->init_resp, sa->init_resp_len, sa->ni,
+					     sa->ni_len, sa->keys.pr, idb, idl, out,
+					     OCTETS_MAX - INTAUTH_MAX);
+	if (n < 0 || sa->n_int == 0)
+		return n;
+	/* RFC 9242 §3.3.2: | IntAuth_iN | IntAuth_rN | IKE_AUTH_MID. */
+	memcpy(out + n, sa->intauth_i, sa->keys.prf_len);
+	n += (long)sa->keys.prf_len;
+	memcpy(out + n, sa->intauth_r, sa->keys.prf_len);
+	n += (long)sa->keys.prf_len;
+	out[n++] = (uint8_t)(sa->auth_mid >> 24);
+	out[n++] = (uint8_t)(sa->auth_mid >> 16);
+	out[n++] = (uint8_t)(sa->auth_mid >> 8);
+	out[n++] = (uint8_t)sa->auth_mid;
+	return n;
 }
 
 /* Our ID, [CERT...], AUTH. */
@@ -200,6 +217,7 @@ static int i_build(struct ike_xctx *x)
 		if (rc != 0)
 			return rc;
 	}
+	sa->auth_mid = sa->req_mid; /* RFC 9242 §3.3.2 IKE_AUTH_MID */
 	rc = add_id_auth(x, true);
 	if (rc != 0 || x->task.cfg < 0)
 		return rc; /* RFC 6023 §3: childless, no SA/TS */
@@ -327,6 +345,14 @@ static int r_process(struct ike_xctx *x)
 
 	if (sa->state != IKE_SA_INIT_DONE)
 		return -EPROTO;
+	if (sa->mke.done < sa->mke.n) {
+		/* RFC 9370 §2.2.3: IKE_AUTH only after every additional KE. */
+		ike_log(x->e, "IKE SA %016llx_i %016llx_r: IKE_AUTH before the additional key "
+			"exchanges", (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r);
+		x->notify = IKE_N_INVALID_SYNTAX;
+		return ike_sa_set_state(x->e, sa, IKE_SA_DEAD);
+	}
+	sa->auth_mid = x->m->message_id;
 	select_conn(x);
 	rc = verify_peer(x, true);
 	if (rc == -EBADMSG)

@@ -2,8 +2,9 @@
 /*
  * IKE_SA_INIT (RFC 7296 §1.2): SA, KE, Nonce, NAT detection (§2.23),
  * cookies (§2.6), INVALID_KE_PAYLOAD (§1.2), and the announcements of
- * IKE fragmentation (RFC 7383 §2.3), RFC 7427 hash algorithms (§4) and
- * childless IKE SAs (RFC 6023 §3).
+ * IKE fragmentation (RFC 7383 §2.3), RFC 7427 hash algorithms (§4),
+ * childless IKE SAs (RFC 6023 §3) and IKE_INTERMEDIATE (RFC 9242 §3.1)
+ * with the additional key exchanges of RFC 9370 §2.2.1.
  */
 #include <errno.h>
 #include <string.h>
@@ -144,7 +145,23 @@ static int cookie_make(struct ike_engine *e, const struct pld_nonce *ni,
 
 /* ----------------------------------------------------------------------- */
 
-/* Initiator builds: [N(COOKIE)], SA, KE, Ni, N(NAT_D*), N(FRAG), N(SHA). */
+static bool wants_intermediate(const struct ike_conn *c)
+{
+	for (unsigned p = 0; p < c->n_ike; p++)
+		if (ike_proposal_has_addke(&c->ike[p]))
+			return true;
+	return false;
+}
+
+static bool announces_intermediate(const struct ike_msg *m)
+{
+	struct pld_notify n;
+
+	return ike_msg_find_notify(m, IKE_N_INTERMEDIATE_EXCHANGE_SUPPORTED, &n) == 0;
+}
+
+/* Initiator builds: [N(COOKIE)], SA, KE, Ni, N(NAT_D*), N(FRAG), N(SHA),
+ * [N(INTERMEDIATE_EXCHANGE_SUPPORTED)]. */
 static int i_build(struct ike_xctx *x)
 {
 	struct ike_sa *sa = x->sa;
@@ -182,6 +199,10 @@ static int i_build(struct ike_xctx *x)
 		rc = ike_add_nonce(x->mb, sa->ni, sa->ni_len);
 	if (rc == 0)
 		rc = add_common_notifies(x, 0, false);
+	/* RFC 9370 §2.2.1: ADDKE transforms need IKE_INTERMEDIATE. */
+	if (rc == 0 && wants_intermediate(c))
+		rc = ike_add_notify(x->mb, 0, IKE_N_INTERMEDIATE_EXCHANGE_SUPPORTED, NULL, 0,
+				    NULL, 0);
 	return rc;
 }
 
@@ -233,7 +254,9 @@ static int r_process(struct ike_xctx *x)
 			return stateless(x, IKE_N_COOKIE, want, COOKIE_LEN);
 		}
 	}
-	rc = ike_proposal_select(&peer, c->ike, c->n_ike, ke.method, &x->chosen);
+	/* RFC 9370 §2.2.1: ADDKE proposals only with IKE_INTERMEDIATE. */
+	rc = ike_proposal_select_mke(&peer, c->ike, c->n_ike, ke.method, announces_intermediate(x->m),
+				     &x->chosen);
 	if (rc != 0 || suite_from(&x->chosen, &suite) != 0)
 		return stateless(x, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
 	kx = ike_chosen_xf(&x->chosen, IKE_XFORM_KE);
@@ -263,6 +286,8 @@ static int r_process(struct ike_xctx *x)
 	sa->conn = c;
 	sa->suite = suite;
 	sa->ke_method = ke.method;
+	sa->peer_intermediate = announces_intermediate(x->m);
+	sa->mke.n = (uint8_t)ike_chosen_addke(&x->chosen, sa->mke.method);
 	sa->spi_r = ike_spi_new(e);
 	memcpy(sa->ni, ni.data, ni.len);
 	sa->ni_len = ni.len;
@@ -299,6 +324,9 @@ static int r_build(struct ike_xctx *x)
 		rc = ike_add_nonce(x->mb, sa->nr, sa->nr_len);
 	if (rc == 0)
 		rc = add_common_notifies(x, sa->spi_r, true);
+	if (rc == 0 && sa->peer_intermediate)
+		rc = ike_add_notify(x->mb, 0, IKE_N_INTERMEDIATE_EXCHANGE_SUPPORTED, NULL, 0, NULL,
+				    0);
 	if (rc == 0 && sa->conn->auth == IKE_AUTHK_PUBKEY && sa->conn->send_certreq) {
 		uint8_t h[8 * 20];
 		struct pld_cert req = { .encoding = IKE_CERT_X509_SIGNATURE, .data = h };
@@ -375,8 +403,20 @@ static int i_process(struct ike_xctx *x)
 	if (resp.n_proposals != 1 ||
 	    ike_proposal_select(&resp, sa->conn->ike, sa->conn->n_ike, ke.method, &chosen) != 0 ||
 	    chosen.n_transforms != resp.prop[0].n_transforms || suite_from(&chosen, &suite) != 0 ||
-	    ke.method != sa->ke_method || suite.ke != sa->ke_method)
+	    ke.method != sa->ke_method || suite.ke != sa->ke_method) {
+		ike_log(e, "IKE SA %016llx_i: IKE_SA_INIT answer is not one of our proposals%s",
+			(unsigned long long)sa->spi_i,
+			wants_intermediate(sa->conn) ? " (additional key exchanges required)" : "");
 		return -EAGAIN;
+	}
+	sa->mke.n = (uint8_t)ike_chosen_addke(&chosen, sa->mke.method);
+	if (sa->mke.n != 0 && !announces_intermediate(x->m)) {
+		/* RFC 9370 §2.2.1: never fall back silently. */
+		ike_log(e, "IKE SA %016llx_i: responder chose additional key exchanges without "
+			"INTERMEDIATE_EXCHANGE_SUPPORTED", (unsigned long long)sa->spi_i);
+		return ike_sa_set_state(e, sa, IKE_SA_DEAD);
+	}
+	sa->peer_intermediate = announces_intermediate(x->m);
 	rc = ike_ke_complete(sa->ke, ke.data, ke.len);
 	if (rc == 0)
 		rc = ike_ke_shared(sa->ke, &gir, &gir_len);
@@ -401,7 +441,8 @@ static int i_process(struct ike_xctx *x)
 		sa->local.port = 4500;
 		sa->remote.port = 4500;
 	}
-	return 0;
+	/* RFC 9370 §2.2.2: the IKE_INTERMEDIATE exchanges go before IKE_AUTH. */
+	return ike_intermediate_start(e, sa);
 }
 
 const struct ike_exchange ike_x_ike_sa_init = {

@@ -36,6 +36,19 @@ static const struct {
 	  { { 1, 30, 256 }, { 5, 1, 0 }, { 5, 0, 0 } } },
 	{ "chacha20poly1305iiv", IKE_PROTO_ESP, 0, 2, { { 1, 31, 0 }, { 5, 0, 0 } } },
 	{ "aes128gcm16-x25519", IKE_PROTO_ESP, 0, 3, { { 1, 20, 128 }, { 4, 31, 0 }, { 5, 0, 0 } } },
+	/* RFC 9370 ADDITIONAL_KEY_EXCHANGE_n = type 5 + n, "keN_none" = ID 0 */
+	{ "aes256gcm16-prfsha384-x25519-ke1_mlkem768", IKE_PROTO_IKE, 0, 4,
+	  { { 1, 20, 256 }, { 2, 6, 0 }, { 4, 31, 0 }, { 6, 36, 0 } } },
+	{ "aes256gcm16-prfsha384-mlkem1024", IKE_PROTO_IKE, 0, 3,
+	  { { 1, 20, 256 }, { 2, 6, 0 }, { 4, 37, 0 } } },
+	{ "aes256gcm16-prfsha256-ecp256-ke2_mlkem512-ke7_x448-ke7_none", IKE_PROTO_IKE, 0, 6,
+	  { { 1, 20, 256 }, { 2, 5, 0 }, { 4, 19, 0 }, { 7, 35, 0 }, { 12, 32, 0 }, { 12, 0, 0 } } },
+	{ "aes128gcm16-x25519-ke1_mlkem768", IKE_PROTO_ESP, 0, 4,
+	  { { 1, 20, 128 }, { 4, 31, 0 }, { 6, 36, 0 }, { 5, 0, 0 } } },
+	{ "aes128gcm16-ke1_mlkem768", IKE_PROTO_ESP, -EINVAL, 0, { { 0 } } }, /* ADDKE without KE */
+	{ "aes256gcm16-prfsha384-x25519-ke8_mlkem768", IKE_PROTO_IKE, -EINVAL, 0, { { 0 } } },
+	{ "aes256gcm16-prfsha384-x25519-ke1_", IKE_PROTO_IKE, -EINVAL, 0, { { 0 } } },
+	{ "aes256gcm16-prfsha384-x25519-ke1_aes128", IKE_PROTO_IKE, -EINVAL, 0, { { 0 } } },
 	/* refused */
 	{ "aes128-sha256", IKE_PROTO_ESP, -ENOTSUP, 0, { { 0 } } },        /* no CBC in the dataplane */
 	{ "aes128gcm16-sha256-x25519", IKE_PROTO_IKE, -EINVAL, 0, { { 0 } } }, /* AEAD + INTEG */
@@ -103,6 +116,71 @@ START_TEST(proposal_list_and_select)
 	ck_assert_int_eq(ike_proposals_parse("aes128-sha256-ecp256", IKE_PROTO_IKE, ours, 4), 1);
 	sa.prop[1].xf[0].flags |= PLD_XF_UNACCEPTABLE;
 	ck_assert_int_eq(ike_proposal_select(&sa, ours, 1, 0, &out), -ENOENT);
+}
+END_TEST
+
+/* RFC 9370 §2.2.1 selection: (theirs, ours, INTERMEDIATE announced) ->
+ * the chosen ADDKE methods in order, or no proposal (n = -1). */
+static const struct {
+	const char *theirs, *ours;
+	bool intermediate;
+	int n;
+	uint16_t m[3];
+} addke_cases[] = {
+	{ "aes256gcm16-prfsha384-x25519-ke1_mlkem768", "aes256gcm16-prfsha384-x25519-ke1_mlkem768",
+	  true, 1, { 36 } },
+	/* alternatives: our order wins */
+	{ "aes256gcm16-prfsha384-x25519-ke1_mlkem512-ke1_mlkem768",
+	  "aes256gcm16-prfsha384-x25519-ke1_mlkem768-ke1_mlkem512", true, 1, { 36 } },
+	/* we do not list ADDKE1: NONE if they allow it, else no proposal */
+	{ "aes256gcm16-prfsha384-x25519-ke1_mlkem768-ke1_none", "aes256gcm16-prfsha384-x25519",
+	  true, 0, { 0 } },
+	{ "aes256gcm16-prfsha384-x25519-ke1_mlkem768", "aes256gcm16-prfsha384-x25519", true, -1,
+	  { 0 } },
+	/* they do not list ADDKE2: only if NONE is ours */
+	{ "aes256gcm16-prfsha384-x25519-ke1_mlkem768",
+	  "aes256gcm16-prfsha384-x25519-ke1_mlkem768-ke2_mlkem1024", true, -1, { 0 } },
+	{ "aes256gcm16-prfsha384-x25519-ke1_mlkem768",
+	  "aes256gcm16-prfsha384-x25519-ke1_mlkem768-ke2_mlkem1024-ke2_none", true, 1, { 36 } },
+	/* no method twice: ADDKE2 takes the other one */
+	{ "aes256gcm16-prfsha384-x25519-ke1_mlkem768-ke1_mlkem1024-ke2_mlkem768-ke2_mlkem1024",
+	  "aes256gcm16-prfsha384-x25519-ke1_mlkem768-ke2_mlkem768-ke2_mlkem1024", true, 2,
+	  { 36, 37 } },
+	{ "aes256gcm16-prfsha384-x25519-ke1_mlkem768-ke2_mlkem768",
+	  "aes256gcm16-prfsha384-x25519-ke1_mlkem768-ke2_mlkem768", true, -1, { 0 } },
+	/* non-consecutive types run in type order */
+	{ "aes256gcm16-prfsha384-x25519-ke5_mlkem512-ke2_mlkem1024",
+	  "aes256gcm16-prfsha384-x25519-ke2_mlkem1024-ke5_mlkem512", true, 2, { 37, 35 } },
+	/* without IKE_INTERMEDIATE the ADDKE proposal is skipped */
+	{ "aes256gcm16-prfsha384-x25519-ke1_mlkem768-ke1_none",
+	  "aes256gcm16-prfsha384-x25519-ke1_mlkem768-ke1_none", false, -1, { 0 } },
+	{ "aes256gcm16-prfsha384-x25519-ke1_mlkem768,aes256gcm16-prfsha384-x25519",
+	  "aes256gcm16-prfsha384-x25519-ke1_mlkem768-ke1_none", false, 0, { 0 } },
+};
+
+START_TEST(addke_select_table)
+{
+	for (unsigned i = 0; i < sizeof(addke_cases) / sizeof(addke_cases[0]); i++) {
+		struct ike_proposal ours[2], theirs[2];
+		struct pld_sa sa;
+		struct pld_proposal out;
+		uint16_t m[IKE_ADDKE_MAX];
+		int nt = ike_proposals_parse(addke_cases[i].theirs, IKE_PROTO_IKE, theirs, 2);
+		int no = ike_proposals_parse(addke_cases[i].ours, IKE_PROTO_IKE, ours, 2);
+		int rc;
+
+		ck_assert_int_gt(nt, 0);
+		ck_assert_int_gt(no, 0);
+		ike_proposals_to_sa(theirs, (unsigned)nt, NULL, 0, &sa);
+		rc = ike_proposal_select_mke(&sa, ours, (unsigned)no, 0, addke_cases[i].intermediate,
+					     &out);
+		ck_assert_msg((rc == 0) == (addke_cases[i].n >= 0), "case %u: rc %d", i, rc);
+		if (rc != 0)
+			continue;
+		ck_assert_int_eq((int)ike_chosen_addke(&out, m), addke_cases[i].n);
+		for (int k = 0; k < addke_cases[i].n; k++)
+			ck_assert_uint_eq(m[k], addke_cases[i].m[k]);
+	}
 }
 END_TEST
 
@@ -234,6 +312,7 @@ int main(void)
 	int failed;
 
 	tcase_add_test(t, proposal_parse_table);
+	tcase_add_test(t, addke_select_table);
 	tcase_add_test(t, proposal_list_and_select);
 	tcase_add_test(t, state_tables);
 	tcase_add_test(t, ts_parse);
