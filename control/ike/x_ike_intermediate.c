@@ -128,11 +128,12 @@ int ike_intauth_received(struct ike_sa *sa, const struct ike_msg *m)
  * {SK_d(n) | ... | SK_pr(n)} = prf+(SKEYSEED(n), Ni | Nr | SPIi | SPIr). */
 int ike_intermediate_keys(struct ike_sa *sa, const uint8_t *sk, size_t sk_len)
 {
-	struct ike_keys k;
+	struct ike_keys k = { 0 };
 	int rc = ike_crypto_keys_rekey(sa->suite.prf, sa->keys.d, sa->keys.prf_len, &sa->suite,
 				       sa->ni, sa->ni_len, sa->nr, sa->nr_len, sk, sk_len,
 				       sa->spi_i, sa->spi_r, &k);
 
+	/* A new generation: logged again (keylog.c) under the same SPIs. */
 	if (rc == 0)
 		sa->keys = k;
 	ike_crypto_keys_wipe(&k);
