@@ -175,6 +175,18 @@ int gw_fib_publish(struct gw *g)
 	return 0;
 }
 
+void gw_static_sa_event(struct gw *g, const struct esp_event *ev)
+{
+	const char *dir = ev->dir == ESP_DIR_IN ? "in" : "out";
+
+	if (ev->type == ESP_EV_SOFT_EXPIRE) {
+		log_warn("SA 0x%08x %s: soft lifetime reached", ev->spi, dir);
+	} else {
+		log_warn("SA 0x%08x %s: hard lifetime reached, removing it", ev->spi, dir);
+		drv_sa_del(g->ipsec, ev->spi, (enum esp_dir)ev->dir);
+	}
+}
+
 int gw_program_config(struct gw *g, char *err, size_t errlen)
 {
 	const struct esprit_config *cfg = &g->cfg;

@@ -55,6 +55,10 @@ struct gw {
 	int mgmt_fd;
 };
 
+/** A lifetime event of a static SA (not IKE's): static SAs cannot be
+ *  rekeyed, so a hard expiry removes the SA and a soft one is reported. */
+void gw_static_sa_event(struct gw *g, const struct esp_event *ev);
+
 /** Install every SA and policy of gw->cfg through gw->ipsec. */
 int gw_program_config(struct gw *g, char *err, size_t errlen);
 

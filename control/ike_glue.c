@@ -113,6 +113,12 @@ static int keylog_open(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
+/* A lifetime event of an SA IKE did not make: a static SA. */
+static void glue_foreign_event(const struct esp_event *ev, void *arg)
+{
+	gw_static_sa_event(arg, ev);
+}
+
 static void glue_recv(void *arg, const struct ike_endpoints *ep, const uint8_t *msg, size_t len)
 {
 	struct gw *g = arg;
@@ -127,7 +133,7 @@ int ike_glue_start(struct gw *g, char *err, size_t errlen)
 {
 	static struct ike_engine_ops ops = {
 		.send = glue_send, .now_ms = glue_now, .rng = glue_rng, .log = glue_log,
-		.keepalive = glue_keepalive,
+		.keepalive = glue_keepalive, .foreign_event = glue_foreign_event,
 	};
 	const struct ike_engine_cfg ecfg = { .cookie_threshold = 64, .half_open_max = 4096 };
 	int rc;

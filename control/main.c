@@ -41,27 +41,19 @@ static void usage(FILE *out)
 		"  -t         check the configuration and exit\n");
 }
 
-/* Lifetime events: static SAs cannot be rekeyed, so a hard expiry
- * removes the SA and a soft one is reported. */
+/* Lifetime events of static SAs. With IKE running, the engine reads the
+ * driver's one event queue (its Child SAs' events trigger rekeys) and
+ * hands the static SAs' events back (ike_glue.c -> gw_static_sa_event). */
 static unsigned handle_events(struct gw *g)
 {
 	struct esp_event ev[32];
 	unsigned n;
 
 	if (g->ike != NULL)
-		return 0; /* the IKE engine reads lifetime events (rekeys) */
+		return 0;
 	n = g->ipsec->ops->events(g->ipsec, ev, RTE_DIM(ev));
-
-	for (unsigned i = 0; i < n; i++) {
-		const char *dir = ev[i].dir == ESP_DIR_IN ? "in" : "out";
-
-		if (ev[i].type == ESP_EV_SOFT_EXPIRE) {
-			log_warn("SA 0x%08x %s: soft lifetime reached", ev[i].spi, dir);
-		} else {
-			log_warn("SA 0x%08x %s: hard lifetime reached, removing it", ev[i].spi, dir);
-			drv_sa_del(g->ipsec, ev[i].spi, (enum esp_dir)ev[i].dir);
-		}
-	}
+	for (unsigned i = 0; i < n; i++)
+		gw_static_sa_event(g, &ev[i]);
 	return n;
 }
 

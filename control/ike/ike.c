@@ -714,15 +714,18 @@ static void timers(struct ike_engine *e, struct ike_sa *sa, uint64_t now)
 	}
 }
 
-/* The inbound SPI of the child an event names. */
+/* The inbound SPI of the Child SA an event names, 0 when the SA is not
+ * one of ours (a static SA sharing the driver). */
 static uint32_t event_child(struct ike_engine *e, const struct esp_event *ev)
 {
-	if (ev->dir == ESP_DIR_IN)
-		return ev->spi;
 	for (unsigned i = 0; i < IKE_SA_TABLE; i++) {
 		struct ike_child *c;
 
-		if (e->sa[i] != NULL && (c = ike_child_by_spi_out(e->sa[i], ev->spi)) != NULL)
+		if (e->sa[i] == NULL)
+			continue;
+		c = ev->dir == ESP_DIR_IN ? ike_child_by_spi_in(e->sa[i], ev->spi)
+					  : ike_child_by_spi_out(e->sa[i], ev->spi);
+		if (c != NULL)
 			return c->spi_in;
 	}
 	return 0;
@@ -735,6 +738,14 @@ static void lifetime_events(struct ike_engine *e)
 
 	for (unsigned i = 0; i < n; i++) {
 		uint32_t spi = event_child(e, &ev[i]);
+
+		if (spi == 0) {
+			/* The driver has one event queue for all SAs: hand
+			 * the others back to their owner. */
+			if (e->ops.foreign_event != NULL)
+				e->ops.foreign_event(&ev[i], e->ops.arg);
+			continue;
+		}
 
 		/* Soft expiry: rekey; hard: the dataplane already drops, delete. */
 		if (ev[i].type == ESP_EV_SOFT_EXPIRE)

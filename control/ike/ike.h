@@ -44,6 +44,10 @@ struct ike_engine_ops {
 	 * Wireshark's @p table ("ikev2_decryption_table" / "esp_sa"), once per
 	 * IKE SA key derivation and per installed ESP SA. */
 	void (*keylog)(enum ike_keylog_table table, const char *line, void *arg);
+	/* Optional: a dataplane lifetime event (read by ike_engine_tick) for an
+	 * SA the engine did not install, e.g. a static SA of the configuration,
+	 * whose owner must act on it. NULL: such events are dropped. */
+	void (*foreign_event)(const struct esp_event *ev, void *arg);
 	void *arg;
 };
 

@@ -34,6 +34,12 @@ gwa_keylog_conf() { # START_ACTION IKE_PROPOSAL
 	sed -i -e "s|mgmt_socket = |keylog = \"$KEYS\"; mgmt_socket = |" \
 		-e "s|proposals = \"aes256-sha256-x25519\"|proposals = \"$2\"|" "$T/gwa.conf"
 	grep -q "keylog = " "$T/gwa.conf" || die "could not add keylog to the config"
+	# A static SA next to IKE's, with a 3 s hard lifetime: its expiry event
+	# shares the driver's queue with IKE's and must still remove it.
+	sed -i 's|^connections = (|sas = ( { name = "static-in"; spi = 0x5001; dir = "in"; cipher = "aes128gcm16";\
+    key = "0x000102030405060708090a0b0c0d0e0f10111213"; local = "192.0.2.1"; remote = "192.0.2.3";\
+    lifetime = { hard = { seconds = 3; }; }; } );\
+connections = (|' "$T/gwa.conf"
 }
 
 swan_proposal() {
@@ -76,7 +82,16 @@ sleep 0.5
 ike_rekey_by_esprit
 ping_check "$NS_HB" 10.1.0.1 3
 ctl a ike terminate b >/dev/null || fail "espritctl ike terminate b failed"
-sleep 1
+for ((i = 0; i < 40; i++)); do
+	grep -q "SA 0x00005001 in: hard lifetime reached, removing it" "$T/espritd-a.log" && break
+	sleep 0.1
+done
+if grep -q "SA 0x00005001 in: hard lifetime reached, removing it" "$T/espritd-a.log" &&
+	! ctl a sa list | grep -qi "0x00005001"; then
+	ok "the static SA's hard expiry removed it while IKE runs"
+else
+	fail "static SA 0x5001: $(grep -i 5001 "$T/espritd-a.log"; ctl a sa list | grep -i 5001)"
+fi
 gw_stop a
 cp "$T/espritd-a.log" "$T/espritd-a-run1.log"
 

@@ -75,11 +75,20 @@ static void net_keylog(enum ike_keylog_table t, const char *line, void *arg)
 	p->n_keylog[t]++;
 }
 
+static void net_foreign_event(const struct esp_event *ev, void *arg)
+{
+	struct peer *p = arg;
+
+	ck_assert_uint_lt(p->n_foreign, sizeof(p->foreign) / sizeof(p->foreign[0]));
+	p->foreign[p->n_foreign++] = *ev;
+}
+
 struct ike_engine *peer_engine(struct peer *p, unsigned cookie_threshold)
 {
 	const struct ike_engine_ops ops = { .send = net_send, .now_ms = net_now, .rng = net_rng,
 					    .log = net_log, .keepalive = net_keepalive,
-					    .keylog = net_keylog, .arg = p };
+					    .keylog = net_keylog, .foreign_event = net_foreign_event,
+					    .arg = p };
 	const struct ike_engine_cfg cfg = { .cookie_threshold = cookie_threshold,
 					    .half_open_max = 100, .frag_size = net.frag_size };
 	struct ike_engine *e = ike_engine_new(&ops, p->drv, &cfg);

@@ -33,6 +33,9 @@ struct peer {
 	/* Key log lines (ops->keylog) per enum ike_keylog_table, appended. */
 	char keylog[2][4096];
 	unsigned n_keylog[2];
+	/* Lifetime events of SAs the engine did not install (ops->foreign_event). */
+	struct esp_event foreign[8];
+	unsigned n_foreign;
 };
 
 struct net {
