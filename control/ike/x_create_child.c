@@ -188,7 +188,9 @@ static int build_ike_rekey(struct ike_xctx *x)
 {
 	struct ike_sa *sa = x->sa;
 	const struct ike_conn *c = sa->conn;
-	struct pld_ke ke = { .method = sa->suite.ke };
+	/* The group the responder asked for in INVALID_KE_PAYLOAD, else the
+	 * one in use: the peer accepted it last time. */
+	struct pld_ke ke = { .method = x->task.ke != 0 ? x->task.ke : sa->suite.ke };
 	struct pld_sa sap;
 	uint8_t spi[8];
 	int rc;
@@ -200,8 +202,7 @@ static int build_ike_rekey(struct ike_xctx *x)
 	sa->rekey_nonce_len = IKE_NONCE_LEN;
 	ike_rng(x->e, sa->rekey_nonce, sa->rekey_nonce_len);
 	ike_ke_free(sa->rekey_ke);
-	/* The group in use first: it is the one the peer accepted. */
-	sa->rekey_ke = ike_ke_new(sa->suite.ke, true);
+	sa->rekey_ke = ike_ke_new(ke.method, true);
 	if (sa->rekey_ke == NULL)
 		return -ENOTSUP;
 	rc = ike_ke_public(sa->rekey_ke, &ke.data, &ke.len);
@@ -642,6 +643,30 @@ static int ike_rekey_collision(struct ike_xctx *x, struct ike_sa *theirs, struct
 	return ike_task_push(sa, IKE_TASK_IKE_DELETE, -1, -1);
 }
 
+/* §1.3.1 (and §2.18, which does the IKE SA rekey with CREATE_CHILD_SA):
+ * INVALID_KE_PAYLOAD names the group the responder wants; ask again with
+ * it when one of our IKE proposals has it and it is not the one just
+ * refused. true when the retry is queued. */
+static bool retry_ike_ke(struct ike_xctx *x, struct ike_sa *sa, uint16_t used)
+{
+	const struct ike_conn *c = sa->conn;
+	struct pld_notify n;
+	uint16_t group;
+	bool ours = false;
+
+	if (ike_msg_find_notify(x->m, IKE_N_INVALID_KE_PAYLOAD, &n) != 0 ||
+	    pld_n_invalid_ke(&n, &group) != 0 || group == used)
+		return false;
+	for (unsigned p = 0; p < c->n_ike; p++)
+		ours |= ike_proposal_has(&c->ike[p], IKE_XFORM_KE, group);
+	if (!ours || ike_task_push(sa, IKE_TASK_IKE_REKEY, -1, -1) != 0)
+		return false;
+	sa->tasks[sa->n_tasks - 1].ke = group;
+	ike_log(x->e, "IKE SA %016llx_i: IKE SA rekey again with KE group %u",
+		(unsigned long long)sa->spi_i, group);
+	return true;
+}
+
 static int i_ike_rekey(struct ike_xctx *x)
 {
 	struct ike_sa *sa = x->sa;
@@ -653,6 +678,7 @@ static int i_ike_rekey(struct ike_xctx *x)
 	const uint8_t *gir;
 	size_t gir_len;
 	uint16_t err = ike_error_notify(x->m);
+	uint16_t used = x->task.ke != 0 ? x->task.ke : sa->suite.ke;
 	bool collided = sa->state == IKE_SA_REKEYED && sa->rekey_new != NULL;
 
 	if (sa->state != IKE_SA_REKEYING && !collided) {
@@ -665,7 +691,7 @@ static int i_ike_rekey(struct ike_xctx *x)
 	    ike_get_ke(x->m, &ke) != 0 || resp.n_proposals != 1 ||
 	    ike_proposal_select(&resp, sa->conn->ike, sa->conn->n_ike, ke.method, &chosen) != 0 ||
 	    chosen.n_transforms != resp.prop[0].n_transforms ||
-	    ike_suite_from(&chosen, &suite) != 0 || suite.ke != sa->suite.ke ||
+	    ike_suite_from(&chosen, &suite) != 0 || suite.ke != used ||
 	    ike_ke_complete(sa->rekey_ke, ke.data, ke.len) != 0 ||
 	    ike_ke_shared(sa->rekey_ke, &gir, &gir_len) != 0) {
 		ike_log(x->e, "IKE SA %016llx_i: IKE rekey failed (%s)",
@@ -674,6 +700,8 @@ static int i_ike_rekey(struct ike_xctx *x)
 		sa->rekey_ke = NULL;
 		if (err == IKE_N_TEMPORARY_FAILURE)
 			sa->rekey_at_ms = ike_now(x->e) + IKE_RETRY_BUSY_MS; /* §2.25 */
+		if (err == IKE_N_INVALID_KE_PAYLOAD && !collided)
+			(void)retry_ike_ke(x, sa, used);
 		return collided ? 0 : ike_sa_set_state(x->e, sa, IKE_SA_ESTABLISHED);
 	}
 	x->new_sa = ike_sa_rekeyed(x->e, sa, true, sa->rekey_spi, get64(chosen.spi), &suite,
