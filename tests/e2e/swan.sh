@@ -19,23 +19,36 @@ swan_require() {
 
 swan() { nsx "$NS_GWB" env STRONGSWAN_CONF="$SW/strongswan.conf" SWANCTL_DIR="$SW/swanctl" swanctl "$@"; }
 
-# pubkey: a CA (Ed25519), espritd's certificate (ECDSA P-256, a.test) and
-# strongSwan's (RSA 2048, b.test), made with strongSwan's pki
+# pki --gen arguments for a key type
+swan_keygen_args() {
+	case $1 in
+	ecdsa) echo "--type ecdsa --size 256" ;;
+	rsa) echo "--type rsa --size 2048" ;;
+	ed25519) echo "--type ed25519" ;;
+	*) die "unknown key type $1" ;;
+	esac
+}
+
+# pubkey: a CA (Ed25519), espritd's certificate (a.test, key type
+# $SWAN_KEY_A, default ECDSA P-256) and strongSwan's (b.test, $SWAN_KEY_B,
+# default RSA 2048), made with strongSwan's pki
 swan_certs() {
-	local d=$SW/swanctl
+	local d=$SW/swanctl ka=${SWAN_KEY_A:-ecdsa} kb=${SWAN_KEY_B:-rsa}
 	mkdir -p "$d/x509ca" "$d/x509" "$d/private"
 	pki --gen --type ed25519 --outform pem >"$T/ca.key" 2>/dev/null
 	pki --self --ca --lifetime 30 --in "$T/ca.key" --dn "C=CH, O=esprit test, CN=esprit CA" \
 		--outform pem >"$d/x509ca/ca.crt" 2>/dev/null
-	pki --gen --type ecdsa --size 256 --outform pem >"$T/a.key" 2>/dev/null
-	pki --issue --cacert "$d/x509ca/ca.crt" --cakey "$T/ca.key" --type ecdsa --in "$T/a.key" \
+	# shellcheck disable=SC2046
+	pki --gen $(swan_keygen_args "$ka") --outform pem >"$T/a.key" 2>/dev/null
+	pki --issue --cacert "$d/x509ca/ca.crt" --cakey "$T/ca.key" --type priv --in "$T/a.key" \
 		--dn "C=CH, O=esprit test, CN=a.test" --san a.test --lifetime 7 --outform pem \
 		>"$T/a.crt" 2>/dev/null
-	pki --gen --type rsa --size 2048 --outform pem >"$d/private/b.key" 2>/dev/null
-	pki --issue --cacert "$d/x509ca/ca.crt" --cakey "$T/ca.key" --type rsa \
+	# shellcheck disable=SC2046
+	pki --gen $(swan_keygen_args "$kb") --outform pem >"$d/private/b.key" 2>/dev/null
+	pki --issue --cacert "$d/x509ca/ca.crt" --cakey "$T/ca.key" --type priv \
 		--in "$d/private/b.key" --dn "C=CH, O=esprit test, CN=b.test" --san b.test \
 		--lifetime 7 --outform pem >"$d/x509/b.crt" 2>/dev/null
-	[[ -s $T/a.crt && -s $d/x509/b.crt ]] || die "pki could not make the certificates"
+	[[ -s $T/a.crt && -s $d/x509/b.crt ]] || die "pki could not make the certificates ($ka, $kb)"
 }
 
 swan_setup() {
