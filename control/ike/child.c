@@ -158,6 +158,7 @@ int ike_esp_suite_from(const struct pld_proposal *p, struct ike_esp_suite *s)
 	s->key_bits = enc->flags & PLD_XF_KEY_LENGTH ? enc->key_len : 256;
 	s->esn = esn != NULL ? esn->id : IKE_ESN_NO;
 	s->ke = ke != NULL ? ke->id : 0;
+	(void)ike_chosen_addke(p, s->addke); /* RFC 9370, for listings */
 	return 0;
 }
 

@@ -50,6 +50,8 @@ struct ike_xctx {
 	uint8_t nonce[IKE_NONCE_MAX];
 	size_t nonce_len;
 	struct ike_ke *ke;               /* freed by the engine after r_build */
+	struct ike_followup *fu;         /* RFC 9370: the series this exchange started */
+	uint16_t ke_method;              /* of x->ke (IKE_FOLLOWUP_KE) */
 	uint32_t del_spi[16];            /* INFORMATIONAL: our SPIs deleted */
 	unsigned n_del;
 };
@@ -83,6 +85,27 @@ int ike_intauth_received(struct ike_sa *sa, const struct ike_msg *m);
 int ike_intermediate_keys(struct ike_sa *sa, const uint8_t *sk, size_t sk_len);
 /* IKE_SA_INIT done: queue the IKE_INTERMEDIATE exchanges (initiator). */
 int ike_intermediate_start(struct ike_engine *e, struct ike_sa *sa);
+
+extern const struct ike_exchange ike_x_followup_ke;
+
+/*
+ * x_followup_ke.c, RFC 9370 §2.2.4. A CREATE_CHILD_SA with additional key
+ * exchanges starts a series in @p f: SK(0) | Ni | Nr kept, the methods of
+ * x->chosen, as initiator the responder's link (the next IKE_FOLLOWUP_KE
+ * queued), as responder a new link (x->fu: r_build adds it). 0, -EBUSY
+ * (one series at a time), -EBADMSG (initiator: no link).
+ */
+int ike_fu_start(struct ike_xctx *x, struct ike_followup *f, const struct pld_proposal *chosen,
+		 uint8_t task, int child, const uint8_t *sk0, size_t sk0_len, const uint8_t *ni,
+		 size_t ni_len, const uint8_t *nr, size_t nr_len);
+/* N(ADDITIONAL_KEY_EXCHANGE) into the response, when x->fu says so. */
+int ike_fu_add_link(struct ike_xctx *x);
+/* Responder: forget a series whose next IKE_FOLLOWUP_KE never came. */
+void ike_fu_expire(struct ike_engine *e, struct ike_sa *sa, uint64_t now);
+/* Series over in @p f: @p ok, install / rekey; else undo (x_create_child.c). */
+int ike_ccsa_finish_i(struct ike_xctx *x, struct ike_followup *f, bool ok, uint16_t err);
+int ike_ccsa_finish_r(struct ike_engine *e, struct ike_sa *sa, struct ike_followup *f, bool ok,
+		      struct ike_sa **new_sa);
 
 /* ike.c */
 void ike_log(struct ike_engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

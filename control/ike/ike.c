@@ -16,7 +16,7 @@
 
 static const struct ike_exchange *const exchanges[] = {
 	&ike_x_ike_sa_init, &ike_x_ike_auth, &ike_x_create_child, &ike_x_informational,
-	&ike_x_ike_intermediate,
+	&ike_x_ike_intermediate, &ike_x_followup_ke,
 };
 
 static const struct ike_exchange *exchange_of(uint8_t type)
@@ -192,6 +192,8 @@ void ike_sa_destroy(struct ike_engine *e, struct ike_sa *sa)
 	ike_ke_free(sa->rekey_ke);
 	ike_ke_free(sa->c_ke);
 	ike_ke_free(sa->mke.ke);
+	ike_ke_free(sa->fu_i.k.ke);
+	ike_ke_free(sa->fu_r.k.ke);
 	for (unsigned i = 0; i < IKE_SA_TABLE; i++) {
 		if (e->sa[i] == sa)
 			e->sa[i] = NULL;
@@ -682,6 +684,7 @@ static void timers(struct ike_engine *e, struct ike_sa *sa, uint64_t now)
 		ike_sa_destroy(e, sa);
 		return;
 	}
+	ike_fu_expire(e, sa, now); /* RFC 9370 §2.2.4 */
 	if (sa->state != IKE_SA_ESTABLISHED)
 		return;
 	/* RFC 3948 §2.3, RFC 7296 §2.23: behind a NAT, keep its mapping. */

@@ -119,6 +119,24 @@ struct ike_mke {
 	uint8_t secrets[IKE_MKE_SECRETS];
 };
 
+/*
+ * RFC 9370 §2.2.4: a CREATE_CHILD_SA whose additional key exchanges run in
+ * IKE_FOLLOWUP_KE exchanges; nothing is installed before the last one.
+ * k.secrets holds SK(0) | Ni | Nr | SK(1) | ... (sk0, ni, nr lengths).
+ */
+struct ike_followup {
+	bool active;
+	uint8_t task;                   /* IKE_TASK_CHILD_NEW / _CHILD_REKEY / _IKE_REKEY */
+	int8_t child;                   /* slot of the Child SA being made, -1 */
+	struct ike_mke k;
+	uint16_t sk0_len, ni_len, nr_len;
+	struct ike_suite suite;         /* IKE rekey: the new SA's transforms */
+	uint64_t spi_i, spi_r;          /* IKE rekey: the new SA's SPIs */
+	uint8_t link[32];               /* N(ADDITIONAL_KEY_EXCHANGE) data */
+	uint8_t link_len;
+	uint64_t deadline_ms;           /* responder: forget it after this */
+};
+
 struct ike_child {
 	enum ike_child_state state;
 	uint8_t cfg;          /* index of the child config in the conn */
@@ -229,6 +247,9 @@ struct ike_sa {
 	struct ike_mke mke;
 	uint8_t intauth_i[IKE_KEY_PRF_MAX], intauth_r[IKE_KEY_PRF_MAX]; /* IntAuth_[i|r]N */
 	uint32_t auth_mid;              /* Message ID of the first IKE_AUTH */
+	/* RFC 9370 §2.2.4 IKE_FOLLOWUP_KE series (x_followup_ke.c): the one
+	 * our CREATE_CHILD_SA started, the one the peer's started. */
+	struct ike_followup fu_i, fu_r;
 
 	/* IKE SA rekey (§2.18). */
 	struct ike_sa *rekey_new;       /* the new SA our rekey creates */

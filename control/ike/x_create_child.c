@@ -3,7 +3,9 @@
  * CREATE_CHILD_SA (RFC 7296 §1.3): a new Child SA (§1.3.1), rekeying a
  * Child SA with REKEY_SA (§1.3.3, §2.8) make-before-break, rekeying the
  * IKE SA (§1.3.2, §2.18), and simultaneous Child SA rekeys resolved by
- * nonces (§2.8.1).
+ * nonces (§2.8.1). With RFC 9370 additional key exchanges the result
+ * waits for the IKE_FOLLOWUP_KE series (x_followup_ke.c), which calls
+ * back ike_ccsa_finish_i/_r here.
  *
  * Make-before-break: the initiator of a rekey installs the new inbound
  * and outbound SAs, moves the outbound policy to the new SA, then deletes
@@ -84,11 +86,18 @@ static void move_tasks(struct ike_sa *from, struct ike_sa *to)
  * to it; the old SA is left REKEYED, to be deleted by the rekey's
  * initiator.
  */
+struct rekey_secrets {
+	const uint8_t *ni, *nr, *gir, *extra;  /* extra: SK(1) | ... (RFC 9370) */
+	size_t ni_len, nr_len, gir_len, extra_len;
+	const struct ike_mke *mke;             /* the additional methods, or NULL */
+};
+
 static struct ike_sa *ike_sa_rekeyed(struct ike_engine *e, struct ike_sa *old, bool initiator,
 				     uint64_t spi_i, uint64_t spi_r, const struct ike_suite *suite,
-				     const uint8_t *ni, size_t ni_len, const uint8_t *nr,
-				     size_t nr_len, const uint8_t *gir, size_t gir_len)
+				     const struct rekey_secrets *r)
 {
+	const uint8_t *ni = r->ni, *nr = r->nr;
+	size_t ni_len = r->ni_len, nr_len = r->nr_len;
 	struct ike_sa *n = ike_sa_new(e);
 
 	if (n == NULL)
@@ -108,8 +117,14 @@ static struct ike_sa *ike_sa_rekeyed(struct ike_engine *e, struct ike_sa *old, b
 	n->ni_len = ni_len;
 	memcpy(n->nr, nr, nr_len);
 	n->nr_len = nr_len;
-	if (ike_crypto_keys_rekey(old->suite.prf, old->keys.d, old->keys.prf_len, suite, ni,
-				  ni_len, nr, nr_len, gir, gir_len, spi_i, spi_r, &n->keys) != 0 ||
+	if (r->mke != NULL) {
+		memcpy(n->mke.method, r->mke->method, sizeof(n->mke.method));
+		n->mke.n = n->mke.done = r->mke->n;
+	}
+	/* RFC 9370 §2.2.4: prf(SK_d, SK(0) | Ni | Nr | SK(1) | ... | SK(n)). */
+	if (ike_crypto_keys_rekey_mke(old->suite.prf, old->keys.d, old->keys.prf_len, suite, ni,
+				      ni_len, nr, nr_len, r->gir, r->gir_len, r->extra,
+				      r->extra_len, spi_i, spi_r, &n->keys) != 0 ||
 	    ike_sa_set_state(e, n, IKE_SA_ESTABLISHED) != 0) {
 		ike_sa_destroy(e, n);
 		return NULL;
@@ -242,23 +257,12 @@ static int i_build(struct ike_xctx *x)
 
 /* ------------------------------ responder ------------------------------- */
 
-/* RFC 9370 §2.2.4 IKE_FOLLOWUP_KE is not implemented yet: a choice with
- * additional key exchanges is refused, never run without them. */
-static bool no_followup(struct ike_xctx *x)
-{
-	uint16_t m[IKE_ADDKE_MAX];
-
-	if (ike_chosen_addke(&x->chosen, m) == 0)
-		return false;
-	ike_log(x->e, "IKE SA %016llx_i: CREATE_CHILD_SA with additional key exchanges "
-		"refused (IKE_FOLLOWUP_KE not supported)", (unsigned long long)x->sa->spi_i);
-	return true;
-}
 
 static void r_ike_rekey(struct ike_xctx *x, const struct pld_sa *peer)
 {
 	struct ike_engine *e = x->e;
 	struct ike_sa *sa = x->sa;
+	uint16_t m[IKE_ADDKE_MAX];
 	struct pld_nonce ni;
 	struct pld_ke ke;
 	struct ike_suite suite;
@@ -277,7 +281,7 @@ static void r_ike_rekey(struct ike_xctx *x, const struct pld_sa *peer)
 		return;
 	}
 	if (ike_proposal_select(peer, sa->conn->ike, sa->conn->n_ike, ke.method, &x->chosen) != 0 ||
-	    ike_suite_from(&x->chosen, &suite) != 0 || no_followup(x)) {
+	    ike_suite_from(&x->chosen, &suite) != 0) {
 		x->child_err = IKE_N_NO_PROPOSAL_CHOSEN;
 		return;
 	}
@@ -297,8 +301,24 @@ static void r_ike_rekey(struct ike_xctx *x, const struct pld_sa *peer)
 	}
 	x->nonce_len = IKE_NONCE_LEN;
 	ike_rng(e, x->nonce, x->nonce_len);
+	if (ike_chosen_addke(&x->chosen, m) != 0) {
+		/* RFC 9370 §2.2.4: the new SA waits for the IKE_FOLLOWUP_KEs. */
+		struct ike_followup *f = &sa->fu_r;
+
+		if (ike_fu_start(x, f, &x->chosen, IKE_TASK_IKE_REKEY, -1, gir, gir_len, ni.data, ni.len,
+				 x->nonce, x->nonce_len) != 0) {
+			x->child_err = IKE_N_TEMPORARY_FAILURE;
+			return;
+		}
+		f->suite = suite;
+		f->spi_i = get64(x->chosen.spi);
+		f->spi_r = ike_spi_new(e);
+		return;
+	}
 	x->new_sa = ike_sa_rekeyed(e, sa, false, get64(x->chosen.spi), ike_spi_new(e), &suite,
-				   ni.data, ni.len, x->nonce, x->nonce_len, gir, gir_len);
+				   &(struct rekey_secrets){ .ni = ni.data, .ni_len = ni.len,
+							    .nr = x->nonce, .nr_len = x->nonce_len,
+							    .gir = gir, .gir_len = gir_len });
 	if (x->new_sa == NULL) {
 		x->child_err = IKE_N_NO_ADDITIONAL_SAS;
 		return;
@@ -306,6 +326,31 @@ static void r_ike_rekey(struct ike_xctx *x, const struct pld_sa *peer)
 	sa->rekey_new = x->new_sa; /* for a collision with our own rekey */
 	move_tasks(sa, x->new_sa);
 	(void)ike_sa_set_state(e, sa, IKE_SA_REKEYED);
+}
+
+/* Responder: the new Child SA's keys in, and the old one's replacement
+ * marked (the initiator deletes it). Removes @p ch on failure. */
+static int child_r_finish(struct ike_engine *e, struct ike_sa *sa, struct ike_child *ch,
+			  const uint8_t *gir, size_t gir_len, const uint8_t *ni, size_t ni_len,
+			  const uint8_t *nr, size_t nr_len)
+{
+	struct ike_child *old = ch->rekey_of >= 0 ? &sa->child[ch->rekey_of] : NULL;
+
+	if (ch->suite.encr == 0 ||
+	    ike_child_install(e, sa, ch, sa, false, gir, gir_len, ni, ni_len, nr, nr_len) != 0 ||
+	    ike_child_set_state(e, sa, ch, IKE_CHILD_INSTALLED) != 0) {
+		ike_child_remove(e, sa, ch);
+		return -EINVAL;
+	}
+	if (old == NULL)
+		return ike_child_take_policy(e, sa, ch);
+	/* The old SA stays in use until the initiator deletes it; if we are
+	 * rekeying it too, this marks the collision (§2.8.1). */
+	old->replaced_by = (int8_t)ike_child_slot(sa, ch);
+	if (old->state == IKE_CHILD_INSTALLED)
+		(void)ike_child_set_state(e, sa, old, IKE_CHILD_REKEYED);
+	e->st.child_rekeys++;
+	return 0;
 }
 
 static void r_child(struct ike_xctx *x, const struct pld_sa *peer)
@@ -368,7 +413,7 @@ static void r_child(struct ike_xctx *x, const struct pld_sa *peer)
 	}
 	has_ke = ike_get_ke(x->m, &ke) == 0;
 	if (ike_proposal_select(peer, c->child[cfg].esp, c->child[cfg].n_esp,
-				has_ke ? ke.method : 0, &x->chosen) != 0 || no_followup(x)) {
+				has_ke ? ke.method : 0, &x->chosen) != 0) {
 		x->child_err = IKE_N_NO_PROPOSAL_CHOSEN;
 		return;
 	}
@@ -403,25 +448,23 @@ static void r_child(struct ike_xctx *x, const struct pld_sa *peer)
 	ch->rekey_of = old != NULL ? (int8_t)ike_child_slot(sa, old) : -1;
 	ch->transport = ike_wants_transport(x->m) && c->child[cfg].mode == ESP_MODE_TRANSPORT;
 	ike_nonce_min(ch, ni.data, ni.len, x->nonce, x->nonce_len);
-	if (ike_esp_suite_from(&x->chosen, &ch->suite) != 0 ||
-	    ike_child_install(e, sa, ch, sa, false, gir, gir_len, ni.data, ni.len, x->nonce,
-			      x->nonce_len) != 0 ||
-	    ike_child_set_state(e, sa, ch, IKE_CHILD_INSTALLED) != 0) {
-		ike_child_remove(e, sa, ch);
-		x->child_err = IKE_N_NO_PROPOSAL_CHOSEN;
-		return;
-	}
 	x->child = ike_child_slot(sa, ch);
-	if (old == NULL) {
-		(void)ike_child_take_policy(e, sa, ch);
+	if (ike_esp_suite_from(&x->chosen, &ch->suite) == 0 && ch->suite.addke[0] != 0) {
+		/* RFC 9370 §2.2.4: installed after the last IKE_FOLLOWUP_KE. */
+		if (ike_child_set_state(e, sa, ch, IKE_CHILD_CREATING) != 0 ||
+		    ike_fu_start(x, &sa->fu_r, &x->chosen, old != NULL ? IKE_TASK_CHILD_REKEY :
+				 IKE_TASK_CHILD_NEW, x->child, gir, gir_len, ni.data, ni.len,
+				 x->nonce, x->nonce_len) != 0) {
+			ike_child_remove(e, sa, ch);
+			x->child = -1;
+			x->child_err = IKE_N_TEMPORARY_FAILURE;
+		}
 		return;
 	}
-	/* The old SA stays in use until the initiator deletes it; if we are
-	 * rekeying it too, this marks the collision (§2.8.1). */
-	old->replaced_by = (int8_t)x->child;
-	if (old->state == IKE_CHILD_INSTALLED)
-		(void)ike_child_set_state(e, sa, old, IKE_CHILD_REKEYED);
-	e->st.child_rekeys++;
+	if (child_r_finish(e, sa, ch, gir, gir_len, ni.data, ni.len, x->nonce, x->nonce_len) != 0) {
+		x->child = -1;
+		x->child_err = IKE_N_NO_PROPOSAL_CHOSEN;
+	}
 }
 
 /* Responder processes: which of the three requests, then as each says. */
@@ -450,10 +493,11 @@ static int r_build(struct ike_xctx *x)
 		return ike_add_notify(x->mb, 0, x->child_err, NULL, 0, x->notify_data,
 				      x->notify_len);
 	sap.prop[0] = x->chosen;
-	if (x->new_sa != NULL) {
-		struct pld_ke ke = { .method = x->new_sa->suite.ke };
+	if (x->new_sa != NULL || (x->fu != NULL && x->fu->task == IKE_TASK_IKE_REKEY)) {
+		struct pld_ke ke = { .method = x->new_sa != NULL ? x->new_sa->suite.ke :
+							     x->fu->suite.ke };
 
-		be64(x->new_sa->spi_r, sap.prop[0].spi);
+		be64(x->new_sa != NULL ? x->new_sa->spi_r : x->fu->spi_r, sap.prop[0].spi);
 		rc = ike_ke_public(x->ke, &ke.data, &ke.len);
 		if (rc == 0)
 			rc = ike_msg_add_sa(x->mb, &sap);
@@ -461,7 +505,7 @@ static int r_build(struct ike_xctx *x)
 			rc = ike_add_nonce(x->mb, x->nonce, x->nonce_len);
 		if (rc == 0)
 			rc = ike_msg_add_ke(x->mb, &ke);
-		return rc;
+		return rc == 0 ? ike_fu_add_link(x) : rc;
 	}
 	spi32_be(sa->child[x->child].spi_in, sap.prop[0].spi);
 	rc = ike_add_mode(x->mb, &sa->child[x->child]);
@@ -476,6 +520,9 @@ static int r_build(struct ike_xctx *x)
 		if (rc == 0)
 			rc = ike_msg_add_ke(x->mb, &ke);
 	}
+	/* RFC 9370 §2.2.4: SA, Nr, KEr, N(ADDITIONAL_KEY_EXCHANGE), TSi, TSr. */
+	if (rc == 0)
+		rc = ike_fu_add_link(x);
 	if (rc == 0)
 		rc = ike_add_ts_pair(x->mb, &sa->child[x->child].ts_r, &sa->child[x->child].ts_l);
 	return rc;
@@ -533,6 +580,48 @@ static void retry_ke(struct ike_xctx *x, struct ike_sa *sa, const struct ike_chi
 		(unsigned long long)sa->spi_i, group);
 }
 
+/* Initiator: the new Child SA's keys in; a rekey's policy moved and the
+ * old SA's Delete queued (make-before-break). -EINVAL: not installed. */
+static int child_i_finish(struct ike_xctx *x, struct ike_sa *sa, struct ike_sa *xs,
+			  struct ike_child *ch, const uint8_t *gir, size_t gir_len,
+			  const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len)
+{
+	struct ike_child *old = ch->rekey_of >= 0 ? &sa->child[ch->rekey_of] : NULL;
+
+	if (ike_child_install(x->e, sa, ch, xs, true, gir, gir_len, ni, ni_len, nr, nr_len) != 0 ||
+	    ike_child_set_state(x->e, sa, ch, IKE_CHILD_INSTALLED) != 0)
+		return -EINVAL;
+	if (old == NULL) {
+		(void)ike_child_take_policy(x->e, sa, ch);
+		return 0;
+	}
+	x->e->st.child_rekeys++;
+	if (old->replaced_by >= 0 && old->replaced_by != ike_child_slot(sa, ch)) {
+		collision(x, sa, ch, old);
+		return 0;
+	}
+	/* Make-before-break: new SAs in, policy moved, then the old goes. */
+	(void)ike_child_take_policy(x->e, sa, ch);
+	(void)ike_child_set_state(x->e, sa, old, IKE_CHILD_REKEYED);
+	(void)ike_task_push(sa, IKE_TASK_CHILD_DELETE, ike_child_slot(sa, old), -1);
+	return 0;
+}
+
+/* A Child SA that will not be: slot freed, the old one back in service. */
+static void child_i_abandon(struct ike_xctx *x, struct ike_sa *sa, struct ike_child *ch,
+			    uint16_t err)
+{
+	struct ike_child *old = ch->rekey_of >= 0 ? &sa->child[ch->rekey_of] : NULL;
+
+	ike_child_remove(x->e, sa, ch);
+	if (old != NULL && old->state == IKE_CHILD_REKEYING) {
+		(void)ike_child_set_state(x->e, sa, old, IKE_CHILD_INSTALLED);
+		/* §2.25: the peer is busy (rekeying or deleting): try again. */
+		if (err == IKE_N_TEMPORARY_FAILURE)
+			old->rekey_at_ms = ike_now(x->e) + IKE_RETRY_BUSY_MS;
+	}
+}
+
 static int i_child(struct ike_xctx *x)
 {
 	/* The request ran on x->sa; its Child SAs may have moved meanwhile to
@@ -574,36 +663,29 @@ static int i_child(struct ike_xctx *x)
 	ch->spi_out = ike_spi32(&chosen);
 	ch->transport = ch->transport && ike_wants_transport(x->m);
 	ike_nonce_min(ch, xs->c_nonce, xs->c_nonce_len, nr.data, nr.len);
-	rc = ike_child_install(x->e, sa, ch, xs, true, gir, gir_len, xs->c_nonce, xs->c_nonce_len,
-			       nr.data, nr.len);
-	ike_ke_free(xs->c_ke);
-	xs->c_ke = NULL;
-	if (rc != 0 || ike_child_set_state(x->e, sa, ch, IKE_CHILD_INSTALLED) != 0)
-		goto fail;
-	if (old == NULL)
-		return ike_child_take_policy(x->e, sa, ch);
-	x->e->st.child_rekeys++;
-	if (old->replaced_by >= 0 && old->replaced_by != ike_child_slot(sa, ch)) {
-		collision(x, sa, ch, old);
+	if (ch->suite.addke[0] != 0) {
+		/* RFC 9370 §2.2.4: installed after the last IKE_FOLLOWUP_KE. */
+		if (xs != sa || kx == NULL || kx->id == IKE_KE_NONE ||
+		    ike_fu_start(x, &sa->fu_i, &chosen, x->task.type, x->task.child, gir, gir_len,
+				 xs->c_nonce, xs->c_nonce_len, nr.data, nr.len) != 0)
+			goto fail;
+		ike_ke_free(xs->c_ke);
+		xs->c_ke = NULL;
 		return 0;
 	}
-	/* Make-before-break: new SAs in, policy moved, then the old goes. */
-	(void)ike_child_take_policy(x->e, sa, ch);
-	(void)ike_child_set_state(x->e, sa, old, IKE_CHILD_REKEYED);
-	return ike_task_push(sa, IKE_TASK_CHILD_DELETE, ike_child_slot(sa, old), -1);
+	rc = child_i_finish(x, sa, xs, ch, gir, gir_len, xs->c_nonce, xs->c_nonce_len, nr.data,
+			    nr.len);
+	ike_ke_free(xs->c_ke);
+	xs->c_ke = NULL;
+	if (rc >= 0)
+		return rc;
 fail:
 	ike_ke_free(xs->c_ke);
 	xs->c_ke = NULL;
 	retry_ke(x, sa, old);
 	ike_log(x->e, "IKE SA %016llx_i: CREATE_CHILD_SA failed (%s)",
 		(unsigned long long)sa->spi_i, err != 0 ? ike_notify_name(err) : "bad answer");
-	ike_child_remove(x->e, sa, ch);
-	if (old != NULL && old->state == IKE_CHILD_REKEYING) {
-		(void)ike_child_set_state(x->e, sa, old, IKE_CHILD_INSTALLED);
-		/* §2.25: the peer is busy (rekeying or deleting): try again. */
-		if (err == IKE_N_TEMPORARY_FAILURE)
-			old->rekey_at_ms = ike_now(x->e) + IKE_RETRY_BUSY_MS;
-	}
+	child_i_abandon(x, sa, ch, err);
 	return 0;
 }
 
@@ -667,9 +749,12 @@ static bool retry_ike_ke(struct ike_xctx *x, struct ike_sa *sa, uint16_t used)
 	return true;
 }
 
+static int ike_rekey_i_done(struct ike_xctx *x, struct ike_sa *sa);
+
 static int i_ike_rekey(struct ike_xctx *x)
 {
 	struct ike_sa *sa = x->sa;
+	uint16_t m[IKE_ADDKE_MAX];
 	struct pld_sa resp;
 	struct pld_nonce nr;
 	struct pld_ke ke;
@@ -704,19 +789,111 @@ static int i_ike_rekey(struct ike_xctx *x)
 			(void)retry_ike_ke(x, sa, used);
 		return collided ? 0 : ike_sa_set_state(x->e, sa, IKE_SA_ESTABLISHED);
 	}
+	if (ike_chosen_addke(&chosen, m) != 0) {
+		/* RFC 9370 §2.2.4: the new SA after the IKE_FOLLOWUP_KEs. A
+		 * collision resolved first (§2.8.2) leaves ours unfinished. */
+		int rc = collided ? -EBUSY :
+				    ike_fu_start(x, &sa->fu_i, &chosen, IKE_TASK_IKE_REKEY, -1, gir,
+						 gir_len,
+						 sa->rekey_nonce, sa->rekey_nonce_len, nr.data,
+						 nr.len);
+
+		ike_ke_free(sa->rekey_ke);
+		sa->rekey_ke = NULL;
+		if (rc != 0)
+			return collided ? 0 : ike_sa_set_state(x->e, sa, IKE_SA_ESTABLISHED);
+		sa->fu_i.suite = suite;
+		sa->fu_i.spi_i = sa->rekey_spi;
+		sa->fu_i.spi_r = get64(chosen.spi);
+		return 0;
+	}
 	x->new_sa = ike_sa_rekeyed(x->e, sa, true, sa->rekey_spi, get64(chosen.spi), &suite,
-				   sa->rekey_nonce, sa->rekey_nonce_len, nr.data, nr.len, gir,
-				   gir_len);
+				   &(struct rekey_secrets){ .ni = sa->rekey_nonce,
+							    .ni_len = sa->rekey_nonce_len,
+							    .nr = nr.data, .nr_len = nr.len,
+							    .gir = gir, .gir_len = gir_len });
 	ike_ke_free(sa->rekey_ke);
 	sa->rekey_ke = NULL;
 	if (x->new_sa == NULL)
 		return collided ? 0 : ike_sa_set_state(x->e, sa, IKE_SA_ESTABLISHED);
 	if (collided)
 		return ike_rekey_collision(x, sa->rekey_new, x->new_sa, nr.data, nr.len);
-	/* §2.18: the initiator of the rekey deletes the old IKE SA. */
+	return ike_rekey_i_done(x, sa);
+}
+
+/* §2.18: the initiator of the rekey deletes the old IKE SA. */
+static int ike_rekey_i_done(struct ike_xctx *x, struct ike_sa *sa)
+{
 	(void)ike_sa_set_state(x->e, sa, IKE_SA_REKEYED);
 	move_tasks(sa, x->new_sa);
 	return ike_task_push(sa, IKE_TASK_IKE_DELETE, -1, -1);
+}
+
+/* The secrets of a finished IKE_FOLLOWUP_KE series, as laid out there. */
+static struct rekey_secrets fu_secrets(const struct ike_followup *f)
+{
+	const uint8_t *b = f->k.secrets;
+	size_t rest = f->k.secrets_len - f->sk0_len - f->ni_len - f->nr_len;
+
+	return (struct rekey_secrets){ .gir = b, .gir_len = f->sk0_len,
+				       .ni = b + f->sk0_len, .ni_len = f->ni_len,
+				       .nr = b + f->sk0_len + f->ni_len, .nr_len = f->nr_len,
+				       .extra = b + f->sk0_len + f->ni_len + f->nr_len,
+				       .extra_len = rest, .mke = &f->k };
+}
+
+int ike_ccsa_finish_i(struct ike_xctx *x, struct ike_followup *f, bool ok, uint16_t err)
+{
+	struct ike_sa *sa = x->sa;
+	struct rekey_secrets r = fu_secrets(f);
+
+	if (f->task == IKE_TASK_IKE_REKEY) {
+		if (!ok) {
+			if (err == IKE_N_TEMPORARY_FAILURE)
+				sa->rekey_at_ms = ike_now(x->e) + IKE_RETRY_BUSY_MS;
+			return sa->state == IKE_SA_REKEYING ?
+				       ike_sa_set_state(x->e, sa, IKE_SA_ESTABLISHED) : 0;
+		}
+		x->new_sa = ike_sa_rekeyed(x->e, sa, true, f->spi_i, f->spi_r, &f->suite, &r);
+		if (x->new_sa == NULL)
+			return ike_sa_set_state(x->e, sa, IKE_SA_ESTABLISHED);
+		return ike_rekey_i_done(x, sa);
+	}
+	if (f->child < 0 || sa->child[f->child].state != IKE_CHILD_CREATING)
+		return 0;
+	/* RFC 9370 §2.2.4: KEYMAT = prf+(SK_d, SK(0) | Ni | Nr | SK(1) | ...):
+	 * what follows Ni is handed over as "Nr". */
+	if (ok && child_i_finish(x, sa, sa, &sa->child[f->child], r.gir, r.gir_len, r.ni,
+				 r.ni_len, r.nr, r.nr_len + r.extra_len) == 0)
+		return 0;
+	child_i_abandon(x, sa, &sa->child[f->child], err);
+	return 0;
+}
+
+int ike_ccsa_finish_r(struct ike_engine *e, struct ike_sa *sa, struct ike_followup *f, bool ok,
+		      struct ike_sa **new_sa)
+{
+	struct rekey_secrets r = fu_secrets(f);
+
+	*new_sa = NULL;
+	if (f->task == IKE_TASK_IKE_REKEY) {
+		if (!ok || sa->state != IKE_SA_ESTABLISHED)
+			return ok ? -EBUSY : 0;
+		*new_sa = ike_sa_rekeyed(e, sa, false, f->spi_i, f->spi_r, &f->suite, &r);
+		if (*new_sa == NULL)
+			return -ENOMEM;
+		sa->rekey_new = *new_sa;
+		move_tasks(sa, *new_sa);
+		return ike_sa_set_state(e, sa, IKE_SA_REKEYED);
+	}
+	if (f->child < 0 || sa->child[f->child].state != IKE_CHILD_CREATING)
+		return -ENOENT;
+	if (!ok) {
+		ike_child_remove(e, sa, &sa->child[f->child]);
+		return 0;
+	}
+	return child_r_finish(e, sa, &sa->child[f->child], r.gir, r.gir_len, r.ni, r.ni_len, r.nr,
+			      r.nr_len + r.extra_len);
 }
 
 static int i_process(struct ike_xctx *x)

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "control/ike/ike_crypto.h"
+#include "control/ike/ikesa.h"
 #include "tests/ike_exchange/harness.h"
 
 struct net net;
@@ -335,3 +337,38 @@ void establish(void)
 	net_deliver();
 	ck_assert_uint_eq(net.n, 0);
 }
+
+/*
+ * Opens the queued SK message @p i with the keys @p keys holds for the
+ * sender (@p by_initiator: the original initiator), lets @p edit
+ * change the inner payloads (and their length), seals it again.
+ */
+void net_reseal(unsigned i, const struct ike_sa *keys, bool by_initiator,
+		   size_t (*edit)(uint8_t *inner, size_t len))
+{
+	struct pkt *k = &net.q[i];
+	const struct ike_sa *from = keys;
+	const uint8_t *ek = by_initiator ? from->keys.ei : from->keys.er;
+	const uint8_t *ak = by_initiator ? from->keys.ai : from->keys.ar;
+	uint8_t plain[PKT_MAX], iv[16] = { 7 }, *inner;
+	size_t inner_len, body, aad = IKE_HDR_LEN + IKE_GEN_HDR_LEN, total;
+	long n;
+
+	ck_assert_uint_eq(k->buf[16], IKE_PLD_SK);
+	ck_assert_int_eq(ike_crypto_sk_open(&from->suite, ek, ak, k->buf, k->len, aad, &inner,
+					    &inner_len), 0);
+	memcpy(plain, inner, inner_len);
+	inner_len = edit(plain, inner_len);
+	body = ike_crypto_sk_body_len(&from->suite, inner_len);
+	total = aad + body;
+	k->buf[24] = (uint8_t)(total >> 24);
+	k->buf[25] = (uint8_t)(total >> 16);
+	k->buf[26] = (uint8_t)(total >> 8);
+	k->buf[27] = (uint8_t)total;
+	k->buf[IKE_HDR_LEN + 2] = (uint8_t)((IKE_GEN_HDR_LEN + body) >> 8);
+	k->buf[IKE_HDR_LEN + 3] = (uint8_t)(IKE_GEN_HDR_LEN + body);
+	n = ike_crypto_sk_seal(&from->suite, ek, ak, iv, k->buf, aad, plain, inner_len, PKT_MAX);
+	ck_assert_int_gt(n, 0);
+	k->len = (size_t)n;
+}
+

@@ -78,6 +78,14 @@ void setup_psk(void);
 /* A -> B: IKE_SA_INIT, B -> A, A -> B: IKE_AUTH, B -> A, checked step by step. */
 void establish(void);
 
+/*
+ * Opens the queued SK message @p i with the keys @p keys holds for the
+ * sender (@p by_initiator: the original initiator), lets @p edit change
+ * the inner payloads (and their length), seals it again.
+ */
+void net_reseal(unsigned i, const struct ike_sa *keys, bool by_initiator,
+		size_t (*edit)(uint8_t *inner, size_t len));
+
 /* Check helpers. */
 /* Every SA in @p x's driver has a matching reverse SA in @p y's: A's
  * outbound == B's inbound (SPI, cipher, key, salt). Returns pairs found. */

@@ -369,40 +369,6 @@ START_TEST(malformed_ek_in_sa_init)
 }
 END_TEST
 
-/*
- * Opens the queued SK message @p i with the keys @p keys holds for the
- * sender (@p by_initiator: the original initiator), lets @p edit
- * change the inner payloads (and their length), seals it again.
- */
-static void reseal(unsigned i, const struct ike_sa *keys, bool by_initiator,
-		   size_t (*edit)(uint8_t *inner, size_t len))
-{
-	struct pkt *k = &net.q[i];
-	const struct ike_sa *from = keys;
-	const uint8_t *ek = by_initiator ? from->keys.ei : from->keys.er;
-	const uint8_t *ak = by_initiator ? from->keys.ai : from->keys.ar;
-	uint8_t plain[PKT_MAX], iv[16] = { 7 }, *inner;
-	size_t inner_len, body, aad = IKE_HDR_LEN + IKE_GEN_HDR_LEN, total;
-	long n;
-
-	ck_assert_uint_eq(k->buf[16], IKE_PLD_SK);
-	ck_assert_int_eq(ike_crypto_sk_open(&from->suite, ek, ak, k->buf, k->len, aad, &inner,
-					    &inner_len), 0);
-	memcpy(plain, inner, inner_len);
-	inner_len = edit(plain, inner_len);
-	body = ike_crypto_sk_body_len(&from->suite, inner_len);
-	total = aad + body;
-	k->buf[24] = (uint8_t)(total >> 24);
-	k->buf[25] = (uint8_t)(total >> 16);
-	k->buf[26] = (uint8_t)(total >> 8);
-	k->buf[27] = (uint8_t)total;
-	k->buf[IKE_HDR_LEN + 2] = (uint8_t)((IKE_GEN_HDR_LEN + body) >> 8);
-	k->buf[IKE_HDR_LEN + 3] = (uint8_t)(IKE_GEN_HDR_LEN + body);
-	n = ike_crypto_sk_seal(&from->suite, ek, ak, iv, k->buf, aad, plain, inner_len, PKT_MAX);
-	ck_assert_int_gt(n, 0);
-	k->len = (size_t)n;
-}
-
 /* The KE payload is the only inner payload: its data starts at 8. */
 static size_t bad_ek(uint8_t *inner, size_t len)
 {
@@ -426,7 +392,7 @@ START_TEST(malformed_ek_in_intermediate)
 	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
 	step(IKE_EXCH_IKE_SA_INIT, false);
 	step(IKE_EXCH_IKE_SA_INIT, true);
-	reseal(0, only_sa(&net.a), true, bad_ek);
+	net_reseal(0, only_sa(&net.a), true, bad_ek);
 	/* A -> B: KEi(1) with a coefficient >= q; B -> A: INVALID_SYNTAX */
 	step(IKE_EXCH_IKE_INTERMEDIATE, false);
 	ck_assert_uint_eq(ike_sa_count(net.b.e), 0);
@@ -447,7 +413,7 @@ START_TEST(malformed_ct_in_intermediate)
 	step(IKE_EXCH_IKE_INTERMEDIATE, false);
 	/* B's keys were updated after sealing: reseal with the old ones,
 	 * which A (not yet updated) holds as well. */
-	reseal(0, only_sa(&net.a), false, short_ct);
+	net_reseal(0, only_sa(&net.a), false, short_ct);
 	step(IKE_EXCH_IKE_INTERMEDIATE, true);
 	ck_assert_uint_eq(ike_sa_count(net.a.e), 0);
 	ck_assert_uint_eq(net.n, 0);
