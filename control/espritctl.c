@@ -550,9 +550,24 @@ static void print_version(const json_t *res)
 	       jint(res, "workers"), jint(res, "ports"), ESPRIT_VERSION);
 }
 
+/* "x25519+mlkem768", or @p none for an empty list */
+static const char *kes_text(const json_t *o, const char *none, char *buf, size_t cap)
+{
+	const json_t *a = json_object_get(o, "key_exchanges"), *v;
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	json_array_foreach(a, i, v)
+		if (json_is_string(v) && n < cap)
+			n += (size_t)snprintf(buf + n, cap - n, "%s%s", i != 0 ? "+" : "",
+					      json_string_value(v));
+	return buf[0] != '\0' ? buf : none;
+}
+
 /* ike list: one block per IKE SA, like swanctl --list-sas */
 static void print_ike(const json_t *res)
 {
+	char kes[128];
 	const json_t *list = json_object_get(res, "ike_sas"), *sa, *c;
 	size_t i, k;
 
@@ -562,15 +577,16 @@ static void print_ike(const json_t *res)
 		printf("%s: %s, %s_i %s_r%s, %s\n", jstr(sa, "conn", "?"), jstr(sa, "state", "?"),
 		       jstr(sa, "spi_i", "?"), jstr(sa, "spi_r", "?"),
 		       json_is_true(json_object_get(sa, "initiator")) ? " (we initiated)" : "",
-		       jstr(sa, "key_exchange", "?"));
+		       kes_text(sa, jstr(sa, "key_exchange", "?"), kes, sizeof(kes)));
 		printf("  %s[%" JSON_INTEGER_FORMAT "] <-> %s[%" JSON_INTEGER_FORMAT "]\n",
 		       jstr(sa, "local", "?"), jint(sa, "local_port"), jstr(sa, "remote", "?"),
 		       jint(sa, "remote_port"));
 		json_array_foreach(json_object_get(sa, "children"), k, c)
-			printf("  child %s, SPIs %s_i %s_o, %s, %s === %s\n", jstr(c, "state", "?"),
-			       jstr(c, "spi_in", "?"), jstr(c, "spi_out", "?"),
+			printf("  child %s, SPIs %s_i %s_o, %s, %s === %s, PFS %s\n",
+			       jstr(c, "state", "?"), jstr(c, "spi_in", "?"), jstr(c, "spi_out", "?"),
 			       json_is_true(json_object_get(c, "transport")) ? "transport" : "tunnel",
-			       jstr(c, "local_ts", "?"), jstr(c, "remote_ts", "?"));
+			       jstr(c, "local_ts", "?"), jstr(c, "remote_ts", "?"),
+			       kes_text(c, "none", kes, sizeof(kes)));
 	}
 }
 

@@ -550,12 +550,26 @@ static json_t *ts_json(const struct ike_ts *ts)
 	return prefix_json(ts->family, ts->start, (uint8_t)plen);
 }
 
+/* Every key exchange method that keyed an SA, in the order they ran: the
+ * KE transform, then the RFC 9370 additional ones ([] = none, no PFS). */
+static json_t *kes_json(uint16_t first, const uint16_t *more, unsigned n)
+{
+	json_t *a = json_array();
+
+	if (first != 0)
+		json_array_append_new(a, json_string(ike_ke_name(first)));
+	for (unsigned i = 0; i < n && more[i] != 0; i++)
+		json_array_append_new(a, json_string(ike_ke_name(more[i])));
+	return a;
+}
+
 static json_t *ike_child_json(const struct ike_child *c)
 {
-	return json_pack("{s:s s:o s:o s:b s:o s:o}", "state", ike_child_state_name(c->state),
+	return json_pack("{s:s s:o s:o s:b s:o s:o s:o}", "state", ike_child_state_name(c->state),
 			 "spi_in", spi_json(c->spi_in), "spi_out", spi_json(c->spi_out),
 			 "transport", c->transport,
-			 "local_ts", ts_json(&c->ts_l), "remote_ts", ts_json(&c->ts_r));
+			 "local_ts", ts_json(&c->ts_l), "remote_ts", ts_json(&c->ts_r),
+			 "key_exchanges", kes_json(c->suite.ke, c->suite.addke, IKE_MKE_MAX));
 }
 
 static void ike_sa_visit(const struct ike_sa *sa, void *arg)
@@ -569,12 +583,14 @@ static void ike_sa_visit(const struct ike_sa *sa, void *arg)
 	snprintf(spi_i, sizeof(spi_i), "%016llx", (unsigned long long)sa->spi_i);
 	snprintf(spi_r, sizeof(spi_r), "%016llx", (unsigned long long)sa->spi_r);
 	json_array_append_new(list, json_pack(
-		"{s:s s:s s:s s:s s:b s:o s:i s:o s:i s:s s:o}",
+		"{s:s s:s s:s s:s s:b s:o s:i s:o s:i s:s s:o s:o}",
 		"conn", sa->conn != NULL ? sa->conn->name : "", "state", ike_sa_state_name(sa->state),
 		"spi_i", spi_i, "spi_r", spi_r, "initiator", sa->initiator,
 		"local", addr_json(&sa->local.ip), "local_port", sa->local.port,
 		"remote", addr_json(&sa->remote.ip), "remote_port", sa->remote.port,
-		"key_exchange", ike_ke_name(sa->suite.ke), "children", children));
+		"key_exchange", ike_ke_name(sa->suite.ke),
+		"key_exchanges", kes_json(sa->suite.ke, sa->mke.method, sa->mke.done),
+		"children", children));
 }
 
 /* ike list | ike initiate CONN [CHILD] | ike terminate CONN | ike rekey CONN */
