@@ -8,15 +8,24 @@
  * IKE_SA_INIT (§2.3), and never for IKE_SA_INIT itself.
  */
 #include <errno.h>
+#include <sys/socket.h>
 #include <string.h>
 
 #include "control/ike/exchange.h"
 
-enum { FRAG_DEFAULT = 1280, SKF_HDR = IKE_GEN_HDR_LEN + 4, FRAG_SLACK = 16 + 16 + 16 };
+enum { FRAG_DEFAULT = 1280, FRAG_MIN = 128, SKF_HDR = IKE_GEN_HDR_LEN + 4, FRAG_SLACK = 16 + 16 + 16 };
 
-static size_t frag_size(const struct ike_engine *e)
+/* The IKE message octets one datagram may carry: frag_size is the whole
+ * IP datagram (RFC 7383 §2.5.1), so the IP and UDP headers and the
+ * RFC 3948 non-ESP marker on port 4500 come off. */
+static size_t frag_size(const struct ike_engine *e, const struct ike_sa *sa)
 {
-	return e->cfg.frag_size != 0 ? e->cfg.frag_size : FRAG_DEFAULT;
+	size_t ip = sa->remote.ip.family == AF_INET6 ? 40 : 20;
+	size_t marker = sa->remote.port == 4500 ? 4 : 0;
+
+	size_t fs = e->cfg.frag_size != 0 ? e->cfg.frag_size : FRAG_DEFAULT;
+
+	return fs > ip + 8 + marker + FRAG_MIN ? fs - ip - 8 - marker : FRAG_MIN;
 }
 
 bool ike_frag_wanted(const struct ike_engine *e, const struct ike_sa *sa, uint8_t exchange,
@@ -24,7 +33,7 @@ bool ike_frag_wanted(const struct ike_engine *e, const struct ike_sa *sa, uint8_
 {
 	size_t whole = IKE_HDR_LEN + IKE_GEN_HDR_LEN + ike_crypto_sk_body_len(&sa->suite, plen);
 
-	return sa->peer_frag && exchange != IKE_EXCH_IKE_SA_INIT && whole > frag_size(e);
+	return sa->peer_frag && exchange != IKE_EXCH_IKE_SA_INIT && whole > frag_size(e, sa);
 }
 
 int ike_frag_seal(struct ike_engine *e, struct ike_sa *sa, uint8_t exchange, uint8_t flags,
@@ -32,7 +41,7 @@ int ike_frag_seal(struct ike_engine *e, struct ike_sa *sa, uint8_t exchange, uin
 		  struct ike_dgrams *d)
 {
 	/* Room for inner octets per fragment: IV, ICV and padding aside. */
-	size_t room = frag_size(e) - IKE_HDR_LEN - SKF_HDR - FRAG_SLACK;
+	size_t room = frag_size(e, sa) - IKE_HDR_LEN - SKF_HDR - FRAG_SLACK;
 	unsigned total = (unsigned)((plen + room - 1) / room);
 	size_t off = 0;
 

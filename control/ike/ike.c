@@ -383,7 +383,7 @@ static int send_request(struct ike_engine *e, struct ike_sa *sa, const struct ik
 			return -EMSGSIZE;
 		/* RFC 7383 §2.5: IKE_SA_INIT is never fragmented (ML-KEM-1024
 		 * alone makes ~1.7 KB): say so when it exceeds the path size. */
-		if (e->tx.total > (e->cfg.frag_size != 0 ? e->cfg.frag_size : 1280u))
+		if (e->tx.total + 48 > (e->cfg.frag_size != 0 ? e->cfg.frag_size : 1280u))
 			ike_log(e, "IKE SA %016llx_i: IKE_SA_INIT of %zu octets exceeds the "
 				"fragment size and cannot be fragmented (ML-KEM as ke1_ would be)",
 				(unsigned long long)sa->spi_i, e->tx.total);

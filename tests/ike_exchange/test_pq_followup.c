@@ -21,6 +21,9 @@ static void setup(const char *ike, const char *esp)
 {
 	struct ike_conn ca, cb;
 
+	/* 1500-octet datagrams: an ML-KEM-768 IKE_FOLLOWUP_KE goes whole
+	 * (fragments are test_pq.c's business). */
+	net.frag_size = 1500;
 	net_setup(100);
 	conn_psk(&ca, &net.a, &net.b, "s3cret-psk", ike, esp);
 	conn_psk(&cb, &net.b, &net.a, "s3cret-psk", ike, esp);
@@ -96,6 +99,7 @@ START_TEST(new_child)
 	ck_assert(!a->fu_i.active);
 	ck_assert(!b->fu_r.active);
 	net_teardown();
+	net.frag_size = 0;
 }
 END_TEST
 
@@ -121,6 +125,7 @@ START_TEST(new_child_three_from_b)
 	ck_assert_uint_eq(c->suite.addke[2], IKE_KE_ECP256);
 	ck_assert_uint_eq(c->suite.addke[3], 0);
 	net_teardown();
+	net.frag_size = 0;
 }
 END_TEST
 
@@ -148,6 +153,7 @@ START_TEST(child_rekey)
 	ck_assert_uint_eq(ike_engine_stats(net.a.e)->child_rekeys, 1);
 	ck_assert_uint_eq(ike_engine_stats(net.b.e)->child_rekeys, 1);
 	net_teardown();
+	net.frag_size = 0;
 }
 END_TEST
 
@@ -184,6 +190,7 @@ START_TEST(ike_rekey_from_b)
 	ck_assert_uint_eq(net_deliver_all(), 6);
 	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
 	net_teardown();
+	net.frag_size = 0;
 }
 END_TEST
 
@@ -203,6 +210,7 @@ START_TEST(ike_rekey_from_a)
 	ck_assert_uint_eq(ike_engine_stats(net.a.e)->ike_rekeys, 1);
 	ck_assert_uint_eq(ike_engine_stats(net.b.e)->ike_rekeys, 1);
 	net_teardown();
+	net.frag_size = 0;
 }
 END_TEST
 
@@ -226,6 +234,7 @@ START_TEST(lost_followup_response)
 	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 4);
 	ck_assert_uint_eq(sa_crosscheck(&net.b, &net.a), 4);
 	net_teardown();
+	net.frag_size = 0;
 }
 END_TEST
 
@@ -274,6 +283,7 @@ START_TEST(missing_followup_state_not_found)
 	ccsa(1);
 	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 4);
 	net_teardown();
+	net.frag_size = 0;
 }
 END_TEST
 
@@ -310,6 +320,7 @@ START_TEST(malformed_ek_in_followup)
 	ck_assert_int_eq(a->child[0].state, IKE_CHILD_INSTALLED);
 	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
 	net_teardown();
+	net.frag_size = 0;
 }
 END_TEST
 
@@ -341,6 +352,7 @@ START_TEST(unknown_link)
 	ck_assert(!only_sa(&net.b)->fu_r.active);
 	ck_assert_uint_eq(children(only_sa(&net.b)), 1);
 	net_teardown();
+	net.frag_size = 0;
 }
 END_TEST
 
