@@ -11,6 +11,8 @@
  *       # cert = "a.pem"; key = "a.key"; cacerts = ["ca.pem"]; send_certreq = true;
  *       proposals = "aes256gcm16-prfsha384-x25519,aes256-sha256-modp2048";
  *       rekey_time = 14400; dpd_delay = 30;          # seconds, 0 = off
+ *       dpd_timeout = 10;   # seconds: unanswered request -> peer dead (0: ~31 s of
+ *                           # retransmissions)
  *       children = (
  *         { name = "net"; local_ts = "10.1.0.0/24"; remote_ts = "10.2.0.0/24";
  *           esp_proposals = "aes128gcm16,chacha20poly1305"; mode = "tunnel";
@@ -270,7 +272,7 @@ static int parse_conn(struct parser *ps, const struct esprit_config *cfg, const 
 	static const char *const allowed[] = {
 		"name", "local_addrs", "remote_addrs", "local_port", "remote_port", "local_id",
 		"remote_id", "auth", "psk", "cert", "key", "cacerts", "send_certreq", "proposals",
-		"rekey_time", "dpd_delay", "children", NULL,
+		"rekey_time", "dpd_delay", "dpd_timeout", "children", NULL,
 	};
 	struct ike_conn *c = &cc->c;
 	config_setting_t *list;
@@ -303,7 +305,8 @@ static int parse_conn(struct parser *ps, const struct esprit_config *cfg, const 
 	    (rc = parse_auth(ps, g, cc)) < 0 ||
 	    (rc = get_proposals(ps, g, "proposals", IKE_PROTO_IKE, c->ike, &c->n_ike)) < 0 ||
 	    (rc = get_seconds_ms(ps, g, "rekey_time", &c->rekey_ms)) < 0 ||
-	    (rc = get_seconds_ms(ps, g, "dpd_delay", &c->dpd_ms)) < 0)
+	    (rc = get_seconds_ms(ps, g, "dpd_delay", &c->dpd_ms)) < 0 ||
+	    (rc = get_seconds_ms(ps, g, "dpd_timeout", &c->dpd_timeout_ms)) < 0)
 		return rc;
 	if (c->local_id.type == 0) {
 		/* default: our address (RFC 7296 §3.5) */

@@ -50,9 +50,14 @@ static void usage(FILE *out)
 		"  port stats | stats ports     NIC counters\n"
 		"  worker stats | stats workers worker counters and drops by reason\n"
 		"  ike list                     IKE SAs and their Child SAs\n"
-		"  ike initiate CONN [CHILD]    start an IKE SA (and a child) of a connection\n"
-		"  ike terminate CONN           delete the connection's IKE SA and its children\n"
-		"  ike rekey CONN               rekey the connection's IKE SA\n"
+		"  ike initiate CONN [CHILD]    start an IKE SA (and a child) of a connection;\n"
+		"                               with CHILD and an established IKE SA: a new\n"
+		"                               Child SA on it (CREATE_CHILD_SA)\n"
+		"  ike terminate CONN [CHILD]   delete the connection's IKE SA and its children,\n"
+		"                               or only its Child SA(s) of child config CHILD\n"
+		"  ike rekey CONN [CHILD]       rekey the connection's IKE SA, or its CHILD\n"
+		"  ike terminate spi SPI        delete the Child SA with this SPI (in or out)\n"
+		"  ike rekey spi SPI            rekey the Child SA with this SPI (in or out)\n"
 		"  version                      espritd's version and uptime\n"
 		"\n"
 		"options:\n"
@@ -564,29 +569,69 @@ static const char *kes_text(const json_t *o, const char *none, char *buf, size_t
 	return buf[0] != '\0' ? buf : none;
 }
 
+/* " 123s" for a number of seconds, "" for null. */
+static const char *secs(const json_t *o, const char *key, char *buf, size_t len)
+{
+	const json_t *v = json_object_get(o, key);
+
+	if (!json_is_integer(v))
+		return "-";
+	snprintf(buf, len, "%" JSON_INTEGER_FORMAT "s", json_integer_value(v));
+	return buf;
+}
+
+static void print_counters(const json_t *c, const char *dir)
+{
+	const json_t *t = json_object_get(c, dir);
+
+	if (!json_is_object(t))
+		return;
+	printf(", %" JSON_INTEGER_FORMAT " bytes_%c (%" JSON_INTEGER_FORMAT " pkts)", jint(t, "bytes"),
+	       dir[0], jint(t, "packets"));
+}
+
+static void print_child(const json_t *c)
+{
+	char b1[24], b2[24], b3[24], kes[128];
+
+	printf("  child %s %s, %s, SPIs %s_i %s_o, %s%s, PFS %s\n", jstr(c, "state", "?"),
+	       jstr(c, "name", "?"), jstr(c, "mode", "?"), jstr(c, "spi_in", "?"),
+	       jstr(c, "spi_out", "?"), jstr(c, "encryption", "?"),
+	       json_is_true(json_object_get(c, "esn")) ? "/esn" : "",
+	       kes_text(c, "none", kes, sizeof(kes)));
+	printf("    established %s ago, rekey in %s, expires in %s", secs(c, "established", b1, 24),
+	       secs(c, "rekey_in", b2, 24), secs(c, "expires_in", b3, 24));
+	print_counters(c, "in");
+	print_counters(c, "out");
+	printf("\n    local  %s\n    remote %s\n", jstr(c, "local_ts", "?"),
+	       jstr(c, "remote_ts", "?"));
+}
+
 /* ike list: one block per IKE SA, like swanctl --list-sas */
 static void print_ike(const json_t *res)
 {
 	char kes[128];
 	const json_t *list = json_object_get(res, "ike_sas"), *sa, *c;
+	char b1[24], b2[24];
 	size_t i, k;
 
 	if (json_array_size(list) == 0)
 		printf("no IKE SAs\n");
 	json_array_foreach(list, i, sa) {
-		printf("%s: %s, %s_i %s_r%s, %s\n", jstr(sa, "conn", "?"), jstr(sa, "state", "?"),
+		printf("%s: %s, %s_i %s_r%s\n", jstr(sa, "conn", "?"), jstr(sa, "state", "?"),
 		       jstr(sa, "spi_i", "?"), jstr(sa, "spi_r", "?"),
-		       json_is_true(json_object_get(sa, "initiator")) ? " (we initiated)" : "",
-		       kes_text(sa, jstr(sa, "key_exchange", "?"), kes, sizeof(kes)));
+		       json_is_true(json_object_get(sa, "initiator")) ? " (we initiated)" : "");
 		printf("  %s[%" JSON_INTEGER_FORMAT "] <-> %s[%" JSON_INTEGER_FORMAT "]\n",
 		       jstr(sa, "local", "?"), jint(sa, "local_port"), jstr(sa, "remote", "?"),
 		       jint(sa, "remote_port"));
+		printf("  %s/%s%s%s/%s, established %s ago, rekey in %s\n",
+		       jstr(sa, "encryption", "?"),
+		       json_is_string(json_object_get(sa, "integrity")) ? jstr(sa, "integrity", "") : "",
+		       json_is_string(json_object_get(sa, "integrity")) ? "/" : "",
+		       jstr(sa, "prf", "?"), kes_text(sa, jstr(sa, "key_exchange", "?"), kes, sizeof(kes)),
+		       secs(sa, "established", b1, 24), secs(sa, "rekey_in", b2, 24));
 		json_array_foreach(json_object_get(sa, "children"), k, c)
-			printf("  child %s, SPIs %s_i %s_o, %s, %s === %s, PFS %s\n",
-			       jstr(c, "state", "?"), jstr(c, "spi_in", "?"), jstr(c, "spi_out", "?"),
-			       json_is_true(json_object_get(c, "transport")) ? "transport" : "tunnel",
-			       jstr(c, "local_ts", "?"), jstr(c, "remote_ts", "?"),
-			       kes_text(c, "none", kes, sizeof(kes)));
+			print_child(c);
 	}
 }
 

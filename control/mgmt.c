@@ -25,8 +25,7 @@
 
 #include "control/gw.h"
 #include "control/mgmt.h"
-#include "control/ike/ike.h"
-#include "control/ikecrypto/ke.h"
+#include "control/mgmt_int.h"
 #include "control/telemetry.h"
 
 #ifndef ESPRIT_VERSION
@@ -538,94 +537,47 @@ static char *word(char **s)
 	return w;
 }
 
-/* --- IKE ---------------------------------------------------------------- */
+/* --- shared with mgmt_ike.c (mgmt_int.h) ------------------------------- */
 
-/* A traffic selector range as a prefix (the dataplane only takes those). */
-static json_t *ts_json(const struct ike_ts *ts)
+json_t *mgmt_fail(const char *fmt, ...)
 {
-	unsigned n = esp_addr_len(ts->family), plen = 0;
+	char msg[640];
+	va_list ap;
 
-	while (plen < n * 8 && !((ts->start[plen / 8] ^ ts->end[plen / 8]) & (0x80 >> (plen % 8))))
-		plen++;
-	return prefix_json(ts->family, ts->start, (uint8_t)plen);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return fail("%s", msg);
 }
 
-/* Every key exchange method that keyed an SA, in the order they ran: the
- * KE transform, then the RFC 9370 additional ones ([] = none, no PFS). */
-static json_t *kes_json(uint16_t first, const uint16_t *more, unsigned n)
+json_t *mgmt_ok(void)
 {
-	json_t *a = json_array();
-
-	if (first != 0)
-		json_array_append_new(a, json_string(ike_ke_name(first)));
-	for (unsigned i = 0; i < n && more[i] != 0; i++)
-		json_array_append_new(a, json_string(ike_ke_name(more[i])));
-	return a;
+	return ok();
 }
 
-static json_t *ike_child_json(const struct ike_child *c)
+char *mgmt_word(char **s)
 {
-	return json_pack("{s:s s:o s:o s:b s:o s:o s:o}", "state", ike_child_state_name(c->state),
-			 "spi_in", spi_json(c->spi_in), "spi_out", spi_json(c->spi_out),
-			 "transport", c->transport,
-			 "local_ts", ts_json(&c->ts_l), "remote_ts", ts_json(&c->ts_r),
-			 "key_exchanges", kes_json(c->suite.ke, c->suite.addke, IKE_MKE_MAX));
+	return word(s);
 }
 
-static void ike_sa_visit(const struct ike_sa *sa, void *arg)
+json_t *mgmt_addr_json(const struct esp_addr *a)
 {
-	json_t *list = arg, *children = json_array();
-	char spi_i[20], spi_r[20];
-
-	for (unsigned i = 0; i < IKE_CHILD_MAX; i++)
-		if (sa->child[i].state != IKE_CHILD_FREE)
-			json_array_append_new(children, ike_child_json(&sa->child[i]));
-	snprintf(spi_i, sizeof(spi_i), "%016llx", (unsigned long long)sa->spi_i);
-	snprintf(spi_r, sizeof(spi_r), "%016llx", (unsigned long long)sa->spi_r);
-	json_array_append_new(list, json_pack(
-		"{s:s s:s s:s s:s s:b s:o s:i s:o s:i s:s s:o s:o}",
-		"conn", sa->conn != NULL ? sa->conn->name : "", "state", ike_sa_state_name(sa->state),
-		"spi_i", spi_i, "spi_r", spi_r, "initiator", sa->initiator,
-		"local", addr_json(&sa->local.ip), "local_port", sa->local.port,
-		"remote", addr_json(&sa->remote.ip), "remote_port", sa->remote.port,
-		"key_exchange", ike_ke_name(sa->suite.ke),
-		"key_exchanges", kes_json(sa->suite.ke, sa->mke.method, sa->mke.done),
-		"children", children));
+	return addr_json(a);
 }
 
-/* ike list | ike initiate CONN [CHILD] | ike terminate CONN | ike rekey CONN */
-static json_t *req_ike(struct gw *g, char *rest)
+json_t *mgmt_prefix_json(uint8_t family, const uint8_t *bytes, uint8_t len)
 {
-	char *verb = word(&rest), *conn = word(&rest), *child = word(&rest);
-	struct ike_sa *sa;
-	int rc;
+	return prefix_json(family, bytes, len);
+}
 
-	if (g->ike == NULL)
-		return fail("no IKE connections are configured");
-	if (verb != NULL && strcmp(verb, "list") == 0 && conn == NULL) {
-		json_t *res = ok(), *list = json_array();
+json_t *mgmt_spi_json(uint32_t spi)
+{
+	return spi_json(spi);
+}
 
-		ike_sa_foreach(g->ike, ike_sa_visit, list);
-		json_object_set_new(res, "ike_sas", list);
-		return res;
-	}
-	if (verb == NULL || conn == NULL || word(&rest) != NULL)
-		return fail("usage: ike list | ike initiate CONN [CHILD] | ike terminate CONN | "
-			    "ike rekey CONN");
-	if (strcmp(verb, "initiate") == 0) {
-		rc = ike_initiate(g->ike, conn, child);
-	} else if (child != NULL) {
-		return fail("usage: ike %s CONN", verb);
-	} else if ((sa = ike_sa_by_conn(g->ike, conn)) == NULL) {
-		return fail("no IKE SA of connection '%s'", conn);
-	} else if (strcmp(verb, "terminate") == 0) {
-		rc = ike_delete(g->ike, sa);
-	} else if (strcmp(verb, "rekey") == 0) {
-		rc = ike_rekey_ike(g->ike, sa);
-	} else {
-		return fail("unknown ike request '%s'", verb);
-	}
-	return rc < 0 ? fail("ike %s %s: %s", verb, conn, strerror(-rc)) : ok();
+int mgmt_parse_spi(const char *s, uint32_t *spi)
+{
+	return parse_spi(s, spi);
 }
 
 static json_t *dispatch(struct gw *g, char *line)
@@ -654,7 +606,7 @@ static json_t *dispatch(struct gw *g, char *line)
 		return fail("usage: sa list | sa show SPI [in|out] | sa add {...} | sa del SPI in|out");
 	}
 	if (strcmp(a, "ike") == 0)
-		return req_ike(g, rest);
+		return mgmt_req_ike(g, rest);
 	b = word(&rest);
 	if (b != NULL && word(&rest) == NULL) {
 		if (strcmp(a, "policy") == 0 && strcmp(b, "list") == 0)
@@ -667,7 +619,8 @@ static json_t *dispatch(struct gw *g, char *line)
 			return req_worker_stats(g);
 	}
 	return fail("unknown request '%s'; requests: sa list|show|add|del, policy list, "
-		    "port stats, worker stats, ike list|initiate|terminate|rekey, version", a);
+		    "port stats, worker stats, ike list|initiate|terminate|rekey, version",
+		    a);
 }
 
 char *mgmt_handle(struct gw *g, const char *line)

@@ -394,7 +394,8 @@ static int send_request(struct ike_engine *e, struct ike_sa *sa, const struct ik
 	sa->out.task = x.task;  /* i_build may have filled in the child slot */
 	sa->out.mid = sa->req_mid;
 	sa->out.tries = 0;
-	sa->out.next_ms = ike_now(e) + IKE_RETRANS_BASE_MS;
+	sa->out.first_ms = ike_now(e);
+	sa->out.next_ms = sa->out.first_ms + IKE_RETRANS_BASE_MS;
 	sa->out.d = e->tx;
 	return send_dgrams(e, &sa->local, &sa->remote, &sa->out.d);
 }
@@ -663,13 +664,16 @@ int ike_engine_input(struct ike_engine *e, const struct ike_addr *local,
 
 static void retransmit(struct ike_engine *e, struct ike_sa *sa, uint64_t now)
 {
-	if (!sa->out.active || now < sa->out.next_ms)
+	uint64_t limit = sa->conn != NULL ? sa->conn->dpd_timeout_ms : 0;
+	bool timed_out = limit != 0 && sa->out.active && now - sa->out.first_ms >= limit;
+
+	if (!sa->out.active || (now < sa->out.next_ms && !timed_out))
 		return;
-	if (sa->out.tries >= IKE_RETRANS_TRIES) {
+	if (sa->out.tries >= IKE_RETRANS_TRIES || timed_out) {
 		/* §2.4: no answer after the retransmissions: the peer is gone. */
-		ike_log(e, "IKE SA %016llx_i %016llx_r: no response after %u retransmissions, "
-			"giving up", (unsigned long long)sa->spi_i,
-			(unsigned long long)sa->spi_r, sa->out.tries);
+		ike_log(e, "IKE SA %016llx_i %016llx_r: no response in %llu ms (%u retransmissions), "
+			"giving up", (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r,
+			(unsigned long long)(now - sa->out.first_ms), sa->out.tries);
 		e->st.give_ups++;
 		ike_sa_destroy(e, sa);
 		return;

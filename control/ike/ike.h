@@ -95,6 +95,8 @@ struct ike_conn {
 	unsigned n_child;
 	uint64_t rekey_ms;      /* IKE SA rekey, 0 = none */
 	uint64_t dpd_ms;        /* liveness check after this much silence, 0 = off */
+	uint64_t dpd_timeout_ms;/* a request unanswered this long: the peer is dead
+				 * (0: after IKE_RETRANS_TRIES retransmissions) */
 	bool send_certreq;
 };
 

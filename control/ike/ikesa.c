@@ -88,6 +88,8 @@ int ike_sa_set_state(struct ike_engine *e, struct ike_sa *sa, enum ike_sa_state 
 	sa->state = to;
 	sa->transitions++;
 	e->st.sa_transitions++;
+	if (to == IKE_SA_ESTABLISHED && sa->established_ms == 0)
+		sa->established_ms = ike_now(e);
 	ike_log(e, "IKE SA %016llx_i %016llx_r: %s -> %s", (unsigned long long)sa->spi_i,
 		(unsigned long long)sa->spi_r, ike_sa_state_name(from), ike_sa_state_name(to));
 	/* An IKE SA rekey's new SA is keyed and established at once. */

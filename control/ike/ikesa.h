@@ -209,6 +209,7 @@ struct ike_sa {
 		struct ike_task task;
 		uint32_t mid;
 		unsigned tries;
+		uint64_t first_ms;      /* first sent */
 		uint64_t next_ms;
 		struct ike_dgrams d;
 	} out;
@@ -270,6 +271,7 @@ struct ike_sa {
 	struct ike_child child[IKE_CHILD_MAX];
 
 	uint64_t created_ms, last_rx_ms, rekey_at_ms, keepalive_ms;
+	uint64_t established_ms;        /* first ESTABLISHED, 0 before */
 	unsigned transitions;           /* state changes (the setter counts) */
 };
 
