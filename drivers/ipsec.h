@@ -34,6 +34,12 @@ typedef void (*drv_policy_visit_fn)(const struct drv_policy *pol, void *arg);
 
 struct drv_ipsec;
 
+/** Outer addresses and ESP-in-UDP ports of an SA (as in esp_sa_params). */
+struct drv_sa_endpoints {
+	struct esp_addr local, remote;
+	uint16_t natt_sport, natt_dport; /**< used when the SA has ESP_SA_F_NATT */
+};
+
 struct drv_ipsec_ops {
 	/** A fresh inbound SPI owned by worker @p owner (random, unused). */
 	int (*get_spi)(struct drv_ipsec *d, uint16_t owner, uint32_t *spi);
@@ -42,6 +48,11 @@ struct drv_ipsec_ops {
 	 *  number, replay window and counters. */
 	int (*sa_update)(struct drv_ipsec *d, const struct esp_sa_params *p);
 	int (*sa_del)(struct drv_ipsec *d, uint32_t spi, enum esp_dir dir);
+	/** Move an existing SA to new outer addresses / UDP ports (a NAT
+	 *  mapping changed, RFC 7296 §2.23), keeping keys, sequence number,
+	 *  replay window and counters (strongSwan's update_sa). */
+	int (*sa_update_endpoints)(struct drv_ipsec *d, uint32_t spi, enum esp_dir dir,
+				   const struct drv_sa_endpoints *ep);
 	int (*sa_stats)(struct drv_ipsec *d, uint32_t spi, enum esp_dir dir,
 			struct esp_sa_stats *out);
 	int (*policy_add)(struct drv_ipsec *d, const struct drv_policy *pol);
@@ -69,6 +80,11 @@ static inline int drv_sa_update(struct drv_ipsec *d, const struct esp_sa_params 
 static inline int drv_sa_del(struct drv_ipsec *d, uint32_t spi, enum esp_dir dir)
 {
 	return d->ops->sa_del(d, spi, dir);
+}
+static inline int drv_sa_update_endpoints(struct drv_ipsec *d, uint32_t spi, enum esp_dir dir,
+					  const struct drv_sa_endpoints *ep)
+{
+	return d->ops->sa_update_endpoints(d, spi, dir, ep);
 }
 static inline int drv_sa_stats(struct drv_ipsec *d, uint32_t spi, enum esp_dir dir,
 			       struct esp_sa_stats *out)

@@ -60,6 +60,24 @@ static int mock_sa_update(struct drv_ipsec *d, const struct esp_sa_params *p)
 	return 0;
 }
 
+static int mock_sa_update_endpoints(struct drv_ipsec *d, uint32_t spi, enum esp_dir dir,
+				    const struct drv_sa_endpoints *ep)
+{
+	struct mock_drv *m = mock(d);
+	int i = mock_find(m, spi, dir);
+
+	m->calls++;
+	if (i < 0)
+		return -ENOENT;
+	m->sas[i].p.local = ep->local;
+	m->sas[i].p.remote = ep->remote;
+	if (m->sas[i].p.flags & ESP_SA_F_NATT) {
+		m->sas[i].p.natt_sport = ep->natt_sport;
+		m->sas[i].p.natt_dport = ep->natt_dport;
+	}
+	return 0;
+}
+
 static int mock_sa_del(struct drv_ipsec *d, uint32_t spi, enum esp_dir dir)
 {
 	struct mock_drv *m = mock(d);
@@ -153,6 +171,7 @@ static const struct drv_ipsec_ops mock_ops = {
 	.policy_add = mock_policy_add,
 	.policy_del = mock_policy_del,
 	.events = mock_events,
+	.sa_update_endpoints = mock_sa_update_endpoints,
 	.sa_foreach = mock_sa_foreach,
 	.policy_foreach = mock_policy_foreach,
 	.poll = mock_poll,

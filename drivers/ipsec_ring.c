@@ -294,6 +294,30 @@ static int ring_sa_update(struct drv_ipsec *base, const struct esp_sa_params *p)
 	return rc;
 }
 
+static int ring_sa_update_endpoints(struct drv_ipsec *base, uint32_t spi, enum esp_dir dir,
+				    const struct drv_sa_endpoints *ep)
+{
+	struct ring_drv *d = (struct ring_drv *)base;
+	struct ring_sa *rs = sa_find(d, spi, dir);
+	struct esp_sa_params p;
+	int rc;
+
+	if (rs == NULL)
+		return -ENOENT;
+	/* The kept parameters with new endpoints, replaced like sa_update
+	 * (the owner carries sequence number and replay window over). */
+	p = rs->p;
+	p.local = ep->local;
+	p.remote = ep->remote;
+	if (p.flags & ESP_SA_F_NATT) {
+		p.natt_sport = ep->natt_sport;
+		p.natt_dport = ep->natt_dport;
+	}
+	rc = ring_sa_update(base, &p);
+	explicit_bzero(&p, sizeof(p));
+	return rc;
+}
+
 static int ring_sa_del(struct drv_ipsec *base, uint32_t spi, enum esp_dir dir)
 {
 	struct ring_drv *d = (struct ring_drv *)base;
@@ -445,6 +469,7 @@ static const struct drv_ipsec_ops ring_ops = {
 	.sa_add = ring_sa_add,
 	.sa_update = ring_sa_update,
 	.sa_del = ring_sa_del,
+	.sa_update_endpoints = ring_sa_update_endpoints,
 	.sa_stats = ring_sa_stats,
 	.policy_add = ring_policy_add,
 	.policy_del = ring_policy_del,

@@ -136,6 +136,12 @@ int ike_frag_seal(struct ike_engine *e, struct ike_sa *sa, uint8_t exchange, uin
  */
 int ike_frag_input(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m, size_t len);
 
+/* nat.c: RFC 7296 §2.23, an authenticated message from @p local/@p remote
+ * (other than the SA's endpoints): follow the peer's new NAT mapping with
+ * the IKE SA and its Child SAs, unless we are behind a NAT ourselves. */
+void ike_nat_update(struct ike_engine *e, struct ike_sa *sa, const struct ike_addr *local,
+		    const struct ike_addr *remote);
+
 /* child.c: traffic selectors, ESP proposals, KEYMAT and the driver. */
 void ike_ts_to_pld(const struct ike_ts *ts, struct pld_ts *p);
 /* TSi then TSr (RFC 7296 §3.13): the initiator's side first. */

@@ -536,12 +536,10 @@ static int handle_request(struct ike_engine *e, struct ike_sa *sa, struct ike_ms
 		}
 	}
 	sa->last_rx_ms = ike_now(e);
-	/* §2.23: answer, and send ESP, to where the last valid request came
-	 * from (the peer floats to 4500 when it sees, or fakes, a NAT). */
-	if (ex->encrypted) {
-		sa->local = *local;
-		sa->remote = *remote;
-	}
+	/* §2.23: the peer floated to 4500 (IKE_AUTH), or its NAT mapping
+	 * changed; the answer goes to where the request came from anyway. */
+	if (ex->encrypted)
+		ike_nat_update(e, sa, local, remote);
 	rc = ex->r_process(&x);
 	if (rc == -EBADMSG && x.notify == 0)
 		x.notify = IKE_N_INVALID_SYNTAX;
@@ -567,7 +565,8 @@ answer:
 }
 
 static int handle_response(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m,
-			   const struct ike_exchange *ex, size_t len)
+			   const struct ike_exchange *ex, size_t len, const struct ike_addr *local,
+			   const struct ike_addr *remote)
 {
 	struct ike_xctx x = { .e = e, .sa = sa, .m = m, .child = -1,
 			      .local = sa->local, .remote = sa->remote };
@@ -582,6 +581,9 @@ static int handle_response(struct ike_engine *e, struct ike_sa *sa, struct ike_m
 		rc = open_sk(e, sa, m, len);
 		if (rc != 0)
 			return rc;
+		ike_nat_update(e, sa, local, remote); /* §2.23 */
+		x.local = sa->local;
+		x.remote = sa->remote;
 	}
 	x.task = sa->out.task;
 	sa->last_rx_ms = ike_now(e);
@@ -656,7 +658,7 @@ int ike_engine_input(struct ike_engine *e, const struct ike_addr *local,
 		return -EBADMSG;
 	}
 	if (response)
-		return handle_response(e, sa, &m, ex, len);
+		return handle_response(e, sa, &m, ex, len, local, remote);
 	return handle_request(e, sa, &m, ex, len, local, remote);
 }
 

@@ -115,7 +115,9 @@ struct ike_stats {
 	unsigned rx, tx, rx_dropped, rx_bad_auth, rx_bad_syntax, retransmits, resp_resent,
 		cookies_sent, invalid_ke_sent, sa_transitions, child_transitions,
 		children_installed, children_deleted, ike_rekeys, child_rekeys,
-		collisions, give_ups, frags_sent, frags_rcvd, keepalives;
+		collisions, give_ups, frags_sent, frags_rcvd, keepalives,
+		nat_moves,          /* §2.23: followed the peer to a new address/port */
+		nat_moves_refused;  /* ... not, being behind a NAT ourselves */
 };
 
 struct ike_engine *ike_engine_new(const struct ike_engine_ops *ops, struct drv_ipsec *drv,

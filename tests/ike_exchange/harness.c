@@ -23,6 +23,8 @@ static int net_send(struct ike_engine *e, const struct ike_addr *local,
 	k = &net.q[net.n++];
 	k->from = *local;
 	k->to = *remote;
+	if (p == &net.a && net.nat_a != 0)
+		k->from.port = (uint16_t)(net.nat_a + (local->port == 4500));
 	k->len = len;
 	memcpy(k->buf, buf, len);
 	return 0;
@@ -202,6 +204,13 @@ bool net_deliver(void)
 	net.n--;
 	to = peer_at(&k.to);
 	ck_assert_ptr_nonnull(to);
+	if (to == &net.a && net.nat_a != 0) {
+		if (k.to.port != net.nat_a && k.to.port != net.nat_a + 1) {
+			net.nat_dropped++;
+			return true;
+		}
+		k.to.port = k.to.port == net.nat_a ? 500 : 4500;
+	}
 	(void)ike_engine_input(to->e, &k.to, &k.from, k.buf, k.len);
 	return true;
 }

@@ -45,6 +45,12 @@ struct net {
 	struct peer a, b;
 	bool verbose;
 	uint16_t frag_size;   /* engine cfg for the next net_setup, 0 = default */
+	/* A behind a NAPT when non-zero: A's datagrams leave from port nat_a
+	 * (sent from 500) or nat_a + 1 (from 4500); datagrams to those ports
+	 * reach A, to any other port of A are dropped (no mapping). Changing
+	 * it is a NAT reboot. */
+	uint16_t nat_a;
+	unsigned nat_dropped;
 };
 
 extern struct net net;

@@ -2,8 +2,9 @@
 /*
  * In-process IKEv2 exchanges, third part: the dataplane's one event queue
  * shared by IKE Child SAs and static SAs; an IKE SA rekey answered with
- * INVALID_KE_PAYLOAD; ... over the mock network of harness.c. Arrow
- * comments name each exchange step.
+ * INVALID_KE_PAYLOAD; a NAT in front of A changing its mapping (§2.23);
+ * over the mock network of harness.c. Arrow comments name each exchange
+ * step.
  */
 #include <check.h>
 #include <string.h>
@@ -129,6 +130,98 @@ START_TEST(ike_rekey_invalid_ke_unknown_group)
 }
 END_TEST
 
+static const struct mock_sa *mock_sa_of(struct peer *p, uint32_t spi, enum esp_dir dir)
+{
+	struct mock_drv *m = mock_of(p);
+
+	for (unsigned i = 0; i < m->n_sas; i++)
+		if (m->sas[i].p.spi == spi && m->sas[i].p.dir == dir)
+			return &m->sas[i];
+	ck_abort_msg("no SA %08x", spi);
+	return NULL;
+}
+
+/* Every SA of B's driver: ESP-in-UDP from 4500 to A's NAT port @p port. */
+static void b_sas_go_to(uint16_t port)
+{
+	struct mock_drv *m = mock_of(&net.b);
+
+	ck_assert_uint_gt(m->n_sas, 0);
+	for (unsigned i = 0; i < m->n_sas; i++) {
+		ck_assert(m->sas[i].p.flags & ESP_SA_F_NATT);
+		ck_assert_uint_eq(m->sas[i].p.natt_sport, 4500);
+		ck_assert_uint_eq(m->sas[i].p.natt_dport, port);
+	}
+}
+
+/* RFC 7296 §2.23: A sits behind a NAT that reboots and maps A to a new
+ * port. B (not behind a NAT) follows A's next authenticated request:
+ * the IKE SA and both installed Child SAs move to the new port; A (behind
+ * the NAT) ignores a changed source on B's answers. */
+START_TEST(nat_mapping_change)
+{
+	struct ike_sa *a, *b;
+	struct ike_conn *ca;
+	uint32_t in;
+
+	setup_psk();
+	net.nat_a = 40000;
+	establish();
+	a = only_sa(&net.a);
+	b = only_sa(&net.b);
+	ck_assert(a->nat_local && !a->nat_remote);
+	ck_assert(b->nat_remote && !b->nat_local);
+	/* IKE_AUTH floated to 4500, which the NAT mapped to 40001. */
+	ck_assert_uint_eq(b->remote.port, 40001);
+	b_sas_go_to(40001);
+	in = b->child[0].spi_in;
+
+	/* The NAT reboots: A's 4500 is now 50001, 40001 leads nowhere. */
+	net.nat_a = 50000;
+	ca = (struct ike_conn *)a->conn;
+	ca->dpd_ms = 1000;
+	net_advance(1500);
+	/* A -> B: INFORMATIONAL (liveness check) from 50001; B follows */
+	ck_assert_uint_eq(net_exch(0), IKE_EXCH_INFORMATIONAL);
+	net_deliver();
+	ck_assert_uint_eq(b->remote.port, 50001);
+	ck_assert_uint_eq(ike_engine_stats(net.b.e)->nat_moves, 1);
+	b_sas_go_to(50001);
+	/* The keys did not change: A's outbound is still B's inbound. */
+	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
+	ck_assert_uint_eq(mock_sa_of(&net.b, in, ESP_DIR_IN)->p.natt_dport, 50001);
+	/* B -> A: the answer reaches A through the new mapping. */
+	ck_assert(net_is_response(0));
+	ck_assert_uint_eq(net.q[0].to.port, 50001);
+	net_deliver();
+	ck_assert_uint_eq(net.nat_dropped, 0);
+	ck_assert(!a->out.active);
+
+	/* B's next request (a Child SA rekey) goes to the new mapping, and
+	 * the new Child SA is installed with it. */
+	ca->dpd_ms = 0;
+	ck_assert_int_eq(ike_rekey_child(net.b.e, in), 0);
+	ck_assert_uint_eq(net_deliver_all(), 4);
+	ck_assert_uint_eq(net.nat_dropped, 0);
+	b_sas_go_to(50001);
+	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
+
+	/* A is behind the NAT: an authenticated answer from another source
+	 * port of B does not move A's IKE SA. */
+	ck_assert_int_eq(ike_rekey_ike(net.a.e, a), 0);
+	/* A -> B: CREATE_CHILD_SA; B -> A from 4501 */
+	net_deliver();
+	ck_assert(net_is_response(0));
+	net.q[0].from.port = 4501;
+	net_deliver();
+	ck_assert_uint_eq(ike_engine_stats(net.a.e)->nat_moves, 0);
+	ck_assert_uint_eq(ike_engine_stats(net.a.e)->nat_moves_refused, 1);
+	ck_assert_uint_eq(a->remote.port, 4500);
+	ck_assert_uint_eq(net_deliver_all(), 2); /* the old IKE SA's Delete */
+	net_teardown();
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ike-engine-gaps");
@@ -139,6 +232,7 @@ int main(void)
 	tcase_add_test(t, static_sa_events_handed_back);
 	tcase_add_test(t, ike_rekey_invalid_ke);
 	tcase_add_test(t, ike_rekey_invalid_ke_unknown_group);
+	tcase_add_test(t, nat_mapping_change);
 	suite_add_tcase(s, t);
 	r = srunner_create(s);
 	srunner_run_all(r, CK_NORMAL);
