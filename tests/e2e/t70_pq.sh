@@ -67,10 +67,12 @@ up() {
 		sleep 0.1
 	done
 	for gw in a b; do
-		if ctl "$gw" ike list | grep "ESTABLISHED" | grep -q ", $kes\$"; then
+		# "  aes256gcm16/prfsha384/x25519+mlkem768, established 1s ago, ..."
+		if ctl "$gw" ike list | grep -q "ESTABLISHED" &&
+			ctl "$gw" ike list | grep -q "/$kes, established"; then
 			ok "$gw: IKE SA keyed with $kes"
 		else
-			fail "$gw: expected $kes: $(ctl "$gw" ike list 2>&1 | head -n 3)"
+			fail "$gw: expected $kes: $(ctl "$gw" ike list 2>&1 | head -n 4)"
 		fi
 	done
 	wait_ping "$NS_HA" 10.2.0.1 || fail "$kes: no ping through the tunnel"
@@ -107,8 +109,8 @@ for ((i = 0; i < 50; i++)); do
 	[[ -n $new && $new != "$old" ]] && break
 	sleep 0.1
 done
-if [[ -n $new && $new != "$old" && $new == *", x25519+mlkem768" ]] &&
-	grep -q "rekeyed as" "$T/espritd-b.log"; then
+if [[ -n $new && $new != "$old" ]] && grep -q "rekeyed as" "$T/espritd-b.log" &&
+	ctl a ike list | grep -q "/x25519+mlkem768, established"; then
 	ok "IKE SA rekeyed with IKE_FOLLOWUP_KE: $new"
 else
 	fail "IKE rekey: before [$old] after [$(ctl a ike list 2>&1 | head -n 3)]"
