@@ -404,10 +404,13 @@ static int i_process(struct ike_xctx *x)
 	    ike_proposal_select(&resp, sa->conn->ike, sa->conn->n_ike, ke.method, &chosen) != 0 ||
 	    chosen.n_transforms != resp.prop[0].n_transforms || suite_from(&chosen, &suite) != 0 ||
 	    ke.method != sa->ke_method || suite.ke != sa->ke_method) {
+		/* A chosen proposal we did not offer: no SA (like a refusal,
+		 * this answer is as unauthenticated as NO_PROPOSAL_CHOSEN);
+		 * in particular never one without our additional KEs. */
 		ike_log(e, "IKE SA %016llx_i: IKE_SA_INIT answer is not one of our proposals%s",
 			(unsigned long long)sa->spi_i,
 			wants_intermediate(sa->conn) ? " (additional key exchanges required)" : "");
-		return -EAGAIN;
+		return ike_sa_set_state(e, sa, IKE_SA_DEAD);
 	}
 	sa->mke.n = (uint8_t)ike_chosen_addke(&chosen, sa->mke.method);
 	if (sa->mke.n != 0 && !announces_intermediate(x->m)) {

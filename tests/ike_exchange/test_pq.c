@@ -320,6 +320,38 @@ START_TEST(responder_without_intermediate)
 }
 END_TEST
 
+/* A responder's choice that was never offered (ADDKE1 = ML-KEM-512 for
+ * our ML-KEM-768): A drops the SA at once, no retransmissions. */
+START_TEST(answer_not_offered)
+{
+	struct ike_msg m;
+	const struct ike_pld_ref *sa;
+	bool done = false;
+
+	setup(PQ_IKE, PQ_IKE, "aes256gcm16");
+	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
+	step(IKE_EXCH_IKE_SA_INIT, false);
+	ck_assert_int_eq(ike_msg_parse(net.q[0].buf, net.q[0].len, &m), 0);
+	sa = ike_msg_find(&m, IKE_PLD_SA);
+	ck_assert_ptr_nonnull(sa);
+	/* Transform: last, reserved, length(2), type 6, reserved, ID 36. */
+	for (size_t k = sa->off + 4; k + 8 <= sa->off + 4 + sa->body_len; k++) {
+		uint8_t *t = net.q[0].buf + k;
+
+		if (t[4] == IKE_XFORM_ADDKE1 && t[5] == 0 && t[6] == 0 && t[7] == IKE_KE_ML_KEM_768 &&
+		    t[2] == 0 && t[3] == 8) {
+			t[7] = IKE_KE_ML_KEM_512;
+			done = true;
+		}
+	}
+	ck_assert(done);
+	step(IKE_EXCH_IKE_SA_INIT, true);
+	ck_assert_uint_eq(ike_sa_count(net.a.e), 0);
+	ck_assert_uint_eq(net.n, 0);
+	net_teardown();
+}
+END_TEST
+
 /* With a second proposal without ADDKE the initiator allows a peer
  * without IKE_INTERMEDIATE (RFC 9370 §2.2.1: it skips the first one):
  * plain x25519, as the configuration says. */
@@ -465,6 +497,7 @@ static Suite *suite(void)
 	tcase_add_test(t, duplicated);
 	tcase_add_test(t, initiator_without_intermediate);
 	tcase_add_test(t, responder_without_intermediate);
+	tcase_add_test(t, answer_not_offered);
 	tcase_add_test(t, optional_addke_falls_back);
 	tcase_add_test(t, malformed_ek_in_sa_init);
 	tcase_add_test(t, malformed_ek_in_intermediate);
