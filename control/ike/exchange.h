@@ -92,8 +92,9 @@ extern const struct ike_exchange ike_x_followup_ke;
  * x_followup_ke.c, RFC 9370 §2.2.4. A CREATE_CHILD_SA with additional key
  * exchanges starts a series in @p f: SK(0) | Ni | Nr kept, the methods of
  * x->chosen, as initiator the responder's link (the next IKE_FOLLOWUP_KE
- * queued), as responder a new link (x->fu: r_build adds it). 0, -EBUSY
- * (one series at a time), -EBADMSG (initiator: no link).
+ * queued), as responder a new link (x->fu: r_build adds it; a series
+ * still running is given up). 0, -EBUSY (initiator: one at a time),
+ * -EBADMSG (initiator: no link).
  */
 int ike_fu_start(struct ike_xctx *x, struct ike_followup *f, const struct pld_proposal *chosen,
 		 uint8_t task, int child, const uint8_t *sk0, size_t sk0_len, const uint8_t *ni,

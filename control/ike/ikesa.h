@@ -251,6 +251,7 @@ struct ike_sa {
 	/* RFC 9370 §2.2.4 IKE_FOLLOWUP_KE series (x_followup_ke.c): the one
 	 * our CREATE_CHILD_SA started, the one the peer's started. */
 	struct ike_followup fu_i, fu_r;
+	uint8_t fu_not_found;           /* STATE_NOT_FOUND answers in a row */
 
 	/* IKE SA rekey (§2.18). */
 	struct ike_sa *rekey_new;       /* the new SA our rekey creates */

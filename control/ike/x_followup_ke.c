@@ -21,7 +21,8 @@
 #include "control/ikecrypto/ke.h"
 
 /* RFC 9370 §2.2.4: "5-20 seconds of waiting time should be appropriate". */
-enum { FU_WAIT_MS = 10000, FU_LINK_LEN = 8 };
+enum { FU_WAIT_MS = 10000, FU_LINK_LEN = 8,
+       FU_NOT_FOUND_MAX = 3 /* STATE_NOT_FOUND in a row: the IKE SA is deleted */ };
 
 static void fu_clear(struct ike_followup *f)
 {
@@ -59,8 +60,17 @@ int ike_fu_start(struct ike_xctx *x, struct ike_followup *f, const struct pld_pr
 	bool responder = f == &sa->fu_r;
 	int rc;
 
-	if (f->active)
+	if (f->active && !responder)
 		return -EBUSY;
+	if (f->active) {
+		struct ike_sa *none;
+
+		/* Window size 1: a new CREATE_CHILD_SA means the initiator gave
+		 * the running series up. */
+		ike_log(x->e, "IKE SA %016llx_i %016llx_r: IKE_FOLLOWUP_KE series given up by the "
+			"peer", (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r);
+		(void)ike_ccsa_finish_r(x->e, sa, f, false, &none);
+	}
 	fu_clear(f);
 	f->k.n = (uint8_t)ike_chosen_addke(chosen, f->k.method);
 	f->task = task;
@@ -260,8 +270,17 @@ static int i_process(struct ike_xctx *x)
 		rc = ike_ccsa_finish_i(x, f, false,
 				       err == IKE_N_STATE_NOT_FOUND ? IKE_N_TEMPORARY_FAILURE : err);
 		fu_clear(f);
+		/* §2.2.4: retried (a rekey 2 s later), but STATE_NOT_FOUND
+		 * again and again is fatal: Delete the IKE SA. */
+		if (err == IKE_N_STATE_NOT_FOUND && ++sa->fu_not_found >= FU_NOT_FOUND_MAX) {
+			ike_log(x->e, "IKE SA %016llx_i %016llx_r: STATE_NOT_FOUND %u times, "
+				"deleting the IKE SA", (unsigned long long)sa->spi_i,
+				(unsigned long long)sa->spi_r, sa->fu_not_found);
+			return ike_delete(x->e, sa);
+		}
 		return rc;
 	}
+	sa->fu_not_found = 0;
 	if (++f->k.done < f->k.n)
 		return ike_task_push_front(sa, IKE_TASK_FOLLOWUP_KE, f->child, -1);
 	rc = ike_ccsa_finish_i(x, f, true, 0);

@@ -356,6 +356,44 @@ START_TEST(unknown_link)
 }
 END_TEST
 
+/* §2.2.4: STATE_NOT_FOUND again and again is fatal: after the third,
+ * A deletes the IKE SA (each time it retried the rekey 2 s later). */
+START_TEST(state_not_found_thrice)
+{
+	struct ike_sa *a;
+
+	setup(IKE_PQ, ESP_PQ);
+	up();
+	a = only_sa(&net.a);
+	ck_assert_int_eq(ike_rekey_child(net.a.e, a->child[0].spi_in), 0);
+	for (unsigned k = 0; k < 3; k++) {
+		/* A -> B: CREATE_CHILD_SA (B gives the last series up); B -> A */
+		step(IKE_EXCH_CREATE_CHILD_SA, false);
+		step(IKE_EXCH_CREATE_CHILD_SA, true);
+		/* A -> B: IKE_FOLLOWUP_KE with a link B never gave out;
+		 * B -> A: N(STATE_NOT_FOUND) */
+		net_reseal(0, a, true, bad_link);
+		step(IKE_EXCH_IKE_FOLLOWUP_KE, false);
+		step(IKE_EXCH_IKE_FOLLOWUP_KE, true);
+		ck_assert_uint_eq(a->fu_not_found, k + 1);
+		if (k < 2) {
+			ck_assert_uint_eq(net.n, 0);
+			ck_assert_int_eq(a->child[0].state, IKE_CHILD_INSTALLED);
+			net_advance(IKE_RETRY_BUSY_MS);
+		}
+	}
+	/* A -> B: INFORMATIONAL {D(IKE)}; B -> A: both IKE SAs gone */
+	step(IKE_EXCH_INFORMATIONAL, false);
+	step(IKE_EXCH_INFORMATIONAL, true);
+	ck_assert_uint_eq(ike_sa_count(net.a.e), 0);
+	ck_assert_uint_eq(ike_sa_count(net.b.e), 0);
+	ck_assert_uint_eq(mock_of(&net.a)->n_sas, 0);
+	ck_assert_uint_eq(mock_of(&net.b)->n_sas, 0);
+	net_teardown();
+	net.frag_size = 0;
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("ike-pq-followup");
@@ -371,6 +409,7 @@ static Suite *suite(void)
 	tcase_add_test(t, missing_followup_state_not_found);
 	tcase_add_test(t, malformed_ek_in_followup);
 	tcase_add_test(t, unknown_link);
+	tcase_add_test(t, state_not_found_thrice);
 	suite_add_tcase(s, t);
 	return s;
 }
