@@ -87,6 +87,7 @@ struct cfg_conn {
 	struct ike_conn c;
 	enum cfg_start start[IKE_CONN_CHILD_MAX];
 	struct ike_cred cred;          /**< auth = "pubkey": our key and chain */
+	struct ike_cred cred_more[IKE_CRED_MORE_MAX]; /**< more of them (cert/key lists) */
 	struct ike_trust *trust;       /**< auth = "pubkey": CAs for the peer */
 };
 

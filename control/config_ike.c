@@ -9,6 +9,7 @@
  *       local_id = "a.test"; remote_id = "b.test";  # FQDN, user@fqdn, IP, "CN=..,O=.." (DN)
  *       auth = "psk"; psk = "secret" or "0x...";   # or auth = "pubkey" with
  *       # cert = "a.pem"; key = "a.key"; cacerts = ["ca.pem"]; send_certreq = true;
+ *       # (cert and key may be lists of up to 4: the peer's CERTREQ picks one)
  *       proposals = "aes256gcm16-prfsha384-x25519,aes256-sha256-modp2048";
  *       rekey_time = 14400; dpd_delay = 30;          # seconds, 0 = off
  *       dpd_timeout = 10;   # seconds: unanswered request -> peer dead (0: ~31 s of
@@ -32,6 +33,32 @@
 #include "control/ikecrypto/cert.h"
 
 enum { CONNS_MAX = IKE_CONN_MAX, PATHS_MAX = 8 };
+
+/* A required file name, or a list of 1..@p max of them. */
+static int get_paths(struct parser *ps, const config_setting_t *g, const char *name,
+		     const char **out, unsigned max, unsigned *n)
+{
+	const config_setting_t *s = config_setting_get_member(g, name);
+
+	*n = 0;
+	if (s == NULL)
+		return perr(ps, g, name, "missing");
+	if (config_setting_type(s) == CONFIG_TYPE_STRING) {
+		out[(*n)++] = config_setting_get_string(s);
+		return 0;
+	}
+	if (!config_setting_is_array(s) && !config_setting_is_list(s))
+		return perr(ps, s, NULL, "must be a file name or a list of them");
+	if (config_setting_length(s) < 1 || (unsigned)config_setting_length(s) > max)
+		return perr(ps, s, NULL, "1 to %u file names", max);
+	for (int i = 0; i < config_setting_length(s); i++) {
+		out[i] = config_setting_get_string_elem(s, i);
+		if (out[i] == NULL)
+			return perr(ps, s, NULL, "must be a list of file names");
+	}
+	*n = (unsigned)config_setting_length(s);
+	return 0;
+}
 
 /*
  * An identity in strongSwan's notation: an address is ID_IPV4/6_ADDR,
@@ -231,16 +258,19 @@ static int parse_auth(struct parser *ps, const config_setting_t *g, struct cfg_c
 	}
 	if (strcmp(auth, "pubkey") != 0)
 		return perr(ps, config_setting_get_member(g, "auth"), NULL, "psk or pubkey");
-	const char *cert, *key, *cas[PATHS_MAX];
+	const char *certs[1 + IKE_CRED_MORE_MAX], *keys[1 + IKE_CRED_MORE_MAX], *cas[PATHS_MAX];
+	unsigned n = 0, n_certs, n_keys;
 	config_setting_t *list;
 	char err[256];
-	unsigned n = 0;
 
 	c->auth = IKE_AUTHK_PUBKEY;
-	if ((rc = get_str(ps, g, "cert", true, &cert)) < 0 ||
-	    (rc = get_str(ps, g, "key", true, &key)) < 0 ||
+	if ((rc = get_paths(ps, g, "cert", certs, 1 + IKE_CRED_MORE_MAX, &n_certs)) < 0 ||
+	    (rc = get_paths(ps, g, "key", keys, 1 + IKE_CRED_MORE_MAX, &n_keys)) < 0 ||
 	    (rc = get_list(ps, g, "cacerts", false, &list)) < 0)
 		return rc;
+	if (n_keys != n_certs)
+		return perr(ps, config_setting_get_member(g, "key"), NULL,
+			    "one key per certificate (%u certificates, %u keys)", n_certs, n_keys);
 	if (list == NULL || config_setting_length(list) == 0)
 		return perr(ps, g, "cacerts", "at least one CA certificate is needed");
 	for (int i = 0; i < config_setting_length(list) && n < PATHS_MAX; i++) {
@@ -250,8 +280,14 @@ static int parse_auth(struct parser *ps, const config_setting_t *g, struct cfg_c
 			return perr(ps, list, NULL, "must be a list of file names");
 		cas[n++] = p;
 	}
-	if (ike_cred_load(&cc->cred, cert, key, err, sizeof(err)) < 0)
+	if (ike_cred_load(&cc->cred, certs[0], keys[0], err, sizeof(err)) < 0)
 		return perr(ps, config_setting_get_member(g, "cert"), NULL, "%s", err);
+	for (unsigned i = 1; i < n_certs; i++) {
+		if (ike_cred_load(&cc->cred_more[i - 1], certs[i], keys[i], err, sizeof(err)) < 0)
+			return perr(ps, config_setting_get_member(g, "cert"), NULL, "%s", err);
+		c->cred_more[i - 1] = &cc->cred_more[i - 1];
+		c->n_cred_more = i;
+	}
 	cc->trust = ike_trust_load(cas, n, err, sizeof(err));
 	if (cc->trust == NULL)
 		return perr(ps, list, NULL, "%s", err);
@@ -353,6 +389,8 @@ void config_free_connections(struct esprit_config *cfg)
 {
 	for (unsigned i = 0; cfg->conns != NULL && i < cfg->n_conns; i++) {
 		ike_cred_free(&cfg->conns[i].cred);
+		for (unsigned k = 0; k < IKE_CRED_MORE_MAX; k++)
+			ike_cred_free(&cfg->conns[i].cred_more[k]);
 		ike_trust_free(cfg->conns[i].trust);
 		explicit_bzero(&cfg->conns[i], sizeof(cfg->conns[i]));
 	}

@@ -137,6 +137,13 @@ int ike_frag_seal(struct ike_engine *e, struct ike_sa *sa, uint8_t exchange, uin
  */
 int ike_frag_input(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m, size_t len);
 
+/* certreq.c: the credential to authenticate with (RFC 7296 §3.7): the
+ * first of the connection's whose chain leads to a CA the peer's CERTREQ
+ * names, else the first. @p auth_req: the IKE_AUTH request we answer
+ * (responder), NULL for the initiator (CERTREQ of the IKE_SA_INIT reply). */
+const struct ike_cred *ike_certreq_pick(struct ike_engine *e, const struct ike_sa *sa,
+					const struct ike_msg *auth_req);
+
 /* nat.c: RFC 7296 §2.23, an authenticated message from @p local/@p remote
  * (other than the SA's endpoints): follow the peer's new NAT mapping with
  * the IKE SA and its Child SAs, unless we are behind a NAT ourselves. */

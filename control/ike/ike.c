@@ -133,6 +133,11 @@ int ike_conn_add(struct ike_engine *e, const struct ike_conn *c)
 		return -EINVAL;
 	if (c->auth == IKE_AUTHK_PUBKEY && (c->cred == NULL || c->trust == NULL))
 		return -EINVAL;
+	if (c->n_cred_more > IKE_CRED_MORE_MAX)
+		return -EINVAL;
+	for (unsigned i = 0; i < c->n_cred_more; i++)
+		if (c->cred_more[i] == NULL)
+			return -EINVAL;
 	for (unsigned i = 0; i < e->n_conn; i++)
 		if (strcmp(e->conn[i].name, c->name) == 0)
 			return -EEXIST;

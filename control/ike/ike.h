@@ -58,6 +58,7 @@ enum ike_conn_limits {
 	IKE_CONN_NAME_MAX = 32,
 	IKE_CONN_MAX = 16,
 	IKE_SA_TABLE = 64,
+	IKE_CRED_MORE_MAX = 3,
 };
 
 /* An identity (RFC 7296 §3.5): type and data (IPv4 4 octets, DN in DER...). */
@@ -88,6 +89,10 @@ struct ike_conn {
 	uint8_t psk[IKE_PSK_MAX];
 	size_t psk_len;
 	const struct ike_cred *cred;     /* PUBKEY: our key and chain */
+	/* PUBKEY: more credentials (other CAs, key types); the peer's CERTREQ
+	 * picks among cred and these (RFC 7296 §3.7, control/ike/certreq.c). */
+	const struct ike_cred *cred_more[IKE_CRED_MORE_MAX];
+	unsigned n_cred_more;
 	const struct ike_trust *trust;   /* PUBKEY: CAs for the peer */
 	struct ike_proposal ike[IKE_PROPS_MAX];
 	unsigned n_ike;

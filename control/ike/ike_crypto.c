@@ -301,3 +301,9 @@ size_t ike_crypto_ca_hashes(const struct ike_trust *t, uint8_t *out, size_t cap)
 	memcpy(out, h, n * IKE_CA_HASH_LEN);
 	return n * IKE_CA_HASH_LEN;
 }
+
+bool ike_crypto_cred_fits(const struct ike_cred *c, const struct ike_trust *t,
+			  const uint8_t *hashes, unsigned n)
+{
+	return c != NULL && ike_cred_fits(c, t, (const uint8_t(*)[IKE_CA_HASH_LEN])hashes, n);
+}

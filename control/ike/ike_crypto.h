@@ -113,6 +113,11 @@ int ike_crypto_verify_peer(const struct ike_trust *t, const uint8_t *ee, size_t 
 			   const uint8_t *const *chain, const size_t *chain_len, unsigned n,
 			   int id_type, const uint8_t *id, size_t id_len, const uint8_t *octets,
 			   size_t len, const uint8_t *auth, size_t auth_len);
+/* RFC 7296 §3.7: does @p c lead to one of the CAs in CERTREQ data @p hashes
+ * (@p n SHA-1 hashes of 20 octets, concatenated)? @p t: our trusted CAs,
+ * where the issuer of the chain's top certificate may be found. */
+bool ike_crypto_cred_fits(const struct ike_cred *c, const struct ike_trust *t,
+			  const uint8_t *hashes, unsigned n);
 /* CERTREQ data: SHA-1 hashes of the trusted CAs' keys, concatenated. */
 size_t ike_crypto_ca_hashes(const struct ike_trust *t, uint8_t *out, size_t cap);
 

@@ -78,9 +78,11 @@ static int add_id_auth(struct ike_xctx *x, bool initiator)
 		rc = ike_crypto_psk(sa->suite.prf, c->psk, c->psk_len, oct, (size_t)ol, auth);
 		a.len = ike_crypto_prf_len(sa->suite.prf);
 	} else {
+		/* The responder answers the request in x->m (§3.7 CERTREQ). */
+		const struct ike_cred *cred = ike_certreq_pick(x->e, sa, initiator ? NULL : x->m);
 		const uint8_t *der[CERTS_MAX];
 		size_t len[CERTS_MAX];
-		unsigned n = ike_crypto_cred_certs(c->cred, der, len, CERTS_MAX);
+		unsigned n = ike_crypto_cred_certs(cred, der, len, CERTS_MAX);
 
 		/* §3.6: end-entity certificate first, then the intermediates. */
 		for (unsigned i = 0; i < n && rc == 0; i++) {
@@ -96,7 +98,7 @@ static int add_id_auth(struct ike_xctx *x, bool initiator)
 			req.len = ike_crypto_ca_hashes(c->trust, h, sizeof(h));
 			rc = ike_msg_add_cert(x->mb, IKE_PLD_CERTREQ, &req);
 		}
-		al = ike_crypto_sign(c->cred, sa->peer_hashes, oct, (size_t)ol, auth, sizeof(auth));
+		al = ike_crypto_sign(cred, sa->peer_hashes, oct, (size_t)ol, auth, sizeof(auth));
 		if (al < 0 && rc == 0)
 			rc = (int)al;
 		a.method = IKE_AUTH_DIGITAL_SIGNATURE;

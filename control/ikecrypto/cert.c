@@ -169,6 +169,54 @@ unsigned ike_trust_ca_hashes(const struct ike_trust *t, uint8_t (*out)[IKE_CA_HA
 	return n;
 }
 
+/* SHA-1 of @p x's SubjectPublicKeyInfo (RFC 7296 §3.7); false on error. */
+static bool spki_hash(X509 *x, uint8_t out[IKE_CA_HASH_LEN])
+{
+	uint8_t *der = NULL;
+	int len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der);
+	bool ok = len > 0 && SHA1(der, (size_t)len, out) != NULL;
+
+	OPENSSL_free(der);
+	return ok;
+}
+
+static bool hash_listed(const uint8_t h[IKE_CA_HASH_LEN],
+			const uint8_t (*hashes)[IKE_CA_HASH_LEN], unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (memcmp(h, hashes[i], IKE_CA_HASH_LEN) == 0)
+			return true;
+	return false;
+}
+
+bool ike_cred_fits(const struct ike_cred *c, const struct ike_trust *t,
+		   const uint8_t (*hashes)[IKE_CA_HASH_LEN], unsigned n)
+{
+	uint8_t h[IKE_CA_HASH_LEN];
+	X509 *top = NULL;
+	bool fits = false;
+
+	for (unsigned i = 0; i < c->n_certs && !fits; i++) {
+		const uint8_t *p = c->der[i];
+		X509 *x = d2i_X509(NULL, &p, (long)c->der_len[i]);
+
+		if (x == NULL)
+			break;
+		fits = spki_hash(x, h) && hash_listed(h, hashes, n);
+		X509_free(top);
+		top = x;
+	}
+	/* The trust anchor itself is usually not in the chain we send. */
+	for (int i = 0; t != NULL && top != NULL && !fits && i < sk_X509_num(t->cas); i++) {
+		X509 *ca = sk_X509_value(t->cas, i);
+
+		fits = X509_check_issued(ca, top) == X509_V_OK && spki_hash(ca, h) &&
+		       hash_listed(h, hashes, n);
+	}
+	X509_free(top);
+	return fits;
+}
+
 int ike_cert_verify(const struct ike_trust *t, const uint8_t *ee, size_t ee_len,
 		    const uint8_t *const *chain, const size_t *chain_len, unsigned n, long now,
 		    struct evp_pkey_st **pub, char *err, size_t errlen)

@@ -46,6 +46,15 @@ unsigned ike_trust_ca_hashes(const struct ike_trust *t, uint8_t (*out)[IKE_CA_HA
 			     unsigned max);
 
 /**
+ * RFC 7296 §3.7: is @p c's chain vouched for by one of the CAs a peer
+ * named in CERTREQ (@p n SHA-1 hashes of SubjectPublicKeyInfo)? True when
+ * a certificate of the chain is such a CA, or when the CA among @p t (may
+ * be NULL) that issued the chain's topmost certificate is one.
+ */
+bool ike_cred_fits(const struct ike_cred *c, const struct ike_trust *t,
+		   const uint8_t (*hashes)[IKE_CA_HASH_LEN], unsigned n);
+
+/**
  * Verify end-entity certificate @p ee (DER) with @p n untrusted
  * intermediates against @p t, at time @p now (0 = current time). On
  * success *pub receives a reference to the certificate's public key

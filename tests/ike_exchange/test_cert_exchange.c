@@ -103,6 +103,78 @@ START_TEST(untrusted_initiator)
 }
 END_TEST
 
+/*
+ * CERTREQ picks the credential (RFC 7296 §3.7): A has two, from CA 1
+ * (its first) and CA 0; B trusts only CA 0 and says so in CERTREQ.
+ * @p a_initiates: A learns B's CERTREQ from the IKE_SA_INIT response, else
+ * from B's IKE_AUTH request. @p b_certreq false: B sends none, A uses its
+ * first credential, which B cannot verify.
+ */
+static struct ike_cred *cred_a2;
+
+static void run_two_creds(bool a_initiates, bool b_certreq)
+{
+	struct ike_conn ca, cb;
+
+	fixture_ca(0, "EC");
+	fixture_ca(1, "EC");
+	cred_a = fixture_cred(1, "EC", "a.test", false);
+	cred_a2 = fixture_cred(0, "ED25519", "a.test", true);
+	cred_b = fixture_cred(0, "EC", "b.test", false);
+	trust_a = fixture_trust(0);
+	trust_b = fixture_trust(0);
+	net_setup(100);
+	conn_cert(&ca, &net.a, &net.b, cred_a, trust_a);
+	ca.cred_more[0] = cred_a2;
+	ca.n_cred_more = 1;
+	conn_cert(&cb, &net.b, &net.a, cred_b, trust_b);
+	cb.send_certreq = b_certreq;
+	ck_assert_int_eq(ike_conn_add(net.a.e, &ca), 0);
+	ck_assert_int_eq(ike_conn_add(net.b.e, &cb), 0);
+	/* -> IKE_SA_INIT (CERTREQ from its responder), IKE_AUTH (CERTREQ
+	 * from its initiator), <- IKE_AUTH with the chosen CERT */
+	ck_assert_int_eq(ike_initiate(a_initiates ? net.a.e : net.b.e, "gw", "net"), 0);
+	net_deliver_all();
+}
+
+static void done_two_creds(void)
+{
+	fixture_cred_free(cred_a2);
+	done();
+}
+
+START_TEST(certreq_picks_credential_initiator)
+{
+	run_two_creds(true, true);
+	ck_assert_int_eq(only_sa(&net.a)->state, IKE_SA_ESTABLISHED);
+	ck_assert_int_eq(only_sa(&net.b)->state, IKE_SA_ESTABLISHED);
+	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
+	done_two_creds();
+}
+END_TEST
+
+START_TEST(certreq_picks_credential_responder)
+{
+	run_two_creds(false, true);
+	ck_assert_int_eq(only_sa(&net.a)->state, IKE_SA_ESTABLISHED);
+	ck_assert_int_eq(only_sa(&net.b)->state, IKE_SA_ESTABLISHED);
+	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
+	done_two_creds();
+}
+END_TEST
+
+START_TEST(no_certreq_first_credential)
+{
+	/* Without CERTREQ A authenticates with its first credential (CA 1),
+	 * which B does not trust: the selection above was CERTREQ's doing. */
+	run_two_creds(true, false);
+	ck_assert_uint_eq(ike_sa_count(net.a.e), 0);
+	ck_assert_uint_eq(ike_sa_count(net.b.e), 0);
+	ck_assert_uint_eq(ike_engine_stats(net.b.e)->rx_bad_auth, 1);
+	done_two_creds();
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ike_cert_exchange");
@@ -114,6 +186,9 @@ int main(void)
 	tcase_add_test(t, ecdsa_and_rsa_pss);
 	tcase_add_test(t, ed25519);
 	tcase_add_test(t, untrusted_initiator);
+	tcase_add_test(t, certreq_picks_credential_initiator);
+	tcase_add_test(t, certreq_picks_credential_responder);
+	tcase_add_test(t, no_certreq_first_credential);
 	suite_add_tcase(s, t);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
