@@ -21,6 +21,10 @@
  * is one cache line; the outer header template starts the second. */
 static_assert(offsetof(struct esp_sa, hdr) == 64,
 	      "esp_sa hot fields must fit the first cache line");
+static_assert(offsetof(struct esp_sa, sel) == 128 &&
+	      offsetof(struct esp_sa, local) + sizeof(struct esp_addr) <= 192,
+	      "template and window pointer in line 1, inbound checks in line 2");
+static_assert(offsetof(struct esp_sa, stats) == 192, "counters start line 3");
 static_assert(sizeof(struct esp_sa) % 64 == 0,
 	      "esp_sa is a whole number of cache lines (rw follows it)");
 static_assert(sizeof(struct esp_event) == 16, "event ring element is 16 octets");
@@ -200,7 +204,8 @@ struct esp_sa *esp_sa_create(const struct esp_sa_params *p, IMB_MGR *mgr)
 	}
 	if (p->dir == ESP_DIR_IN) {
 		win = p->replay_window;
-		size += replay_window_bytes(win);
+		if (replay_window_bytes(win) > sizeof(((struct esp_sa *)0)->hdr))
+			size += replay_window_bytes(win);
 	}
 	struct esp_sa *sa = rte_zmalloc("esp_sa", size, RTE_CACHE_LINE_SIZE);
 	if (sa == NULL) {
@@ -247,7 +252,11 @@ struct esp_sa *esp_sa_create(const struct esp_sa_params *p, IMB_MGR *mgr)
 		sa->rw = NULL;
 	} else {
 		/* seq_start is the last sequence number seen (tests). */
-		sa->rw = (struct replay_window *)(sa + 1);
+		/* Small windows live in the unused template (line 1). */
+		if (replay_window_bytes(win) <= sizeof(sa->hdr))
+			sa->rw = (struct replay_window *)(void *)sa->hdr;
+		else
+			sa->rw = (struct replay_window *)(sa + 1);
 		replay_window_init(sa->rw, win, p->seq_start);
 	}
 	/* Outbound growth at most: outer header (or UDP) + ESP header + IV +
@@ -266,7 +275,7 @@ void esp_sa_destroy(struct esp_sa *sa)
 	if (sa == NULL)
 		return;
 	size_t size = sizeof(*sa);
-	if (sa->rw != NULL)
+	if (sa->rw == (struct replay_window *)(sa + 1))
 		size += replay_window_bytes(sa->rw->size);
 	/* Key schedule, GHASH tables and salt are secrets. */
 	explicit_bzero(sa, size);

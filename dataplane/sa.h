@@ -14,6 +14,7 @@
 
 #include <stdint.h>
 #include <rte_common.h>
+#include <rte_prefetch.h>
 #include <intel-ipsec-mb.h>
 
 #include "dataplane/addr.h"
@@ -79,6 +80,13 @@ struct esp_sa_stats {
 	uint64_t drops[ESP_DROP_MAX];
 };
 
+enum esp_sa_layout {
+	ESP_SA_HDR_MAX = 48,       /**< IPv6 (40) + UDP (8) outer header */
+	/** Octets of union esp_key read per packet: AES round keys (up to
+	 *  240) and the first GHASH key powers (IPsec-MB's GCM key layout). */
+	ESP_SA_KEY_PREFETCH = 384,
+};
+
 struct esp_sa;
 struct esp_ctx;
 struct rte_mbuf;
@@ -125,20 +133,50 @@ struct esp_sa {
 	uint16_t ip_id;            /**< out, IPv4 outer: next Identification */
 	uint8_t fired;             /**< ESP_SA_FIRED_*: expiry events sent */
 
-	/* cache line 1+: outbound outer header (IP + optional UDP) */
-	uint8_t hdr[64] __rte_cache_aligned;
-
-	struct esp_sa_stats stats __rte_cache_aligned;
-	struct esp_addr local, remote;
+	/*
+	 * cache line 1. Outbound: the outer header template (IP + optional
+	 * UDP, at most 40 + 8 octets). Inbound: the replay window itself when
+	 * it fits (anti-replay off, or up to 128 packets), else it follows the
+	 * SA; either way rw points at it, so the window is in this line.
+	 */
+	uint8_t hdr[ESP_SA_HDR_MAX] __rte_cache_aligned;
+	struct replay_window *rw;  /**< inbound replay window; NULL outbound */
 	uint16_t natt_sport, natt_dport;
-	struct spd_sel sel;
+
+	/* cache line 2: what inbound checks after decryption, per packet */
+	struct spd_sel sel __rte_cache_aligned;
+	struct esp_addr local;
+
+	/* cache line 3+: counters (packets and bytes in the first line) */
+	struct esp_sa_stats stats __rte_cache_aligned;
+	struct esp_addr remote;
 	struct esp_lifetime soft, hard;
 
+	/*
+	 * The key schedule and GHASH table: IPsec-MB reads the round keys and
+	 * the hash key powers a message needs, 4-6 lines with the AVX2
+	 * manager; the rest of struct gcm_key_data is for other managers.
+	 */
 	union esp_key key __rte_aligned(64);
-
-	/** inbound replay window, in the same allocation; NULL outbound. */
-	struct replay_window *rw;
 };
+
+/**
+ * Prefetch the cache lines the fast path reads for one packet of @p sa
+ * (hot line, template or replay window, checks, counters, the start of
+ * the key schedule). With many SAs each one is a miss; issued a few
+ * packets ahead, they overlap instead of adding up.
+ */
+static inline void esp_sa_prefetch(const struct esp_sa *sa)
+{
+	const uint8_t *k = (const uint8_t *)&sa->key;
+
+	rte_prefetch0(sa);
+	rte_prefetch0(sa->hdr);
+	rte_prefetch0(&sa->sel);
+	rte_prefetch0(&sa->stats);
+	for (unsigned i = 0; i < ESP_SA_KEY_PREFETCH; i += 64)
+		rte_prefetch0(k + i);
+}
 
 /**
  * Allocate and set up an SA (key expansion, handler, outer template).

@@ -16,9 +16,7 @@
 #include <rte_branch_prediction.h>
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
-#include <rte_hash.h>
 #include <rte_ip.h>
-#include <rte_jhash.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
@@ -29,6 +27,7 @@
 
 #include "dataplane/esp.h"
 #include "dataplane/pktmeta.h"
+#include "dataplane/sad.h"
 #include "dataplane/worker.h"
 
 int pkt_meta_offset = -1;
@@ -599,6 +598,9 @@ static void handoff_flush(struct worker *w, struct burst *b)
 
 /* ---- ESP in ---------------------------------------------------------------- */
 
+/* How many packets ahead of its transform an SA's lines are prefetched. */
+enum { SAD_PREFETCH_AHEAD = 4 };
+
 static void clear_path(struct worker *w, struct burst *b, struct rte_mbuf *m);
 
 /* Run one SA's transform over a run of its packets, then forward. */
@@ -631,11 +633,9 @@ static void esp_in_batch(struct worker *w, struct burst *b, struct rte_mbuf **pk
 {
 	struct rte_mbuf *run[WORKER_BURST * 2], *own[WORKER_BURST * 2];
 	uint32_t spis[WORKER_BURST * 2];
-	const void *keys[WORKER_BURST * 2];
-	void *sas[WORKER_BURST * 2];
+	struct esp_sa *sas[WORKER_BURST * 2];
 	struct esp_sa *cur = NULL;
 	uint16_t nrun = 0, nown = 0;
-	uint64_t hits = 0;
 
 	/* Owned packets first, so the SAD sees the whole burst at once. */
 	for (uint16_t i = 0; i < n; i++) {
@@ -654,27 +654,32 @@ static void esp_in_batch(struct worker *w, struct burst *b, struct rte_mbuf **pk
 			continue;
 		}
 		spis[nown] = spi;
-		keys[nown] = &spis[nown];
 		own[nown++] = m;
 	}
 	if (nown == 0)
 		return;
-	/* One bulk lookup: the hash computes every signature, then prefetches
-	 * all buckets before comparing, so SAD misses overlap instead of
-	 * adding up (a million SAs do not fit any cache). */
-	RTE_BUILD_BUG_ON(RTE_DIM(keys) > RTE_HASH_LOOKUP_BULK_MAX);
-	if (rte_hash_lookup_bulk_data(w->sad, keys, nown, &hits, sas) < 0)
-		hits = 0;
+	/* One bulk lookup: every home bucket is prefetched before the first
+	 * compare, so SAD misses overlap instead of adding up (a million SAs
+	 * do not fit any cache). */
+	RTE_BUILD_BUG_ON(RTE_DIM(spis) > SAD_BULK_MAX);
+	sad_lookup_bulk(w->sad, spis, nown, sas);
+	/* The SA lines of a packet are fetched a few packets ahead of its
+	 * transform: with many SAs each is a miss, and this overlaps them
+	 * with the work on the packets before it. Consecutive packets of
+	 * one SA (the common case with few SAs) cost one check. */
 	for (uint16_t i = 0; i < nown; i++)
-		if (hits & (UINT64_C(1) << i)) {
-			const struct esp_sa *sa = sas[i];
-
-			rte_prefetch0(sa);
-			rte_prefetch0(&sa->key);
-		}
+		if (sas[i] != NULL && (i == 0 || sas[i] != sas[i - 1]))
+			rte_prefetch0(sas[i]);
+	for (uint16_t i = 0; i < RTE_MIN(nown, (uint16_t)SAD_PREFETCH_AHEAD); i++)
+		if (sas[i] != NULL && (i == 0 || sas[i] != sas[i - 1]))
+			esp_sa_prefetch(sas[i]);
 	for (uint16_t i = 0; i < nown; i++) {
 		struct rte_mbuf *m = own[i];
-		struct esp_sa *sa = (hits & (UINT64_C(1) << i)) ? sas[i] : NULL;
+		struct esp_sa *sa = sas[i];
+		uint16_t a = (uint16_t)(i + SAD_PREFETCH_AHEAD);
+
+		if (a < nown && sas[a] != NULL && sas[a] != sas[a - 1])
+			esp_sa_prefetch(sas[a]);
 
 		if (sa == NULL) {
 			if (pkt_meta(m)->flags & PKT_F_TRANSIT) {
@@ -924,10 +929,10 @@ void worker_apply_msgs(struct worker *w)
 		w->stats.msgs++;
 		switch (msg.type) {
 		case DP_MSG_SA_ADD:
-			rte_hash_add_key_data(w->sad, &msg.spi, sa);
+			sad_add(w->sad, msg.spi, sa);
 			break;
 		case DP_MSG_SA_DEL:
-			rte_hash_del_key(w->sad, &msg.spi);
+			sad_del(w->sad, msg.spi);
 			break;
 		case DP_MSG_SA_REPLACE:
 			/* The owner moves the live state so nothing is
@@ -943,7 +948,7 @@ void worker_apply_msgs(struct worker *w)
 			old->flags |= ESP_SA_F_DEAD;
 			sa->flags &= ~(uint32_t)ESP_SA_F_DEAD;
 			if (sa->dir == ESP_DIR_IN)
-				rte_hash_add_key_data(w->sad, &msg.spi, sa);
+				sad_add(w->sad, msg.spi, sa);
 			break;
 		case DP_MSG_SPD_SET:
 			w->spd = msg.obj;
@@ -1025,7 +1030,6 @@ static struct rte_ring *ring_new(const struct worker_conf *c, const char *what, 
 struct worker *worker_create(const struct worker_conf *c)
 {
 	struct worker *w = rte_zmalloc("worker", sizeof(*w), RTE_CACHE_LINE_SIZE);
-	char name[RTE_HASH_NAMESIZE];
 
 	if (w == NULL)
 		return NULL;
@@ -1045,16 +1049,7 @@ struct worker *worker_create(const struct worker_conf *c)
 	w->handoff = ring_new(c, "handoff", 0, RING_F_SC_DEQ);
 	w->events = ring_new(c, "events", sizeof(struct esp_event), RING_F_SP_ENQ | RING_F_SC_DEQ);
 	w->ctx.events = w->events;
-	snprintf(name, sizeof(name), "%ssad%u", c->tag, c->id);
-	struct rte_hash_parameters hp = {
-		.name = name,
-		.entries = RTE_MAX(c->sad_entries, 64u),
-		.key_len = sizeof(uint32_t),
-		.hash_func = rte_jhash,
-		.socket_id = (int)rte_socket_id(),
-	};
-
-	w->sad = rte_hash_create(&hp);
+	w->sad = sad_create(RTE_MAX(c->sad_entries, 64u), (int)rte_socket_id());
 	if (w->ctx.mgr == NULL || !w->msgs || !w->punt || !w->tx || !w->handoff || !w->events ||
 	    !w->sad) {
 		worker_destroy(w);
@@ -1078,7 +1073,7 @@ void worker_destroy(struct worker *w)
 {
 	if (w == NULL)
 		return;
-	rte_hash_free(w->sad);
+	sad_free(w->sad);
 	if (w->ctx.mgr != NULL)
 		free_mb_mgr(w->ctx.mgr);
 	rte_ring_free(w->msgs);

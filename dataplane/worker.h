@@ -62,7 +62,7 @@ struct worker_stats {
 	uint64_t loops, busy_loops;
 };
 
-struct rte_hash;
+struct sad;
 struct rte_ring;
 struct rte_rcu_qsbr;
 struct rte_mempool;
@@ -86,7 +86,7 @@ struct worker {
 	uint16_t txq;                 /**< this worker's TX queue on every port */
 
 	struct esp_ctx ctx;           /**< IMB manager, drop counters, event ring */
-	struct rte_hash *sad;         /**< SPI → struct esp_sa *, owned inbound SAs */
+	struct sad *sad;              /**< SPI → struct esp_sa *, owned inbound SAs */
 	const struct spd *spd;        /**< outbound policy snapshot */
 	const struct fib *fib;        /**< routes, neighbours, labels, own addresses */
 
