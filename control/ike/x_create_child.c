@@ -276,7 +276,10 @@ static void r_ike_rekey(struct ike_xctx *x, const struct pld_sa *peer)
 	}
 	/* §2.8.2: when we are rekeying it too, answer as usual; the nonces
 	 * decide once our own answer is in. Closing it: §2.25.2. */
-	if (sa->state != IKE_SA_ESTABLISHED && sa->state != IKE_SA_REKEYING) {
+	/* RFC 9370 §2.2.4: our own rekey is past its CREATE_CHILD_SA and
+	 * in IKE_FOLLOWUP_KE: TEMPORARY_FAILURE. */
+	if ((sa->state != IKE_SA_ESTABLISHED && sa->state != IKE_SA_REKEYING) ||
+	    (sa->fu_i.active && sa->fu_i.task == IKE_TASK_IKE_REKEY)) {
 		x->child_err = IKE_N_TEMPORARY_FAILURE;
 		return;
 	}
@@ -751,6 +754,38 @@ static bool retry_ike_ke(struct ike_xctx *x, struct ike_sa *sa, uint16_t used)
 
 static int ike_rekey_i_done(struct ike_xctx *x, struct ike_sa *sa);
 
+/*
+ * RFC 9370 §2.2.4 with §2.8.2: both ends rekey the IKE SA and the peer's
+ * rekey waits for its IKE_FOLLOWUP_KEs too. The exchange holding the
+ * smallest of the four nonces stops before its IKE_FOLLOWUP_KE; true when
+ * that is ours (both ends reach the same answer).
+ */
+static bool fu_collision_lost(struct ike_xctx *x, struct ike_sa *sa, const uint8_t *nr,
+			      size_t nr_len)
+{
+	const struct ike_followup *f = &sa->fu_r;
+	const uint8_t *ours = sa->rekey_nonce, *theirs = f->k.secrets + f->sk0_len;
+	size_t ours_len = sa->rekey_nonce_len, theirs_len = f->ni_len;
+
+	if (!f->active || f->task != IKE_TASK_IKE_REKEY)
+		return false;
+	x->e->st.collisions++;
+	if (ike_nonce_cmp(nr, nr_len, ours, ours_len) < 0) {
+		ours = nr;
+		ours_len = nr_len;
+	}
+	if (ike_nonce_cmp(f->k.secrets + f->sk0_len + f->ni_len, f->nr_len, theirs,
+			  theirs_len) < 0) {
+		theirs = f->k.secrets + f->sk0_len + f->ni_len;
+		theirs_len = f->nr_len;
+	}
+	if (ike_nonce_cmp(ours, ours_len, theirs, theirs_len) >= 0)
+		return false;
+	ike_log(x->e, "IKE SA %016llx_i: IKE SA rekey collision: ours stops before "
+		"IKE_FOLLOWUP_KE (smallest nonce)", (unsigned long long)sa->spi_i);
+	return true;
+}
+
 static int i_ike_rekey(struct ike_xctx *x)
 {
 	struct ike_sa *sa = x->sa;
@@ -792,7 +827,7 @@ static int i_ike_rekey(struct ike_xctx *x)
 	if (ike_chosen_addke(&chosen, m) != 0) {
 		/* RFC 9370 §2.2.4: the new SA after the IKE_FOLLOWUP_KEs. A
 		 * collision resolved first (§2.8.2) leaves ours unfinished. */
-		int rc = collided ? -EBUSY :
+		int rc = collided || fu_collision_lost(x, sa, nr.data, nr.len) ? -EBUSY :
 				    ike_fu_start(x, &sa->fu_i, &chosen, IKE_TASK_IKE_REKEY, -1, gir,
 						 gir_len,
 						 sa->rekey_nonce, sa->rekey_nonce_len, nr.data,
@@ -854,6 +889,14 @@ int ike_ccsa_finish_i(struct ike_xctx *x, struct ike_followup *f, bool ok, uint1
 			return sa->state == IKE_SA_REKEYING ?
 				       ike_sa_set_state(x->e, sa, IKE_SA_ESTABLISHED) : 0;
 		}
+		if (sa->state != IKE_SA_REKEYING) {
+			/* §2.8.2: the peer's rekey finished while ours waited
+			 * for its IKE_FOLLOWUP_KEs: ours is dropped (nothing
+			 * was made yet, RFC 9370 §2.2.4). */
+			ike_log(x->e, "IKE SA %016llx_i: our IKE SA rekey lost to the peer's",
+				(unsigned long long)sa->spi_i);
+			return 0;
+		}
 		x->new_sa = ike_sa_rekeyed(x->e, sa, true, f->spi_i, f->spi_r, &f->suite, &r);
 		if (x->new_sa == NULL)
 			return ike_sa_set_state(x->e, sa, IKE_SA_ESTABLISHED);
@@ -877,7 +920,9 @@ int ike_ccsa_finish_r(struct ike_engine *e, struct ike_sa *sa, struct ike_follow
 
 	*new_sa = NULL;
 	if (f->task == IKE_TASK_IKE_REKEY) {
-		if (!ok || sa->state != IKE_SA_ESTABLISHED)
+		/* REKEYING: our own rekey crossed it; the nonces decide once
+		 * our answer is in (§2.8.2), as for a single key exchange. */
+		if (!ok || (sa->state != IKE_SA_ESTABLISHED && sa->state != IKE_SA_REKEYING))
 			return ok ? -EBUSY : 0;
 		*new_sa = ike_sa_rekeyed(e, sa, false, f->spi_i, f->spi_r, &f->suite, &r);
 		if (*new_sa == NULL)

@@ -394,6 +394,39 @@ START_TEST(state_not_found_thrice)
 }
 END_TEST
 
+/* Both ends rekey the IKE SA at once, each with an IKE_FOLLOWUP_KE: one
+ * IKE SA survives on each side, the same one, with the Child SA. */
+START_TEST(ike_rekey_collision)
+{
+	struct ike_sa *a, *b;
+
+	setup(IKE_PQ, ESP_PQ);
+	up();
+	ck_assert_int_eq(ike_rekey_ike(net.a.e, only_sa(&net.a)), 0);
+	ck_assert_int_eq(ike_rekey_ike(net.b.e, only_sa(&net.b)), 0);
+	ck_assert_uint_eq(net.n, 2);
+	net_deliver_all();
+	net_advance(IKE_RETRY_BUSY_MS);
+	net_deliver_all();
+	net_advance(IKE_RETRY_BUSY_MS);
+	net_deliver_all();
+	a = only_sa(&net.a);
+	b = only_sa(&net.b);
+	ck_assert_uint_eq(a->spi_i, b->spi_i);
+	ck_assert_uint_eq(a->spi_r, b->spi_r);
+	ck_assert_mem_eq(a->keys.d, b->keys.d, a->keys.prf_len);
+	ck_assert_uint_eq(children(a), 1);
+	ck_assert_uint_eq(children(b), 1);
+	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
+	/* and it works */
+	ck_assert_int_eq(ike_rekey_child(net.a.e, a->child[0].spi_in), 0);
+	net_deliver_all();
+	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
+	net_teardown();
+	net.frag_size = 0;
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("ike-pq-followup");
@@ -410,6 +443,7 @@ static Suite *suite(void)
 	tcase_add_test(t, malformed_ek_in_followup);
 	tcase_add_test(t, unknown_link);
 	tcase_add_test(t, state_not_found_thrice);
+	tcase_add_test(t, ike_rekey_collision);
 	suite_add_tcase(s, t);
 	return s;
 }
