@@ -58,6 +58,8 @@ static void usage(FILE *out)
 		"  ike rekey CONN [CHILD]       rekey the connection's IKE SA, or its CHILD\n"
 		"  ike terminate spi SPI        delete the Child SA with this SPI (in or out)\n"
 		"  ike rekey spi SPI            rekey the Child SA with this SPI (in or out)\n"
+		"  reload                       re-read the configuration file; established SAs\n"
+		"                               stay (SIGHUP does the same)\n"
 		"  version                      espritd's version and uptime\n"
 		"\n"
 		"options:\n"
@@ -635,6 +637,23 @@ static void print_ike(const json_t *res)
 	}
 }
 
+static void print_reload(const json_t *res)
+{
+	static const char *const keys[] = { "changes", "failed", "needs_restart" };
+	static const char *const heads[] = { "", "FAILED: ", "needs restart: " };
+	const json_t *v;
+	size_t i, n = 0;
+
+	for (unsigned k = 0; k < 3; k++) {
+		json_array_foreach(json_object_get(res, keys[k]), i, v) {
+			printf("%s%s\n", heads[k], json_string_value(v));
+			n++;
+		}
+	}
+	if (n == 0)
+		printf("reloaded: no changes\n");
+}
+
 static void print_text(int argc, char **argv, const json_t *res)
 {
 	const char *a = argv[0], *b = argc > 1 ? argv[1] : "";
@@ -652,6 +671,8 @@ static void print_text(int argc, char **argv, const json_t *res)
 		print_version(res);
 	else if (strcmp(a, "ike") == 0 && strcmp(b, "list") == 0)
 		print_ike(res);
+	else if (strcmp(a, "reload") == 0)
+		print_reload(res);
 	else if (strcmp(a, "port") == 0 || strcmp(b, "ports") == 0)
 		print_ports(res);
 	else if (strcmp(a, "worker") == 0 || strcmp(b, "workers") == 0)

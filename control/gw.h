@@ -18,6 +18,7 @@
 
 struct ike_engine;
 struct ike_io;
+struct reload_report;
 struct rte_mbuf;
 struct rte_rcu_qsbr;
 
@@ -51,6 +52,9 @@ struct gw {
 	struct ike_io *ike_io;                /**< IKE datagrams (punt mode), or NULL */
 	struct ike_engine *ike;               /**< IKEv2, when connections are configured */
 	volatile bool stop;
+	volatile bool reload;                 /**< SIGHUP: reload the configuration */
+	/** `reload` of the management socket (control/reload.c), NULL: none */
+	int (*reload_fn)(struct gw *g, struct reload_report *r, char *err, size_t errlen);
 	uint64_t started;                     /**< time(NULL) at start */
 	int mgmt_fd;
 };

@@ -22,6 +22,7 @@
 #include "control/ike_glue.h"
 #include "control/log.h"
 #include "control/mgmt.h"
+#include "control/reload.h"
 #include "control/telemetry.h"
 
 static struct gw gw;
@@ -30,6 +31,12 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	gw.stop = true;
+}
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	gw.reload = true;
 }
 
 static void usage(FILE *out)
@@ -84,9 +91,14 @@ static void control_loop(struct gw *g)
 		g->ipsec->ops->poll(g->ipsec);
 		ike_glue_tick(g);
 		mgmt_poll(g);
+		if (g->reload) {
+			g->reload = false;
+			gw_reload_logged(g);
+		}
 		if (now - last_tick >= 1000) {
 			last_tick = now;
 			ctl_resolve_tick(g);
+			gw_reload_gc(g);
 		}
 		if (work == 0)
 			usleep(1000);
@@ -138,6 +150,8 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, on_hup);
+	gw.reload_fn = gw_reload;
 
 	rc = gw_start(&gw, err, sizeof(err));
 	if (rc < 0) {

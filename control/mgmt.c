@@ -607,6 +607,8 @@ static json_t *dispatch(struct gw *g, char *line)
 	}
 	if (strcmp(a, "ike") == 0)
 		return mgmt_req_ike(g, rest);
+	if (strcmp(a, "reload") == 0 && word(&rest) == NULL)
+		return mgmt_req_reload(g);
 	b = word(&rest);
 	if (b != NULL && word(&rest) == NULL) {
 		if (strcmp(a, "policy") == 0 && strcmp(b, "list") == 0)
@@ -619,7 +621,7 @@ static json_t *dispatch(struct gw *g, char *line)
 			return req_worker_stats(g);
 	}
 	return fail("unknown request '%s'; requests: sa list|show|add|del, policy list, "
-		    "port stats, worker stats, ike list|initiate|terminate|rekey, version",
+		    "port stats, worker stats, ike list|initiate|terminate|rekey, reload, version",
 		    a);
 }
 

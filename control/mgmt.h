@@ -10,6 +10,7 @@
  *     sa add { SA in config syntax }   (one line)
  *     sa del SPI in|out           policy list
  *     port stats                  worker stats      version
+ *     ike list|initiate|rekey|terminate ...     reload
  *
  * Answers are {"ok":true, ...} or {"ok":false,"error":"..."}.
  * Everything runs on the control thread from mgmt_poll(), which never

@@ -3,7 +3,8 @@
  * The management requests about IKE: `ike list` (IKE SAs and Child SAs
  * with algorithms, SPIs, selectors, ages, timers and the dataplane's
  * counters), initiate / rekey / terminate of IKE SAs and of single Child
- * SAs (by connection and child name, or by SPI), and `reload`.
+ * SAs (by connection and child name, or by SPI), and `reload` (through
+ * g->reload_fn, control/reload.c, which only espritd links).
  *
  * The engine is read through control/ike/ike.h only (ike_sa_foreach,
  * ike_sa_by_conn, the entry points); counters come from the SA driver.
@@ -11,6 +12,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -18,6 +20,7 @@
 #include "control/ike/ike.h"
 #include "control/ikecrypto/ke.h"
 #include "control/mgmt_int.h"
+#include "control/reload.h"
 
 /* The engine's clock in espritd (gw_now_ms(): CLOCK_MONOTONIC, ms). */
 static uint64_t mono_ms(void)
@@ -342,4 +345,41 @@ json_t *mgmt_req_ike(struct gw *g, char *rest)
 		return mgmt_fail("no IKE SA of connection '%s'", conn);
 	rc = rekey ? ike_rekey_ike(g->ike, sa) : ike_delete(g->ike, sa);
 	return rc < 0 ? mgmt_fail("ike %s %s: %s", verb, conn, strerror(-rc)) : mgmt_ok();
+}
+
+/* --- reload -------------------------------------------------------------- */
+
+static json_t *notes_json(char (*list)[RELOAD_NOTE_LEN], unsigned n)
+{
+	json_t *a = json_array();
+
+	for (unsigned i = 0; i < n; i++)
+		json_array_append_new(a, json_string(list[i]));
+	return a;
+}
+
+/* reload: {"ok":true,"changes":[...],"failed":[...],"needs_restart":[...]} */
+json_t *mgmt_req_reload(struct gw *g)
+{
+	struct reload_report *r;
+	char err[512];
+	json_t *res;
+	int rc;
+
+	if (g->reload_fn == NULL)
+		return mgmt_fail("reload is not available here");
+	r = malloc(sizeof(*r));
+	if (r == NULL)
+		return mgmt_fail("out of memory");
+	rc = g->reload_fn(g, r, err, sizeof(err));
+	if (rc < 0) {
+		free(r);
+		return mgmt_fail("reload refused, nothing changed: %s", err);
+	}
+	res = mgmt_ok();
+	json_object_set_new(res, "changes", notes_json(r->changes, r->n_changes));
+	json_object_set_new(res, "failed", notes_json(r->failed, r->n_failed));
+	json_object_set_new(res, "needs_restart", notes_json(r->restart, r->n_restart));
+	free(r);
+	return res;
 }

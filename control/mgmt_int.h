@@ -25,7 +25,8 @@ json_t *mgmt_spi_json(uint32_t spi);
 /* "0x1001" or "4097": 0 or -EINVAL. */
 int mgmt_parse_spi(const char *s, uint32_t *spi);
 
-/* mgmt_ike.c: "ike ...". */
+/* mgmt_ike.c: "ike ..." and "reload". */
 json_t *mgmt_req_ike(struct gw *g, char *rest);
+json_t *mgmt_req_reload(struct gw *g);
 
 #endif

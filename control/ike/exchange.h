@@ -16,8 +16,12 @@ struct ike_engine {
 	struct ike_engine_ops ops;
 	struct drv_ipsec *drv;
 	struct ike_engine_cfg cfg;
-	struct ike_conn conn[IKE_CONN_MAX];
+	struct ike_conn *conn[IKE_CONN_MAX]; /* the configured connections */
 	unsigned n_conn;
+	/* Replaced or removed connections that IKE SAs still point at (conn.c);
+	 * freed once none does. */
+	struct ike_conn **retired;
+	unsigned n_retired;
 	struct ike_sa *sa[IKE_SA_TABLE];
 	uint8_t cookie_secret[32];       /* §2.6: <secret> of the cookie hash */
 	uint32_t next_pol_id;
@@ -119,6 +123,12 @@ void ike_sa_destroy(struct ike_engine *e, struct ike_sa *sa);
 /* Sends the next queued request if none is outstanding. */
 void ike_kick(struct ike_engine *e, struct ike_sa *sa);
 unsigned ike_half_open(const struct ike_engine *e);
+
+/* conn.c: the connection table. */
+const struct ike_conn *ike_conn_by_name(const struct ike_engine *e, const char *name);
+/* Frees retired connections no IKE SA points at any more (from the tick). */
+void ike_conns_gc(struct ike_engine *e);
+void ike_conns_free(struct ike_engine *e);
 const struct ike_conn *ike_conn_for(const struct ike_engine *e, const struct ike_addr *local,
 				    const struct ike_addr *remote);
 

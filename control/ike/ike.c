@@ -110,7 +110,8 @@ struct ike_engine *ike_engine_new(const struct ike_engine_ops *ops, struct drv_i
 		e->cfg = *cfg;
 	else
 		e->cfg = (struct ike_engine_cfg){ .cookie_threshold = 16, .half_open_max = 1024 };
-	e->next_pol_id = 1;
+	/* Above the ids of the configuration's policies (1..n, gw_program_config()). */
+	e->next_pol_id = 1u << 24;
 	ike_rng(e, e->cookie_secret, sizeof(e->cookie_secret));
 	return e;
 }
@@ -122,51 +123,9 @@ void ike_engine_free(struct ike_engine *e)
 	for (unsigned i = 0; i < IKE_SA_TABLE; i++)
 		if (e->sa[i] != NULL)
 			ike_sa_destroy(e, e->sa[i]);
+	ike_conns_free(e);
 	explicit_bzero(e, sizeof(*e));
 	free(e);
-}
-
-int ike_conn_add(struct ike_engine *e, const struct ike_conn *c)
-{
-	if (c->name[0] == '\0' || c->n_ike == 0 || c->n_ike > IKE_PROPS_MAX ||
-	    c->n_child > IKE_CONN_CHILD_MAX)
-		return -EINVAL;
-	if (c->auth == IKE_AUTHK_PUBKEY && (c->cred == NULL || c->trust == NULL))
-		return -EINVAL;
-	if (c->n_cred_more > IKE_CRED_MORE_MAX)
-		return -EINVAL;
-	for (unsigned i = 0; i < c->n_cred_more; i++)
-		if (c->cred_more[i] == NULL)
-			return -EINVAL;
-	for (unsigned i = 0; i < e->n_conn; i++)
-		if (strcmp(e->conn[i].name, c->name) == 0)
-			return -EEXIST;
-	if (e->n_conn == IKE_CONN_MAX)
-		return -ENOSPC;
-	e->conn[e->n_conn++] = *c;
-	return 0;
-}
-
-static const struct ike_conn *conn_by_name(const struct ike_engine *e, const char *name)
-{
-	for (unsigned i = 0; i < e->n_conn; i++)
-		if (strcmp(e->conn[i].name, name) == 0)
-			return &e->conn[i];
-	return NULL;
-}
-
-static bool addr_match(const struct ike_addr *want, const struct ike_addr *a)
-{
-	return want->ip.family == 0 || esp_addr_eq(&want->ip, &a->ip);
-}
-
-const struct ike_conn *ike_conn_for(const struct ike_engine *e, const struct ike_addr *local,
-				    const struct ike_addr *remote)
-{
-	for (unsigned i = 0; i < e->n_conn; i++)
-		if (addr_match(&e->conn[i].local, local) && addr_match(&e->conn[i].remote, remote))
-			return &e->conn[i];
-	return NULL;
 }
 
 /* ------------------------------ SA table -------------------------------- */
@@ -786,6 +745,7 @@ void ike_engine_tick(struct ike_engine *e)
 		if (e->sa[i] != NULL)
 			timers(e, e->sa[i], now);
 	lifetime_events(e);
+	ike_conns_gc(e);
 }
 
 /* ---------------------------- entry points ------------------------------ */
@@ -800,7 +760,7 @@ static int child_cfg(const struct ike_conn *c, const char *name)
 
 int ike_initiate(struct ike_engine *e, const char *conn, const char *child)
 {
-	const struct ike_conn *c = conn_by_name(e, conn);
+	const struct ike_conn *c = ike_conn_by_name(e, conn);
 	struct ike_sa *sa;
 	int cfg = -1;
 

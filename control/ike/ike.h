@@ -129,8 +129,24 @@ struct ike_engine *ike_engine_new(const struct ike_engine_ops *ops, struct drv_i
 				  const struct ike_engine_cfg *cfg);
 void ike_engine_free(struct ike_engine *e);
 
-/* Adds a copy of @p c; 0, -EEXIST, -ENOSPC, -EINVAL. */
+/* Adds a copy of @p c; 0, -EEXIST, -ENOSPC, -EINVAL, -ENOMEM. */
 int ike_conn_add(struct ike_engine *e, const struct ike_conn *c);
+/*
+ * Configuration reload. ike_conn_update() replaces the connection named
+ * c->name by a copy of @p c: new IKE SAs (initiated, or matched as
+ * responder) use it. An established IKE SA of the old one with no exchange
+ * in flight moves to it when every Child SA's child config still exists
+ * by name (its next rekey and DPD then use the new settings; what is
+ * installed stays as negotiated); others keep the old settings until they
+ * end. ike_conn_del() removes a connection from matching and initiation;
+ * its IKE SAs keep running (and can be terminated) until they end. Old
+ * versions are freed when no IKE SA points at them. 0, -ENOENT, -EINVAL,
+ * -ENOMEM.
+ */
+int ike_conn_update(struct ike_engine *e, const struct ike_conn *c);
+int ike_conn_del(struct ike_engine *e, const char *name);
+/* The connection named @p name as configured now, or NULL. */
+const struct ike_conn *ike_conn_get(const struct ike_engine *e, const char *name);
 
 /* A received IKE message: 0 when handled, -errno when dropped. */
 int ike_engine_input(struct ike_engine *e, const struct ike_addr *local,

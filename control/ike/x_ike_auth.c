@@ -324,7 +324,7 @@ static void select_conn(struct ike_xctx *x)
 	    sa->conn->remote_id.type == 0 || id_is(&sa->conn->remote_id, &id))
 		return;
 	for (unsigned i = 0; i < e->n_conn; i++) {
-		const struct ike_conn *c = &e->conn[i];
+		const struct ike_conn *c = e->conn[i];
 
 		if (c != sa->conn && id_is(&c->remote_id, &id) &&
 		    (c->local.ip.family == 0 || esp_addr_eq(&c->local.ip, &x->local.ip)) &&
