@@ -124,8 +124,11 @@ static long build_udp(const struct ike_endpoints *ep, const uint8_t *msg, size_t
 long ike_io_build_udp(const struct ike_endpoints *ep, const uint8_t *msg, size_t len,
 		      uint8_t *out, size_t cap)
 {
-	/* RFC 3948 §2.2: IKE on any port but 500 carries the marker. */
-	return build_udp(ep, msg, len, ep->rport == IKE_UDP_PORT ? 0 : ESP_NON_ESP_MARKER_LEN,
+	/* RFC 3948 §2.2: IKE on the NAT-T port carries the marker. What
+	 * counts is our port: the peer's socket is the one its message left
+	 * from; behind a NAT its port on the wire is any (RFC 7296 §2.23),
+	 * e.g. its 500 mapped to 40000 gets no marker. */
+	return build_udp(ep, msg, len, ep->lport == IKE_UDP_PORT ? 0 : ESP_NON_ESP_MARKER_LEN,
 			 out, cap);
 }
 

@@ -79,6 +79,17 @@ START_TEST(build_then_parse)
 	const uint8_t *msg;
 	size_t len;
 
+	/* A peer behind a NAT (RFC 7296 §2.23): its ports on the wire are
+	 * anything; the marker goes with our port, 4500, not with its. */
+	endpoints(&ep, "192.0.2.1", "192.0.2.2", 500, 40000);
+	ck_assert_int_eq(ike_io_build_udp(&ep, ike_msg, sizeof(ike_msg), pkt, sizeof(pkt)),
+			 20 + 8 + 100);
+	ck_assert_mem_eq(pkt + 28, ike_msg, sizeof(ike_msg));
+	endpoints(&ep, "192.0.2.1", "192.0.2.2", 4500, 40001);
+	ck_assert_int_eq(ike_io_build_udp(&ep, ike_msg, sizeof(ike_msg), pkt, sizeof(pkt)),
+			 20 + 8 + 4 + 100);
+	ck_assert_mem_eq(pkt + 32, ike_msg, sizeof(ike_msg));
+
 	endpoints(&ep, "192.0.2.1", "192.0.2.2", 500, 500);
 	long n = ike_io_build_udp(&ep, ike_msg, sizeof(ike_msg), pkt, sizeof(pkt));
 	((struct rte_ipv4_hdr *)pkt)->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG);
