@@ -423,8 +423,14 @@ static int i_process(struct ike_xctx *x)
 	rc = ike_ke_complete(sa->ke, ke.data, ke.len);
 	if (rc == 0)
 		rc = ike_ke_shared(sa->ke, &gir, &gir_len);
-	if (rc != 0)
-		return -EAGAIN;
+	if (rc != 0) {
+		/* A KE payload of the agreed method that is malformed (a DH
+		 * value off the curve, an ML-KEM ciphertext of the wrong
+		 * length): no SA, like the refusals above. */
+		ike_log(e, "IKE SA %016llx_i: IKE_SA_INIT answer with a malformed %s KE payload",
+			(unsigned long long)sa->spi_i, ike_ke_name(ke.method));
+		return ike_sa_set_state(e, sa, IKE_SA_DEAD);
+	}
 	if (peer_notifies(x, x->m->spi_r) != 0)
 		return -EAGAIN;
 	sa->spi_r = x->m->spi_r;

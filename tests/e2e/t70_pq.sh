@@ -101,6 +101,17 @@ else
 	fail "child rekey: $(ctl a ike list 2>&1 | head -n 4)"
 fi
 ping_check "$NS_HA" 10.2.0.1 3
+if "$PY" - "$(ctl b --json ike list)" <<'PY'; then
+import json, sys
+sas = [s for s in json.loads(sys.argv[1])["ike_sas"] if s["state"] == "ESTABLISHED"]
+assert sas and all(s["key_exchanges"] == ["x25519", "mlkem768"] for s in sas), sas
+kids = [c["key_exchanges"] for s in sas for c in s["children"] if c["state"] == "INSTALLED"]
+assert ["x25519", "mlkem768"] in kids, kids
+PY
+	ok "B: ike list --json: key_exchanges [x25519, mlkem768] for the IKE SA and the rekeyed child"
+else
+	fail "B: ike list --json: $(ctl b --json ike list | head -c 600)"
+fi
 old=$(ctl a ike list | grep ESTABLISHED | head -n 1)
 n_fu=$(grep -c "in IKE_FOLLOWUP_KE" "$T/espritd-b.log")
 ctl a ike rekey pq >/dev/null || fail "espritctl ike rekey pq failed"

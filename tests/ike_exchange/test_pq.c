@@ -402,6 +402,40 @@ START_TEST(malformed_ek_in_sa_init)
 }
 END_TEST
 
+/* ML-KEM-1024 alone: B's ciphertext one octet short in the IKE_SA_INIT
+ * response (lengths kept consistent): A drops the SA at once. */
+START_TEST(malformed_ct_in_sa_init)
+{
+	const char *p = "aes256gcm16-prfsha384-mlkem1024";
+	struct ike_msg m;
+	const struct ike_pld_ref *ke;
+	struct pkt *k;
+	size_t end, plen;
+
+	setup(p, p, "aes256gcm16");
+	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
+	step(IKE_EXCH_IKE_SA_INIT, false);
+	k = &net.q[0];
+	ck_assert_int_eq(ike_msg_parse(k->buf, k->len, &m), 0);
+	ke = ike_msg_find(&m, IKE_PLD_KE);
+	ck_assert_ptr_nonnull(ke);
+	ck_assert_uint_eq(ke->body_len, 4 + 1568);
+	end = ke->off + 4 + ke->body_len;
+	memmove(k->buf + end - 1, k->buf + end, k->len - end);
+	k->len--;
+	plen = 4u + ke->body_len - 1;
+	k->buf[ke->off + 2] = (uint8_t)(plen >> 8);
+	k->buf[ke->off + 3] = (uint8_t)plen;
+	k->buf[26] = (uint8_t)(k->len >> 8);
+	k->buf[27] = (uint8_t)k->len;
+	ck_assert_int_eq(ike_msg_parse(k->buf, k->len, &m), 0);
+	step(IKE_EXCH_IKE_SA_INIT, true);
+	ck_assert_uint_eq(ike_sa_count(net.a.e), 0);
+	ck_assert_uint_eq(net.n, 0);
+	net_teardown();
+}
+END_TEST
+
 /* The KE payload is the only inner payload: its data starts at 8. */
 static size_t bad_ek(uint8_t *inner, size_t len)
 {
@@ -500,6 +534,7 @@ static Suite *suite(void)
 	tcase_add_test(t, answer_not_offered);
 	tcase_add_test(t, optional_addke_falls_back);
 	tcase_add_test(t, malformed_ek_in_sa_init);
+	tcase_add_test(t, malformed_ct_in_sa_init);
 	tcase_add_test(t, malformed_ek_in_intermediate);
 	tcase_add_test(t, malformed_ct_in_intermediate);
 	tcase_add_test(t, auth_without_intermediate);
