@@ -703,8 +703,13 @@ static void esp_in_batch(struct worker *w, struct burst *b, struct rte_mbuf **pk
 
 /* ---- clear traffic and ESP out ------------------------------------------- */
 
-/* Encrypt what fit_mtu left and forward the good ones. */
-static void esp_out_submit(struct worker *w, struct esp_sa *sa, struct rte_mbuf **pkts, uint16_t n)
+/*
+ * Encrypt what fit_mtu left and forward the good ones. @p via is the
+ * resolved route to a tunnel SA's peer, looked up once for the run (every
+ * outer packet goes there), or NULL: then each packet is routed.
+ */
+static void esp_out_submit(struct worker *w, struct esp_sa *sa, struct rte_mbuf **pkts, uint16_t n,
+			   const struct fib_fwd *via)
 {
 	uint16_t good = sa->xform(sa, pkts, n, &w->ctx);
 
@@ -714,7 +719,10 @@ static void esp_out_submit(struct worker *w, struct esp_sa *sa, struct rte_mbuf 
 	for (uint16_t i = 0; i < good; i++) {
 		/* The outer packet is unlabeled: the label lives in the SA. */
 		pkt_meta(pkts[i])->label = 0;
-		forward(w, pkts[i]);
+		if (via != NULL)
+			fwd_send(w, pkts[i], via);
+		else
+			forward(w, pkts[i]);
 	}
 }
 
@@ -722,16 +730,18 @@ static void esp_out_run(struct worker *w, struct esp_sa *sa, struct rte_mbuf **r
 {
 	struct rte_mbuf *fit[WORKER_BURST * 4];
 	uint16_t nfit = 0;
+	const struct fib_fwd *via = NULL;
 	struct fib_hop hop;
 	uint32_t mtu = 0;
 
 	/* The path MTU towards the peer bounds the inner packet: route the
-	 * outer destination once per run (tunnel), per packet (transport). */
+	 * outer destination once per run (tunnel), per packet (transport).
+	 * Nothing else touches the memo until the run is sent, so its entry
+	 * also gives every outer packet of the run its L2 header. */
 	if (sa->mode == ESP_MODE_TUNNEL) {
-		const struct fib_fwd *e = fwd_get(w, sa->remote.family, sa->remote.bytes, 0);
-
-		if (likely(e != NULL))
-			mtu = e->mtu;
+		via = fwd_get(w, sa->remote.family, sa->remote.bytes, 0);
+		if (likely(via != NULL))
+			mtu = via->mtu;
 		else if (fib_route(w->fib, sa->remote.family, sa->remote.bytes, &hop) == 0)
 			mtu = hop.mtu;
 	}
@@ -750,14 +760,14 @@ static void esp_out_run(struct worker *w, struct esp_sa *sa, struct rte_mbuf **r
 			continue;
 		}
 		if (RTE_DIM(fit) - nfit < 48) {
-			esp_out_submit(w, sa, fit, nfit);
+			esp_out_submit(w, sa, fit, nfit, via);
 			nfit = 0;
 		}
 		nfit += fit_mtu(w, m, limit - sa->overhead, sa, fit + nfit,
 				(uint16_t)(RTE_DIM(fit) - nfit));
 	}
 	if (nfit)
-		esp_out_submit(w, sa, fit, nfit);
+		esp_out_submit(w, sa, fit, nfit, via);
 }
 
 /* Outbound packets owned by this worker, grouped in runs per SA. */
@@ -852,9 +862,15 @@ void worker_process_burst(struct worker *w, uint16_t in_port, struct rte_mbuf **
 	b.n_in = b.n_clear = b.n_fwd = 0;
 	memset(b.n_handoff, 0, sizeof(b.n_handoff));
 	w->stats.rx += n;
+	/* classify writes the offload lengths and the metadata, both in the
+	 * mbuf's second line, which RX did not touch */
+	for (uint16_t i = 0; i < RTE_MIN(n, (uint16_t)3); i++)
+		rte_mbuf_prefetch_part2(pkts[i]);
 	for (uint16_t i = 0; i < n; i++) {
-		if (i + 3 < n)
+		if (i + 3 < n) {
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 3], void *));
+			rte_mbuf_prefetch_part2(pkts[i + 3]);
+		}
 		switch (classify(w, in_port, pkts[i])) {
 		case PK_ESP_IN:
 			b.in[b.n_in++] = pkts[i];
