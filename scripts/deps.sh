@@ -16,7 +16,30 @@ PKGS=(
 	# IKE interop peers (strongSwan with userspace ESP)
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins
 	libstrongswan-extra-plugins strongswan-pki
+	# libreswan's runtime (libreswan itself is unpacked below, not installed)
+	libnss3-tools libnss3 libnspr4 libcurl3-nss libevent-core-2.1-7
+	libevent-pthreads-2.1-7 libldap-2.5-0 libldns3 libunbound8 libcap-ng0 libaudit1
+	libpam0g libselinux1 libsystemd0
 )
+
+# libreswan 4.10 as an IKE-only interop peer (t72): installing it would
+# remove strongSwan's daemon, so its package is unpacked into LSW_ROOT and
+# run from there.
+LSW_ROOT=${LSW_ROOT:-/opt/esprit-libreswan}
+lsw_unpack() {
+	local tmp
+	[[ -x $LSW_ROOT/usr/libexec/ipsec/pluto ]] && return 0
+	if [[ $EUID -ne 0 ]]; then
+		echo "deps: libreswan not unpacked in $LSW_ROOT; run as root" >&2
+		return 1
+	fi
+	tmp=$(mktemp -d)
+	(cd "$tmp" && apt-get download -q libreswan) || { rm -rf "$tmp"; return 1; }
+	mkdir -p "$LSW_ROOT"
+	dpkg -x "$tmp"/libreswan_*.deb "$LSW_ROOT"
+	rm -rf "$tmp"
+	echo "deps: libreswan unpacked in $LSW_ROOT"
+}
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -27,6 +50,7 @@ done
 
 if ((${#missing[@]} == 0)); then
 	echo "deps: all ${#PKGS[@]} packages present"
+	lsw_unpack || echo "deps: libreswan unavailable (t72 will be skipped)" >&2
 	exit 0
 fi
 
@@ -42,3 +66,4 @@ echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-
 echo "deps: installing ${missing[*]}"
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${missing[@]}"
+lsw_unpack || echo "deps: libreswan unavailable (t72 will be skipped)" >&2

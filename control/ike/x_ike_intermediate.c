@@ -218,8 +218,15 @@ static int r_process(struct ike_xctx *x)
 	if (rc != 0)
 		return r_fail(x, IKE_N_INVALID_SYNTAX, "cannot authenticate the message");
 	has_ke = ike_get_ke(x->m, &ke) == 0;
-	if (k->done >= k->n)
-		return has_ke ? r_fail(x, IKE_N_INVALID_SYNTAX, "unexpected KE payload") : 0;
+	if (k->done >= k->n && has_ke)
+		return r_fail(x, IKE_N_INVALID_SYNTAX, "unexpected KE payload");
+	if (k->done >= k->n) {
+		/* RFC 9242 §3.2: for other uses; it is still signed (IntAuth). */
+		ike_log(x->e, "IKE SA %016llx_i %016llx_r: IKE_INTERMEDIATE %u without key "
+			"exchange", (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r,
+			sa->n_int + 1);
+		return 0;
+	}
 	/* RFC 9370 §2.2.2: the n-th negotiated method, nothing else. */
 	if (!has_ke || ke.method != k->method[k->done])
 		return r_fail(x, IKE_N_INVALID_SYNTAX, "no KE payload of the negotiated method");
