@@ -50,6 +50,7 @@ static void usage(FILE *out)
 		"  port stats | stats ports     NIC counters\n"
 		"  worker stats | stats workers worker counters and drops by reason\n"
 		"  ike list                     IKE SAs and their Child SAs\n"
+		"  ike conns                    the configured connections\n"
 		"  ike initiate CONN [CHILD]    start an IKE SA (and a child) of a connection;\n"
 		"                               with CHILD and an established IKE SA: a new\n"
 		"                               Child SA on it (CREATE_CHILD_SA)\n"
@@ -637,6 +638,31 @@ static void print_ike(const json_t *res)
 	}
 }
 
+/* ike conns: one block per connection, like swanctl --list-conns */
+static void print_conns(const json_t *res)
+{
+	const json_t *list = json_object_get(res, "conns"), *c, *ch;
+	char b1[24], b2[24], b3[24];
+	size_t i, k;
+
+	if (json_array_size(list) == 0)
+		printf("no connections\n");
+	json_array_foreach(list, i, c) {
+		printf("%s: %s[%" JSON_INTEGER_FORMAT "] -> %s[%" JSON_INTEGER_FORMAT "], %s,"
+		       " %" JSON_INTEGER_FORMAT " IKE SA(s)\n", jstr(c, "name", "?"),
+		       jstr(c, "local", "?"), jint(c, "local_port"), jstr(c, "remote", "?"),
+		       jint(c, "remote_port"), jstr(c, "auth", "?"), jint(c, "ike_sas"));
+		printf("  %s -> %s, rekey %s, dpd %s / %s\n", jstr(c, "local_id", "?"),
+		       jstr(c, "remote_id", "?"), secs(c, "rekey_time", b1, 24),
+		       secs(c, "dpd_delay", b2, 24), secs(c, "dpd_timeout", b3, 24));
+		json_array_foreach(json_object_get(c, "children"), k, ch)
+			printf("  child %s: %s === %s, %s, rekey %s, life %s\n", jstr(ch, "name", "?"),
+			       jstr(ch, "local_ts", "?"), jstr(ch, "remote_ts", "?"),
+			       jstr(ch, "mode", "?"), secs(ch, "rekey_time", b1, 24),
+			       secs(ch, "life_time", b2, 24));
+	}
+}
+
 static void print_reload(const json_t *res)
 {
 	static const char *const keys[] = { "changes", "failed", "needs_restart" };
@@ -671,6 +697,8 @@ static void print_text(int argc, char **argv, const json_t *res)
 		print_version(res);
 	else if (strcmp(a, "ike") == 0 && strcmp(b, "list") == 0)
 		print_ike(res);
+	else if (strcmp(a, "ike") == 0 && strcmp(b, "conns") == 0)
+		print_conns(res);
 	else if (strcmp(a, "reload") == 0)
 		print_reload(res);
 	else if (strcmp(a, "port") == 0 || strcmp(b, "ports") == 0)

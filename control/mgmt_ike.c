@@ -201,6 +201,93 @@ static void ike_sa_visit(const struct ike_sa *sa, void *arg)
 	json_array_append_new(w->list, o);
 }
 
+/* --- ike conns: the configured connections (swanctl --list-conns) ------- */
+
+static json_t *id_json(const struct ike_id *id)
+{
+	char buf[IKE_ID_MAX + 1];
+	struct esp_addr a = { 0 };
+
+	switch (id->type) {
+	case 0:
+		return json_string("%any");
+	case IKE_ID_FQDN:
+	case IKE_ID_RFC822_ADDR:
+		snprintf(buf, sizeof(buf), "%.*s", (int)id->len, (const char *)id->data);
+		return json_string(buf);
+	case IKE_ID_IPV4_ADDR:
+	case IKE_ID_IPV6_ADDR:
+		a.family = id->type == IKE_ID_IPV4_ADDR ? AF_INET : AF_INET6;
+		if (id->len != esp_addr_len(a.family))
+			return json_string("?");
+		memcpy(a.bytes, id->data, id->len);
+		return mgmt_addr_json(&a);
+	case IKE_ID_DER_ASN1_DN:
+		return json_string("(DN)");
+	default:
+		return json_integer(id->type);
+	}
+}
+
+static json_t *secs_json(uint64_t ms)
+{
+	return ms != 0 ? json_integer((json_int_t)(ms / 1000)) : json_null();
+}
+
+struct conn_walk {
+	struct gw *g;
+	json_t *list;
+};
+
+struct conn_count {
+	const char *name;
+	unsigned n;
+};
+
+static void count_visit(const struct ike_sa *sa, void *arg)
+{
+	struct conn_count *w = arg;
+
+	if (sa->conn != NULL && strcmp(sa->conn->name, w->name) == 0 && sa->state != IKE_SA_DEAD)
+		w->n++;
+}
+
+static void conn_visit(const struct ike_conn *c, void *arg)
+{
+	struct conn_walk *w = arg;
+	struct conn_count n = { .name = c->name };
+	json_t *o = json_object(), *children = json_array();
+
+	ike_sa_foreach(w->g->ike, count_visit, &n);
+	json_object_set_new(o, "name", json_string(c->name));
+	json_object_set_new(o, "local", mgmt_addr_json(&c->local.ip));
+	json_object_set_new(o, "local_port", json_integer(c->local.port));
+	json_object_set_new(o, "remote", c->remote.ip.family != 0 ? mgmt_addr_json(&c->remote.ip)
+							    : json_string("%any"));
+	json_object_set_new(o, "remote_port", json_integer(c->remote.port));
+	json_object_set_new(o, "local_id", id_json(&c->local_id));
+	json_object_set_new(o, "remote_id", id_json(&c->remote_id));
+	json_object_set_new(o, "auth", json_string(c->auth == IKE_AUTHK_PSK ? "psk" : "pubkey"));
+	json_object_set_new(o, "ike_proposals", json_integer(c->n_ike));
+	json_object_set_new(o, "rekey_time", secs_json(c->rekey_ms));
+	json_object_set_new(o, "dpd_delay", secs_json(c->dpd_ms));
+	json_object_set_new(o, "dpd_timeout", secs_json(c->dpd_timeout_ms));
+	json_object_set_new(o, "ike_sas", json_integer(n.n));
+	for (unsigned k = 0; k < c->n_child; k++) {
+		const struct ike_child_cfg *cc = &c->child[k];
+
+		json_array_append_new(children, json_pack(
+			"{s:s s:o s:o s:s s:i s:o s:o}", "name", cc->name,
+			"local_ts", ts_json(&cc->ts_l), "remote_ts", ts_json(&cc->ts_r),
+			"mode", cc->mode == ESP_MODE_TRANSPORT ? "transport" : "tunnel",
+			"esp_proposals", (int)cc->n_esp, "rekey_time", secs_json(cc->rekey_ms),
+			"life_time", cc->lifetime_s != 0 ? json_integer((json_int_t)cc->lifetime_s)
+							  : json_null()));
+	}
+	json_object_set_new(o, "children", children);
+	json_array_append_new(w->list, o);
+}
+
 /* --- finding Child SAs --------------------------------------------------- */
 
 struct spi_walk {
@@ -285,11 +372,12 @@ static json_t *spi_op(struct gw *g, const char *verb, const char *spi_s, bool re
 /* --- requests ------------------------------------------------------------ */
 
 #define IKE_USAGE                                                                    \
-	"usage: ike list | ike initiate CONN [CHILD] | ike rekey CONN [CHILD] | "     \
+	"usage: ike list | ike conns | ike initiate CONN [CHILD] | ike rekey CONN [CHILD] | "     \
 	"ike terminate CONN [CHILD] | ike rekey spi SPI | ike terminate spi SPI"
 
 /*
  * ike list
+ * ike conns                   the configured connections
  * ike initiate CONN [CHILD]   a new IKE SA, or with CHILD and an established
  *                             IKE SA of CONN, a new Child SA on it
  * ike rekey|terminate CONN    the connection's IKE SA
@@ -312,6 +400,14 @@ json_t *mgmt_req_ike(struct gw *g, char *rest)
 
 		ike_sa_foreach(g->ike, ike_sa_visit, &w);
 		json_object_set_new(res, "ike_sas", w.list);
+		return res;
+	}
+	if (verb != NULL && strcmp(verb, "conns") == 0 && conn == NULL) {
+		struct conn_walk w = { .g = g, .list = json_array() };
+		json_t *res = mgmt_ok();
+
+		ike_conn_foreach(g->ike, conn_visit, &w);
+		json_object_set_new(res, "conns", w.list);
 		return res;
 	}
 	if (verb == NULL || conn == NULL || mgmt_word(&rest) != NULL)

@@ -52,6 +52,12 @@ const struct ike_conn *ike_conn_get(const struct ike_engine *e, const char *name
 	return ike_conn_by_name(e, name);
 }
 
+void ike_conn_foreach(const struct ike_engine *e, ike_conn_visit_fn fn, void *arg)
+{
+	for (unsigned i = 0; i < e->n_conn; i++)
+		fn(e->conn[i], arg);
+}
+
 int ike_conn_add(struct ike_engine *e, const struct ike_conn *c)
 {
 	struct ike_conn *n;

@@ -147,6 +147,9 @@ int ike_conn_update(struct ike_engine *e, const struct ike_conn *c);
 int ike_conn_del(struct ike_engine *e, const char *name);
 /* The connection named @p name as configured now, or NULL. */
 const struct ike_conn *ike_conn_get(const struct ike_engine *e, const char *name);
+/* Every configured connection, in configuration order (listings). */
+typedef void (*ike_conn_visit_fn)(const struct ike_conn *c, void *arg);
+void ike_conn_foreach(const struct ike_engine *e, ike_conn_visit_fn fn, void *arg);
 
 /* A received IKE message: 0 when handled, -errno when dropped. */
 int ike_engine_input(struct ike_engine *e, const struct ike_addr *local,

@@ -190,6 +190,8 @@ wait_until 10 '[[ $(swan_children) == 1 ]]' || fail "no Child SA for the reload 
 wait_ping "$NS_HA" 10.2.0.1 || fail "no ping before the reload"
 nsx "$NS_HA" ping -c 3 -i 0.2 -W 1 10.9.0.1 >/dev/null 2>&1  # through static SA s1 (nobody answers)
 s1_before=$(ctl a --json sa show 0x9001 out | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["sas"][0]["stats"]["packets"])')
+conns() { ctl a --json ike conns | "$PY" -c 'import json,sys; print(" ".join("%s:%s" % (c["name"], c["dpd_delay"]) for c in json.load(sys.stdin)["conns"]))'; }
+[[ $(conns) == "b:2 c:None" ]] && ok "ike conns before the reload: $(conns)" || fail "ike conns: $(conns)"
 ike_before=$(ikej '[a["spi_i"] for a in s if a["conn"] == "b"]')
 spis_before=$(child_spis)
 cp "$T/gwa.conf" "$T/gwa.conf.good"
@@ -232,6 +234,8 @@ s1_after=$(ctl a --json sa show 0x9001 out | "$PY" -c 'import json,sys; print(js
 wait_until 3 '[[ $(ikej "len([a for a in s if a[\"conn\"] == \"d\"])") -ge 1 ]]' &&
 	ok "new connection d (start_action = start) initiated: $(ikej '[a["state"] for a in s if a["conn"] == "d"]')" ||
 	fail "connection d not initiated: $(ikej 's')"
+[[ $(conns) == "b:3 d:None" ]] && ok "ike conns after the reload: $(conns)" || fail "ike conns: $(conns)"
+ctl a ike conns | grep -q "^b: 192.0.2.1\[500\] -> 192.0.2.2\[500\], psk" || fail "ike conns text: $(ctl a ike conns)"
 out=$(ctl a ike initiate c net 2>&1) && fail "removed connection c still initiates" ||
 	ok "removed connection c: $out"
 [[ $(ikej '[a["dpd"] for a in s if a["conn"] == "b"]') == "[3]" ]] &&
