@@ -605,7 +605,7 @@ static int parse_root(struct parser *ps, struct esprit_config *cfg, const config
 {
 	static const char *const allowed[] = {
 		"esprit", "ports", "routes", "neighbors", "labels", "sas", "policies", "connections",
-		NULL,
+		"ppks", NULL,
 	};
 	config_setting_t *list;
 	void *arr;
@@ -730,13 +730,18 @@ static int read_error(struct parser *ps, const config_t *lc)
 }
 
 /* libconfig frees its strings without wiping them: wipe the keys first. */
-static void wipe_key(config_setting_t *g)
+static void wipe_member(config_setting_t *g, const char *name)
 {
 	const char *k = NULL;
 
 	if (g != NULL && config_setting_is_group(g) &&
-	    config_setting_lookup_string(g, "key", &k) == CONFIG_TRUE && k != NULL)
+	    config_setting_lookup_string(g, name, &k) == CONFIG_TRUE && k != NULL)
 		explicit_bzero((char *)k, strlen(k));
+}
+
+static void wipe_key(config_setting_t *g)
+{
+	wipe_member(g, "key");
 }
 
 static void wipe_keys(config_t *lc)
@@ -747,6 +752,11 @@ static void wipe_keys(config_t *lc)
 			i < config_setting_length(sas); i++)
 		wipe_key(config_setting_get_elem(sas, (unsigned)i));
 	wipe_key(sa);
+	/* RFC 8784 PPKs (config_ike.c). */
+	sas = config_lookup(lc, "ppks");
+	for (int i = 0; sas != NULL && config_setting_is_aggregate(sas) &&
+			i < config_setting_length(sas); i++)
+		wipe_member(config_setting_get_elem(sas, (unsigned)i), "secret");
 }
 
 static int load(struct esprit_config *cfg, const char *text, const char *name, char *err,

@@ -11,6 +11,7 @@
  *       # cert = "a.pem"; key = "a.key"; cacerts = ["ca.pem"]; send_certreq = true;
  *       # (cert and key may be lists of up to 4: the peer's CERTREQ picks one)
  *       proposals = "aes256gcm16-prfsha384-x25519,aes256-sha256-modp2048";
+ *       ppk_id = "ppk-1"; ppk_required = true;      # RFC 8784, from `ppks`
  *       rekey_time = 14400; dpd_delay = 30;          # seconds, 0 = off
  *       dpd_timeout = 10;   # seconds: unanswered request -> peer dead (0: ~31 s of
  *                           # retransmissions)
@@ -22,6 +23,7 @@
  *       );
  *     }
  *   );
+ *   ppks = ( { id = "ppk-1"; secret = "0x..." or "text"; type = "fixed"; } );  # or "opaque"
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -32,7 +34,7 @@
 #include "control/config_int.h"
 #include "control/ikecrypto/cert.h"
 
-enum { CONNS_MAX = IKE_CONN_MAX, PATHS_MAX = 8 };
+enum { CONNS_MAX = IKE_CONN_MAX, PATHS_MAX = 8, PPKS_MAX = 32, PPK_MIN = 32 };
 
 /* A required file name, or a list of 1..@p max of them. */
 static int get_paths(struct parser *ps, const config_setting_t *g, const char *name,
@@ -302,13 +304,97 @@ static int parse_auth(struct parser *ps, const config_setting_t *g, struct cfg_c
 	return 0;
 }
 
+/* The `ppks` list: RFC 8784 post-quantum preshared keys by PPK_ID. */
+static int parse_ppks(struct parser *ps, const config_setting_t *root, struct ike_ppk *ppk,
+		      unsigned *n)
+{
+	static const char *const allowed[] = { "id", "secret", "type", NULL };
+	config_setting_t *list;
+	int rc;
+
+	*n = 0;
+	if ((rc = get_list(ps, root, "ppks", true, &list)) < 0 || list == NULL)
+		return rc;
+	if (config_setting_length(list) > PPKS_MAX)
+		return perr(ps, list, NULL, "at most %d PPKs", PPKS_MAX);
+	for (int i = 0; i < config_setting_length(list); i++) {
+		const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+		struct ike_ppk *p = &ppk[i];
+		const char *id, *secret, *type;
+		const config_setting_t *s;
+
+		if ((rc = check_group(ps, g, allowed)) < 0 ||
+		    (rc = get_str(ps, g, "id", true, &id)) < 0 ||
+		    (rc = get_str(ps, g, "secret", true, &secret)) < 0 ||
+		    (rc = get_str(ps, g, "type", false, &type)) < 0)
+			return rc;
+		if (id[0] == '\0' || strlen(id) > IKE_PPK_ID_MAX)
+			return perr(ps, config_setting_get_member(g, "id"), NULL,
+				    "1 to %d characters", IKE_PPK_ID_MAX);
+		for (unsigned j = 0; j < *n; j++)
+			if (ppk[j].id_len == strlen(id) && memcmp(ppk[j].id, id, ppk[j].id_len) == 0)
+				return perr(ps, config_setting_get_member(g, "id"), NULL,
+					    "PPK '%s' is defined twice", id);
+		/* §5.1: PPK_ID_FIXED by default (what strongSwan sends). */
+		p->id_type = IKE_PPK_ID_FIXED;
+		if (type != NULL && strcmp(type, "opaque") == 0)
+			p->id_type = IKE_PPK_ID_OPAQUE;
+		else if (type != NULL && strcmp(type, "fixed") != 0)
+			return perr(ps, config_setting_get_member(g, "type"), NULL, "fixed or opaque");
+		p->id_len = (uint8_t)strlen(id);
+		memcpy(p->id, id, p->id_len);
+		s = config_setting_get_member(g, "secret");
+		if (strncmp(secret, "0x", 2) == 0) {
+			if (parse_hex(secret, p->key, sizeof(p->key), &p->key_len) < 0)
+				return perr(ps, s, NULL, "not hex, or longer than %d octets",
+					    IKE_PPK_MAX);
+		} else if (copy_str((char *)p->key, sizeof(p->key), secret) < 0) {
+			return perr(ps, s, NULL, "longer than %d octets", IKE_PPK_MAX - 1);
+		} else {
+			p->key_len = strlen(secret);
+		}
+		/* RFC 8784 §6: the PPK must carry enough entropy (256 bits). */
+		if (p->key_len < PPK_MIN)
+			return perr(ps, s, NULL, "at least %d octets", PPK_MIN);
+		*n = (unsigned)i + 1;
+	}
+	return 0;
+}
+
+/* ppk_id / ppk_required of a connection. */
+static int parse_conn_ppk(struct parser *ps, const config_setting_t *g, const struct ike_ppk *ppk,
+			  unsigned n_ppk, struct ike_conn *c)
+{
+	const char *id;
+	bool req = false;
+	int rc;
+
+	if ((rc = get_str(ps, g, "ppk_id", false, &id)) < 0 ||
+	    (rc = get_bool(ps, g, "ppk_required", &req)) < 0)
+		return rc;
+	c->ppk_required = req;
+	if (id == NULL) {
+		if (req)
+			return perr(ps, config_setting_get_member(g, "ppk_required"), NULL,
+				    "needs a ppk_id");
+		return 0;
+	}
+	for (unsigned i = 0; i < n_ppk; i++)
+		if (ppk[i].id_len == strlen(id) && memcmp(ppk[i].id, id, ppk[i].id_len) == 0) {
+			c->ppk = ppk[i];
+			return 0;
+		}
+	return perr(ps, config_setting_get_member(g, "ppk_id"), NULL,
+		    "no PPK '%s' in the ppks list", id);
+}
+
 static int parse_conn(struct parser *ps, const struct esprit_config *cfg, const config_setting_t *g,
-		      unsigned idx, struct cfg_conn *cc)
+		      unsigned idx, const struct ike_ppk *ppk, unsigned n_ppk, struct cfg_conn *cc)
 {
 	static const char *const allowed[] = {
 		"name", "local_addrs", "remote_addrs", "local_port", "remote_port", "local_id",
 		"remote_id", "auth", "psk", "cert", "key", "cacerts", "send_certreq", "proposals",
-		"rekey_time", "dpd_delay", "dpd_timeout", "children", NULL,
+		"rekey_time", "dpd_delay", "dpd_timeout", "children", "ppk_id", "ppk_required", NULL,
 	};
 	struct ike_conn *c = &cc->c;
 	config_setting_t *list;
@@ -342,7 +428,8 @@ static int parse_conn(struct parser *ps, const struct esprit_config *cfg, const 
 	    (rc = get_proposals(ps, g, "proposals", IKE_PROTO_IKE, c->ike, &c->n_ike)) < 0 ||
 	    (rc = get_seconds_ms(ps, g, "rekey_time", &c->rekey_ms)) < 0 ||
 	    (rc = get_seconds_ms(ps, g, "dpd_delay", &c->dpd_ms)) < 0 ||
-	    (rc = get_seconds_ms(ps, g, "dpd_timeout", &c->dpd_timeout_ms)) < 0)
+	    (rc = get_seconds_ms(ps, g, "dpd_timeout", &c->dpd_timeout_ms)) < 0 ||
+	    (rc = parse_conn_ppk(ps, g, ppk, n_ppk, c)) < 0)
 		return rc;
 	if (c->local_id.type == 0) {
 		/* default: our address (RFC 7296 §3.5) */
@@ -366,23 +453,33 @@ static int parse_conn(struct parser *ps, const struct esprit_config *cfg, const 
 int config_parse_connections(struct parser *ps, struct esprit_config *cfg,
 			     const config_setting_t *root)
 {
+	struct ike_ppk ppk[PPKS_MAX];
 	config_setting_t *list;
+	unsigned n_ppk = 0;
 	int rc;
 
-	if ((rc = get_list(ps, root, "connections", true, &list)) < 0 || list == NULL)
-		return rc;
-	if (config_setting_length(list) > CONNS_MAX)
-		return perr(ps, list, NULL, "at most %d connections", CONNS_MAX);
-	cfg->conns = calloc((size_t)config_setting_length(list) + 1, sizeof(*cfg->conns));
-	if (cfg->conns == NULL)
-		return -ENOMEM;
-	for (int i = 0; i < config_setting_length(list); i++) {
-		cfg->n_conns = (unsigned)i + 1; /* counted so that config_free frees it */
-		if ((rc = parse_conn(ps, cfg, config_setting_get_elem(list, (unsigned)i),
-				     (unsigned)i, &cfg->conns[i])) < 0)
-			return rc;
+	memset(ppk, 0, sizeof(ppk));
+	if ((rc = parse_ppks(ps, root, ppk, &n_ppk)) < 0 ||
+	    (rc = get_list(ps, root, "connections", true, &list)) < 0 || list == NULL)
+		goto out;
+	rc = -EINVAL;
+	if (config_setting_length(list) > CONNS_MAX) {
+		rc = perr(ps, list, NULL, "at most %d connections", CONNS_MAX);
+		goto out;
 	}
-	return 0;
+	cfg->conns = calloc((size_t)config_setting_length(list) + 1, sizeof(*cfg->conns));
+	rc = -ENOMEM;
+	if (cfg->conns == NULL)
+		goto out;
+	rc = 0;
+	for (int i = 0; i < config_setting_length(list) && rc == 0; i++) {
+		cfg->n_conns = (unsigned)i + 1; /* counted so that config_free frees it */
+		rc = parse_conn(ps, cfg, config_setting_get_elem(list, (unsigned)i), (unsigned)i, ppk,
+				n_ppk, &cfg->conns[i]);
+	}
+out:
+	explicit_bzero(ppk, sizeof(ppk));
+	return rc < 0 ? rc : 0;
 }
 
 void config_free_connections(struct esprit_config *cfg)

@@ -190,6 +190,10 @@ static void ike_sa_visit(const struct ike_sa *sa, void *arg)
 	json_object_set_new(o, "integrity", integ != NULL ? json_string(integ) : json_null());
 	json_object_set_new(o, "prf", sa->suite.prf != 0 ? json_string(prf_name(sa->suite.prf))
 						     : json_null());
+	/* RFC 8784: a PPK went into SK_d (and the Child SAs' keys). */
+	json_object_set_new(o, "ppk", json_boolean(sa->ppk.used));
+	json_object_set_new(o, "ppk_id", sa->ppk.used ? json_stringn((const char *)sa->ppk.id,
+								     sa->ppk.id_len) : json_null());
 	json_object_set_new(o, "nat_local", json_boolean(sa->nat_local));
 	json_object_set_new(o, "nat_remote", json_boolean(sa->nat_remote));
 	json_object_set_new(o, "established", age_json(sa->established_ms, w->now));

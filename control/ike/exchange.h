@@ -112,6 +112,34 @@ int ike_ccsa_finish_i(struct ike_xctx *x, struct ike_followup *f, bool ok, uint1
 int ike_ccsa_finish_r(struct ike_engine *e, struct ike_sa *sa, struct ike_followup *f, bool ok,
 		      struct ike_sa **new_sa);
 
+/* ppk.c: RFC 8784 post-quantum preshared keys. */
+/* IKE_SA_INIT: N(USE_PPK) into our message when we have a PPK for the
+ * peer (initiator) / when both sides do (responder). */
+int ike_ppk_init_add(struct ike_xctx *x, bool responder);
+/* The peer's IKE_SA_INIT message: USE_PPK agreed? Initiator: -EPERM when
+ * the PPK is mandatory and the responder did not answer USE_PPK. */
+void ike_ppk_init_r(struct ike_xctx *x);
+int ike_ppk_init_i(struct ike_xctx *x);
+/* Initiator, before its AUTH: SK_d, SK_pi, SK_pr mixed (un-mixed kept). */
+int ike_ppk_auth_mix(struct ike_xctx *x);
+/* Should the request carry N(NO_PPK_AUTH) (optional PPK)? */
+bool ike_ppk_wants_no_ppk_auth(const struct ike_sa *sa);
+/* Swaps the mixed SK_pi with the un-mixed SK_pi' (and back). */
+void ike_ppk_swap(struct ike_sa *sa);
+/* Initiator: N(PPK_IDENTITY) and, when given, N(NO_PPK_AUTH). */
+int ike_ppk_auth_add_i(struct ike_xctx *x, const uint8_t *no_ppk_auth, size_t len);
+/* Responder, before verifying AUTH (§3 Table 1): keys mixed when the
+ * PPK_ID is ours; *use_no_ppk_auth when the AUTH data to verify is
+ * @p no_ppk_auth's; -EPERM: AUTHENTICATION_FAILED. */
+int ike_ppk_auth_r(struct ike_xctx *x, struct pld_notify *no_ppk_auth, bool *use_no_ppk_auth);
+/* Responder: the empty N(PPK_IDENTITY) when the PPK is used. */
+int ike_ppk_auth_add_r(struct ike_xctx *x);
+/* Initiator, the response before its AUTH: PPK used, or the fallback to
+ * the un-mixed keys; -EPERM when mandatory and not used. */
+int ike_ppk_auth_i(struct ike_xctx *x);
+/* IKE SA rekey: the new SA descends from a PPK-protected SK_d too. */
+void ike_ppk_inherit(struct ike_sa *n, const struct ike_sa *old);
+
 /* ike.c */
 void ike_log(struct ike_engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 uint64_t ike_now(struct ike_engine *e);

@@ -59,6 +59,16 @@ enum ike_conn_limits {
 	IKE_CONN_MAX = 16,
 	IKE_SA_TABLE = 64,
 	IKE_CRED_MORE_MAX = 3,
+	IKE_PPK_MAX = 128,      /* PPK octets */
+};
+
+/* A post-quantum preshared key (RFC 8784) and its PPK_ID. */
+struct ike_ppk {
+	uint8_t id_type;        /* IKE_PPK_ID_OPAQUE / IKE_PPK_ID_FIXED; 0: none */
+	uint8_t id_len;
+	uint8_t id[IKE_PPK_ID_MAX];
+	uint8_t key[IKE_PPK_MAX];
+	size_t key_len;
 };
 
 /* An identity (RFC 7296 §3.5): type and data (IPv4 4 octets, DN in DER...). */
@@ -103,6 +113,10 @@ struct ike_conn {
 	uint64_t dpd_timeout_ms;/* a request unanswered this long: the peer is dead
 				 * (0: after IKE_RETRANS_TRIES retransmissions) */
 	bool send_certreq;
+	/* RFC 8784: the PPK used with this peer (ppk.id_type 0: none) and
+	 * whether it is mandatory (no SA without it) or optional. */
+	struct ike_ppk ppk;
+	bool ppk_required;
 };
 
 /* Engine-wide settings. */

@@ -147,6 +147,17 @@ void ike_crypto_keys_wipe(struct ike_keys *k)
 	OPENSSL_cleanse(k, sizeof(*k));
 }
 
+int ike_crypto_ppk_mix(int prf, const uint8_t *ppk, size_t ppk_len, struct ike_keys *k)
+{
+	int rc = ike_ppk_mix(prf, ppk, ppk_len, k->d, k->prf_len);
+
+	if (rc == 0)
+		rc = ike_ppk_mix(prf, ppk, ppk_len, k->pi, k->prf_len);
+	if (rc == 0)
+		rc = ike_ppk_mix(prf, ppk, ppk_len, k->pr, k->prf_len);
+	return rc;
+}
+
 int ike_crypto_prf3(int prf, const uint8_t *key, size_t klen, const uint8_t *a, size_t alen,
 		    const uint8_t *b, size_t blen, const uint8_t *c, size_t clen, uint8_t *out)
 {

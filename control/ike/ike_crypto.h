@@ -62,6 +62,9 @@ int ike_crypto_keymat(int prf, const uint8_t *sk_d, size_t sk_d_len, const uint8
 		      size_t gir_len, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
 		      size_t nr_len, uint8_t *out, size_t len);
 void ike_crypto_keys_wipe(struct ike_keys *k);
+/* RFC 8784 §3: SK_d = prf+(PPK, SK_d'), SK_pi = prf+(PPK, SK_pi'),
+ * SK_pr = prf+(PPK, SK_pr'), in place; SK_e* and SK_a* stay. */
+int ike_crypto_ppk_mix(int prf, const uint8_t *ppk, size_t ppk_len, struct ike_keys *k);
 
 /* out = prf(key, a | b | c) (any of them may be empty). */
 int ike_crypto_prf3(int prf, const uint8_t *key, size_t klen, const uint8_t *a, size_t alen,

@@ -137,6 +137,21 @@ struct ike_followup {
 	uint64_t deadline_ms;           /* responder: forget it after this */
 };
 
+/* RFC 8784 §5.1: PPK_ID data octets we keep (Type octet not counted). */
+enum { IKE_PPK_ID_MAX = 64 };
+
+/* RFC 8784 PPK state of an IKE SA (control/ike/ppk.c). */
+struct ike_ppk_sa {
+	bool agreed;            /* both sides sent USE_PPK in IKE_SA_INIT */
+	bool mixed;             /* initiator: keys mixed, the response not yet in */
+	bool used;              /* SK_d (and so every Child SA) is PPK-protected */
+	uint8_t id_type, id_len;
+	uint8_t id[IKE_PPK_ID_MAX]; /* PPK_ID of the PPK used */
+	/* Initiator: SK_d', SK_pi', SK_pr' (§3), for N(NO_PPK_AUTH) and the
+	 * fallback, wiped once the IKE_AUTH response decides. */
+	uint8_t d[IKE_KEY_PRF_MAX], pi[IKE_KEY_PRF_MAX], pr[IKE_KEY_PRF_MAX];
+};
+
 struct ike_child {
 	enum ike_child_state state;
 	uint8_t cfg;          /* index of the child config in the conn */
@@ -252,6 +267,8 @@ struct ike_sa {
 	 * our CREATE_CHILD_SA started, the one the peer's started. */
 	struct ike_followup fu_i, fu_r;
 	uint8_t fu_not_found;           /* STATE_NOT_FOUND answers in a row */
+
+	struct ike_ppk_sa ppk;          /* RFC 8784 */
 
 	/* IKE SA rekey (§2.18). */
 	struct ike_sa *rekey_new;       /* the new SA our rekey creates */

@@ -113,6 +113,7 @@ static struct ike_sa *ike_sa_rekeyed(struct ike_engine *e, struct ike_sa *old, b
 	n->peer_frag = old->peer_frag;
 	n->nat_local = old->nat_local;
 	n->nat_remote = old->nat_remote;
+	ike_ppk_inherit(n, old);
 	memcpy(n->ni, ni, ni_len);
 	n->ni_len = ni_len;
 	memcpy(n->nr, nr, nr_len);

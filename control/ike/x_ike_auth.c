@@ -54,36 +54,53 @@ static long octets(const struct ike_sa *sa, bool of_initiator, const uint8_t *id
 	return n;
 }
 
-/* Our ID, [CERT...], AUTH. */
+/* AUTH data (§2.15) over our octets with SK_p as the SA holds it now:
+ * a shared key MIC or an RFC 7427 signature with @p cred. Length or -errno. */
+static long auth_data(struct ike_sa *sa, const struct ike_cred *cred, bool initiator,
+		      const uint8_t *idb, size_t idl, uint8_t *out, size_t cap)
+{
+	const struct ike_conn *c = sa->conn;
+	uint8_t oct[OCTETS_MAX];
+	long ol = octets(sa, initiator, idb, idl, oct);
+	int rc;
+
+	if (ol < 0)
+		return ol;
+	if (c->auth == IKE_AUTHK_PUBKEY)
+		return ike_crypto_sign(cred, sa->peer_hashes, oct, (size_t)ol, out, cap);
+	if (cap < ike_crypto_prf_len(sa->suite.prf))
+		return -ENOSPC;
+	rc = ike_crypto_psk(sa->suite.prf, c->psk, c->psk_len, oct, (size_t)ol, out);
+	return rc < 0 ? rc : (long)ike_crypto_prf_len(sa->suite.prf);
+}
+
+/* Our ID, [CERT...], AUTH, and the RFC 8784 notifies of the initiator. */
 static int add_id_auth(struct ike_xctx *x, bool initiator)
 {
 	struct ike_sa *sa = x->sa;
 	const struct ike_conn *c = sa->conn;
-	uint8_t idb[4 + IKE_ID_MAX], oct[OCTETS_MAX], auth[AUTH_MAX];
+	const struct ike_cred *cred = NULL;
+	uint8_t idb[4 + IKE_ID_MAX], auth[AUTH_MAX], no_ppk[AUTH_MAX];
 	struct pld_id id = { .type = c->local_id.type, .data = c->local_id.data,
 			     .len = c->local_id.len };
 	struct pld_auth a = { .data = auth };
 	size_t idl = id_body(&c->local_id, idb);
-	long ol, al;
+	long al, nl = 0;
 	int rc;
 
 	rc = ike_msg_add_id(x->mb, initiator ? IKE_PLD_IDi : IKE_PLD_IDr, &id);
 	if (rc != 0)
 		return rc;
-	ol = octets(sa, initiator, idb, idl, oct);
-	if (ol < 0)
-		return (int)ol;
 	if (c->auth == IKE_AUTHK_PSK) {
 		a.method = IKE_AUTH_SHARED_KEY_MIC;
-		rc = ike_crypto_psk(sa->suite.prf, c->psk, c->psk_len, oct, (size_t)ol, auth);
-		a.len = ike_crypto_prf_len(sa->suite.prf);
 	} else {
 		/* The responder answers the request in x->m (§3.7 CERTREQ). */
-		const struct ike_cred *cred = ike_certreq_pick(x->e, sa, initiator ? NULL : x->m);
 		const uint8_t *der[CERTS_MAX];
 		size_t len[CERTS_MAX];
-		unsigned n = ike_crypto_cred_certs(cred, der, len, CERTS_MAX);
+		unsigned n;
 
+		cred = ike_certreq_pick(x->e, sa, initiator ? NULL : x->m);
+		n = ike_crypto_cred_certs(cred, der, len, CERTS_MAX);
 		/* §3.6: end-entity certificate first, then the intermediates. */
 		for (unsigned i = 0; i < n && rc == 0; i++) {
 			struct pld_cert cert = { .encoding = IKE_CERT_X509_SIGNATURE,
@@ -98,22 +115,38 @@ static int add_id_auth(struct ike_xctx *x, bool initiator)
 			req.len = ike_crypto_ca_hashes(c->trust, h, sizeof(h));
 			rc = ike_msg_add_cert(x->mb, IKE_PLD_CERTREQ, &req);
 		}
-		al = ike_crypto_sign(cred, sa->peer_hashes, oct, (size_t)ol, auth, sizeof(auth));
-		if (al < 0 && rc == 0)
-			rc = (int)al;
 		a.method = IKE_AUTH_DIGITAL_SIGNATURE;
-		a.len = al > 0 ? (size_t)al : 0;
+	}
+	al = auth_data(sa, cred, initiator, idb, idl, auth, sizeof(auth));
+	if (al < 0 && rc == 0)
+		rc = (int)al;
+	a.len = al > 0 ? (size_t)al : 0;
+	if (rc == 0 && initiator && ike_ppk_wants_no_ppk_auth(sa)) {
+		/* RFC 8784 §3: the same method over SK_pi', without the PPK. */
+		ike_ppk_swap(sa);
+		nl = auth_data(sa, cred, true, idb, idl, no_ppk, sizeof(no_ppk));
+		ike_ppk_swap(sa);
+		if (nl < 0)
+			rc = (int)nl;
 	}
 	if (rc == 0 && initiator)
 		rc = ike_add_notify(x->mb, 0, IKE_N_INITIAL_CONTACT, NULL, 0, NULL, 0);
 	if (rc == 0)
 		rc = ike_msg_add_auth(x->mb, &a);
+	if (rc == 0 && initiator)
+		rc = ike_ppk_auth_add_i(x, nl > 0 ? no_ppk : NULL, (size_t)(nl > 0 ? nl : 0));
+	else if (rc == 0)
+		rc = ike_ppk_auth_add_r(x);
 	explicit_bzero(auth, sizeof(auth));
+	explicit_bzero(no_ppk, sizeof(no_ppk));
 	return rc;
 }
 
-/* The peer's ID and AUTH, checked against the connection: 0 or -EPERM. */
-static int verify_peer(struct ike_xctx *x, bool peer_is_initiator)
+/* The peer's ID and AUTH, checked against the connection: 0 or -EPERM.
+ * @p no_ppk_auth: verify its data instead of the AUTH payload's (RFC 8784
+ * §3, the method still from AUTH), NULL otherwise. */
+static int verify_peer(struct ike_xctx *x, bool peer_is_initiator,
+		       const struct pld_notify *no_ppk_auth)
 {
 	struct ike_sa *sa = x->sa;
 	const struct ike_conn *c = sa->conn;
@@ -132,6 +165,10 @@ static int verify_peer(struct ike_xctx *x, bool peer_is_initiator)
 	if (idr == NULL || ar == NULL || pld_id_parse(idr->body, idr->body_len, &id) != 0 ||
 	    pld_auth_parse(ar->body, ar->body_len, &a) != 0)
 		return -EBADMSG;
+	if (no_ppk_auth != NULL) {
+		a.data = no_ppk_auth->data;
+		a.len = no_ppk_auth->len;
+	}
 	/* The identity must be the one configured for the peer. */
 	if (c->remote_id.type != 0 &&
 	    (id.type != c->remote_id.type || id.len != c->remote_id.len ||
@@ -220,7 +257,9 @@ static int i_build(struct ike_xctx *x)
 			return rc;
 	}
 	sa->auth_mid = sa->req_mid; /* RFC 9242 §3.3.2 IKE_AUTH_MID */
-	rc = add_id_auth(x, true);
+	rc = ike_ppk_auth_mix(x); /* RFC 8784 §3 */
+	if (rc == 0)
+		rc = add_id_auth(x, true);
 	if (rc != 0 || x->task.cfg < 0)
 		return rc; /* RFC 6023 §3: childless, no SA/TS */
 	cc = &sa->conn->child[x->task.cfg];
@@ -343,6 +382,8 @@ static void select_conn(struct ike_xctx *x)
 static int r_process(struct ike_xctx *x)
 {
 	struct ike_sa *sa = x->sa;
+	struct pld_notify no_ppk;
+	bool use_no_ppk;
 	int rc;
 
 	if (sa->state != IKE_SA_INIT_DONE)
@@ -356,7 +397,10 @@ static int r_process(struct ike_xctx *x)
 	}
 	sa->auth_mid = x->m->message_id;
 	select_conn(x);
-	rc = verify_peer(x, true);
+	/* RFC 8784 §3: the PPK's keys, or NO_PPK_AUTH's data, or failure. */
+	rc = ike_ppk_auth_r(x, &no_ppk, &use_no_ppk);
+	if (rc == 0)
+		rc = verify_peer(x, true, use_no_ppk ? &no_ppk : NULL);
 	if (rc == -EBADMSG)
 		return rc;
 	if (rc != 0) {
@@ -451,7 +495,10 @@ static int i_process(struct ike_xctx *x)
 			(unsigned long long)sa->spi_i, ike_notify_name(err));
 		return ike_sa_set_state(x->e, sa, IKE_SA_DEAD);
 	}
-	rc = verify_peer(x, false);
+	/* RFC 8784 §3: PPK used, or its optional fallback, or failure. */
+	rc = ike_ppk_auth_i(x);
+	if (rc == 0)
+		rc = verify_peer(x, false, NULL);
 	if (rc != 0) {
 		ike_log(x->e, "IKE SA %016llx_i: responder authentication failed",
 			(unsigned long long)sa->spi_i);

@@ -203,6 +203,8 @@ static int i_build(struct ike_xctx *x)
 	if (rc == 0 && wants_intermediate(c))
 		rc = ike_add_notify(x->mb, 0, IKE_N_INTERMEDIATE_EXCHANGE_SUPPORTED, NULL, 0,
 				    NULL, 0);
+	if (rc == 0)
+		rc = ike_ppk_init_add(x, false); /* RFC 8784 */
 	return rc;
 }
 
@@ -285,6 +287,7 @@ static int r_process(struct ike_xctx *x)
 	x->stateless = false;
 	sa->conn = c;
 	sa->suite = suite;
+	ike_ppk_init_r(x); /* RFC 8784 */
 	sa->ke_method = ke.method;
 	sa->peer_intermediate = announces_intermediate(x->m);
 	sa->mke.n = (uint8_t)ike_chosen_addke(&x->chosen, sa->mke.method);
@@ -327,6 +330,8 @@ static int r_build(struct ike_xctx *x)
 	if (rc == 0 && sa->peer_intermediate)
 		rc = ike_add_notify(x->mb, 0, IKE_N_INTERMEDIATE_EXCHANGE_SUPPORTED, NULL, 0, NULL,
 				    0);
+	if (rc == 0)
+		rc = ike_ppk_init_add(x, true); /* RFC 8784 */
 	if (rc == 0 && sa->conn->auth == IKE_AUTHK_PUBKEY && sa->conn->send_certreq) {
 		uint8_t h[8 * 20];
 		struct pld_cert req = { .encoding = IKE_CERT_X509_SIGNATURE, .data = h };
@@ -420,6 +425,8 @@ static int i_process(struct ike_xctx *x)
 		return ike_sa_set_state(e, sa, IKE_SA_DEAD);
 	}
 	sa->peer_intermediate = announces_intermediate(x->m);
+	if (ike_ppk_init_i(x) != 0) /* RFC 8784 §3: mandatory PPK refused */
+		return ike_sa_set_state(e, sa, IKE_SA_DEAD);
 	rc = ike_ke_complete(sa->ke, ke.data, ke.len);
 	if (rc == 0)
 		rc = ike_ke_shared(sa->ke, &gir, &gir_len);

@@ -187,6 +187,20 @@ int ike_child_keymat(int prf, const uint8_t *sk_d, size_t sk_d_len, const uint8_
 	return ike_prf_plus(prf, sk_d, sk_d_len, seed, 3, keymat, len);
 }
 
+int ike_ppk_mix(int prf, const uint8_t *ppk, size_t ppk_len, uint8_t *key, size_t len)
+{
+	uint8_t in[IKE_PRF_MAX];
+	const struct ike_chunk seed = { in, len };
+	int rc;
+
+	if (len == 0 || len > sizeof(in) || ppk_len == 0)
+		return -EINVAL;
+	memcpy(in, key, len);
+	rc = ike_prf_plus(prf, ppk, ppk_len, &seed, 1, key, len);
+	OPENSSL_cleanse(in, sizeof(in));
+	return rc;
+}
+
 void ike_sa_keys_wipe(struct ike_sa_keys *k)
 {
 	OPENSSL_cleanse(k, sizeof(*k));

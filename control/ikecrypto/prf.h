@@ -77,6 +77,13 @@ int ike_child_keymat(int prf, const uint8_t *sk_d, size_t sk_d_len, const uint8_
 		     size_t gir_len, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
 		     size_t nr_len, uint8_t *keymat, size_t len);
 
+/**
+ * RFC 8784 §3: one of SK_d, SK_pi, SK_pr mixed with a post-quantum
+ * preshared key in place, key = prf+(PPK, key) of the same @p len
+ * (the PRF's preferred key length). 0 or -EINVAL.
+ */
+int ike_ppk_mix(int prf, const uint8_t *ppk, size_t ppk_len, uint8_t *key, size_t len);
+
 /** Wipe derived keys. */
 void ike_sa_keys_wipe(struct ike_sa_keys *k);
 

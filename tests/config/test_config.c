@@ -199,6 +199,67 @@ START_TEST(defaults)
 }
 END_TEST
 
+/* RFC 8784 PPKs: the ppks list and a connection's ppk_id / ppk_required. */
+#define PPK_BASE                                                                              \
+	"ports = ( { name = \"a\"; device = \"d\"; } );\n"                                     \
+	"connections = ( { name = \"gw\"; local_addrs = \"192.0.2.1\";\n"                        \
+	"  remote_addrs = \"192.0.2.2\"; auth = \"psk\"; psk = \"0123456789abcdef\";\n"          \
+	"  proposals = \"aes256gcm16-prfsha384-x25519\"; %s children = ( ); } );\n%s"
+
+static int load_ppk(struct esprit_config *cfg, const char *conn, const char *ppks, char *err)
+{
+	char text[2048];
+
+	snprintf(text, sizeof(text), PPK_BASE, conn, ppks);
+	return config_load_string(cfg, text, "t", err, 256);
+}
+
+START_TEST(ppk_config)
+{
+	static const char ppks[] =
+		"ppks = ( { id = \"ppk-1\"; secret = \"0x000102030405060708090a0b0c0d0e0f"
+		"101112131415161718191a1b1c1d1e1f\"; },\n"
+		"         { id = \"op\"; type = \"opaque\";\n"
+		"           secret = \"a text secret of thirty-two chars!\"; } );\n";
+	struct esprit_config cfg;
+	char err[256] = "";
+
+	ck_assert_int_eq(load_ppk(&cfg, "ppk_id = \"ppk-1\"; ppk_required = true;", ppks, err), 0);
+	ck_assert_uint_eq(cfg.conns[0].c.ppk.id_type, IKE_PPK_ID_FIXED);
+	ck_assert_uint_eq(cfg.conns[0].c.ppk.id_len, 5);
+	ck_assert_mem_eq(cfg.conns[0].c.ppk.id, "ppk-1", 5);
+	ck_assert_uint_eq(cfg.conns[0].c.ppk.key_len, 32);
+	ck_assert_uint_eq(cfg.conns[0].c.ppk.key[31], 0x1f);
+	ck_assert(cfg.conns[0].c.ppk_required);
+	config_free(&cfg);
+	ck_assert_int_eq(load_ppk(&cfg, "ppk_id = \"op\";", ppks, err), 0);
+	ck_assert_uint_eq(cfg.conns[0].c.ppk.id_type, IKE_PPK_ID_OPAQUE);
+	ck_assert_uint_eq(cfg.conns[0].c.ppk.key_len, 34);
+	ck_assert(!cfg.conns[0].c.ppk_required);
+	config_free(&cfg);
+	ck_assert_int_eq(load_ppk(&cfg, "", ppks, err), 0);
+	ck_assert_uint_eq(cfg.conns[0].c.ppk.id_type, 0);
+	config_free(&cfg);
+	/* Errors. */
+	ck_assert_int_eq(load_ppk(&cfg, "ppk_id = \"nope\";", ppks, err), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "no PPK 'nope'"));
+	ck_assert_int_eq(load_ppk(&cfg, "ppk_required = true;", ppks, err), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "needs a ppk_id"));
+	ck_assert_int_eq(load_ppk(&cfg, "", "ppks = ( { id = \"s\"; secret = \"0x0011\"; } );",
+				  err), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "at least 32 octets"));
+	ck_assert_int_eq(load_ppk(&cfg, "", "ppks = ( { id = \"s\"; type = \"x\";\n"
+				  "secret = \"0123456789abcdef0123456789abcdef\"; } );", err),
+			 -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "fixed or opaque"));
+	ck_assert_int_eq(load_ppk(&cfg, "", "ppks = ( { id = \"s\";\n"
+				  "secret = \"0123456789abcdef0123456789abcdef\"; },\n"
+				  "{ id = \"s\"; secret = \"0123456789abcdef0123456789abcdef\"; } );",
+				  err), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "defined twice"));
+}
+END_TEST
+
 START_TEST(broken_config_fails)
 {
 	const struct cfg_bad_case *c = &cfg_bad_cases[_i];
@@ -299,6 +360,7 @@ static Suite *config_suite(void)
 
 	tcase_add_test(tc, valid_config_loads);
 	tcase_add_test(tc, defaults);
+	tcase_add_test(tc, ppk_config);
 	tcase_add_test(tc, load_from_file);
 	tcase_add_test(tc, parse_runtime_sa);
 	tcase_add_loop_test(tc, broken_config_fails, 0, (int)cfg_n_bad_cases);
