@@ -54,6 +54,12 @@ struct bench_result {
 	double crypto_cycles;       /**< per packet, averaged over the pcap's mix */
 	double limit_mpps;          /**< 1 / (I/O time + crypto time) */
 	double fraction;
+	/**
+	 * The same from the best window of esprit and of the I/O loop: on a
+	 * shared machine interference only ever slows either down, so this
+	 * is the steadier figure, the one --min-fraction checks.
+	 */
+	double io_mpps_best, fraction_best;
 	double avg_frame;           /**< octets per input frame */
 	uint64_t rx, tx, drops;     /**< worker counters over the case */
 	const char *drop_top;       /**< most frequent drop reason, if any */

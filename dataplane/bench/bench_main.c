@@ -79,6 +79,7 @@ static void usage(FILE *o)
 "  --pcap-dir DIR  where the generated pcaps go (default /tmp/esprit-bench.PID)\n"
 "  --huge          use hugepages (default: --no-huge)\n"
 "  --min-fraction X  exit 3 when a case reaches less than X of its limit\n"
+"                  (from the best window of esprit and of the I/O loop)\n"
 "  --attempts N    measure a case below --min-fraction up to N times (default 3)\n");
 }
 
@@ -275,12 +276,20 @@ static void print_row(const struct bench_case *c, const struct bench_result *r)
 	       r->limit_mpps, r->fraction, notes);
 }
 
+/* What --min-fraction compares: the best windows of esprit and I/O. */
+static void print_check(const struct bench_result *r, double min)
+{
+	printf("  check: best windows esprit %.2f Mpps, I/O %.2f Mpps, crypto %.0f cycles -> "
+	       "fraction %.3f (minimum %.3f): %s\n", r->mpps_best, r->io_mpps_best,
+	       r->crypto_cycles, r->fraction_best, min, r->fraction_best >= min ? "ok" : "BELOW");
+}
+
 static json_t *case_json(const struct bench_case *c, const struct bench_result *r)
 {
 	char sz[16];
 
 	size_str(c->size, sz, sizeof(sz));
-	return json_pack("{s:s, s:s, s:s, s:i, s:s, s:i, s:i, s:i, s:b, s:f, s:f, s:f, s:f, s:f,"
+	json_t *j = json_pack("{s:s, s:s, s:s, s:i, s:s, s:i, s:i, s:i, s:b, s:f, s:f, s:f, s:f, s:f,"
 			 " s:f, s:s, s:f, s:f, s:f, s:I, s:I, s:I, s:s?, s:f, s:f, s:f, s:i}",
 			 "dir", c->dir == BENCH_OUT ? "out" : "in",
 			 "cipher", cipher_short(c->cipher),
@@ -301,6 +310,12 @@ static json_t *case_json(const struct bench_case *c, const struct bench_result *
 			 "drops", (json_int_t)r->drops, "drop_top", r->drop_top,
 			 "sa_bytes_dataplane", r->sa_bytes, "sa_bytes_control", r->ctl_sa_bytes,
 			 "setup_s", r->setup_s, "error", r->error);
+
+	if (j != NULL) {
+		json_object_set_new(j, "io_mpps_best", json_real(r->io_mpps_best));
+		json_object_set_new(j, "fraction_best", json_real(r->fraction_best));
+	}
+	return j;
 }
 
 static const char *arch_name(uint32_t a)
@@ -481,8 +496,9 @@ int main(int argc, char **argv)
 		eal[ea++] = argv[i];
 	eal[ea] = NULL;
 	if (rte_eal_init(ea, eal) < 0) {
-		fprintf(stderr, "esprit-bench: EAL init failed\n");
-		return 1;
+		fprintf(stderr, "esprit-bench: EAL init failed: %s\n", rte_strerror(rte_errno));
+		/* the check cannot run here at all (no root, no PMDs): skip */
+		return o.smoke ? 77 : 1;
 	}
 	if (pkt_meta_register() < 0)
 		return 1;
@@ -531,8 +547,9 @@ int main(int argc, char **argv)
 		 * below --min-fraction is measured again (--attempts); a real
 		 * slowdown fails every attempt. */
 		for (unsigned a = 1; rc == 0 && o.min_fraction > 0 && a < o.attempts &&
-				     res[i].fraction < o.min_fraction; a++) {
+				     res[i].fraction_best < o.min_fraction; a++) {
 			print_row(&cases[i], &res[i]);
+			print_check(&res[i], o.min_fraction);
 			printf("  (below %.3f: attempt %u of %u)\n", o.min_fraction, a + 1, o.attempts);
 			rc = bench_run_case(&rig, &cases[i], &res[i], o.secs);
 		}
@@ -541,8 +558,10 @@ int main(int argc, char **argv)
 		if (isatty(STDERR_FILENO))
 			fprintf(stderr, "\r\033[K");
 		print_row(&cases[i], &res[i]);
+		if (o.min_fraction > 0 && !res[i].error)
+			print_check(&res[i], o.min_fraction);
 		fflush(stdout);
-		if (res[i].error || (o.min_fraction > 0 && res[i].fraction < o.min_fraction))
+		if (res[i].error || (o.min_fraction > 0 && res[i].fraction_best < o.min_fraction))
 			worst = res[i].error ? 1 : 3;
 	}
 

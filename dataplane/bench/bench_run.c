@@ -581,6 +581,7 @@ int bench_run_case(struct bench_rig *rig, const struct bench_case *c, struct ben
 	for (unsigned i = 0; i < c->workers; i++)
 		rte_eal_wait_lcore(rig->lcores[i]);
 	r->io_mpps /= 1e6;
+	r->io_mpps_best = io_best / 1e6;
 
 	/* 2. the crypto, averaged over the pcap's packets; measured again
 	 * for every case, next to its I/O and esprit runs (the core's clock
@@ -608,6 +609,11 @@ esprit:
 
 	r->limit_mpps = c->workers / (t_io + t_cr) / 1e6;
 	r->fraction = r->mpps / r->limit_mpps;
+	if (r->io_mpps_best > 0) {
+		double t_io_best = 1.0 / (r->io_mpps_best * 1e6) * c->workers;
+
+		r->fraction_best = r->mpps_best / (c->workers / (t_io_best + t_cr) / 1e6);
+	}
 	r->cycles_pkt = hz * c->workers / (r->mpps * 1e6);
 	r->gbps = r->mpps * 1e6 * r->avg_frame * 8 / 1e9;
 out:
