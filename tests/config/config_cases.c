@@ -11,7 +11,7 @@ const char cfg_valid_text[] =
 	"  workers = 2;\n"
 	"  eal = [\"--no-huge\", \"-m\", \"256\"];\n"
 	"  mgmt_socket = \"/tmp/esprit-test.sock\";\n"
-	"  log_level = \"debug\";\n"
+	"  log_level = \"debug\"; keylog = \"/tmp/esprit-keys\";\n"
 	"  rxq_size = 512; txq_size = 2048; mbufs = 8191; max_sas = 1000000;\n"
 	"};\n"
 	"ports = (\n"
@@ -184,6 +184,16 @@ const struct cfg_bad_case cfg_bad_cases[] = {
 	  "t:1: setting 'esprit.log_level': 'verbose' is not error, warning, info or debug" },
 	{ "relative socket path", "esprit: { mgmt_socket = \"espritd.sock\"; };\n" P,
 	  "t:1: setting 'esprit.mgmt_socket': must be an absolute path" },
+	{ "relative keylog path", "esprit: { keylog = \"keys\"; };\n" P,
+	  "t:1: setting 'esprit.keylog': must be an absolute directory path" },
+	{ "one key per certificate", P "connections = ( { name = \"c\"; local_addrs = \"192.0.2.1\";\n"
+	  " remote_addrs = \"192.0.2.2\"; auth = \"pubkey\"; cert = [\"/x/a.pem\", \"/x/b.pem\"];\n"
+	  " key = \"/x/a.key\"; cacerts = [\"/x/ca.pem\"]; proposals = \"aes256gcm16-prfsha384-x25519\"; } );\n",
+	  "setting 'connections.[0].key': one key per certificate (2 certificates, 1 keys)" },
+	{ "too many certificates", P "connections = ( { name = \"c\"; local_addrs = \"192.0.2.1\";\n"
+	  " remote_addrs = \"192.0.2.2\"; auth = \"pubkey\"; cert = [\"1\", \"2\", \"3\", \"4\", \"5\"];\n"
+	  " key = \"/x/a.key\"; cacerts = [\"/x/ca.pem\"]; proposals = \"aes256gcm16-prfsha384-x25519\"; } );\n",
+	  "setting 'connections.[0].cert': 1 to 4 file names" },
 	{ "EAL argument not a string", "esprit: { eal = [1, 2]; };\n" P,
 	  "t:1: setting 'esprit.eal.[0]': must be a string" },
 	{ "duplicate policy name", P "policies = ( { name = \"p\"; action = \"bypass\"; },\n { name = \"p\"; action = \"discard\"; } );\n",

@@ -52,6 +52,7 @@ START_TEST(valid_config_loads)
 	ck_assert_str_eq(cfg.eal_args[0], "--no-huge");
 	ck_assert_str_eq(cfg.eal_args[2], "256");
 	ck_assert_str_eq(cfg.mgmt_socket, "/tmp/esprit-test.sock");
+	ck_assert_str_eq(cfg.keylog, "/tmp/esprit-keys");
 	ck_assert_str_eq(cfg.log_level, "debug");
 	ck_assert_uint_eq(cfg.rxq_size, 512);
 	ck_assert_uint_eq(cfg.txq_size, 2048);
@@ -189,6 +190,7 @@ START_TEST(defaults)
 					    "d", err, sizeof(err)), 0);
 	ck_assert_uint_eq(cfg.workers, 1);
 	ck_assert_str_eq(cfg.mgmt_socket, "/run/esprit/espritd.sock");
+	ck_assert_str_eq(cfg.keylog, ""); /* key logging is off by default */
 	ck_assert_str_eq(cfg.log_level, "info");
 	ck_assert_uint_eq(cfg.rxq_size, 1024);
 	ck_assert_uint_eq(cfg.mbufs, 16383);
