@@ -213,14 +213,23 @@ static void ref_visit(const struct ike_sa *sa, void *arg)
 void ike_conns_gc(struct ike_engine *e)
 {
 	for (unsigned i = 0; i < e->n_retired;) {
-		struct ref r = { .c = e->retired[i] };
+		struct ike_conn *old = e->retired[i];
+		const struct ike_conn *now = ike_conn_by_name(e, old->name);
+		struct ref r = { .c = old };
 
+		/* An SA that was busy when its connection changed moves once it
+		 * is idle, so its next rekey uses the new settings too. */
+		if (now != NULL) {
+			struct move mv = { .from = old, .to = now };
+
+			ike_sa_foreach(e, move_visit, &mv);
+		}
 		ike_sa_foreach(e, ref_visit, &r);
 		if (r.used) {
 			i++;
 			continue;
 		}
-		conn_free(e->retired[i]);
+		conn_free(old);
 		e->retired[i] = e->retired[--e->n_retired];
 	}
 }

@@ -151,8 +151,9 @@ int ike_conn_add(struct ike_engine *e, const struct ike_conn *c);
  * responder) use it. An established IKE SA of the old one with no exchange
  * in flight moves to it when every Child SA's child config still exists
  * by name (its next rekey and DPD then use the new settings; what is
- * installed stays as negotiated); others keep the old settings until they
- * end. ike_conn_del() removes a connection from matching and initiation;
+ * installed stays as negotiated); one busy then moves when it is idle
+ * (checked by the tick); one whose child configs are gone keeps the old
+ * settings until it ends. ike_conn_del() removes a connection from matching and initiation;
  * its IKE SAs keep running (and can be terminated) until they end. Old
  * versions are freed when no IKE SA points at them. 0, -ENOENT, -EINVAL,
  * -ENOMEM.

@@ -64,9 +64,9 @@ START_TEST(update_moves_established_sa)
 END_TEST
 
 /* With a request in flight the SA keeps the old version (its task holds
- * child config indices of it); the exchange completes on it, and the old
- * version is freed only when the SA is gone. */
-START_TEST(update_in_flight_keeps_old)
+ * child config indices of it); the exchange completes on it, and the SA
+ * moves at the next tick once idle. */
+START_TEST(update_in_flight_moves_later)
 {
 	struct ike_conn ca;
 	const struct ike_conn *old;
@@ -78,12 +78,47 @@ START_TEST(update_in_flight_keeps_old)
 	old = a->conn;
 	ck_assert_int_eq(ike_rekey_child(net.a.e, a->child[0].spi_in), 0);
 	ck_assert_uint_eq(net.n, 1);
+	ca = changed(&net.a, "aes128gcm16", 0);  /* B keeps ESP_P (both) */
+	ck_assert_int_eq(ike_conn_update(net.a.e, &ca), 0);
+	ck_assert_ptr_eq(a->conn, old);
+	/* A -> B CREATE_CHILD_SA (rekey), B -> A, A -> B delete, B -> A:
+	 * still the old proposal (256) */
+	ck_assert_uint_eq(net_deliver_all(), 4);
+	for (unsigned i = 0; i < IKE_CHILD_MAX; i++)
+		if (a->child[i].state == IKE_CHILD_INSTALLED)
+			ck_assert_uint_eq(a->child[i].suite.key_bits, 256);
+	net_advance(100);
+	ck_assert_ptr_eq(a->conn, ike_conn_get(net.a.e, "gw"));
+	for (unsigned i = 0; i < IKE_CHILD_MAX; i++)
+		if (a->child[i].state == IKE_CHILD_INSTALLED)
+			ck_assert_int_eq(ike_rekey_child(net.a.e, a->child[i].spi_in), 0);
+	ck_assert_uint_eq(net_deliver_all(), 4);
+	for (unsigned i = 0; i < IKE_CHILD_MAX; i++)
+		if (a->child[i].state == IKE_CHILD_INSTALLED)
+			ck_assert_uint_eq(a->child[i].suite.key_bits, 128);
+	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
+	net_teardown();
+}
+END_TEST
+
+/* A child config renamed: the SA cannot move and keeps the old version
+ * (still valid after ticks) until it ends. */
+START_TEST(update_renamed_child_keeps_old)
+{
+	struct ike_conn ca;
+	const struct ike_conn *old;
+	struct ike_sa *a;
+
+	setup_psk();
+	establish();
+	a = only_sa(&net.a);
+	old = a->conn;
 	ca = changed(&net.a, "chacha20poly1305", 0);
-	/* The child renamed: even idle, the SA could not move. */
 	snprintf(ca.child[0].name, sizeof(ca.child[0].name), "other");
 	ck_assert_int_eq(ike_conn_update(net.a.e, &ca), 0);
 	ck_assert_ptr_eq(a->conn, old);
 	ck_assert_ptr_ne(ike_conn_get(net.a.e, "gw"), old);
+	ck_assert_int_eq(ike_rekey_child(net.a.e, a->child[0].spi_in), 0);
 	ck_assert_uint_eq(net_deliver_all(), 4);
 	net_advance(100); /* the tick's collection must not free it */
 	ck_assert_ptr_eq(a->conn, old);
@@ -159,7 +194,8 @@ int main(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, update_moves_established_sa);
-	tcase_add_test(tc, update_in_flight_keeps_old);
+	tcase_add_test(tc, update_in_flight_moves_later);
+	tcase_add_test(tc, update_renamed_child_keeps_old);
 	tcase_add_test(tc, delete_keeps_established_sa);
 	tcase_add_test(tc, update_unknown_and_invalid);
 	suite_add_tcase(s, tc);
