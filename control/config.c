@@ -11,6 +11,9 @@
  *     log_level = "info";                 # error | warning | info | debug
  *     rxq_size = 1024; txq_size = 1024; mbufs = 16383;
  *     max_sas = 65536;                    # SAD size: inbound SAs per worker
+ *     ike_max_sas = 65536;                # IKE SAs at most
+ *     ike_cookie_threshold = 64;          # half-open IKE SAs before COOKIEs
+ *     ike_half_open_max = 4096;           # half-open IKE SAs at most
  *   };
  *   ports = ( { name = "lan"; device = "net_af_packet0,iface=veth-lan";
  *               mtu = 1500; mac = "02:00:00:00:01:01";
@@ -60,6 +63,10 @@ enum config_defaults {
 	CFG_DEF_MAX_SAS = 65536,
 	CFG_MAX_SAS_MIN = 64,
 	CFG_MAX_SAS_MAX = 16777216,
+	CFG_DEF_IKE_MAX_SAS = 65536,
+	CFG_DEF_COOKIE_THRESHOLD = 64,
+	CFG_DEF_HALF_OPEN_MAX = 4096,
+	CFG_IKE_MAX_SAS_MAX = 16777216,
 	CFG_MBUFS_MIN = 1023,
 	CFG_MBUFS_MAX = 16777215,
 	CFG_VLAN_MAX = 4094,        /* IEEE 802.1Q: 4095 is reserved */
@@ -376,7 +383,8 @@ static int parse_global(struct parser *ps, struct esprit_config *cfg, const conf
 {
 	static const char *const allowed[] = {
 		"workers", "eal", "lcores", "idle_sleep_us", "mgmt_socket", "log_level", "keylog",
-		"rxq_size", "txq_size", "mbufs", "max_sas", NULL,
+		"rxq_size", "txq_size", "mbufs", "max_sas", "ike_max_sas", "ike_cookie_threshold",
+		"ike_half_open_max", NULL,
 	};
 	config_setting_t *eal;
 	long long v;
@@ -407,6 +415,18 @@ static int parse_global(struct parser *ps, struct esprit_config *cfg, const conf
 	if ((rc = get_int(ps, g, "max_sas", false, CFG_MAX_SAS_MIN, CFG_MAX_SAS_MAX, &v)) < 0)
 		return rc;
 	cfg->max_sas = (uint32_t)v;
+	v = cfg->ike_max_sas;
+	if ((rc = get_int(ps, g, "ike_max_sas", false, 1, CFG_IKE_MAX_SAS_MAX, &v)) < 0)
+		return rc;
+	cfg->ike_max_sas = (uint32_t)v;
+	v = cfg->ike_cookie_threshold;
+	if ((rc = get_int(ps, g, "ike_cookie_threshold", false, 0, CFG_IKE_MAX_SAS_MAX, &v)) < 0)
+		return rc;
+	cfg->ike_cookie_threshold = (uint32_t)v;
+	v = cfg->ike_half_open_max;
+	if ((rc = get_int(ps, g, "ike_half_open_max", false, 1, CFG_IKE_MAX_SAS_MAX, &v)) < 0)
+		return rc;
+	cfg->ike_half_open_max = (uint32_t)v;
 	v = cfg->idle_sleep_us;
 	if ((rc = get_int(ps, g, "idle_sleep_us", false, 0, CFG_IDLE_SLEEP_MAX, &v)) < 0)
 		return rc;
@@ -712,6 +732,9 @@ static void config_defaults(struct esprit_config *cfg, const char *name)
 	cfg->txq_size = CFG_DEF_QSIZE;
 	cfg->mbufs = CFG_DEF_MBUFS;
 	cfg->max_sas = CFG_DEF_MAX_SAS;
+	cfg->ike_max_sas = CFG_DEF_IKE_MAX_SAS;
+	cfg->ike_cookie_threshold = CFG_DEF_COOKIE_THRESHOLD;
+	cfg->ike_half_open_max = CFG_DEF_HALF_OPEN_MAX;
 }
 
 static int read_error(struct parser *ps, const config_t *lc)

@@ -105,6 +105,9 @@ struct esprit_config {
 	uint16_t rxq_size, txq_size;   /**< descriptors, default 1024 */
 	uint32_t mbufs;                /**< mbuf pool size, default 16383 */
 	uint32_t max_sas;              /**< SAD entries per worker, default 65536 */
+	uint32_t ike_max_sas;          /**< IKE SAs at most, default 65536 */
+	uint32_t ike_cookie_threshold; /**< half-open IKE SAs before COOKIEs (RFC 7296 §2.6), 64 */
+	uint32_t ike_half_open_max;    /**< half-open IKE SAs at most, default 4096 */
 
 	unsigned n_ports, n_routes, n_neighs, n_labels, n_policies, n_sas;
 	struct cfg_port ports[CFG_PORTS_MAX];

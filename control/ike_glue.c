@@ -135,7 +135,9 @@ int ike_glue_start(struct gw *g, char *err, size_t errlen)
 		.send = glue_send, .now_ms = glue_now, .rng = glue_rng, .log = glue_log,
 		.keepalive = glue_keepalive, .foreign_event = glue_foreign_event,
 	};
-	const struct ike_engine_cfg ecfg = { .cookie_threshold = 64, .half_open_max = 4096 };
+	const struct ike_engine_cfg ecfg = { .cookie_threshold = g->cfg.ike_cookie_threshold,
+					     .half_open_max = g->cfg.ike_half_open_max,
+					     .max_sas = g->cfg.ike_max_sas };
 	int rc;
 
 	if (g->cfg.n_conns == 0)

@@ -249,20 +249,29 @@ static bool conn_same(const struct cfg_conn *a, const struct cfg_conn *b)
 
 struct sa_ids {
 	const char *conn;
-	unsigned n;
-	uint64_t spi[IKE_SA_TABLE][2];
+	unsigned n, cap;
+	uint64_t (*spi)[2];   /* grows; an SA left out on ENOMEM stays */
 };
 
 static void ids_visit(const struct ike_sa *sa, void *arg)
 {
 	struct sa_ids *w = arg;
 
-	if (w->n < IKE_SA_TABLE && sa->conn != NULL && strcmp(sa->conn->name, w->conn) == 0 &&
-	    sa->state != IKE_SA_DELETING && sa->state != IKE_SA_DEAD) {
-		w->spi[w->n][0] = sa->spi_i;
-		w->spi[w->n][1] = sa->spi_r;
-		w->n++;
+	if (sa->conn == NULL || strcmp(sa->conn->name, w->conn) != 0 ||
+	    sa->state == IKE_SA_DELETING || sa->state == IKE_SA_DEAD)
+		return;
+	if (w->n == w->cap) {
+		unsigned cap = w->cap != 0 ? 2 * w->cap : 64;
+		uint64_t (*p)[2] = realloc(w->spi, cap * sizeof(*p));
+
+		if (p == NULL)
+			return;
+		w->spi = p;
+		w->cap = cap;
 	}
+	w->spi[w->n][0] = sa->spi_i;
+	w->spi[w->n][1] = sa->spi_r;
+	w->n++;
 }
 
 static void start_children(struct gw *g, const struct cfg_conn *cc, struct reload_report *r)
@@ -310,6 +319,7 @@ static void diff_conns(struct gw *g, const struct esprit_config *old,
 		if (!starts(o)) {
 			CHANGE(r, "connection '%s' removed (%u IKE SA(s) kept until terminated)",
 			       o->c.name, w.n);
+			free(w.spi);
 			continue;
 		}
 		/* strongSwan undoes start_action = start when unloading. */
@@ -321,6 +331,7 @@ static void diff_conns(struct gw *g, const struct esprit_config *old,
 		}
 		CHANGE(r, "connection '%s' removed (%u IKE SA(s) deleted: start_action)",
 		       o->c.name, w.n);
+		free(w.spi);
 	}
 	for (unsigned i = 0; i < nw->n_conns; i++) {
 		const struct cfg_conn *n = &nw->conns[i];

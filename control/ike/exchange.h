@@ -22,7 +22,13 @@ struct ike_engine {
 	 * freed once none does. */
 	struct ike_conn **retired;
 	unsigned n_retired;
-	struct ike_sa *sa[IKE_SA_TABLE];
+	/* IKE SAs (satable.c): SPIi hash chains and the list of all. */
+	struct ike_sa **bucket;
+	unsigned n_bucket;               /* a power of two */
+	unsigned n_sa, n_half_open;      /* half-open: responder INIT_DONE (§2.6) */
+	struct ike_sa *sa_head, *sa_tail;
+	struct ike_sa_iter *iters;       /* ike_sa_each() walks in progress */
+	uint64_t hash_key[2];            /* secret of the bucket hash */
 	uint8_t cookie_secret[32];       /* §2.6: <secret> of the cookie hash */
 	uint32_t next_pol_id;
 	struct ike_stats st;
@@ -30,6 +36,12 @@ struct ike_engine {
 	struct ike_dgrams tx;            /* message being built (maybe fragmented) */
 	uint8_t plain[IKE_MSG_MAX];      /* inner payloads being built */
 	uint8_t reasm[IKE_MSG_MAX];      /* inner payloads of reassembled fragments */
+};
+
+/* A walk over the SAs that survives removals (satable.c). */
+struct ike_sa_iter {
+	struct ike_sa *next;
+	struct ike_sa_iter *up;
 };
 
 /* One message being handled: what the four steps read and write. */
@@ -145,11 +157,27 @@ void ike_log(struct ike_engine *e, const char *fmt, ...) __attribute__((format(p
 uint64_t ike_now(struct ike_engine *e);
 void ike_rng(struct ike_engine *e, void *buf, size_t len);
 uint64_t ike_spi_new(struct ike_engine *e);
-struct ike_sa *ike_sa_new(struct ike_engine *e);
 /* Uninstalls every Child SA from the driver and frees the SA. */
 void ike_sa_destroy(struct ike_engine *e, struct ike_sa *sa);
 /* Sends the next queued request if none is outstanding. */
 void ike_kick(struct ike_engine *e, struct ike_sa *sa);
+
+/* satable.c: the IKE SA table. */
+int ike_satable_init(struct ike_engine *e);
+/* Destroys every SA, frees the table. */
+void ike_satable_free(struct ike_engine *e);
+/* A zeroed SA with SPIi @p spi_i (its hash key, never changed after),
+ * in the table; NULL when out of memory. Limits are the caller's. */
+struct ike_sa *ike_sa_new(struct ike_engine *e, uint64_t spi_i);
+/* Out of the table (ike_sa_destroy does it). */
+void ike_satable_remove(struct ike_engine *e, struct ike_sa *sa);
+/* The hash chain (h_next) holding the SAs with SPIi @p spi_i. */
+struct ike_sa *ike_sa_chain(const struct ike_engine *e, uint64_t spi_i);
+/* Calls @p fn for every SA; @p fn may destroy any SA. */
+typedef void (*ike_sa_each_fn)(struct ike_engine *e, struct ike_sa *sa, void *arg);
+void ike_sa_each(struct ike_engine *e, ike_sa_each_fn fn, void *arg);
+/* Is @p spi the SPIi of an SA? */
+bool ike_spi_used(const struct ike_engine *e, uint64_t spi);
 unsigned ike_half_open(const struct ike_engine *e);
 
 /* conn.c: the connection table. */

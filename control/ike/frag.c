@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <sys/socket.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "control/ike/exchange.h"
@@ -115,6 +116,12 @@ int ike_frag_input(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m, s
 		sa->frag.total = skf.total;
 		sa->frag.got = 0;
 	}
+	/* The fragment buffer exists only while a message is being reassembled. */
+	if (sa->frag.data == NULL) {
+		sa->frag.data = calloc(IKE_FRAG_MAX, sizeof(*sa->frag.data));
+		if (sa->frag.data == NULL)
+			return -ENOMEM;
+	}
 	if (!(sa->frag.have & (1u << (skf.number - 1)))) {
 		memcpy(sa->frag.data[skf.number - 1], inner, inner_len);
 		sa->frag.len[skf.number - 1] = (uint16_t)inner_len;
@@ -137,7 +144,9 @@ int ike_frag_input(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m, s
 	sa->frag.got = 0;
 	sa->frag.total = 0;
 	sa->frag.have = 0;
-	explicit_bzero(sa->frag.data, sizeof(sa->frag.data));
+	explicit_bzero(sa->frag.data, IKE_FRAG_MAX * sizeof(*sa->frag.data));
+	free(sa->frag.data);
+	sa->frag.data = NULL;
 	rc = ike_msg_parse_inner(m, sa->frag.first, e->reasm, total);
 	if (rc != 0) {
 		e->st.rx_bad_syntax++;

@@ -72,21 +72,13 @@ void ike_rng(struct ike_engine *e, void *buf, size_t len)
 	e->ops.rng(buf, len, e->ops.arg);
 }
 
-static bool spi_used(const struct ike_engine *e, uint64_t spi)
-{
-	for (unsigned i = 0; i < IKE_SA_TABLE; i++)
-		if (e->sa[i] != NULL && (e->sa[i]->spi_i == spi || e->sa[i]->spi_r == spi ||
-					 e->sa[i]->rekey_spi == spi))
-			return true;
-	return false;
-}
-
 uint64_t ike_spi_new(struct ike_engine *e)
 {
 	uint64_t spi = 0;
 
-	/* §2.6: SPIs are non-zero; ours are unique within this engine. */
-	while (spi == 0 || spi_used(e, spi))
+	/* §2.6: SPIs are non-zero; ours do not repeat an SPIi of the table
+	 * (an SPIr of ours repeating would take a 64-bit random collision). */
+	while (spi == 0 || ike_spi_used(e, spi))
 		ike_rng(e, &spi, sizeof(spi));
 	return spi;
 }
@@ -113,6 +105,11 @@ struct ike_engine *ike_engine_new(const struct ike_engine_ops *ops, struct drv_i
 	/* Above the ids of the configuration's policies (1..n, gw_program_config()). */
 	e->next_pol_id = 1u << 24;
 	ike_rng(e, e->cookie_secret, sizeof(e->cookie_secret));
+	if (ike_satable_init(e) != 0) {
+		free(e);
+		errno = ENOMEM;
+		return NULL;
+	}
 	return e;
 }
 
@@ -120,30 +117,13 @@ void ike_engine_free(struct ike_engine *e)
 {
 	if (e == NULL)
 		return;
-	for (unsigned i = 0; i < IKE_SA_TABLE; i++)
-		if (e->sa[i] != NULL)
-			ike_sa_destroy(e, e->sa[i]);
+	ike_satable_free(e);
 	ike_conns_free(e);
 	explicit_bzero(e, sizeof(*e));
 	free(e);
 }
 
 /* ------------------------------ SA table -------------------------------- */
-
-struct ike_sa *ike_sa_new(struct ike_engine *e)
-{
-	for (unsigned i = 0; i < IKE_SA_TABLE; i++) {
-		if (e->sa[i] != NULL)
-			continue;
-		e->sa[i] = calloc(1, sizeof(struct ike_sa));
-		if (e->sa[i] == NULL)
-			return NULL;
-		e->sa[i]->used = true;
-		e->sa[i]->created_ms = e->sa[i]->last_rx_ms = ike_now(e);
-		return e->sa[i];
-	}
-	return NULL;
-}
 
 void ike_sa_destroy(struct ike_engine *e, struct ike_sa *sa)
 {
@@ -158,72 +138,19 @@ void ike_sa_destroy(struct ike_engine *e, struct ike_sa *sa)
 	ike_ke_free(sa->mke.ke);
 	ike_ke_free(sa->fu_i.k.ke);
 	ike_ke_free(sa->fu_r.k.ke);
-	for (unsigned i = 0; i < IKE_SA_TABLE; i++) {
-		if (e->sa[i] == sa)
-			e->sa[i] = NULL;
-		else if (e->sa[i] != NULL && e->sa[i]->rekey_new == sa)
-			e->sa[i]->rekey_new = NULL;
-		if (e->sa[i] != NULL && e->sa[i]->moved_to == sa)
-			e->sa[i]->moved_to = NULL;
+	/* Only an SA made by a rekey is pointed at by another. */
+	for (struct ike_sa *o = sa->referenced ? e->sa_head : NULL; o != NULL; o = o->l_next) {
+		if (o->rekey_new == sa)
+			o->rekey_new = NULL;
+		if (o->moved_to == sa)
+			o->moved_to = NULL;
 	}
+	ike_satable_remove(e, sa);
+	ike_sa_release_bufs(sa);
 	/* One place wipes every secret of the SA: keys, nonces, KE state. */
 	ike_crypto_keys_wipe(&sa->keys);
 	explicit_bzero(sa, sizeof(*sa));
 	free(sa);
-}
-
-struct ike_sa *ike_sa_find(struct ike_engine *e, uint64_t spi_i, uint64_t spi_r)
-{
-	for (unsigned i = 0; i < IKE_SA_TABLE; i++) {
-		struct ike_sa *sa = e->sa[i];
-
-		if (sa == NULL)
-			continue;
-		/* spi_r 0: any SA with this SPIi (SPI allocation, INIT). */
-		if (sa->spi_i == spi_i && (spi_r == 0 || sa->spi_r == spi_r))
-			return sa;
-		if (spi_r == 0 && sa->initiator && sa->spi_i == spi_i)
-			return sa;
-	}
-	return NULL;
-}
-
-struct ike_sa *ike_sa_by_conn(struct ike_engine *e, const char *conn)
-{
-	for (unsigned i = 0; i < IKE_SA_TABLE; i++) {
-		struct ike_sa *sa = e->sa[i];
-
-		if (sa != NULL && strcmp(sa->conn->name, conn) == 0 &&
-		    sa->state != IKE_SA_DEAD && sa->state != IKE_SA_REKEYED &&
-		    sa->state != IKE_SA_DELETING)
-			return sa;
-	}
-	return NULL;
-}
-
-void ike_sa_foreach(const struct ike_engine *e, ike_sa_visit_fn fn, void *arg)
-{
-	for (unsigned i = 0; i < IKE_SA_TABLE; i++)
-		if (e->sa[i] != NULL)
-			fn(e->sa[i], arg);
-}
-
-unsigned ike_sa_count(const struct ike_engine *e)
-{
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < IKE_SA_TABLE; i++)
-		n += e->sa[i] != NULL;
-	return n;
-}
-
-unsigned ike_half_open(const struct ike_engine *e)
-{
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < IKE_SA_TABLE; i++)
-		n += e->sa[i] != NULL && e->sa[i]->state == IKE_SA_INIT_DONE;
-	return n;
 }
 
 const struct ike_stats *ike_engine_stats(const struct ike_engine *e)
@@ -245,6 +172,23 @@ static int send_dgrams(struct ike_engine *e, const struct ike_addr *local,
 		if (r != 0 && rc == 0)
 			rc = r;
 		off += d->len[i];
+		e->st.tx++;
+	}
+	return rc;
+}
+
+static int send_sent(struct ike_engine *e, const struct ike_addr *local,
+		     const struct ike_addr *remote, const struct ike_sent *s)
+{
+	size_t off = 0;
+	int rc = 0;
+
+	for (unsigned i = 0; s != NULL && i < s->n; i++) {
+		int r = e->ops.send(e, local, remote, s->buf + off, s->len[i], e->ops.arg);
+
+		if (r != 0 && rc == 0)
+			rc = r;
+		off += s->len[i];
 		e->st.tx++;
 	}
 	return rc;
@@ -343,7 +287,7 @@ static int send_request(struct ike_engine *e, struct ike_sa *sa, const struct ik
 		return rc;
 	}
 	if (ex->type == IKE_EXCH_IKE_SA_INIT) {
-		if (e->tx.total > sizeof(sa->init_req))
+		if (e->tx.total > IKE_INIT_MAX)
 			return -EMSGSIZE;
 		/* RFC 7383 §2.5: IKE_SA_INIT is never fragmented (ML-KEM-1024
 		 * alone makes ~1.7 KB): say so when it exceeds the path size. */
@@ -351,17 +295,20 @@ static int send_request(struct ike_engine *e, struct ike_sa *sa, const struct ik
 			ike_log(e, "IKE SA %016llx_i: IKE_SA_INIT of %zu octets exceeds the "
 				"fragment size and cannot be fragmented (ML-KEM as ke1_ would be)",
 				(unsigned long long)sa->spi_i, e->tx.total);
-		memcpy(sa->init_req, e->tx.buf, e->tx.total);
-		sa->init_req_len = e->tx.total;
+		rc = ike_sa_keep(&sa->init_req, &sa->init_req_len, e->tx.buf, e->tx.total);
+		if (rc != 0)
+			return rc;
 	}
+	rc = ike_sent_keep(&sa->out.d, &e->tx);
+	if (rc != 0)
+		return rc;
 	sa->out.active = true;
 	sa->out.task = x.task;  /* i_build may have filled in the child slot */
 	sa->out.mid = sa->req_mid;
 	sa->out.tries = 0;
 	sa->out.first_ms = ike_now(e);
 	sa->out.next_ms = sa->out.first_ms + IKE_RETRANS_BASE_MS;
-	sa->out.d = e->tx;
-	return send_dgrams(e, &sa->local, &sa->remote, &sa->out.d);
+	return send_sent(e, &sa->local, &sa->remote, sa->out.d);
 }
 
 void ike_kick(struct ike_engine *e, struct ike_sa *sa)
@@ -379,10 +326,8 @@ void ike_kick(struct ike_engine *e, struct ike_sa *sa)
 static struct ike_sa *lookup(struct ike_engine *e, const struct ike_msg *m,
 			     const struct ike_addr *remote, bool response)
 {
-	for (unsigned i = 0; i < IKE_SA_TABLE; i++) {
-		struct ike_sa *sa = e->sa[i];
-
-		if (sa == NULL || sa->spi_i != m->spi_i)
+	for (struct ike_sa *sa = ike_sa_chain(e, m->spi_i); sa != NULL; sa = sa->h_next) {
+		if (sa->spi_i != m->spi_i)
 			continue;
 		if (m->exchange_type == IKE_EXCH_IKE_SA_INIT) {
 			/* Our request's answer carries the responder's new SPI. */
@@ -445,14 +390,13 @@ static void respond(struct ike_engine *e, struct ike_xctx *x, const struct ike_e
 		return;
 	}
 	if (ex->type == IKE_EXCH_IKE_SA_INIT && !x->stateless && e->tx.total <= IKE_INIT_MAX) {
-		memcpy(sa->init_resp, e->tx.buf, e->tx.total);
-		sa->init_resp_len = e->tx.total;
+		if (ike_sa_keep(&sa->init_resp, &sa->init_resp_len, e->tx.buf, e->tx.total) != 0)
+			return; /* unanswered: the peer retransmits */
 	}
-	if (!x->stateless) {
-		/* §2.1: keep it for a retransmitted request. */
+	/* §2.1: keep it for a retransmitted request. */
+	if (!x->stateless && ike_sent_keep(&sa->resp.d, &e->tx) == 0) {
 		sa->resp.valid = true;
 		sa->resp.mid = mid;
-		sa->resp.d = e->tx;
 	}
 	(void)send_dgrams(e, &x->local, &x->remote, &e->tx);
 	if (ex->r_sent != NULL)
@@ -476,7 +420,7 @@ static int handle_request(struct ike_engine *e, struct ike_sa *sa, struct ike_ms
 		     m->pld[m->sk].body[0] != 0))
 			return 0;
 		e->st.resp_resent++;
-		return send_dgrams(e, local, remote, &sa->resp.d);
+		return send_sent(e, local, remote, sa->resp.d);
 	}
 	if (mid != sa->peer_mid) {
 		e->st.rx_dropped++;
@@ -605,10 +549,13 @@ int ike_engine_input(struct ike_engine *e, const struct ike_addr *local,
 	if (sa == NULL && !response && ex->type == IKE_EXCH_IKE_SA_INIT && m.spi_r == 0 &&
 	    m.message_id == 0) {
 		/* A new IKE_SA_INIT: a provisional responder SA (§2.6). */
-		sa = ike_sa_new(e);
+		if (ike_sa_count(e) >= ike_sa_max(e)) {
+			e->st.sa_limit_drops++;
+			return -ENOSPC;
+		}
+		sa = ike_sa_new(e, m.spi_i);
 		if (sa == NULL)
 			return -ENOMEM;
-		sa->spi_i = m.spi_i;
 		sa->local = *local;
 		sa->remote = *remote;
 	}
@@ -628,8 +575,9 @@ int ike_engine_input(struct ike_engine *e, const struct ike_addr *local,
 
 /* -------------------------------- timers -------------------------------- */
 
-static void retransmit(struct ike_engine *e, struct ike_sa *sa, uint64_t now)
+static void retransmit(struct ike_engine *e, struct ike_sa *sa, void *arg)
 {
+	uint64_t now = *(const uint64_t *)arg;
 	uint64_t limit = sa->conn != NULL ? sa->conn->dpd_timeout_ms : 0;
 	bool timed_out = limit != 0 && sa->out.active && now - sa->out.first_ms >= limit;
 
@@ -648,11 +596,12 @@ static void retransmit(struct ike_engine *e, struct ike_sa *sa, uint64_t now)
 	/* Exponential backoff: 0.5 s, 1 s, 2 s, ... */
 	sa->out.next_ms = now + ((uint64_t)IKE_RETRANS_BASE_MS << sa->out.tries);
 	e->st.retransmits++;
-	(void)send_dgrams(e, &sa->local, &sa->remote, &sa->out.d);
+	(void)send_sent(e, &sa->local, &sa->remote, sa->out.d);
 }
 
-static void timers(struct ike_engine *e, struct ike_sa *sa, uint64_t now)
+static void timers(struct ike_engine *e, struct ike_sa *sa, void *arg)
 {
+	uint64_t now = *(const uint64_t *)arg;
 	const struct ike_conn *c = sa->conn;
 
 	if (sa->state == IKE_SA_INIT_DONE && now - sa->created_ms > 30000) {
@@ -697,13 +646,10 @@ static void timers(struct ike_engine *e, struct ike_sa *sa, uint64_t now)
  * one of ours (a static SA sharing the driver). */
 static uint32_t event_child(struct ike_engine *e, const struct esp_event *ev)
 {
-	for (unsigned i = 0; i < IKE_SA_TABLE; i++) {
-		struct ike_child *c;
+	for (struct ike_sa *sa = e->sa_head; sa != NULL; sa = sa->l_next) {
+		struct ike_child *c = ev->dir == ESP_DIR_IN ? ike_child_by_spi_in(sa, ev->spi)
+							    : ike_child_by_spi_out(sa, ev->spi);
 
-		if (e->sa[i] == NULL)
-			continue;
-		c = ev->dir == ESP_DIR_IN ? ike_child_by_spi_in(e->sa[i], ev->spi)
-					  : ike_child_by_spi_out(e->sa[i], ev->spi);
 		if (c != NULL)
 			return c->spi_in;
 	}
@@ -738,12 +684,8 @@ void ike_engine_tick(struct ike_engine *e)
 {
 	uint64_t now = ike_now(e);
 
-	for (unsigned i = 0; i < IKE_SA_TABLE; i++)
-		if (e->sa[i] != NULL)
-			retransmit(e, e->sa[i], now);
-	for (unsigned i = 0; i < IKE_SA_TABLE; i++)
-		if (e->sa[i] != NULL)
-			timers(e, e->sa[i], now);
+	ike_sa_each(e, retransmit, &now);
+	ike_sa_each(e, timers, &now);
 	lifetime_events(e);
 	ike_conns_gc(e);
 }
@@ -768,14 +710,17 @@ int ike_initiate(struct ike_engine *e, const char *conn, const char *child)
 		return -ENOENT;
 	if (child != NULL && (cfg = child_cfg(c, child)) < 0)
 		return cfg;
-	sa = ike_sa_new(e);
+	if (ike_sa_count(e) >= ike_sa_max(e)) {
+		e->st.sa_limit_drops++;
+		return -ENOSPC;
+	}
+	sa = ike_sa_new(e, ike_spi_new(e));
 	if (sa == NULL)
 		return -ENOMEM;
 	sa->initiator = true;
 	sa->conn = c;
 	sa->local = c->local;
 	sa->remote = c->remote;
-	sa->spi_i = ike_spi_new(e);
 	sa->ke_method = (uint16_t)ike_proposal_first(&c->ike[0], IKE_XFORM_KE);
 	(void)ike_task_push(sa, IKE_TASK_INIT, -1, -1);
 	(void)ike_task_push(sa, IKE_TASK_AUTH, -1, cfg);
@@ -798,14 +743,14 @@ int ike_create_child(struct ike_engine *e, struct ike_sa *sa, const char *child)
 
 static struct ike_child *child_find(struct ike_engine *e, uint32_t spi_in, struct ike_sa **sap)
 {
-	for (unsigned i = 0; i < IKE_SA_TABLE; i++) {
+	for (struct ike_sa *sa = e->sa_head; sa != NULL; sa = sa->l_next) {
 		struct ike_child *c;
 
-		if (e->sa[i] == NULL || e->sa[i]->state == IKE_SA_DEAD)
+		if (sa->state == IKE_SA_DEAD)
 			continue;
-		c = ike_child_by_spi_in(e->sa[i], spi_in);
+		c = ike_child_by_spi_in(sa, spi_in);
 		if (c != NULL) {
-			*sap = e->sa[i];
+			*sap = sa;
 			return c;
 		}
 	}

@@ -57,7 +57,7 @@ enum ike_conn_limits {
 	IKE_CONN_CHILD_MAX = 4,
 	IKE_CONN_NAME_MAX = 32,
 	IKE_CONN_MAX = 16,
-	IKE_SA_TABLE = 64,
+	IKE_SA_MAX_DEFAULT = 65536,  /* IKE SAs when ike_engine_cfg.max_sas is 0 */
 	IKE_CRED_MORE_MAX = 3,
 	IKE_PPK_MAX = 128,      /* PPK octets */
 };
@@ -123,6 +123,8 @@ struct ike_conn {
 struct ike_engine_cfg {
 	unsigned cookie_threshold;  /* half-open SAs before COOKIE (§2.6), 0 = always */
 	unsigned half_open_max;     /* refuse beyond this many half-open SAs */
+	unsigned max_sas;           /* IKE SAs at most (rekeys may go beyond
+				     * while replacing one), 0 = IKE_SA_MAX_DEFAULT */
 	uint16_t owner;             /* worker owning the installed SAs */
 	uint16_t frag_size;         /* RFC 7383: largest datagram when the peer
 				     * supports fragmentation, 0 = 1280 */
@@ -136,7 +138,9 @@ struct ike_stats {
 		children_installed, children_deleted, ike_rekeys, child_rekeys,
 		collisions, give_ups, frags_sent, frags_rcvd, keepalives,
 		nat_moves,          /* §2.23: followed the peer to a new address/port */
-		nat_moves_refused;  /* ... not, being behind a NAT ourselves */
+		nat_moves_refused,  /* ... not, being behind a NAT ourselves */
+		half_open_drops,    /* IKE_SA_INIT dropped: half_open_max reached */
+		sa_limit_drops;     /* IKE_SA_INIT dropped / initiation refused: max_sas */
 };
 
 struct ike_engine *ike_engine_new(const struct ike_engine_ops *ops, struct drv_ipsec *drv,
@@ -192,6 +196,8 @@ struct ike_sa *ike_sa_find(struct ike_engine *e, uint64_t spi_i, uint64_t spi_r)
 /* The first IKE SA of a connection that is not DEAD/REKEYED, or NULL. */
 struct ike_sa *ike_sa_by_conn(struct ike_engine *e, const char *conn);
 unsigned ike_sa_count(const struct ike_engine *e);
+/* The configured maximum of IKE SAs. */
+unsigned ike_sa_max(const struct ike_engine *e);
 const struct ike_stats *ike_engine_stats(const struct ike_engine *e);
 
 /* "10.1.0.0/24" (optionally ":proto:lo-hi" is not supported) to a TS. */

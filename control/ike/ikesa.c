@@ -4,6 +4,7 @@
  * STYLE.md rule 6), child slots and the per-SA task queue.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "control/ike/exchange.h"
@@ -86,6 +87,11 @@ int ike_sa_set_state(struct ike_engine *e, struct ike_sa *sa, enum ike_sa_state 
 		return -EPERM;
 	}
 	sa->state = to;
+	/* Half-open accounting (§2.6) for the SAs of the engine's table. */
+	if (sa->used && from == IKE_SA_INIT_DONE)
+		e->n_half_open--;
+	if (sa->used && to == IKE_SA_INIT_DONE)
+		e->n_half_open++;
 	sa->transitions++;
 	e->st.sa_transitions++;
 	if (to == IKE_SA_ESTABLISHED && sa->established_ms == 0)
@@ -148,6 +154,65 @@ struct ike_child *ike_child_by_spi_out(struct ike_sa *sa, uint32_t spi)
 		if (sa->child[i].state != IKE_CHILD_FREE && sa->child[i].spi_out == spi)
 			return &sa->child[i];
 	return NULL;
+}
+
+int ike_sa_keep(uint8_t **dst, size_t *dst_len, const uint8_t *buf, size_t len)
+{
+	uint8_t *p = malloc(len != 0 ? len : 1);
+
+	if (p == NULL)
+		return -ENOMEM;
+	memcpy(p, buf, len);
+	if (*dst != NULL) {
+		explicit_bzero(*dst, *dst_len);
+		free(*dst);
+	}
+	*dst = p;
+	*dst_len = len;
+	return 0;
+}
+
+int ike_sent_keep(struct ike_sent **dst, const struct ike_dgrams *d)
+{
+	struct ike_sent *s = malloc(sizeof(*s) + d->total);
+
+	if (s == NULL)
+		return -ENOMEM;
+	s->n = d->n;
+	memcpy(s->len, d->len, sizeof(s->len));
+	s->total = d->total;
+	memcpy(s->buf, d->buf, d->total);
+	free(*dst);
+	*dst = s;
+	return 0;
+}
+
+void ike_sa_release_bufs(struct ike_sa *sa)
+{
+	if (sa->init_req != NULL)
+		explicit_bzero(sa->init_req, sa->init_req_len);
+	if (sa->init_resp != NULL)
+		explicit_bzero(sa->init_resp, sa->init_resp_len);
+	free(sa->init_req);
+	free(sa->init_resp);
+	free(sa->out.d);
+	free(sa->resp.d);
+	if (sa->frag.data != NULL)
+		explicit_bzero(sa->frag.data, IKE_FRAG_MAX * sizeof(*sa->frag.data));
+	free(sa->frag.data);
+	/* RFC 9370 IKE_FOLLOWUP_KE series cut short. */
+	for (unsigned i = 0; i < 2; i++) {
+		struct ike_mke *k = i == 0 ? &sa->fu_i.k : &sa->fu_r.k;
+
+		if (k->secrets != NULL)
+			explicit_bzero(k->secrets, IKE_MKE_SECRETS);
+		free(k->secrets);
+		k->secrets = NULL;
+	}
+	sa->init_req = sa->init_resp = NULL;
+	sa->init_req_len = sa->init_resp_len = 0;
+	sa->out.d = sa->resp.d = NULL;
+	sa->frag.data = NULL;
 }
 
 int ike_task_push(struct ike_sa *sa, uint8_t type, int child, int cfg)

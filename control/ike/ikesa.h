@@ -43,6 +43,14 @@ struct ike_dgrams {
 	uint8_t buf[IKE_DGRAMS_MAX];
 };
 
+/* A sent message kept by an SA for retransmission: only its octets. */
+struct ike_sent {
+	unsigned n;
+	uint16_t len[IKE_FRAG_MAX];
+	size_t total;
+	uint8_t buf[];
+};
+
 /* An IKE endpoint: address and UDP port. */
 struct ike_addr {
 	struct esp_addr ip;
@@ -116,7 +124,8 @@ struct ike_mke {
 	uint8_t n, done;                /* how many; how many completed */
 	struct ike_ke *ke;              /* ours of the running one */
 	size_t secrets_len;             /* CREATE_CHILD_SA: SK(0) | Ni | Nr | SK(1).. */
-	uint8_t secrets[IKE_MKE_SECRETS];
+	uint8_t *secrets;               /* IKE_MKE_SECRETS octets, allocated with the
+					 * first (x_followup_ke.c), NULL otherwise */
 };
 
 /*
@@ -194,7 +203,11 @@ struct ike_task {
 };
 
 struct ike_sa {
+	/* The engine's table (satable.c): the chain of the SPIi hash
+	 * bucket, and the list of all SAs in creation order. */
+	struct ike_sa *h_next, *l_prev, *l_next;
 	bool used;
+	bool referenced;                /* another SA's rekey_new or moved_to */
 	bool initiator;                 /* the original initiator (§2.2) */
 	enum ike_sa_state state;
 	uint64_t spi_i, spi_r;
@@ -208,8 +221,9 @@ struct ike_sa {
 	struct ike_ke *ke;              /* our pending key exchange */
 	uint16_t ke_method;             /* what our KE payload uses */
 
-	/* §2.15: both IKE_SA_INIT messages are signed by IKE_AUTH. */
-	uint8_t init_req[IKE_INIT_MAX], init_resp[IKE_INIT_MAX];
+	/* §2.15: both IKE_SA_INIT messages are signed by IKE_AUTH. Heap
+	 * copies of their exact size (ike_sa_keep), NULL until kept. */
+	uint8_t *init_req, *init_resp;
 	size_t init_req_len, init_resp_len;
 	uint8_t cookie[IKE_COOKIE_MAX]; /* §2.6: echoed by the initiator */
 	size_t cookie_len;
@@ -226,14 +240,14 @@ struct ike_sa {
 		unsigned tries;
 		uint64_t first_ms;      /* first sent */
 		uint64_t next_ms;
-		struct ike_dgrams d;
+		struct ike_sent *d;     /* compact copy (ike_sent_keep), or NULL */
 	} out;
 	/* The response to the peer's last request (§2.1: resent, not
 	 * reprocessed, when the request comes again). */
 	struct {
 		bool valid;
 		uint32_t mid;
-		struct ike_dgrams d;
+		struct ike_sent *d;     /* compact copy (ike_sent_keep), or NULL */
 	} resp;
 	/* RFC 7383 §2.6: fragments of one incoming message, decrypted. */
 	struct {
@@ -244,7 +258,8 @@ struct ike_sa {
 		uint16_t total, got;
 		uint32_t have;          /* bit k-1: fragment k received */
 		uint16_t len[IKE_FRAG_MAX];
-		uint8_t data[IKE_FRAG_MAX][IKE_FRAG_DATA];
+		/* Allocated with the first fragment, freed once reassembled. */
+		uint8_t (*data)[IKE_FRAG_DATA];
 	} frag;
 
 	struct ike_task tasks[IKE_TASK_MAX];
@@ -315,6 +330,16 @@ struct ike_child *ike_child_alloc(struct ike_sa *sa);
 int ike_child_slot(const struct ike_sa *sa, const struct ike_child *c);
 struct ike_child *ike_child_by_spi_in(struct ike_sa *sa, uint32_t spi);
 struct ike_child *ike_child_by_spi_out(struct ike_sa *sa, uint32_t spi);
+
+/*
+ * Compact copies for the SA: @p len octets of @p buf into a heap block of
+ * that size at *@p dst (the old one wiped and freed); 0 or -ENOMEM.
+ */
+int ike_sa_keep(uint8_t **dst, size_t *dst_len, const uint8_t *buf, size_t len);
+/* A message as sent, with only its used octets (the old one freed). */
+int ike_sent_keep(struct ike_sent **dst, const struct ike_dgrams *d);
+/* Frees the SA's message copies and fragment buffer (wiped). */
+void ike_sa_release_bufs(struct ike_sa *sa);
 
 /* Task queue. */
 int ike_task_push(struct ike_sa *sa, uint8_t type, int child, int cfg);

@@ -65,6 +65,7 @@ static void move_children(struct ike_sa *from, struct ike_sa *to)
 {
 	memcpy(to->child, from->child, sizeof(to->child));
 	from->moved_to = to;
+	to->referenced = true;
 	for (unsigned i = 0; i < IKE_CHILD_MAX; i++) {
 		memset(&from->child[i], 0, sizeof(from->child[i]));
 		from->child[i].state = IKE_CHILD_FREE;
@@ -98,15 +99,15 @@ static struct ike_sa *ike_sa_rekeyed(struct ike_engine *e, struct ike_sa *old, b
 {
 	const uint8_t *ni = r->ni, *nr = r->nr;
 	size_t ni_len = r->ni_len, nr_len = r->nr_len;
-	struct ike_sa *n = ike_sa_new(e);
+	struct ike_sa *n = ike_sa_new(e, spi_i);
 
 	if (n == NULL)
 		return NULL;
+	n->referenced = true; /* old->rekey_new, old->moved_to */
 	n->initiator = initiator; /* §2.18: the rekey's initiator is the new one's */
 	n->conn = old->conn;
 	n->local = old->local;
 	n->remote = old->remote;
-	n->spi_i = spi_i;
 	n->spi_r = spi_r;
 	n->suite = *suite;
 	n->peer_hashes = old->peer_hashes;
@@ -765,11 +766,12 @@ static bool fu_collision_lost(struct ike_xctx *x, struct ike_sa *sa, const uint8
 			      size_t nr_len)
 {
 	const struct ike_followup *f = &sa->fu_r;
-	const uint8_t *ours = sa->rekey_nonce, *theirs = f->k.secrets + f->sk0_len;
+	const uint8_t *ours = sa->rekey_nonce, *theirs;
 	size_t ours_len = sa->rekey_nonce_len, theirs_len = f->ni_len;
 
-	if (!f->active || f->task != IKE_TASK_IKE_REKEY)
+	if (!f->active || f->task != IKE_TASK_IKE_REKEY || f->k.secrets == NULL)
 		return false;
+	theirs = f->k.secrets + f->sk0_len;
 	x->e->st.collisions++;
 	if (ike_nonce_cmp(nr, nr_len, ours, ours_len) < 0) {
 		ours = nr;

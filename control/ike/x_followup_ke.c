@@ -15,6 +15,7 @@
  * request does not come within FU_WAIT_MS forgets the series.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "control/ike/exchange.h"
@@ -27,13 +28,18 @@ enum { FU_WAIT_MS = 10000, FU_LINK_LEN = 8,
 static void fu_clear(struct ike_followup *f)
 {
 	ike_ke_free(f->k.ke);
+	if (f->k.secrets != NULL)
+		explicit_bzero(f->k.secrets, IKE_MKE_SECRETS);
+	free(f->k.secrets);
 	explicit_bzero(f, sizeof(*f));
 	f->child = -1;
 }
 
 static int secret_add(struct ike_followup *f, const uint8_t *p, size_t len)
 {
-	if (len > sizeof(f->k.secrets) - f->k.secrets_len)
+	if (f->k.secrets == NULL && (f->k.secrets = malloc(IKE_MKE_SECRETS)) == NULL)
+		return -ENOMEM;
+	if (len > IKE_MKE_SECRETS - f->k.secrets_len)
 		return -E2BIG;
 	memcpy(f->k.secrets + f->k.secrets_len, p, len);
 	f->k.secrets_len += len;

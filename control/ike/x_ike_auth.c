@@ -204,22 +204,24 @@ static int verify_peer(struct ike_xctx *x, bool peer_is_initiator,
 		       0 : -EPERM;
 }
 
+static void contact_visit(struct ike_engine *e, struct ike_sa *o, void *arg)
+{
+	const struct ike_xctx *x = arg;
+
+	if (o != x->sa && o->conn == x->sa->conn && o->state == IKE_SA_ESTABLISHED &&
+	    esp_addr_eq(&o->remote.ip, &x->remote.ip))
+		ike_sa_destroy(e, o);
+}
+
 /* §2.4: INITIAL_CONTACT: older IKE SAs with this peer are gone. */
 static void initial_contact(struct ike_xctx *x)
 {
-	struct ike_engine *e = x->e;
 	struct pld_notify n;
 
 	if (ike_msg_find_notify(x->m, IKE_N_INITIAL_CONTACT, &n) != 0)
 		return;
 	x->sa->initial_contact = true;
-	for (unsigned i = 0; i < IKE_SA_TABLE; i++) {
-		struct ike_sa *o = e->sa[i];
-
-		if (o != NULL && o != x->sa && o->conn == x->sa->conn &&
-		    o->state == IKE_SA_ESTABLISHED && esp_addr_eq(&o->remote.ip, &x->remote.ip))
-			ike_sa_destroy(e, o);
-	}
+	ike_sa_each(x->e, contact_visit, x);
 }
 
 /* Child part shared by both sides once the ESP proposal and TS are known. */

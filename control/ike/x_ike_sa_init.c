@@ -241,8 +241,6 @@ static int r_process(struct ike_xctx *x)
 	c = ike_conn_for(e, &x->local, &x->remote);
 	if (c == NULL)
 		return stateless(x, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
-	if (ike_half_open(e) >= e->cfg.half_open_max && e->cfg.half_open_max != 0)
-		return -EBUSY; /* dropped: beyond the hard limit */
 	if (ike_half_open(e) >= e->cfg.cookie_threshold) {
 		uint8_t want[COOKIE_LEN];
 
@@ -255,6 +253,12 @@ static int r_process(struct ike_xctx *x)
 			e->st.cookies_sent++;
 			return stateless(x, IKE_N_COOKIE, want, COOKIE_LEN);
 		}
+	}
+	/* The hard limit, after the cookie: a flood from spoofed addresses
+	 * keeps getting stateless cookies, only returning initiators count. */
+	if (ike_half_open(e) >= e->cfg.half_open_max && e->cfg.half_open_max != 0) {
+		e->st.half_open_drops++;
+		return -EBUSY;
 	}
 	/* RFC 9370 §2.2.1: ADDKE proposals only with IKE_INTERMEDIATE. */
 	rc = ike_proposal_select_mke(&peer, c->ike, c->n_ike, ke.method, announces_intermediate(x->m),
@@ -280,7 +284,7 @@ static int r_process(struct ike_xctx *x)
 	if (rc != 0)
 		return stateless(x, IKE_N_INVALID_SYNTAX, NULL, 0);
 	rc = peer_notifies(x, 0);
-	if (rc != 0 || ni.len > sizeof(sa->ni) || x->m->len > sizeof(sa->init_req))
+	if (rc != 0 || ni.len > sizeof(sa->ni) || x->m->len > IKE_INIT_MAX)
 		return -EBADMSG;
 
 	/* Commit: from here on the SA exists (half-open until IKE_AUTH). */
@@ -296,10 +300,10 @@ static int r_process(struct ike_xctx *x)
 	sa->ni_len = ni.len;
 	sa->nr_len = IKE_NONCE_LEN;
 	ike_rng(e, sa->nr, sa->nr_len);
-	memcpy(sa->init_req, x->m->buf, x->m->len);
-	sa->init_req_len = x->m->len;
-	rc = ike_crypto_keys(&sa->suite, sa->ni, sa->ni_len, sa->nr, sa->nr_len, gir, gir_len,
-			     sa->spi_i, sa->spi_r, &sa->keys);
+	rc = ike_sa_keep(&sa->init_req, &sa->init_req_len, x->m->buf, x->m->len);
+	if (rc == 0)
+		rc = ike_crypto_keys(&sa->suite, sa->ni, sa->ni_len, sa->nr, sa->nr_len, gir,
+				     gir_len, sa->spi_i, sa->spi_r, &sa->keys);
 	if (rc != 0) {
 		x->stateless = true;
 		return rc;
@@ -402,7 +406,7 @@ static int i_process(struct ike_xctx *x)
 	}
 	if (x->m->spi_r == 0 || ike_get_sa(x->m, &resp) != 0 || ike_get_ke(x->m, &ke) != 0 ||
 	    ike_get_nonce(x->m, &nr) != 0 || nr.len > sizeof(sa->nr) ||
-	    x->m->len > sizeof(sa->init_resp))
+	    x->m->len > IKE_INIT_MAX)
 		return -EAGAIN;
 	/* §3.3.6: one proposal, one transform per type, out of ours. */
 	if (resp.n_proposals != 1 ||
@@ -444,10 +448,10 @@ static int i_process(struct ike_xctx *x)
 	sa->suite = suite;
 	memcpy(sa->nr, nr.data, nr.len);
 	sa->nr_len = nr.len;
-	memcpy(sa->init_resp, x->m->buf, x->m->len);
-	sa->init_resp_len = x->m->len;
-	rc = ike_crypto_keys(&sa->suite, sa->ni, sa->ni_len, sa->nr, sa->nr_len, gir, gir_len,
-			     sa->spi_i, sa->spi_r, &sa->keys);
+	rc = ike_sa_keep(&sa->init_resp, &sa->init_resp_len, x->m->buf, x->m->len);
+	if (rc == 0)
+		rc = ike_crypto_keys(&sa->suite, sa->ni, sa->ni_len, sa->nr, sa->nr_len, gir,
+				     gir_len, sa->spi_i, sa->spi_r, &sa->keys);
 	ike_ke_free(sa->ke);
 	sa->ke = NULL;
 	if (rc != 0)

@@ -91,10 +91,11 @@ struct ike_engine *peer_engine(struct peer *p, unsigned cookie_threshold)
 {
 	const struct ike_engine_ops ops = { .send = net_send, .now_ms = net_now, .rng = net_rng,
 					    .log = net_log, .keepalive = net_keepalive,
-					    .keylog = net_keylog, .foreign_event = net_foreign_event,
-					    .arg = p };
+					    .keylog = net.no_keylog ? NULL : net_keylog,
+					    .foreign_event = net_foreign_event, .arg = p };
 	const struct ike_engine_cfg cfg = { .cookie_threshold = cookie_threshold,
-					    .half_open_max = 100, .frag_size = net.frag_size };
+					    .half_open_max = 100, .frag_size = net.frag_size,
+					    .max_sas = net.max_sas };
 	struct ike_engine *e = ike_engine_new(&ops, p->drv, &cfg);
 
 	ck_assert_ptr_nonnull(e);
@@ -121,9 +122,13 @@ static void peer_init(struct peer *p, const char *name, uint8_t last, uint64_t s
 void net_setup(unsigned cookie_threshold)
 {
 	uint16_t frag = net.frag_size;
+	unsigned max_sas = net.max_sas;
+	bool no_keylog = net.no_keylog;
 
 	memset(&net, 0, sizeof(net));
 	net.frag_size = frag;
+	net.max_sas = max_sas;
+	net.no_keylog = no_keylog;
 	net.now = 1000000;
 	peer_init(&net.a, "A", 1, 0x1234567887654321ULL, 0x1000, 100);
 	peer_init(&net.b, "B", 2, 0x0badc0ffee123457ULL, 0x2000, cookie_threshold);
