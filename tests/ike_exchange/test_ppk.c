@@ -95,10 +95,8 @@ static long sk_notify(const struct ike_sa *from, bool by_initiator, uint16_t typ
 
 static struct ike_sa *the_sa(struct peer *p)
 {
-	for (unsigned i = 0; i < IKE_SA_TABLE; i++)
-		if (p->e->sa[i] != NULL)
-			return p->e->sa[i];
-	return NULL;
+	/* The first in creation order (the table's list). */
+	return p->e->sa_head;
 }
 
 /* Both ESTABLISHED, same keys, the Child SAs agree; PPK used or not. */
