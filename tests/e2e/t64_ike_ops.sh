@@ -251,6 +251,12 @@ kill -HUP "$GW_PID_a"
 wait_until 5 'grep -q "reload: connection '"'"'e'"'"' added" "$T/espritd-a.log"' &&
 	ok "SIGHUP: $(grep -E "reload: connection '(d|e)'" "$T/espritd-a.log" | tail -n 2 | cut -c 14- | tr '\n' ' ')" ||
 	fail "SIGHUP reload not seen in the log"
+sed -i 's/dpd_timeout = [0-9]*;/dpd_timeout = "soon";/' "$T/gwa.conf"
+kill -HUP "$GW_PID_a"
+wait_until 5 'grep -q "reload refused, nothing changed: .*gwa.conf:[0-9]*:" "$T/espritd-a.log"' &&
+	ok "SIGHUP with a broken file: $(grep 'reload refused' "$T/espritd-a.log" | tail -n1 | cut -c 14-)" ||
+	fail "SIGHUP with a broken file: no refusal in the log"
+[[ $(conns) == "b:3 e:None" ]] || fail "connections after the refused SIGHUP reload: $(conns)"
 ping_check "$NS_HA" 10.2.0.1 3
 
 log "6) dead peer detection: charon killed (pid $CHARON_PID)"
