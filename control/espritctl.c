@@ -51,6 +51,7 @@ static void usage(FILE *out)
 		"  worker stats | stats workers worker counters and drops by reason\n"
 		"  ike list                     IKE SAs and their Child SAs\n"
 		"  ike conns                    the configured connections\n"
+		"  ike stats                    IKE engine counters (messages, drops by reason)\n"
 		"  ike initiate CONN [CHILD]    start an IKE SA (and a child) of a connection;\n"
 		"                               with CHILD and an established IKE SA: a new\n"
 		"                               Child SA on it (CREATE_CHILD_SA)\n"
@@ -682,6 +683,16 @@ static void print_reload(const json_t *res)
 		printf("reloaded: no changes\n");
 }
 
+/* ike stats: one "name value" line per counter */
+static void print_ike_stats(const json_t *res)
+{
+	const char *k;
+	const json_t *v;
+
+	json_object_foreach((json_t *)json_object_get(res, "ike_stats"), k, v)
+		printf("%-20s %" JSON_INTEGER_FORMAT "\n", k, json_integer_value(v));
+}
+
 static void print_text(int argc, char **argv, const json_t *res)
 {
 	const char *a = argv[0], *b = argc > 1 ? argv[1] : "";
@@ -701,6 +712,8 @@ static void print_text(int argc, char **argv, const json_t *res)
 		print_ike(res);
 	else if (strcmp(a, "ike") == 0 && strcmp(b, "conns") == 0)
 		print_conns(res);
+	else if (strcmp(a, "ike") == 0 && strcmp(b, "stats") == 0)
+		print_ike_stats(res);
 	else if (strcmp(a, "reload") == 0)
 		print_reload(res);
 	else if (strcmp(a, "port") == 0 || strcmp(b, "ports") == 0)

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -373,15 +374,48 @@ static json_t *spi_op(struct gw *g, const char *verb, const char *spi_s, bool re
 	return mgmt_ok();
 }
 
+/* ike stats: the engine's counters (struct ike_stats), by name */
+static json_t *ike_stats_json(const struct ike_engine *e)
+{
+#define IKE_STAT(f) { #f, offsetof(struct ike_stats, f) }
+	static const struct {
+		const char *name;
+		size_t off;
+	} fields[] = {
+		IKE_STAT(rx), IKE_STAT(tx), IKE_STAT(rx_dropped), IKE_STAT(rx_bad_auth),
+		IKE_STAT(rx_bad_syntax), IKE_STAT(retransmits), IKE_STAT(resp_resent),
+		IKE_STAT(cookies_sent), IKE_STAT(invalid_ke_sent), IKE_STAT(sa_transitions),
+		IKE_STAT(child_transitions), IKE_STAT(children_installed),
+		IKE_STAT(children_deleted), IKE_STAT(ike_rekeys), IKE_STAT(child_rekeys),
+		IKE_STAT(collisions), IKE_STAT(give_ups), IKE_STAT(frags_sent),
+		IKE_STAT(frags_rcvd), IKE_STAT(keepalives), IKE_STAT(nat_moves),
+		IKE_STAT(nat_moves_refused),
+	};
+#undef IKE_STAT
+	const struct ike_stats *st = ike_engine_stats(e);
+	json_t *res = mgmt_ok(), *o = json_object();
+
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		unsigned v;
+
+		memcpy(&v, (const uint8_t *)st + fields[i].off, sizeof(v));
+		json_object_set_new(o, fields[i].name, json_integer(v));
+	}
+	json_object_set_new(res, "ike_stats", o);
+	return res;
+}
+
 /* --- requests ------------------------------------------------------------ */
 
 #define IKE_USAGE                                                                    \
-	"usage: ike list | ike conns | ike initiate CONN [CHILD] | ike rekey CONN [CHILD] | "     \
-	"ike terminate CONN [CHILD] | ike rekey spi SPI | ike terminate spi SPI"
+	"usage: ike list | ike conns | ike stats | ike initiate CONN [CHILD] | "         \
+	"ike rekey CONN [CHILD] | ike terminate CONN [CHILD] | ike rekey spi SPI | "     \
+	"ike terminate spi SPI"
 
 /*
  * ike list
  * ike conns                   the configured connections
+ * ike stats                   the engine's counters
  * ike initiate CONN [CHILD]   a new IKE SA, or with CHILD and an established
  *                             IKE SA of CONN, a new Child SA on it
  * ike rekey|terminate CONN    the connection's IKE SA
@@ -414,6 +448,8 @@ json_t *mgmt_req_ike(struct gw *g, char *rest)
 		json_object_set_new(res, "conns", w.list);
 		return res;
 	}
+	if (verb != NULL && strcmp(verb, "stats") == 0 && conn == NULL)
+		return ike_stats_json(g->ike);
 	if (verb == NULL || conn == NULL || mgmt_word(&rest) != NULL)
 		return mgmt_fail(IKE_USAGE);
 	if (strcmp(verb, "initiate") == 0) {
