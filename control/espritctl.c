@@ -51,7 +51,8 @@ static void usage(FILE *out)
 		"  worker stats | stats workers worker counters and drops by reason\n"
 		"  ike list                     IKE SAs and their Child SAs\n"
 		"  ike conns                    the configured connections\n"
-		"  ike stats                    IKE engine counters (messages, drops by reason)\n"
+		"  ike stats                    IKE SAs (and maximum), half-open SAs, IKE engine\n"
+		"                               counters (messages, COOKIEs, drops by reason)\n"
 		"  ike initiate CONN [CHILD]    start an IKE SA (and a child) of a connection;\n"
 		"                               with CHILD and an established IKE SA: a new\n"
 		"                               Child SA on it (CREATE_CHILD_SA)\n"
@@ -689,6 +690,9 @@ static void print_ike_stats(const json_t *res)
 	const char *k;
 	const json_t *v;
 
+	printf("IKE SAs: %" JSON_INTEGER_FORMAT " (max %" JSON_INTEGER_FORMAT "), half-open %"
+	       JSON_INTEGER_FORMAT "\n", jint(res, "ike_sas"), jint(res, "ike_sas_max"),
+	       jint(res, "half_open"));
 	json_object_foreach((json_t *)json_object_get(res, "ike_stats"), k, v)
 		printf("%-20s %" JSON_INTEGER_FORMAT "\n", k, json_integer_value(v));
 }

@@ -389,7 +389,7 @@ static json_t *ike_stats_json(const struct ike_engine *e)
 		IKE_STAT(children_deleted), IKE_STAT(ike_rekeys), IKE_STAT(child_rekeys),
 		IKE_STAT(collisions), IKE_STAT(give_ups), IKE_STAT(frags_sent),
 		IKE_STAT(frags_rcvd), IKE_STAT(keepalives), IKE_STAT(nat_moves),
-		IKE_STAT(nat_moves_refused),
+		IKE_STAT(nat_moves_refused), IKE_STAT(half_open_drops), IKE_STAT(sa_limit_drops),
 	};
 #undef IKE_STAT
 	const struct ike_stats *st = ike_engine_stats(e);
@@ -402,6 +402,10 @@ static json_t *ike_stats_json(const struct ike_engine *e)
 		json_object_set_new(o, fields[i].name, json_integer(v));
 	}
 	json_object_set_new(res, "ike_stats", o);
+	/* The SA table and its limits (RFC 7296 §2.6 half-open SAs). */
+	json_object_set_new(res, "ike_sas", json_integer(ike_sa_count(e)));
+	json_object_set_new(res, "ike_sas_max", json_integer(ike_sa_max(e)));
+	json_object_set_new(res, "half_open", json_integer(ike_sa_half_open(e)));
 	return res;
 }
 

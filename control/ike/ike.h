@@ -198,6 +198,8 @@ struct ike_sa *ike_sa_by_conn(struct ike_engine *e, const char *conn);
 unsigned ike_sa_count(const struct ike_engine *e);
 /* The configured maximum of IKE SAs. */
 unsigned ike_sa_max(const struct ike_engine *e);
+/* Responder IKE SAs answered but not authenticated (RFC 7296 §2.6). */
+unsigned ike_sa_half_open(const struct ike_engine *e);
 const struct ike_stats *ike_engine_stats(const struct ike_engine *e);
 
 /* "10.1.0.0/24" (optionally ":proto:lo-hi" is not supported) to a TS. */

@@ -184,6 +184,11 @@ unsigned ike_half_open(const struct ike_engine *e)
 	return e->n_half_open;
 }
 
+unsigned ike_sa_half_open(const struct ike_engine *e)
+{
+	return e->n_half_open;
+}
+
 unsigned ike_sa_max(const struct ike_engine *e)
 {
 	return e->cfg.max_sas != 0 ? e->cfg.max_sas : IKE_SA_MAX_DEFAULT;
