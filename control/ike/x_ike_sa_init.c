@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "control/ike/exchange.h"
 #include "control/ikecrypto/ke.h"
 
@@ -249,7 +251,7 @@ static int r_process(struct ike_xctx *x)
 		if (rc != 0)
 			return rc;
 		if (ike_msg_find_notify(x->m, IKE_N_COOKIE, &n) != 0 || n.len != COOKIE_LEN ||
-		    memcmp(n.data, want, COOKIE_LEN) != 0) {
+		    CRYPTO_memcmp(n.data, want, COOKIE_LEN) != 0) {
 			e->st.cookies_sent++;
 			return stateless(x, IKE_N_COOKIE, want, COOKIE_LEN);
 		}
