@@ -12,6 +12,7 @@
  *       # (cert and key may be lists of up to 4: the peer's CERTREQ picks one)
  *       proposals = "aes256gcm16-prfsha384-x25519,aes256-sha256-modp2048";
  *       ppk_id = "ppk-1"; ppk_required = true;      # RFC 8784, from `ppks`
+ *       ppk_intermediate = true;                     # RFC 9867: in IKE_INTERMEDIATE
  *       rekey_time = 14400; dpd_delay = 30;          # seconds, 0 = off
  *       dpd_timeout = 10;   # seconds: unanswered request -> peer dead (0: ~31 s of
  *                           # retransmissions)
@@ -366,17 +367,20 @@ static int parse_conn_ppk(struct parser *ps, const config_setting_t *g, const st
 			  unsigned n_ppk, struct ike_conn *c)
 {
 	const char *id;
-	bool req = false;
+	bool req = false, in_int = false;
 	int rc;
 
 	if ((rc = get_str(ps, g, "ppk_id", false, &id)) < 0 ||
-	    (rc = get_bool(ps, g, "ppk_required", &req)) < 0)
+	    (rc = get_bool(ps, g, "ppk_required", &req)) < 0 ||
+	    (rc = get_bool(ps, g, "ppk_intermediate", &in_int)) < 0)
 		return rc;
 	c->ppk_required = req;
+	c->ppk_intermediate = in_int;
 	if (id == NULL) {
-		if (req)
-			return perr(ps, config_setting_get_member(g, "ppk_required"), NULL,
-				    "needs a ppk_id");
+		if (req || in_int)
+			return perr(ps, config_setting_get_member(g, req ? "ppk_required"
+									 : "ppk_intermediate"),
+				    NULL, "needs a ppk_id");
 		return 0;
 	}
 	for (unsigned i = 0; i < n_ppk; i++)
@@ -394,7 +398,8 @@ static int parse_conn(struct parser *ps, const struct esprit_config *cfg, const 
 	static const char *const allowed[] = {
 		"name", "local_addrs", "remote_addrs", "local_port", "remote_port", "local_id",
 		"remote_id", "auth", "psk", "cert", "key", "cacerts", "send_certreq", "proposals",
-		"rekey_time", "dpd_delay", "dpd_timeout", "children", "ppk_id", "ppk_required", NULL,
+		"rekey_time", "dpd_delay", "dpd_timeout", "children", "ppk_id", "ppk_required",
+		"ppk_intermediate", NULL,
 	};
 	struct ike_conn *c = &cc->c;
 	config_setting_t *list;

@@ -629,14 +629,16 @@ static void print_ike(const json_t *res)
 		printf("  %s[%" JSON_INTEGER_FORMAT "] <-> %s[%" JSON_INTEGER_FORMAT "]\n",
 		       jstr(sa, "local", "?"), jint(sa, "local_port"), jstr(sa, "remote", "?"),
 		       jint(sa, "remote_port"));
-		printf("  %s/%s%s%s/%s, established %s ago, rekey in %s, %s%s\n",
+		printf("  %s/%s%s%s/%s, established %s ago, rekey in %s, %s%s%s\n",
 		       jstr(sa, "encryption", "?"),
 		       json_is_string(json_object_get(sa, "integrity")) ? jstr(sa, "integrity", "") : "",
 		       json_is_string(json_object_get(sa, "integrity")) ? "/" : "",
 		       jstr(sa, "prf", "?"), kes_text(sa, jstr(sa, "key_exchange", "?"), kes, sizeof(kes)),
 		       secs(sa, "established", b1, 24), secs(sa, "rekey_in", b2, 24),
 		       json_is_true(json_object_get(sa, "ppk")) ? "PPK " : "no PPK",
-		       json_is_true(json_object_get(sa, "ppk")) ? jstr(sa, "ppk_id", "?") : "");
+		       json_is_true(json_object_get(sa, "ppk")) ? jstr(sa, "ppk_id", "?") : "",
+		       strcmp(jstr(sa, "ppk_exchange", ""), "IKE_INTERMEDIATE") == 0 ?
+			       " (in IKE_INTERMEDIATE)" : "");
 		json_array_foreach(json_object_get(sa, "children"), k, c)
 			print_child(c);
 	}

@@ -195,6 +195,9 @@ static void ike_sa_visit(const struct ike_sa *sa, void *arg)
 	json_object_set_new(o, "ppk", json_boolean(sa->ppk.used));
 	json_object_set_new(o, "ppk_id", sa->ppk.used ? json_stringn((const char *)sa->ppk.id,
 								     sa->ppk.id_len) : json_null());
+	/* RFC 8784 mixes it in IKE_AUTH, RFC 9867 in IKE_INTERMEDIATE (identities too). */
+	json_object_set_new(o, "ppk_exchange", !sa->ppk.used ? json_null() :
+			    json_string(sa->ppk.int_agreed ? "IKE_INTERMEDIATE" : "IKE_AUTH"));
 	json_object_set_new(o, "nat_local", json_boolean(sa->nat_local));
 	json_object_set_new(o, "nat_remote", json_boolean(sa->nat_remote));
 	json_object_set_new(o, "established", age_json(sa->established_ms, w->now));

@@ -130,8 +130,10 @@ int ike_ccsa_finish_r(struct ike_engine *e, struct ike_sa *sa, struct ike_follow
 int ike_ppk_init_add(struct ike_xctx *x, bool responder);
 /* The peer's IKE_SA_INIT message: USE_PPK agreed? Initiator: -EPERM when
  * the PPK is mandatory and the responder did not answer USE_PPK. */
-void ike_ppk_init_r(struct ike_xctx *x);
-int ike_ppk_init_i(struct ike_xctx *x);
+int ike_ppk_init_r(struct ike_xctx *x, const struct ike_conn *c, bool peer_intermediate);
+int ike_ppk_init_i(struct ike_xctx *x, bool peer_intermediate);
+/* RFC 9867: does the connection put its PPK in IKE_INTERMEDIATE? */
+bool ike_ppk_int_wanted(const struct ike_conn *c);
 /* Initiator, before its AUTH: SK_d, SK_pi, SK_pr mixed (un-mixed kept). */
 int ike_ppk_auth_mix(struct ike_xctx *x);
 /* Should the request carry N(NO_PPK_AUTH) (optional PPK)? */
@@ -151,6 +153,22 @@ int ike_ppk_auth_add_r(struct ike_xctx *x);
 int ike_ppk_auth_i(struct ike_xctx *x);
 /* IKE SA rekey: the new SA descends from a PPK-protected SK_d too. */
 void ike_ppk_inherit(struct ike_sa *n, const struct ike_sa *old);
+
+/* ppk_int.c: RFC 9867 §3.1, the PPK in the last IKE_INTERMEDIATE. */
+/* USE_PPK_INT agreed and PPK_IDENTITY_KEY not sent yet (one more
+ * IKE_INTERMEDIATE is needed if no key exchange is left). */
+bool ike_ppk_int_pending(const struct ike_sa *sa);
+/* Initiator: N(PPK_IDENTITY_KEY) when this is the last IKE_INTERMEDIATE. */
+int ike_ppk_int_add_i(struct ike_xctx *x);
+/* Responder: a PPK_IDENTITY_KEY of ours with a good confirmation?
+ * -EPERM: mandatory and none (AUTHENTICATION_FAILED). */
+int ike_ppk_int_r(struct ike_xctx *x);
+/* Responder: N(PPK_IDENTITY, PPK_ID) into the response. */
+int ike_ppk_int_add_r(struct ike_xctx *x);
+/* Responder, response sent: the PPK keys (§3.1.1). */
+int ike_ppk_int_switch_r(struct ike_sa *sa);
+/* Initiator, the response: the PPK keys, the optional fallback, or -EPERM. */
+int ike_ppk_int_i(struct ike_xctx *x);
 
 /* ike.c */
 void ike_log(struct ike_engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -117,6 +117,7 @@ struct ike_conn {
 	 * whether it is mandatory (no SA without it) or optional. */
 	struct ike_ppk ppk;
 	bool ppk_required;
+	bool ppk_intermediate;  /* RFC 9867: the PPK in IKE_INTERMEDIATE instead */
 };
 
 /* Engine-wide settings. */

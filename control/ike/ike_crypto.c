@@ -158,6 +158,32 @@ int ike_crypto_ppk_mix(int prf, const uint8_t *ppk, size_t ppk_len, struct ike_k
 	return rc;
 }
 
+int ike_crypto_ppk_int_keys(const struct ike_suite *s, const uint8_t *ppk, size_t ppk_len,
+			    const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
+			    uint64_t spi_i, uint64_t spi_r, struct ike_keys *k)
+{
+	struct ike_sk_alg a = sk_alg(s);
+	struct ike_sa_keys sk;
+	uint8_t seed[IKE_PRF_MAX], si[8], sr[8];
+	int rc;
+
+	if (k->prf_len == 0 || k->prf_len > sizeof(seed))
+		return -EINVAL;
+	spi_be(spi_i, si);
+	spi_be(spi_r, sr);
+	/* SKEYSEED' = prf+(PPK, SK_d), the PRF's key length (RFC 8784 §3). */
+	memcpy(seed, k->d, k->prf_len);
+	rc = ike_ppk_mix(s->prf, ppk, ppk_len, seed, k->prf_len);
+	if (rc == 0)
+		rc = ike_sa_keys_expand(s->prf, seed, ni, ni_len, nr, nr_len, si, sr,
+					ike_sk_integ_key_len(&a), ike_sk_encr_key_len(&a), &sk);
+	if (rc == 0)
+		keys_out(&sk, k);
+	ike_sa_keys_wipe(&sk);
+	OPENSSL_cleanse(seed, sizeof(seed));
+	return rc;
+}
+
 int ike_crypto_prf3(int prf, const uint8_t *key, size_t klen, const uint8_t *a, size_t alen,
 		    const uint8_t *b, size_t blen, const uint8_t *c, size_t clen, uint8_t *out)
 {

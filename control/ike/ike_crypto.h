@@ -66,6 +66,11 @@ void ike_crypto_keys_wipe(struct ike_keys *k);
  * SK_pr = prf+(PPK, SK_pr'), in place; SK_e* and SK_a* stay. */
 int ike_crypto_ppk_mix(int prf, const uint8_t *ppk, size_t ppk_len, struct ike_keys *k);
 
+/* RFC 9867 §3.1.1: SKEYSEED' = prf+(PPK, SK_d) from k's SK_d, then all
+ * seven keys again = prf+(SKEYSEED', Ni | Nr | SPIi | SPIr), into k. */
+int ike_crypto_ppk_int_keys(const struct ike_suite *s, const uint8_t *ppk, size_t ppk_len,
+			    const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
+			    uint64_t spi_i, uint64_t spi_r, struct ike_keys *k);
 /* out = prf(key, a | b | c) (any of them may be empty). */
 int ike_crypto_prf3(int prf, const uint8_t *key, size_t klen, const uint8_t *a, size_t alen,
 		    const uint8_t *b, size_t blen, const uint8_t *c, size_t clen, uint8_t *out);

@@ -154,6 +154,9 @@ struct ike_ppk_sa {
 	bool agreed;            /* both sides sent USE_PPK in IKE_SA_INIT */
 	bool mixed;             /* initiator: keys mixed, the response not yet in */
 	bool used;              /* SK_d (and so every Child SA) is PPK-protected */
+	/* RFC 9867: USE_PPK_INT agreed; PPK_IDENTITY_KEY sent (initiator) or
+	 * a matching one received, keys to switch after the response (responder). */
+	bool int_agreed, int_sent, int_chosen;
 	uint8_t id_type, id_len;
 	uint8_t id[IKE_PPK_ID_MAX]; /* PPK_ID of the PPK used */
 	/* Initiator: SK_d', SK_pi', SK_pr' (§3), for N(NO_PPK_AUTH) and the

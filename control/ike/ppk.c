@@ -66,32 +66,57 @@ static void wipe_saved(struct ike_ppk_sa *s)
 
 /* ------------------------------ IKE_SA_INIT ----------------------------- */
 
+bool ike_ppk_int_wanted(const struct ike_conn *c)
+{
+	return has_ppk(c) && c->ppk_intermediate;
+}
+
 int ike_ppk_init_add(struct ike_xctx *x, bool responder)
 {
 	struct ike_sa *sa = x->sa;
+	const struct ike_conn *c = sa->conn;
 
-	/* §3: the initiator offers whenever it has a PPK for the peer,
-	 * mandatory or not; the responder answers when it has one too. */
-	if (responder ? !sa->ppk.agreed : !has_ppk(sa->conn))
+	/* RFC 8784 §3: the initiator offers whenever it has a PPK for the
+	 * peer, mandatory or not; the responder answers when it has one too.
+	 * RFC 9867 §3.1: USE_PPK_INT instead when the PPK is to protect
+	 * IKE_AUTH as well; a responder answers one of the two, never both. */
+	if (responder ? sa->ppk.int_agreed : ike_ppk_int_wanted(c))
+		return ike_add_notify(x->mb, 0, IKE_N_USE_PPK_INT, NULL, 0, NULL, 0);
+	if (responder ? !sa->ppk.agreed : !has_ppk(c))
 		return 0;
 	return ike_add_notify(x->mb, 0, IKE_N_USE_PPK, NULL, 0, NULL, 0);
 }
 
-void ike_ppk_init_r(struct ike_xctx *x)
+int ike_ppk_init_r(struct ike_xctx *x, const struct ike_conn *c, bool peer_intermediate)
 {
 	struct ike_sa *sa = x->sa;
 
-	sa->ppk.agreed = has_ppk(sa->conn) && peer_sent(x->m, IKE_N_USE_PPK, NULL);
+	sa->ppk.int_agreed = ike_ppk_int_wanted(c) && peer_intermediate &&
+			     peer_sent(x->m, IKE_N_USE_PPK_INT, NULL);
+	sa->ppk.agreed = !sa->ppk.int_agreed && has_ppk(c) &&
+			 peer_sent(x->m, IKE_N_USE_PPK, NULL);
+	if (ike_ppk_int_wanted(c) && c->ppk_required && !sa->ppk.int_agreed) {
+		/* RFC 9867 §3.1: the initial IKE SA must be PPK-protected. */
+		log_sa(x->e, sa, "PPK in IKE_INTERMEDIATE required, no USE_PPK_INT offered");
+		return -EPERM;
+	}
+	return 0;
 }
 
-int ike_ppk_init_i(struct ike_xctx *x)
+int ike_ppk_init_i(struct ike_xctx *x, bool peer_intermediate)
 {
 	struct ike_sa *sa = x->sa;
+	const struct ike_conn *c = sa->conn;
 
-	sa->ppk.agreed = has_ppk(sa->conn) && peer_sent(x->m, IKE_N_USE_PPK, NULL);
-	if (!sa->ppk.agreed && has_ppk(sa->conn) && sa->conn->ppk_required) {
+	sa->ppk.int_agreed = ike_ppk_int_wanted(c) && peer_intermediate &&
+			     peer_sent(x->m, IKE_N_USE_PPK_INT, NULL);
+	sa->ppk.agreed = !ike_ppk_int_wanted(c) && has_ppk(c) &&
+			 peer_sent(x->m, IKE_N_USE_PPK, NULL);
+	if (!sa->ppk.agreed && !sa->ppk.int_agreed && has_ppk(c) && c->ppk_required) {
 		/* §3: a mandatory PPK and no USE_PPK in the answer: abort. */
-		log_sa(x->e, sa, "PPK required, the responder did not answer USE_PPK");
+		log_sa(x->e, sa, ike_ppk_int_wanted(c) ?
+					 "PPK required, the responder did not answer USE_PPK_INT" :
+					 "PPK required, the responder did not answer USE_PPK");
 		return -EPERM;
 	}
 	return 0;
@@ -159,6 +184,21 @@ int ike_ppk_auth_r(struct ike_xctx *x, struct pld_notify *no_ppk_auth, bool *use
 	struct pld_notify id;
 
 	*use_no_ppk_auth = false;
+	if (sa->ppk.int_agreed) {
+		/* RFC 9867 §3.1: the PPK was chosen before IDi was known; it
+		 * must be the one of the connection IDi selected. */
+		if (sa->ppk.used && !(has_ppk(c) && c->ppk.id_type == sa->ppk.id_type &&
+				      c->ppk.id_len == sa->ppk.id_len &&
+				      CRYPTO_memcmp(c->ppk.id, sa->ppk.id, sa->ppk.id_len) == 0)) {
+			log_sa(x->e, sa, "the PPK of IKE_INTERMEDIATE is not this identity's");
+			return -EPERM;
+		}
+		if (!sa->ppk.used && has_ppk(c) && c->ppk_required) {
+			log_sa(x->e, sa, "PPK required, none agreed in IKE_INTERMEDIATE");
+			return -EPERM;
+		}
+		return 0;
+	}
 	/* §3 Table 1, row by row. */
 	if (!sa->ppk.agreed) {
 		if (has_ppk(c) && c->ppk_required) {
@@ -195,7 +235,7 @@ int ike_ppk_auth_r(struct ike_xctx *x, struct pld_notify *no_ppk_auth, bool *use
 int ike_ppk_auth_add_r(struct ike_xctx *x)
 {
 	/* §3: an empty PPK_IDENTITY says the PPK is in use. */
-	if (!x->sa->ppk.used)
+	if (!x->sa->ppk.used || x->sa->ppk.int_agreed)
 		return 0;
 	return ike_add_notify(x->mb, 0, IKE_N_PPK_IDENTITY, NULL, 0, NULL, 0);
 }
@@ -231,6 +271,7 @@ void ike_ppk_inherit(struct ike_sa *n, const struct ike_sa *old)
 	/* §3: the PPK goes into the initial SK_d only; a rekeyed IKE SA's
 	 * SKEYSEED comes from that SK_d, so it is protected as well. */
 	n->ppk.used = old->ppk.used;
+	n->ppk.int_agreed = old->ppk.int_agreed; /* for listings: how it was agreed */
 	n->ppk.id_type = old->ppk.id_type;
 	n->ppk.id_len = old->ppk.id_len;
 	memcpy(n->ppk.id, old->ppk.id, sizeof(n->ppk.id));

@@ -159,6 +159,12 @@ static int mke_finish(struct ike_sa *sa)
 
 int ike_intermediate_start(struct ike_engine *e, struct ike_sa *sa)
 {
+	if (sa->mke.done >= sa->mke.n && ike_ppk_int_pending(sa)) {
+		/* RFC 9867 §3.1: one IKE_INTERMEDIATE for the PPK alone. */
+		ike_log(e, "IKE SA %016llx_i %016llx_r: PPK in IKE_INTERMEDIATE",
+			(unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r);
+		return ike_task_push_front(sa, IKE_TASK_INTERMEDIATE, -1, -1);
+	}
 	if (sa->mke.done >= sa->mke.n)
 		return 0;
 	ike_log(e, "IKE SA %016llx_i %016llx_r: additional key exchange %u of %u (%s) in "
@@ -169,15 +175,21 @@ int ike_intermediate_start(struct ike_engine *e, struct ike_sa *sa)
 
 /* ----------------------------------------------------------------------- */
 
-/* Initiator builds: SK {KEi(n)}. */
+/* Initiator builds: SK {[KEi(n)], [N(PPK_IDENTITY_KEY)]}. */
 static int i_build(struct ike_xctx *x)
 {
 	struct ike_mke *k = &x->sa->mke;
 	struct pld_ke ke;
 	int rc;
 
-	if (x->sa->state != IKE_SA_INIT_SENT || k->done >= k->n)
+	if (x->sa->state != IKE_SA_INIT_SENT ||
+	    (k->done >= k->n && !ike_ppk_int_pending(x->sa)))
 		return -EPROTO;
+	if (k->done >= k->n)
+		return ike_ppk_int_add_i(x); /* RFC 9867: the PPK alone */
+	rc = ike_ppk_int_add_i(x);
+	if (rc != 0)
+		return rc;
 	ke.method = k->method[k->done];
 	if (k->ke == NULL) {
 		k->ke = ike_ke_new(ke.method, true);
@@ -225,7 +237,8 @@ static int r_process(struct ike_xctx *x)
 		ike_log(x->e, "IKE SA %016llx_i %016llx_r: IKE_INTERMEDIATE %u without key "
 			"exchange", (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r,
 			sa->n_int + 1);
-		return 0;
+		return ike_ppk_int_r(x) == 0 ? 0 :
+		       r_fail(x, IKE_N_AUTHENTICATION_FAILED, "no matching PPK");
 	}
 	/* RFC 9370 §2.2.2: the n-th negotiated method, nothing else. */
 	if (!has_ke || ke.method != k->method[k->done])
@@ -237,6 +250,9 @@ static int r_process(struct ike_xctx *x)
 	/* FIPS 203 §7.2 checks on an ML-KEM encapsulation key happen here. */
 	if (ike_ke_complete(k->ke, ke.data, ke.len) != 0)
 		return r_fail(x, IKE_N_INVALID_SYNTAX, "malformed KE payload");
+	/* RFC 9867 §3.1: a PPK_IDENTITY_KEY rides in the last one. */
+	if (ike_ppk_int_r(x) != 0)
+		return r_fail(x, IKE_N_AUTHENTICATION_FAILED, "no matching PPK");
 	return 0;
 }
 
@@ -248,10 +264,12 @@ static int r_build(struct ike_xctx *x)
 	int rc;
 
 	if (k->ke == NULL)
-		return 0; /* an IKE_INTERMEDIATE without key exchange */
+		return ike_ppk_int_add_r(x); /* without key exchange */
 	ke.method = k->method[k->done];
 	rc = ike_ke_public(k->ke, &ke.data, &ke.len);
-	return rc != 0 ? rc : ike_msg_add_ke(x->mb, &ke);
+	if (rc == 0)
+		rc = ike_msg_add_ke(x->mb, &ke);
+	return rc != 0 ? rc : ike_ppk_int_add_r(x);
 }
 
 /* Responder, response sealed with the old keys: now the new ones. */
@@ -263,6 +281,9 @@ static void r_sent(struct ike_xctx *x)
 		return;
 	sa->n_int++;
 	if (sa->mke.ke != NULL && mke_finish(sa) != 0)
+		(void)ike_sa_set_state(x->e, sa, IKE_SA_DEAD);
+	/* RFC 9867 §3.1.1: the PPK is the last key update. */
+	else if (ike_ppk_int_switch_r(sa) != 0)
 		(void)ike_sa_set_state(x->e, sa, IKE_SA_DEAD);
 }
 
@@ -289,6 +310,9 @@ static int i_process(struct ike_xctx *x)
 		why = "malformed KE payload";
 	else if (k->done < k->n && mke_finish(sa) != 0)
 		why = "key derivation failed";
+	/* RFC 9867 §3.1: PPK_IDENTITY, after the key exchange's update. */
+	else if (ike_ppk_int_i(x) != 0)
+		why = "no agreed PPK";
 	if (why != NULL) {
 		ike_log(e, "IKE SA %016llx_i %016llx_r: IKE_INTERMEDIATE failed: %s",
 			(unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r, why);

@@ -201,8 +201,9 @@ static int i_build(struct ike_xctx *x)
 		rc = ike_add_nonce(x->mb, sa->ni, sa->ni_len);
 	if (rc == 0)
 		rc = add_common_notifies(x, 0, false);
-	/* RFC 9370 §2.2.1: ADDKE transforms need IKE_INTERMEDIATE. */
-	if (rc == 0 && wants_intermediate(c))
+	/* RFC 9370 §2.2.1: ADDKE transforms need IKE_INTERMEDIATE, and so
+	 * does a PPK in it (RFC 9867 §3.1). */
+	if (rc == 0 && (wants_intermediate(c) || ike_ppk_int_wanted(c)))
 		rc = ike_add_notify(x->mb, 0, IKE_N_INTERMEDIATE_EXCHANGE_SUPPORTED, NULL, 0,
 				    NULL, 0);
 	if (rc == 0)
@@ -289,11 +290,14 @@ static int r_process(struct ike_xctx *x)
 	if (rc != 0 || ni.len > sizeof(sa->ni) || x->m->len > IKE_INIT_MAX)
 		return -EBADMSG;
 
+	/* RFC 8784 / RFC 9867 §3.1: USE_PPK or USE_PPK_INT, or refused. */
+	if (ike_ppk_init_r(x, c, announces_intermediate(x->m)) != 0)
+		return stateless(x, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+
 	/* Commit: from here on the SA exists (half-open until IKE_AUTH). */
 	x->stateless = false;
 	sa->conn = c;
 	sa->suite = suite;
-	ike_ppk_init_r(x); /* RFC 8784 */
 	sa->ke_method = ke.method;
 	sa->peer_intermediate = announces_intermediate(x->m);
 	sa->mke.n = (uint8_t)ike_chosen_addke(&x->chosen, sa->mke.method);
@@ -431,7 +435,8 @@ static int i_process(struct ike_xctx *x)
 		return ike_sa_set_state(e, sa, IKE_SA_DEAD);
 	}
 	sa->peer_intermediate = announces_intermediate(x->m);
-	if (ike_ppk_init_i(x) != 0) /* RFC 8784 §3: mandatory PPK refused */
+	/* RFC 8784 §3 / RFC 9867 §3.1: a mandatory PPK refused. */
+	if (ike_ppk_init_i(x, sa->peer_intermediate) != 0)
 		return ike_sa_set_state(e, sa, IKE_SA_DEAD);
 	rc = ike_ke_complete(sa->ke, ke.data, ke.len);
 	if (rc == 0)

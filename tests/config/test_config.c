@@ -233,6 +233,12 @@ START_TEST(ppk_config)
 	ck_assert_uint_eq(cfg.conns[0].c.ppk.key_len, 32);
 	ck_assert_uint_eq(cfg.conns[0].c.ppk.key[31], 0x1f);
 	ck_assert(cfg.conns[0].c.ppk_required);
+	ck_assert(!cfg.conns[0].c.ppk_intermediate);
+	config_free(&cfg);
+	ck_assert_int_eq(load_ppk(&cfg, "ppk_id = \"ppk-1\"; ppk_intermediate = true;", ppks, err),
+			 0);
+	ck_assert(cfg.conns[0].c.ppk_intermediate);
+	ck_assert(!cfg.conns[0].c.ppk_required);
 	config_free(&cfg);
 	ck_assert_int_eq(load_ppk(&cfg, "ppk_id = \"op\";", ppks, err), 0);
 	ck_assert_uint_eq(cfg.conns[0].c.ppk.id_type, IKE_PPK_ID_OPAQUE);
@@ -246,6 +252,8 @@ START_TEST(ppk_config)
 	ck_assert_int_eq(load_ppk(&cfg, "ppk_id = \"nope\";", ppks, err), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "no PPK 'nope'"));
 	ck_assert_int_eq(load_ppk(&cfg, "ppk_required = true;", ppks, err), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "needs a ppk_id"));
+	ck_assert_int_eq(load_ppk(&cfg, "ppk_intermediate = true;", ppks, err), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "needs a ppk_id"));
 	ck_assert_int_eq(load_ppk(&cfg, "", "ppks = ( { id = \"s\"; secret = \"0x0011\"; } );",
 				  err), -EINVAL);

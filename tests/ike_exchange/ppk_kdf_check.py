@@ -3,8 +3,10 @@
 """Recomputes what ppk_kdf_dump prints with Python's hmac/hashlib alone:
 RFC 7296 §2.13/§2.14 prf+ and SKEYSEED, RFC 8784 §3 SK_d = prf+(PPK,
 SK_d'), SK_pi = prf+(PPK, SK_pi'), SK_pr = prf+(PPK, SK_pr') with SK_e*
-and SK_a* unchanged, and the §2.17 KEYMAT from the mixed SK_d. Exit 0
-when every value matches."""
+and SK_a* unchanged, the §2.17 KEYMAT from the mixed SK_d, and RFC 9867
+§3.1: the PPK_IDENTITY_KEY confirmation (first 8 octets of prf(PPK, Ni |
+Nr | SPIi | SPIr)) and §3.1.1 SKEYSEED' = prf+(PPK, SK_d) with all seven
+keys again from it. Exit 0 when every value matches."""
 import hashlib
 import hmac
 import json
@@ -35,17 +37,22 @@ def check(v, tag):
     g = {k[len(tag):]: x for k, x in v.items() if k.startswith(tag)}
     ni, nr = g["ni"], g["nr"]
     seed = prf(h, ni + nr, g["gir"])
-    ks = prf_plus(h, seed, ni + nr + SPI_I + SPI_R, 3 * plen + 2 * ilen + 2 * elen)
-    cut = [("d0", plen), ("ai0", ilen), ("ar0", ilen), ("ei0", elen), ("er0", elen),
-           ("pi0", plen), ("pr0", plen)]
     want = {}
-    for name, n in cut:
-        want[name], ks = ks[:n], ks[n:]
+
+    def expand(skeyseed, suffix):
+        ks = prf_plus(h, skeyseed, ni + nr + SPI_I + SPI_R, 3 * plen + 2 * ilen + 2 * elen)
+        for name, n in [("d", plen), ("ai", ilen), ("ar", ilen), ("ei", elen), ("er", elen),
+                        ("pi", plen), ("pr", plen)]:
+            want[suffix[0] + name + suffix[1]], ks = ks[:n], ks[n:]
+
+    expand(seed, ("", "0"))
     ppk = g["ppk"]
     for k in ("d", "pi", "pr"):
         want[k] = prf_plus(h, ppk, want[k + "0"], plen)
     want["ai"], want["ei"] = want["ai0"], want["ei0"]
     want["keymat"] = prf_plus(h, want["d"], ni + nr, 2 * 36)
+    want["conf"] = prf(h, ppk, ni + nr + SPI_I + SPI_R)[:8]
+    expand(prf_plus(h, ppk, want["d0"], plen), ("int_", ""))
     bad = 0
     for k, w in want.items():
         if k in g and g[k] != w:

@@ -436,6 +436,239 @@ START_TEST(rekey_keeps_ppk)
 }
 END_TEST
 
+/* ----------------------------- RFC 9867 -------------------------------- */
+
+static void setup_int(const char *ike, enum pol pa, const char *keya, bool int_a, enum pol pb,
+		      const char *idb, const char *keyb, bool int_b)
+{
+	struct ike_conn ca, cb;
+
+	net_setup(100);
+	conn_psk(&ca, &net.a, &net.b, "s3cret-psk", ike, "aes256gcm16");
+	conn_psk(&cb, &net.b, &net.a, "s3cret-psk", ike, "aes256gcm16");
+	set_ppk(&ca, pa, IKE_PPK_ID_FIXED, "ppk-1", keya);
+	set_ppk(&cb, pb, IKE_PPK_ID_FIXED, idb, keyb);
+	ca.ppk_intermediate = int_a;
+	cb.ppk_intermediate = int_b;
+	ck_assert_int_eq(ike_conn_add(net.a.e, &ca), 0);
+	ck_assert_int_eq(ike_conn_add(net.b.e, &cb), 0);
+}
+
+/*
+ * i -> r: IKE_SA_INIT N(USE_PPK_INT), r -> i N(USE_PPK_INT) (never USE_PPK
+ * too), i -> r: IKE_INTERMEDIATE [KEi] N(PPK_IDENTITY_KEY), r -> i [KEr]
+ * [N(PPK_IDENTITY)], i -> r: IKE_AUTH without PPK notifies, r -> i.
+ * Checks the confirmation and that the responder switched its keys as
+ * §3.1.1 says, from the keys it had before.
+ */
+static void run_int(struct peer *i, bool id_back)
+{
+	struct peer *r = other(i);
+	struct ike_keys before, want = { 0 };
+	struct ike_sa *ri;
+	struct ike_msg m;
+	struct pld_notify n;
+	uint8_t conf[IKE_KEY_PRF_MAX], si[8], sr[8];
+	uint8_t *inner;
+	size_t inner_len;
+	static uint8_t buf[PKT_MAX];
+
+	ck_assert_int_eq(ike_initiate(i->e, "gw", "net"), 0);
+	/* i -> r: IKE_SA_INIT */
+	ck_assert(init_has(IKE_N_USE_PPK_INT));
+	ck_assert(!init_has(IKE_N_USE_PPK));
+	ck_assert(init_has(IKE_N_INTERMEDIATE_EXCHANGE_SUPPORTED));
+	net_deliver();
+	/* r -> i: IKE_SA_INIT */
+	ck_assert(init_has(IKE_N_USE_PPK_INT));
+	ck_assert(!init_has(IKE_N_USE_PPK));
+	net_deliver();
+	/* i -> r: IKE_INTERMEDIATE with N(PPK_IDENTITY_KEY) (checked when
+	 * not in RFC 7383 fragments) */
+	ck_assert_uint_eq(net_exch(0), IKE_EXCH_IKE_INTERMEDIATE);
+	ri = the_sa(i);
+	before = the_sa(r)->keys;
+	if (net.q[0].buf[16] == IKE_PLD_SKF)
+		goto deliver;
+	memcpy(buf, net.q[0].buf, net.q[0].len);
+	ck_assert_int_eq(ike_crypto_sk_open(&ri->suite, ri->keys.ei, ri->keys.ai, buf, net.q[0].len,
+					    IKE_HDR_LEN + IKE_GEN_HDR_LEN, &inner, &inner_len), 0);
+	ck_assert_int_eq(ike_msg_parse(net.q[0].buf, net.q[0].len, &m), 0);
+	ck_assert_int_eq(ike_msg_parse_inner(&m, net.q[0].buf[IKE_HDR_LEN], inner, inner_len), 0);
+	ck_assert_int_eq(ike_msg_find_notify(&m, IKE_N_PPK_IDENTITY_KEY, &n), 0);
+	ck_assert_uint_eq(n.len, 1 + 5 + 8);
+	ck_assert_uint_eq(n.data[0], IKE_PPK_ID_FIXED);
+	ck_assert_mem_eq(n.data + 1, "ppk-1", 5);
+	/* Confirmation = first 8 octets of prf(PPK, Ni | Nr | SPIi | SPIr). */
+	for (int k = 0; k < 8; k++) {
+		si[k] = (uint8_t)(ri->spi_i >> (56 - 8 * k));
+		sr[k] = (uint8_t)(ri->spi_r >> (56 - 8 * k));
+	}
+	{
+		const uint8_t *in[4] = { ri->ni, ri->nr, si, sr };
+		const size_t len[4] = { ri->ni_len, ri->nr_len, 8, 8 };
+
+		ck_assert_int_eq(ike_crypto_prf_v(ri->suite.prf, ri->conn->ppk.key,
+						  ri->conn->ppk.key_len, in, len, 4, conf), 0);
+	}
+	ck_assert_mem_eq(n.data + 6, conf, 8);
+deliver:
+	while (net.n > 0 && net_exch(0) == IKE_EXCH_IKE_INTERMEDIATE && !net_is_response(0))
+		net_deliver();
+	/* r -> i: IKE_INTERMEDIATE response, sealed with the keys before the
+	 * PPK (and before the ML-KEM update, if any) */
+	if (net.q[0].buf[16] == IKE_PLD_SK && the_sa(r)->mke.n == 0) {
+		static struct ike_sa old;
+
+		old = *the_sa(r);
+		old.keys = before;
+		ck_assert_int_eq(sk_notify(&old, false, IKE_N_PPK_IDENTITY), id_back ? 1 + 5 : -1);
+	}
+	while (net.n > 0 && net_exch(0) == IKE_EXCH_IKE_INTERMEDIATE)
+		net_deliver();
+	/* i -> r: IKE_AUTH, no RFC 8784 notifies */
+	ck_assert_uint_eq(net_exch(0), IKE_EXCH_IKE_AUTH);
+	ck_assert_int_eq(sk_notify(the_sa(i), true, IKE_N_PPK_IDENTITY), -1);
+	ck_assert_int_eq(sk_notify(the_sa(i), true, IKE_N_NO_PPK_AUTH), -1);
+	if (id_back && the_sa(r)->mke.n == 0) {
+		/* §3.1.1: SKEYSEED' = prf+(PPK, SK_d), seven new keys; the
+		 * responder switched after its response. */
+		want = before;
+		ck_assert_int_eq(ike_crypto_ppk_int_keys(&ri->suite, ri->conn->ppk.key,
+							 ri->conn->ppk.key_len, ri->ni, ri->ni_len,
+							 ri->nr, ri->nr_len, ri->spi_i, ri->spi_r,
+							 &want), 0);
+		ck_assert_mem_eq(the_sa(r)->keys.ei, want.ei, want.encr_len);
+		ck_assert_mem_eq(the_sa(r)->keys.d, want.d, want.prf_len);
+		ck_assert_mem_eq(the_sa(r)->keys.pi, want.pi, want.prf_len);
+		/* IKE_AUTH (identities) under keys that need the PPK. */
+		ck_assert(memcmp(want.ei, before.ei, want.encr_len) != 0);
+		ck_assert(memcmp(want.d, before.d, want.prf_len) != 0);
+	} else if (!id_back) {
+		ck_assert_mem_eq(the_sa(r)->keys.ei, before.ei, before.encr_len);
+	}
+	net_deliver();
+	/* r -> i: IKE_AUTH response */
+	ck_assert_uint_eq(net.n, 1);
+	ck_assert_int_eq(sk_notify(the_sa(r), false, IKE_N_PPK_IDENTITY), -1);
+	net_deliver();
+	ck_assert_uint_eq(net.n, 0);
+	ike_crypto_keys_wipe(&before);
+	ike_crypto_keys_wipe(&want);
+}
+
+/* x25519 alone: one IKE_INTERMEDIATE for the PPK, both mandatory. */
+START_TEST(int_mandatory)
+{
+	setup_int(IKE_P, REQUIRED, PPK1, true, REQUIRED, "ppk-1", PPK1, true);
+	run_int(&net.a, true);
+	check_up(&net.a, &net.b, true, "ppk-1");
+	ck_assert(only_sa(&net.a)->ppk.int_agreed);
+	ck_assert(only_sa(&net.b)->ppk.int_agreed);
+	ck_assert_uint_eq(only_sa(&net.a)->n_int, 1);
+	net_teardown();
+}
+END_TEST
+
+/* x25519 + ML-KEM-768, B initiates: the PPK rides in the ML-KEM exchange,
+ * its keys after the ML-KEM update. */
+START_TEST(int_with_mlkem_b_initiates)
+{
+	setup_int("aes256gcm16-prfsha384-x25519-ke1_mlkem768", REQUIRED, PPK1, true, REQUIRED,
+		  "ppk-1", PPK1, true);
+	run_int(&net.b, true);
+	check_up(&net.b, &net.a, true, "ppk-1");
+	ck_assert_uint_eq(only_sa(&net.a)->n_int, 1);
+	ck_assert_uint_eq(only_sa(&net.a)->mke.done, 1);
+	net_teardown();
+}
+END_TEST
+
+/* Optional; the responder has another PPK: no PPK_IDENTITY, on without. */
+START_TEST(int_optional_unknown)
+{
+	setup_int(IKE_P, OPTIONAL, PPK1, true, OPTIONAL, "ppk-2", PPK2, true);
+	run_int(&net.a, false);
+	check_up(&net.a, &net.b, false, NULL);
+	net_teardown();
+}
+END_TEST
+
+/* A wrong PPK under the right PPK_ID fails the confirmation: the
+ * responder (mandatory) answers AUTHENTICATION_FAILED in IKE_INTERMEDIATE. */
+START_TEST(int_wrong_ppk)
+{
+	setup_int(IKE_P, OPTIONAL, PPK2, true, REQUIRED, "ppk-1", PPK1, true);
+	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
+	/* A -> B: IKE_SA_INIT, B -> A, A -> B: IKE_INTERMEDIATE */
+	net_deliver();
+	net_deliver();
+	ck_assert_uint_eq(net_exch(0), IKE_EXCH_IKE_INTERMEDIATE);
+	net_deliver();
+	/* B -> A: N(AUTHENTICATION_FAILED); B forgot the SA */
+	ck_assert_uint_eq(net.n, 1);
+	ck_assert_uint_eq(ike_sa_count(net.b.e), 0);
+	net_deliver();
+	ck_assert_uint_eq(net.n, 0);
+	ck_assert_uint_eq(ike_sa_count(net.a.e), 0);
+	ck_assert_uint_eq(mock_of(&net.a)->n_sas, 0);
+	ck_assert_uint_eq(mock_of(&net.b)->n_sas, 0);
+	net_teardown();
+	/* The initiator requires it, the responder (optional) lacks it: the
+	 * initiator stops after IKE_INTERMEDIATE, no IKE_AUTH. */
+	setup_int(IKE_P, REQUIRED, PPK1, true, OPTIONAL, "ppk-1", PPK2, true);
+	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
+	net_deliver();
+	net_deliver();
+	net_deliver();
+	ck_assert_int_eq(sk_notify(the_sa(&net.b), false, IKE_N_PPK_IDENTITY), -1);
+	net_deliver();
+	ck_assert_uint_eq(net.n, 0);
+	ck_assert_uint_eq(ike_sa_count(net.a.e), 0);
+	net_teardown();
+}
+END_TEST
+
+/* The responder requires its PPK in IKE_INTERMEDIATE; an RFC 8784-only
+ * initiator gets NO_PROPOSAL_CHOSEN in IKE_SA_INIT (§3.1). */
+START_TEST(int_required_refuses_rfc8784)
+{
+	struct ike_msg m;
+	struct pld_notify n;
+
+	setup_int(IKE_P, REQUIRED, PPK1, false, REQUIRED, "ppk-1", PPK1, true);
+	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
+	ck_assert(init_has(IKE_N_USE_PPK));
+	net_deliver();
+	ck_assert_int_eq(ike_msg_parse(net.q[0].buf, net.q[0].len, &m), 0);
+	ck_assert_int_eq(ike_msg_find_notify(&m, IKE_N_NO_PROPOSAL_CHOSEN, &n), 0);
+	ck_assert_uint_eq(ike_sa_count(net.b.e), 0);
+	net_deliver();
+	ck_assert_uint_eq(ike_sa_count(net.a.e), 0);
+	net_teardown();
+}
+END_TEST
+
+/* An RFC 8784-only responder (optional) ignores USE_PPK_INT: an optional
+ * RFC 9867 initiator goes on without a PPK. */
+START_TEST(int_responder_rfc8784_only)
+{
+	setup_int(IKE_P, OPTIONAL, PPK1, true, OPTIONAL, "ppk-1", PPK1, false);
+	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
+	ck_assert(init_has(IKE_N_USE_PPK_INT));
+	net_deliver();
+	ck_assert(!init_has(IKE_N_USE_PPK_INT));
+	ck_assert(!init_has(IKE_N_USE_PPK));
+	net_deliver();
+	/* A -> B: straight to IKE_AUTH */
+	ck_assert_uint_eq(net_exch(0), IKE_EXCH_IKE_AUTH);
+	net_deliver();
+	net_deliver();
+	check_up(&net.a, &net.b, false, NULL);
+	net_teardown();
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ike-ppk");
@@ -459,6 +692,15 @@ int main(void)
 	tcase_add_test(t, mandatory_initiator_unknown_id);
 	tcase_add_test(t, ppk_after_intermediate);
 	tcase_add_test(t, rekey_keeps_ppk);
+	suite_add_tcase(s, t);
+	t = tcase_create("rfc9867");
+	tcase_set_timeout(t, 60);
+	tcase_add_test(t, int_mandatory);
+	tcase_add_test(t, int_with_mlkem_b_initiates);
+	tcase_add_test(t, int_optional_unknown);
+	tcase_add_test(t, int_wrong_ppk);
+	tcase_add_test(t, int_required_refuses_rfc8784);
+	tcase_add_test(t, int_responder_rfc8784_only);
 	suite_add_tcase(s, t);
 	r = srunner_create(s);
 	srunner_run_all(r, CK_NORMAL);
