@@ -111,8 +111,9 @@ lsw_ike_up() {
 	whack --status 2>/dev/null | grep -E "\"$1\".*ESTABLISHED_IKE_SA" -q
 }
 
-# lsw_gwa_conf CONNECTION-BODY: espritd A with the connection given (the
-# part inside { }); ports and addresses as in the strongSwan tests
+# lsw_gwa_conf CONNECTIONS [TOP-LEVEL]: espritd A with the connections given
+# (the part inside `connections = ( )`) and more top-level settings (e.g.
+# ppks); ports and addresses as in the strongSwan tests
 lsw_gwa_conf() {
 	cat >"$T/gwa.conf" <<CONF
 esprit: { workers = 1; lcores = "0,1"; idle_sleep_us = 100; log_level = "debug";
@@ -123,6 +124,7 @@ ports = ( { name = "lan"; device = "net_af_packet0,iface=a-lan"; addresses = ["1
 connections = (
 $1
 );
+${2:-}
 CONF
 }
 
@@ -134,3 +136,61 @@ lsw_ike_count() {
 # lsw_del CONN: delete a connection (and its SAs; pluto sends the Delete),
 # which also stops pluto from reviving it
 lsw_del() { whack --delete --name "$1" >>"$LS/whack.out" 2>&1; }
+
+# --- checks shared by the libreswan tests ---
+
+ike_json() { ctl a --json ike list; }
+ike_stat() { ctl a --json ike stats | "$PY" -c "import json,sys; print(json.load(sys.stdin)['ike_stats']['$1'])"; }
+
+# esp_check WHAT PYTHON-ASSERTS: run asserts on espritd's IKE SAs (list "sas",
+# only those not DEAD/DELETING), fail with the listing otherwise
+esp_check() {
+	local what=$1 code=$2 js
+	js=$(ike_json)
+	if "$PY" - "$js" "$code" <<'PY'; then
+import json, sys
+# half-open SAs (INIT_DONE: an IKE_AUTH that failed) time out on their own
+sas = [s for s in json.loads(sys.argv[1])["ike_sas"] if s["state"] not in ("DEAD", "DELETING", "INIT_DONE")]
+exec(sys.argv[2])
+PY
+		ok "espritd: $what"
+	else
+		fail "espritd: $what: $js"
+	fi
+}
+
+# wait_until SECONDS CMD...: poll every 0.2 s
+wait_until() {
+	local n=$(($1 * 5)) i
+	shift
+	for ((i = 0; i < n; i++)); do
+		"$@" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+lsw_has() { [[ $(lsw_ike_count "$1") -eq $2 ]]; }
+esp_count() {
+	[[ $(ike_json | "$PY" -c 'import json,sys; print(sum(s["state"] == "ESTABLISHED" for s in json.load(sys.stdin)["ike_sas"]))') -eq $1 ]]
+}
+
+# lsw_algo CONN ALGO: pluto's newest IKE SA of CONN uses ALGO
+lsw_algo_is() { whack --status | grep -q "\"$1\":   IKEv2 algorithm newest: $2\$"; }
+lsw_algo() {
+	if wait_until 3 lsw_algo_is "$1" "$2"; then
+		ok "pluto: \"$1\" IKE SA uses $2"
+	else
+		fail "pluto: \"$1\": $(whack --status | grep "\"$1\":.*algorithm")"
+	fi
+}
+
+# lsw_no_child: pluto lists no IPsec SA (whack --trafficstatus)
+lsw_no_child() {
+	if whack --trafficstatus | grep -q '#[0-9]'; then
+		fail "pluto lists an IPsec SA: $(whack --trafficstatus)"
+	else
+		ok "pluto: no IPsec SA (whack --trafficstatus is empty)"
+	fi
+}
+
+lsw_childless() { lsw_impair_none && whack --impair omit-v2-ike-auth-child >/dev/null; }

@@ -19,8 +19,8 @@
 #      espritd's liveness checks, and resend them bumped from its cache.)
 #   6. pluto initiates with a Child SA, the usual way: espritd installs its
 #      child, pluto fails to and forgets the IKE SA without a Delete; the
-#      liveness check of espritd (dpd_delay = 2 s) gives up on it and the
-#      Child SAs leave espritd's dataplane
+#      liveness check of espritd (dpd_delay = 2 s, dpd_timeout = 6 s) gives
+#      up on it and the Child SAs leave espritd's dataplane
 set -uo pipefail
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -41,7 +41,7 @@ lsw_start
 
 lsw_gwa_conf "  { name = \"b\"; local_addrs = \"192.0.2.1\"; remote_addrs = \"192.0.2.2\";
     local_id = \"a.test\"; remote_id = \"b.test\"; auth = \"psk\"; psk = \"$LSW_PSK\";
-    proposals = \"aes256gcm16-prfsha256-x25519,aes256-sha256-x25519\"; dpd_delay = 2;
+    proposals = \"aes256gcm16-prfsha256-x25519,aes256-sha256-x25519\"; dpd_delay = 2; dpd_timeout = 6;
     children = ( { name = \"net\"; local_ts = \"10.1.0.0/24\"; remote_ts = \"10.2.0.0/24\";
                    esp_proposals = \"aes128gcm16\"; start_action = \"none\"; } ); },
   { name = \"c\"; local_addrs = \"192.0.2.1\"; remote_addrs = \"192.0.2.2\";
@@ -50,69 +50,13 @@ lsw_gwa_conf "  { name = \"b\"; local_addrs = \"192.0.2.1\"; remote_addrs = \"19
 gw_start a "$T/gwa.conf"
 capture_start "$T/wire.pcap"
 
-ike_json() { ctl a --json ike list; }
-stat() { ctl a --json ike stats | "$PY" -c "import json,sys; print(json.load(sys.stdin)['ike_stats']['$1'])"; }
-
-# esp_check WHAT PYTHON-ASSERTS: run asserts on espritd's IKE SAs (list "sas",
-# only those not DEAD/DELETING), fail with the listing otherwise
-esp_check() {
-	local what=$1 code=$2 js
-	js=$(ike_json)
-	if "$PY" - "$js" "$code" <<'PY'; then
-import json, sys
-# half-open SAs (INIT_DONE: an IKE_AUTH that failed) time out on their own
-sas = [s for s in json.loads(sys.argv[1])["ike_sas"] if s["state"] not in ("DEAD", "DELETING", "INIT_DONE")]
-exec(sys.argv[2])
-PY
-		ok "espritd: $what"
-	else
-		fail "espritd: $what: $js"
-	fi
-}
-
-# wait_until SECONDS CMD...: poll every 0.2 s
-wait_until() {
-	local n=$(($1 * 5)) i
-	shift
-	for ((i = 0; i < n; i++)); do
-		"$@" && return 0
-		sleep 0.2
-	done
-	return 1
-}
-lsw_has() { [[ $(lsw_ike_count "$1") -eq $2 ]]; }
-esp_count() {
-	[[ $(ike_json | "$PY" -c 'import json,sys; print(sum(s["state"] == "ESTABLISHED" for s in json.load(sys.stdin)["ike_sas"]))') -eq $1 ]]
-}
-
-# lsw_algo CONN ALGO: pluto's newest IKE SA of CONN uses ALGO
-lsw_algo_is() { whack --status | grep -q "\"$1\":   IKEv2 algorithm newest: $2\$"; }
-lsw_algo() {
-	if wait_until 3 lsw_algo_is "$1" "$2"; then
-		ok "pluto: \"$1\" IKE SA uses $2"
-	else
-		fail "pluto: \"$1\": $(whack --status | grep "\"$1\":.*algorithm")"
-	fi
-}
-
-# lsw_no_child: pluto lists no IPsec SA (whack --trafficstatus)
-lsw_no_child() {
-	if whack --trafficstatus | grep -q '#[0-9]'; then
-		fail "pluto lists an IPsec SA: $(whack --trafficstatus)"
-	else
-		ok "pluto: no IPsec SA (whack --trafficstatus is empty)"
-	fi
-}
-
-lsw_childless() { lsw_impair_none && whack --impair omit-v2-ike-auth-child >/dev/null; }
-
 # neg IMPAIR[,IMPAIR] EXPECT [COUNTER|-] [REGEX]: EXPECT = up (an IKE SA
 # comes up and is deleted again) or refused; COUNTER must grow; REGEX: what
 # pluto must log meanwhile (espritd's answer as pluto saw it)
 neg() {
 	local imp=$1 expect=$2 counter=${3:-} re=${4:-} before after from
 	[[ $counter == - ]] && counter=
-	[[ -n $counter ]] && before=$(stat "$counter")
+	[[ -n $counter ]] && before=$(ike_stat "$counter")
 	from=$(wc -l <"$LS/pluto.log")
 	lsw_childless
 	local i
@@ -136,7 +80,7 @@ neg() {
 		fi
 	fi
 	if [[ -n $counter ]]; then
-		after=$(stat "$counter")
+		after=$(ike_stat "$counter")
 		((after > before)) && ok "[$imp] espritd counted it: $counter $before -> $after" ||
 			fail "[$imp] $counter stayed at $before"
 	fi
@@ -265,10 +209,10 @@ assert len(sas) == 1 and not sas[0]["initiator"], sas
 assert [c["state"] for c in sas[0]["children"]] == ["INSTALLED"], sas'
 nsa=$(ctl a --json sa list | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)["sas"]))')
 [[ $nsa == 2 ]] && ok "espritd's dataplane has the Child SA pair" || fail "espritd dataplane: $nsa SAs"
-gu=$(stat give_ups)
-# dpd_delay 2 s, then 5 retransmissions (0.5 s doubling): about 34 s
-if wait_until 45 esp_count 0; then
-	ok "espritd's liveness check gave up on the dead IKE SA (give_ups $gu -> $(stat give_ups))"
+gu=$(ike_stat give_ups)
+# dpd_delay 2 s, then dpd_timeout 6 s
+if wait_until 15 esp_count 0; then
+	ok "espritd's liveness check gave up on the dead IKE SA (give_ups $gu -> $(ike_stat give_ups))"
 else
 	fail "espritd still has the dead IKE SA: $(ctl a ike list)"
 fi
