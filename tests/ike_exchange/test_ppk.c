@@ -669,6 +669,29 @@ START_TEST(int_responder_rfc8784_only)
 }
 END_TEST
 
+/* The IKE_INTERMEDIATE request with the PPK arrives twice: the responder,
+ * already on the PPK keys, resends its cached answer (RFC 7296 §2.1); the
+ * initiator drops the duplicate answer; IKE_AUTH goes through. */
+START_TEST(int_retransmitted)
+{
+	setup_int(IKE_P, REQUIRED, PPK1, true, REQUIRED, "ppk-1", PPK1, true);
+	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
+	/* A -> B: IKE_SA_INIT, B -> A */
+	net_deliver();
+	net_deliver();
+	/* A -> B: IKE_INTERMEDIATE, twice */
+	ck_assert_uint_eq(net_exch(0), IKE_EXCH_IKE_INTERMEDIATE);
+	net_dup(0);
+	net_deliver();
+	net_deliver();
+	ck_assert_uint_eq(ike_engine_stats(net.b.e)->resp_resent, 1);
+	/* B -> A: the answer twice, then IKE_AUTH both ways */
+	net_deliver_all();
+	check_up(&net.a, &net.b, true, "ppk-1");
+	net_teardown();
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ike-ppk");
@@ -701,6 +724,7 @@ int main(void)
 	tcase_add_test(t, int_wrong_ppk);
 	tcase_add_test(t, int_required_refuses_rfc8784);
 	tcase_add_test(t, int_responder_rfc8784_only);
+	tcase_add_test(t, int_retransmitted);
 	suite_add_tcase(s, t);
 	r = srunner_create(s);
 	srunner_run_all(r, CK_NORMAL);
