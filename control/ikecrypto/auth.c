@@ -59,14 +59,18 @@ bool ike_auth_psk_verify(int prf, const uint8_t *psk, size_t psk_len, const uint
 /* ---- RFC 7427 signatures -------------------------------------------------- */
 
 /* AlgorithmIdentifier encodings (RFC 7427 Appendix A; the PSS ones carry
- * hash, MGF1 with the same hash, salt = hash length, trailer 1). */
+ * hash, MGF1 with the same hash, salt = hash length). DER leaves out the
+ * DEFAULT trailerField (X.690 11.5) that the example of RFC 7427 A.4.3
+ * spells out: strongSwan and libreswan send it without, and libreswan 4.10
+ * accepts nothing else; ike_sig_verify() takes both forms. */
 #define PSS_ALGID(h, salt)                                                         \
-	{ 0x30, 0x46, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a, \
-	  0x30, 0x39, 0xa0, 0x0f, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, \
+	{ 0x30, 0x41, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a, \
+	  0x30, 0x34, 0xa0, 0x0f, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, \
 	  0x03, 0x04, 0x02, h, 0x05, 0x00, 0xa1, 0x1c, 0x30, 0x1a, 0x06, 0x09, 0x2a,    \
 	  0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x08, 0x30, 0x0d, 0x06, 0x09, 0x60, \
 	  0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, h, 0x05, 0x00, 0xa2, 0x03, 0x02,    \
-	  0x01, salt, 0xa3, 0x03, 0x02, 0x01, 0x01 }
+	  0x01, salt }
+#define PSS_ALGID_LEN 67
 #define PKCS1_ALGID(n) \
 	{ 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, n, 0x05, 0x00 }
 #define ECDSA_ALGID(n) { 0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, n }
@@ -81,10 +85,13 @@ struct sig_scheme {
 	uint8_t algid[72];
 };
 
+/* trailerField [3] INTEGER 1: the DEFAULT, which DER leaves out */
+static const uint8_t pss_trailer[] = { 0xa3, 0x03, 0x02, 0x01, 0x01 };
+
 static const struct sig_scheme schemes[SIG_SCHEME_MAX] = {
-	[SIG_RSA_PSS_SHA256] = { "rsa-pss-sha256", "SHA256", EVP_PKEY_RSA, true, IKE_HASH_SHA2_256, 72, PSS_ALGID(0x01, 0x20) },
-	[SIG_RSA_PSS_SHA384] = { "rsa-pss-sha384", "SHA384", EVP_PKEY_RSA, true, IKE_HASH_SHA2_384, 72, PSS_ALGID(0x02, 0x30) },
-	[SIG_RSA_PSS_SHA512] = { "rsa-pss-sha512", "SHA512", EVP_PKEY_RSA, true, IKE_HASH_SHA2_512, 72, PSS_ALGID(0x03, 0x40) },
+	[SIG_RSA_PSS_SHA256] = { "rsa-pss-sha256", "SHA256", EVP_PKEY_RSA, true, IKE_HASH_SHA2_256, PSS_ALGID_LEN, PSS_ALGID(0x01, 0x20) },
+	[SIG_RSA_PSS_SHA384] = { "rsa-pss-sha384", "SHA384", EVP_PKEY_RSA, true, IKE_HASH_SHA2_384, PSS_ALGID_LEN, PSS_ALGID(0x02, 0x30) },
+	[SIG_RSA_PSS_SHA512] = { "rsa-pss-sha512", "SHA512", EVP_PKEY_RSA, true, IKE_HASH_SHA2_512, PSS_ALGID_LEN, PSS_ALGID(0x03, 0x40) },
 	[SIG_RSA_PKCS1_SHA256] = { "rsa-sha256", "SHA256", EVP_PKEY_RSA, false, IKE_HASH_SHA2_256, 15, PKCS1_ALGID(0x0b) },
 	[SIG_RSA_PKCS1_SHA384] = { "rsa-sha384", "SHA384", EVP_PKEY_RSA, false, IKE_HASH_SHA2_384, 15, PKCS1_ALGID(0x0c) },
 	[SIG_RSA_PKCS1_SHA512] = { "rsa-sha512", "SHA512", EVP_PKEY_RSA, false, IKE_HASH_SHA2_512, 15, PKCS1_ALGID(0x0d) },
@@ -214,10 +221,11 @@ int ike_sig_verify(struct evp_pkey_st *key, const uint8_t *octets, size_t len,
 			found = i;
 			break;
 		}
-		/* DER omits the default trailerField: accept PSS without it */
-		if (s->pss && alen == s->algid_len - 5u && auth[1] == 0x30 && auth[2] == 0x41 &&
+		/* RFC 7427 A.4.3's form: the DEFAULT trailerField (1) spelled out */
+		if (s->pss && alen == s->algid_len + 5u && auth[1] == 0x30 && auth[2] == 0x46 &&
 		    memcmp(s->algid + 2, auth + 3, 11) == 0 && auth[14] == 0x30 &&
-		    auth[15] == 0x34 && memcmp(s->algid + 15, auth + 16, alen - 15) == 0) {
+		    auth[15] == 0x39 && memcmp(s->algid + 15, auth + 16, s->algid_len - 15u) == 0 &&
+		    memcmp(auth + 1 + s->algid_len, pss_trailer, sizeof(pss_trailer)) == 0) {
 			found = i;
 			break;
 		}

@@ -109,22 +109,30 @@ START_TEST(algorithm_identifiers)
 		0x02, 0x01, 0x20, 0xa3, 0x03, 0x02, 0x01, 0x01,
 	};
 	EVP_PKEY *rsa = keygen("RSA", NULL);
-	uint8_t auth[600], der[600];
+	uint8_t auth[600], rfc[600], der[67];
 	long n = ike_sig_sign(SIG_RSA_PSS_SHA256, rsa, v_octets, sizeof(v_octets), auth, sizeof(auth));
 
+	/* We send it in DER, without the DEFAULT trailerField (as strongSwan and
+	 * libreswan do; libreswan 4.10 accepts nothing else). */
+	der[0] = 0x30;
+	der[1] = 0x41;
+	memcpy(der + 2, pss256 + 2, 11);
+	der[13] = 0x30;
+	der[14] = 0x34;
+	memcpy(der + 15, pss256 + 15, 52);
 	ck_assert_int_gt(n, 0);
-	ck_assert_uint_eq(auth[0], 72);
-	ck_assert_mem_eq(auth + 1, pss256, 72);
-	/* The same without the DEFAULT trailerField (strict DER) verifies. */
-	der[0] = 67;
-	der[1] = 0x30;
-	der[2] = 0x41;
-	memcpy(der + 3, pss256 + 2, 11);
-	der[14] = 0x30;
-	der[15] = 0x34;
-	memcpy(der + 16, pss256 + 15, 52);
-	memcpy(der + 68, auth + 73, (size_t)n - 73);
-	ck_assert_int_eq(ike_sig_verify(rsa, v_octets, sizeof(v_octets), der, (size_t)n - 5, NULL), 0);
+	ck_assert_uint_eq(auth[0], 67);
+	ck_assert_mem_eq(auth + 1, der, 67);
+	ck_assert_int_eq(ike_sig_verify(rsa, v_octets, sizeof(v_octets), auth, (size_t)n, NULL), 0);
+	/* The RFC's form, trailerField spelled out, verifies too. */
+	rfc[0] = 72;
+	memcpy(rfc + 1, pss256, 72);
+	memcpy(rfc + 73, auth + 68, (size_t)n - 68);
+	ck_assert_int_eq(ike_sig_verify(rsa, v_octets, sizeof(v_octets), rfc, (size_t)n + 5, NULL), 0);
+	/* ... but not with another trailerField value. */
+	rfc[72] = 0x02;
+	ck_assert_int_eq(ike_sig_verify(rsa, v_octets, sizeof(v_octets), rfc, (size_t)n + 5, NULL),
+			 -ENOTSUP);
 
 	/* Choosing: the peer's hashes decide; EdDSA needs "Identity". */
 	unsigned all = 1u << IKE_HASH_SHA2_256 | 1u << IKE_HASH_SHA2_384 | 1u << IKE_HASH_SHA2_512 |
