@@ -17,6 +17,9 @@
 #      espritd counts them and keeps the SA of 4. (A bumped major version
 #      is tried first, with no SA up: pluto would also bump its answers to
 #      espritd's liveness checks, and resend them bumped from its cache.)
+#   7. (before 6) RSA-4096 certificates on both sides (RFC 7427 RSA-PSS):
+#      each IKE_AUTH is over 1280 octets and goes in RFC 7383 fragments,
+#      each side initiating childless
 #   6. pluto initiates with a Child SA, the usual way: espritd installs its
 #      child, pluto fails to and forgets the IKE SA without a Delete; the
 #      liveness check of espritd (dpd_delay = 2 s, dpd_timeout = 6 s) gives
@@ -37,6 +40,22 @@ lsw_conn gcm "ike=aes_gcm256-sha2_256;dh31"
 # the negative cases run as c.test: with the ID of the SA kept up (b.test),
 # pluto would put them on that SA as CREATE_CHILD_SA
 lsw_conn neg leftid=@c.test
+# 7: a CA, espritd's (a.test) and pluto's (f.test) RSA-4096 certificates
+P=$T/pki
+mkdir -p "$P"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$P/ca.key" -out "$P/ca.crt" -days 2 \
+	-subj "/C=CH/O=esprit test/CN=esprit CA" >/dev/null 2>&1 || die "openssl: CA"
+for n in a f; do
+	openssl req -newkey rsa:4096 -nodes -keyout "$P/$n.key" -out "$P/$n.csr" \
+		-subj "/C=CH/O=esprit test/CN=$n.test" >/dev/null 2>&1 &&
+		printf 'subjectAltName=DNS:%s.test\nkeyUsage=digitalSignature\n' "$n" >"$P/$n.ext" &&
+		openssl x509 -req -in "$P/$n.csr" -CA "$P/ca.crt" -CAkey "$P/ca.key" -CAcreateserial \
+			-days 2 -extfile "$P/$n.ext" -out "$P/$n.crt" >/dev/null 2>&1 || die "openssl: $n.test"
+done
+openssl pkcs12 -export -inkey "$P/f.key" -in "$P/f.crt" -name f -passout pass: -out "$P/f.p12" &&
+	certutil -A -d "sql:$LS/nss" -n ca -t CT,, -a -i "$P/ca.crt" &&
+	pk12util -i "$P/f.p12" -d "sql:$LS/nss" -W '' >/dev/null || die "could not fill pluto's NSS database"
+lsw_conn frag leftid=@f.test authby=rsasig leftcert=f leftsendcert=always rightca=%same
 lsw_start
 
 lsw_gwa_conf "  { name = \"b\"; local_addrs = \"192.0.2.1\"; remote_addrs = \"192.0.2.2\";
@@ -46,6 +65,10 @@ lsw_gwa_conf "  { name = \"b\"; local_addrs = \"192.0.2.1\"; remote_addrs = \"19
                    esp_proposals = \"aes128gcm16\"; start_action = \"none\"; } ); },
   { name = \"c\"; local_addrs = \"192.0.2.1\"; remote_addrs = \"192.0.2.2\";
     local_id = \"a.test\"; remote_id = \"c.test\"; auth = \"psk\"; psk = \"$LSW_PSK\";
+    proposals = \"aes256gcm16-prfsha256-x25519,aes256-sha256-x25519\"; },
+  { name = \"f\"; local_addrs = \"192.0.2.1\"; remote_addrs = \"192.0.2.2\";
+    local_id = \"a.test\"; remote_id = \"f.test\"; auth = \"pubkey\"; cert = \"$P/a.crt\";
+    key = \"$P/a.key\"; cacerts = [\"$P/ca.crt\"];
     proposals = \"aes256gcm16-prfsha256-x25519,aes256-sha256-x25519\"; }"
 gw_start a "$T/gwa.conf"
 capture_start "$T/wire.pcap"
@@ -196,6 +219,41 @@ wait_until 5 lsw_has gcm 0 && ok "Delete from espritd: pluto has no IKE SA left"
 	fail "pluto after espritd's Delete: $(whack --status | grep '^000 #')"
 lsw_del gcm
 
+log "7) RSA-4096 certificates: IKE_AUTH in RFC 7383 fragments, each side initiating"
+lsw_add frag
+for who in pluto espritd; do
+	fs=$(ike_stat frags_sent) fr=$(ike_stat frags_rcvd)
+	from=$(wc -l <"$LS/pluto.log")
+	if [[ $who == pluto ]]; then
+		lsw_childless
+		whack --initiate --name frag >"$T/7.out" 2>&1
+	else
+		lsw_impair_none
+		ctl a ike initiate f >/dev/null || fail "espritctl ike initiate f"
+	fi
+	wait_until 10 lsw_has frag 1 || fail "[frag, $who initiates] pluto: $(tail -n "+$((from + 1))" "$LS/pluto.log" | grep -v '| ' | tail -n 3)"
+	wait_until 5 esp_count 1
+	if tail -n "+$((from + 1))" "$LS/pluto.log" | grep -q "RSASSA-PSS with SHA2_256' digital signature"; then
+		ok "[frag, $who initiates] pluto: $(tail -n "+$((from + 1))" "$LS/pluto.log" | grep -oE 'established IKE SA; authenticated peer .4096-bit RSASSA-PSS with SHA2_256. digital signature' | head -n1)"
+	else
+		fail "[frag, $who initiates] pluto did not verify espritd's RSA-PSS signature"
+	fi
+	esp_check "[frag, $who initiates] ESTABLISHED with pluto's certificate" "
+c = [s for s in sas if s['conn'] == 'f']
+assert len(c) == 1 and c[0]['state'] == 'ESTABLISHED', sas"
+	if (($(ike_stat frags_sent) > fs && $(ike_stat frags_rcvd) > fr)); then
+		ok "[frag, $who initiates] espritd sent $(($(ike_stat frags_sent) - fs)) and received $(($(ike_stat frags_rcvd) - fr)) IKE fragments"
+	else
+		fail "[frag, $who initiates] no fragments both ways: sent $fs -> $(ike_stat frags_sent), received $fr -> $(ike_stat frags_rcvd)"
+	fi
+	ctl a ike terminate f >/dev/null || fail "espritctl ike terminate f"
+	wait_until 5 lsw_has frag 0 || fail "[frag] pluto kept its IKE SA"
+	wait_until 5 esp_count 0 || fail "[frag] espritd kept its IKE SA"
+	lsw_del frag
+	lsw_add frag
+done
+lsw_del frag
+
 log "6) pluto initiates with a Child SA and cannot install it"
 lsw_add psk
 whack --initiate --name psk >"$T/6.out" 2>&1
@@ -230,6 +288,11 @@ log "IKE messages on the wire (count version type): $n"
 for ex in 34 35 37; do
 	grep -q " 0x20 $ex " <<<"$n " || fail "no IKEv2 exchange $ex on the wire"
 done
+# 7: Encrypted Fragment payloads (53) both ways
+nf=$(tshark -r "$T/wire.pcap" -Y "isakmp.nextpayload == 53" -T fields -e ip.src 2>/dev/null |
+	sort | uniq -c | tr -s ' \n' ' ')
+grep -q "192.0.2.1" <<<"$nf" && grep -q "192.0.2.2" <<<"$nf" &&
+	ok "SKF (53) fragments on the wire (count source): $nf" || fail "SKF fragments on the wire: $nf"
 grep -q " 0x30 " <<<"$n " || fail "no major version 3 message on the wire"
 kill -0 "$GW_PID_a" 2>/dev/null && ok "espritd survived: $(ctl a ike stats | tr -s ' \n' ' ')" ||
 	fail "espritd is gone"
