@@ -12,7 +12,7 @@ PKGS=(
 	check libjansson-dev libpcap-dev valgrind clang libclang-rt-14-dev
 	# end-to-end tests and demo: verifiers, topology, traffic
 	python3-scapy python3-cryptography tshark iproute2 iputils-ping ethtool
-	socat netcat-openbsd procps
+	socat netcat-openbsd procps openssl
 	# IKE interop peers (strongSwan with userspace ESP)
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins
 	libstrongswan-extra-plugins strongswan-pki
