@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
 #include "control/ike/exchange.h"
 #include "control/ike/keylog.h"
 #include "control/ikecrypto/ke.h"
@@ -378,6 +381,16 @@ static int open_sk(struct ike_engine *e, struct ike_sa *sa, struct ike_msg *m, s
 	return 0;
 }
 
+/* SHA-256 of one received datagram (without the non-ESP marker). */
+static int request_digest(const uint8_t *buf, size_t len, uint8_t out[IKE_REQ_DIGEST_LEN])
+{
+	unsigned int n = 0;
+
+	if (EVP_Digest(buf, len, out, &n, EVP_sha256(), NULL) != 1 || n != IKE_REQ_DIGEST_LEN)
+		return -1;
+	return 0;
+}
+
 static void respond(struct ike_engine *e, struct ike_xctx *x, const struct ike_exchange *ex,
 		    uint32_t mid)
 {
@@ -397,6 +410,7 @@ static void respond(struct ike_engine *e, struct ike_xctx *x, const struct ike_e
 	if (!x->stateless && ike_sent_keep(&sa->resp.d, &e->tx) == 0) {
 		sa->resp.valid = true;
 		sa->resp.mid = mid;
+		memcpy(sa->resp.req_digest, sa->req_digest, sizeof(sa->resp.req_digest));
 	}
 	(void)send_dgrams(e, &x->local, &x->remote, &e->tx);
 	if (ex->r_sent != NULL)
@@ -412,13 +426,24 @@ static int handle_request(struct ike_engine *e, struct ike_sa *sa, struct ike_ms
 	uint32_t mid = m->message_id;
 	int rc;
 
+	/* RFC 7383 §2.6.1: a fragmented request is known by its fragment 1. */
+	bool first = !(m->sk >= 0 && m->pld[m->sk].type == IKE_PLD_SKF &&
+		       (m->pld[m->sk].body_len < 2 || m->pld[m->sk].body[1] != 1 ||
+			m->pld[m->sk].body[0] != 0));
+	uint8_t digest[IKE_REQ_DIGEST_LEN];
+
+	if (first && request_digest(m->buf, len, digest) != 0)
+		return -ENOMEM;
 	/* §2.3: a retransmission of the last request gets the same answer. */
 	if (sa->resp.valid && mid == sa->resp.mid && mid + 1 == sa->peer_mid) {
-		/* RFC 7383 §2.6.1: for a fragmented request, answer fragment 1 only. */
-		if (m->sk >= 0 && m->pld[m->sk].type == IKE_PLD_SKF &&
-		    (m->pld[m->sk].body_len < 2 || m->pld[m->sk].body[1] != 1 ||
-		     m->pld[m->sk].body[0] != 0))
-			return 0;
+		if (!first)
+			return 0; /* answered at fragment 1 only */
+		/* Only an identical copy: a forged or altered one with the old
+		 * message ID (from any address) must not draw our response. */
+		if (CRYPTO_memcmp(digest, sa->resp.req_digest, sizeof(digest)) != 0) {
+			e->st.rx_dropped++;
+			return -EBADMSG;
+		}
 		e->st.resp_resent++;
 		return send_sent(e, local, remote, sa->resp.d);
 	}
@@ -426,6 +451,8 @@ static int handle_request(struct ike_engine *e, struct ike_sa *sa, struct ike_ms
 		e->st.rx_dropped++;
 		return -EBADMSG;
 	}
+	if (first)
+		memcpy(sa->req_digest, digest, sizeof(digest));
 	if (ex->encrypted) {
 		rc = open_sk(e, sa, m, len);
 		if (rc == -EACCES || rc == -EINPROGRESS)

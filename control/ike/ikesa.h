@@ -27,6 +27,7 @@ enum ike_sa_limits {
 	IKE_CHILD_MAX   = 8,     /* Child SAs per IKE SA (rekeys included) */
 	IKE_TASK_MAX    = 8,     /* queued requests per IKE SA */
 	IKE_NONCE_LEN   = 32,    /* ours: >= half the PRF key size (§2.10) */
+	IKE_REQ_DIGEST_LEN = 32, /* SHA-256 of a request, for §2.1 resends */
 	IKE_RETRANS_BASE_MS = 500,
 	IKE_RETRANS_TRIES   = 5, /* retransmissions before giving up */
 	IKE_RETRY_BUSY_MS   = 2000, /* rekey again after TEMPORARY_FAILURE */
@@ -251,7 +252,12 @@ struct ike_sa {
 		bool valid;
 		uint32_t mid;
 		struct ike_sent *d;     /* compact copy (ike_sent_keep), or NULL */
+		/* SHA-256 of the request it answers (its first datagram, i.e.
+		 * fragment 1 when fragmented): only an identical copy is a
+		 * retransmission, anything else would make us an amplifier. */
+		uint8_t req_digest[IKE_REQ_DIGEST_LEN];
 	} resp;
+	uint8_t req_digest[IKE_REQ_DIGEST_LEN]; /* of the request being handled */
 	/* RFC 7383 §2.6: fragments of one incoming message, decrypted. */
 	struct {
 		uint32_t mid;

@@ -360,6 +360,39 @@ START_TEST(lost_request)
 }
 END_TEST
 
+/*
+ * §2.1 resends the cached response to a retransmitted request only: a
+ * copy with the old Message ID but other bytes (forged, or replayed with
+ * changes from anywhere) is dropped unanswered, so nobody can turn the
+ * responder into a reflector of its (possibly fragmented) responses.
+ */
+START_TEST(altered_retransmission_unanswered)
+{
+	unsigned dropped;
+
+	setup_psk();
+	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
+	net_deliver();                  /* IKE_SA_INIT request */
+	net_deliver();                  /* response */
+	/* IKE_AUTH request: keep a copy with its last (ICV) octet changed */
+	ck_assert_uint_eq(net.n, 1);
+	net_dup(0);
+	net.q[1].buf[net.q[1].len - 1] ^= 0x01;
+	net_deliver();                  /* the genuine request, answered */
+	ck_assert_uint_eq(net.n, 2);    /* the altered copy, the response */
+	dropped = ike_engine_stats(net.b.e)->rx_dropped;
+	net_deliver();                  /* the altered copy: no answer */
+	ck_assert_uint_eq(net.n, 1);
+	ck_assert(net_is_response(0));
+	ck_assert_uint_eq(ike_engine_stats(net.b.e)->resp_resent, 0);
+	ck_assert_uint_eq(ike_engine_stats(net.b.e)->rx_dropped, dropped + 1);
+	net_deliver();
+	ck_assert_int_eq(only_sa(&net.a)->state, IKE_SA_ESTABLISHED);
+	ck_assert_int_eq(only_sa(&net.b)->state, IKE_SA_ESTABLISHED);
+	net_teardown();
+}
+END_TEST
+
 START_TEST(lost_response_and_duplicate)
 {
 	struct ike_sa *b;
@@ -827,6 +860,7 @@ static Suite *suite(void)
 
 	tcase_set_timeout(t, 60);
 	tcase_add_test(t, psk_establish);
+	tcase_add_test(t, altered_retransmission_unanswered);
 	tcase_add_test(t, psk_childless);
 	tcase_add_test(t, conn_by_identity);
 	tcase_add_test(t, wrong_psk);
