@@ -485,6 +485,12 @@ static int handle_request(struct ike_engine *e, struct ike_sa *sa, struct ike_ms
 		return rc;
 	}
 answer:
+	/* §2.21.2: an IKE_AUTH request refused with an error (a critical
+	 * payload we do not know, bad syntax) creates no IKE SA: the half-open
+	 * SA goes now, not when the half-open timeout ends it. */
+	if (ex->type == IKE_EXCH_IKE_AUTH && sa->state == IKE_SA_INIT_DONE && x.notify != 0 &&
+	    x.notify < IKE_N_STATUS_FIRST)
+		ike_sa_set_state(e, sa, IKE_SA_DEAD);
 	respond(e, &x, ex, mid);
 	ike_ke_free(x.ke);
 	if (!x.stateless)

@@ -211,6 +211,9 @@ neg add-unknown-v2-payload-to:IKE_SA_INIT up
 # §2.5: a critical payload we do not know rejects the message
 neg add-unknown-v2-payload-to-sk:IKE_AUTH,unknown-v2-payload-critical refused - \
 	"rejected by peer: UNSUPPORTED_CRITICAL_PAYLOAD"
+ho=$(ctl a --json ike stats | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["half_open"])')
+[[ $ho == 0 ]] && ok "no half-open IKE SA left by the refused IKE_AUTH (RFC 7296 §2.21.2)" ||
+	fail "espritd keeps $ho half-open IKE SA(s) after refusing IKE_AUTH"
 neg jacob-two-two up resp_resent
 lsw_impair_none
 lsw_del neg

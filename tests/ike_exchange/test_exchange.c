@@ -613,6 +613,38 @@ START_TEST(initial_contact)
 }
 END_TEST
 
+/* §2.21.2: an IKE_AUTH refused for an unknown critical payload leaves no
+ * half-open IKE SA behind on the responder (libreswan's impair
+ * unknown-v2-payload-critical found it waiting for the half-open timeout). */
+START_TEST(ike_auth_critical_no_half_open)
+{
+	struct ike_sa *a, *b;
+	uint8_t d0 = 0;
+
+	setup_psk();
+	/* A -> B: IKE_SA_INIT; B -> A; A queues IKE_AUTH, which is lost */
+	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
+	ck_assert(net_deliver());
+	ck_assert(net_deliver());
+	ck_assert_uint_eq(net.n, 1);
+	net.n = 0;
+	a = only_sa(&net.a);
+	b = only_sa(&net.b);
+	ck_assert_int_eq(b->state, IKE_SA_INIT_DONE);
+	ck_assert_uint_eq(ike_sa_half_open(net.b.e), 1);
+	/* A -> B: IKE_AUTH with an unknown critical payload;
+	 * B -> A: N(UNSUPPORTED_CRITICAL_PAYLOAD, 200), B's SA is gone */
+	a->req_mid = b->peer_mid;
+	send_crafted(a, IKE_EXCH_IKE_AUTH, fill_critical);
+	net_deliver();
+	ck_assert_uint_eq(response_notify(a, &d0), IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD);
+	ck_assert_uint_eq(d0, 200);
+	ck_assert_uint_eq(ike_sa_count(net.b.e), 0);
+	ck_assert_uint_eq(ike_sa_half_open(net.b.e), 0);
+	net_teardown();
+}
+END_TEST
+
 START_TEST(critical_and_syntax)
 {
 	struct ike_sa *a, *b;
@@ -876,6 +908,7 @@ static Suite *suite(void)
 	tcase_add_test(t, malformed_and_forged);
 	tcase_add_test(t, initial_contact);
 	tcase_add_test(t, critical_and_syntax);
+	tcase_add_test(t, ike_auth_critical_no_half_open);
 	tcase_add_test(t, nat_detection);
 	tcase_add_test(t, pfs);
 	tcase_add_test(t, fragmentation);
