@@ -11,7 +11,13 @@
  *
  *   esprit-ikeload -l 192.0.2.2 -r 192.0.2.1 -n 2000 -c 16 -k PSK \
  *       [-p aes256-sha256-x25519] [-e aes128gcm16] [-i load.test] [-R resp.test] \
- *       [--ts-local 10.2.0.0/24] [--ts-remote 10.1.0.0/24] [-t 10] [--json]
+ *       [--ts-local 10.2.0.0/24] [--ts-remote 10.1.0.0/24] [-t 10] [--json] \
+ *       [--ppk-id ID --ppk SECRET [--ppk-int]]
+ *
+ * With --ppk-id every setup requires that post-quantum preshared key (RFC
+ * 8784 in IKE_AUTH, or RFC 9867 in IKE_INTERMEDIATE with --ppk-int; SECRET
+ * as text, at least 32 characters). The report includes the IKE octets on
+ * the wire per setup, both directions, UDP payload (with any non-ESP marker).
  *
  * Each setup is a fresh IKE SA with INITIAL_CONTACT, so a responder keeps
  * about one IKE SA per source port. Exit status 0 when every setup completed.
@@ -50,7 +56,10 @@ struct load {
 	struct slot slot[SLOTS_MAX];
 	unsigned n_slots, total, started, done, failed, timeout_s;
 	double *lat_ms;
+	uint64_t tx_octets, rx_octets, tx_dgrams, rx_dgrams; /* every slot's IKE traffic */
 };
+
+static struct load load;
 
 static uint64_t mono_ns(void)
 {
@@ -89,7 +98,11 @@ static int op_send(struct ike_engine *e, const struct ike_addr *local,
 	(void)e;
 	(void)local;
 	memcpy(&to.sin_addr, remote->ip.bytes, 4);
-	return sendmsg(s->fd, &mh, 0) < 0 ? -errno : 0;
+	if (sendmsg(s->fd, &mh, 0) < 0)
+		return -errno;
+	load.tx_octets += len + (natt ? sizeof(marker) : 0);
+	load.tx_dgrams++;
+	return 0;
 }
 
 static int slot_start(struct load *l, struct slot *s)
@@ -171,6 +184,8 @@ static void input(struct slot *s)
 		struct ike_addr remote = { .ip.family = AF_INET, .port = ntohs(from.sin_port) };
 
 		memcpy(remote.ip.bytes, &from.sin_addr, 4);
+		load.rx_octets += (uint64_t)n;
+		load.rx_dgrams++;
 		/* RFC 3948: datagrams on 4500 carry the non-ESP marker. */
 		if (remote.port == 4500 && n >= 4 && memcmp(buf, "\0\0\0\0", 4) == 0)
 			(void)ike_engine_input(s->e, &s->local, &remote, buf + 4, (size_t)n - 4);
@@ -191,7 +206,8 @@ static void usage(FILE *out)
 {
 	fprintf(out, "usage: esprit-ikeload -l LOCAL_IP -r REMOTE_IP[:PORT] -k PSK [-n TOTAL] "
 		     "[-c CONCURRENT] [-p IKE_PROPOSAL] [-e ESP_PROPOSAL] [-i LOCAL_ID] "
-		     "[-R REMOTE_ID] [--ts-local CIDR] [--ts-remote CIDR] [-t TIMEOUT_S] [--json]\n");
+		     "[-R REMOTE_ID] [--ts-local CIDR] [--ts-remote CIDR] [-t TIMEOUT_S] [--json] "
+		     "[--ppk-id ID --ppk SECRET [--ppk-int]]\n");
 }
 
 static int set_id(struct ike_id *id, const char *s)
@@ -210,12 +226,17 @@ static int parse_args(int argc, char **argv, struct load *l, const char **local,
 		{ "ts-local", required_argument, NULL, 'L' },
 		{ "ts-remote", required_argument, NULL, 'T' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "ppk-id", required_argument, NULL, 'P' },
+		{ "ppk", required_argument, NULL, 'K' },
+		{ "ppk-int", no_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *ike = "aes256-sha256-x25519", *esp = "aes128gcm16", *remote = NULL;
 	const char *psk = NULL, *lid = "load.test", *rid = "resp.test";
 	const char *tsl = "10.2.0.0/24", *tsr = "10.1.0.0/24";
+	const char *ppk_id = NULL, *ppk = NULL;
+	bool ppk_int = false;
 	struct ike_conn *c = &l->conn;
 	char host[64], *colon;
 	int o, n;
@@ -238,6 +259,9 @@ static int parse_args(int argc, char **argv, struct load *l, const char **local,
 		case 'L': tsl = optarg; break;
 		case 'T': tsr = optarg; break;
 		case 'j': *json = true; break;
+		case 'P': ppk_id = optarg; break;
+		case 'K': ppk = optarg; break;
+		case 'I': ppk_int = true; break;
 		case 'h': usage(stdout); exit(0);
 		default: return -EINVAL;
 		}
@@ -276,48 +300,61 @@ static int parse_args(int argc, char **argv, struct load *l, const char **local,
 	    ike_ts_parse(tsr, &c->child[0].ts_r) != 0)
 		return -EINVAL;
 	c->child[0].n_esp = (unsigned)n;
+	if ((ppk_id == NULL) != (ppk == NULL) || (ppk_int && ppk_id == NULL))
+		return -EINVAL;
+	if (ppk_id != NULL) {
+		/* RFC 8784 §6: at least 256 bits; PPK_ID_FIXED as in espritd's default. */
+		if (strlen(ppk_id) > IKE_PPK_ID_MAX || strlen(ppk) < 32 || strlen(ppk) > IKE_PPK_MAX)
+			return -EINVAL;
+		c->ppk.id_type = IKE_PPK_ID_FIXED;
+		c->ppk.id_len = (uint8_t)strlen(ppk_id);
+		memcpy(c->ppk.id, ppk_id, c->ppk.id_len);
+		c->ppk.key_len = strlen(ppk);
+		memcpy(c->ppk.key, ppk, c->ppk.key_len);
+		c->ppk_required = true;
+		c->ppk_intermediate = ppk_int;
+	}
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	static struct load l;
 	const char *local = NULL;
 	bool json = false;
 	uint64_t t0, last_tick = 0;
-	double secs, mean = 0;
+	double secs, mean = 0, p50, p99, per, dgrams;
 
-	if (parse_args(argc, argv, &l, &local, &json) != 0) {
+	if (parse_args(argc, argv, &load, &local, &json) != 0) {
 		usage(stderr);
 		return 2;
 	}
-	l.lat_ms = calloc(l.total, sizeof(*l.lat_ms));
-	l.drv = drv_ipsec_mock_create();
-	if (l.lat_ms == NULL || l.drv == NULL)
+	load.lat_ms = calloc(load.total, sizeof(*load.lat_ms));
+	load.drv = drv_ipsec_mock_create();
+	if (load.lat_ms == NULL || load.drv == NULL)
 		return 1;
-	if (l.n_slots > l.total)
-		l.n_slots = l.total;
-	for (unsigned i = 0; i < l.n_slots; i++)
-		if (slot_open(&l.slot[i], local) != 0) {
+	if (load.n_slots > load.total)
+		load.n_slots = load.total;
+	for (unsigned i = 0; i < load.n_slots; i++)
+		if (slot_open(&load.slot[i], local) != 0) {
 			fprintf(stderr, "esprit-ikeload: cannot bind a UDP socket on %s\n", local);
 			return 1;
 		}
 	t0 = mono_ns();
-	for (unsigned i = 0; i < l.n_slots; i++)
-		if (slot_start(&l, &l.slot[i]) != 0)
-			l.failed++;
-	while (l.done + l.failed < l.total) {
+	for (unsigned i = 0; i < load.n_slots; i++)
+		if (slot_start(&load, &load.slot[i]) != 0)
+			load.failed++;
+	while (load.done + load.failed < load.total) {
 		struct pollfd p[SLOTS_MAX];
 		uint64_t now;
 
-		for (unsigned i = 0; i < l.n_slots; i++)
-			p[i] = (struct pollfd){ .fd = l.slot[i].e != NULL ? l.slot[i].fd : -1,
+		for (unsigned i = 0; i < load.n_slots; i++)
+			p[i] = (struct pollfd){ .fd = load.slot[i].e != NULL ? load.slot[i].fd : -1,
 						.events = POLLIN };
-		if (poll(p, l.n_slots, 10) < 0 && errno != EINTR)
+		if (poll(p, load.n_slots, 10) < 0 && errno != EINTR)
 			return 1;
 		now = mono_ns();
-		for (unsigned i = 0; i < l.n_slots; i++) {
-			struct slot *s = &l.slot[i];
+		for (unsigned i = 0; i < load.n_slots; i++) {
+			struct slot *s = &load.slot[i];
 			int st;
 
 			if (s->e == NULL)
@@ -326,41 +363,47 @@ int main(int argc, char **argv)
 				input(s);
 			if (now - last_tick > 50000000u)
 				ike_engine_tick(s->e);
-			st = slot_state(&l, s);
+			st = slot_state(&load, s);
 			if (st != 0)
-				slot_finish(&l, s, st);
+				slot_finish(&load, s, st);
 		}
 		if (now - last_tick > 50000000u)
 			last_tick = now;
-		if (l.started == l.total && l.done + l.failed < l.total) {
+		if (load.started == load.total && load.done + load.failed < load.total) {
 			bool any = false;
 
-			for (unsigned i = 0; i < l.n_slots; i++)
-				any |= l.slot[i].e != NULL;
+			for (unsigned i = 0; i < load.n_slots; i++)
+				any |= load.slot[i].e != NULL;
 			if (!any)
 				break;
 		}
 	}
 	secs = (double)(mono_ns() - t0) / 1e9;
-	for (unsigned i = 0; i < l.done; i++)
-		mean += l.lat_ms[i] / l.done;
-	qsort(l.lat_ms, l.done, sizeof(*l.lat_ms), cmp_d);
+	for (unsigned i = 0; i < load.done; i++)
+		mean += load.lat_ms[i] / load.done;
+	qsort(load.lat_ms, load.done, sizeof(*load.lat_ms), cmp_d);
+	p50 = load.done ? load.lat_ms[load.done / 2] : 0.0;
+	p99 = load.done ? load.lat_ms[(size_t)(load.done * 0.99)] : 0.0;
+	/* Octets per setup: every datagram sent and received, over the
+	 * setups that completed (retransmissions included, as on a wire). */
+	per = load.done ? (double)(load.tx_octets + load.rx_octets) / load.done : 0.0;
+	dgrams = load.done ? (double)(load.tx_dgrams + load.rx_dgrams) / load.done : 0.0;
 	if (json)
 		printf("{\"setups\": %u, \"failed\": %u, \"concurrency\": %u, \"seconds\": %.3f, "
 		       "\"setups_per_s\": %.1f, \"latency_ms\": {\"mean\": %.2f, \"p50\": %.2f, "
-		       "\"p99\": %.2f}}\n", l.done, l.failed, l.n_slots, secs, l.done / secs, mean,
-		       l.done ? l.lat_ms[l.done / 2] : 0.0,
-		       l.done ? l.lat_ms[(size_t)(l.done * 0.99)] : 0.0);
+		       "\"p99\": %.2f}, \"octets_per_setup\": %.0f, \"datagrams_per_setup\": %.1f}\n",
+		       load.done, load.failed, load.n_slots, secs, load.done / secs, mean, p50, p99,
+		       per, dgrams);
 	else
 		printf("%u setups (%u failed) in %.2f s with %u in flight: %.1f setups/s, latency "
-		       "mean %.2f ms, p50 %.2f ms, p99 %.2f ms\n", l.done, l.failed, secs,
-		       l.n_slots, l.done / secs, mean, l.done ? l.lat_ms[l.done / 2] : 0.0,
-		       l.done ? l.lat_ms[(size_t)(l.done * 0.99)] : 0.0);
-	for (unsigned i = 0; i < l.n_slots; i++) {
-		ike_engine_free(l.slot[i].e);
-		close(l.slot[i].fd);
+		       "mean %.2f ms, p50 %.2f ms, p99 %.2f ms; %.0f octets in %.1f datagrams per "
+		       "setup\n", load.done, load.failed, secs, load.n_slots, load.done / secs, mean,
+		       p50, p99, per, dgrams);
+	for (unsigned i = 0; i < load.n_slots; i++) {
+		ike_engine_free(load.slot[i].e);
+		close(load.slot[i].fd);
 	}
-	drv_ipsec_mock_destroy(l.drv);
-	free(l.lat_ms);
-	return l.failed == 0 ? 0 : 1;
+	drv_ipsec_mock_destroy(load.drv);
+	free(load.lat_ms);
+	return load.failed == 0 ? 0 : 1;
 }

@@ -8,7 +8,12 @@
 # namespaces, as the e2e tests); see docs/benchmark.md.
 #
 #   scripts/bench-ike.sh [--build DIR] [-n SETUPS] [-c IN_FLIGHT] [-p IKE_PROPOSAL]
-#                        [-e ESP_PROPOSAL] [--out FILE]
+#                        [-e ESP_PROPOSAL] [--out FILE] [--pq]
+#
+# --pq: espritd alone (charon 5.9.8 has no ML-KEM), one run of each of
+# x25519, x25519 + ML-KEM-768 (IKE_INTERMEDIATE) and x25519 + ML-KEM-768 +
+# PPK (RFC 9867, in IKE_INTERMEDIATE), with setups/s and IKE octets on the
+# wire per setup.
 #
 # espritd runs as in the e2e tests (DPDK af_packet ports, IKE punted from
 # its dataplane); charon runs in the same namespace afterwards with the
@@ -22,6 +27,7 @@ c=8
 ike=aes256-sha256-x25519
 esp=aes128gcm16
 out=
+pq=0
 while (($#)); do
 	case $1 in
 	--build) build=$2; shift 2 ;;
@@ -30,7 +36,8 @@ while (($#)); do
 	-p) ike=$2; shift 2 ;;
 	-e) esp=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
-	-h | --help) sed -n '2,17p' "$0"; exit 0 ;;
+	--pq) pq=1; shift ;;
+	-h | --help) sed -n '2,23p' "$0"; exit 0 ;;
 	*) echo "bench-ike.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -51,29 +58,83 @@ e2e_topology
 PSK=bench-ike-psk-0123456789
 ip -n "$NS_GWB" addr add 192.0.2.2/24 dev b-wan
 
-load() { # load NAME: esprit-ikeload from B's namespace against 192.0.2.1
-	log "$1: $n setups, $c in flight, IKE $ike, ESP $esp"
+load() { # load NAME [ikeload options]: esprit-ikeload from B's namespace against 192.0.2.1
+	local name=$1
+	shift
+	log "$name: $n setups, $c in flight, IKE $ike, ESP $esp $*"
 	NSX_TIMEOUT=${BENCH_TIMEOUT:-120} nsx "$NS_GWB" "$LOAD" -l 192.0.2.2 -r 192.0.2.1 -n "$n" -c "$c" -k "$PSK" -p "$ike" \
-		-e "$esp" -i load.test -R resp.test --json >"$T/$1.json" 2>"$T/$1.err"
-	log "$1: $(cat "$T/$1.json")"
-	[[ -s $T/$1.err ]] && log "$1: $(tail -n 3 "$T/$1.err")"
+		-e "$esp" -i load.test -R resp.test --json "$@" >"$T/$name.json" 2>"$T/$name.err"
+	log "$name: $(cat "$T/$name.json")"
+	[[ -s $T/$name.err ]] && log "$name: $(tail -n 3 "$T/$name.err")"
 }
 
-# 1) espritd
-cat >"$T/gwa.conf" <<CONF
+# espritd_conf [CONNECTION_SETTINGS [TOP_LEVEL_SETTINGS]]: gateway A's file
+# for the proposal in $ike
+espritd_conf() {
+	cat >"$T/gwa.conf" <<CONF
 esprit: { workers = 1; lcores = "0,1"; idle_sleep_us = 100; log_level = "warning";
           eal = ["--no-huge", "-m", "256", "--file-prefix", "$E2E_ID-gwa", "--no-telemetry"];
           ike_cookie_threshold = 1000; mgmt_socket = "$T/gwa.sock"; };
 ports = ( { name = "lan"; device = "net_af_packet0,iface=a-lan"; addresses = ["10.1.0.254/24"]; },
           { name = "wan"; device = "net_af_packet1,iface=a-wan"; addresses = ["192.0.2.1/24"]; } );
+${2:-}
 connections = (
   { name = "load"; local_addrs = "192.0.2.1"; remote_addrs = "any";
     local_id = "resp.test"; remote_id = "load.test"; auth = "psk"; psk = "$PSK";
-    proposals = "$ike";
+    proposals = "$ike"; ${1:-}
     children = ( { name = "net"; local_ts = "10.1.0.0/24"; remote_ts = "10.2.0.0/24";
                    esp_proposals = "$esp"; } ); }
 );
 CONF
+}
+
+if ((pq)); then
+	PPK=bench-ike-ppk-0123456789abcdef0123456789
+	cases=("x25519|aes256gcm16-prfsha384-x25519||"
+		"x25519+mlkem768|aes256gcm16-prfsha384-x25519-ke1_mlkem768||"
+		"x25519+mlkem768+ppk|aes256gcm16-prfsha384-x25519-ke1_mlkem768|ppk_id = \"ppk-1\"; ppk_required = true; ppk_intermediate = true;|ppks = ( { id = \"ppk-1\"; secret = \"$PPK\"; } );")
+	names=()
+	for cs in "${cases[@]}"; do
+		IFS='|' read -r name ike conn top <<<"$cs"
+		espritd_conf "$conn" "$top"
+		gw_start a "$T/gwa.conf"
+		if [[ -n $conn ]]; then
+			load "$name" --ppk-id ppk-1 --ppk "$PPK" --ppk-int
+		else
+			load "$name"
+		fi
+		gw_stop a
+		names+=("$name")
+	done
+	result=$("$PY" - "$T" "$n" "$c" "$(nproc)" "${names[@]}" <<'PY'
+import json, sys
+t, n, c, cpus, names = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
+rows = {}
+print("| key exchange (espritd responder) | setups | failed | setups/s | p50 | p99 | octets/setup | datagrams/setup |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|")
+for name in names:
+    try:
+        r = json.load(open("%s/%s.json" % (t, name)))
+    except Exception:
+        r = None
+    rows[name] = r
+    if r is None:
+        print("| %s | - | - | - | - | - | - | - |" % name)
+        continue
+    l = r["latency_ms"]
+    print("| %s | %d | %d | %.0f | %.1f ms | %.1f ms | %d | %.1f |" % (
+        name, r["setups"], r["failed"], r["setups_per_s"], l["p50"], l["p99"],
+        r["octets_per_setup"], r["datagrams_per_setup"]))
+print(json.dumps({"setups": int(n), "in_flight": int(c), "cpus": int(cpus), "runs": rows}))
+PY
+)
+	echo "$result"
+	[[ -n $out ]] && echo "$result" | tail -n 1 >"$out"
+	exit 0
+fi
+
+# 1) espritd
+espritd_conf
 gw_start a "$T/gwa.conf"
 load espritd
 ctl a ike stats >"$T/espritd-stats.txt" 2>&1
