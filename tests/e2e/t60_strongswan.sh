@@ -20,7 +20,7 @@ swan_setup psk
 swan_start
 swan_both_roles
 
-log "3) espritctl: list, terminate, initiate again, rekey the IKE SA"
+log "3) espritctl: list, terminate, initiate again, rekey the IKE SA while a ping runs"
 if ctl a ike list | grep -q "ESTABLISHED" && ctl a ike list | grep -q "child INSTALLED"; then
 	ok "espritctl ike list: $(ctl a ike list | head -n 1)"
 else
@@ -36,6 +36,10 @@ swan --list-sas 2>/dev/null | grep -q ESTABLISHED && fail "strongSwan still has 
 ctl a ike initiate b net >/dev/null || fail "espritctl ike initiate b net failed"
 wait_ping "$NS_HA" 10.2.0.1 || fail "no ping after initiating again"
 old=$(ctl a ike list | head -n 1)
+# the IKE SA rekey (§2.18) moves the Child SA under a ping: nothing lost
+bg "ping-ikerekey" ip netns exec "$NS_HA" timeout 20 ping -c 40 -i 0.05 -W 2 10.2.0.1
+pingpid=$BG_PID
+sleep 0.5
 ctl a ike rekey b >/dev/null || fail "espritctl ike rekey b failed"
 for ((i = 0; i < 50; i++)); do
 	new=$(ctl a ike list | grep ESTABLISHED | head -n 1)
@@ -46,6 +50,12 @@ if [[ -n $new && $new != "$old" ]]; then
 	ok "IKE SA rekeyed by espritd: $new"
 else
 	fail "IKE rekey: before [$old] after [$(ctl a ike list 2>&1 | head -n 3)]"
+fi
+wait "$pingpid"
+if grep -q " 40 received" "$T/ping-ikerekey.out"; then
+	ok "IKE SA rekey from espritd: 40/40 pings through it"
+else
+	fail "IKE SA rekey from espritd: $(grep transmitted "$T/ping-ikerekey.out")"
 fi
 ping_check "$NS_HA" 10.2.0.1 5
 swan --list-sas 2>&1 | grep -q "ESTABLISHED" && ok "strongSwan lists the rekeyed IKE SA" ||
