@@ -13,6 +13,7 @@
  *       proposals = "aes256gcm16-prfsha384-x25519,aes256-sha256-modp2048";
  *       ppk_id = "ppk-1"; ppk_required = true;      # RFC 8784, from `ppks`
  *       ppk_intermediate = true;                     # RFC 9867: in IKE_INTERMEDIATE
+ *       ppk_child_id = "ppk-2"; ppk_child_required = true; # RFC 9867 §3.2: CREATE_CHILD_SA
  *       rekey_time = 14400; dpd_delay = 30;          # seconds, 0 = off
  *       dpd_timeout = 10;   # seconds: unanswered request -> peer dead (0: ~31 s of
  *                           # retransmissions)
@@ -362,6 +363,38 @@ static int parse_ppks(struct parser *ps, const config_setting_t *root, struct ik
 	return 0;
 }
 
+/* The entry of the ppks list named by @p key (a PPK_ID), into @p out. */
+static int find_ppk(struct parser *ps, const config_setting_t *g, const char *key, const char *id,
+		    const struct ike_ppk *ppk, unsigned n_ppk, struct ike_ppk *out)
+{
+	for (unsigned i = 0; i < n_ppk; i++)
+		if (ppk[i].id_len == strlen(id) && memcmp(ppk[i].id, id, ppk[i].id_len) == 0) {
+			*out = ppk[i];
+			return 0;
+		}
+	return perr(ps, config_setting_get_member(g, key), NULL, "no PPK '%s' in the ppks list",
+		    id);
+}
+
+/* ppk_child_id / ppk_child_required: RFC 9867 §3.2, a (fresh) PPK for
+ * the CREATE_CHILD_SA exchanges of the connection. */
+static int parse_conn_ppk_child(struct parser *ps, const config_setting_t *g,
+				const struct ike_ppk *ppk, unsigned n_ppk, struct ike_conn *c)
+{
+	const char *id;
+	bool req = false;
+	int rc;
+
+	if ((rc = get_str(ps, g, "ppk_child_id", false, &id)) < 0 ||
+	    (rc = get_bool(ps, g, "ppk_child_required", &req)) < 0)
+		return rc;
+	c->ppk_child_required = req;
+	if (id == NULL)
+		return req ? perr(ps, config_setting_get_member(g, "ppk_child_required"), NULL,
+				  "needs a ppk_child_id") : 0;
+	return find_ppk(ps, g, "ppk_child_id", id, ppk, n_ppk, &c->ppk_child);
+}
+
 /* ppk_id / ppk_required of a connection. */
 static int parse_conn_ppk(struct parser *ps, const config_setting_t *g, const struct ike_ppk *ppk,
 			  unsigned n_ppk, struct ike_conn *c)
@@ -370,7 +403,8 @@ static int parse_conn_ppk(struct parser *ps, const config_setting_t *g, const st
 	bool req = false, in_int = false;
 	int rc;
 
-	if ((rc = get_str(ps, g, "ppk_id", false, &id)) < 0 ||
+	if ((rc = parse_conn_ppk_child(ps, g, ppk, n_ppk, c)) < 0 ||
+	    (rc = get_str(ps, g, "ppk_id", false, &id)) < 0 ||
 	    (rc = get_bool(ps, g, "ppk_required", &req)) < 0 ||
 	    (rc = get_bool(ps, g, "ppk_intermediate", &in_int)) < 0)
 		return rc;
@@ -383,13 +417,7 @@ static int parse_conn_ppk(struct parser *ps, const config_setting_t *g, const st
 				    NULL, "needs a ppk_id");
 		return 0;
 	}
-	for (unsigned i = 0; i < n_ppk; i++)
-		if (ppk[i].id_len == strlen(id) && memcmp(ppk[i].id, id, ppk[i].id_len) == 0) {
-			c->ppk = ppk[i];
-			return 0;
-		}
-	return perr(ps, config_setting_get_member(g, "ppk_id"), NULL,
-		    "no PPK '%s' in the ppks list", id);
+	return find_ppk(ps, g, "ppk_id", id, ppk, n_ppk, &c->ppk);
 }
 
 static int parse_conn(struct parser *ps, const struct esprit_config *cfg, const config_setting_t *g,
@@ -399,7 +427,7 @@ static int parse_conn(struct parser *ps, const struct esprit_config *cfg, const 
 		"name", "local_addrs", "remote_addrs", "local_port", "remote_port", "local_id",
 		"remote_id", "auth", "psk", "cert", "key", "cacerts", "send_certreq", "proposals",
 		"rekey_time", "dpd_delay", "dpd_timeout", "children", "ppk_id", "ppk_required",
-		"ppk_intermediate", NULL,
+		"ppk_intermediate", "ppk_child_id", "ppk_child_required", NULL,
 	};
 	struct ike_conn *c = &cc->c;
 	config_setting_t *list;

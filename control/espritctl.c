@@ -599,11 +599,12 @@ static void print_child(const json_t *c)
 {
 	char b1[24], b2[24], b3[24], kes[128];
 
-	printf("  child %s %s, %s, SPIs %s_i %s_o, %s%s, PFS %s\n", jstr(c, "state", "?"),
+	printf("  child %s %s, %s, SPIs %s_i %s_o, %s%s, PFS %s%s\n", jstr(c, "state", "?"),
 	       jstr(c, "name", "?"), jstr(c, "mode", "?"), jstr(c, "spi_in", "?"),
 	       jstr(c, "spi_out", "?"), jstr(c, "encryption", "?"),
 	       json_is_true(json_object_get(c, "esn")) ? "/esn" : "",
-	       kes_text(c, "none", kes, sizeof(kes)));
+	       kes_text(c, "none", kes, sizeof(kes)),
+	       json_is_true(json_object_get(c, "ppk")) ? ", PPK (CREATE_CHILD_SA)" : "");
 	printf("    established %s ago, rekey in %s, expires in %s", secs(c, "established", b1, 24),
 	       secs(c, "rekey_in", b2, 24), secs(c, "expires_in", b3, 24));
 	print_counters(c, "in");
@@ -637,8 +638,10 @@ static void print_ike(const json_t *res)
 		       secs(sa, "established", b1, 24), secs(sa, "rekey_in", b2, 24),
 		       json_is_true(json_object_get(sa, "ppk")) ? "PPK " : "no PPK",
 		       json_is_true(json_object_get(sa, "ppk")) ? jstr(sa, "ppk_id", "?") : "",
-		       strcmp(jstr(sa, "ppk_exchange", ""), "IKE_INTERMEDIATE") == 0 ?
-			       " (in IKE_INTERMEDIATE)" : "");
+		       strcmp(jstr(sa, "ppk_exchange", ""), "IKE_AUTH") != 0 &&
+			       json_is_true(json_object_get(sa, "ppk")) ?
+			       (strcmp(jstr(sa, "ppk_exchange", ""), "IKE_INTERMEDIATE") == 0 ?
+					" (in IKE_INTERMEDIATE)" : " (in CREATE_CHILD_SA)") : "");
 		json_array_foreach(json_object_get(sa, "children"), k, c)
 			print_child(c);
 	}

@@ -147,6 +147,7 @@ static json_t *child_json(struct ike_walk *w, const struct ike_sa *sa, const str
 	json_object_set_new(o, "transport", json_boolean(c->transport));
 	json_object_set_new(o, "encryption", cipher_json(c->suite.encr, c->suite.key_bits));
 	json_object_set_new(o, "esn", json_boolean(c->suite.esn == IKE_ESN_YES));
+	json_object_set_new(o, "ppk", json_boolean(c->ppk)); /* RFC 9867 §3.2 */
 	json_object_set_new(o, "pfs", c->suite.ke != 0 ? json_string(ike_ke_name(c->suite.ke))
 						       : json_null());
 	json_object_set_new(o, "key_exchanges", kes_json(c->suite.ke, c->suite.addke, IKE_MKE_MAX));
@@ -195,9 +196,11 @@ static void ike_sa_visit(const struct ike_sa *sa, void *arg)
 	json_object_set_new(o, "ppk", json_boolean(sa->ppk.used));
 	json_object_set_new(o, "ppk_id", sa->ppk.used ? json_stringn((const char *)sa->ppk.id,
 								     sa->ppk.id_len) : json_null());
-	/* RFC 8784 mixes it in IKE_AUTH, RFC 9867 in IKE_INTERMEDIATE (identities too). */
+	/* RFC 8784 mixes it in IKE_AUTH, RFC 9867 in IKE_INTERMEDIATE (identities
+	 * too) or, a fresh one, in the CREATE_CHILD_SA that rekeyed the IKE SA. */
 	json_object_set_new(o, "ppk_exchange", !sa->ppk.used ? json_null() :
-			    json_string(sa->ppk.int_agreed ? "IKE_INTERMEDIATE" : "IKE_AUTH"));
+			    json_string(sa->ppk.child_rekeyed ? "CREATE_CHILD_SA" :
+					sa->ppk.int_agreed ? "IKE_INTERMEDIATE" : "IKE_AUTH"));
 	json_object_set_new(o, "nat_local", json_boolean(sa->nat_local));
 	json_object_set_new(o, "nat_remote", json_boolean(sa->nat_remote));
 	json_object_set_new(o, "established", age_json(sa->established_ms, w->now));

@@ -238,7 +238,7 @@ int ike_child_install(struct ike_engine *e, struct ike_sa *sa, struct ike_child 
 		goto out;
 	klen = esp_cipher_key_len(cipher);
 	/* §2.17: KEYMAT = prf+(SK_d, [g^ir |] Ni | Nr); i->r keys first. */
-	rc = ike_crypto_keymat(kx->suite.prf, kx->keys.d, kx->keys.prf_len, gir, gir_len, ni,
+	rc = ike_crypto_keymat(kx->suite.prf, ike_ppk_child_skd(kx), kx->keys.prf_len, gir, gir_len, ni,
 			       ni_len, nr, nr_len, keymat, 2 * (klen + ESP_SALT_LEN));
 	if (rc != 0)
 		goto out;

@@ -154,6 +154,29 @@ int ike_ppk_auth_i(struct ike_xctx *x);
 /* IKE SA rekey: the new SA descends from a PPK-protected SK_d too. */
 void ike_ppk_inherit(struct ike_sa *n, const struct ike_sa *old);
 
+/* ppk_child.c: RFC 9867 §3.2, a PPK in CREATE_CHILD_SA. */
+/* Initiator: N(PPK_IDENTITY_KEY) for the request whose nonce is @p ni. */
+int ike_ppk_child_add_i(struct ike_xctx *x, const uint8_t *ni, size_t ni_len);
+/* Initiator: the response's N(PPK_IDENTITY) decides; -EPERM when our
+ * policy requires the PPK and the responder did not take it. */
+int ike_ppk_child_i(struct ike_xctx *x);
+/* Responder: a matching N(PPK_IDENTITY_KEY) in the request agrees the
+ * PPK; -EPERM when required and none matches (NO_PROPOSAL_CHOSEN). */
+int ike_ppk_child_r(struct ike_xctx *x);
+/* Responder: N(PPK_IDENTITY) when agreed and used (no IKE_FOLLOWUP_KE). */
+int ike_ppk_child_add_r(struct ike_xctx *x);
+/* SK_d for the new SA's keys: SK_d' while a PPK is agreed, else SK_d. */
+const uint8_t *ike_ppk_child_skd(const struct ike_sa *sa);
+/* The exchange is done: SK_d' wiped, nothing agreed (each side's
+ * processing of one exchange sets and ends it: they never interleave). */
+void ike_ppk_child_done(struct ike_sa *sa);
+/* RFC 9370 with it: SK_d' kept in @p f when its IKE_FOLLOWUP_KE series
+ * starts, and back in place for the series' last derivation. */
+void ike_ppk_child_keep(const struct ike_sa *sa, struct ike_followup *f);
+void ike_ppk_child_resume(struct ike_sa *sa, const struct ike_followup *f);
+/* The IKE SA @p n that rekeys @p old with a PPK agreed is PPK-protected. */
+void ike_ppk_child_mark(struct ike_sa *n, const struct ike_sa *old);
+
 /* ppk_int.c: RFC 9867 §3.1, the PPK in the last IKE_INTERMEDIATE. */
 /* USE_PPK_INT agreed and PPK_IDENTITY_KEY not sent yet (one more
  * IKE_INTERMEDIATE is needed if no key exchange is left). */

@@ -118,6 +118,11 @@ struct ike_conn {
 	struct ike_ppk ppk;
 	bool ppk_required;
 	bool ppk_intermediate;  /* RFC 9867: the PPK in IKE_INTERMEDIATE instead */
+	/* RFC 9867 §3.2: a (fresh) PPK mixed into the CREATE_CHILD_SA
+	 * exchanges we start (ppk_child.id_type 0: none), and whether the
+	 * peer's must carry one we have. */
+	struct ike_ppk ppk_child;
+	bool ppk_child_required;
 };
 
 /* Engine-wide settings. */

@@ -145,6 +145,10 @@ struct ike_followup {
 	uint8_t link[32];               /* N(ADDITIONAL_KEY_EXCHANGE) data */
 	uint8_t link_len;
 	uint64_t deadline_ms;           /* responder: forget it after this */
+	/* RFC 9867 §3.2: the PPK agreed in the CREATE_CHILD_SA; its SK_d'
+	 * keys the new SA after the last IKE_FOLLOWUP_KE (wiped with f). */
+	bool ppk;
+	uint8_t ppk_d[IKE_KEY_PRF_MAX];
 };
 
 /* RFC 8784 §5.1: PPK_ID data octets we keep (Type octet not counted). */
@@ -163,6 +167,12 @@ struct ike_ppk_sa {
 	/* Initiator: SK_d', SK_pi', SK_pr' (§3), for N(NO_PPK_AUTH) and the
 	 * fallback, wiped once the IKE_AUTH response decides. */
 	uint8_t d[IKE_KEY_PRF_MAX], pi[IKE_KEY_PRF_MAX], pr[IKE_KEY_PRF_MAX];
+	/* RFC 9867 §3.2: a PPK agreed for the CREATE_CHILD_SA being handled;
+	 * child_d = prf+(PPK, SK_d) replaces SK_d for its new SA's keys, and
+	 * is wiped when the exchange is done (control/ike/ppk_child.c). */
+	bool child_agreed, child_sent;
+	bool child_rekeyed;     /* this IKE SA was rekeyed with such a PPK */
+	uint8_t child_d[IKE_KEY_PRF_MAX];
 };
 
 struct ike_child {
@@ -172,6 +182,7 @@ struct ike_child {
 	bool owns_policy;     /* the outbound policy points at spi_out */
 	int8_t rekey_of;      /* slot of the child this one replaces, -1 */
 	bool transport;       /* USE_TRANSPORT_MODE agreed (§1.3.1), else tunnel */
+	bool ppk;             /* keyed from SK_d' of a PPK (RFC 9867 §3.2) */
 	int8_t replaced_by;   /* slot of the child that replaces this one, -1 */
 	uint32_t spi_in, spi_out;     /* host order */
 	uint32_t pol_id, pol_prio;

@@ -115,6 +115,7 @@ static struct ike_sa *ike_sa_rekeyed(struct ike_engine *e, struct ike_sa *old, b
 	n->nat_local = old->nat_local;
 	n->nat_remote = old->nat_remote;
 	ike_ppk_inherit(n, old);
+	ike_ppk_child_mark(n, old);
 	memcpy(n->ni, ni, ni_len);
 	n->ni_len = ni_len;
 	memcpy(n->nr, nr, nr_len);
@@ -124,7 +125,8 @@ static struct ike_sa *ike_sa_rekeyed(struct ike_engine *e, struct ike_sa *old, b
 		n->mke.n = n->mke.done = r->mke->n;
 	}
 	/* RFC 9370 §2.2.4: prf(SK_d, SK(0) | Ni | Nr | SK(1) | ... | SK(n)). */
-	if (ike_crypto_keys_rekey_mke(old->suite.prf, old->keys.d, old->keys.prf_len, suite, ni,
+	if (ike_crypto_keys_rekey_mke(old->suite.prf, ike_ppk_child_skd(old), old->keys.prf_len,
+				      suite, ni,
 				      ni_len, nr, nr_len, r->gir, r->gir_len, r->extra,
 				      r->extra_len, spi_i, spi_r, &n->keys) != 0 ||
 	    ike_sa_set_state(e, n, IKE_SA_ESTABLISHED) != 0) {
@@ -235,26 +237,36 @@ static int build_ike_rekey(struct ike_xctx *x)
 	return rc;
 }
 
-/* Initiator builds: [N(REKEY_SA)], SA, Ni, [KEi], [TSi, TSr]. */
+/* Initiator builds: [N(REKEY_SA)], SA, Ni, [KEi], [TSi, TSr],
+ * [N(PPK_IDENTITY_KEY)] (RFC 9867 §3.2). */
 static int i_build(struct ike_xctx *x)
 {
 	struct ike_sa *sa = x->sa;
 	struct ike_child *old;
+	int rc;
 
 	switch (x->task.type) {
 	case IKE_TASK_CHILD_NEW:
-		return build_child(x, NULL);
+		rc = build_child(x, NULL);
+		break;
 	case IKE_TASK_CHILD_REKEY:
 		old = &sa->child[x->task.child];
 		if (old->state != IKE_CHILD_INSTALLED ||
 		    ike_child_set_state(x->e, sa, old, IKE_CHILD_REKEYING) != 0)
 			return -ESTALE;
-		return build_child(x, old);
+		rc = build_child(x, old);
+		break;
 	case IKE_TASK_IKE_REKEY:
-		return build_ike_rekey(x);
+		rc = build_ike_rekey(x);
+		break;
 	default:
 		return -EINVAL;
 	}
+	if (rc != 0)
+		return rc;
+	if (x->task.type == IKE_TASK_IKE_REKEY)
+		return ike_ppk_child_add_i(x, sa->rekey_nonce, sa->rekey_nonce_len);
+	return ike_ppk_child_add_i(x, sa->c_nonce, sa->c_nonce_len);
 }
 
 /* ------------------------------ responder ------------------------------- */
@@ -341,6 +353,7 @@ static int child_r_finish(struct ike_engine *e, struct ike_sa *sa, struct ike_ch
 {
 	struct ike_child *old = ch->rekey_of >= 0 ? &sa->child[ch->rekey_of] : NULL;
 
+	ch->ppk = sa->ppk.child_agreed;
 	if (ch->suite.encr == 0 ||
 	    ike_child_install(e, sa, ch, sa, false, gir, gir_len, ni, ni_len, nr, nr_len) != 0 ||
 	    ike_child_set_state(e, sa, ch, IKE_CHILD_INSTALLED) != 0) {
@@ -480,6 +493,14 @@ static int r_process(struct ike_xctx *x)
 
 	if (rc != 0 || peer.n_proposals == 0)
 		return -EBADMSG;
+	/* RFC 9867 §3.2: a PPK this side requires and the request lacks. */
+	rc = ike_ppk_child_r(x);
+	if (rc == -EPERM) {
+		x->child_err = IKE_N_NO_PROPOSAL_CHOSEN;
+		return 0;
+	}
+	if (rc != 0)
+		return rc;
 	if (peer.prop[0].protocol_id == IKE_PROTO_IKE)
 		r_ike_rekey(x, &peer);
 	else
@@ -488,7 +509,7 @@ static int r_process(struct ike_xctx *x)
 }
 
 /* Responder builds: SA, Nr, [KEr], [TSi, TSr], or the error notify. */
-static int r_build(struct ike_xctx *x)
+static int r_build_payloads(struct ike_xctx *x)
 {
 	struct ike_sa *sa = x->sa;
 	struct pld_sa sap = { .n_proposals = 1 };
@@ -530,6 +551,17 @@ static int r_build(struct ike_xctx *x)
 		rc = ike_fu_add_link(x);
 	if (rc == 0)
 		rc = ike_add_ts_pair(x->mb, &sa->child[x->child].ts_r, &sa->child[x->child].ts_l);
+	return rc;
+}
+
+/* ... and [N(PPK_IDENTITY)] (RFC 9867 §3.2); the PPK's SK_d' is gone after. */
+static int r_build(struct ike_xctx *x)
+{
+	int rc = r_build_payloads(x);
+
+	if (rc == 0)
+		rc = ike_ppk_child_add_r(x);
+	ike_ppk_child_done(x->sa);
 	return rc;
 }
 
@@ -593,6 +625,7 @@ static int child_i_finish(struct ike_xctx *x, struct ike_sa *sa, struct ike_sa *
 {
 	struct ike_child *old = ch->rekey_of >= 0 ? &sa->child[ch->rekey_of] : NULL;
 
+	ch->ppk = xs->ppk.child_agreed;
 	if (ike_child_install(x->e, sa, ch, xs, true, gir, gir_len, ni, ni_len, nr, nr_len) != 0 ||
 	    ike_child_set_state(x->e, sa, ch, IKE_CHILD_INSTALLED) != 0)
 		return -EINVAL;
@@ -645,9 +678,12 @@ static int i_child(struct ike_xctx *x)
 	size_t gir_len = 0;
 	struct ike_ts l, r;
 	uint16_t err = ike_error_notify(x->m);
-	int rc;
+	int rc, ppk = 0;
 
-	if (err != 0 || ike_get_sa(x->m, &resp) != 0 || ike_get_nonce(x->m, &nr) != 0 ||
+	if (err == 0)
+		ppk = ike_ppk_child_i(x); /* -EPERM: made, then deleted at once */
+	if (err != 0 || (ppk != 0 && ppk != -EPERM) || ike_get_sa(x->m, &resp) != 0 ||
+	    ike_get_nonce(x->m, &nr) != 0 ||
 	    ike_get_ts(x->m, IKE_PLD_TSi, &tsi) != 0 || ike_get_ts(x->m, IKE_PLD_TSr, &tsr) != 0 ||
 	    resp.n_proposals != 1 ||
 	    ike_proposal_select(&resp, cc->esp, cc->n_esp, 0, &chosen) != 0 ||
@@ -670,7 +706,7 @@ static int i_child(struct ike_xctx *x)
 	ike_nonce_min(ch, xs->c_nonce, xs->c_nonce_len, nr.data, nr.len);
 	if (ch->suite.addke[0] != 0) {
 		/* RFC 9370 §2.2.4: installed after the last IKE_FOLLOWUP_KE. */
-		if (xs != sa || kx == NULL || kx->id == IKE_KE_NONE ||
+		if (xs != sa || kx == NULL || kx->id == IKE_KE_NONE || ppk != 0 ||
 		    ike_fu_start(x, &sa->fu_i, &chosen, x->task.type, x->task.child, gir, gir_len,
 				 xs->c_nonce, xs->c_nonce_len, nr.data, nr.len) != 0)
 			goto fail;
@@ -682,6 +718,8 @@ static int i_child(struct ike_xctx *x)
 			    nr.len);
 	ike_ke_free(xs->c_ke);
 	xs->c_ke = NULL;
+	if (rc >= 0 && ppk == -EPERM) /* RFC 9867 §3.2: unacceptable without */
+		(void)ike_task_push(sa, IKE_TASK_CHILD_DELETE, ike_child_slot(sa, ch), -1);
 	if (rc >= 0)
 		return rc;
 fail:
@@ -803,6 +841,7 @@ static int i_ike_rekey(struct ike_xctx *x)
 	uint16_t err = ike_error_notify(x->m);
 	uint16_t used = x->task.ke != 0 ? x->task.ke : sa->suite.ke;
 	bool collided = sa->state == IKE_SA_REKEYED && sa->rekey_new != NULL;
+	int ppk = err == 0 ? ike_ppk_child_i(x) : 0; /* -EPERM: made, deleted */
 
 	if (sa->state != IKE_SA_REKEYING && !collided) {
 		/* The peer's rekey went first (§2.25.2 TEMPORARY_FAILURE). */
@@ -810,8 +849,8 @@ static int i_ike_rekey(struct ike_xctx *x)
 		sa->rekey_ke = NULL;
 		return 0;
 	}
-	if (err != 0 || ike_get_sa(x->m, &resp) != 0 || ike_get_nonce(x->m, &nr) != 0 ||
-	    ike_get_ke(x->m, &ke) != 0 || resp.n_proposals != 1 ||
+	if (err != 0 || (ppk != 0 && ppk != -EPERM) || ike_get_sa(x->m, &resp) != 0 ||
+	    ike_get_nonce(x->m, &nr) != 0 || ike_get_ke(x->m, &ke) != 0 || resp.n_proposals != 1 ||
 	    ike_proposal_select(&resp, sa->conn->ike, sa->conn->n_ike, ke.method, &chosen) != 0 ||
 	    chosen.n_transforms != resp.prop[0].n_transforms ||
 	    ike_suite_from(&chosen, &suite) != 0 || suite.ke != used ||
@@ -830,7 +869,7 @@ static int i_ike_rekey(struct ike_xctx *x)
 	if (ike_chosen_addke(&chosen, m) != 0) {
 		/* RFC 9370 §2.2.4: the new SA after the IKE_FOLLOWUP_KEs. A
 		 * collision resolved first (§2.8.2) leaves ours unfinished. */
-		int rc = collided || fu_collision_lost(x, sa, nr.data, nr.len) ? -EBUSY :
+		int rc = collided || ppk != 0 || fu_collision_lost(x, sa, nr.data, nr.len) ? -EBUSY :
 				    ike_fu_start(x, &sa->fu_i, &chosen, IKE_TASK_IKE_REKEY, -1, gir,
 						 gir_len,
 						 sa->rekey_nonce, sa->rekey_nonce_len, nr.data,
@@ -854,6 +893,8 @@ static int i_ike_rekey(struct ike_xctx *x)
 	sa->rekey_ke = NULL;
 	if (x->new_sa == NULL)
 		return collided ? 0 : ike_sa_set_state(x->e, sa, IKE_SA_ESTABLISHED);
+	if (ppk == -EPERM) /* RFC 9867 §3.2: unacceptable without the PPK */
+		(void)ike_task_push(x->new_sa, IKE_TASK_IKE_DELETE, -1, -1);
 	if (collided)
 		return ike_rekey_collision(x, sa->rekey_new, x->new_sa, nr.data, nr.len);
 	return ike_rekey_i_done(x, sa);
@@ -880,7 +921,7 @@ static struct rekey_secrets fu_secrets(const struct ike_followup *f)
 				       .extra_len = rest, .mke = &f->k };
 }
 
-int ike_ccsa_finish_i(struct ike_xctx *x, struct ike_followup *f, bool ok, uint16_t err)
+static int finish_i(struct ike_xctx *x, struct ike_followup *f, bool ok, uint16_t err)
 {
 	struct ike_sa *sa = x->sa;
 	struct rekey_secrets r = fu_secrets(f);
@@ -916,8 +957,8 @@ int ike_ccsa_finish_i(struct ike_xctx *x, struct ike_followup *f, bool ok, uint1
 	return 0;
 }
 
-int ike_ccsa_finish_r(struct ike_engine *e, struct ike_sa *sa, struct ike_followup *f, bool ok,
-		      struct ike_sa **new_sa)
+static int finish_r(struct ike_engine *e, struct ike_sa *sa, struct ike_followup *f, bool ok,
+		    struct ike_sa **new_sa)
 {
 	struct rekey_secrets r = fu_secrets(f);
 
@@ -944,11 +985,40 @@ int ike_ccsa_finish_r(struct ike_engine *e, struct ike_sa *sa, struct ike_follow
 			      r.nr_len + r.extra_len);
 }
 
+/* The last IKE_FOLLOWUP_KE is done: the new SA keyed as its CREATE_CHILD_SA
+ * agreed, with SK_d' when a PPK was (RFC 9867 §3.2.1). */
+int ike_ccsa_finish_i(struct ike_xctx *x, struct ike_followup *f, bool ok, uint16_t err)
+{
+	int rc;
+
+	if (ok)
+		ike_ppk_child_resume(x->sa, f);
+	rc = finish_i(x, f, ok, err);
+	if (ok)
+		ike_ppk_child_done(x->sa);
+	return rc;
+}
+
+int ike_ccsa_finish_r(struct ike_engine *e, struct ike_sa *sa, struct ike_followup *f, bool ok,
+		      struct ike_sa **new_sa)
+{
+	int rc;
+
+	if (ok)
+		ike_ppk_child_resume(sa, f);
+	rc = finish_r(e, sa, f, ok, new_sa);
+	if (ok)
+		ike_ppk_child_done(sa);
+	return rc;
+}
+
 static int i_process(struct ike_xctx *x)
 {
-	if (x->task.type == IKE_TASK_IKE_REKEY)
-		return i_ike_rekey(x);
-	return i_child(x);
+	int rc = x->task.type == IKE_TASK_IKE_REKEY ? i_ike_rekey(x) : i_child(x);
+
+	ike_ppk_child_done(x->sa); /* SK_d' wiped */
+	x->sa->ppk.child_sent = false;
+	return rc;
 }
 
 const struct ike_exchange ike_x_create_child = {

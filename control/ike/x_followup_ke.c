@@ -105,6 +105,7 @@ int ike_fu_start(struct ike_xctx *x, struct ike_followup *f, const struct pld_pr
 		fu_clear(f);
 		return rc;
 	}
+	ike_ppk_child_keep(sa, f);
 	f->active = true;
 	ike_log(x->e, "IKE SA %016llx_i %016llx_r: CREATE_CHILD_SA: %u additional key "
 		"exchange(s) in IKE_FOLLOWUP_KE, first %s", (unsigned long long)sa->spi_i,

@@ -247,8 +247,21 @@ START_TEST(ppk_config)
 	config_free(&cfg);
 	ck_assert_int_eq(load_ppk(&cfg, "", ppks, err), 0);
 	ck_assert_uint_eq(cfg.conns[0].c.ppk.id_type, 0);
+	ck_assert_uint_eq(cfg.conns[0].c.ppk_child.id_type, 0);
+	config_free(&cfg);
+	/* RFC 9867 §3.2: a fresh PPK for CREATE_CHILD_SA, beside or without ppk_id. */
+	ck_assert_int_eq(load_ppk(&cfg, "ppk_child_id = \"op\"; ppk_child_required = true;",
+				  ppks, err), 0);
+	ck_assert_uint_eq(cfg.conns[0].c.ppk.id_type, 0);
+	ck_assert_uint_eq(cfg.conns[0].c.ppk_child.id_type, IKE_PPK_ID_OPAQUE);
+	ck_assert_uint_eq(cfg.conns[0].c.ppk_child.key_len, 34);
+	ck_assert(cfg.conns[0].c.ppk_child_required);
 	config_free(&cfg);
 	/* Errors. */
+	ck_assert_int_eq(load_ppk(&cfg, "ppk_child_id = \"nope\";", ppks, err), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "no PPK 'nope'"));
+	ck_assert_int_eq(load_ppk(&cfg, "ppk_child_required = true;", ppks, err), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "needs a ppk_child_id"));
 	ck_assert_int_eq(load_ppk(&cfg, "ppk_id = \"nope\";", ppks, err), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "no PPK 'nope'"));
 	ck_assert_int_eq(load_ppk(&cfg, "ppk_required = true;", ppks, err), -EINVAL);

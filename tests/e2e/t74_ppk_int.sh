@@ -10,7 +10,11 @@
 #   2) a wrong PPK under the same PPK_ID: B refuses in IKE_INTERMEDIATE
 #      (AUTHENTICATION_FAILED), no SA on either side;
 #   3) A offers the PPK only the RFC 8784 way (USE_PPK): B answers
-#      NO_PROPOSAL_CHOSEN (RFC 9867 §3.1), no SA.
+#      NO_PROPOSAL_CHOSEN (RFC 9867 §3.1), no SA;
+#   4) a fresh PPK in CREATE_CHILD_SA (RFC 9867 §3.2, ppk_child_id, B
+#      requires it): a Child SA rekey by A and an IKE SA rekey by B (its
+#      ML-KEM-768 in an IKE_FOLLOWUP_KE, SK_d' kept for the end) are
+#      keyed from SK_d' = prf+(PPK, SK_d), listed so on both, traffic after each.
 set -uo pipefail
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -23,8 +27,9 @@ PSK="psk of the ppk-int test t74"
 IKE="aes256gcm16-prfsha384-x25519-ke1_mlkem768"
 PPK_GOOD=0x5c0ffee05c0ffee05c0ffee05c0ffee05c0ffee05c0ffee05c0ffee05c0ffee0
 PPK_BAD=0x0badc0de0badc0de0badc0de0badc0de0badc0de0badc0de0badc0de0badc0de
+PPK_FRESH=0xf7e5f7e5f7e5f7e5f7e5f7e5f7e5f7e5f7e5f7e5f7e5f7e5f7e5f7e5f7e5f7e5
 
-# gw_conf GW START_ACTION PPK_SECRET PPK_INTERMEDIATE
+# gw_conf GW START_ACTION PPK_SECRET PPK_INTERMEDIATE [CONNECTION_SETTINGS]
 gw_conf() {
 	local gw=$1 me other lan net rnet
 	if [[ $gw == a ]]; then
@@ -38,12 +43,12 @@ esprit: { workers = 1; lcores = "0,1"; idle_sleep_us = 100; log_level = "info";
           mgmt_socket = "$T/gw$gw.sock"; };
 ports = ( { name = "lan"; device = "net_af_packet0,iface=$gw-lan"; addresses = ["$lan"]; },
           { name = "wan"; device = "net_af_packet1,iface=$gw-wan"; addresses = ["$me/24"]; } );
-ppks = ( { id = "ppk-q"; secret = "$3"; } );
+ppks = ( { id = "ppk-q"; secret = "$3"; }, { id = "ppk-fresh"; secret = "$PPK_FRESH"; } );
 connections = (
   { name = "pq"; local_addrs = "$me"; remote_addrs = "$other";
     local_id = "$gw.test"; remote_id = "$([[ $gw == a ]] && echo b || echo a).test";
     auth = "psk"; psk = "$PSK"; proposals = "$IKE";
-    ppk_id = "ppk-q"; ppk_required = true; ppk_intermediate = $4;
+    ppk_id = "ppk-q"; ppk_required = true; ppk_intermediate = $4; ${5:-}
     children = ( { name = "net"; local_ts = "$net"; remote_ts = "$rnet";
                    esp_proposals = "aes128gcm16"; start_action = "$2"; } ); }
 );
@@ -151,5 +156,51 @@ grep -q "IKE_SA_INIT refused: NO_PROPOSAL_CHOSEN" "$T/espritd-a.log" &&
 	ok "A: IKE_SA_INIT refused: NO_PROPOSAL_CHOSEN" ||
 	fail "A: $(grep -i 'ike sa' "$T/espritd-a.log" | tail -n 2)"
 no_sa "RFC 8784 only"
+
+log "4) a fresh PPK in CREATE_CHILD_SA: Child SA rekey by A, IKE SA rekey by B"
+gw_stop a
+gw_stop b
+mv "$T/espritd-b.log" "$T/espritd-b.3.log"
+gw_conf b none "$PPK_GOOD" true 'ppk_child_id = "ppk-fresh"; ppk_child_required = true;'
+gw_start b "$T/gwb.conf"
+gw_conf a start "$PPK_GOOD" true 'ppk_child_id = "ppk-fresh";'
+gw_start a "$T/gwa.conf"
+wait_ping "$NS_HA" 10.2.0.1 || fail "step 4: no tunnel"
+# fresh_listed GW WHAT: the Child SAs (child) or the IKE SA (ike) listed
+# as keyed with the fresh PPK in CREATE_CHILD_SA
+fresh_listed() {
+	"$PY" - "$(ctl "$1" --json ike list)" "$2" <<'PY'
+import json, sys
+sas = [s for s in json.loads(sys.argv[1])["ike_sas"] if s["state"] == "ESTABLISHED"]
+assert len(sas) == 1, sas
+s = sas[0]
+kids = [c for c in s["children"] if c["state"] == "INSTALLED"]
+assert len(kids) == 1 and kids[0]["ppk"] is True, kids
+if sys.argv[2] == "ike":
+    assert s["ppk"] is True and s["ppk_id"] == "ppk-fresh", s
+    assert s["ppk_exchange"] == "CREATE_CHILD_SA", s
+PY
+}
+old=$(ctl a --json ike list | "$PY" -c 'import json,sys; print([c["spi_in"] for s in json.load(sys.stdin)["ike_sas"] for c in s["children"]])')
+ctl a ike rekey pq net >/dev/null || fail "espritctl ike rekey pq net failed"
+for ((i = 0; i < 50; i++)); do fresh_listed a child 2>/dev/null && break; sleep 0.1; done
+if fresh_listed a child && fresh_listed b child; then
+	ok "Child SA rekeyed with the fresh PPK: $(ctl a ike list | grep -o 'child INSTALLED.*PPK (CREATE_CHILD_SA)')"
+else
+	fail "child rekey with the fresh PPK: was $old, now $(ctl a ike list 2>&1 | grep child)"
+fi
+grep -q "PPK_IDENTITY_KEY matches our PPK (RFC 9867 §3.2)" "$T/espritd-b.log" &&
+	ok "B checked the CREATE_CHILD_SA confirmation" || fail "B never matched the fresh PPK"
+ping_check "$NS_HA" 10.2.0.1 3
+udp_check "$NS_HA" "$NS_HB" 10.2.0.1 7203 30 1000
+ctl b ike rekey pq >/dev/null || fail "espritctl b ike rekey pq failed"
+for ((i = 0; i < 50; i++)); do fresh_listed a ike 2>/dev/null && break; sleep 0.1; done
+if fresh_listed a ike && fresh_listed b ike; then
+	ok "IKE SA rekeyed by B with the fresh PPK: $(ctl a ike list | grep ESTABLISHED)"
+else
+	fail "IKE rekey with the fresh PPK: $(ctl a ike list 2>&1 | head -n 3)"
+fi
+ping_check "$NS_HA" 10.2.0.1 3
+udp_check "$NS_HB" "$NS_HA" 10.1.0.1 7204 30 1000
 gw_stop a
 gw_stop b
