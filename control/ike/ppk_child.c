@@ -35,12 +35,6 @@ static void log_sa(struct ike_engine *e, const struct ike_sa *sa, const char *wh
 		(unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r, what);
 }
 
-static void be64(uint64_t v, uint8_t out[8])
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		out[i] = (uint8_t)v;
-}
-
 /* §3.2: the first 8 octets of prf(PPK, Ni | SPIi | SPIr). */
 static int confirmation(const struct ike_sa *sa, const struct ike_ppk *p, const uint8_t *ni,
 			size_t ni_len, uint8_t out[CONFIRM_LEN])
@@ -50,8 +44,8 @@ static int confirmation(const struct ike_sa *sa, const struct ike_ppk *p, const 
 	const size_t len[3] = { ni_len, 8, 8 };
 	int rc;
 
-	be64(sa->spi_i, si);
-	be64(sa->spi_r, sr);
+	ike_be64(sa->spi_i, si);
+	ike_be64(sa->spi_r, sr);
 	rc = ike_crypto_prf_v(sa->suite.prf, p->key, p->key_len, in, len, 3, h);
 	memcpy(out, h, CONFIRM_LEN);
 	OPENSSL_cleanse(h, sizeof(h));
@@ -68,12 +62,6 @@ static int agree(struct ike_sa *sa, const struct ike_ppk *p)
 	}
 	sa->ppk.child_agreed = true;
 	return 0;
-}
-
-static bool id_is(const struct ike_ppk *p, const uint8_t *id, size_t len)
-{
-	return len == 1 + (size_t)p->id_len && id[0] == p->id_type &&
-	       CRYPTO_memcmp(id + 1, p->id, p->id_len) == 0;
 }
 
 int ike_ppk_child_add_i(struct ike_xctx *x, const uint8_t *ni, size_t ni_len)
@@ -106,7 +94,7 @@ int ike_ppk_child_i(struct ike_xctx *x)
 		return 0;
 	if (ike_msg_find_notify(x->m, IKE_N_PPK_IDENTITY, &n) == 0) {
 		/* §3.1 (and so §3.2): it must be the one we offered. */
-		if (!id_is(&c->ppk_child, n.data, n.len)) {
+		if (!ike_ppk_id_is(&c->ppk_child, n.data, n.len)) {
 			log_sa(x->e, sa, "PPK_IDENTITY names a PPK we did not offer");
 			return -EPERM;
 		}
@@ -141,7 +129,7 @@ int ike_ppk_child_r(struct ike_xctx *x)
 
 		/* PPK_ID (Type + at least one octet) | Confirmation (8). */
 		if (n.type != IKE_N_PPK_IDENTITY_KEY || n.len < 2 + CONFIRM_LEN ||
-		    !id_is(p, n.data, n.len - CONFIRM_LEN))
+		    !ike_ppk_id_is(p, n.data, n.len - CONFIRM_LEN))
 			continue;
 		if (confirmation(sa, p, ni.data, ni.len, want) != 0)
 			return -EIO;

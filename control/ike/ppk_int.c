@@ -29,12 +29,6 @@ static void log_sa(struct ike_engine *e, const struct ike_sa *sa, const char *wh
 		(unsigned long long)sa->spi_r, what);
 }
 
-static void be64(uint64_t v, uint8_t out[8])
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		out[i] = (uint8_t)v;
-}
-
 /* §3.1: the first 8 octets of prf(PPK, Ni | Nr | SPIi | SPIr). */
 static int confirmation(const struct ike_sa *sa, const struct ike_ppk *p, uint8_t out[CONFIRM_LEN])
 {
@@ -43,15 +37,15 @@ static int confirmation(const struct ike_sa *sa, const struct ike_ppk *p, uint8_
 	const size_t len[4] = { sa->ni_len, sa->nr_len, 8, 8 };
 	int rc;
 
-	be64(sa->spi_i, si);
-	be64(sa->spi_r, sr);
+	ike_be64(sa->spi_i, si);
+	ike_be64(sa->spi_r, sr);
 	rc = ike_crypto_prf_v(sa->suite.prf, p->key, p->key_len, in, len, 4, h);
 	memcpy(out, h, CONFIRM_LEN);
 	OPENSSL_cleanse(h, sizeof(h));
 	return rc;
 }
 
-static bool id_is(const struct ike_ppk *p, const uint8_t *id, size_t len)
+bool ike_ppk_id_is(const struct ike_ppk *p, const uint8_t *id, size_t len)
 {
 	return len == 1 + (size_t)p->id_len && id[0] == p->id_type &&
 	       CRYPTO_memcmp(id + 1, p->id, p->id_len) == 0;
@@ -123,7 +117,7 @@ int ike_ppk_int_r(struct ike_xctx *x)
 		offered = true;
 		/* PPK_ID (Type + at least one octet) | Confirmation (8). */
 		if (n.len < 2 + CONFIRM_LEN || c->ppk.id_type == 0 ||
-		    !id_is(&c->ppk, n.data, n.len - CONFIRM_LEN))
+		    !ike_ppk_id_is(&c->ppk, n.data, n.len - CONFIRM_LEN))
 			continue;
 		if (confirmation(sa, &c->ppk, want) != 0)
 			return -EIO;
@@ -175,7 +169,7 @@ int ike_ppk_int_i(struct ike_xctx *x)
 		return 0;
 	if (ike_msg_find_notify(x->m, IKE_N_PPK_IDENTITY, &n) == 0) {
 		/* §3.1: it must be one we offered. */
-		if (!id_is(&sa->conn->ppk, n.data, n.len)) {
+		if (!ike_ppk_id_is(&sa->conn->ppk, n.data, n.len)) {
 			log_sa(x->e, sa, "PPK_IDENTITY names a PPK we did not offer");
 			return -EPERM;
 		}

@@ -19,12 +19,6 @@
 #include "control/ike/exchange.h"
 #include "control/ikecrypto/ke.h"
 
-static void be64(uint64_t v, uint8_t out[8])
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		out[i] = (uint8_t)v;
-}
-
 static uint64_t get64(const uint8_t *p)
 {
 	uint64_t v = 0;
@@ -227,7 +221,7 @@ static int build_ike_rekey(struct ike_xctx *x)
 	rc = ike_ke_public(sa->rekey_ke, &ke.data, &ke.len);
 	if (rc != 0)
 		return rc;
-	be64(sa->rekey_spi, spi);
+	ike_be64(sa->rekey_spi, spi);
 	ike_proposals_to_sa(c->ike, c->n_ike, spi, 8, &sap);
 	rc = ike_msg_add_sa(x->mb, &sap);
 	if (rc == 0)
@@ -523,7 +517,7 @@ static int r_build_payloads(struct ike_xctx *x)
 		struct pld_ke ke = { .method = x->new_sa != NULL ? x->new_sa->suite.ke :
 							     x->fu->suite.ke };
 
-		be64(x->new_sa != NULL ? x->new_sa->spi_r : x->fu->spi_r, sap.prop[0].spi);
+		ike_be64(x->new_sa != NULL ? x->new_sa->spi_r : x->fu->spi_r, sap.prop[0].spi);
 		rc = ike_ke_public(x->ke, &ke.data, &ke.len);
 		if (rc == 0)
 			rc = ike_msg_add_sa(x->mb, &sap);

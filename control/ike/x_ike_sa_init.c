@@ -20,19 +20,13 @@ enum { COOKIE_LEN = 1 + 16, COOKIE_RETRIES = 3 };
 static const uint8_t our_hashes[] = { 0, IKE_HASH_SHA2_256, 0, IKE_HASH_SHA2_384,
 				      0, IKE_HASH_SHA2_512, 0, IKE_HASH_IDENTITY };
 
-static void be64(uint64_t v, uint8_t out[8])
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		out[i] = (uint8_t)v;
-}
-
 /* §2.23: SHA-1(SPIi | SPIr | IP | Port). */
 static int nat_hash(uint64_t spi_i, uint64_t spi_r, const struct ike_addr *a, uint8_t out[20])
 {
 	uint8_t spis[16], port[2] = { (uint8_t)(a->port >> 8), (uint8_t)a->port };
 
-	be64(spi_i, spis);
-	be64(spi_r, spis + 8);
+	ike_be64(spi_i, spis);
+	ike_be64(spi_r, spis + 8);
 	return ike_crypto_sha1(spis, 16, a->ip.bytes, esp_addr_len(a->ip.family), port, 2, out);
 }
 
@@ -136,7 +130,7 @@ static int cookie_make(struct ike_engine *e, const struct pld_nonce *ni,
 	uint8_t spi[8], h[32];
 	int rc;
 
-	be64(spi_i, spi);
+	ike_be64(spi_i, spi);
 	rc = ike_crypto_prf3(IKE_PRF_HMAC_SHA2_256, e->cookie_secret, sizeof(e->cookie_secret),
 			     ni->data, ni->len, ipi->ip.bytes, esp_addr_len(ipi->ip.family), spi, 8,
 			     h);

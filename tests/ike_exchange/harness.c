@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "control/ike/ike_crypto.h"
+#include "control/ike/message.h"
 #include "control/ike/ikesa.h"
 #include "tests/ike_exchange/harness.h"
 
@@ -386,3 +387,30 @@ void net_reseal(unsigned i, const struct ike_sa *keys, bool by_initiator,
 	k->len = (size_t)n;
 }
 
+void net_open(unsigned i, const struct ike_sa *from, struct ike_msg *m)
+{
+	static struct pkt copy; /* m points into it */
+	uint8_t *inner;
+	size_t inner_len;
+
+	ck_assert_uint_gt(net.n, i);
+	copy = net.q[i];
+	ck_assert_int_eq(ike_msg_parse(copy.buf, copy.len, m), 0);
+	ck_assert_int_ge(m->sk, 0);
+	ck_assert_int_eq(ike_crypto_sk_open(&from->suite,
+					    from->initiator ? from->keys.ei : from->keys.er,
+					    from->initiator ? from->keys.ai : from->keys.ar, copy.buf,
+					    copy.len, m->pld[m->sk].off + 4, &inner, &inner_len), 0);
+	ck_assert_int_eq(ike_msg_parse_inner(m, m->pld[m->sk].next, inner, inner_len), 0);
+}
+
+int harness_run(Suite *s)
+{
+	SRunner *r = srunner_create(s);
+	int failed;
+
+	srunner_run_all(r, CK_NORMAL);
+	failed = srunner_ntests_failed(r);
+	srunner_free(r);
+	return failed == 0 ? 0 : 1;
+}

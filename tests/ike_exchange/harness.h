@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <check.h>
+
 #include "control/ike/ike.h"
 #include "drivers/ipsec_mock.h"
 
@@ -94,6 +96,12 @@ void establish(void);
 void net_reseal(unsigned i, const struct ike_sa *keys, bool by_initiator,
 		size_t (*edit)(uint8_t *inner, size_t len));
 
+/* The inner payloads of (a copy of) queued SK message @p i, sent by
+ * @p from (its keys, its role in the IKE SA); @p m points into the copy,
+ * valid until the next call. */
+struct ike_msg;
+void net_open(unsigned i, const struct ike_sa *from, struct ike_msg *m);
+
 /* Check helpers. */
 /* Every SA in @p x's driver has a matching reverse SA in @p y's: A's
  * outbound == B's inbound (SPI, cipher, key, salt). Returns pairs found. */
@@ -101,5 +109,8 @@ unsigned sa_crosscheck(struct peer *x, struct peer *y);
 bool has_sa(struct peer *p, uint32_t spi, int dir);
 struct ike_sa *only_sa(struct peer *p);
 unsigned children(const struct ike_sa *sa);
+
+/* Runs a Check suite: the exit status of a test program's main(). */
+int harness_run(Suite *s);
 
 #endif

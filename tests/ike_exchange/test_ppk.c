@@ -70,24 +70,12 @@ static bool init_has(uint16_t type)
 
 /* The head of the queue is an SK message from @p from: N(@p type)'s data
  * length, -1 when absent. */
-static long sk_notify(const struct ike_sa *from, bool by_initiator, uint16_t type)
+static long sk_notify(const struct ike_sa *from, uint16_t type)
 {
-	static uint8_t buf[PKT_MAX];
-	const struct pkt *k = &net.q[0];
 	struct ike_msg m;
 	struct pld_notify n;
-	uint8_t *inner;
-	size_t inner_len;
 
-	ck_assert_uint_ge(net.n, 1);
-	ck_assert_uint_eq(k->buf[16], IKE_PLD_SK);
-	memcpy(buf, k->buf, k->len);
-	ck_assert_int_eq(ike_crypto_sk_open(&from->suite, by_initiator ? from->keys.ei : from->keys.er,
-					    by_initiator ? from->keys.ai : from->keys.ar, buf,
-					    k->len, IKE_HDR_LEN + IKE_GEN_HDR_LEN, &inner,
-					    &inner_len), 0);
-	ck_assert_int_eq(ike_msg_parse(k->buf, k->len, &m), 0);
-	ck_assert_int_eq(ike_msg_parse_inner(&m, k->buf[IKE_HDR_LEN], inner, inner_len), 0);
+	net_open(0, from, &m);
 	if (ike_msg_find_notify(&m, type, &n) != 0)
 		return -1;
 	return (long)n.len;
@@ -146,13 +134,13 @@ static void run(struct peer *i, bool use_i, bool use_r, bool no_ppk_auth, bool i
 	net_deliver();
 	/* i -> r: IKE_AUTH request */
 	ck_assert_uint_eq(net_exch(0), IKE_EXCH_IKE_AUTH);
-	ck_assert(sk_notify(the_sa(i), true, IKE_N_PPK_IDENTITY) ==
+	ck_assert(sk_notify(the_sa(i), IKE_N_PPK_IDENTITY) ==
 		  (use_i && use_r ? (long)(1 + the_sa(i)->conn->ppk.id_len) : -1));
-	ck_assert((sk_notify(the_sa(i), true, IKE_N_NO_PPK_AUTH) > 0) == no_ppk_auth);
+	ck_assert((sk_notify(the_sa(i), IKE_N_NO_PPK_AUTH) > 0) == no_ppk_auth);
 	net_deliver();
 	/* r -> i: IKE_AUTH response, an empty PPK_IDENTITY when used */
 	ck_assert_uint_eq(net.n, 1);
-	ck_assert_int_eq(sk_notify(the_sa(other(i)), false, IKE_N_PPK_IDENTITY), id_r ? 0 : -1);
+	ck_assert_int_eq(sk_notify(the_sa(other(i)), IKE_N_PPK_IDENTITY), id_r ? 0 : -1);
 	net_deliver();
 	ck_assert_uint_eq(net.n, 0);
 }
@@ -522,14 +510,14 @@ deliver:
 
 		old = *the_sa(r);
 		old.keys = before;
-		ck_assert_int_eq(sk_notify(&old, false, IKE_N_PPK_IDENTITY), id_back ? 1 + 5 : -1);
+		ck_assert_int_eq(sk_notify(&old, IKE_N_PPK_IDENTITY), id_back ? 1 + 5 : -1);
 	}
 	while (net.n > 0 && net_exch(0) == IKE_EXCH_IKE_INTERMEDIATE)
 		net_deliver();
 	/* i -> r: IKE_AUTH, no RFC 8784 notifies */
 	ck_assert_uint_eq(net_exch(0), IKE_EXCH_IKE_AUTH);
-	ck_assert_int_eq(sk_notify(the_sa(i), true, IKE_N_PPK_IDENTITY), -1);
-	ck_assert_int_eq(sk_notify(the_sa(i), true, IKE_N_NO_PPK_AUTH), -1);
+	ck_assert_int_eq(sk_notify(the_sa(i), IKE_N_PPK_IDENTITY), -1);
+	ck_assert_int_eq(sk_notify(the_sa(i), IKE_N_NO_PPK_AUTH), -1);
 	if (id_back && the_sa(r)->mke.n == 0) {
 		/* §3.1.1: SKEYSEED' = prf+(PPK, SK_d), seven new keys; the
 		 * responder switched after its response. */
@@ -550,7 +538,7 @@ deliver:
 	net_deliver();
 	/* r -> i: IKE_AUTH response */
 	ck_assert_uint_eq(net.n, 1);
-	ck_assert_int_eq(sk_notify(the_sa(r), false, IKE_N_PPK_IDENTITY), -1);
+	ck_assert_int_eq(sk_notify(the_sa(r), IKE_N_PPK_IDENTITY), -1);
 	net_deliver();
 	ck_assert_uint_eq(net.n, 0);
 	ike_crypto_keys_wipe(&before);
@@ -621,7 +609,7 @@ START_TEST(int_wrong_ppk)
 	net_deliver();
 	net_deliver();
 	net_deliver();
-	ck_assert_int_eq(sk_notify(the_sa(&net.b), false, IKE_N_PPK_IDENTITY), -1);
+	ck_assert_int_eq(sk_notify(the_sa(&net.b), IKE_N_PPK_IDENTITY), -1);
 	net_deliver();
 	ck_assert_uint_eq(net.n, 0);
 	ck_assert_uint_eq(ike_sa_count(net.a.e), 0);

@@ -54,33 +54,12 @@ static void setup(enum pol pa, const char *ka, enum pol pb, const char *kb)
 	ck_assert_uint_eq(children(only_sa(&net.a)), 1);
 }
 
-/* The queued SK message 0, sent by @p from (its keys, its role in the
- * IKE SA: a rekeyed one's initiator is the rekey's, RFC 7296 §2.18). */
-static void open_head(const struct ike_sa *from, struct ike_msg *m)
-{
-	bool by_initiator = from->initiator;
-	static uint8_t buf[PKT_MAX];
-	const struct pkt *k = &net.q[0];
-	uint8_t *inner;
-	size_t inner_len;
-
-	ck_assert_uint_ge(net.n, 1);
-	ck_assert_uint_eq(k->buf[16], IKE_PLD_SK);
-	memcpy(buf, k->buf, k->len);
-	ck_assert_int_eq(ike_crypto_sk_open(&from->suite, by_initiator ? from->keys.ei : from->keys.er,
-					    by_initiator ? from->keys.ai : from->keys.ar, buf,
-					    k->len, IKE_HDR_LEN + IKE_GEN_HDR_LEN, &inner,
-					    &inner_len), 0);
-	ck_assert_int_eq(ike_msg_parse(k->buf, k->len, m), 0);
-	ck_assert_int_eq(ike_msg_parse_inner(m, k->buf[IKE_HDR_LEN], inner, inner_len), 0);
-}
-
 static bool head_has(const struct ike_sa *from, uint16_t type)
 {
 	struct ike_msg m;
 	struct pld_notify n;
 
-	open_head(from, &m);
+	net_open(0, from, &m);
 	return ike_msg_find_notify(&m, type, &n) == 0;
 }
 
@@ -164,12 +143,12 @@ static struct ike_child *new_child(bool offered, bool taken, uint16_t err, const
 	ck_assert_int_eq(ike_create_child(net.a.e, a, "net"), 0);
 	ck_assert_uint_eq(net_exch(0), IKE_EXCH_CREATE_CHILD_SA);
 	ck_assert(head_has(a, IKE_N_PPK_IDENTITY_KEY) == offered);
-	open_head(a, &m);
+	net_open(0, a, &m);
 	ck_assert_int_eq(ike_get_nonce(&m, &ni), 0);
 	memcpy(s, ni.data, ni.len);
 	net_deliver();
 	ck_assert(net_is_response(0));
-	open_head(b, &m);
+	net_open(0, b, &m);
 	ck_assert((ike_msg_find_notify(&m, IKE_N_PPK_IDENTITY, &n) == 0) == taken);
 	if (err != 0) {
 		ck_assert_uint_eq(ike_error_notify(&m), err);
@@ -351,11 +330,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *r = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(r, CK_NORMAL);
-	failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed == 0 ? 0 : 1;
+	return harness_run(suite());
 }
