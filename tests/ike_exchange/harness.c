@@ -404,6 +404,26 @@ void net_open(unsigned i, const struct ike_sa *from, struct ike_msg *m)
 	ck_assert_int_eq(ike_msg_parse_inner(m, m->pld[m->sk].next, inner, inner_len), 0);
 }
 
+void net_step(uint8_t exch, bool response)
+{
+	ck_assert_uint_ge(net.n, 1);
+	ck_assert_uint_eq(net_exch(0), exch);
+	ck_assert(net_is_response(0) == response);
+	/* Fragments of one message are delivered together. */
+	while (net.n > 0 && net_exch(0) == exch && net_is_response(0) == response)
+		net_deliver();
+}
+
+void conn_pair(const char *ike_a, const char *ike_b, const char *esp)
+{
+	struct ike_conn ca, cb;
+
+	conn_psk(&ca, &net.a, &net.b, "s3cret-psk", ike_a, esp);
+	conn_psk(&cb, &net.b, &net.a, "s3cret-psk", ike_b, esp);
+	ck_assert_int_eq(ike_conn_add(net.a.e, &ca), 0);
+	ck_assert_int_eq(ike_conn_add(net.b.e, &cb), 0);
+}
+
 int harness_run(Suite *s)
 {
 	SRunner *r = srunner_create(s);

@@ -80,6 +80,11 @@ void net_dup(unsigned i);      /* append a copy of the i-th */
 uint8_t net_exch(unsigned i);  /* exchange type of the i-th */
 bool net_is_response(unsigned i);
 void net_advance(uint64_t ms); /* clock forward, tick both engines */
+/* The head of the queue is @p exch (request or response): deliver it,
+ * all its fragments. */
+void net_step(uint8_t exch, bool response);
+/* The PSK connections "gw" of A and B (net_setup done) with these proposals. */
+void conn_pair(const char *ike_a, const char *ike_b, const char *esp);
 
 /* The PSK pair used by most tests ("gw"/"net", IKE_P / ESP_P). */
 extern const char *const IKE_P;

@@ -19,38 +19,23 @@ static const char *const ESP_PQ = "aes256gcm16-x25519-ke1_mlkem768";
 
 static void setup(const char *ike, const char *esp)
 {
-	struct ike_conn ca, cb;
-
 	/* 1500-octet datagrams: an ML-KEM-768 IKE_FOLLOWUP_KE goes whole
 	 * (fragments are test_pq.c's business). */
 	net.frag_size = 1500;
 	net_setup(100);
-	conn_psk(&ca, &net.a, &net.b, "s3cret-psk", ike, esp);
-	conn_psk(&cb, &net.b, &net.a, "s3cret-psk", ike, esp);
-	ck_assert_int_eq(ike_conn_add(net.a.e, &ca), 0);
-	ck_assert_int_eq(ike_conn_add(net.b.e, &cb), 0);
-}
-
-/* The head of the queue is @p exch (request or response): deliver it. */
-static void step(uint8_t exch, bool response)
-{
-	ck_assert_uint_ge(net.n, 1);
-	ck_assert_uint_eq(net_exch(0), exch);
-	ck_assert(net_is_response(0) == response);
-	while (net.n > 0 && net_exch(0) == exch && net_is_response(0) == response)
-		net_deliver();
+	conn_pair(ike, ike, esp);
 }
 
 /* IKE_SA_INIT, IKE_INTERMEDIATE (ML-KEM-768), IKE_AUTH with the first child. */
 static void up(void)
 {
 	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
-	step(IKE_EXCH_IKE_SA_INIT, false);
-	step(IKE_EXCH_IKE_SA_INIT, true);
-	step(IKE_EXCH_IKE_INTERMEDIATE, false);
-	step(IKE_EXCH_IKE_INTERMEDIATE, true);
-	step(IKE_EXCH_IKE_AUTH, false);
-	step(IKE_EXCH_IKE_AUTH, true);
+	net_step(IKE_EXCH_IKE_SA_INIT, false);
+	net_step(IKE_EXCH_IKE_SA_INIT, true);
+	net_step(IKE_EXCH_IKE_INTERMEDIATE, false);
+	net_step(IKE_EXCH_IKE_INTERMEDIATE, true);
+	net_step(IKE_EXCH_IKE_AUTH, false);
+	net_step(IKE_EXCH_IKE_AUTH, true);
 	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
 }
 
@@ -58,12 +43,12 @@ static void up(void)
 static void ccsa(unsigned n)
 {
 	/* X -> Y: CREATE_CHILD_SA {SA, Ni, KEi}; Y -> X: {SA, Nr, KEr, N(AKE)} */
-	step(IKE_EXCH_CREATE_CHILD_SA, false);
-	step(IKE_EXCH_CREATE_CHILD_SA, true);
+	net_step(IKE_EXCH_CREATE_CHILD_SA, false);
+	net_step(IKE_EXCH_CREATE_CHILD_SA, true);
 	for (unsigned k = 0; k < n; k++) {
 		/* X -> Y: IKE_FOLLOWUP_KE {KEi(k), N(AKE)}; Y -> X: {KEr(k) [, N(AKE)]} */
-		step(IKE_EXCH_IKE_FOLLOWUP_KE, false);
-		step(IKE_EXCH_IKE_FOLLOWUP_KE, true);
+		net_step(IKE_EXCH_IKE_FOLLOWUP_KE, false);
+		net_step(IKE_EXCH_IKE_FOLLOWUP_KE, true);
 	}
 }
 
@@ -142,8 +127,8 @@ START_TEST(child_rekey)
 	ck_assert_int_eq(ike_rekey_child(net.a.e, old_in), 0);
 	ccsa(1);
 	/* A -> B: INFORMATIONAL {D(old)}; B -> A */
-	step(IKE_EXCH_INFORMATIONAL, false);
-	step(IKE_EXCH_INFORMATIONAL, true);
+	net_step(IKE_EXCH_INFORMATIONAL, false);
+	net_step(IKE_EXCH_INFORMATIONAL, true);
 	ck_assert_uint_eq(net.n, 0);
 	ck_assert_uint_eq(children(a), 1);
 	ck_assert_uint_eq(children(b), 1);
@@ -170,8 +155,8 @@ START_TEST(ike_rekey_from_b)
 	ck_assert_int_eq(ike_rekey_ike(net.b.e, b), 0);
 	ccsa(1);
 	/* B -> A: INFORMATIONAL {D(IKE)} of the old SA; A -> B */
-	step(IKE_EXCH_INFORMATIONAL, false);
-	step(IKE_EXCH_INFORMATIONAL, true);
+	net_step(IKE_EXCH_INFORMATIONAL, false);
+	net_step(IKE_EXCH_INFORMATIONAL, true);
 	ck_assert_uint_eq(net.n, 0);
 	a = only_sa(&net.a);
 	b = only_sa(&net.b);
@@ -202,8 +187,8 @@ START_TEST(ike_rekey_from_a)
 	up();
 	ck_assert_int_eq(ike_rekey_ike(net.a.e, only_sa(&net.a)), 0);
 	ccsa(1);
-	step(IKE_EXCH_INFORMATIONAL, false);
-	step(IKE_EXCH_INFORMATIONAL, true);
+	net_step(IKE_EXCH_INFORMATIONAL, false);
+	net_step(IKE_EXCH_INFORMATIONAL, true);
 	a = only_sa(&net.a);
 	b = only_sa(&net.b);
 	ck_assert_mem_eq(a->keys.d, b->keys.d, a->keys.prf_len);
@@ -221,16 +206,16 @@ START_TEST(lost_followup_response)
 	setup(IKE_PQ, ESP_PQ);
 	up();
 	ck_assert_int_eq(ike_create_child(net.a.e, only_sa(&net.a), "net"), 0);
-	step(IKE_EXCH_CREATE_CHILD_SA, false);
-	step(IKE_EXCH_CREATE_CHILD_SA, true);
-	step(IKE_EXCH_IKE_FOLLOWUP_KE, false);
+	net_step(IKE_EXCH_CREATE_CHILD_SA, false);
+	net_step(IKE_EXCH_CREATE_CHILD_SA, true);
+	net_step(IKE_EXCH_IKE_FOLLOWUP_KE, false);
 	/* B -> A: lost */
 	net_drop(0);
 	ck_assert_uint_eq(children(only_sa(&net.b)), 2);
 	net_advance(IKE_RETRANS_BASE_MS);
-	step(IKE_EXCH_IKE_FOLLOWUP_KE, false);
+	net_step(IKE_EXCH_IKE_FOLLOWUP_KE, false);
 	ck_assert_uint_eq(ike_engine_stats(net.b.e)->resp_resent, 1);
-	step(IKE_EXCH_IKE_FOLLOWUP_KE, true);
+	net_step(IKE_EXCH_IKE_FOLLOWUP_KE, true);
 	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 4);
 	ck_assert_uint_eq(sa_crosscheck(&net.b, &net.a), 4);
 	net_teardown();
@@ -253,8 +238,8 @@ START_TEST(missing_followup_state_not_found)
 	a = only_sa(&net.a);
 	b = only_sa(&net.b);
 	ck_assert_int_eq(ike_create_child(net.a.e, a, "net"), 0);
-	step(IKE_EXCH_CREATE_CHILD_SA, false);
-	step(IKE_EXCH_CREATE_CHILD_SA, true);
+	net_step(IKE_EXCH_CREATE_CHILD_SA, false);
+	net_step(IKE_EXCH_CREATE_CHILD_SA, true);
 	ck_assert(b->fu_r.active);
 	ck_assert_uint_eq(children(b), 2);   /* one CREATING, not installed */
 	ck_assert_uint_eq(mock_of(&net.b)->n_sas, 2);
@@ -271,8 +256,8 @@ START_TEST(missing_followup_state_not_found)
 	ck_assert_uint_eq(children(b), 1);
 	ck_assert_uint_eq(mock_of(&net.b)->n_sas, 2);
 	/* A -> B: the fifth retransmission; B -> A: N(STATE_NOT_FOUND) */
-	step(IKE_EXCH_IKE_FOLLOWUP_KE, false);
-	step(IKE_EXCH_IKE_FOLLOWUP_KE, true);
+	net_step(IKE_EXCH_IKE_FOLLOWUP_KE, false);
+	net_step(IKE_EXCH_IKE_FOLLOWUP_KE, true);
 	ck_assert(!a->fu_i.active);
 	ck_assert_uint_eq(children(a), 1);
 	ck_assert_uint_eq(mock_of(&net.a)->n_sas, 2);
@@ -305,13 +290,13 @@ START_TEST(malformed_ek_in_followup)
 	a = only_sa(&net.a);
 	b = only_sa(&net.b);
 	ck_assert_int_eq(ike_rekey_child(net.a.e, a->child[0].spi_in), 0);
-	step(IKE_EXCH_CREATE_CHILD_SA, false);
-	step(IKE_EXCH_CREATE_CHILD_SA, true);
+	net_step(IKE_EXCH_CREATE_CHILD_SA, false);
+	net_step(IKE_EXCH_CREATE_CHILD_SA, true);
 	net_reseal(0, a, true, bad_ek);
 	/* A -> B: IKE_FOLLOWUP_KE with the bad key; B -> A: INVALID_SYNTAX */
-	step(IKE_EXCH_IKE_FOLLOWUP_KE, false);
+	net_step(IKE_EXCH_IKE_FOLLOWUP_KE, false);
 	ck_assert(!b->fu_r.active);
-	step(IKE_EXCH_IKE_FOLLOWUP_KE, true);
+	net_step(IKE_EXCH_IKE_FOLLOWUP_KE, true);
 	ck_assert(!a->fu_i.active);
 	ck_assert_uint_eq(net.n, 0);
 	/* The old Child SA is back in service on both sides. */
@@ -339,13 +324,13 @@ START_TEST(unknown_link)
 	up();
 	a = only_sa(&net.a);
 	ck_assert_int_eq(ike_create_child(net.a.e, a, "net"), 0);
-	step(IKE_EXCH_CREATE_CHILD_SA, false);
-	step(IKE_EXCH_CREATE_CHILD_SA, true);
+	net_step(IKE_EXCH_CREATE_CHILD_SA, false);
+	net_step(IKE_EXCH_CREATE_CHILD_SA, true);
 	net_reseal(0, a, true, bad_link);
-	step(IKE_EXCH_IKE_FOLLOWUP_KE, false);
+	net_step(IKE_EXCH_IKE_FOLLOWUP_KE, false);
 	/* B kept its own series: the real link would still be welcome. */
 	ck_assert(only_sa(&net.b)->fu_r.active);
-	step(IKE_EXCH_IKE_FOLLOWUP_KE, true);
+	net_step(IKE_EXCH_IKE_FOLLOWUP_KE, true);
 	ck_assert(!a->fu_i.active);
 	ck_assert_uint_eq(children(a), 1);
 	net_advance(10001);
@@ -368,13 +353,13 @@ START_TEST(state_not_found_thrice)
 	ck_assert_int_eq(ike_rekey_child(net.a.e, a->child[0].spi_in), 0);
 	for (unsigned k = 0; k < 3; k++) {
 		/* A -> B: CREATE_CHILD_SA (B gives the last series up); B -> A */
-		step(IKE_EXCH_CREATE_CHILD_SA, false);
-		step(IKE_EXCH_CREATE_CHILD_SA, true);
+		net_step(IKE_EXCH_CREATE_CHILD_SA, false);
+		net_step(IKE_EXCH_CREATE_CHILD_SA, true);
 		/* A -> B: IKE_FOLLOWUP_KE with a link B never gave out;
 		 * B -> A: N(STATE_NOT_FOUND) */
 		net_reseal(0, a, true, bad_link);
-		step(IKE_EXCH_IKE_FOLLOWUP_KE, false);
-		step(IKE_EXCH_IKE_FOLLOWUP_KE, true);
+		net_step(IKE_EXCH_IKE_FOLLOWUP_KE, false);
+		net_step(IKE_EXCH_IKE_FOLLOWUP_KE, true);
 		ck_assert_uint_eq(a->fu_not_found, k + 1);
 		if (k < 2) {
 			ck_assert_uint_eq(net.n, 0);
@@ -383,8 +368,8 @@ START_TEST(state_not_found_thrice)
 		}
 	}
 	/* A -> B: INFORMATIONAL {D(IKE)}; B -> A: both IKE SAs gone */
-	step(IKE_EXCH_INFORMATIONAL, false);
-	step(IKE_EXCH_INFORMATIONAL, true);
+	net_step(IKE_EXCH_INFORMATIONAL, false);
+	net_step(IKE_EXCH_INFORMATIONAL, true);
 	ck_assert_uint_eq(ike_sa_count(net.a.e), 0);
 	ck_assert_uint_eq(ike_sa_count(net.b.e), 0);
 	ck_assert_uint_eq(mock_of(&net.a)->n_sas, 0);
