@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Worker internals shared by worker.c (the loop, ESP batches, handoff),
+ * classify.c (sorting a received burst) and forward.c (route, resolve,
+ * MTU, TX queueing). Not part of the dataplane API: the per-packet helpers
+ * are inline here so splitting the files costs no calls.
+ */
+#ifndef ESPRIT_DATAPLANE_WORKER_INT_H
+#define ESPRIT_DATAPLANE_WORKER_INT_H
+
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+#include "dataplane/esp.h"
+#include "dataplane/pktmeta.h"
+#include "dataplane/worker.h"
+
+/* Per-burst sorting: every packet goes to exactly one of these. */
+struct burst {
+	uint16_t n_in, n_clear, n_fwd, n_handoff[WORKER_MAX];
+	struct rte_mbuf *in[WORKER_BURST * 2];
+	struct rte_mbuf *clear[WORKER_BURST * 2];
+	struct rte_mbuf *fwd[WORKER_BURST * 4];  /* fragments may add */
+	struct rte_mbuf *handoff[WORKER_MAX][WORKER_BURST * 2];
+};
+
+enum pkt_kind { PK_DROPPED, PK_PUNT, PK_ESP_IN, PK_CLEAR };
+
+/* worker.c: send what is queued for @p port. */
+void worker_tx_flush(struct worker *w, uint16_t port);
+
+static inline void drop(struct worker *w, struct rte_mbuf *m, struct esp_sa *sa, enum esp_drop why)
+{
+	esp_count_drop(&w->ctx, sa, why);
+	rte_pktmbuf_free(m);
+}
+
+static inline void tx_one(struct worker *w, uint16_t port, struct rte_mbuf *m)
+{
+	struct worker_txbuf *tb = &w->txb[port];
+
+	tb->pkts[tb->n++] = m;
+	if (tb->n == RTE_DIM(tb->pkts))
+		worker_tx_flush(w, port);
+}
+
+static inline const uint8_t *ip_dst(const struct rte_mbuf *m, uint8_t family)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+
+	return family == AF_INET ? p + offsetof(struct rte_ipv4_hdr, dst_addr)
+				 : p + offsetof(struct rte_ipv6_hdr, dst_addr);
+}
+
+/* ---- forwarding memo ------------------------------------------------------ */
+
+static inline uint32_t fwd_slot(uint8_t family, const uint8_t *dst, uint16_t label)
+{
+	uint32_t a[4], h;
+
+	if (family == AF_INET) {
+		memcpy(&h, dst, 4);
+	} else {
+		memcpy(a, dst, 16);
+		h = a[0] ^ a[1] ^ a[2] ^ a[3];
+	}
+	h ^= label;
+	h *= 0x9e3779b1u;   /* Fibonacci hashing: the high bits are mixed */
+	return h >> (32 - __builtin_ctz(FIB_FWD_ENTRIES));
+}
+
+static inline bool fwd_match(const struct fib_fwd *e, uint8_t family, const uint8_t *dst,
+			     uint16_t label)
+{
+	uint64_t x[2], y[2];
+	uint32_t u, v;
+
+	if (e->family != family || e->label != label)
+		return false;
+	if (family == AF_INET) {
+		memcpy(&u, e->dst, 4);
+		memcpy(&v, dst, 4);
+		return u == v;
+	}
+	memcpy(x, e->dst, 16);
+	memcpy(y, dst, 16);
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+}
+
+/*
+ * The resolved destination @p dst (route, label, neighbour, L2 header)
+ * from this worker's memo in the FIB snapshot, filling it on a miss.
+ * NULL when resolution fails: the caller's slow path then finds out why
+ * and counts or punts. The memo belongs to the snapshot, so a new FIB
+ * (new neighbour, route or label) starts with an empty one.
+ */
+static inline const struct fib_fwd *fwd_get(struct worker *w, uint8_t family, const uint8_t *dst,
+				     uint16_t label)
+{
+	struct fib_fwd *c = fib_fwd_cache(w->fib, w->id), *e;
+
+	if (unlikely(c == NULL))
+		return NULL;
+	e = &c[fwd_slot(family, dst, label)];
+	if (likely(fwd_match(e, family, dst, label)))
+		return e;
+	if (fib_fwd_resolve(w->fib, family, dst, label, e) != 0) {
+		e->family = 0;
+		return NULL;
+	}
+	return e;
+}
+
+/* Put the memo's L2 header on @p m and queue it. */
+static inline void fwd_send(struct worker *w, struct rte_mbuf *m, const struct fib_fwd *e)
+{
+	uint8_t *l2 = (uint8_t *)rte_pktmbuf_prepend(m, e->l2_len);
+
+	if (unlikely(l2 == NULL)) {
+		drop(w, m, NULL, ESP_DROP_NO_HEADROOM);
+		return;
+	}
+	if (likely(e->l2_len == sizeof(struct rte_ether_hdr)))
+		memcpy(l2, e->l2, sizeof(struct rte_ether_hdr));
+	else
+		memcpy(l2, e->l2, sizeof(struct rte_ether_hdr) + sizeof(struct rte_vlan_hdr));
+	m->port = e->port;
+	tx_one(w, e->port, m);
+}
+
+/*
+ * classify.c: sort a received burst. ESP-in packets go to b->in, clear
+ * packets to be forwarded (subject to the SPD) to @p clear, whose count is
+ * returned; punted and dropped ones are dealt with.
+ */
+uint16_t worker_classify_burst(struct worker *w, struct burst *b, uint16_t in_port,
+			       struct rte_mbuf **pkts, uint16_t n, struct rte_mbuf **clear);
+
+/* forward.c */
+/*
+ * Make @p m fit @p mtu: pass it through, pre-fragment it (IPv4, DF clear)
+ * or punt it for an ICMP "too big" (RFC 1191 / RFC 8201). Writes the
+ * packets to send to @p out and returns how many.
+ */
+uint16_t worker_fit_mtu(struct worker *w, struct rte_mbuf *m, uint32_t mtu, struct esp_sa *sa,
+			struct rte_mbuf **out, uint16_t max);
+/* Route, resolve, add the L2 header and queue for TX. */
+void worker_forward(struct worker *w, struct rte_mbuf *m);
+/* Forward packets that leave in the clear (bypass, or after decap). */
+void worker_forward_clear(struct worker *w, struct rte_mbuf **pkts, uint16_t n);
+
+/* The common case of worker_fit_mtu inline: it fits. */
+static inline uint16_t fit_mtu(struct worker *w, struct rte_mbuf *m, uint32_t mtu,
+			       struct esp_sa *sa, struct rte_mbuf **out, uint16_t max)
+{
+	if (likely(rte_pktmbuf_data_len(m) <= mtu)) {
+		out[0] = m;
+		return 1;
+	}
+	return worker_fit_mtu(w, m, mtu, sa, out, max);
+}
+
+#endif
