@@ -15,6 +15,7 @@
 #include <rte_icmp.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
+#include <rte_random.h>
 #include <rte_ring.h>
 #include <rte_udp.h>
 
@@ -23,6 +24,7 @@
 #include "control/log.h"
 #include "dataplane/esp.h"
 #include "dataplane/pktmeta.h"
+#include "drivers/ipfrag.h"
 
 enum {
 	ICMP_DEST_UNREACH = 3,
@@ -291,31 +293,92 @@ void ctl_resolve_tick(struct gw *g)
 	}
 }
 
+/* The next hop of @p dst and its MAC; starts resolution when unknown. */
+static int next_hop(struct gw *g, uint8_t family, const uint8_t *dst, struct fib_hop *hop,
+		    const struct rte_ether_addr **mac)
+{
+	if (fib_route(g->fib, family, dst, hop) != 0)
+		return -EHOSTUNREACH;
+	*mac = fib_neigh_lookup(g->fib, family, hop->nh, hop->port);
+	if (*mac == NULL) {
+		resolve(g, family, hop->nh, hop->port);
+		return -EAGAIN;
+	}
+	return 0;
+}
+
+static const uint8_t *ip_dst_of(const uint8_t *p, uint8_t *family)
+{
+	*family = (p[0] >> 4) == 4 ? AF_INET : AF_INET6;
+	return *family == AF_INET ? p + offsetof(struct rte_ipv4_hdr, dst_addr)
+				  : p + offsetof(struct rte_ipv6_hdr, dst_addr);
+}
+
 void ctl_send_ip(struct gw *g, struct rte_mbuf *m)
 {
-	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
-	uint8_t family = (p[0] >> 4) == 4 ? AF_INET : AF_INET6;
-	const uint8_t *dst = family == AF_INET ? p + offsetof(struct rte_ipv4_hdr, dst_addr)
-					       : p + offsetof(struct rte_ipv6_hdr, dst_addr);
+	uint8_t family;
+	const uint8_t *dst = ip_dst_of(rte_pktmbuf_mtod(m, const uint8_t *), &family);
 	const struct rte_ether_addr *mac;
 	struct fib_hop hop;
 
-	if (fib_route(g->fib, family, dst, &hop) != 0) {
-		rte_pktmbuf_free(m);
-		return;
-	}
-	mac = fib_neigh_lookup(g->fib, family, hop.nh, hop.port);
-	if (mac == NULL) {
-		resolve(g, family, hop.nh, hop.port);
-		rte_pktmbuf_free(m);
-		return;
-	}
-	if (push_eth(m, mac, &g->fib->ports[hop.port].mac,
+	if (next_hop(g, family, dst, &hop, &mac) != 0 ||
+	    push_eth(m, mac, &g->fib->ports[hop.port].mac,
 		     family == AF_INET ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6) == NULL) {
 		rte_pktmbuf_free(m);
 		return;
 	}
 	ctl_xmit(g, m, hop.port);
+}
+
+struct frag_out {
+	struct gw *g;
+	const struct rte_ether_addr *mac;
+	uint16_t port, type;
+};
+
+/* ipfrag_split()'s emit: one fragment (or the whole packet) in an mbuf. */
+static int frag_xmit(void *arg, const uint8_t *hdr, size_t hdr_len, const uint8_t *data,
+		     size_t data_len)
+{
+	struct frag_out *o = arg;
+	struct rte_mbuf *m = rte_pktmbuf_alloc(o->g->pool);
+	uint8_t *p;
+
+	if (m == NULL)
+		return -ENOMEM;
+	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(hdr_len + data_len));
+	if (p == NULL || push_eth(m, o->mac, &o->g->fib->ports[o->port].mac, o->type) == NULL) {
+		rte_pktmbuf_free(m);
+		return -EMSGSIZE;
+	}
+	memcpy(p, hdr, hdr_len);
+	memcpy(p + hdr_len, data, data_len);
+	ctl_xmit(o->g, m, o->port);
+	return 0;
+}
+
+int ctl_send_ip_buf(struct gw *g, const uint8_t *pkt, size_t len)
+{
+	uint8_t family;
+	const uint8_t *dst = ip_dst_of(pkt, &family);
+	struct frag_out o = { .g = g };
+	struct fib_hop hop;
+	uint32_t mtu, room;
+	int rc = next_hop(g, family, dst, &hop, &o.mac);
+
+	if (rc != 0)
+		return rc;
+	o.port = hop.port;
+	o.type = family == AF_INET ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6;
+	/* The next hop's MTU, or what one mbuf holds behind the Ethernet
+	 * header when that is less (a jumbo MTU over 2 KB mbufs). */
+	room = rte_pktmbuf_data_room_size(g->pool) - RTE_PKTMBUF_HEADROOM;
+	mtu = hop.mtu != 0 && hop.mtu < room ? hop.mtu : room;
+	/* RFC 7739 §5.1: a random Identification per datagram */
+	rc = ipfrag_split(pkt, len, mtu, (uint32_t)rte_rand(), frag_xmit, &o);
+	if (rc > 1)
+		g->ctl.frags_out += (uint64_t)rc;
+	return rc;
 }
 
 /* ---- receive -------------------------------------------------------------- */
@@ -558,7 +621,10 @@ void ctl_punt(struct gw *g, struct rte_mbuf *m)
 	if ((p[0] >> 4) == 4) {
 		const struct rte_ipv4_hdr *ip = (const void *)p;
 
-		if (ip->next_proto_id == ESP_IPPROTO_UDP) {
+		/* Fragments for us: IKE reassembles its datagrams (ike_punt.c). */
+		if (ip->next_proto_id == ESP_IPPROTO_UDP ||
+		    (ip->fragment_offset &
+		     rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0) {
 			g->ctl.ike_in++;
 			ike_punt_input(g->ike_io, m);
 			return;
@@ -568,7 +634,7 @@ void ctl_punt(struct gw *g, struct rte_mbuf *m)
 	}
 	const struct rte_ipv6_hdr *ip6 = (const void *)p;
 
-	if (ip6->proto == ESP_IPPROTO_UDP) {
+	if (ip6->proto == ESP_IPPROTO_UDP || ip6->proto == IPPROTO_FRAGMENT) {
 		g->ctl.ike_in++;
 		ike_punt_input(g->ike_io, m);
 		return;

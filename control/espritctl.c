@@ -700,6 +700,12 @@ static void print_ike_stats(const json_t *res)
 	       jint(res, "half_open"));
 	json_object_foreach((json_t *)json_object_get(res, "ike_stats"), k, v)
 		printf("%-20s %" JSON_INTEGER_FORMAT "\n", k, json_integer_value(v));
+	printf("IKE datagrams:\n");
+	json_object_foreach((json_t *)json_object_get(res, "datagrams"), k, v)
+		printf("  %-18s %" JSON_INTEGER_FORMAT "\n", k, json_integer_value(v));
+	printf("IP fragments of IKE datagrams:\n");
+	json_object_foreach((json_t *)json_object_get(res, "ip_fragments"), k, v)
+		printf("  %-18s %" JSON_INTEGER_FORMAT "\n", k, json_integer_value(v));
 }
 
 static void print_text(int argc, char **argv, const json_t *res)

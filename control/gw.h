@@ -18,6 +18,7 @@
 
 struct ike_engine;
 struct ike_io;
+struct ipfrag_table;
 struct reload_report;
 struct rte_mbuf;
 struct rte_rcu_qsbr;
@@ -33,6 +34,7 @@ struct gw_neigh {
 struct gw_ctl_stats {
 	uint64_t arp_in, arp_replies, nd_in, nd_replies, echo_replies;
 	uint64_t too_big_sent, resolves, ike_in, ignored, tx_full;
+	uint64_t frags_out;                   /**< IP fragments of our own datagrams */
 };
 
 struct gw {
@@ -50,6 +52,7 @@ struct gw {
 	struct gw_neigh *neigh;
 	struct gw_ctl_stats ctl;
 	struct ike_io *ike_io;                /**< IKE datagrams (punt mode), or NULL */
+	struct ipfrag_table *ipfrag;          /**< reassembly of IKE's IP fragments, or NULL */
 	struct ike_engine *ike;               /**< IKEv2, when connections are configured */
 	volatile bool stop;
 	volatile bool reload;                 /**< SIGHUP: reload the configuration */
@@ -74,6 +77,14 @@ void ctl_punt(struct gw *g, struct rte_mbuf *m);
 
 /** Send an IP packet (data starts at the IP header) through worker 0. */
 void ctl_send_ip(struct gw *g, struct rte_mbuf *m);
+
+/**
+ * Send the IP packet @p pkt (@p len octets, from memory) through worker 0,
+ * in IP fragments (RFC 791 / RFC 8200 §4.5) when it is larger than the
+ * next hop's MTU. Returns the number of packets sent, -EHOSTUNREACH (no
+ * route), -EAGAIN (next hop being resolved) or another -errno.
+ */
+int ctl_send_ip_buf(struct gw *g, const uint8_t *pkt, size_t len);
 
 /** Ask for the MAC of next hops that are still unresolved (timer). */
 void ctl_resolve_tick(struct gw *g);

@@ -19,6 +19,7 @@
 #include "control/ike_glue.h"
 #include "control/ike_punt.h"
 #include "control/log.h"
+#include "drivers/ipfrag.h"
 
 enum { IKE_TICK_MS = 100 };
 
@@ -150,8 +151,9 @@ int ike_glue_start(struct gw *g, char *err, size_t errlen)
 		ops.keylog = glue_keylog;
 	}
 	g->ike_io = ike_punt_open(g, glue_recv, g);
+	g->ipfrag = ipfrag_table_new(NULL);
 	g->ike = ike_engine_new(&ops, g->ipsec, &ecfg);
-	if (g->ike_io == NULL || g->ike == NULL) {
+	if (g->ike_io == NULL || g->ipfrag == NULL || g->ike == NULL) {
 		snprintf(err, errlen, "IKE engine: out of memory");
 		return -ENOMEM;
 	}
@@ -195,7 +197,9 @@ void ike_glue_stop(struct gw *g)
 		ike_engine_free(g->ike);
 	if (g->ike_io != NULL)
 		g->ike_io->ops->close(g->ike_io);
+	ipfrag_table_free(g->ipfrag);
 	g->ike = NULL;
 	g->ike_io = NULL;
+	g->ipfrag = NULL;
 	keylog_close();
 }

@@ -22,6 +22,8 @@
 #include "control/ikecrypto/ke.h"
 #include "control/mgmt_int.h"
 #include "control/reload.h"
+#include "drivers/ike_io.h"
+#include "drivers/ipfrag.h"
 
 /* The engine's clock in espritd (gw_now_ms(): CLOCK_MONOTONIC, ms). */
 static uint64_t mono_ms(void)
@@ -380,9 +382,39 @@ static json_t *spi_op(struct gw *g, const char *verb, const char *spi_s, bool re
 	return mgmt_ok();
 }
 
-/* ike stats: the engine's counters (struct ike_stats), by name */
-static json_t *ike_stats_json(const struct ike_engine *e)
+/* IKE datagrams in IP fragments: sent, and the reassembler's counters */
+static json_t *ip_frag_json(const struct gw *g)
 {
+#define FRAG_STAT(f) { #f, offsetof(struct ipfrag_stats, f) }
+	static const struct {
+		const char *name;
+		size_t off;
+	} fields[] = {
+		FRAG_STAT(fragments), FRAG_STAT(reassembled), FRAG_STAT(timeouts),
+		FRAG_STAT(evicted), FRAG_STAT(overlaps), FRAG_STAT(duplicates),
+		FRAG_STAT(too_big), FRAG_STAT(too_many), FRAG_STAT(malformed),
+		FRAG_STAT(no_memory),
+	};
+#undef FRAG_STAT
+	json_t *o = json_object();
+
+	json_object_set_new(o, "sent", json_integer((json_int_t)g->ctl.frags_out));
+	if (g->ipfrag == NULL)
+		return o;
+	json_object_set_new(o, "pending", json_integer(ipfrag_pending(g->ipfrag)));
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		uint64_t v;
+
+		memcpy(&v, (const uint8_t *)ipfrag_stats(g->ipfrag) + fields[i].off, sizeof(v));
+		json_object_set_new(o, fields[i].name, json_integer((json_int_t)v));
+	}
+	return o;
+}
+
+/* ike stats: the engine's counters (struct ike_stats), by name */
+static json_t *ike_stats_json(const struct gw *g)
+{
+	const struct ike_engine *e = g->ike;
 #define IKE_STAT(f) { #f, offsetof(struct ike_stats, f) }
 	static const struct {
 		const char *name;
@@ -412,6 +444,13 @@ static json_t *ike_stats_json(const struct ike_engine *e)
 	json_object_set_new(res, "ike_sas", json_integer(ike_sa_count(e)));
 	json_object_set_new(res, "ike_sas_max", json_integer(ike_sa_max(e)));
 	json_object_set_new(res, "half_open", json_integer(ike_sa_half_open(e)));
+	json_object_set_new(res, "ip_fragments", ip_frag_json(g));
+	if (g->ike_io != NULL) /* datagrams on ports 500/4500; rx_bad: not IKE */
+		json_object_set_new(res, "datagrams",
+				    json_pack("{s:I, s:I, s:I, s:I}", "rx", (json_int_t)g->ike_io->rx,
+					      "rx_bad", (json_int_t)g->ike_io->rx_bad,
+					      "tx", (json_int_t)g->ike_io->tx,
+					      "tx_err", (json_int_t)g->ike_io->tx_err));
 	return res;
 }
 
@@ -459,7 +498,7 @@ json_t *mgmt_req_ike(struct gw *g, char *rest)
 		return res;
 	}
 	if (verb != NULL && strcmp(verb, "stats") == 0 && conn == NULL)
-		return ike_stats_json(g->ike);
+		return ike_stats_json(g);
 	if (verb == NULL || conn == NULL || mgmt_word(&rest) != NULL)
 		return mgmt_fail(IKE_USAGE);
 	if (strcmp(verb, "initiate") == 0) {

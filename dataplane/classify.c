@@ -86,6 +86,13 @@ static uint8_t ip_proto(const struct rte_mbuf *m, uint8_t family)
 				 : ((const struct rte_ipv6_hdr *)p)->proto;
 }
 
+static bool ipv4_is_fragment(const struct rte_mbuf *m)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+
+	return (ip->fragment_offset &
+		rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0;
+}
 
 /*
  * Sort one received frame. ESP addressed to us (or in UDP on a NAT-T
@@ -147,6 +154,13 @@ static enum pkt_kind classify(struct worker *w, uint16_t in_port, struct rte_mbu
 
 	if (!local && family == AF_INET6 && dst[0] == 0xff)
 		local = true; /* ND and other link-scope multicast */
+	if (unlikely(local && family == AF_INET && ipv4_is_fragment(m))) {
+		/* No UDP header to read past the first: the control plane
+		 * reassembles (IKE; IPv6 fragments arrive as proto 44). */
+		rte_pktmbuf_prepend(m, m->l2_len);
+		punt(w, m, PUNT_LOCAL);
+		return PK_PUNT;
+	}
 	if (proto == ESP_IPPROTO_UDP && rte_pktmbuf_data_len(m) >= m->l3_len + 8u) {
 		const struct rte_udp_hdr *udp =
 			rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, m->l3_len);

@@ -292,12 +292,13 @@ static int send_request(struct ike_engine *e, struct ike_sa *sa, const struct ik
 	if (ex->type == IKE_EXCH_IKE_SA_INIT) {
 		if (e->tx.total > IKE_INIT_MAX)
 			return -EMSGSIZE;
-		/* RFC 7383 §2.5: IKE_SA_INIT is never fragmented (ML-KEM-1024
-		 * alone makes ~1.7 KB): say so when it exceeds the path size. */
+		/* RFC 7383 §2.5: IKE_SA_INIT is never fragmented by IKE
+		 * (ML-KEM-1024 alone makes ~1.7 KB): say so when it exceeds
+		 * the fragment size; the IP layer fragments it (ike_punt.c). */
 		if (e->tx.total + 48 > (e->cfg.frag_size != 0 ? e->cfg.frag_size : 1280u))
 			ike_log(e, "IKE SA %016llx_i: IKE_SA_INIT of %zu octets exceeds the "
-				"fragment size and cannot be fragmented (ML-KEM as ke1_ would be)",
-				(unsigned long long)sa->spi_i, e->tx.total);
+				"fragment size; RFC 7383 cannot split it, so it may go in IP "
+				"fragments", (unsigned long long)sa->spi_i, e->tx.total);
 		rc = ike_sa_keep(&sa->init_req, &sa->init_req_len, e->tx.buf, e->tx.total);
 		if (rc != 0)
 			return rc;

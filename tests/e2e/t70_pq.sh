@@ -6,10 +6,11 @@
 #   1) x25519 + ML-KEM-768 (one IKE_INTERMEDIATE), Child SA PFS x25519 +
 #      ML-KEM-768: the Child SA is rekeyed (rekey_time) and the IKE SA
 #      (espritctl ike rekey), each with one IKE_FOLLOWUP_KE;
-#   2) ML-KEM-1024 alone in IKE_SA_INIT: its ~1.8 KB IKE_SA_INIT messages
-#      cannot be fragmented by RFC 7383 and espritd does not IP-fragment
-#      them, so this step runs on a 1900-octet wire MTU (a 1500 path would
-#      only retransmit, with espritd logging why);
+#   2) ML-KEM-1024 alone in IKE_SA_INIT on a 1280-octet path: its ~1.7 KB
+#      IKE_SA_INIT messages cannot use RFC 7383, so both ends send them in
+#      IP fragments and reassemble them (a capture shows the fragments,
+#      each <= 1280 octets; espritctl ike stats counts the reassemblies);
+#      then again with IKE over IPv6, in Fragment headers;
 #   3) three additional key exchanges (ML-KEM-768, ML-KEM-1024, ECP-256);
 #   4) a 1280-octet path MTU on the wire and x25519 + ML-KEM-1024: the
 #      IKE_INTERMEDIATE messages must go in RFC 7383 fragments (counted in a
@@ -28,24 +29,33 @@ PSK="post-quantum psk of t70"
 B_IKE="aes256gcm16-prfsha384-x25519-ke1_mlkem768-ke2_mlkem1024-ke2_none-ke3_ecp256-ke3_none"
 B_IKE+=",aes256gcm16-prfsha384-mlkem1024,aes256gcm16-prfsha384-x25519-ke1_mlkem1024"
 
+# IKE runs between the WAN addresses of this family (4 or 6)
+OUTER=4
+
 # gw_conf GW IKE_PROPOSALS START_ACTION [CHILD_REKEY_S]
+# The WAN ports are net_pcap, not net_af_packet: DPDK's af_packet PMD joins
+# a PACKET_FANOUT group with the kernel's defragmentation flag, so the
+# kernel would reassemble IP fragments before espritd saw them.
 gw_conf() {
-	local gw=$1 ike=$2 start=$3 rekey=${4:-0} me other lan net rnet
+	local gw=$1 ike=$2 start=$3 rekey=${4:-0} me other me6 other6 lan net rnet
 	if [[ $gw == a ]]; then
 		me=192.0.2.1 other=192.0.2.2 lan=10.1.0.254/24 net=10.1.0.0/24 rnet=10.2.0.0/24
 	else
 		me=192.0.2.2 other=192.0.2.1 lan=10.2.0.254/24 net=10.2.0.0/24 rnet=10.1.0.0/24
 	fi
+	me6=2001:db8:70::${me##*.} other6=2001:db8:70::${other##*.}
+	local ike_me=$me ike_other=$other
+	[[ $OUTER == 6 ]] && ike_me=$me6 ike_other=$other6
 	local life=$((rekey > 0 ? rekey * 10 : 0))
 	cat >"$T/gw$gw.conf" <<CONF
 esprit: { workers = 1; lcores = "0,1"; idle_sleep_us = 100; log_level = "info";
           eal = ["--no-huge", "-m", "256", "--file-prefix", "$E2E_ID-gw$gw", "--no-telemetry"];
           mgmt_socket = "$T/gw$gw.sock"; };
 ports = ( { name = "lan"; device = "net_af_packet0,iface=$gw-lan"; addresses = ["$lan"]; },
-          { name = "wan"; device = "net_af_packet1,iface=$gw-wan"; addresses = ["$me/24"];
-            mtu = 1900; } );
+          { name = "wan"; device = "net_pcap0,rx_iface_in=$gw-wan,tx_iface=$gw-wan";
+            addresses = ["$me/24", "$me6/64"]; mtu = 1280; } );
 connections = (
-  { name = "pq"; local_addrs = "$me"; remote_addrs = "$other";
+  { name = "pq"; local_addrs = "$ike_me"; remote_addrs = "$ike_other";
     local_id = "$gw.test"; remote_id = "$([[ $gw == a ]] && echo b || echo a).test";
     auth = "psk"; psk = "$PSK"; proposals = "$ike";
     children = ( { name = "net"; local_ts = "$net"; remote_ts = "$rnet";
@@ -139,12 +149,78 @@ wire_mtu() {
 	ip -n "$NS_GWB" link set b-wan mtu "$1"
 }
 
-log "2) ML-KEM-1024 alone in IKE_SA_INIT (wire MTU 1900)"
-wire_mtu 1900
+# ip_frag_check PCAP: both ends sent their IKE_SA_INIT in IP fragments of
+# at most 1280 octets, which reassemble to the request and the response;
+# both espritd counted a reassembly
+ip_frag_check() {
+	local out n gw
+	if out=$("$PY" - "$1" <<'PY'
+import sys
+from scapy.all import IP, IPv6, IPv6ExtHdrFragment, rdpcap
+from scapy.layers.inet import defragment
+from scapy.layers.inet6 import defragment6
+frags, big, inits = {}, 0, {}
+pkts = rdpcap(sys.argv[1])
+v4 = [p for p in pkts if IP in p]
+v6 = [p[IPv6] for p in pkts if IPv6ExtHdrFragment in p]
+for p in v4:
+    if p[IP].proto == 17 and (p[IP].flags.MF or p[IP].frag):
+        frags[p[IP].src] = frags.get(p[IP].src, 0) + 1
+        big = max(big, p[IP].len)
+whole = [bytes(p[IP].payload) for p in defragment(v4) if p[IP].proto == 17]
+by_id = {}
+for p in v6:
+    frags[p.src] = frags.get(p.src, 0) + 1
+    big = max(big, 40 + p.plen)
+    by_id.setdefault((p.src, p[IPv6ExtHdrFragment].id), []).append(p)
+for fl in by_id.values():
+    d = defragment6(fl)
+    if IPv6 in d and d[IPv6].nh == 17:
+        whole.append(bytes(d[IPv6].payload))
+for u in whole:
+    d = u[8:]
+    if len(d) > 1200 and d[18] == 34:  # IKE_SA_INIT
+        inits["response" if d[19] & 0x20 else "request"] = len(d)
+print(f"IP fragments by sender {frags}, largest {big}; reassembled IKE_SA_INIT {inits}")
+sys.exit(0 if len(frags) == 2 and min(frags.values()) >= 2 and big <= 1280
+         and len(inits) == 2 else 1)
+PY
+	); then
+		ok "$out"
+	else
+		fail "IP fragments: $out"
+	fi
+	for gw in a b; do
+		n=$(ctl "$gw" --json ike stats | "$PY" -c \
+			'import json,sys; print(json.load(sys.stdin)["ip_fragments"]["reassembled"])')
+		[[ $n -ge 1 ]] && ok "$gw: reassembled $n IKE datagram(s) from IP fragments" ||
+			fail "$gw: ike stats shows no reassembly: $(ctl "$gw" ike stats | tail -n 12)"
+	done
+}
+
+log "2) ML-KEM-1024 alone in IKE_SA_INIT, IP-fragmented on a 1280-octet path"
+wire_mtu 1280
+capture_start "$T/ipfrag.pcap"
 up "aes256gcm16-prfsha384-mlkem1024" "mlkem1024"
+capture_stop
 grep -q "IKE_SA_INIT of [0-9]* octets exceeds the fragment size" "$T/espritd-a.log" &&
-	ok "A logged that its IKE_SA_INIT cannot be fragmented" ||
-	fail "no log line about the unfragmentable IKE_SA_INIT"
+	ok "A logged that its IKE_SA_INIT goes in IP fragments" ||
+	fail "no log line about the IP-fragmented IKE_SA_INIT"
+ip_frag_check "$T/ipfrag.pcap"
+
+log "2b) the same with IKE over IPv6 (Fragment headers, RFC 8200)"
+OUTER=6
+gw_stop b
+gw_conf b "$B_IKE" none
+gw_start b "$T/gwb.conf"
+capture_start "$T/ipfrag6.pcap"
+up "aes256gcm16-prfsha384-mlkem1024" "mlkem1024"
+capture_stop
+ip_frag_check "$T/ipfrag6.pcap"
+OUTER=4
+gw_stop b
+gw_conf b "$B_IKE" none
+gw_start b "$T/gwb.conf"
 wire_mtu 1500
 
 log "3) x25519 and three additional key exchanges"
