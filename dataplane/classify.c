@@ -126,7 +126,7 @@ static enum pkt_kind classify(struct worker *w, uint16_t in_port, struct rte_mbu
 		l2 += sizeof(*vh);
 	}
 	meta->sa = NULL;
-	meta->label = fib_label_in(f, in_port, vlan);
+	meta->label = f->n_labels != 0 ? fib_label_in(f, in_port, vlan) : 0;
 	meta->in_port = in_port;
 	meta->flags = 0;
 	m->port = in_port;

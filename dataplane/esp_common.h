@@ -8,6 +8,7 @@
 #ifndef ESPRIT_DATAPLANE_ESP_COMMON_H
 #define ESPRIT_DATAPLANE_ESP_COMMON_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -172,13 +173,19 @@ ESP_INLINE void esp_aead(IMB_MGR *mgr, const union esp_key *key, unsigned cipher
 	}
 }
 
-/** Constant-time comparison of two ICVs: true when equal. */
+/**
+ * Constant-time comparison of two ICVs: true when equal. Two 64-bit XORs
+ * ORed together, no branch on the data (the byte loop it replaces was
+ * ~50 instructions per packet, not vectorized).
+ */
 ESP_INLINE bool esp_icv_equal(const uint8_t *a, const uint8_t *b)
 {
-	uint8_t d = 0;
-	for (unsigned i = 0; i < ESP_ICV_LEN; i++)
-		d |= (uint8_t)(a[i] ^ b[i]);
-	return d == 0;
+	uint64_t x[2], y[2];
+
+	static_assert(ESP_ICV_LEN == 16, "ICV is two 64-bit words");
+	memcpy(x, a, 16);
+	memcpy(y, b, 16);
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
 }
 
 /**

@@ -150,8 +150,11 @@ ESP_INLINE enum esp_drop esp_out_one(struct esp_sa *sa, struct rte_mbuf *m,
 	/* RFC 4303 §2.4: pad so Pad Length and Next Header end 4-aligned. */
 	uint32_t pad = (ESP_PAD_ALIGN - ((payload + sizeof(struct esp_tail)) & 3)) & 3;
 	uint32_t grow_tail = pad + sizeof(struct esp_tail) + ESP_ICV_LEN;
-	uint32_t grow_head = (layout == OUT_TRANS ? udp_len : sa->hdr_len) +
-			     sizeof(struct esp_hdr) + sa->iv_len;
+	/* The template's length is a constant of the instance (sa_hdr_build):
+	 * fixed-size copies are a few wide moves, not a memcpy call. */
+	const uint32_t hdr_len = layout == OUT_TUN4 ? ESP_IPV4_HDR_MIN + udp_len :
+				 layout == OUT_TUN6 ? ESP_IPV6_HDR_LEN + udp_len : udp_len;
+	uint32_t grow_head = hdr_len + sizeof(struct esp_hdr) + sa->iv_len;
 
 	if (unlikely(rte_pktmbuf_headroom(m) < grow_head ||
 		     rte_pktmbuf_tailroom(m) < grow_tail))
@@ -166,7 +169,7 @@ ESP_INLINE enum esp_drop esp_out_one(struct esp_sa *sa, struct rte_mbuf *m,
 
 	uint64_t seq = ++sa->seq;
 	uint32_t total = rte_pktmbuf_pkt_len(m);
-	uint32_t esp_off = layout == OUT_TRANS ? split + udp_len : sa->hdr_len;
+	uint32_t esp_off = layout == OUT_TRANS ? split + udp_len : hdr_len;
 	uint8_t *esp = p + esp_off;
 	uint8_t *iv = esp + sizeof(struct esp_hdr);
 	uint8_t *pt = iv + sa->iv_len;
@@ -201,21 +204,22 @@ ESP_INLINE enum esp_drop esp_out_one(struct esp_sa *sa, struct rte_mbuf *m,
 	if (layout == OUT_TUN4) {
 		uint16_t id = sa->ip_id++, frag = df ? ESP_IPV4_DF : 0;
 
-		memcpy(p, sa->hdr, sa->hdr_len);
+		memcpy(p, sa->hdr, hdr_len);
 		p[1] = tos;                                 /* DSCP, ECN copied */
 		esp_put16(p + 2, (uint16_t)total);
 		esp_put16(p + 4, id);
 		esp_put16(p + 6, frag);                     /* DF copied */
-		/* RFC 1071 sum from the template (zero TOS, length, ID, flags
-		 * and checksum) plus the four fields set here: reading back
-		 * the header just stored in pieces stalls store forwarding. */
-		uint32_t sum = __rte_raw_cksum(sa->hdr, ESP_IPV4_HDR_MIN, 0);
+		/* RFC 1071 sum of the template (zero TOS, length, ID, flags
+		 * and checksum; summed once at SA setup) plus the four fields
+		 * set here: reading back the header just stored in pieces
+		 * stalls store forwarding. */
+		uint32_t sum = sa->hdr_sum;
 		sum += rte_cpu_to_be_16((uint16_t)tos) + rte_cpu_to_be_16((uint16_t)total) +
 		       rte_cpu_to_be_16(id) + rte_cpu_to_be_16(frag);
 		uint16_t ck = (uint16_t)~__rte_raw_cksum_reduce(sum);
 		memcpy(p + 10, &ck, 2);
 	} else if (layout == OUT_TUN6) {
-		memcpy(p, sa->hdr, sa->hdr_len);
+		memcpy(p, sa->hdr, hdr_len);
 		p[0] = (uint8_t)(0x60 | tos >> 4);          /* traffic class copied */
 		p[1] = (uint8_t)(tos << 4);
 		esp_put16(p + 4, (uint16_t)(total - ESP_IPV6_HDR_LEN));

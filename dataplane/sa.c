@@ -111,6 +111,7 @@ static void sa_hdr_build(struct esp_sa *sa)
 		memcpy(h + 12, sa->local.bytes, 4);
 		memcpy(h + 16, sa->remote.bytes, 4);
 		len = ESP_IPV4_HDR_MIN;
+		sa->hdr_sum = __rte_raw_cksum(h, ESP_IPV4_HDR_MIN, 0);
 	} else if (sa->mode == ESP_MODE_TUNNEL) {
 		h[0] = 0x60;
 		h[6] = proto;

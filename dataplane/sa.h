@@ -142,6 +142,10 @@ struct esp_sa {
 	uint8_t hdr[ESP_SA_HDR_MAX] __rte_cache_aligned;
 	struct replay_window *rw;  /**< inbound replay window; NULL outbound */
 	uint16_t natt_sport, natt_dport;
+	/** Out, IPv4 tunnel: the RFC 1071 sum of hdr's IPv4 header (with
+	 *  TOS, length, ID, flags and checksum zero), unfolded; the packet's
+	 *  checksum adds its four per-packet fields to it. */
+	uint32_t hdr_sum;
 
 	/* cache line 2: what inbound checks after decryption, per packet */
 	struct spd_sel sel __rte_cache_aligned;

@@ -5,6 +5,8 @@
  * extraction of a packet's selector key, bounds-checked against the octets
  * actually present.
  */
+#include <assert.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -40,6 +42,8 @@ static bool spd_port_any(uint16_t lo, uint16_t hi)
 	return lo == 0 && (hi == 0 || hi == UINT16_MAX);
 }
 
+static bool spd_ports_match(const struct spd_sel *sel, const struct spd_key *k);
+
 bool spd_sel_match(const struct spd_sel *sel, const struct spd_key *k)
 {
 	/* RFC 9478 §1: labels match exactly; 0 (unlabeled) is a label too. */
@@ -54,7 +58,11 @@ bool spd_sel_match(const struct spd_sel *sel, const struct spd_key *k)
 	}
 	if (sel->proto != 0 && sel->proto != k->proto)
 		return false;
+	return spd_ports_match(sel, k);
+}
 
+static bool spd_ports_match(const struct spd_sel *sel, const struct spd_key *k)
+{
 	bool sany = spd_port_any(sel->sport_lo, sel->sport_hi);
 	bool dany = spd_port_any(sel->dport_lo, sel->dport_hi);
 	if (sany && dany)
@@ -71,14 +79,83 @@ bool spd_sel_match(const struct spd_sel *sel, const struct spd_key *k)
 	return true;
 }
 
+/* The first word of struct spd_key, as spd_match.hv/hm see it. */
+static_assert(offsetof(struct spd_key, family) == 0 && offsetof(struct spd_key, proto) == 1 &&
+	      offsetof(struct spd_key, label) == 2, "spd_key starts family, proto, label");
+
+/* A prefix of @p plen bits over @p len octets as two masks in memory order. */
+static void spd_prefix_mask(uint64_t m[2], unsigned plen, unsigned len)
+{
+	uint8_t b[16] = { 0 };
+
+	if (plen > len * 8)
+		plen = len * 8;
+	for (unsigned i = 0; i < plen / 8; i++)
+		b[i] = 0xff;
+	if (plen % 8)
+		b[plen / 8] = (uint8_t)(0xff << (8 - plen % 8));
+	memcpy(m, b, 16);
+}
+
+static void spd_match_compile(struct spd_match *m, const struct spd_sel *sel)
+{
+	struct spd_key v = { .family = sel->family, .proto = sel->proto, .label = sel->label };
+	struct spd_key mk = { .family = sel->family ? 0xff : 0, .proto = sel->proto ? 0xff : 0,
+			      .label = sel->label == SPD_LABEL_ANY ? 0 : 0xffff };
+
+	memset(m, 0, sizeof(*m));
+	memcpy(&m->hv, &v, 4);
+	memcpy(&m->hm, &mk, 4);
+	if (sel->family != 0) {
+		unsigned len = esp_addr_len(sel->family);
+
+		spd_prefix_mask(m->src_m, sel->src_len, len);
+		spd_prefix_mask(m->dst_m, sel->dst_len, len);
+		memcpy(m->src, sel->src, 16);
+		memcpy(m->dst, sel->dst, 16);
+		for (int i = 0; i < 2; i++) {
+			m->src[i] &= m->src_m[i];
+			m->dst[i] &= m->dst_m[i];
+		}
+	}
+	m->ports_any = spd_port_any(sel->sport_lo, sel->sport_hi) &&
+		       spd_port_any(sel->dport_lo, sel->dport_hi);
+}
+
+void spd_compile(struct spd *spd)
+{
+	for (uint32_t i = 0; i < spd->n; i++)
+		spd_match_compile(&spd->rules[i].m, &spd->rules[i].sel);
+	spd->compiled = 1;
+}
+
 const struct spd_rule *spd_lookup(const struct spd *spd, const struct spd_key *k)
 {
+	uint64_t s[2], d[2];
+	uint32_t h;
+
 	if (spd == NULL)
 		return NULL;
 	/* RFC 4301 §4.4.1: ordered, the first matching entry wins. */
-	for (uint32_t i = 0; i < spd->n; i++)
-		if (spd_sel_match(&spd->rules[i].sel, k))
-			return &spd->rules[i];
+	if (!spd->compiled) {
+		for (uint32_t i = 0; i < spd->n; i++)
+			if (spd_sel_match(&spd->rules[i].sel, k))
+				return &spd->rules[i];
+		return NULL;
+	}
+	memcpy(&h, k, 4);
+	memcpy(s, k->src, 16);
+	memcpy(d, k->dst, 16);
+	for (uint32_t i = 0; i < spd->n; i++) {
+		const struct spd_rule *r = &spd->rules[i];
+		const struct spd_match *m = &r->m;
+		uint64_t miss = (uint64_t)((h ^ m->hv) & m->hm) |
+				((s[0] & m->src_m[0]) ^ m->src[0]) | ((s[1] & m->src_m[1]) ^ m->src[1]) |
+				((d[0] & m->dst_m[0]) ^ m->dst[0]) | ((d[1] & m->dst_m[1]) ^ m->dst[1]);
+
+		if (miss == 0 && (m->ports_any || spd_ports_match(&r->sel, k)))
+			return r;
+	}
 	return NULL;
 }
 

@@ -49,20 +49,44 @@ enum spd_action { SPD_DISCARD, SPD_BYPASS, SPD_PROTECT };
 
 struct esp_sa;
 
+/**
+ * A selector compiled for the per-packet lookup (spd_compile()): the
+ * family, protocol and label are one masked compare of the first word of
+ * struct spd_key, each prefix two masked 64-bit compares (octets past an
+ * IPv4 address or past the prefix are masked out), so a rule costs a
+ * handful of branch-free instructions instead of per-field tests and
+ * per-packet mask arithmetic.
+ */
+struct spd_match {
+	uint32_t hv, hm;          /**< family|proto|label word: value, mask */
+	uint64_t src[2], src_m[2];
+	uint64_t dst[2], dst_m[2];
+	bool ports_any;           /**< no port test needed after the masks */
+};
+
 struct spd_rule {
 	struct spd_sel sel;
 	enum spd_action action;
 	uint32_t id;              /**< control-plane handle */
 	struct esp_sa *sa;        /**< PROTECT: the outbound SA (may be NULL: trap) */
+	struct spd_match m;       /**< sel compiled by spd_compile() */
 };
 
 struct spd {
 	uint32_t n;
+	uint32_t compiled;        /**< spd_compile() ran: lookups use rules[].m */
 	struct spd_rule rules[];  /**< in priority order, first match wins */
 };
 
 /** True when @p k falls inside @p sel. */
 bool spd_sel_match(const struct spd_sel *sel, const struct spd_key *k);
+
+/**
+ * Compile every rule's selector into its struct spd_match; call once the
+ * snapshot is filled, before publishing it. An uncompiled snapshot is
+ * still looked up correctly, field by field (spd_sel_match).
+ */
+void spd_compile(struct spd *spd);
 
 /** First rule matching @p k, or NULL (the caller then discards). */
 const struct spd_rule *spd_lookup(const struct spd *spd, const struct spd_key *k);

@@ -175,6 +175,7 @@ static int spd_publish(struct ring_drv *d)
 		    (rs = sa_find(d, pol->sa_spi, ESP_DIR_OUT)) != NULL)
 			r->sa = rs->sa;
 	}
+	spd_compile(spd);
 	struct dp_msg msg = { .type = DP_MSG_SPD_SET, .obj = spd };
 	struct spd *old = d->spd;
 
