@@ -154,13 +154,6 @@ int ike_ppk_auth_i(struct ike_xctx *x);
 /* IKE SA rekey: the new SA descends from a PPK-protected SK_d too. */
 void ike_ppk_inherit(struct ike_sa *n, const struct ike_sa *old);
 
-/* An SPI (or any 64-bit value) in network order. */
-static inline void ike_be64(uint64_t v, uint8_t out[8])
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		out[i] = (uint8_t)v;
-}
-
 /* Is @p id (PPK_ID Type octet + data) @p p's? (constant time in the data) */
 bool ike_ppk_id_is(const struct ike_ppk *p, const uint8_t *id, size_t len);
 

@@ -20,12 +20,6 @@
 static_assert(sizeof(((struct ike_keys *)0)->ei) == sizeof(((struct ike_sa_keys *)0)->ei),
 	      "ike_keys mirrors ike_sa_keys");
 
-static void spi_be(uint64_t v, uint8_t out[8])
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		out[i] = (uint8_t)v;
-}
-
 static struct ike_sk_alg sk_alg(const struct ike_suite *s)
 {
 	return (struct ike_sk_alg){ .encr = s->encr, .key_bits = s->key_bits, .integ = s->integ };
@@ -61,6 +55,28 @@ size_t ike_crypto_prf_len(int prf)
 	return ike_prf_len(prf);
 }
 
+/* The seven keys from a SKEYSEED (RFC 7296 §2.14 second half, §2.18), into
+ * k on success; seed is wiped either way. */
+static int keys_expand(const struct ike_suite *s, uint8_t seed[IKE_PRF_MAX], const uint8_t *ni,
+		       size_t ni_len, const uint8_t *nr, size_t nr_len, uint64_t spi_i,
+		       uint64_t spi_r, struct ike_keys *k)
+{
+	struct ike_sk_alg a = sk_alg(s);
+	struct ike_sa_keys sk;
+	uint8_t si[8], sr[8];
+	int rc;
+
+	ike_be64(spi_i, si);
+	ike_be64(spi_r, sr);
+	rc = ike_sa_keys_expand(s->prf, seed, ni, ni_len, nr, nr_len, si, sr,
+				ike_sk_integ_key_len(&a), ike_sk_encr_key_len(&a), &sk);
+	if (rc == 0)
+		keys_out(&sk, k);
+	ike_sa_keys_wipe(&sk);
+	OPENSSL_cleanse(seed, IKE_PRF_MAX);
+	return rc;
+}
+
 int ike_crypto_keys(const struct ike_suite *s, const uint8_t *ni, size_t ni_len,
 		    const uint8_t *nr, size_t nr_len, const uint8_t *gir, size_t gir_len,
 		    uint64_t spi_i, uint64_t spi_r, struct ike_keys *k)
@@ -70,8 +86,8 @@ int ike_crypto_keys(const struct ike_suite *s, const uint8_t *ni, size_t ni_len,
 	uint8_t si[8], sr[8];
 	int rc;
 
-	spi_be(spi_i, si);
-	spi_be(spi_r, sr);
+	ike_be64(spi_i, si);
+	ike_be64(spi_r, sr);
 	rc = ike_sa_keys_derive(s->prf, ni, ni_len, nr, nr_len, gir, gir_len, si, sr,
 				ike_sk_integ_key_len(&a), ike_sk_encr_key_len(&a), &sk);
 	if (rc == 0)
@@ -83,55 +99,21 @@ int ike_crypto_keys(const struct ike_suite *s, const uint8_t *ni, size_t ni_len,
 int ike_crypto_keys_rekey(int prf_old, const uint8_t *sk_d_old, size_t sk_d_len,
 			  const struct ike_suite *s, const uint8_t *ni, size_t ni_len,
 			  const uint8_t *nr, size_t nr_len, const uint8_t *gir, size_t gir_len,
-			  uint64_t spi_i, uint64_t spi_r, struct ike_keys *k)
+			  const uint8_t *extra, size_t extra_len, uint64_t spi_i, uint64_t spi_r,
+			  struct ike_keys *k)
 {
-	struct ike_sk_alg a = sk_alg(s);
-	struct ike_sa_keys sk;
-	uint8_t seed[IKE_PRF_MAX], si[8], sr[8];
-	int rc;
-
-	spi_be(spi_i, si);
-	spi_be(spi_r, sr);
-	rc = ike_skeyseed_rekey(prf_old, sk_d_old, sk_d_len, gir, gir_len, ni, ni_len, nr,
-				nr_len, seed);
-	if (rc != 0)
-		goto out;
-	rc = ike_sa_keys_expand(s->prf, seed, ni, ni_len, nr, nr_len, si, sr,
-				ike_sk_integ_key_len(&a), ike_sk_encr_key_len(&a), &sk);
-	if (rc == 0)
-		keys_out(&sk, k);
-	ike_sa_keys_wipe(&sk);
-out:
-	OPENSSL_cleanse(seed, sizeof(seed));
-	return rc;
-}
-
-int ike_crypto_keys_rekey_mke(int prf_old, const uint8_t *sk_d_old, size_t sk_d_len,
-			      const struct ike_suite *s, const uint8_t *ni, size_t ni_len,
-			      const uint8_t *nr, size_t nr_len, const uint8_t *gir, size_t gir_len,
-			      const uint8_t *extra, size_t extra_len, uint64_t spi_i,
-			      uint64_t spi_r, struct ike_keys *k)
-{
+	/* Empty chunks add nothing: without extra this is §2.18's
+	 * prf(SK_d, g^ir | Ni | Nr). */
 	const struct ike_chunk in[4] = { { gir, gir_len }, { ni, ni_len }, { nr, nr_len },
 					 { extra, extra_len } };
-	struct ike_sk_alg a = sk_alg(s);
-	struct ike_sa_keys sk;
-	uint8_t seed[IKE_PRF_MAX], si[8], sr[8];
-	int rc;
+	uint8_t seed[IKE_PRF_MAX];
+	int rc = ike_prf(prf_old, sk_d_old, sk_d_len, in, 4, seed);
 
-	spi_be(spi_i, si);
-	spi_be(spi_r, sr);
-	rc = ike_prf(prf_old, sk_d_old, sk_d_len, in, 4, seed);
-	if (rc != 0)
-		goto out;
-	rc = ike_sa_keys_expand(s->prf, seed, ni, ni_len, nr, nr_len, si, sr,
-				ike_sk_integ_key_len(&a), ike_sk_encr_key_len(&a), &sk);
-	if (rc == 0)
-		keys_out(&sk, k);
-	ike_sa_keys_wipe(&sk);
-out:
-	OPENSSL_cleanse(seed, sizeof(seed));
-	return rc;
+	if (rc != 0) {
+		OPENSSL_cleanse(seed, sizeof(seed));
+		return rc;
+	}
+	return keys_expand(s, seed, ni, ni_len, nr, nr_len, spi_i, spi_r, k);
 }
 
 int ike_crypto_keymat(int prf, const uint8_t *sk_d, size_t sk_d_len, const uint8_t *gir,
@@ -158,38 +140,29 @@ int ike_crypto_ppk_mix(int prf, const uint8_t *ppk, size_t ppk_len, struct ike_k
 	return rc;
 }
 
+int ike_crypto_ppk_mix_key(int prf, const uint8_t *ppk, size_t ppk_len, uint8_t *key,
+			   size_t len)
+{
+	return ike_ppk_mix(prf, ppk, ppk_len, key, len);
+}
+
 int ike_crypto_ppk_int_keys(const struct ike_suite *s, const uint8_t *ppk, size_t ppk_len,
 			    const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
 			    uint64_t spi_i, uint64_t spi_r, struct ike_keys *k)
 {
-	struct ike_sk_alg a = sk_alg(s);
-	struct ike_sa_keys sk;
-	uint8_t seed[IKE_PRF_MAX], si[8], sr[8];
+	uint8_t seed[IKE_PRF_MAX];
 	int rc;
 
 	if (k->prf_len == 0 || k->prf_len > sizeof(seed))
 		return -EINVAL;
-	spi_be(spi_i, si);
-	spi_be(spi_r, sr);
 	/* SKEYSEED' = prf+(PPK, SK_d), the PRF's key length (RFC 8784 §3). */
 	memcpy(seed, k->d, k->prf_len);
 	rc = ike_ppk_mix(s->prf, ppk, ppk_len, seed, k->prf_len);
-	if (rc == 0)
-		rc = ike_sa_keys_expand(s->prf, seed, ni, ni_len, nr, nr_len, si, sr,
-					ike_sk_integ_key_len(&a), ike_sk_encr_key_len(&a), &sk);
-	if (rc == 0)
-		keys_out(&sk, k);
-	ike_sa_keys_wipe(&sk);
-	OPENSSL_cleanse(seed, sizeof(seed));
-	return rc;
-}
-
-int ike_crypto_prf3(int prf, const uint8_t *key, size_t klen, const uint8_t *a, size_t alen,
-		    const uint8_t *b, size_t blen, const uint8_t *c, size_t clen, uint8_t *out)
-{
-	const struct ike_chunk in[3] = { { a, alen }, { b, blen }, { c, clen } };
-
-	return ike_prf(prf, key, klen, in, 3, out);
+	if (rc != 0) {
+		OPENSSL_cleanse(seed, sizeof(seed));
+		return rc;
+	}
+	return keys_expand(s, seed, ni, ni_len, nr, nr_len, spi_i, spi_r, k);
 }
 
 int ike_crypto_prf_v(int prf, const uint8_t *key, size_t klen, const uint8_t *const *p,

@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The IKE exchange layer's one door to control/ikecrypto.
- *
- * Why a facade: ikecrypto's headers (prf.h, sk.h, auth.h, cert.h) declare
- * their own enum ike_prf_id / ike_encr_id / ike_hash_id / ike_id_type,
- * which clash with the codec's ike_wire.h in one translation unit. Only
- * ike_crypto.c includes ikecrypto; everything else includes this header,
- * which uses plain integers holding the IANA code points (RFC 7296 §3.3.2).
- * ke.h has no clash and is used directly.
+ * The IKE exchange layer's one door to control/ikecrypto: control/ike calls
+ * these, never prf.h, sk.h, auth.h or cert.h (only ike_crypto.c includes
+ * them). The door speaks the engine's terms: a negotiated struct ike_suite
+ * instead of each primitive's own algorithm struct, SPIs as the engine
+ * holds them (uint64_t), the seven keys in struct ike_keys (with the
+ * key-log mark), and the credential and trust store as opaque pointers.
+ * ke.h (key exchange methods) has no such translation and is used directly.
  */
 #ifndef ESPRIT_IKE_CRYPTO_H
 #define ESPRIT_IKE_CRYPTO_H
@@ -44,19 +43,16 @@ size_t ike_crypto_prf_len(int prf);
 int ike_crypto_keys(const struct ike_suite *s, const uint8_t *ni, size_t ni_len,
 		    const uint8_t *nr, size_t nr_len, const uint8_t *gir, size_t gir_len,
 		    uint64_t spi_i, uint64_t spi_r, struct ike_keys *k);
-/* RFC 7296 §2.18 keys of a rekeyed IKE SA (SKEYSEED from the old SK_d). */
+/* RFC 7296 §2.18 keys of a rekeyed IKE SA: SKEYSEED =
+ * prf(SK_d (old), g^ir | Ni | Nr [| extra]), the keys from it with the new
+ * SPIs. @p extra (may be empty) holds SK(1) | ... | SK(n) of RFC 9370
+ * §2.2.4's additional key exchanges; RFC 9370 §2.2.2 (IKE_INTERMEDIATE)
+ * passes SK(n) as @p gir and no extra. */
 int ike_crypto_keys_rekey(int prf_old, const uint8_t *sk_d_old, size_t sk_d_len,
 			  const struct ike_suite *s, const uint8_t *ni, size_t ni_len,
 			  const uint8_t *nr, size_t nr_len, const uint8_t *gir, size_t gir_len,
-			  uint64_t spi_i, uint64_t spi_r, struct ike_keys *k);
-/* RFC 9370 §2.2.4 IKE rekey with additional key exchanges: SKEYSEED =
- * prf(SK_d, SK(0) | Ni | Nr | SK(1) | ... | SK(n)), @p extra holding
- * SK(1) | ... | SK(n); the keys from it as in §2.18. */
-int ike_crypto_keys_rekey_mke(int prf_old, const uint8_t *sk_d_old, size_t sk_d_len,
-			      const struct ike_suite *s, const uint8_t *ni, size_t ni_len,
-			      const uint8_t *nr, size_t nr_len, const uint8_t *gir, size_t gir_len,
-			      const uint8_t *extra, size_t extra_len, uint64_t spi_i,
-			      uint64_t spi_r, struct ike_keys *k);
+			  const uint8_t *extra, size_t extra_len, uint64_t spi_i, uint64_t spi_r,
+			  struct ike_keys *k);
 /* RFC 7296 §2.17 KEYMAT; gir may be NULL (no PFS). */
 int ike_crypto_keymat(int prf, const uint8_t *sk_d, size_t sk_d_len, const uint8_t *gir,
 		      size_t gir_len, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
@@ -65,15 +61,15 @@ void ike_crypto_keys_wipe(struct ike_keys *k);
 /* RFC 8784 §3: SK_d = prf+(PPK, SK_d'), SK_pi = prf+(PPK, SK_pi'),
  * SK_pr = prf+(PPK, SK_pr'), in place; SK_e* and SK_a* stay. */
 int ike_crypto_ppk_mix(int prf, const uint8_t *ppk, size_t ppk_len, struct ike_keys *k);
+/* RFC 8784 §3 for one key: key = prf+(PPK, key), @p len octets, in place. */
+int ike_crypto_ppk_mix_key(int prf, const uint8_t *ppk, size_t ppk_len, uint8_t *key,
+			   size_t len);
 
 /* RFC 9867 §3.1.1: SKEYSEED' = prf+(PPK, SK_d) from k's SK_d, then all
  * seven keys again = prf+(SKEYSEED', Ni | Nr | SPIi | SPIr), into k. */
 int ike_crypto_ppk_int_keys(const struct ike_suite *s, const uint8_t *ppk, size_t ppk_len,
 			    const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
 			    uint64_t spi_i, uint64_t spi_r, struct ike_keys *k);
-/* out = prf(key, a | b | c) (any of them may be empty). */
-int ike_crypto_prf3(int prf, const uint8_t *key, size_t klen, const uint8_t *a, size_t alen,
-		    const uint8_t *b, size_t blen, const uint8_t *c, size_t clen, uint8_t *out);
 /* out = prf(key, p[0] | ... | p[n-1]), n <= 8. */
 int ike_crypto_prf_v(int prf, const uint8_t *key, size_t klen, const uint8_t *const *p,
 		     const size_t *len, unsigned n, uint8_t *out);

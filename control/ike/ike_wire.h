@@ -481,6 +481,13 @@ enum ike_cp_attr_type {
 /* Fixed wire headers                                                      */
 /* ---------------------------------------------------------------------- */
 
+/* An SPI (or any 64-bit value) in network order. */
+static inline void ike_be64(uint64_t v, uint8_t out[8])
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		out[i] = (uint8_t)v;
+}
+
 /* RFC 7296 §3.1, Figure 4. */
 struct ike_wire_hdr {
 	uint8_t  spi_i[8];

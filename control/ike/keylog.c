@@ -96,12 +96,6 @@ static bool put_str(char *line, size_t cap, size_t *off, const char *s)
 	return true;
 }
 
-static void spi_be(uint64_t spi, uint8_t out[8])
-{
-	for (int i = 7; i >= 0; i--, spi >>= 8)
-		out[i] = (uint8_t)spi;
-}
-
 int ike_keylog_sa_line(const struct ike_sa *sa, char *line, size_t cap)
 {
 	const char *encr = ike_encr_name(&sa->suite), *integ = ike_integ_name(sa->suite.integ);
@@ -115,8 +109,8 @@ int ike_keylog_sa_line(const struct ike_sa *sa, char *line, size_t cap)
 	if (cap == 0)
 		return -ENOSPC;
 	line[0] = '\0';
-	spi_be(sa->spi_i, si);
-	spi_be(sa->spi_r, sr);
+	ike_be64(sa->spi_i, si);
+	ike_be64(sa->spi_r, sr);
 	ok = put_hex(line, cap, &off, si, 8) && put_str(line, cap, &off, ",") &&
 	     put_hex(line, cap, &off, sr, 8) && put_str(line, cap, &off, ",") &&
 	     put_hex(line, cap, &off, k->ei, k->encr_len) && put_str(line, cap, &off, ",") &&

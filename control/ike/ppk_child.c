@@ -25,7 +25,6 @@
 #include <openssl/crypto.h>
 
 #include "control/ike/exchange.h"
-#include "control/ikecrypto/prf.h"
 
 enum { CONFIRM_LEN = 8 };
 
@@ -56,7 +55,8 @@ static int confirmation(const struct ike_sa *sa, const struct ike_ppk *p, const 
 static int agree(struct ike_sa *sa, const struct ike_ppk *p)
 {
 	memcpy(sa->ppk.child_d, sa->keys.d, sa->keys.prf_len);
-	if (ike_ppk_mix(sa->suite.prf, p->key, p->key_len, sa->ppk.child_d, sa->keys.prf_len) != 0) {
+	if (ike_crypto_ppk_mix_key(sa->suite.prf, p->key, p->key_len, sa->ppk.child_d,
+				   sa->keys.prf_len) != 0) {
 		ike_ppk_child_done(sa);
 		return -EIO;
 	}

@@ -119,10 +119,9 @@ static struct ike_sa *ike_sa_rekeyed(struct ike_engine *e, struct ike_sa *old, b
 		n->mke.n = n->mke.done = r->mke->n;
 	}
 	/* RFC 9370 §2.2.4: prf(SK_d, SK(0) | Ni | Nr | SK(1) | ... | SK(n)). */
-	if (ike_crypto_keys_rekey_mke(old->suite.prf, ike_ppk_child_skd(old), old->keys.prf_len,
-				      suite, ni,
-				      ni_len, nr, nr_len, r->gir, r->gir_len, r->extra,
-				      r->extra_len, spi_i, spi_r, &n->keys) != 0 ||
+	if (ike_crypto_keys_rekey(old->suite.prf, ike_ppk_child_skd(old), old->keys.prf_len, suite,
+				  ni, ni_len, nr, nr_len, r->gir, r->gir_len, r->extra,
+				  r->extra_len, spi_i, spi_r, &n->keys) != 0 ||
 	    ike_sa_set_state(e, n, IKE_SA_ESTABLISHED) != 0) {
 		ike_sa_destroy(e, n);
 		return NULL;

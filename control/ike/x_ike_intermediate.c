@@ -30,12 +30,6 @@ static void put32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
 /*
  * §3.3.2: A is the IKE header, the unencrypted payloads and the SK
  * generic header, with the IKE header Length and the SK Payload Length
@@ -85,8 +79,8 @@ int ike_intauth_sent(struct ike_sa *sa, uint8_t flags, uint32_t mid, uint8_t fir
 	uint8_t hdr[IKE_HDR_LEN];
 
 	/* The header as ike_msg_begin() writes it, the SK payload first. */
-	put64(hdr, sa->spi_i);
-	put64(hdr + 8, sa->spi_r);
+	ike_be64(sa->spi_i, hdr);
+	ike_be64(sa->spi_r, hdr + 8);
 	hdr[16] = IKE_PLD_SK;
 	hdr[17] = IKE_VERSION_2_0;
 	hdr[18] = IKE_EXCH_IKE_INTERMEDIATE;
@@ -130,8 +124,8 @@ int ike_intermediate_keys(struct ike_sa *sa, const uint8_t *sk, size_t sk_len)
 {
 	struct ike_keys k = { 0 };
 	int rc = ike_crypto_keys_rekey(sa->suite.prf, sa->keys.d, sa->keys.prf_len, &sa->suite,
-				       sa->ni, sa->ni_len, sa->nr, sa->nr_len, sk, sk_len,
-				       sa->spi_i, sa->spi_r, &k);
+				       sa->ni, sa->ni_len, sa->nr, sa->nr_len, sk, sk_len, NULL,
+				       0, sa->spi_i, sa->spi_r, &k);
 
 	/* A new generation: logged again (keylog.c) under the same SPIs. */
 	if (rc == 0)

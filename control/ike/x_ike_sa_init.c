@@ -128,12 +128,13 @@ static int cookie_make(struct ike_engine *e, const struct pld_nonce *ni,
 		       const struct ike_addr *ipi, uint64_t spi_i, uint8_t out[COOKIE_LEN])
 {
 	uint8_t spi[8], h[32];
+	const uint8_t *in[3] = { ni->data, ipi->ip.bytes, spi };
+	const size_t len[3] = { ni->len, esp_addr_len(ipi->ip.family), 8 };
 	int rc;
 
 	ike_be64(spi_i, spi);
-	rc = ike_crypto_prf3(IKE_PRF_HMAC_SHA2_256, e->cookie_secret, sizeof(e->cookie_secret),
-			     ni->data, ni->len, ipi->ip.bytes, esp_addr_len(ipi->ip.family), spi, 8,
-			     h);
+	rc = ike_crypto_prf_v(IKE_PRF_HMAC_SHA2_256, e->cookie_secret, sizeof(e->cookie_secret),
+			      in, len, 3, h);
 	out[0] = 0; /* one secret so far */
 	memcpy(out + 1, h, COOKIE_LEN - 1);
 	return rc;

@@ -99,9 +99,8 @@ int main(void)
 	memcpy(seed_nr, m3, 32);
 	memcpy(seed_nr + 32, sk1, 32);
 	memcpy(seed_nr + 64, sk2, 32);
-	rc |= ike_crypto_keys_rekey_mke(sa.suite.prf, sa.keys.d, sa.keys.prf_len, &sa.suite, m2, 32,
-					m3, 32, gir, sizeof(gir), seed_nr + 32, 64, 0x1111, 0x2222,
-					&rk);
+	rc |= ike_crypto_keys_rekey(sa.suite.prf, sa.keys.d, sa.keys.prf_len, &sa.suite, m2, 32, m3,
+				    32, gir, sizeof(gir), seed_nr + 32, 64, 0x1111, 0x2222, &rk);
 	keys("rekey", &rk);
 	rc |= ike_crypto_keymat(sa.suite.prf, sa.keys.d, sa.keys.prf_len, gir, 32, m2, 32, seed_nr,
 				sizeof(seed_nr), keymat, sizeof(keymat));
