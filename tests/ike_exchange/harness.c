@@ -414,6 +414,12 @@ void net_step(uint8_t exch, bool response)
 		net_deliver();
 }
 
+void net_exchange(uint8_t exch)
+{
+	net_step(exch, false);
+	net_step(exch, true);
+}
+
 void conn_pair(const char *ike_a, const char *ike_b, const char *esp)
 {
 	struct ike_conn ca, cb;

@@ -83,6 +83,9 @@ void net_advance(uint64_t ms); /* clock forward, tick both engines */
 /* The head of the queue is @p exch (request or response): deliver it,
  * all its fragments. */
 void net_step(uint8_t exch, bool response);
+/* A whole exchange @p exch: its request at the head of the queue, then
+ * the response (net_step each). */
+void net_exchange(uint8_t exch);
 /* The PSK connections "gw" of A and B (net_setup done) with these proposals. */
 void conn_pair(const char *ike_a, const char *ike_b, const char *esp);
 

@@ -179,8 +179,6 @@ int main(void)
 {
 	Suite *s = suite_create("ike_cert_exchange");
 	TCase *t = tcase_create("certificates");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(t, 60);
 	tcase_add_test(t, ecdsa_and_rsa_pss);
@@ -190,9 +188,5 @@ int main(void)
 	tcase_add_test(t, certreq_picks_credential_responder);
 	tcase_add_test(t, no_certreq_first_credential);
 	suite_add_tcase(s, t);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return harness_run(s);
 }

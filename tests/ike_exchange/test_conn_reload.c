@@ -189,8 +189,6 @@ int main(void)
 {
 	Suite *s = suite_create("ike-conn-reload");
 	TCase *tc = tcase_create("reload");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, update_moves_established_sa);
@@ -199,9 +197,5 @@ int main(void)
 	tcase_add_test(tc, delete_keeps_established_sa);
 	tcase_add_test(tc, update_unknown_and_invalid);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return harness_run(s);
 }

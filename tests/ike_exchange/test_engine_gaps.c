@@ -226,17 +226,11 @@ int main(void)
 {
 	Suite *s = suite_create("ike-engine-gaps");
 	TCase *t = tcase_create("gaps");
-	SRunner *r;
-	int failed;
 
 	tcase_add_test(t, static_sa_events_handed_back);
 	tcase_add_test(t, ike_rekey_invalid_ke);
 	tcase_add_test(t, ike_rekey_invalid_ke_unknown_group);
 	tcase_add_test(t, nat_mapping_change);
 	suite_add_tcase(s, t);
-	r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed == 0 ? 0 : 1;
+	return harness_run(s);
 }

@@ -200,16 +200,10 @@ int main(void)
 {
 	Suite *s = suite_create("ike-keylog");
 	TCase *t = tcase_create("keylog");
-	SRunner *r;
-	int failed;
 
 	tcase_add_test(t, sa_lines);
 	tcase_add_test(t, esp_lines);
 	tcase_add_test(t, logged_per_key_set);
 	suite_add_tcase(s, t);
-	r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed == 0 ? 0 : 1;
+	return harness_run(s);
 }

@@ -684,8 +684,6 @@ int main(void)
 {
 	Suite *s = suite_create("ike-ppk");
 	TCase *t = tcase_create("rfc8784");
-	SRunner *r;
-	int failed;
 
 	tcase_set_timeout(t, 60);
 	tcase_add_test(t, mandatory_both);
@@ -714,9 +712,5 @@ int main(void)
 	tcase_add_test(t, int_responder_rfc8784_only);
 	tcase_add_test(t, int_retransmitted);
 	suite_add_tcase(s, t);
-	r = srunner_create(s);
-	srunner_run_all(r, CK_NORMAL);
-	failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed == 0 ? 0 : 1;
+	return harness_run(s);
 }

@@ -52,18 +52,29 @@ static void check_up(struct peer *i, struct peer *r, unsigned n_addke)
 	ck_assert_uint_eq(sa_crosscheck(r, i), 2);
 }
 
+/* Proposal @p p on both sides, A starts "gw": its IKE_SA_INIT request queued. */
+static void start(const char *p)
+{
+	setup(p, p, "aes256gcm16");
+	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
+}
+
+/* A -> B: IKE_AUTH, B -> A; both up with @p n_addke additional key exchanges. */
+static void finish(unsigned n_addke)
+{
+	net_exchange(IKE_EXCH_IKE_AUTH);
+	check_up(&net.a, &net.b, n_addke);
+}
+
 /* A -> B: IKE_SA_INIT, B -> A, n x (IKE_INTERMEDIATE, B -> A), IKE_AUTH, B -> A. */
 static void run_addke(struct peer *i, unsigned n_addke)
 {
 	ck_assert_int_eq(ike_initiate(i->e, "gw", "net"), 0);
-	net_step(IKE_EXCH_IKE_SA_INIT, false);
-	net_step(IKE_EXCH_IKE_SA_INIT, true);
+	net_exchange(IKE_EXCH_IKE_SA_INIT);
 	for (unsigned k = 0; k < n_addke; k++) {
-		net_step(IKE_EXCH_IKE_INTERMEDIATE, false);
-		net_step(IKE_EXCH_IKE_INTERMEDIATE, true);
+		net_exchange(IKE_EXCH_IKE_INTERMEDIATE);
 	}
-	net_step(IKE_EXCH_IKE_AUTH, false);
-	net_step(IKE_EXCH_IKE_AUTH, true);
+	net_exchange(IKE_EXCH_IKE_AUTH);
 	ck_assert_uint_eq(net.n, 0);
 }
 
@@ -126,17 +137,14 @@ START_TEST(mlkem1024_alone)
 	const char *p = "aes256gcm16-prfsha384-mlkem1024";
 	struct ike_sa *a;
 
-	setup(p, p, "aes256gcm16");
-	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
+	start(p);
 	/* A -> B: IKE_SA_INIT with the 1568-octet encapsulation key */
 	ck_assert_uint_gt(net.q[0].len, 1568 + 28);
 	net_step(IKE_EXCH_IKE_SA_INIT, false);
 	/* B -> A: the 1568-octet ciphertext */
 	ck_assert_uint_gt(net.q[0].len, 1568 + 28);
 	net_step(IKE_EXCH_IKE_SA_INIT, true);
-	net_step(IKE_EXCH_IKE_AUTH, false);
-	net_step(IKE_EXCH_IKE_AUTH, true);
-	check_up(&net.a, &net.b, 0);
+	finish(0);
 	a = only_sa(&net.a);
 	ck_assert_uint_eq(a->suite.ke, IKE_KE_ML_KEM_1024);
 	net_teardown();
@@ -149,10 +157,8 @@ START_TEST(fragmented_intermediate)
 	const char *p = "aes256gcm16-prfsha384-x25519-ke1_mlkem1024";
 	const struct ike_stats *sa_, *sb;
 
-	setup(p, p, "aes256gcm16");
-	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
-	net_step(IKE_EXCH_IKE_SA_INIT, false);
-	net_step(IKE_EXCH_IKE_SA_INIT, true);
+	start(p);
+	net_exchange(IKE_EXCH_IKE_SA_INIT);
 	/* A -> B: KEi(1) in two SKF fragments, each an IPv4/UDP datagram of
 	 * at most 1280 octets */
 	ck_assert_uint_eq(net.n, 2);
@@ -164,9 +170,7 @@ START_TEST(fragmented_intermediate)
 	/* B -> A: KEr(1), the 1568-octet ciphertext, fragmented too */
 	ck_assert_uint_eq(net.n, 2);
 	net_step(IKE_EXCH_IKE_INTERMEDIATE, true);
-	net_step(IKE_EXCH_IKE_AUTH, false);
-	net_step(IKE_EXCH_IKE_AUTH, true);
-	check_up(&net.a, &net.b, 1);
+	finish(1);
 	sa_ = ike_engine_stats(net.a.e);
 	sb = ike_engine_stats(net.b.e);
 	ck_assert_uint_ge(sa_->frags_sent, 2);
@@ -180,21 +184,16 @@ END_TEST
 /* A lost IKE_INTERMEDIATE request: retransmitted, same keys after. */
 START_TEST(lost_request)
 {
-	setup(PQ_IKE, PQ_IKE, "aes256gcm16");
-	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
-	net_step(IKE_EXCH_IKE_SA_INIT, false);
-	net_step(IKE_EXCH_IKE_SA_INIT, true);
+	start(PQ_IKE);
+	net_exchange(IKE_EXCH_IKE_SA_INIT);
 	/* A -> B: IKE_INTERMEDIATE request, lost */
 	ck_assert_uint_eq(net_exch(0), IKE_EXCH_IKE_INTERMEDIATE);
 	net_drop(0);
 	net_advance(IKE_RETRANS_BASE_MS);
 	/* A -> B: the retransmission, B -> A, IKE_AUTH, B -> A */
 	ck_assert_uint_eq(ike_engine_stats(net.a.e)->retransmits, 1);
-	net_step(IKE_EXCH_IKE_INTERMEDIATE, false);
-	net_step(IKE_EXCH_IKE_INTERMEDIATE, true);
-	net_step(IKE_EXCH_IKE_AUTH, false);
-	net_step(IKE_EXCH_IKE_AUTH, true);
-	check_up(&net.a, &net.b, 1);
+	net_exchange(IKE_EXCH_IKE_INTERMEDIATE);
+	finish(1);
 	net_teardown();
 }
 END_TEST
@@ -203,10 +202,8 @@ END_TEST
  * without running the key exchange (or the key update) again. */
 START_TEST(lost_response)
 {
-	setup(PQ_IKE, PQ_IKE, "aes256gcm16");
-	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
-	net_step(IKE_EXCH_IKE_SA_INIT, false);
-	net_step(IKE_EXCH_IKE_SA_INIT, true);
+	start(PQ_IKE);
+	net_exchange(IKE_EXCH_IKE_SA_INIT);
 	net_step(IKE_EXCH_IKE_INTERMEDIATE, false);
 	/* B -> A: lost */
 	ck_assert(net_is_response(0));
@@ -217,9 +214,7 @@ START_TEST(lost_response)
 	ck_assert_uint_eq(ike_engine_stats(net.b.e)->resp_resent, 1);
 	ck_assert_uint_eq(only_sa(&net.b)->mke.done, 1);
 	net_step(IKE_EXCH_IKE_INTERMEDIATE, true);
-	net_step(IKE_EXCH_IKE_AUTH, false);
-	net_step(IKE_EXCH_IKE_AUTH, true);
-	check_up(&net.a, &net.b, 1);
+	finish(1);
 	net_teardown();
 }
 END_TEST
@@ -227,10 +222,8 @@ END_TEST
 /* Duplicated request and response: the copies change nothing. */
 START_TEST(duplicated)
 {
-	setup(PQ_IKE, PQ_IKE, "aes256gcm16");
-	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
-	net_step(IKE_EXCH_IKE_SA_INIT, false);
-	net_step(IKE_EXCH_IKE_SA_INIT, true);
+	start(PQ_IKE);
+	net_exchange(IKE_EXCH_IKE_SA_INIT);
 	/* A -> B: IKE_INTERMEDIATE request, twice */
 	net_dup(0);
 	net_deliver();
@@ -241,9 +234,7 @@ START_TEST(duplicated)
 	net_deliver();
 	ck_assert_uint_eq(net_exch(0), IKE_EXCH_IKE_INTERMEDIATE);
 	net_deliver();
-	net_step(IKE_EXCH_IKE_AUTH, false);
-	net_step(IKE_EXCH_IKE_AUTH, true);
-	check_up(&net.a, &net.b, 1);
+	finish(1);
 	net_teardown();
 }
 END_TEST
@@ -271,8 +262,7 @@ static void rewrite_notify(unsigned i, uint16_t from, uint16_t to)
 /* An initiator without IKE_INTERMEDIATE: B requires ML-KEM, so no proposal. */
 START_TEST(initiator_without_intermediate)
 {
-	setup(PQ_IKE, PQ_IKE, "aes256gcm16");
-	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
+	start(PQ_IKE);
 	/* A -> B: IKE_SA_INIT, its INTERMEDIATE_EXCHANGE_SUPPORTED hidden */
 	rewrite_notify(0, IKE_N_INTERMEDIATE_EXCHANGE_SUPPORTED, 40000);
 	net_step(IKE_EXCH_IKE_SA_INIT, false);
@@ -290,8 +280,7 @@ END_TEST
  * refuses to continue (no silent downgrade, no SA). */
 START_TEST(responder_without_intermediate)
 {
-	setup(PQ_IKE, PQ_IKE, "aes256gcm16");
-	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
+	start(PQ_IKE);
 	net_step(IKE_EXCH_IKE_SA_INIT, false);
 	rewrite_notify(0, IKE_N_INTERMEDIATE_EXCHANGE_SUPPORTED, 40000);
 	net_step(IKE_EXCH_IKE_SA_INIT, true);
@@ -312,8 +301,7 @@ START_TEST(answer_not_offered)
 	const struct ike_pld_ref *sa;
 	bool done = false;
 
-	setup(PQ_IKE, PQ_IKE, "aes256gcm16");
-	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
+	start(PQ_IKE);
 	net_step(IKE_EXCH_IKE_SA_INIT, false);
 	ck_assert_int_eq(ike_msg_parse(net.q[0].buf, net.q[0].len, &m), 0);
 	sa = ike_msg_find(&m, IKE_PLD_SA);
@@ -346,11 +334,8 @@ START_TEST(optional_addke_falls_back)
 	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
 	/* (Rewriting the request would break AUTH, §2.15: B without ADDKE
 	 * in its configuration stands for the legacy peer.) */
-	net_step(IKE_EXCH_IKE_SA_INIT, false);
-	net_step(IKE_EXCH_IKE_SA_INIT, true);
-	net_step(IKE_EXCH_IKE_AUTH, false);
-	net_step(IKE_EXCH_IKE_AUTH, true);
-	check_up(&net.a, &net.b, 0);
+	net_exchange(IKE_EXCH_IKE_SA_INIT);
+	finish(0);
 	net_teardown();
 }
 END_TEST
@@ -364,8 +349,7 @@ START_TEST(malformed_ek_in_sa_init)
 	const struct ike_pld_ref *ke;
 	uint8_t *data;
 
-	setup(p, p, "aes256gcm16");
-	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
+	start(p);
 	ck_assert_int_eq(ike_msg_parse(net.q[0].buf, net.q[0].len, &m), 0);
 	ke = ike_msg_find(&m, IKE_PLD_KE);
 	ck_assert_ptr_nonnull(ke);
@@ -396,8 +380,7 @@ START_TEST(malformed_ct_in_sa_init)
 	struct pkt *k;
 	size_t end, plen;
 
-	setup(p, p, "aes256gcm16");
-	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
+	start(p);
 	net_step(IKE_EXCH_IKE_SA_INIT, false);
 	k = &net.q[0];
 	ck_assert_int_eq(ike_msg_parse(k->buf, k->len, &m), 0);
@@ -439,10 +422,8 @@ static size_t short_ct(uint8_t *inner, size_t len)
 /* A malformed ML-KEM-768 encapsulation key in IKE_INTERMEDIATE. */
 START_TEST(malformed_ek_in_intermediate)
 {
-	setup(PQ_IKE, PQ_IKE, "aes256gcm16");
-	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
-	net_step(IKE_EXCH_IKE_SA_INIT, false);
-	net_step(IKE_EXCH_IKE_SA_INIT, true);
+	start(PQ_IKE);
+	net_exchange(IKE_EXCH_IKE_SA_INIT);
 	net_reseal(0, only_sa(&net.a), true, bad_ek);
 	/* A -> B: KEi(1) with a coefficient >= q; B -> A: INVALID_SYNTAX */
 	net_step(IKE_EXCH_IKE_INTERMEDIATE, false);
@@ -457,10 +438,8 @@ END_TEST
 /* A ciphertext one octet short in the IKE_INTERMEDIATE response. */
 START_TEST(malformed_ct_in_intermediate)
 {
-	setup(PQ_IKE, PQ_IKE, "aes256gcm16");
-	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
-	net_step(IKE_EXCH_IKE_SA_INIT, false);
-	net_step(IKE_EXCH_IKE_SA_INIT, true);
+	start(PQ_IKE);
+	net_exchange(IKE_EXCH_IKE_SA_INIT);
 	net_step(IKE_EXCH_IKE_INTERMEDIATE, false);
 	/* B's keys were updated after sealing: reseal with the old ones,
 	 * which A (not yet updated) holds as well. */
@@ -477,10 +456,8 @@ START_TEST(auth_without_intermediate)
 {
 	struct ike_sa *a;
 
-	setup(PQ_IKE, PQ_IKE, "aes256gcm16");
-	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
-	net_step(IKE_EXCH_IKE_SA_INIT, false);
-	net_step(IKE_EXCH_IKE_SA_INIT, true);
+	start(PQ_IKE);
+	net_exchange(IKE_EXCH_IKE_SA_INIT);
 	/* A skips its IKE_INTERMEDIATE: the queued request goes, IKE_AUTH next. */
 	a = only_sa(&net.a);
 	net_drop(0);

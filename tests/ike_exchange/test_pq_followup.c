@@ -17,38 +17,37 @@
 static const char *const IKE_PQ = "aes256gcm16-prfsha384-x25519-ke1_mlkem768";
 static const char *const ESP_PQ = "aes256gcm16-x25519-ke1_mlkem768";
 
-static void setup(const char *ike, const char *esp)
+/* IKE_SA_INIT, IKE_INTERMEDIATE (ML-KEM-768), IKE_AUTH with the first
+ * child, the connections with @p esp for their children. */
+static void up(const char *esp)
 {
 	/* 1500-octet datagrams: an ML-KEM-768 IKE_FOLLOWUP_KE goes whole
 	 * (fragments are test_pq.c's business). */
 	net.frag_size = 1500;
 	net_setup(100);
-	conn_pair(ike, ike, esp);
+	conn_pair(IKE_PQ, IKE_PQ, esp);
+	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
+	net_exchange(IKE_EXCH_IKE_SA_INIT);
+	net_exchange(IKE_EXCH_IKE_INTERMEDIATE);
+	net_exchange(IKE_EXCH_IKE_AUTH);
+	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
 }
 
-/* IKE_SA_INIT, IKE_INTERMEDIATE (ML-KEM-768), IKE_AUTH with the first child. */
-static void up(void)
+/* The engines gone, the next net_setup with the default fragment size. */
+static void down(void)
 {
-	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
-	net_step(IKE_EXCH_IKE_SA_INIT, false);
-	net_step(IKE_EXCH_IKE_SA_INIT, true);
-	net_step(IKE_EXCH_IKE_INTERMEDIATE, false);
-	net_step(IKE_EXCH_IKE_INTERMEDIATE, true);
-	net_step(IKE_EXCH_IKE_AUTH, false);
-	net_step(IKE_EXCH_IKE_AUTH, true);
-	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
+	net_teardown();
+	net.frag_size = 0;
 }
 
 /* CREATE_CHILD_SA then @p n IKE_FOLLOWUP_KE round trips. */
 static void ccsa(unsigned n)
 {
 	/* X -> Y: CREATE_CHILD_SA {SA, Ni, KEi}; Y -> X: {SA, Nr, KEr, N(AKE)} */
-	net_step(IKE_EXCH_CREATE_CHILD_SA, false);
-	net_step(IKE_EXCH_CREATE_CHILD_SA, true);
+	net_exchange(IKE_EXCH_CREATE_CHILD_SA);
 	for (unsigned k = 0; k < n; k++) {
 		/* X -> Y: IKE_FOLLOWUP_KE {KEi(k), N(AKE)}; Y -> X: {KEr(k) [, N(AKE)]} */
-		net_step(IKE_EXCH_IKE_FOLLOWUP_KE, false);
-		net_step(IKE_EXCH_IKE_FOLLOWUP_KE, true);
+		net_exchange(IKE_EXCH_IKE_FOLLOWUP_KE);
 	}
 }
 
@@ -67,8 +66,7 @@ START_TEST(new_child)
 	struct ike_sa *a, *b;
 	struct ike_child *c;
 
-	setup(IKE_PQ, ESP_PQ);
-	up();
+	up(ESP_PQ);
 	a = only_sa(&net.a);
 	b = only_sa(&net.b);
 	ck_assert_int_eq(ike_create_child(net.a.e, a, "net"), 0);
@@ -83,8 +81,7 @@ START_TEST(new_child)
 	ck_assert_uint_eq(c->suite.addke[0], IKE_KE_ML_KEM_768);
 	ck_assert(!a->fu_i.active);
 	ck_assert(!b->fu_r.active);
-	net_teardown();
-	net.frag_size = 0;
+	down();
 }
 END_TEST
 
@@ -95,8 +92,7 @@ START_TEST(new_child_three_from_b)
 	struct ike_sa *a, *b;
 	struct ike_child *c;
 
-	setup(IKE_PQ, esp);
-	up();
+	up(esp);
 	a = only_sa(&net.a);
 	b = only_sa(&net.b);
 	ck_assert_int_eq(ike_create_child(net.b.e, b, "net"), 0);
@@ -109,8 +105,7 @@ START_TEST(new_child_three_from_b)
 	ck_assert_uint_eq(c->suite.addke[1], IKE_KE_ML_KEM_1024);
 	ck_assert_uint_eq(c->suite.addke[2], IKE_KE_ECP256);
 	ck_assert_uint_eq(c->suite.addke[3], 0);
-	net_teardown();
-	net.frag_size = 0;
+	down();
 }
 END_TEST
 
@@ -119,16 +114,14 @@ START_TEST(child_rekey)
 	struct ike_sa *a, *b;
 	uint32_t old_in;
 
-	setup(IKE_PQ, ESP_PQ);
-	up();
+	up(ESP_PQ);
 	a = only_sa(&net.a);
 	b = only_sa(&net.b);
 	old_in = a->child[0].spi_in;
 	ck_assert_int_eq(ike_rekey_child(net.a.e, old_in), 0);
 	ccsa(1);
 	/* A -> B: INFORMATIONAL {D(old)}; B -> A */
-	net_step(IKE_EXCH_INFORMATIONAL, false);
-	net_step(IKE_EXCH_INFORMATIONAL, true);
+	net_exchange(IKE_EXCH_INFORMATIONAL);
 	ck_assert_uint_eq(net.n, 0);
 	ck_assert_uint_eq(children(a), 1);
 	ck_assert_uint_eq(children(b), 1);
@@ -137,8 +130,7 @@ START_TEST(child_rekey)
 	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
 	ck_assert_uint_eq(ike_engine_stats(net.a.e)->child_rekeys, 1);
 	ck_assert_uint_eq(ike_engine_stats(net.b.e)->child_rekeys, 1);
-	net_teardown();
-	net.frag_size = 0;
+	down();
 }
 END_TEST
 
@@ -148,15 +140,13 @@ START_TEST(ike_rekey_from_b)
 	struct ike_sa *a, *b;
 	uint64_t old_i;
 
-	setup(IKE_PQ, ESP_PQ);
-	up();
+	up(ESP_PQ);
 	b = only_sa(&net.b);
 	old_i = b->spi_i;
 	ck_assert_int_eq(ike_rekey_ike(net.b.e, b), 0);
 	ccsa(1);
 	/* B -> A: INFORMATIONAL {D(IKE)} of the old SA; A -> B */
-	net_step(IKE_EXCH_INFORMATIONAL, false);
-	net_step(IKE_EXCH_INFORMATIONAL, true);
+	net_exchange(IKE_EXCH_INFORMATIONAL);
 	ck_assert_uint_eq(net.n, 0);
 	a = only_sa(&net.a);
 	b = only_sa(&net.b);
@@ -174,8 +164,7 @@ START_TEST(ike_rekey_from_b)
 	ck_assert_int_eq(ike_rekey_child(net.a.e, a->child[0].spi_in), 0);
 	ck_assert_uint_eq(net_deliver_all(), 6);
 	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
-	net_teardown();
-	net.frag_size = 0;
+	down();
 }
 END_TEST
 
@@ -183,19 +172,16 @@ START_TEST(ike_rekey_from_a)
 {
 	struct ike_sa *a, *b;
 
-	setup(IKE_PQ, ESP_PQ);
-	up();
+	up(ESP_PQ);
 	ck_assert_int_eq(ike_rekey_ike(net.a.e, only_sa(&net.a)), 0);
 	ccsa(1);
-	net_step(IKE_EXCH_INFORMATIONAL, false);
-	net_step(IKE_EXCH_INFORMATIONAL, true);
+	net_exchange(IKE_EXCH_INFORMATIONAL);
 	a = only_sa(&net.a);
 	b = only_sa(&net.b);
 	ck_assert_mem_eq(a->keys.d, b->keys.d, a->keys.prf_len);
 	ck_assert_uint_eq(ike_engine_stats(net.a.e)->ike_rekeys, 1);
 	ck_assert_uint_eq(ike_engine_stats(net.b.e)->ike_rekeys, 1);
-	net_teardown();
-	net.frag_size = 0;
+	down();
 }
 END_TEST
 
@@ -203,11 +189,9 @@ END_TEST
  * its cache; the Child SA is installed once. */
 START_TEST(lost_followup_response)
 {
-	setup(IKE_PQ, ESP_PQ);
-	up();
+	up(ESP_PQ);
 	ck_assert_int_eq(ike_create_child(net.a.e, only_sa(&net.a), "net"), 0);
-	net_step(IKE_EXCH_CREATE_CHILD_SA, false);
-	net_step(IKE_EXCH_CREATE_CHILD_SA, true);
+	net_exchange(IKE_EXCH_CREATE_CHILD_SA);
 	net_step(IKE_EXCH_IKE_FOLLOWUP_KE, false);
 	/* B -> A: lost */
 	net_drop(0);
@@ -218,8 +202,7 @@ START_TEST(lost_followup_response)
 	net_step(IKE_EXCH_IKE_FOLLOWUP_KE, true);
 	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 4);
 	ck_assert_uint_eq(sa_crosscheck(&net.b, &net.a), 4);
-	net_teardown();
-	net.frag_size = 0;
+	down();
 }
 END_TEST
 
@@ -233,13 +216,11 @@ START_TEST(missing_followup_state_not_found)
 	static const unsigned backoff[] = { 500, 1000, 2000, 4000 };
 	struct ike_sa *a, *b;
 
-	setup(IKE_PQ, ESP_PQ);
-	up();
+	up(ESP_PQ);
 	a = only_sa(&net.a);
 	b = only_sa(&net.b);
 	ck_assert_int_eq(ike_create_child(net.a.e, a, "net"), 0);
-	net_step(IKE_EXCH_CREATE_CHILD_SA, false);
-	net_step(IKE_EXCH_CREATE_CHILD_SA, true);
+	net_exchange(IKE_EXCH_CREATE_CHILD_SA);
 	ck_assert(b->fu_r.active);
 	ck_assert_uint_eq(children(b), 2);   /* one CREATING, not installed */
 	ck_assert_uint_eq(mock_of(&net.b)->n_sas, 2);
@@ -256,8 +237,7 @@ START_TEST(missing_followup_state_not_found)
 	ck_assert_uint_eq(children(b), 1);
 	ck_assert_uint_eq(mock_of(&net.b)->n_sas, 2);
 	/* A -> B: the fifth retransmission; B -> A: N(STATE_NOT_FOUND) */
-	net_step(IKE_EXCH_IKE_FOLLOWUP_KE, false);
-	net_step(IKE_EXCH_IKE_FOLLOWUP_KE, true);
+	net_exchange(IKE_EXCH_IKE_FOLLOWUP_KE);
 	ck_assert(!a->fu_i.active);
 	ck_assert_uint_eq(children(a), 1);
 	ck_assert_uint_eq(mock_of(&net.a)->n_sas, 2);
@@ -267,8 +247,7 @@ START_TEST(missing_followup_state_not_found)
 	ck_assert_int_eq(ike_create_child(net.a.e, a, "net"), 0);
 	ccsa(1);
 	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 4);
-	net_teardown();
-	net.frag_size = 0;
+	down();
 }
 END_TEST
 
@@ -285,13 +264,11 @@ START_TEST(malformed_ek_in_followup)
 {
 	struct ike_sa *a, *b;
 
-	setup(IKE_PQ, ESP_PQ);
-	up();
+	up(ESP_PQ);
 	a = only_sa(&net.a);
 	b = only_sa(&net.b);
 	ck_assert_int_eq(ike_rekey_child(net.a.e, a->child[0].spi_in), 0);
-	net_step(IKE_EXCH_CREATE_CHILD_SA, false);
-	net_step(IKE_EXCH_CREATE_CHILD_SA, true);
+	net_exchange(IKE_EXCH_CREATE_CHILD_SA);
 	net_reseal(0, a, true, bad_ek);
 	/* A -> B: IKE_FOLLOWUP_KE with the bad key; B -> A: INVALID_SYNTAX */
 	net_step(IKE_EXCH_IKE_FOLLOWUP_KE, false);
@@ -304,8 +281,7 @@ START_TEST(malformed_ek_in_followup)
 	ck_assert_uint_eq(children(b), 1);
 	ck_assert_int_eq(a->child[0].state, IKE_CHILD_INSTALLED);
 	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
-	net_teardown();
-	net.frag_size = 0;
+	down();
 }
 END_TEST
 
@@ -320,12 +296,10 @@ START_TEST(unknown_link)
 {
 	struct ike_sa *a;
 
-	setup(IKE_PQ, ESP_PQ);
-	up();
+	up(ESP_PQ);
 	a = only_sa(&net.a);
 	ck_assert_int_eq(ike_create_child(net.a.e, a, "net"), 0);
-	net_step(IKE_EXCH_CREATE_CHILD_SA, false);
-	net_step(IKE_EXCH_CREATE_CHILD_SA, true);
+	net_exchange(IKE_EXCH_CREATE_CHILD_SA);
 	net_reseal(0, a, true, bad_link);
 	net_step(IKE_EXCH_IKE_FOLLOWUP_KE, false);
 	/* B kept its own series: the real link would still be welcome. */
@@ -336,8 +310,7 @@ START_TEST(unknown_link)
 	net_advance(10001);
 	ck_assert(!only_sa(&net.b)->fu_r.active);
 	ck_assert_uint_eq(children(only_sa(&net.b)), 1);
-	net_teardown();
-	net.frag_size = 0;
+	down();
 }
 END_TEST
 
@@ -347,19 +320,16 @@ START_TEST(state_not_found_thrice)
 {
 	struct ike_sa *a;
 
-	setup(IKE_PQ, ESP_PQ);
-	up();
+	up(ESP_PQ);
 	a = only_sa(&net.a);
 	ck_assert_int_eq(ike_rekey_child(net.a.e, a->child[0].spi_in), 0);
 	for (unsigned k = 0; k < 3; k++) {
 		/* A -> B: CREATE_CHILD_SA (B gives the last series up); B -> A */
-		net_step(IKE_EXCH_CREATE_CHILD_SA, false);
-		net_step(IKE_EXCH_CREATE_CHILD_SA, true);
+		net_exchange(IKE_EXCH_CREATE_CHILD_SA);
 		/* A -> B: IKE_FOLLOWUP_KE with a link B never gave out;
 		 * B -> A: N(STATE_NOT_FOUND) */
 		net_reseal(0, a, true, bad_link);
-		net_step(IKE_EXCH_IKE_FOLLOWUP_KE, false);
-		net_step(IKE_EXCH_IKE_FOLLOWUP_KE, true);
+		net_exchange(IKE_EXCH_IKE_FOLLOWUP_KE);
 		ck_assert_uint_eq(a->fu_not_found, k + 1);
 		if (k < 2) {
 			ck_assert_uint_eq(net.n, 0);
@@ -368,14 +338,12 @@ START_TEST(state_not_found_thrice)
 		}
 	}
 	/* A -> B: INFORMATIONAL {D(IKE)}; B -> A: both IKE SAs gone */
-	net_step(IKE_EXCH_INFORMATIONAL, false);
-	net_step(IKE_EXCH_INFORMATIONAL, true);
+	net_exchange(IKE_EXCH_INFORMATIONAL);
 	ck_assert_uint_eq(ike_sa_count(net.a.e), 0);
 	ck_assert_uint_eq(ike_sa_count(net.b.e), 0);
 	ck_assert_uint_eq(mock_of(&net.a)->n_sas, 0);
 	ck_assert_uint_eq(mock_of(&net.b)->n_sas, 0);
-	net_teardown();
-	net.frag_size = 0;
+	down();
 }
 END_TEST
 
@@ -385,8 +353,7 @@ START_TEST(ike_rekey_collision)
 {
 	struct ike_sa *a, *b;
 
-	setup(IKE_PQ, ESP_PQ);
-	up();
+	up(ESP_PQ);
 	ck_assert_int_eq(ike_rekey_ike(net.a.e, only_sa(&net.a)), 0);
 	ck_assert_int_eq(ike_rekey_ike(net.b.e, only_sa(&net.b)), 0);
 	ck_assert_uint_eq(net.n, 2);
@@ -407,8 +374,7 @@ START_TEST(ike_rekey_collision)
 	ck_assert_int_eq(ike_rekey_child(net.a.e, a->child[0].spi_in), 0);
 	net_deliver_all();
 	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
-	net_teardown();
-	net.frag_size = 0;
+	down();
 }
 END_TEST
 

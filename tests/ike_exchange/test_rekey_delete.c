@@ -476,8 +476,6 @@ int main(void)
 {
 	Suite *s = suite_create("ike_rekey_delete");
 	TCase *t = tcase_create("rekey_delete");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(t, 60);
 	tcase_add_test(t, child_rekey);
@@ -494,9 +492,5 @@ int main(void)
 	tcase_add_test(t, delete_ike_from_b);
 	tcase_add_test(t, dpd_dead_peer);
 	suite_add_tcase(s, t);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return harness_run(s);
 }
