@@ -321,13 +321,8 @@ const char *const ESP_P = "aes256gcm16-esn,aes128gcm16";
 
 void setup_psk(void)
 {
-	struct ike_conn ca, cb;
-
 	net_setup(100);
-	conn_psk(&ca, &net.a, &net.b, "s3cret-psk", IKE_P, ESP_P);
-	conn_psk(&cb, &net.b, &net.a, "s3cret-psk", IKE_P, ESP_P);
-	ck_assert_int_eq(ike_conn_add(net.a.e, &ca), 0);
-	ck_assert_int_eq(ike_conn_add(net.b.e, &cb), 0);
+	conn_pair(IKE_P, IKE_P, ESP_P);
 }
 
 /* IKE_SA_INIT + IKE_AUTH with a child, step by step. */
@@ -351,6 +346,24 @@ void establish(void)
 	ck_assert(net_is_response(0));
 	net_deliver();
 	ck_assert_uint_eq(net.n, 0);
+}
+
+void establish_psk(struct ike_sa **a, struct ike_sa **b)
+{
+	setup_psk();
+	establish();
+	if (a != NULL)
+		*a = only_sa(&net.a);
+	if (b != NULL)
+		*b = only_sa(&net.b);
+}
+
+void mock_event(struct peer *p, uint16_t type, uint16_t dir, uint32_t spi)
+{
+	struct mock_drv *m = mock_of(p);
+
+	ck_assert_uint_lt(m->n_events, MOCK_EVENTS_MAX);
+	m->events[m->n_events++] = (struct esp_event){ .type = type, .dir = dir, .spi = spi };
 }
 
 /*
@@ -420,14 +433,20 @@ void net_exchange(uint8_t exch)
 	net_step(exch, true);
 }
 
-void conn_pair(const char *ike_a, const char *ike_b, const char *esp)
+void conn_pair_psk(const char *psk_a, const char *psk_b, const char *ike_a, const char *ike_b,
+		   const char *esp)
 {
 	struct ike_conn ca, cb;
 
-	conn_psk(&ca, &net.a, &net.b, "s3cret-psk", ike_a, esp);
-	conn_psk(&cb, &net.b, &net.a, "s3cret-psk", ike_b, esp);
+	conn_psk(&ca, &net.a, &net.b, psk_a, ike_a, esp);
+	conn_psk(&cb, &net.b, &net.a, psk_b, ike_b, esp);
 	ck_assert_int_eq(ike_conn_add(net.a.e, &ca), 0);
 	ck_assert_int_eq(ike_conn_add(net.b.e, &cb), 0);
+}
+
+void conn_pair(const char *ike_a, const char *ike_b, const char *esp)
+{
+	conn_pair_psk("s3cret-psk", "s3cret-psk", ike_a, ike_b, esp);
 }
 
 int harness_run(Suite *s)

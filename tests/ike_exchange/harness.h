@@ -88,6 +88,9 @@ void net_step(uint8_t exch, bool response);
 void net_exchange(uint8_t exch);
 /* The PSK connections "gw" of A and B (net_setup done) with these proposals. */
 void conn_pair(const char *ike_a, const char *ike_b, const char *esp);
+/* The same with A's PSK @p psk_a and B's @p psk_b. */
+void conn_pair_psk(const char *psk_a, const char *psk_b, const char *ike_a, const char *ike_b,
+		   const char *esp);
 
 /* The PSK pair used by most tests ("gw"/"net", IKE_P / ESP_P). */
 extern const char *const IKE_P;
@@ -95,6 +98,12 @@ extern const char *const ESP_P;
 void setup_psk(void);
 /* A -> B: IKE_SA_INIT, B -> A, A -> B: IKE_AUTH, B -> A, checked step by step. */
 void establish(void);
+/* setup_psk and establish, then A's and B's one IKE SA into @p a and @p b
+ * (either may be NULL). */
+void establish_psk(struct ike_sa **a, struct ike_sa **b);
+/* The dataplane reports @p type (ESP_EV_*) for @p p's SA (@p dir, @p spi);
+ * the engine sees it at its next tick. */
+void mock_event(struct peer *p, uint16_t type, uint16_t dir, uint32_t spi);
 
 /*
  * Opens the queued SK message @p i with the keys @p keys holds for the

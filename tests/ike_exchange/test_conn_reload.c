@@ -28,6 +28,14 @@ static struct ike_conn changed(struct peer *p, const char *esp, uint64_t dpd_ms)
 	return c;
 }
 
+/* Every installed Child SA of @p sa has @p bits keys. */
+static void check_key_bits(const struct ike_sa *sa, unsigned bits)
+{
+	for (unsigned i = 0; i < IKE_CHILD_MAX; i++)
+		if (sa->child[i].state == IKE_CHILD_INSTALLED)
+			ck_assert_uint_eq(sa->child[i].suite.key_bits, bits);
+}
+
 /* An established IKE SA moves to the new version: the installed Child SA
  * stays as it is, the next rekey uses the new ESP proposal. */
 START_TEST(update_moves_established_sa)
@@ -36,9 +44,7 @@ START_TEST(update_moves_established_sa)
 	struct ike_sa *a;
 	uint32_t spi_in;
 
-	setup_psk();
-	establish();
-	a = only_sa(&net.a);
+	establish_psk(&a, NULL);
 	spi_in = a->child[0].spi_in;
 	ck_assert_uint_eq(a->child[0].suite.encr, IKE_ENCR_AES_GCM_16);
 	ck_assert_uint_eq(a->child[0].suite.key_bits, 256);  /* ESP_P's first */
@@ -55,9 +61,7 @@ START_TEST(update_moves_established_sa)
 	ck_assert_uint_eq(net_deliver_all(), 4);
 	ck_assert(!has_sa(&net.a, spi_in, ESP_DIR_IN));
 	ck_assert_uint_eq(children(a), 1);
-	for (unsigned i = 0; i < IKE_CHILD_MAX; i++)
-		if (a->child[i].state == IKE_CHILD_INSTALLED)
-			ck_assert_uint_eq(a->child[i].suite.key_bits, 128);
+	check_key_bits(a, 128);
 	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
 	net_teardown();
 }
@@ -72,9 +76,7 @@ START_TEST(update_in_flight_moves_later)
 	const struct ike_conn *old;
 	struct ike_sa *a;
 
-	setup_psk();
-	establish();
-	a = only_sa(&net.a);
+	establish_psk(&a, NULL);
 	old = a->conn;
 	ck_assert_int_eq(ike_rekey_child(net.a.e, a->child[0].spi_in), 0);
 	ck_assert_uint_eq(net.n, 1);
@@ -84,18 +86,14 @@ START_TEST(update_in_flight_moves_later)
 	/* A -> B CREATE_CHILD_SA (rekey), B -> A, A -> B delete, B -> A:
 	 * still the old proposal (256) */
 	ck_assert_uint_eq(net_deliver_all(), 4);
-	for (unsigned i = 0; i < IKE_CHILD_MAX; i++)
-		if (a->child[i].state == IKE_CHILD_INSTALLED)
-			ck_assert_uint_eq(a->child[i].suite.key_bits, 256);
+	check_key_bits(a, 256);
 	net_advance(100);
 	ck_assert_ptr_eq(a->conn, ike_conn_get(net.a.e, "gw"));
 	for (unsigned i = 0; i < IKE_CHILD_MAX; i++)
 		if (a->child[i].state == IKE_CHILD_INSTALLED)
 			ck_assert_int_eq(ike_rekey_child(net.a.e, a->child[i].spi_in), 0);
 	ck_assert_uint_eq(net_deliver_all(), 4);
-	for (unsigned i = 0; i < IKE_CHILD_MAX; i++)
-		if (a->child[i].state == IKE_CHILD_INSTALLED)
-			ck_assert_uint_eq(a->child[i].suite.key_bits, 128);
+	check_key_bits(a, 128);
 	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
 	net_teardown();
 }
@@ -109,9 +107,7 @@ START_TEST(update_renamed_child_keeps_old)
 	const struct ike_conn *old;
 	struct ike_sa *a;
 
-	setup_psk();
-	establish();
-	a = only_sa(&net.a);
+	establish_psk(&a, NULL);
 	old = a->conn;
 	ca = changed(&net.a, "chacha20poly1305", 0);
 	snprintf(ca.child[0].name, sizeof(ca.child[0].name), "other");
@@ -141,9 +137,7 @@ START_TEST(delete_keeps_established_sa)
 {
 	struct ike_sa *a;
 
-	setup_psk();
-	establish();
-	a = only_sa(&net.a);
+	establish_psk(&a, NULL);
 	ck_assert_int_eq(ike_conn_del(net.a.e, "gw"), 0);
 	ck_assert_int_eq(ike_conn_del(net.a.e, "gw"), -ENOENT);
 	ck_assert_ptr_null(ike_conn_get(net.a.e, "gw"));

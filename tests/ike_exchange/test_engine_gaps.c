@@ -17,25 +17,17 @@
  * (ops->foreign_event), untouched; its own still trigger rekeys. */
 START_TEST(static_sa_events_handed_back)
 {
-	struct mock_drv *m;
 	struct ike_sa *a;
 	uint32_t old_in;
 
-	setup_psk();
-	establish();
-	a = only_sa(&net.a);
+	establish_psk(&a, NULL);
 	old_in = a->child[0].spi_in;
-	m = mock_of(&net.a);
 	/* A static SA's hard expiry (SPI 0x1000, not IKE's), then a soft
 	 * expiry of IKE's outbound SA, in one batch. */
-	m->events[m->n_events++] = (struct esp_event){ .type = ESP_EV_HARD_EXPIRE,
-						       .dir = ESP_DIR_IN, .spi = 0x1000 };
-	m->events[m->n_events++] = (struct esp_event){ .type = ESP_EV_SOFT_EXPIRE,
-						       .dir = ESP_DIR_OUT,
-						       .spi = a->child[0].spi_out };
+	mock_event(&net.a, ESP_EV_HARD_EXPIRE, ESP_DIR_IN, 0x1000);
+	mock_event(&net.a, ESP_EV_SOFT_EXPIRE, ESP_DIR_OUT, a->child[0].spi_out);
 	/* Same SPI value as IKE's inbound SA, other direction: not IKE's. */
-	m->events[m->n_events++] = (struct esp_event){ .type = ESP_EV_HARD_EXPIRE,
-						       .dir = ESP_DIR_OUT, .spi = old_in };
+	mock_event(&net.a, ESP_EV_HARD_EXPIRE, ESP_DIR_OUT, old_in);
 	net_advance(1);
 	ck_assert_uint_eq(net.a.n_foreign, 2);
 	ck_assert_uint_eq(net.a.foreign[0].spi, 0x1000);
@@ -68,10 +60,7 @@ START_TEST(ike_rekey_invalid_ke)
 	struct ike_sa *a, *b;
 	uint64_t old_i;
 
-	setup_psk();
-	establish();
-	a = only_sa(&net.a);
-	b = only_sa(&net.b);
+	establish_psk(&a, &b);
 	old_i = a->spi_i;
 	ck_assert_uint_eq(a->suite.ke, IKE_KE_CURVE25519);
 	set_ike_proposals(a, "aes256gcm16-prfsha384-x25519-ecp256");
@@ -114,9 +103,7 @@ START_TEST(ike_rekey_invalid_ke_unknown_group)
 	struct ike_sa *a;
 	uint64_t old_i;
 
-	setup_psk();
-	establish();
-	a = only_sa(&net.a);
+	establish_psk(&a, NULL);
 	old_i = a->spi_i;
 	set_ike_proposals(only_sa(&net.b), "aes256gcm16-prfsha384-ecp256");
 	ck_assert_int_eq(ike_rekey_ike(net.a.e, a), 0);

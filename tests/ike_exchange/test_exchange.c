@@ -16,10 +16,7 @@ START_TEST(psk_establish)
 {
 	struct ike_sa *a, *b;
 
-	setup_psk();
-	establish();
-	a = only_sa(&net.a);
-	b = only_sa(&net.b);
+	establish_psk(&a, &b);
 	ck_assert_ptr_nonnull(a);
 	ck_assert_ptr_nonnull(b);
 	ck_assert_int_eq(a->state, IKE_SA_ESTABLISHED);
@@ -100,13 +97,8 @@ END_TEST
 
 START_TEST(wrong_psk)
 {
-	struct ike_conn ca, cb;
-
 	net_setup(100);
-	conn_psk(&ca, &net.a, &net.b, "one secret", IKE_P, ESP_P);
-	conn_psk(&cb, &net.b, &net.a, "another secret", IKE_P, ESP_P);
-	ck_assert_int_eq(ike_conn_add(net.a.e, &ca), 0);
-	ck_assert_int_eq(ike_conn_add(net.b.e, &cb), 0);
+	conn_pair_psk("one secret", "another secret", IKE_P, IKE_P, ESP_P);
 	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
 	/* A -> B: IKE_SA_INIT request; B -> A: response */
 	net_deliver();
@@ -128,15 +120,11 @@ END_TEST
 
 START_TEST(invalid_ke)
 {
-	struct ike_conn ca, cb;
 	struct ike_sa *a;
 
 	net_setup(100);
 	/* A offers x25519 first and ecp256; B only takes ecp256. */
-	conn_psk(&ca, &net.a, &net.b, "psk", "aes128-sha256-x25519-ecp256", ESP_P);
-	conn_psk(&cb, &net.b, &net.a, "psk", "aes128-sha256-ecp256", ESP_P);
-	ck_assert_int_eq(ike_conn_add(net.a.e, &ca), 0);
-	ck_assert_int_eq(ike_conn_add(net.b.e, &cb), 0);
+	conn_pair_psk("psk", "psk", "aes128-sha256-x25519-ecp256", "aes128-sha256-ecp256", ESP_P);
 	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
 	/* A -> B: IKE_SA_INIT with KE(x25519) */
 	net_deliver();
@@ -161,13 +149,9 @@ END_TEST
 
 START_TEST(no_proposal)
 {
-	struct ike_conn ca, cb;
-
 	net_setup(100);
-	conn_psk(&ca, &net.a, &net.b, "psk", "aes128-sha256-x25519", ESP_P);
-	conn_psk(&cb, &net.b, &net.a, "psk", "chacha20poly1305-prfsha256-x25519", ESP_P);
-	ck_assert_int_eq(ike_conn_add(net.a.e, &ca), 0);
-	ck_assert_int_eq(ike_conn_add(net.b.e, &cb), 0);
+	conn_pair_psk("psk", "psk", "aes128-sha256-x25519", "chacha20poly1305-prfsha256-x25519",
+		      ESP_P);
 	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
 	/* A -> B: IKE_SA_INIT; B -> A: N(NO_PROPOSAL_CHOSEN) */
 	ck_assert_uint_eq(net_deliver_all(), 2);
@@ -179,14 +163,9 @@ END_TEST
 
 START_TEST(cookie)
 {
-	struct ike_conn ca, cb;
-
 	/* B asks for cookies from the first half-open SA on. */
 	net_setup(0);
-	conn_psk(&ca, &net.a, &net.b, "psk", IKE_P, ESP_P);
-	conn_psk(&cb, &net.b, &net.a, "psk", IKE_P, ESP_P);
-	ck_assert_int_eq(ike_conn_add(net.a.e, &ca), 0);
-	ck_assert_int_eq(ike_conn_add(net.b.e, &cb), 0);
+	conn_pair_psk("psk", "psk", IKE_P, IKE_P, ESP_P);
 	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
 	/* A -> B: IKE_SA_INIT request */
 	net_deliver();
@@ -440,10 +419,7 @@ START_TEST(malformed_and_forged)
 	struct pkt k;
 	unsigned ta, tb;
 
-	setup_psk();
-	establish();
-	a = only_sa(&net.a);
-	b = only_sa(&net.b);
+	establish_psk(&a, &b);
 	ta = a->transitions;
 	tb = b->transitions;
 	/* A -> B: D(IKE), captured before delivery */
@@ -652,10 +628,7 @@ START_TEST(critical_and_syntax)
 	unsigned tb;
 	uint32_t mid;
 
-	setup_psk();
-	establish();
-	a = only_sa(&net.a);
-	b = only_sa(&net.b);
+	establish_psk(&a, &b);
 	tb = b->transitions;
 	mid = b->peer_mid;
 	/* A -> B: INFORMATIONAL with an unknown critical payload;

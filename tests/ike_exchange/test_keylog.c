@@ -157,9 +157,7 @@ START_TEST(logged_per_key_set)
 	struct ike_sa *a;
 	char spi[16];
 
-	setup_psk();
-	establish();
-	a = only_sa(&net.a);
+	establish_psk(&a, NULL);
 	/* IKE_SA_INIT made one key set; IKE_AUTH installed two ESP SAs. */
 	ck_assert_uint_eq(net.a.n_keylog[IKE_KEYLOG_IKEV2], 1);
 	ck_assert_uint_eq(net.b.n_keylog[IKE_KEYLOG_IKEV2], 1);

@@ -17,10 +17,7 @@ START_TEST(child_rekey)
 	struct ike_sa *a, *b;
 	uint32_t old_in, old_out, new_in, new_out;
 
-	setup_psk();
-	establish();
-	a = only_sa(&net.a);
-	b = only_sa(&net.b);
+	establish_psk(&a, &b);
 	old_in = a->child[0].spi_in;
 	old_out = a->child[0].spi_out;
 	ck_assert_int_eq(ike_rekey_child(net.a.e, old_in), 0);
@@ -66,10 +63,7 @@ START_TEST(child_rekey_collision)
 	struct ike_sa *a, *b;
 	uint32_t old_a;
 
-	setup_psk();
-	establish();
-	a = only_sa(&net.a);
-	b = only_sa(&net.b);
+	establish_psk(&a, &b);
 	old_a = a->child[0].spi_in;
 	/* Both sides rekey the same Child SA at once. */
 	ck_assert_int_eq(ike_rekey_child(net.a.e, old_a), 0);
@@ -104,9 +98,7 @@ START_TEST(ike_rekey)
 	uint64_t old_i, old_r;
 	uint32_t child_in;
 
-	setup_psk();
-	establish();
-	a = only_sa(&net.a);
+	establish_psk(&a, NULL);
 	old_i = a->spi_i;
 	old_r = a->spi_r;
 	child_in = a->child[0].spi_in;
@@ -152,10 +144,7 @@ START_TEST(ike_rekey_collision)
 	struct ike_sa *a, *b;
 	uint32_t child_in;
 
-	setup_psk();
-	establish();
-	a = only_sa(&net.a);
-	b = only_sa(&net.b);
+	establish_psk(&a, &b);
 	child_in = a->child[0].spi_in;
 	/* Both sides rekey the IKE SA at once. */
 	ck_assert_int_eq(ike_rekey_ike(net.a.e, a), 0);
@@ -191,29 +180,21 @@ END_TEST
 
 START_TEST(lifetime_events)
 {
-	struct mock_drv *m;
 	struct ike_sa *a;
 	uint32_t old_in;
 
-	setup_psk();
-	establish();
-	a = only_sa(&net.a);
+	establish_psk(&a, NULL);
 	old_in = a->child[0].spi_in;
 	/* The dataplane reports a soft expiry of A's outbound SA: A rekeys
 	 * (A -> B CREATE_CHILD_SA, B -> A, A -> B delete, B -> A). */
-	m = mock_of(&net.a);
-	m->events[m->n_events++] = (struct esp_event){ .type = ESP_EV_SOFT_EXPIRE,
-						       .dir = ESP_DIR_OUT,
-						       .spi = a->child[0].spi_out };
+	mock_event(&net.a, ESP_EV_SOFT_EXPIRE, ESP_DIR_OUT, a->child[0].spi_out);
 	net_advance(1);
 	ck_assert_uint_eq(net_deliver_all(), 4);
 	ck_assert(!has_sa(&net.a, old_in, ESP_DIR_IN));
 	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
 	ck_assert_uint_eq(ike_engine_stats(net.a.e)->child_rekeys, 1);
 	/* A hard expiry of the new inbound SA: A deletes the child. */
-	m->events[m->n_events++] = (struct esp_event){ .type = ESP_EV_HARD_EXPIRE,
-						       .dir = ESP_DIR_IN,
-						       .spi = a->child[1].spi_in };
+	mock_event(&net.a, ESP_EV_HARD_EXPIRE, ESP_DIR_IN, a->child[1].spi_in);
 	net_advance(1);
 	ck_assert_uint_eq(net_deliver_all(), 2);
 	ck_assert_uint_eq(mock_of(&net.a)->n_sas + mock_of(&net.b)->n_sas, 0);
@@ -262,10 +243,7 @@ START_TEST(delete_child_each_side)
 {
 	struct ike_sa *a, *b;
 
-	setup_psk();
-	establish();
-	a = only_sa(&net.a);
-	b = only_sa(&net.b);
+	establish_psk(&a, &b);
 	/* A -> B: INFORMATIONAL D(ESP); B -> A: D(ESP) */
 	ck_assert_int_eq(ike_delete_child(net.a.e, a->child[0].spi_in), 0);
 	ck_assert_uint_eq(net_deliver_all(), 2);
@@ -291,10 +269,7 @@ START_TEST(delete_child_simultaneous)
 {
 	struct ike_sa *a, *b;
 
-	setup_psk();
-	establish();
-	a = only_sa(&net.a);
-	b = only_sa(&net.b);
+	establish_psk(&a, &b);
 	/* A -> B and B -> A: D(ESP) for the same Child SA cross (§1.4.1):
 	 * each answers without a Delete payload, both pairs go. */
 	ck_assert_int_eq(ike_delete_child(net.a.e, a->child[0].spi_in), 0);
@@ -320,10 +295,7 @@ START_TEST(keymat_order_exchange_initiator)
 	struct mock_drv *ma, *mb;
 	const struct esp_sa_params *b_out = NULL, *a_in = NULL;
 
-	setup_psk();
-	establish();
-	a = only_sa(&net.a);
-	b = only_sa(&net.b);
+	establish_psk(&a, &b);
 	/* B (the IKE SA's responder) initiates CREATE_CHILD_SA: B -> A */
 	ck_assert_int_eq(ike_create_child(net.b.e, b, "net"), 0);
 	net_open(0, b, &m);
@@ -366,10 +338,7 @@ START_TEST(child_rekey_during_ike_rekey)
 	struct ike_sa *a, *b;
 	uint32_t old_in;
 
-	setup_psk();
-	establish();
-	a = only_sa(&net.a);
-	b = only_sa(&net.b);
+	establish_psk(&a, &b);
 	old_in = a->child[0].spi_in;
 	/* A -> B: CREATE_CHILD_SA rekeying the child, and B -> A: CREATE_CHILD_SA
 	 * rekeying the IKE SA, cross. B answers A's request TEMPORARY_FAILURE
