@@ -57,7 +57,8 @@ static uint8_t ip_validate(struct rte_mbuf *m, enum esp_drop *why)
 			*why = ESP_DROP_RUNT;
 			return 0;
 		}
-		rte_pktmbuf_trim(m, (uint16_t)(len - tot));
+		if (tot < len)  /* the trim walks the segment chain even for 0 */
+			rte_pktmbuf_trim(m, (uint16_t)(len - tot));
 		m->l3_len = ihl;
 		return AF_INET;
 	}
@@ -70,7 +71,8 @@ static uint8_t ip_validate(struct rte_mbuf *m, enum esp_drop *why)
 		tot = sizeof(*ip6) + rte_be_to_cpu_16(ip6->payload_len);
 		if (tot > len)
 			return 0;
-		rte_pktmbuf_trim(m, (uint16_t)(len - tot));
+		if (tot < len)
+			rte_pktmbuf_trim(m, (uint16_t)(len - tot));
 		m->l3_len = sizeof(*ip6);
 		return AF_INET6;
 	}

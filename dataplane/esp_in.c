@@ -194,8 +194,7 @@ ESP_INLINE enum esp_drop esp_in_one(struct esp_sa *sa, struct rte_mbuf *m,
 		keep = esp_in_inner_len(ct, pl_len, nh);
 		if (keep == 0)
 			return ESP_DROP_BAD_L3;
-		rte_pktmbuf_adj(m, (uint16_t)(off + hdrs));
-		rte_pktmbuf_trim(m, (uint16_t)(len - off - hdrs - keep));
+		esp_keep_range(m, (uint16_t)(off + hdrs), (uint16_t)keep);
 		p = rte_pktmbuf_mtod(m, uint8_t *);
 	} else {
 		/* Transport: IP header ‖ [UDP] ‖ ESP ‖ IV ‖ payload. Put the
@@ -213,8 +212,7 @@ ESP_INLINE enum esp_drop esp_in_one(struct esp_sa *sa, struct rte_mbuf *m,
 		}
 		keep = l3 + pl_len;
 		memmove(p + shift, p, l3);
-		rte_pktmbuf_adj(m, (uint16_t)shift);
-		rte_pktmbuf_trim(m, (uint16_t)(len - shift - keep));
+		esp_keep_range(m, (uint16_t)shift, (uint16_t)keep);
 		p = rte_pktmbuf_mtod(m, uint8_t *);
 		if ((p[0] >> 4) == 4) {
 			esp_put16(p + 2, (uint16_t)keep);

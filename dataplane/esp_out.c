@@ -159,10 +159,8 @@ ESP_INLINE enum esp_drop esp_out_one(struct esp_sa *sa, struct rte_mbuf *m,
 	if (unlikely(rte_pktmbuf_headroom(m) < grow_head ||
 		     rte_pktmbuf_tailroom(m) < grow_tail))
 		return ESP_DROP_NO_HEADROOM;
-	uint8_t *tail = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)grow_tail);
-	uint8_t *p = (uint8_t *)rte_pktmbuf_prepend(m, (uint16_t)grow_head);
-	if (unlikely(tail == NULL || p == NULL))
-		return ESP_DROP_NO_HEADROOM;  /* cannot happen after the check */
+	uint8_t *tail = rte_pktmbuf_mtod_offset(m, uint8_t *, rte_pktmbuf_data_len(m));
+	uint8_t *p = esp_grow(m, (uint16_t)grow_head, (uint16_t)grow_tail);
 
 	if (layout == OUT_TRANS)  /* IP header (and options) moves to the front */
 		memmove(p, p + grow_head, split);

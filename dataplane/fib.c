@@ -76,14 +76,18 @@ int fib_local_port(const struct fib *f, uint8_t family, const uint8_t *addr)
 void fib_locals_build(const struct fib *f, struct fib_locals *l)
 {
 	l->n4 = l->n6 = 0;
+	l->filter4 = l->filter6 = 0;
 	for (int p = 0; p < FIB_PORTS_MAX; p++) {
 		const struct fib_port *fp = &f->ports[p];
 
 		for (unsigned i = 0; i < fp->n_addrs && i < FIB_PORT_ADDRS_MAX; i++) {
-			if (fp->addrs[i].family == AF_INET)
-				memcpy(&l->a4[l->n4++], fp->addrs[i].bytes, 4);
-			else if (fp->addrs[i].family == AF_INET6)
-				memcpy(l->a6[l->n6++], fp->addrs[i].bytes, 16);
+			if (fp->addrs[i].family == AF_INET) {
+				memcpy(&l->a4[l->n4], fp->addrs[i].bytes, 4);
+				l->filter4 |= fib_local_bit4(l->a4[l->n4++]);
+			} else if (fp->addrs[i].family == AF_INET6) {
+				memcpy(l->a6[l->n6], fp->addrs[i].bytes, 16);
+				l->filter6 |= fib_local_bit6(l->a6[l->n6++]);
+			}
 		}
 	}
 	l->built = 1;
