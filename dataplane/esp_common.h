@@ -73,6 +73,23 @@ ESP_INLINE void esp_put16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)v;
 }
 
+/*
+ * The AAD and the nonce are stored in whole words: IPsec-MB loads an
+ * 8-octet AAD and the first 8 octets of the nonce as one 8-octet word, and
+ * a load that spans two smaller stores still in flight cannot be forwarded
+ * from them (it waits until they retire, ~10-15 cycles each on this core).
+ */
+
+/** The 8 octets of @p first then @p second, as memory holds them. */
+ESP_INLINE uint64_t esp_word2(uint32_t first, uint32_t second)
+{
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	return (uint64_t)second << 32 | first;
+#else
+	return (uint64_t)first << 32 | second;
+#endif
+}
+
 /**
  * RFC 4106 §5 / RFC 7634 §2.1 / RFC 4303 §2.2.1: AAD is SPI || SN, or with
  * ESN SPI || SN high || SN low (the high half is authenticated but never
@@ -81,13 +98,16 @@ ESP_INLINE void esp_put16(uint8_t *p, uint16_t v)
 ESP_INLINE uint32_t esp_aad_build(uint8_t aad[ESP_AAD_MAX], uint32_t spi,
 				  uint64_t seq, bool esn)
 {
-	esp_put32(aad, spi);
-	if (esn) {
-		esp_put64(aad + 4, seq);
-		return 12;
-	}
-	esp_put32(aad + 4, (uint32_t)seq);
-	return 8;
+	uint64_t w = esp_word2(rte_cpu_to_be_32(spi),
+			       rte_cpu_to_be_32((uint32_t)(esn ? seq >> 32 : seq)));
+
+	memcpy(aad, &w, 8);
+	if (!esn)
+		return 8;
+	rte_be32_t lo = rte_cpu_to_be_32((uint32_t)seq);
+
+	memcpy(aad + 8, &lo, 4);
+	return 12;
 }
 
 /** RFC 4106 §4 / RFC 7634 §2: nonce = salt || explicit IV. */
@@ -95,8 +115,15 @@ ESP_INLINE void esp_nonce_explicit(uint8_t nonce[ESP_NONCE_LEN],
 				   const uint8_t salt[ESP_SALT_LEN],
 				   const uint8_t iv[ESP_IV_LEN])
 {
-	memcpy(nonce, salt, ESP_SALT_LEN);
-	memcpy(nonce + ESP_SALT_LEN, iv, ESP_IV_LEN);
+	uint32_t s, hi, lo;
+	uint64_t w;
+
+	memcpy(&s, salt, 4);
+	memcpy(&hi, iv, 4);
+	memcpy(&lo, iv + 4, 4);
+	w = esp_word2(s, hi);
+	memcpy(nonce, &w, 8);
+	memcpy(nonce + 8, &lo, 4);
 }
 
 /**

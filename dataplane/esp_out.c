@@ -31,9 +31,12 @@ enum {
 void esp_nonce_iiv(uint8_t nonce[ESP_NONCE_LEN], const uint8_t salt[ESP_SALT_LEN],
 		   uint64_t seq, int esn)
 {
-	/* RFC 8750 §3: IIV = ESN(64), or 0^32 || SN(32) without ESN. */
-	memcpy(nonce, salt, ESP_SALT_LEN);
-	esp_put64(nonce + ESP_SALT_LEN, esn ? seq : (uint32_t)seq);
+	/* RFC 8750 §3: IIV = ESN(64), or 0^32 || SN(32) without ESN; in
+	 * whole words, as esp_nonce_explicit() says why. */
+	uint8_t iiv[ESP_IV_LEN];
+
+	esp_put64(iiv, esn ? seq : (uint32_t)seq);
+	esp_nonce_explicit(nonce, salt, iiv);
 }
 
 /*
