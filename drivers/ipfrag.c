@@ -391,12 +391,19 @@ static enum ipfrag_result add(struct ipfrag_table *t, struct dgram *d, const str
 	}
 	if (d->total == 0 || d->have != d->total || d->hdr_len == 0)
 		return IPFRAG_HELD;
-	if (d->hdr_len + d->total > IPFRAG_SIZE_MAX)
-		return discard(d, &t->st.too_big);
+	if (d->family == 4 && d->hdr_len + d->total > IPFRAG_SIZE_MAX)
+		return discard(d, &t->st.too_big); /* a fragment had a shorter header */
 	*out_len = assemble(t, d->family, d->proto, d->hdr, d->hdr_len, d->data, d->total);
 	*out = t->out;
 	dgram_free(d);
 	return IPFRAG_DONE;
+}
+
+/* RFC 791: an IPv4 datagram is at most 65535 octets with its header;
+ * RFC 8200 §4.5: an IPv6 payload (after the fixed header) at most 65535. */
+static uint32_t payload_max(const struct frag *f)
+{
+	return f->family == 4 ? IPFRAG_SIZE_MAX - f->hdr_len : IPFRAG_SIZE_MAX;
 }
 
 enum ipfrag_result ipfrag_input(struct ipfrag_table *t, const uint8_t *pkt, size_t len,
@@ -414,7 +421,7 @@ enum ipfrag_result ipfrag_input(struct ipfrag_table *t, const uint8_t *pkt, size
 	}
 	if (r == IPFRAG_WHOLE)
 		return r;
-	if (f.off + f.len > t->lim.max_size || f.off + f.len + f.hdr_len > IPFRAG_SIZE_MAX) {
+	if (f.off + f.len > t->lim.max_size || f.off + f.len > payload_max(&f)) {
 		/* Its datagram can never complete: let it go now. */
 		for (unsigned i = 0; i < t->lim.max_dgrams; i++)
 			if (t->d[i].family != 0 && same(&t->d[i], &f))
