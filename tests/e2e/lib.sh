@@ -100,6 +100,47 @@ e2e_gen_conf() {
 	$PY "$E2E_DIR/gen_conf.py" "$T" "$E2E_ID" "$@"
 }
 
+# gw_conf_head a|b [LOG_LEVEL]: the esprit and ports sections of that
+# gateway's configuration (one worker, af_packet ports on the topology's
+# GW-lan / GW-wan with its addresses, management socket $T/gwGW.sock)
+gw_conf_head() {
+	local gw=$1 lan=10.1.0.254/24 wan=192.0.2.1/24
+	[[ $gw == b ]] && lan=10.2.0.254/24 wan=192.0.2.2/24
+	cat <<CONF
+esprit: { workers = 1; lcores = "0,1"; idle_sleep_us = 100; log_level = "${2:-info}";
+          eal = ["--no-huge", "-m", "256", "--file-prefix", "$E2E_ID-gw$gw", "--no-telemetry"];
+          mgmt_socket = "$T/gw$gw.sock"; };
+ports = ( { name = "lan"; device = "net_af_packet0,iface=$gw-lan"; addresses = ["$lan"]; },
+          { name = "wan"; device = "net_af_packet1,iface=$gw-wan"; addresses = ["$wan"]; } );
+CONF
+}
+
+# gw_conf a|b CONN PROPOSALS START_ACTION [SETTINGS [TOP_LEVEL]]: $T/gwGW.conf,
+# the gateway with one connection CONN to the other gateway (IDs a.test and
+# b.test), authenticated by $GW_AUTH (default: the PSK $PSK), with these IKE
+# proposals and a Child SA "net" between the two LANs (aes128gcm16) started
+# by START_ACTION; SETTINGS go into the connection, TOP_LEVEL sections (e.g.
+# ppks) before the connections
+gw_conf() {
+	local gw=$1 me=192.0.2.1 other=192.0.2.2 peer=b net=10.1.0.0/24 rnet=10.2.0.0/24
+	local auth=${GW_AUTH:-"auth = \"psk\"; psk = \"$PSK\";"}
+	if [[ $gw == b ]]; then
+		me=192.0.2.2 other=192.0.2.1 peer=a net=10.2.0.0/24 rnet=10.1.0.0/24
+	fi
+	{
+		gw_conf_head "$gw"
+		cat <<CONF
+${6:-}connections = (
+  { name = "$2"; local_addrs = "$me"; remote_addrs = "$other";
+    local_id = "$gw.test"; remote_id = "$peer.test"; $auth
+    proposals = "$3"; ${5:-}
+    children = ( { name = "net"; local_ts = "$net"; remote_ts = "$rnet";
+                   esp_proposals = "aes128gcm16"; start_action = "$4"; } ); }
+);
+CONF
+	} >"$T/gw$gw.conf"
+}
+
 ctl() { # ctl a|b ARGS...: espritctl against gateway A or B ($SOCK_a/$SOCK_b)
 	local gw=$1 sock
 	shift

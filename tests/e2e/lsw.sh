@@ -115,17 +115,15 @@ lsw_ike_up() {
 # (the part inside `connections = ( )`) and more top-level settings (e.g.
 # ppks); ports and addresses as in the strongSwan tests
 lsw_gwa_conf() {
-	cat >"$T/gwa.conf" <<CONF
-esprit: { workers = 1; lcores = "0,1"; idle_sleep_us = 100; log_level = "debug";
-          eal = ["--no-huge", "-m", "256", "--file-prefix", "$E2E_ID-gwa", "--no-telemetry"];
-          mgmt_socket = "$T/gwa.sock"; };
-ports = ( { name = "lan"; device = "net_af_packet0,iface=a-lan"; addresses = ["10.1.0.254/24"]; },
-          { name = "wan"; device = "net_af_packet1,iface=a-wan"; addresses = ["192.0.2.1/24"]; } );
+	{
+		gw_conf_head a debug
+		cat <<CONF
 connections = (
 $1
 );
 ${2:-}
 CONF
+	} >"$T/gwa.conf"
 }
 
 # lsw_ike_count CONN: pluto's established IKE SAs of a connection

@@ -4,7 +4,7 @@
 # in B's namespace, espritd as gateway A. Source after lib.sh and e2e_init.
 #
 #   swan_require; e2e_topology; swan_setup psk|pubkey; swan_start
-#   gwa_conf START_ACTION; gw_start a "$T/gwa.conf"; check_tunnel ROLE
+#   gwa_conf START_ACTION [PROPOSALS [SETTINGS]]; gw_start a "$T/gwa.conf"; check_tunnel ROLE
 
 CHARON=/usr/lib/ipsec/charon
 PSK=interop-test-psk-0123456789
@@ -121,28 +121,17 @@ swan_start() {
 	swan --load-all >"$SW/load.out" 2>&1 || die "swanctl --load-all failed: $(tail -n 3 "$SW/load.out")"
 }
 
-gwa_conf() { # gwa_conf START_ACTION: espritd A with one connection to B
-	local auth
+# gwa_conf START_ACTION [PROPOSALS [SETTINGS]]: espritd A with one connection
+# "b" to B, authenticated as swan_setup chose; PROPOSALS default
+# aes256-sha256-x25519, SETTINGS (more connection settings) default
+# "dpd_delay = 30;"
+gwa_conf() {
+	local GW_AUTH
 	if [[ $SWAN_AUTH == pubkey ]]; then
-		auth="auth = \"pubkey\"; cert = \"$T/a.crt\"; key = \"$T/a.key\";
+		GW_AUTH="auth = \"pubkey\"; cert = \"$T/a.crt\"; key = \"$T/a.key\";
     cacerts = [\"$SW/swanctl/x509ca/ca.crt\"];"
-	else
-		auth="auth = \"psk\"; psk = \"$PSK\";"
 	fi
-	cat >"$T/gwa.conf" <<CONF
-esprit: { workers = 1; lcores = "0,1"; idle_sleep_us = 100; log_level = "info";
-          eal = ["--no-huge", "-m", "256", "--file-prefix", "$E2E_ID-gwa", "--no-telemetry"];
-          mgmt_socket = "$T/gwa.sock"; };
-ports = ( { name = "lan"; device = "net_af_packet0,iface=a-lan"; addresses = ["10.1.0.254/24"]; },
-          { name = "wan"; device = "net_af_packet1,iface=a-wan"; addresses = ["192.0.2.1/24"]; } );
-connections = (
-  { name = "b"; local_addrs = "192.0.2.1"; remote_addrs = "192.0.2.2";
-    local_id = "a.test"; remote_id = "b.test"; $auth
-    proposals = "aes256-sha256-x25519"; dpd_delay = 30;
-    children = ( { name = "net"; local_ts = "10.1.0.0/24"; remote_ts = "10.2.0.0/24";
-                   esp_proposals = "aes128gcm16"; start_action = "$1"; } ); }
-);
-CONF
+	gw_conf a b "${2:-aes256-sha256-x25519}" "$1" "${3-dpd_delay = 30;}"
 }
 
 # traffic and counters through an established Child SA

@@ -15,33 +15,9 @@ e2e_topology
 
 PSK="psk of t66 0123456789"
 
-# gw_conf GW IKE_PROPOSALS START_ACTION
-gw_conf() {
-	local gw=$1 ike=$2 start=$3 me other lan net rnet
-	if [[ $gw == a ]]; then
-		me=192.0.2.1 other=192.0.2.2 lan=10.1.0.254/24 net=10.1.0.0/24 rnet=10.2.0.0/24
-	else
-		me=192.0.2.2 other=192.0.2.1 lan=10.2.0.254/24 net=10.2.0.0/24 rnet=10.1.0.0/24
-	fi
-	cat >"$T/gw$gw.conf" <<CONF
-esprit: { workers = 1; lcores = "0,1"; idle_sleep_us = 100; log_level = "info";
-          eal = ["--no-huge", "-m", "256", "--file-prefix", "$E2E_ID-gw$gw", "--no-telemetry"];
-          mgmt_socket = "$T/gw$gw.sock"; };
-ports = ( { name = "lan"; device = "net_af_packet0,iface=$gw-lan"; addresses = ["$lan"]; },
-          { name = "wan"; device = "net_af_packet1,iface=$gw-wan"; addresses = ["$me/24"]; } );
-connections = (
-  { name = "k"; local_addrs = "$me"; remote_addrs = "$other";
-    local_id = "$gw.test"; remote_id = "$([[ $gw == a ]] && echo b || echo a).test";
-    auth = "psk"; psk = "$PSK"; proposals = "$ike";
-    children = ( { name = "net"; local_ts = "$net"; remote_ts = "$rnet";
-                   esp_proposals = "aes128gcm16"; start_action = "$start"; } ); }
-);
-CONF
-}
-
-gw_conf b "aes256gcm16-prfsha384-x25519" none
+gw_conf b k "aes256gcm16-prfsha384-x25519" none
 gw_start b "$T/gwb.conf"
-gw_conf a "aes256gcm16-prfsha384-x25519-ecp256" start
+gw_conf a k "aes256gcm16-prfsha384-x25519-ecp256" start
 gw_start a "$T/gwa.conf"
 for ((i = 0; i < 100; i++)); do
 	ctl a ike list 2>/dev/null | grep -q "child INSTALLED" && break
@@ -57,7 +33,7 @@ done
 wait_ping "$NS_HA" 10.2.0.1 || fail "no ping through the tunnel"
 
 log "B now accepts only ECP-256 (reload); A rekeys the IKE SA"
-gw_conf b "aes256gcm16-prfsha384-ecp256" none
+gw_conf b k "aes256gcm16-prfsha384-ecp256" none
 ctl b reload >"$T/reload.out" 2>&1 || fail "espritctl reload on B: $(cat "$T/reload.out")"
 ctl a ike rekey k >/dev/null || fail "espritctl ike rekey k failed"
 for ((i = 0; i < 50; i++)); do

@@ -19,22 +19,7 @@ swan_setup psk
 swan_start
 
 # gwa_pq START_ACTION PROPOSALS: espritd A, one connection to strongSwan
-gwa_pq() {
-	cat >"$T/gwa.conf" <<CONF
-esprit: { workers = 1; lcores = "0,1"; idle_sleep_us = 100; log_level = "info";
-          eal = ["--no-huge", "-m", "256", "--file-prefix", "$E2E_ID-gwa", "--no-telemetry"];
-          mgmt_socket = "$T/gwa.sock"; };
-ports = ( { name = "lan"; device = "net_af_packet0,iface=a-lan"; addresses = ["10.1.0.254/24"]; },
-          { name = "wan"; device = "net_af_packet1,iface=a-wan"; addresses = ["192.0.2.1/24"]; } );
-connections = (
-  { name = "b"; local_addrs = "192.0.2.1"; remote_addrs = "192.0.2.2";
-    local_id = "a.test"; remote_id = "b.test"; auth = "psk"; psk = "$PSK";
-    proposals = "$2";
-    children = ( { name = "net"; local_ts = "10.1.0.0/24"; remote_ts = "10.2.0.0/24";
-                   esp_proposals = "aes128gcm16"; start_action = "$1"; } ); }
-);
-CONF
-}
+gwa_pq() { gwa_conf "$1" "$2" ""; }
 
 no_sa() { # no_sa WHAT: neither side has an IKE SA, espritd no ESP SA
 	if ctl a ike list | grep -q "ESTABLISHED"; then

@@ -22,7 +22,7 @@ if [[ ! -x $LSW/usr/libexec/ipsec/pluto ]] || ! command -v certutil >/dev/null; 
 fi
 e2e_topology
 D=$T/lsw
-PSK_L="libreswan intermediate psk 0123456789"
+PSK="libreswan intermediate psk 0123456789"
 mkdir -p "$D/nss" "$D/run" "$D/ipsec.d"
 ip -n "$NS_GWB" addr add 192.0.2.2/24 dev b-wan
 ip -n "$NS_GWB" addr add 10.2.0.254/24 dev b-lan
@@ -44,21 +44,8 @@ conn pq
 	intermediate=yes
 	auto=add
 CONF
-echo "@b.test @a.test : PSK \"$PSK_L\"" >"$D/ipsec.secrets"
-cat >"$T/gwa.conf" <<CONF
-esprit: { workers = 1; lcores = "0,1"; idle_sleep_us = 100; log_level = "info";
-          eal = ["--no-huge", "-m", "256", "--file-prefix", "$E2E_ID-gwa", "--no-telemetry"];
-          mgmt_socket = "$T/gwa.sock"; };
-ports = ( { name = "lan"; device = "net_af_packet0,iface=a-lan"; addresses = ["10.1.0.254/24"]; },
-          { name = "wan"; device = "net_af_packet1,iface=a-wan"; addresses = ["192.0.2.1/24"]; } );
-connections = (
-  { name = "b"; local_addrs = "192.0.2.1"; remote_addrs = "192.0.2.2";
-    local_id = "a.test"; remote_id = "b.test"; auth = "psk"; psk = "$PSK_L";
-    proposals = "aes256-sha256-x25519";
-    children = ( { name = "net"; local_ts = "10.1.0.0/24"; remote_ts = "10.2.0.0/24";
-                   esp_proposals = "aes128gcm16"; start_action = "none"; } ); }
-);
-CONF
+echo "@b.test @a.test : PSK \"$PSK\"" >"$D/ipsec.secrets"
+gw_conf a b aes256-sha256-x25519 none
 gw_start a "$T/gwa.conf"
 
 # pluto in B's namespace, its own /run and its helpers (addconn) where it

@@ -29,30 +29,13 @@ PPK_GOOD=0x5c0ffee05c0ffee05c0ffee05c0ffee05c0ffee05c0ffee05c0ffee05c0ffee0
 PPK_BAD=0x0badc0de0badc0de0badc0de0badc0de0badc0de0badc0de0badc0de0badc0de
 PPK_FRESH=0xf7e5f7e5f7e5f7e5f7e5f7e5f7e5f7e5f7e5f7e5f7e5f7e5f7e5f7e5f7e5f7e5
 
-# gw_conf GW START_ACTION PPK_SECRET PPK_INTERMEDIATE [CONNECTION_SETTINGS]
-gw_conf() {
-	local gw=$1 me other lan net rnet
-	if [[ $gw == a ]]; then
-		me=192.0.2.1 other=192.0.2.2 lan=10.1.0.254/24 net=10.1.0.0/24 rnet=10.2.0.0/24
-	else
-		me=192.0.2.2 other=192.0.2.1 lan=10.2.0.254/24 net=10.2.0.0/24 rnet=10.1.0.0/24
-	fi
-	cat >"$T/gw$gw.conf" <<CONF
-esprit: { workers = 1; lcores = "0,1"; idle_sleep_us = 100; log_level = "info";
-          eal = ["--no-huge", "-m", "256", "--file-prefix", "$E2E_ID-gw$gw", "--no-telemetry"];
-          mgmt_socket = "$T/gw$gw.sock"; };
-ports = ( { name = "lan"; device = "net_af_packet0,iface=$gw-lan"; addresses = ["$lan"]; },
-          { name = "wan"; device = "net_af_packet1,iface=$gw-wan"; addresses = ["$me/24"]; } );
-ppks = ( { id = "ppk-q"; secret = "$3"; }, { id = "ppk-fresh"; secret = "$PPK_FRESH"; } );
-connections = (
-  { name = "pq"; local_addrs = "$me"; remote_addrs = "$other";
-    local_id = "$gw.test"; remote_id = "$([[ $gw == a ]] && echo b || echo a).test";
-    auth = "psk"; psk = "$PSK"; proposals = "$IKE";
-    ppk_id = "ppk-q"; ppk_required = true; ppk_intermediate = $4; ${5:-}
-    children = ( { name = "net"; local_ts = "$net"; remote_ts = "$rnet";
-                   esp_proposals = "aes128gcm16"; start_action = "$2"; } ); }
-);
-CONF
+# ppk_conf GW START_ACTION PPK_SECRET PPK_INTERMEDIATE [CONNECTION_SETTINGS]:
+# connection "pq", $IKE, PPK ppk-q (this secret) required, ppk-fresh known
+ppk_conf() {
+	gw_conf "$1" pq "$IKE" "$2" \
+		"ppk_id = \"ppk-q\"; ppk_required = true; ppk_intermediate = $4; ${5:-}" \
+		"ppks = ( { id = \"ppk-q\"; secret = \"$3\"; }, { id = \"ppk-fresh\"; secret = \"$PPK_FRESH\"; } );
+"
 }
 
 # ppk_listed GW: ike list (text and JSON) says PPK ppk-q in IKE_INTERMEDIATE
@@ -86,11 +69,11 @@ no_sa() {
 	done
 }
 
-gw_conf b none "$PPK_GOOD" true
+ppk_conf b none "$PPK_GOOD" true
 gw_start b "$T/gwb.conf"
 
 log "1) the same PPK in IKE_INTERMEDIATE, with x25519 + ML-KEM-768"
-gw_conf a start "$PPK_GOOD" true
+ppk_conf a start "$PPK_GOOD" true
 gw_start a "$T/gwa.conf"
 for ((i = 0; i < 100; i++)); do
 	ctl a ike list 2>/dev/null | grep -q "child INSTALLED" && break
@@ -129,7 +112,7 @@ gw_stop a
 gw_stop b
 mv "$T/espritd-b.log" "$T/espritd-b.1.log"
 gw_start b "$T/gwb.conf"
-gw_conf a start "$PPK_BAD" true
+ppk_conf a start "$PPK_BAD" true
 gw_start a "$T/gwa.conf"
 for ((i = 0; i < 50; i++)); do
 	grep -q "IKE_INTERMEDIATE failed" "$T/espritd-a.log" && break
@@ -144,7 +127,7 @@ no_sa "wrong PPK"
 
 log "3) A offers the PPK the RFC 8784 way only"
 gw_stop a
-gw_conf a start "$PPK_GOOD" false
+ppk_conf a start "$PPK_GOOD" false
 gw_start a "$T/gwa.conf"
 for ((i = 0; i < 50; i++)); do
 	grep -q "IKE_SA_INIT refused" "$T/espritd-a.log" && break
@@ -161,9 +144,9 @@ log "4) a fresh PPK in CREATE_CHILD_SA: Child SA rekey by A, IKE SA rekey by B"
 gw_stop a
 gw_stop b
 mv "$T/espritd-b.log" "$T/espritd-b.3.log"
-gw_conf b none "$PPK_GOOD" true 'ppk_child_id = "ppk-fresh"; ppk_child_required = true;'
+ppk_conf b none "$PPK_GOOD" true 'ppk_child_id = "ppk-fresh"; ppk_child_required = true;'
 gw_start b "$T/gwb.conf"
-gw_conf a start "$PPK_GOOD" true 'ppk_child_id = "ppk-fresh";'
+ppk_conf a start "$PPK_GOOD" true 'ppk_child_id = "ppk-fresh";'
 gw_start a "$T/gwa.conf"
 wait_ping "$NS_HA" 10.2.0.1 || fail "step 4: no tunnel"
 # fresh_listed GW WHAT: the Child SAs (child) or the IKE SA (ike) listed
