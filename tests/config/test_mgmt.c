@@ -24,6 +24,7 @@
 #include "control/mgmt.h"
 #include "drivers/ipsec_mock.h"
 #include "config_cases.h"
+#include "tests/check_run.h"
 
 static struct gw gw;
 static char dir[48], sock_path[96];
@@ -506,11 +507,5 @@ static Suite *mgmt_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(mgmt_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(mgmt_suite());
 }

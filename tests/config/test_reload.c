@@ -16,6 +16,7 @@
 #include "control/ike/ike.h"
 #include "control/reload.h"
 #include "drivers/ipsec_mock.h"
+#include "tests/check_run.h"
 
 static struct gw gw;
 static char path[64];
@@ -216,15 +217,9 @@ int main(void)
 {
 	Suite *s = suite_create("reload");
 	TCase *tc = tcase_create("reload");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, bad_file_changes_nothing);
 	tcase_add_test(tc, diff_applied);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(s);
 }

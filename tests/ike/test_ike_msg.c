@@ -12,6 +12,7 @@
 
 #include "control/ike/message.h"
 #include "tests/ike/ike_vectors.h"
+#include "tests/check_run.h"
 
 static struct ike_msg m;
 
@@ -681,11 +682,5 @@ static Suite *msg_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(msg_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(msg_suite());
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "control/ike/payload.h"
+#include "tests/check_run.h"
 
 static uint8_t out[4096];
 
@@ -723,11 +724,5 @@ static Suite *payload_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(payload_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(payload_suite());
 }

@@ -448,14 +448,3 @@ void conn_pair(const char *ike_a, const char *ike_b, const char *esp)
 {
 	conn_pair_psk("s3cret-psk", "s3cret-psk", ike_a, ike_b, esp);
 }
-
-int harness_run(Suite *s)
-{
-	SRunner *r = srunner_create(s);
-	int failed;
-
-	srunner_run_all(r, CK_NORMAL);
-	failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed == 0 ? 0 : 1;
-}

@@ -15,6 +15,7 @@
 
 #include "control/ike/ike.h"
 #include "drivers/ipsec_mock.h"
+#include "tests/check_run.h" /* check_run: each test program's main() */
 
 enum { NET_MAX = 64, PKT_MAX = 8192 };
 
@@ -127,7 +128,5 @@ bool has_sa(struct peer *p, uint32_t spi, int dir);
 struct ike_sa *only_sa(struct peer *p);
 unsigned children(const struct ike_sa *sa);
 
-/* Runs a Check suite: the exit status of a test program's main(). */
-int harness_run(Suite *s);
 
 #endif

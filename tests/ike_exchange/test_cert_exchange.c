@@ -188,5 +188,5 @@ int main(void)
 	tcase_add_test(t, certreq_picks_credential_responder);
 	tcase_add_test(t, no_certreq_first_credential);
 	suite_add_tcase(s, t);
-	return harness_run(s);
+	return check_run(s);
 }

@@ -191,5 +191,5 @@ int main(void)
 	tcase_add_test(tc, delete_keeps_established_sa);
 	tcase_add_test(tc, update_unknown_and_invalid);
 	suite_add_tcase(s, tc);
-	return harness_run(s);
+	return check_run(s);
 }

@@ -219,5 +219,5 @@ int main(void)
 	tcase_add_test(t, ike_rekey_invalid_ke_unknown_group);
 	tcase_add_test(t, nat_mapping_change);
 	suite_add_tcase(s, t);
-	return harness_run(s);
+	return check_run(s);
 }

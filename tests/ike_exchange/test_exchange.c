@@ -892,5 +892,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	return harness_run(suite());
+	return check_run(suite());
 }

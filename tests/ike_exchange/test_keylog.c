@@ -203,5 +203,5 @@ int main(void)
 	tcase_add_test(t, esp_lines);
 	tcase_add_test(t, logged_per_key_set);
 	suite_add_tcase(s, t);
-	return harness_run(s);
+	return check_run(s);
 }

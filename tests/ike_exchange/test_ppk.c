@@ -712,5 +712,5 @@ int main(void)
 	tcase_add_test(t, int_responder_rfc8784_only);
 	tcase_add_test(t, int_retransmitted);
 	suite_add_tcase(s, t);
-	return harness_run(s);
+	return check_run(s);
 }

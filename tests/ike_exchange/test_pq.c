@@ -505,5 +505,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	return harness_run(suite());
+	return check_run(suite());
 }

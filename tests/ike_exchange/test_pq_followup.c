@@ -401,5 +401,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	return harness_run(suite());
+	return check_run(suite());
 }

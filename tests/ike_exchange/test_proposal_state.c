@@ -11,6 +11,7 @@
 
 #include "control/ike/ike.h"
 #include "control/ike/proposal.h"
+#include "tests/check_run.h"
 
 struct xf { uint8_t type; uint16_t id, key_len; };
 
@@ -308,8 +309,6 @@ int main(void)
 {
 	Suite *s = suite_create("ike_proposal_state");
 	TCase *t = tcase_create("tables");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(t, proposal_parse_table);
 	tcase_add_test(t, addke_select_table);
@@ -317,9 +316,5 @@ int main(void)
 	tcase_add_test(t, state_tables);
 	tcase_add_test(t, ts_parse);
 	suite_add_tcase(s, t);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(s);
 }

@@ -461,5 +461,5 @@ int main(void)
 	tcase_add_test(t, delete_ike_from_b);
 	tcase_add_test(t, dpd_dead_peer);
 	suite_add_tcase(s, t);
-	return harness_run(s);
+	return check_run(s);
 }

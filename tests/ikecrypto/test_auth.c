@@ -14,6 +14,7 @@
 
 #include "control/ikecrypto/auth.h"
 #include "tests/ikecrypto/vectors.h"
+#include "tests/check_run.h"
 
 START_TEST(psk_auth_matches_rfc7296_formula)
 {
@@ -155,17 +156,11 @@ int main(void)
 {
 	Suite *s = suite_create("auth");
 	TCase *tc = tcase_create("auth");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, psk_auth_matches_rfc7296_formula);
 	tcase_add_loop_test(tc, sign_and_verify_every_scheme, 0, (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, algorithm_identifiers);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

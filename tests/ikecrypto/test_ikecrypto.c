@@ -14,6 +14,7 @@
 #include "control/ikecrypto/prf.h"
 #include "control/ikecrypto/sk.h"
 #include "tests/ikecrypto/vectors.h"
+#include "tests/check_run.h"
 
 static void hex(const char *s, uint8_t *out, size_t n)
 {
@@ -155,17 +156,11 @@ int main(void)
 {
 	Suite *s = suite_create("ikecrypto");
 	TCase *tc = tcase_create("derivation");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, sa_keys_match_independent_derivation, 0, 3);
 	tcase_add_test(tc, prf_plus_lengths);
 	tcase_add_test(tc, sk_rfc7634_appendix_b);
 	tcase_add_test(tc, sk_aes_cbc_hmac_and_gcm);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

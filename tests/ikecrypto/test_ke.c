@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "control/ikecrypto/ke.h"
+#include "tests/check_run.h"
 
 static const int all[] = {
 	KE_MODP_2048, KE_MODP_3072, KE_ECP_256, KE_ECP_384, KE_ECP_521,
@@ -106,17 +107,11 @@ int main(void)
 {
 	Suite *s = suite_create("ke");
 	TCase *tc = tcase_create("methods");
-	SRunner *sr;
-	int failed;
 	int n = (int)(sizeof(all) / sizeof(all[0]));
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, both_roles_agree, 0, n);
 	tcase_add_loop_test(tc, bad_peer_values_are_refused, 0, n);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

@@ -18,6 +18,7 @@
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 
 #include "drivers/ike_io.h"
+#include "tests/check_run.h"
 
 static uint8_t ike_msg[100];
 
@@ -174,15 +175,9 @@ int main(void)
 {
 	Suite *s = suite_create("ike-io");
 	TCase *tc = tcase_create("io");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, build_then_parse);
 	tcase_add_test(tc, sockets_over_loopback);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

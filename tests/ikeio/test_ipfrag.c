@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "drivers/ipfrag.h"
+#include "tests/check_run.h"
 
 enum { FRAGS_MAX = 256, PKT_MAX = 65535 + 60 };
 
@@ -455,11 +456,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(suite());
 }

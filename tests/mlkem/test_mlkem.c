@@ -13,6 +13,7 @@
 #include <openssl/rand.h>
 
 #include "control/mlkem/mlkem_int.h"
+#include "tests/check_run.h"
 
 static const enum mlkem_param sets[] = { MLKEM_512, MLKEM_768, MLKEM_1024 };
 
@@ -597,8 +598,6 @@ int main(void)
 {
 	Suite *s = suite_create("mlkem");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int nfail;
 
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_compress_exhaustive);
@@ -616,9 +615,5 @@ int main(void)
 	tcase_add_loop_test(tc, test_errors, 0, 3);
 	tcase_add_test(tc, test_names);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nfail = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfail ? 1 : 0;
+	return check_run(s);
 }
