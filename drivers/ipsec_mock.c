@@ -23,6 +23,13 @@ static int mock_find(struct mock_drv *m, uint32_t spi, enum esp_dir dir)
 	return -1;
 }
 
+struct mock_sa *mock_sa_find(struct mock_drv *m, uint32_t spi, enum esp_dir dir)
+{
+	int i = mock_find(m, spi, dir);
+
+	return i < 0 ? NULL : &m->sas[i];
+}
+
 static int mock_get_spi(struct drv_ipsec *d, uint16_t owner, uint32_t *spi)
 {
 	struct mock_drv *m = mock(d);

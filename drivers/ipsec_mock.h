@@ -22,4 +22,7 @@ struct mock_drv {
 	unsigned calls, polls;
 };
 
+/** The mock's SA (@p spi, @p dir), or NULL: for tests to inspect or change. */
+struct mock_sa *mock_sa_find(struct mock_drv *m, uint32_t spi, enum esp_dir dir);
+
 #endif

@@ -84,12 +84,7 @@ static const char *conn(const char *name, const char *remote, const char *esp, c
 
 static struct mock_sa *mock_sa_of(uint32_t spi, enum esp_dir dir)
 {
-	struct mock_drv *m = (struct mock_drv *)gw.ipsec;
-
-	for (unsigned i = 0; i < m->n_sas; i++)
-		if (m->sas[i].p.spi == spi && m->sas[i].p.dir == dir)
-			return &m->sas[i];
-	return NULL;
+	return mock_sa_find((struct mock_drv *)gw.ipsec, spi, dir);
 }
 
 static bool has_note(char (*list)[RELOAD_NOTE_LEN], unsigned n, const char *prefix)

@@ -265,12 +265,7 @@ void net_advance(uint64_t ms)
 
 bool has_sa(struct peer *p, uint32_t spi, int dir)
 {
-	struct mock_drv *m = mock_of(p);
-
-	for (unsigned i = 0; i < m->n_sas; i++)
-		if (m->sas[i].p.spi == spi && (int)m->sas[i].p.dir == dir)
-			return true;
-	return false;
+	return mock_sa_find(mock_of(p), spi, (enum esp_dir)dir) != NULL;
 }
 
 unsigned sa_crosscheck(struct peer *x, struct peer *y)
@@ -434,17 +429,17 @@ void net_exchange(uint8_t exch)
 }
 
 void conn_pair_psk(const char *psk_a, const char *psk_b, const char *ike_a, const char *ike_b,
-		   const char *esp)
+		   const char *esp_a, const char *esp_b)
 {
 	struct ike_conn ca, cb;
 
-	conn_psk(&ca, &net.a, &net.b, psk_a, ike_a, esp);
-	conn_psk(&cb, &net.b, &net.a, psk_b, ike_b, esp);
+	conn_psk(&ca, &net.a, &net.b, psk_a, ike_a, esp_a);
+	conn_psk(&cb, &net.b, &net.a, psk_b, ike_b, esp_b);
 	ck_assert_int_eq(ike_conn_add(net.a.e, &ca), 0);
 	ck_assert_int_eq(ike_conn_add(net.b.e, &cb), 0);
 }
 
 void conn_pair(const char *ike_a, const char *ike_b, const char *esp)
 {
-	conn_pair_psk("s3cret-psk", "s3cret-psk", ike_a, ike_b, esp);
+	conn_pair_psk("s3cret-psk", "s3cret-psk", ike_a, ike_b, esp, esp);
 }

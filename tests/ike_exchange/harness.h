@@ -89,9 +89,9 @@ void net_step(uint8_t exch, bool response);
 void net_exchange(uint8_t exch);
 /* The PSK connections "gw" of A and B (net_setup done) with these proposals. */
 void conn_pair(const char *ike_a, const char *ike_b, const char *esp);
-/* The same with A's PSK @p psk_a and B's @p psk_b. */
+/* The same with each side's PSK and ESP proposals. */
 void conn_pair_psk(const char *psk_a, const char *psk_b, const char *ike_a, const char *ike_b,
-		   const char *esp);
+		   const char *esp_a, const char *esp_b);
 
 /* The PSK pair used by most tests ("gw"/"net", IKE_P / ESP_P). */
 extern const char *const IKE_P;

@@ -119,13 +119,11 @@ END_TEST
 
 static const struct mock_sa *mock_sa_of(struct peer *p, uint32_t spi, enum esp_dir dir)
 {
-	struct mock_drv *m = mock_of(p);
+	const struct mock_sa *s = mock_sa_find(mock_of(p), spi, dir);
 
-	for (unsigned i = 0; i < m->n_sas; i++)
-		if (m->sas[i].p.spi == spi && m->sas[i].p.dir == dir)
-			return &m->sas[i];
-	ck_abort_msg("no SA %08x", spi);
-	return NULL;
+	if (s == NULL)
+		ck_abort_msg("no SA %08x", spi);
+	return s;
 }
 
 /* Every SA of B's driver: ESP-in-UDP from 4500 to A's NAT port @p port. */

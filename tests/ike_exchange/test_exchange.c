@@ -98,7 +98,7 @@ END_TEST
 START_TEST(wrong_psk)
 {
 	net_setup(100);
-	conn_pair_psk("one secret", "another secret", IKE_P, IKE_P, ESP_P);
+	conn_pair_psk("one secret", "another secret", IKE_P, IKE_P, ESP_P, ESP_P);
 	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
 	/* A -> B: IKE_SA_INIT request; B -> A: response */
 	net_deliver();
@@ -124,7 +124,8 @@ START_TEST(invalid_ke)
 
 	net_setup(100);
 	/* A offers x25519 first and ecp256; B only takes ecp256. */
-	conn_pair_psk("psk", "psk", "aes128-sha256-x25519-ecp256", "aes128-sha256-ecp256", ESP_P);
+	conn_pair_psk("psk", "psk", "aes128-sha256-x25519-ecp256", "aes128-sha256-ecp256", ESP_P,
+		      ESP_P);
 	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
 	/* A -> B: IKE_SA_INIT with KE(x25519) */
 	net_deliver();
@@ -151,7 +152,7 @@ START_TEST(no_proposal)
 {
 	net_setup(100);
 	conn_pair_psk("psk", "psk", "aes128-sha256-x25519", "chacha20poly1305-prfsha256-x25519",
-		      ESP_P);
+		      ESP_P, ESP_P);
 	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
 	/* A -> B: IKE_SA_INIT; B -> A: N(NO_PROPOSAL_CHOSEN) */
 	ck_assert_uint_eq(net_deliver_all(), 2);
@@ -165,7 +166,7 @@ START_TEST(cookie)
 {
 	/* B asks for cookies from the first half-open SA on. */
 	net_setup(0);
-	conn_pair_psk("psk", "psk", IKE_P, IKE_P, ESP_P);
+	conn_pair_psk("psk", "psk", IKE_P, IKE_P, ESP_P, ESP_P);
 	ck_assert_int_eq(ike_initiate(net.a.e, "gw", "net"), 0);
 	/* A -> B: IKE_SA_INIT request */
 	net_deliver();
@@ -719,15 +720,12 @@ END_TEST
 
 START_TEST(pfs)
 {
-	struct ike_conn ca, cb;
 	struct ike_sa *a;
 	uint32_t old_in;
 
 	net_setup(100);
-	conn_psk(&ca, &net.a, &net.b, "psk", IKE_P, "aes256gcm16-x25519");
-	conn_psk(&cb, &net.b, &net.a, "psk", IKE_P, "aes256gcm16-ecp256-x25519");
-	ck_assert_int_eq(ike_conn_add(net.a.e, &ca), 0);
-	ck_assert_int_eq(ike_conn_add(net.b.e, &cb), 0);
+	conn_pair_psk("psk", "psk", IKE_P, IKE_P,
+		      "aes256gcm16-x25519", "aes256gcm16-ecp256-x25519");
 	/* IKE_AUTH carries no KE: its SA payload has no KE transforms (§1.2). */
 	establish();
 	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
@@ -746,10 +744,7 @@ START_TEST(pfs)
 	/* B wants ecp256 only: A's x25519 KE gets INVALID_KE_PAYLOAD, the
 	 * rekey fails and the old Child SA stays. */
 	net_setup(100);
-	conn_psk(&ca, &net.a, &net.b, "psk", IKE_P, "aes256gcm16-x25519");
-	conn_psk(&cb, &net.b, &net.a, "psk", IKE_P, "aes256gcm16-ecp256");
-	ck_assert_int_eq(ike_conn_add(net.a.e, &ca), 0);
-	ck_assert_int_eq(ike_conn_add(net.b.e, &cb), 0);
+	conn_pair_psk("psk", "psk", IKE_P, IKE_P, "aes256gcm16-x25519", "aes256gcm16-ecp256");
 	establish();
 	a = only_sa(&net.a);
 	old_in = a->child[0].spi_in;
@@ -764,10 +759,8 @@ START_TEST(pfs)
 	/* A offers ecp256 too: after INVALID_KE_PAYLOAD(ecp256) it rekeys
 	 * again with KEi(ecp256) (§1.3.1). */
 	net_setup(100);
-	conn_psk(&ca, &net.a, &net.b, "psk", IKE_P, "aes256gcm16-x25519-ecp256");
-	conn_psk(&cb, &net.b, &net.a, "psk", IKE_P, "aes256gcm16-ecp256");
-	ck_assert_int_eq(ike_conn_add(net.a.e, &ca), 0);
-	ck_assert_int_eq(ike_conn_add(net.b.e, &cb), 0);
+	conn_pair_psk("psk", "psk", IKE_P, IKE_P,
+		      "aes256gcm16-x25519-ecp256", "aes256gcm16-ecp256");
 	establish();
 	a = only_sa(&net.a);
 	old_in = a->child[0].spi_in;
@@ -841,13 +834,8 @@ START_TEST(chacha_and_cbc_suites)
 	static const char *const esp[] = { "chacha20poly1305", "aes128gcm16iiv", "aes256gcm16-esn" };
 
 	for (unsigned i = 0; i < 3; i++) {
-		struct ike_conn ca, cb;
-
 		net_setup(100);
-		conn_psk(&ca, &net.a, &net.b, "psk", ike[i], esp[i]);
-		conn_psk(&cb, &net.b, &net.a, "psk", ike[i], esp[i]);
-		ck_assert_int_eq(ike_conn_add(net.a.e, &ca), 0);
-		ck_assert_int_eq(ike_conn_add(net.b.e, &cb), 0);
+		conn_pair_psk("psk", "psk", ike[i], ike[i], esp[i], esp[i]);
 		establish();
 		ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 2);
 		if (i == 1)
