@@ -300,6 +300,21 @@ e2e_cleanup() {
 	exit "$rc"
 }
 
+# wait_until SECONDS CMD...: run CMD every 0.1 s until it succeeds (0), at
+# most SECONDS (then 1)
+wait_until() {
+	local n=$(($1 * 10)) i
+	shift
+	for ((i = 0; i < n; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# child_installed a|b: the gateway lists an installed Child SA
+child_installed() { ctl "$1" ike list 2>/dev/null | grep -q "child INSTALLED"; }
+
 # wait_ping NS ADDR: until one echo reply (ARP/ND warm-up), bounded
 wait_ping() {
 	local ns=$1 addr=$2 i

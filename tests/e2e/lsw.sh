@@ -157,16 +157,6 @@ PY
 	fi
 }
 
-# wait_until SECONDS CMD...: poll every 0.2 s
-wait_until() {
-	local n=$(($1 * 5)) i
-	shift
-	for ((i = 0; i < n; i++)); do
-		"$@" && return 0
-		sleep 0.2
-	done
-	return 1
-}
 lsw_has() { [[ $(lsw_ike_count "$1") -eq $2 ]]; }
 esp_count() {
 	[[ $(ike_json | "$PY" -c 'import json,sys; print(sum(s["state"] == "ESTABLISHED" for s in json.load(sys.stdin)["ike_sas"]))') -eq $1 ]]

@@ -128,6 +128,7 @@ swan_start() {
 gwa_conf() {
 	local GW_AUTH
 	if [[ $SWAN_AUTH == pubkey ]]; then
+		# shellcheck disable=SC2034 # read by gw_conf (lib.sh)
 		GW_AUTH="auth = \"pubkey\"; cert = \"$T/a.crt\"; key = \"$T/a.key\";
     cacerts = [\"$SW/swanctl/x509ca/ca.crt\"];"
 	fi

@@ -19,10 +19,7 @@ gw_conf b k "aes256gcm16-prfsha384-x25519" none
 gw_start b "$T/gwb.conf"
 gw_conf a k "aes256gcm16-prfsha384-x25519-ecp256" start
 gw_start a "$T/gwa.conf"
-for ((i = 0; i < 100; i++)); do
-	ctl a ike list 2>/dev/null | grep -q "child INSTALLED" && break
-	sleep 0.1
-done
+wait_until 10 child_installed a
 for gw in a b; do
 	if ctl "$gw" ike list | grep -q "/x25519, established"; then
 		ok "$gw: IKE SA keyed with x25519"

@@ -75,10 +75,7 @@ gw_start b "$T/gwb.conf"
 log "1) the same PPK in IKE_INTERMEDIATE, with x25519 + ML-KEM-768"
 ppk_conf a start "$PPK_GOOD" true
 gw_start a "$T/gwa.conf"
-for ((i = 0; i < 100; i++)); do
-	ctl a ike list 2>/dev/null | grep -q "child INSTALLED" && break
-	sleep 0.1
-done
+wait_until 10 child_installed a
 ppk_listed a
 ppk_listed b
 grep -q "PPK_IDENTITY_KEY matches our PPK (RFC 9867)" "$T/espritd-b.log" &&
@@ -114,10 +111,7 @@ mv "$T/espritd-b.log" "$T/espritd-b.1.log"
 gw_start b "$T/gwb.conf"
 ppk_conf a start "$PPK_BAD" true
 gw_start a "$T/gwa.conf"
-for ((i = 0; i < 50; i++)); do
-	grep -q "IKE_INTERMEDIATE failed" "$T/espritd-a.log" && break
-	sleep 0.1
-done
+wait_until 5 grep -q "IKE_INTERMEDIATE failed" "$T/espritd-a.log"
 grep -q "IKE_INTERMEDIATE refused: no matching PPK" "$T/espritd-b.log" &&
 	ok "B refused the wrong PPK in IKE_INTERMEDIATE" || fail "B did not refuse the wrong PPK"
 grep -q "IKE_INTERMEDIATE failed: AUTHENTICATION_FAILED" "$T/espritd-a.log" &&
@@ -129,10 +123,7 @@ log "3) A offers the PPK the RFC 8784 way only"
 gw_stop a
 ppk_conf a start "$PPK_GOOD" false
 gw_start a "$T/gwa.conf"
-for ((i = 0; i < 50; i++)); do
-	grep -q "IKE_SA_INIT refused" "$T/espritd-a.log" && break
-	sleep 0.1
-done
+wait_until 5 grep -q "IKE_SA_INIT refused" "$T/espritd-a.log"
 grep -q "PPK in IKE_INTERMEDIATE required, no USE_PPK_INT offered" "$T/espritd-b.log" &&
 	ok "B: PPK in IKE_INTERMEDIATE required" || fail "B did not insist on USE_PPK_INT"
 grep -q "IKE_SA_INIT refused: NO_PROPOSAL_CHOSEN" "$T/espritd-a.log" &&
@@ -166,7 +157,7 @@ PY
 }
 old=$(ctl a --json ike list | "$PY" -c 'import json,sys; print([c["spi_in"] for s in json.load(sys.stdin)["ike_sas"] for c in s["children"]])')
 ctl a ike rekey pq net >/dev/null || fail "espritctl ike rekey pq net failed"
-for ((i = 0; i < 50; i++)); do fresh_listed a child 2>/dev/null && break; sleep 0.1; done
+wait_until 5 fresh_listed a child 2>/dev/null
 if fresh_listed a child && fresh_listed b child; then
 	ok "Child SA rekeyed with the fresh PPK: $(ctl a ike list | grep -o 'child INSTALLED.*PPK (CREATE_CHILD_SA)')"
 else
@@ -177,7 +168,7 @@ grep -q "PPK_IDENTITY_KEY matches our PPK (RFC 9867 §3.2)" "$T/espritd-b.log" &
 ping_check "$NS_HA" 10.2.0.1 3
 udp_check "$NS_HA" "$NS_HB" 10.2.0.1 7203 30 1000
 ctl b ike rekey pq >/dev/null || fail "espritctl b ike rekey pq failed"
-for ((i = 0; i < 50; i++)); do fresh_listed a ike 2>/dev/null && break; sleep 0.1; done
+wait_until 5 fresh_listed a ike 2>/dev/null
 if fresh_listed a ike && fresh_listed b ike; then
 	ok "IKE SA rekeyed by B with the fresh PPK: $(ctl a ike list | grep ESTABLISHED)"
 else
