@@ -81,19 +81,14 @@ int ike_crypto_keys(const struct ike_suite *s, const uint8_t *ni, size_t ni_len,
 		    const uint8_t *nr, size_t nr_len, const uint8_t *gir, size_t gir_len,
 		    uint64_t spi_i, uint64_t spi_r, struct ike_keys *k)
 {
-	struct ike_sk_alg a = sk_alg(s);
-	struct ike_sa_keys sk;
-	uint8_t si[8], sr[8];
-	int rc;
+	uint8_t seed[IKE_PRF_MAX];
+	int rc = ike_skeyseed(s->prf, ni, ni_len, nr, nr_len, gir, gir_len, seed);
 
-	ike_be64(spi_i, si);
-	ike_be64(spi_r, sr);
-	rc = ike_sa_keys_derive(s->prf, ni, ni_len, nr, nr_len, gir, gir_len, si, sr,
-				ike_sk_integ_key_len(&a), ike_sk_encr_key_len(&a), &sk);
-	if (rc == 0)
-		keys_out(&sk, k);
-	ike_sa_keys_wipe(&sk);
-	return rc;
+	if (rc != 0) {
+		OPENSSL_cleanse(seed, sizeof(seed));
+		return rc;
+	}
+	return keys_expand(s, seed, ni, ni_len, nr, nr_len, spi_i, spi_r, k);
 }
 
 int ike_crypto_keys_rekey(int prf_old, const uint8_t *sk_d_old, size_t sk_d_len,

@@ -145,21 +145,28 @@ int ike_sa_keys_expand(int prf, const uint8_t *skeyseed, const uint8_t *ni, size
 	return rc;
 }
 
-int ike_sa_keys_derive(int prf, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
-		       size_t nr_len, const uint8_t *gir, size_t gir_len,
-		       const uint8_t spi_i[8], const uint8_t spi_r[8], size_t integ_len,
-		       size_t encr_len, struct ike_sa_keys *k)
+int ike_skeyseed(int prf, const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
+		 const uint8_t *gir, size_t gir_len, uint8_t *skeyseed)
 {
-	uint8_t key[512], skeyseed[IKE_PRF_MAX];
+	uint8_t key[512];
 	const struct ike_chunk in = { gir, gir_len };
-	int rc;
 
 	/* RFC 7296 §2.14: for HMAC PRFs the whole Ni | Nr is the key. */
 	if (ni_len + nr_len > sizeof(key))
 		return -EINVAL;
 	memcpy(key, ni, ni_len);
 	memcpy(key + ni_len, nr, nr_len);
-	rc = ike_prf(prf, key, ni_len + nr_len, &in, 1, skeyseed);
+	return ike_prf(prf, key, ni_len + nr_len, &in, 1, skeyseed);
+}
+
+int ike_sa_keys_derive(int prf, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
+		       size_t nr_len, const uint8_t *gir, size_t gir_len,
+		       const uint8_t spi_i[8], const uint8_t spi_r[8], size_t integ_len,
+		       size_t encr_len, struct ike_sa_keys *k)
+{
+	uint8_t skeyseed[IKE_PRF_MAX];
+	int rc = ike_skeyseed(prf, ni, ni_len, nr, nr_len, gir, gir_len, skeyseed);
+
 	if (rc == 0)
 		rc = ike_sa_keys_expand(prf, skeyseed, ni, ni_len, nr, nr_len, spi_i, spi_r,
 					integ_len, encr_len, k);

@@ -44,6 +44,10 @@ struct ike_sa_keys {
 	size_t prf_len, integ_len, encr_len;
 };
 
+/** RFC 7296 §2.14: SKEYSEED = prf(Ni | Nr, g^ir); 0 or -EINVAL. */
+int ike_skeyseed(int prf, const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
+		 const uint8_t *gir, size_t gir_len, uint8_t *skeyseed);
+
 /**
  * RFC 7296 §2.14: SKEYSEED = prf(Ni | Nr, g^ir), then
  * {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr}
