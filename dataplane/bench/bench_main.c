@@ -614,6 +614,7 @@ int main(int argc, char **argv)
 		}
 		rmdir(rig.pcap_dir);
 	}
+	bench_rig_fini(&rig);
 	rte_eal_cleanup();
 	return worst;
 }

@@ -652,3 +652,12 @@ int bench_rig_init(struct bench_rig *rig)
 	init_mb_mgr_auto(rig->worker_mgr, NULL);
 	return 0;
 }
+
+void bench_rig_fini(struct bench_rig *rig)
+{
+	free_mb_mgr(rig->ctl_mgr);
+	free_mb_mgr(rig->worker_mgr);
+	rig->ctl_mgr = rig->worker_mgr = NULL;
+	rte_eth_dev_stop(rig->null_port);
+	rte_eth_dev_close(rig->null_port);
+}

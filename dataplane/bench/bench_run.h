@@ -19,6 +19,9 @@ struct bench_rig {
 /** Open the output port and the IPsec-MB managers (after rte_eal_init). */
 int bench_rig_init(struct bench_rig *rig);
 
+/** Give back what bench_rig_init() took (before rte_eal_cleanup). */
+void bench_rig_fini(struct bench_rig *rig);
+
 /** Measure one case for @p secs seconds of each of I/O and esprit. */
 int bench_run_case(struct bench_rig *rig, const struct bench_case *c, struct bench_result *r,
 		   double secs);
