@@ -20,6 +20,10 @@ swan_require() {
 swan() { nsx "$NS_GWB" env STRONGSWAN_CONF="$SW/strongswan.conf" SWANCTL_DIR="$SW/swanctl" swanctl "$@"; }
 
 # pki --gen arguments for a key type
+# swan_child_up: strongSwan lists an installed Child SA within 10 s
+swan_installed() { swan --list-sas 2>/dev/null | grep -q INSTALLED; }
+swan_child_up() { wait_until 10 swan_installed; }
+
 swan_keygen_args() {
 	case $1 in
 	ecdsa) echo "--type ecdsa --size 256" ;;

@@ -47,15 +47,6 @@ swan_proposal() {
 	swan --load-all >"$SW/load.out" 2>&1 || die "swanctl --load-all: $(tail -n 3 "$SW/load.out")"
 }
 
-wait_swan_child() {
-	local i
-	for ((i = 0; i < 50; i++)); do
-		swan --list-sas 2>/dev/null | grep -q INSTALLED && return 0
-		sleep 0.2
-	done
-	return 1
-}
-
 ike_rekey_by_esprit() {
 	local old new i
 	old=$(ctl a ike list | head -n 1)
@@ -74,7 +65,7 @@ log "1) AES-CBC-256/HMAC-SHA2-256: espritd initiates, rekeys; strongSwan rekeys 
 swan_proposal aes256-sha256-x25519
 gwa_keylog_conf start aes256-sha256-x25519
 gw_start a "$T/gwa.conf"
-wait_swan_child || fail "no Child SA with AES-CBC"
+swan_child_up || fail "no Child SA with AES-CBC"
 wait_ping "$NS_HA" 10.2.0.1 || fail "no ping through the AES-CBC tunnel"
 ping_check "$NS_HA" 10.2.0.1 3
 swan --rekey --child net >"$T/rekey1.out" 2>&1 || fail "swanctl --rekey --child: $(tail -n 2 "$T/rekey1.out")"

@@ -75,15 +75,6 @@ swan_says() {
 		fail "strongSwan logged \"$1\" $n times, not $2"
 }
 
-wait_swan_installed() {
-	local i
-	for ((i = 0; i < 50; i++)); do
-		swan --list-sas 2>/dev/null | grep -q INSTALLED && return 0
-		sleep 0.2
-	done
-	return 1
-}
-
 end_case() {
 	swan --terminate --ike psk >/dev/null 2>&1
 	gw_stop a
@@ -106,7 +97,7 @@ end_case
 log "2) espritd initiates, PPK mandatory on both"
 gwa_ppk start ppk-test-1 true "$PPK_GOOD"
 gw_start a "$T/gwa.conf"
-if wait_swan_installed; then
+if swan_child_up; then
 	ppk_check initiator true ppk-test-1
 	check_tunnel initiator
 else
@@ -119,7 +110,7 @@ log "3) optional PPK, espritd initiates, strongSwan has none"
 swan_ppk -
 gwa_ppk start ppk-test-1 false "$PPK_GOOD"
 gw_start a "$T/gwa.conf"
-if wait_swan_installed; then
+if swan_child_up; then
 	ppk_check "initiator, optional" false
 	wait_ping "$NS_HA" 10.2.0.1 || fail "optional PPK fallback: no ping"
 	ping_check "$NS_HA" 10.2.0.1 5
