@@ -38,7 +38,7 @@ int ike_io_parse_udp(const uint8_t *ip, size_t len, struct ike_endpoints *ep,
 		if (l3 < 20 || rte_be_to_cpu_16(h->total_length) > len ||
 		    (rte_be_to_cpu_16(h->fragment_offset) &
 		     (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)))
-			return -EINVAL; /* fragments: see RFC 7383 instead */
+			return -EINVAL; /* a fragment: ike_punt.c reassembles first */
 		len = rte_be_to_cpu_16(h->total_length);
 		ep->remote.family = ep->local.family = AF_INET;
 		memcpy(ep->remote.bytes, &h->src_addr, 4);
