@@ -10,7 +10,8 @@
  * (an io-forward loop over the same two ports and the same pcap, as
  * testpmd --forward-mode=io does it) and the raw AEAD cost (IPsec-MB's
  * fastest API for the cipher and size, on the same core) are measured; the
- * limit is 1 / (I/O time + crypto time) per packet.
+ * limit is 1 / (I/O time + crypto time) per packet. The three run in turn
+ * on the same lcore in short interleaved rounds (bench_rounds.c).
  */
 #ifndef ESPRIT_BENCH_H
 #define ESPRIT_BENCH_H
@@ -18,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <intel-ipsec-mb.h>
+#include <rte_common.h>
 
 #include "dataplane/sa.h"
 
@@ -44,22 +46,27 @@ struct bench_case {
 };
 
 /**
- * What a case measured. Rates are packets per CPU-second of the measured
- * threads (summed over workers) over the whole case.
+ * What a case measured. The I/O loop, the crypto loop and esprit run in
+ * turn on the same lcore(s) in short rounds; each round gives all three
+ * and its own fraction, and the case reports medians over the rounds.
+ * Rates are packets per CPU-second of the measured threads (summed over
+ * workers).
  */
 struct bench_result {
-	double mpps, gbps, cycles_pkt;
-	double mpps_best;           /**< best window, to show the noise */
-	double io_mpps;             /**< harness alone on the same pcap */
-	double crypto_cycles;       /**< per packet, averaged over the pcap's mix */
-	double limit_mpps;          /**< 1 / (I/O time + crypto time) */
-	double fraction;
-	/**
-	 * The same from the best window of esprit and of the I/O loop: on a
-	 * shared machine interference only ever slows either down, so this
-	 * is the steadier figure, the one --min-fraction checks.
-	 */
-	double io_mpps_best, fraction_best;
+	double mpps, gbps, cycles_pkt;  /**< medians over the rounds */
+	double mpps_best;           /**< best round, to show the noise */
+	double io_mpps;             /**< harness alone on the same pcap (median) */
+	double crypto_cycles;       /**< per packet over the pcap's mix (median) */
+	double crypto_cycles_best;  /**< fastest of short trials, for reference */
+	double limit_mpps;          /**< 1 / (I/O time + crypto time), median */
+	double fraction;            /**< median of the rounds' fractions */
+	double fraction_q1, fraction_q3;    /**< their interquartile range */
+	double io_mpps_best;        /**< best round of the I/O loop */
+	double fraction_best;       /**< best round's fraction */
+	unsigned rounds_planned;    /**< from --time */
+	unsigned rounds;            /**< rounds measured (fewer on a busy core) */
+	unsigned rounds_used;       /**< rounds where every thread ran */
+	double *round_fraction;     /**< per-round fractions (rounds_used, malloc'd) */
 	double avg_frame;           /**< octets per input frame */
 	uint64_t rx, tx, drops;     /**< worker counters over the case */
 	const char *drop_top;       /**< most frequent drop reason, if any */
@@ -67,7 +74,7 @@ struct bench_result {
 	double setup_s;             /**< SA programming time */
 	double sa_bytes;            /**< dataplane memory per SA (esp_sa + SAD) */
 	double ctl_sa_bytes;        /**< control-plane bookkeeping per SA */
-	const char *crypto_api;     /**< which IPsec-MB API gave crypto_cycles */
+	const char *crypto_api;     /**< which IPsec-MB API the crypto loop used */
 	int error;
 };
 
@@ -122,6 +129,29 @@ int bench_pcap_write(const char *path, const struct bench_case *c, uint16_t port
  */
 double bench_crypto_cycles(IMB_MGR *mgr, enum esp_cipher cipher, bool encrypt, uint32_t len,
 			   const char **api);
+
+/**
+ * The crypto loop: runs on an lcore until @c stop, one AEAD pass per
+ * entry of @c lens in order (and round again), in place over a burst of
+ * buffers of its own, and counts the operations in @c ops.
+ */
+struct bench_crypto_loop {
+	IMB_MGR *mgr;               /**< one per lcore */
+	enum esp_cipher cipher;
+	bool encrypt;
+	const uint32_t *lens;       /**< AEAD lengths of the pcap's packets */
+	const uint8_t *job;         /**< ChaCha20-Poly1305: 1 = job API for that packet */
+	uint32_t n;
+	volatile bool stop;
+	uint64_t ops;               /**< operations so far, published per burst */
+	void *state;                /**< buffers and key schedule */
+} __rte_cache_aligned;
+
+/** Allocate @p l's buffers and key schedule (mgr and cipher set). */
+int bench_crypto_loop_init(struct bench_crypto_loop *l);
+void bench_crypto_loop_fini(struct bench_crypto_loop *l);
+/** The lcore function of the crypto loop. */
+int bench_crypto_loop(void *arg);
 
 /** Both ChaCha20-Poly1305 paths for the report: direct and job API. */
 void bench_chacha_paths(IMB_MGR *mgr, bool encrypt, uint32_t len, double *direct, double *job);

@@ -61,8 +61,9 @@ static void usage(FILE *o)
 	fprintf(o,
 "usage: esprit-bench [options] [-- EAL options]\n"
 "  One worker lcore runs esprit's worker loop between net_pcap (infinite_rx)\n"
-"  and net_null; the harness's I/O and IPsec-MB's crypto are measured in the\n"
-"  same run; fraction = rate x (I/O time + crypto time) per packet.\n"
+"  and net_null; the harness's I/O and IPsec-MB's crypto are measured in turn\n"
+"  with it in short rounds; fraction = rate x (I/O time + crypto time) per\n"
+"  packet, the median over the rounds.\n"
 "Case selection (lists are comma separated; any of these replaces the default matrix):\n"
 "  --dir out,in             --cipher aes128gcm,aes256gcm,chacha20poly1305\n"
 "  --iv explicit,implicit   --family 4,6\n"
@@ -73,13 +74,12 @@ static void usage(FILE *o)
 "  --smoke         the CI check: out, AES-128-GCM, 64 B, 2 s; with --min-fraction\n"
 "  --mc            also run the 1 vs 2 worker cases (default matrix includes them)\n"
 "  --no-mc         leave them out\n"
-"  --time S        seconds per measurement (default 0.5)\n"
+"  --time S        seconds of esprit (CPU time) per case, in 10 ms rounds (default 0.5)\n"
 "  --flows N       packets (random SAs) in a many-SA pcap (default 65536)\n"
 "  --json FILE     write results as JSON\n"
 "  --pcap-dir DIR  where the generated pcaps go (default /tmp/esprit-bench.PID)\n"
 "  --huge          use hugepages (default: --no-huge)\n"
-"  --min-fraction X  exit 3 when a case reaches less than X of its limit\n"
-"                  (from the best window of esprit and of the I/O loop)\n"
+"  --min-fraction X  exit 3 when a case's median fraction is below X\n"
 "  --attempts N    measure a case below --min-fraction up to N times (default 3)\n");
 }
 
@@ -249,8 +249,8 @@ static void case_name(const struct bench_case *c, char *buf, size_t len)
 
 static void print_header(void)
 {
-	printf("%-48s %7s %7s %7s %7s %7s %-6s %7s %6s %s\n", "case", "Mpps", "Gbps", "cyc/pkt",
-	       "io Mpps", "cr cyc", "cr api", "limit", "frac", "notes");
+	printf("%-48s %7s %7s %7s %7s %7s %-6s %7s %6s %-11s %s\n", "case", "Mpps", "Gbps",
+	       "cyc/pkt", "io Mpps", "cr cyc", "cr api", "limit", "frac", "frac IQR", "notes");
 }
 
 static void print_row(const struct bench_case *c, const struct bench_result *r)
@@ -271,17 +271,26 @@ static void print_row(const struct bench_case *c, const struct bench_result *r)
 		snprintf(notes + l, sizeof(notes) - l, "%s%.0f B/SA dp, %.0f B/SA ctl, setup %.1fs",
 			 l ? "; " : "", r->sa_bytes, r->ctl_sa_bytes, r->setup_s);
 	}
-	printf("%-48s %7.2f %7.2f %7.0f %7.2f %7.0f %-6s %7.2f %6.3f %s\n", name, r->mpps, r->gbps,
-	       r->cycles_pkt, r->io_mpps, r->crypto_cycles, r->crypto_api ? r->crypto_api : "-",
-	       r->limit_mpps, r->fraction, notes);
+	if (r->rounds_used < r->rounds_planned) {
+		size_t l = strlen(notes);
+
+		snprintf(notes + l, sizeof(notes) - l, "%s%u of %u rounds%s", l ? "; " : "",
+			 r->rounds_used, r->rounds_planned,
+			 r->rounds < r->rounds_planned ? " (time limit)" : "");
+	}
+	printf("%-48s %7.2f %7.2f %7.0f %7.2f %7.0f %-6s %7.2f %6.3f %5.3f-%5.3f %s\n", name,
+	       r->mpps, r->gbps, r->cycles_pkt, r->io_mpps, r->crypto_cycles,
+	       r->crypto_api ? r->crypto_api : "-", r->limit_mpps, r->fraction, r->fraction_q1,
+	       r->fraction_q3, notes);
 }
 
-/* What --min-fraction compares: the best windows of esprit and I/O. */
+/* What --min-fraction compares: the median fraction over the rounds. */
 static void print_check(const struct bench_result *r, double min)
 {
-	printf("  check: best windows esprit %.2f Mpps, I/O %.2f Mpps, crypto %.0f cycles -> "
-	       "fraction %.3f (minimum %.3f): %s\n", r->mpps_best, r->io_mpps_best,
-	       r->crypto_cycles, r->fraction_best, min, r->fraction_best >= min ? "ok" : "BELOW");
+	printf("  check: median of %u rounds: esprit %.2f Mpps, I/O %.2f Mpps, crypto %.0f cycles"
+	       " -> fraction %.3f (IQR %.3f-%.3f, minimum %.3f): %s\n", r->rounds_used, r->mpps,
+	       r->io_mpps, r->crypto_cycles, r->fraction, r->fraction_q1, r->fraction_q3, min,
+	       r->fraction >= min ? "ok" : "BELOW");
 }
 
 static json_t *case_json(const struct bench_case *c, const struct bench_result *r)
@@ -312,8 +321,20 @@ static json_t *case_json(const struct bench_case *c, const struct bench_result *
 			 "setup_s", r->setup_s, "error", r->error);
 
 	if (j != NULL) {
+		json_t *rf = json_array();
+
+		for (unsigned i = 0; r->round_fraction != NULL && i < r->rounds_used; i++)
+			json_array_append_new(rf, json_real(r->round_fraction[i]));
 		json_object_set_new(j, "io_mpps_best", json_real(r->io_mpps_best));
 		json_object_set_new(j, "fraction_best", json_real(r->fraction_best));
+		json_object_set_new(j, "fraction_q1", json_real(r->fraction_q1));
+		json_object_set_new(j, "fraction_q3", json_real(r->fraction_q3));
+		json_object_set_new(j, "fraction_iqr", json_real(r->fraction_q3 - r->fraction_q1));
+		json_object_set_new(j, "crypto_cycles_best", json_real(r->crypto_cycles_best));
+		json_object_set_new(j, "rounds_planned", json_integer(r->rounds_planned));
+		json_object_set_new(j, "rounds", json_integer(r->rounds));
+		json_object_set_new(j, "rounds_used", json_integer(r->rounds_used));
+		json_object_set_new(j, "round_fractions", rf);
 	}
 	return j;
 }
@@ -526,8 +547,12 @@ int main(int argc, char **argv)
 	printf("esprit-bench: %s, TSC %.2f GHz, IPsec-MB %s (%s manager), %s, %s, %u cases of %.1f s\n",
 	       rte_version(), hz / 1e9, imb_get_version_str(), arch_name(rig.worker_mgr->used_arch),
 	       o.huge ? "hugepages" : "no hugepages", "pcap -> worker -> null", n, o.secs);
-	printf("rates: packets per CPU-second of the measured thread(s) over the case; crypto: fastest of short trials\n"
-	       "fraction = Mpps x (1/io_Mpps + crypto_cycles/TSC): 1.0 is the harness's limit\n\n");
+	printf("rounds of I/O %u ms, crypto %u ms (the pcap's AEAD lengths), esprit %u ms of CPU time, back to back\n"
+	       "on the same core(s), each after %u ms of warm-up; rates per CPU-second of the measured threads\n",
+	       BENCH_ROUND_IO_US / 1000, BENCH_ROUND_CRYPTO_US / 1000, BENCH_ROUND_ESPRIT_US / 1000,
+	       BENCH_ROUND_WARM_US / 1000);
+	printf("fraction = Mpps x (1/io_Mpps + crypto_cycles/TSC) per round, 1.0 is the harness's limit;\n"
+	       "every figure is the median over the rounds, frac IQR the middle half of the rounds' fractions\n\n");
 	print_header();
 	fflush(stdout);
 
@@ -547,7 +572,7 @@ int main(int argc, char **argv)
 		 * below --min-fraction is measured again (--attempts); a real
 		 * slowdown fails every attempt. */
 		for (unsigned a = 1; rc == 0 && o.min_fraction > 0 && a < o.attempts &&
-				     res[i].fraction_best < o.min_fraction; a++) {
+				     res[i].fraction < o.min_fraction; a++) {
 			print_row(&cases[i], &res[i]);
 			print_check(&res[i], o.min_fraction);
 			printf("  (below %.3f: attempt %u of %u)\n", o.min_fraction, a + 1, o.attempts);
@@ -561,7 +586,7 @@ int main(int argc, char **argv)
 		if (o.min_fraction > 0 && !res[i].error)
 			print_check(&res[i], o.min_fraction);
 		fflush(stdout);
-		if (res[i].error || (o.min_fraction > 0 && res[i].fraction_best < o.min_fraction))
+		if (res[i].error || (o.min_fraction > 0 && res[i].fraction < o.min_fraction))
 			worst = res[i].error ? 1 : 3;
 	}
 
@@ -614,6 +639,8 @@ int main(int argc, char **argv)
 		}
 		rmdir(rig.pcap_dir);
 	}
+	for (unsigned i = 0; i < n; i++)
+		free(res[i].round_fraction);
 	bench_rig_fini(&rig);
 	rte_eal_cleanup();
 	return worst;

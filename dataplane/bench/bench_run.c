@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Running one case: the generator port(s) over the case's pcap, the
- * harness alone (io-forward), the raw crypto cost, then esprit's real
- * worker loop with SAs and policies programmed through the ring driver,
- * exactly as espritd does it.
+ * Setting up one case: the generator port(s) over the case's pcap,
+ * esprit's real workers with SAs and policies programmed through the ring
+ * driver exactly as espritd does it, the I/O and crypto loops; then
+ * bench_rounds() (bench_rounds.c) measures the three in turn.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -33,153 +33,13 @@
 #include "drivers/port.h"
 
 enum {
-	RUN_WINDOW_MIN_MS = 50,
 	RUN_CT_MAX = 1 << 20,
 };
 
 static const struct rte_ether_addr peer_mac = {{ 2, 0, 0, 0, 0xb0, 2 }};
 static const struct rte_ether_addr host_mac = {{ 2, 0, 0, 0, 0xa0, 1 }};
 
-/* ---- measurement windows --------------------------------------------- */
-
-/*
- * The threads being measured: their packet counters and their CPU-time
- * clocks. Rates are packets per second of CPU time the thread actually
- * got: on a shared machine (other builds and tests on the same two cores)
- * wall-clock rates measure the scheduler, not the code.
- */
-struct probe {
-	unsigned n;
-	uint64_t *pkts[BENCH_WORKERS_MAX];
-	clockid_t cid[BENCH_WORKERS_MAX];
-};
-
-struct launch {
-	lcore_function_t *fn;
-	void *arg;
-	clockid_t cid;
-	volatile int ready;
-};
-
-static int launch_tramp(void *arg)
-{
-	struct launch *l = arg;
-
-	if (pthread_getcpuclockid(pthread_self(), &l->cid) != 0)
-		l->cid = CLOCK_MONOTONIC;
-	__atomic_store_n(&l->ready, 1, __ATOMIC_RELEASE);
-	return l->fn(l->arg);
-}
-
-static void launch(struct launch *l, lcore_function_t *fn, void *arg, unsigned lcore)
-{
-	l->fn = fn;
-	l->arg = arg;
-	l->ready = 0;
-	rte_eal_remote_launch(launch_tramp, l, lcore);
-	while (!__atomic_load_n(&l->ready, __ATOMIC_ACQUIRE))
-		rte_pause();
-}
-
-static uint64_t clock_ns(clockid_t c)
-{
-	struct timespec ts;
-
-	clock_gettime(c, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void sleep_s(double s)
-{
-	struct timespec ts = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
-/*
- * Rate of the probe's threads over @p total seconds after a warm-up:
- * packets per CPU-second, summed over threads. The main figure is over
- * the whole period (windows where a thread got almost no CPU cannot skew
- * it); the best window of @p window seconds shows the spread.
- */
-static void measure(const struct probe *pr, double total, double window, double *best,
-		    double *overall)
-{
-	unsigned n = (unsigned)(total / window + 0.5);
-	uint64_t c0[BENCH_WORKERS_MAX], t0[BENCH_WORKERS_MAX];
-	uint64_t cs[BENCH_WORKERS_MAX], ts[BENCH_WORKERS_MAX];
-	double warm = total / 5;
-
-	if (n < 1)
-		n = 1;
-	*best = 0;
-	sleep_s(warm < 0.05 ? 0.05 : warm > 0.2 ? 0.2 : warm);   /* warm-up */
-	for (unsigned j = 0; j < pr->n; j++) {
-		cs[j] = c0[j] = __atomic_load_n(pr->pkts[j], __ATOMIC_RELAXED);
-		ts[j] = t0[j] = clock_ns(pr->cid[j]);
-	}
-	for (unsigned i = 0; i < n; i++) {
-		double rate = 0;
-		bool valid = true;
-
-		sleep_s(window);
-		for (unsigned j = 0; j < pr->n; j++) {
-			uint64_t c1 = __atomic_load_n(pr->pkts[j], __ATOMIC_RELAXED);
-			uint64_t t1 = clock_ns(pr->cid[j]);
-
-			/* a window counts only if the thread ran for a fifth of it */
-			if (t1 - t0[j] >= (uint64_t)(window * 0.2e9))
-				rate += (double)(c1 - c0[j]) * 1e9 / (double)(t1 - t0[j]);
-			else
-				valid = false;
-			c0[j] = c1;
-			t0[j] = t1;
-		}
-		if (valid && rate > *best)
-			*best = rate;
-	}
-	*overall = 0;
-	for (unsigned j = 0; j < pr->n; j++)
-		if (t0[j] > ts[j])
-			*overall += (double)(c0[j] - cs[j]) * 1e9 / (double)(t0[j] - ts[j]);
-}
-
-/* ---- harness alone: io forward, as testpmd --forward-mode=io ---------- */
-
-struct ioloop {
-	uint16_t rx_port, tx_port, txq;
-	volatile bool stop;
-	uint64_t pkts;
-} __rte_cache_aligned;
-
-static int io_main(void *arg)
-{
-	struct ioloop *io = arg;
-	struct rte_mbuf *b[WORKER_BURST];
-	uint64_t pkts = 0;
-
-	while (!io->stop) {
-		uint16_t n = rte_eth_rx_burst(io->rx_port, 0, b, WORKER_BURST);
-
-		if (n == 0)
-			continue;
-		uint16_t s = rte_eth_tx_burst(io->tx_port, io->txq, b, n);
-
-		for (uint16_t i = s; i < n; i++)
-			rte_pktmbuf_free(b[i]);
-		pkts += s;
-		__atomic_store_n(&io->pkts, pkts, __ATOMIC_RELAXED);
-	}
-	return 0;
-}
-
-struct io_set {
-	struct ioloop io[BENCH_WORKERS_MAX];
-	unsigned n;
-};
-
-/* ---- crypto cost on the worker core ------------------------------------ */
+/* ---- crypto cost on the worker core: fastest of short trials ------------ */
 
 struct crypto_job {
 	IMB_MGR *mgr;
@@ -415,63 +275,65 @@ static int program(struct bench_rig *rig, const struct bench_case *c, struct drv
 	return 0;
 }
 
-static void esprit_run(struct bench_rig *rig, const struct bench_case *c, const uint16_t *gen,
-		       struct bench_result *r, double secs, double window)
+/* esprit's side of a case: the workers and what was programmed into them. */
+struct esprit_set {
+	unsigned n;
+	struct worker *w[BENCH_WORKERS_MAX];
+	struct rte_rcu_qsbr *qsbr;
+	struct drv_ipsec *drv;
+	struct fib *fib;
+};
+
+/* Create the workers, the ring driver and the FIB, and program the SAs
+ * and policies (once per case: a million SAs take seconds). */
+static int esprit_setup(struct bench_rig *rig, const struct bench_case *c, const uint16_t *gen,
+			struct esprit_set *es, struct bench_result *r)
 {
 	unsigned nw = c->workers;
-	struct worker *w[BENCH_WORKERS_MAX] = { NULL };
-	struct rte_rcu_qsbr *qsbr;
-	struct drv_ipsec *drv = NULL;
-	struct fib *fib = NULL;
 	uint64_t t0;
 	size_t h0, h1, h2, h3;
 	struct mallinfo2 m0, m1;
+	int rc;
 
-	qsbr = rte_zmalloc("bench_qsbr", rte_rcu_qsbr_get_memsize(nw), RTE_CACHE_LINE_SIZE);
-	if (qsbr == NULL || rte_rcu_qsbr_init(qsbr, nw) != 0) {
-		r->error = -ENOMEM;
-		goto out;
-	}
+	es->n = nw;
+	es->qsbr = rte_zmalloc("bench_qsbr", rte_rcu_qsbr_get_memsize(nw), RTE_CACHE_LINE_SIZE);
+	if (es->qsbr == NULL || rte_rcu_qsbr_init(es->qsbr, nw) != 0)
+		return -ENOMEM;
 	h0 = heap_used();
 	for (unsigned i = 0; i < nw; i++) {
 		struct worker_conf wc = {
 			.tag = "bench", .id = (uint16_t)i, .n_workers = (uint16_t)nw,
 			.sad_entries = c->dir == BENCH_IN ? c->n_sas : 64,
-			.qsbr = qsbr, .pool = bench_pool, .peers = w,
+			.qsbr = es->qsbr, .pool = bench_pool, .peers = es->w,
 		};
 
-		w[i] = worker_create(&wc);
-		if (w[i] == NULL) {
+		es->w[i] = worker_create(&wc);
+		if (es->w[i] == NULL) {
 			fprintf(stderr, "esprit-bench: worker_create failed\n");
-			r->error = -ENOMEM;
-			goto out;
+			return -ENOMEM;
 		}
-		w[i]->rxq[0] = (struct worker_rxq){ gen[i], 0 };
-		w[i]->n_rxq = 1;
+		es->w[i]->rxq[0] = (struct worker_rxq){ gen[i], 0 };
+		es->w[i]->n_rxq = 1;
 	}
 	h1 = heap_used();
-	drv = drv_ipsec_ring_create(w, (uint16_t)nw, qsbr, rig->ctl_mgr, c->n_sas);
-	if (drv == NULL) {
-		r->error = -ENOMEM;
-		goto out;
-	}
-	fib = bench_fib(rig, gen, nw);
-	if (fib == NULL) {
-		r->error = -ENOMEM;
-		goto out;
-	}
+	es->drv = drv_ipsec_ring_create(es->w, (uint16_t)nw, es->qsbr, rig->ctl_mgr, c->n_sas);
+	if (es->drv == NULL)
+		return -ENOMEM;
+	es->fib = bench_fib(rig, gen, nw);
+	if (es->fib == NULL)
+		return -ENOMEM;
 	for (unsigned i = 0; i < nw; i++) {
-		struct dp_msg msg = { .type = DP_MSG_FIB_SET, .obj = fib };
+		struct dp_msg msg = { .type = DP_MSG_FIB_SET, .obj = es->fib };
 
-		rte_ring_enqueue_elem(w[i]->msgs, &msg, sizeof(msg));
+		rte_ring_enqueue_elem(es->w[i]->msgs, &msg, sizeof(msg));
 	}
-	apply_all(w, nw);
+	apply_all(es->w, nw);
 	h2 = heap_used();
 	m0 = mallinfo2();
 	t0 = rte_rdtsc();
-	r->error = program(rig, c, drv, w, nw);
-	if (r->error != 0)
-		goto out;
+	rc = program(rig, c, es->drv, es->w, nw);
+	if (rc != 0)
+		return rc;
 	r->setup_s = (double)(rte_rdtsc() - t0) / (double)rte_get_tsc_hz();
 	h3 = heap_used();
 	m1 = mallinfo2();
@@ -482,31 +344,22 @@ static void esprit_run(struct bench_rig *rig, const struct bench_case *c, const 
 	if (c->dir == BENCH_IN)
 		r->sa_bytes += (double)(h1 - h0) / c->n_sas;
 	r->ctl_sa_bytes = ((double)(h2 - h1) + (double)(m1.uordblks - m0.uordblks)) / c->n_sas;
+	return 0;
+}
 
-	struct launch la[BENCH_WORKERS_MAX];
-	struct probe pr = { .n = nw };
+/* The workers' counters over all the rounds. */
+static void esprit_collect(const struct esprit_set *es, struct bench_result *r)
+{
+	struct worker *const *w = es->w;
 
-	for (unsigned i = 0; i < nw; i++) {
-		w[i]->stop = false;
-		launch(&la[i], worker_main, w[i], rig->lcores[i]);
-		pr.pkts[i] = &w[i]->stats.tx;
-		pr.cid[i] = la[i].cid;
-	}
-	measure(&pr, secs, window, &r->mpps_best, &r->mpps);
-	for (unsigned i = 0; i < nw; i++)
-		w[i]->stop = true;
-	for (unsigned i = 0; i < nw; i++)
-		rte_eal_wait_lcore(rig->lcores[i]);
-	r->mpps /= 1e6;
-	r->mpps_best /= 1e6;
 	if (getenv("ESPRIT_BENCH_DEBUG") != NULL)
-		for (unsigned i = 0; i < nw; i++)
+		for (unsigned i = 0; i < es->n; i++)
 			fprintf(stderr, "worker %u: rx %lu tx %lu esp_in %lu esp_out %lu handoff in %lu out %lu loops %lu busy %lu\n",
 				i, (unsigned long)w[i]->stats.rx, (unsigned long)w[i]->stats.tx,
 				(unsigned long)w[i]->stats.esp_in, (unsigned long)w[i]->stats.esp_out,
 				(unsigned long)w[i]->stats.handoff_in, (unsigned long)w[i]->stats.handoff_out,
 				(unsigned long)w[i]->stats.loops, (unsigned long)w[i]->stats.busy_loops);
-	for (unsigned i = 0; i < nw; i++) {
+	for (unsigned i = 0; i < es->n; i++) {
 		r->rx += w[i]->stats.rx;
 		r->tx += w[i]->stats.tx;
 		for (unsigned d = 0; d < ESP_DROP_MAX; d++) {
@@ -517,29 +370,63 @@ static void esprit_run(struct bench_rig *rig, const struct bench_case *c, const 
 			}
 		}
 	}
-out:
-	drv_ipsec_ring_destroy(drv);
-	for (unsigned i = 0; i < nw; i++)
-		worker_destroy(w[i]);
-	fib_free(fib);
-	rte_free(qsbr);
+}
+
+static void esprit_teardown(struct esprit_set *es)
+{
+	drv_ipsec_ring_destroy(es->drv);
+	for (unsigned i = 0; i < es->n; i++)
+		worker_destroy(es->w[i]);
+	fib_free(es->fib);
+	rte_free(es->qsbr);
+}
+
+/*
+ * The fastest-of-trials cost over the pcap's lengths (memoised per
+ * length), for reference; for ChaCha20-Poly1305 it also picks, per
+ * length, the API the crypto loop uses (job[i]).
+ */
+static double crypto_best(struct bench_rig *rig, const struct bench_case *c, const uint32_t *ct,
+			  int npk, uint8_t *job, const char **api)
+{
+	bool any_job = false, any_direct = false;
+	double sum = 0;
+
+	n_memo = 0;
+	for (int i = 0; i < npk; i++) {
+		const char *a;
+
+		sum += crypto_cost(rig, c->cipher, c->dir == BENCH_OUT, ct[i], &a);
+		job[i] = strcmp(a, "job") == 0;
+		any_job |= job[i];
+		any_direct |= !job[i];
+	}
+	*api = any_job && any_direct ? "mixed" : any_job ? "job" : "direct";
+	return sum / npk;
 }
 
 int bench_run_case(struct bench_rig *rig, const struct bench_case *c, struct bench_result *r,
 		   double secs)
 {
 	uint16_t gen[BENCH_WORKERS_MAX];
-	unsigned opened = 0;
+	unsigned opened = 0, nw = c->workers;
 	uint32_t *ct = NULL;
+	uint8_t *job = NULL;
 	int npk = 0, rc = 0;
-	double hz = (double)rte_get_tsc_hz(), avg = 0;
-	double window = RTE_MAX(RUN_WINDOW_MIN_MS / 1000.0, secs / 10);
+	double avg = 0;
+	struct esprit_set es = { 0 };
+	struct bench_loops *lp = NULL;
 
+	free(r->round_fraction);
 	memset(r, 0, sizeof(*r));
 	ct = malloc(RUN_CT_MAX * sizeof(*ct));
-	if (ct == NULL)
-		return -ENOMEM;
-	for (unsigned i = 0; i < c->workers; i++) {
+	job = calloc(RUN_CT_MAX, 1);
+	lp = rte_zmalloc("bench_loops", sizeof(*lp), RTE_CACHE_LINE_SIZE);
+	if (ct == NULL || job == NULL || lp == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (unsigned i = 0; i < nw; i++) {
 		char path[600];
 
 		snprintf(path, sizeof(path), "%s/port%u.pcap", rig->pcap_dir, i);
@@ -558,68 +445,49 @@ int bench_run_case(struct bench_rig *rig, const struct bench_case *c, struct ben
 			goto out;
 		opened++;
 	}
-
-	/* 1. the harness alone (skipped for profiling esprit alone) */
-	if (getenv("ESPRIT_BENCH_ONLY") != NULL)
-		goto esprit;
-	struct io_set ios = { .n = c->workers };
-	struct launch la[BENCH_WORKERS_MAX];
-	struct probe pr = { .n = c->workers };
-
-	for (unsigned i = 0; i < c->workers; i++) {
-		ios.io[i] = (struct ioloop){ .rx_port = gen[i], .tx_port = rig->null_port,
-					     .txq = (uint16_t)i };
-		launch(&la[i], io_main, &ios.io[i], rig->lcores[i]);
-		pr.pkts[i] = &ios.io[i].pkts;
-		pr.cid[i] = la[i].cid;
-	}
-	double io_best;
-
-	measure(&pr, secs, window, &io_best, &r->io_mpps);
-	for (unsigned i = 0; i < c->workers; i++)
-		ios.io[i].stop = true;
-	for (unsigned i = 0; i < c->workers; i++)
-		rte_eal_wait_lcore(rig->lcores[i]);
-	r->io_mpps /= 1e6;
-	r->io_mpps_best = io_best / 1e6;
-
-	/* 2. the crypto, averaged over the pcap's packets; measured again
-	 * for every case, next to its I/O and esprit runs (the core's clock
-	 * and the machine's load drift over minutes) */
-	double sum = 0;
-
-	n_memo = 0;
-
-	for (int i = 0; i < npk; i++)
-		sum += crypto_cost(rig, c->cipher, c->dir == BENCH_OUT, ct[i], &r->crypto_api);
-	r->crypto_cycles = sum / npk;
-
-esprit:
-	/* 3. esprit */
-	esprit_run(rig, c, gen, r, secs, window);
-	if (r->error != 0) {
-		rc = r->error;
+	rc = esprit_setup(rig, c, gen, &es, r);
+	if (rc != 0)
 		goto out;
+
+	/* What each lcore runs in turn: the harness alone (io forward over
+	 * the same ports), the crypto over the pcap's AEAD lengths in
+	 * order, esprit (ESPRIT_BENCH_ONLY: esprit alone, for profiling). */
+	lp->n = nw;
+	lp->esprit_only = getenv("ESPRIT_BENCH_ONLY") != NULL;
+	lp->debug = getenv("ESPRIT_BENCH_DEBUG") != NULL;
+	if (!lp->esprit_only)
+		r->crypto_cycles_best = crypto_best(rig, c, ct, npk, job, &r->crypto_api);
+	for (unsigned i = 0; i < nw; i++) {
+		lp->lcores[i] = rig->lcores[i];
+		lp->w[i] = es.w[i];
+		lp->io[i] = (struct bench_ioloop){ .rx_port = gen[i], .tx_port = rig->null_port,
+						   .txq = (uint16_t)i };
+		lp->cr[i] = (struct bench_crypto_loop){
+			.mgr = rig->loop_mgr[i], .cipher = c->cipher,
+			.encrypt = c->dir == BENCH_OUT, .lens = ct, .n = (uint32_t)npk,
+			.job = c->cipher == ESP_CIPHER_CHACHA20_POLY1305 ? job : NULL,
+		};
+		if (bench_crypto_loop_init(&lp->cr[i]) != 0) {
+			rc = -ENOMEM;
+			goto out;
+		}
 	}
-	/* Per core: with N workers the limit is N times one core's. */
-	if (r->io_mpps == 0)
+	rc = bench_rounds(lp, secs, r);
+	if (rc != 0)
 		goto out;
-	double t_io = 1.0 / (r->io_mpps * 1e6) * c->workers;
-	double t_cr = r->crypto_cycles / hz;
-
-	r->limit_mpps = c->workers / (t_io + t_cr) / 1e6;
-	r->fraction = r->mpps / r->limit_mpps;
-	if (r->io_mpps_best > 0) {
-		double t_io_best = 1.0 / (r->io_mpps_best * 1e6) * c->workers;
-
-		r->fraction_best = r->mpps_best / (c->workers / (t_io_best + t_cr) / 1e6);
-	}
-	r->cycles_pkt = hz * c->workers / (r->mpps * 1e6);
-	r->gbps = r->mpps * 1e6 * r->avg_frame * 8 / 1e9;
+	esprit_collect(&es, r);
 out:
+	esprit_teardown(&es);
+	if (lp != NULL)
+		for (unsigned i = 0; i < nw; i++)
+			bench_crypto_loop_fini(&lp->cr[i]);
+	rte_free(lp);
 	for (unsigned i = 0; i < opened; i++)
 		gen_close(i, gen[i]);
 	free(ct);
+	free(job);
+	if (rc != 0)
+		r->error = rc;
 	return rc;
 }
 
@@ -650,6 +518,12 @@ int bench_rig_init(struct bench_rig *rig)
 		return -ENOMEM;
 	init_mb_mgr_auto(rig->ctl_mgr, NULL);
 	init_mb_mgr_auto(rig->worker_mgr, NULL);
+	for (unsigned i = 0; i < BENCH_WORKERS_MAX; i++) {
+		rig->loop_mgr[i] = alloc_mb_mgr(0);
+		if (rig->loop_mgr[i] == NULL)
+			return -ENOMEM;
+		init_mb_mgr_auto(rig->loop_mgr[i], NULL);
+	}
 	return 0;
 }
 
@@ -658,6 +532,10 @@ void bench_rig_fini(struct bench_rig *rig)
 	free_mb_mgr(rig->ctl_mgr);
 	free_mb_mgr(rig->worker_mgr);
 	rig->ctl_mgr = rig->worker_mgr = NULL;
+	for (unsigned i = 0; i < BENCH_WORKERS_MAX; i++) {
+		free_mb_mgr(rig->loop_mgr[i]);
+		rig->loop_mgr[i] = NULL;
+	}
 	rte_eth_dev_stop(rig->null_port);
 	rte_eth_dev_close(rig->null_port);
 }

@@ -3,6 +3,8 @@
 #ifndef ESPRIT_BENCH_RUN_H
 #define ESPRIT_BENCH_RUN_H
 
+#include <rte_common.h>
+
 #include "dataplane/bench/bench.h"
 
 struct worker;
@@ -12,9 +14,47 @@ struct bench_rig {
 	unsigned lcores[BENCH_WORKERS_MAX];     /**< worker lcores */
 	unsigned n_lcores;
 	IMB_MGR *ctl_mgr;                       /**< key expansion, pcap making */
-	IMB_MGR *worker_mgr;                    /**< raw crypto loops */
+	IMB_MGR *worker_mgr;                    /**< best-of-trials crypto, ChaCha table */
+	IMB_MGR *loop_mgr[BENCH_WORKERS_MAX];   /**< the crypto loop on each lcore */
 	char pcap_dir[512];
 };
+
+/** The harness alone: io forward, as testpmd --forward-mode=io. */
+struct bench_ioloop {
+	uint16_t rx_port, tx_port, txq;
+	volatile bool stop;
+	uint64_t pkts;
+} __rte_cache_aligned;
+
+/** The lcore function of the I/O loop. */
+int bench_io_main(void *arg);
+
+/** CPU time of the measured thread per phase of a round (bench_rounds.c). */
+enum bench_round {
+	BENCH_ROUND_IO_US = 4000,
+	BENCH_ROUND_CRYPTO_US = 4000,
+	BENCH_ROUND_ESPRIT_US = 10000,
+	BENCH_ROUND_WARM_US = 1000,     /**< before each, not counted */
+};
+
+/** What each lcore of a case runs in turn (bench_rounds.c). */
+struct bench_loops {
+	unsigned n;                                     /**< lcores = workers */
+	unsigned lcores[BENCH_WORKERS_MAX];
+	struct bench_ioloop io[BENCH_WORKERS_MAX];
+	struct bench_crypto_loop cr[BENCH_WORKERS_MAX];
+	struct worker *w[BENCH_WORKERS_MAX];            /**< programmed, stopped */
+	bool esprit_only;                               /**< ESPRIT_BENCH_ONLY: no I/O, crypto */
+	bool debug;                                     /**< ESPRIT_BENCH_DEBUG: print rounds */
+};
+
+/**
+ * Measure a case in interleaved rounds (I/O, crypto, esprit on the same
+ * lcores, ~50 ms per round, @p secs seconds of esprit in all) and fill
+ * @p r's rates, crypto cost, limit and fraction with medians over the
+ * rounds (r->avg_frame must be set). Returns 0 or -ENOMEM.
+ */
+int bench_rounds(struct bench_loops *lp, double secs, struct bench_result *r);
 
 /** Open the output port and the IPsec-MB managers (after rte_eal_init). */
 int bench_rig_init(struct bench_rig *rig);
@@ -22,7 +62,7 @@ int bench_rig_init(struct bench_rig *rig);
 /** Give back what bench_rig_init() took (before rte_eal_cleanup). */
 void bench_rig_fini(struct bench_rig *rig);
 
-/** Measure one case for @p secs seconds of each of I/O and esprit. */
+/** Measure one case: @p secs seconds of esprit, interleaved with I/O and crypto. */
 int bench_run_case(struct bench_rig *rig, const struct bench_case *c, struct bench_result *r,
 		   double secs);
 
