@@ -128,34 +128,39 @@ ESP_INLINE void esp_nonce_explicit(uint8_t nonce[ESP_NONCE_LEN],
 
 /**
  * One AEAD pass, in place or not. @p cipher is a compile-time constant in
- * every specialized handler, so the switch folds away. Encrypt writes the
- * ICV to @p tag; decrypt writes the ICV it computes to @p tag for the
- * caller to compare.
+ * every specialized handler, so the switch folds away. @p key_area is an
+ * SA's key area (struct esp_sa.key, filled by esp_key_setup()). Encrypt
+ * writes the ICV to @p tag; decrypt writes the ICV it computes to @p tag
+ * for the caller to compare.
  */
-ESP_INLINE void esp_aead(IMB_MGR *mgr, const union esp_key *key, unsigned cipher,
+ESP_INLINE void esp_aead(IMB_MGR *mgr, const void *key_area, unsigned cipher,
 			 bool encrypt, const uint8_t nonce[ESP_NONCE_LEN],
 			 const uint8_t *aad, uint32_t aad_len,
 			 uint8_t *dst, const uint8_t *src, uint32_t len,
 			 uint8_t tag[ESP_ICV_LEN])
 {
+	/* Only IPsec-MB dereferences it, at the alignment it needs. */
+	const uint8_t *kd = (const uint8_t *)key_area + esp_key_off(mgr);
+	const struct gcm_key_data *gcm = (const struct gcm_key_data *)(const void *)kd;
+
 	switch (cipher) {
 	case ESP_CIPHER_AES128_GCM16: {
 		struct gcm_context_data gctx;
 		if (encrypt)
-			IMB_AES128_GCM_ENC(mgr, &key->gcm, &gctx, dst, src, len, nonce,
+			IMB_AES128_GCM_ENC(mgr, gcm, &gctx, dst, src, len, nonce,
 					   aad, aad_len, tag, ESP_ICV_LEN);
 		else
-			IMB_AES128_GCM_DEC(mgr, &key->gcm, &gctx, dst, src, len, nonce,
+			IMB_AES128_GCM_DEC(mgr, gcm, &gctx, dst, src, len, nonce,
 					   aad, aad_len, tag, ESP_ICV_LEN);
 		break;
 	}
 	case ESP_CIPHER_AES256_GCM16: {
 		struct gcm_context_data gctx;
 		if (encrypt)
-			IMB_AES256_GCM_ENC(mgr, &key->gcm, &gctx, dst, src, len, nonce,
+			IMB_AES256_GCM_ENC(mgr, gcm, &gctx, dst, src, len, nonce,
 					   aad, aad_len, tag, ESP_ICV_LEN);
 		else
-			IMB_AES256_GCM_DEC(mgr, &key->gcm, &gctx, dst, src, len, nonce,
+			IMB_AES256_GCM_DEC(mgr, gcm, &gctx, dst, src, len, nonce,
 					   aad, aad_len, tag, ESP_ICV_LEN);
 		break;
 	}
@@ -172,8 +177,8 @@ ESP_INLINE void esp_aead(IMB_MGR *mgr, const union esp_key *key, unsigned cipher
 		job->hash_alg = IMB_AUTH_CHACHA20_POLY1305;
 		job->cipher_direction = encrypt ? IMB_DIR_ENCRYPT : IMB_DIR_DECRYPT;
 		job->chain_order = encrypt ? IMB_ORDER_CIPHER_HASH : IMB_ORDER_HASH_CIPHER;
-		job->enc_keys = key->chacha;
-		job->dec_keys = key->chacha;
+		job->enc_keys = kd;
+		job->dec_keys = kd;
 		job->key_len_in_bytes = 32;
 		job->src = src;
 		job->dst = dst;

@@ -57,26 +57,24 @@ ESP_INLINE enum esp_drop esp_in_outer(struct esp_sa *sa, struct rte_mbuf *m,
 			return ESP_DROP_RUNT;
 	}
 	/* RFC 4301 §5.2: the SA was found by SPI; its destination must be
-	 * ours too (the worker looked up by SPI only). */
-	if (sa->local.family != 0) {
+	 * ours too (the worker looked up by SPI only). An IPv4 address is
+	 * compiled into line 1 (esp_sa_in_compile). */
+	if (sa->in_chk & ESP_IN_CHK_LOCAL4) {
+		uint32_t x;
+
+		memcpy(&x, p + 16, 4);
+		if (af != AF_INET || x != sa->in.local4)
+			return ESP_DROP_SA_DST;
+	} else if (sa->in_chk & ESP_IN_CHK_LOCAL6) {
 		/* word compares: a memcmp call of variable length per packet
 		 * showed in profiles */
-		bool same;
+		uint64_t x[2], y[2];
 
-		if (af == AF_INET) {
-			uint32_t x, y;
-
-			memcpy(&x, p + 16, 4);
-			memcpy(&y, sa->local.bytes, 4);
-			same = x == y;
-		} else {
-			uint64_t x[2], y[2];
-
-			memcpy(x, p + 24, 16);
-			memcpy(y, sa->local.bytes, 16);
-			same = ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
-		}
-		if (sa->local.family != af || !same)
+		if (af != AF_INET6)
+			return ESP_DROP_SA_DST;
+		memcpy(x, p + 24, 16);
+		memcpy(y, sa->local.bytes, 16);
+		if (((x[0] ^ y[0]) | (x[1] ^ y[1])) != 0)
 			return ESP_DROP_SA_DST;
 	}
 	if (iplen < len)
@@ -186,7 +184,6 @@ ESP_INLINE enum esp_drop esp_in_one(struct esp_sa *sa, struct rte_mbuf *m,
 	if (nh == ESP_IPPROTO_NONE)
 		return ESP_DROP_DUMMY;
 
-	struct spd_key key;
 	uint32_t keep;
 	if (tunnel) {
 		if (nh != ESP_IPPROTO_IPIP && nh != ESP_IPPROTO_IPV6)
@@ -222,11 +219,25 @@ ESP_INLINE enum esp_drop esp_in_one(struct esp_sa *sa, struct rte_mbuf *m,
 		}
 	}
 	/* RFC 4301 §5.2 step 4: the inner packet must match the SA's
-	 * selectors (and, RFC 9478, its label). */
-	if (spd_key_from_ip(&key, p, keep, sa->label) != 0)
-		return ESP_DROP_BAD_L3;
-	if (!spd_sel_match(&sa->sel, &key))
-		return ESP_DROP_SELECTOR;
+	 * selectors (and, RFC 9478, its label). Compiled for IPv4 with
+	 * address-only selectors: two masked compares, from line 1. */
+	if ((sa->in_chk & ESP_IN_CHK_SEL4) && (p[0] >> 4) == 4) {
+		uint32_t s, d;
+
+		if (spd_ip4_check(p, keep) != 0)
+			return ESP_DROP_BAD_L3;
+		memcpy(&s, p + 12, 4);
+		memcpy(&d, p + 16, 4);
+		if ((((s & sa->in.src4_m) ^ sa->in.src4) | ((d & sa->in.dst4_m) ^ sa->in.dst4)) != 0)
+			return ESP_DROP_SELECTOR;
+	} else {
+		struct spd_key key;
+
+		if (spd_key_from_ip(&key, p, keep, sa->label) != 0)
+			return ESP_DROP_BAD_L3;
+		if (!spd_sel_match(&sa->sel, &key))
+			return ESP_DROP_SELECTOR;
+	}
 
 	m->l3_len = 0;
 	m->l4_len = 0;

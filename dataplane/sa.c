@@ -18,15 +18,20 @@
 #include "dataplane/xform.h"
 
 /* The hot part (handler, SPI, flags, sequence number, lifetime thresholds)
- * is one cache line; the outer header template starts the second. */
-static_assert(offsetof(struct esp_sa, hdr) == 64,
+ * is one cache line; the outer header template, or inbound the window and
+ * the compiled checks, the second. */
+static_assert(offsetof(struct esp_sa, hdr) == 64 && offsetof(struct esp_sa, in) == 64,
 	      "esp_sa hot fields must fit the first cache line");
+static_assert(offsetof(struct esp_sa, rw) + sizeof(void *) <= 128,
+	      "template or window and compiled checks, and the window pointer, in line 1");
 static_assert(offsetof(struct esp_sa, sel) == 128 &&
 	      offsetof(struct esp_sa, local) + sizeof(struct esp_addr) <= 192,
-	      "template and window pointer in line 1, inbound checks in line 2");
+	      "full inbound checks in line 2");
 static_assert(offsetof(struct esp_sa, stats) == 192, "counters start line 3");
-static_assert(sizeof(struct esp_sa) % 64 == 0,
-	      "esp_sa is a whole number of cache lines (rw follows it)");
+static_assert(sizeof(struct esp_sa) % 64 == 0 && offsetof(struct esp_sa, key) == sizeof(struct esp_sa),
+	      "the key area starts on a line after the fixed part");
+static_assert(ESP_SA_KEY_OFF % 16 == 0 && ESP_SA_KEY_OFF_AVX512 % 64 == 0,
+	      "key data alignment IPsec-MB's code expects");
 static_assert(sizeof(struct esp_event) == 16, "event ring element is 16 octets");
 
 const char *esp_cipher_name(enum esp_cipher c)
@@ -188,6 +193,76 @@ void esp_sa_life_expire(struct esp_sa *sa, struct esp_ctx *ctx)
 	esp_sa_life_arm(sa);
 }
 
+size_t esp_key_area_size(const IMB_MGR *mgr)
+{
+	size_t need = mgr->used_arch == IMB_ARCH_AVX512 ? sizeof(struct gcm_key_data)
+							: ESP_SA_KEY_SMALL;
+
+	return RTE_ALIGN_CEIL(esp_key_off(mgr) + need, RTE_CACHE_LINE_SIZE);
+}
+
+int esp_key_setup(IMB_MGR *mgr, enum esp_cipher c, const uint8_t *key, uint8_t *area)
+{
+	/* Only IPsec-MB's code dereferences the key data, at the alignment
+	 * esp_key_off() gives it; C code never accesses it as a struct. */
+	struct gcm_key_data *gcm = (struct gcm_key_data *)(void *)(area + esp_key_off(mgr));
+
+	switch (c) {
+	case ESP_CIPHER_AES128_GCM16:
+		IMB_AES128_GCM_PRE(mgr, key, gcm);
+		return 0;
+	case ESP_CIPHER_AES256_GCM16:
+		IMB_AES256_GCM_PRE(mgr, key, gcm);
+		return 0;
+	case ESP_CIPHER_CHACHA20_POLY1305:
+		memcpy(area + esp_key_off(mgr), key, 32);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* A prefix of @p plen bits of an IPv4 address as a network-order mask. */
+static uint32_t sa_mask4(unsigned plen)
+{
+	return plen == 0 ? 0 : rte_cpu_to_be_32(UINT32_MAX << (32 - RTE_MIN(plen, 32u)));
+}
+
+static bool sa_port_any(uint16_t lo, uint16_t hi)
+{
+	return lo == 0 && (hi == 0 || hi == UINT16_MAX);
+}
+
+void esp_sa_in_compile(struct esp_sa *sa)
+{
+	const struct spd_sel *sel = &sa->sel;
+	uint8_t chk = 0;
+
+	sa->in.local4 = 0;
+	sa->in.src4 = sa->in.src4_m = sa->in.dst4 = sa->in.dst4_m = 0;
+	if (sa->local.family == AF_INET) {
+		chk |= ESP_IN_CHK_LOCAL4;
+		memcpy(&sa->in.local4, sa->local.bytes, 4);
+	} else if (sa->local.family != 0) {
+		chk |= ESP_IN_CHK_LOCAL6;
+	}
+	/* Exactly what spd_sel_match() decides for an IPv4 key carrying
+	 * the SA's label (esp_in.c builds the key with sa->label). */
+	if ((sel->family == 0 || sel->family == AF_INET) && sel->proto == 0 &&
+	    sa_port_any(sel->sport_lo, sel->sport_hi) && sa_port_any(sel->dport_lo, sel->dport_hi) &&
+	    (sel->label == SPD_LABEL_ANY || sel->label == sa->label)) {
+		chk |= ESP_IN_CHK_SEL4;
+		if (sel->family == AF_INET) {
+			sa->in.src4_m = sa_mask4(sel->src_len);
+			sa->in.dst4_m = sa_mask4(sel->dst_len);
+			memcpy(&sa->in.src4, sel->src, 4);
+			memcpy(&sa->in.dst4, sel->dst, 4);
+			sa->in.src4 &= sa->in.src4_m;
+			sa->in.dst4 &= sa->in.dst4_m;
+		}
+	}
+	sa->in_chk = chk;
+}
+
 esp_xform_fn esp_xform_select(const struct esp_sa *sa)
 {
 	return sa->dir == ESP_DIR_OUT ? esp_out_handler(sa) : esp_in_handler(sa);
@@ -196,16 +271,18 @@ esp_xform_fn esp_xform_select(const struct esp_sa *sa)
 struct esp_sa *esp_sa_create(const struct esp_sa_params *p, IMB_MGR *mgr)
 {
 	const char *why;
-	size_t size = sizeof(struct esp_sa);
+	size_t size, key_area;
 	uint32_t win = 0;
 
 	if (esp_sa_params_check(p, &why) != 0 || mgr == NULL) {
 		errno = EINVAL;
 		return NULL;
 	}
+	key_area = esp_key_area_size(mgr);
+	size = sizeof(struct esp_sa) + key_area;
 	if (p->dir == ESP_DIR_IN) {
 		win = p->replay_window;
-		if (replay_window_bytes(win) > sizeof(((struct esp_sa *)0)->hdr))
+		if (replay_window_bytes(win) > sizeof(((struct esp_sa *)0)->in.rw_mem))
 			size += replay_window_bytes(win);
 	}
 	struct esp_sa *sa = rte_zmalloc("esp_sa", size, RTE_CACHE_LINE_SIZE);
@@ -214,6 +291,7 @@ struct esp_sa *esp_sa_create(const struct esp_sa_params *p, IMB_MGR *mgr)
 		return NULL;
 	}
 
+	sa->alloc_size = (uint32_t)size;
 	sa->spi = p->spi;
 	sa->flags = p->flags;
 	sa->dir = (uint8_t)p->dir;
@@ -228,37 +306,27 @@ struct esp_sa *esp_sa_create(const struct esp_sa_params *p, IMB_MGR *mgr)
 	sa->id = p->id;
 	sa->local = p->local;
 	sa->remote = p->remote;
-	sa->natt_sport = p->natt_sport;
-	sa->natt_dport = p->natt_dport;
 	sa->sel = p->sel;
 	sa->soft = p->soft;
 	sa->hard = p->hard;
 	esp_sa_life_arm(sa);
-
-	switch (p->cipher) {
-	case ESP_CIPHER_AES128_GCM16:
-		IMB_AES128_GCM_PRE(mgr, p->key, &sa->key.gcm);
-		break;
-	case ESP_CIPHER_AES256_GCM16:
-		IMB_AES256_GCM_PRE(mgr, p->key, &sa->key.gcm);
-		break;
-	case ESP_CIPHER_CHACHA20_POLY1305:
-		memcpy(sa->key.chacha, p->key, sizeof(sa->key.chacha));
-		break;
-	}
+	(void)esp_key_setup(mgr, p->cipher, p->key, sa->key);
 
 	if (p->dir == ESP_DIR_OUT) {
+		sa->natt_sport = p->natt_sport;
+		sa->natt_dport = p->natt_dport;
 		sa->seq = p->seq_start;
 		sa_hdr_build(sa);
 		sa->rw = NULL;
 	} else {
 		/* seq_start is the last sequence number seen (tests). */
-		/* Small windows live in the unused template (line 1). */
-		if (replay_window_bytes(win) <= sizeof(sa->hdr))
-			sa->rw = (struct replay_window *)(void *)sa->hdr;
+		/* Small windows live in line 1, next to the checks. */
+		if (replay_window_bytes(win) <= sizeof(sa->in.rw_mem))
+			sa->rw = (struct replay_window *)(void *)sa->in.rw_mem;
 		else
-			sa->rw = (struct replay_window *)(sa + 1);
+			sa->rw = (struct replay_window *)(void *)(sa->key + key_area);
 		replay_window_init(sa->rw, win, p->seq_start);
+		esp_sa_in_compile(sa);
 	}
 	/* Outbound growth at most: outer header (or UDP) + ESP header + IV +
 	 * padding to 4 octets (3) + pad length and next header (2) + ICV
@@ -275,10 +343,7 @@ void esp_sa_destroy(struct esp_sa *sa)
 {
 	if (sa == NULL)
 		return;
-	size_t size = sizeof(*sa);
-	if (sa->rw == (struct replay_window *)(sa + 1))
-		size += replay_window_bytes(sa->rw->size);
 	/* Key schedule, GHASH tables and salt are secrets. */
-	explicit_bzero(sa, size);
+	explicit_bzero(sa, sa->alloc_size);
 	rte_free(sa);
 }

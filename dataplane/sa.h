@@ -82,9 +82,38 @@ struct esp_sa_stats {
 
 enum esp_sa_layout {
 	ESP_SA_HDR_MAX = 48,       /**< IPv6 (40) + UDP (8) outer header */
-	/** Octets of union esp_key read per packet: AES round keys (up to
-	 *  240) and the first GHASH key powers (IPsec-MB's GCM key layout). */
-	ESP_SA_KEY_PREFETCH = 384,
+	ESP_SA_RW_INLINE = 32,     /**< inbound window kept in line 1: off or 64 packets */
+	/**
+	 * Where the key data starts inside struct esp_sa.key (esp_key_off()).
+	 * IPsec-MB's AVX2 code reads, for a message of up to 64 octets, the
+	 * AES-128 round keys at 0-175 of struct gcm_key_data and the GHASH key
+	 * powers H^4..H^1 at 304-367: at offset 16 those are 4 cache lines
+	 * (0-191 and 320-383 of the area), at offset 0 they are 5. SSE/AVX/AVX2
+	 * code needs 16-octet alignment at most; the AVX-512 code gets the
+	 * 64 octets its struct declares.
+	 */
+	ESP_SA_KEY_OFF = 16,
+	ESP_SA_KEY_OFF_AVX512 = 64,
+	/** Octets of struct gcm_key_data the non-AVX-512 managers use: the
+	 *  round keys (240) and the SSE/AVX GHASH tables (2 x 128; AVX2 uses
+	 *  the first 128). AVX-512 (VAES) uses all of it. */
+	ESP_SA_KEY_SMALL = 240 + 256,
+};
+
+/** Inbound checks compiled at setup (struct esp_sa.in_chk, esp_sa_in_compile()). */
+enum esp_in_chk {
+	/** Outer destination must equal in.local4 (an IPv4 local address). */
+	ESP_IN_CHK_LOCAL4 = 1u << 0,
+	/** Outer destination checked against sa->local (IPv6), line 2. */
+	ESP_IN_CHK_LOCAL6 = 1u << 1,
+	/**
+	 * The selector (RFC 4301 §5.2 step 4) is exact as a masked compare of
+	 * an IPv4 inner packet's addresses with in.src4/dst4: IPv4 or any
+	 * family, any protocol and ports, and its label test (which depends
+	 * only on the SA's label) passes. Otherwise, and for IPv6 inner
+	 * packets, spd_sel_match() on sa->sel (line 2).
+	 */
+	ESP_IN_CHK_SEL4 = 1u << 2,
 };
 
 struct esp_sa;
@@ -99,12 +128,6 @@ struct rte_mbuf;
  */
 typedef uint16_t (*esp_xform_fn)(struct esp_sa *sa, struct rte_mbuf **mb,
 				 uint16_t n, struct esp_ctx *ctx);
-
-/** AEAD state chosen at setup. */
-union esp_key {
-	struct gcm_key_data gcm;   /**< expanded AES key and GHASH tables */
-	uint8_t chacha[32];
-};
 
 /**
  * The fast-path SA. Hot fields first; the size of the hot part is pinned
@@ -132,22 +155,38 @@ struct esp_sa {
 	uint32_t id;
 	uint16_t ip_id;            /**< out, IPv4 outer: next Identification */
 	uint8_t fired;             /**< ESP_SA_FIRED_*: expiry events sent */
+	uint8_t in_chk;            /**< inbound: ESP_IN_CHK_* */
 
 	/*
 	 * cache line 1. Outbound: the outer header template (IP + optional
 	 * UDP, at most 40 + 8 octets). Inbound: the replay window itself when
-	 * it fits (anti-replay off, or up to 128 packets), else it follows the
-	 * SA; either way rw points at it, so the window is in this line.
+	 * it fits (anti-replay off, or 64 packets), else it follows the key
+	 * data; either way rw points at it. Then the IPv4 local address and
+	 * selector compiled for the per-packet checks (in_chk), so that an
+	 * inbound packet reads lines 0 and 1 of its SA and the key data.
 	 */
-	uint8_t hdr[ESP_SA_HDR_MAX] __rte_cache_aligned;
+	union {
+		struct {
+			uint8_t hdr[ESP_SA_HDR_MAX]; /* line 0 ends at 64 */
+			uint16_t natt_sport, natt_dport;
+			/** Out, IPv4 tunnel: the RFC 1071 sum of hdr's IPv4
+			 *  header (with TOS, length, ID, flags and checksum
+			 *  zero), unfolded; the packet's checksum adds its four
+			 *  per-packet fields to it. */
+			uint32_t hdr_sum;
+		};
+		struct {
+			uint64_t rw_mem[ESP_SA_RW_INLINE / 8];
+			uint32_t local4;   /**< ESP_IN_CHK_LOCAL4: network order */
+			/** ESP_IN_CHK_SEL4: the inner source and destination,
+			 *  ANDed with the mask, must equal the value (network
+			 *  order; a mask of 0 matches anything). */
+			uint32_t src4, src4_m, dst4, dst4_m;
+		} in;
+	};
 	struct replay_window *rw;  /**< inbound replay window; NULL outbound */
-	uint16_t natt_sport, natt_dport;
-	/** Out, IPv4 tunnel: the RFC 1071 sum of hdr's IPv4 header (with
-	 *  TOS, length, ID, flags and checksum zero), unfolded; the packet's
-	 *  checksum adds its four per-packet fields to it. */
-	uint32_t hdr_sum;
 
-	/* cache line 2: what inbound checks after decryption, per packet */
+	/* cache line 2: the inbound checks in full (IPv6, ports, protocol) */
 	struct spd_sel sel __rte_cache_aligned;
 	struct esp_addr local;
 
@@ -156,31 +195,67 @@ struct esp_sa {
 	struct esp_addr remote;
 	struct esp_lifetime soft, hard;
 
+	uint32_t alloc_size;       /**< octets allocated (for the wipe) */
+
 	/*
-	 * The key schedule and GHASH table: IPsec-MB reads the round keys and
-	 * the hash key powers a message needs, 4-6 lines with the AVX2
-	 * manager; the rest of struct gcm_key_data is for other managers.
+	 * The key data: IPsec-MB's struct gcm_key_data (or the ChaCha20 key)
+	 * at esp_key_off() of this 64-octet aligned area, only as large as
+	 * the manager's code uses; the AVX2 code reads 4 lines of it per small
+	 * packet. Big replay windows follow it.
 	 */
-	union esp_key key __rte_aligned(64);
+	uint8_t key[] __rte_aligned(64);
 };
 
+/** Offset of the key data in struct esp_sa.key for @p mgr's code. */
+static inline size_t esp_key_off(const IMB_MGR *mgr)
+{
+	return mgr->used_arch == IMB_ARCH_AVX512 ? ESP_SA_KEY_OFF_AVX512 : ESP_SA_KEY_OFF;
+}
+
 /**
- * Prefetch the cache lines the fast path reads for one packet of @p sa
- * (hot line, template or replay window, checks, counters, the start of
- * the key schedule). With many SAs each one is a miss; issued a few
- * packets ahead, they overlap instead of adding up.
+ * Expand @p key (esp_cipher_key_len() octets) for @p mgr into @p area, a
+ * 64-octet aligned area of esp_key_area_size() octets, the way esp_aead()
+ * reads it. 0, or -EINVAL for an unknown cipher.
+ */
+int esp_key_setup(IMB_MGR *mgr, enum esp_cipher c, const uint8_t *key, uint8_t *area);
+/** Octets of the key area for @p mgr's code. */
+size_t esp_key_area_size(const IMB_MGR *mgr);
+
+/**
+ * Prefetch the cache lines the fast path reads for one packet of @p sa:
+ * line 0, line 1 (template, or window and compiled checks), the counters,
+ * and the key lines a small AES-128-GCM message reads with the AVX2 code
+ * (longer messages and AES-256 read one or two more, which the demand
+ * loads then fetch). Reads nothing of the SA. With many SAs each line
+ * is a miss; issued a few packets ahead, they overlap instead of adding
+ * up.
  */
 static inline void esp_sa_prefetch(const struct esp_sa *sa)
 {
-	const uint8_t *k = (const uint8_t *)&sa->key;
+	const uint8_t *k = sa->key;
 
 	rte_prefetch0(sa);
 	rte_prefetch0(sa->hdr);
-	rte_prefetch0(&sa->sel);
 	rte_prefetch0(&sa->stats);
-	for (unsigned i = 0; i < ESP_SA_KEY_PREFETCH; i += 64)
-		rte_prefetch0(k + i);
+	rte_prefetch0(k);
+	rte_prefetch0(k + 64);
+	rte_prefetch0(k + 128);
+	rte_prefetch0(k + 320);
 }
+
+/** Line 2 of an inbound SA, if its per-packet checks read it (reads
+ *  in_chk: call it once line 0 is likely there). */
+static inline void esp_sa_prefetch_checks(const struct esp_sa *sa)
+{
+	if ((sa->in_chk & ESP_IN_CHK_LOCAL6) || !(sa->in_chk & ESP_IN_CHK_SEL4))
+		rte_prefetch0(&sa->sel);
+}
+
+/**
+ * Compile sa->sel and sa->local into in_chk and the in.* fields (done by
+ * esp_sa_create; call again after changing either, as tests do).
+ */
+void esp_sa_in_compile(struct esp_sa *sa);
 
 /**
  * Allocate and set up an SA (key expansion, handler, outer template).

@@ -99,6 +99,30 @@ const struct spd_rule *spd_lookup(const struct spd *spd, const struct spd_key *k
  */
 int spd_key_from_ip(struct spd_key *k, const uint8_t *l3, uint32_t len, uint16_t label);
 
+/**
+ * The checks spd_key_from_ip() makes of an IPv4 packet, without building
+ * the key: the header fits @p len and its total length, and a first
+ * fragment (or whole packet) of TCP, UDP or SCTP holds its ports. 0 or -1,
+ * as spd_key_from_ip() would return. For the compiled inbound check.
+ */
+static inline int spd_ip4_check(const uint8_t *p, uint32_t len)
+{
+	if (len < 20)
+		return -1;
+	uint32_t hl = (uint32_t)(p[0] & 0x0f) * 4;
+	uint32_t tot = (uint32_t)(p[2] << 8 | p[3]);
+	uint8_t proto = p[9];
+
+	if (hl < 20 || tot < hl || tot > len)
+		return -1;
+	/* RFC 4301 §4.4.1.1: non-first fragments carry no ports. */
+	if (((p[6] << 8 | p[7]) & 0x1fff) != 0)
+		return 0;
+	if ((proto == 6 || proto == 17 || proto == 132) && tot - hl < 4)
+		return -1;
+	return 0;
+}
+
 /** A selector that matches everything of @p family (0 = both). */
 void spd_sel_any(struct spd_sel *sel, uint8_t family);
 

@@ -205,15 +205,19 @@ static void esp_in_batch(struct worker *w, struct burst *b, struct rte_mbuf **pk
 		if (sas[i] != NULL && (i == 0 || sas[i] != sas[i - 1]))
 			rte_prefetch0(sas[i]);
 	for (uint16_t i = 0; i < RTE_MIN(nown, (uint16_t)SAD_PREFETCH_AHEAD); i++)
-		if (sas[i] != NULL && (i == 0 || sas[i] != sas[i - 1]))
+		if (sas[i] != NULL && (i == 0 || sas[i] != sas[i - 1])) {
 			esp_sa_prefetch(sas[i]);
+			esp_sa_prefetch_checks(sas[i]);
+		}
 	for (uint16_t i = 0; i < nown; i++) {
 		struct rte_mbuf *m = own[i];
 		struct esp_sa *sa = sas[i];
 		uint16_t a = (uint16_t)(i + SAD_PREFETCH_AHEAD);
 
-		if (a < nown && sas[a] != NULL && sas[a] != sas[a - 1])
+		if (a < nown && sas[a] != NULL && sas[a] != sas[a - 1]) {
 			esp_sa_prefetch(sas[a]);
+			esp_sa_prefetch_checks(sas[a]);
+		}
 
 		if (sa == NULL) {
 			if (pkt_meta(m)->flags & PKT_F_TRANSIT) {

@@ -456,13 +456,90 @@ START_TEST(selector_mismatch)
 	ck_drop(feed_m(m, NULL, NULL), ESP_DROP_SELECTOR);
 	/* the SA's label is the packet's: a selector for another label fails */
 	in_sa->sel.label = 6;
+	esp_sa_in_compile(in_sa);
 	ck_drop(feed(w, valid(w, 10)), ESP_DROP_SELECTOR);
 	in_sa->sel.label = 0;       /* unlabeled rule vs labeled traffic */
+	esp_sa_in_compile(in_sa);
 	ck_drop(feed(w, valid(w, 10)), ESP_DROP_SELECTOR);
 	in_sa->sel.label = SPD_LABEL_ANY;
+	esp_sa_in_compile(in_sa);
 	ck_drop(feed(w, valid(w, 10)), GOOD);
 	in_sa->sel.label = 5;
+	esp_sa_in_compile(in_sa);
 	still_works();
+}
+END_TEST
+
+/* Inner packet @p inner (@p ilen octets) through out_sa, then inbound. */
+static int feed_inner(const uint8_t *inner, size_t ilen)
+{
+	struct rte_mbuf *m = test_mbuf(inner, ilen);
+
+	ck_assert_uint_eq(esp_outbound(out_sa, &m, 1, &ctx), 1);
+	return feed_m(m, NULL, NULL);
+}
+
+/* Address-only IPv4 selectors are compiled into line 1 (in_chk SEL4) and
+ * must decide exactly as spd_sel_match() on the full selector. */
+START_TEST(selector_compiled)
+{
+	struct esp_sa_params p;
+	uint8_t inner[BUF];
+	size_t ilen;
+
+	test_sa_params(&p, ESP_DIR_IN, ESP_MODE_TUNNEL, ESP_CIPHER_AES128_GCM16, 0, AF_INET);
+	esp_sa_destroy(in_sa);
+	spd_sel_any(&p.sel, AF_INET);
+	memcpy(p.sel.src, (uint8_t[]){ 10, 1, 0, 0 }, 4);
+	p.sel.src_len = 16;
+	memcpy(p.sel.dst, (uint8_t[]){ 10, 2, 0, 1 }, 4);
+	p.sel.dst_len = 32;
+	in_sa = esp_sa_create(&p, test_mgr());
+	ck_assert_ptr_nonnull(in_sa);
+	ck_assert_uint_eq(in_sa->in_chk, ESP_IN_CHK_LOCAL4 | ESP_IN_CHK_SEL4);
+
+	ilen = test_ip4_udp(inner, "10.1.200.7", "10.2.0.1", 1, 2, 10, 0, false);
+	ck_drop(feed_inner(inner, ilen), GOOD);
+	ilen = test_ip4_udp(inner, "10.3.0.1", "10.2.0.1", 1, 2, 10, 0, false);
+	ck_drop(feed_inner(inner, ilen), ESP_DROP_SELECTOR);
+	ilen = test_ip4_udp(inner, "10.1.0.1", "10.2.0.2", 1, 2, 10, 0, false);
+	ck_drop(feed_inner(inner, ilen), ESP_DROP_SELECTOR);
+	ilen = test_ip6_udp(inner, "fd00::1", "fd00::2", 1, 2, 10, 0);
+	ck_drop(feed_inner(inner, ilen), ESP_DROP_SELECTOR);
+	/* a UDP packet too short for its ports is BAD_L3, as the SPD key
+	 * extraction says; a non-first fragment carries no ports */
+	ilen = test_ip4_udp(inner, "10.1.0.1", "10.2.0.1", 1, 2, 0, 0, false);
+	ilen = 22;
+	esp_put16(inner + 2, (uint16_t)ilen);
+	test_ip4_cksum(inner);
+	ck_drop(feed_inner(inner, ilen), ESP_DROP_BAD_L3);
+	esp_put16(inner + 6, 0x0010);
+	test_ip4_cksum(inner);
+	ck_drop(feed_inner(inner, ilen), GOOD);
+
+	/* any family: IPv4 compiled (masks 0), IPv6 through the full check */
+	spd_sel_any(&in_sa->sel, 0);
+	esp_sa_in_compile(in_sa);
+	ck_assert_uint_ne(in_sa->in_chk & ESP_IN_CHK_SEL4, 0);
+	ilen = test_ip4_udp(inner, "10.3.0.1", "10.9.0.1", 1, 2, 10, 0, false);
+	ck_drop(feed_inner(inner, ilen), GOOD);
+	ilen = test_ip6_udp(inner, "fd00::1", "fd00::2", 1, 2, 10, 0);
+	ck_drop(feed_inner(inner, ilen), GOOD);
+	/* a label the SA's packets never carry: not compiled, all fail */
+	in_sa->sel.label = 3;
+	esp_sa_in_compile(in_sa);
+	ck_assert_uint_eq(in_sa->in_chk & ESP_IN_CHK_SEL4, 0);
+	ilen = test_ip4_udp(inner, "10.3.0.1", "10.9.0.1", 1, 2, 10, 0, false);
+	ck_drop(feed_inner(inner, ilen), ESP_DROP_SELECTOR);
+	/* ports: not compiled, checked in full */
+	spd_sel_any(&in_sa->sel, AF_INET);
+	in_sa->sel.dport_lo = in_sa->sel.dport_hi = 2;
+	esp_sa_in_compile(in_sa);
+	ck_assert_uint_eq(in_sa->in_chk & ESP_IN_CHK_SEL4, 0);
+	ilen = test_ip4_udp(inner, "10.3.0.1", "10.9.0.1", 1, 2, 10, 0, false);
+	ck_drop(feed_inner(inner, ilen), GOOD);
+	ilen = test_ip4_udp(inner, "10.3.0.1", "10.9.0.1", 1, 3, 10, 0, false);
+	ck_drop(feed_inner(inner, ilen), ESP_DROP_SELECTOR);
 }
 END_TEST
 
@@ -726,6 +803,7 @@ int main(void)
 	tcase_add_test(tc, next_header_and_inner);
 	tcase_add_test(tc, odd_lengths);
 	tcase_add_test(tc, selector_mismatch);
+	tcase_add_test(tc, selector_compiled);
 	tcase_add_test(tc, dead_sa);
 	suite_add_tcase(s, tc);
 	TCase *to = tcase_create("outbound");

@@ -252,6 +252,33 @@ static size_t ip6_ext(uint8_t *b, const uint8_t *chain, size_t n, uint16_t frag_
 	return off;
 }
 
+/* spd_ip4_check (the compiled inbound check) says what spd_key_from_ip
+ * says, for IPv4 headers of every shape: lengths, header lengths,
+ * protocols with and without ports, fragments. */
+START_TEST(ip4_check_as_key)
+{
+	static const uint8_t protos[] = { 1, 6, 17, 50, 132 };
+	uint32_t x = 0x12345678;
+	uint8_t p[80];
+	struct spd_key k;
+
+	for (int n = 0; n < 200000; n++) {
+		for (size_t i = 0; i < sizeof(p); i++) {
+			x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+			p[i] = (uint8_t)x;
+		}
+		uint32_t len = x % sizeof(p);
+		p[0] = (uint8_t)(0x40 | ((x >> 8) % 16));
+		p[2] = 0;
+		p[3] = (uint8_t)((x >> 12) % 90);
+		p[9] = protos[(x >> 20) % sizeof(protos)];
+		if ((x >> 24) & 1)
+			p[6] = p[7] = 0;
+		ck_assert_int_eq(spd_ip4_check(p, len), spd_key_from_ip(&k, p, len, 0));
+	}
+}
+END_TEST
+
 START_TEST(key_ipv6)
 {
 	uint8_t b[512];
@@ -311,6 +338,7 @@ int main(void)
 	tcase_add_test(tc, lookup_table);
 	tcase_add_test(tc, sel_any_and_zero);
 	tcase_add_test(tc, key_ipv4);
+	tcase_add_test(tc, ip4_check_as_key);
 	tcase_add_test(tc, key_ipv6);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
