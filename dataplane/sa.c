@@ -27,10 +27,11 @@ static_assert(offsetof(struct esp_sa, rw) + sizeof(void *) <= 128,
 static_assert(offsetof(struct esp_sa, sel) == 128 &&
 	      offsetof(struct esp_sa, local) + sizeof(struct esp_addr) <= 192,
 	      "full inbound checks in line 2");
-static_assert(offsetof(struct esp_sa, stats) == 192, "counters start line 3");
-static_assert(sizeof(struct esp_sa) % 64 == 0 && offsetof(struct esp_sa, key) == sizeof(struct esp_sa),
-	      "the key area starts on a line after the fixed part");
-static_assert(ESP_SA_KEY_OFF % 16 == 0 && ESP_SA_KEY_OFF_AVX512 % 64 == 0,
+static_assert(offsetof(struct esp_sa, stats) % 64 == 0 &&
+	      offsetof(struct esp_sa, key) == offsetof(struct esp_sa, stats) + 16,
+	      "the counters and the key data share a line");
+static_assert(offsetof(struct esp_sa, key) % 16 == 0 && ESP_SA_KEY_OFF % 16 == 0 &&
+	      (offsetof(struct esp_sa, key) + ESP_SA_KEY_OFF_AVX512) % 64 == 0,
 	      "key data alignment IPsec-MB's code expects");
 static_assert(sizeof(struct esp_event) == 16, "event ring element is 16 octets");
 
@@ -175,7 +176,7 @@ static bool sa_reached(uint64_t count, uint64_t limit)
 
 void esp_sa_life_expire(struct esp_sa *sa, struct esp_ctx *ctx)
 {
-	const struct esp_sa_stats *st = &sa->stats;
+	const struct esp_sa_count *st = &sa->stats;
 
 	if (!(sa->fired & ESP_SA_FIRED_SOFT) &&
 	    (sa_reached(st->bytes, sa->soft.bytes) || sa_reached(st->packets, sa->soft.packets))) {
@@ -198,7 +199,14 @@ size_t esp_key_area_size(const IMB_MGR *mgr)
 	size_t need = mgr->used_arch == IMB_ARCH_AVX512 ? sizeof(struct gcm_key_data)
 							: ESP_SA_KEY_SMALL;
 
-	return RTE_ALIGN_CEIL(esp_key_off(mgr) + need, RTE_CACHE_LINE_SIZE);
+	return RTE_ALIGN_CEIL(esp_key_off(mgr) + need, 16);
+}
+
+void esp_sa_stats_read(const struct esp_sa *sa, struct esp_sa_stats *out)
+{
+	out->packets = sa->stats.packets;
+	out->bytes = sa->stats.bytes;
+	memcpy(out->drops, sa->drops, sizeof(out->drops));
 }
 
 int esp_key_setup(IMB_MGR *mgr, enum esp_cipher c, const uint8_t *key, uint8_t *area)
@@ -279,12 +287,13 @@ struct esp_sa *esp_sa_create(const struct esp_sa_params *p, IMB_MGR *mgr)
 		return NULL;
 	}
 	key_area = esp_key_area_size(mgr);
-	size = sizeof(struct esp_sa) + key_area;
+	size = offsetof(struct esp_sa, key) + key_area;
 	if (p->dir == ESP_DIR_IN) {
 		win = p->replay_window;
 		if (replay_window_bytes(win) > sizeof(((struct esp_sa *)0)->in.rw_mem))
 			size += replay_window_bytes(win);
 	}
+	size = RTE_ALIGN_CEIL(size, RTE_CACHE_LINE_SIZE);
 	struct esp_sa *sa = rte_zmalloc("esp_sa", size, RTE_CACHE_LINE_SIZE);
 	if (sa == NULL) {
 		errno = ENOMEM;

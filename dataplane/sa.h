@@ -73,27 +73,34 @@ struct esp_sa_params {
 	uint16_t owner;            /**< owning worker index */
 };
 
-/** Per-SA counters; written by the owner only, read racily by control. */
+/** Per-SA counters as the control plane reads them (esp_sa_stats_read). */
 struct esp_sa_stats {
 	uint64_t packets;
 	uint64_t bytes;       /**< payload octets before encap / after decap */
 	uint64_t drops[ESP_DROP_MAX];
 };
 
+/** The per-packet counters of an SA. */
+struct esp_sa_count {
+	uint64_t packets;
+	uint64_t bytes;       /**< payload octets before encap / after decap */
+};
+
 enum esp_sa_layout {
 	ESP_SA_HDR_MAX = 48,       /**< IPv6 (40) + UDP (8) outer header */
 	ESP_SA_RW_INLINE = 32,     /**< inbound window kept in line 1: off or 64 packets */
 	/**
-	 * Where the key data starts inside struct esp_sa.key (esp_key_off()).
+	 * Where the key data starts inside struct esp_sa.key (esp_key_off()),
+	 * which is 16 octets into a cache line (after the counters).
 	 * IPsec-MB's AVX2 code reads, for a message of up to 64 octets, the
 	 * AES-128 round keys at 0-175 of struct gcm_key_data and the GHASH key
-	 * powers H^4..H^1 at 304-367: at offset 16 those are 4 cache lines
-	 * (0-191 and 320-383 of the area), at offset 0 they are 5. SSE/AVX/AVX2
-	 * code needs 16-octet alignment at most; the AVX-512 code gets the
-	 * 64 octets its struct declares.
+	 * powers H^4..H^1 at 304-367: 16 octets into a line those are 4 cache
+	 * lines (0-191 and 320-383 from the line), 64-aligned they are 5.
+	 * SSE/AVX/AVX2 code needs 16-octet alignment at most; the AVX-512
+	 * code gets the 64 octets its struct declares.
 	 */
-	ESP_SA_KEY_OFF = 16,
-	ESP_SA_KEY_OFF_AVX512 = 64,
+	ESP_SA_KEY_OFF = 0,
+	ESP_SA_KEY_OFF_AVX512 = 48,
 	/** Octets of struct gcm_key_data the non-AVX-512 managers use: the
 	 *  round keys (240) and the SSE/AVX GHASH tables (2 x 128; AVX2 uses
 	 *  the first 128). AVX-512 (VAES) uses all of it. */
@@ -190,21 +197,29 @@ struct esp_sa {
 	struct spd_sel sel __rte_cache_aligned;
 	struct esp_addr local;
 
-	/* cache line 3+: counters (packets and bytes in the first line) */
-	struct esp_sa_stats stats __rte_cache_aligned;
+	/* cache line 3+: cold */
+	uint64_t drops[ESP_DROP_MAX];  /**< per reason; owner writes, control reads */
 	struct esp_addr remote;
 	struct esp_lifetime soft, hard;
-
 	uint32_t alloc_size;       /**< octets allocated (for the wipe) */
 
 	/*
-	 * The key data: IPsec-MB's struct gcm_key_data (or the ChaCha20 key)
-	 * at esp_key_off() of this 64-octet aligned area, only as large as
-	 * the manager's code uses; the AVX2 code reads 4 lines of it per small
-	 * packet. Big replay windows follow it.
+	 * Written by the owner for every good packet, read racily by
+	 * control: in the first line of the key data, which every packet
+	 * reads anyway.
 	 */
-	uint8_t key[] __rte_aligned(64);
+	struct esp_sa_count stats __rte_cache_aligned;
+	/*
+	 * The key data: IPsec-MB's struct gcm_key_data (or the ChaCha20 key)
+	 * at esp_key_off() of this area, only as large as the manager's code
+	 * uses (esp_key_area_size()); the AVX2 code reads 4 lines per small
+	 * packet, counting the counters' line. Big replay windows follow it.
+	 */
+	uint8_t key[] __rte_aligned(16);
 };
+
+/** Copy @p sa's counters (control thread; racy but each word whole). */
+void esp_sa_stats_read(const struct esp_sa *sa, struct esp_sa_stats *out);
 
 /** Offset of the key data in struct esp_sa.key for @p mgr's code. */
 static inline size_t esp_key_off(const IMB_MGR *mgr)
@@ -213,9 +228,10 @@ static inline size_t esp_key_off(const IMB_MGR *mgr)
 }
 
 /**
- * Expand @p key (esp_cipher_key_len() octets) for @p mgr into @p area, a
- * 64-octet aligned area of esp_key_area_size() octets, the way esp_aead()
- * reads it. 0, or -EINVAL for an unknown cipher.
+ * Expand @p key (esp_cipher_key_len() octets) for @p mgr into @p area of
+ * esp_key_area_size() octets, 16 octets into a cache line (like struct
+ * esp_sa.key), the way esp_aead() reads it. 0, or -EINVAL for an unknown
+ * cipher.
  */
 int esp_key_setup(IMB_MGR *mgr, enum esp_cipher c, const uint8_t *key, uint8_t *area);
 /** Octets of the key area for @p mgr's code. */
@@ -223,8 +239,8 @@ size_t esp_key_area_size(const IMB_MGR *mgr);
 
 /**
  * Prefetch the cache lines the fast path reads for one packet of @p sa:
- * line 0, line 1 (template, or window and compiled checks), the counters,
- * and the key lines a small AES-128-GCM message reads with the AVX2 code
+ * line 0, line 1 (template, or window and compiled checks), and the
+ * counters and key lines a small AES-128-GCM message reads with the AVX2 code
  * (longer messages and AES-256 read one or two more, which the demand
  * loads then fetch). Reads nothing of the SA. With many SAs each line
  * is a miss; issued a few packets ahead, they overlap instead of adding
@@ -232,11 +248,10 @@ size_t esp_key_area_size(const IMB_MGR *mgr);
  */
 static inline void esp_sa_prefetch(const struct esp_sa *sa)
 {
-	const uint8_t *k = sa->key;
+	const uint8_t *k = (const uint8_t *)&sa->stats;
 
 	rte_prefetch0(sa);
 	rte_prefetch0(sa->hdr);
-	rte_prefetch0(&sa->stats);
 	rte_prefetch0(k);
 	rte_prefetch0(k + 64);
 	rte_prefetch0(k + 128);

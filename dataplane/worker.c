@@ -473,7 +473,9 @@ void worker_apply_msgs(struct worker *w)
 			/* The owner moves the live state so nothing is
 			 * replayed or reused across the update. */
 			sa->seq = old->seq;
-			sa->stats = old->stats;
+			sa->stats.packets = old->stats.packets;
+			sa->stats.bytes = old->stats.bytes;
+			memcpy(sa->drops, old->drops, sizeof(sa->drops));
 			sa->fired = old->fired;
 			sa->ip_id = old->ip_id;
 			if (sa->rw != NULL && old->rw != NULL && sa->rw->size == old->rw->size)

@@ -67,7 +67,7 @@ static inline void esp_count_drop(struct esp_ctx *ctx, struct esp_sa *sa, enum e
 {
 	ctx->drops[reason]++;
 	if (sa != NULL)
-		sa->stats.drops[reason]++;
+		sa->drops[reason]++;
 }
 
 /**

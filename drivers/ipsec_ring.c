@@ -349,7 +349,7 @@ static int ring_sa_stats(struct drv_ipsec *base, uint32_t spi, enum esp_dir dir,
 
 	if (rs == NULL)
 		return -ENOENT;
-	*out = rs->sa->stats;
+	esp_sa_stats_read(rs->sa, out);
 	return 0;
 }
 
@@ -445,7 +445,10 @@ static void ring_sa_foreach(struct drv_ipsec *base, drv_sa_visit_fn fn, void *ar
 	while (rte_hash_iterate(d->sas, &key, &data, &iter) >= 0) {
 		struct ring_sa *rs = data;
 
-		fn(&rs->p, &rs->sa->stats, arg);
+		struct esp_sa_stats st;
+
+		esp_sa_stats_read(rs->sa, &st);
+		fn(&rs->p, &st, arg);
 	}
 }
 

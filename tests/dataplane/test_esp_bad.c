@@ -68,7 +68,7 @@ static int feed_m(struct rte_mbuf *m, uint8_t *out, size_t *out_len)
 {
 	uint64_t before[ESP_DROP_MAX], sa_before[ESP_DROP_MAX];
 	memcpy(before, ctx.drops, sizeof(before));
-	memcpy(sa_before, in_sa->stats.drops, sizeof(sa_before));
+	memcpy(sa_before, in_sa->drops, sizeof(sa_before));
 
 	test_in_layout(m);
 	uint16_t good = esp_inbound(in_sa, &m, 1, &ctx);
@@ -76,7 +76,7 @@ static int feed_m(struct rte_mbuf *m, uint8_t *out, size_t *out_len)
 	for (int r = 0; r < ESP_DROP_MAX; r++) {
 		if (ctx.drops[r] != before[r]) {
 			ck_assert_uint_eq(ctx.drops[r], before[r] + 1);
-			ck_assert_uint_eq(in_sa->stats.drops[r], sa_before[r] + 1);
+			ck_assert_uint_eq(in_sa->drops[r], sa_before[r] + 1);
 			reason = r;
 			changed++;
 		}
@@ -595,7 +595,7 @@ START_TEST(seq_overflow)
 	ck_drop(out1(10), ESP_DROP_SEQ_OVERFLOW);
 	ck_assert_uint_eq(out_sa->seq, UINT32_MAX);
 	ck_assert_uint_eq(events(ESP_EV_HARD_EXPIRE, NULL), 1);   /* one event only */
-	ck_assert_uint_eq(out_sa->stats.drops[ESP_DROP_SEQ_OVERFLOW], 2);
+	ck_assert_uint_eq(out_sa->drops[ESP_DROP_SEQ_OVERFLOW], 2);
 
 	sas_make(ESP_MODE_TUNNEL, ESP_CIPHER_CHACHA20_POLY1305, ESP_SA_F_ESN);
 	out_sa->seq = UINT32_MAX;
@@ -684,7 +684,7 @@ START_TEST(lifetimes)
 	ctx.events = NULL;
 	for (int i = 0; i < 6; i++)
 		out1(100);
-	ck_assert_uint_eq(out_sa->stats.drops[ESP_DROP_SA_EXPIRED], 1);
+	ck_assert_uint_eq(out_sa->drops[ESP_DROP_SA_EXPIRED], 1);
 	ctx.events = ev_ring;
 	rte_ring_free(small);
 }

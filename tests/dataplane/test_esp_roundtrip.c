@@ -241,7 +241,7 @@ START_TEST(burst_mixed)
 	uint16_t good = esp_outbound(out, mb, 8, &ctx);
 	ck_assert_uint_eq(good, 5);
 	ck_assert_uint_eq(ctx.drops[ESP_DROP_BAD_L3], 3);
-	ck_assert_uint_eq(out->stats.drops[ESP_DROP_BAD_L3], 3);
+	ck_assert_uint_eq(out->drops[ESP_DROP_BAD_L3], 3);
 	static const uint32_t order[] = { 0, 2, 3, 5, 6 };
 	for (int i = 0; i < 5; i++)
 		ck_assert_uint_eq(mb[i]->hash.usr, order[i]);
