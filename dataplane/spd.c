@@ -30,10 +30,12 @@ enum {
 	SPD_IPV6_FRAG_OFF_MASK = 0xfff8,
 };
 
+static_assert(ESP_IPPROTO_TCP == 6 && ESP_IPPROTO_UDP == 17 && SPD_IPPROTO_SCTP == 132,
+	      "spd_has_ports() knows TCP, UDP and SCTP by number");
+
 static bool spd_proto_has_ports(uint8_t proto)
 {
-	return proto == ESP_IPPROTO_TCP || proto == ESP_IPPROTO_UDP ||
-	       proto == SPD_IPPROTO_SCTP;
+	return spd_has_ports(proto);
 }
 
 /* 0..0 (a zeroed selector) and 0..65535 both mean "any port". */
@@ -41,8 +43,6 @@ static bool spd_port_any(uint16_t lo, uint16_t hi)
 {
 	return lo == 0 && (hi == 0 || hi == UINT16_MAX);
 }
-
-static bool spd_ports_match(const struct spd_sel *sel, const struct spd_key *k);
 
 bool spd_sel_match(const struct spd_sel *sel, const struct spd_key *k)
 {
@@ -61,22 +61,35 @@ bool spd_sel_match(const struct spd_sel *sel, const struct spd_key *k)
 	return spd_ports_match(sel, k);
 }
 
-static bool spd_ports_match(const struct spd_sel *sel, const struct spd_key *k)
+static uint16_t spd_be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+bool spd_ports_match(const struct spd_sel *sel, const struct spd_key *k)
 {
 	bool sany = spd_port_any(sel->sport_lo, sel->sport_hi);
 	bool dany = spd_port_any(sel->dport_lo, sel->dport_hi);
 	if (sany && dany)
 		return true;
 	/* RFC 4301 §4.4.1.1: a packet without ports (other protocols, or
-	 * OPAQUE ports of a non-first fragment, which spd_key_from_ip leaves
-	 * 0) matches only selectors whose ports are ANY. */
-	if (!spd_proto_has_ports(k->proto))
+	 * the OPAQUE ports of a non-first fragment) matches only selectors
+	 * whose ports are ANY, even a range that holds 0. */
+	if (!spd_proto_has_ports(k->proto) || k->opaque)
 		return false;
 	if (!sany && (k->sport < sel->sport_lo || k->sport > sel->sport_hi))
 		return false;
 	if (!dany && (k->dport < sel->dport_lo || k->dport > sel->dport_hi))
 		return false;
 	return true;
+}
+
+bool spd_ports_match_l4(const struct spd_sel *sel, const uint8_t *l4)
+{
+	struct spd_key k = { .proto = ESP_IPPROTO_UDP, .sport = spd_be16(l4),
+			     .dport = spd_be16(l4 + 2) };
+
+	return spd_ports_match(sel, &k);
 }
 
 /* The first word of struct spd_key, as spd_match.hv/hm see it. */
@@ -120,6 +133,18 @@ static void spd_match_compile(struct spd_match *m, const struct spd_sel *sel)
 	}
 	m->ports_any = spd_port_any(sel->sport_lo, sel->sport_hi) &&
 		       spd_port_any(sel->dport_lo, sel->dport_hi);
+
+	/* IPv4 in place: the addresses are the first 4 octets of each
+	 * 16-octet value and mask, already in memory order. */
+	if (sel->family == AF_INET) {
+		memcpy(&m->src4, m->src, 4);
+		memcpy(&m->src4_m, m->src_m, 4);
+		memcpy(&m->dst4, m->dst, 4);
+		memcpy(&m->dst4_m, m->dst_m, 4);
+	}
+	m->pl4 = spd_pl4(sel->proto, sel->family != AF_INET6, sel->label);
+	m->pl4_m = spd_pl4(sel->proto ? 0xff : 0, sel->family != 0,
+			   sel->label == SPD_LABEL_ANY ? 0 : 0xffff);
 }
 
 void spd_compile(struct spd *spd)
@@ -159,10 +184,7 @@ const struct spd_rule *spd_lookup(const struct spd *spd, const struct spd_key *k
 	return NULL;
 }
 
-static uint16_t spd_be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
+
 
 /* Ports of a first fragment or whole packet: the L4 header must hold them. */
 static int spd_key_ports(struct spd_key *k, const uint8_t *l4, uint32_t avail)
@@ -190,8 +212,10 @@ static int spd_key_v4(struct spd_key *k, const uint8_t *p, uint32_t len)
 	memcpy(k->src, p + 12, 4);
 	memcpy(k->dst, p + 16, 4);
 	/* RFC 4301 §4.4.1.1: non-first fragments carry no ports (OPAQUE). */
-	if ((spd_be16(p + 6) & SPD_IPV4_MF_OFF_MASK) != 0)
+	if ((spd_be16(p + 6) & SPD_IPV4_MF_OFF_MASK) != 0) {
+		k->opaque = true;
 		return 0;
+	}
 	return spd_key_ports(k, p + hl, tot - hl);
 }
 
@@ -248,6 +272,7 @@ static int spd_key_v6(struct spd_key *k, const uint8_t *p, uint32_t len)
 	if (i == SPD_IPV6_EXT_MAX)
 		return -1;
 	k->proto = nh;
+	k->opaque = nonfirst;
 	if (nonfirst)
 		return 0;
 	return spd_key_ports(k, p + off, end - off);

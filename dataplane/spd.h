@@ -13,6 +13,10 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_byteorder.h>
 
 /** Label value that matches any label (in selectors only). */
 #define SPD_LABEL_ANY 0xffff
@@ -43,6 +47,7 @@ struct spd_key {
 	uint16_t label;
 	uint16_t sport, dport;    /**< host order; 0 when not TCP/UDP/SCTP */
 	uint8_t src[16], dst[16];
+	bool opaque;              /**< non-first fragment: ports OPAQUE */
 };
 
 enum spd_action { SPD_DISCARD, SPD_BYPASS, SPD_PROTECT };
@@ -61,6 +66,11 @@ struct spd_match {
 	uint32_t hv, hm;          /**< family|proto|label word: value, mask */
 	uint64_t src[2], src_m[2];
 	uint64_t dst[2], dst_m[2];
+	/* The same rule for an IPv4 header read in place (spd_lookup_ip4):
+	 * addresses as the header holds them, and a word of proto | v4 |
+	 * label (v4 set in the mask unless the rule takes both families, so
+	 * an IPv6 rule never matches). */
+	uint32_t src4, src4_m, dst4, dst4_m, pl4, pl4_m;
 	bool ports_any;           /**< no port test needed after the masks */
 };
 
@@ -90,6 +100,68 @@ void spd_compile(struct spd *spd);
 
 /** First rule matching @p k, or NULL (the caller then discards). */
 const struct spd_rule *spd_lookup(const struct spd *spd, const struct spd_key *k);
+
+/** Port selectors apply to TCP, UDP and SCTP (a bit per protocol). */
+static inline bool spd_has_ports(uint8_t proto)
+{
+	static const uint64_t bits[4] = { 1u << 6 | 1u << 17, 0, 1u << (132 - 128), 0 };
+
+	return (bits[proto >> 6] >> (proto & 63)) & 1;
+}
+
+/** The proto | v4 | label word of spd_match.pl4 (bit 8 says IPv4). */
+static inline uint32_t spd_pl4(uint8_t proto, bool v4, uint16_t label)
+{
+	return (uint32_t)proto | (uint32_t)v4 << 8 | (uint32_t)label << 16;
+}
+
+/** True when the ports of @p k fall in the ranges of @p sel. */
+bool spd_ports_match(const struct spd_sel *sel, const struct spd_key *k);
+/** The same for the ports at the start of a TCP, UDP or SCTP header. */
+bool spd_ports_match_l4(const struct spd_sel *sel, const uint8_t *l4);
+
+/**
+ * spd_lookup() for the IPv4 packet at @p ip, whose header the caller has
+ * validated (version 4, 20 <= IHL <= total length <= the octets present):
+ * the rules are matched against the header in place, without a struct
+ * spd_key. Same result as spd_key_from_ip() + spd_lookup(); *bad is set
+ * (and NULL returned) where spd_key_from_ip() fails: a whole packet or
+ * first fragment of TCP, UDP or SCTP too short for its ports. Needs a
+ * compiled snapshot. Inline: it is most of the outbound classification.
+ */
+static inline const struct spd_rule *spd_lookup_ip4(const struct spd *spd, const uint8_t *ip,
+						    uint16_t label, bool *bad)
+{
+	uint32_t src, dst, pl = spd_pl4(ip[9], true, label);
+	uint32_t hl = (uint32_t)(ip[0] & 0x0f) * 4;
+	uint16_t frag, tot;
+	bool ports;
+
+	memcpy(&src, ip + 12, 4);
+	memcpy(&dst, ip + 16, 4);
+	memcpy(&frag, ip + 6, 2);
+	memcpy(&tot, ip + 2, 2);
+	/* RFC 4301 §4.4.1.1: whole packets and first fragments have ports */
+	ports = spd_has_ports(ip[9]) && (frag & rte_cpu_to_be_16(0x1fff)) == 0;
+	*bad = ports && rte_be_to_cpu_16(tot) - hl < 4;
+	if (unlikely(*bad))
+		return NULL;
+	for (uint32_t i = 0; i < spd->n; i++) {
+		const struct spd_rule *r = &spd->rules[i];
+		const struct spd_match *m = &r->m;
+		uint32_t miss = ((src ^ m->src4) & m->src4_m) | ((dst ^ m->dst4) & m->dst4_m) |
+				((pl ^ m->pl4) & m->pl4_m);
+
+		if (miss != 0)
+			continue;
+		if (m->ports_any)
+			return r;
+		/* a port range never matches a packet without ports */
+		if (ports && spd_ports_match_l4(&r->sel, ip + hl))
+			return r;
+	}
+	return NULL;
+}
 
 /**
  * Fill @p k from an IPv4 or IPv6 packet of @p len octets at @p l3.

@@ -344,12 +344,22 @@ static void clear_path(struct worker *w, struct burst *b, struct rte_mbuf *m)
 		drop(w, m, NULL, ESP_DROP_TTL);
 		return;
 	}
-	if (spd_key_from_ip(&key, rte_pktmbuf_mtod(m, const uint8_t *),
-			    rte_pktmbuf_data_len(m), meta->label) != 0) {
+	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
+	bool bad = false;
+
+	/* classify validated the IP header; an IPv4 one is matched in place */
+	if (likely(w->spd != NULL && w->spd->compiled && (ip[0] >> 4) == 4)) {
+		rule = spd_lookup_ip4(w->spd, ip, meta->label, &bad);
+	} else if (spd_key_from_ip(&key, ip, rte_pktmbuf_data_len(m), meta->label) == 0) {
+		rule = spd_lookup(w->spd, &key);
+	} else {
+		rule = NULL;
+		bad = true;
+	}
+	if (unlikely(bad)) {
 		drop(w, m, NULL, ESP_DROP_BAD_L3);
 		return;
 	}
-	rule = w->spd != NULL ? spd_lookup(w->spd, &key) : NULL;
 	if (rule == NULL) {
 		drop(w, m, NULL, ESP_DROP_SPD_NOMATCH);
 		return;

@@ -331,6 +331,106 @@ START_TEST(key_ipv6)
 }
 END_TEST
 
+/* A small random generator, so a failure names a reproducible seed. */
+static uint32_t rnd(uint32_t *s)
+{
+	*s = *s * 1103515245u + 12345u;
+	return *s >> 8;
+}
+
+/*
+ * spd_lookup_ip4 reads the rules against the IPv4 header in place; it must
+ * agree with spd_key_from_ip + spd_lookup (compiled and field by field) on
+ * every header classify lets through: random rules over a small address
+ * space (so prefixes, labels and port ranges hit and miss), random
+ * protocols, fragments, options and truncated transport headers.
+ */
+START_TEST(lookup_ip4_in_place)
+{
+	enum { RULES = 12, ROUNDS = 400, PKTS = 200 };
+	static const uint8_t protos[] = { 0, 1, 6, 17, 50, 132 };
+	struct spd *spd = calloc(1, sizeof(*spd) + RULES * sizeof(struct spd_rule));
+	struct spd *plain = calloc(1, sizeof(*plain) + RULES * sizeof(struct spd_rule));
+	uint32_t seed = 1, checked = 0, matched = 0, bad = 0;
+
+	ck_assert_ptr_nonnull(spd);
+	ck_assert_ptr_nonnull(plain);
+	for (int round = 0; round < ROUNDS; round++) {
+		spd->n = 1 + rnd(&seed) % RULES;
+		spd->compiled = 0;
+		for (uint32_t i = 0; i < spd->n; i++) {
+			struct spd_sel *s = &spd->rules[i].sel;
+			uint32_t f = rnd(&seed) % 4;
+
+			spd_sel_any(s, f == 0 ? 0 : f == 3 ? AF_INET6 : AF_INET);
+			for (int k = 0; k < 16; k++) {
+				s->src[k] = (uint8_t)(10 + rnd(&seed) % 2);
+				s->dst[k] = (uint8_t)(10 + rnd(&seed) % 2);
+			}
+			s->src_len = (uint8_t)(rnd(&seed) % 33);
+			s->dst_len = (uint8_t)(rnd(&seed) % 33);
+			s->proto = protos[rnd(&seed) % sizeof(protos)];
+			if (rnd(&seed) % 2) {
+				s->sport_lo = (uint16_t)(rnd(&seed) % 3);
+				s->sport_hi = (uint16_t)(s->sport_lo + rnd(&seed) % 3);
+			}
+			if (rnd(&seed) % 2) {
+				s->dport_lo = (uint16_t)(rnd(&seed) % 3);
+				s->dport_hi = (uint16_t)(rnd(&seed) % 4 == 0 ? UINT16_MAX
+									     : s->dport_lo + rnd(&seed) % 3);
+			}
+			s->label = rnd(&seed) % 3 == 0 ? SPD_LABEL_ANY : (uint16_t)(rnd(&seed) % 2);
+			spd->rules[i].id = i;
+		}
+		memcpy(plain, spd, sizeof(*spd) + spd->n * sizeof(struct spd_rule));
+		spd_compile(spd);
+		for (int n = 0; n < PKTS; n++) {
+			uint8_t ip[64] = { 0 };
+			uint32_t hl = rnd(&seed) % 4 == 0 ? 24 : 20;
+			uint32_t tot = hl + rnd(&seed) % 9;
+			uint16_t label = (uint16_t)(rnd(&seed) % 2);
+			struct spd_key k;
+			bool is_bad;
+
+			ip[0] = (uint8_t)(0x40 | hl / 4);
+			ip[2] = 0;
+			ip[3] = (uint8_t)tot;
+			ip[6] = rnd(&seed) % 4 == 0 ? (uint8_t)(rnd(&seed) % 2 ? 0x20 : 0x01) : 0;
+			ip[9] = protos[rnd(&seed) % sizeof(protos)];
+			for (int k2 = 12; k2 < 20; k2++)
+				ip[k2] = (uint8_t)(10 + rnd(&seed) % 2);
+			for (uint32_t k2 = hl; k2 < tot; k2++)
+				ip[k2] = (uint8_t)(rnd(&seed) % 3 == 0 ? rnd(&seed) % 3 : 0);
+
+			const struct spd_rule *got = spd_lookup_ip4(spd, ip, label, &is_bad);
+			int rc = spd_key_from_ip(&k, ip, tot, label);
+
+			ck_assert_msg(is_bad == (rc != 0), "round %d pkt %d: bad %d, key rc %d",
+				      round, n, is_bad, rc);
+			if (rc != 0) {
+				bad++;
+				continue;
+			}
+			const struct spd_rule *want = spd_lookup(spd, &k);
+
+			ck_assert_msg(got == want, "round %d pkt %d: rule %d, want %d", round, n,
+				      got ? (int)got->id : -1, want ? (int)want->id : -1);
+			ck_assert_msg(spd_lookup(plain, &k) == NULL ? want == NULL
+				      : want != NULL && spd_lookup(plain, &k)->id == want->id,
+				      "round %d pkt %d: field by field differs", round, n);
+			checked++;
+			matched += want != NULL;
+		}
+	}
+	/* the generator must exercise all three outcomes */
+	ck_assert_uint_gt(matched, checked / 10);
+	ck_assert_uint_lt(matched, checked - checked / 10);
+	ck_assert_uint_gt(bad, 100);
+	free(spd);
+	free(plain);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("spd");
@@ -340,6 +440,7 @@ int main(void)
 	tcase_add_test(tc, key_ipv4);
 	tcase_add_test(tc, ip4_check_as_key);
 	tcase_add_test(tc, key_ipv6);
+	tcase_add_test(tc, lookup_ip4_in_place);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
