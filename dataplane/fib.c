@@ -75,18 +75,39 @@ int fib_local_port(const struct fib *f, uint8_t family, const uint8_t *addr)
 
 void fib_locals_build(const struct fib *f, struct fib_locals *l)
 {
-	l->n4 = l->n6 = 0;
-	l->filter4 = l->filter6 = 0;
+	memset(l->set4, 0, sizeof(l->set4));
+	memset(l->set6, 0, sizeof(l->set6));
 	for (int p = 0; p < FIB_PORTS_MAX; p++) {
 		const struct fib_port *fp = &f->ports[p];
 
 		for (unsigned i = 0; i < fp->n_addrs && i < FIB_PORT_ADDRS_MAX; i++) {
-			if (fp->addrs[i].family == AF_INET) {
-				memcpy(&l->a4[l->n4], fp->addrs[i].bytes, 4);
-				l->filter4 |= fib_local_bit4(l->a4[l->n4++]);
-			} else if (fp->addrs[i].family == AF_INET6) {
-				memcpy(l->a6[l->n6], fp->addrs[i].bytes, 16);
-				l->filter6 |= fib_local_bit6(l->a6[l->n6++]);
+			const struct esp_addr *a = &fp->addrs[i];
+
+			if (a->family == AF_INET) {
+				uint32_t v, k;
+
+				memcpy(&v, a->bytes, 4);
+				if (v == 0)
+					continue;  /* the empty mark */
+				/* at most half the slots are ever taken: an
+				 * empty one (or the same address) is near */
+				for (k = fib_local_slot4(v); l->set4[k] != 0 && l->set4[k] != v;
+				     k = (k + 1) % FIB_LOCAL_SLOTS)
+					;
+				l->set4[k] = v;
+			} else if (a->family == AF_INET6) {
+				uint64_t v[2];
+				uint32_t k;
+
+				memcpy(v, a->bytes, 16);
+				if ((v[0] | v[1]) == 0)
+					continue;
+				for (k = fib_local_slot6(v);
+				     (l->set6[k][0] | l->set6[k][1]) != 0 &&
+				     memcmp(l->set6[k], v, 16) != 0;
+				     k = (k + 1) % FIB_LOCAL_SLOTS)
+					;
+				memcpy(l->set6[k], v, 16);
 			}
 		}
 	}

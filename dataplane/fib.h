@@ -12,6 +12,7 @@
 #ifndef ESPRIT_DATAPLANE_FIB_H
 #define ESPRIT_DATAPLANE_FIB_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -86,15 +87,20 @@ struct fib_fwd {
  * packet, and walking 16 port structs for it cost more than the rest of
  * the classifier.
  */
+/*
+ * A worker's exact set of the local addresses, one open-addressing table
+ * per family with at least twice the slots of all addresses there can be,
+ * so most lookups of a forwarded packet's destination (the common case)
+ * end at the first slot, empty. The unspecified address marks an empty
+ * slot: it is never a destination of ours.
+ */
+enum { FIB_LOCAL_SLOTS = 2 * FIB_PORTS_MAX * FIB_PORT_ADDRS_MAX };
+static_assert((FIB_LOCAL_SLOTS & (FIB_LOCAL_SLOTS - 1)) == 0, "FIB_LOCAL_SLOTS is a power of 2");
+
 struct fib_locals {
 	uint32_t built;
-	uint32_t n4, n6;
-	/** One-word filters: bit fib_local_bit() of every local address is
-	 *  set, so forwarded traffic (most packets) is told "not ours" by one
-	 *  multiply and one bit test instead of a walk over the addresses. */
-	uint64_t filter4, filter6;
-	uint32_t a4[FIB_PORTS_MAX * FIB_PORT_ADDRS_MAX];
-	uint64_t a6[FIB_PORTS_MAX * FIB_PORT_ADDRS_MAX][2];
+	uint32_t set4[FIB_LOCAL_SLOTS];
+	uint64_t set6[FIB_LOCAL_SLOTS][2];
 };
 
 struct fib {
@@ -121,18 +127,20 @@ bool fib_is_local(const struct fib *f, uint8_t family, const uint8_t *addr);
 /** Fill @p l from the ports' addresses. */
 void fib_locals_build(const struct fib *f, struct fib_locals *l);
 
-/** The filter bit of a local-address candidate (see struct fib_locals). */
-static inline uint64_t fib_local_bit4(uint32_t a)
+/** The home slot of a local-address candidate (Fibonacci hashing). */
+static inline uint32_t fib_local_slot4(uint32_t a)
 {
-	return UINT64_C(1) << ((a * UINT64_C(0x9e3779b97f4a7c15)) >> 58);
+	return (a * 0x9e3779b1u) >> (32 - __builtin_ctz(FIB_LOCAL_SLOTS));
 }
 
-static inline uint64_t fib_local_bit6(const uint64_t a[2])
+static inline uint32_t fib_local_slot6(const uint64_t a[2])
 {
-	return UINT64_C(1) << (((a[0] ^ a[1]) * UINT64_C(0x9e3779b97f4a7c15)) >> 58);
+	uint64_t x = a[0] ^ a[1];
+
+	return fib_local_slot4((uint32_t)(x ^ x >> 32));
 }
 
-/** fib_is_local() through worker @p worker's flat copy of the addresses. */
+/** fib_is_local() through worker @p worker's copy of the addresses. */
 static inline bool fib_is_local_fast(const struct fib *f, uint16_t worker, uint8_t family,
 				     const uint8_t *addr)
 {
@@ -147,22 +155,28 @@ static inline bool fib_is_local_fast(const struct fib *f, uint16_t worker, uint8
 		uint32_t v;
 
 		memcpy(&v, addr, 4);
-		if (!(l->filter4 & fib_local_bit4(v)))
+		if (v == 0)
 			return false;
-		for (uint32_t i = 0; i < l->n4; i++)
-			if (l->a4[i] == v)
+		for (uint32_t i = fib_local_slot4(v);; i = (i + 1) % FIB_LOCAL_SLOTS) {
+			if (l->set4[i] == v)
 				return true;
-		return false;
+			if (l->set4[i] == 0)
+				return false;
+		}
 	}
 	uint64_t v6[2];
 
 	memcpy(v6, addr, 16);
-	if (!(l->filter6 & fib_local_bit6(v6)))
+	if ((v6[0] | v6[1]) == 0)
 		return false;
-	for (uint32_t i = 0; i < l->n6; i++)
-		if (((l->a6[i][0] ^ v6[0]) | (l->a6[i][1] ^ v6[1])) == 0)
+	for (uint32_t i = fib_local_slot6(v6);; i = (i + 1) % FIB_LOCAL_SLOTS) {
+		const uint64_t *e = l->set6[i];
+
+		if (((e[0] ^ v6[0]) | (e[1] ^ v6[1])) == 0)
 			return true;
-	return false;
+		if ((e[0] | e[1]) == 0)
+			return false;
+	}
 }
 
 /** Worker @p worker's slice of the forwarding memo, or NULL. */

@@ -135,7 +135,7 @@ static bool esp_spi(const struct rte_mbuf *m, uint32_t *spi)
 /* How many packets ahead of its transform an SA's lines are prefetched. */
 enum { SAD_PREFETCH_AHEAD = 4 };
 
-static void clear_path(struct worker *w, struct burst *b, struct rte_mbuf *m);
+static void clear_path_slow(struct worker *w, struct burst *b, struct rte_mbuf *m);
 
 /* Run one SA's transform over a run of its packets, then forward. */
 static void esp_in_run(struct worker *w, struct esp_sa *sa, struct rte_mbuf **run, uint16_t n)
@@ -221,7 +221,7 @@ static void esp_in_batch(struct worker *w, struct burst *b, struct rte_mbuf **pk
 
 		if (sa == NULL) {
 			if (pkt_meta(m)->flags & PKT_F_TRANSIT) {
-				clear_path(w, b, m); /* someone else's ESP */
+				clear_path_slow(w, b, m); /* someone else's ESP */
 				continue;
 			}
 			drop(w, m, NULL, ESP_DROP_NO_SA);
@@ -254,13 +254,14 @@ static void esp_out_submit(struct worker *w, struct esp_sa *sa, struct rte_mbuf 
 	w->stats.esp_out += good;
 	for (uint16_t i = good; i < n; i++)
 		rte_pktmbuf_free(pkts[i]);
+	if (via != NULL) {
+		fwd_send_burst(w, pkts, good, via);
+		return;
+	}
 	for (uint16_t i = 0; i < good; i++) {
 		/* The outer packet is unlabeled: the label lives in the SA. */
 		pkt_meta(pkts[i])->label = 0;
-		if (via != NULL)
-			fwd_send(w, pkts[i], via);
-		else
-			worker_forward(w, pkts[i]);
+		worker_forward(w, pkts[i]);
 	}
 }
 
@@ -282,6 +283,18 @@ static void esp_out_run(struct worker *w, struct esp_sa *sa, struct rte_mbuf **r
 			mtu = via->mtu;
 		else if (fib_route(w->fib, sa->remote.family, sa->remote.bytes, &hop) == 0)
 			mtu = hop.mtu;
+	}
+	/* The common case: a tunnel whose packets all fit go as they are. */
+	if (via != NULL && mtu > sa->overhead) {
+		uint32_t room = mtu - sa->overhead;
+		uint16_t i = 0;
+
+		while (i < n && rte_pktmbuf_data_len(run[i]) <= room)
+			i++;
+		if (i == n) {
+			esp_out_submit(w, sa, run, n, via);
+			return;
+		}
 	}
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = run[i];
@@ -334,7 +347,8 @@ static void esp_out_batch(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
  * A forwarded clear packet: TTL, then the outbound SPD decides protect,
  * bypass or discard (RFC 4301 §5.1). No match means discard.
  */
-static void clear_path(struct worker *w, struct burst *b, struct rte_mbuf *m)
+static inline __attribute__((always_inline)) void clear_path(struct worker *w, struct burst *b,
+								struct rte_mbuf *m)
 {
 	struct pkt_meta *meta = pkt_meta(m);
 	const struct spd_rule *rule;
@@ -387,6 +401,12 @@ static void clear_path(struct worker *w, struct burst *b, struct rte_mbuf *m)
 		drop(w, m, NULL, ESP_DROP_SPD_DISCARD);
 		return;
 	}
+}
+
+/* clear_path out of line, for the rare callers (transit ESP). */
+static void clear_path_slow(struct worker *w, struct burst *b, struct rte_mbuf *m)
+{
+	clear_path(w, b, m);
 }
 
 static void burst_finish(struct worker *w, struct burst *b)

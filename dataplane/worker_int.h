@@ -133,6 +133,39 @@ static inline void fwd_send(struct worker *w, struct rte_mbuf *m, const struct f
 }
 
 /*
+ * fwd_send for packets that all go to @p e (an ESP run of a tunnel SA):
+ * the L2 header on each, then one copy of the pointers into the port's TX
+ * buffer, flushed as it fills.
+ */
+static inline void fwd_send_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n,
+				  const struct fib_fwd *e)
+{
+	struct worker_txbuf *tb = &w->txb[e->port];
+
+	if (unlikely(e->l2_len != sizeof(struct rte_ether_hdr))) {
+		for (uint16_t i = 0; i < n; i++)
+			fwd_send(w, pkts[i], e);
+		return;
+	}
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		if (unlikely(rte_pktmbuf_headroom(m) < sizeof(struct rte_ether_hdr))) {
+			drop(w, m, NULL, ESP_DROP_NO_HEADROOM);
+			continue;
+		}
+		m->data_off = (uint16_t)(m->data_off - sizeof(struct rte_ether_hdr));
+		m->data_len = (uint16_t)(m->data_len + sizeof(struct rte_ether_hdr));
+		m->pkt_len += sizeof(struct rte_ether_hdr);
+		memcpy(rte_pktmbuf_mtod(m, uint8_t *), e->l2, sizeof(struct rte_ether_hdr));
+		m->port = e->port;
+		tb->pkts[tb->n++] = m;
+		if (tb->n == RTE_DIM(tb->pkts))
+			worker_tx_flush(w, e->port);
+	}
+}
+
+/*
  * classify.c: sort a received burst. ESP-in packets go to b->in, clear
  * packets to be forwarded (subject to the SPD) to @p clear, whose count is
  * returned; punted and dropped ones are dealt with.
