@@ -84,12 +84,23 @@ bool spd_ports_match(const struct spd_sel *sel, const struct spd_key *k)
 	return true;
 }
 
-bool spd_ports_match_l4(const struct spd_sel *sel, const uint8_t *l4)
+const struct spd_rule *spd_lookup_ip4_from(const struct spd *spd, const struct spd_rule *r,
+					   const uint8_t *ip, uint16_t label)
 {
-	struct spd_key k = { .proto = ESP_IPPROTO_UDP, .sport = spd_be16(l4),
-			     .dport = spd_be16(l4 + 2) };
+	uint32_t src, dst, pl = spd_pl4(ip[9], true, label), hl = (uint32_t)(ip[0] & 0x0f) * 4;
+	/* the caller ruled out a truncated header; a non-first fragment's
+	 * ports are OPAQUE: ranges never match them */
+	bool ports = spd_has_ports(ip[9]) && (spd_be16(ip + 6) & SPD_IPV4_MF_OFF_MASK) == 0;
+	struct spd_key k = { .proto = ip[9], .sport = ports ? spd_be16(ip + hl) : 0,
+			     .dport = ports ? spd_be16(ip + hl + 2) : 0, .opaque = !ports };
 
-	return spd_ports_match(sel, &k);
+	memcpy(&src, ip + 12, 4);
+	memcpy(&dst, ip + 16, 4);
+	for (const struct spd_rule *end = spd->rules + spd->n; r < end; r++)
+		if (spd_miss4(&r->m, src, dst, pl) == 0 &&
+		    (r->m.ports_any || spd_ports_match(&r->sel, &k)))
+			return r;
+	return NULL;
 }
 
 /* The first word of struct spd_key, as spd_match.hv/hm see it. */

@@ -117,8 +117,19 @@ static inline uint32_t spd_pl4(uint8_t proto, bool v4, uint16_t label)
 
 /** True when the ports of @p k fall in the ranges of @p sel. */
 bool spd_ports_match(const struct spd_sel *sel, const struct spd_key *k);
-/** The same for the ports at the start of a TCP, UDP or SCTP header. */
-bool spd_ports_match_l4(const struct spd_sel *sel, const uint8_t *l4);
+
+/* The masked compare of spd_lookup_ip4: 0 when @p m's addresses, protocol
+ * and label take the packet. */
+static inline uint32_t spd_miss4(const struct spd_match *m, uint32_t src, uint32_t dst,
+				 uint32_t pl)
+{
+	return ((src ^ m->src4) & m->src4_m) | ((dst ^ m->dst4) & m->dst4_m) |
+	       ((pl ^ m->pl4) & m->pl4_m);
+}
+
+/** spd_lookup_ip4 from rule @p r on, port ranges included (spd.c). */
+const struct spd_rule *spd_lookup_ip4_from(const struct spd *spd, const struct spd_rule *r,
+					   const uint8_t *ip, uint16_t label);
 
 /**
  * spd_lookup() for the IPv4 packet at @p ip, whose header the caller has
@@ -127,38 +138,31 @@ bool spd_ports_match_l4(const struct spd_sel *sel, const uint8_t *l4);
  * spd_key. Same result as spd_key_from_ip() + spd_lookup(); *bad is set
  * (and NULL returned) where spd_key_from_ip() fails: a whole packet or
  * first fragment of TCP, UDP or SCTP too short for its ports. Needs a
- * compiled snapshot. Inline: it is most of the outbound classification.
+ * compiled snapshot. Inline, and the scan keeps to the masked compares
+ * until a rule takes the packet: it is most of outbound classification.
  */
 static inline const struct spd_rule *spd_lookup_ip4(const struct spd *spd, const uint8_t *ip,
 						    uint16_t label, bool *bad)
 {
 	uint32_t src, dst, pl = spd_pl4(ip[9], true, label);
-	uint32_t hl = (uint32_t)(ip[0] & 0x0f) * 4;
+	const struct spd_rule *r = spd->rules, *end = r + spd->n;
 	uint16_t frag, tot;
-	bool ports;
 
 	memcpy(&src, ip + 12, 4);
 	memcpy(&dst, ip + 16, 4);
 	memcpy(&frag, ip + 6, 2);
 	memcpy(&tot, ip + 2, 2);
 	/* RFC 4301 §4.4.1.1: whole packets and first fragments have ports */
-	ports = spd_has_ports(ip[9]) && (frag & rte_cpu_to_be_16(0x1fff)) == 0;
-	*bad = ports && rte_be_to_cpu_16(tot) - hl < 4;
+	*bad = spd_has_ports(ip[9]) && (frag & rte_cpu_to_be_16(0x1fff)) == 0 &&
+	       rte_be_to_cpu_16(tot) - (uint32_t)(ip[0] & 0x0f) * 4 < 4;
 	if (unlikely(*bad))
 		return NULL;
-	for (uint32_t i = 0; i < spd->n; i++) {
-		const struct spd_rule *r = &spd->rules[i];
-		const struct spd_match *m = &r->m;
-		uint32_t miss = ((src ^ m->src4) & m->src4_m) | ((dst ^ m->dst4) & m->dst4_m) |
-				((pl ^ m->pl4) & m->pl4_m);
-
-		if (miss != 0)
+	for (; r < end; r++) {
+		if (likely(spd_miss4(&r->m, src, dst, pl) != 0))
 			continue;
-		if (m->ports_any)
+		if (r->m.ports_any)
 			return r;
-		/* a port range never matches a packet without ports */
-		if (ports && spd_ports_match_l4(&r->sel, ip + hl))
-			return r;
+		return spd_lookup_ip4_from(spd, r, ip, label);
 	}
 	return NULL;
 }
