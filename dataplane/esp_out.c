@@ -7,6 +7,7 @@
  * that the mode, outer family and algorithm are constants in each handler;
  * esp_out_handler() picks the instance once at SA setup.
  */
+#include <assert.h>
 #include <sys/socket.h>
 
 #include <rte_ip.h>
@@ -126,7 +127,7 @@ ESP_INLINE int esp_out_parse(struct rte_mbuf *m, const int layout, uint32_t *spl
 
 ESP_INLINE enum esp_drop esp_out_one(struct esp_sa *sa, struct rte_mbuf *m,
 				     struct esp_ctx *ctx, const int layout,
-				     const int natt, const unsigned cipher)
+				     const int natt, const unsigned cipher, bool seq_near_end)
 {
 	uint32_t split, nh_off = 0, udp_len = natt ? sizeof(struct esp_udp_hdr) : 0;
 	uint8_t next, tos;
@@ -135,8 +136,9 @@ ESP_INLINE enum esp_drop esp_out_one(struct esp_sa *sa, struct rte_mbuf *m,
 	if (unlikely(sa->flags & ESP_SA_F_DEAD))
 		return ESP_DROP_SA_EXPIRED;
 	/* RFC 4303 §3.3.3: the counter never cycles; the SA must be
-	 * rekeyed before SN 2^32 - 1 (2^64 - 1 with ESN) is passed. */
-	if (unlikely(sa->seq == (esn ? UINT64_MAX : UINT32_MAX))) {
+	 * rekeyed before SN 2^32 - 1 (2^64 - 1 with ESN) is passed.
+	 * esp_out_burst rules it out for whole bursts far from the end. */
+	if (unlikely(seq_near_end && sa->seq == (esn ? UINT64_MAX : UINT32_MAX))) {
 		if (!(sa->fired & ESP_SA_FIRED_HARD)) {
 			sa->fired |= ESP_SA_FIRED_HARD;
 			esp_event_post(ctx, sa, ESP_EV_HARD_EXPIRE);
@@ -176,11 +178,14 @@ ESP_INLINE enum esp_drop esp_out_one(struct esp_sa *sa, struct rte_mbuf *m,
 	uint8_t *pt = iv + sa->iv_len;
 	uint32_t pt_len = payload + pad + sizeof(struct esp_tail);
 
-	/* RFC 4303 §2.4: padding 1, 2, 3, ...; then Pad Length, Next Header. */
-	for (uint32_t i = 0; i < pad; i++)
-		tail[i] = (uint8_t)(i + 1);
-	tail[pad] = (uint8_t)pad;
-	tail[pad + 1] = next;
+	/* RFC 4303 §2.4: padding 1, 2, 3, ...; then Pad Length, Next Header:
+	 * one 8-octet store (the ICV, written later, follows the trailer). */
+	static_assert(ESP_ICV_LEN >= 8 - sizeof(struct esp_tail), "trailer store fits");
+	uint64_t tw = (UINT64_C(0x030201) & ((UINT64_C(1) << (8 * pad)) - 1)) |
+		      (uint64_t)pad << (8 * pad) | (uint64_t)next << (8 * (pad + 1));
+
+	tw = rte_cpu_to_le_64(tw);
+	memcpy(tail, &tw, 8);
 
 	esp_put32(esp, sa->spi);
 	esp_put32(esp + 4, (uint32_t)seq);  /* RFC 4303 §2.2.1: low 32 bits */
@@ -258,11 +263,13 @@ ESP_INLINE uint16_t esp_out_burst(struct esp_sa *sa, struct rte_mbuf **mb, uint1
 				  const unsigned cipher)
 {
 	uint16_t ngood = 0;
+	uint64_t last = (sa->flags & ESP_SA_F_ESN) ? UINT64_MAX : UINT32_MAX;
+	bool near_end = last - sa->seq <= n;
 
 	for (uint16_t i = 0; i < n; i++) {
 		if (i + 2 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(mb[i + 2], void *));
-		enum esp_drop r = esp_out_one(sa, mb[i], ctx, layout, natt, cipher);
+		enum esp_drop r = esp_out_one(sa, mb[i], ctx, layout, natt, cipher, near_end);
 		if (likely(r == ESP_DROP_MAX))
 			esp_keep(mb, i, &ngood);
 		else
