@@ -37,7 +37,7 @@ done
 if [[ ! -d $build ]]; then
 	meson setup "$build" "$src" -Dbuildtype=release >/dev/null
 fi
-if ! ninja -C "$build" -t targets all 2>/dev/null | grep -q '^dataplane/bench/esprit-bench:'; then
+if ! ninja -C "$build" -t targets all 2>/dev/null | grep '^dataplane/bench/esprit-bench:' >/dev/null; then
 	echo "bench.sh: $build has no esprit-bench target; add subdir('dataplane/bench') to meson.build" >&2
 	exit 1
 fi
