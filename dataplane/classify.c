@@ -23,14 +23,6 @@ static void punt(struct worker *w, struct rte_mbuf *m, uint32_t reason)
 	w->stats.punted++;
 }
 
-static bool natt_port(const struct fib *f, uint16_t port)
-{
-	for (unsigned i = 0; i < f->n_natt_ports; i++)
-		if (f->natt_ports[i] == port)
-			return true;
-	return false;
-}
-
 /*
  * Validate the IP header at the start of @p m and trim link padding.
  * Returns the family or 0 (counted as BAD_L3 / RUNT by the caller).
@@ -101,7 +93,7 @@ static bool ipv4_is_fragment(const struct rte_mbuf *m)
  * port) goes to ESP-in; IKE, ARP, ND and anything else for the gateway is
  * punted; other IP traffic is forwarded in the clear, subject to the SPD.
  */
-static enum pkt_kind classify(struct worker *w, uint16_t in_port, struct rte_mbuf *m)
+enum pkt_kind worker_classify(struct worker *w, uint16_t in_port, struct rte_mbuf *m)
 {
 	const struct fib *f = w->fib;
 	struct pkt_meta *meta = pkt_meta(m);
@@ -205,97 +197,4 @@ static enum pkt_kind classify(struct worker *w, uint16_t in_port, struct rte_mbu
 		return PK_PUNT;
 	}
 	return PK_CLEAR;
-}
-
-/*
- * The common frames in few instructions: untagged IPv4 without options or
- * link padding, not a fragment, on a FIB without labels, either to be
- * forwarded (PK_CLEAR) or ESP addressed to us (PK_ESP_IN). Leaves the
- * mbuf as classify() would; PK_DROPPED here means "not decided": the frame
- * is untouched and classify() sorts it (VLAN, ARP, IPv6, options, IKE and
- * other local traffic, NAT-T ports, transit ESP, fragments, padding).
- */
-static inline enum pkt_kind classify_fast4(struct worker *w, const struct fib *f,
-					   uint16_t in_port, struct rte_mbuf *m)
-{
-	const uint8_t *eth = rte_pktmbuf_mtod(m, const uint8_t *);
-	const uint8_t *ip = eth + sizeof(struct rte_ether_hdr);
-	uint32_t len = rte_pktmbuf_data_len(m);
-	uint16_t type, tot, frag;
-	enum pkt_kind kind;
-
-	if (unlikely(len < sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) ||
-		     f->n_labels != 0))
-		return PK_DROPPED;
-	memcpy(&type, eth + offsetof(struct rte_ether_hdr, ether_type), 2);
-	memcpy(&tot, ip + offsetof(struct rte_ipv4_hdr, total_length), 2);
-	memcpy(&frag, ip + offsetof(struct rte_ipv4_hdr, fragment_offset), 2);
-	if (type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) || ip[0] != 0x45 ||
-	    rte_be_to_cpu_16(tot) != len - sizeof(struct rte_ether_hdr) ||
-	    (frag & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0)
-		return PK_DROPPED;
-
-	uint8_t proto = ip[offsetof(struct rte_ipv4_hdr, next_proto_id)];
-
-	if (fib_is_local_fast(f, w->id, AF_INET, ip + offsetof(struct rte_ipv4_hdr, dst_addr))) {
-		if (proto != ESP_IPPROTO_ESP)
-			return PK_DROPPED;
-		kind = PK_ESP_IN;
-	} else {
-		if (proto == ESP_IPPROTO_ESP)
-			return PK_DROPPED;
-		if (proto == ESP_IPPROTO_UDP && f->n_natt_ports != 0 &&
-		    rte_be_to_cpu_16(tot) >= sizeof(struct rte_ipv4_hdr) + 8u &&
-		    natt_port(f, (uint16_t)(ip[22] << 8 | ip[23])))  /* UDP dport */
-			return PK_DROPPED;
-		kind = PK_CLEAR;
-	}
-	struct pkt_meta *meta = pkt_meta(m);
-
-	meta->sa = NULL;
-	meta->label = 0;
-	meta->in_port = in_port;
-	meta->flags = 0;
-	m->port = in_port;
-	m->l2_len = sizeof(struct rte_ether_hdr);
-	m->l3_len = sizeof(struct rte_ipv4_hdr);
-	m->l4_len = 0;
-	/* rte_pktmbuf_adj without its checks: the frame is longer than 14 */
-	m->data_off = (uint16_t)(m->data_off + sizeof(struct rte_ether_hdr));
-	m->data_len = (uint16_t)(len - sizeof(struct rte_ether_hdr));
-	m->pkt_len -= sizeof(struct rte_ether_hdr);
-	return kind;
-}
-
-uint16_t worker_classify_burst(struct worker *w, struct burst *b, uint16_t in_port,
-			       struct rte_mbuf **pkts, uint16_t n, struct rte_mbuf **clear)
-{
-	const struct fib *f = w->fib;
-	uint16_t n_clear = 0;
-
-	/* classify writes the offload lengths and the metadata, both in the
-	 * mbuf's second line, which RX did not touch */
-	for (uint16_t i = 0; i < RTE_MIN(n, (uint16_t)3); i++)
-		rte_mbuf_prefetch_part2(pkts[i]);
-	for (uint16_t i = 0; i < n; i++) {
-		if (i + 3 < n) {
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 3], void *));
-			rte_mbuf_prefetch_part2(pkts[i + 3]);
-		}
-		enum pkt_kind kind = classify_fast4(w, f, in_port, pkts[i]);
-
-		if (kind == PK_DROPPED)
-			kind = classify(w, in_port, pkts[i]);
-		switch (kind) {
-		case PK_ESP_IN:
-			b->in[b->n_in++] = pkts[i];
-			break;
-		case PK_CLEAR:
-			clear[n_clear++] = pkts[i];
-			break;
-		default:
-			break;
-		}
-	}
-	return n_clear;
 }
