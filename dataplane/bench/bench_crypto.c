@@ -10,7 +10,6 @@
  * lengths in order and counts operations, so that the bench measures it
  * in the same windows and the same way as the I/O loop and esprit.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include <rte_common.h>

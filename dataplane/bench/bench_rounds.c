@@ -36,7 +36,7 @@
  * port's state after the switch). These are milliseconds of the measured
  * thread's CPU time, not of the wall clock: on a shared core the thread
  * may get a third of it, and a wall-clock window would then rest on a
- * millisecond or two. A round is ~21 ms on a free core, ~60 ms when the
+ * millisecond or two. A round is ~25 ms on a free core, ~70 ms when the
  * thread gets a third of it. --time S gives S seconds of esprit, S / 10 ms
  * rounds; a round 0 with long warm-ups comes first and is not counted.
  */
@@ -46,7 +46,7 @@ enum {
 	ROUND_ESPRIT_US = BENCH_ROUND_ESPRIT_US,
 	ROUND_WARM_US = BENCH_ROUND_WARM_US,
 	ROUND_FIRST_WARM_US = 20000,
-	ROUNDS_MIN = 5,
+	ROUNDS_MIN = 10,
 	/* how often the main thread looks at the threads' CPU clocks */
 	ROUND_POLL_US = 500,
 	/* a phase gives up after this many times its CPU time in wall time,
@@ -54,8 +54,9 @@ enum {
 	ROUND_WALL_CAP = 25,
 	/* no new round once a case has taken this many times the wall time
 	 * of its rounds on a free core (a core shared with other busy
-	 * threads), if ROUNDS_MIN were measured */
-	CASE_WALL_CAP = 4,
+	 * threads), if ROUNDS_MIN were measured: a loaded machine gives
+	 * fewer rounds, not a run several times as long */
+	CASE_WALL_CAP = 2,
 };
 
 enum phase_kind { PHASE_IO, PHASE_CRYPTO, PHASE_ESPRIT };
@@ -156,7 +157,7 @@ static bool phase_run(struct bench_loops *lp, enum phase_kind kind, unsigned war
 	volatile bool *stop[BENCH_WORKERS_MAX];
 	uint64_t *count[BENCH_WORKERS_MAX];
 	uint64_t c0[BENCH_WORKERS_MAX], t0[BENCH_WORKERS_MAX], t1[BENCH_WORKERS_MAX];
-	uint64_t w0, w1;
+	uint64_t w0, w1, wl = clock_ns(CLOCK_MONOTONIC);
 	bool valid = true;
 
 	for (unsigned i = 0; i < lp->n; i++) {
@@ -190,7 +191,7 @@ static bool phase_run(struct bench_loops *lp, enum phase_kind kind, unsigned war
 			rte_pause();
 		t0[i] = clock_ns(la[i].cid);
 	}
-	(void)wait_cpu(la, lp->n, t0, warm_us, warm_us * ROUND_WALL_CAP, t0);
+	(void)wait_cpu(la, lp->n, t0, warm_us, warm_us * ROUND_WALL_CAP, t1);
 	w0 = clock_ns(CLOCK_MONOTONIC);
 	for (unsigned i = 0; i < lp->n; i++) {
 		c0[i] = __atomic_load_n(count[i], __ATOMIC_RELAXED);
@@ -213,6 +214,9 @@ static bool phase_run(struct bench_loops *lp, enum phase_kind kind, unsigned war
 		*stop[i] = true;
 	for (unsigned i = 0; i < lp->n; i++)
 		rte_eal_wait_lcore(lp->lcores[i]);
+	if (lp->debug)
+		fprintf(stderr, "[launch->window %.1fms, window->stopped %.1fms]",
+			(double)(w0 - wl) / 1e6, (double)(clock_ns(CLOCK_MONOTONIC) - w1) / 1e6);
 	return valid;
 }
 
