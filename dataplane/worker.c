@@ -137,10 +137,15 @@ enum { SAD_PREFETCH_AHEAD = 4 };
 
 static void clear_path_slow(struct worker *w, struct burst *b, struct rte_mbuf *m);
 
-/* Run one SA's transform over a run of its packets, then forward. */
-static void esp_in_run(struct worker *w, struct esp_sa *sa, struct rte_mbuf **run, uint16_t n)
+/*
+ * Run one SA's transform over a run of its packets; the good ones, with
+ * the SA's label and their TTL decremented, are appended to @p out.
+ * Returns how many.
+ */
+static uint16_t esp_in_run(struct worker *w, struct esp_sa *sa, struct rte_mbuf **run, uint16_t n,
+			   struct rte_mbuf **out)
 {
-	uint16_t good = sa->xform(sa, run, n, &w->ctx);
+	uint16_t good = sa->xform(sa, run, n, &w->ctx), k = 0;
 
 	w->stats.esp_in += good;
 	for (uint16_t i = good; i < n; i++)
@@ -152,24 +157,19 @@ static void esp_in_run(struct worker *w, struct esp_sa *sa, struct rte_mbuf **ru
 		pkt_meta(m)->label = sa->label;
 		if (!ttl_dec(m)) {
 			drop(w, m, sa, ESP_DROP_TTL);
-			run[i] = NULL;
+			continue;
 		}
+		out[k++] = m;
 	}
-	uint16_t k = 0;
-
-	for (uint16_t i = 0; i < good; i++)
-		if (run[i] != NULL)
-			run[k++] = run[i];
-	worker_forward_clear(w, run, k);
+	return k;
 }
 
 static void esp_in_batch(struct worker *w, struct burst *b, struct rte_mbuf **pkts, uint16_t n)
 {
-	struct rte_mbuf *run[WORKER_BURST * 2], *own[WORKER_BURST * 2];
+	struct rte_mbuf *own[WORKER_BURST * 2], *out[WORKER_BURST * 2];
 	uint32_t spis[WORKER_BURST * 2];
 	struct esp_sa *sas[WORKER_BURST * 2];
-	struct esp_sa *cur = NULL;
-	uint16_t nrun = 0, nown = 0;
+	uint16_t nown = 0, nsa = 0, nout = 0, start = 0;
 
 	/* Owned packets first, so the SAD sees the whole burst at once. */
 	for (uint16_t i = 0; i < n; i++) {
@@ -209,6 +209,12 @@ static void esp_in_batch(struct worker *w, struct burst *b, struct rte_mbuf **pk
 			esp_sa_prefetch(sas[i]);
 			esp_sa_prefetch_checks(sas[i]);
 		}
+	/*
+	 * Runs of one SA go to its transform (with random SAs every run is
+	 * one packet); the packets with an SA are compacted in place in own[]
+	 * so each run is a range of it, and what every run leaves is
+	 * forwarded in one batch at the end.
+	 */
 	for (uint16_t i = 0; i < nown; i++) {
 		struct rte_mbuf *m = own[i];
 		struct esp_sa *sa = sas[i];
@@ -220,23 +226,23 @@ static void esp_in_batch(struct worker *w, struct burst *b, struct rte_mbuf **pk
 		}
 
 		if (sa == NULL) {
-			if (pkt_meta(m)->flags & PKT_F_TRANSIT) {
+			if (pkt_meta(m)->flags & PKT_F_TRANSIT)
 				clear_path_slow(w, b, m); /* someone else's ESP */
-				continue;
-			}
-			drop(w, m, NULL, ESP_DROP_NO_SA);
+			else
+				drop(w, m, NULL, ESP_DROP_NO_SA);
 			continue;
 		}
-		if (sa != cur || nrun == RTE_DIM(run)) {
-			if (nrun)
-				esp_in_run(w, cur, run, nrun);
-			cur = sa;
-			nrun = 0;
+		if (nsa > start && sa != sas[nsa - 1]) {
+			nout += esp_in_run(w, sas[nsa - 1], own + start, (uint16_t)(nsa - start),
+					   out + nout);
+			start = nsa;
 		}
-		run[nrun++] = m;
+		own[nsa] = m;
+		sas[nsa++] = sa;
 	}
-	if (nrun)
-		esp_in_run(w, cur, run, nrun);
+	if (nsa > start)
+		nout += esp_in_run(w, sas[nsa - 1], own + start, (uint16_t)(nsa - start), out + nout);
+	worker_forward_clear(w, out, nout);
 }
 
 /* ---- clear traffic and ESP out ------------------------------------------- */
