@@ -205,10 +205,10 @@ static void esp_in_batch(struct worker *w, struct burst *b, struct rte_mbuf **pk
 		if (sas[i] != NULL && (i == 0 || sas[i] != sas[i - 1]))
 			rte_prefetch0(sas[i]);
 	for (uint16_t i = 0; i < RTE_MIN(nown, (uint16_t)SAD_PREFETCH_AHEAD); i++)
-		if (sas[i] != NULL && (i == 0 || sas[i] != sas[i - 1])) {
+		if (sas[i] != NULL && (i == 0 || sas[i] != sas[i - 1]))
 			esp_sa_prefetch(sas[i]);
-			esp_sa_prefetch_checks(sas[i]);
-		}
+	if (sas[0] != NULL)
+		esp_sa_prefetch_checks(sas[0]);
 	/*
 	 * Runs of one SA go to its transform (with random SAs every run is
 	 * one packet); the packets with an SA are compacted in place in own[]
@@ -220,10 +220,14 @@ static void esp_in_batch(struct worker *w, struct burst *b, struct rte_mbuf **pk
 		struct esp_sa *sa = sas[i];
 		uint16_t a = (uint16_t)(i + SAD_PREFETCH_AHEAD);
 
-		if (a < nown && sas[a] != NULL && sas[a] != sas[a - 1]) {
+		if (a < nown && sas[a] != NULL && sas[a] != sas[a - 1])
 			esp_sa_prefetch(sas[a]);
-			esp_sa_prefetch_checks(sas[a]);
-		}
+		/* Line 2 for SAs whose checks are not all compiled: deciding
+		 * reads line 0, so only one packet ahead, when that line
+		 * (prefetched with the whole burst's) has arrived; reading it
+		 * SAD_PREFETCH_AHEAD packets ahead stalled on it. */
+		if (i + 1 < nown && sas[i + 1] != NULL && sas[i + 1] != sas[i])
+			esp_sa_prefetch_checks(sas[i + 1]);
 
 		if (sa == NULL) {
 			if (pkt_meta(m)->flags & PKT_F_TRANSIT)
