@@ -13,7 +13,8 @@
 #
 # Everything else goes to esprit-bench (--quick, --smoke, --dir in, --size
 # 64,imix, --sas 1000000, ...; esprit-bench --help lists them). The default
-# run (every case) takes 3-4 minutes on 2 cores.
+# run (every case) takes 3-5 minutes on 2 cores (each case at most about
+# twice its free-core time on a busy machine, with fewer rounds).
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
