@@ -127,6 +127,18 @@ static inline uint32_t spd_miss4(const struct spd_match *m, uint32_t src, uint32
 	       ((pl ^ m->pl4) & m->pl4_m);
 }
 
+/**
+ * A worker's last IPv4 answer that did not depend on ports (the first rule
+ * whose addresses, protocol and label took the packet has ANY ports), so
+ * the next packet of the same address pair, protocol and label (a flow's
+ * burst) gets it without a scan. Valid for one snapshot: the worker
+ * empties it (rule NULL) when a new SPD arrives.
+ */
+struct spd_memo4 {
+	uint32_t src, dst, pl;
+	const struct spd_rule *rule;
+};
+
 /** spd_lookup_ip4 from rule @p r on, port ranges included (spd.c). */
 const struct spd_rule *spd_lookup_ip4_from(const struct spd *spd, const struct spd_rule *r,
 					   const uint8_t *ip, uint16_t label);
@@ -138,10 +150,12 @@ const struct spd_rule *spd_lookup_ip4_from(const struct spd *spd, const struct s
  * spd_key. Same result as spd_key_from_ip() + spd_lookup(); *bad is set
  * (and NULL returned) where spd_key_from_ip() fails: a whole packet or
  * first fragment of TCP, UDP or SCTP too short for its ports. Needs a
- * compiled snapshot. Inline, and the scan keeps to the masked compares
- * until a rule takes the packet: it is most of outbound classification.
+ * compiled snapshot and the worker's @p memo of it. Inline, and the scan
+ * keeps to the masked compares until a rule takes the packet: it is most
+ * of outbound classification.
  */
-static inline const struct spd_rule *spd_lookup_ip4(const struct spd *spd, const uint8_t *ip,
+static inline const struct spd_rule *spd_lookup_ip4(const struct spd *spd,
+						    struct spd_memo4 *memo, const uint8_t *ip,
 						    uint16_t label, bool *bad)
 {
 	uint32_t src, dst, pl = spd_pl4(ip[9], true, label);
@@ -157,11 +171,15 @@ static inline const struct spd_rule *spd_lookup_ip4(const struct spd *spd, const
 	       rte_be_to_cpu_16(tot) - (uint32_t)(ip[0] & 0x0f) * 4 < 4;
 	if (unlikely(*bad))
 		return NULL;
+	if (memo->rule != NULL && ((memo->src ^ src) | (memo->dst ^ dst) | (memo->pl ^ pl)) == 0)
+		return memo->rule;
 	for (; r < end; r++) {
 		if (likely(spd_miss4(&r->m, src, dst, pl) != 0))
 			continue;
-		if (r->m.ports_any)
+		if (r->m.ports_any) {
+			*memo = (struct spd_memo4){ src, dst, pl, r };
 			return r;
+		}
 		return spd_lookup_ip4_from(spd, r, ip, label);
 	}
 	return NULL;

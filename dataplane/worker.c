@@ -373,7 +373,7 @@ static inline __attribute__((always_inline)) void clear_path(struct worker *w, s
 
 	/* classify validated the IP header; an IPv4 one is matched in place */
 	if (likely(w->spd != NULL && w->spd->compiled && (ip[0] >> 4) == 4)) {
-		rule = spd_lookup_ip4(w->spd, ip, meta->label, &bad);
+		rule = spd_lookup_ip4(w->spd, &w->spd_memo, ip, meta->label, &bad);
 	} else if (spd_key_from_ip(&key, ip, rte_pktmbuf_data_len(m), meta->label) == 0) {
 		rule = spd_lookup(w->spd, &key);
 	} else {
@@ -550,6 +550,7 @@ void worker_apply_msgs(struct worker *w)
 			break;
 		case DP_MSG_SPD_SET:
 			w->spd = msg.obj;
+			w->spd_memo.rule = NULL;
 			break;
 		case DP_MSG_FIB_SET:
 			w->fib = msg.obj;

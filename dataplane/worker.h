@@ -88,6 +88,7 @@ struct worker {
 	struct esp_ctx ctx;           /**< IMB manager, drop counters, event ring */
 	struct sad *sad;              /**< SPI → struct esp_sa *, owned inbound SAs */
 	const struct spd *spd;        /**< outbound policy snapshot */
+	struct spd_memo4 spd_memo;    /**< last IPv4 lookup in spd */
 	const struct fib *fib;        /**< routes, neighbours, labels, own addresses */
 
 	struct rte_ring *msgs;        /**< control → worker, struct dp_msg */

@@ -351,7 +351,7 @@ START_TEST(lookup_ip4_in_place)
 	static const uint8_t protos[] = { 0, 1, 6, 17, 50, 132 };
 	struct spd *spd = calloc(1, sizeof(*spd) + RULES * sizeof(struct spd_rule));
 	struct spd *plain = calloc(1, sizeof(*plain) + RULES * sizeof(struct spd_rule));
-	uint32_t seed = 1, checked = 0, matched = 0, bad = 0;
+	uint32_t seed = 1, checked = 0, matched = 0, bad = 0, memo_hits = 0;
 
 	ck_assert_ptr_nonnull(spd);
 	ck_assert_ptr_nonnull(plain);
@@ -384,6 +384,10 @@ START_TEST(lookup_ip4_in_place)
 		}
 		memcpy(plain, spd, sizeof(*spd) + spd->n * sizeof(struct spd_rule));
 		spd_compile(spd);
+		struct spd_memo4 memo = { 0 };   /* one per snapshot, as a worker's */
+		uint8_t prev[64] = { 0 };
+		uint16_t prev_label = 0;
+
 		for (int n = 0; n < PKTS; n++) {
 			uint8_t ip[64] = { 0 };
 			uint32_t hl = rnd(&seed) % 4 == 0 ? 24 : 20;
@@ -402,7 +406,24 @@ START_TEST(lookup_ip4_in_place)
 			for (uint32_t k2 = hl; k2 < tot; k2++)
 				ip[k2] = (uint8_t)(rnd(&seed) % 3 == 0 ? rnd(&seed) % 3 : 0);
 
-			const struct spd_rule *got = spd_lookup_ip4(spd, ip, label, &is_bad);
+			/* half the packets repeat the last one's addresses,
+			 * protocol and label (other ports, fragment bits,
+			 * length): the memo's case */
+			if (n > 0 && rnd(&seed) % 2) {
+				memcpy(ip + 12, prev + 12, 8);
+				ip[9] = prev[9];
+				label = prev_label;
+			}
+			memcpy(prev, ip, sizeof(prev));
+			prev_label = label;
+
+			struct spd_memo4 fresh = { 0 };
+			const struct spd_rule *got = spd_lookup_ip4(spd, &fresh, ip, label, &is_bad);
+			const struct spd_rule *kept = spd_lookup_ip4(spd, &memo, ip, label, &is_bad);
+
+			ck_assert_msg(kept == got, "round %d pkt %d: memo gives rule %d, scan %d", round,
+				      n, kept ? (int)kept->id : -1, got ? (int)got->id : -1);
+			memo_hits += memo.rule != NULL && memo.rule == kept && fresh.rule == NULL;
 			int rc = spd_key_from_ip(&k, ip, tot, label);
 
 			ck_assert_msg(is_bad == (rc != 0), "round %d pkt %d: bad %d, key rc %d",
@@ -426,6 +447,7 @@ START_TEST(lookup_ip4_in_place)
 	ck_assert_uint_gt(matched, checked / 10);
 	ck_assert_uint_lt(matched, checked - checked / 10);
 	ck_assert_uint_gt(bad, 100);
+	ck_assert_uint_gt(memo_hits, 200);
 	free(spd);
 	free(plain);
 }
