@@ -65,7 +65,8 @@ struct bench_result {
 	double fraction_best;       /**< best round's fraction */
 	unsigned rounds_planned;    /**< from --time */
 	unsigned rounds;            /**< rounds measured (fewer on a busy core) */
-	unsigned rounds_used;       /**< rounds where every thread ran */
+	unsigned rounds_used;       /**< rounds the medians are over */
+	unsigned rounds_slow;       /**< left out: the host slowed them down */
 	double *round_fraction;     /**< per-round fractions (rounds_used, malloc'd) */
 	double avg_frame;           /**< octets per input frame */
 	uint64_t rx, tx, drops;     /**< worker counters over the case */

@@ -274,9 +274,10 @@ static void print_row(const struct bench_case *c, const struct bench_result *r)
 	if (r->rounds_used < r->rounds_planned) {
 		size_t l = strlen(notes);
 
-		snprintf(notes + l, sizeof(notes) - l, "%s%u of %u rounds%s", l ? "; " : "",
+		snprintf(notes + l, sizeof(notes) - l, "%s%u of %u rounds%s%s", l ? "; " : "",
 			 r->rounds_used, r->rounds_planned,
-			 r->rounds < r->rounds_planned ? " (time limit)" : "");
+			 r->rounds < r->rounds_planned ? " (time limit)" : "",
+			 r->rounds_slow ? " (slow ones left out)" : "");
 	}
 	printf("%-48s %7.2f %7.2f %7.0f %7.2f %7.0f %-6s %7.2f %6.3f %5.3f-%5.3f %s\n", name,
 	       r->mpps, r->gbps, r->cycles_pkt, r->io_mpps, r->crypto_cycles,
@@ -334,6 +335,7 @@ static json_t *case_json(const struct bench_case *c, const struct bench_result *
 		json_object_set_new(j, "rounds_planned", json_integer(r->rounds_planned));
 		json_object_set_new(j, "rounds", json_integer(r->rounds));
 		json_object_set_new(j, "rounds_used", json_integer(r->rounds_used));
+		json_object_set_new(j, "rounds_slow", json_integer(r->rounds_slow));
 		json_object_set_new(j, "round_fractions", rf);
 	}
 	return j;
