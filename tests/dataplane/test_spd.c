@@ -15,6 +15,7 @@
 
 #include "dataplane/addr.h"
 #include "dataplane/spd.h"
+#include "tests/check_run.h"
 #include "tests/dataplane/pkt_helper.h"
 
 static void sel_set(struct spd_sel *s, const char *src, const char *dst, uint8_t proto,
@@ -464,9 +465,5 @@ int main(void)
 	tcase_add_test(tc, key_ipv6);
 	tcase_add_test(tc, lookup_ip4_in_place);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(s);
 }
