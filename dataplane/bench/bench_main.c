@@ -271,6 +271,12 @@ static void print_row(const struct bench_case *c, const struct bench_result *r)
 		snprintf(notes + l, sizeof(notes) - l, "%s%.0f B/SA dp, %.0f B/SA ctl, setup %.1fs",
 			 l ? "; " : "", r->sa_bytes, r->ctl_sa_bytes, r->setup_s);
 	}
+	if (r->host_slow) {
+		size_t l = strlen(notes);
+
+		snprintf(notes + l, sizeof(notes) - l, "%shost slow in most rounds: reads high",
+			 l ? "; " : "");
+	}
 	if (r->rounds_used < r->rounds_planned) {
 		size_t l = strlen(notes);
 
@@ -336,6 +342,7 @@ static json_t *case_json(const struct bench_case *c, const struct bench_result *
 		json_object_set_new(j, "rounds", json_integer(r->rounds));
 		json_object_set_new(j, "rounds_used", json_integer(r->rounds_used));
 		json_object_set_new(j, "rounds_slow", json_integer(r->rounds_slow));
+		json_object_set_new(j, "host_slow", json_boolean(r->host_slow));
 		json_object_set_new(j, "round_fractions", rf);
 	}
 	return j;

@@ -255,8 +255,9 @@ static double max_of(const double *v, unsigned n)
 	return m;
 }
 
-/* A quiet round's crypto costs at most this much over the cheapest's. */
-static const double QUIET_SLACK = 1.15;
+/* A quiet round's crypto costs at most this much over the undisturbed
+ * cost (a mean over a round is a few percent above a best-of-trials). */
+static const double QUIET_SLACK = 1.2;
 
 /* Per-round figures, one array each. */
 struct round_set {
@@ -322,6 +323,7 @@ int bench_rounds(struct bench_loops *lp, double secs, struct bench_result *r)
 	int rc;
 
 	r->rounds_slow = 0;
+	r->host_slow = false;
 
 	rounds = RTE_MAX(rounds, (unsigned)ROUNDS_MIN);
 	r->rounds_planned = rounds;
@@ -368,16 +370,20 @@ int bench_rounds(struct bench_loops *lp, double secs, struct bench_result *r)
 	/* Then the rounds the host slowed down: the slow state costs crypto
 	 * more (x1.66) than esprit (x1.44) or I/O (x1.26), so a slow round's
 	 * fraction reads higher than what the code does. A round is quiet
-	 * when its crypto cost is within QUIET_SLACK of the cheapest round's;
-	 * the figures are medians over those, unless too few were quiet. */
+	 * when its crypto cost is within QUIET_SLACK of the cheapest crypto
+	 * of the case; the figures are medians over those, unless too few
+	 * were quiet (then the case is flagged). */
 	if (round_set_alloc(&quiet, rounds) == 0) {
-		double cr_min = 0;
+		/* the reference: the cheapest crypto the case saw, the
+		 * fastest-of-trials cost measured before the rounds or a
+		 * round's mean */
+		double cr_ref = r->crypto_cycles_best;
 
 		for (unsigned i = 0; i < u->n; i++)
-			if (u->cr[i] > 0 && (cr_min == 0 || u->cr[i] < cr_min))
-				cr_min = u->cr[i];
+			if (u->cr[i] > 0 && (cr_ref <= 0 || u->cr[i] < cr_ref))
+				cr_ref = u->cr[i];
 		for (unsigned i = 0; i < u->n; i++) {
-			if (u->cr[i] > cr_min * QUIET_SLACK)
+			if (u->cr[i] > cr_ref * QUIET_SLACK)
 				continue;
 			quiet.es[quiet.n] = u->es[i];
 			quiet.io[quiet.n] = u->io[i];
@@ -387,10 +393,12 @@ int bench_rounds(struct bench_loops *lp, double secs, struct bench_result *r)
 			quiet.n++;
 		}
 		r->rounds_slow = u->n - quiet.n;
-		if (quiet.n >= RTE_MAX((unsigned)ROUNDS_QUIET_MIN, u->n / 4))
+		if (quiet.n >= RTE_MAX((unsigned)ROUNDS_QUIET_MIN, u->n / 4)) {
 			u = &quiet;
-		else
+		} else {
 			r->rounds_slow = 0;   /* too few quiet: all of them count */
+			r->host_slow = cr_ref > 0;
+		}
 	}
 
 	r->rounds = rounds;
