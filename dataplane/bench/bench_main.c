@@ -518,8 +518,9 @@ int main(int argc, char **argv)
 	/* memory: mbufs for the cached pcaps, and ~1.4 KiB per SA */
 	snprintf(mem, sizeof(mem), "%u", (unsigned)(512 + flows * workers * 3 / 1024 +
 						       (uint64_t)many * 1600 / 1048576 * 2));
-	if (!o.huge)
-		eal[ea++] = "--no-huge";
+	/* with hugepages: unlinked once mapped, so a run (or a crash) does
+	 * not leave them held by files under its own file prefix */
+	eal[ea++] = o.huge ? "--huge-unlink" : "--no-huge";
 	eal[ea++] = "-m";
 	eal[ea++] = mem;
 	for (int i = first; i < argc && ea < (int)RTE_DIM(eal) - 1; i++)
