@@ -265,7 +265,8 @@ static void esp_out_submit(struct worker *w, struct esp_sa *sa, struct rte_mbuf 
 	for (uint16_t i = good; i < n; i++)
 		rte_pktmbuf_free(pkts[i]);
 	if (via != NULL) {
-		fwd_send_burst(w, pkts, good, via);
+		for (uint16_t i = 0; i < good; i++)
+			fwd_send(w, pkts[i], via);
 		return;
 	}
 	for (uint16_t i = 0; i < good; i++) {

@@ -118,51 +118,23 @@ static inline const struct fib_fwd *fwd_get(struct worker *w, uint8_t family, co
 /* Put the memo's L2 header on @p m and queue it. */
 static inline void fwd_send(struct worker *w, struct rte_mbuf *m, const struct fib_fwd *e)
 {
-	uint8_t *l2 = (uint8_t *)rte_pktmbuf_prepend(m, e->l2_len);
+	uint16_t l2 = e->l2_len;
 
-	if (unlikely(l2 == NULL)) {
+	if (unlikely(rte_pktmbuf_headroom(m) < l2)) {
 		drop(w, m, NULL, ESP_DROP_NO_HEADROOM);
 		return;
 	}
-	if (likely(e->l2_len == sizeof(struct rte_ether_hdr)))
-		memcpy(l2, e->l2, sizeof(struct rte_ether_hdr));
+	/* rte_pktmbuf_prepend without its second check of the room */
+	m->data_off = (uint16_t)(m->data_off - l2);
+	m->data_len = (uint16_t)(m->data_len + l2);
+	m->pkt_len += l2;
+	if (likely(l2 == sizeof(struct rte_ether_hdr)))
+		memcpy(rte_pktmbuf_mtod(m, uint8_t *), e->l2, sizeof(struct rte_ether_hdr));
 	else
-		memcpy(l2, e->l2, sizeof(struct rte_ether_hdr) + sizeof(struct rte_vlan_hdr));
+		memcpy(rte_pktmbuf_mtod(m, uint8_t *), e->l2,
+		       sizeof(struct rte_ether_hdr) + sizeof(struct rte_vlan_hdr));
 	m->port = e->port;
 	tx_one(w, e->port, m);
-}
-
-/*
- * fwd_send for packets that all go to @p e (an ESP run of a tunnel SA):
- * the L2 header on each, then one copy of the pointers into the port's TX
- * buffer, flushed as it fills.
- */
-static inline void fwd_send_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n,
-				  const struct fib_fwd *e)
-{
-	struct worker_txbuf *tb = &w->txb[e->port];
-
-	if (unlikely(e->l2_len != sizeof(struct rte_ether_hdr))) {
-		for (uint16_t i = 0; i < n; i++)
-			fwd_send(w, pkts[i], e);
-		return;
-	}
-	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-
-		if (unlikely(rte_pktmbuf_headroom(m) < sizeof(struct rte_ether_hdr))) {
-			drop(w, m, NULL, ESP_DROP_NO_HEADROOM);
-			continue;
-		}
-		m->data_off = (uint16_t)(m->data_off - sizeof(struct rte_ether_hdr));
-		m->data_len = (uint16_t)(m->data_len + sizeof(struct rte_ether_hdr));
-		m->pkt_len += sizeof(struct rte_ether_hdr);
-		memcpy(rte_pktmbuf_mtod(m, uint8_t *), e->l2, sizeof(struct rte_ether_hdr));
-		m->port = e->port;
-		tb->pkts[tb->n++] = m;
-		if (tb->n == RTE_DIM(tb->pkts))
-			worker_tx_flush(w, e->port);
-	}
 }
 
 /* ---- classification (classify.c) ------------------------------------------ */
@@ -179,10 +151,11 @@ static inline bool natt_port(const struct fib *f, uint16_t port)
 /*
  * The common frames in few instructions: untagged IPv4 without options or
  * link padding, not a fragment, on a FIB without labels, either to be
- * forwarded (PK_CLEAR) or ESP addressed to us (PK_ESP_IN). Leaves the
- * mbuf as classify() would; PK_DROPPED here means "not decided": the frame
- * is untouched and classify() sorts it (VLAN, ARP, IPv6, options, IKE and
- * other local traffic, NAT-T ports, transit ESP, fragments, padding).
+ * forwarded (PK_CLEAR) or ESP addressed to us (PK_ESP_IN), in one
+ * segment. Leaves the mbuf as worker_classify() would; PK_DROPPED here
+ * means "not decided": the frame is untouched and worker_classify() sorts
+ * it (VLAN, ARP, IPv6, options, IKE and other local traffic, NAT-T ports,
+ * transit ESP, fragments, padding, segment chains).
  */
 static inline enum pkt_kind classify_fast4(struct worker *w, const struct fib *f, uint16_t in_port,
 					   struct rte_mbuf *m)
@@ -194,7 +167,7 @@ static inline enum pkt_kind classify_fast4(struct worker *w, const struct fib *f
 	enum pkt_kind kind;
 
 	if (unlikely(len < sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) ||
-		     f->n_labels != 0))
+		     rte_pktmbuf_pkt_len(m) != len || f->n_labels != 0))
 		return PK_DROPPED;
 	memcpy(&type, eth + offsetof(struct rte_ether_hdr, ether_type), 2);
 	memcpy(&tot, ip + offsetof(struct rte_ipv4_hdr, total_length), 2);
