@@ -110,6 +110,34 @@ ESP_INLINE uint32_t esp_aad_build(uint8_t aad[ESP_AAD_MAX], uint32_t spi,
 	return 12;
 }
 
+/**
+ * Octets 0-7 of an IPv4 header as one word, as memory holds them, with
+ * octet 0 (version and IHL) zero: TOS, total length, identification, and
+ * the DF flag alone (RFC 791). Summing its 16-bit halves gives their part
+ * of the RFC 1071 checksum.
+ */
+ESP_INLINE uint64_t esp_ip4_fields(uint8_t tos, uint16_t total, uint16_t id, bool df)
+{
+	uint16_t frag = df ? ESP_IPV4_DF : 0;
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	return (uint64_t)tos << 8 |
+	       (uint64_t)rte_cpu_to_be_32((uint32_t)total << 16 | id) << 16 |
+	       (uint64_t)rte_cpu_to_be_16(frag) << 48;
+#else
+	return (uint64_t)tos << 48 | (uint64_t)total << 32 | (uint64_t)id << 16 | frag;
+#endif
+}
+
+/** The checksum @p ck (as memory holds it) in place in octets 8-15. */
+ESP_INLINE uint64_t esp_ip4_cksum_word(uint16_t ck)
+{
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	return (uint64_t)ck << 16;
+#else
+	return (uint64_t)ck << 32;
+#endif
+}
+
 /** RFC 4106 §4 / RFC 7634 §2: nonce = salt || explicit IV. */
 ESP_INLINE void esp_nonce_explicit(uint8_t nonce[ESP_NONCE_LEN],
 				   const uint8_t salt[ESP_SALT_LEN],

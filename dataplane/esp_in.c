@@ -224,7 +224,8 @@ ESP_INLINE enum esp_drop esp_in_one(struct esp_sa *sa, struct rte_mbuf *m,
 	if ((sa->in_chk & ESP_IN_CHK_SEL4) && (p[0] >> 4) == 4) {
 		uint32_t s, d;
 
-		if (spd_ip4_check(p, keep) != 0)
+		/* a tunnel's inner header passed esp_in_inner_len() */
+		if (tunnel ? spd_ip4_short(p) : spd_ip4_check(p, keep) != 0)
 			return ESP_DROP_BAD_L3;
 		memcpy(&s, p + 12, 4);
 		memcpy(&d, p + 16, 4);

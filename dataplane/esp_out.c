@@ -208,22 +208,24 @@ ESP_INLINE enum esp_drop esp_out_one(struct esp_sa *sa, struct rte_mbuf *m,
 
 	/* Outer headers (RFC 4301 §5.1.2.1 tunnel header construction). */
 	if (layout == OUT_TUN4) {
-		uint16_t id = sa->ip_id++, frag = df ? ESP_IPV4_DF : 0;
+		/* The template (sa_hdr_build: zero TOS, length, ID, flags and
+		 * checksum; its RFC 1071 sum taken once at SA setup) with the
+		 * fields of this packet, written in three stores; the checksum
+		 * is the template's sum plus theirs, not a read back of the
+		 * header (store forwarding would stall on it). */
+		uint64_t w0, w1, f = esp_ip4_fields(tos, (uint16_t)total, sa->ip_id++, df);
+		uint64_t s = (uint64_t)sa->hdr_sum + (uint32_t)f + (f >> 32);
 
-		memcpy(p, sa->hdr, hdr_len);
-		p[1] = tos;                                 /* DSCP, ECN copied */
-		esp_put16(p + 2, (uint16_t)total);
-		esp_put16(p + 4, id);
-		esp_put16(p + 6, frag);                     /* DF copied */
-		/* RFC 1071 sum of the template (zero TOS, length, ID, flags
-		 * and checksum; summed once at SA setup) plus the four fields
-		 * set here: reading back the header just stored in pieces
-		 * stalls store forwarding. */
-		uint32_t sum = sa->hdr_sum;
-		sum += rte_cpu_to_be_16((uint16_t)tos) + rte_cpu_to_be_16((uint16_t)total) +
-		       rte_cpu_to_be_16(id) + rte_cpu_to_be_16(frag);
-		uint16_t ck = (uint16_t)~__rte_raw_cksum_reduce(sum);
-		memcpy(p + 10, &ck, 2);
+		s = (s & 0xffff) + (s >> 16);
+		uint16_t ck = (uint16_t)~__rte_raw_cksum_reduce((uint32_t)s);
+
+		memcpy(&w0, sa->hdr, 8);
+		memcpy(&w1, sa->hdr + 8, 8);
+		w0 |= f;
+		w1 |= esp_ip4_cksum_word(ck);
+		memcpy(p, &w0, 8);
+		memcpy(p + 8, &w1, 8);
+		memcpy(p + 16, sa->hdr + 16, hdr_len - 16);  /* destination (+ UDP) */
 	} else if (layout == OUT_TUN6) {
 		memcpy(p, sa->hdr, hdr_len);
 		p[0] = (uint8_t)(0x60 | tos >> 4);          /* traffic class copied */

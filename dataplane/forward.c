@@ -160,23 +160,39 @@ void worker_forward(struct worker *w, struct rte_mbuf *m)
 	tx_one(w, hop.port, m);
 }
 
-/* Forward packets that leave in the clear (bypass, or after decap). */
+/*
+ * Forward packets that leave in the clear (bypass, or after decap). A
+ * burst's packets mostly share a destination: they go out in runs of one
+ * memo entry (pkts[start..i)), and the next packet is checked against the
+ * run's entry, by its contents, before any new lookup. The run is sent
+ * before anything else can refill that entry.
+ */
 void worker_forward_clear(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct rte_mbuf *frags[64];
+	const struct fib_fwd *e = NULL;
+	uint16_t start = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
 		uint8_t family = (p[0] >> 4) == 4 ? AF_INET : AF_INET6;
-		const struct fib_fwd *e = fwd_get(w, family, ip_dst(m, family), pkt_meta(m)->label);
+		uint16_t label = pkt_meta(m)->label;
 		struct fib_hop hop;
 
-		/* Resolved and fits: straight out (the common case). */
-		if (likely(e != NULL && rte_pktmbuf_data_len(m) <= e->mtu)) {
-			fwd_send(w, m, e);
-			continue;
+		if (e == NULL || !fwd_match(e, family, ip_dst(m, family), label)) {
+			if (i > start)
+				fwd_send_run(w, pkts + start, (uint16_t)(i - start), e);
+			start = i;
+			e = fwd_get(w, family, ip_dst(m, family), label);
 		}
+		/* Resolved and fits: joins the run (the common case). */
+		if (likely(e != NULL && rte_pktmbuf_data_len(m) <= e->mtu))
+			continue;
+		if (i > start)
+			fwd_send_run(w, pkts + start, (uint16_t)(i - start), e);
+		start = (uint16_t)(i + 1);
+		e = NULL;
 		if (fib_route(w->fib, family, ip_dst(m, family), &hop) != 0) {
 			drop(w, m, NULL, ESP_DROP_NO_ROUTE);
 			continue;
@@ -187,4 +203,6 @@ void worker_forward_clear(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 		for (uint16_t j = 0; j < k; j++)
 			worker_forward(w, frags[j]);
 	}
+	if (n > start)
+		fwd_send_run(w, pkts + start, (uint16_t)(n - start), e);
 }

@@ -155,10 +155,17 @@ void sad_lookup_bulk(const struct sad *s, const uint32_t *spis, uint16_t n,
 
 	n = RTE_MIN(n, (uint16_t)SAD_BULK_MAX);
 	for (uint16_t i = 0; i < n; i++) {
+		/* a run of one SPI (a flow's burst) costs a compare a packet */
+		if (i > 0 && spis[i] == spis[i - 1])
+			continue;
 		home[i] = sad_home(s, spis[i]);
 		rte_prefetch0(&s->b[home[i]]);
 	}
 	for (uint16_t i = 0; i < n; i++) {
+		if (i > 0 && spis[i] == spis[i - 1]) {
+			out[i] = out[i - 1];
+			continue;
+		}
 		const struct sad_bucket *b = &s->b[home[i]];
 		uint32_t spi = spis[i];
 		struct esp_sa *sa = NULL;

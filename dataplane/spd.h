@@ -135,7 +135,8 @@ static inline uint32_t spd_miss4(const struct spd_match *m, uint32_t src, uint32
  * empties it (rule NULL) when a new SPD arrives.
  */
 struct spd_memo4 {
-	uint32_t src, dst, pl;
+	uint64_t addrs;           /**< source and destination, as the header holds them */
+	uint32_t pl;
 	const struct spd_rule *rule;
 };
 
@@ -144,45 +145,66 @@ const struct spd_rule *spd_lookup_ip4_from(const struct spd *spd, const struct s
 					   const uint8_t *ip, uint16_t label);
 
 /**
- * spd_lookup() for the IPv4 packet at @p ip, whose header the caller has
- * validated (version 4, 20 <= IHL <= total length <= the octets present):
- * the rules are matched against the header in place, without a struct
- * spd_key. Same result as spd_key_from_ip() + spd_lookup(); *bad is set
- * (and NULL returned) where spd_key_from_ip() fails: a whole packet or
- * first fragment of TCP, UDP or SCTP too short for its ports. Needs a
- * compiled snapshot and the worker's @p memo of it. Inline, and the scan
- * keeps to the masked compares until a rule takes the packet: it is most
- * of outbound classification.
+ * True when spd_key_from_ip() would refuse the validated IPv4 header at
+ * @p ip: a whole packet or first fragment of TCP, UDP or SCTP too short
+ * for its ports (RFC 4301 §4.4.1.1: those have ports).
  */
-static inline const struct spd_rule *spd_lookup_ip4(const struct spd *spd,
-						    struct spd_memo4 *memo, const uint8_t *ip,
-						    uint16_t label, bool *bad)
+static inline bool spd_ip4_short(const uint8_t *ip)
+{
+	uint16_t frag, tot;
+
+	memcpy(&frag, ip + 6, 2);
+	memcpy(&tot, ip + 2, 2);
+	return spd_has_ports(ip[9]) && (frag & rte_cpu_to_be_16(0x1fff)) == 0 &&
+	       rte_be_to_cpu_16(tot) - (uint32_t)(ip[0] & 0x0f) * 4 < 4;
+}
+
+/**
+ * spd_lookup() for the IPv4 packet at @p ip, whose header the caller has
+ * validated (version 4, 20 <= IHL <= total length <= the octets present)
+ * and found not spd_ip4_short(): the rules are matched against the header
+ * in place, without a struct spd_key. Same result as spd_key_from_ip() +
+ * spd_lookup(). Needs a compiled snapshot and the worker's @p memo of it.
+ * Inline, and the scan keeps to the masked compares until a rule takes
+ * the packet: it is most of outbound classification.
+ */
+static inline const struct spd_rule *spd_lookup_ip4_whole(const struct spd *spd,
+							  struct spd_memo4 *memo,
+							  const uint8_t *ip, uint16_t label)
 {
 	uint32_t src, dst, pl = spd_pl4(ip[9], true, label);
 	const struct spd_rule *r = spd->rules, *end = r + spd->n;
-	uint16_t frag, tot;
+	uint64_t addrs;
 
+	memcpy(&addrs, ip + 12, 8);
+	if (memo->rule != NULL && ((memo->addrs ^ addrs) | (memo->pl ^ pl)) == 0)
+		return memo->rule;
 	memcpy(&src, ip + 12, 4);
 	memcpy(&dst, ip + 16, 4);
-	memcpy(&frag, ip + 6, 2);
-	memcpy(&tot, ip + 2, 2);
-	/* RFC 4301 §4.4.1.1: whole packets and first fragments have ports */
-	*bad = spd_has_ports(ip[9]) && (frag & rte_cpu_to_be_16(0x1fff)) == 0 &&
-	       rte_be_to_cpu_16(tot) - (uint32_t)(ip[0] & 0x0f) * 4 < 4;
-	if (unlikely(*bad))
-		return NULL;
-	if (memo->rule != NULL && ((memo->src ^ src) | (memo->dst ^ dst) | (memo->pl ^ pl)) == 0)
-		return memo->rule;
 	for (; r < end; r++) {
 		if (likely(spd_miss4(&r->m, src, dst, pl) != 0))
 			continue;
 		if (r->m.ports_any) {
-			*memo = (struct spd_memo4){ src, dst, pl, r };
+			*memo = (struct spd_memo4){ addrs, pl, r };
 			return r;
 		}
 		return spd_lookup_ip4_from(spd, r, ip, label);
 	}
 	return NULL;
+}
+
+/**
+ * spd_lookup_ip4_whole() for any validated IPv4 header: *bad is set (and
+ * NULL returned) where spd_key_from_ip() fails (spd_ip4_short()).
+ */
+static inline const struct spd_rule *spd_lookup_ip4(const struct spd *spd,
+						    struct spd_memo4 *memo, const uint8_t *ip,
+						    uint16_t label, bool *bad)
+{
+	*bad = spd_ip4_short(ip);
+	if (unlikely(*bad))
+		return NULL;
+	return spd_lookup_ip4_whole(spd, memo, ip, label);
 }
 
 /**
@@ -205,16 +227,10 @@ static inline int spd_ip4_check(const uint8_t *p, uint32_t len)
 		return -1;
 	uint32_t hl = (uint32_t)(p[0] & 0x0f) * 4;
 	uint32_t tot = (uint32_t)(p[2] << 8 | p[3]);
-	uint8_t proto = p[9];
 
 	if (hl < 20 || tot < hl || tot > len)
 		return -1;
-	/* RFC 4301 §4.4.1.1: non-first fragments carry no ports. */
-	if (((p[6] << 8 | p[7]) & 0x1fff) != 0)
-		return 0;
-	if ((proto == 6 || proto == 17 || proto == 132) && tot - hl < 4)
-		return -1;
-	return 0;
+	return spd_ip4_short(p) ? -1 : 0;
 }
 
 /** A selector that matches everything of @p family (0 = both). */

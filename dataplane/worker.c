@@ -9,6 +9,7 @@
  * pre-fragmentation), locks, logs or makes a system call, except the
  * opt-in nap when idle.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -60,31 +61,43 @@ void worker_tx_flush(struct worker *w, uint16_t port)
 	tb->n = 0;
 }
 
+/* Only the ports tx_one() queued for: a poll touches one or two of them,
+ * and a call per port was ~10 instructions per packet at 64 octets. */
 static void tx_flush_all(struct worker *w)
 {
-	for (uint16_t p = 0; p < WORKER_PORTS_MAX; p++)
-		worker_tx_flush(w, p);
+	static_assert(WORKER_PORTS_MAX <= 32, "tx_pending has a bit per port");
+	uint32_t pending = w->tx_pending;
+
+	w->tx_pending = 0;
+	while (pending != 0) {
+		worker_tx_flush(w, (uint16_t)__builtin_ctz(pending));
+		pending &= pending - 1;
+	}
 }
 
 /* ---- TTL ------------------------------------------------------------------- */
+
+/* RFC 791: decrement the TTL of a forwarded IPv4 packet. */
+static inline bool ttl_dec4(struct rte_ipv4_hdr *ip)
+{
+	uint32_t sum;
+
+	if (ip->time_to_live <= 1)
+		return false;
+	ip->time_to_live--;
+	/* RFC 1624 incremental update: TTL is the high octet. */
+	sum = (uint32_t)ip->hdr_checksum + rte_cpu_to_be_16(0x0100);
+	ip->hdr_checksum = (uint16_t)(sum + (sum >> 16));
+	return true;
+}
 
 /* RFC 791/8200: decrement TTL / hop limit of a forwarded packet. */
 static bool ttl_dec(struct rte_mbuf *m)
 {
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
 
-	if ((p[0] >> 4) == 4) {
-		struct rte_ipv4_hdr *ip = (void *)p;
-		uint32_t sum;
-
-		if (ip->time_to_live <= 1)
-			return false;
-		ip->time_to_live--;
-		/* RFC 1624 incremental update: TTL is the high octet. */
-		sum = (uint32_t)ip->hdr_checksum + rte_cpu_to_be_16(0x0100);
-		ip->hdr_checksum = (uint16_t)(sum + (sum >> 16));
-		return true;
-	}
+	if ((p[0] >> 4) == 4)
+		return ttl_dec4((struct rte_ipv4_hdr *)p);
 	struct rte_ipv6_hdr *ip6 = (void *)p;
 
 	if (ip6->hop_limits <= 1)
@@ -131,6 +144,17 @@ static bool esp_spi(const struct rte_mbuf *m, uint32_t *spi)
 	return true;
 }
 
+
+/* An inbound SA belongs to worker SPI mod n_workers (drivers/ipsec_ring.c):
+ * a mask for the usual power of two, where a division per packet showed. */
+static inline uint16_t spi_owner(const struct worker *w, uint32_t spi)
+{
+	uint32_t n = w->n_workers;
+
+	if (likely((n & (n - 1)) == 0))
+		return (uint16_t)(spi & (n - 1));
+	return (uint16_t)(spi % n);
+}
 
 /* How many packets ahead of its transform an SA's lines are prefetched. */
 enum { SAD_PREFETCH_AHEAD = 4 };
@@ -180,7 +204,7 @@ static void esp_in_batch(struct worker *w, struct burst *b, struct rte_mbuf **pk
 			drop(w, m, NULL, ESP_DROP_RUNT);
 			continue;
 		}
-		uint16_t owner = (uint16_t)(spi % w->n_workers);
+		uint16_t owner = spi_owner(w, spi);
 
 		if (owner != w->id) {
 			pkt_meta(m)->flags |= PKT_F_ESP_IN;
@@ -201,9 +225,20 @@ static void esp_in_batch(struct worker *w, struct burst *b, struct rte_mbuf **pk
 	 * transform: with many SAs each is a miss, and this overlaps them
 	 * with the work on the packets before it. Consecutive packets of
 	 * one SA (the common case with few SAs) cost one check. */
-	for (uint16_t i = 0; i < nown; i++)
+	bool one_sa = sas[0] != NULL;
+
+	for (uint16_t i = 0; i < nown; i++) {
 		if (sas[i] != NULL && (i == 0 || sas[i] != sas[i - 1]))
 			rte_prefetch0(sas[i]);
+		one_sa &= sas[i] == sas[0];
+	}
+	/* One SA for the whole burst (a flow's burst): one run, no grouping. */
+	if (one_sa) {
+		esp_sa_prefetch(sas[0]);
+		esp_sa_prefetch_checks(sas[0]);
+		worker_forward_clear(w, out, esp_in_run(w, sas[0], own, nown, out));
+		return;
+	}
 	for (uint16_t i = 0; i < RTE_MIN(nown, (uint16_t)SAD_PREFETCH_AHEAD); i++)
 		if (sas[i] != NULL && (i == 0 || sas[i] != sas[i - 1]))
 			esp_sa_prefetch(sas[i]);
@@ -265,8 +300,7 @@ static void esp_out_submit(struct worker *w, struct esp_sa *sa, struct rte_mbuf 
 	for (uint16_t i = good; i < n; i++)
 		rte_pktmbuf_free(pkts[i]);
 	if (via != NULL) {
-		for (uint16_t i = 0; i < good; i++)
-			fwd_send(w, pkts[i], via);
+		fwd_send_run(w, pkts, good, via);
 		return;
 	}
 	for (uint16_t i = 0; i < good; i++) {
@@ -332,59 +366,33 @@ static void esp_out_run(struct worker *w, struct esp_sa *sa, struct rte_mbuf **r
 		esp_out_submit(w, sa, fit, nfit, via);
 }
 
-/* Outbound packets owned by this worker, grouped in runs per SA. */
+/* Outbound packets owned by this worker: each run of one SA's packets
+ * goes to esp_out_run() as a range of @p pkts. */
 static void esp_out_batch(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
-	struct rte_mbuf *run[WORKER_BURST * 2];
-	struct esp_sa *cur = NULL;
-	uint16_t nrun = 0;
+	uint16_t start = 0;
+	struct esp_sa *cur = pkt_meta(pkts[0])->sa;
 
-	for (uint16_t i = 0; i < n; i++) {
+	for (uint16_t i = 1; i < n; i++) {
 		struct esp_sa *sa = pkt_meta(pkts[i])->sa;
 
-		if (sa != cur || nrun == RTE_DIM(run)) {
-			if (nrun)
-				esp_out_run(w, cur, run, nrun);
+		if (sa != cur) {
+			esp_out_run(w, cur, pkts + start, (uint16_t)(i - start));
 			cur = sa;
-			nrun = 0;
+			start = i;
 		}
-		run[nrun++] = pkts[i];
 	}
-	if (nrun)
-		esp_out_run(w, cur, run, nrun);
+	esp_out_run(w, cur, pkts + start, (uint16_t)(n - start));
 }
 
 /*
- * A forwarded clear packet: TTL, then the outbound SPD decides protect,
- * bypass or discard (RFC 4301 §5.1). No match means discard.
+ * The outbound SPD's verdict on a forwarded clear packet (RFC 4301 §5.1):
+ * protect, bypass or discard; no matching rule (NULL) means discard.
  */
-static inline __attribute__((always_inline)) void clear_path(struct worker *w, struct burst *b,
-								struct rte_mbuf *m)
+static inline __attribute__((always_inline)) void clear_verdict(struct worker *w, struct burst *b,
+								   struct rte_mbuf *m,
+								   const struct spd_rule *rule)
 {
-	struct pkt_meta *meta = pkt_meta(m);
-	const struct spd_rule *rule;
-	struct spd_key key;
-
-	if (!ttl_dec(m)) {
-		drop(w, m, NULL, ESP_DROP_TTL);
-		return;
-	}
-	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
-	bool bad = false;
-
-	/* classify validated the IP header; an IPv4 one is matched in place */
-	if (likely(w->spd != NULL && w->spd->compiled && (ip[0] >> 4) == 4)) {
-		rule = spd_lookup_ip4(w->spd, &w->spd_memo, ip, meta->label, &bad);
-	} else if (spd_key_from_ip(&key, ip, rte_pktmbuf_data_len(m), meta->label) == 0) {
-		rule = spd_lookup(w->spd, &key);
-	} else {
-		rule = NULL;
-		bad = true;
-	}
-	if (unlikely(bad)) {
-		drop(w, m, NULL, ESP_DROP_BAD_L3);
-		return;
-	}
 	if (rule == NULL) {
 		drop(w, m, NULL, ESP_DROP_SPD_NOMATCH);
 		return;
@@ -396,12 +404,14 @@ static inline __attribute__((always_inline)) void clear_path(struct worker *w, s
 		return;
 	case SPD_PROTECT:
 		if (rule->sa != NULL) {
+			struct pkt_meta *meta = pkt_meta(m);
+
 			meta->sa = rule->sa;
 			if (rule->sa->owner != w->id) {
 				meta->flags |= PKT_F_ESP_OUT;
 				handoff(b, rule->sa->owner, m);
 			} else {
-				b->clear[b->n_clear++] = m;
+				burst_add_clear(b, m, rule->sa);
 			}
 			return;
 		}
@@ -414,6 +424,57 @@ static inline __attribute__((always_inline)) void clear_path(struct worker *w, s
 	}
 }
 
+/* A forwarded clear packet, any family: TTL, then the outbound SPD. */
+static inline __attribute__((always_inline)) void clear_path(struct worker *w, struct burst *b,
+								struct rte_mbuf *m)
+{
+	uint16_t label = pkt_meta(m)->label;
+	const struct spd_rule *rule;
+	struct spd_key key;
+
+	if (!ttl_dec(m)) {
+		drop(w, m, NULL, ESP_DROP_TTL);
+		return;
+	}
+	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
+	bool bad = false;
+
+	/* classify validated the IP header; an IPv4 one is matched in place */
+	if (likely(w->spd != NULL && w->spd->compiled && (ip[0] >> 4) == 4)) {
+		rule = spd_lookup_ip4(w->spd, &w->spd_memo, ip, label, &bad);
+	} else if (spd_key_from_ip(&key, ip, rte_pktmbuf_data_len(m), label) == 0) {
+		rule = spd_lookup(w->spd, &key);
+	} else {
+		bad = true;
+	}
+	if (unlikely(bad)) {
+		drop(w, m, NULL, ESP_DROP_BAD_L3);
+		return;
+	}
+	clear_verdict(w, b, m, rule);
+}
+
+/*
+ * clear_path() for what classify_fast4() took: IPv4 without options,
+ * unlabeled, with 8 octets past the header (so never spd_ip4_short()).
+ */
+static inline __attribute__((always_inline)) void clear_path_fast4(struct worker *w,
+								      struct burst *b,
+								      struct rte_mbuf *m)
+{
+	uint8_t *ip = rte_pktmbuf_mtod(m, uint8_t *);
+
+	if (unlikely(w->spd == NULL || !w->spd->compiled)) {
+		clear_path(w, b, m);
+		return;
+	}
+	if (!ttl_dec4((struct rte_ipv4_hdr *)ip)) {
+		drop(w, m, NULL, ESP_DROP_TTL);
+		return;
+	}
+	clear_verdict(w, b, m, spd_lookup_ip4_whole(w->spd, &w->spd_memo, ip, 0));
+}
+
 /* clear_path out of line, for the rare callers (transit ESP). */
 static void clear_path_slow(struct worker *w, struct burst *b, struct rte_mbuf *m)
 {
@@ -424,12 +485,14 @@ static void burst_finish(struct worker *w, struct burst *b)
 {
 	if (b->n_in)
 		esp_in_batch(w, b, b->in, b->n_in);
-	if (b->n_clear)
+	if (b->clear_runs == 1)
+		esp_out_run(w, b->clear_last, b->clear, b->n_clear);
+	else if (b->n_clear)
 		esp_out_batch(w, b->clear, b->n_clear);
 	if (b->n_fwd)
 		worker_forward_clear(w, b->fwd, b->n_fwd);
 	handoff_flush(w, b);
-	b->n_in = b->n_clear = b->n_fwd = 0;
+	b->n_in = b->n_clear = b->n_fwd = b->clear_runs = 0;
 }
 
 /*
@@ -442,7 +505,7 @@ void worker_process_burst(struct worker *w, uint16_t in_port, struct rte_mbuf **
 	const struct fib *f = w->fib;
 	struct burst b;
 
-	b.n_in = b.n_clear = b.n_fwd = 0;
+	b.n_in = b.n_clear = b.n_fwd = b.clear_runs = 0;
 	memset(b.n_handoff, 0, sizeof(b.n_handoff));
 	w->stats.rx += n;
 	/* classification writes the offload lengths and the metadata, both
@@ -458,6 +521,10 @@ void worker_process_burst(struct worker *w, uint16_t in_port, struct rte_mbuf **
 		}
 		enum pkt_kind kind = classify_fast4(w, f, in_port, m);
 
+		if (likely(kind == PK_CLEAR)) {
+			clear_path_fast4(w, &b, m);
+			continue;
+		}
 		if (kind == PK_DROPPED)
 			kind = worker_classify(w, in_port, m);
 		if (kind == PK_CLEAR)
@@ -475,7 +542,7 @@ static unsigned handoff_drain(struct worker *w)
 	unsigned total = 0, n;
 	struct burst b;
 
-	b.n_in = b.n_clear = b.n_fwd = 0;
+	b.n_in = b.n_clear = b.n_fwd = b.clear_runs = 0;
 	memset(b.n_handoff, 0, sizeof(b.n_handoff));
 	/* Drain at most one ring's worth: together with the double RCU
 	 * grace period of SA frees this bounds how long an SA pointer can
@@ -488,7 +555,7 @@ static unsigned handoff_drain(struct worker *w)
 			struct pkt_meta *meta = pkt_meta(pkts[i]);
 
 			if (meta->flags & PKT_F_ESP_OUT)
-				b.clear[b.n_clear++] = pkts[i];
+				burst_add_clear(&b, pkts[i], meta->sa);
 			else
 				b.in[b.n_in++] = pkts[i];
 		}

@@ -102,6 +102,7 @@ struct worker {
 
 	uint32_t idle_sleep_us;       /**< nap after idle polls; 0 = never */
 	struct worker_stats stats;
+	uint32_t tx_pending;          /**< bit p: txb[p] may hold packets */
 	struct worker_txbuf txb[WORKER_PORTS_MAX];
 	volatile bool stop;
 } __rte_cache_aligned;

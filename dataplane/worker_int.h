@@ -22,6 +22,8 @@
 /* Per-burst sorting: every packet goes to exactly one of these. */
 struct burst {
 	uint16_t n_in, n_clear, n_fwd, n_handoff[WORKER_MAX];
+	uint16_t clear_runs;            /* runs of one SA in clear[] */
+	struct esp_sa *clear_last;      /* the SA of clear[n_clear - 1] */
 	struct rte_mbuf *in[WORKER_BURST * 2];
 	struct rte_mbuf *clear[WORKER_BURST * 2];
 	struct rte_mbuf *fwd[WORKER_BURST * 4];  /* fragments may add */
@@ -29,6 +31,14 @@ struct burst {
 };
 
 enum pkt_kind { PK_DROPPED, PK_PUNT, PK_ESP_IN, PK_CLEAR };
+
+/* Queue @p m (pkt_meta(m)->sa == @p sa) for this worker's ESP out. */
+static inline void burst_add_clear(struct burst *b, struct rte_mbuf *m, struct esp_sa *sa)
+{
+	b->clear_runs += b->n_clear == 0 || sa != b->clear_last;
+	b->clear_last = sa;
+	b->clear[b->n_clear++] = m;
+}
 
 /* worker.c: send what is queued for @p port. */
 void worker_tx_flush(struct worker *w, uint16_t port);
@@ -44,6 +54,7 @@ static inline void tx_one(struct worker *w, uint16_t port, struct rte_mbuf *m)
 	struct worker_txbuf *tb = &w->txb[port];
 
 	tb->pkts[tb->n++] = m;
+	w->tx_pending |= UINT32_C(1) << port;
 	if (tb->n == RTE_DIM(tb->pkts))
 		worker_tx_flush(w, port);
 }
@@ -115,26 +126,43 @@ static inline const struct fib_fwd *fwd_get(struct worker *w, uint8_t family, co
 	return e;
 }
 
-/* Put the memo's L2 header on @p m and queue it. */
+/*
+ * Put the memo's L2 header on each of @p n packets and queue them. The
+ * entry is read once, into locals: the compiler must assume every store
+ * to an mbuf may change it, and reloaded it per packet.
+ */
+static inline void fwd_send_run(struct worker *w, struct rte_mbuf **pkts, uint16_t n,
+				const struct fib_fwd *e)
+{
+	uint16_t l2 = e->l2_len, port = e->port;
+	uint8_t hdr[sizeof(e->l2)];
+
+	memcpy(hdr, e->l2, sizeof(hdr));
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		if (unlikely(rte_pktmbuf_headroom(m) < l2)) {
+			drop(w, m, NULL, ESP_DROP_NO_HEADROOM);
+			continue;
+		}
+		/* rte_pktmbuf_prepend without its second check of the room */
+		m->data_off = (uint16_t)(m->data_off - l2);
+		m->data_len = (uint16_t)(m->data_len + l2);
+		m->pkt_len += l2;
+		if (likely(l2 == sizeof(struct rte_ether_hdr)))
+			memcpy(rte_pktmbuf_mtod(m, uint8_t *), hdr, sizeof(struct rte_ether_hdr));
+		else
+			memcpy(rte_pktmbuf_mtod(m, uint8_t *), hdr,
+			       sizeof(struct rte_ether_hdr) + sizeof(struct rte_vlan_hdr));
+		m->port = port;
+		tx_one(w, port, m);
+	}
+}
+
+/* fwd_send_run() for one packet. */
 static inline void fwd_send(struct worker *w, struct rte_mbuf *m, const struct fib_fwd *e)
 {
-	uint16_t l2 = e->l2_len;
-
-	if (unlikely(rte_pktmbuf_headroom(m) < l2)) {
-		drop(w, m, NULL, ESP_DROP_NO_HEADROOM);
-		return;
-	}
-	/* rte_pktmbuf_prepend without its second check of the room */
-	m->data_off = (uint16_t)(m->data_off - l2);
-	m->data_len = (uint16_t)(m->data_len + l2);
-	m->pkt_len += l2;
-	if (likely(l2 == sizeof(struct rte_ether_hdr)))
-		memcpy(rte_pktmbuf_mtod(m, uint8_t *), e->l2, sizeof(struct rte_ether_hdr));
-	else
-		memcpy(rte_pktmbuf_mtod(m, uint8_t *), e->l2,
-		       sizeof(struct rte_ether_hdr) + sizeof(struct rte_vlan_hdr));
-	m->port = e->port;
-	tx_one(w, e->port, m);
+	fwd_send_run(w, &m, 1, e);
 }
 
 /* ---- classification (classify.c) ------------------------------------------ */
@@ -150,7 +178,9 @@ static inline bool natt_port(const struct fib *f, uint16_t port)
 
 /*
  * The common frames in few instructions: untagged IPv4 without options or
- * link padding, not a fragment, on a FIB without labels, either to be
+ * link padding, not a fragment, with at least 8 octets past the header
+ * (so ports are there when the protocol has them), on a FIB without
+ * labels, either to be
  * forwarded (PK_CLEAR) or ESP addressed to us (PK_ESP_IN), in one
  * segment. Leaves the mbuf as worker_classify() would; PK_DROPPED here
  * means "not decided": the frame is untouched and worker_classify() sorts
@@ -166,7 +196,7 @@ static inline enum pkt_kind classify_fast4(struct worker *w, const struct fib *f
 	uint16_t type, tot, frag;
 	enum pkt_kind kind;
 
-	if (unlikely(len < sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) ||
+	if (unlikely(len < sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) + 8 ||
 		     rte_pktmbuf_pkt_len(m) != len || f->n_labels != 0))
 		return PK_DROPPED;
 	memcpy(&type, eth + offsetof(struct rte_ether_hdr, ether_type), 2);
@@ -187,7 +217,6 @@ static inline enum pkt_kind classify_fast4(struct worker *w, const struct fib *f
 		if (proto == ESP_IPPROTO_ESP)
 			return PK_DROPPED;
 		if (proto == ESP_IPPROTO_UDP && f->n_natt_ports != 0 &&
-		    rte_be_to_cpu_16(tot) >= sizeof(struct rte_ipv4_hdr) + 8u &&
 		    natt_port(f, (uint16_t)(ip[22] << 8 | ip[23])))  /* UDP dport */
 			return PK_DROPPED;
 		kind = PK_CLEAR;

@@ -36,6 +36,8 @@ static void check_delivered(struct rte_mbuf *sent_copy, struct rte_mbuf *got, in
 
 	ck_assert(rte_is_same_ether_addr(&eth->dst_addr, &mac_host_b));
 	ck_assert(rte_is_same_ether_addr(&eth->src_addr, &mac_b_lan));
+	ck_assert_uint_eq(rte_be_to_cpu_16(eth->ether_type),
+			  family == AF_INET ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6);
 	ck_assert_uint_eq(rte_pktmbuf_data_len(got) - 14, len);
 	if (family == AF_INET) {
 		ck_assert_uint_eq(b[8], a[8] - 2);           /* TTL */
@@ -103,6 +105,58 @@ START_TEST(every_combination_round_trips)
 	}
 	ck_assert_uint_eq(n, 3 * 8 * 6 * 4);
 	ck_assert_uint_eq(gwsim_drain(A.wan_tx[0]) + gwsim_drain(B.lan_tx[0]), 0);
+}
+END_TEST
+
+/*
+ * Bursts mixing two SAs in runs of one to six packets: A encrypts each with
+ * its own SA in arrival order (sequence numbers without gaps), and B, fed
+ * the whole burst at once, decrypts run by run and forwards the inner
+ * packets, IPv4 and IPv6 to the same host, in arrival order.
+ */
+START_TEST(mixed_bursts_keep_order)
+{
+	static const char pattern[] = "44466464444466666646644464666664";
+	enum { N = sizeof(pattern) - 1 };
+	struct combo c4 = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET, AF_INET };
+	struct combo c6 = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET6, AF_INET };
+	struct rte_mbuf *in[N], *copy[N], *esp[N], *out[N];
+	uint32_t seq4 = 0, seq6 = 0;
+
+	gwsim_install(&c4, 0x7101);
+	gwsim_install(&c6, 0x7102);
+	for (unsigned round = 0; round < 2; round++) {
+		for (unsigned i = 0; i < N; i++) {
+			bool v6 = pattern[i] == '6';
+
+			in[i] = gwsim_udp_frame(v6 ? AF_INET6 : AF_INET, &mac_a_lan,
+						v6 ? "fd01::1" : "10.1.0.1",
+						v6 ? "fd02::1" : "10.2.0.1", 5000, 10 + i, 0, true);
+			copy[i] = rte_pktmbuf_copy(in[i], gwsim_pool, 0, UINT32_MAX);
+		}
+		worker_process_burst(A.w, A.lan, in, N);
+		worker_flush(A.w);
+		ck_assert_uint_eq(rte_ring_dequeue_bulk(A.wan_tx[0], (void **)esp, N, NULL), N);
+		for (unsigned i = 0; i < N; i++) {
+			const uint8_t *h = rte_pktmbuf_mtod_offset(esp[i], const uint8_t *, 14 + 20);
+			bool v6 = pattern[i] == '6';
+
+			ck_assert_uint_eq(rte_be_to_cpu_32(*(const rte_be32_t *)(const void *)h),
+					  v6 ? 0x7102 : 0x7101);
+			ck_assert_uint_eq(rte_be_to_cpu_32(*(const rte_be32_t *)(const void *)(h + 4)),
+					  v6 ? ++seq6 : ++seq4);
+		}
+		worker_process_burst(B.w, B.wan, esp, N);
+		worker_flush(B.w);
+		ck_assert_uint_eq(rte_ring_dequeue_bulk(B.lan_tx[0], (void **)out, N, NULL), N);
+		for (unsigned i = 0; i < N; i++) {
+			check_delivered(copy[i], out[i], pattern[i] == '6' ? AF_INET6 : AF_INET);
+			rte_pktmbuf_free(copy[i]);
+			rte_pktmbuf_free(out[i]);
+		}
+	}
+	gwsim_uninstall(0x7101);
+	gwsim_uninstall(0x7102);
 }
 END_TEST
 
@@ -343,6 +397,7 @@ int main(void)
 	tcase_add_unchecked_fixture(tc, setup, gwsim_teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, every_combination_round_trips);
+	tcase_add_test(tc, mixed_bursts_keep_order);
 	tcase_add_test(tc, side_paths_are_punted_or_counted);
 	tcase_add_test(tc, labels_follow_the_sa);
 	tcase_add_test(tc, sa_update_keeps_the_sequence);
