@@ -124,6 +124,7 @@ enum pkt_kind worker_classify(struct worker *w, uint16_t in_port, struct rte_mbu
 	meta->in_port = in_port;
 	meta->flags = 0;
 	m->port = in_port;
+	m->packet_type = RTE_PTYPE_UNKNOWN;   /* the transforms check it all */
 
 	if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP)) {
 		punt(w, m, PUNT_LOCAL);

@@ -21,7 +21,9 @@
 /*
  * Outer header sanity and the real end of the ESP packet. The worker gave
  * l3_len/l4_len; check they fit the octets and the IP (and UDP) lengths,
- * and drop octets past the IP length (L2 padding).
+ * and drop octets past the IP length (L2 padding), unless the worker
+ * checked all that (ESP_PTYPE_IP4_ESP_CHECKED). Then the destination must
+ * be the SA's.
  */
 ESP_INLINE enum esp_drop esp_in_outer(struct esp_sa *sa, struct rte_mbuf *m,
 				      uint32_t *esp_off)
@@ -32,6 +34,16 @@ ESP_INLINE enum esp_drop esp_in_outer(struct esp_sa *sa, struct rte_mbuf *m,
 	uint32_t iplen;
 	uint8_t af;
 
+	if (m->packet_type == ESP_PTYPE_IP4_ESP_CHECKED) {
+		uint32_t x;
+
+		memcpy(&x, p + 16, 4);
+		if ((sa->in_chk & ESP_IN_CHK_LOCAL4) ? x != sa->in.local4
+						      : (sa->in_chk & ESP_IN_CHK_LOCAL6) != 0)
+			return ESP_DROP_SA_DST;
+		*esp_off = ESP_IPV4_HDR_MIN;
+		return ESP_DROP_MAX;
+	}
 	if (len < ESP_IPV4_HDR_MIN)
 		return ESP_DROP_RUNT;
 	if ((p[0] >> 4) == 4) {
@@ -242,6 +254,7 @@ ESP_INLINE enum esp_drop esp_in_one(struct esp_sa *sa, struct rte_mbuf *m,
 
 	m->l3_len = 0;
 	m->l4_len = 0;
+	m->packet_type = RTE_PTYPE_UNKNOWN;
 	esp_account(sa, ctx, tunnel ? keep : pl_len);
 	return ESP_DROP_MAX;
 }

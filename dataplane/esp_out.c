@@ -70,9 +70,10 @@ static int esp_out_ip6_split(const uint8_t *p, uint32_t len, uint32_t *nh_off)
 }
 
 /*
- * Validate the packet to protect and find where ESP goes. Fills the
- * offset of the ESP header in the original packet (0 for tunnel), the
- * payload's next header, and for tunnel mode DSCP/ECN and DF.
+ * Validate the packet to protect and find where ESP goes (a header the
+ * worker checked, ESP_PTYPE_IP4_CHECKED, is only read). Fills the offset
+ * of the ESP header in the original packet (0 for tunnel), the payload's
+ * next header, and for tunnel mode DSCP/ECN and DF.
  */
 ESP_INLINE int esp_out_parse(struct rte_mbuf *m, const int layout, uint32_t *split,
 			     uint32_t *nh_off, uint8_t *next, uint8_t *tos, bool *df)
@@ -81,6 +82,14 @@ ESP_INLINE int esp_out_parse(struct rte_mbuf *m, const int layout, uint32_t *spl
 	uint32_t len = rte_pktmbuf_pkt_len(m);
 	uint32_t iplen;
 
+	if (m->packet_type == ESP_PTYPE_IP4_CHECKED) {
+		*tos = p[1];
+		*df = (esp_get16(p + 6) & ESP_IPV4_DF) != 0;
+		*split = layout == OUT_TRANS ? ESP_IPV4_HDR_MIN : 0;
+		*nh_off = 9;
+		*next = layout == OUT_TRANS ? p[9] : ESP_IPPROTO_IPIP;
+		return 0;
+	}
 	if (len < ESP_IPV4_HDR_MIN)
 		return -1;
 	if ((p[0] >> 4) == 4) {
@@ -256,6 +265,7 @@ ESP_INLINE enum esp_drop esp_out_one(struct esp_sa *sa, struct rte_mbuf *m,
 			memcpy(udp + 6, &c, 2);
 		}
 	}
+	m->packet_type = RTE_PTYPE_UNKNOWN;
 	esp_account(sa, ctx, payload);
 	return ESP_DROP_MAX;
 }

@@ -169,7 +169,7 @@ static void clear_path_slow(struct worker *w, struct burst *b, struct rte_mbuf *
 static uint16_t esp_in_run(struct worker *w, struct esp_sa *sa, struct rte_mbuf **run, uint16_t n,
 			   struct rte_mbuf **out)
 {
-	uint16_t good = sa->xform(sa, run, n, &w->ctx), k = 0;
+	uint16_t good = sa->xform(sa, run, n, &w->ctx), k = 0, label = sa->label;
 
 	w->stats.esp_in += good;
 	for (uint16_t i = good; i < n; i++)
@@ -178,7 +178,7 @@ static uint16_t esp_in_run(struct worker *w, struct esp_sa *sa, struct rte_mbuf 
 		struct rte_mbuf *m = run[i];
 
 		/* A decapsulated packet carries its SA's label to egress. */
-		pkt_meta(m)->label = sa->label;
+		pkt_meta(m)->label = label;
 		if (!ttl_dec(m)) {
 			drop(w, m, sa, ESP_DROP_TTL);
 			continue;

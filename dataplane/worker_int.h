@@ -228,6 +228,7 @@ static inline enum pkt_kind classify_fast4(struct worker *w, const struct fib *f
 	meta->in_port = in_port;
 	meta->flags = 0;
 	m->port = in_port;
+	m->packet_type = kind == PK_ESP_IN ? ESP_PTYPE_IP4_ESP_CHECKED : ESP_PTYPE_IP4_CHECKED;
 	m->l2_len = sizeof(struct rte_ether_hdr);
 	m->l3_len = sizeof(struct rte_ipv4_hdr);
 	m->l4_len = 0;

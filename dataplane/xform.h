@@ -13,6 +13,12 @@
  *   for ESP-in-UDP, else 0, so ESP starts at l3_len + l4_len. Afterwards the
  *   data starts at the inner IP header (tunnel) or the rebuilt IP header
  *   (transport).
+ * - mb->packet_type: ESP_PTYPE_IP4_CHECKED (outbound) or
+ *   ESP_PTYPE_IP4_ESP_CHECKED (inbound) say the worker's classifier
+ *   validated the header in full, and the transform skips those checks;
+ *   any other value and every check is made. The worker writes the field
+ *   for every frame it classifies (a NIC's own packet type checks less).
+ *   Afterwards it is RTE_PTYPE_UNKNOWN.
  * In both directions the function counts packets, bytes and drops, and
  * posts lifetime events; it never frees an mbuf.
  */
@@ -21,12 +27,21 @@
 
 #include <stdint.h>
 #include <rte_common.h>
+#include <rte_mbuf_ptype.h>
 #include <intel-ipsec-mb.h>
 
 #include "dataplane/drop.h"
 #include "dataplane/sa.h"
 
 struct rte_ring;
+
+/*
+ * An IPv4 header of 20 octets (no options) whose total length is the
+ * mbuf's data length, in one segment, and not a fragment.
+ */
+#define ESP_PTYPE_IP4_CHECKED (RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4)
+/* The same, carrying ESP (l3_len 20, l4_len 0) with room for its header. */
+#define ESP_PTYPE_IP4_ESP_CHECKED (ESP_PTYPE_IP4_CHECKED | RTE_PTYPE_TUNNEL_ESP)
 
 /** Lifetime event posted by a worker to the control thread. */
 enum esp_event_type { ESP_EV_SOFT_EXPIRE = 1, ESP_EV_HARD_EXPIRE = 2 };

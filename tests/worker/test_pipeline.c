@@ -24,6 +24,7 @@
 #include <rte_udp.h>
 
 #include "dataplane/pktmeta.h"
+#include "dataplane/xform.h"
 #include "tests/worker/gwsim.h"
 
 /* The packet B delivers must be the one A got, TTL/hop limit less 2. */
@@ -157,6 +158,51 @@ START_TEST(mixed_bursts_keep_order)
 	}
 	gwsim_uninstall(0x7101);
 	gwsim_uninstall(0x7102);
+}
+END_TEST
+
+/* Give the IPv4 frame @p m four octets of options (NOPs). */
+static void add_ip4_options(struct rte_mbuf *m)
+{
+	uint8_t *q = (uint8_t *)rte_pktmbuf_prepend(m, 4);
+	struct rte_ipv4_hdr *ip;
+
+	ck_assert_ptr_nonnull(q);
+	memmove(q, q + 4, 14 + 20);
+	memset(q + 14 + 20, 1, 4);
+	ip = (struct rte_ipv4_hdr *)(q + 14);
+	ip->version_ihl = 0x46;
+	ip->total_length = rte_cpu_to_be_16(rte_be_to_cpu_16(ip->total_length) + 4);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+}
+
+/*
+ * The transforms skip header checks only for what the worker's classifier
+ * checked (xform.h): a packet type the NIC set, here claiming a plain
+ * IPv4 header for one with options, is overwritten and not believed.
+ * Transport mode, where the header's length decides where ESP goes.
+ */
+START_TEST(nic_packet_type_is_not_trusted)
+{
+	struct combo c = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TRANSPORT, AF_INET, AF_INET };
+	struct rte_mbuf *m, *copy, *esp, *clear;
+
+	gwsim_install(&c, 0x7201);
+	m = gwsim_udp_frame(AF_INET, &mac_a_lan, "10.1.0.1", "10.2.0.1", 5000, 100, 0, true);
+	add_ip4_options(m);
+	copy = rte_pktmbuf_copy(m, gwsim_pool, 0, UINT32_MAX);
+	m->packet_type = ESP_PTYPE_IP4_CHECKED;
+	esp = gwsim_run(&A, A.lan, m, A.wan_tx[0]);
+	ck_assert_ptr_nonnull(esp);
+	ck_assert_uint_eq(rte_pktmbuf_mtod(esp, const uint8_t *)[14], 0x46);
+	esp->packet_type = ESP_PTYPE_IP4_ESP_CHECKED;
+	clear = gwsim_run(&B, B.wan, esp, B.lan_tx[0]);
+	ck_assert_ptr_nonnull(clear);
+	check_delivered(copy, clear, AF_INET);
+	rte_pktmbuf_free(copy);
+	rte_pktmbuf_free(clear);
+	gwsim_uninstall(0x7201);
 }
 END_TEST
 
@@ -398,6 +444,7 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, every_combination_round_trips);
 	tcase_add_test(tc, mixed_bursts_keep_order);
+	tcase_add_test(tc, nic_packet_type_is_not_trusted);
 	tcase_add_test(tc, side_paths_are_punted_or_counted);
 	tcase_add_test(tc, labels_follow_the_sa);
 	tcase_add_test(tc, sa_update_keeps_the_sequence);
