@@ -173,12 +173,14 @@ static inline const struct spd_rule *spd_lookup_ip4_whole(const struct spd *spd,
 							  const uint8_t *ip, uint16_t label)
 {
 	uint32_t src, dst, pl = spd_pl4(ip[9], true, label);
-	const struct spd_rule *r = spd->rules, *end = r + spd->n;
 	uint64_t addrs;
 
 	memcpy(&addrs, ip + 12, 8);
 	if (memo->rule != NULL && ((memo->addrs ^ addrs) | (memo->pl ^ pl)) == 0)
 		return memo->rule;
+
+	const struct spd_rule *r = spd->rules, *end = r + spd->n;
+
 	memcpy(&src, ip + 12, 4);
 	memcpy(&dst, ip + 16, 4);
 	for (; r < end; r++) {
