@@ -264,9 +264,9 @@ ESP_INLINE uint16_t esp_in_burst(struct esp_sa *sa, struct rte_mbuf **mb, uint16
 {
 	uint16_t ngood = 0;
 
+	/* No prefetch of the packets: the worker's classifier (or
+	 * handoff_drain for another worker's) read each header just before. */
 	for (uint16_t i = 0; i < n; i++) {
-		if (i + 2 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(mb[i + 2], void *));
 		enum esp_drop r = esp_in_one(sa, mb[i], ctx, tunnel, cipher);
 		if (likely(r == ESP_DROP_MAX))
 			esp_keep(mb, i, &ngood);

@@ -275,12 +275,13 @@ ESP_INLINE uint16_t esp_out_burst(struct esp_sa *sa, struct rte_mbuf **mb, uint1
 				  const unsigned cipher)
 {
 	uint16_t ngood = 0;
+
+	/* No prefetch of the packets: the worker's classifier (or
+	 * handoff_drain for another worker's) read each header just before. */
 	uint64_t last = (sa->flags & ESP_SA_F_ESN) ? UINT64_MAX : UINT32_MAX;
 	bool near_end = last - sa->seq <= n;
 
 	for (uint16_t i = 0; i < n; i++) {
-		if (i + 2 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(mb[i + 2], void *));
 		enum esp_drop r = esp_out_one(sa, mb[i], ctx, layout, natt, cipher, near_end);
 		if (likely(r == ESP_DROP_MAX))
 			esp_keep(mb, i, &ngood);

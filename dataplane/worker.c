@@ -551,6 +551,10 @@ static unsigned handoff_drain(struct worker *w)
 	       (n = rte_ring_sc_dequeue_burst(w->handoff, (void **)pkts, RTE_DIM(pkts), NULL)) > 0) {
 		total += n;
 		w->stats.handoff_in += n;
+		/* The headers were last in the sending worker's cache; the
+		 * transforms read them a few packets from now. */
+		for (unsigned i = 0; i < n; i++)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 		for (unsigned i = 0; i < n; i++) {
 			struct pkt_meta *meta = pkt_meta(pkts[i]);
 
