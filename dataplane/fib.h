@@ -140,17 +140,25 @@ static inline uint32_t fib_local_slot6(const uint64_t a[2])
 	return fib_local_slot4((uint32_t)(x ^ x >> 32));
 }
 
-/** fib_is_local() through worker @p worker's copy of the addresses. */
-static inline bool fib_is_local_fast(const struct fib *f, uint16_t worker, uint8_t family,
-				     const uint8_t *addr)
+/**
+ * Worker @p worker's copy of the own addresses, built now if it is not
+ * yet; NULL for a worker without one (past FIB_FWD_WORKERS).
+ */
+static inline const struct fib_locals *fib_locals_for(const struct fib *f, uint16_t worker)
 {
 	struct fib_locals *l;
 
 	if (worker >= FIB_FWD_WORKERS)
-		return fib_is_local(f, family, addr);
+		return NULL;
 	l = &f->locals[worker];
 	if (!l->built)
 		fib_locals_build(f, l);
+	return l;
+}
+
+/** fib_is_local() in the set @p l (fib_locals_for()). */
+static inline bool fib_locals_has(const struct fib_locals *l, uint8_t family, const uint8_t *addr)
+{
 	if (family == AF_INET) {
 		uint32_t v;
 
@@ -177,6 +185,15 @@ static inline bool fib_is_local_fast(const struct fib *f, uint16_t worker, uint8
 		if ((e[0] | e[1]) == 0)
 			return false;
 	}
+}
+
+/** fib_is_local() through worker @p worker's copy of the addresses. */
+static inline bool fib_is_local_fast(const struct fib *f, uint16_t worker, uint8_t family,
+				     const uint8_t *addr)
+{
+	const struct fib_locals *l = fib_locals_for(f, worker);
+
+	return l != NULL ? fib_locals_has(l, family, addr) : fib_is_local(f, family, addr);
 }
 
 /** Worker @p worker's slice of the forwarding memo, or NULL. */

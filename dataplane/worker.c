@@ -626,6 +626,7 @@ void worker_apply_msgs(struct worker *w)
 			break;
 		case DP_MSG_FIB_SET:
 			w->fib = msg.obj;
+			w->locals = w->fib != NULL ? fib_locals_for(w->fib, w->id) : NULL;
 			break;
 		default:
 			break;

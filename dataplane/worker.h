@@ -90,6 +90,7 @@ struct worker {
 	const struct spd *spd;        /**< outbound policy snapshot */
 	struct spd_memo4 spd_memo;    /**< last IPv4 lookup in spd */
 	const struct fib *fib;        /**< routes, neighbours, labels, own addresses */
+	const struct fib_locals *locals; /**< fib_locals_for(fib, id), taken with fib */
 
 	struct rte_ring *msgs;        /**< control → worker, struct dp_msg */
 	struct rte_ring *punt;        /**< worker → control, mbufs */

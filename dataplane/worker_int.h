@@ -135,9 +135,11 @@ static inline void fwd_send_run(struct worker *w, struct rte_mbuf **pkts, uint16
 				const struct fib_fwd *e)
 {
 	uint16_t l2 = e->l2_len, port = e->port;
+	struct worker_txbuf *tb = &w->txb[port];
 	uint8_t hdr[sizeof(e->l2)];
 
 	memcpy(hdr, e->l2, sizeof(hdr));
+	w->tx_pending |= UINT32_C(1) << port;
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 
@@ -155,7 +157,9 @@ static inline void fwd_send_run(struct worker *w, struct rte_mbuf **pkts, uint16
 			memcpy(rte_pktmbuf_mtod(m, uint8_t *), hdr,
 			       sizeof(struct rte_ether_hdr) + sizeof(struct rte_vlan_hdr));
 		m->port = port;
-		tx_one(w, port, m);
+		tb->pkts[tb->n++] = m;    /* tx_one(), the port's bit set above */
+		if (unlikely(tb->n == RTE_DIM(tb->pkts)))
+			worker_tx_flush(w, port);
 	}
 }
 
@@ -209,7 +213,10 @@ static inline enum pkt_kind classify_fast4(struct worker *w, const struct fib *f
 
 	uint8_t proto = ip[offsetof(struct rte_ipv4_hdr, next_proto_id)];
 
-	if (fib_is_local_fast(f, w->id, AF_INET, ip + offsetof(struct rte_ipv4_hdr, dst_addr))) {
+	const uint8_t *dst = ip + offsetof(struct rte_ipv4_hdr, dst_addr);
+
+	if (w->locals != NULL ? fib_locals_has(w->locals, AF_INET, dst)
+			      : fib_is_local(f, AF_INET, dst)) {
 		if (proto != ESP_IPPROTO_ESP)
 			return PK_DROPPED;
 		kind = PK_ESP_IN;
