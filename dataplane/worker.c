@@ -411,7 +411,7 @@ static inline __attribute__((always_inline)) void clear_verdict(struct worker *w
 				meta->flags |= PKT_F_ESP_OUT;
 				handoff(b, rule->sa->owner, m);
 			} else {
-				burst_add_clear(b, m, rule->sa);
+				b->clear[b->n_clear++] = m;
 			}
 			return;
 		}
@@ -485,14 +485,12 @@ static void burst_finish(struct worker *w, struct burst *b)
 {
 	if (b->n_in)
 		esp_in_batch(w, b, b->in, b->n_in);
-	if (b->clear_runs == 1)
-		esp_out_run(w, b->clear_last, b->clear, b->n_clear);
-	else if (b->n_clear)
+	if (b->n_clear)
 		esp_out_batch(w, b->clear, b->n_clear);
 	if (b->n_fwd)
 		worker_forward_clear(w, b->fwd, b->n_fwd);
 	handoff_flush(w, b);
-	b->n_in = b->n_clear = b->n_fwd = b->clear_runs = 0;
+	b->n_in = b->n_clear = b->n_fwd = 0;
 }
 
 /*
@@ -505,7 +503,7 @@ void worker_process_burst(struct worker *w, uint16_t in_port, struct rte_mbuf **
 	const struct fib *f = w->fib;
 	struct burst b;
 
-	b.n_in = b.n_clear = b.n_fwd = b.clear_runs = 0;
+	b.n_in = b.n_clear = b.n_fwd = 0;
 	memset(b.n_handoff, 0, sizeof(b.n_handoff));
 	w->stats.rx += n;
 	/* classification writes the offload lengths and the metadata, both
@@ -542,7 +540,7 @@ static unsigned handoff_drain(struct worker *w)
 	unsigned total = 0, n;
 	struct burst b;
 
-	b.n_in = b.n_clear = b.n_fwd = b.clear_runs = 0;
+	b.n_in = b.n_clear = b.n_fwd = 0;
 	memset(b.n_handoff, 0, sizeof(b.n_handoff));
 	/* Drain at most one ring's worth: together with the double RCU
 	 * grace period of SA frees this bounds how long an SA pointer can
@@ -559,7 +557,7 @@ static unsigned handoff_drain(struct worker *w)
 			struct pkt_meta *meta = pkt_meta(pkts[i]);
 
 			if (meta->flags & PKT_F_ESP_OUT)
-				burst_add_clear(&b, pkts[i], meta->sa);
+				b.clear[b.n_clear++] = pkts[i];
 			else
 				b.in[b.n_in++] = pkts[i];
 		}

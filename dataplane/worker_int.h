@@ -22,8 +22,6 @@
 /* Per-burst sorting: every packet goes to exactly one of these. */
 struct burst {
 	uint16_t n_in, n_clear, n_fwd, n_handoff[WORKER_MAX];
-	uint16_t clear_runs;            /* runs of one SA in clear[] */
-	struct esp_sa *clear_last;      /* the SA of clear[n_clear - 1] */
 	struct rte_mbuf *in[WORKER_BURST * 2];
 	struct rte_mbuf *clear[WORKER_BURST * 2];
 	struct rte_mbuf *fwd[WORKER_BURST * 4];  /* fragments may add */
@@ -31,14 +29,6 @@ struct burst {
 };
 
 enum pkt_kind { PK_DROPPED, PK_PUNT, PK_ESP_IN, PK_CLEAR };
-
-/* Queue @p m (pkt_meta(m)->sa == @p sa) for this worker's ESP out. */
-static inline void burst_add_clear(struct burst *b, struct rte_mbuf *m, struct esp_sa *sa)
-{
-	b->clear_runs += b->n_clear == 0 || sa != b->clear_last;
-	b->clear_last = sa;
-	b->clear[b->n_clear++] = m;
-}
 
 /* worker.c: send what is queued for @p port. */
 void worker_tx_flush(struct worker *w, uint16_t port);
