@@ -39,7 +39,7 @@ struct bench_case {
 	uint8_t family;             /**< inner = outer family, AF_INET / AF_INET6 */
 	uint32_t size;              /**< frame octets without FCS, or BENCH_SIZE_IMIX */
 	uint32_t n_sas;             /**< SAs installed */
-	uint32_t flows;             /**< distinct SAs/packets in the pcap */
+	uint32_t flows;             /**< packets in the pcap (1: the one-SA default) */
 	uint16_t workers;           /**< 1 or 2 (multi-core runs) */
 	bool spread;                /**< 2 workers: half of each port's SAs
 				     *   belong to the other worker (handoff) */
@@ -120,6 +120,16 @@ void bench_inner_dst(const struct bench_case *c, const struct bench_topo *t, uin
  */
 int bench_pcap_write(const char *path, const struct bench_case *c, uint16_t port,
 		     IMB_MGR *mgr, uint32_t *ct_lens, unsigned max, double *avg_frame);
+
+/* ---- cold memory (bench_mem.c) --------------------------------------- */
+
+/**
+ * Cycles of one load that depends on the one before, through one line of
+ * every 4 KiB page of a @p bytes region of the EAL's heap in random order:
+ * what a packet pays to touch an SA no recent packet touched, when the
+ * SAs span that much memory. -1 when the memory is not there.
+ */
+double bench_chase_cycles(size_t bytes);
 
 /* ---- raw crypto cost (bench_crypto.c) --------------------------------- */
 

@@ -23,7 +23,7 @@
 struct rte_mempool *bench_pool;
 
 enum {
-	GEN_PKTS_1SA = 512,        /* packets in the pcap of a one-SA case */
+	GEN_PKTS_1SA = 512,        /* packets in a one-SA pcap unless --flows */
 	GEN_SIZE_MAX = 1500,
 	GEN_ETH = 14,
 };
@@ -240,7 +240,7 @@ int bench_pcap_write(const char *path, const struct bench_case *c, uint16_t port
 {
 	uint32_t sizes[16];
 	unsigned nsizes = bench_frame_sizes(c, sizes, RTE_DIM(sizes));
-	unsigned npkts = c->n_sas > 1 && c->flows > 0 ? c->flows : GEN_PKTS_1SA;
+	unsigned npkts = c->flows > 1 ? c->flows : GEN_PKTS_1SA;
 	struct bench_topo t;
 	struct esp_ctx ctx = { .mgr = mgr };
 	struct esp_sa *gen = NULL;

@@ -52,6 +52,7 @@ struct opts {
 	double min_fraction;
 	unsigned attempts;        /* per case, with --min-fraction */
 	uint32_t flows;
+	bool flows_set;             /* --flows given: one-SA pcaps that long too */
 	bool huge, filtered, mc, smoke, quick, no_chacha_table;
 	struct spec f;           /* from the filter options */
 };
@@ -75,7 +76,9 @@ static void usage(FILE *o)
 "  --mc            also run the 1 vs 2 worker cases (default matrix includes them)\n"
 "  --no-mc         leave them out\n"
 "  --time S        seconds of esprit (CPU time) per case, in 10 ms rounds (default 0.5)\n"
-"  --flows N       packets (random SAs) in a many-SA pcap (default 65536)\n"
+"  --flows N       packets (random SAs) in a many-SA pcap (default 65536); given,\n"
+"                  also the length of one-SA pcaps (default 512), to compare\n"
+"                  one SA and many on pcaps of one length\n"
 "  --json FILE     write results as JSON\n"
 "  --pcap-dir DIR  where the generated pcaps go (default /tmp/esprit-bench.PID)\n"
 "  --huge          use hugepages (default: --no-huge)\n"
@@ -216,7 +219,8 @@ static unsigned spec_expand(const struct spec *s, const struct opts *o, struct b
 		/* packets in the pcap: 512, or more to spread over many SAs */
 		uint32_t want = k->n_sas * 4 > 512 ? k->n_sas * 4 : 512;
 
-		k->flows = k->n_sas > 1 ? (want < o->flows ? want : o->flows) : 1;
+		k->flows = k->n_sas > 1 ? (want < o->flows ? want : o->flows) :
+			   o->flows_set ? o->flows : 1;
 		n++;
 	}
 	return n;
@@ -401,7 +405,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'm': o->mc = true; break;
 		case 'M': o->mc = false; break;
 		case 't': o->secs = atof(optarg); break;
-		case 'F': o->flows = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'F':
+			o->flows = (uint32_t)strtoul(optarg, NULL, 0);
+			o->flows_set = true;
+			break;
 		case 'j': o->json = optarg; break;
 		case 'p': o->pcap_dir = optarg; break;
 		case 'H': o->huge = true; break;
@@ -621,6 +628,21 @@ int main(int argc, char **argv)
 							    "dec_direct", v[2], "dec_job", v[3]));
 		}
 	}
+	/* Cold memory: what the many-SA cases pay per SA touched. */
+	static const size_t chase_mib[] = { 4, 64, 1024 };
+	double chase[RTE_DIM(chase_mib)] = { 0 };
+
+	if (many > 1 && !o.smoke) {
+		printf("\nOne dependent load through a random 4 KiB page of a region (the first touch of an SA"
+		       "\nthat many SAs span), cycles:");
+		for (unsigned i = 0; i < RTE_DIM(chase_mib); i++) {
+			chase[i] = bench_chase_cycles(chase_mib[i] << 20);
+			if (chase[i] > 0)
+				printf(" %zu MiB %.0f%s", chase_mib[i], chase[i],
+				       i + 1 < RTE_DIM(chase_mib) ? "," : "");
+		}
+		printf("\n");
+	}
 	printf("\ntotal %lds\n", (long)(time(NULL) - start));
 	if (o.json != NULL) {
 		json_t *arr = json_array();
@@ -639,6 +661,18 @@ int main(int argc, char **argv)
 				    json_pack("{s:s, s:i, s:i, s:i, s:i}", "kind", "interleaved rounds, medians",
 					      "io_us", BENCH_ROUND_IO_US, "crypto_us", BENCH_ROUND_CRYPTO_US,
 					      "esprit_us", BENCH_ROUND_ESPRIT_US, "warm_us", BENCH_ROUND_WARM_US));
+		if (chase[0] > 0) {
+			json_t *ch = json_object();
+
+			for (unsigned i = 0; i < RTE_DIM(chase_mib); i++) {
+				char key[16];
+
+				snprintf(key, sizeof(key), "%zu_MiB", chase_mib[i]);
+				if (chase[i] > 0)
+					json_object_set_new(ch, key, json_real(chase[i]));
+			}
+			json_object_set_new(json_object_get(root, "machine"), "cold_load_cycles", ch);
+		}
 		if (json_dump_file(root, o.json, JSON_INDENT(1)) != 0)
 			fprintf(stderr, "esprit-bench: cannot write %s\n", o.json);
 		json_decref(root);
