@@ -124,12 +124,13 @@ int bench_pcap_write(const char *path, const struct bench_case *c, uint16_t port
 /* ---- cold memory (bench_mem.c) --------------------------------------- */
 
 /**
- * Cycles of one load that depends on the one before, through one line of
- * every 4 KiB page of a @p bytes region of the EAL's heap in random order:
- * what a packet pays to touch an SA no recent packet touched, when the
- * SAs span that much memory. -1 when the memory is not there.
+ * What touching a line of a random 4 KiB page of a @p bytes region of the
+ * EAL's heap costs, as many SAs spanning that much memory do: *load, the
+ * cycles of a load that depends on the one before (latency); *prefetch,
+ * the cycles a prefetch issued far ahead takes from the core. -1 when
+ * the memory is not there.
  */
-double bench_chase_cycles(size_t bytes);
+void bench_cold_cycles(size_t bytes, double *load, double *prefetch);
 
 /* ---- raw crypto cost (bench_crypto.c) --------------------------------- */
 

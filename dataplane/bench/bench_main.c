@@ -630,18 +630,18 @@ int main(int argc, char **argv)
 	}
 	/* Cold memory: what the many-SA cases pay per SA touched. */
 	static const size_t chase_mib[] = { 4, 64, 1024 };
-	double chase[RTE_DIM(chase_mib)] = { 0 };
+	double chase[RTE_DIM(chase_mib)] = { 0 }, pf[RTE_DIM(chase_mib)] = { 0 };
 
 	if (many > 1 && !o.smoke) {
-		printf("\nOne dependent load through a random 4 KiB page of a region (the first touch of an SA"
-		       "\nthat many SAs span), cycles:");
+		printf("\nA line of a random 4 KiB page of a region (an SA no recent packet touched, when\n"
+		       "the SAs span that much), cycles: a load that waits for the one before / a prefetch\n"
+		       "issued far ahead, what it takes from the core:\n");
 		for (unsigned i = 0; i < RTE_DIM(chase_mib); i++) {
-			chase[i] = bench_chase_cycles(chase_mib[i] << 20);
+			bench_cold_cycles(chase_mib[i] << 20, &chase[i], &pf[i]);
 			if (chase[i] > 0)
-				printf(" %zu MiB %.0f%s", chase_mib[i], chase[i],
-				       i + 1 < RTE_DIM(chase_mib) ? "," : "");
+				printf("  %4zu MiB: load %4.0f, prefetch %4.0f\n", chase_mib[i],
+				       chase[i], pf[i]);
 		}
-		printf("\n");
 	}
 	printf("\ntotal %lds\n", (long)(time(NULL) - start));
 	if (o.json != NULL) {
@@ -669,9 +669,10 @@ int main(int argc, char **argv)
 
 				snprintf(key, sizeof(key), "%zu_MiB", chase_mib[i]);
 				if (chase[i] > 0)
-					json_object_set_new(ch, key, json_real(chase[i]));
+					json_object_set_new(ch, key, json_pack("{s:f, s:f}", "load",
+						chase[i], "prefetch", pf[i]));
 			}
-			json_object_set_new(json_object_get(root, "machine"), "cold_load_cycles", ch);
+			json_object_set_new(json_object_get(root, "machine"), "cold_line_cycles", ch);
 		}
 		if (json_dump_file(root, o.json, JSON_INDENT(1)) != 0)
 			fprintf(stderr, "esprit-bench: cannot write %s\n", o.json);

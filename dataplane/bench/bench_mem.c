@@ -4,25 +4,35 @@
  * packet reads an SA no recent packet read: a cache miss and, once the SAs
  * outgrow the TLB's reach, a page walk (a nested one in a VM, and one per
  * 4 KiB page when the host backs the guest's huge pages with small ones).
- * The million-SA case is bound by that latency, which is a property of the
- * machine, not of esprit; this probe measures it so a reader can tell a
- * bare-metal run from this VM's.
+ * What that costs is the machine's (the page size the host gives, nested
+ * paging or not), and the million-SA case is bound by it; these probes
+ * measure it so a reader can tell this VM's numbers from a bare-metal
+ * run's.
  *
- * The probe: a pointer chase through one line of every 4 KiB page of a
- * region, pages in random order, each load depending on the one before,
- * on memory from the EAL's heap (where the SAs live).
+ * Two probes on memory from the EAL's heap (where the SAs live): a pointer
+ * chase through one line of every 4 KiB page of a region, pages in random
+ * order, each load depending on the one before (the latency); and the
+ * same pages prefetched far ahead of a use that never comes, between
+ * steps of work that needs no memory (what a prefetch takes from the
+ * core: in this VM a prefetch that misses the TLB holds the core for
+ * most of its page walk, however early it is issued).
  */
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include <rte_common.h>
 #include <rte_cycles.h>
 #include <rte_malloc.h>
+#include <rte_prefetch.h>
 
 #include "dataplane/bench/bench.h"
 
 enum {
 	CHASE_PAGE = 4096,
 	CHASE_STEPS_MIN = 200000,   /* loads timed, at least */
+	PREFETCH_STEPS = 200000,
+	PREFETCH_AHEAD = 16,        /* steps: ~1500 cycles, far more than a miss */
+	BUSY_MULS = 32,             /* work per step, ~100 cycles */
 };
 
 static uint64_t xorshift(uint64_t *s)
@@ -40,14 +50,33 @@ static void **chase_node(uint8_t *mem, uint32_t page)
 	return (void **)(mem + (size_t)page * CHASE_PAGE + (page * 7u % 64u) * 64u);
 }
 
-double bench_chase_cycles(size_t bytes)
+/*
+ * @p steps of work that needs no memory (a chain of multiplies, ~3
+ * cycles each); with @p prefetch, step i also prefetches the line of page
+ * pages[i + PREFETCH_AHEAD], which nothing reads.
+ */
+static uint64_t busy_steps(uint8_t *mem, const uint32_t *pages, size_t steps, bool prefetch)
+{
+	static volatile uint64_t seed = 1;  /* two calls are two chains */
+	uint64_t acc = seed;
+
+	for (size_t i = 0; i + PREFETCH_AHEAD < steps; i++) {
+		if (prefetch)
+			rte_prefetch0(chase_node(mem, pages[i + PREFETCH_AHEAD]));
+		for (unsigned k = 0; k < BUSY_MULS; k++)
+			acc = acc * 0x9e3779b97f4a7c15ull + i;
+	}
+	return acc;
+}
+
+void bench_cold_cycles(size_t bytes, double *load, double *prefetch)
 {
 	size_t pages = bytes / CHASE_PAGE;
 	uint8_t *mem = rte_malloc("bench_chase", bytes, CHASE_PAGE);
-	uint32_t *order = malloc(pages * sizeof(*order));
+	uint32_t *order = malloc(RTE_MAX(pages, (size_t)PREFETCH_STEPS) * sizeof(*order));
 	uint64_t rng = 0x9e3779b97f4a7c15ull;
-	double cycles = -1;
 
+	*load = *prefetch = -1;
 	if (pages < 2 || mem == NULL || order == NULL)
 		goto out;
 	for (size_t i = 0; i < pages; i++)
@@ -71,12 +100,25 @@ double bench_chase_cycles(size_t bytes)
 
 	for (size_t i = 0; i < steps; i++)
 		p = *p;
-	cycles = (double)(rte_rdtsc_precise() - t0) / (double)steps;
+	*load = (double)(rte_rdtsc_precise() - t0) / (double)steps;
 	/* use where the chase ended, or the compiler may drop the loop */
 	if (p == NULL)
-		cycles = -1;
+		*load = -1;
+
+	/* The same pages, prefetched well ahead of a use that never comes:
+	 * what the prefetch alone takes from the core (the loads above
+	 * also wait for the data). */
+	for (size_t i = 0; i < PREFETCH_STEPS; i++)
+		order[i] = (uint32_t)(xorshift(&rng) % pages);
+	uint64_t t1 = rte_rdtsc_precise(), a = busy_steps(mem, order, PREFETCH_STEPS, false);
+	uint64_t t2 = rte_rdtsc_precise(), b = busy_steps(mem, order, PREFETCH_STEPS, true);
+	uint64_t t3 = rte_rdtsc_precise();
+
+	*prefetch = RTE_MAX(0.0, ((double)(t3 - t2) - (double)(t2 - t1)) /
+				 (PREFETCH_STEPS - PREFETCH_AHEAD));
+	if (a != b)   /* same work both times; keeps the compiler from dropping it */
+		*prefetch = -1;
 out:
 	free(order);
 	rte_free(mem);
-	return cycles;
 }
