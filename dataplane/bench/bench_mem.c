@@ -13,9 +13,9 @@
  * chase through one line of every 4 KiB page of a region, pages in random
  * order, each load depending on the one before (the latency); and the
  * same pages prefetched far ahead of a use that never comes, between
- * steps of work that needs no memory (what a prefetch takes from the
- * core: in this VM a prefetch that misses the TLB holds the core for
- * most of its page walk, however early it is issued).
+ * steps of packet-like work (what a prefetch takes from the core: in
+ * this VM a prefetch that misses the TLB holds resources the work needs
+ * while it walks, however early it is issued).
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -31,8 +31,9 @@ enum {
 	CHASE_PAGE = 4096,
 	CHASE_STEPS_MIN = 200000,   /* loads timed, at least */
 	PREFETCH_STEPS = 200000,
-	PREFETCH_AHEAD = 16,        /* steps: ~1500 cycles, far more than a miss */
-	BUSY_MULS = 32,             /* work per step, ~100 cycles */
+	PREFETCH_TRIALS = 8,
+	PREFETCH_AHEAD = 16,        /* steps: ~800 cycles, more than a miss */
+	BUSY_OPS = 24,              /* work per step: ~50 cycles */
 };
 
 static uint64_t xorshift(uint64_t *s)
@@ -51,22 +52,26 @@ static void **chase_node(uint8_t *mem, uint32_t page)
 }
 
 /*
- * @p steps of work that needs no memory (a chain of multiplies, ~3
- * cycles each); with @p prefetch, step i also prefetches the line of page
- * pages[i + PREFETCH_AHEAD], which nothing reads.
+ * @p steps of packet-like work: loads and stores, independent of each
+ * other, on a buffer in L1; with @p prefetch, step i also prefetches the
+ * line of page pages[i + PREFETCH_AHEAD], which nothing reads. (Over work
+ * without memory operations a prefetch costs less: what it holds while it
+ * walks is the load and store queues' room.)
  */
-static uint64_t busy_steps(uint8_t *mem, const uint32_t *pages, size_t steps, bool prefetch)
+static void busy_steps(uint8_t *mem, const uint32_t *pages, size_t steps, bool prefetch)
 {
-	static volatile uint64_t seed = 1;  /* two calls are two chains */
-	uint64_t acc = seed;
+	static uint64_t l1[64];
+	uint64_t acc = 0;
 
 	for (size_t i = 0; i + PREFETCH_AHEAD < steps; i++) {
 		if (prefetch)
 			rte_prefetch0(chase_node(mem, pages[i + PREFETCH_AHEAD]));
-		for (unsigned k = 0; k < BUSY_MULS; k++)
-			acc = acc * 0x9e3779b97f4a7c15ull + i;
+		for (unsigned k = 0; k < BUSY_OPS; k++) {
+			acc += l1[k] * 3;
+			l1[(k + 7) % RTE_DIM(l1)] += i;
+		}
 	}
-	return acc;
+	__asm__ volatile("" : : "r"(acc));   /* the work is not dead */
 }
 
 void bench_cold_cycles(size_t bytes, double *load, double *prefetch)
@@ -110,14 +115,23 @@ void bench_cold_cycles(size_t bytes, double *load, double *prefetch)
 	 * also wait for the data). */
 	for (size_t i = 0; i < PREFETCH_STEPS; i++)
 		order[i] = (uint32_t)(xorshift(&rng) % pages);
-	uint64_t t1 = rte_rdtsc_precise(), a = busy_steps(mem, order, PREFETCH_STEPS, false);
-	uint64_t t2 = rte_rdtsc_precise(), b = busy_steps(mem, order, PREFETCH_STEPS, true);
-	uint64_t t3 = rte_rdtsc_precise();
+	/* the fastest of a few trials of each: the host's noise only adds */
+	uint64_t plain = UINT64_MAX, with = UINT64_MAX;
 
-	*prefetch = RTE_MAX(0.0, ((double)(t3 - t2) - (double)(t2 - t1)) /
+	for (unsigned t = 0; t < PREFETCH_TRIALS; t++) {
+		uint64_t t1 = rte_rdtsc_precise();
+
+		busy_steps(mem, order, PREFETCH_STEPS, false);
+		uint64_t t2 = rte_rdtsc_precise();
+
+		busy_steps(mem, order, PREFETCH_STEPS, true);
+		uint64_t t3 = rte_rdtsc_precise();
+
+		plain = RTE_MIN(plain, t2 - t1);
+		with = RTE_MIN(with, t3 - t2);
+	}
+	*prefetch = RTE_MAX(0.0, ((double)with - (double)plain) /
 				 (PREFETCH_STEPS - PREFETCH_AHEAD));
-	if (a != b)   /* same work both times; keeps the compiler from dropping it */
-		*prefetch = -1;
 out:
 	free(order);
 	rte_free(mem);
