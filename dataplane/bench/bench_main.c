@@ -489,6 +489,32 @@ static unsigned build_cases(struct opts *o, struct bench_case *cs)
 	return n;
 }
 
+/*
+ * What an SA no recent packet touched costs on this machine (bench_mem.c),
+ * for regions as large as many SAs span: printed, and returned as JSON.
+ */
+static json_t *cold_probe(void)
+{
+	static const size_t mib[] = { 4, 64, 1024 };
+	json_t *j = json_object();
+
+	printf("\nA line of a random 4 KiB page of a region (an SA no recent packet touched, when\n"
+	       "the SAs span that much), cycles: a load that waits for the one before / a prefetch\n"
+	       "issued far ahead, what it takes from the core:\n");
+	for (unsigned i = 0; i < RTE_DIM(mib); i++) {
+		double load, prefetch;
+		char key[16];
+
+		bench_cold_cycles(mib[i] << 20, &load, &prefetch);
+		if (load < 0)
+			continue;   /* not that much memory */
+		printf("  %4zu MiB: load %4.0f, prefetch %4.0f\n", mib[i], load, prefetch);
+		snprintf(key, sizeof(key), "%zu_MiB", mib[i]);
+		json_object_set_new(j, key, json_pack("{s:f, s:f}", "load", load, "prefetch", prefetch));
+	}
+	return j;
+}
+
 int main(int argc, char **argv)
 {
 	static struct bench_case cases[MAX_CASES];
@@ -629,20 +655,8 @@ int main(int argc, char **argv)
 		}
 	}
 	/* Cold memory: what the many-SA cases pay per SA touched. */
-	static const size_t chase_mib[] = { 4, 64, 1024 };
-	double chase[RTE_DIM(chase_mib)] = { 0 }, pf[RTE_DIM(chase_mib)] = { 0 };
+	json_t *cold = many > 1 && !o.smoke ? cold_probe() : NULL;
 
-	if (many > 1 && !o.smoke) {
-		printf("\nA line of a random 4 KiB page of a region (an SA no recent packet touched, when\n"
-		       "the SAs span that much), cycles: a load that waits for the one before / a prefetch\n"
-		       "issued far ahead, what it takes from the core:\n");
-		for (unsigned i = 0; i < RTE_DIM(chase_mib); i++) {
-			bench_cold_cycles(chase_mib[i] << 20, &chase[i], &pf[i]);
-			if (chase[i] > 0)
-				printf("  %4zu MiB: load %4.0f, prefetch %4.0f\n", chase_mib[i],
-				       chase[i], pf[i]);
-		}
-	}
 	printf("\ntotal %lds\n", (long)(time(NULL) - start));
 	if (o.json != NULL) {
 		json_t *arr = json_array();
@@ -661,25 +675,15 @@ int main(int argc, char **argv)
 				    json_pack("{s:s, s:i, s:i, s:i, s:i}", "kind", "interleaved rounds, medians",
 					      "io_us", BENCH_ROUND_IO_US, "crypto_us", BENCH_ROUND_CRYPTO_US,
 					      "esprit_us", BENCH_ROUND_ESPRIT_US, "warm_us", BENCH_ROUND_WARM_US));
-		if (chase[0] > 0) {
-			json_t *ch = json_object();
-
-			for (unsigned i = 0; i < RTE_DIM(chase_mib); i++) {
-				char key[16];
-
-				snprintf(key, sizeof(key), "%zu_MiB", chase_mib[i]);
-				if (chase[i] > 0)
-					json_object_set_new(ch, key, json_pack("{s:f, s:f}", "load",
-						chase[i], "prefetch", pf[i]));
-			}
-			json_object_set_new(json_object_get(root, "machine"), "cold_line_cycles", ch);
-		}
+		if (cold != NULL)
+			json_object_set(json_object_get(root, "machine"), "cold_line_cycles", cold);
 		if (json_dump_file(root, o.json, JSON_INDENT(1)) != 0)
 			fprintf(stderr, "esprit-bench: cannot write %s\n", o.json);
 		json_decref(root);
 	} else {
 		json_decref(cc);
 	}
+	json_decref(cold);
 	if (o.pcap_dir == NULL) {
 		char path[600];
 
