@@ -1,0 +1,79 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""scripts/bench-compare.py on synthetic esprit-bench JSON: a case made
+faster, one made slower, one unchanged, one measured by one side only."""
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+
+SCRIPT = sys.argv[1]
+
+
+def case(direction, size, rounds):
+    return {"dir": direction, "cipher": "aes128gcm", "iv": "explicit", "family": 4,
+            "size": size, "sas": 1, "workers": 1, "handoff": False, "error": 0,
+            "round_fractions": rounds}
+
+
+def run_doc(rng, means, tsc=2.45):
+    cases = [case(d, s, [rng.gauss(m, 0.01) for _ in range(50)])
+             for (d, s), m in means.items()]
+    return {"machine": {"tsc_ghz": tsc, "ipsec_mb_arch": "avx2"}, "cases": cases}
+
+
+def write(tmp, name, doc):
+    path = os.path.join(tmp, name)
+    with open(path, "w") as f:
+        json.dump(doc, f)
+    return path
+
+
+def compare(args):
+    p = subprocess.run([sys.executable, SCRIPT] + args, capture_output=True, text=True)
+    return p.returncode, p.stdout, p.stderr
+
+
+def line_of(out, words):
+    rows = [l for l in out.splitlines() if all(w in l for w in words)]
+    assert len(rows) == 1, (words, out)
+    return rows[0]
+
+
+def main():
+    rng = random.Random(7)
+    a_means = {("out", "64"): 0.60, ("out", "1420"): 0.90, ("in", "64"): 0.70,
+               ("in", "1420"): 0.88}
+    b_means = {("out", "64"): 0.65, ("out", "1420"): 0.90, ("in", "64"): 0.60}
+    with tempfile.TemporaryDirectory() as tmp:
+        a = [write(tmp, "a%d.json" % i, run_doc(rng, a_means)) for i in range(3)]
+        b = [write(tmp, "b%d.json" % i, run_doc(rng, b_means, tsc=2.5)) for i in range(3)]
+
+        rc, out, err = compare(a + ["--"] + b)
+        assert rc == 0, err
+        assert line_of(out, ["out", " 64 "]).endswith("faster"), out
+        assert line_of(out, ["out", "1420"]).endswith("noise"), out
+        assert line_of(out, ["in ", " 64 "]).endswith("slower"), out
+        assert "only in A" in line_of(out, ["in ", "1420"]), out
+        assert "tsc_ghz differs" in out, out
+
+        # one run a side, without "--"
+        rc, out, err = compare([a[0], b[0]])
+        assert rc == 0, err
+        assert line_of(out, ["out", " 64 "]).endswith("faster"), out
+
+        # a broken file is an error, not a crash; no second side is usage
+        bad = write(tmp, "bad.json", {})
+        with open(bad, "w") as f:
+            f.write("{not json")
+        rc, out, err = compare([bad, b[0]])
+        assert rc == 1 and "bench-compare:" in err, (rc, err)
+        rc, out, err = compare([a[0]])
+        assert rc == 2, rc
+    print("bench-compare: ok")
+
+
+if __name__ == "__main__":
+    main()
