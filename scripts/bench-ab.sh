@@ -39,4 +39,12 @@ for ((i = 1; i <= runs; i++)); do
 		"$src/scripts/bench.sh" --build "$build" --out "$out/$side-$i" "$@" >/dev/null
 	done
 done
-"$src/scripts/bench-compare.py" "$out"/a-*/bench-*.json -- "$out"/b-*/bench-*.json
+# in run order (a glob would put a-10 before a-2)
+files=()
+for side in a b; do
+	for ((i = 1; i <= runs; i++)); do
+		files+=("$out/$side-$i"/bench-*.json)
+	done
+	[[ $side == a ]] && files+=(--)
+done
+"$src/scripts/bench-compare.py" "${files[@]}"

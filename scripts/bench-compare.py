@@ -12,13 +12,15 @@ figure compared is the fraction of the harness's limit, which each round
 measures against its own I/O and crypto cost, so a host that slows the
 core between runs moves it far less than it moves Mpps.
 
-For every case both sides measured, the rounds of all of a side's runs
-are pooled: it prints each side's median fraction and the difference of
-the medians with a 95% interval from a two-level bootstrap (runs drawn
-with replacement, then rounds within them: rounds of one run share the
-host's state, so runs are the honest unit). "faster" or "slower" when the
-interval excludes zero, "noise" when it does not. Nothing is asserted:
-the exit status is 0 unless the input cannot be read.
+For every case both sides measured it prints each side's median fraction
+(the median of its runs' medians) and the difference with a 95% interval:
+with two or more runs a side, a Welch t interval over the runs' medians
+(a run is the honest unit: rounds of one run share the host's state, and
+runs of one build differ by about as much as the rounds' spread would
+hide); with one run a side, a bootstrap over that run's rounds, which is
+optimistic and marked so. "faster" or "slower" when the interval excludes
+zero, "noise" when it does not. Nothing is asserted: the exit status is 0
+unless the input cannot be read.
 """
 import json
 import random
@@ -53,19 +55,44 @@ def load_side(paths):
     return cases, machines
 
 
-def pooled_median(runs):
-    return statistics.median(r for run in runs for r in run)
+# two-sided 95% quantiles of Student's t, by degrees of freedom
+T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+        2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086]
 
 
-def resample(runs, rng):
-    picked = [rng.choice(runs) for _ in runs]
-    return [[rng.choice(run) for _ in run] for run in picked]
+def t975(df):
+    return T975[min(int(df), len(T975)) - 1] if df < len(T975) + 1 else 1.96
 
 
-def diff_interval(a, b, rng):
-    diffs = sorted(pooled_median(resample(b, rng)) - pooled_median(resample(a, rng))
-                   for _ in range(BOOTSTRAP))
+def welch_interval(a, b):
+    """95% interval of mean(b) - mean(a), Welch's t over two samples."""
+    va, vb = statistics.variance(a) / len(a), statistics.variance(b) / len(b)
+    d = statistics.mean(b) - statistics.mean(a)
+    se = (va + vb) ** 0.5
+    if se == 0:
+        return d, d
+    df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
+    return d - t975(max(df, 1)) * se, d + t975(max(df, 1)) * se
+
+
+def rounds_interval(a, b, rng):
+    """95% bootstrap interval of median(b) - median(a), rounds of one run."""
+    diffs = sorted(statistics.median(rng.choices(b, k=len(b))) -
+                   statistics.median(rng.choices(a, k=len(a))) for _ in range(BOOTSTRAP))
     return diffs[int(0.025 * BOOTSTRAP)], diffs[int(0.975 * BOOTSTRAP) - 1]
+
+
+def compare_case(a_runs, b_runs, rng):
+    """(median A, median B, interval low, high, note) of one case."""
+    ma = [statistics.median(r) for r in a_runs]
+    mb = [statistics.median(r) for r in b_runs]
+    if len(ma) >= 2 and len(mb) >= 2:
+        lo, hi = welch_interval(ma, mb)
+        note = ""
+    else:
+        lo, hi = rounds_interval([x for r in a_runs for x in r], [x for r in b_runs for x in r], rng)
+        note = " (one run: rounds only, optimistic)"
+    return statistics.median(ma), statistics.median(mb), lo, hi, note
 
 
 def machine_notes(ma, mb):
@@ -109,11 +136,10 @@ def main(argv):
         if key not in a or key not in b:
             print("%-48s only in %s" % (key, "A" if key in a else "B"))
             continue
-        fa, fb = pooled_median(a[key]), pooled_median(b[key])
-        lo, hi = diff_interval(a[key], b[key], rng)
+        fa, fb, lo, hi, note = compare_case(a[key], b[key], rng)
         verdict = "faster" if lo > 0 else "slower" if hi < 0 else "noise"
-        print("%-48s %6.3f/%-3d %6.3f/%-3d %+8.3f [%+7.3f %+7.3f]  %s" %
-              (key, fa, len(a[key]), fb, len(b[key]), fb - fa, lo, hi, verdict))
+        print("%-48s %6.3f/%-3d %6.3f/%-3d %+8.3f [%+7.3f %+7.3f]  %s%s" %
+              (key, fa, len(a[key]), fb, len(b[key]), fb - fa, lo, hi, verdict, note))
     return 0
 
 

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-3-Clause
 """scripts/bench-compare.py on synthetic esprit-bench JSON: a case made
-faster, one made slower, one unchanged, one measured by one side only."""
+faster, one made slower, one unchanged, one measured by one side only,
+and a small difference that the runs' own spread makes noise."""
 import json
 import os
 import random
@@ -18,8 +19,10 @@ def case(direction, size, rounds):
             "round_fractions": rounds}
 
 
-def run_doc(rng, means, tsc=2.45):
-    cases = [case(d, s, [rng.gauss(m, 0.01) for _ in range(50)])
+def run_doc(rng, means, tsc=2.45, shift=0.0, sd=0.01):
+    """One run: 50 rounds a case around its mean, the whole run moved by
+    @shift (the host's state during that run)."""
+    cases = [case(d, s, [rng.gauss(m + shift, sd) for _ in range(50)])
              for (d, s), m in means.items()]
     return {"machine": {"tsc_ghz": tsc, "ipsec_mb_arch": "avx2"}, "cases": cases}
 
@@ -36,10 +39,13 @@ def compare(args):
     return p.returncode, p.stdout, p.stderr
 
 
-def line_of(out, words):
+def verdict(out, words):
     rows = [l for l in out.splitlines() if all(w in l for w in words)]
     assert len(rows) == 1, (words, out)
-    return rows[0]
+    for v in ("faster", "slower", "noise", "only in"):
+        if v in rows[0]:
+            return v
+    raise AssertionError(rows[0])
 
 
 def main():
@@ -53,16 +59,27 @@ def main():
 
         rc, out, err = compare(a + ["--"] + b)
         assert rc == 0, err
-        assert line_of(out, ["out", " 64 "]).endswith("faster"), out
-        assert line_of(out, ["out", "1420"]).endswith("noise"), out
-        assert line_of(out, ["in ", " 64 "]).endswith("slower"), out
-        assert "only in A" in line_of(out, ["in ", "1420"]), out
-        assert "tsc_ghz differs" in out, out
+        assert verdict(out, ["out", " 64 "]) == "faster", out
+        assert verdict(out, ["out", "1420"]) == "noise", out
+        assert verdict(out, ["in ", " 64 "]) == "slower", out
+        assert verdict(out, ["in ", "1420"]) == "only in", out
+        assert "only in A" in out and "tsc_ghz differs" in out, out
 
-        # one run a side, without "--"
+        # one run a side, without "--": the rounds decide, and it says so
         rc, out, err = compare([a[0], b[0]])
         assert rc == 0, err
-        assert line_of(out, ["out", " 64 "]).endswith("faster"), out
+        assert verdict(out, ["out", " 64 "]) == "faster", out
+        assert "optimistic" in out, out
+
+        # +0.01 with quiet rounds (sd 0.002) but runs 0.02 apart: the
+        # rounds alone would call it faster; over the runs it is noise
+        one = {("out", "64"): 0.60}
+        a = [write(tmp, "sa%d.json" % i, run_doc(rng, one, shift=x, sd=0.002))
+             for i, x in enumerate((-0.02, 0.0, 0.02))]
+        b = [write(tmp, "sb%d.json" % i, run_doc(rng, {("out", "64"): 0.61}, shift=x, sd=0.002))
+             for i, x in enumerate((0.02, -0.02, 0.0))]
+        rc, out, err = compare(a + ["--"] + b)
+        assert rc == 0 and verdict(out, ["out", " 64 "]) == "noise", out
 
         # a broken file is an error, not a crash; no second side is usage
         bad = write(tmp, "bad.json", {})
