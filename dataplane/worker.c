@@ -194,6 +194,7 @@ static void esp_in_batch(struct worker *w, struct burst *b, struct rte_mbuf **pk
 	uint32_t spis[WORKER_BURST * 2];
 	struct esp_sa *sas[WORKER_BURST * 2];
 	uint16_t nown = 0, nsa = 0, nout = 0, start = 0;
+	uint32_t spi_or = 0, spi_and = UINT32_MAX;
 
 	/* Owned packets first, so the SAD sees the whole burst at once. */
 	for (uint16_t i = 0; i < n; i++) {
@@ -213,9 +214,23 @@ static void esp_in_batch(struct worker *w, struct burst *b, struct rte_mbuf **pk
 		}
 		spis[nown] = spi;
 		own[nown++] = m;
+		spi_or |= spi;
+		spi_and &= spi;
 	}
 	if (nown == 0)
 		return;
+	/* One SPI for the whole burst (a flow's burst: every bit the same in
+	 * all of them): one lookup, one run, no grouping. */
+	if (spi_or == spi_and) {
+		struct esp_sa *sa = sad_lookup(w->sad, spi_or);
+
+		if (likely(sa != NULL)) {
+			esp_sa_prefetch(sa);
+			esp_sa_prefetch_checks(sa);
+			worker_forward_clear(w, out, esp_in_run(w, sa, own, nown, out));
+			return;
+		}
+	}
 	/* One bulk lookup: every home bucket is prefetched before the first
 	 * compare, so SAD misses overlap instead of adding up (a million SAs
 	 * do not fit any cache). */
@@ -225,20 +240,9 @@ static void esp_in_batch(struct worker *w, struct burst *b, struct rte_mbuf **pk
 	 * transform: with many SAs each is a miss, and this overlaps them
 	 * with the work on the packets before it. Consecutive packets of
 	 * one SA (the common case with few SAs) cost one check. */
-	bool one_sa = sas[0] != NULL;
-
-	for (uint16_t i = 0; i < nown; i++) {
+	for (uint16_t i = 0; i < nown; i++)
 		if (sas[i] != NULL && (i == 0 || sas[i] != sas[i - 1]))
 			rte_prefetch0(sas[i]);
-		one_sa &= sas[i] == sas[0];
-	}
-	/* One SA for the whole burst (a flow's burst): one run, no grouping. */
-	if (one_sa) {
-		esp_sa_prefetch(sas[0]);
-		esp_sa_prefetch_checks(sas[0]);
-		worker_forward_clear(w, out, esp_in_run(w, sas[0], own, nown, out));
-		return;
-	}
 	for (uint16_t i = 0; i < RTE_MIN(nown, (uint16_t)SAD_PREFETCH_AHEAD); i++)
 		if (sas[i] != NULL && (i == 0 || sas[i] != sas[i - 1]))
 			esp_sa_prefetch(sas[i]);
