@@ -13,9 +13,9 @@
  * chase through one line of every 4 KiB page of a region, pages in random
  * order, each load depending on the one before (the latency); and the
  * same pages prefetched far ahead of a use that never comes, between
- * steps of packet-like work (what a prefetch takes from the core: in
- * this VM a prefetch that misses the TLB holds resources the work needs
- * while it walks, however early it is issued).
+ * steps of packet-like work (what a prefetch takes from the core however
+ * early it is issued: in this VM 5-12 cycles over 1 GiB of the EAL's
+ * long-lived pages, but 50-120 in a test on freshly mapped ones).
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -55,8 +55,8 @@ static void **chase_node(uint8_t *mem, uint32_t page)
  * @p steps of packet-like work: loads and stores, independent of each
  * other, on a buffer in L1; with @p prefetch, step i also prefetches the
  * line of page pages[i + PREFETCH_AHEAD], which nothing reads. (Over work
- * without memory operations a prefetch costs less: what it holds while it
- * walks is the load and store queues' room.)
+ * without memory operations a prefetch cost less in a test here, 22
+ * cycles against 49: the work should look like a packet's.)
  */
 static void busy_steps(uint8_t *mem, const uint32_t *pages, size_t steps, bool prefetch)
 {
