@@ -10,6 +10,8 @@ PKGS=(
 	dpdk dpdk-dev libdpdk-dev libipsec-mb-dev libssl-dev libconfig-dev
 	# unit tests, sanitizers, fuzzing
 	check libjansson-dev libpcap-dev valgrind clang libclang-rt-14-dev
+	# the Pktgen script's test (runs it against a stand-in of Pktgen's API)
+	lua5.4
 	# end-to-end tests and demo: verifiers, topology, traffic
 	python3-scapy python3-cryptography tshark iproute2 iputils-ping ethtool
 	socat netcat-openbsd procps openssl
