@@ -145,7 +145,7 @@ enum pkt_kind worker_classify(struct worker *w, uint16_t in_port, struct rte_mbu
 	m->l4_len = 0;
 	proto = ip_proto(m, family);
 	const uint8_t *dst = ip_dst(m, family);
-	bool local = fib_is_local_fast(f, w->id, family, dst);
+	bool local = worker_is_local(w, family, dst);
 
 	if (!local && family == AF_INET6 && dst[0] == 0xff)
 		local = true; /* ND and other link-scope multicast */

@@ -161,6 +161,14 @@ static inline void fwd_send(struct worker *w, struct rte_mbuf *m, const struct f
 
 /* ---- classification (classify.c) ------------------------------------------ */
 
+/* Is @p addr one of the gateway's own? Through the worker's set, taken
+ * with the FIB (fib_is_local_fast() without its per-call checks). */
+static inline bool worker_is_local(const struct worker *w, uint8_t family, const uint8_t *addr)
+{
+	return w->locals != NULL ? fib_locals_has(w->locals, family, addr)
+				 : fib_is_local(w->fib, family, addr);
+}
+
 /* A UDP port that carries ESP-in-UDP (RFC 3948). */
 static inline bool natt_port(const struct fib *f, uint16_t port)
 {
@@ -205,8 +213,7 @@ static inline enum pkt_kind classify_fast4(struct worker *w, const struct fib *f
 
 	const uint8_t *dst = ip + offsetof(struct rte_ipv4_hdr, dst_addr);
 
-	if (w->locals != NULL ? fib_locals_has(w->locals, AF_INET, dst)
-			      : fib_is_local(f, AF_INET, dst)) {
+	if (worker_is_local(w, AF_INET, dst)) {
 		if (proto != ESP_IPPROTO_ESP)
 			return PK_DROPPED;
 		kind = PK_ESP_IN;
