@@ -17,7 +17,8 @@
  *   ESP_PTYPE_IP4_ESP_CHECKED (inbound) say the worker's classifier
  *   validated the header in full, and the transform skips those checks;
  *   any other value and every check is made. The worker writes the field
- *   for every frame it classifies (a NIC's own packet type checks less).
+ *   for every frame it classifies; the marks carry a bit no PMD sets, so
+ *   a direct caller's mbuf with its NIC's packet type is checked in full.
  *   Afterwards it is RTE_PTYPE_UNKNOWN.
  * In both directions the function counts packets, bytes and drops, and
  * posts lifetime events; it never frees an mbuf.
@@ -25,6 +26,7 @@
 #ifndef ESPRIT_DATAPLANE_XFORM_H
 #define ESPRIT_DATAPLANE_XFORM_H
 
+#include <assert.h>
 #include <stdint.h>
 #include <rte_common.h>
 #include <rte_mbuf_ptype.h>
@@ -36,10 +38,17 @@
 struct rte_ring;
 
 /*
+ * The classifier's mark: a bit outside RTE_PTYPE_ALL_MASK, which no PMD
+ * sets, so a NIC's own packet type (IPv4 carrying ESP, say, checked less)
+ * is never taken for it.
+ */
+#define ESP_PTYPE_WORKER 0x80000000u
+static_assert((ESP_PTYPE_WORKER & RTE_PTYPE_ALL_MASK) == 0, "outside the PMDs' bits");
+/*
  * An IPv4 header of 20 octets (no options) whose total length is the
  * mbuf's data length, in one segment, and not a fragment.
  */
-#define ESP_PTYPE_IP4_CHECKED (RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4)
+#define ESP_PTYPE_IP4_CHECKED (ESP_PTYPE_WORKER | RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4)
 /* The same, carrying ESP (l3_len 20, l4_len 0) with room for its header. */
 #define ESP_PTYPE_IP4_ESP_CHECKED (ESP_PTYPE_IP4_CHECKED | RTE_PTYPE_TUNNEL_ESP)
 

@@ -51,8 +51,12 @@ static void sas_make(enum esp_mode mode, enum esp_cipher c, uint32_t flags)
 	rte_ring_reset(ev_ring);
 }
 
+/* The packet type a NIC's parser gave the frames feed() makes (0: none). */
+static uint32_t nic_ptype;
+
 static void setup(void)
 {
+	nic_ptype = 0;
 	sas_make(ESP_MODE_TUNNEL, ESP_CIPHER_AES128_GCM16, 0);
 }
 
@@ -71,6 +75,7 @@ static int feed_m(struct rte_mbuf *m, uint8_t *out, size_t *out_len)
 	memcpy(sa_before, in_sa->drops, sizeof(sa_before));
 
 	test_in_layout(m);
+	m->packet_type = nic_ptype;
 	uint16_t good = esp_inbound(in_sa, &m, 1, &ctx);
 	int reason = GOOD, changed = 0;
 	for (int r = 0; r < ESP_DROP_MAX; r++) {
@@ -200,6 +205,43 @@ START_TEST(truncated)
 	ck_drop(feed(w, len), GOOD);
 	still_works();
 	ck_assert_uint_eq(in_sa->stats.packets, 2);
+}
+END_TEST
+
+/*
+ * A direct caller's mbuf may carry the packet type its NIC parsed (IPv4
+ * carrying ESP, say), which checks less than the worker's classifier:
+ * the transforms must not take it for the classifier's mark.
+ */
+START_TEST(nic_packet_type_checked_in_full)
+{
+	uint8_t w[BUF], t[BUF];
+	size_t len = valid(w, 40);
+
+	nic_ptype = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4 | RTE_PTYPE_TUNNEL_ESP;
+	for (size_t l = 0; l < len; l++) {
+		memcpy(t, w, l);
+		ck_assert_msg(feed(t, l) != GOOD, "len %zu accepted", l);
+	}
+	/* L2 padding past the IP length is trimmed, not authenticated */
+	memcpy(t, w, len);
+	memset(t + len, 0, 6);
+	ck_drop(feed(t, len + 6), GOOD);
+	nic_ptype = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4;
+	ck_drop(feed(w, len), ESP_DROP_REPLAY);
+	still_works();
+	nic_ptype = 0;
+
+	/* outbound: the padding after the inner packet is not protected */
+	uint8_t inner[BUF];
+	size_t ilen = test_ip4_udp(inner, "10.1.0.1", "10.2.0.1", 1, 2, 40, 0, false);
+	memset(inner + ilen, 0, 6);
+	struct rte_mbuf *m = test_mbuf(inner, ilen + 6);
+	ck_assert_ptr_nonnull(m);
+	m->packet_type = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4;
+	ck_assert_uint_eq(esp_outbound(out_sa, &m, 1, &ctx), 1);
+	ck_assert_uint_eq(rte_pktmbuf_pkt_len(m), len);
+	rte_pktmbuf_free(m);
 }
 END_TEST
 
@@ -795,6 +837,7 @@ int main(void)
 	TCase *tc = tcase_create("inbound");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, truncated);
+	tcase_add_test(tc, nic_packet_type_checked_in_full);
 	tcase_add_test(tc, wrong_destination);
 	tcase_add_test(tc, bad_icv_does_not_advance);
 	tcase_add_test(tc, replayed_and_too_old);
