@@ -187,15 +187,6 @@ static inline bool fib_locals_has(const struct fib_locals *l, uint8_t family, co
 	}
 }
 
-/** fib_is_local() through worker @p worker's copy of the addresses. */
-static inline bool fib_is_local_fast(const struct fib *f, uint16_t worker, uint8_t family,
-				     const uint8_t *addr)
-{
-	const struct fib_locals *l = fib_locals_for(f, worker);
-
-	return l != NULL ? fib_locals_has(l, family, addr) : fib_is_local(f, family, addr);
-}
-
 /** Worker @p worker's slice of the forwarding memo, or NULL. */
 static inline struct fib_fwd *fib_fwd_cache(const struct fib *f, uint16_t worker)
 {

@@ -162,7 +162,7 @@ static inline void fwd_send(struct worker *w, struct rte_mbuf *m, const struct f
 /* ---- classification (classify.c) ------------------------------------------ */
 
 /* Is @p addr one of the gateway's own? Through the worker's set, taken
- * with the FIB (fib_is_local_fast() without its per-call checks). */
+ * with the FIB (fib_locals_for() once, not per packet). */
 static inline bool worker_is_local(const struct worker *w, uint8_t family, const uint8_t *addr)
 {
 	return w->locals != NULL ? fib_locals_has(w->locals, family, addr)
