@@ -184,12 +184,9 @@ const struct spd_rule *spd_lookup(const struct spd *spd, const struct spd_key *k
 	memcpy(d, k->dst, 16);
 	for (uint32_t i = 0; i < spd->n; i++) {
 		const struct spd_rule *r = &spd->rules[i];
-		const struct spd_match *m = &r->m;
-		uint64_t miss = (uint64_t)((h ^ m->hv) & m->hm) |
-				((s[0] & m->src_m[0]) ^ m->src[0]) | ((s[1] & m->src_m[1]) ^ m->src[1]) |
-				((d[0] & m->dst_m[0]) ^ m->dst[0]) | ((d[1] & m->dst_m[1]) ^ m->dst[1]);
 
-		if (miss == 0 && (m->ports_any || spd_ports_match(&r->sel, k)))
+		if (spd_miss(&r->m, h, s, d) == 0 &&
+		    (r->m.ports_any || spd_ports_match(&r->sel, k)))
 			return r;
 	}
 	return NULL;
@@ -249,6 +246,7 @@ static int spd_key_v6(struct spd_key *k, const uint8_t *p, uint32_t len)
 	/* RFC 8200 §4: walk the extension headers, a bounded number of
 	 * them, to the upper-layer protocol. */
 	for (i = 0; i < SPD_IPV6_EXT_MAX; i++) {
+		/* the headers spd_ip6_ext() names */
 		if (nh == SPD_IPPROTO_HOPOPTS || nh == SPD_IPPROTO_ROUTING ||
 		    nh == SPD_IPPROTO_DSTOPTS) {
 			if (end - off < 2)

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <rte_branch_prediction.h>
 #include <rte_byteorder.h>
@@ -216,6 +217,80 @@ static inline const struct spd_rule *spd_lookup_ip4(const struct spd *spd,
  * fragment; a truncated first fragment is an error).
  */
 int spd_key_from_ip(struct spd_key *k, const uint8_t *l3, uint32_t len, uint16_t label);
+
+/** The first word of a struct spd_key (family, protocol, label), as
+ * spd_match.hv/hm take it. */
+static inline uint32_t spd_key_word(uint8_t family, uint8_t proto, uint16_t label)
+{
+	struct spd_key k = { .family = family, .proto = proto, .label = label };
+	uint32_t h;
+
+	memcpy(&h, &k, 4);
+	return h;
+}
+
+/* The masked compare of a compiled rule: 0 when @p m takes the key whose
+ * first word is @p h and whose addresses are @p s and @p d (memory order). */
+static inline uint64_t spd_miss(const struct spd_match *m, uint32_t h, const uint64_t s[2],
+				const uint64_t d[2])
+{
+	return (uint64_t)((h ^ m->hv) & m->hm) |
+	       ((s[0] & m->src_m[0]) ^ m->src[0]) | ((s[1] & m->src_m[1]) ^ m->src[1]) |
+	       ((d[0] & m->dst_m[0]) ^ m->dst[0]) | ((d[1] & m->dst_m[1]) ^ m->dst[1]);
+}
+
+/** The IPv6 next headers spd_key_from_ip() walks past to find the upper
+ * layer (hop-by-hop, routing, fragment, AH, destination options). */
+static inline bool spd_ip6_ext(uint8_t nh)
+{
+	return nh == 0 || nh == 43 || nh == 44 || nh == 51 || nh == 60;
+}
+
+/** spd_memo4 for IPv6: the address pair and the key's first word. */
+struct spd_memo6 {
+	uint64_t addrs[4];        /**< source and destination, as the header holds them */
+	uint32_t h;               /**< spd_key_word() */
+	const struct spd_rule *rule;
+};
+
+/**
+ * spd_lookup() for the IPv6 packet of @p len octets at @p ip, whose header
+ * the caller has validated (40 + payload length <= @p len) and whose next
+ * header is the upper layer (not spd_ip6_ext()), with 4 octets of it
+ * present: the rules are matched against the header in place. Same result
+ * as spd_key_from_ip() + spd_lookup(); needs a compiled snapshot and the
+ * worker's @p memo of it.
+ */
+static inline const struct spd_rule *spd_lookup_ip6_whole(const struct spd *spd,
+							  struct spd_memo6 *memo,
+							  const uint8_t *ip, uint32_t len,
+							  uint16_t label)
+{
+	uint32_t h = spd_key_word(AF_INET6, ip[6], label);
+	uint64_t a[4];
+
+	memcpy(a, ip + 8, 32);
+	if (memo->rule != NULL && ((memo->addrs[0] ^ a[0]) | (memo->addrs[1] ^ a[1]) |
+				   (memo->addrs[2] ^ a[2]) | (memo->addrs[3] ^ a[3]) |
+				   (memo->h ^ h)) == 0)
+		return memo->rule;
+
+	for (const struct spd_rule *r = spd->rules, *end = r + spd->n; r < end; r++) {
+		if (likely(spd_miss(&r->m, h, a, a + 2) != 0))
+			continue;
+		if (r->m.ports_any) {
+			memcpy(memo->addrs, a, sizeof(a));
+			memo->h = h;
+			memo->rule = r;
+			return r;
+		}
+		/* port ranges: the general lookup (rules before r miss again) */
+		struct spd_key k;
+
+		return spd_key_from_ip(&k, ip, len, label) == 0 ? spd_lookup(spd, &k) : NULL;
+	}
+	return NULL;
+}
 
 /**
  * The checks spd_key_from_ip() makes of an IPv4 packet, without building

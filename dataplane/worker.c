@@ -91,6 +91,15 @@ static inline bool ttl_dec4(struct rte_ipv4_hdr *ip)
 	return true;
 }
 
+/* RFC 8200: decrement the hop limit of a forwarded IPv6 packet. */
+static inline bool ttl_dec6(struct rte_ipv6_hdr *ip6)
+{
+	if (ip6->hop_limits <= 1)
+		return false;
+	ip6->hop_limits--;
+	return true;
+}
+
 /* RFC 791/8200: decrement TTL / hop limit of a forwarded packet. */
 static bool ttl_dec(struct rte_mbuf *m)
 {
@@ -98,12 +107,7 @@ static bool ttl_dec(struct rte_mbuf *m)
 
 	if ((p[0] >> 4) == 4)
 		return ttl_dec4((struct rte_ipv4_hdr *)p);
-	struct rte_ipv6_hdr *ip6 = (void *)p;
-
-	if (ip6->hop_limits <= 1)
-		return false;
-	ip6->hop_limits--;
-	return true;
+	return ttl_dec6((struct rte_ipv6_hdr *)p);
 }
 
 /* ---- handoff --------------------------------------------------------------- */
@@ -479,6 +483,26 @@ static inline __attribute__((always_inline)) void clear_path_fast4(struct worker
 	clear_verdict(w, b, m, spd_lookup_ip4_whole(w->spd, &w->spd_memo, ip, 0));
 }
 
+/* clear_path() for what classify_fast6() took: unlabeled IPv6 whose next
+ * header is the upper layer, with 8 octets of it. */
+static inline __attribute__((always_inline)) void clear_path_fast6(struct worker *w,
+								      struct burst *b,
+								      struct rte_mbuf *m)
+{
+	struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv6_hdr *);
+
+	if (unlikely(w->spd == NULL || !w->spd->compiled)) {
+		clear_path(w, b, m);
+		return;
+	}
+	if (!ttl_dec6(ip)) {
+		drop(w, m, NULL, ESP_DROP_TTL);
+		return;
+	}
+	clear_verdict(w, b, m, spd_lookup_ip6_whole(w->spd, &w->spd_memo6, (const uint8_t *)ip,
+						    rte_pktmbuf_data_len(m), 0));
+}
+
 /* clear_path out of line, for the rare callers (transit ESP). */
 static void clear_path_slow(struct worker *w, struct burst *b, struct rte_mbuf *m)
 {
@@ -527,11 +551,20 @@ void worker_process_burst(struct worker *w, uint16_t in_port, struct rte_mbuf **
 			clear_path_fast4(w, &b, m);
 			continue;
 		}
-		if (kind == PK_DROPPED)
-			kind = worker_classify(w, in_port, m);
-		if (kind == PK_CLEAR)
-			clear_path(w, &b, m);
-		else if (kind == PK_ESP_IN)
+		if (kind == PK_DROPPED) {
+			kind = classify_fast6(w, f, in_port, m);
+			if (kind == PK_CLEAR) {
+				clear_path_fast6(w, &b, m);
+				continue;
+			}
+			if (kind == PK_DROPPED)
+				kind = worker_classify(w, in_port, m);
+			if (kind == PK_CLEAR) {
+				clear_path(w, &b, m);
+				continue;
+			}
+		}
+		if (kind == PK_ESP_IN)
 			b.in[b.n_in++] = m;
 	}
 	burst_finish(w, &b);
@@ -625,6 +658,7 @@ void worker_apply_msgs(struct worker *w)
 		case DP_MSG_SPD_SET:
 			w->spd = msg.obj;
 			w->spd_memo.rule = NULL;
+			w->spd_memo6.rule = NULL;
 			break;
 		case DP_MSG_FIB_SET:
 			w->fib = msg.obj;

@@ -89,6 +89,7 @@ struct worker {
 	struct sad *sad;              /**< SPI → struct esp_sa *, owned inbound SAs */
 	const struct spd *spd;        /**< outbound policy snapshot */
 	struct spd_memo4 spd_memo;    /**< last IPv4 lookup in spd */
+	struct spd_memo6 spd_memo6;   /**< last IPv6 lookup in spd */
 	const struct fib *fib;        /**< routes, neighbours, labels, own addresses */
 	const struct fib_locals *locals; /**< fib_locals_for(fib, id), taken with fib */
 

@@ -179,15 +179,59 @@ static inline bool natt_port(const struct fib *f, uint16_t port)
 }
 
 /*
+ * What a fast classifier makes of a validated IP packet to @p dst carrying
+ * @p proto (@p l4: its first octets): ESP to us (PK_ESP_IN), forwarded
+ * (PK_CLEAR), or not decided here (PK_DROPPED: local traffic other than
+ * ESP, transit ESP and NAT-T ports go the long way).
+ */
+static inline enum pkt_kind classify_fast_kind(struct worker *w, const struct fib *f,
+					       uint8_t family, const uint8_t *dst, uint8_t proto,
+					       const uint8_t *l4)
+{
+	if (worker_is_local(w, family, dst))
+		return proto == ESP_IPPROTO_ESP ? PK_ESP_IN : PK_DROPPED;
+	if (proto == ESP_IPPROTO_ESP)
+		return PK_DROPPED;
+	if (proto == ESP_IPPROTO_UDP && f->n_natt_ports != 0 &&
+	    natt_port(f, (uint16_t)(l4[2] << 8 | l4[3])))  /* UDP dport */
+		return PK_DROPPED;
+	return PK_CLEAR;
+}
+
+/*
+ * A fast classifier's frame taken: the metadata and offload lengths as
+ * worker_classify() leaves them, and the Ethernet header (the frame is
+ * longer than it) stripped without rte_pktmbuf_adj()'s checks.
+ */
+static inline void classify_fast_take(struct rte_mbuf *m, uint16_t in_port, uint32_t ptype,
+				      uint16_t l3_len, uint32_t len)
+{
+	struct pkt_meta *meta = pkt_meta(m);
+
+	meta->sa = NULL;
+	meta->label = 0;
+	meta->in_port = in_port;
+	meta->flags = 0;
+	m->port = in_port;
+	m->packet_type = ptype;
+	m->l2_len = sizeof(struct rte_ether_hdr);
+	m->l3_len = l3_len;
+	m->l4_len = 0;
+	m->data_off = (uint16_t)(m->data_off + sizeof(struct rte_ether_hdr));
+	m->data_len = (uint16_t)(len - sizeof(struct rte_ether_hdr));
+	m->pkt_len -= sizeof(struct rte_ether_hdr);
+}
+
+/*
  * The common frames in few instructions: untagged IPv4 without options or
  * link padding, not a fragment, with at least 8 octets past the header
  * (so ports are there when the protocol has them), on a FIB without
- * labels, either to be
- * forwarded (PK_CLEAR) or ESP addressed to us (PK_ESP_IN), in one
- * segment. Leaves the mbuf as worker_classify() would; PK_DROPPED here
- * means "not decided": the frame is untouched and worker_classify() sorts
- * it (VLAN, ARP, IPv6, options, IKE and other local traffic, NAT-T ports,
- * transit ESP, fragments, padding, segment chains).
+ * labels, either to be forwarded (PK_CLEAR) or ESP addressed to us
+ * (PK_ESP_IN), in one segment. Leaves the mbuf as worker_classify() would;
+ * PK_DROPPED here means "not decided": the frame is untouched and
+ * classify_fast6() or worker_classify() sorts it (VLAN, ARP, IPv6,
+ * options, IKE and other local traffic, NAT-T ports, transit ESP,
+ * fragments, padding, segment chains).
  */
 static inline enum pkt_kind classify_fast4(struct worker *w, const struct fib *f, uint16_t in_port,
 					   struct rte_mbuf *m)
@@ -196,7 +240,6 @@ static inline enum pkt_kind classify_fast4(struct worker *w, const struct fib *f
 	const uint8_t *ip = eth + sizeof(struct rte_ether_hdr);
 	uint32_t len = rte_pktmbuf_data_len(m);
 	uint16_t type, tot, frag;
-	enum pkt_kind kind;
 
 	if (unlikely(len < sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) + 8 ||
 		     rte_pktmbuf_pkt_len(m) != len || f->n_labels != 0))
@@ -209,37 +252,52 @@ static inline enum pkt_kind classify_fast4(struct worker *w, const struct fib *f
 	    (frag & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0)
 		return PK_DROPPED;
 
-	uint8_t proto = ip[offsetof(struct rte_ipv4_hdr, next_proto_id)];
+	enum pkt_kind kind = classify_fast_kind(w, f, AF_INET,
+						ip + offsetof(struct rte_ipv4_hdr, dst_addr),
+						ip[offsetof(struct rte_ipv4_hdr, next_proto_id)],
+						ip + sizeof(struct rte_ipv4_hdr));
 
-	const uint8_t *dst = ip + offsetof(struct rte_ipv4_hdr, dst_addr);
+	if (kind == PK_CLEAR)
+		classify_fast_take(m, in_port, ESP_PTYPE_IP4_CHECKED, sizeof(struct rte_ipv4_hdr), len);
+	else if (kind == PK_ESP_IN)
+		classify_fast_take(m, in_port, ESP_PTYPE_IP4_ESP_CHECKED, sizeof(struct rte_ipv4_hdr),
+				   len);
+	return kind;
+}
 
-	if (worker_is_local(w, AF_INET, dst)) {
-		if (proto != ESP_IPPROTO_ESP)
-			return PK_DROPPED;
-		kind = PK_ESP_IN;
-	} else {
-		if (proto == ESP_IPPROTO_ESP)
-			return PK_DROPPED;
-		if (proto == ESP_IPPROTO_UDP && f->n_natt_ports != 0 &&
-		    natt_port(f, (uint16_t)(ip[22] << 8 | ip[23])))  /* UDP dport */
-			return PK_DROPPED;
-		kind = PK_CLEAR;
-	}
-	struct pkt_meta *meta = pkt_meta(m);
+/*
+ * classify_fast4() for IPv6: untagged, no link padding, at least 8 octets
+ * of payload, a next header that is the upper layer (not spd_ip6_ext():
+ * the SPD can match the header in place) and a unicast destination. The
+ * transforms still check the header (no packet-type mark for IPv6).
+ */
+static inline enum pkt_kind classify_fast6(struct worker *w, const struct fib *f, uint16_t in_port,
+					   struct rte_mbuf *m)
+{
+	const uint8_t *eth = rte_pktmbuf_mtod(m, const uint8_t *);
+	const uint8_t *ip = eth + sizeof(struct rte_ether_hdr);
+	uint32_t len = rte_pktmbuf_data_len(m);
+	uint16_t type, plen;
 
-	meta->sa = NULL;
-	meta->label = 0;
-	meta->in_port = in_port;
-	meta->flags = 0;
-	m->port = in_port;
-	m->packet_type = kind == PK_ESP_IN ? ESP_PTYPE_IP4_ESP_CHECKED : ESP_PTYPE_IP4_CHECKED;
-	m->l2_len = sizeof(struct rte_ether_hdr);
-	m->l3_len = sizeof(struct rte_ipv4_hdr);
-	m->l4_len = 0;
-	/* rte_pktmbuf_adj without its checks: the frame is longer than 14 */
-	m->data_off = (uint16_t)(m->data_off + sizeof(struct rte_ether_hdr));
-	m->data_len = (uint16_t)(len - sizeof(struct rte_ether_hdr));
-	m->pkt_len -= sizeof(struct rte_ether_hdr);
+	if (unlikely(len < sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv6_hdr) + 8 ||
+		     rte_pktmbuf_pkt_len(m) != len || f->n_labels != 0))
+		return PK_DROPPED;
+	memcpy(&type, eth + offsetof(struct rte_ether_hdr, ether_type), 2);
+	memcpy(&plen, ip + offsetof(struct rte_ipv6_hdr, payload_len), 2);
+
+	const uint8_t *dst = ip + offsetof(struct rte_ipv6_hdr, dst_addr);
+	uint8_t proto = ip[offsetof(struct rte_ipv6_hdr, proto)];
+
+	if (type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6) || (ip[0] >> 4) != 6 ||
+	    rte_be_to_cpu_16(plen) != len - sizeof(struct rte_ether_hdr) - sizeof(struct rte_ipv6_hdr) ||
+	    spd_ip6_ext(proto) || dst[0] == 0xff)
+		return PK_DROPPED;
+
+	enum pkt_kind kind = classify_fast_kind(w, f, AF_INET6, dst, proto,
+						ip + sizeof(struct rte_ipv6_hdr));
+
+	if (kind != PK_DROPPED)
+		classify_fast_take(m, in_port, RTE_PTYPE_UNKNOWN, sizeof(struct rte_ipv6_hdr), len);
 	return kind;
 }
 

@@ -339,6 +339,65 @@ static uint32_t rnd(uint32_t *s)
 	return *s >> 8;
 }
 
+/* An address octet of the random rules and packets: 10 or 11, or (IPv6,
+ * past the second octet and before the last) always 10, so that IPv6
+ * prefixes of any length hit as often as IPv4 ones. */
+static uint8_t rnd_octet(uint32_t *seed, uint8_t family, int i)
+{
+	if (family == AF_INET6 && i >= 2 && i < 15)
+		return 10;
+	return (uint8_t)(10 + rnd(seed) % 2);
+}
+
+/*
+ * 1..@p max random rules into @p spd (compiled) and @p plain (the same,
+ * not compiled), over a small address space, mostly of @p family: so that
+ * prefixes, protocols, labels and port ranges hit and miss.
+ */
+static void random_rules(struct spd *spd, struct spd *plain, uint32_t max, uint32_t *seed,
+			 uint8_t family)
+{
+	static const uint8_t protos[] = { 0, 1, 6, 17, 50, 58, 132 };
+	uint8_t other = family == AF_INET ? AF_INET6 : AF_INET;
+
+	spd->n = 1 + rnd(seed) % max;
+	spd->compiled = 0;
+	for (uint32_t i = 0; i < spd->n; i++) {
+		struct spd_sel *s = &spd->rules[i].sel;
+		uint32_t f = rnd(seed) % 4;
+		uint8_t fam = f == 0 ? 0 : f == 3 ? other : family;
+		unsigned bits = fam == AF_INET6 ? 129 : 33;
+
+		spd_sel_any(s, fam);
+		for (int k = 0; k < 16; k++) {
+			s->src[k] = rnd_octet(seed, fam, k);
+			s->dst[k] = rnd_octet(seed, fam, k);
+		}
+		s->src_len = (uint8_t)(rnd(seed) % bits);
+		s->dst_len = (uint8_t)(rnd(seed) % bits);
+		s->proto = protos[rnd(seed) % sizeof(protos)];
+		if (rnd(seed) % 2) {
+			s->sport_lo = (uint16_t)(rnd(seed) % 3);
+			s->sport_hi = (uint16_t)(s->sport_lo + rnd(seed) % 3);
+		}
+		if (rnd(seed) % 2) {
+			s->dport_lo = (uint16_t)(rnd(seed) % 3);
+			s->dport_hi = (uint16_t)(rnd(seed) % 4 == 0 ? UINT16_MAX
+								    : s->dport_lo + rnd(seed) % 3);
+		}
+		s->label = rnd(seed) % 3 == 0 ? SPD_LABEL_ANY : (uint16_t)(rnd(seed) % 2);
+		spd->rules[i].id = i;
+	}
+	memcpy(plain, spd, sizeof(*spd) + spd->n * sizeof(struct spd_rule));
+	spd_compile(spd);
+}
+
+/* The same rule from both snapshots, or both none. */
+static bool same_rule(const struct spd_rule *a, const struct spd_rule *b)
+{
+	return a == NULL ? b == NULL : b != NULL && a->id == b->id;
+}
+
 /*
  * spd_lookup_ip4 reads the rules against the IPv4 header in place; it must
  * agree with spd_key_from_ip + spd_lookup (compiled and field by field) on
@@ -357,34 +416,7 @@ START_TEST(lookup_ip4_in_place)
 	ck_assert_ptr_nonnull(spd);
 	ck_assert_ptr_nonnull(plain);
 	for (int round = 0; round < ROUNDS; round++) {
-		spd->n = 1 + rnd(&seed) % RULES;
-		spd->compiled = 0;
-		for (uint32_t i = 0; i < spd->n; i++) {
-			struct spd_sel *s = &spd->rules[i].sel;
-			uint32_t f = rnd(&seed) % 4;
-
-			spd_sel_any(s, f == 0 ? 0 : f == 3 ? AF_INET6 : AF_INET);
-			for (int k = 0; k < 16; k++) {
-				s->src[k] = (uint8_t)(10 + rnd(&seed) % 2);
-				s->dst[k] = (uint8_t)(10 + rnd(&seed) % 2);
-			}
-			s->src_len = (uint8_t)(rnd(&seed) % 33);
-			s->dst_len = (uint8_t)(rnd(&seed) % 33);
-			s->proto = protos[rnd(&seed) % sizeof(protos)];
-			if (rnd(&seed) % 2) {
-				s->sport_lo = (uint16_t)(rnd(&seed) % 3);
-				s->sport_hi = (uint16_t)(s->sport_lo + rnd(&seed) % 3);
-			}
-			if (rnd(&seed) % 2) {
-				s->dport_lo = (uint16_t)(rnd(&seed) % 3);
-				s->dport_hi = (uint16_t)(rnd(&seed) % 4 == 0 ? UINT16_MAX
-									     : s->dport_lo + rnd(&seed) % 3);
-			}
-			s->label = rnd(&seed) % 3 == 0 ? SPD_LABEL_ANY : (uint16_t)(rnd(&seed) % 2);
-			spd->rules[i].id = i;
-		}
-		memcpy(plain, spd, sizeof(*spd) + spd->n * sizeof(struct spd_rule));
-		spd_compile(spd);
+		random_rules(spd, plain, RULES, &seed, AF_INET);
 		struct spd_memo4 memo = { 0 };   /* one per snapshot, as a worker's */
 		uint8_t prev[64] = { 0 };
 		uint16_t prev_label = 0;
@@ -437,8 +469,7 @@ START_TEST(lookup_ip4_in_place)
 
 			ck_assert_msg(got == want, "round %d pkt %d: rule %d, want %d", round, n,
 				      got ? (int)got->id : -1, want ? (int)want->id : -1);
-			ck_assert_msg(spd_lookup(plain, &k) == NULL ? want == NULL
-				      : want != NULL && spd_lookup(plain, &k)->id == want->id,
+			ck_assert_msg(same_rule(spd_lookup(plain, &k), want),
 				      "round %d pkt %d: field by field differs", round, n);
 			checked++;
 			matched += want != NULL;
@@ -448,6 +479,79 @@ START_TEST(lookup_ip4_in_place)
 	ck_assert_uint_gt(matched, checked / 10);
 	ck_assert_uint_lt(matched, checked - checked / 10);
 	ck_assert_uint_gt(bad, 100);
+	ck_assert_uint_gt(memo_hits, 200);
+	free(spd);
+	free(plain);
+}
+END_TEST
+
+/*
+ * spd_lookup_ip6_whole, the same way: every header classify_fast6() lets
+ * through (an upper-layer next header with 8 to 16 octets of it), against
+ * spd_key_from_ip + spd_lookup, compiled and field by field; its memo
+ * against a fresh one.
+ */
+START_TEST(lookup_ip6_in_place)
+{
+	enum { RULES = 12, ROUNDS = 400, PKTS = 200 };
+	static const uint8_t protos[] = { 1, 6, 17, 50, 58, 132 };
+	struct spd *spd = calloc(1, sizeof(*spd) + RULES * sizeof(struct spd_rule));
+	struct spd *plain = calloc(1, sizeof(*plain) + RULES * sizeof(struct spd_rule));
+	uint32_t seed = 3, checked = 0, matched = 0, memo_hits = 0;
+
+	ck_assert_ptr_nonnull(spd);
+	ck_assert_ptr_nonnull(plain);
+	for (int round = 0; round < ROUNDS; round++) {
+		random_rules(spd, plain, RULES, &seed, AF_INET6);
+		struct spd_memo6 memo = { 0 };
+		uint8_t prev[64] = { 0 };
+		uint16_t prev_label = 0;
+
+		for (int n = 0; n < PKTS; n++) {
+			uint8_t ip[64] = { 0 };
+			uint32_t plen = 8 + rnd(&seed) % 9;
+			uint16_t label = (uint16_t)(rnd(&seed) % 2);
+			struct spd_key k;
+
+			ip[0] = 0x60;
+			ip[5] = (uint8_t)plen;
+			ip[6] = protos[rnd(&seed) % sizeof(protos)];
+			ip[7] = 64;
+			for (int k2 = 0; k2 < 16; k2++) {
+				ip[8 + k2] = rnd_octet(&seed, AF_INET6, k2);
+				ip[24 + k2] = rnd_octet(&seed, AF_INET6, k2);
+			}
+			for (uint32_t k2 = 40; k2 < 40 + plen; k2++)
+				ip[k2] = (uint8_t)(rnd(&seed) % 3 == 0 ? rnd(&seed) % 3 : 0);
+			if (n > 0 && rnd(&seed) % 2) {
+				memcpy(ip + 8, prev + 8, 32);
+				ip[6] = prev[6];
+				label = prev_label;
+			}
+			memcpy(prev, ip, sizeof(prev));
+			prev_label = label;
+
+			struct spd_memo6 fresh = { 0 };
+			const struct spd_rule *got = spd_lookup_ip6_whole(spd, &fresh, ip, 40 + plen, label);
+			const struct spd_rule *kept = spd_lookup_ip6_whole(spd, &memo, ip, 40 + plen, label);
+
+			ck_assert_msg(kept == got, "round %d pkt %d: memo gives rule %d, scan %d", round,
+				      n, kept ? (int)kept->id : -1, got ? (int)got->id : -1);
+			memo_hits += memo.rule != NULL && memo.rule == kept && fresh.rule == NULL;
+			ck_assert_int_eq(spd_key_from_ip(&k, ip, 40 + plen, label), 0);
+
+			const struct spd_rule *want = spd_lookup(spd, &k);
+
+			ck_assert_msg(got == want, "round %d pkt %d: rule %d, want %d", round, n,
+				      got ? (int)got->id : -1, want ? (int)want->id : -1);
+			ck_assert_msg(same_rule(spd_lookup(plain, &k), want),
+				      "round %d pkt %d: field by field differs", round, n);
+			checked++;
+			matched += want != NULL;
+		}
+	}
+	ck_assert_uint_gt(matched, checked / 10);
+	ck_assert_uint_lt(matched, checked - checked / 10);
 	ck_assert_uint_gt(memo_hits, 200);
 	free(spd);
 	free(plain);
@@ -464,6 +568,7 @@ int main(void)
 	tcase_add_test(tc, ip4_check_as_key);
 	tcase_add_test(tc, key_ipv6);
 	tcase_add_test(tc, lookup_ip4_in_place);
+	tcase_add_test(tc, lookup_ip6_in_place);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

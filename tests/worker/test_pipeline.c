@@ -285,6 +285,82 @@ START_TEST(side_paths_are_punted_or_counted)
 }
 END_TEST
 
+/* Give the IPv6 frame @p m a hop-by-hop options header (a PadN option). */
+static void add_ip6_hop_by_hop(struct rte_mbuf *m)
+{
+	uint8_t *q = (uint8_t *)rte_pktmbuf_prepend(m, 8);
+	struct rte_ipv6_hdr *ip;
+
+	ck_assert_ptr_nonnull(q);
+	memmove(q, q + 8, 14 + 40);
+	ip = (struct rte_ipv6_hdr *)(q + 14);
+	q[14 + 40] = ip->proto;
+	memcpy(q + 14 + 41, (const uint8_t[]){ 0, 1, 4, 0, 0, 0, 0 }, 7);
+	ip->proto = 0;
+	ip->payload_len = rte_cpu_to_be_16(rte_be_to_cpu_16(ip->payload_len) + 8);
+}
+
+/* An IPv6 frame from host A through A and B: delivered as sent? */
+static void ip6_round_trip(struct rte_mbuf *m, uint32_t padding)
+{
+	struct rte_mbuf *copy = rte_pktmbuf_copy(m, gwsim_pool, 0, UINT32_MAX);
+
+	ck_assert_ptr_nonnull(copy);
+	if (padding)
+		memset(rte_pktmbuf_append(m, (uint16_t)padding), 0xee, padding);
+	struct rte_mbuf *esp = gwsim_run(&A, A.lan, m, A.wan_tx[0]);
+
+	ck_assert_ptr_nonnull(esp);
+	struct rte_mbuf *clear = gwsim_run(&B, B.wan, esp, B.lan_tx[0]);
+
+	ck_assert_ptr_nonnull(clear);
+	check_delivered(copy, clear, AF_INET6);
+	rte_pktmbuf_free(copy);
+	rte_pktmbuf_free(clear);
+}
+
+/*
+ * IPv6 frames the fast classifier takes (upper-layer next header, no link
+ * padding, unicast) and those it leaves to worker_classify(): both must
+ * end as the long way alone would have them.
+ */
+START_TEST(ipv6_fast_and_slow_paths)
+{
+	struct combo c = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET6, AF_INET6 };
+	struct rte_mbuf *m, *p;
+
+	gwsim_install(&c, 0x7301);
+	/* taken fast, and with an extension header or link padding not */
+	ip6_round_trip(gwsim_udp_frame(AF_INET6, &mac_a_lan, "fd01::1", "fd02::1", 5000, 100, 0,
+				       true), 0);
+	m = gwsim_udp_frame(AF_INET6, &mac_a_lan, "fd01::1", "fd02::1", 5000, 100, 0, true);
+	add_ip6_hop_by_hop(m);
+	ip6_round_trip(m, 0);
+	ip6_round_trip(gwsim_udp_frame(AF_INET6, &mac_a_lan, "fd01::1", "fd02::1", 5000, 100, 0,
+				       true), 6);
+
+	/* hop limit 1: counted, whichever path */
+	uint64_t before = drops(&A, ESP_DROP_TTL);
+
+	m = gwsim_udp_frame(AF_INET6, &mac_a_lan, "fd01::1", "fd02::1", 5000, 100, 0, true);
+	rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, 14)->hop_limits = 1;
+	ck_assert_ptr_null(gwsim_run(&A, A.lan, m, A.wan_tx[0]));
+	ck_assert_uint_eq(drops(&A, ESP_DROP_TTL), before + 1);
+
+	/* link-scope multicast (ND) and the gateway's own address: punted */
+	const char *to_us[] = { "ff02::1", "2001:db8::1" };
+
+	for (unsigned i = 0; i < RTE_DIM(to_us); i++) {
+		m = gwsim_udp_frame(AF_INET6, &mac_a_lan, "fd01::1", to_us[i], 500, 100, 0, true);
+		ck_assert_ptr_null(gwsim_run(&A, A.lan, m, A.wan_tx[0]));
+		ck_assert_int_eq(rte_ring_dequeue(A.w->punt, (void **)&p), 0);
+		ck_assert_uint_eq(p->hash.usr, PUNT_LOCAL);
+		rte_pktmbuf_free(p);
+	}
+	gwsim_uninstall(0x7301);
+}
+END_TEST
+
 START_TEST(labels_follow_the_sa)
 {
 	struct combo c = { ESP_CIPHER_CHACHA20_POLY1305, 0, ESP_MODE_TUNNEL, AF_INET, AF_INET };
@@ -445,6 +521,7 @@ int main(void)
 	tcase_add_test(tc, every_combination_round_trips);
 	tcase_add_test(tc, mixed_bursts_keep_order);
 	tcase_add_test(tc, nic_packet_type_is_not_trusted);
+	tcase_add_test(tc, ipv6_fast_and_slow_paths);
 	tcase_add_test(tc, side_paths_are_punted_or_counted);
 	tcase_add_test(tc, labels_follow_the_sa);
 	tcase_add_test(tc, sa_update_keeps_the_sequence);
