@@ -231,8 +231,9 @@ ESP_INLINE enum esp_drop esp_in_one(struct esp_sa *sa, struct rte_mbuf *m,
 		}
 	}
 	/* RFC 4301 §5.2 step 4: the inner packet must match the SA's
-	 * selectors (and, RFC 9478, its label). Compiled for IPv4 with
-	 * address-only selectors: two masked compares, from line 1. */
+	 * selectors (and, RFC 9478, its label). Compiled for address-only
+	 * selectors: for IPv4 two masked compares from line 1, for IPv6 four
+	 * from line 2. */
 	if ((sa->in_chk & ESP_IN_CHK_SEL4) && (p[0] >> 4) == 4) {
 		uint32_t s, d;
 
@@ -242,6 +243,9 @@ ESP_INLINE enum esp_drop esp_in_one(struct esp_sa *sa, struct rte_mbuf *m,
 		memcpy(&s, p + 12, 4);
 		memcpy(&d, p + 16, 4);
 		if ((((s & sa->in.src4_m) ^ sa->in.src4) | ((d & sa->in.dst4_m) ^ sa->in.dst4)) != 0)
+			return ESP_DROP_SELECTOR;
+	} else if ((sa->in_chk & ESP_IN_CHK_SEL6) && (p[0] >> 4) == 6 && spd_ip6_plain(p, keep)) {
+		if (!spd_sel_addrs6(&sa->sel, p))
 			return ESP_DROP_SELECTOR;
 	} else {
 		struct spd_key key;

@@ -253,11 +253,15 @@ void esp_sa_in_compile(struct esp_sa *sa)
 	} else if (sa->local.family != 0) {
 		chk |= ESP_IN_CHK_LOCAL6;
 	}
-	/* Exactly what spd_sel_match() decides for an IPv4 key carrying
-	 * the SA's label (esp_in.c builds the key with sa->label). */
-	if ((sel->family == 0 || sel->family == AF_INET) && sel->proto == 0 &&
-	    sa_port_any(sel->sport_lo, sel->sport_hi) && sa_port_any(sel->dport_lo, sel->dport_hi) &&
-	    (sel->label == SPD_LABEL_ANY || sel->label == sa->label)) {
+	/* Exactly what spd_sel_match() decides for a key carrying the SA's
+	 * label (esp_in.c builds the key with sa->label): addresses only. */
+	bool addrs_only = sel->proto == 0 && sa_port_any(sel->sport_lo, sel->sport_hi) &&
+			  sa_port_any(sel->dport_lo, sel->dport_hi) &&
+			  (sel->label == SPD_LABEL_ANY || sel->label == sa->label);
+
+	if (addrs_only && (sel->family == 0 || sel->family == AF_INET6))
+		chk |= ESP_IN_CHK_SEL6;
+	if (addrs_only && (sel->family == 0 || sel->family == AF_INET)) {
 		chk |= ESP_IN_CHK_SEL4;
 		if (sel->family == AF_INET) {
 			sa->in.src4_m = sa_mask4(sel->src_len);

@@ -121,6 +121,14 @@ enum esp_in_chk {
 	 * packets, spd_sel_match() on sa->sel (line 2).
 	 */
 	ESP_IN_CHK_SEL4 = 1u << 2,
+	/**
+	 * The same for an IPv6 inner packet whose next header is the upper
+	 * layer (spd_ip6_plain()): the selector is IPv6 or any family, any
+	 * protocol and ports, and its label test passes, so a prefix compare
+	 * of the addresses with sel.src/dst (line 2, spd_sel_addrs6())
+	 * decides.
+	 */
+	ESP_IN_CHK_SEL6 = 1u << 3,
 };
 
 struct esp_sa;

@@ -110,15 +110,7 @@ static_assert(offsetof(struct spd_key, family) == 0 && offsetof(struct spd_key, 
 /* A prefix of @p plen bits over @p len octets as two masks in memory order. */
 static void spd_prefix_mask(uint64_t m[2], unsigned plen, unsigned len)
 {
-	uint8_t b[16] = { 0 };
-
-	if (plen > len * 8)
-		plen = len * 8;
-	for (unsigned i = 0; i < plen / 8; i++)
-		b[i] = 0xff;
-	if (plen % 8)
-		b[plen / 8] = (uint8_t)(0xff << (8 - plen % 8));
-	memcpy(m, b, 16);
+	spd_mask128(plen < len * 8 ? plen : len * 8, m);
 }
 
 static void spd_match_compile(struct spd_match *m, const struct spd_sel *sel)

@@ -246,6 +246,52 @@ static inline bool spd_ip6_ext(uint8_t nh)
 	return nh == 0 || nh == 43 || nh == 44 || nh == 51 || nh == 60;
 }
 
+/** The mask of a @p plen-bit prefix (0..128) of an IPv6 address, as two
+ * words in memory order. */
+static inline void spd_mask128(unsigned plen, uint64_t m[2])
+{
+	unsigned hi = plen < 64 ? plen : 64, lo = plen > 64 ? plen - 64 : 0;
+
+	m[0] = hi == 0 ? 0 : rte_cpu_to_be_64(UINT64_MAX << (64 - hi));
+	m[1] = lo == 0 ? 0 : rte_cpu_to_be_64(UINT64_MAX << (64 - lo));
+}
+
+/**
+ * True when spd_key_from_ip() takes the IPv6 packet of @p len octets at
+ * @p p without walking extension headers: the header fits, its next
+ * header is the upper layer, and a TCP, UDP or SCTP one holds its ports.
+ */
+static inline bool spd_ip6_plain(const uint8_t *p, uint32_t len)
+{
+	if (len < 40)
+		return false;
+	uint32_t plen = (uint32_t)(p[4] << 8 | p[5]);
+
+	return 40 + plen <= len && !spd_ip6_ext(p[6]) && (!spd_has_ports(p[6]) || plen >= 4);
+}
+
+/**
+ * spd_sel_match() of a selector that takes any protocol, ports and the
+ * packet's label, for the spd_ip6_plain() packet at @p p: its prefixes.
+ */
+static inline bool spd_sel_addrs6(const struct spd_sel *sel, const uint8_t *p)
+{
+	if (sel->family == 0)
+		return true;
+	if (sel->family != AF_INET6)
+		return false;
+
+	uint64_t a[4], v[4], sm[2], dm[2];
+
+	memcpy(a, p + 8, 32);
+	memcpy(v, sel->src, 16);
+	memcpy(v + 2, sel->dst, 16);
+	spd_mask128(sel->src_len, sm);
+	spd_mask128(sel->dst_len, dm);
+	return ((((a[0] ^ v[0]) & sm[0]) | ((a[1] ^ v[1]) & sm[1]) |
+		 ((a[2] ^ v[2]) & dm[0]) | ((a[3] ^ v[3]) & dm[1])) == 0);
+}
+
 /** spd_memo4 for IPv6: the address pair and the key's first word. */
 struct spd_memo6 {
 	uint64_t addrs[4];        /**< source and destination, as the header holds them */

@@ -585,6 +585,55 @@ START_TEST(selector_compiled)
 }
 END_TEST
 
+/* The same for IPv6 inner packets (in_chk SEL6): the prefixes compiled,
+ * anything spd_ip6_plain() does not take checked in full. */
+START_TEST(selector_compiled6)
+{
+	struct esp_sa_params p;
+	uint8_t inner[BUF];
+	size_t ilen;
+
+	test_sa_params(&p, ESP_DIR_IN, ESP_MODE_TUNNEL, ESP_CIPHER_AES128_GCM16, 0, AF_INET);
+	esp_sa_destroy(in_sa);
+	spd_sel_any(&p.sel, AF_INET6);
+	memcpy(p.sel.src, (uint8_t[]){ 0xfd, 1 }, 2);
+	p.sel.src_len = 16;
+	memcpy(p.sel.dst, (uint8_t[]){ 0xfd, 2, [15] = 1 }, 16);
+	p.sel.dst_len = 128;
+	in_sa = esp_sa_create(&p, test_mgr());
+	ck_assert_ptr_nonnull(in_sa);
+	ck_assert_uint_eq(in_sa->in_chk, ESP_IN_CHK_LOCAL4 | ESP_IN_CHK_SEL6);
+
+	ilen = test_ip6_udp(inner, "fd01:77::1", "fd02::1", 1, 2, 10, 0);
+	ck_drop(feed_inner(inner, ilen), GOOD);
+	ilen = test_ip6_udp(inner, "fd03::1", "fd02::1", 1, 2, 10, 0);
+	ck_drop(feed_inner(inner, ilen), ESP_DROP_SELECTOR);
+	ilen = test_ip6_udp(inner, "fd01::1", "fd02::2", 1, 2, 10, 0);
+	ck_drop(feed_inner(inner, ilen), ESP_DROP_SELECTOR);
+	ilen = test_ip4_udp(inner, "10.1.0.1", "10.2.0.1", 1, 2, 10, 0, false);
+	ck_drop(feed_inner(inner, ilen), ESP_DROP_SELECTOR);
+	/* a UDP packet too short for its ports: BAD_L3, as the key says */
+	ilen = test_ip6_udp(inner, "fd01::1", "fd02::1", 1, 2, 0, 0);
+	esp_put16(inner + 4, 2);
+	ck_drop(feed_inner(inner, 42), ESP_DROP_BAD_L3);
+	/* a destination options header first: the full check, same verdicts */
+	for (int good = 0; good < 2; good++) {
+		ilen = test_ip6_udp(inner, "fd01::1", good ? "fd02::1" : "fd02::3", 1, 2, 10, 0);
+		memmove(inner + 48, inner + 40, ilen - 40);
+		memcpy(inner + 40, (uint8_t[]){ 17, 0, 1, 4, 0, 0, 0, 0 }, 8);
+		inner[6] = 60;
+		esp_put16(inner + 4, (uint16_t)(ilen - 40 + 8));
+		ck_drop(feed_inner(inner, ilen + 8), good ? GOOD : ESP_DROP_SELECTOR);
+	}
+	/* ports in the selector: not compiled */
+	in_sa->sel.dport_lo = in_sa->sel.dport_hi = 3;
+	esp_sa_in_compile(in_sa);
+	ck_assert_uint_eq(in_sa->in_chk & ESP_IN_CHK_SEL6, 0);
+	ilen = test_ip6_udp(inner, "fd01::1", "fd02::1", 1, 2, 10, 0);
+	ck_drop(feed_inner(inner, ilen), ESP_DROP_SELECTOR);
+}
+END_TEST
+
 START_TEST(dead_sa)
 {
 	uint8_t w[BUF];
@@ -847,6 +896,7 @@ int main(void)
 	tcase_add_test(tc, odd_lengths);
 	tcase_add_test(tc, selector_mismatch);
 	tcase_add_test(tc, selector_compiled);
+	tcase_add_test(tc, selector_compiled6);
 	tcase_add_test(tc, dead_sa);
 	suite_add_tcase(s, tc);
 	TCase *to = tcase_create("outbound");

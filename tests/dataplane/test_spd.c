@@ -558,6 +558,57 @@ START_TEST(lookup_ip6_in_place)
 }
 END_TEST
 
+/*
+ * The inbound SAs' compiled IPv6 check (ESP_IN_CHK_SEL6): for a packet
+ * spd_ip6_plain() takes, spd_sel_addrs6() must decide as spd_key_from_ip
+ * + spd_sel_match() on an address-only selector; and spd_ip6_plain() must
+ * take exactly the packets whose key needs no extension header walk.
+ */
+START_TEST(sel_addrs6_as_match)
+{
+	static const uint8_t protos[] = { 0, 1, 6, 17, 43, 58, 60, 132 };
+	uint32_t seed = 5, plain = 0, hits = 0;
+
+	for (int n = 0; n < 20000; n++) {
+		struct spd_sel sel;
+		uint32_t f = rnd(&seed) % 4;
+		uint8_t fam = f == 0 ? 0 : f == 1 ? AF_INET : AF_INET6;
+		uint8_t ip[64] = { 0 };
+		uint32_t plen = rnd(&seed) % 13;
+		struct spd_key k;
+
+		spd_sel_any(&sel, fam);
+		for (int i = 0; i < 16; i++) {
+			sel.src[i] = rnd_octet(&seed, AF_INET6, i);
+			sel.dst[i] = rnd_octet(&seed, AF_INET6, i);
+		}
+		sel.src_len = (uint8_t)(rnd(&seed) % 129);
+		sel.dst_len = (uint8_t)(rnd(&seed) % 129);
+		ip[0] = 0x60;
+		ip[5] = (uint8_t)plen;
+		ip[6] = protos[rnd(&seed) % sizeof(protos)];
+		for (int i = 0; i < 16; i++) {
+			ip[8 + i] = rnd_octet(&seed, AF_INET6, i);
+			ip[24 + i] = rnd_octet(&seed, AF_INET6, i);
+		}
+		int rc = spd_key_from_ip(&k, ip, 40 + plen, 0);
+
+		ck_assert_int_eq(spd_ip6_plain(ip, 40 + plen), rc == 0 && !spd_ip6_ext(ip[6]));
+		if (!spd_ip6_plain(ip, 40 + plen))
+			continue;
+		plain++;
+		bool want = spd_sel_match(&sel, &k);
+
+		ck_assert_msg(spd_sel_addrs6(&sel, ip) == want, "n %d: family %u /%u /%u", n, fam,
+			      sel.src_len, sel.dst_len);
+		hits += want;
+	}
+	ck_assert_uint_gt(plain, 5000);
+	ck_assert_uint_gt(hits, plain / 10);
+	ck_assert_uint_lt(hits, plain - plain / 10);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("spd");
@@ -569,6 +620,7 @@ int main(void)
 	tcase_add_test(tc, key_ipv6);
 	tcase_add_test(tc, lookup_ip4_in_place);
 	tcase_add_test(tc, lookup_ip6_in_place);
+	tcase_add_test(tc, sel_addrs6_as_match);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
