@@ -768,7 +768,7 @@ struct worker *worker_create(const struct worker_conf *c)
 
 static void ring_drain_free(struct rte_ring *r)
 {
-	struct rte_mbuf *m;
+	struct rte_mbuf *m = NULL;
 
 	if (r == NULL)
 		return;

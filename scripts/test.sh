@@ -66,6 +66,8 @@ if ((unit)); then
 	# dataplane/bench/meson.build); 'bench' is kept for hand-run benchmarks.
 	group unit timeout 900 meson test -C build --print-errorlogs --no-suite bench
 	group unit-asan timeout 900 meson test -C build-asan --print-errorlogs --suite unit
+	# the profile-guided build still builds, trains and forwards
+	group pgo-build timeout 900 ./scripts/build-pgo.sh --quick build-pgo
 fi
 
 if ((e2e)); then
