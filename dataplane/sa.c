@@ -235,11 +235,6 @@ static uint32_t sa_mask4(unsigned plen)
 	return plen == 0 ? 0 : rte_cpu_to_be_32(UINT32_MAX << (32 - RTE_MIN(plen, 32u)));
 }
 
-static bool sa_port_any(uint16_t lo, uint16_t hi)
-{
-	return lo == 0 && (hi == 0 || hi == UINT16_MAX);
-}
-
 void esp_sa_in_compile(struct esp_sa *sa)
 {
 	const struct spd_sel *sel = &sa->sel;
@@ -255,8 +250,8 @@ void esp_sa_in_compile(struct esp_sa *sa)
 	}
 	/* Exactly what spd_sel_match() decides for a key carrying the SA's
 	 * label (esp_in.c builds the key with sa->label): addresses only. */
-	bool addrs_only = sel->proto == 0 && sa_port_any(sel->sport_lo, sel->sport_hi) &&
-			  sa_port_any(sel->dport_lo, sel->dport_hi) &&
+	bool addrs_only = sel->proto == 0 && spd_port_any(sel->sport_lo, sel->sport_hi) &&
+			  spd_port_any(sel->dport_lo, sel->dport_hi) &&
 			  (sel->label == SPD_LABEL_ANY || sel->label == sa->label);
 
 	if (addrs_only && (sel->family == 0 || sel->family == AF_INET6))

@@ -38,12 +38,6 @@ static bool spd_proto_has_ports(uint8_t proto)
 	return spd_has_ports(proto);
 }
 
-/* 0..0 (a zeroed selector) and 0..65535 both mean "any port". */
-static bool spd_port_any(uint16_t lo, uint16_t hi)
-{
-	return lo == 0 && (hi == 0 || hi == UINT16_MAX);
-}
-
 bool spd_sel_match(const struct spd_sel *sel, const struct spd_key *k)
 {
 	/* RFC 9478 §1: labels match exactly; 0 (unlabeled) is a label too. */

@@ -102,6 +102,12 @@ void spd_compile(struct spd *spd);
 /** First rule matching @p k, or NULL (the caller then discards). */
 const struct spd_rule *spd_lookup(const struct spd *spd, const struct spd_key *k);
 
+/** 0..0 (a zeroed selector) and 0..65535 both mean "any port". */
+static inline bool spd_port_any(uint16_t lo, uint16_t hi)
+{
+	return lo == 0 && (hi == 0 || hi == UINT16_MAX);
+}
+
 /** Port selectors apply to TCP, UDP and SCTP (a bit per protocol). */
 static inline bool spd_has_ports(uint8_t proto)
 {
