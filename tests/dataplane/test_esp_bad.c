@@ -521,23 +521,32 @@ static int feed_inner(const uint8_t *inner, size_t ilen)
 	return feed_m(m, NULL, NULL);
 }
 
+/* in_sa again (tunnel, AES-128-GCM, IPv4 outer), its selector the
+ * prefixes @p src/@p slen and @p dst/@p dlen of @p family. */
+static void in_sa_prefixes(uint8_t family, const uint8_t src[16], uint8_t slen,
+			   const uint8_t dst[16], uint8_t dlen)
+{
+	struct esp_sa_params p;
+
+	test_sa_params(&p, ESP_DIR_IN, ESP_MODE_TUNNEL, ESP_CIPHER_AES128_GCM16, 0, AF_INET);
+	esp_sa_destroy(in_sa);
+	spd_sel_any(&p.sel, family);
+	memcpy(p.sel.src, src, 16);
+	p.sel.src_len = slen;
+	memcpy(p.sel.dst, dst, 16);
+	p.sel.dst_len = dlen;
+	in_sa = esp_sa_create(&p, test_mgr());
+	ck_assert_ptr_nonnull(in_sa);
+}
+
 /* Address-only IPv4 selectors are compiled into line 1 (in_chk SEL4) and
  * must decide exactly as spd_sel_match() on the full selector. */
 START_TEST(selector_compiled)
 {
-	struct esp_sa_params p;
 	uint8_t inner[BUF];
 	size_t ilen;
 
-	test_sa_params(&p, ESP_DIR_IN, ESP_MODE_TUNNEL, ESP_CIPHER_AES128_GCM16, 0, AF_INET);
-	esp_sa_destroy(in_sa);
-	spd_sel_any(&p.sel, AF_INET);
-	memcpy(p.sel.src, (uint8_t[]){ 10, 1, 0, 0 }, 4);
-	p.sel.src_len = 16;
-	memcpy(p.sel.dst, (uint8_t[]){ 10, 2, 0, 1 }, 4);
-	p.sel.dst_len = 32;
-	in_sa = esp_sa_create(&p, test_mgr());
-	ck_assert_ptr_nonnull(in_sa);
+	in_sa_prefixes(AF_INET, (uint8_t[16]){ 10, 1, 0, 0 }, 16, (uint8_t[16]){ 10, 2, 0, 1 }, 32);
 	ck_assert_uint_eq(in_sa->in_chk, ESP_IN_CHK_LOCAL4 | ESP_IN_CHK_SEL4);
 
 	ilen = test_ip4_udp(inner, "10.1.200.7", "10.2.0.1", 1, 2, 10, 0, false);
@@ -589,19 +598,10 @@ END_TEST
  * anything spd_ip6_plain() does not take checked in full. */
 START_TEST(selector_compiled6)
 {
-	struct esp_sa_params p;
 	uint8_t inner[BUF];
 	size_t ilen;
 
-	test_sa_params(&p, ESP_DIR_IN, ESP_MODE_TUNNEL, ESP_CIPHER_AES128_GCM16, 0, AF_INET);
-	esp_sa_destroy(in_sa);
-	spd_sel_any(&p.sel, AF_INET6);
-	memcpy(p.sel.src, (uint8_t[]){ 0xfd, 1 }, 2);
-	p.sel.src_len = 16;
-	memcpy(p.sel.dst, (uint8_t[]){ 0xfd, 2, [15] = 1 }, 16);
-	p.sel.dst_len = 128;
-	in_sa = esp_sa_create(&p, test_mgr());
-	ck_assert_ptr_nonnull(in_sa);
+	in_sa_prefixes(AF_INET6, (uint8_t[16]){ 0xfd, 1 }, 16, (uint8_t[16]){ 0xfd, 2, [15] = 1 }, 128);
 	ck_assert_uint_eq(in_sa->in_chk, ESP_IN_CHK_LOCAL4 | ESP_IN_CHK_SEL6);
 
 	ilen = test_ip6_udp(inner, "fd01:77::1", "fd02::1", 1, 2, 10, 0);
