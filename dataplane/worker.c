@@ -135,20 +135,6 @@ static void handoff_flush(struct worker *w, struct burst *b)
 
 /* ---- ESP in ---------------------------------------------------------------- */
 
-/* The SPI of an ESP packet whose ESP header starts at l3_len + l4_len. */
-static bool esp_spi(const struct rte_mbuf *m, uint32_t *spi)
-{
-	uint32_t off = m->l3_len + m->l4_len;
-	const struct esp_hdr *esp;
-
-	if (rte_pktmbuf_data_len(m) < off + sizeof(*esp))
-		return false;
-	esp = rte_pktmbuf_mtod_offset(m, const struct esp_hdr *, off);
-	*spi = rte_be_to_cpu_32(esp->spi);
-	return true;
-}
-
-
 /* An inbound SA belongs to worker SPI mod n_workers (drivers/ipsec_ring.c):
  * a mask for the usual power of two, where a division per packet showed. */
 static inline uint16_t spi_owner(const struct worker *w, uint32_t spi)
@@ -192,53 +178,71 @@ static uint16_t esp_in_run(struct worker *w, struct esp_sa *sa, struct rte_mbuf 
 	return k;
 }
 
-static void esp_in_batch(struct worker *w, struct burst *b, struct rte_mbuf **pkts, uint16_t n)
+/* Queue ESP to us for esp_in_batch() with its SPI, whose 8 octets
+ * (SPI, sequence number) are known to be there. */
+static inline void burst_esp_in_at(struct burst *b, struct rte_mbuf *m, const struct esp_hdr *esp)
 {
-	struct rte_mbuf *own[WORKER_BURST * 2], *out[WORKER_BURST * 2];
-	uint32_t spis[WORKER_BURST * 2];
+	b->in_spi[b->n_in] = rte_be_to_cpu_32(esp->spi);
+	b->in[b->n_in++] = m;
+}
+
+/* burst_esp_in_at() for a packet classified the long way: a runt is
+ * dropped. */
+static void burst_esp_in(struct worker *w, struct burst *b, struct rte_mbuf *m)
+{
+	uint32_t off = m->l3_len + m->l4_len;
+
+	if (rte_pktmbuf_data_len(m) < off + sizeof(struct esp_hdr)) {
+		drop(w, m, NULL, ESP_DROP_RUNT);
+		return;
+	}
+	burst_esp_in_at(b, m, rte_pktmbuf_mtod_offset(m, const struct esp_hdr *, off));
+}
+
+static void esp_in_batch(struct worker *w, struct burst *b)
+{
+	struct rte_mbuf *out[WORKER_BURST * 2], **own = b->in;
+	uint32_t *spis = b->in_spi;
 	struct esp_sa *sas[WORKER_BURST * 2];
-	uint16_t nown = 0, nsa = 0, nout = 0, start = 0;
+	uint16_t n = b->n_in, nown = 0, nsa = 0, nout = 0, start = 0;
 	uint32_t spi_or = 0, spi_and = UINT32_MAX;
 
-	/* Owned packets first, so the SAD sees the whole burst at once. */
+	/* One SPI for the whole burst (a flow's burst: every bit the same in
+	 * all of them), this worker's: one lookup, one run, no grouping. */
 	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-		uint32_t spi;
+		spi_or |= spis[i];
+		spi_and &= spis[i];
+	}
+	if (spi_or == spi_and && spi_owner(w, spi_or) == w->id) {
+		struct esp_sa *sa = sad_lookup(w->sad, spi_or);
 
-		if (!esp_spi(m, &spi)) {
-			drop(w, m, NULL, ESP_DROP_RUNT);
-			continue;
+		if (likely(sa != NULL)) {
+			esp_sa_prefetch(sa);
+			esp_sa_prefetch_checks(sa);
+			worker_forward_clear(w, out, esp_in_run(w, sa, own, n, out));
+			return;
 		}
-		uint16_t owner = spi_owner(w, spi);
+	}
+	/* Owned packets first (compacted in place), so the SAD sees the
+	 * whole burst at once. */
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = b->in[i];
+		uint16_t owner = spi_owner(w, spis[i]);
 
 		if (owner != w->id) {
 			pkt_meta(m)->flags |= PKT_F_ESP_IN;
 			handoff(b, owner, m);
 			continue;
 		}
-		spis[nown] = spi;
+		spis[nown] = spis[i];
 		own[nown++] = m;
-		spi_or |= spi;
-		spi_and &= spi;
 	}
 	if (nown == 0)
 		return;
-	/* One SPI for the whole burst (a flow's burst: every bit the same in
-	 * all of them): one lookup, one run, no grouping. */
-	if (spi_or == spi_and) {
-		struct esp_sa *sa = sad_lookup(w->sad, spi_or);
-
-		if (likely(sa != NULL)) {
-			esp_sa_prefetch(sa);
-			esp_sa_prefetch_checks(sa);
-			worker_forward_clear(w, out, esp_in_run(w, sa, own, nown, out));
-			return;
-		}
-	}
 	/* One bulk lookup: every home bucket is prefetched before the first
 	 * compare, so SAD misses overlap instead of adding up (a million SAs
 	 * do not fit any cache). */
-	RTE_BUILD_BUG_ON(RTE_DIM(spis) > SAD_BULK_MAX);
+	RTE_BUILD_BUG_ON(RTE_DIM(b->in_spi) > SAD_BULK_MAX);
 	sad_lookup_bulk(w->sad, spis, nown, sas);
 	/* The SA lines of a packet are fetched a few packets ahead of its
 	 * transform: with many SAs each is a miss, and this overlaps them
@@ -512,7 +516,7 @@ static void clear_path_slow(struct worker *w, struct burst *b, struct rte_mbuf *
 static void burst_finish(struct worker *w, struct burst *b)
 {
 	if (b->n_in)
-		esp_in_batch(w, b, b->in, b->n_in);
+		esp_in_batch(w, b);
 	if (b->n_clear)
 		esp_out_batch(w, b->clear, b->n_clear);
 	if (b->n_fwd)
@@ -551,6 +555,11 @@ void worker_process_burst(struct worker *w, uint16_t in_port, struct rte_mbuf **
 			clear_path_fast4(w, &b, m);
 			continue;
 		}
+		if (kind == PK_ESP_IN) {  /* classify_fast4: 8 octets past IPv4 */
+			burst_esp_in_at(&b, m, rte_pktmbuf_mtod_offset(m, const struct esp_hdr *,
+								       sizeof(struct rte_ipv4_hdr)));
+			continue;
+		}
 		if (kind == PK_DROPPED) {
 			kind = classify_fast6(w, f, in_port, m);
 			if (kind == PK_CLEAR) {
@@ -565,7 +574,7 @@ void worker_process_burst(struct worker *w, uint16_t in_port, struct rte_mbuf **
 			}
 		}
 		if (kind == PK_ESP_IN)
-			b.in[b.n_in++] = m;
+			burst_esp_in(w, &b, m);
 	}
 	burst_finish(w, &b);
 }
@@ -596,7 +605,7 @@ static unsigned handoff_drain(struct worker *w)
 			if (meta->flags & PKT_F_ESP_OUT)
 				b.clear[b.n_clear++] = pkts[i];
 			else
-				b.in[b.n_in++] = pkts[i];
+				burst_esp_in(w, &b, pkts[i]);
 		}
 		burst_finish(w, &b);
 	}

@@ -19,9 +19,11 @@
 #include "dataplane/pktmeta.h"
 #include "dataplane/worker.h"
 
-/* Per-burst sorting: every packet goes to exactly one of these. */
+/* Per-burst sorting: every packet goes to exactly one of these. ESP in
+ * comes with its SPI, read when it was sorted (its header was in cache). */
 struct burst {
 	uint16_t n_in, n_clear, n_fwd, n_handoff[WORKER_MAX];
+	uint32_t in_spi[WORKER_BURST * 2];
 	struct rte_mbuf *in[WORKER_BURST * 2];
 	struct rte_mbuf *clear[WORKER_BURST * 2];
 	struct rte_mbuf *fwd[WORKER_BURST * 4];  /* fragments may add */

@@ -254,6 +254,18 @@ START_TEST(side_paths_are_punted_or_counted)
 	ck_assert_ptr_null(gwsim_run(&B, B.wan, esp, B.lan_tx[0]));
 	ck_assert_uint_eq(drops(&B, ESP_DROP_NO_SA), before + 1);
 
+	/* ESP to B without all of its SPI and sequence number (link padding
+	 * sends the frame the long way) is a counted runt. */
+	m = gwsim_udp_frame(AF_INET, &mac_b_wan, "192.0.2.1", "192.0.2.2", 5000, 0, 0, true);
+	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, 14);
+	ip->next_proto_id = IPPROTO_ESP;
+	ip->total_length = rte_cpu_to_be_16(20 + 4);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	before = drops(&B, ESP_DROP_RUNT);
+	ck_assert_ptr_null(gwsim_run(&B, B.wan, m, B.lan_tx[0]));
+	ck_assert_uint_eq(drops(&B, ESP_DROP_RUNT), before + 1);
+
 	/* An IPv4 packet with DF clear that does not fit is pre-fragmented;
 	 * with DF set the sender gets told (punt for ICMP). */
 	m = gwsim_udp_frame(AF_INET, &mac_a_lan, "10.1.0.1", "10.2.0.1", 5000, 1472, 0, false);
