@@ -11,6 +11,7 @@
 #include <rte_ring.h>
 #include <rte_udp.h>
 
+#include "dataplane/ip6.h"
 #include "dataplane/worker_int.h"
 
 static void punt(struct worker *w, struct rte_mbuf *m, uint32_t reason)
@@ -72,12 +73,25 @@ static uint8_t ip_validate(struct rte_mbuf *m, enum esp_drop *why)
 	return 0;
 }
 
-static uint8_t ip_proto(const struct rte_mbuf *m, uint8_t family)
+/*
+ * The protocol after the IP header; for IPv6 after the hop-by-hop, routing
+ * and destination options headers too (RFC 4303 §3.1.1: ESP comes after
+ * them), whose length l3_len then takes in. A chain that does not parse
+ * is left to the SPD and the transforms, as the IPv6 header's next header.
+ */
+static uint8_t ip_proto(struct rte_mbuf *m, uint8_t family)
 {
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t nh_off;
+	int off;
 
-	return family == AF_INET ? ((const struct rte_ipv4_hdr *)p)->next_proto_id
-				 : ((const struct rte_ipv6_hdr *)p)->proto;
+	if (family == AF_INET)
+		return ((const struct rte_ipv4_hdr *)p)->next_proto_id;
+	off = ip6_skip_opts(p, rte_pktmbuf_data_len(m), &nh_off);
+	if (off < 0)
+		return ((const struct rte_ipv6_hdr *)p)->proto;
+	m->l3_len = (uint16_t)off;
+	return p[nh_off];
 }
 
 static bool ipv4_is_fragment(const struct rte_mbuf *m)

@@ -14,19 +14,13 @@
 #include <rte_mbuf.h>
 
 #include "dataplane/esp_common.h"
+#include "dataplane/ip6.h"
 #include "dataplane/xform.h"
 
 enum esp_out_layout {
 	OUT_TUN4,   /* tunnel, IPv4 outer header */
 	OUT_TUN6,   /* tunnel, IPv6 outer header */
 	OUT_TRANS,  /* transport */
-};
-
-enum {
-	ESP_IP6_HOPOPTS = 0,
-	ESP_IP6_ROUTING = 43,
-	ESP_IP6_DSTOPTS = 60,
-	ESP_IP6_EXT_MAX = 8,
 };
 
 void esp_nonce_iiv(uint8_t nonce[ESP_NONCE_LEN], const uint8_t salt[ESP_SALT_LEN],
@@ -38,35 +32,6 @@ void esp_nonce_iiv(uint8_t nonce[ESP_NONCE_LEN], const uint8_t salt[ESP_SALT_LEN
 
 	esp_put64(iiv, esn ? seq : (uint32_t)seq);
 	esp_nonce_explicit(nonce, salt, iiv);
-}
-
-/*
- * Transport over IPv6: ESP goes after hop-by-hop, routing and destination
- * options headers (RFC 4303 §3.1.1, simplified: every destination options
- * header before the upper layer stays in front). Returns the offset of the
- * insertion point and, in *nh_off, where the next header field to rewrite
- * lives; -1 if the headers do not fit.
- */
-static int esp_out_ip6_split(const uint8_t *p, uint32_t len, uint32_t *nh_off)
-{
-	uint32_t off = ESP_IPV6_HDR_LEN, field = 6;
-	uint8_t nh = p[6];
-
-	for (int i = 0; i < ESP_IP6_EXT_MAX; i++) {
-		if (nh != ESP_IP6_HOPOPTS && nh != ESP_IP6_ROUTING && nh != ESP_IP6_DSTOPTS) {
-			*nh_off = field;
-			return (int)off;
-		}
-		if (len - off < 2)
-			return -1;
-		uint32_t elen = ((uint32_t)p[off + 1] + 1) * 8;
-		if (len - off < elen)
-			return -1;
-		field = off;
-		nh = p[off];
-		off += elen;
-	}
-	return -1;
 }
 
 /*
@@ -116,7 +81,7 @@ ESP_INLINE int esp_out_parse(struct rte_mbuf *m, const int layout, uint32_t *spl
 		*tos = (uint8_t)((p[0] & 0x0f) << 4 | p[1] >> 4);
 		*df = false;  /* RFC 4301 §8.1: no DF to copy from IPv6 */
 		if (layout == OUT_TRANS) {
-			int s = esp_out_ip6_split(p, iplen, nh_off);
+			int s = ip6_skip_opts(p, iplen, nh_off);
 			if (s < 0)
 				return -1;
 			*split = (uint32_t)s;

@@ -332,6 +332,38 @@ static void ip6_round_trip(struct rte_mbuf *m, uint32_t padding)
 }
 
 /*
+ * ESP after IPv6 extension headers (RFC 4303 §3.1.1): transport mode puts
+ * it after a hop-by-hop header, and a peer's outer header may carry one;
+ * the receiving gateway finds ESP behind them.
+ */
+START_TEST(ipv6_esp_after_extension_headers)
+{
+	struct combo tr = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TRANSPORT, AF_INET6, AF_INET6 };
+	struct combo tu = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET6, AF_INET6 };
+	struct rte_mbuf *m, *copy, *esp, *clear;
+
+	gwsim_install(&tr, 0x7401);
+	m = gwsim_udp_frame(AF_INET6, &mac_a_lan, "fd01::1", "fd02::1", 5000, 100, 0, true);
+	add_ip6_hop_by_hop(m);
+	ip6_round_trip(m, 0);
+	gwsim_uninstall(0x7401);
+
+	gwsim_install(&tu, 0x7402);
+	m = gwsim_udp_frame(AF_INET6, &mac_a_lan, "fd01::1", "fd02::1", 5000, 100, 0, true);
+	copy = rte_pktmbuf_copy(m, gwsim_pool, 0, UINT32_MAX);
+	esp = gwsim_run(&A, A.lan, m, A.wan_tx[0]);
+	ck_assert_ptr_nonnull(esp);
+	add_ip6_hop_by_hop(esp);
+	clear = gwsim_run(&B, B.wan, esp, B.lan_tx[0]);
+	ck_assert_ptr_nonnull(clear);
+	check_delivered(copy, clear, AF_INET6);
+	rte_pktmbuf_free(copy);
+	rte_pktmbuf_free(clear);
+	gwsim_uninstall(0x7402);
+}
+END_TEST
+
+/*
  * IPv6 frames the fast classifier takes (upper-layer next header, no link
  * padding, unicast) and those it leaves to worker_classify(): both must
  * end as the long way alone would have them.
@@ -534,6 +566,7 @@ int main(void)
 	tcase_add_test(tc, mixed_bursts_keep_order);
 	tcase_add_test(tc, nic_packet_type_is_not_trusted);
 	tcase_add_test(tc, ipv6_fast_and_slow_paths);
+	tcase_add_test(tc, ipv6_esp_after_extension_headers);
 	tcase_add_test(tc, side_paths_are_punted_or_counted);
 	tcase_add_test(tc, labels_follow_the_sa);
 	tcase_add_test(tc, sa_update_keeps_the_sequence);
