@@ -36,9 +36,9 @@ void esp_nonce_iiv(uint8_t nonce[ESP_NONCE_LEN], const uint8_t salt[ESP_SALT_LEN
 
 /*
  * Validate the packet to protect and find where ESP goes (a header the
- * worker checked, ESP_PTYPE_IP4_CHECKED, is only read). Fills the offset
- * of the ESP header in the original packet (0 for tunnel), the payload's
- * next header, and for tunnel mode DSCP/ECN and DF.
+ * worker checked, ESP_PTYPE_IP4_CHECKED or ESP_PTYPE_IP6_CHECKED, is only
+ * read). Fills the offset of the ESP header in the original packet (0 for
+ * tunnel), the payload's next header, and for tunnel mode DSCP/ECN and DF.
  */
 ESP_INLINE int esp_out_parse(struct rte_mbuf *m, const int layout, uint32_t *split,
 			     uint32_t *nh_off, uint8_t *next, uint8_t *tos, bool *df)
@@ -53,6 +53,14 @@ ESP_INLINE int esp_out_parse(struct rte_mbuf *m, const int layout, uint32_t *spl
 		*split = layout == OUT_TRANS ? ESP_IPV4_HDR_MIN : 0;
 		*nh_off = 9;
 		*next = layout == OUT_TRANS ? p[9] : ESP_IPPROTO_IPIP;
+		return 0;
+	}
+	if (m->packet_type == ESP_PTYPE_IP6_CHECKED) {  /* no extension header */
+		*tos = (uint8_t)((p[0] & 0x0f) << 4 | p[1] >> 4);
+		*df = false;  /* RFC 4301 §8.1: no DF to copy from IPv6 */
+		*split = layout == OUT_TRANS ? ESP_IPV6_HDR_LEN : 0;
+		*nh_off = 6;
+		*next = layout == OUT_TRANS ? p[6] : ESP_IPPROTO_IPV6;
 		return 0;
 	}
 	if (len < ESP_IPV4_HDR_MIN)

@@ -270,8 +270,7 @@ static inline enum pkt_kind classify_fast4(struct worker *w, const struct fib *f
 /*
  * classify_fast4() for IPv6: untagged, no link padding, at least 8 octets
  * of payload, a next header that is the upper layer (not spd_ip6_ext():
- * the SPD can match the header in place) and a unicast destination. The
- * transforms still check the header (no packet-type mark for IPv6).
+ * the SPD can match the header in place) and a unicast destination.
  */
 static inline enum pkt_kind classify_fast6(struct worker *w, const struct fib *f, uint16_t in_port,
 					   struct rte_mbuf *m)
@@ -298,8 +297,11 @@ static inline enum pkt_kind classify_fast6(struct worker *w, const struct fib *f
 	enum pkt_kind kind = classify_fast_kind(w, f, AF_INET6, dst, proto,
 						ip + sizeof(struct rte_ipv6_hdr));
 
-	if (kind != PK_DROPPED)
-		classify_fast_take(m, in_port, RTE_PTYPE_UNKNOWN, sizeof(struct rte_ipv6_hdr), len);
+	if (kind == PK_CLEAR)
+		classify_fast_take(m, in_port, ESP_PTYPE_IP6_CHECKED, sizeof(struct rte_ipv6_hdr), len);
+	else if (kind == PK_ESP_IN)
+		classify_fast_take(m, in_port, ESP_PTYPE_IP6_ESP_CHECKED, sizeof(struct rte_ipv6_hdr),
+				   len);
 	return kind;
 }
 

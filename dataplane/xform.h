@@ -13,8 +13,9 @@
  *   for ESP-in-UDP, else 0, so ESP starts at l3_len + l4_len. Afterwards the
  *   data starts at the inner IP header (tunnel) or the rebuilt IP header
  *   (transport).
- * - mb->packet_type: ESP_PTYPE_IP4_CHECKED (outbound) or
- *   ESP_PTYPE_IP4_ESP_CHECKED (inbound) say the worker's classifier
+ * - mb->packet_type: ESP_PTYPE_IP4_CHECKED / ESP_PTYPE_IP6_CHECKED
+ *   (outbound) or ESP_PTYPE_IP4_ESP_CHECKED / ESP_PTYPE_IP6_ESP_CHECKED
+ *   (inbound) say the worker's classifier
  *   validated the header in full, and the transform skips those checks;
  *   any other value and every check is made. The worker writes the field
  *   for every frame it classifies; the marks carry a bit no PMD sets, so
@@ -51,6 +52,13 @@ static_assert((ESP_PTYPE_WORKER & RTE_PTYPE_ALL_MASK) == 0, "outside the PMDs' b
 #define ESP_PTYPE_IP4_CHECKED (ESP_PTYPE_WORKER | RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4)
 /* The same, carrying ESP (l3_len 20, l4_len 0) with room for its header. */
 #define ESP_PTYPE_IP4_ESP_CHECKED (ESP_PTYPE_IP4_CHECKED | RTE_PTYPE_TUNNEL_ESP)
+/*
+ * An IPv6 header whose payload length is the rest of the mbuf's data, in
+ * one segment, followed directly by the upper layer (no extension header).
+ */
+#define ESP_PTYPE_IP6_CHECKED (ESP_PTYPE_WORKER | RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV6)
+/* The same, carrying ESP (l3_len 40, l4_len 0) with room for its header. */
+#define ESP_PTYPE_IP6_ESP_CHECKED (ESP_PTYPE_IP6_CHECKED | RTE_PTYPE_TUNNEL_ESP)
 
 /** Lifetime event posted by a worker to the control thread. */
 enum esp_event_type { ESP_EV_SOFT_EXPIRE = 1, ESP_EV_HARD_EXPIRE = 2 };

@@ -177,11 +177,27 @@ static void add_ip4_options(struct rte_mbuf *m)
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 }
 
+/* Give the IPv6 frame @p m a hop-by-hop options header (a PadN option). */
+static void add_ip6_hop_by_hop(struct rte_mbuf *m)
+{
+	uint8_t *q = (uint8_t *)rte_pktmbuf_prepend(m, 8);
+	struct rte_ipv6_hdr *ip;
+
+	ck_assert_ptr_nonnull(q);
+	memmove(q, q + 8, 14 + 40);
+	ip = (struct rte_ipv6_hdr *)(q + 14);
+	q[14 + 40] = ip->proto;
+	memcpy(q + 14 + 41, (const uint8_t[]){ 0, 1, 4, 0, 0, 0, 0 }, 7);
+	ip->proto = 0;
+	ip->payload_len = rte_cpu_to_be_16(rte_be_to_cpu_16(ip->payload_len) + 8);
+}
+
 /*
  * The transforms skip header checks only for what the worker's classifier
  * checked (xform.h): a packet type the NIC set, here claiming a plain
- * IPv4 header for one with options, is overwritten and not believed.
- * Transport mode, where the header's length decides where ESP goes.
+ * IPv4 header for one with options (an IPv6 header with no extension
+ * header for one with a hop-by-hop header), is overwritten and not
+ * believed. Transport mode, where the headers decide where ESP goes.
  */
 START_TEST(nic_packet_type_is_not_trusted)
 {
@@ -203,6 +219,26 @@ START_TEST(nic_packet_type_is_not_trusted)
 	rte_pktmbuf_free(copy);
 	rte_pktmbuf_free(clear);
 	gwsim_uninstall(0x7201);
+
+	struct combo c6 = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TRANSPORT, AF_INET6, AF_INET6 };
+
+	gwsim_install(&c6, 0x7202);
+	m = gwsim_udp_frame(AF_INET6, &mac_a_lan, "fd01::1", "fd02::1", 5000, 100, 0, true);
+	add_ip6_hop_by_hop(m);
+	copy = rte_pktmbuf_copy(m, gwsim_pool, 0, UINT32_MAX);
+	m->packet_type = ESP_PTYPE_IP6_CHECKED;
+	esp = gwsim_run(&A, A.lan, m, A.wan_tx[0]);
+	ck_assert_ptr_nonnull(esp);
+	/* RFC 4303 §3.1.1: ESP after the hop-by-hop header, not before it */
+	ck_assert_uint_eq(rte_pktmbuf_mtod(esp, const uint8_t *)[14 + 6], 0);
+	ck_assert_uint_eq(rte_pktmbuf_mtod(esp, const uint8_t *)[14 + 40], ESP_IPPROTO_ESP);
+	esp->packet_type = ESP_PTYPE_IP6_ESP_CHECKED;
+	clear = gwsim_run(&B, B.wan, esp, B.lan_tx[0]);
+	ck_assert_ptr_nonnull(clear);
+	check_delivered(copy, clear, AF_INET6);
+	rte_pktmbuf_free(copy);
+	rte_pktmbuf_free(clear);
+	gwsim_uninstall(0x7202);
 }
 END_TEST
 
@@ -296,21 +332,6 @@ START_TEST(side_paths_are_punted_or_counted)
 	gwsim_uninstall(0x7001);
 }
 END_TEST
-
-/* Give the IPv6 frame @p m a hop-by-hop options header (a PadN option). */
-static void add_ip6_hop_by_hop(struct rte_mbuf *m)
-{
-	uint8_t *q = (uint8_t *)rte_pktmbuf_prepend(m, 8);
-	struct rte_ipv6_hdr *ip;
-
-	ck_assert_ptr_nonnull(q);
-	memmove(q, q + 8, 14 + 40);
-	ip = (struct rte_ipv6_hdr *)(q + 14);
-	q[14 + 40] = ip->proto;
-	memcpy(q + 14 + 41, (const uint8_t[]){ 0, 1, 4, 0, 0, 0, 0 }, 7);
-	ip->proto = 0;
-	ip->payload_len = rte_cpu_to_be_16(rte_be_to_cpu_16(ip->payload_len) + 8);
-}
 
 /* An IPv6 frame from host A through A and B: delivered as sent? */
 static void ip6_round_trip(struct rte_mbuf *m, uint32_t padding)
