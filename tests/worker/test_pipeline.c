@@ -199,46 +199,42 @@ static void add_ip6_hop_by_hop(struct rte_mbuf *m)
  * header for one with a hop-by-hop header), is overwritten and not
  * believed. Transport mode, where the headers decide where ESP goes.
  */
+static void marked_transport_round_trip(int family, uint32_t spi, struct rte_mbuf *m,
+					uint32_t out_mark, uint32_t in_mark, uint32_t at,
+					uint8_t expect)
+{
+	struct combo c = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TRANSPORT, family, family };
+	struct rte_mbuf *copy, *esp, *clear;
+
+	gwsim_install(&c, spi);
+	copy = rte_pktmbuf_copy(m, gwsim_pool, 0, UINT32_MAX);
+	m->packet_type = out_mark;
+	esp = gwsim_run(&A, A.lan, m, A.wan_tx[0]);
+	ck_assert_ptr_nonnull(esp);
+	ck_assert_uint_eq(rte_pktmbuf_mtod(esp, const uint8_t *)[at], expect);
+	esp->packet_type = in_mark;
+	clear = gwsim_run(&B, B.wan, esp, B.lan_tx[0]);
+	ck_assert_ptr_nonnull(clear);
+	check_delivered(copy, clear, family);
+	rte_pktmbuf_free(copy);
+	rte_pktmbuf_free(clear);
+	gwsim_uninstall(spi);
+}
+
 START_TEST(nic_packet_type_is_not_trusted)
 {
-	struct combo c = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TRANSPORT, AF_INET, AF_INET };
-	struct rte_mbuf *m, *copy, *esp, *clear;
+	struct rte_mbuf *m;
 
-	gwsim_install(&c, 0x7201);
+	/* the options stay in front of ESP (IHL 6) */
 	m = gwsim_udp_frame(AF_INET, &mac_a_lan, "10.1.0.1", "10.2.0.1", 5000, 100, 0, true);
 	add_ip4_options(m);
-	copy = rte_pktmbuf_copy(m, gwsim_pool, 0, UINT32_MAX);
-	m->packet_type = ESP_PTYPE_IP4_CHECKED;
-	esp = gwsim_run(&A, A.lan, m, A.wan_tx[0]);
-	ck_assert_ptr_nonnull(esp);
-	ck_assert_uint_eq(rte_pktmbuf_mtod(esp, const uint8_t *)[14], 0x46);
-	esp->packet_type = ESP_PTYPE_IP4_ESP_CHECKED;
-	clear = gwsim_run(&B, B.wan, esp, B.lan_tx[0]);
-	ck_assert_ptr_nonnull(clear);
-	check_delivered(copy, clear, AF_INET);
-	rte_pktmbuf_free(copy);
-	rte_pktmbuf_free(clear);
-	gwsim_uninstall(0x7201);
-
-	struct combo c6 = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TRANSPORT, AF_INET6, AF_INET6 };
-
-	gwsim_install(&c6, 0x7202);
+	marked_transport_round_trip(AF_INET, 0x7201, m, ESP_PTYPE_IP4_CHECKED,
+				    ESP_PTYPE_IP4_ESP_CHECKED, 14, 0x46);
+	/* RFC 4303 §3.1.1: ESP after the hop-by-hop header, not before it */
 	m = gwsim_udp_frame(AF_INET6, &mac_a_lan, "fd01::1", "fd02::1", 5000, 100, 0, true);
 	add_ip6_hop_by_hop(m);
-	copy = rte_pktmbuf_copy(m, gwsim_pool, 0, UINT32_MAX);
-	m->packet_type = ESP_PTYPE_IP6_CHECKED;
-	esp = gwsim_run(&A, A.lan, m, A.wan_tx[0]);
-	ck_assert_ptr_nonnull(esp);
-	/* RFC 4303 §3.1.1: ESP after the hop-by-hop header, not before it */
-	ck_assert_uint_eq(rte_pktmbuf_mtod(esp, const uint8_t *)[14 + 6], 0);
-	ck_assert_uint_eq(rte_pktmbuf_mtod(esp, const uint8_t *)[14 + 40], ESP_IPPROTO_ESP);
-	esp->packet_type = ESP_PTYPE_IP6_ESP_CHECKED;
-	clear = gwsim_run(&B, B.wan, esp, B.lan_tx[0]);
-	ck_assert_ptr_nonnull(clear);
-	check_delivered(copy, clear, AF_INET6);
-	rte_pktmbuf_free(copy);
-	rte_pktmbuf_free(clear);
-	gwsim_uninstall(0x7202);
+	marked_transport_round_trip(AF_INET6, 0x7202, m, ESP_PTYPE_IP6_CHECKED,
+				    ESP_PTYPE_IP6_ESP_CHECKED, 14 + 40, ESP_IPPROTO_ESP);
 }
 END_TEST
 
