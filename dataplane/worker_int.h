@@ -201,27 +201,38 @@ static inline enum pkt_kind classify_fast_kind(struct worker *w, const struct fi
 }
 
 /*
- * A fast classifier's frame taken: the metadata and offload lengths as
- * worker_classify() leaves them, and the Ethernet header (the frame is
- * longer than it) stripped without rte_pktmbuf_adj()'s checks.
+ * A fast classifier's verdict @p kind carried out: a frame it decided
+ * (PK_CLEAR, PK_ESP_IN) is taken, with the metadata and offload lengths
+ * as worker_classify() leaves them, the packet-type mark @p checked (with
+ * the ESP bit for ESP) and the Ethernet header (the frame is longer than
+ * it) stripped without rte_pktmbuf_adj()'s checks; PK_DROPPED leaves it
+ * untouched. Returns @p kind.
  */
-static inline void classify_fast_take(struct rte_mbuf *m, uint16_t in_port, uint32_t ptype,
-				      uint16_t l3_len, uint32_t len)
+static inline enum pkt_kind classify_fast_take(struct rte_mbuf *m, uint16_t in_port,
+					       enum pkt_kind kind, uint32_t checked,
+					       uint16_t l3_len, uint32_t len)
 {
 	struct pkt_meta *meta = pkt_meta(m);
+
+	static_assert(ESP_PTYPE_IP4_ESP_CHECKED == (ESP_PTYPE_IP4_CHECKED | RTE_PTYPE_TUNNEL_ESP) &&
+		      ESP_PTYPE_IP6_ESP_CHECKED == (ESP_PTYPE_IP6_CHECKED | RTE_PTYPE_TUNNEL_ESP),
+		      "the ESP marks are the plain ones with the tunnel bit");
+	if (kind == PK_DROPPED)
+		return kind;
 
 	meta->sa = NULL;
 	meta->label = 0;
 	meta->in_port = in_port;
 	meta->flags = 0;
 	m->port = in_port;
-	m->packet_type = ptype;
+	m->packet_type = kind == PK_ESP_IN ? checked | RTE_PTYPE_TUNNEL_ESP : checked;
 	m->l2_len = sizeof(struct rte_ether_hdr);
 	m->l3_len = l3_len;
 	m->l4_len = 0;
 	m->data_off = (uint16_t)(m->data_off + sizeof(struct rte_ether_hdr));
 	m->data_len = (uint16_t)(len - sizeof(struct rte_ether_hdr));
 	m->pkt_len -= sizeof(struct rte_ether_hdr);
+	return kind;
 }
 
 /*
@@ -259,12 +270,8 @@ static inline enum pkt_kind classify_fast4(struct worker *w, const struct fib *f
 						ip[offsetof(struct rte_ipv4_hdr, next_proto_id)],
 						ip + sizeof(struct rte_ipv4_hdr));
 
-	if (kind == PK_CLEAR)
-		classify_fast_take(m, in_port, ESP_PTYPE_IP4_CHECKED, sizeof(struct rte_ipv4_hdr), len);
-	else if (kind == PK_ESP_IN)
-		classify_fast_take(m, in_port, ESP_PTYPE_IP4_ESP_CHECKED, sizeof(struct rte_ipv4_hdr),
-				   len);
-	return kind;
+	return classify_fast_take(m, in_port, kind, ESP_PTYPE_IP4_CHECKED,
+				  sizeof(struct rte_ipv4_hdr), len);
 }
 
 /*
@@ -297,12 +304,8 @@ static inline enum pkt_kind classify_fast6(struct worker *w, const struct fib *f
 	enum pkt_kind kind = classify_fast_kind(w, f, AF_INET6, dst, proto,
 						ip + sizeof(struct rte_ipv6_hdr));
 
-	if (kind == PK_CLEAR)
-		classify_fast_take(m, in_port, ESP_PTYPE_IP6_CHECKED, sizeof(struct rte_ipv6_hdr), len);
-	else if (kind == PK_ESP_IN)
-		classify_fast_take(m, in_port, ESP_PTYPE_IP6_ESP_CHECKED, sizeof(struct rte_ipv6_hdr),
-				   len);
-	return kind;
+	return classify_fast_take(m, in_port, kind, ESP_PTYPE_IP6_CHECKED,
+				  sizeof(struct rte_ipv6_hdr), len);
 }
 
 /*
