@@ -14,6 +14,7 @@
 #include <rte_mbuf.h>
 
 #include "dataplane/esp_common.h"
+#include "dataplane/ip6.h"
 #include "dataplane/replay.h"
 #include "dataplane/spd.h"
 #include "dataplane/xform.h"
@@ -125,21 +126,6 @@ static uint32_t esp_in_inner_len(const uint8_t *p, uint32_t len, uint8_t nh)
 	return tot > len ? 0 : tot;
 }
 
-/* Transport over IPv6: the offset of the next header field that names
- * ESP (or UDP), walking the extension headers that precede it. */
-static int esp_in_ip6_nh_field(const uint8_t *p, uint32_t l3)
-{
-	uint32_t field = 6, off = ESP_IPV6_HDR_LEN;
-
-	for (int i = 0; i < 8 && off < l3; i++) {
-		if (l3 - off < 2)
-			return -1;
-		field = off;
-		off += ((uint32_t)p[off + 1] + 1) * 8;
-	}
-	return off == l3 ? (int)field : -1;
-}
-
 ESP_INLINE enum esp_drop esp_in_one(struct esp_sa *sa, struct rte_mbuf *m,
 				    struct esp_ctx *ctx, const int tunnel,
 				    const unsigned cipher)
@@ -224,8 +210,10 @@ ESP_INLINE enum esp_drop esp_in_one(struct esp_sa *sa, struct rte_mbuf *m,
 		if ((p[0] >> 4) == 4) {
 			p[9] = nh;
 		} else {
-			int f = esp_in_ip6_nh_field(p, l3);
-			if (f < 0)
+			/* the field that names ESP (or UDP): the headers
+			 * before l3 are options headers (ip6_skip_opts) */
+			uint32_t f;
+			if (ip6_skip_opts(p, l3, &f) != (int)l3)
 				return ESP_DROP_BAD_L3;
 			p[f] = nh;
 		}

@@ -2,8 +2,9 @@
 /**
  * @file
  * The IPv6 extension headers that come before ESP (RFC 8200 §4.1, RFC 4303
- * §3.1.1), for the classifier (where is the ESP header?) and the outbound
- * transform (where does it go in transport mode?).
+ * §3.1.1), for the classifier (where is the ESP header?) and the
+ * transforms in transport mode (where does ESP go, which next header field
+ * names it?).
  */
 #ifndef ESPRIT_DATAPLANE_IP6_H
 #define ESPRIT_DATAPLANE_IP6_H
