@@ -244,8 +244,7 @@ int gw_start(struct gw *g, char *err, size_t errlen)
 		snprintf(err, errlen, "mbuf dynamic field: %s", strerror(-rc));
 		return rc;
 	}
-	g->pool = rte_pktmbuf_pool_create("mbufs", cfg->mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-					  (int)rte_socket_id());
+	g->pool = worker_pool_create("mbufs", cfg->mbufs, (int)rte_socket_id());
 	if (g->pool == NULL) {
 		snprintf(err, errlen, "mbuf pool of %u: %s", cfg->mbufs, rte_strerror(rte_errno));
 		return -ENOMEM;

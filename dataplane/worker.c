@@ -16,11 +16,14 @@
 
 #include <rte_branch_prediction.h>
 #include <rte_cycles.h>
+#include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_ip.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
+#include <rte_mbuf_pool_ops.h>
+#include <rte_mempool.h>
 #include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
@@ -45,6 +48,54 @@ int pkt_meta_register(void)
 		return 0;
 	pkt_meta_offset = rte_mbuf_dynfield_register(&desc);
 	return pkt_meta_offset < 0 ? -rte_errno : 0;
+}
+
+/* rte_pktmbuf_init() for a packed pool, whose objects have no IOVA of
+ * their own (RTE_MEMPOOL_F_NO_IOVA_CONTIG): IOVA as VA gives it. */
+static void mbuf_init_iova_va(struct rte_mempool *mp, void *arg, void *obj, unsigned idx)
+{
+	struct rte_mbuf *m = obj;
+
+	rte_pktmbuf_init(mp, arg, obj, idx);
+	rte_mbuf_iova_set(m, (rte_iova_t)(uintptr_t)m->buf_addr);
+}
+
+struct rte_mempool *worker_pool_create(const char *name, unsigned n, int socket)
+{
+	/*
+	 * A pool of IOVA-contiguous objects on --no-huge memory keeps each
+	 * 2368-octet mbuf inside one 4 KiB page: one a page, all at the same
+	 * offset, so the headers of a burst share one L1 set of 8 ways
+	 * (callgrind's cache model, esprit-bench 64 B outbound: 7 misses a
+	 * packet in the worker and 2 in net_null's free; none on hugepages).
+	 * Without hugepages the IOVA is the virtual address, so a packed
+	 * object that crosses a page is still contiguous for DMA.
+	 */
+	bool pack = !rte_eal_has_hugepages() && rte_eal_iova_mode() == RTE_IOVA_VA;
+	struct rte_pktmbuf_pool_private priv = {
+		.mbuf_data_room_size = RTE_MBUF_DEFAULT_BUF_SIZE,
+	};
+	struct rte_mempool *mp;
+
+	if (!pack)
+		return rte_pktmbuf_pool_create(name, n, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+	mp = rte_mempool_create_empty(name, n, sizeof(struct rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE,
+				      256, sizeof(priv), socket, RTE_MEMPOOL_F_NO_IOVA_CONTIG);
+	if (mp == NULL)
+		return NULL;
+	int rc = rte_mempool_set_ops_byname(mp, rte_mbuf_best_mempool_ops(), NULL);
+
+	if (rc == 0) {
+		rte_pktmbuf_pool_init(mp, &priv);
+		rc = rte_mempool_populate_default(mp);
+	}
+	if (rc < 0) {
+		rte_mempool_free(mp);
+		rte_errno = -rc;
+		return NULL;
+	}
+	rte_mempool_obj_iter(mp, mbuf_init_iova_va, NULL);
+	return mp;
 }
 
 void worker_tx_flush(struct worker *w, uint16_t port)

@@ -119,6 +119,15 @@ struct worker_conf {
 	struct worker **peers;        /**< array of n_workers, filled by caller */
 };
 
+/**
+ * The mbuf pool the workers receive into (rte_pktmbuf_pool_create's
+ * arguments, 256 mbufs cached per lcore, the default data room). Without
+ * hugepages (IOVA as VA) its mbufs are packed 37 lines apart as on
+ * hugepages, rather than one at the start of each 4 KiB page, where
+ * every mbuf header falls in the same L1 set. NULL with rte_errno set.
+ */
+struct rte_mempool *worker_pool_create(const char *name, unsigned n, int socket);
+
 /** Allocate a worker with its rings, SAD and IPsec-MB manager. */
 struct worker *worker_create(const struct worker_conf *c);
 /** Free a stopped worker (mbufs left in its rings are freed too). */

@@ -27,6 +27,7 @@
 #include "dataplane/bench/bench.h"
 #include "dataplane/bench/bench_run.h"
 #include "dataplane/pktmeta.h"
+#include "dataplane/worker.h"
 
 enum { MAX_LIST = 16, MAX_CASES = 1024 };
 
@@ -566,8 +567,7 @@ int main(int argc, char **argv)
 	}
 	if (pkt_meta_register() < 0)
 		return 1;
-	bench_pool = rte_pktmbuf_pool_create("bench_mbufs", flows * workers + 32767, 256, 0,
-					     RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	bench_pool = worker_pool_create("bench_mbufs", flows * workers + 32767, (int)rte_socket_id());
 	if (bench_pool == NULL) {
 		fprintf(stderr, "esprit-bench: mbuf pool: %s\n", rte_strerror(rte_errno));
 		return 1;

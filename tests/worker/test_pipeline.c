@@ -24,6 +24,7 @@
 #include <rte_udp.h>
 
 #include "dataplane/pktmeta.h"
+#include "dataplane/worker.h"
 #include "dataplane/xform.h"
 #include "tests/worker/gwsim.h"
 
@@ -565,6 +566,41 @@ START_TEST(sa_update_endpoints_moves_natt_port)
 }
 END_TEST
 
+/*
+ * The receive pool on --no-huge memory (as this test's EAL and the example
+ * gateways run): the mbuf headers of a burst spread over the L1 sets
+ * (rte_pktmbuf_pool_create put each at the start of its own 4 KiB page,
+ * all in one set), and the data's DMA address is still its address.
+ */
+START_TEST(pool_spreads_mbufs_over_cache_sets)
+{
+	struct rte_mempool *mp = worker_pool_create("test_packed", 1023, 0);
+	struct rte_mbuf *m[32];
+	uint64_t sets = 0;
+
+	ck_assert_ptr_nonnull(mp);
+	ck_assert_int_eq(rte_eal_has_hugepages(), 0);
+	ck_assert_int_eq(rte_pktmbuf_alloc_bulk(mp, m, RTE_DIM(m)), 0);
+	for (unsigned i = 0; i < RTE_DIM(m); i++) {
+		uint16_t room = rte_pktmbuf_tailroom(m[i]);
+		uint8_t *p = (uint8_t *)rte_pktmbuf_append(m[i], room);
+
+		sets |= UINT64_C(1) << (((uintptr_t)m[i] / RTE_CACHE_LINE_SIZE) % 64);
+		ck_assert_uint_eq(room, RTE_MBUF_DEFAULT_DATAROOM);
+		ck_assert_ptr_nonnull(p);
+		memset(p, (int)i, room);  /* the whole data room is the mbuf's own */
+		ck_assert_uint_eq(rte_pktmbuf_iova(m[i]), (uintptr_t)p);
+	}
+	for (unsigned i = 0; i < RTE_DIM(m); i++) {
+		ck_assert_uint_eq(rte_pktmbuf_mtod(m[i], uint8_t *)[0], i);
+		ck_assert_uint_eq(rte_pktmbuf_mtod(m[i], uint8_t *)[RTE_MBUF_DEFAULT_DATAROOM - 1], i);
+	}
+	ck_assert_int_ge(__builtin_popcountll(sets), 16);
+	rte_pktmbuf_free_bulk(m, RTE_DIM(m));
+	rte_mempool_free(mp);
+}
+END_TEST
+
 static void setup(void)
 {
 	gwsim_setup("test_pipeline");
@@ -588,6 +624,7 @@ int main(void)
 	tcase_add_test(tc, labels_follow_the_sa);
 	tcase_add_test(tc, sa_update_keeps_the_sequence);
 	tcase_add_test(tc, sa_update_endpoints_moves_natt_port);
+	tcase_add_test(tc, pool_spreads_mbufs_over_cache_sets);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_set_fork_status(sr, CK_NOFORK);
