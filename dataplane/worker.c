@@ -69,6 +69,7 @@ struct rte_mempool *worker_pool_create(const char *name, unsigned n, int socket)
 	 * (callgrind's cache model, esprit-bench 64 B outbound: 7 read and
 	 * 3.6 write misses a packet in the worker, 2 in net_null's free;
 	 * 0.1 on hugepages).
+	 *
 	 * Without hugepages the IOVA is the virtual address, so a packed
 	 * object that crosses a page is still contiguous for DMA.
 	 */
