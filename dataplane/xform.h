@@ -15,9 +15,9 @@
  *   (transport).
  * - mb->packet_type: ESP_PTYPE_IP4_CHECKED / ESP_PTYPE_IP6_CHECKED
  *   (outbound) or ESP_PTYPE_IP4_ESP_CHECKED / ESP_PTYPE_IP6_ESP_CHECKED
- *   (inbound) say the worker's classifier
- *   validated the header in full, and the transform skips those checks;
- *   any other value and every check is made. The worker writes the field
+ *   (inbound) say the worker's classifier validated the header in full,
+ *   and the transform skips those checks; any other value and every
+ *   check is made. The worker writes the field
  *   for every frame it classifies; the marks carry a bit no PMD sets, so
  *   a direct caller's mbuf with its NIC's packet type is checked in full.
  *   Afterwards it is RTE_PTYPE_UNKNOWN.
