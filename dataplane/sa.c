@@ -9,12 +9,12 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include <rte_malloc.h>
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
 #include "dataplane/esp_common.h"
 #include "dataplane/sa.h"
+#include "dataplane/slab.h"
 #include "dataplane/xform.h"
 
 /* The hot part (handler, SPI, flags, sequence number, lifetime thresholds)
@@ -293,7 +293,7 @@ struct esp_sa *esp_sa_create(const struct esp_sa_params *p, IMB_MGR *mgr)
 			size += replay_window_bytes(win);
 	}
 	size = RTE_ALIGN_CEIL(size, RTE_CACHE_LINE_SIZE);
-	struct esp_sa *sa = rte_zmalloc("esp_sa", size, RTE_CACHE_LINE_SIZE);
+	struct esp_sa *sa = slab_zalloc(size);
 	if (sa == NULL) {
 		errno = ENOMEM;
 		return NULL;
@@ -352,6 +352,8 @@ void esp_sa_destroy(struct esp_sa *sa)
 	if (sa == NULL)
 		return;
 	/* Key schedule, GHASH tables and salt are secrets. */
-	explicit_bzero(sa, sa->alloc_size);
-	rte_free(sa);
+	size_t size = sa->alloc_size;
+
+	explicit_bzero(sa, size);
+	slab_free(sa, size);
 }
