@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The worker's SAD (see sad.h). A bucket's overflow count says how many
- * entries that hashed to it or to an earlier bucket of their probe
- * sequence live further on, so a lookup stops at the first bucket whose
- * count is zero and a delete never needs tombstones.
+ * The worker's SAD (see sad.h). The direct table holds the SA of each
+ * slot's first SPI; the others go to the hash table. A bucket's overflow
+ * count says how many entries that hashed to it or to an earlier bucket
+ * of their probe sequence live further on, so a lookup stops at the
+ * first bucket whose count is zero and a delete never needs tombstones.
  */
 #include <errno.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include <rte_prefetch.h>
 #include <rte_random.h>
 
+#include "dataplane/sa.h"
 #include "dataplane/sad.h"
 
 struct sad_bucket {
@@ -24,11 +26,50 @@ struct sad_bucket {
 static_assert(sizeof(struct sad_bucket) == RTE_CACHE_LINE_SIZE, "a bucket is one line");
 
 struct sad {
+	struct esp_sa **direct;       /**< direct_mask + 1 slots */
+	uint32_t direct_mask;
 	uint32_t n_buckets;
-	uint32_t n, max;
+	uint32_t n, max;              /**< in the hash table */
 	uint32_t seed;                /**< per table: SPIs cannot aim at one bucket */
 	struct sad_bucket b[];
 };
+
+static inline uint32_t sad_slot(const struct sad *s, uint32_t spi)
+{
+	return spi >> SAD_SPI_SHIFT & s->direct_mask;
+}
+
+/* The SA in @p spi's direct slot if it is @p spi's: the check reads the
+ * SA's first line, which its packet needs next anyway. */
+static inline struct esp_sa *sad_direct_get(const struct sad *s, uint32_t spi)
+{
+	struct esp_sa *sa = s->direct[sad_slot(s, spi)];
+
+	return sa != NULL && sa->spi == spi ? sa : NULL;
+}
+
+uint32_t sad_direct_slots(uint32_t entries)
+{
+	uint32_t n = RTE_MAX(entries, 64u);
+
+	return rte_align32pow2(RTE_MIN(n, (uint32_t)SAD_DIRECT_MAX));
+}
+
+uint32_t sad_spi_make(uint32_t slots, uint32_t slot, uint16_t owner, uint16_t n_workers,
+		      uint64_t rnd)
+{
+	uint32_t shift = SAD_SPI_SHIFT + rte_bsf32(slots);
+	uint32_t hi = shift >= 32 ? 0 : (uint32_t)(rnd >> 8) << shift;
+	uint32_t spi = hi | (slot & (slots - 1)) << SAD_SPI_SHIFT;
+	uint32_t lo = (uint32_t)rnd & 0xff;
+
+	/* The low octet makes the owner: 256 consecutive values cover
+	 * every residue of spi % n_workers. */
+	n_workers = RTE_MAX(n_workers, (uint16_t)1);
+	while ((spi | lo) % n_workers != owner % n_workers)
+		lo = (lo + 1) & 0xff;
+	return spi | lo;
+}
 
 static inline uint32_t sad_home(const struct sad *s, uint32_t spi)
 {
@@ -46,12 +87,19 @@ static inline uint32_t sad_next(const struct sad *s, uint32_t i)
 
 struct sad *sad_create(uint32_t entries, int socket)
 {
-	uint32_t nb = RTE_MAX(entries / 3 + 1, 4u);
+	uint32_t nb = RTE_MAX(entries / 3 + 1, 4u), nd = sad_direct_slots(entries);
 	struct sad *s = rte_zmalloc_socket("sad", sizeof(*s) + (size_t)nb * sizeof(struct sad_bucket),
 					   RTE_CACHE_LINE_SIZE, socket);
 
 	if (s == NULL)
 		return NULL;
+	s->direct = rte_zmalloc_socket("sad_direct", (size_t)nd * sizeof(*s->direct),
+				       RTE_CACHE_LINE_SIZE, socket);
+	if (s->direct == NULL) {
+		rte_free(s);
+		return NULL;
+	}
+	s->direct_mask = nd - 1;
 	s->n_buckets = nb;
 	s->max = RTE_MAX(entries, 1u);
 	s->seed = (uint32_t)rte_rand();
@@ -60,12 +108,21 @@ struct sad *sad_create(uint32_t entries, int socket)
 
 void sad_free(struct sad *s)
 {
+	if (s == NULL)
+		return;
+	rte_free(s->direct);
 	rte_free(s);
+}
+
+uint32_t sad_slots(const struct sad *s)
+{
+	return s->direct_mask + 1;
 }
 
 size_t sad_bytes(const struct sad *s)
 {
-	return sizeof(*s) + (size_t)s->n_buckets * sizeof(struct sad_bucket);
+	return sizeof(*s) + (size_t)s->n_buckets * sizeof(struct sad_bucket) +
+	       ((size_t)s->direct_mask + 1) * sizeof(*s->direct);
 }
 
 /* The slot of @p spi: *bi its bucket, *si its slot; false if absent. */
@@ -96,8 +153,19 @@ int sad_add(struct sad *s, uint32_t spi, struct esp_sa *sa)
 
 	if (spi == 0)
 		return -EINVAL;
+	struct esp_sa **d = &s->direct[sad_slot(s, spi)];
+
+	/* Replaced where it is; new, in its slot when that is free. */
+	if (*d != NULL && (*d)->spi == spi) {
+		*d = sa;
+		return 0;
+	}
 	if (sad_find(s, spi, &bi, &si)) {
 		s->b[bi].sa[si] = sa;
+		return 0;
+	}
+	if (*d == NULL) {
+		*d = sa;
 		return 0;
 	}
 	/* Capacity is entries * 5/3 slots; stop at the promised entries
@@ -128,7 +196,13 @@ int sad_del(struct sad *s, uint32_t spi)
 	uint32_t bi;
 	unsigned si;
 
-	if (spi == 0 || !sad_find(s, spi, &bi, &si))
+	if (spi == 0)
+		return -ENOENT;
+	if (sad_direct_get(s, spi) != NULL) {
+		s->direct[sad_slot(s, spi)] = NULL;
+		return 0;
+	}
+	if (!sad_find(s, spi, &bi, &si))
 		return -ENOENT;
 	s->b[bi].spi[si] = 0;
 	s->b[bi].sa[si] = NULL;
@@ -143,38 +217,67 @@ struct esp_sa *sad_lookup(const struct sad *s, uint32_t spi)
 	uint32_t bi;
 	unsigned si;
 
-	if (spi == 0 || !sad_find(s, spi, &bi, &si))
+	struct esp_sa *sa;
+
+	if (spi == 0)
 		return NULL;
-	return s->b[bi].sa[si];
+	sa = sad_direct_get(s, spi);
+	if (sa != NULL)
+		return sa;
+	return sad_find(s, spi, &bi, &si) ? s->b[bi].sa[si] : NULL;
 }
 
 void sad_lookup_bulk(const struct sad *s, const uint32_t *spis, uint16_t n,
 		     struct esp_sa **out)
 {
 	uint32_t home[SAD_BULK_MAX];
+	bool hashed = false;
 
 	n = RTE_MIN(n, (uint16_t)SAD_BULK_MAX);
-	for (uint16_t i = 0; i < n; i++) {
-		/* a run of one SPI (a flow's burst) costs a compare a packet */
-		if (i > 0 && spis[i] == spis[i - 1])
-			continue;
-		home[i] = sad_home(s, spis[i]);
-		rte_prefetch0(&s->b[home[i]]);
-	}
+	/* In passes, so that the misses of a burst overlap: the direct
+	 * slots; then each slot's SA (left for the caller to check) or, for
+	 * an empty slot, its home bucket; then those buckets. A run of one
+	 * SPI (a flow's burst) costs a compare a packet. */
+	for (uint16_t i = 0; i < n; i++)
+		if (i == 0 || spis[i] != spis[i - 1])
+			rte_prefetch0(&s->direct[sad_slot(s, spis[i])]);
 	for (uint16_t i = 0; i < n; i++) {
 		if (i > 0 && spis[i] == spis[i - 1]) {
 			out[i] = out[i - 1];
 			continue;
 		}
+		out[i] = s->direct[sad_slot(s, spis[i])];
+		if (out[i] != NULL) {
+			rte_prefetch0(out[i]);
+		} else if (spis[i] != 0) {
+			home[i] = sad_home(s, spis[i]);
+			rte_prefetch0(&s->b[home[i]]);
+			hashed = true;
+		}
+	}
+	if (!hashed)
+		return;
+	for (uint16_t i = 0; i < n; i++) {
+		if (i > 0 && spis[i] == spis[i - 1]) {
+			out[i] = out[i - 1];
+			continue;
+		}
+		if (out[i] != NULL || spis[i] == 0)
+			continue;
 		const struct sad_bucket *b = &s->b[home[i]];
-		uint32_t spi = spis[i];
-		struct esp_sa *sa = NULL;
 
 		for (unsigned j = 0; j < SAD_SLOTS; j++)
-			if (b->spi[j] == spi)
-				sa = b->sa[j];
-		if (unlikely(sa == NULL && b->overflow != 0))
-			sa = sad_lookup(s, spi);
-		out[i] = spi != 0 ? sa : NULL;
+			if (b->spi[j] == spis[i])
+				out[i] = b->sa[j];
+		if (unlikely(out[i] == NULL && b->overflow != 0))
+			out[i] = sad_lookup(s, spis[i]);
 	}
+}
+
+struct esp_sa *sad_confirm(const struct sad *s, uint32_t spi, struct esp_sa *sa)
+{
+	if (likely(sa != NULL && sa->spi == spi))
+		return sa;
+	/* another SPI's slot (sa is that SPI's SA), or not there at all */
+	return sa != NULL ? sad_lookup(s, spi) : NULL;
 }

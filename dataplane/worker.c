@@ -292,9 +292,10 @@ static void esp_in_batch(struct worker *w, struct burst *b)
 	}
 	if (nown == 0)
 		return;
-	/* One bulk lookup: every home bucket is prefetched before the first
-	 * compare, so SAD misses overlap instead of adding up (a million SAs
-	 * do not fit any cache). */
+	/* One bulk lookup: every direct slot and SA (or home bucket) is
+	 * prefetched before the first compare, so SAD misses overlap instead
+	 * of adding up (a million SAs do not fit any cache); each candidate
+	 * is confirmed when its packet's turn comes. */
 	RTE_BUILD_BUG_ON(RTE_DIM(b->in_spi) > SAD_BULK_MAX);
 	sad_lookup_bulk(w->sad, spis, nown, sas);
 	/* The SA lines of a packet are fetched a few packets ahead of its
@@ -317,7 +318,7 @@ static void esp_in_batch(struct worker *w, struct burst *b)
 	 */
 	for (uint16_t i = 0; i < nown; i++) {
 		struct rte_mbuf *m = own[i];
-		struct esp_sa *sa = sas[i];
+		struct esp_sa *sa = sad_confirm(w->sad, spis[i], sas[i]);
 		uint16_t a = (uint16_t)(i + SAD_PREFETCH_AHEAD);
 
 		if (a < nown && sas[a] != NULL && sas[a] != sas[a - 1])

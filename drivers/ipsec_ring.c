@@ -29,11 +29,13 @@
 
 #include "drivers/ipsec.h"
 #include "drivers/ipsec_ring.h"
+#include "dataplane/sad.h"
 
 struct ring_sa {
 	struct esp_sa_params p;
 	struct esp_sa *sa;
 	uint64_t added;          /**< monotonic seconds */
+	bool direct;             /**< inbound, in its direct SAD slot */
 	uint8_t soft_time_sent;
 	uint8_t hard_time_sent;
 };
@@ -54,6 +56,15 @@ struct ring_drv {
 	IMB_MGR *mgr;
 	struct rte_rcu_qsbr *qsbr;
 	struct rte_hash *sas;    /**< (spi, dir) → struct ring_sa * */
+	/** Per worker: the direct slots of its SAD that its inbound SAs
+	 *  hold, so that get_spi hands out SPIs for free ones (sad.h). The
+	 *  worker applies the same adds and deletes in the same order, so
+	 *  this mirrors its table; were it ever off, SAs would only land in
+	 *  the hash table. */
+	struct slot_map {
+		uint64_t *used;
+		uint32_t slots;
+	} *slot_map;
 
 	struct drv_policy *pols; /**< sorted by priority, then insertion */
 	unsigned n_pols, cap_pols;
@@ -86,6 +97,37 @@ static struct ring_sa *sa_find(struct ring_drv *d, uint32_t spi, enum esp_dir di
 	void *data;
 
 	return rte_hash_lookup_data(d->sas, &key, &data) < 0 ? NULL : data;
+}
+
+static uint32_t spi_slot(const struct slot_map *m, uint32_t spi)
+{
+	return spi >> SAD_SPI_SHIFT & (m->slots - 1);
+}
+
+/* A free direct slot of @p m, searched from a random word; false if
+ * every slot is taken. */
+static bool slot_free_find(const struct slot_map *m, uint32_t *slot)
+{
+	uint32_t words = (m->slots + 63) / 64, start = (uint32_t)rte_rand_max(words);
+
+	for (uint32_t k = 0; k < words; k++) {
+		uint32_t w = (start + k) % words;
+		uint64_t bits = m->used[w];
+
+		if (m->slots < 64)
+			bits |= ~UINT64_C(0) << m->slots;
+		if (bits != UINT64_MAX) {
+			/* a random one of the word's free slots, so that
+			 * negotiations under way at once get different ones */
+			uint64_t f = ~bits;
+			unsigned r = (unsigned)rte_rand_max(64);
+			uint64_t rot = r == 0 ? f : f >> r | f << (64 - r);
+
+			*slot = w * 64 + ((unsigned)rte_bsf64(rot) + r) % 64;
+			return true;
+		}
+	}
+	return false;
 }
 
 static void send_msg(struct ring_drv *d, uint16_t worker, const struct dp_msg *msg)
@@ -197,17 +239,24 @@ static bool spd_uses(const struct ring_drv *d, uint32_t spi)
 static int ring_get_spi(struct drv_ipsec *base, uint16_t owner, uint32_t *spi)
 {
 	struct ring_drv *d = (struct ring_drv *)base;
+	const struct slot_map *m;
+	uint32_t slot;
 
 	if (owner >= d->n_workers)
 		return -EINVAL;
+	/* The owner of an inbound SA is spi mod workers, so a worker that
+	 * receives the packet knows whom to hand it to; the SPI's slot is a
+	 * free one of the owner's SAD, so its lookup is direct. */
+	m = &d->slot_map[owner];
 	for (int tries = 0; tries < 1000; tries++) {
-		/* The owner of an inbound SA is spi mod workers, so a worker
-		 * that receives the packet knows whom to hand it to. */
-		uint64_t s = (uint32_t)rte_rand();
+		uint32_t s;
 
-		s = s - s % d->n_workers + owner;
-		if (s >= ESP_SPI_MIN && s <= UINT32_MAX && sa_find(d, (uint32_t)s, ESP_DIR_IN) == NULL) {
-			*spi = (uint32_t)s;
+		if (slot_free_find(m, &slot))
+			s = sad_spi_make(m->slots, slot, owner, d->n_workers, rte_rand());
+		else  /* every slot taken: the SA is hashed */
+			s = sad_spi_make(1, 0, owner, d->n_workers, rte_rand());
+		if (s >= ESP_SPI_MIN && sa_find(d, s, ESP_DIR_IN) == NULL) {
+			*spi = s;
 			return 0;
 		}
 	}
@@ -252,7 +301,14 @@ static int ring_sa_add(struct drv_ipsec *base, const struct esp_sa_params *p)
 	}
 	if (p->dir == ESP_DIR_IN) {
 		struct dp_msg msg = { .type = DP_MSG_SA_ADD, .spi = p->spi, .obj = rs->sa };
+		struct slot_map *m = &d->slot_map[params.owner];
+		uint32_t slot = spi_slot(m, p->spi);
 
+		/* the worker's sad_add() puts it in its slot if free */
+		if (!(m->used[slot / 64] >> (slot % 64) & 1)) {
+			m->used[slot / 64] |= UINT64_C(1) << (slot % 64);
+			rs->direct = true;
+		}
 		send_msg(d, params.owner, &msg);
 	} else if (spd_uses(d, p->spi)) {
 		rc = spd_publish(d);
@@ -331,7 +387,13 @@ static int ring_sa_del(struct drv_ipsec *base, uint32_t spi, enum esp_dir dir)
 	rte_hash_del_key(d->sas, &key);
 	if (dir == ESP_DIR_IN) {
 		struct dp_msg msg = { .type = DP_MSG_SA_DEL, .spi = spi };
+		struct slot_map *m = &d->slot_map[rs->p.owner];
 
+		if (rs->direct) {
+			uint32_t slot = spi_slot(m, spi);
+
+			m->used[slot / 64] &= ~(UINT64_C(1) << (slot % 64));
+		}
 		send_msg(d, rs->p.owner, &msg);
 	} else if (spd_uses(d, spi)) {
 		rc = spd_publish(d);
@@ -506,11 +568,21 @@ struct drv_ipsec *drv_ipsec_ring_create(struct worker **workers, uint16_t n_work
 	d->qsbr = qsbr;
 	d->mgr = mgr;
 	d->sas = rte_hash_create(&hp);
-	if (d->sas == NULL) {
-		free(d);
-		return NULL;
+	d->slot_map = calloc(n_workers, sizeof(*d->slot_map));
+	if (d->sas == NULL || d->slot_map == NULL)
+		goto fail;
+	for (uint16_t i = 0; i < n_workers; i++) {
+		struct slot_map *m = &d->slot_map[i];
+
+		m->slots = sad_slots(workers[i]->sad);
+		m->used = calloc((m->slots + 63) / 64, sizeof(*m->used));
+		if (m->used == NULL)
+			goto fail;
 	}
 	return &d->base;
+fail:
+	drv_ipsec_ring_destroy(&d->base);
+	return NULL;
 }
 
 void drv_ipsec_ring_destroy(struct drv_ipsec *base)
@@ -538,6 +610,9 @@ void drv_ipsec_ring_destroy(struct drv_ipsec *base)
 	}
 	rte_free(d->spd);
 	rte_hash_free(d->sas);
+	for (uint16_t i = 0; d->slot_map != NULL && i < d->n_workers; i++)
+		free(d->slot_map[i].used);
+	free(d->slot_map);
 	free(d->pols);
 	free(d->defer);
 	free(d->tev);

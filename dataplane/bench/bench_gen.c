@@ -18,6 +18,7 @@
 #include <rte_udp.h>
 
 #include "dataplane/bench/bench.h"
+#include "dataplane/sad.h"
 #include "dataplane/xform.h"
 
 struct rte_mempool *bench_pool;
@@ -50,8 +51,8 @@ void bench_topo(struct bench_topo *t, uint8_t family)
 	addr(&t->gw_remote, v4 ? "192.0.2.2" : "2001:db8::2");
 }
 
-/* MurmurHash3's finalizer: a bijection on 32 bits, so distinct SA numbers
- * give distinct SPIs spread over the whole space (what get_spi hands out). */
+/* MurmurHash3's finalizer: a bijection on 32 bits (key material and the
+ * SPIs' free bits from SA numbers). */
 static uint32_t mix32(uint32_t h)
 {
 	h ^= h >> 16;
@@ -64,14 +65,15 @@ static uint32_t mix32(uint32_t h)
 
 uint32_t bench_spi(const struct bench_case *c, uint32_t k)
 {
-	uint32_t spi;
+	uint16_t w = (uint16_t)c->workers;
 
 	if (c->dir == BENCH_OUT)
 		return 0x1000 + k;
-	spi = mix32(k + 1);
-	if (spi < ESP_SPI_MIN)
-		spi = mix32(k + 0x80000001u);
-	return spi;
+	/* What get_spi hands out (drivers/ipsec_ring.c): an SPI of a free
+	 * direct slot of its owner's SAD, here slot k / w + 1 of worker
+	 * k % w; the other bits from k. */
+	return sad_spi_make(sad_direct_slots(c->n_sas), k / w + 1, (uint16_t)(k % w), w,
+			    mix32(k + 1));
 }
 
 uint16_t bench_owner(const struct bench_case *c, uint32_t k)

@@ -15,6 +15,7 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
+#include "dataplane/sad.h"
 #include "tests/worker/gwsim.h"
 
 static struct gwsim C;
@@ -156,6 +157,63 @@ START_TEST(sa_freed_only_after_packets_in_flight)
 }
 END_TEST
 
+/* get_spi: SPIs of the owner (spi % workers), each for a direct slot of
+ * the owner's SAD that no installed SA holds; once every slot is taken,
+ * SPIs all the same (their SAs hashed); a slot freed by a delete is the
+ * one handed out next. Every installed SA is found. */
+START_TEST(get_spi_hands_out_free_slots)
+{
+	struct combo c = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET, AF_INET };
+	static struct gwsim D;  /* another copy of A, with no SAs yet */
+
+	gwsim_init(&D, 'd', 2);
+
+	struct worker *w = D.peers[1];
+	uint32_t slots = sad_slots(w->sad), n = slots + 16, spi;
+	uint32_t *spis = calloc(n, sizeof(*spis));
+	uint8_t *taken = calloc(slots, 1);
+	struct esp_sa_params in;
+
+	ck_assert_ptr_nonnull(spis);
+	ck_assert_ptr_nonnull(taken);
+	ck_assert_uint_eq(slots, 1024);
+	for (uint32_t i = 0; i < n; i++) {
+		ck_assert_int_eq(drv_get_spi(D.drv, 1, &spis[i]), 0);
+		ck_assert_uint_eq(spis[i] % 2, 1);
+		ck_assert_uint_ge(spis[i], ESP_SPI_MIN);
+		uint32_t slot = spis[i] >> SAD_SPI_SHIFT & (slots - 1);
+
+		if (i < slots)
+			ck_assert_msg(!taken[slot], "SPI %u: slot %u taken", i, slot);
+		taken[slot] = 1;
+		gwsim_sa_params(&in, &c, spis[i], ESP_DIR_IN, false);
+		ck_assert_int_eq(drv_sa_add(D.drv, &in), 0);
+		worker_apply_msgs(w);  /* its message ring holds fewer */
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		struct esp_sa *sa = sad_lookup(w->sad, spis[i]);
+
+		ck_assert_ptr_nonnull(sa);
+		ck_assert_uint_eq(sa->spi, spis[i]);
+	}
+	/* free one direct slot: it is the next one handed out */
+	ck_assert_int_eq(drv_sa_del(D.drv, spis[100], ESP_DIR_IN), 0);
+	ck_assert_int_eq(drv_get_spi(D.drv, 1, &spi), 0);
+	ck_assert_uint_eq(spi >> SAD_SPI_SHIFT & (slots - 1),
+			  spis[100] >> SAD_SPI_SHIFT & (slots - 1));
+	for (uint32_t i = 0; i < n; i++)
+		if (i != 100) {
+			ck_assert_int_eq(drv_sa_del(D.drv, spis[i], ESP_DIR_IN), 0);
+			worker_apply_msgs(w);
+		}
+	ck_assert_ptr_null(sad_lookup(w->sad, spis[0]));
+	ck_assert_ptr_null(sad_lookup(w->sad, spis[n - 1]));
+	free(spis);
+	free(taken);
+	gwsim_free(&D);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("handoff");
@@ -167,6 +225,7 @@ int main(void)
 	tcase_add_test(tc, outbound_goes_to_the_owner);
 	tcase_add_test(tc, inbound_goes_to_spi_mod_workers);
 	tcase_add_test(tc, sa_freed_only_after_packets_in_flight);
+	tcase_add_test(tc, get_spi_hands_out_free_slots);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_set_fork_status(sr, CK_NOFORK);
