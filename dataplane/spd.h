@@ -18,6 +18,8 @@
 
 #include <rte_branch_prediction.h>
 #include <rte_byteorder.h>
+#include <rte_common.h>
+#include <rte_hash_crc.h>
 
 /** Label value that matches any label (in selectors only). */
 #define SPD_LABEL_ANY 0xffff
@@ -145,7 +147,49 @@ struct spd_memo4 {
 	uint64_t addrs;           /**< source and destination, as the header holds them */
 	uint32_t pl;
 	const struct spd_rule *rule;
+	struct spd_cache4 *cache; /**< behind the memo, or NULL */
 };
+
+enum { SPD_CACHE4_ENTRIES = 65536 };
+
+/**
+ * Behind the memo, a worker's cache of such answers for many flows (a
+ * gateway with a policy per tunnel would otherwise scan the rules for
+ * every packet whose flow is not the last one's): direct-mapped on the
+ * address pair, protocol and label, 32 octets an entry. Entries of an
+ * older snapshot never match (gen); spd_cache4_flush() starts a new one.
+ * A flow it has no entry for still costs the scan.
+ */
+struct spd_cache4 {
+	uint32_t gen;             /**< of the current snapshot; never 0 */
+	struct spd_cache4_entry {
+		uint64_t addrs;
+		uint32_t pl, gen;
+		const struct spd_rule *rule;
+	} __rte_aligned(32) e[SPD_CACHE4_ENTRIES];
+};
+
+/** For a new snapshot: every entry of @p c (NULL: none) goes stale. */
+static inline void spd_cache4_flush(struct spd_cache4 *c)
+{
+	if (c == NULL)
+		return;
+	if (++c->gen == 0) {  /* wrapped: an old entry could match again */
+		memset(c->e, 0, sizeof(c->e));
+		c->gen = 1;
+	}
+}
+
+/* Remember rule @p r for the packet's address pair and protocol | label. */
+static inline void spd_memo4_set(struct spd_memo4 *memo, struct spd_cache4_entry *e,
+				 uint64_t addrs, uint32_t pl, const struct spd_rule *r)
+{
+	memo->addrs = addrs;
+	memo->pl = pl;
+	memo->rule = r;
+	if (e != NULL)
+		*e = (struct spd_cache4_entry){ addrs, pl, memo->cache->gen, r };
+}
 
 /** spd_lookup_ip4 from rule @p r on, port ranges included (spd.c). */
 const struct spd_rule *spd_lookup_ip4_from(const struct spd *spd, const struct spd_rule *r,
@@ -186,6 +230,19 @@ static inline const struct spd_rule *spd_lookup_ip4_whole(const struct spd *spd,
 	if (memo->rule != NULL && ((memo->addrs ^ addrs) | (memo->pl ^ pl)) == 0)
 		return memo->rule;
 
+	struct spd_cache4 *c = memo->cache;
+	struct spd_cache4_entry *e = NULL;
+
+	if (c != NULL) {
+		uint32_t h = rte_hash_crc_4byte(pl, rte_hash_crc_8byte(addrs, 0));
+
+		e = &c->e[h & (SPD_CACHE4_ENTRIES - 1)];
+		if (e->gen == c->gen && ((e->addrs ^ addrs) | (e->pl ^ pl)) == 0) {
+			spd_memo4_set(memo, NULL, addrs, pl, e->rule);
+			return e->rule;
+		}
+	}
+
 	const struct spd_rule *r = spd->rules, *end = r + spd->n;
 
 	memcpy(&src, ip + 12, 4);
@@ -194,7 +251,7 @@ static inline const struct spd_rule *spd_lookup_ip4_whole(const struct spd *spd,
 		if (likely(spd_miss4(&r->m, src, dst, pl) != 0))
 			continue;
 		if (r->m.ports_any) {
-			*memo = (struct spd_memo4){ addrs, pl, r };
+			spd_memo4_set(memo, e, addrs, pl, r);
 			return r;
 		}
 		return spd_lookup_ip4_from(spd, r, ip, label);

@@ -721,6 +721,7 @@ void worker_apply_msgs(struct worker *w)
 		case DP_MSG_SPD_SET:
 			w->spd = msg.obj;
 			w->spd_memo.rule = NULL;
+			spd_cache4_flush(w->spd_memo.cache);
 			w->spd_memo6.rule = NULL;
 			break;
 		case DP_MSG_FIB_SET:
@@ -821,8 +822,12 @@ struct worker *worker_create(const struct worker_conf *c)
 	w->events = ring_new(c, "events", sizeof(struct esp_event), RING_F_SP_ENQ | RING_F_SC_DEQ);
 	w->ctx.events = w->events;
 	w->sad = sad_create(RTE_MAX(c->sad_entries, 64u), (int)rte_socket_id());
+	w->spd_memo.cache = rte_zmalloc_socket("spd_cache4", sizeof(struct spd_cache4),
+					       RTE_CACHE_LINE_SIZE, (int)rte_socket_id());
+	if (w->spd_memo.cache != NULL)
+		w->spd_memo.cache->gen = 1;
 	if (w->ctx.mgr == NULL || !w->msgs || !w->punt || !w->tx || !w->handoff || !w->events ||
-	    !w->sad) {
+	    !w->sad || !w->spd_memo.cache) {
 		worker_destroy(w);
 		return NULL;
 	}
@@ -845,6 +850,7 @@ void worker_destroy(struct worker *w)
 	if (w == NULL)
 		return;
 	sad_free(w->sad);
+	rte_free(w->spd_memo.cache);
 	if (w->ctx.mgr != NULL)
 		free_mb_mgr(w->ctx.mgr);
 	rte_ring_free(w->msgs);

@@ -431,12 +431,23 @@ START_TEST(lookup_ip4_in_place)
 	static const uint8_t protos[] = { 0, 1, 6, 17, 50, 132 };
 	struct spd *spd = calloc(1, sizeof(*spd) + RULES * sizeof(struct spd_rule));
 	struct spd *plain = calloc(1, sizeof(*plain) + RULES * sizeof(struct spd_rule));
-	uint32_t seed = 1, checked = 0, matched = 0, bad = 0, memo_hits = 0;
+	uint32_t seed = 1, checked = 0, matched = 0, bad = 0, memo_hits = 0, cache_hits = 0;
+	/* a worker's memo with the cache behind it: kept across rounds, each
+	 * round's rules (in the same memory) a new snapshot, as a worker's */
+	struct spd_cache4 *cache = calloc(1, sizeof(*cache));
+	struct spd *empty = calloc(1, sizeof(*empty));
+	struct spd_memo4 wmemo = { .cache = cache };
 
 	ck_assert_ptr_nonnull(spd);
 	ck_assert_ptr_nonnull(plain);
+	ck_assert_ptr_nonnull(cache);
+	ck_assert_ptr_nonnull(empty);
+	spd_compile(empty);
+	cache->gen = 1;
 	for (int round = 0; round < ROUNDS; round++) {
 		random_rules(spd, plain, RULES, &seed, AF_INET);
+		wmemo.rule = NULL;
+		spd_cache4_flush(cache);
 		struct spd_memo4 memo = { 0 };   /* one per snapshot, as a worker's */
 		uint8_t prev[64] = { 0 };
 		uint16_t prev_label = 0;
@@ -473,7 +484,22 @@ START_TEST(lookup_ip4_in_place)
 			struct spd_memo4 fresh = { 0 };
 			const struct spd_rule *got = spd_lookup_ip4(spd, &fresh, ip, label, &is_bad);
 			const struct spd_rule *kept = spd_lookup_ip4(spd, &memo, ip, label, &is_bad);
+			bool was_memo = wmemo.rule != NULL &&
+					memcmp(&wmemo.addrs, ip + 12, 8) == 0 &&
+					wmemo.pl == spd_pl4(ip[9], true, label);
+			bool is_bad2;
+			const struct spd_rule *cached = spd_lookup_ip4(spd, &wmemo, ip, label, &is_bad2);
 
+			ck_assert_ptr_eq(cached, got);
+			/* an SPD with no rules answers only from the cache */
+			struct spd_memo4 probe = { .cache = cache };
+			const struct spd_rule *from_cache = spd_lookup_ip4(empty, &probe, ip, label,
+									   &is_bad2);
+
+			if (from_cache != NULL) {
+				ck_assert_ptr_eq(from_cache, got);
+				cache_hits += !was_memo;
+			}
 			memo_hits += memo.rule != NULL && memo.rule == kept && fresh.rule == NULL;
 			int rc = spd_key_from_ip(&k, ip, tot, label);
 
@@ -493,6 +519,9 @@ START_TEST(lookup_ip4_in_place)
 	ck_assert_uint_lt(matched, checked - checked / 10);
 	ck_assert_uint_gt(bad, 100);
 	ck_assert_uint_gt(memo_hits, 200);
+	ck_assert_uint_gt(cache_hits, 200);
+	free(cache);
+	free(empty);
 	free(spd);
 	free(plain);
 }
