@@ -360,7 +360,51 @@ struct spd_memo6 {
 	uint64_t addrs[4];        /**< source and destination, as the header holds them */
 	uint32_t h;               /**< spd_key_word() */
 	const struct spd_rule *rule;
+	struct spd_cache6 *cache; /**< behind the memo, or NULL */
 };
+
+enum { SPD_CACHE6_ENTRIES = 32768 };
+
+/** spd_cache4 for IPv6: 64 octets an entry. */
+struct spd_cache6 {
+	uint32_t gen;             /**< of the current snapshot; never 0 */
+	struct spd_cache6_entry {
+		uint64_t addrs[4];
+		uint32_t h, gen;
+		const struct spd_rule *rule;
+	} __rte_cache_aligned e[SPD_CACHE6_ENTRIES];
+};
+
+/** spd_cache4_flush() for IPv6. */
+static inline void spd_cache6_flush(struct spd_cache6 *c)
+{
+	if (c == NULL)
+		return;
+	if (++c->gen == 0) {
+		memset(c->e, 0, sizeof(c->e));
+		c->gen = 1;
+	}
+}
+
+static inline bool spd_addrs6_eq(const uint64_t a[4], const uint64_t b[4])
+{
+	return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3])) == 0;
+}
+
+/* spd_memo4_set() for IPv6. */
+static inline void spd_memo6_set(struct spd_memo6 *memo, struct spd_cache6_entry *e,
+				 const uint64_t a[4], uint32_t h, const struct spd_rule *r)
+{
+	memcpy(memo->addrs, a, sizeof(memo->addrs));
+	memo->h = h;
+	memo->rule = r;
+	if (e != NULL) {
+		memcpy(e->addrs, a, sizeof(e->addrs));
+		e->h = h;
+		e->gen = memo->cache->gen;
+		e->rule = r;
+	}
+}
 
 /**
  * spd_lookup() for the IPv6 packet of @p len octets at @p ip, whose header
@@ -379,18 +423,26 @@ static inline const struct spd_rule *spd_lookup_ip6_whole(const struct spd *spd,
 	uint64_t a[4];
 
 	memcpy(a, ip + 8, 32);
-	if (memo->rule != NULL && ((memo->addrs[0] ^ a[0]) | (memo->addrs[1] ^ a[1]) |
-				   (memo->addrs[2] ^ a[2]) | (memo->addrs[3] ^ a[3]) |
-				   (memo->h ^ h)) == 0)
+	if (memo->rule != NULL && spd_addrs6_eq(memo->addrs, a) && memo->h == h)
 		return memo->rule;
 
+	struct spd_cache6 *c = memo->cache;
+	struct spd_cache6_entry *e = NULL;
+
+	if (c != NULL) {
+		uint32_t x = rte_hash_crc_8byte(a[0] ^ a[2], h);
+
+		e = &c->e[rte_hash_crc_8byte(a[1] ^ a[3], x) & (SPD_CACHE6_ENTRIES - 1)];
+		if (e->gen == c->gen && spd_addrs6_eq(e->addrs, a) && e->h == h) {
+			spd_memo6_set(memo, NULL, a, h, e->rule);
+			return e->rule;
+		}
+	}
 	for (const struct spd_rule *r = spd->rules, *end = r + spd->n; r < end; r++) {
 		if (likely(spd_miss(&r->m, h, a, a + 2) != 0))
 			continue;
 		if (r->m.ports_any) {
-			memcpy(memo->addrs, a, sizeof(a));
-			memo->h = h;
-			memo->rule = r;
+			spd_memo6_set(memo, e, a, h, r);
 			return r;
 		}
 		/* port ranges: the general lookup (rules before r miss again) */

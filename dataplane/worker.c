@@ -723,6 +723,7 @@ void worker_apply_msgs(struct worker *w)
 			w->spd_memo.rule = NULL;
 			spd_cache4_flush(w->spd_memo.cache);
 			w->spd_memo6.rule = NULL;
+			spd_cache6_flush(w->spd_memo6.cache);
 			break;
 		case DP_MSG_FIB_SET:
 			w->fib = msg.obj;
@@ -824,10 +825,14 @@ struct worker *worker_create(const struct worker_conf *c)
 	w->sad = sad_create(RTE_MAX(c->sad_entries, 64u), (int)rte_socket_id());
 	w->spd_memo.cache = rte_zmalloc_socket("spd_cache4", sizeof(struct spd_cache4),
 					       RTE_CACHE_LINE_SIZE, (int)rte_socket_id());
+	w->spd_memo6.cache = rte_zmalloc_socket("spd_cache6", sizeof(struct spd_cache6),
+						RTE_CACHE_LINE_SIZE, (int)rte_socket_id());
 	if (w->spd_memo.cache != NULL)
 		w->spd_memo.cache->gen = 1;
+	if (w->spd_memo6.cache != NULL)
+		w->spd_memo6.cache->gen = 1;
 	if (w->ctx.mgr == NULL || !w->msgs || !w->punt || !w->tx || !w->handoff || !w->events ||
-	    !w->sad || !w->spd_memo.cache) {
+	    !w->sad || !w->spd_memo.cache || !w->spd_memo6.cache) {
 		worker_destroy(w);
 		return NULL;
 	}
@@ -851,6 +856,7 @@ void worker_destroy(struct worker *w)
 		return;
 	sad_free(w->sad);
 	rte_free(w->spd_memo.cache);
+	rte_free(w->spd_memo6.cache);
 	if (w->ctx.mgr != NULL)
 		free_mb_mgr(w->ctx.mgr);
 	rte_ring_free(w->msgs);

@@ -539,12 +539,22 @@ START_TEST(lookup_ip6_in_place)
 	static const uint8_t protos[] = { 1, 6, 17, 50, 58, 132 };
 	struct spd *spd = calloc(1, sizeof(*spd) + RULES * sizeof(struct spd_rule));
 	struct spd *plain = calloc(1, sizeof(*plain) + RULES * sizeof(struct spd_rule));
-	uint32_t seed = 3, checked = 0, matched = 0, memo_hits = 0;
+	uint32_t seed = 3, checked = 0, matched = 0, memo_hits = 0, cache_hits = 0;
+	/* as in lookup_ip4_in_place: a worker's memo and cache, kept */
+	struct spd_cache6 *cache = calloc(1, sizeof(*cache));
+	struct spd *empty = calloc(1, sizeof(*empty));
+	struct spd_memo6 wmemo = { .cache = cache };
 
 	ck_assert_ptr_nonnull(spd);
 	ck_assert_ptr_nonnull(plain);
+	ck_assert_ptr_nonnull(cache);
+	ck_assert_ptr_nonnull(empty);
+	spd_compile(empty);
+	cache->gen = 1;
 	for (int round = 0; round < ROUNDS; round++) {
 		random_rules(spd, plain, RULES, &seed, AF_INET6);
+		wmemo.rule = NULL;
+		spd_cache6_flush(cache);
 		struct spd_memo6 memo = { 0 };
 		uint8_t prev[64] = { 0 };
 		uint16_t prev_label = 0;
@@ -576,6 +586,19 @@ START_TEST(lookup_ip6_in_place)
 			struct spd_memo6 fresh = { 0 };
 			const struct spd_rule *got = spd_lookup_ip6_whole(spd, &fresh, ip, 40 + plen, label);
 			const struct spd_rule *kept = spd_lookup_ip6_whole(spd, &memo, ip, 40 + plen, label);
+			bool was_memo = wmemo.rule != NULL && memcmp(wmemo.addrs, ip + 8, 32) == 0 &&
+					wmemo.h == spd_key_word(AF_INET6, ip[6], label);
+			const struct spd_rule *cached = spd_lookup_ip6_whole(spd, &wmemo, ip, 40 + plen,
+									     label);
+			struct spd_memo6 probe = { .cache = cache };
+			const struct spd_rule *from_cache = spd_lookup_ip6_whole(empty, &probe, ip,
+										 40 + plen, label);
+
+			ck_assert_ptr_eq(cached, got);
+			if (from_cache != NULL) {
+				ck_assert_ptr_eq(from_cache, got);
+				cache_hits += !was_memo;
+			}
 
 			memo_hits += memo.rule != NULL && memo.rule == kept && fresh.rule == NULL;
 			ck_assert_int_eq(spd_key_from_ip(&k, ip, 40 + plen, label), 0);
@@ -586,6 +609,9 @@ START_TEST(lookup_ip6_in_place)
 	ck_assert_uint_gt(matched, checked / 10);
 	ck_assert_uint_lt(matched, checked - checked / 10);
 	ck_assert_uint_gt(memo_hits, 200);
+	ck_assert_uint_gt(cache_hits, 200);
+	free(cache);
+	free(empty);
 	free(spd);
 	free(plain);
 }
