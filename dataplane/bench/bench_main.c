@@ -456,8 +456,9 @@ static unsigned build_cases(struct opts *o, struct bench_case *cs)
 		return spec_expand(&s, o, cs, 0, MAX_CASES);
 	}
 	/* The default matrix: every cipher, IV mode and size over IPv4, one
-	 * SA; IPv6 for AES-128-GCM; the SAD at 1M SAs; 1 vs 2 workers. */
-	struct spec a = { 0 }, b = { 0 }, c = { 0 }, d = { 0 }, e = { 0 };
+	 * SA; IPv6 for AES-128-GCM; the SAD at 1M SAs; the SPD with 1000
+	 * tunnels (a policy each) outbound; 1 vs 2 workers. */
+	struct spec a = { 0 }, b = { 0 }, c = { 0 }, d = { 0 }, e = { 0 }, t = { 0 };
 
 	spec_defaults(&a);
 	n = spec_expand(&a, o, cs, n, MAX_CASES);
@@ -475,6 +476,13 @@ static unsigned build_cases(struct opts *o, struct bench_case *cs)
 	c.sas[c.n_sas++] = 1000000;
 	spec_defaults(&c);
 	n = spec_expand(&c, o, cs, n, MAX_CASES);
+	t.dir[t.n_dir++] = BENCH_OUT;
+	t.cipher[t.n_cipher++] = ESP_CIPHER_AES128_GCM16;
+	t.iv[t.n_iv++] = false;
+	t.size[t.n_size++] = 64;
+	t.sas[t.n_sas++] = 1000;
+	spec_defaults(&t);
+	n = spec_expand(&t, o, cs, n, MAX_CASES);
 	if (o->mc) {
 		d.cipher[d.n_cipher++] = ESP_CIPHER_AES128_GCM16;
 		d.iv[d.n_iv++] = false;
