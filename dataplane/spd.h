@@ -169,15 +169,22 @@ struct spd_cache4 {
 	} __rte_aligned(32) e[SPD_CACHE4_ENTRIES];
 };
 
+/* A cache's next generation (never 0, which empty entries carry); on a
+ * wrap, when an old entry could match again, its @p n octets of entries
+ * are cleared. */
+static inline void spd_cache_next_gen(uint32_t *gen, void *entries, size_t n)
+{
+	if (++*gen == 0) {
+		memset(entries, 0, n);
+		*gen = 1;
+	}
+}
+
 /** For a new snapshot: every entry of @p c (NULL: none) goes stale. */
 static inline void spd_cache4_flush(struct spd_cache4 *c)
 {
-	if (c == NULL)
-		return;
-	if (++c->gen == 0) {  /* wrapped: an old entry could match again */
-		memset(c->e, 0, sizeof(c->e));
-		c->gen = 1;
-	}
+	if (c != NULL)
+		spd_cache_next_gen(&c->gen, c->e, sizeof(c->e));
 }
 
 /* Remember rule @p r for the packet's address pair and protocol | label. */
@@ -378,12 +385,8 @@ struct spd_cache6 {
 /** spd_cache4_flush() for IPv6. */
 static inline void spd_cache6_flush(struct spd_cache6 *c)
 {
-	if (c == NULL)
-		return;
-	if (++c->gen == 0) {
-		memset(c->e, 0, sizeof(c->e));
-		c->gen = 1;
-	}
+	if (c != NULL)
+		spd_cache_next_gen(&c->gen, c->e, sizeof(c->e));
 }
 
 static inline bool spd_addrs6_eq(const uint64_t a[4], const uint64_t b[4])

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include <rte_cycles.h>
+#include <rte_debug.h>
 #include <rte_errno.h>
 #include <rte_hash.h>
 #include <rte_jhash.h>
@@ -108,14 +109,12 @@ static uint32_t spi_slot(const struct slot_map *m, uint32_t spi)
  * every slot is taken. */
 static bool slot_free_find(const struct slot_map *m, uint32_t *slot)
 {
-	uint32_t words = (m->slots + 63) / 64, start = (uint32_t)rte_rand_max(words);
+	uint32_t words = m->slots / 64, start = (uint32_t)rte_rand_max(words);
 
 	for (uint32_t k = 0; k < words; k++) {
 		uint32_t w = (start + k) % words;
-		uint64_t bits = m->used[w];
+		uint64_t bits = m->used[w];  /* whole words: slots >= 64 */
 
-		if (m->slots < 64)
-			bits |= ~UINT64_C(0) << m->slots;
 		if (bits != UINT64_MAX) {
 			/* a random one of the word's free slots, so that
 			 * negotiations under way at once get different ones */
@@ -575,7 +574,8 @@ struct drv_ipsec *drv_ipsec_ring_create(struct worker **workers, uint16_t n_work
 		struct slot_map *m = &d->slot_map[i];
 
 		m->slots = sad_slots(workers[i]->sad);
-		m->used = calloc((m->slots + 63) / 64, sizeof(*m->used));
+		RTE_VERIFY(m->slots % 64 == 0);  /* sad_direct_slots(): 64 at least */
+		m->used = calloc(m->slots / 64, sizeof(*m->used));
 		if (m->used == NULL)
 			goto fail;
 	}
