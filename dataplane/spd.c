@@ -7,6 +7,7 @@
  */
 #include <assert.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -78,16 +79,25 @@ bool spd_ports_match(const struct spd_sel *sel, const struct spd_key *k)
 	return true;
 }
 
+/* The ports of the validated IPv4 header at @p ip, not spd_ip4_short(),
+ * as spd_ports_match() reads them from a key: a non-first fragment's are
+ * OPAQUE, so ranges never match them. */
+static void spd_key_ports4(struct spd_key *k, const uint8_t *ip)
+{
+	uint32_t hl = (uint32_t)(ip[0] & 0x0f) * 4;
+	bool ports = spd_has_ports(ip[9]) && (spd_be16(ip + 6) & SPD_IPV4_MF_OFF_MASK) == 0;
+
+	*k = (struct spd_key){ .proto = ip[9], .sport = ports ? spd_be16(ip + hl) : 0,
+			       .dport = ports ? spd_be16(ip + hl + 2) : 0, .opaque = !ports };
+}
+
 const struct spd_rule *spd_lookup_ip4_from(const struct spd *spd, const struct spd_rule *r,
 					   const uint8_t *ip, uint16_t label)
 {
-	uint32_t src, dst, pl = spd_pl4(ip[9], true, label), hl = (uint32_t)(ip[0] & 0x0f) * 4;
-	/* the caller ruled out a truncated header; a non-first fragment's
-	 * ports are OPAQUE: ranges never match them */
-	bool ports = spd_has_ports(ip[9]) && (spd_be16(ip + 6) & SPD_IPV4_MF_OFF_MASK) == 0;
-	struct spd_key k = { .proto = ip[9], .sport = ports ? spd_be16(ip + hl) : 0,
-			     .dport = ports ? spd_be16(ip + hl + 2) : 0, .opaque = !ports };
+	uint32_t src, dst, pl = spd_pl4(ip[9], true, label);
+	struct spd_key k;
 
+	spd_key_ports4(&k, ip);
 	memcpy(&src, ip + 12, 4);
 	memcpy(&dst, ip + 16, 4);
 	for (const struct spd_rule *end = spd->rules + spd->n; r < end; r++)
@@ -144,11 +154,235 @@ static void spd_match_compile(struct spd_match *m, const struct spd_sel *sel)
 			   sel->label == SPD_LABEL_ANY ? 0 : 0xffff);
 }
 
-void spd_compile(struct spd *spd)
+/* The group of empty prefixes: rules of both families and the overflow. */
+enum { SPD_TUPLE_EMPTY = 0 };
+
+/* A rule's pair of prefix lengths in an index of @p bits-bit addresses
+ * (lengths 0..bits), as one number; a rule of both families has empty
+ * prefixes (its addresses are not compared). */
+static uint32_t spd_tuple(const struct spd_sel *sel, unsigned bits)
 {
+	if (sel->family == 0)
+		return SPD_TUPLE_EMPTY;
+	return RTE_MIN(sel->src_len, bits) * (bits + 1) + RTE_MIN(sel->dst_len, bits);
+}
+
+/* The bucket of addresses @p s, @p d (as spd_miss() reads them) in group
+ * @p g: both masked by the group's prefixes, then hashed. */
+static inline uint32_t spd_bucket(const struct spd_index *ix, const struct spd_group *g,
+				  const uint64_t s[2], const uint64_t d[2])
+{
+	uint32_t h = rte_hash_crc_8byte(s[0] & g->src_m[0], g->seed);
+
+	h = rte_hash_crc_8byte(d[0] & g->dst_m[0], h);
+	h = rte_hash_crc_8byte(s[1] & g->src_m[1], h);
+	return rte_hash_crc_8byte(d[1] & g->dst_m[1], h) & ix->mask;
+}
+
+static int spd_tuple_cmp(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b;   /* count << 32 | tuple, most first */
+
+	return *x < *y ? 1 : *x > *y ? -1 : 0;
+}
+
+static int spd_group_cmp(const void *a, const void *b)
+{
+	const struct spd_group *x = a, *y = b;
+
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/*
+ * Pick the groups of an index of @p bits-bit addresses from @p count
+ * (rules per tuple, @p n_tuples of them): every tuple that has rules, or
+ * the SPD_GROUPS_MAX - 1 with most and the empty one. Fills @p ix's groups
+ * (masks, seed) and @p gid (a group per tuple). -1 without memory.
+ */
+static int spd_index_groups(struct spd_index *ix, const uint32_t *count, uint32_t n_tuples,
+			    unsigned bits, int16_t *gid)
+{
+	uint64_t *used = malloc(n_tuples * sizeof(*used));
+	uint32_t n_used = 0;
+
+	if (used == NULL)
+		return -1;
+	for (uint32_t t = 0; t < n_tuples; t++)
+		if (count[t] != 0)
+			used[n_used++] = (uint64_t)count[t] << 32 | t;
+	if (n_used > SPD_GROUPS_MAX) {
+		qsort(used, n_used, sizeof(*used), spd_tuple_cmp);
+		n_used = SPD_GROUPS_MAX - 1;
+		used[n_used++] = SPD_TUPLE_EMPTY;   /* perhaps twice: harmless */
+	}
+	memset(gid, -1, n_tuples * sizeof(*gid));
+	for (uint32_t i = 0; i < n_used; i++) {
+		uint32_t t = (uint32_t)used[i];
+		struct spd_group *g = &ix->group[ix->n_groups];
+
+		if (gid[t] >= 0)
+			continue;
+		gid[t] = (int16_t)ix->n_groups++;
+		spd_prefix_mask(g->src_m, t / (bits + 1), bits / 8);
+		spd_prefix_mask(g->dst_m, t % (bits + 1), bits / 8);
+		g->seed = t * 0x9e3779b9u;
+		g->first = UINT32_MAX;
+	}
+	for (uint32_t t = 0; t < n_tuples; t++)
+		if (count[t] != 0 && gid[t] < 0)
+			gid[t] = gid[SPD_TUPLE_EMPTY];
+	free(used);
+	return 0;
+}
+
+/* The index of @p spd's rules that a packet of @p family can match, or
+ * NULL without memory. One allocation: the index, its buckets, its rules. */
+static struct spd_index *spd_index_build(const struct spd *spd, uint8_t family)
+{
+	unsigned bits = family == AF_INET ? 32 : 128;
+	uint32_t n_tuples = (bits + 1) * (bits + 1), n = 0, buckets = 64;
+	uint32_t *count = calloc(n_tuples, sizeof(*count));
+	int16_t *gid = malloc(n_tuples * sizeof(*gid));
+	uint32_t *rule_bucket = malloc(spd->n * sizeof(*rule_bucket));
+	struct spd_index *ix = NULL;
+
+	if (count == NULL || gid == NULL || rule_bucket == NULL)
+		goto out;
+	for (uint32_t i = 0; i < spd->n; i++) {
+		const struct spd_sel *sel = &spd->rules[i].sel;
+
+		if (sel->family == 0 || sel->family == family) {
+			count[spd_tuple(sel, bits)]++;
+			n++;
+		}
+	}
+	while (buckets < 2 * n)
+		buckets *= 2;
+	ix = calloc(1, sizeof(*ix) + (buckets + 1 + n) * sizeof(uint32_t));
+	if (ix == NULL || spd_index_groups(ix, count, n_tuples, bits, gid) < 0)
+		goto fail;
+	ix->mask = buckets - 1;
+
+	uint32_t *start = (uint32_t *)(ix + 1), *idx = start + buckets + 1;
+
+	/* count each bucket's rules, sum them up to each bucket's end, then
+	 * place the rules from the last, so each bucket's are in order and
+	 * start[b] ends up at its first */
+	for (uint32_t i = 0; i < spd->n; i++) {
+		const struct spd_rule *r = &spd->rules[i];
+
+		rule_bucket[i] = UINT32_MAX;
+		if (r->sel.family != 0 && r->sel.family != family)
+			continue;
+		struct spd_group *g = &ix->group[gid[spd_tuple(&r->sel, bits)]];
+
+		g->first = RTE_MIN(g->first, i);
+		rule_bucket[i] = spd_bucket(ix, g, r->m.src, r->m.dst);
+		start[rule_bucket[i]]++;
+	}
+	for (uint32_t b = 1; b < buckets; b++)
+		start[b] += start[b - 1];
+	start[buckets] = n;
+	for (uint32_t i = spd->n; i-- > 0;)
+		if (rule_bucket[i] != UINT32_MAX)
+			idx[--start[rule_bucket[i]]] = i;
+	ix->start = start;
+	ix->idx = idx;
+	qsort(ix->group, ix->n_groups, sizeof(ix->group[0]), spd_group_cmp);
+	goto out;
+fail:
+	free(ix);
+	ix = NULL;
+out:
+	free(count);
+	free(gid);
+	free(rule_bucket);
+	return ix;
+}
+
+void spd_release(struct spd *spd)
+{
+	free(spd->ix4);
+	free(spd->ix6);
+	spd->ix4 = spd->ix6 = NULL;
+	spd->compiled = 0;
+}
+
+void spd_compile_indexed(struct spd *spd, uint32_t index_from)
+{
+	spd_release(spd);
 	for (uint32_t i = 0; i < spd->n; i++)
 		spd_match_compile(&spd->rules[i].m, &spd->rules[i].sel);
+	if (spd->n >= index_from) {
+		spd->ix4 = spd_index_build(spd, AF_INET);
+		spd->ix6 = spd_index_build(spd, AF_INET6);
+		if (spd->ix4 == NULL || spd->ix6 == NULL) {
+			free(spd->ix4);   /* scanned, like a short SPD */
+			free(spd->ix6);
+			spd->ix4 = spd->ix6 = NULL;
+		}
+	}
 	spd->compiled = 1;
+}
+
+void spd_compile(struct spd *spd)
+{
+	spd_compile_indexed(spd, SPD_INDEX_FROM);
+}
+
+const struct spd_rule *spd_index_find(const struct spd *spd, const struct spd_index *ix,
+				      uint32_t h, const uint64_t s[2], const uint64_t d[2],
+				      const struct spd_key *k)
+{
+	uint32_t best = UINT32_MAX;
+
+	/* RFC 4301 §4.4.1: the first matching entry wins, whichever group */
+	for (const struct spd_group *g = ix->group, *end = g + ix->n_groups;
+	     g < end && g->first < best; g++) {
+		uint32_t b = spd_bucket(ix, g, s, d);
+
+		for (uint32_t j = ix->start[b]; j < ix->start[b + 1]; j++) {
+			uint32_t i = ix->idx[j];
+			const struct spd_rule *r = &spd->rules[i];
+
+			if (i >= best)
+				break;
+			if (spd_miss(&r->m, h, s, d) == 0 &&
+			    (k == NULL || r->m.ports_any || spd_ports_match(&r->sel, k))) {
+				best = i;
+				break;
+			}
+		}
+	}
+	return best == UINT32_MAX ? NULL : &spd->rules[best];
+}
+
+const struct spd_rule *spd_lookup_ip6_ports(const struct spd *spd, const uint8_t *ip,
+					    uint32_t len, uint16_t label)
+{
+	struct spd_key k;
+
+	return spd_key_from_ip(&k, ip, len, label) == 0 ? spd_lookup(spd, &k) : NULL;
+}
+
+const struct spd_rule *spd_index_lookup4(const struct spd *spd, const uint8_t *ip,
+					 uint16_t label, bool *any)
+{
+	uint32_t h = spd_key_word(AF_INET, ip[9], label);
+	uint64_t s[2] = { 0, 0 }, d[2] = { 0, 0 };
+
+	memcpy(s, ip + 12, 4);
+	memcpy(d, ip + 16, 4);
+	const struct spd_rule *r = spd_index_find(spd, spd->ix4, h, s, d, NULL);
+
+	*any = r == NULL || r->m.ports_any;
+	if (*any)
+		return r;
+
+	struct spd_key k;
+
+	spd_key_ports4(&k, ip);
+	return spd_index_find(spd, spd->ix4, h, s, d, &k);
 }
 
 const struct spd_rule *spd_lookup(const struct spd *spd, const struct spd_key *k)
@@ -168,6 +402,10 @@ const struct spd_rule *spd_lookup(const struct spd *spd, const struct spd_key *k
 	memcpy(&h, k, 4);
 	memcpy(s, k->src, 16);
 	memcpy(d, k->dst, 16);
+	if (k->family == AF_INET && spd->ix4 != NULL)
+		return spd_index_find(spd, spd->ix4, h, s, d, k);
+	if (k->family == AF_INET6 && spd->ix6 != NULL)
+		return spd_index_find(spd, spd->ix6, h, s, d, k);
 	for (uint32_t i = 0; i < spd->n; i++) {
 		const struct spd_rule *r = &spd->rules[i];
 

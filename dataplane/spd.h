@@ -85,9 +85,44 @@ struct spd_rule {
 	struct spd_match m;       /**< sel compiled by spd_compile() */
 };
 
+enum {
+	SPD_INDEX_FROM = 16,      /**< spd_compile() indexes snapshots of this many rules */
+	SPD_GROUPS_MAX = 32,      /**< prefix-length pairs an index keeps apart */
+};
+
+/**
+ * One group of an index: the rules of one pair of prefix lengths, hashed
+ * on their prefixes (the group's masks).
+ */
+struct spd_group {
+	uint64_t src_m[2], dst_m[2];
+	uint32_t first;           /**< the group's first rule */
+	uint32_t seed;
+};
+
+/**
+ * The rules a packet of one family can match, indexed for snapshots too
+ * large to scan (a policy per tunnel on a gateway of many tunnels): a
+ * tuple space search. The rules are grouped by their pair of prefix
+ * lengths, each group's rules hashed on their prefixes into one table; a
+ * lookup probes one bucket a group, the groups in the order of their
+ * first rules, and stops at a group whose first rule comes after the best
+ * match so far. Within a bucket the rules keep their order. Pairs past
+ * SPD_GROUPS_MAX (the least used) join the group of empty prefixes, whose
+ * one bucket is then scanned in order like a short SPD.
+ */
+struct spd_index {
+	uint32_t n_groups;
+	uint32_t mask;            /**< buckets - 1 */
+	const uint32_t *start;    /**< bucket b: idx[start[b] .. start[b + 1]) */
+	const uint32_t *idx;      /**< rule numbers, ascending within a bucket */
+	struct spd_group group[SPD_GROUPS_MAX];
+};
+
 struct spd {
 	uint32_t n;
 	uint32_t compiled;        /**< spd_compile() ran: lookups use rules[].m */
+	struct spd_index *ix4, *ix6; /**< compiled with SPD_INDEX_FROM rules or more */
 	struct spd_rule rules[];  /**< in priority order, first match wins */
 };
 
@@ -100,6 +135,33 @@ bool spd_sel_match(const struct spd_sel *sel, const struct spd_key *k);
  * still looked up correctly, field by field (spd_sel_match).
  */
 void spd_compile(struct spd *spd);
+
+/**
+ * spd_compile(), indexing the snapshot when it has @p index_from rules or
+ * more (spd_compile() uses SPD_INDEX_FROM; tests take the index down to
+ * 0). Without memory for an index the rules are scanned, as without one.
+ */
+void spd_compile_indexed(struct spd *spd, uint32_t index_from);
+
+/** Free what spd_compile() allocated (the index); the snapshot is then
+ * uncompiled. The caller frees the snapshot itself. */
+void spd_release(struct spd *spd);
+
+/**
+ * The first rule of @p ix's snapshot @p spd that takes the key whose first
+ * word is @p h and whose addresses are @p s and @p d (as spd_miss() reads
+ * them) and, unless @p k is NULL, whose ports are @p k's; with @p k NULL,
+ * the first rule whose addresses, protocol and label take it, whatever
+ * its ports.
+ */
+const struct spd_rule *spd_index_find(const struct spd *spd, const struct spd_index *ix,
+				      uint32_t h, const uint64_t s[2], const uint64_t d[2],
+				      const struct spd_key *k);
+
+/* spd_lookup_ip4_whole() past the memo and cache, for an indexed
+ * snapshot; *any says the answer did not depend on the ports. */
+const struct spd_rule *spd_index_lookup4(const struct spd *spd, const uint8_t *ip,
+					 uint16_t label, bool *any);
 
 /** First rule matching @p k, or NULL (the caller then discards). */
 const struct spd_rule *spd_lookup(const struct spd *spd, const struct spd_key *k);
@@ -250,6 +312,15 @@ static inline const struct spd_rule *spd_lookup_ip4_whole(const struct spd *spd,
 		}
 	}
 
+	if (spd->ix4 != NULL) {
+		bool any;
+		const struct spd_rule *r = spd_index_lookup4(spd, ip, label, &any);
+
+		if (r != NULL && any)
+			spd_memo4_set(memo, e, addrs, pl, r);
+		return r;
+	}
+
 	const struct spd_rule *r = spd->rules, *end = r + spd->n;
 
 	memcpy(&src, ip + 12, 4);
@@ -307,6 +378,17 @@ static inline uint64_t spd_miss(const struct spd_match *m, uint32_t h, const uin
 	return (uint64_t)((h ^ m->hv) & m->hm) |
 	       ((s[0] & m->src_m[0]) ^ m->src[0]) | ((s[1] & m->src_m[1]) ^ m->src[1]) |
 	       ((d[0] & m->dst_m[0]) ^ m->dst[0]) | ((d[1] & m->dst_m[1]) ^ m->dst[1]);
+}
+
+/* The first rule of @p spd whose addresses, protocol and label take the
+ * key of spd_miss(), whatever its ports: the scan of an unindexed SPD. */
+static inline const struct spd_rule *spd_scan(const struct spd *spd, uint32_t h,
+					      const uint64_t s[2], const uint64_t d[2])
+{
+	for (const struct spd_rule *r = spd->rules, *end = r + spd->n; r < end; r++)
+		if (unlikely(spd_miss(&r->m, h, s, d) == 0))
+			return r;
+	return NULL;
 }
 
 /** The IPv6 next headers spd_key_from_ip() walks past to find the upper
@@ -409,6 +491,10 @@ static inline void spd_memo6_set(struct spd_memo6 *memo, struct spd_cache6_entry
 	}
 }
 
+/* spd_lookup() of the IPv6 packet at @p ip: port ranges decide (spd.c). */
+const struct spd_rule *spd_lookup_ip6_ports(const struct spd *spd, const uint8_t *ip,
+					    uint32_t len, uint16_t label);
+
 /**
  * spd_lookup() for the IPv6 packet of @p len octets at @p ip, whose header
  * the caller has validated (40 + payload length <= @p len) and whose next
@@ -441,19 +527,14 @@ static inline const struct spd_rule *spd_lookup_ip6_whole(const struct spd *spd,
 			return e->rule;
 		}
 	}
-	for (const struct spd_rule *r = spd->rules, *end = r + spd->n; r < end; r++) {
-		if (likely(spd_miss(&r->m, h, a, a + 2) != 0))
-			continue;
-		if (r->m.ports_any) {
-			spd_memo6_set(memo, e, a, h, r);
-			return r;
-		}
-		/* port ranges: the general lookup (rules before r miss again) */
-		struct spd_key k;
+	const struct spd_rule *r = spd->ix6 != NULL ? spd_index_find(spd, spd->ix6, h, a, a + 2, NULL)
+						    : spd_scan(spd, h, a, a + 2);
 
-		return spd_key_from_ip(&k, ip, len, label) == 0 ? spd_lookup(spd, &k) : NULL;
-	}
-	return NULL;
+	if (r != NULL && r->m.ports_any)
+		spd_memo6_set(memo, e, a, h, r);
+	else if (r != NULL)
+		r = spd_lookup_ip6_ports(spd, ip, len, label);
+	return r;
 }
 
 /**

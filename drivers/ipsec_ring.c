@@ -173,6 +173,17 @@ static void defer_free(struct ring_drv *d, void *obj, enum deferred_kind kind)
 	};
 }
 
+/* Free what no worker reads any more: an SA, or a snapshot with its index. */
+static void deferred_release(const struct deferred *e)
+{
+	if (e->kind == DEFER_SA) {
+		esp_sa_destroy(e->obj);
+	} else {
+		spd_release(e->obj);
+		rte_free(e->obj);
+	}
+}
+
 static void defer_reclaim(struct ring_drv *d)
 {
 	unsigned k = 0;
@@ -182,10 +193,7 @@ static void defer_reclaim(struct ring_drv *d)
 
 		if (rte_rcu_qsbr_check(d->qsbr, e->token, false) == 1) {
 			if (--e->graces == 0) {
-				if (e->kind == DEFER_SA)
-					esp_sa_destroy(e->obj);
-				else
-					rte_free(e->obj);
+				deferred_release(e);
 				continue;
 			}
 			e->token = rte_rcu_qsbr_start(d->qsbr);
@@ -602,12 +610,10 @@ void drv_ipsec_ring_destroy(struct drv_ipsec *base)
 		explicit_bzero(&rs->p, sizeof(rs->p));
 		free(rs);
 	}
-	for (unsigned i = 0; i < d->n_defer; i++) {
-		if (d->defer[i].kind == DEFER_SA)
-			esp_sa_destroy(d->defer[i].obj);
-		else
-			rte_free(d->defer[i].obj);
-	}
+	for (unsigned i = 0; i < d->n_defer; i++)
+		deferred_release(&d->defer[i]);
+	if (d->spd != NULL)
+		spd_release(d->spd);
 	rte_free(d->spd);
 	rte_hash_free(d->sas);
 	for (uint16_t i = 0; d->slot_map != NULL && i < d->n_workers; i++)

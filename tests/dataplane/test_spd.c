@@ -355,13 +355,13 @@ static uint8_t rnd_octet(uint32_t *seed, uint8_t family, int i)
  * prefixes, protocols, labels and port ranges hit and miss.
  */
 static void random_rules(struct spd *spd, struct spd *plain, uint32_t max, uint32_t *seed,
-			 uint8_t family)
+			 uint8_t family, uint32_t index_from)
 {
 	static const uint8_t protos[] = { 0, 1, 6, 17, 50, 58, 132 };
 	uint8_t other = family == AF_INET ? AF_INET6 : AF_INET;
 
+	spd_release(spd);
 	spd->n = 1 + rnd(seed) % max;
-	spd->compiled = 0;
 	for (uint32_t i = 0; i < spd->n; i++) {
 		struct spd_sel *s = &spd->rules[i].sel;
 		uint32_t f = rnd(seed) % 4;
@@ -389,8 +389,25 @@ static void random_rules(struct spd *spd, struct spd *plain, uint32_t max, uint3
 		spd->rules[i].id = i;
 	}
 	memcpy(plain, spd, sizeof(*spd) + spd->n * sizeof(struct spd_rule));
-	spd_compile(spd);
+	spd_compile_indexed(spd, index_from);
+	if (spd->n >= index_from) {
+		ck_assert_ptr_nonnull(spd->ix4);
+		ck_assert_ptr_nonnull(spd->ix6);
+		ck_assert_uint_le(spd->ix4->n_groups, SPD_GROUPS_MAX);
+	}
 }
+
+/*
+ * The in-place tests run three times: rules scanned (fewer than
+ * SPD_INDEX_FROM), the same indexed, and many more rules than the index
+ * has groups for (pairs of prefix lengths), so that the empty prefixes'
+ * group takes the rest.
+ */
+static const struct {
+	uint32_t rules, index_from;
+} variant[] = { { 12, SPD_INDEX_FROM }, { 12, 0 }, { 150, 0 } };
+
+enum { RULES_MAX = 150 };
 
 /* The same rule from both snapshots, or both none. */
 static bool same_rule(const struct spd_rule *a, const struct spd_rule *b)
@@ -427,10 +444,10 @@ static bool check_in_place(const struct spd *spd, const struct spd *plain,
  */
 START_TEST(lookup_ip4_in_place)
 {
-	enum { RULES = 12, ROUNDS = 400, PKTS = 200 };
+	enum { ROUNDS = 400, PKTS = 200 };
 	static const uint8_t protos[] = { 0, 1, 6, 17, 50, 132 };
-	struct spd *spd = calloc(1, sizeof(*spd) + RULES * sizeof(struct spd_rule));
-	struct spd *plain = calloc(1, sizeof(*plain) + RULES * sizeof(struct spd_rule));
+	struct spd *spd = calloc(1, sizeof(*spd) + RULES_MAX * sizeof(struct spd_rule));
+	struct spd *plain = calloc(1, sizeof(*plain) + RULES_MAX * sizeof(struct spd_rule));
 	uint32_t seed = 1, checked = 0, matched = 0, bad = 0, memo_hits = 0, cache_hits = 0;
 	/* a worker's memo with the cache behind it: kept across rounds, each
 	 * round's rules (in the same memory) a new snapshot, as a worker's */
@@ -445,7 +462,7 @@ START_TEST(lookup_ip4_in_place)
 	spd_compile(empty);
 	cache->gen = 1;
 	for (int round = 0; round < ROUNDS; round++) {
-		random_rules(spd, plain, RULES, &seed, AF_INET);
+		random_rules(spd, plain, variant[_i].rules, &seed, AF_INET, variant[_i].index_from);
 		wmemo.rule = NULL;
 		spd_cache4_flush(cache);
 		struct spd_memo4 memo = { 0 };   /* one per snapshot, as a worker's */
@@ -522,6 +539,7 @@ START_TEST(lookup_ip4_in_place)
 	ck_assert_uint_gt(cache_hits, 200);
 	free(cache);
 	free(empty);
+	spd_release(spd);
 	free(spd);
 	free(plain);
 }
@@ -535,10 +553,10 @@ END_TEST
  */
 START_TEST(lookup_ip6_in_place)
 {
-	enum { RULES = 12, ROUNDS = 400, PKTS = 200 };
+	enum { ROUNDS = 400, PKTS = 200 };
 	static const uint8_t protos[] = { 1, 6, 17, 50, 58, 132 };
-	struct spd *spd = calloc(1, sizeof(*spd) + RULES * sizeof(struct spd_rule));
-	struct spd *plain = calloc(1, sizeof(*plain) + RULES * sizeof(struct spd_rule));
+	struct spd *spd = calloc(1, sizeof(*spd) + RULES_MAX * sizeof(struct spd_rule));
+	struct spd *plain = calloc(1, sizeof(*plain) + RULES_MAX * sizeof(struct spd_rule));
 	uint32_t seed = 3, checked = 0, matched = 0, memo_hits = 0, cache_hits = 0;
 	/* as in lookup_ip4_in_place: a worker's memo and cache, kept */
 	struct spd_cache6 *cache = calloc(1, sizeof(*cache));
@@ -552,7 +570,7 @@ START_TEST(lookup_ip6_in_place)
 	spd_compile(empty);
 	cache->gen = 1;
 	for (int round = 0; round < ROUNDS; round++) {
-		random_rules(spd, plain, RULES, &seed, AF_INET6);
+		random_rules(spd, plain, variant[_i].rules, &seed, AF_INET6, variant[_i].index_from);
 		wmemo.rule = NULL;
 		spd_cache6_flush(cache);
 		struct spd_memo6 memo = { 0 };
@@ -617,6 +635,7 @@ START_TEST(lookup_ip6_in_place)
 	ck_assert_uint_gt(cache_hits, 200);
 	free(cache);
 	free(empty);
+	spd_release(spd);
 	free(spd);
 	free(plain);
 }
@@ -682,8 +701,8 @@ int main(void)
 	tcase_add_test(tc, key_ipv4);
 	tcase_add_test(tc, ip4_check_as_key);
 	tcase_add_test(tc, key_ipv6);
-	tcase_add_test(tc, lookup_ip4_in_place);
-	tcase_add_test(tc, lookup_ip6_in_place);
+	tcase_add_loop_test(tc, lookup_ip4_in_place, 0, RTE_DIM(variant));
+	tcase_add_loop_test(tc, lookup_ip6_in_place, 0, RTE_DIM(variant));
 	tcase_add_test(tc, sel_addrs6_as_match);
 	suite_add_tcase(s, tc);
 	return check_run(s);
