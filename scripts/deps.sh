@@ -17,7 +17,7 @@ PKGS=(
 	socat netcat-openbsd procps openssl
 	# IKE interop peers (strongSwan with userspace ESP)
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins
-	libstrongswan-extra-plugins strongswan-pki
+	libstrongswan-extra-plugins libstrongswan-standard-plugins strongswan-pki
 	# libreswan's runtime (libreswan itself is unpacked below, not installed)
 	libnss3-tools libnss3 libnspr4 libcurl3-nss libevent-core-2.1-7
 	libevent-pthreads-2.1-7 libldap-2.5-0 libldns3 libunbound8 libcap-ng0 libaudit1
