@@ -202,6 +202,27 @@ size_t esp_key_area_size(const IMB_MGR *mgr)
 	return RTE_ALIGN_CEIL(esp_key_off(mgr) + need, 16);
 }
 
+void esp_key_lines(const IMB_MGR *mgr, uint16_t off[ESP_SA_KEY_LINES])
+{
+	/* where the key data starts, from the counters' line */
+	size_t key = offsetof(struct esp_sa, key) - offsetof(struct esp_sa, stats) +
+		     esp_key_off(mgr);
+	/* AES-128: 11 round keys; H^4..H^1, 64 octets, at 304 (AVX2) or at
+	 * the end of struct gcm_key_data (VAES) */
+	size_t hkeys = mgr->used_arch == IMB_ARCH_AVX512 ? sizeof(struct gcm_key_data) - 64 : 304;
+	size_t from[] = { 0, key, key + hkeys }, to[] = { 64, key + 176, key + hkeys + 64 };
+	unsigned n = 0;
+
+	for (unsigned r = 0; r < RTE_DIM(from); r++)
+		for (size_t line = RTE_ALIGN_FLOOR(from[r], 64); line < to[r]; line += 64)
+			if (n == 0 || (n < ESP_SA_KEY_LINES && line > off[n - 1]))
+				off[n++] = (uint16_t)line;
+	while (n < ESP_SA_KEY_LINES) {
+		off[n] = off[n - 1];
+		n++;
+	}
+}
+
 void esp_sa_stats_read(const struct esp_sa *sa, struct esp_sa_stats *out)
 {
 	out->packets = sa->stats.packets;

@@ -245,25 +245,36 @@ int esp_key_setup(IMB_MGR *mgr, enum esp_cipher c, const uint8_t *key, uint8_t *
 /** Octets of the key area for @p mgr's code. */
 size_t esp_key_area_size(const IMB_MGR *mgr);
 
+/** Lines of an SA's counters and key data that esp_sa_prefetch() fetches. */
+enum { ESP_SA_KEY_LINES = 6 };
+
+/**
+ * The lines of an SA's counters and key data that a small AES-GCM packet
+ * reads with @p mgr's code, as offsets from &sa->stats (repeated to fill
+ * @p off): the counters, the AES-128 round keys, and the GHASH key powers
+ * H^4..H^1, which the AVX2 code keeps near the round keys and the AVX-512
+ * (VAES) code at the end of its 48 powers, 800 octets further on.
+ */
+void esp_key_lines(const IMB_MGR *mgr, uint16_t off[ESP_SA_KEY_LINES]);
+
 /**
  * Prefetch the cache lines the fast path reads for one packet of @p sa:
  * line 0, line 1 (template, or window and compiled checks), and the
- * counters and key lines a small AES-128-GCM message reads with the AVX2 code
- * (longer messages and AES-256 read one or two more, which the demand
- * loads then fetch). Reads nothing of the SA. With many SAs each line
- * is a miss; issued a few packets ahead, they overlap instead of adding
- * up.
+ * counters and key lines @p key_lines names (esp_key_lines() for the
+ * manager the SAs were made with; longer messages and AES-256 read one
+ * or two more, which the demand loads then fetch). Reads nothing of the
+ * SA. With many SAs each line is a miss; issued a few packets ahead,
+ * they overlap instead of adding up.
  */
-static inline void esp_sa_prefetch(const struct esp_sa *sa)
+static inline void esp_sa_prefetch(const struct esp_sa *sa,
+				   const uint16_t key_lines[ESP_SA_KEY_LINES])
 {
 	const uint8_t *k = (const uint8_t *)&sa->stats;
 
 	rte_prefetch0(sa);
 	rte_prefetch0(sa->hdr);
-	rte_prefetch0(k);
-	rte_prefetch0(k + 64);
-	rte_prefetch0(k + 128);
-	rte_prefetch0(k + 320);
+	for (unsigned i = 0; i < ESP_SA_KEY_LINES; i++)
+		rte_prefetch0(k + key_lines[i]);
 }
 
 /** Line 2 of an inbound SA, if its per-packet checks read it (reads

@@ -270,7 +270,7 @@ static void esp_in_batch(struct worker *w, struct burst *b)
 		struct esp_sa *sa = sad_lookup(w->sad, spi_or);
 
 		if (likely(sa != NULL)) {
-			esp_sa_prefetch(sa);
+			esp_sa_prefetch(sa, w->ctx.key_lines);
 			esp_sa_prefetch_checks(sa);
 			worker_forward_clear(w, out, esp_in_run(w, sa, own, n, out));
 			return;
@@ -307,7 +307,7 @@ static void esp_in_batch(struct worker *w, struct burst *b)
 			rte_prefetch0(sas[i]);
 	for (uint16_t i = 0; i < RTE_MIN(nown, (uint16_t)SAD_PREFETCH_AHEAD); i++)
 		if (sas[i] != NULL && (i == 0 || sas[i] != sas[i - 1]))
-			esp_sa_prefetch(sas[i]);
+			esp_sa_prefetch(sas[i], w->ctx.key_lines);
 	if (sas[0] != NULL)
 		esp_sa_prefetch_checks(sas[0]);
 	/*
@@ -322,7 +322,7 @@ static void esp_in_batch(struct worker *w, struct burst *b)
 		uint16_t a = (uint16_t)(i + SAD_PREFETCH_AHEAD);
 
 		if (a < nown && sas[a] != NULL && sas[a] != sas[a - 1])
-			esp_sa_prefetch(sas[a]);
+			esp_sa_prefetch(sas[a], w->ctx.key_lines);
 		/* Line 2 for SAs whose checks are not all compiled: deciding
 		 * reads line 0, so only one packet ahead, when that line
 		 * (prefetched with the whole burst's) has arrived; reading it
@@ -814,8 +814,10 @@ struct worker *worker_create(const struct worker_conf *c)
 	w->peers = c->peers;
 	w->idle_sleep_us = c->idle_sleep_us;
 	w->ctx.mgr = alloc_mb_mgr(0);
-	if (w->ctx.mgr != NULL)
+	if (w->ctx.mgr != NULL) {
 		init_mb_mgr_auto(w->ctx.mgr, NULL);
+		esp_key_lines(w->ctx.mgr, w->ctx.key_lines);
+	}
 	w->msgs = ring_new(c, "msgs", sizeof(struct dp_msg), RING_F_SC_DEQ);
 	w->punt = ring_new(c, "punt", 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	w->tx = ring_new(c, "tx", 0, RING_F_SC_DEQ);

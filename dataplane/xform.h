@@ -73,6 +73,8 @@ struct esp_event {
 /** What a transform needs from its worker. */
 struct esp_ctx {
 	IMB_MGR *mgr;                 /**< this lcore's IPsec-MB manager */
+	/** esp_key_lines() of mgr: what esp_sa_prefetch() fetches */
+	uint16_t key_lines[ESP_SA_KEY_LINES];
 	struct rte_ring *events;      /**< esp_event elements, may be NULL */
 	uint64_t drops[ESP_DROP_MAX]; /**< per-worker drop counters */
 	uint64_t events_lost;         /**< event ring was full */
