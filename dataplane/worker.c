@@ -477,6 +477,12 @@ static inline __attribute__((always_inline)) void clear_verdict(struct worker *w
 				meta->flags |= PKT_F_ESP_OUT;
 				handoff(b, rule->sa->owner, m);
 			} else {
+				/* a tunnel other than the last packet's: its SA's
+				 * lines come in while the burst is classified */
+				if (rule->sa != b->out_last) {
+					esp_sa_prefetch(rule->sa, w->ctx.key_lines);
+					b->out_last = rule->sa;
+				}
 				b->clear[b->n_clear++] = m;
 			}
 			return;
@@ -577,6 +583,7 @@ static void burst_finish(struct worker *w, struct burst *b)
 		worker_forward_clear(w, b->fwd, b->n_fwd);
 	handoff_flush(w, b);
 	b->n_in = b->n_clear = b->n_fwd = 0;
+	b->out_last = NULL;
 }
 
 /*
@@ -590,6 +597,7 @@ void worker_process_burst(struct worker *w, uint16_t in_port, struct rte_mbuf **
 	struct burst b;
 
 	b.n_in = b.n_clear = b.n_fwd = 0;
+	b.out_last = NULL;
 	memset(b.n_handoff, 0, sizeof(b.n_handoff));
 	w->stats.rx += n;
 	/* classification writes the offload lengths and the metadata, both
@@ -641,6 +649,7 @@ static unsigned handoff_drain(struct worker *w)
 	struct burst b;
 
 	b.n_in = b.n_clear = b.n_fwd = 0;
+	b.out_last = NULL;
 	memset(b.n_handoff, 0, sizeof(b.n_handoff));
 	/* Drain at most one ring's worth: together with the double RCU
 	 * grace period of SA frees this bounds how long an SA pointer can

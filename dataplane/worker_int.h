@@ -28,6 +28,7 @@ struct burst {
 	struct rte_mbuf *clear[WORKER_BURST * 2];
 	struct rte_mbuf *fwd[WORKER_BURST * 4];  /* fragments may add */
 	struct rte_mbuf *handoff[WORKER_MAX][WORKER_BURST * 2];
+	const struct esp_sa *out_last;  /* SA of the last packet queued in clear */
 };
 
 enum pkt_kind { PK_DROPPED, PK_PUNT, PK_ESP_IN, PK_CLEAR };
