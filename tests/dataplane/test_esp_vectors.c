@@ -13,6 +13,7 @@
  *   outbound of esp_packet; the Next Header 59 case is dropped as dummy.
  * Vectors whose IV is not their sequence number use ctx.iv_override.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -439,6 +440,57 @@ START_TEST(odp_variants)
 }
 END_TEST
 
+/* True when one of the @p n line offsets in @p off holds octet @p at. */
+static bool line_listed(const uint16_t *off, unsigned n, size_t at)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (off[i] == (at & ~(size_t)63))
+			return true;
+	return false;
+}
+
+/*
+ * esp_sa_prefetch() fetches the lines esp_key_lines() names. For each key
+ * layout they must hold the counters, the AES-128 round keys and the
+ * GHASH powers H^4..H^1 a small packet's GCM call reads (the AVX2 code at
+ * 304 of struct gcm_key_data; IPsec-MB 1.3's VAES code loads them from
+ * its last 64 octets), in order, inside the SA's key area.
+ */
+START_TEST(key_lines_follow_the_layout)
+{
+	static const IMB_ARCH archs[] = { IMB_ARCH_AVX2, IMB_ARCH_AVX512 };
+	IMB_MGR *mgr = calloc(1, sizeof(*mgr));
+
+	ck_assert_ptr_nonnull(mgr);
+	for (unsigned a = 0; a < RTE_DIM(archs); a++) {
+		uint16_t off[ESP_SA_KEY_LINES];
+
+		mgr->used_arch = archs[a];
+		esp_key_lines(mgr, off);
+		size_t key = offsetof(struct esp_sa, key) - offsetof(struct esp_sa, stats) +
+			     esp_key_off(mgr);
+		size_t hk = key + (archs[a] == IMB_ARCH_AVX512 ? sizeof(struct gcm_key_data) - 64
+							      : 304);
+		size_t end = key - esp_key_off(mgr) + esp_key_area_size(mgr);
+
+		ck_assert(line_listed(off, ESP_SA_KEY_LINES, 0));
+		for (size_t at = key; at < key + 176; at += 16)
+			ck_assert_msg(line_listed(off, ESP_SA_KEY_LINES, at), "arch %d: round key at %zu",
+				      archs[a], at);
+		for (size_t at = hk; at < hk + 64; at += 16)
+			ck_assert_msg(line_listed(off, ESP_SA_KEY_LINES, at), "arch %d: H at %zu",
+				      archs[a], at);
+		for (unsigned i = 0; i < ESP_SA_KEY_LINES; i++) {
+			ck_assert_uint_eq(off[i] % 64, 0);
+			ck_assert_uint_lt(off[i], end);
+			if (i > 0)
+				ck_assert_uint_ge(off[i], off[i - 1]);
+		}
+	}
+	free(mgr);
+}
+END_TEST
+
 int main(void)
 {
 	if (test_eal_init("esp_vectors") != 0) {
@@ -450,6 +502,7 @@ int main(void)
 	tcase_add_test(tc, rfc7634_esp);
 	tcase_add_test(tc, mcgrew_gcm);
 	tcase_add_test(tc, odp_variants);
+	tcase_add_test(tc, key_lines_follow_the_layout);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_set_fork_status(sr, CK_NOFORK);
