@@ -200,6 +200,8 @@ int gw_program_config(struct gw *g, char *err, size_t errlen)
 			return rc;
 		}
 	}
+	/* the configuration's policies become one SPD snapshot */
+	drv_policy_batch(g->ipsec, true);
 	for (unsigned i = 0; i < cfg->n_policies; i++) {
 		const struct cfg_policy *cp = &cfg->policies[i];
 		struct drv_policy pol = {
@@ -212,12 +214,16 @@ int gw_program_config(struct gw *g, char *err, size_t errlen)
 
 		rc = drv_policy_add(g->ipsec, &pol);
 		if (rc < 0) {
+			drv_policy_batch(g->ipsec, false);
 			snprintf(err, errlen, "%s: policy '%s': %s", cfg->path, cp->name,
 				 strerror(-rc));
 			return rc;
 		}
 	}
-	return 0;
+	rc = drv_policy_batch(g->ipsec, false);
+	if (rc < 0)
+		snprintf(err, errlen, "%s: publishing the policies: %s", cfg->path, strerror(-rc));
+	return rc;
 }
 
 int gw_start(struct gw *g, char *err, size_t errlen)

@@ -199,6 +199,9 @@ static void diff_policies(struct gw *g, const struct esprit_config *old,
 	unsigned n = old->n_policies > nw->n_policies ? old->n_policies : nw->n_policies;
 	int rc;
 
+	/* one new snapshot for all of it: a changed policy is never missing
+	 * between its delete and its add */
+	drv_policy_batch(g->ipsec, true);
 	for (unsigned i = 0; i < n; i++) {
 		const struct cfg_policy *o = i < old->n_policies ? &old->policies[i] : NULL;
 		const struct cfg_policy *p = i < nw->n_policies ? &nw->policies[i] : NULL;
@@ -217,6 +220,8 @@ static void diff_policies(struct gw *g, const struct esprit_config *old,
 		CHANGE(r, "policy %u '%s' %s", i + 1, name,
 		       o == NULL ? "added" : p == NULL ? "removed" : "changed");
 	}
+	if ((rc = drv_policy_batch(g->ipsec, false)) < 0)
+		FAILED(r, "policies: publishing them: %s", strerror(-rc));
 }
 
 /* --- connections --------------------------------------------------------- */

@@ -13,6 +13,7 @@
 #ifndef ESPRIT_DRIVERS_IPSEC_H
 #define ESPRIT_DRIVERS_IPSEC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "dataplane/sa.h"
@@ -57,6 +58,15 @@ struct drv_ipsec_ops {
 			struct esp_sa_stats *out);
 	int (*policy_add)(struct drv_ipsec *d, const struct drv_policy *pol);
 	int (*policy_del)(struct drv_ipsec *d, uint32_t id);
+	/**
+	 * Open (@p open) or close a batch of policy changes: while one is
+	 * open, policy_add/policy_del take effect together when it closes
+	 * (one new SPD snapshot for a configuration's thousand policies
+	 * instead of a thousand); SA changes a snapshot refers to still take
+	 * effect at once, with the policies so far. Optional (NULL: every
+	 * change takes effect at once). Returns what publishing returned.
+	 */
+	int (*policy_batch)(struct drv_ipsec *d, bool open);
 	/** Up to @p max pending lifetime events; returns how many. */
 	unsigned (*events)(struct drv_ipsec *d, struct esp_event *ev, unsigned max);
 	void (*sa_foreach)(struct drv_ipsec *d, drv_sa_visit_fn fn, void *arg);
@@ -98,6 +108,10 @@ static inline int drv_policy_add(struct drv_ipsec *d, const struct drv_policy *p
 static inline int drv_policy_del(struct drv_ipsec *d, uint32_t id)
 {
 	return d->ops->policy_del(d, id);
+}
+static inline int drv_policy_batch(struct drv_ipsec *d, bool open)
+{
+	return d->ops->policy_batch != NULL ? d->ops->policy_batch(d, open) : 0;
 }
 static inline int drv_get_spi(struct drv_ipsec *d, uint16_t owner, uint32_t *spi)
 {

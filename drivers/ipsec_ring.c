@@ -70,6 +70,8 @@ struct ring_drv {
 	struct drv_policy *pols; /**< sorted by priority, then insertion */
 	unsigned n_pols, cap_pols;
 	struct spd *spd;         /**< published snapshot */
+	bool batch;              /**< policy changes wait for the batch's end */
+	bool spd_stale;          /**< pols changed since spd was published */
 
 	struct deferred *defer;  /**< FIFO of objects awaiting grace periods */
 	unsigned n_defer, cap_defer;
@@ -225,6 +227,7 @@ static int spd_publish(struct ring_drv *d)
 			r->sa = rs->sa;
 	}
 	spd_compile(spd);
+	d->spd_stale = false;
 	struct dp_msg msg = { .type = DP_MSG_SPD_SET, .obj = spd };
 	struct spd *old = d->spd;
 
@@ -422,6 +425,21 @@ static int ring_sa_stats(struct drv_ipsec *base, uint32_t spi, enum esp_dir dir,
 	return 0;
 }
 
+/* The policies changed: a new snapshot now, or when the batch closes. */
+static int spd_changed(struct ring_drv *d)
+{
+	d->spd_stale = true;
+	return d->batch ? 0 : spd_publish(d);
+}
+
+static int ring_policy_batch(struct drv_ipsec *base, bool open)
+{
+	struct ring_drv *d = (struct ring_drv *)base;
+
+	d->batch = open;
+	return !open && d->spd_stale ? spd_publish(d) : 0;
+}
+
 static int ring_policy_add(struct drv_ipsec *base, const struct drv_policy *pol)
 {
 	struct ring_drv *d = (struct ring_drv *)base;
@@ -437,7 +455,7 @@ static int ring_policy_add(struct drv_ipsec *base, const struct drv_policy *pol)
 	memmove(&d->pols[at + 1], &d->pols[at], (d->n_pols - at) * sizeof(*pol));
 	d->pols[at] = *pol;
 	d->n_pols++;
-	return spd_publish(d);
+	return spd_changed(d);
 }
 
 static int ring_policy_del(struct drv_ipsec *base, uint32_t id)
@@ -449,7 +467,7 @@ static int ring_policy_del(struct drv_ipsec *base, uint32_t id)
 			continue;
 		memmove(&d->pols[i], &d->pols[i + 1], (d->n_pols - i - 1) * sizeof(*d->pols));
 		d->n_pols--;
-		return spd_publish(d);
+		return spd_changed(d);
 	}
 	return -ENOENT;
 }
@@ -546,6 +564,7 @@ static const struct drv_ipsec_ops ring_ops = {
 	.sa_stats = ring_sa_stats,
 	.policy_add = ring_policy_add,
 	.policy_del = ring_policy_del,
+	.policy_batch = ring_policy_batch,
 	.events = ring_events,
 	.sa_foreach = ring_sa_foreach,
 	.policy_foreach = ring_policy_foreach,

@@ -243,6 +243,7 @@ static int program(struct bench_rig *rig, const struct bench_case *c, struct drv
 	int rc;
 
 	bench_topo(&t, c->family);
+	drv_policy_batch(drv, true);   /* one SPD snapshot for all tunnels */
 	for (uint32_t k = 0; k < c->n_sas; k++) {
 		struct esp_sa_params p;
 		enum esp_dir d = c->dir == BENCH_OUT ? ESP_DIR_OUT : ESP_DIR_IN;
@@ -267,10 +268,11 @@ static int program(struct bench_rig *rig, const struct bench_case *c, struct drv
 			rc = drv_policy_add(drv, &pol);
 			if (rc < 0)
 				return rc;
-			apply_all(w, nw);
-			drv->ops->poll(drv);
 		}
 	}
+	rc = drv_policy_batch(drv, false);
+	if (rc < 0)
+		return rc;
 	apply_all(w, nw);
 	drv->ops->poll(drv);
 	(void)rig;

@@ -214,6 +214,66 @@ START_TEST(get_spi_hands_out_free_slots)
 }
 END_TEST
 
+/*
+ * A batch of policy changes reaches the workers as one snapshot when it
+ * closes (40 policies: indexed); an SA deleted while a batch is open
+ * leaves the snapshot at once, with the policy changes so far, so no rule
+ * ever points at a freed SA.
+ */
+START_TEST(policies_batched_into_one_snapshot)
+{
+	struct combo c = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET, AF_INET };
+	static struct gwsim E;  /* another copy of A */
+	struct esp_sa_params out;
+
+	gwsim_init(&E, 'e', 2);
+
+	struct worker *w = E.peers[0];
+
+	worker_apply_msgs(w);
+	const struct spd *before = w->spd;
+	uint32_t n0 = before != NULL ? before->n : 0;
+
+	gwsim_sa_params(&out, &c, 0x6001, ESP_DIR_OUT, true);
+	out.owner = 0;
+	ck_assert_int_eq(drv_sa_add(E.drv, &out), 0);
+	ck_assert_int_eq(drv_policy_batch(E.drv, true), 0);
+	for (uint32_t i = 0; i < 40; i++) {
+		struct drv_policy pol = { .id = 100 + i, .priority = 1000 + i,
+					  .action = SPD_PROTECT, .sa_spi = 0x6001, .sel = out.sel };
+
+		pol.sel.dst_len = 32;
+		pol.sel.dst[3] = (uint8_t)i;
+		ck_assert_int_eq(drv_policy_add(E.drv, &pol), 0);
+	}
+	worker_apply_msgs(w);
+	ck_assert_ptr_eq(w->spd, before);
+	ck_assert_int_eq(drv_policy_batch(E.drv, false), 0);
+	worker_apply_msgs(w);
+	ck_assert_ptr_nonnull(w->spd);
+	ck_assert_uint_eq(w->spd->n, n0 + 40);
+	ck_assert_ptr_nonnull(w->spd->ix4);
+	ck_assert_ptr_nonnull(w->spd->rules[n0 + 39].sa);
+
+	const struct spd *batched = w->spd;
+
+	ck_assert_int_eq(drv_policy_batch(E.drv, true), 0);
+	ck_assert_int_eq(drv_policy_del(E.drv, 100), 0);
+	worker_apply_msgs(w);
+	ck_assert_ptr_eq(w->spd, batched);
+	ck_assert_int_eq(drv_sa_del(E.drv, 0x6001, ESP_DIR_OUT), 0);
+	worker_apply_msgs(w);
+	ck_assert_uint_eq(w->spd->n, n0 + 39);
+	for (uint32_t i = n0; i < w->spd->n; i++)
+		ck_assert_ptr_null(w->spd->rules[i].sa);
+	batched = w->spd;
+	ck_assert_int_eq(drv_policy_batch(E.drv, false), 0);
+	worker_apply_msgs(w);
+	ck_assert_ptr_eq(w->spd, batched);   /* nothing left to publish */
+	gwsim_free(&E);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("handoff");
@@ -226,6 +286,7 @@ int main(void)
 	tcase_add_test(tc, inbound_goes_to_spi_mod_workers);
 	tcase_add_test(tc, sa_freed_only_after_packets_in_flight);
 	tcase_add_test(tc, get_spi_hands_out_free_slots);
+	tcase_add_test(tc, policies_batched_into_one_snapshot);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_set_fork_status(sr, CK_NOFORK);
