@@ -83,8 +83,13 @@ static unsigned handle_punts(struct gw *g)
 static void control_loop(struct gw *g)
 {
 	uint64_t last_tick = 0;
+	bool spd_failed = false;
 
 	while (!g->stop) {
+		/* the policies IKE installs in one pass (new and rekeyed Child
+		 * SAs) become one SPD snapshot at its end */
+		drv_policy_batch(g->ipsec, true);
+
 		unsigned work = handle_punts(g) + handle_events(g);
 		uint64_t now = gw_now_ms();
 
@@ -99,6 +104,13 @@ static void control_loop(struct gw *g)
 			last_tick = now;
 			ctl_resolve_tick(g);
 			gw_reload_gc(g);
+		}
+		if (drv_policy_batch(g->ipsec, false) < 0) {
+			if (!spd_failed)
+				log_err("policies: no memory for a new SPD snapshot (trying again)");
+			spd_failed = true;
+		} else {
+			spd_failed = false;
 		}
 		if (work == 0)
 			usleep(1000);

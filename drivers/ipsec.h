@@ -63,8 +63,10 @@ struct drv_ipsec_ops {
 	 * open, policy_add/policy_del take effect together when it closes
 	 * (one new SPD snapshot for a configuration's thousand policies
 	 * instead of a thousand); SA changes a snapshot refers to still take
-	 * effect at once, with the policies so far. Optional (NULL: every
-	 * change takes effect at once). Returns what publishing returned.
+	 * effect at once, with the policies so far. Batches nest: the
+	 * changes take effect when the outermost closes. Optional (NULL:
+	 * every change takes effect at once). Returns what publishing
+	 * returned.
 	 */
 	int (*policy_batch)(struct drv_ipsec *d, bool open);
 	/** Up to @p max pending lifetime events; returns how many. */

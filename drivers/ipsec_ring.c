@@ -70,7 +70,7 @@ struct ring_drv {
 	struct drv_policy *pols; /**< sorted by priority, then insertion */
 	unsigned n_pols, cap_pols;
 	struct spd *spd;         /**< published snapshot */
-	bool batch;              /**< policy changes wait for the batch's end */
+	unsigned batch;          /**< open batches: policy changes wait for the last's end */
 	bool spd_stale;          /**< pols changed since spd was published */
 
 	struct deferred *defer;  /**< FIFO of objects awaiting grace periods */
@@ -429,15 +429,20 @@ static int ring_sa_stats(struct drv_ipsec *base, uint32_t spi, enum esp_dir dir,
 static int spd_changed(struct ring_drv *d)
 {
 	d->spd_stale = true;
-	return d->batch ? 0 : spd_publish(d);
+	return d->batch > 0 ? 0 : spd_publish(d);
 }
 
 static int ring_policy_batch(struct drv_ipsec *base, bool open)
 {
 	struct ring_drv *d = (struct ring_drv *)base;
 
-	d->batch = open;
-	return !open && d->spd_stale ? spd_publish(d) : 0;
+	if (open) {
+		d->batch++;
+		return 0;
+	}
+	if (d->batch > 0)
+		d->batch--;
+	return d->batch == 0 && d->spd_stale ? spd_publish(d) : 0;
 }
 
 static int ring_policy_add(struct drv_ipsec *base, const struct drv_policy *pol)

@@ -218,7 +218,8 @@ END_TEST
  * A batch of policy changes reaches the workers as one snapshot when it
  * closes (40 policies: indexed); an SA deleted while a batch is open
  * leaves the snapshot at once, with the policy changes so far, so no rule
- * ever points at a freed SA.
+ * ever points at a freed SA; nested batches publish when the outermost
+ * closes.
  */
 START_TEST(policies_batched_into_one_snapshot)
 {
@@ -270,6 +271,18 @@ START_TEST(policies_batched_into_one_snapshot)
 	ck_assert_int_eq(drv_policy_batch(E.drv, false), 0);
 	worker_apply_msgs(w);
 	ck_assert_ptr_eq(w->spd, batched);   /* nothing left to publish */
+
+	/* batches nest (a reload inside the control loop's pass): the
+	 * outermost close publishes */
+	ck_assert_int_eq(drv_policy_batch(E.drv, true), 0);
+	ck_assert_int_eq(drv_policy_batch(E.drv, true), 0);
+	ck_assert_int_eq(drv_policy_del(E.drv, 101), 0);
+	ck_assert_int_eq(drv_policy_batch(E.drv, false), 0);
+	worker_apply_msgs(w);
+	ck_assert_ptr_eq(w->spd, batched);
+	ck_assert_int_eq(drv_policy_batch(E.drv, false), 0);
+	worker_apply_msgs(w);
+	ck_assert_uint_eq(w->spd->n, n0 + 38);
 	gwsim_free(&E);
 }
 END_TEST
