@@ -252,8 +252,9 @@ enum { ESP_SA_KEY_LINES = 6 };
  * The lines of an SA's counters and key data that a small AES-GCM packet
  * reads with @p mgr's code, as offsets from &sa->stats (repeated to fill
  * @p off): the counters, the AES-128 round keys, and the GHASH key powers
- * H^4..H^1, which the AVX2 code keeps near the round keys and the AVX-512
- * (VAES) code at the end of its 48 powers, 800 octets further on.
+ * H^4..H^1, which the AVX2 code keeps near the round keys (304 octets into
+ * the key data) and the AVX-512 (VAES) code after its other 44 powers
+ * (944 octets in).
  */
 void esp_key_lines(const IMB_MGR *mgr, uint16_t off[ESP_SA_KEY_LINES]);
 
