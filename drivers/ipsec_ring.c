@@ -21,6 +21,7 @@
 #include <rte_debug.h>
 #include <rte_errno.h>
 #include <rte_hash.h>
+#include <rte_hash_crc.h>
 #include <rte_jhash.h>
 #include <rte_malloc.h>
 #include <rte_pause.h>
@@ -50,6 +51,103 @@ struct deferred {
 	uint8_t graces;          /**< grace periods still to wait */
 };
 
+/*
+ * 32-bit keys to counts (0: absent), open addressing with linear probing
+ * and backward-shift deletion, grown at half full: the driver's checks
+ * for a policy id and for the policies of an SPI stay O(1) with tens of
+ * thousands of policies.
+ */
+struct count_map {
+	uint32_t *key, *cnt;
+	uint32_t cap, n;          /**< cap: 0 or a power of two */
+};
+
+static uint32_t cm_home(const struct count_map *m, uint32_t k)
+{
+	return rte_hash_crc_4byte(k, 0) & (m->cap - 1);
+}
+
+/* The slot holding @p k, or the empty slot where it would go. */
+static uint32_t cm_find(const struct count_map *m, uint32_t k)
+{
+	uint32_t i = cm_home(m, k);
+
+	while (m->cnt[i] != 0 && m->key[i] != k)
+		i = (i + 1) & (m->cap - 1);
+	return i;
+}
+
+static uint32_t cm_get(const struct count_map *m, uint32_t k)
+{
+	return m->cap == 0 ? 0 : m->cnt[cm_find(m, k)];
+}
+
+static int cm_grow(struct count_map *m)
+{
+	uint32_t cap = m->cap != 0 ? m->cap * 2 : 64;
+	struct count_map g = { calloc(cap, sizeof(uint32_t)), calloc(cap, sizeof(uint32_t)), cap,
+			       m->n };
+
+	if (g.key == NULL || g.cnt == NULL) {
+		free(g.key);
+		free(g.cnt);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < m->cap; i++) {
+		if (m->cnt[i] == 0)
+			continue;
+		uint32_t j = cm_find(&g, m->key[i]);
+
+		g.key[j] = m->key[i];
+		g.cnt[j] = m->cnt[i];
+	}
+	free(m->key);
+	free(m->cnt);
+	*m = g;
+	return 0;
+}
+
+static int cm_inc(struct count_map *m, uint32_t k)
+{
+	if (2 * (m->n + 1) > m->cap && cm_grow(m) < 0)
+		return -ENOMEM;
+	uint32_t i = cm_find(m, k);
+
+	if (m->cnt[i]++ == 0) {
+		m->key[i] = k;
+		m->n++;
+	}
+	return 0;
+}
+
+static void cm_dec(struct count_map *m, uint32_t k)
+{
+	uint32_t i, mask = m->cap - 1;
+
+	if (m->cap == 0 || m->cnt[i = cm_find(m, k)] == 0 || --m->cnt[i] != 0)
+		return;
+	m->n--;
+	/* refill the hole from the run after it: an entry whose home is not
+	 * in (i, j] (cyclically) may move back into it */
+	for (uint32_t j = (i + 1) & mask; m->cnt[j] != 0; j = (j + 1) & mask) {
+		uint32_t h = cm_home(m, m->key[j]);
+
+		if (j > i ? (h <= i || h > j) : (h <= i && h > j)) {
+			m->key[i] = m->key[j];
+			m->cnt[i] = m->cnt[j];
+			m->cnt[j] = 0;
+			i = j;
+		}
+	}
+}
+
+static void cm_free(struct count_map *m)
+{
+	free(m->key);
+	free(m->cnt);
+	*m = (struct count_map){ 0 };
+}
+
 struct ring_drv {
 	struct drv_ipsec base;
 	struct worker **workers;
@@ -69,6 +167,8 @@ struct ring_drv {
 
 	struct drv_policy *pols; /**< sorted by priority, then insertion */
 	unsigned n_pols, cap_pols;
+	struct count_map pol_ids;   /**< id -> 1 for every policy */
+	struct count_map sa_users;  /**< outbound SPI -> policies protecting with it */
 	struct spd *spd;         /**< published snapshot */
 	unsigned batch;          /**< open batches: policy changes wait for the last's end */
 	bool spd_stale;          /**< pols changed since spd was published */
@@ -240,10 +340,13 @@ static int spd_publish(struct ring_drv *d)
 
 static bool spd_uses(const struct ring_drv *d, uint32_t spi)
 {
-	for (unsigned i = 0; i < d->n_pols; i++)
-		if (d->pols[i].action == SPD_PROTECT && d->pols[i].sa_spi == spi)
-			return true;
-	return false;
+	return cm_get(&d->sa_users, spi) != 0;
+}
+
+/* The outbound SPI policy @p pol protects with, or 0. */
+static uint32_t pol_sa(const struct drv_policy *pol)
+{
+	return pol->action == SPD_PROTECT ? pol->sa_spi : 0;
 }
 
 static int ring_get_spi(struct drv_ipsec *base, uint16_t owner, uint32_t *spi)
@@ -450,11 +553,15 @@ static int ring_policy_add(struct drv_ipsec *base, const struct drv_policy *pol)
 	struct ring_drv *d = (struct ring_drv *)base;
 	unsigned at;
 
-	for (unsigned i = 0; i < d->n_pols; i++)
-		if (d->pols[i].id == pol->id)
-			return -EEXIST;
-	if (grow((void **)&d->pols, &d->cap_pols, d->n_pols + 1, sizeof(*pol)) != 0)
+	if (cm_get(&d->pol_ids, pol->id) != 0)
+		return -EEXIST;
+	if (grow((void **)&d->pols, &d->cap_pols, d->n_pols + 1, sizeof(*pol)) != 0 ||
+	    cm_inc(&d->pol_ids, pol->id) != 0)
 		return -ENOMEM;
+	if (pol_sa(pol) != 0 && cm_inc(&d->sa_users, pol_sa(pol)) != 0) {
+		cm_dec(&d->pol_ids, pol->id);
+		return -ENOMEM;
+	}
 	for (at = d->n_pols; at > 0 && d->pols[at - 1].priority > pol->priority; at--)
 		;
 	memmove(&d->pols[at + 1], &d->pols[at], (d->n_pols - at) * sizeof(*pol));
@@ -467,9 +574,14 @@ static int ring_policy_del(struct drv_ipsec *base, uint32_t id)
 {
 	struct ring_drv *d = (struct ring_drv *)base;
 
+	if (cm_get(&d->pol_ids, id) == 0)
+		return -ENOENT;
 	for (unsigned i = 0; i < d->n_pols; i++) {
 		if (d->pols[i].id != id)
 			continue;
+		cm_dec(&d->pol_ids, id);
+		if (pol_sa(&d->pols[i]) != 0)
+			cm_dec(&d->sa_users, pol_sa(&d->pols[i]));
 		memmove(&d->pols[i], &d->pols[i + 1], (d->n_pols - i - 1) * sizeof(*d->pols));
 		d->n_pols--;
 		return spd_changed(d);
@@ -644,6 +756,8 @@ void drv_ipsec_ring_destroy(struct drv_ipsec *base)
 		free(d->slot_map[i].used);
 	free(d->slot_map);
 	free(d->pols);
+	cm_free(&d->pol_ids);
+	cm_free(&d->sa_users);
 	free(d->defer);
 	free(d->tev);
 	free(d);

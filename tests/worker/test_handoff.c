@@ -8,6 +8,7 @@
  * free).
  */
 #include <check.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -287,6 +288,67 @@ START_TEST(policies_batched_into_one_snapshot)
 }
 END_TEST
 
+/*
+ * The driver's bookkeeping of policies: random adds and deletes of 4000
+ * ids (its maps grow and delete by shifting entries back) answer -EEXIST
+ * and -ENOENT exactly as a plain list would, and adding an outbound SA
+ * publishes a snapshot exactly when some policy protects with its SPI.
+ */
+START_TEST(policy_ids_and_sa_users)
+{
+	enum { IDS = 4000, SPIS = 8, STEPS = 40000 };
+	struct combo c = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET, AF_INET };
+	static struct gwsim F;  /* another copy of A */
+	static bool present[IDS];
+	uint32_t seed = 7, users[SPIS] = { 0 };
+	struct esp_sa_params out;
+
+	gwsim_init(&F, 'f', 2);
+	gwsim_sa_params(&out, &c, 0x7000, ESP_DIR_OUT, true);
+	ck_assert_int_eq(drv_policy_batch(F.drv, true), 0);
+	for (int step = 0; step < STEPS; step++) {
+		seed = seed * 1103515245u + 12345u;
+		uint32_t id = (seed >> 8) % IDS;
+		struct drv_policy pol = { .id = 0x10000 + id, .priority = id,
+					  .action = SPD_PROTECT, .sa_spi = 0x7000 + id % SPIS,
+					  .sel = out.sel };
+
+		if ((seed >> 4) % 3 != 0) {
+			ck_assert_int_eq(drv_policy_add(F.drv, &pol), present[id] ? -EEXIST : 0);
+			present[id] = true;
+		} else {
+			ck_assert_int_eq(drv_policy_del(F.drv, pol.id), present[id] ? 0 : -ENOENT);
+			present[id] = false;
+		}
+	}
+	for (uint32_t id = 0; id < IDS; id++)
+		users[id % SPIS] += present[id];
+	ck_assert_int_eq(drv_policy_batch(F.drv, false), 0);
+	worker_apply_msgs(F.w);
+	for (uint32_t k = 0; k < SPIS; k++) {
+		const struct spd *before = F.w->spd;
+
+		gwsim_sa_params(&out, &c, 0x7000 + k, ESP_DIR_OUT, true);
+		ck_assert_int_eq(drv_sa_add(F.drv, &out), 0);
+		worker_apply_msgs(F.w);
+		ck_assert_msg((F.w->spd != before) == (users[k] != 0), "SPI %u: %u users", k,
+			      users[k]);
+	}
+	/* one SPI whose policies are all gone */
+	for (uint32_t id = 0; id < IDS; id++)
+		if (present[id] && id % SPIS == 0)
+			ck_assert_int_eq(drv_policy_del(F.drv, 0x10000 + id), 0);
+	worker_apply_msgs(F.w);
+
+	const struct spd *before = F.w->spd;
+
+	ck_assert_int_eq(drv_sa_del(F.drv, 0x7000, ESP_DIR_OUT), 0);
+	worker_apply_msgs(F.w);
+	ck_assert_ptr_eq(F.w->spd, before);
+	gwsim_free(&F);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("handoff");
@@ -300,6 +362,7 @@ int main(void)
 	tcase_add_test(tc, sa_freed_only_after_packets_in_flight);
 	tcase_add_test(tc, get_spi_hands_out_free_slots);
 	tcase_add_test(tc, policies_batched_into_one_snapshot);
+	tcase_add_test(tc, policy_ids_and_sa_users);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_set_fork_status(sr, CK_NOFORK);
