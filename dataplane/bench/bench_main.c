@@ -457,7 +457,8 @@ static unsigned build_cases(struct opts *o, struct bench_case *cs)
 	}
 	/* The default matrix: every cipher, IV mode and size over IPv4, one
 	 * SA; IPv6 for AES-128-GCM; the SAD at 1M SAs; the SPD with 1000
-	 * tunnels (a policy each) outbound; 1 vs 2 workers. */
+	 * and 16,384 tunnels (a policy each: the verdict cache, and the SPD
+	 * index behind it) outbound; 1 vs 2 workers. */
 	struct spec a = { 0 }, b = { 0 }, c = { 0 }, d = { 0 }, e = { 0 }, t = { 0 };
 
 	spec_defaults(&a);
@@ -481,6 +482,7 @@ static unsigned build_cases(struct opts *o, struct bench_case *cs)
 	t.iv[t.n_iv++] = false;
 	t.size[t.n_size++] = 64;
 	t.sas[t.n_sas++] = 1000;
+	t.sas[t.n_sas++] = 16384;
 	spec_defaults(&t);
 	n = spec_expand(&t, o, cs, n, MAX_CASES);
 	if (o->mc) {
