@@ -126,9 +126,30 @@ static uint32_t esp_in_inner_len(const uint8_t *p, uint32_t len, uint8_t nh)
 	return tot > len ? 0 : tot;
 }
 
-ESP_INLINE enum esp_drop esp_in_one(struct esp_sa *sa, struct rte_mbuf *m,
-				    struct esp_ctx *ctx, const int tunnel,
-				    const unsigned cipher)
+/*
+ * One packet's AEAD call, prepared by esp_in_check() and made by
+ * esp_in_burst() once the whole chunk is checked, for the reason
+ * esp_out.c's struct esp_out_aead gives (masked loads of the nonce and the
+ * AAD wait for the stores that built them when made right after).
+ */
+struct esp_in_aead {
+	uint8_t nonce[16];        /* ESP_NONCE_LEN used */
+	uint8_t aad[16];          /* ESP_AAD_MAX used */
+	uint64_t seq;             /* inferred against the window as the chunk began */
+	uint32_t off;             /* of the ESP header */
+	uint32_t ct_len;
+	uint32_t aad_len;
+	uint16_t idx;             /* in the burst */
+};
+static_assert(ESP_NONCE_LEN <= 16 && ESP_AAD_MAX <= 16, "nonce and AAD fit");
+
+/** Most packets checked before their AEAD calls are made. */
+enum { ESP_IN_CHUNK = 32 };
+
+/* Up to the AEAD: the outer header, the lengths, the SPI, the replay
+ * pre-check (RFC 4303 §3.4.3: before spending the AEAD), nonce and AAD. */
+ESP_INLINE enum esp_drop esp_in_check(struct esp_sa *sa, struct rte_mbuf *m,
+				      struct esp_in_aead *job)
 {
 	uint32_t off;
 	enum esp_drop r;
@@ -154,30 +175,50 @@ ESP_INLINE enum esp_drop esp_in_one(struct esp_sa *sa, struct rte_mbuf *m,
 		return ESP_DROP_BAD_PAD;
 
 	uint8_t *esp = p + off;
-	uint8_t *ct = esp + hdrs;
-	uint8_t *icv = ct + ct_len;
 	uint32_t spi = esp_get32(esp);
 	if (unlikely(spi != sa->spi))
 		return ESP_DROP_NO_SA;
 
-	/* RFC 4303 §3.4.3: replay pre-check before spending the AEAD. */
 	int reason;
 	uint64_t seq = replay_seq_infer(sa->rw, esp_get32(esp + 4), esn);
 	if (replay_check(sa->rw, seq, &reason) != 0)
 		return (enum esp_drop)reason;
 
-	uint8_t nonce[ESP_NONCE_LEN], aad[ESP_AAD_MAX], tag[ESP_ICV_LEN];
-	uint32_t aad_len = esp_aad_build(aad, spi, seq, esn);
+	job->aad_len = esp_aad_build(job->aad, spi, seq, esn);
 	if (sa->iv_len != 0)
-		esp_nonce_explicit(nonce, sa->salt, esp + sizeof(struct esp_hdr));
+		esp_nonce_explicit(job->nonce, sa->salt, esp + sizeof(struct esp_hdr));
 	else
-		esp_nonce_iiv(nonce, sa->salt, seq, esn);
-	esp_aead(ctx->mgr, &sa->key, cipher, false, nonce, aad, aad_len, ct, ct, ct_len, tag);
+		esp_nonce_iiv(job->nonce, sa->salt, seq, esn);
+	job->seq = seq;
+	job->off = off;
+	job->ct_len = ct_len;
+	return ESP_DROP_MAX;
+}
+
+/* From the AEAD on: the ICV, the window, the trailer, the inner packet. */
+ESP_INLINE enum esp_drop esp_in_one(struct esp_sa *sa, struct rte_mbuf *m,
+				    struct esp_ctx *ctx, const int tunnel,
+				    const unsigned cipher, const struct esp_in_aead *job)
+{
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	uint32_t off = job->off, ct_len = job->ct_len;
+	uint32_t hdrs = sizeof(struct esp_hdr) + sa->iv_len;
+	uint8_t *ct = p + off + hdrs;
+	uint8_t *icv = ct + ct_len;
+	uint8_t tag[ESP_ICV_LEN];
+	int reason;
+
+	esp_aead(ctx->mgr, &sa->key, cipher, false, job->nonce, job->aad, job->aad_len,
+		 ct, ct, ct_len, tag);
 	if (!esp_icv_equal(tag, icv))
 		return ESP_DROP_AUTH;
 
-	/* RFC 4303 §3.4.3: the window moves only for authentic packets. */
-	replay_update(sa->rw, seq);
+	/* RFC 4303 §3.4.3: the window moves only for authentic packets, and
+	 * is checked again: an earlier packet of the chunk may have moved it
+	 * (or carried the same number) since the pre-check. */
+	if (replay_check(sa->rw, job->seq, &reason) != 0)
+		return (enum esp_drop)reason;
+	replay_update(sa->rw, job->seq);
 
 	uint8_t pad_len = ct[ct_len - 2], nh = ct[ct_len - 1];
 	if (pad_len + sizeof(struct esp_tail) > ct_len)
@@ -264,16 +305,31 @@ ESP_INLINE enum esp_drop esp_in_one(struct esp_sa *sa, struct rte_mbuf *m,
 ESP_INLINE uint16_t esp_in_burst(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n,
 				 struct esp_ctx *ctx, const int tunnel, const unsigned cipher)
 {
+	struct esp_in_aead job[ESP_IN_CHUNK];
 	uint16_t ngood = 0;
 
 	/* No prefetch of the packets: the worker's classifier (or
-	 * handoff_drain for another worker's) read each header just before. */
-	for (uint16_t i = 0; i < n; i++) {
-		enum esp_drop r = esp_in_one(sa, mb[i], ctx, tunnel, cipher);
-		if (likely(r == ESP_DROP_MAX))
-			esp_keep(mb, i, &ngood);
-		else
-			esp_count_drop(ctx, sa, r);
+	 * handoff_drain for another worker's) read each header just before.
+	 * A packet's place only changes when it is kept (esp_keep swaps it
+	 * with one at or before it), so the indices stay good in order. */
+	for (uint16_t i = 0; i < n;) {
+		uint16_t end = (uint16_t)RTE_MIN(n, i + ESP_IN_CHUNK), nj = 0;
+
+		for (; i < end; i++) {
+			enum esp_drop r = esp_in_check(sa, mb[i], &job[nj]);
+			if (likely(r == ESP_DROP_MAX))
+				job[nj++].idx = i;
+			else
+				esp_count_drop(ctx, sa, r);
+		}
+		for (uint16_t k = 0; k < nj; k++) {
+			enum esp_drop r = esp_in_one(sa, mb[job[k].idx], ctx, tunnel, cipher,
+						     &job[k]);
+			if (likely(r == ESP_DROP_MAX))
+				esp_keep(mb, job[k].idx, &ngood);
+			else
+				esp_count_drop(ctx, sa, r);
+		}
 	}
 	return ngood;
 }

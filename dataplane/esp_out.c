@@ -107,9 +107,33 @@ ESP_INLINE int esp_out_parse(struct rte_mbuf *m, const int layout, uint32_t *spl
 	return 0;
 }
 
+/*
+ * One packet's AEAD call, prepared by esp_out_one() and made by
+ * esp_out_burst() once the whole chunk is prepared: IPsec-MB's AVX-512
+ * GCM reads the nonce, the AAD and the plaintext's last block with
+ * masked loads, which are never forwarded from stores still in flight.
+ * Called right after its own stores, each call waited for them to reach
+ * the cache (~35 cycles a packet, a quarter of a 64-octet packet's time,
+ * seen in perf annotate after the nonce's load); a chunk later they have.
+ */
+struct esp_out_aead {
+	uint8_t nonce[16];        /* ESP_NONCE_LEN used */
+	uint8_t aad[16];          /* ESP_AAD_MAX used */
+	uint8_t *pt;              /* in place; the ICV follows it */
+	uint8_t *ip6;             /* ESP-in-UDP over IPv6: the IPv6 header, */
+	uint8_t *udp6;            /* and the UDP one, to sum the ciphertext */
+	uint32_t pt_len;
+	uint32_t aad_len;
+};
+static_assert(ESP_NONCE_LEN <= 16 && ESP_AAD_MAX <= 16, "nonce and AAD fit");
+
+/** Most packets prepared before their AEAD calls are made. */
+enum { ESP_OUT_CHUNK = 32 };
+
 ESP_INLINE enum esp_drop esp_out_one(struct esp_sa *sa, struct rte_mbuf *m,
 				     struct esp_ctx *ctx, const int layout,
-				     const int natt, const unsigned cipher, bool seq_near_end)
+				     const int natt, bool seq_near_end,
+				     struct esp_out_aead *job)
 {
 	uint32_t split, nh_off = 0, udp_len = natt ? sizeof(struct esp_udp_hdr) : 0;
 	uint8_t next, tos;
@@ -172,8 +196,7 @@ ESP_INLINE enum esp_drop esp_out_one(struct esp_sa *sa, struct rte_mbuf *m,
 	esp_put32(esp, sa->spi);
 	esp_put32(esp + 4, (uint32_t)seq);  /* RFC 4303 §2.2.1: low 32 bits */
 
-	uint8_t nonce[ESP_NONCE_LEN], aad[ESP_AAD_MAX];
-	uint32_t aad_len = esp_aad_build(aad, sa->spi, seq, esn);
+	job->aad_len = esp_aad_build(job->aad, sa->spi, seq, esn);
 	if (sa->iv_len != 0) {
 		/* RFC 4106 §3.1: the IV must be unique per key; the 64-bit
 		 * SN is, and makes the output reproducible. */
@@ -181,12 +204,12 @@ ESP_INLINE enum esp_drop esp_out_one(struct esp_sa *sa, struct rte_mbuf *m,
 			memcpy(iv, ctx->iv_override, ESP_IV_LEN);
 		else
 			esp_put64(iv, seq);
-		esp_nonce_explicit(nonce, sa->salt, iv);
+		esp_nonce_explicit(job->nonce, sa->salt, iv);
 	} else {
-		esp_nonce_iiv(nonce, sa->salt, seq, esn);
+		esp_nonce_iiv(job->nonce, sa->salt, seq, esn);
 	}
-	esp_aead(ctx->mgr, &sa->key, cipher, true, nonce, aad, aad_len, pt, pt, pt_len,
-		 pt + pt_len);
+	job->pt = pt;
+	job->pt_len = pt_len;
 
 	/* Outer headers (RFC 4301 §5.1.2.1 tunnel header construction). */
 	if (layout == OUT_TUN4) {
@@ -233,10 +256,9 @@ ESP_INLINE enum esp_drop esp_out_one(struct esp_sa *sa, struct rte_mbuf *m,
 		uint32_t ulen = total - (uint32_t)(udp - p);
 		esp_put16(udp + 4, (uint16_t)ulen);
 		esp_put16(udp + 6, 0);
-		if (layout == OUT_TUN6 || (layout == OUT_TRANS && (p[0] >> 4) == 6)) {
-			uint16_t c = esp_udp6_cksum(p, udp, ulen);
-			memcpy(udp + 6, &c, 2);
-		}
+		bool v6 = layout == OUT_TUN6 || (layout == OUT_TRANS && (p[0] >> 4) == 6);
+		job->ip6 = p;
+		job->udp6 = v6 ? udp : NULL;
 	}
 	m->packet_type = RTE_PTYPE_UNKNOWN;
 	esp_account(sa, ctx, payload);
@@ -247,6 +269,7 @@ ESP_INLINE uint16_t esp_out_burst(struct esp_sa *sa, struct rte_mbuf **mb, uint1
 				  struct esp_ctx *ctx, const int layout, const int natt,
 				  const unsigned cipher)
 {
+	struct esp_out_aead job[ESP_OUT_CHUNK];
 	uint16_t ngood = 0;
 
 	/* No prefetch of the packets: the worker's classifier (or
@@ -254,12 +277,28 @@ ESP_INLINE uint16_t esp_out_burst(struct esp_sa *sa, struct rte_mbuf **mb, uint1
 	uint64_t last = (sa->flags & ESP_SA_F_ESN) ? UINT64_MAX : UINT32_MAX;
 	bool near_end = last - sa->seq <= n;
 
-	for (uint16_t i = 0; i < n; i++) {
-		enum esp_drop r = esp_out_one(sa, mb[i], ctx, layout, natt, cipher, near_end);
-		if (likely(r == ESP_DROP_MAX))
-			esp_keep(mb, i, &ngood);
-		else
-			esp_count_drop(ctx, sa, r);
+	for (uint16_t i = 0; i < n;) {
+		uint16_t end = (uint16_t)RTE_MIN(n, i + ESP_OUT_CHUNK), first = ngood;
+
+		for (; i < end; i++) {
+			enum esp_drop r = esp_out_one(sa, mb[i], ctx, layout, natt, near_end,
+						      &job[ngood - first]);
+			if (likely(r == ESP_DROP_MAX))
+				esp_keep(mb, i, &ngood);
+			else
+				esp_count_drop(ctx, sa, r);
+		}
+		for (uint16_t k = 0; k < ngood - first; k++) {
+			const struct esp_out_aead *j = &job[k];
+
+			esp_aead(ctx->mgr, &sa->key, cipher, true, j->nonce, j->aad, j->aad_len,
+				 j->pt, j->pt, j->pt_len, j->pt + j->pt_len);
+			if (natt && j->udp6 != NULL) {  /* over the ciphertext */
+				uint32_t ulen = esp_get16(j->udp6 + 4);
+				uint16_t c = esp_udp6_cksum(j->ip6, j->udp6, ulen);
+				memcpy(j->udp6 + 6, &c, 2);
+			}
+		}
 	}
 	return ngood;
 }
