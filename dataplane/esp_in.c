@@ -127,27 +127,44 @@ static uint32_t esp_in_inner_len(const uint8_t *p, uint32_t len, uint8_t nh)
 }
 
 /*
- * One packet's AEAD call, prepared by esp_in_check() and made by
- * esp_in_burst() once the whole chunk is checked, for the reason
- * esp_out.c's struct esp_out_aead gives (masked loads of the nonce and the
- * AAD wait for the stores that built them when made right after).
+ * One packet as esp_in_check() left it for esp_in_one(), which makes its
+ * AEAD call once the whole chunk is checked: IPsec-MB's AVX-512 GCM reads
+ * the nonce and the AAD with masked loads, which are never forwarded from
+ * stores in flight, so a call made right after building them waited for
+ * them to reach L1 (~35 cycles a packet at 64 octets). The window is
+ * consulted in esp_in_one(), in the packets' order, so a chunk gives what
+ * its packets give one at a time (test_esp_bursts).
  */
 struct esp_in_aead {
 	uint8_t nonce[16];        /* ESP_NONCE_LEN used */
 	uint8_t aad[16];          /* ESP_AAD_MAX used */
 	uint64_t seq;             /* inferred against the window as the chunk began */
+	uint8_t *esp;             /* the ESP header */
 	uint32_t off;             /* of the ESP header */
 	uint32_t ct_len;
 	uint32_t aad_len;
 	uint16_t idx;             /* in the burst */
+	uint16_t drop;            /* enum esp_drop: ESP_DROP_MAX if the checks passed */
 };
 static_assert(ESP_NONCE_LEN <= 16 && ESP_AAD_MAX <= 16, "nonce and AAD fit");
 
 /** Most packets checked before their AEAD calls are made. */
 enum { ESP_IN_CHUNK = 32 };
 
-/* Up to the AEAD: the outer header, the lengths, the SPI, the replay
- * pre-check (RFC 4303 §3.4.3: before spending the AEAD), nonce and AAD. */
+/* The AAD and the nonce of sequence number @p seq (RFC 4106 §5, RFC 8750 §3). */
+ESP_INLINE void esp_in_nonce_aad(const struct esp_sa *sa, uint64_t seq, bool esn,
+				 struct esp_in_aead *job)
+{
+	job->aad_len = esp_aad_build(job->aad, sa->spi, seq, esn);
+	if (sa->iv_len != 0)
+		esp_nonce_explicit(job->nonce, sa->salt, job->esp + sizeof(struct esp_hdr));
+	else
+		esp_nonce_iiv(job->nonce, sa->salt, seq, esn);
+	job->seq = seq;
+}
+
+/* Up to the window: the outer header, the lengths, the SPI; the nonce and
+ * the AAD for the sequence number the window implies as the chunk began. */
 ESP_INLINE enum esp_drop esp_in_check(struct esp_sa *sa, struct rte_mbuf *m,
 				      struct esp_in_aead *job)
 {
@@ -155,8 +172,6 @@ ESP_INLINE enum esp_drop esp_in_check(struct esp_sa *sa, struct rte_mbuf *m,
 	enum esp_drop r;
 	bool esn = (sa->flags & ESP_SA_F_ESN) != 0;
 
-	if (unlikely(sa->flags & ESP_SA_F_DEAD))
-		return ESP_DROP_SA_EXPIRED;
 	if (unlikely(esp_linear(m) != 0))
 		return ESP_DROP_NO_HEADROOM;
 	r = esp_in_outer(sa, m, &off);
@@ -175,50 +190,58 @@ ESP_INLINE enum esp_drop esp_in_check(struct esp_sa *sa, struct rte_mbuf *m,
 		return ESP_DROP_BAD_PAD;
 
 	uint8_t *esp = p + off;
-	uint32_t spi = esp_get32(esp);
-	if (unlikely(spi != sa->spi))
+	if (unlikely(esp_get32(esp) != sa->spi))
 		return ESP_DROP_NO_SA;
 
-	int reason;
-	uint64_t seq = replay_seq_infer(sa->rw, esp_get32(esp + 4), esn);
-	if (replay_check(sa->rw, seq, &reason) != 0)
-		return (enum esp_drop)reason;
-
-	job->aad_len = esp_aad_build(job->aad, spi, seq, esn);
-	if (sa->iv_len != 0)
-		esp_nonce_explicit(job->nonce, sa->salt, esp + sizeof(struct esp_hdr));
-	else
-		esp_nonce_iiv(job->nonce, sa->salt, seq, esn);
-	job->seq = seq;
+	job->esp = esp;
 	job->off = off;
 	job->ct_len = ct_len;
+	esp_in_nonce_aad(sa, replay_seq_infer(sa->rw, esp_get32(esp + 4), esn), esn, job);
 	return ESP_DROP_MAX;
 }
 
-/* From the AEAD on: the ICV, the window, the trailer, the inner packet. */
+/* From the window on: the replay check, the AEAD, the ICV, the window's
+ * update, the trailer, the inner packet. In the chunk's order, after the
+ * packets before it: what it sees is what it would see alone. */
 ESP_INLINE enum esp_drop esp_in_one(struct esp_sa *sa, struct rte_mbuf *m,
 				    struct esp_ctx *ctx, const int tunnel,
-				    const unsigned cipher, const struct esp_in_aead *job)
+				    const unsigned cipher, struct esp_in_aead *job)
 {
+	bool esn = (sa->flags & ESP_SA_F_ESN) != 0;
+	int reason;
+
+	/* a hard lifetime an earlier packet of the chunk reached counts first */
+	if (unlikely(sa->flags & ESP_SA_F_DEAD))
+		return ESP_DROP_SA_EXPIRED;
+	if (unlikely(job->drop != ESP_DROP_MAX))
+		return (enum esp_drop)job->drop;
+
+	/* RFC 4303 §3.4.3: the replay check before spending the AEAD. An
+	 * earlier packet of the chunk may have moved the window; with ESN
+	 * that can change the number's upper half (A2.2), and so the AAD. */
+	uint64_t seq = job->seq;
+	if (esn) {
+		seq = replay_seq_infer(sa->rw, esp_get32(job->esp + 4), true);
+		if (unlikely(seq != job->seq))
+			esp_in_nonce_aad(sa, seq, true, job);
+	}
+	if (replay_check(sa->rw, seq, &reason) != 0)
+		return (enum esp_drop)reason;
+
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
 	uint32_t off = job->off, ct_len = job->ct_len;
 	uint32_t hdrs = sizeof(struct esp_hdr) + sa->iv_len;
-	uint8_t *ct = p + off + hdrs;
+	uint8_t *ct = job->esp + hdrs;
 	uint8_t *icv = ct + ct_len;
 	uint8_t tag[ESP_ICV_LEN];
-	int reason;
 
 	esp_aead(ctx->mgr, &sa->key, cipher, false, job->nonce, job->aad, job->aad_len,
 		 ct, ct, ct_len, tag);
 	if (!esp_icv_equal(tag, icv))
 		return ESP_DROP_AUTH;
 
-	/* RFC 4303 §3.4.3: the window moves only for authentic packets, and
-	 * is checked again: an earlier packet of the chunk may have moved it
-	 * (or carried the same number) since the pre-check. */
-	if (replay_check(sa->rw, job->seq, &reason) != 0)
-		return (enum esp_drop)reason;
-	replay_update(sa->rw, job->seq);
+	/* RFC 4303 §3.4.3: the window moves only for authentic packets. */
+	replay_update(sa->rw, seq);
 
 	uint8_t pad_len = ct[ct_len - 2], nh = ct[ct_len - 1];
 	if (pad_len + sizeof(struct esp_tail) > ct_len)
@@ -315,12 +338,9 @@ ESP_INLINE uint16_t esp_in_burst(struct esp_sa *sa, struct rte_mbuf **mb, uint16
 	for (uint16_t i = 0; i < n;) {
 		uint16_t end = (uint16_t)RTE_MIN(n, i + ESP_IN_CHUNK), nj = 0;
 
-		for (; i < end; i++) {
-			enum esp_drop r = esp_in_check(sa, mb[i], &job[nj]);
-			if (likely(r == ESP_DROP_MAX))
-				job[nj++].idx = i;
-			else
-				esp_count_drop(ctx, sa, r);
+		for (; i < end; i++, nj++) {
+			job[nj].drop = (uint16_t)esp_in_check(sa, mb[i], &job[nj]);
+			job[nj].idx = i;
 		}
 		for (uint16_t k = 0; k < nj; k++) {
 			enum esp_drop r = esp_in_one(sa, mb[job[k].idx], ctx, tunnel, cipher,

@@ -315,9 +315,9 @@ START_TEST(replayed_and_too_old)
 END_TEST
 
 /*
- * The same checks inside one burst: the transform checks a whole chunk of
- * packets against the window before it decrypts any (esp_in_burst), so the
- * window must be checked again after each ICV: a duplicate in the burst,
+ * The same checks inside one burst: the transform prepares a whole chunk
+ * of packets before it decrypts any (esp_in_burst), yet each must meet
+ * the window as the packets before it left it: a duplicate in the burst,
  * and one an earlier packet of the burst pushed out of the window.
  */
 START_TEST(replayed_within_a_burst)

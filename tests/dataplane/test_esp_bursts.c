@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_esp_bursts.c - the transforms work on chunks of a burst, making the
+ * chunk's AEAD calls after its headers are built (esp_out.c, esp_in.c).
+ * Bursts of any length (across the chunk boundary too), with drops
+ * anywhere in them, must give exactly what the same packets give one at a
+ * time: outbound the same wire octets and the same drops; inbound, over a
+ * stream with reordering, replays, forgeries and packets left behind by
+ * the window, the same packets accepted in the same order, the same drop
+ * counts and the same replay window; with a hard lifetime that ends
+ * inside a burst, the same packets after it dropped. For every cipher,
+ * with and without ESN (across 2^32) and implicit IV, in tunnel mode over
+ * IPv4 and (with ESP-in-UDP, whose IPv6 checksum covers the ciphertext)
+ * over IPv6, and in transport mode.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <check.h>
+#include <rte_mbuf.h>
+
+#include "dataplane/replay.h"
+#include "dataplane/sa.h"
+#include "dataplane/xform.h"
+#include "tests/dataplane/eal_helper.h"
+#include "tests/dataplane/pkt_helper.h"
+
+enum { N_PKTS = 160, N_STREAM = 320, BURST_MAX = 64, WIRE_MAX = 1600 };
+
+static uint32_t rng_state;
+
+static uint32_t rnd(void)
+{
+	/* xorshift32: the same packets and bursts on every run */
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 17;
+	rng_state ^= rng_state << 5;
+	return rng_state;
+}
+
+/* A packet's octets, or len 0 when it was dropped. */
+struct pkt {
+	size_t len;
+	uint8_t b[WIRE_MAX];
+};
+
+struct combo {
+	enum esp_cipher cipher;
+	uint32_t flags;
+	enum esp_mode mode;
+	uint8_t outer_af;
+	uint64_t hard_out, hard_in;  /* hard packet lifetimes (0: none) */
+};
+
+static struct esp_sa *sa_make(const struct combo *c, enum esp_dir dir)
+{
+	struct esp_sa_params p;
+
+	test_sa_params(&p, dir, c->mode, c->cipher, c->flags, c->outer_af);
+	/* with ESN, the stream crosses the 2^32 boundary */
+	p.seq_start = (c->flags & ESP_SA_F_ESN) ? 0xffffffc0ull : 0;
+	/* a lifetime that ends inside a burst: the rest SA_EXPIRED */
+	p.hard.packets = dir == ESP_DIR_OUT ? c->hard_out : c->hard_in;
+	p.soft.packets = p.hard.packets / 2;
+	struct esp_sa *sa = esp_sa_create(&p, test_mgr());
+	ck_assert_ptr_nonnull(sa);
+	return sa;
+}
+
+/* The i-th clear packet: random length, one in ten not IP (dropped). */
+static size_t clear_pkt(uint8_t *b, const struct combo *c)
+{
+	size_t plen = rnd() % 4 == 0 ? rnd() % 1300 : rnd() % 120;
+	size_t len;
+
+	if (c->mode == ESP_MODE_TRANSPORT)
+		len = c->outer_af == AF_INET6
+			? test_ip6_udp(b, "2001:db8::1", "2001:db8::2", 1, 2, plen, 0)
+			: test_ip4_udp(b, "192.0.2.1", "192.0.2.2", 1, 2, plen, 0, false);
+	else if (rnd() % 2)
+		len = test_ip6_udp(b, "fd00:1::1", "fd00:2::1", 1, 2, plen, 0x20);
+	else
+		len = test_ip4_udp(b, "10.1.0.1", "10.2.0.1", 1, 2, plen, 0x20, rnd() % 2);
+	if (rnd() % 10 == 0)
+		b[0] = 0x35;   /* BAD_L3 */
+	return len;
+}
+
+/*
+ * Run @p n packets through @p sa in bursts: of one packet when @p one,
+ * else of random lengths up to BURST_MAX. out[i] gets packet i's octets
+ * afterwards, or length 0 when it was dropped.
+ */
+static void run(struct esp_sa *sa, struct esp_ctx *ctx, bool inbound, const struct pkt *in,
+		struct pkt *out, unsigned n, bool one)
+{
+	for (unsigned i = 0; i < n;) {
+		unsigned k = one ? 1 : 1 + rnd() % BURST_MAX;
+		struct rte_mbuf *mb[BURST_MAX];
+
+		k = RTE_MIN(k, n - i);
+		for (unsigned j = 0; j < k; j++) {
+			mb[j] = test_mbuf(in[i + j].b, in[i + j].len);
+			ck_assert_ptr_nonnull(mb[j]);
+			mb[j]->hash.usr = i + j;
+			if (inbound)
+				test_in_layout(mb[j]);
+			out[i + j].len = 0;
+		}
+		uint16_t good = inbound ? esp_inbound(sa, mb, (uint16_t)k, ctx)
+					: esp_outbound(sa, mb, (uint16_t)k, ctx);
+		uint32_t last = 0;
+		for (unsigned j = 0; j < k; j++) {
+			uint32_t at = mb[j]->hash.usr;
+
+			if (j < good) {
+				/* the good ones first, in their order */
+				ck_assert(j == 0 || at > last);
+				last = at;
+				out[at].len = rte_pktmbuf_pkt_len(mb[j]);
+				ck_assert_uint_le(out[at].len, WIRE_MAX);
+				memcpy(out[at].b, rte_pktmbuf_mtod(mb[j], uint8_t *), out[at].len);
+			}
+			rte_pktmbuf_free(mb[j]);
+		}
+		i += k;
+	}
+}
+
+static void same_results(const struct pkt *a, const struct pkt *b, unsigned n,
+			 const struct esp_ctx *ca, const struct esp_ctx *cb, const char *what)
+{
+	for (unsigned i = 0; i < n; i++) {
+		ck_assert_msg(a[i].len == b[i].len, "%s: packet %u: %zu octets one by one, %zu in bursts",
+			      what, i, a[i].len, b[i].len);
+		ck_assert_msg(memcmp(a[i].b, b[i].b, a[i].len) == 0, "%s: packet %u differs", what, i);
+	}
+	for (int r = 0; r < ESP_DROP_MAX; r++)
+		ck_assert_msg(ca->drops[r] == cb->drops[r], "%s: %s %llu one by one, %llu in bursts",
+			      what, esp_drop_name((enum esp_drop)r), (unsigned long long)ca->drops[r],
+			      (unsigned long long)cb->drops[r]);
+}
+
+/* A stream for the receiver from the wire packets @p w (dropped ones
+ * skipped): mostly in order, some swapped, replayed, forged or old. */
+static unsigned stream_make(const struct pkt *w, unsigned nw, struct pkt *s)
+{
+	unsigned n = 0, next = 0, seen = 0;
+	const struct pkt *sent[N_PKTS];
+
+	while (n < N_STREAM && next < nw) {
+		if (w[next].len == 0) {
+			next++;
+			continue;
+		}
+		unsigned what = rnd() % 10;
+		if (what == 0 && next + 1 < nw && w[next + 1].len != 0) {
+			s[n++] = w[next + 1];         /* reordered pair */
+			s[n++] = w[next];
+			sent[seen++] = &w[next];
+			sent[seen++] = &w[next + 1];
+			next += 2;
+		} else if (what == 1 && seen > 0) {
+			s[n++] = *sent[rnd() % seen];  /* replay, maybe too old */
+		} else if (what == 2) {
+			s[n] = w[next];                /* forgery: one bit of it */
+			s[n].b[rnd() % s[n].len] ^= (uint8_t)(1u << (rnd() % 8));
+			n++;
+		} else {
+			s[n++] = w[next];
+			sent[seen++] = &w[next];
+			next++;
+		}
+	}
+	return n;
+}
+
+static const char *combo_name(const struct combo *c, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s%s%s%s %s over IPv%d", esp_cipher_name(c->cipher),
+		 (c->flags & ESP_SA_F_ESN) ? " esn" : "", (c->flags & ESP_SA_F_IIV) ? " iiv" : "",
+		 (c->flags & ESP_SA_F_NATT) ? " natt" : "",
+		 c->mode == ESP_MODE_TUNNEL ? "tunnel" : "transport",
+		 c->outer_af == AF_INET6 ? 6 : 4);
+	return buf;
+}
+
+static void one_combo(const struct combo *c)
+{
+	static struct pkt clear[N_PKTS], wire_a[N_PKTS], wire_b[N_PKTS];
+	static struct pkt stream[N_STREAM], got_a[N_STREAM], got_b[N_STREAM];
+	struct esp_ctx ca = { .mgr = test_mgr() }, cb = { .mgr = test_mgr() };
+	char what[96];
+
+	combo_name(c, what, sizeof(what));
+	for (unsigned i = 0; i < N_PKTS; i++)
+		clear[i].len = clear_pkt(clear[i].b, c);
+
+	struct esp_sa *oa = sa_make(c, ESP_DIR_OUT), *ob = sa_make(c, ESP_DIR_OUT);
+	run(oa, &ca, false, clear, wire_a, N_PKTS, true);
+	run(ob, &cb, false, clear, wire_b, N_PKTS, false);
+	same_results(wire_a, wire_b, N_PKTS, &ca, &cb, what);
+	ck_assert_uint_eq(oa->seq, ob->seq);
+	ck_assert_uint_gt(ca.drops[ESP_DROP_BAD_L3], 0);
+	ck_assert(c->hard_out == 0 || ca.drops[ESP_DROP_SA_EXPIRED] > 0);
+	esp_sa_destroy(oa);
+	esp_sa_destroy(ob);
+
+	unsigned n = stream_make(wire_a, N_PKTS, stream);
+	struct esp_sa *ia = sa_make(c, ESP_DIR_IN), *ib = sa_make(c, ESP_DIR_IN);
+	memset(&ca, 0, sizeof(ca));
+	memset(&cb, 0, sizeof(cb));
+	ca.mgr = cb.mgr = test_mgr();
+	run(ia, &ca, true, stream, got_a, n, true);
+	run(ib, &cb, true, stream, got_b, n, false);
+	same_results(got_a, got_b, n, &ca, &cb, what);
+	/* the stream reaches the deep paths: accepted, forged, replayed */
+	unsigned accepted = 0;
+	for (unsigned i = 0; i < n; i++)
+		accepted += got_a[i].len != 0;
+	ck_assert_uint_gt(accepted, N_PKTS / 2);
+	ck_assert_uint_gt(ca.drops[ESP_DROP_AUTH], 0);
+	ck_assert_uint_gt(ca.drops[ESP_DROP_REPLAY] + ca.drops[ESP_DROP_TOO_OLD], 0);
+	ck_assert(c->hard_in == 0 || ca.drops[ESP_DROP_SA_EXPIRED] > 0);
+	ck_assert_uint_eq(ia->rw->top, ib->rw->top);
+	ck_assert_uint_eq(ia->rw->nblocks, ib->rw->nblocks);
+	ck_assert(memcmp(ia->rw->bits, ib->rw->bits, ia->rw->nblocks * sizeof(uint64_t)) == 0);
+	ck_assert_uint_eq(ia->stats.packets, ib->stats.packets);
+	ck_assert_uint_eq(ia->stats.bytes, ib->stats.bytes);
+	esp_sa_destroy(ia);
+	esp_sa_destroy(ib);
+}
+
+START_TEST(bursts_match_one_by_one)
+{
+	static const enum esp_cipher ciphers[] = {
+		ESP_CIPHER_AES128_GCM16, ESP_CIPHER_AES256_GCM16, ESP_CIPHER_CHACHA20_POLY1305,
+	};
+	static const uint32_t flags[] = { 0, ESP_SA_F_ESN, ESP_SA_F_IIV, ESP_SA_F_ESN | ESP_SA_F_IIV };
+	unsigned combos = 0;
+
+	rng_state = 0x2545f491u;
+	for (unsigned ci = 0; ci < RTE_DIM(ciphers); ci++) {
+		for (unsigned fi = 0; fi < RTE_DIM(flags); fi++) {
+			const struct combo cs[] = {
+				{ ciphers[ci], flags[fi], ESP_MODE_TUNNEL, AF_INET, 0, 0 },
+				{ ciphers[ci], flags[fi] | ESP_SA_F_NATT, ESP_MODE_TUNNEL, AF_INET6,
+				  0, 0 },
+				{ ciphers[ci], flags[fi], ESP_MODE_TRANSPORT, AF_INET, 0, 0 },
+				{ ciphers[ci], flags[fi], ESP_MODE_TUNNEL, AF_INET, 100, 90 },
+			};
+			for (unsigned k = 0; k < RTE_DIM(cs); k++, combos++)
+				one_combo(&cs[k]);
+		}
+	}
+	printf("bursts: %u combinations, %d packets and %d received each\n", combos, N_PKTS,
+	       N_STREAM);
+}
+END_TEST
+
+int main(void)
+{
+	if (test_eal_init("esp_bursts") != 0) {
+		fprintf(stderr, "EAL init failed\n");
+		return 1;
+	}
+	Suite *s = suite_create("esp_bursts");
+	TCase *tc = tcase_create("bursts");
+	tcase_set_timeout(tc, 100);
+	tcase_add_test(tc, bursts_match_one_by_one);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_set_fork_status(sr, CK_NOFORK);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
