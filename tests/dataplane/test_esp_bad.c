@@ -946,10 +946,5 @@ int main(void)
 	tcase_add_test(to, no_headroom_and_not_ip);
 	tcase_add_test(to, params_check);
 	suite_add_tcase(s, to);
-	SRunner *sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return test_run_nofork(s);
 }

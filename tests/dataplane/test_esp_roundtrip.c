@@ -467,10 +467,5 @@ int main(void)
 	tcase_add_test(tc, multi_segment);
 	tcase_add_test(tc, implicit_iv);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return test_run_nofork(s);
 }
