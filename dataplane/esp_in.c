@@ -325,8 +325,16 @@ ESP_INLINE enum esp_drop esp_in_one(struct esp_sa *sa, struct rte_mbuf *m,
 	return ESP_DROP_MAX;
 }
 
-ESP_INLINE uint16_t esp_in_burst(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n,
-				 struct esp_ctx *ctx, const int tunnel, const unsigned cipher)
+/*
+ * The burst, in chunks. @p sas is NULL when all the packets are @p sa0's
+ * (a constant in the per-SA handlers, so it folds away), else packet i is
+ * sas[i]'s, every one with this handler's mode and cipher: many SAs with a
+ * packet or two each in a burst then share a chunk too. The good packets
+ * end up first, in order, and with @p sas their SAs beside them.
+ */
+ESP_INLINE uint16_t esp_in_burst(struct esp_sa *sa0, struct esp_sa **sas, struct rte_mbuf **mb,
+				 uint16_t n, struct esp_ctx *ctx, const int tunnel,
+				 const unsigned cipher)
 {
 	struct esp_in_aead job[ESP_IN_CHUNK];
 	uint16_t ngood = 0;
@@ -339,27 +347,42 @@ ESP_INLINE uint16_t esp_in_burst(struct esp_sa *sa, struct rte_mbuf **mb, uint16
 		uint16_t end = (uint16_t)RTE_MIN(n, i + ESP_IN_CHUNK), nj = 0;
 
 		for (; i < end; i++, nj++) {
+			struct esp_sa *sa = sas != NULL ? sas[i] : sa0;
+
 			job[nj].drop = (uint16_t)esp_in_check(sa, mb[i], &job[nj]);
 			job[nj].idx = i;
 		}
 		for (uint16_t k = 0; k < nj; k++) {
-			enum esp_drop r = esp_in_one(sa, mb[job[k].idx], ctx, tunnel, cipher,
-						     &job[k]);
-			if (likely(r == ESP_DROP_MAX))
-				esp_keep(mb, job[k].idx, &ngood);
-			else
+			uint16_t at = job[k].idx;
+			struct esp_sa *sa = sas != NULL ? sas[at] : sa0;
+			enum esp_drop r = esp_in_one(sa, mb[at], ctx, tunnel, cipher, &job[k]);
+
+			if (likely(r == ESP_DROP_MAX)) {
+				if (sas != NULL) {
+					sas[at] = sas[ngood];
+					sas[ngood] = sa;
+				}
+				esp_keep(mb, at, &ngood);
+			} else {
 				esp_count_drop(ctx, sa, r);
+			}
 		}
 	}
 	return ngood;
 }
 
 #define ESP_IN_FN(tun, ci) esp_in_##tun##_##ci
+#define ESP_IN_MULTI_FN(tun, ci) esp_in_multi_##tun##_##ci
 #define ESP_IN_DEFINE(tun, ci)                                                  \
 	static uint16_t ESP_IN_FN(tun, ci)(struct esp_sa *sa,                   \
 			struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx)  \
 	{                                                                       \
-		return esp_in_burst(sa, mb, n, ctx, tun, ci);                   \
+		return esp_in_burst(sa, NULL, mb, n, ctx, tun, ci);             \
+	}                                                                       \
+	static uint16_t ESP_IN_MULTI_FN(tun, ci)(struct esp_sa **sas,           \
+			struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx)  \
+	{                                                                       \
+		return esp_in_burst(NULL, sas, mb, n, ctx, tun, ci);            \
 	}
 #define ESP_IN_CIPHERS(tun)                                   \
 	ESP_IN_DEFINE(tun, ESP_CIPHER_AES128_GCM16)           \
@@ -377,9 +400,45 @@ ESP_IN_CIPHERS(1)
 /* [tunnel][cipher] */
 static const esp_xform_fn esp_in_table[2][3] = { ESP_IN_ROW(0), ESP_IN_ROW(1) };
 
+typedef uint16_t (*esp_in_multi_fn)(struct esp_sa **sas, struct rte_mbuf **mb, uint16_t n,
+				    struct esp_ctx *ctx);
+#define ESP_IN_MULTI_ROW(tun) {                                  \
+	ESP_IN_MULTI_FN(tun, ESP_CIPHER_AES128_GCM16),           \
+	ESP_IN_MULTI_FN(tun, ESP_CIPHER_AES256_GCM16),           \
+	ESP_IN_MULTI_FN(tun, ESP_CIPHER_CHACHA20_POLY1305) }
+static const esp_in_multi_fn esp_in_multi_table[2][3] = {
+	ESP_IN_MULTI_ROW(0), ESP_IN_MULTI_ROW(1)
+};
+
 esp_xform_fn esp_in_handler(const struct esp_sa *sa)
 {
 	return esp_in_table[sa->mode == ESP_MODE_TUNNEL ? 1 : 0][sa->cipher];
+}
+
+uint16_t esp_inbound_multi(struct esp_sa **sas, struct rte_mbuf **mb, uint16_t n,
+			   struct esp_ctx *ctx)
+{
+	if (n == 0)
+		return 0;
+	for (uint16_t i = 0; i < n; i++) {
+		if (unlikely(sas[i]->dir != ESP_DIR_IN || sas[i]->xform != sas[0]->xform)) {
+			/* not a group the caller may make: one SA at a time */
+			uint16_t good = 0;
+
+			for (uint16_t j = 0; j < n; j++) {
+				struct esp_sa *sa = sas[j];
+
+				if (esp_inbound(sa, &mb[j], 1, ctx) == 1) {
+					sas[j] = sas[good];
+					sas[good] = sa;
+					esp_keep(mb, j, &good);
+				}
+			}
+			return good;
+		}
+	}
+	return esp_in_multi_table[sas[0]->mode == ESP_MODE_TUNNEL ? 1 : 0][sas[0]->cipher](
+		sas, mb, n, ctx);
 }
 
 uint16_t esp_inbound(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx)

@@ -205,30 +205,48 @@ enum { SAD_PREFETCH_AHEAD = 4 };
 static void clear_path_slow(struct worker *w, struct burst *b, struct rte_mbuf *m);
 
 /*
- * Run one SA's transform over a run of its packets; the good ones, with
- * the SA's label and their TTL decremented, are appended to @p out.
- * Returns how many.
+ * After an inbound transform of @p n packets of which the first @p good
+ * passed: those, with their SA's label and their TTL decremented, are
+ * appended to @p out, the rest freed. Packet i's SA is sas[i], or @p sa
+ * for all when @p sas is NULL. Returns how many were appended.
  */
-static uint16_t esp_in_run(struct worker *w, struct esp_sa *sa, struct rte_mbuf **run, uint16_t n,
-			   struct rte_mbuf **out)
+static inline uint16_t esp_in_done(struct worker *w, struct esp_sa *sa, struct esp_sa **sas,
+				   struct rte_mbuf **run, uint16_t n, uint16_t good,
+				   struct rte_mbuf **out)
 {
-	uint16_t good = sa->xform(sa, run, n, &w->ctx), k = 0, label = sa->label;
+	uint16_t k = 0;
 
 	w->stats.esp_in += good;
 	for (uint16_t i = good; i < n; i++)
 		rte_pktmbuf_free(run[i]);
 	for (uint16_t i = 0; i < good; i++) {
 		struct rte_mbuf *m = run[i];
+		struct esp_sa *s = sas != NULL ? sas[i] : sa;
 
 		/* A decapsulated packet carries its SA's label to egress. */
-		pkt_meta(m)->label = label;
+		pkt_meta(m)->label = s->label;
 		if (!ttl_dec(m)) {
-			drop(w, m, sa, ESP_DROP_TTL);
+			drop(w, m, s, ESP_DROP_TTL);
 			continue;
 		}
 		out[k++] = m;
 	}
 	return k;
+}
+
+/* One SA's transform over a run of its packets (esp_in_done). */
+static uint16_t esp_in_run(struct worker *w, struct esp_sa *sa, struct rte_mbuf **run, uint16_t n,
+			   struct rte_mbuf **out)
+{
+	return esp_in_done(w, sa, NULL, run, n, sa->xform(sa, run, n, &w->ctx), out);
+}
+
+/* Packets of SAs with one transform (mode and cipher), packet i sas[i]'s,
+ * through it together (esp_inbound_multi, esp_in_done). */
+static uint16_t esp_in_group(struct worker *w, struct esp_sa **sas, struct rte_mbuf **run,
+			     uint16_t n, struct rte_mbuf **out)
+{
+	return esp_in_done(w, NULL, sas, run, n, esp_inbound_multi(sas, run, n, &w->ctx), out);
 }
 
 /* Queue ESP to us for esp_in_batch() with its SPI, whose 8 octets
@@ -311,10 +329,12 @@ static void esp_in_batch(struct worker *w, struct burst *b)
 	if (sas[0] != NULL)
 		esp_sa_prefetch_checks(sas[0]);
 	/*
-	 * Runs of one SA go to its transform (with random SAs every run is
-	 * one packet); the packets with an SA are compacted in place in own[]
-	 * so each run is a range of it, and what every run leaves is
-	 * forwarded in one batch at the end.
+	 * Runs of packets whose SAs have one transform (mode and cipher) go
+	 * to it together, however many SAs (with random SAs each has one
+	 * packet, and they still share the transform's chunks); the packets
+	 * with an SA are compacted in place in own[] so each run is a range
+	 * of it, and what every run leaves is forwarded in one batch at the
+	 * end.
 	 */
 	for (uint16_t i = 0; i < nown; i++) {
 		struct rte_mbuf *m = own[i];
@@ -337,16 +357,17 @@ static void esp_in_batch(struct worker *w, struct burst *b)
 				drop(w, m, NULL, ESP_DROP_NO_SA);
 			continue;
 		}
-		if (nsa > start && sa != sas[nsa - 1]) {
-			nout += esp_in_run(w, sas[nsa - 1], own + start, (uint16_t)(nsa - start),
-					   out + nout);
+		if (nsa > start && sa->xform != sas[nsa - 1]->xform) {
+			nout += esp_in_group(w, sas + start, own + start, (uint16_t)(nsa - start),
+					     out + nout);
 			start = nsa;
 		}
 		own[nsa] = m;
 		sas[nsa++] = sa;
 	}
 	if (nsa > start)
-		nout += esp_in_run(w, sas[nsa - 1], own + start, (uint16_t)(nsa - start), out + nout);
+		nout += esp_in_group(w, sas + start, own + start, (uint16_t)(nsa - start),
+				     out + nout);
 	worker_forward_clear(w, out, nout);
 }
 

@@ -92,6 +92,15 @@ esp_xform_fn esp_xform_select(const struct esp_sa *sa);
 
 uint16_t esp_outbound(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx);
 uint16_t esp_inbound(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx);
+/**
+ * esp_inbound() for packets of many SAs: mb[i] is sas[i]'s. When all the
+ * SAs have the same transform (sa->xform: mode and cipher) the packets
+ * share chunks as one SA's do, so SAs with a packet or two each in a burst
+ * run as fast as one; otherwise they go one at a time. Returns the good
+ * packets, moved to the front in order with their SAs beside them in sas.
+ */
+uint16_t esp_inbound_multi(struct esp_sa **sas, struct rte_mbuf **mb, uint16_t n,
+			   struct esp_ctx *ctx);
 
 /**
  * Count a drop of @p mb[i] for @p reason: ctx and SA counters. Helper for

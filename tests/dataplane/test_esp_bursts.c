@@ -260,6 +260,129 @@ START_TEST(bursts_match_one_by_one)
 }
 END_TEST
 
+/*
+ * esp_inbound_multi: packets of several SAs, interleaved at random, in
+ * bursts, against each packet through its own SA alone. With one
+ * transform for all the SAs they share chunks; with one SA of another
+ * cipher among them the call takes them one at a time.
+ */
+enum { N_SAS = 5 };
+
+static void many_sas(enum esp_cipher cipher, uint32_t flags, bool mixed)
+{
+	static struct pkt clear, wire[N_PKTS], stream[N_STREAM], got_a[N_STREAM], got_b[N_STREAM];
+	unsigned owner[N_STREAM], wire_owner[N_PKTS], nw = 0, n = 0;
+	struct esp_sa *out[N_SAS], *ia[N_SAS], *ib[N_SAS];
+	struct esp_ctx ca = { .mgr = test_mgr() }, cb = { .mgr = test_mgr() };
+	char what[96];
+
+	snprintf(what, sizeof(what), "%u SAs %s%s%s", N_SAS, esp_cipher_name(cipher),
+		 (flags & ESP_SA_F_ESN) ? " esn" : "", mixed ? " + one of another cipher" : "");
+	for (unsigned k = 0; k < N_SAS; k++) {
+		struct combo c = { cipher, flags, ESP_MODE_TUNNEL, AF_INET, 0, 0 };
+		struct esp_sa_params p;
+
+		if (mixed && k == N_SAS - 1)
+			c.cipher = cipher == ESP_CIPHER_CHACHA20_POLY1305 ? ESP_CIPHER_AES128_GCM16
+									  : ESP_CIPHER_CHACHA20_POLY1305;
+		for (int d = 0; d < 3; d++) {
+			enum esp_dir dir = d == 0 ? ESP_DIR_OUT : ESP_DIR_IN;
+			struct esp_sa **slot = d == 0 ? &out[k] : d == 1 ? &ia[k] : &ib[k];
+
+			test_sa_params(&p, dir, c.mode, c.cipher, c.flags, c.outer_af);
+			p.spi = 0x1000 + 0x100 * k;
+			p.seq_start = (flags & ESP_SA_F_ESN) ? 0xfffffff0ull : 0;
+			*slot = esp_sa_create(&p, test_mgr());
+			ck_assert_ptr_nonnull(*slot);
+		}
+	}
+	/* each packet through a random SA's outbound, one at a time */
+	for (unsigned i = 0; i < N_PKTS; i++) {
+		unsigned k = rnd() % N_SAS;
+
+		clear.len = clear_pkt(clear.b, &(struct combo){ cipher, flags, ESP_MODE_TUNNEL,
+								 AF_INET, 0, 0 });
+		run(out[k], &ca, false, &clear, &wire[nw], 1, true);
+		if (wire[nw].len != 0)
+			wire_owner[nw++] = k;
+	}
+	/* the receiver's stream: in order, with replays and forgeries */
+	for (unsigned i = 0; i < nw && n < N_STREAM - 2;) {
+		unsigned what_next = rnd() % 8;
+
+		if (what_next == 0 && i > 0) {
+			unsigned j = rnd() % i;
+			stream[n] = wire[j];
+			owner[n++] = wire_owner[j];
+		} else if (what_next == 1) {
+			stream[n] = wire[i];
+			stream[n].b[rnd() % stream[n].len] ^= 0x40;
+			owner[n++] = wire_owner[i];
+		} else {
+			stream[n] = wire[i];
+			owner[n++] = wire_owner[i++];
+		}
+	}
+	memset(&ca, 0, sizeof(ca));
+	ca.mgr = test_mgr();
+	for (unsigned j = 0; j < n; j++)
+		run(ia[owner[j]], &ca, true, &stream[j], &got_a[j], 1, true);
+	for (unsigned j = 0; j < n;) {
+		unsigned k = RTE_MIN(1 + rnd() % BURST_MAX, n - j);
+		struct rte_mbuf *mb[BURST_MAX];
+		struct esp_sa *sas[BURST_MAX];
+
+		for (unsigned x = 0; x < k; x++) {
+			mb[x] = test_mbuf(stream[j + x].b, stream[j + x].len);
+			ck_assert_ptr_nonnull(mb[x]);
+			mb[x]->hash.usr = j + x;
+			test_in_layout(mb[x]);
+			sas[x] = ib[owner[j + x]];
+			got_b[j + x].len = 0;
+		}
+		uint16_t good = esp_inbound_multi(sas, mb, (uint16_t)k, &cb);
+		for (unsigned x = 0; x < k; x++) {
+			uint32_t at = mb[x]->hash.usr;
+
+			if (x < good) {
+				/* each good packet beside its own SA, in order */
+				ck_assert_ptr_eq(sas[x], ib[owner[at]]);
+				ck_assert(x == 0 || at > mb[x - 1]->hash.usr);
+				got_b[at].len = rte_pktmbuf_pkt_len(mb[x]);
+				memcpy(got_b[at].b, rte_pktmbuf_mtod(mb[x], uint8_t *), got_b[at].len);
+			}
+			rte_pktmbuf_free(mb[x]);
+		}
+		j += k;
+	}
+	same_results(got_a, got_b, n, &ca, &cb, what);
+	ck_assert_uint_gt(ca.drops[ESP_DROP_AUTH], 0);
+	ck_assert_uint_gt(ca.drops[ESP_DROP_REPLAY], 0);
+	for (unsigned k = 0; k < N_SAS; k++) {
+		ck_assert_uint_eq(ia[k]->rw->top, ib[k]->rw->top);
+		ck_assert_uint_gt(ia[k]->stats.packets, 0);
+		ck_assert_uint_eq(ia[k]->stats.packets, ib[k]->stats.packets);
+		ck_assert_uint_eq(ia[k]->drops[ESP_DROP_AUTH], ib[k]->drops[ESP_DROP_AUTH]);
+		esp_sa_destroy(out[k]);
+		esp_sa_destroy(ia[k]);
+		esp_sa_destroy(ib[k]);
+	}
+}
+
+START_TEST(many_sas_match_one_by_one)
+{
+	static const enum esp_cipher ciphers[] = {
+		ESP_CIPHER_AES128_GCM16, ESP_CIPHER_AES256_GCM16, ESP_CIPHER_CHACHA20_POLY1305,
+	};
+
+	rng_state = 0x6c8e9cf5u;
+	for (unsigned ci = 0; ci < RTE_DIM(ciphers); ci++)
+		for (int esn = 0; esn < 2; esn++)
+			for (int mixed = 0; mixed < 2; mixed++)
+				many_sas(ciphers[ci], esn ? ESP_SA_F_ESN : 0, mixed);
+}
+END_TEST
+
 int main(void)
 {
 	if (test_eal_init("esp_bursts") != 0) {
@@ -270,6 +393,7 @@ int main(void)
 	TCase *tc = tcase_create("bursts");
 	tcase_set_timeout(tc, 100);
 	tcase_add_test(tc, bursts_match_one_by_one);
+	tcase_add_test(tc, many_sas_match_one_by_one);
 	suite_add_tcase(s, tc);
 	return test_run_nofork(s);
 }
