@@ -456,10 +456,12 @@ static unsigned build_cases(struct opts *o, struct bench_case *cs)
 		return spec_expand(&s, o, cs, 0, MAX_CASES);
 	}
 	/* The default matrix: every cipher, IV mode and size over IPv4, one
-	 * SA; IPv6 for AES-128-GCM; the SAD at 1M SAs; the SPD with 1000
-	 * and 16,384 tunnels (a policy each: the verdict cache, and the SPD
-	 * index behind it) outbound; 1 vs 2 workers. */
-	struct spec a = { 0 }, b = { 0 }, c = { 0 }, d = { 0 }, e = { 0 }, t = { 0 };
+	 * SA; IPv6 for AES-128-GCM; the SAD at 1M SAs, and 1000 SAs inbound
+	 * (a packet or two each in a burst: esp_inbound_multi's shared
+	 * chunks); the SPD with 1000 and 16,384 tunnels (a policy each: the
+	 * verdict cache, and the SPD index behind it) outbound; 1 vs 2
+	 * workers. */
+	struct spec a = { 0 }, b = { 0 }, c = { 0 }, d = { 0 }, e = { 0 }, t = { 0 }, u = { 0 };
 
 	spec_defaults(&a);
 	n = spec_expand(&a, o, cs, n, MAX_CASES);
@@ -477,6 +479,13 @@ static unsigned build_cases(struct opts *o, struct bench_case *cs)
 	c.sas[c.n_sas++] = 1000000;
 	spec_defaults(&c);
 	n = spec_expand(&c, o, cs, n, MAX_CASES);
+	u.dir[u.n_dir++] = BENCH_IN;
+	u.cipher[u.n_cipher++] = ESP_CIPHER_AES128_GCM16;
+	u.iv[u.n_iv++] = false;
+	u.size[u.n_size++] = 64;
+	u.sas[u.n_sas++] = 1000;
+	spec_defaults(&u);
+	n = spec_expand(&u, o, cs, n, MAX_CASES);
 	t.dir[t.n_dir++] = BENCH_OUT;
 	t.cipher[t.n_cipher++] = ESP_CIPHER_AES128_GCM16;
 	t.iv[t.n_iv++] = false;
