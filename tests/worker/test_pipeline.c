@@ -122,12 +122,21 @@ START_TEST(mixed_bursts_keep_order)
 	enum { N = sizeof(pattern) - 1 };
 	struct combo c4 = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET, AF_INET };
 	struct combo c6 = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET6, AF_INET };
+	struct combo c6c = { ESP_CIPHER_CHACHA20_POLY1305, 0, ESP_MODE_TUNNEL, AF_INET6, AF_INET };
 	struct rte_mbuf *in[N], *copy[N], *esp[N], *out[N];
-	uint32_t seq4 = 0, seq6 = 0;
+	uint32_t seq4 = 0, seq6 = 0, spi6 = 0x7102;
 
 	gwsim_install(&c4, 0x7101);
-	gwsim_install(&c6, 0x7102);
-	for (unsigned round = 0; round < 2; round++) {
+	gwsim_install(&c6, spi6);
+	/* rounds 0 and 1: both SAs with one transform (the receiver runs
+	 * them together, esp_inbound_multi); round 2: the IPv6 tunnel's SA
+	 * with another cipher, so the burst alternates between transforms */
+	for (unsigned round = 0; round < 3; round++) {
+		if (round == 2) {
+			gwsim_uninstall(spi6);
+			gwsim_install(&c6c, spi6 = 0x7103);
+			seq6 = 0;
+		}
 		for (unsigned i = 0; i < N; i++) {
 			bool v6 = pattern[i] == '6';
 
@@ -144,7 +153,7 @@ START_TEST(mixed_bursts_keep_order)
 			bool v6 = pattern[i] == '6';
 
 			ck_assert_uint_eq(rte_be_to_cpu_32(*(const rte_be32_t *)(const void *)h),
-					  v6 ? 0x7102 : 0x7101);
+					  v6 ? spi6 : 0x7101);
 			ck_assert_uint_eq(rte_be_to_cpu_32(*(const rte_be32_t *)(const void *)(h + 4)),
 					  v6 ? ++seq6 : ++seq4);
 		}
@@ -158,7 +167,7 @@ START_TEST(mixed_bursts_keep_order)
 		}
 	}
 	gwsim_uninstall(0x7101);
-	gwsim_uninstall(0x7102);
+	gwsim_uninstall(spi6);
 }
 END_TEST
 
