@@ -122,6 +122,7 @@ struct esp_out_aead {
 	uint8_t *pt;              /* in place; the ICV follows it */
 	uint8_t *ip6;             /* ESP-in-UDP over IPv6: the IPv6 header, */
 	uint8_t *udp6;            /* and the UDP one, to sum the ciphertext */
+	struct esp_sa *sa;
 	uint32_t pt_len;
 	uint32_t aad_len;
 };
@@ -265,33 +266,56 @@ ESP_INLINE enum esp_drop esp_out_one(struct esp_sa *sa, struct rte_mbuf *m,
 	return ESP_DROP_MAX;
 }
 
-ESP_INLINE uint16_t esp_out_burst(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n,
-				  struct esp_ctx *ctx, const int layout, const int natt,
-				  const unsigned cipher)
+/* Is @p sa's counter within @p n of its end (RFC 4303 §3.3.3)? */
+ESP_INLINE bool esp_out_near_end(const struct esp_sa *sa, uint16_t n)
+{
+	uint64_t last = (sa->flags & ESP_SA_F_ESN) ? UINT64_MAX : UINT32_MAX;
+
+	return last - sa->seq <= n;
+}
+
+/*
+ * The burst, in chunks. @p sas is NULL when all the packets are @p sa0's
+ * (a constant in the per-SA handlers, so it folds away), else packet i is
+ * sas[i]'s, every one with this handler's layout and cipher (many
+ * tunnels' packets then share a chunk too). The good packets end up
+ * first, in order, and with @p sas their SAs beside them.
+ */
+ESP_INLINE uint16_t esp_out_burst(struct esp_sa *sa0, struct esp_sa **sas, struct rte_mbuf **mb,
+				  uint16_t n, struct esp_ctx *ctx, const int layout,
+				  const int natt, const unsigned cipher)
 {
 	struct esp_out_aead job[ESP_OUT_CHUNK];
 	uint16_t ngood = 0;
-
 	/* No prefetch of the packets: the worker's classifier (or
 	 * handoff_drain for another worker's) read each header just before. */
-	uint64_t last = (sa->flags & ESP_SA_F_ESN) ? UINT64_MAX : UINT32_MAX;
-	bool near_end = last - sa->seq <= n;
+	bool near_end = sas == NULL && esp_out_near_end(sa0, n);
 
 	for (uint16_t i = 0; i < n;) {
 		uint16_t end = (uint16_t)RTE_MIN(n, i + ESP_OUT_CHUNK), first = ngood;
 
 		for (; i < end; i++) {
-			enum esp_drop r = esp_out_one(sa, mb[i], ctx, layout, natt, near_end,
-						      &job[ngood - first]);
-			if (likely(r == ESP_DROP_MAX))
+			struct esp_sa *sa = sas != NULL ? sas[i] : sa0;
+			struct esp_out_aead *j = &job[ngood - first];
+			enum esp_drop r = esp_out_one(sa, mb[i], ctx, layout, natt,
+						      sas != NULL ? esp_out_near_end(sa, n) : near_end,
+						      j);
+			if (likely(r == ESP_DROP_MAX)) {
+				if (sas != NULL) {
+					j->sa = sa;
+					sas[i] = sas[ngood];
+					sas[ngood] = sa;
+				}
 				esp_keep(mb, i, &ngood);
-			else
+			} else {
 				esp_count_drop(ctx, sa, r);
+			}
 		}
 		for (uint16_t k = 0; k < ngood - first; k++) {
 			const struct esp_out_aead *j = &job[k];
 
-			esp_aead(ctx->mgr, &sa->key, cipher, true, j->nonce, j->aad, j->aad_len,
+			esp_aead(ctx->mgr, sas != NULL ? &j->sa->key : &sa0->key, cipher, true,
+				 j->nonce, j->aad, j->aad_len,
 				 j->pt, j->pt, j->pt_len, j->pt + j->pt_len);
 			if (natt && j->udp6 != NULL) {  /* over the ciphertext */
 				uint32_t ulen = esp_get16(j->udp6 + 4);
@@ -304,11 +328,17 @@ ESP_INLINE uint16_t esp_out_burst(struct esp_sa *sa, struct rte_mbuf **mb, uint1
 }
 
 #define ESP_OUT_FN(lay, nt, ci) esp_out_##lay##_##nt##_##ci
+#define ESP_OUT_MULTI_FN(lay, nt, ci) esp_out_multi_##lay##_##nt##_##ci
 #define ESP_OUT_DEFINE(lay, nt, ci)                                             \
 	static uint16_t ESP_OUT_FN(lay, nt, ci)(struct esp_sa *sa,              \
 			struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx)  \
 	{                                                                       \
-		return esp_out_burst(sa, mb, n, ctx, lay, nt, ci);              \
+		return esp_out_burst(sa, NULL, mb, n, ctx, lay, nt, ci);        \
+	}                                                                       \
+	static uint16_t ESP_OUT_MULTI_FN(lay, nt, ci)(struct esp_sa **sas,      \
+			struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx)  \
+	{                                                                       \
+		return esp_out_burst(NULL, sas, mb, n, ctx, lay, nt, ci);       \
 	}
 #define ESP_OUT_CIPHERS(lay, nt)                                      \
 	ESP_OUT_DEFINE(lay, nt, ESP_CIPHER_AES128_GCM16)              \
@@ -332,11 +362,55 @@ static const esp_xform_fn esp_out_table[3][2][3] = {
 	{ ESP_OUT_ROW(OUT_TRANS, 0), ESP_OUT_ROW(OUT_TRANS, 1) },
 };
 
+typedef uint16_t (*esp_out_multi_fn)(struct esp_sa **sas, struct rte_mbuf **mb, uint16_t n,
+				     struct esp_ctx *ctx);
+#define ESP_OUT_MULTI_ROW(lay, nt) {                                  \
+	ESP_OUT_MULTI_FN(lay, nt, ESP_CIPHER_AES128_GCM16),           \
+	ESP_OUT_MULTI_FN(lay, nt, ESP_CIPHER_AES256_GCM16),           \
+	ESP_OUT_MULTI_FN(lay, nt, ESP_CIPHER_CHACHA20_POLY1305) }
+static const esp_out_multi_fn esp_out_multi_table[3][2][3] = {
+	{ ESP_OUT_MULTI_ROW(OUT_TUN4, 0), ESP_OUT_MULTI_ROW(OUT_TUN4, 1) },
+	{ ESP_OUT_MULTI_ROW(OUT_TUN6, 0), ESP_OUT_MULTI_ROW(OUT_TUN6, 1) },
+	{ ESP_OUT_MULTI_ROW(OUT_TRANS, 0), ESP_OUT_MULTI_ROW(OUT_TRANS, 1) },
+};
+
+static int esp_out_layout(const struct esp_sa *sa)
+{
+	return sa->mode == ESP_MODE_TRANSPORT ? OUT_TRANS :
+	       sa->outer_af == AF_INET6 ? OUT_TUN6 : OUT_TUN4;
+}
+
 esp_xform_fn esp_out_handler(const struct esp_sa *sa)
 {
-	int layout = sa->mode == ESP_MODE_TRANSPORT ? OUT_TRANS :
-		     sa->outer_af == AF_INET6 ? OUT_TUN6 : OUT_TUN4;
-	return esp_out_table[layout][(sa->flags & ESP_SA_F_NATT) ? 1 : 0][sa->cipher];
+	return esp_out_table[esp_out_layout(sa)][(sa->flags & ESP_SA_F_NATT) ? 1 : 0][sa->cipher];
+}
+
+uint16_t esp_outbound_multi(struct esp_sa **sas, struct rte_mbuf **mb, uint16_t n,
+			    struct esp_ctx *ctx)
+{
+	if (n == 0)
+		return 0;
+	for (uint16_t i = 0; i < n; i++) {
+		if (unlikely(sas[i]->dir != ESP_DIR_OUT || sas[i]->xform != sas[0]->xform)) {
+			/* not a group the caller may make: one SA at a time */
+			uint16_t good = 0;
+
+			for (uint16_t j = 0; j < n; j++) {
+				struct esp_sa *sa = sas[j];
+
+				if (esp_outbound(sa, &mb[j], 1, ctx) == 1) {
+					sas[j] = sas[good];
+					sas[good] = sa;
+					esp_keep(mb, j, &good);
+				}
+			}
+			return good;
+		}
+	}
+	const struct esp_sa *sa = sas[0];
+
+	return esp_out_multi_table[esp_out_layout(sa)][(sa->flags & ESP_SA_F_NATT) ? 1 : 0]
+				  [sa->cipher](sas, mb, n, ctx);
 }
 
 uint16_t esp_outbound(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx)

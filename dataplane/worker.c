@@ -397,7 +397,82 @@ static void esp_out_submit(struct worker *w, struct esp_sa *sa, struct rte_mbuf 
 	}
 }
 
-static void esp_out_run(struct worker *w, struct esp_sa *sa, struct rte_mbuf **run, uint16_t n)
+/*
+ * Runs of a burst that go to a tunnel's peer as they are, gathered while
+ * their SAs have one transform and they follow each other in the burst:
+ * many tunnels' runs are a packet or two, and encrypted together
+ * (esp_outbound_multi) they share the transform's chunks. Each run keeps
+ * a copy of its peer's memo entry, since a later run's lookup may take
+ * the same slot before the group is sent.
+ */
+enum {
+	/* Longest packet of a run that joins a group: measured, longer ones
+	 * lost more by waiting for the group (out of L1) than they gained
+	 * (1000 tunnels, 1420 B: -0.017 of the limit grouped). ChaCha20-
+	 * Poly1305 runs do not join either: its job API has no masked loads
+	 * to wait, and grouped it read 0.01-0.025 lower. */
+	OUT_GROUP_LEN = 512,
+};
+
+struct out_group {
+	struct rte_mbuf **pkts;   /* the first run's; the others follow */
+	uint16_t n, n_runs;
+	struct {
+		struct esp_sa *sa;
+		uint16_t n;
+		struct fib_fwd via;
+	} run[WORKER_BURST * 2];
+};
+
+static void out_group_send(struct worker *w, struct out_group *g)
+{
+	struct esp_sa *sas[WORKER_BURST * 2];
+	uint16_t k = 0, good;
+
+	if (g->n_runs == 0)
+		return;
+	if (g->n_runs == 1) {  /* one SA's: its own transform */
+		esp_out_submit(w, g->run[0].sa, g->pkts, g->n, &g->run[0].via);
+		g->n = g->n_runs = 0;
+		return;
+	}
+	for (uint16_t r = 0; r < g->n_runs; r++)
+		for (uint16_t j = 0; j < g->run[r].n; j++)
+			sas[k++] = g->run[r].sa;
+	good = esp_outbound_multi(sas, g->pkts, g->n, &w->ctx);
+	w->stats.esp_out += good;
+	for (uint16_t i = good; i < g->n; i++)
+		rte_pktmbuf_free(g->pkts[i]);
+	/* the good ones are first, in order, their SAs beside them: each
+	 * run's are the next ones of its SA (runs next to each other have
+	 * different SAs) */
+	k = 0;
+	for (uint16_t r = 0; r < g->n_runs; r++) {
+		uint16_t from = k;
+
+		while (k < good && sas[k] == g->run[r].sa)
+			k++;
+		if (k > from)
+			fwd_send_run(w, g->pkts + from, (uint16_t)(k - from), &g->run[r].via);
+	}
+	g->n = g->n_runs = 0;
+}
+
+static void out_group_add(struct worker *w, struct out_group *g, struct esp_sa *sa,
+			  struct rte_mbuf **run, uint16_t n, const struct fib_fwd *via)
+{
+	if (g->n_runs > 0 && (sa->xform != g->run[0].sa->xform || run != g->pkts + g->n))
+		out_group_send(w, g);
+	if (g->n_runs == 0)
+		g->pkts = run;
+	g->run[g->n_runs].sa = sa;
+	g->run[g->n_runs].n = n;
+	g->run[g->n_runs++].via = *via;
+	g->n = (uint16_t)(g->n + n);
+}
+
+static void esp_out_run(struct worker *w, struct esp_sa *sa, struct rte_mbuf **run, uint16_t n,
+			struct out_group *g)
 {
 	struct rte_mbuf *fit[WORKER_BURST * 4];
 	uint16_t nfit = 0;
@@ -418,16 +493,23 @@ static void esp_out_run(struct worker *w, struct esp_sa *sa, struct rte_mbuf **r
 	}
 	/* The common case: a tunnel whose packets all fit go as they are. */
 	if (via != NULL && mtu > sa->overhead) {
-		uint32_t room = mtu - sa->overhead;
+		uint32_t room = mtu - sa->overhead, longest = 0;
 		uint16_t i = 0;
 
-		while (i < n && rte_pktmbuf_data_len(run[i]) <= room)
-			i++;
+		for (; i < n && rte_pktmbuf_data_len(run[i]) <= room; i++)
+			longest = RTE_MAX(longest, (uint32_t)rte_pktmbuf_data_len(run[i]));
+		if (i == n && longest <= OUT_GROUP_LEN &&
+		    sa->cipher != ESP_CIPHER_CHACHA20_POLY1305) {
+			out_group_add(w, g, sa, run, n, via);
+			return;
+		}
 		if (i == n) {
+			out_group_send(w, g);
 			esp_out_submit(w, sa, run, n, via);
 			return;
 		}
 	}
+	out_group_send(w, g);  /* what came before goes first */
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = run[i];
 		uint32_t limit = mtu;
@@ -459,17 +541,21 @@ static void esp_out_batch(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
 	uint16_t start = 0;
 	struct esp_sa *cur = pkt_meta(pkts[0])->sa;
+	struct out_group g;  /* not zeroed: runs are written as they come */
 
+	RTE_BUILD_BUG_ON(RTE_DIM(((struct burst *)NULL)->clear) > RTE_DIM(g.run));
+	g.n = g.n_runs = 0;
 	for (uint16_t i = 1; i < n; i++) {
 		struct esp_sa *sa = pkt_meta(pkts[i])->sa;
 
 		if (sa != cur) {
-			esp_out_run(w, cur, pkts + start, (uint16_t)(i - start));
+			esp_out_run(w, cur, pkts + start, (uint16_t)(i - start), &g);
 			cur = sa;
 			start = i;
 		}
 	}
-	esp_out_run(w, cur, pkts + start, (uint16_t)(n - start));
+	esp_out_run(w, cur, pkts + start, (uint16_t)(n - start), &g);
+	out_group_send(w, &g);
 }
 
 /*

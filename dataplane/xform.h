@@ -91,6 +91,9 @@ struct esp_ctx {
 esp_xform_fn esp_xform_select(const struct esp_sa *sa);
 
 uint16_t esp_outbound(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx);
+/** esp_outbound() for packets of many SAs, as esp_inbound_multi() below. */
+uint16_t esp_outbound_multi(struct esp_sa **sas, struct rte_mbuf **mb, uint16_t n,
+			    struct esp_ctx *ctx);
 uint16_t esp_inbound(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx);
 /**
  * esp_inbound() for packets of many SAs: mb[i] is sas[i]'s. When all the

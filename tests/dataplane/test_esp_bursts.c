@@ -261,18 +261,19 @@ START_TEST(bursts_match_one_by_one)
 END_TEST
 
 /*
- * esp_inbound_multi: packets of several SAs, interleaved at random, in
- * bursts, against each packet through its own SA alone. With one
- * transform for all the SAs they share chunks; with one SA of another
- * cipher among them the call takes them one at a time.
+ * esp_outbound_multi and esp_inbound_multi: packets of several SAs,
+ * interleaved at random, in bursts, against each packet through its own
+ * SA alone. With one transform for all the SAs they share chunks; with
+ * one SA of another cipher among them the call takes them one at a time.
  */
 enum { N_SAS = 5 };
 
 static void many_sas(enum esp_cipher cipher, uint32_t flags, bool mixed)
 {
-	static struct pkt clear, wire[N_PKTS], stream[N_STREAM], got_a[N_STREAM], got_b[N_STREAM];
-	unsigned owner[N_STREAM], wire_owner[N_PKTS], nw = 0, n = 0;
-	struct esp_sa *out[N_SAS], *ia[N_SAS], *ib[N_SAS];
+	static struct pkt clear[N_PKTS], wire_all[N_PKTS], wire_b[N_PKTS], wire[N_PKTS];
+	static struct pkt stream[N_STREAM], got_a[N_STREAM], got_b[N_STREAM];
+	unsigned owner[N_STREAM], clear_owner[N_PKTS], wire_owner[N_PKTS], nw = 0, n = 0;
+	struct esp_sa *out[N_SAS], *ob[N_SAS], *ia[N_SAS], *ib[N_SAS];
 	struct esp_ctx ca = { .mgr = test_mgr() }, cb = { .mgr = test_mgr() };
 	char what[96];
 
@@ -285,9 +286,10 @@ static void many_sas(enum esp_cipher cipher, uint32_t flags, bool mixed)
 		if (mixed && k == N_SAS - 1)
 			c.cipher = cipher == ESP_CIPHER_CHACHA20_POLY1305 ? ESP_CIPHER_AES128_GCM16
 									  : ESP_CIPHER_CHACHA20_POLY1305;
-		for (int d = 0; d < 3; d++) {
-			enum esp_dir dir = d == 0 ? ESP_DIR_OUT : ESP_DIR_IN;
-			struct esp_sa **slot = d == 0 ? &out[k] : d == 1 ? &ia[k] : &ib[k];
+		for (int d = 0; d < 4; d++) {
+			enum esp_dir dir = d < 2 ? ESP_DIR_OUT : ESP_DIR_IN;
+			struct esp_sa **slot = d == 0 ? &out[k] : d == 1 ? &ob[k] : d == 2 ? &ia[k]
+											 : &ib[k];
 
 			test_sa_params(&p, dir, c.mode, c.cipher, c.flags, c.outer_af);
 			p.spi = 0x1000 + 0x100 * k;
@@ -296,16 +298,47 @@ static void many_sas(enum esp_cipher cipher, uint32_t flags, bool mixed)
 			ck_assert_ptr_nonnull(*slot);
 		}
 	}
-	/* each packet through a random SA's outbound, one at a time */
+	/* each packet through a random SA's outbound, one at a time, and
+	 * the same packets through the twin SAs together, in bursts */
 	for (unsigned i = 0; i < N_PKTS; i++) {
-		unsigned k = rnd() % N_SAS;
-
-		clear.len = clear_pkt(clear.b, &(struct combo){ cipher, flags, ESP_MODE_TUNNEL,
-								 AF_INET, 0, 0 });
-		run(out[k], &ca, false, &clear, &wire[nw], 1, true);
-		if (wire[nw].len != 0)
-			wire_owner[nw++] = k;
+		clear_owner[i] = rnd() % N_SAS;
+		clear[i].len = clear_pkt(clear[i].b, &(struct combo){ cipher, flags, ESP_MODE_TUNNEL,
+								       AF_INET, 0, 0 });
+		run(out[clear_owner[i]], &ca, false, &clear[i], &wire_all[i], 1, true);
+		if (wire_all[i].len != 0) {
+			wire[nw] = wire_all[i];
+			wire_owner[nw++] = clear_owner[i];
+		}
 	}
+	for (unsigned j = 0; j < N_PKTS;) {
+		unsigned k = RTE_MIN(1 + rnd() % BURST_MAX, N_PKTS - j);
+		struct rte_mbuf *mb[BURST_MAX];
+		struct esp_sa *sas[BURST_MAX];
+
+		for (unsigned x = 0; x < k; x++) {
+			mb[x] = test_mbuf(clear[j + x].b, clear[j + x].len);
+			ck_assert_ptr_nonnull(mb[x]);
+			mb[x]->hash.usr = j + x;
+			sas[x] = ob[clear_owner[j + x]];
+			wire_b[j + x].len = 0;
+		}
+		uint16_t good = esp_outbound_multi(sas, mb, (uint16_t)k, &cb);
+		for (unsigned x = 0; x < k; x++) {
+			uint32_t at = mb[x]->hash.usr;
+
+			if (x < good) {
+				ck_assert_ptr_eq(sas[x], ob[clear_owner[at]]);
+				ck_assert(x == 0 || at > mb[x - 1]->hash.usr);
+				wire_b[at].len = rte_pktmbuf_pkt_len(mb[x]);
+				memcpy(wire_b[at].b, rte_pktmbuf_mtod(mb[x], uint8_t *), wire_b[at].len);
+			}
+			rte_pktmbuf_free(mb[x]);
+		}
+		j += k;
+	}
+	same_results(wire_all, wire_b, N_PKTS, &ca, &cb, what);
+	memset(&cb, 0, sizeof(cb));
+	cb.mgr = test_mgr();
 	/* the receiver's stream: in order, with replays and forgeries */
 	for (unsigned i = 0; i < nw && n < N_STREAM - 2;) {
 		unsigned what_next = rnd() % 8;
@@ -363,7 +396,9 @@ static void many_sas(enum esp_cipher cipher, uint32_t flags, bool mixed)
 		ck_assert_uint_gt(ia[k]->stats.packets, 0);
 		ck_assert_uint_eq(ia[k]->stats.packets, ib[k]->stats.packets);
 		ck_assert_uint_eq(ia[k]->drops[ESP_DROP_AUTH], ib[k]->drops[ESP_DROP_AUTH]);
+		ck_assert_uint_eq(out[k]->seq, ob[k]->seq);
 		esp_sa_destroy(out[k]);
+		esp_sa_destroy(ob[k]);
 		esp_sa_destroy(ia[k]);
 		esp_sa_destroy(ib[k]);
 	}
