@@ -292,6 +292,45 @@ ESP_INLINE void esp_keep(struct rte_mbuf **mb, uint16_t i, uint16_t *ngood)
 	(*ngood)++;
 }
 
+/** esp_keep() for a burst of many SAs: packet i's SA sas[i] moves with it. */
+ESP_INLINE void esp_keep_sa(struct rte_mbuf **mb, struct esp_sa **sas, uint16_t i,
+			    uint16_t *ngood)
+{
+	struct esp_sa *t = sas[*ngood];
+
+	sas[*ngood] = sas[i];
+	sas[i] = t;
+	esp_keep(mb, i, ngood);
+}
+
+/*
+ * esp_inbound_multi / esp_outbound_multi: may @p n packets of the SAs
+ * @p sas (n > 0) share one handler, i.e. are the SAs all of direction
+ * @p dir with one transform? If not, esp_multi_one_by_one() takes them.
+ */
+ESP_INLINE bool esp_multi_shared(struct esp_sa *const *sas, uint16_t n, enum esp_dir dir)
+{
+	for (uint16_t i = 0; i < n; i++)
+		if (unlikely(sas[i]->dir != dir || sas[i]->xform != sas[0]->xform))
+			return false;
+	return true;
+}
+
+/** Each packet through @p one (esp_inbound or esp_outbound) with its own
+ *  SA; the good ones first, in order, their SAs beside them. */
+ESP_INLINE uint16_t esp_multi_one_by_one(struct esp_sa **sas, struct rte_mbuf **mb,
+					 uint16_t n, struct esp_ctx *ctx,
+					 uint16_t (*one)(struct esp_sa *, struct rte_mbuf **,
+							 uint16_t, struct esp_ctx *))
+{
+	uint16_t good = 0;
+
+	for (uint16_t i = 0; i < n; i++)
+		if (one(sas[i], &mb[i], 1, ctx) == 1)
+			esp_keep_sa(mb, sas, i, &good);
+	return good;
+}
+
 /*
  * Length changes of a one-segment mbuf (esp_linear passed) done in place:
  * rte_pktmbuf_append/trim walk the segment chain and re-check the room

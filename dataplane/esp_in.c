@@ -358,11 +358,10 @@ ESP_INLINE uint16_t esp_in_burst(struct esp_sa *sa0, struct esp_sa **sas, struct
 			enum esp_drop r = esp_in_one(sa, mb[at], ctx, tunnel, cipher, &job[k]);
 
 			if (likely(r == ESP_DROP_MAX)) {
-				if (sas != NULL) {
-					sas[at] = sas[ngood];
-					sas[ngood] = sa;
-				}
-				esp_keep(mb, at, &ngood);
+				if (sas != NULL)
+					esp_keep_sa(mb, sas, at, &ngood);
+				else
+					esp_keep(mb, at, &ngood);
 			} else {
 				esp_count_drop(ctx, sa, r);
 			}
@@ -420,23 +419,8 @@ uint16_t esp_inbound_multi(struct esp_sa **sas, struct rte_mbuf **mb, uint16_t n
 {
 	if (n == 0)
 		return 0;
-	for (uint16_t i = 0; i < n; i++) {
-		if (unlikely(sas[i]->dir != ESP_DIR_IN || sas[i]->xform != sas[0]->xform)) {
-			/* not a group the caller may make: one SA at a time */
-			uint16_t good = 0;
-
-			for (uint16_t j = 0; j < n; j++) {
-				struct esp_sa *sa = sas[j];
-
-				if (esp_inbound(sa, &mb[j], 1, ctx) == 1) {
-					sas[j] = sas[good];
-					sas[good] = sa;
-					esp_keep(mb, j, &good);
-				}
-			}
-			return good;
-		}
-	}
+	if (unlikely(!esp_multi_shared(sas, n, ESP_DIR_IN)))
+		return esp_multi_one_by_one(sas, mb, n, ctx, esp_inbound);
 	return esp_in_multi_table[sas[0]->mode == ESP_MODE_TUNNEL ? 1 : 0][sas[0]->cipher](
 		sas, mb, n, ctx);
 }

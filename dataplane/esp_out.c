@@ -303,10 +303,10 @@ ESP_INLINE uint16_t esp_out_burst(struct esp_sa *sa0, struct esp_sa **sas, struc
 			if (likely(r == ESP_DROP_MAX)) {
 				if (sas != NULL) {
 					j->sa = sa;
-					sas[i] = sas[ngood];
-					sas[ngood] = sa;
+					esp_keep_sa(mb, sas, i, &ngood);
+				} else {
+					esp_keep(mb, i, &ngood);
 				}
-				esp_keep(mb, i, &ngood);
 			} else {
 				esp_count_drop(ctx, sa, r);
 			}
@@ -390,23 +390,9 @@ uint16_t esp_outbound_multi(struct esp_sa **sas, struct rte_mbuf **mb, uint16_t 
 {
 	if (n == 0)
 		return 0;
-	for (uint16_t i = 0; i < n; i++) {
-		if (unlikely(sas[i]->dir != ESP_DIR_OUT || sas[i]->xform != sas[0]->xform)) {
-			/* not a group the caller may make: one SA at a time */
-			uint16_t good = 0;
+	if (unlikely(!esp_multi_shared(sas, n, ESP_DIR_OUT)))
+		return esp_multi_one_by_one(sas, mb, n, ctx, esp_outbound);
 
-			for (uint16_t j = 0; j < n; j++) {
-				struct esp_sa *sa = sas[j];
-
-				if (esp_outbound(sa, &mb[j], 1, ctx) == 1) {
-					sas[j] = sas[good];
-					sas[good] = sa;
-					esp_keep(mb, j, &good);
-				}
-			}
-			return good;
-		}
-	}
 	const struct esp_sa *sa = sas[0];
 
 	return esp_out_multi_table[esp_out_layout(sa)][(sa->flags & ESP_SA_F_NATT) ? 1 : 0]

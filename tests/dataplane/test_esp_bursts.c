@@ -90,15 +90,19 @@ static size_t clear_pkt(uint8_t *b, const struct combo *c)
 
 /*
  * Run @p n packets through @p sa in bursts: of one packet when @p one,
- * else of random lengths up to BURST_MAX. out[i] gets packet i's octets
- * afterwards, or length 0 when it was dropped.
+ * else of random lengths up to BURST_MAX. With @p sa_of, packet i goes
+ * through sa_of[i] instead, in bursts of many SAs (esp_inbound_multi,
+ * esp_outbound_multi), and must come back beside its SA. out[i] gets
+ * packet i's octets afterwards, or length 0 when it was dropped.
  */
-static void run(struct esp_sa *sa, struct esp_ctx *ctx, bool inbound, const struct pkt *in,
-		struct pkt *out, unsigned n, bool one)
+static void run_many(struct esp_sa *sa, struct esp_sa *const *sa_of, struct esp_ctx *ctx,
+		     bool inbound, const struct pkt *in, struct pkt *out, unsigned n, bool one)
 {
 	for (unsigned i = 0; i < n;) {
 		unsigned k = one ? 1 : 1 + rnd() % BURST_MAX;
 		struct rte_mbuf *mb[BURST_MAX];
+		struct esp_sa *sas[BURST_MAX];
+		uint16_t good;
 
 		k = RTE_MIN(k, n - i);
 		for (unsigned j = 0; j < k; j++) {
@@ -108,9 +112,14 @@ static void run(struct esp_sa *sa, struct esp_ctx *ctx, bool inbound, const stru
 			if (inbound)
 				test_in_layout(mb[j]);
 			out[i + j].len = 0;
+			sas[j] = sa_of != NULL ? sa_of[i + j] : sa;
 		}
-		uint16_t good = inbound ? esp_inbound(sa, mb, (uint16_t)k, ctx)
-					: esp_outbound(sa, mb, (uint16_t)k, ctx);
+		if (sa_of != NULL)
+			good = inbound ? esp_inbound_multi(sas, mb, (uint16_t)k, ctx)
+				       : esp_outbound_multi(sas, mb, (uint16_t)k, ctx);
+		else
+			good = inbound ? esp_inbound(sa, mb, (uint16_t)k, ctx)
+				       : esp_outbound(sa, mb, (uint16_t)k, ctx);
 		uint32_t last = 0;
 		for (unsigned j = 0; j < k; j++) {
 			uint32_t at = mb[j]->hash.usr;
@@ -119,6 +128,8 @@ static void run(struct esp_sa *sa, struct esp_ctx *ctx, bool inbound, const stru
 				/* the good ones first, in their order */
 				ck_assert(j == 0 || at > last);
 				last = at;
+				if (sa_of != NULL)
+					ck_assert_ptr_eq(sas[j], sa_of[at]);
 				out[at].len = rte_pktmbuf_pkt_len(mb[j]);
 				ck_assert_uint_le(out[at].len, WIRE_MAX);
 				memcpy(out[at].b, rte_pktmbuf_mtod(mb[j], uint8_t *), out[at].len);
@@ -127,6 +138,12 @@ static void run(struct esp_sa *sa, struct esp_ctx *ctx, bool inbound, const stru
 		}
 		i += k;
 	}
+}
+
+static void run(struct esp_sa *sa, struct esp_ctx *ctx, bool inbound, const struct pkt *in,
+		struct pkt *out, unsigned n, bool one)
+{
+	run_many(sa, NULL, ctx, inbound, in, out, n, one);
 }
 
 static void same_results(const struct pkt *a, const struct pkt *b, unsigned n,
@@ -310,32 +327,11 @@ static void many_sas(enum esp_cipher cipher, uint32_t flags, bool mixed)
 			wire_owner[nw++] = clear_owner[i];
 		}
 	}
-	for (unsigned j = 0; j < N_PKTS;) {
-		unsigned k = RTE_MIN(1 + rnd() % BURST_MAX, N_PKTS - j);
-		struct rte_mbuf *mb[BURST_MAX];
-		struct esp_sa *sas[BURST_MAX];
+	struct esp_sa *sa_of[N_STREAM];
 
-		for (unsigned x = 0; x < k; x++) {
-			mb[x] = test_mbuf(clear[j + x].b, clear[j + x].len);
-			ck_assert_ptr_nonnull(mb[x]);
-			mb[x]->hash.usr = j + x;
-			sas[x] = ob[clear_owner[j + x]];
-			wire_b[j + x].len = 0;
-		}
-		uint16_t good = esp_outbound_multi(sas, mb, (uint16_t)k, &cb);
-		for (unsigned x = 0; x < k; x++) {
-			uint32_t at = mb[x]->hash.usr;
-
-			if (x < good) {
-				ck_assert_ptr_eq(sas[x], ob[clear_owner[at]]);
-				ck_assert(x == 0 || at > mb[x - 1]->hash.usr);
-				wire_b[at].len = rte_pktmbuf_pkt_len(mb[x]);
-				memcpy(wire_b[at].b, rte_pktmbuf_mtod(mb[x], uint8_t *), wire_b[at].len);
-			}
-			rte_pktmbuf_free(mb[x]);
-		}
-		j += k;
-	}
+	for (unsigned i = 0; i < N_PKTS; i++)
+		sa_of[i] = ob[clear_owner[i]];
+	run_many(NULL, sa_of, &cb, false, clear, wire_b, N_PKTS, false);
 	same_results(wire_all, wire_b, N_PKTS, &ca, &cb, what);
 	memset(&cb, 0, sizeof(cb));
 	cb.mgr = test_mgr();
@@ -360,34 +356,9 @@ static void many_sas(enum esp_cipher cipher, uint32_t flags, bool mixed)
 	ca.mgr = test_mgr();
 	for (unsigned j = 0; j < n; j++)
 		run(ia[owner[j]], &ca, true, &stream[j], &got_a[j], 1, true);
-	for (unsigned j = 0; j < n;) {
-		unsigned k = RTE_MIN(1 + rnd() % BURST_MAX, n - j);
-		struct rte_mbuf *mb[BURST_MAX];
-		struct esp_sa *sas[BURST_MAX];
-
-		for (unsigned x = 0; x < k; x++) {
-			mb[x] = test_mbuf(stream[j + x].b, stream[j + x].len);
-			ck_assert_ptr_nonnull(mb[x]);
-			mb[x]->hash.usr = j + x;
-			test_in_layout(mb[x]);
-			sas[x] = ib[owner[j + x]];
-			got_b[j + x].len = 0;
-		}
-		uint16_t good = esp_inbound_multi(sas, mb, (uint16_t)k, &cb);
-		for (unsigned x = 0; x < k; x++) {
-			uint32_t at = mb[x]->hash.usr;
-
-			if (x < good) {
-				/* each good packet beside its own SA, in order */
-				ck_assert_ptr_eq(sas[x], ib[owner[at]]);
-				ck_assert(x == 0 || at > mb[x - 1]->hash.usr);
-				got_b[at].len = rte_pktmbuf_pkt_len(mb[x]);
-				memcpy(got_b[at].b, rte_pktmbuf_mtod(mb[x], uint8_t *), got_b[at].len);
-			}
-			rte_pktmbuf_free(mb[x]);
-		}
-		j += k;
-	}
+	for (unsigned j = 0; j < n; j++)
+		sa_of[j] = ib[owner[j]];
+	run_many(NULL, sa_of, &cb, true, stream, got_b, n, false);
 	same_results(got_a, got_b, n, &ca, &cb, what);
 	ck_assert_uint_gt(ca.drops[ESP_DROP_AUTH], 0);
 	ck_assert_uint_gt(ca.drops[ESP_DROP_REPLAY], 0);
