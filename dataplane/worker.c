@@ -482,8 +482,8 @@ static void esp_out_run(struct worker *w, struct esp_sa *sa, struct rte_mbuf **r
 
 	/* The path MTU towards the peer bounds the inner packet: route the
 	 * outer destination once per run (tunnel), per packet (transport).
-	 * Nothing else touches the memo until the run is sent, so its entry
-	 * also gives every outer packet of the run its L2 header. */
+	 * Its memo entry (or a group's copy of it) also gives every outer
+	 * packet of the run its L2 header. */
 	if (sa->mode == ESP_MODE_TUNNEL) {
 		via = fwd_get(w, sa->remote.family, sa->remote.bytes, 0);
 		if (likely(via != NULL))
@@ -536,7 +536,8 @@ static void esp_out_run(struct worker *w, struct esp_sa *sa, struct rte_mbuf **r
 }
 
 /* Outbound packets owned by this worker: each run of one SA's packets
- * goes to esp_out_run() as a range of @p pkts. */
+ * goes to esp_out_run() as a range of @p pkts; short runs that follow
+ * each other may be encrypted together (struct out_group). */
 static void esp_out_batch(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
 	uint16_t start = 0;
