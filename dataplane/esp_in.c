@@ -391,23 +391,17 @@ ESP_INLINE uint16_t esp_in_burst(struct esp_sa *sa0, struct esp_sa **sas, struct
 ESP_IN_CIPHERS(0)
 ESP_IN_CIPHERS(1)
 
-#define ESP_IN_ROW(tun) {                                  \
-	ESP_IN_FN(tun, ESP_CIPHER_AES128_GCM16),           \
-	ESP_IN_FN(tun, ESP_CIPHER_AES256_GCM16),           \
-	ESP_IN_FN(tun, ESP_CIPHER_CHACHA20_POLY1305) }
-
-/* [tunnel][cipher] */
-static const esp_xform_fn esp_in_table[2][3] = { ESP_IN_ROW(0), ESP_IN_ROW(1) };
+/* [tunnel][cipher], of handlers named by @p FN (ESP_IN_FN or ESP_IN_MULTI_FN) */
+#define ESP_IN_ROW(FN, tun) {                                  \
+	FN(tun, ESP_CIPHER_AES128_GCM16),                      \
+	FN(tun, ESP_CIPHER_AES256_GCM16),                      \
+	FN(tun, ESP_CIPHER_CHACHA20_POLY1305) }
+#define ESP_IN_TABLE(FN) { ESP_IN_ROW(FN, 0), ESP_IN_ROW(FN, 1) }
 
 typedef uint16_t (*esp_in_multi_fn)(struct esp_sa **sas, struct rte_mbuf **mb, uint16_t n,
 				    struct esp_ctx *ctx);
-#define ESP_IN_MULTI_ROW(tun) {                                  \
-	ESP_IN_MULTI_FN(tun, ESP_CIPHER_AES128_GCM16),           \
-	ESP_IN_MULTI_FN(tun, ESP_CIPHER_AES256_GCM16),           \
-	ESP_IN_MULTI_FN(tun, ESP_CIPHER_CHACHA20_POLY1305) }
-static const esp_in_multi_fn esp_in_multi_table[2][3] = {
-	ESP_IN_MULTI_ROW(0), ESP_IN_MULTI_ROW(1)
-};
+static const esp_xform_fn esp_in_table[2][3] = ESP_IN_TABLE(ESP_IN_FN);
+static const esp_in_multi_fn esp_in_multi_table[2][3] = ESP_IN_TABLE(ESP_IN_MULTI_FN);
 
 esp_xform_fn esp_in_handler(const struct esp_sa *sa)
 {

@@ -350,29 +350,21 @@ ESP_OUT_NATT(OUT_TUN4)
 ESP_OUT_NATT(OUT_TUN6)
 ESP_OUT_NATT(OUT_TRANS)
 
-#define ESP_OUT_ROW(lay, nt) {                                  \
-	ESP_OUT_FN(lay, nt, ESP_CIPHER_AES128_GCM16),           \
-	ESP_OUT_FN(lay, nt, ESP_CIPHER_AES256_GCM16),           \
-	ESP_OUT_FN(lay, nt, ESP_CIPHER_CHACHA20_POLY1305) }
-
+/* A row of handlers named by @p FN (ESP_OUT_FN or ESP_OUT_MULTI_FN). */
+#define ESP_OUT_ROW(FN, lay, nt) {                                  \
+	FN(lay, nt, ESP_CIPHER_AES128_GCM16),                       \
+	FN(lay, nt, ESP_CIPHER_AES256_GCM16),                       \
+	FN(lay, nt, ESP_CIPHER_CHACHA20_POLY1305) }
 /* [layout][natt][cipher] */
-static const esp_xform_fn esp_out_table[3][2][3] = {
-	{ ESP_OUT_ROW(OUT_TUN4, 0), ESP_OUT_ROW(OUT_TUN4, 1) },
-	{ ESP_OUT_ROW(OUT_TUN6, 0), ESP_OUT_ROW(OUT_TUN6, 1) },
-	{ ESP_OUT_ROW(OUT_TRANS, 0), ESP_OUT_ROW(OUT_TRANS, 1) },
-};
+#define ESP_OUT_TABLE(FN) {                                                     \
+	{ ESP_OUT_ROW(FN, OUT_TUN4, 0), ESP_OUT_ROW(FN, OUT_TUN4, 1) },         \
+	{ ESP_OUT_ROW(FN, OUT_TUN6, 0), ESP_OUT_ROW(FN, OUT_TUN6, 1) },         \
+	{ ESP_OUT_ROW(FN, OUT_TRANS, 0), ESP_OUT_ROW(FN, OUT_TRANS, 1) } }
 
 typedef uint16_t (*esp_out_multi_fn)(struct esp_sa **sas, struct rte_mbuf **mb, uint16_t n,
 				     struct esp_ctx *ctx);
-#define ESP_OUT_MULTI_ROW(lay, nt) {                                  \
-	ESP_OUT_MULTI_FN(lay, nt, ESP_CIPHER_AES128_GCM16),           \
-	ESP_OUT_MULTI_FN(lay, nt, ESP_CIPHER_AES256_GCM16),           \
-	ESP_OUT_MULTI_FN(lay, nt, ESP_CIPHER_CHACHA20_POLY1305) }
-static const esp_out_multi_fn esp_out_multi_table[3][2][3] = {
-	{ ESP_OUT_MULTI_ROW(OUT_TUN4, 0), ESP_OUT_MULTI_ROW(OUT_TUN4, 1) },
-	{ ESP_OUT_MULTI_ROW(OUT_TUN6, 0), ESP_OUT_MULTI_ROW(OUT_TUN6, 1) },
-	{ ESP_OUT_MULTI_ROW(OUT_TRANS, 0), ESP_OUT_MULTI_ROW(OUT_TRANS, 1) },
-};
+static const esp_xform_fn esp_out_table[3][2][3] = ESP_OUT_TABLE(ESP_OUT_FN);
+static const esp_out_multi_fn esp_out_multi_table[3][2][3] = ESP_OUT_TABLE(ESP_OUT_MULTI_FN);
 
 static int esp_out_layout(const struct esp_sa *sa)
 {
