@@ -353,6 +353,40 @@ START_TEST(replayed_within_a_burst)
 }
 END_TEST
 
+/*
+ * ESN (RFC 4303 A2.2): the upper half of a packet's number is inferred
+ * from the window. In one burst, B (SN 0x80000011) moves the window so
+ * far that C, whose low half is 5, is then SN 2^32 + 5, while against the
+ * window as the burst began it read as 5. The transform prepares nonce and
+ * AAD for the whole chunk first (esp_in_burst), so it must infer C's
+ * number again after B and rebuild its AAD, or C fails its ICV.
+ */
+START_TEST(esn_upper_half_moved_within_a_burst)
+{
+	uint8_t wb[BUF], wc[BUF];
+
+	sas_make(ESP_MODE_TUNNEL, ESP_CIPHER_AES128_GCM16, ESP_SA_F_ESN);
+	out_sa->seq = 0x80000010;
+	size_t lb = valid(wb, 20);
+	out_sa->seq = 0x100000004ull;
+	size_t lc = valid(wc, 21);
+
+	struct rte_mbuf *m[2] = { test_mbuf(wb, lb), test_mbuf(wc, lc) };
+	for (int i = 0; i < 2; i++) {
+		ck_assert_ptr_nonnull(m[i]);
+		test_in_layout(m[i]);
+	}
+	ck_assert_uint_eq(in_sa->rw->top, 0);
+	uint16_t good = esp_inbound(in_sa, m, 2, &ctx);
+	ck_assert_uint_eq(ctx.drops[ESP_DROP_AUTH], 0);
+	ck_assert_uint_eq(good, 2);
+	ck_assert_uint_eq(in_sa->rw->top, 0x100000005ull);
+	rte_pktmbuf_free(m[0]);
+	rte_pktmbuf_free(m[1]);
+	still_works();
+}
+END_TEST
+
 START_TEST(bad_padding)
 {
 	uint8_t pt[BUF], w[BUF];
@@ -930,6 +964,7 @@ int main(void)
 	tcase_add_test(tc, bad_icv_does_not_advance);
 	tcase_add_test(tc, replayed_and_too_old);
 	tcase_add_test(tc, replayed_within_a_burst);
+	tcase_add_test(tc, esn_upper_half_moved_within_a_burst);
 	tcase_add_test(tc, bad_padding);
 	tcase_add_test(tc, garbage_after_header);
 	tcase_add_test(tc, next_header_and_inner);
