@@ -416,24 +416,27 @@ enum {
 
 struct out_group {
 	struct rte_mbuf **pkts;   /* the first run's; the others follow */
-	uint16_t n, n_runs;
+	uint16_t n, n_runs, n_via;
 	struct {
 		struct esp_sa *sa;
 		uint16_t n;
-		struct fib_fwd via;
+		uint16_t via;     /* index into via[] */
 	} run[WORKER_BURST * 2];
+	/* the runs' memo entries, one copy for runs next to each other that
+	 * go to one peer (many tunnels to one gateway: one copy, one send) */
+	struct fib_fwd via[WORKER_BURST * 2];
 };
 
 static void out_group_send(struct worker *w, struct out_group *g)
 {
 	struct esp_sa *sas[WORKER_BURST * 2];
-	uint16_t k = 0, good;
+	uint16_t k = 0, from = 0, good;
 
 	if (g->n_runs == 0)
 		return;
 	if (g->n_runs == 1) {  /* one SA's: its own transform */
-		esp_out_submit(w, g->run[0].sa, g->pkts, g->n, &g->run[0].via);
-		g->n = g->n_runs = 0;
+		esp_out_submit(w, g->run[0].sa, g->pkts, g->n, &g->via[0]);
+		g->n = g->n_runs = g->n_via = 0;
 		return;
 	}
 	for (uint16_t r = 0; r < g->n_runs; r++)
@@ -443,19 +446,26 @@ static void out_group_send(struct worker *w, struct out_group *g)
 	w->stats.esp_out += good;
 	for (uint16_t i = good; i < g->n; i++)
 		rte_pktmbuf_free(g->pkts[i]);
+	if (good == g->n && g->n_via == 1) {  /* all went, to one peer */
+		fwd_send_run(w, g->pkts, good, &g->via[0]);
+		g->n = g->n_runs = g->n_via = 0;
+		return;
+	}
 	/* the good ones are first, in order, their SAs beside them: each
 	 * run's are the next ones of its SA (runs next to each other have
-	 * different SAs) */
+	 * different SAs); runs of one memo entry go out together */
 	k = 0;
 	for (uint16_t r = 0; r < g->n_runs; r++) {
-		uint16_t from = k;
-
 		while (k < good && sas[k] == g->run[r].sa)
 			k++;
-		if (k > from)
-			fwd_send_run(w, g->pkts + from, (uint16_t)(k - from), &g->run[r].via);
+		if (r + 1 == g->n_runs || g->run[r + 1].via != g->run[r].via) {
+			if (k > from)
+				fwd_send_run(w, g->pkts + from, (uint16_t)(k - from),
+					     &g->via[g->run[r].via]);
+			from = k;
+		}
 	}
-	g->n = g->n_runs = 0;
+	g->n = g->n_runs = g->n_via = 0;
 }
 
 static void out_group_add(struct worker *w, struct out_group *g, struct esp_sa *sa,
@@ -465,9 +475,11 @@ static void out_group_add(struct worker *w, struct out_group *g, struct esp_sa *
 		out_group_send(w, g);
 	if (g->n_runs == 0)
 		g->pkts = run;
+	if (g->n_via == 0 || memcmp(&g->via[g->n_via - 1], via, sizeof(*via)) != 0)
+		g->via[g->n_via++] = *via;
 	g->run[g->n_runs].sa = sa;
 	g->run[g->n_runs].n = n;
-	g->run[g->n_runs++].via = *via;
+	g->run[g->n_runs++].via = (uint16_t)(g->n_via - 1);
 	g->n = (uint16_t)(g->n + n);
 }
 
@@ -545,7 +557,7 @@ static void esp_out_batch(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 	struct out_group g;  /* not zeroed: runs are written as they come */
 
 	RTE_BUILD_BUG_ON(RTE_DIM(((struct burst *)NULL)->clear) > RTE_DIM(g.run));
-	g.n = g.n_runs = 0;
+	g.n = g.n_runs = g.n_via = 0;
 	for (uint16_t i = 1; i < n; i++) {
 		struct esp_sa *sa = pkt_meta(pkts[i])->sa;
 
