@@ -124,6 +124,12 @@ static void publish_fib(struct gwsim *g)
 	}
 }
 
+void gwsim_wan_neigh(struct gwsim *g, const char *ip, const struct rte_ether_addr *mac)
+{
+	fib_neigh_add(g->fib, ip, mac, g->wan);
+	publish_fib(g);
+}
+
 /* Gateway X: LAN 10.X.0.254 / fd0X::254, WAN 192.0.2.X / 2001:db8::X.
  * Tags 'a' and 'b' are the two ends; others are extra copies of A. */
 void gwsim_init(struct gwsim *g, char tag, uint16_t n_workers)

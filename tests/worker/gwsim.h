@@ -53,6 +53,8 @@ void gwsim_free(struct gwsim *g);
 void gwsim_teardown(void);
 
 void gwsim_addr(struct esp_addr *a, const char *s);
+/** Another neighbour on @p g's WAN (a third gateway), the FIB republished. */
+void gwsim_wan_neigh(struct gwsim *g, const char *ip, const struct rte_ether_addr *mac);
 struct rte_mbuf *gwsim_udp_frame(int family, const struct rte_ether_addr *dst_mac,
 				 const char *src, const char *dst, uint16_t dport,
 				 uint32_t payload, uint16_t vlan, bool df);

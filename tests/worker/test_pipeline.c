@@ -171,6 +171,106 @@ START_TEST(mixed_bursts_keep_order)
 }
 END_TEST
 
+static uint64_t drops(struct gwsim *g, enum esp_drop why)
+{
+	return g->w->ctx.drops[why];
+}
+
+/*
+ * Outbound runs of many tunnels are encrypted as one group (same
+ * transform, short packets) and leave in runs of one next hop: A's
+ * tunnels to B (two SAs) and to a third gateway C, interleaved, with one
+ * of B's SAs at the end of its sequence numbers part way through. Each
+ * ESP packet must carry its own peer's MAC and address, in order, and the
+ * SA's packets past the end are dropped without upsetting the others.
+ */
+START_TEST(grouped_runs_leave_by_their_peers)
+{
+	/* round 0: B's and C's, all sent; round 1: with the SA that ends */
+	static const char *const patterns[2] = {
+		"1221121222112112211221112122121121",
+		"1213312122133321211321233112213311",
+	};
+	enum { N = 34 };
+	static const struct rte_ether_addr mac_c_wan = {{ 2, 0, 0, 0, 0xc, 2 }};
+	static const char *const inner[3] = { "10.2.0.1", "10.3.0.1", "10.4.0.1" };
+	static const char *const nets[3] = { "10.2.0.0/24", "10.3.0.0/24", "10.4.0.0/24" };
+	static const char *const peer[3] = { "192.0.2.2", "192.0.2.3", "192.0.2.2" };
+	const uint32_t spi[3] = { 0x7201, 0x7202, 0x7203 };
+	struct combo c = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET, AF_INET };
+	struct rte_mbuf *in[N], *esp[N];
+	uint32_t seq[3] = { 0, 0, UINT32_MAX - 3 }, over = 0;
+	uint64_t over0 = drops(&A, ESP_DROP_SEQ_OVERFLOW);
+
+	gwsim_wan_neigh(&A, "192.0.2.3", &mac_c_wan);
+	for (unsigned k = 0; k < 3; k++) {
+		struct esp_sa_params p;
+		struct drv_policy pol = { .id = spi[k], .priority = 10, .action = SPD_PROTECT,
+					  .sa_spi = spi[k] };
+		struct esp_addr d;
+		uint8_t dl;
+
+		gwsim_sa_params(&p, &c, spi[k], ESP_DIR_OUT, true);
+		gwsim_addr(&p.remote, peer[k]);
+		ck_assert_int_eq(esp_addr_parse(nets[k], &d, &dl), 0);
+		memcpy(p.sel.dst, d.bytes, 16);
+		p.sel.dst_len = dl;
+		p.seq_start = seq[k];
+		ck_assert_int_eq(drv_sa_add(A.drv, &p), 0);
+		pol.sel = p.sel;
+		ck_assert_int_eq(drv_policy_add(A.drv, &pol), 0);
+	}
+	worker_apply_msgs(A.w);
+	for (unsigned round = 0; round < 2; round++) {
+		const char *pattern = patterns[round];
+		unsigned sent = 0;
+
+		ck_assert_uint_eq(strlen(pattern), N);
+		for (unsigned i = 0; i < N; i++)
+			in[i] = gwsim_udp_frame(AF_INET, &mac_a_lan, "10.1.0.1",
+						inner[pattern[i] - '1'], 5000, 20 + i, 0, true);
+		worker_process_burst(A.w, A.lan, in, N);
+		worker_flush(A.w);
+		unsigned got = rte_ring_dequeue_burst(A.wan_tx[0], (void **)esp, N, NULL);
+
+		for (unsigned i = 0; i < N; i++) {
+			unsigned k = (unsigned)(pattern[i] - '1');
+
+			if (seq[k] == UINT32_MAX) {  /* RFC 4303 §3.3.3: never cycles */
+				over++;
+				continue;
+			}
+			ck_assert_uint_lt(sent, got);
+			const struct rte_ether_hdr *eth =
+				rte_pktmbuf_mtod(esp[sent], const struct rte_ether_hdr *);
+			const uint8_t *ip = (const uint8_t *)(eth + 1), *h = ip + 20;
+			struct esp_addr dst;
+
+			gwsim_addr(&dst, peer[k]);
+			ck_assert_msg(rte_is_same_ether_addr(&eth->dst_addr,
+							     k == 1 ? &mac_c_wan : &mac_b_wan),
+				      "round %u packet %u (SA %u) to the wrong MAC", round, i, k + 1);
+			ck_assert_mem_eq(ip + 16, dst.bytes, 4);
+			ck_assert_uint_eq(rte_ipv4_cksum((const struct rte_ipv4_hdr *)(const void *)ip), 0);
+			ck_assert_uint_eq(rte_be_to_cpu_32(*(const rte_be32_t *)(const void *)h), spi[k]);
+			ck_assert_uint_eq(rte_be_to_cpu_32(*(const rte_be32_t *)(const void *)(h + 4)),
+					  ++seq[k]);
+			rte_pktmbuf_free(esp[sent++]);
+		}
+		ck_assert_uint_eq(sent, got);
+	}
+	ck_assert_uint_gt(over, 0);
+	ck_assert_uint_eq(drops(&A, ESP_DROP_SEQ_OVERFLOW) - over0, over);
+	for (unsigned k = 0; k < 3; k++) {
+		ck_assert_int_eq(drv_policy_del(A.drv, spi[k]), 0);
+		ck_assert_int_eq(drv_sa_del(A.drv, spi[k], ESP_DIR_OUT), 0);
+	}
+	worker_apply_msgs(A.w);
+	A.drv->ops->poll(A.drv);
+	A.drv->ops->poll(A.drv);
+}
+END_TEST
+
 /* Give the IPv4 frame @p m four octets of options (NOPs). */
 static void add_ip4_options(struct rte_mbuf *m)
 {
@@ -247,11 +347,6 @@ START_TEST(nic_packet_type_is_not_trusted)
 				    ESP_PTYPE_IP6_ESP_CHECKED, 14 + 40, ESP_IPPROTO_ESP);
 }
 END_TEST
-
-static uint64_t drops(struct gwsim *g, enum esp_drop why)
-{
-	return g->w->ctx.drops[why];
-}
 
 START_TEST(side_paths_are_punted_or_counted)
 {
@@ -626,6 +721,7 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, every_combination_round_trips);
 	tcase_add_test(tc, mixed_bursts_keep_order);
+	tcase_add_test(tc, grouped_runs_leave_by_their_peers);
 	tcase_add_test(tc, nic_packet_type_is_not_trusted);
 	tcase_add_test(tc, ipv6_fast_and_slow_paths);
 	tcase_add_test(tc, ipv6_esp_after_extension_headers);
