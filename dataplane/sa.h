@@ -278,6 +278,17 @@ static inline void esp_sa_prefetch(const struct esp_sa *sa,
 		rte_prefetch0(k + key_lines[i]);
 }
 
+/**
+ * A tunnel SA's peer as its outer header template holds it (4 octets for
+ * IPv4, 16 for IPv6; family sa->outer_af): in line 1, which
+ * esp_sa_prefetch() fetches, where sa->remote is on a cold line that the
+ * route lookup of each run missed with many tunnels.
+ */
+static inline const uint8_t *esp_sa_peer(const struct esp_sa *sa)
+{
+	return sa->hdr + (sa->outer_af == AF_INET ? 16 : 24);  /* RFC 791, RFC 8200 */
+}
+
 /** Line 2 of an inbound SA, if its per-packet checks read it (reads
  *  in_chk: call it once line 0 is likely there). */
 static inline void esp_sa_prefetch_checks(const struct esp_sa *sa)

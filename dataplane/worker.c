@@ -497,10 +497,10 @@ static void esp_out_run(struct worker *w, struct esp_sa *sa, struct rte_mbuf **r
 	 * Its memo entry (or a group's copy of it) also gives every outer
 	 * packet of the run its L2 header. */
 	if (sa->mode == ESP_MODE_TUNNEL) {
-		via = fwd_get(w, sa->remote.family, sa->remote.bytes, 0);
+		via = fwd_get(w, sa->outer_af, esp_sa_peer(sa), 0);
 		if (likely(via != NULL))
 			mtu = via->mtu;
-		else if (fib_route(w->fib, sa->remote.family, sa->remote.bytes, &hop) == 0)
+		else if (fib_route(w->fib, sa->outer_af, esp_sa_peer(sa), &hop) == 0)
 			mtu = hop.mtu;
 	}
 	/* The common case: a tunnel whose packets all fit go as they are. */
