@@ -95,6 +95,10 @@ static void one_combo(enum esp_cipher c, bool iiv, bool esn, enum layout l, bool
 	p.seq_start = esn ? 0xfffffffdull : 0;
 	struct esp_sa *out = esp_sa_create(&p, test_mgr());
 	ck_assert_msg(out != NULL, "%s: create out", what);
+	/* the worker routes a tunnel's packets by the peer its template holds */
+	if (mode == ESP_MODE_TUNNEL)
+		ck_assert_msg(memcmp(esp_sa_peer(out), p.remote.bytes,
+				     outer_af == AF_INET ? 4 : 16) == 0, "%s: peer", what);
 	test_sa_params(&p, ESP_DIR_IN, mode, c, flags, outer_af);
 	p.seq_start = esn ? 0xfffffffdull : 0;
 	struct esp_sa *in = esp_sa_create(&p, test_mgr());
