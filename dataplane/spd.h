@@ -11,7 +11,9 @@
 #ifndef ESPRIT_DATAPLANE_SPD_H
 #define ESPRIT_DATAPLANE_SPD_H
 
+#include <assert.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -363,11 +365,17 @@ int spd_key_from_ip(struct spd_key *k, const uint8_t *l3, uint32_t len, uint16_t
  * spd_match.hv/hm take it. */
 static inline uint32_t spd_key_word(uint8_t family, uint8_t proto, uint16_t label)
 {
-	struct spd_key k = { .family = family, .proto = proto, .label = label };
-	uint32_t h;
-
-	memcpy(&h, &k, 4);
-	return h;
+	/* Shifted into place, not stored field by field into a struct spd_key
+	 * and read back as a word: a load of three smaller stores in flight
+	 * is not forwarded from them and waits for them to reach L1 (a fifth
+	 * of outbound IPv6 classification in perf annotate). */
+	static_assert(offsetof(struct spd_key, family) == 0 && offsetof(struct spd_key, proto) == 1 &&
+		      offsetof(struct spd_key, label) == 2, "the key's first word");
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	return (uint32_t)family | (uint32_t)proto << 8 | (uint32_t)label << 16;
+#else
+	return (uint32_t)family << 24 | (uint32_t)proto << 16 | label;
+#endif
 }
 
 /* The masked compare of a compiled rule: 0 when @p m takes the key whose
