@@ -399,7 +399,7 @@ const struct spd_rule *spd_lookup(const struct spd *spd, const struct spd_key *k
 				return &spd->rules[i];
 		return NULL;
 	}
-	memcpy(&h, k, 4);
+	h = spd_key_word(k->family, k->proto, k->label);  /* not one load of three stores */
 	memcpy(s, k->src, 16);
 	memcpy(d, k->dst, 16);
 	if (k->family == AF_INET && spd->ix4 != NULL)
