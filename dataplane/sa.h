@@ -280,9 +280,9 @@ static inline void esp_sa_prefetch(const struct esp_sa *sa,
 
 /**
  * A tunnel SA's peer as its outer header template holds it (4 octets for
- * IPv4, 16 for IPv6; family sa->outer_af): in line 1, which
- * esp_sa_prefetch() fetches, where sa->remote is on a cold line that the
- * route lookup of each run missed with many tunnels.
+ * IPv4, 16 for IPv6; family sa->outer_af), in line 1, which
+ * esp_sa_prefetch() fetches. sa->remote, the same address, is on a cold
+ * line: with many tunnels the route lookup of each run missed it.
  */
 static inline const uint8_t *esp_sa_peer(const struct esp_sa *sa)
 {
