@@ -29,7 +29,8 @@ including the time it waited for memory (a stalled load is charged to the
 instruction after it; see `perf annotate` for that, with the perf.data
 --keep leaves). Sampling slows the run by a few percent; the split is
 scaled to the unsampled run. Needs perf (Debian: linux-perf) and the
-rights bench.sh needs (root for --huge).
+rights bench.sh needs (root for --huge). --analyze JSON REPORT splits a
+run kept with --keep again without running anything.
 """
 import argparse
 import glob
@@ -84,22 +85,32 @@ def run_bench(args, out, env=None, perf=None):
         sys.exit("bench-profile: no JSON from %s" % " ".join(cmd))
     with open(files[-1]) as f:
         doc = json.load(f)
+    return doc, one_case(doc)
+
+
+def one_case(doc):
+    """The one case of an esprit-bench JSON document that ran, or exit."""
     cases = [c for c in doc["cases"] if not c.get("error")]
     if len(cases) != 1:
         sys.exit("bench-profile: the options select %d cases that ran; give one "
                  "(--dir, --cipher, --iv, --family, --size, --sas, --no-mc)" % len(cases))
-    return doc, cases[0]
+    return cases[0]
 
 
-def samples(perf_data):
-    """(share %, comm, dso, symbol) of every line of perf report."""
+def perf_report(perf_data):
+    """perf report of @perf_data, one line a (comm, dso, symbol), ';' between."""
     r = subprocess.run(["perf", "report", "-i", perf_data, "--stdio", "--no-children",
                         "--sort", "comm,dso,sym", "-t", ";"],
                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     if r.returncode != 0:
         sys.exit("bench-profile: perf report failed")
+    return r.stdout
+
+
+def parse_report(text):
+    """(share %, comm, dso, symbol) of every sample line of perf_report()."""
     rows = []
-    for line in r.stdout.splitlines():
+    for line in text.splitlines():
         parts = [p.strip() for p in line.split(";")]
         if line.startswith("#") or len(parts) != 4 or not parts[0].endswith("%"):
             continue
@@ -108,30 +119,9 @@ def samples(perf_data):
     return rows
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--build", default=os.path.join(SRC, "build-bench"),
-                    help="release build directory (default build-bench)")
-    ap.add_argument("--huge", action="store_true", help="run on hugepages (bench.sh --huge)")
-    ap.add_argument("--freq", type=int, default=2000, help="samples a second (default 2000)")
-    ap.add_argument("--top", type=int, default=8, help="functions listed per part (default 8)")
-    ap.add_argument("--keep", help="keep perf.data and the JSON here")
-    args, case = ap.parse_known_args()
-    args.case = case
-    if not case:
-        ap.error("give the case's esprit-bench options")
-    if shutil.which("perf") is None:
-        sys.exit("bench-profile: needs perf (apt-get install linux-perf)")
-
-    work = args.keep or tempfile.mkdtemp(prefix="esprit-profile.")
-    os.makedirs(work, exist_ok=True)
-    doc, ref = run_bench(args, os.path.join(work, "plain"))
-    env = dict(os.environ, ESPRIT_BENCH_ONLY="1")
-    perf_data = os.path.join(work, "perf.data")
-    _, sampled = run_bench(args, os.path.join(work, "sampled"), env=env, perf=perf_data)
-    rows = [r for r in samples(perf_data) if r[1].startswith(WORKER_COMMS)]
-    if not args.keep:
-        shutil.rmtree(work, ignore_errors=True)
+def show(doc, ref, sampled_cycles, rows, top):
+    """Print the split of @rows (all threads') for the case @ref of @doc."""
+    rows = [r for r in rows if r[1].startswith(WORKER_COMMS)]
     worker = sum(r[0] for r in rows)
     if worker <= 0:
         sys.exit("bench-profile: no samples on a worker lcore (perf without rights?)")
@@ -141,9 +131,9 @@ def main():
     io_ref = tsc / (ref["io_mpps"] * 1e6) if ref.get("io_mpps") else None
     crypto_ref = ref.get("crypto_cycles")
     print("%s %s %s IPv%s %s B, %s SA(s): %.0f cycles a packet (%.2f Mpps, %.3f of the limit);"
-          " sampled run %.0f" % (ref["dir"], ref["cipher"], ref["iv"], ref["family"], ref["size"],
-                                 ref["sas"], cycles, ref["mpps"], ref["fraction"],
-                                 sampled["cycles_per_packet"]))
+          " sampled run %s" % (ref["dir"], ref["cipher"], ref["iv"], ref["family"], ref["size"],
+                               ref["sas"], cycles, ref["mpps"], ref["fraction"],
+                               "%.0f" % sampled_cycles if sampled_cycles else "not known"))
     print()
     per = {}
     for share, _, dso, sym in rows:
@@ -164,7 +154,7 @@ def main():
             if group_of(dso, sym) == name:
                 funcs[sym] = funcs.get(sym, 0.0) + share
         print("%s, busiest functions:" % name)
-        for sym, share in sorted(funcs.items(), key=lambda kv: -kv[1])[:args.top]:
+        for sym, share in sorted(funcs.items(), key=lambda kv: -kv[1])[:top]:
             print("  %-56s %6.1f%% %8.1f" % (sym[:56], 100 * share / worker,
                                              share / worker * cycles))
         if name == GROUPS[0][0]:
@@ -172,8 +162,48 @@ def main():
                   "  names them after the exported one before them, so a GCM case may\n"
                   "  show GMAC, CRC or ChaCha names; the library's total is right)")
         print()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--build", default=os.path.join(SRC, "build-bench"),
+                    help="release build directory (default build-bench)")
+    ap.add_argument("--huge", action="store_true", help="run on hugepages (bench.sh --huge)")
+    ap.add_argument("--freq", type=int, default=2000, help="samples a second (default 2000)")
+    ap.add_argument("--top", type=int, default=8, help="functions listed per part (default 8)")
+    ap.add_argument("--keep", help="keep perf.data, its report and the JSON here")
+    ap.add_argument("--analyze", nargs=2, metavar=("JSON", "REPORT"),
+                    help="no runs: split a kept run's REPORT (report.txt) for its JSON")
+    args, case = ap.parse_known_args()
+    args.case = case
+    if args.analyze:
+        with open(args.analyze[0]) as f:
+            doc = json.load(f)
+        with open(args.analyze[1]) as f:
+            text = f.read()
+        show(doc, one_case(doc), None, parse_report(text), args.top)
+        return 0
+    if not case:
+        ap.error("give the case's esprit-bench options")
+    if shutil.which("perf") is None:
+        sys.exit("bench-profile: needs perf (apt-get install linux-perf)")
+
+    work = args.keep or tempfile.mkdtemp(prefix="esprit-profile.")
+    os.makedirs(work, exist_ok=True)
+    doc, ref = run_bench(args, os.path.join(work, "plain"))
+    env = dict(os.environ, ESPRIT_BENCH_ONLY="1")
+    perf_data = os.path.join(work, "perf.data")
+    _, sampled = run_bench(args, os.path.join(work, "sampled"), env=env, perf=perf_data)
+    text = perf_report(perf_data)
     if args.keep:
-        print("perf.data and the JSON are in %s (perf annotate -i %s SYMBOL)" % (work, perf_data))
+        with open(os.path.join(work, "report.txt"), "w") as f:
+            f.write(text)
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+    show(doc, ref, sampled["cycles_per_packet"], parse_report(text), args.top)
+    if args.keep:
+        print("perf.data, report.txt and the JSON are in %s (perf annotate -i %s SYMBOL;"
+              " --analyze %s/plain/bench-*.json %s/report.txt)" % (work, perf_data, work, work))
     return 0
 
 
