@@ -303,28 +303,33 @@ ESP_INLINE void esp_keep_sa(struct rte_mbuf **mb, struct esp_sa **sas, uint16_t 
 	esp_keep(mb, i, ngood);
 }
 
-/*
- * esp_inbound_multi / esp_outbound_multi: may @p n packets of the SAs
- * @p sas (n > 0) share one handler, i.e. are the SAs all of direction
- * @p dir with one transform? If not, esp_multi_one_by_one() takes them.
- */
-ESP_INLINE bool esp_multi_shared(struct esp_sa *const *sas, uint16_t n, enum esp_dir dir)
-{
-	for (uint16_t i = 0; i < n; i++)
-		if (unlikely(sas[i]->dir != dir || sas[i]->xform != sas[0]->xform))
-			return false;
-	return true;
-}
+/** A handler for packets of many SAs of one transform (packet i's SA sas[i]). */
+typedef uint16_t (*esp_multi_fn)(struct esp_sa **sas, struct rte_mbuf **mb, uint16_t n,
+				 struct esp_ctx *ctx);
 
-/** Each packet through @p one (esp_inbound or esp_outbound) with its own
- *  SA; the good ones first, in order, their SAs beside them. */
-ESP_INLINE uint16_t esp_multi_one_by_one(struct esp_sa **sas, struct rte_mbuf **mb,
-					 uint16_t n, struct esp_ctx *ctx,
-					 uint16_t (*one)(struct esp_sa *, struct rte_mbuf **,
-							 uint16_t, struct esp_ctx *))
+/*
+ * esp_inbound_multi / esp_outbound_multi: when the SAs of the @p n packets
+ * are all of direction @p dir with one transform, one call of the handler
+ * @p pick gives for that transform; else each packet through @p one
+ * (esp_inbound or esp_outbound) with its own SA. Either way the good ones
+ * end up first, in order, their SAs beside them.
+ */
+ESP_INLINE uint16_t esp_multi(struct esp_sa **sas, struct rte_mbuf **mb, uint16_t n,
+			      struct esp_ctx *ctx, enum esp_dir dir,
+			      uint16_t (*one)(struct esp_sa *, struct rte_mbuf **, uint16_t,
+					      struct esp_ctx *),
+			      esp_multi_fn (*pick)(const struct esp_sa *))
 {
+	bool shared = true;
 	uint16_t good = 0;
 
+	if (n == 0)
+		return 0;
+	for (uint16_t i = 0; i < n; i++)
+		if (unlikely(sas[i]->dir != dir || sas[i]->xform != sas[0]->xform))
+			shared = false;
+	if (likely(shared))
+		return pick(sas[0])(sas, mb, n, ctx);
 	for (uint16_t i = 0; i < n; i++)
 		if (one(sas[i], &mb[i], 1, ctx) == 1)
 			esp_keep_sa(mb, sas, i, &good);

@@ -398,25 +398,23 @@ ESP_IN_CIPHERS(1)
 	FN(tun, ESP_CIPHER_CHACHA20_POLY1305) }
 #define ESP_IN_TABLE(FN) { ESP_IN_ROW(FN, 0), ESP_IN_ROW(FN, 1) }
 
-typedef uint16_t (*esp_in_multi_fn)(struct esp_sa **sas, struct rte_mbuf **mb, uint16_t n,
-				    struct esp_ctx *ctx);
 static const esp_xform_fn esp_in_table[2][3] = ESP_IN_TABLE(ESP_IN_FN);
-static const esp_in_multi_fn esp_in_multi_table[2][3] = ESP_IN_TABLE(ESP_IN_MULTI_FN);
+static const esp_multi_fn esp_in_multi_table[2][3] = ESP_IN_TABLE(ESP_IN_MULTI_FN);
 
 esp_xform_fn esp_in_handler(const struct esp_sa *sa)
 {
 	return esp_in_table[sa->mode == ESP_MODE_TUNNEL ? 1 : 0][sa->cipher];
 }
 
+static esp_multi_fn esp_in_multi_handler(const struct esp_sa *sa)
+{
+	return esp_in_multi_table[sa->mode == ESP_MODE_TUNNEL ? 1 : 0][sa->cipher];
+}
+
 uint16_t esp_inbound_multi(struct esp_sa **sas, struct rte_mbuf **mb, uint16_t n,
 			   struct esp_ctx *ctx)
 {
-	if (n == 0)
-		return 0;
-	if (unlikely(!esp_multi_shared(sas, n, ESP_DIR_IN)))
-		return esp_multi_one_by_one(sas, mb, n, ctx, esp_inbound);
-	return esp_in_multi_table[sas[0]->mode == ESP_MODE_TUNNEL ? 1 : 0][sas[0]->cipher](
-		sas, mb, n, ctx);
+	return esp_multi(sas, mb, n, ctx, ESP_DIR_IN, esp_inbound, esp_in_multi_handler);
 }
 
 uint16_t esp_inbound(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx)

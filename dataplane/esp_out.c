@@ -361,10 +361,8 @@ ESP_OUT_NATT(OUT_TRANS)
 	{ ESP_OUT_ROW(FN, OUT_TUN6, 0), ESP_OUT_ROW(FN, OUT_TUN6, 1) },         \
 	{ ESP_OUT_ROW(FN, OUT_TRANS, 0), ESP_OUT_ROW(FN, OUT_TRANS, 1) } }
 
-typedef uint16_t (*esp_out_multi_fn)(struct esp_sa **sas, struct rte_mbuf **mb, uint16_t n,
-				     struct esp_ctx *ctx);
 static const esp_xform_fn esp_out_table[3][2][3] = ESP_OUT_TABLE(ESP_OUT_FN);
-static const esp_out_multi_fn esp_out_multi_table[3][2][3] = ESP_OUT_TABLE(ESP_OUT_MULTI_FN);
+static const esp_multi_fn esp_out_multi_table[3][2][3] = ESP_OUT_TABLE(ESP_OUT_MULTI_FN);
 
 static int esp_out_layout(const struct esp_sa *sa)
 {
@@ -377,18 +375,16 @@ esp_xform_fn esp_out_handler(const struct esp_sa *sa)
 	return esp_out_table[esp_out_layout(sa)][(sa->flags & ESP_SA_F_NATT) ? 1 : 0][sa->cipher];
 }
 
+static esp_multi_fn esp_out_multi_handler(const struct esp_sa *sa)
+{
+	return esp_out_multi_table[esp_out_layout(sa)][(sa->flags & ESP_SA_F_NATT) ? 1 : 0]
+				  [sa->cipher];
+}
+
 uint16_t esp_outbound_multi(struct esp_sa **sas, struct rte_mbuf **mb, uint16_t n,
 			    struct esp_ctx *ctx)
 {
-	if (n == 0)
-		return 0;
-	if (unlikely(!esp_multi_shared(sas, n, ESP_DIR_OUT)))
-		return esp_multi_one_by_one(sas, mb, n, ctx, esp_outbound);
-
-	const struct esp_sa *sa = sas[0];
-
-	return esp_out_multi_table[esp_out_layout(sa)][(sa->flags & ESP_SA_F_NATT) ? 1 : 0]
-				  [sa->cipher](sas, mb, n, ctx);
+	return esp_multi(sas, mb, n, ctx, ESP_DIR_OUT, esp_outbound, esp_out_multi_handler);
 }
 
 uint16_t esp_outbound(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx)
