@@ -942,9 +942,8 @@ struct worker *worker_create(const struct worker_conf *c)
 	w->pool = c->pool;
 	w->peers = c->peers;
 	w->idle_sleep_us = c->idle_sleep_us;
-	w->ctx.mgr = alloc_mb_mgr(0);
-	if (w->ctx.mgr != NULL) {
-		init_mb_mgr_auto(w->ctx.mgr, NULL);
+	if (imb_own_init(&w->imb) == 0) {
+		w->ctx.mgr = w->imb.mgr;
 		esp_key_lines(w->ctx.mgr, w->ctx.key_lines);
 	}
 	w->msgs = ring_new(c, "msgs", sizeof(struct dp_msg), RING_F_SC_DEQ);
@@ -988,8 +987,7 @@ void worker_destroy(struct worker *w)
 	sad_free(w->sad);
 	rte_free(w->spd_memo.cache);
 	rte_free(w->spd_memo6.cache);
-	if (w->ctx.mgr != NULL)
-		free_mb_mgr(w->ctx.mgr);
+	imb_own_fini(&w->imb);
 	rte_ring_free(w->msgs);
 	rte_ring_free(w->events);
 	ring_drain_free(w->punt);

@@ -6,6 +6,7 @@
 #include <rte_common.h>
 
 #include "dataplane/bench/bench.h"
+#include "dataplane/imb_own.h"
 
 struct worker;
 
@@ -15,7 +16,8 @@ struct bench_rig {
 	unsigned n_lcores;
 	IMB_MGR *ctl_mgr;                       /**< key expansion, pcap making */
 	IMB_MGR *worker_mgr;                    /**< best-of-trials crypto, ChaCha table */
-	IMB_MGR *loop_mgr[BENCH_WORKERS_MAX];   /**< the crypto loop on each lcore */
+	/** the crypto loop on each lcore: a manager of its own, as a worker's */
+	struct imb_own loop_imb[BENCH_WORKERS_MAX];
 	char pcap_dir[512];
 };
 

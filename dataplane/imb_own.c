@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * An lcore's own IPsec-MB manager (imb_own.h says why a copy of the
+ * library each).
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dataplane/imb_own.h"
+
+/* IPsec-MB 1.4 keeps its error number in the manager. */
+#define IMB_OWN_NEEDS_COPY (IMB_VERSION_NUM < IMB_VERSION(1, 4, 0))
+
+enum { IMB_OWN_COPIES_MAX = 16 };  /* glibc's namespaces (DL_NNS) */
+
+/* The three calls that make a manager, from one copy of the library. */
+struct imb_calls {
+	__typeof__(&imb_get_mb_mgr_size) size;
+	__typeof__(&imb_set_pointers_mb_mgr) set_pointers;
+	__typeof__(&init_mb_mgr_auto) init;
+};
+
+static const struct imb_calls process_calls = {
+	imb_get_mb_mgr_size, imb_set_pointers_mb_mgr, init_mb_mgr_auto,
+};
+
+/* The copies loaded so far, for the process's lifetime. */
+static struct {
+	pthread_mutex_t lock;
+	unsigned n;
+	bool no_more;   /* loading one failed, or cannot work here */
+	struct imb_copy {
+		struct imb_calls calls;
+		bool used;
+	} c[IMB_OWN_COPIES_MAX];
+} copies = { .lock = PTHREAD_MUTEX_INITIALIZER, .no_more = !IMB_OWN_NEEDS_COPY };
+
+/*
+ * Load the library IPsec-MB's calls come from once more, in a namespace
+ * of its own; 0 when it is linked into the program (a static library:
+ * there is no file of its own to load) or no namespace is left, else
+ * 1 + the copy's index.
+ */
+static unsigned copy_load(void)
+{
+	struct imb_copy *c = &copies.c[copies.n];
+	Dl_info lib, self;
+	void *h;
+
+	if (copies.no_more || copies.n == IMB_OWN_COPIES_MAX)
+		return 0;
+	copies.no_more = true;
+	if (dladdr((void *)imb_get_mb_mgr_size, &lib) == 0 || lib.dli_fname == NULL ||
+	    dladdr((void *)copy_load, &self) == 0 || lib.dli_fbase == self.dli_fbase)
+		return 0;
+	h = dlmopen(LM_ID_NEWLM, lib.dli_fname, RTLD_NOW | RTLD_LOCAL);
+	if (h == NULL)
+		return 0;
+	c->calls.size = (__typeof__(c->calls.size))dlsym(h, "imb_get_mb_mgr_size");
+	c->calls.set_pointers = (__typeof__(c->calls.set_pointers))dlsym(h, "imb_set_pointers_mb_mgr");
+	c->calls.init = (__typeof__(c->calls.init))dlsym(h, "init_mb_mgr_auto");
+	if (c->calls.size == NULL || c->calls.set_pointers == NULL || c->calls.init == NULL) {
+		dlclose(h);
+		return 0;
+	}
+	copies.no_more = false;
+	return ++copies.n;
+}
+
+/* A copy no manager uses, loaded if need be: 1 + its index, or 0. */
+static unsigned copy_take(void)
+{
+	unsigned k = 0;
+
+	pthread_mutex_lock(&copies.lock);
+	for (unsigned i = 0; i < copies.n && k == 0; i++)
+		if (!copies.c[i].used)
+			k = i + 1;
+	if (k == 0)
+		k = copy_load();
+	if (k != 0)
+		copies.c[k - 1].used = true;
+	pthread_mutex_unlock(&copies.lock);
+	return k;
+}
+
+int imb_own_init(struct imb_own *o)
+{
+	const struct imb_calls *calls = &process_calls;
+
+	memset(o, 0, sizeof(*o));
+	o->copy = copy_take();
+	if (o->copy != 0)
+		calls = &copies.c[o->copy - 1].calls;
+
+	/* The manager's memory is ours (the main libc's), whichever copy
+	 * sets it up: a copy never allocates, so never needs its libc's heap. */
+	size_t size = (calls->size() + 63) & ~(size_t)63;
+
+	o->mem = aligned_alloc(64, size);
+	if (o->mem != NULL)
+		o->mgr = calls->set_pointers(o->mem, 0, 1);
+	if (o->mgr == NULL) {
+		imb_own_fini(o);
+		return -ENOMEM;
+	}
+	calls->init(o->mgr, NULL);
+	return 0;
+}
+
+void imb_own_fini(struct imb_own *o)
+{
+	free(o->mem);
+	if (o->copy != 0) {
+		pthread_mutex_lock(&copies.lock);
+		copies.c[o->copy - 1].used = false;
+		pthread_mutex_unlock(&copies.lock);
+	}
+	memset(o, 0, sizeof(*o));
+}
+
+bool imb_own_private(const struct imb_own *o)
+{
+	return !IMB_OWN_NEEDS_COPY || o->copy != 0;
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * An IPsec-MB manager that one lcore calls alone, with nothing of the
+ * library's state shared with the other lcores.
+ *
+ * IPsec-MB before 1.4 clears a process-wide error number (imb_errno, one
+ * word of the library's .bss) on entry to every call: the direct AES-GCM
+ * API, the job API with or without checks, the ChaCha20-Poly1305 calls
+ * (intel/intel-ipsec-mb issue 112; 1.4 moved it into the manager). Two
+ * lcores encrypting in one process pass that cache line between their
+ * cores on every packet, and each call's stores wait behind it: measured
+ * on this project's Xeon VM, two threads decrypting 72 octets with
+ * AES-128-GCM took ~150-165 cycles a call each, against ~70-77 with a
+ * copy each (docs/benchmark.md, "Fourteenth round").
+ *
+ * So with such a library each lcore's manager comes from a copy of its
+ * own: the same shared object loaded again with dlmopen() into a new
+ * link-map namespace, which gives it its own .bss. Code and key formats
+ * are the same file's, so keys expanded through any copy work with every
+ * other. A copy stays loaded once made and goes to the next manager
+ * made after its own is freed (glibc does not give back a namespace's
+ * static TLS when it is unloaded, so loading anew each time would run
+ * out). glibc allows 15 namespaces besides the main one, fewer when
+ * their libc copies run out of static TLS (11 here by default;
+ * GLIBC_TUNABLES=glibc.rtld.nns=16 raises it); a manager that gets no copy
+ * (or any with a statically linked IPsec-MB, or 1.4 and later, which do
+ * not need one) uses the process's library, as before.
+ */
+#ifndef ESPRIT_DATAPLANE_IMB_OWN_H
+#define ESPRIT_DATAPLANE_IMB_OWN_H
+
+#include <stdbool.h>
+#include <intel-ipsec-mb.h>
+
+struct imb_own {
+	IMB_MGR *mgr;   /**< initialised with the CPU's best code (init_mb_mgr_auto) */
+	void *mem;      /**< the manager's memory */
+	unsigned copy;  /**< 1 + the library copy it came from; 0: the process's */
+};
+
+/**
+ * Make @p o's manager, from a private copy of the library when the
+ * library needs one and a copy can be loaded. Returns 0, or -ENOMEM.
+ */
+int imb_own_init(struct imb_own *o);
+
+/** Free the manager and give its copy back; @p o may be half made or zeroed. */
+void imb_own_fini(struct imb_own *o);
+
+/** True when the manager's calls write nothing another lcore's calls do:
+ *  it has a private copy, or the library keeps no such global. */
+bool imb_own_private(const struct imb_own *o);
+
+#endif

@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_imb_own.c - each lcore's IPsec-MB manager from a copy of the
+ * library of its own (dataplane/imb_own.h): the managers' code lies in
+ * different copies, a copy freed goes to the next manager, more managers
+ * than copies still work, and keys expanded through the process's library
+ * give the same ciphertext and tag through a copy (AES-GCM direct API,
+ * ChaCha20-Poly1305 job API).
+ */
+#include <dlfcn.h>
+#include <string.h>
+
+#include <check.h>
+#include <intel-ipsec-mb.h>
+
+#include "dataplane/imb_own.h"
+
+#define NEEDS_COPY (IMB_VERSION_NUM < IMB_VERSION(1, 4, 0))
+
+/* The loaded object holding the code at @p fn. */
+static const void *object_of(const void *fn)
+{
+	Dl_info di;
+
+	ck_assert_int_ne(dladdr(fn, &di), 0);
+	return di.dli_fbase;
+}
+
+static const void *gcm_code(const IMB_MGR *m)
+{
+	return (const void *)m->gcm128_enc;
+}
+
+START_TEST(managers_come_from_copies_of_their_own)
+{
+	struct imb_own a, b;
+	const void *process = object_of((const void *)imb_get_mb_mgr_size);
+
+	ck_assert_int_eq(imb_own_init(&a), 0);
+	ck_assert_int_eq(imb_own_init(&b), 0);
+	ck_assert(imb_own_private(&a) && imb_own_private(&b));
+	ck_assert_ptr_nonnull(a.mgr->gcm128_enc);
+	ck_assert_int_eq(a.mgr->used_arch, b.mgr->used_arch);
+	if (NEEDS_COPY) {
+		ck_assert_uint_ne(a.copy, 0);
+		ck_assert_uint_ne(b.copy, a.copy);
+		ck_assert_ptr_ne(object_of(gcm_code(a.mgr)), process);
+		ck_assert_ptr_ne(object_of(gcm_code(b.mgr)), process);
+		ck_assert_ptr_ne(object_of(gcm_code(a.mgr)), object_of(gcm_code(b.mgr)));
+	}
+	imb_own_fini(&a);
+	imb_own_fini(&b);
+	ck_assert_ptr_null(a.mgr);
+}
+END_TEST
+
+START_TEST(copies_are_given_back_and_reused)
+{
+	enum { MANY = 24 };  /* more than glibc has namespaces */
+	struct imb_own o[MANY], again;
+	unsigned private = 0;
+
+	/* One at a time, many times over: always a copy (never loads more
+	 * than one, as glibc could not give the next one static TLS). */
+	for (unsigned i = 0; i < 3 * MANY; i++) {
+		ck_assert_int_eq(imb_own_init(&again), 0);
+		ck_assert_msg(imb_own_private(&again), "round %u: no copy", i);
+		imb_own_fini(&again);
+	}
+	/* All at once: every manager works, the first ones have copies. */
+	for (unsigned i = 0; i < MANY; i++) {
+		ck_assert_int_eq(imb_own_init(&o[i]), 0);
+		ck_assert_ptr_nonnull(o[i].mgr);
+		private += imb_own_private(&o[i]);
+	}
+	ck_assert_uint_ge(private, 4);
+	ck_assert_msg(!NEEDS_COPY || private < MANY, "%u copies: more than namespaces", private);
+	/* a copy given back is taken by the next manager */
+	unsigned copy = o[0].copy;
+
+	imb_own_fini(&o[0]);
+	ck_assert_int_eq(imb_own_init(&o[0]), 0);
+	ck_assert_uint_eq(o[0].copy, copy);
+	for (unsigned i = 0; i < MANY; i++)
+		imb_own_fini(&o[i]);
+
+	struct imb_own zeroed;
+
+	memset(&zeroed, 0, sizeof(zeroed));
+	imb_own_fini(&zeroed);  /* a worker that never got one */
+}
+END_TEST
+
+static const uint8_t key[32] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+				 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32 };
+static const uint8_t nonce[12] = { 0xca, 0xfe, 0xba, 0xbe, 1, 2, 3, 4, 5, 6, 7, 8 };
+static const uint8_t aad[8] = { 0, 0, 0x10, 1, 0, 0, 0, 7 };
+
+static void gcm_seal(IMB_MGR *m, const struct gcm_key_data *k, uint8_t *buf, uint32_t len,
+		     uint8_t tag[16])
+{
+	struct gcm_context_data ctx;
+
+	IMB_AES128_GCM_ENC(m, k, &ctx, buf, buf, len, nonce, aad, sizeof(aad), tag, 16);
+}
+
+static void chacha_seal(IMB_MGR *m, uint8_t *buf, uint32_t len, uint8_t tag[16])
+{
+	IMB_JOB *job = IMB_GET_NEXT_JOB(m);
+
+	job->cipher_mode = IMB_CIPHER_CHACHA20_POLY1305;
+	job->hash_alg = IMB_AUTH_CHACHA20_POLY1305;
+	job->cipher_direction = IMB_DIR_ENCRYPT;
+	job->chain_order = IMB_ORDER_CIPHER_HASH;
+	job->enc_keys = key;
+	job->dec_keys = key;
+	job->key_len_in_bytes = 32;
+	job->src = buf;
+	job->dst = buf;
+	job->cipher_start_src_offset_in_bytes = 0;
+	job->msg_len_to_cipher_in_bytes = len;
+	job->hash_start_src_offset_in_bytes = 0;
+	job->msg_len_to_hash_in_bytes = len;
+	job->iv = nonce;
+	job->iv_len_in_bytes = 12;
+	job->u.CHACHA20_POLY1305.aad = aad;
+	job->u.CHACHA20_POLY1305.aad_len_in_bytes = sizeof(aad);
+	job->auth_tag_output = tag;
+	job->auth_tag_output_len_in_bytes = 16;
+	IMB_SUBMIT_JOB(m);
+	while (IMB_FLUSH_JOB(m) != NULL)
+		;
+	ck_assert_int_eq(job->status, IMB_STATUS_COMPLETED);
+}
+
+START_TEST(keys_and_results_are_the_same_through_a_copy)
+{
+	IMB_MGR *process = alloc_mb_mgr(0);
+	struct gcm_key_data k __attribute__((aligned(64)));
+	struct imb_own own;
+	uint8_t a[1500], b[1500], ta[16], tb[16];
+
+	ck_assert_ptr_nonnull(process);
+	init_mb_mgr_auto(process, NULL);
+	ck_assert_int_eq(imb_own_init(&own), 0);
+	IMB_AES128_GCM_PRE(process, key, &k);  /* as the control thread does */
+	for (uint32_t len = 1; len <= sizeof(a); len += 37) {
+		for (uint32_t i = 0; i < len; i++)
+			a[i] = b[i] = (uint8_t)(i * 7 + len);
+		gcm_seal(process, &k, a, len, ta);
+		gcm_seal(own.mgr, &k, b, len, tb);
+		ck_assert_msg(memcmp(a, b, len) == 0 && memcmp(ta, tb, 16) == 0,
+			      "AES-GCM %u octets differ through the copy", len);
+		chacha_seal(process, a, len, ta);
+		chacha_seal(own.mgr, b, len, tb);
+		ck_assert_msg(memcmp(a, b, len) == 0 && memcmp(ta, tb, 16) == 0,
+			      "ChaCha20-Poly1305 %u octets differ through the copy", len);
+	}
+	imb_own_fini(&own);
+	free_mb_mgr(process);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("imb_own");
+	TCase *tc = tcase_create("copies");
+	tcase_add_test(tc, managers_come_from_copies_of_their_own);
+	tcase_add_test(tc, copies_are_given_back_and_reused);
+	tcase_add_test(tc, keys_and_results_are_the_same_through_a_copy);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
