@@ -14,7 +14,7 @@
 /* IPsec-MB 1.4 keeps its error number in the manager. */
 #define IMB_OWN_NEEDS_COPY (IMB_VERSION_NUM < IMB_VERSION(1, 4, 0))
 
-enum { IMB_OWN_COPIES_MAX = 16 };  /* glibc's namespaces (DL_NNS) */
+enum { IMB_OWN_COPIES_MAX = 15 };  /* glibc's namespaces besides the main one */
 
 /* The three calls that make a manager, from one copy of the library. */
 struct imb_calls {
