@@ -426,86 +426,80 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	return optind;
 }
 
+/*
+ * The case lists, as rows of lists: a list a row leaves out takes
+ * spec_defaults()'s (both directions, every cipher, both IV modes, IPv4,
+ * every size, one SA, one worker); each row expands to every combination
+ * of its lists.
+ */
+#define N_OF(type, ...) (sizeof((type[]){ __VA_ARGS__ }) / sizeof(type))
+#define DIRS(...)    .dir = { __VA_ARGS__ }, .n_dir = N_OF(enum bench_dir, __VA_ARGS__)
+#define CIPHERS(...) .cipher = { __VA_ARGS__ }, .n_cipher = N_OF(enum esp_cipher, __VA_ARGS__)
+#define IVS(...)     .iv = { __VA_ARGS__ }, .n_iv = N_OF(bool, __VA_ARGS__)
+#define FAMS(...)    .fam = { __VA_ARGS__ }, .n_fam = N_OF(uint8_t, __VA_ARGS__)
+#define SIZES(...)   .size = { __VA_ARGS__ }, .n_size = N_OF(uint32_t, __VA_ARGS__)
+#define SAS(...)     .sas = { __VA_ARGS__ }, .n_sas = N_OF(uint32_t, __VA_ARGS__)
+#define WORKERS(...) .workers = { __VA_ARGS__ }, .n_workers = N_OF(uint16_t, __VA_ARGS__)
+#define AES128 ESP_CIPHER_AES128_GCM16
+#define CHACHA ESP_CIPHER_CHACHA20_POLY1305
+
+/* --smoke: the CI's regression check. */
+static const struct spec smoke_rows[] = {
+	{ DIRS(BENCH_OUT), CIPHERS(AES128), IVS(false), SIZES(64) },
+};
+
+/* --quick. */
+static const struct spec quick_rows[] = {
+	{ CIPHERS(AES128, CHACHA), IVS(false), SIZES(64, 1420) },
+};
+
+/*
+ * The default matrix: every cipher, IV mode and size over IPv4, one SA;
+ * IPv6 for AES-128-GCM; the SAD at 1M SAs, and 1000 SAs inbound (a packet
+ * or two each in a burst: esp_inbound_multi's shared chunks); the SPD
+ * with 1000 and 16,384 tunnels (a policy each: the verdict cache, and the
+ * SPD index behind it) outbound.
+ */
+static const struct spec default_rows[] = {
+	{ 0 },
+	{ FAMS(AF_INET6), CIPHERS(AES128), IVS(false) },
+	{ DIRS(BENCH_IN), CIPHERS(AES128), IVS(false), SIZES(64, 1420, BENCH_SIZE_IMIX),
+	  SAS(1000000) },
+	{ DIRS(BENCH_IN), CIPHERS(AES128), IVS(false), SIZES(64), SAS(1000) },
+	{ DIRS(BENCH_OUT), CIPHERS(AES128), IVS(false), SIZES(64), SAS(1000, 16384) },
+};
+
+/* With the default matrix unless --no-mc: 1 vs 2 workers, owned and handed off. */
+static const struct spec mc_rows[] = {
+	{ CIPHERS(AES128), IVS(false), SIZES(64, 1420), WORKERS(2) },
+	{ CIPHERS(AES128), IVS(false), SIZES(64, 1420), WORKERS(2), .spread = true },
+};
+
+static unsigned rows_expand(const struct spec *rows, unsigned n_rows, const struct opts *o,
+			    struct bench_case *cs, unsigned n)
+{
+	for (unsigned i = 0; i < n_rows; i++) {
+		struct spec s = rows[i];
+
+		spec_defaults(&s);
+		n = spec_expand(&s, o, cs, n, MAX_CASES);
+	}
+	return n;
+}
+
 static unsigned build_cases(struct opts *o, struct bench_case *cs)
 {
-	unsigned n = 0;
+	unsigned n;
 
-	if (o->smoke) {
-		struct spec s = { 0 };
-
-		s.dir[s.n_dir++] = BENCH_OUT;
-		s.cipher[s.n_cipher++] = ESP_CIPHER_AES128_GCM16;
-		s.iv[s.n_iv++] = false;
-		s.size[s.n_size++] = 64;
-		spec_defaults(&s);
-		return spec_expand(&s, o, cs, 0, MAX_CASES);
-	}
-	if (o->filtered) {
-		spec_defaults(&o->f);
-		return spec_expand(&o->f, o, cs, 0, MAX_CASES);
-	}
-	if (o->quick) {
-		struct spec s = { 0 };
-
-		s.cipher[s.n_cipher++] = ESP_CIPHER_AES128_GCM16;
-		s.cipher[s.n_cipher++] = ESP_CIPHER_CHACHA20_POLY1305;
-		s.iv[s.n_iv++] = false;
-		s.size[s.n_size++] = 64;
-		s.size[s.n_size++] = 1420;
-		spec_defaults(&s);
-		return spec_expand(&s, o, cs, 0, MAX_CASES);
-	}
-	/* The default matrix: every cipher, IV mode and size over IPv4, one
-	 * SA; IPv6 for AES-128-GCM; the SAD at 1M SAs, and 1000 SAs inbound
-	 * (a packet or two each in a burst: esp_inbound_multi's shared
-	 * chunks); the SPD with 1000 and 16,384 tunnels (a policy each: the
-	 * verdict cache, and the SPD index behind it) outbound; 1 vs 2
-	 * workers. */
-	struct spec a = { 0 }, b = { 0 }, c = { 0 }, d = { 0 }, e = { 0 }, t = { 0 }, u = { 0 };
-
-	spec_defaults(&a);
-	n = spec_expand(&a, o, cs, n, MAX_CASES);
-	b.fam[b.n_fam++] = AF_INET6;
-	b.cipher[b.n_cipher++] = ESP_CIPHER_AES128_GCM16;
-	b.iv[b.n_iv++] = false;
-	spec_defaults(&b);
-	n = spec_expand(&b, o, cs, n, MAX_CASES);
-	c.dir[c.n_dir++] = BENCH_IN;
-	c.cipher[c.n_cipher++] = ESP_CIPHER_AES128_GCM16;
-	c.iv[c.n_iv++] = false;
-	c.size[c.n_size++] = 64;
-	c.size[c.n_size++] = 1420;
-	c.size[c.n_size++] = BENCH_SIZE_IMIX;
-	c.sas[c.n_sas++] = 1000000;
-	spec_defaults(&c);
-	n = spec_expand(&c, o, cs, n, MAX_CASES);
-	u.dir[u.n_dir++] = BENCH_IN;
-	u.cipher[u.n_cipher++] = ESP_CIPHER_AES128_GCM16;
-	u.iv[u.n_iv++] = false;
-	u.size[u.n_size++] = 64;
-	u.sas[u.n_sas++] = 1000;
-	spec_defaults(&u);
-	n = spec_expand(&u, o, cs, n, MAX_CASES);
-	t.dir[t.n_dir++] = BENCH_OUT;
-	t.cipher[t.n_cipher++] = ESP_CIPHER_AES128_GCM16;
-	t.iv[t.n_iv++] = false;
-	t.size[t.n_size++] = 64;
-	t.sas[t.n_sas++] = 1000;
-	t.sas[t.n_sas++] = 16384;
-	spec_defaults(&t);
-	n = spec_expand(&t, o, cs, n, MAX_CASES);
-	if (o->mc) {
-		d.cipher[d.n_cipher++] = ESP_CIPHER_AES128_GCM16;
-		d.iv[d.n_iv++] = false;
-		d.size[d.n_size++] = 64;
-		d.size[d.n_size++] = 1420;
-		d.workers[d.n_workers++] = 2;
-		spec_defaults(&d);
-		n = spec_expand(&d, o, cs, n, MAX_CASES);
-		e = d;
-		e.spread = true;
-		n = spec_expand(&e, o, cs, n, MAX_CASES);
-	}
+	if (o->smoke)
+		return rows_expand(smoke_rows, RTE_DIM(smoke_rows), o, cs, 0);
+	if (o->filtered)
+		return rows_expand(&o->f, 1, o, cs, 0);
+	if (o->quick)
+		return rows_expand(quick_rows, RTE_DIM(quick_rows), o, cs, 0);
+	n = rows_expand(default_rows, RTE_DIM(default_rows), o, cs, 0);
+	if (o->mc)
+		n = rows_expand(mc_rows, RTE_DIM(mc_rows), o, cs, n);
 	return n;
 }
 
