@@ -487,7 +487,7 @@ static unsigned rows_expand(const struct spec *rows, unsigned n_rows, const stru
 	return n;
 }
 
-static unsigned build_cases(struct opts *o, struct bench_case *cs)
+static unsigned build_cases(const struct opts *o, struct bench_case *cs)
 {
 	unsigned n;
 
