@@ -279,6 +279,18 @@ static inline void esp_sa_prefetch(const struct esp_sa *sa,
 }
 
 /**
+ * Load line 0 of @p sa, which esp_sa_prefetch() only asks for: with 1000
+ * tunnels outbound, classification that prefetched it without a load
+ * measured 0.01 of the limit slower (the line then came in later than
+ * the transform wanted it). Only the SA's owner may call it: the owner
+ * writes line 0 for every packet.
+ */
+static inline void esp_sa_touch(const struct esp_sa *sa)
+{
+	(void)*(const volatile uint16_t *)&sa->owner;
+}
+
+/**
  * A tunnel SA's peer as its outer header template holds it (4 octets for
  * IPv4, 16 for IPv6; family sa->outer_af), in line 1, which
  * esp_sa_prefetch() fetches. sa->remote, the same address, is on a cold

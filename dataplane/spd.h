@@ -81,6 +81,12 @@ struct spd_match {
 
 struct spd_rule {
 	struct spd_sel sel;
+	/**
+	 * PROTECT with an SA: the SA's owner worker. A worker that does not
+	 * own the SA hands the packet over without reading the SA, whose
+	 * first line the owner writes for every packet (the sequence number).
+	 */
+	uint16_t owner;
 	enum spd_action action;
 	uint32_t id;              /**< control-plane handle */
 	struct esp_sa *sa;        /**< PROTECT: the outbound SA (may be NULL: trap) */

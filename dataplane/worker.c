@@ -593,14 +593,19 @@ static inline __attribute__((always_inline)) void clear_verdict(struct worker *w
 			struct pkt_meta *meta = pkt_meta(m);
 
 			meta->sa = rule->sa;
-			if (rule->sa->owner != w->id) {
+			/* the owner from the rule: another worker's SA is never
+			 * read here, its owner writes line 0 for every packet
+			 * (reading it from the SA cost the owner and us a
+			 * transfer of the line for each handed packet) */
+			if (rule->owner != w->id) {
 				meta->flags |= PKT_F_ESP_OUT;
-				handoff(b, rule->sa->owner, m);
+				handoff(b, rule->owner, m);
 			} else {
 				/* a tunnel other than the last packet's: its SA's
 				 * lines come in while the burst is classified */
 				if (rule->sa != b->out_last) {
 					esp_sa_prefetch(rule->sa, w->ctx.key_lines);
+					esp_sa_touch(rule->sa);
 					b->out_last = rule->sa;
 				}
 				b->clear[b->n_clear++] = m;

@@ -323,8 +323,10 @@ static int spd_publish(struct ring_drv *d)
 		r->action = pol->action;
 		r->id = pol->id;
 		if (pol->action == SPD_PROTECT && pol->sa_spi != 0 &&
-		    (rs = sa_find(d, pol->sa_spi, ESP_DIR_OUT)) != NULL)
+		    (rs = sa_find(d, pol->sa_spi, ESP_DIR_OUT)) != NULL) {
 			r->sa = rs->sa;
+			r->owner = rs->sa->owner;
+		}
 	}
 	spd_compile(spd);
 	d->spd_stale = false;
