@@ -332,9 +332,10 @@ int gw_start(struct gw *g, char *err, size_t errlen)
 		rte_eal_remote_launch(worker_main, g->workers[w], lcore);
 		log_info("worker %u on lcore %u, %u RX queue(s)", w, lcore, g->workers[w]->n_rxq);
 		if (g->n_workers > 1 && !imb_own_private(&g->workers[w]->imb))
-			log_warn("worker %u shares IPsec-MB %s's error number with other lcores "
-				 "(no library copy left: GLIBC_TUNABLES=glibc.rtld.nns=16 allows more); "
-				 "its crypto slows when they run at once", w, imb_get_version_str());
+			log_warn("worker %u shares IPsec-MB %s's error number with another worker "
+				 "(more workers than library copies: GLIBC_TUNABLES=glibc.rtld.nns=16 "
+				 "allows more); their crypto slows when they run at once",
+				 w, imb_get_version_str());
 		w++;
 	}
 	return gw_program_config(g, err, errlen);

@@ -34,7 +34,7 @@ static struct {
 	bool no_more;   /* loading one failed, or cannot work here */
 	struct imb_copy {
 		struct imb_calls calls;
-		bool used;
+		unsigned users;   /* managers made from it and not freed */
 	} c[IMB_OWN_COPIES_MAX];
 } copies = { .lock = PTHREAD_MUTEX_INITIALIZER, .no_more = !IMB_OWN_NEEDS_COPY };
 
@@ -70,19 +70,28 @@ static unsigned copy_load(void)
 	return ++copies.n;
 }
 
-/* A copy no manager uses, loaded if need be: 1 + its index, or 0. */
+/*
+ * The copy for a new manager, 1 + its index: one no manager uses, else a
+ * new one, else (no namespace left) the one the fewest managers share, so
+ * that each error number passes between as few cores as can be. 0 when
+ * there is no copy at all: the process's library.
+ */
 static unsigned copy_take(void)
 {
 	unsigned k = 0;
 
 	pthread_mutex_lock(&copies.lock);
 	for (unsigned i = 0; i < copies.n && k == 0; i++)
-		if (!copies.c[i].used)
+		if (copies.c[i].users == 0)
 			k = i + 1;
 	if (k == 0)
 		k = copy_load();
+	if (k == 0)
+		for (unsigned i = 0; i < copies.n; i++)
+			if (k == 0 || copies.c[i].users < copies.c[k - 1].users)
+				k = i + 1;
 	if (k != 0)
-		copies.c[k - 1].used = true;
+		copies.c[k - 1].users++;
 	pthread_mutex_unlock(&copies.lock);
 	return k;
 }
@@ -116,7 +125,7 @@ void imb_own_fini(struct imb_own *o)
 	free(o->mem);
 	if (o->copy != 0) {
 		pthread_mutex_lock(&copies.lock);
-		copies.c[o->copy - 1].used = false;
+		copies.c[o->copy - 1].users--;
 		pthread_mutex_unlock(&copies.lock);
 	}
 	memset(o, 0, sizeof(*o));
@@ -124,5 +133,14 @@ void imb_own_fini(struct imb_own *o)
 
 bool imb_own_private(const struct imb_own *o)
 {
-	return !IMB_OWN_NEEDS_COPY || o->copy != 0;
+	bool alone;
+
+	if (!IMB_OWN_NEEDS_COPY)
+		return true;
+	if (o->copy == 0)
+		return false;
+	pthread_mutex_lock(&copies.lock);
+	alone = copies.c[o->copy - 1].users == 1;
+	pthread_mutex_unlock(&copies.lock);
+	return alone;
 }

@@ -25,9 +25,11 @@
  * static TLS when it is unloaded, so loading anew each time would run
  * out). glibc allows 15 namespaces besides the main one, fewer when
  * their libc copies run out of static TLS (11 here by default;
- * GLIBC_TUNABLES=glibc.rtld.nns=16 raises it); a manager that gets no copy
- * (or any with a statically linked IPsec-MB, or 1.4 and later, which do
- * not need one) uses the process's library, as before.
+ * GLIBC_TUNABLES=glibc.rtld.nns=16 raises it); past that, managers share
+ * the copies, the least shared first, so that each error number passes
+ * between as few cores as can be. With a statically linked IPsec-MB, or
+ * 1.4 and later (which do not need a copy), every manager uses the
+ * process's library, as before.
  */
 #ifndef ESPRIT_DATAPLANE_IMB_OWN_H
 #define ESPRIT_DATAPLANE_IMB_OWN_H
@@ -50,8 +52,9 @@ int imb_own_init(struct imb_own *o);
 /** Free the manager and give its copy back; @p o may be half made or zeroed. */
 void imb_own_fini(struct imb_own *o);
 
-/** True when the manager's calls write nothing another lcore's calls do:
- *  it has a private copy, or the library keeps no such global. */
+/** True when the manager's calls write nothing another manager's calls
+ *  do: no other manager shares its copy, or the library keeps no such
+ *  global. */
 bool imb_own_private(const struct imb_own *o);
 
 #endif
