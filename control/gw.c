@@ -331,7 +331,7 @@ int gw_start(struct gw *g, char *err, size_t errlen)
 		g->workers[w]->lcore = lcore;
 		rte_eal_remote_launch(worker_main, g->workers[w], lcore);
 		log_info("worker %u on lcore %u, %u RX queue(s)", w, lcore, g->workers[w]->n_rxq);
-		if (g->n_workers > 1 && !imb_own_private(&g->workers[w]->imb))
+		if (g->n_workers > 1 && !crypto_mgr_private(&g->workers[w]->crypto))
 			log_warn("worker %u shares IPsec-MB %s's error number with another worker "
 				 "(more workers than library copies: GLIBC_TUNABLES=glibc.rtld.nns=16 "
 				 "allows more); their crypto slows when they run at once",

@@ -947,8 +947,8 @@ struct worker *worker_create(const struct worker_conf *c)
 	w->pool = c->pool;
 	w->peers = c->peers;
 	w->idle_sleep_us = c->idle_sleep_us;
-	if (imb_own_init(&w->imb) == 0) {
-		w->ctx.mgr = w->imb.mgr;
+	if (crypto_mgr_init(&w->crypto) == 0) {
+		w->ctx.mgr = w->crypto.mgr;
 		esp_key_lines(w->ctx.mgr, w->ctx.key_lines);
 	}
 	w->msgs = ring_new(c, "msgs", sizeof(struct dp_msg), RING_F_SC_DEQ);
@@ -992,7 +992,7 @@ void worker_destroy(struct worker *w)
 	sad_free(w->sad);
 	rte_free(w->spd_memo.cache);
 	rte_free(w->spd_memo6.cache);
-	imb_own_fini(&w->imb);
+	crypto_mgr_fini(&w->crypto);
 	rte_ring_free(w->msgs);
 	rte_ring_free(w->events);
 	ring_drain_free(w->punt);

@@ -18,7 +18,7 @@
 
 #include "dataplane/drop.h"
 #include "dataplane/fib.h"
-#include "dataplane/imb_own.h"
+#include "dataplane/crypto_mgr.h"
 #include "dataplane/spd.h"
 #include "dataplane/xform.h"
 
@@ -108,7 +108,7 @@ struct worker {
 	uint32_t tx_pending;          /**< bit p: txb[p] may hold packets */
 	struct worker_txbuf txb[WORKER_PORTS_MAX];
 	volatile bool stop;
-	struct imb_own imb;           /**< ctx.mgr and the library copy it came from */
+	struct crypto_mgr crypto;     /**< ctx.mgr and the library copy it came from */
 } __rte_cache_aligned;
 
 struct worker_conf {

@@ -467,7 +467,7 @@ int bench_run_case(struct bench_rig *rig, const struct bench_case *c, struct ben
 		lp->io[i] = (struct bench_ioloop){ .rx_port = gen[i], .tx_port = rig->null_port,
 						   .txq = (uint16_t)i };
 		lp->cr[i] = (struct bench_crypto_loop){
-			.mgr = rig->loop_imb[i].mgr, .cipher = c->cipher,
+			.mgr = rig->loop_crypto[i].mgr, .cipher = c->cipher,
 			.encrypt = c->dir == BENCH_OUT, .lens = ct, .n = (uint32_t)npk,
 			.job = c->cipher == ESP_CIPHER_CHACHA20_POLY1305 ? job : NULL,
 		};
@@ -523,7 +523,7 @@ int bench_rig_init(struct bench_rig *rig)
 	init_mb_mgr_auto(rig->ctl_mgr, NULL);
 	init_mb_mgr_auto(rig->worker_mgr, NULL);
 	for (unsigned i = 0; i < BENCH_WORKERS_MAX; i++)
-		if (imb_own_init(&rig->loop_imb[i]) < 0)
+		if (crypto_mgr_init(&rig->loop_crypto[i]) < 0)
 			return -ENOMEM;
 	return 0;
 }
@@ -534,7 +534,7 @@ void bench_rig_fini(struct bench_rig *rig)
 	free_mb_mgr(rig->worker_mgr);
 	rig->ctl_mgr = rig->worker_mgr = NULL;
 	for (unsigned i = 0; i < BENCH_WORKERS_MAX; i++)
-		imb_own_fini(&rig->loop_imb[i]);
+		crypto_mgr_fini(&rig->loop_crypto[i]);
 	rte_eth_dev_stop(rig->null_port);
 	rte_eth_dev_close(rig->null_port);
 }

@@ -6,7 +6,7 @@
 #include <rte_common.h>
 
 #include "dataplane/bench/bench.h"
-#include "dataplane/imb_own.h"
+#include "dataplane/crypto_mgr.h"
 
 struct worker;
 
@@ -17,7 +17,7 @@ struct bench_rig {
 	IMB_MGR *ctl_mgr;                       /**< key expansion, pcap making */
 	IMB_MGR *worker_mgr;                    /**< best-of-trials crypto, ChaCha table */
 	/** the crypto loop on each lcore: a manager of its own, as a worker's */
-	struct imb_own loop_imb[BENCH_WORKERS_MAX];
+	struct crypto_mgr loop_crypto[BENCH_WORKERS_MAX];
 	char pcap_dir[512];
 };
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * An lcore's own IPsec-MB manager (imb_own.h says why a copy of the
+ * An lcore's own IPsec-MB manager (crypto_mgr.h says why a copy of the
  * library each).
  */
 #include <dlfcn.h>
@@ -9,12 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dataplane/imb_own.h"
+#include "dataplane/crypto_mgr.h"
 
 /* IPsec-MB 1.4 keeps its error number in the manager. */
-#define IMB_OWN_NEEDS_COPY (IMB_VERSION_NUM < IMB_VERSION(1, 4, 0))
+#define CRYPTO_MGR_NEEDS_COPY (IMB_VERSION_NUM < IMB_VERSION(1, 4, 0))
 
-enum { IMB_OWN_COPIES_MAX = 15 };  /* glibc's namespaces besides the main one */
+enum { CRYPTO_MGR_COPIES_MAX = 15 };  /* glibc's namespaces besides the main one */
 
 /* The three calls that make a manager, from one copy of the library. */
 struct imb_calls {
@@ -35,8 +35,8 @@ static struct {
 	struct imb_copy {
 		struct imb_calls calls;
 		unsigned users;   /* managers made from it and not freed */
-	} c[IMB_OWN_COPIES_MAX];
-} copies = { .lock = PTHREAD_MUTEX_INITIALIZER, .no_more = !IMB_OWN_NEEDS_COPY };
+	} c[CRYPTO_MGR_COPIES_MAX];
+} copies = { .lock = PTHREAD_MUTEX_INITIALIZER, .no_more = !CRYPTO_MGR_NEEDS_COPY };
 
 /*
  * Load the library IPsec-MB's calls come from once more, in a namespace
@@ -50,7 +50,7 @@ static unsigned copy_load(void)
 	Dl_info lib, self;
 	void *h;
 
-	if (copies.no_more || copies.n == IMB_OWN_COPIES_MAX)
+	if (copies.no_more || copies.n == CRYPTO_MGR_COPIES_MAX)
 		return 0;
 	copies.no_more = true;
 	if (dladdr((void *)imb_get_mb_mgr_size, &lib) == 0 || lib.dli_fname == NULL ||
@@ -96,7 +96,7 @@ static unsigned copy_take(void)
 	return k;
 }
 
-int imb_own_init(struct imb_own *o)
+int crypto_mgr_init(struct crypto_mgr *o)
 {
 	const struct imb_calls *calls = &process_calls;
 
@@ -113,14 +113,14 @@ int imb_own_init(struct imb_own *o)
 	if (o->mem != NULL)
 		o->mgr = calls->set_pointers(o->mem, 0, 1);
 	if (o->mgr == NULL) {
-		imb_own_fini(o);
+		crypto_mgr_fini(o);
 		return -ENOMEM;
 	}
 	calls->init(o->mgr, NULL);
 	return 0;
 }
 
-void imb_own_fini(struct imb_own *o)
+void crypto_mgr_fini(struct crypto_mgr *o)
 {
 	free(o->mem);
 	if (o->copy != 0) {
@@ -131,11 +131,11 @@ void imb_own_fini(struct imb_own *o)
 	memset(o, 0, sizeof(*o));
 }
 
-bool imb_own_private(const struct imb_own *o)
+bool crypto_mgr_private(const struct crypto_mgr *o)
 {
 	bool alone;
 
-	if (!IMB_OWN_NEEDS_COPY)
+	if (!CRYPTO_MGR_NEEDS_COPY)
 		return true;
 	if (o->copy == 0)
 		return false;

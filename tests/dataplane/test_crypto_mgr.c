@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * test_imb_own.c - each lcore's IPsec-MB manager from a copy of the
- * library of its own (dataplane/imb_own.h): the managers' code lies in
+ * test_crypto_mgr.c - each lcore's IPsec-MB manager from a copy of the
+ * library of its own (dataplane/crypto_mgr.h): the managers' code lies in
  * different copies, a copy freed goes to the next manager, more managers
  * than copies still work, and an SA's keys expanded through the process's
  * library seal and open through a copy as through the process's library
@@ -15,7 +15,7 @@
 #include <intel-ipsec-mb.h>
 
 #include "dataplane/esp_common.h"
-#include "dataplane/imb_own.h"
+#include "dataplane/crypto_mgr.h"
 
 #define NEEDS_COPY (IMB_VERSION_NUM < IMB_VERSION(1, 4, 0))
 
@@ -35,12 +35,12 @@ static const void *gcm_code(const IMB_MGR *m)
 
 START_TEST(managers_come_from_copies_of_their_own)
 {
-	struct imb_own a, b;
+	struct crypto_mgr a, b;
 	const void *process = object_of((const void *)imb_get_mb_mgr_size);
 
-	ck_assert_int_eq(imb_own_init(&a), 0);
-	ck_assert_int_eq(imb_own_init(&b), 0);
-	ck_assert(imb_own_private(&a) && imb_own_private(&b));
+	ck_assert_int_eq(crypto_mgr_init(&a), 0);
+	ck_assert_int_eq(crypto_mgr_init(&b), 0);
+	ck_assert(crypto_mgr_private(&a) && crypto_mgr_private(&b));
 	ck_assert_ptr_nonnull(a.mgr->gcm128_enc);
 	ck_assert_int_eq(a.mgr->used_arch, b.mgr->used_arch);
 	if (NEEDS_COPY) {
@@ -50,15 +50,15 @@ START_TEST(managers_come_from_copies_of_their_own)
 		ck_assert_ptr_ne(object_of(gcm_code(b.mgr)), process);
 		ck_assert_ptr_ne(object_of(gcm_code(a.mgr)), object_of(gcm_code(b.mgr)));
 	}
-	imb_own_fini(&a);
-	imb_own_fini(&b);
+	crypto_mgr_fini(&a);
+	crypto_mgr_fini(&b);
 	ck_assert_ptr_null(a.mgr);
 }
 END_TEST
 
 /* How @p n managers share the copies: the most and the fewest on one
  * copy, how many copies, and how many managers are alone on theirs. */
-static void sharing(const struct imb_own *o, unsigned n, unsigned *most, unsigned *fewest,
+static void sharing(const struct crypto_mgr *o, unsigned n, unsigned *most, unsigned *fewest,
 		    unsigned *n_copies, unsigned *alone)
 {
 	unsigned on[64] = { 0 };
@@ -82,7 +82,7 @@ static void sharing(const struct imb_own *o, unsigned n, unsigned *most, unsigne
 START_TEST(copies_are_given_back_and_shared_evenly)
 {
 	enum { MANY = 24 };  /* more than glibc has namespaces */
-	struct imb_own o[MANY], again;
+	struct crypto_mgr o[MANY], again;
 	unsigned most, fewest, n_copies, alone, private = 0;
 
 	if (!NEEDS_COPY)
@@ -90,18 +90,18 @@ START_TEST(copies_are_given_back_and_shared_evenly)
 	/* One at a time, many times over: always a copy (never loads more
 	 * than one, as glibc could not give the next one static TLS). */
 	for (unsigned i = 0; i < 3 * MANY; i++) {
-		ck_assert_int_eq(imb_own_init(&again), 0);
-		ck_assert_msg(imb_own_private(&again), "round %u: no copy", i);
-		imb_own_fini(&again);
+		ck_assert_int_eq(crypto_mgr_init(&again), 0);
+		ck_assert_msg(crypto_mgr_private(&again), "round %u: no copy", i);
+		crypto_mgr_fini(&again);
 	}
 	/* All at once: every manager works; past the namespaces glibc has,
 	 * they share the copies evenly. */
 	for (unsigned i = 0; i < MANY; i++) {
-		ck_assert_int_eq(imb_own_init(&o[i]), 0);
+		ck_assert_int_eq(crypto_mgr_init(&o[i]), 0);
 		ck_assert_ptr_nonnull(o[i].mgr);
 	}
 	for (unsigned i = 0; i < MANY; i++)
-		private += imb_own_private(&o[i]);
+		private += crypto_mgr_private(&o[i]);
 	sharing(o, MANY, &most, &fewest, &n_copies, &alone);
 	ck_assert_msg(most - fewest <= 1, "copies shared %u to %u times", fewest, most);
 	ck_assert_uint_ge(n_copies, 4);
@@ -112,14 +112,14 @@ START_TEST(copies_are_given_back_and_shared_evenly)
 
 	for (unsigned i = 0; i < MANY; i++)
 		if (o[i].copy == copy) {
-			imb_own_fini(&o[i]);
+			crypto_mgr_fini(&o[i]);
 			freed = i;
 		}
-	ck_assert_int_eq(imb_own_init(&o[freed]), 0);
+	ck_assert_int_eq(crypto_mgr_init(&o[freed]), 0);
 	ck_assert_uint_eq(o[freed].copy, copy);
-	ck_assert(imb_own_private(&o[freed]));
+	ck_assert(crypto_mgr_private(&o[freed]));
 	for (unsigned i = 0; i < MANY; i++)
-		imb_own_fini(&o[i]);  /* the others freed above are zeroed: nothing to do */
+		crypto_mgr_fini(&o[i]);  /* the others freed above are zeroed: nothing to do */
 }
 END_TEST
 
@@ -145,12 +145,12 @@ START_TEST(keys_and_results_are_the_same_through_a_copy)
 	static const enum esp_cipher ciphers[] = { ESP_CIPHER_AES128_GCM16, ESP_CIPHER_AES256_GCM16,
 						   ESP_CIPHER_CHACHA20_POLY1305 };
 	IMB_MGR *process = alloc_mb_mgr(0);
-	struct imb_own own;
+	struct crypto_mgr own;
 	uint8_t pt[1500], a[1500], b[1500], ta[ESP_ICV_LEN], tb[ESP_ICV_LEN];
 
 	ck_assert_ptr_nonnull(process);
 	init_mb_mgr_auto(process, NULL);
-	ck_assert_int_eq(imb_own_init(&own), 0);
+	ck_assert_int_eq(crypto_mgr_init(&own), 0);
 	ck_assert_uint_eq(esp_key_off(process), esp_key_off(own.mgr));
 	for (unsigned c = 0; c < sizeof(ciphers) / sizeof(ciphers[0]); c++) {
 		void *mem;
@@ -170,14 +170,14 @@ START_TEST(keys_and_results_are_the_same_through_a_copy)
 		}
 		free(mem);
 	}
-	imb_own_fini(&own);
+	crypto_mgr_fini(&own);
 	free_mb_mgr(process);
 }
 END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("imb_own");
+	Suite *s = suite_create("crypto_mgr");
 	TCase *tc = tcase_create("copies");
 	tcase_add_test(tc, managers_come_from_copies_of_their_own);
 	tcase_add_test(tc, copies_are_given_back_and_shared_evenly);

@@ -31,13 +31,13 @@
  * 1.4 and later (which do not need a copy), every manager uses the
  * process's library, as before.
  */
-#ifndef ESPRIT_DATAPLANE_IMB_OWN_H
-#define ESPRIT_DATAPLANE_IMB_OWN_H
+#ifndef ESPRIT_DATAPLANE_CRYPTO_MGR_H
+#define ESPRIT_DATAPLANE_CRYPTO_MGR_H
 
 #include <stdbool.h>
 #include <intel-ipsec-mb.h>
 
-struct imb_own {
+struct crypto_mgr {
 	IMB_MGR *mgr;   /**< initialised with the CPU's best code (init_mb_mgr_auto) */
 	void *mem;      /**< the manager's memory */
 	unsigned copy;  /**< 1 + the library copy it came from; 0: the process's */
@@ -47,14 +47,14 @@ struct imb_own {
  * Make @p o's manager, from a private copy of the library when the
  * library needs one and a copy can be loaded. Returns 0, or -ENOMEM.
  */
-int imb_own_init(struct imb_own *o);
+int crypto_mgr_init(struct crypto_mgr *o);
 
 /** Free the manager and give its copy back; @p o may be half made or zeroed. */
-void imb_own_fini(struct imb_own *o);
+void crypto_mgr_fini(struct crypto_mgr *o);
 
 /** True when the manager's calls write nothing another manager's calls
  *  do: no other manager shares its copy, or the library keeps no such
  *  global. */
-bool imb_own_private(const struct imb_own *o);
+bool crypto_mgr_private(const struct crypto_mgr *o);
 
 #endif
