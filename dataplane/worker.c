@@ -783,10 +783,18 @@ static unsigned handoff_drain(struct worker *w)
 	       (n = rte_ring_sc_dequeue_burst(w->handoff, (void **)pkts, RTE_DIM(pkts), NULL)) > 0) {
 		total += n;
 		w->stats.handoff_in += n;
-		/* The headers were last in the sending worker's cache; the
-		 * transforms read them a few packets from now. */
-		for (unsigned i = 0; i < n; i++)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+		/* The packets were last in the sending worker's cache; the
+		 * transforms read them a few packets from now. Two lines: a
+		 * small ESP packet's ciphertext and ICV end in the second,
+		 * which the GCM otherwise waited for from the other core
+		 * (inbound 64 B with handoff +33%); past that the hardware's
+		 * prefetcher follows (the last line as well: -0.06 at 1420 B). */
+		for (unsigned i = 0; i < n; i++) {
+			const uint8_t *d = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
+
+			rte_prefetch0(d);
+			rte_prefetch0(d + RTE_CACHE_LINE_SIZE);
+		}
 		for (unsigned i = 0; i < n; i++) {
 			struct pkt_meta *meta = pkt_meta(pkts[i]);
 
