@@ -96,51 +96,51 @@ static unsigned copy_take(void)
 	return k;
 }
 
-int crypto_mgr_init(struct crypto_mgr *o)
+int crypto_mgr_init(struct crypto_mgr *cm)
 {
 	const struct imb_calls *calls = &process_calls;
 
-	memset(o, 0, sizeof(*o));
-	o->copy = copy_take();
-	if (o->copy != 0)
-		calls = &copies.c[o->copy - 1].calls;
+	memset(cm, 0, sizeof(*cm));
+	cm->copy = copy_take();
+	if (cm->copy != 0)
+		calls = &copies.c[cm->copy - 1].calls;
 
 	/* The manager's memory is ours (the main libc's), whichever copy
 	 * sets it up: a copy never allocates, so never needs its libc's heap. */
 	size_t size = (calls->size() + 63) & ~(size_t)63;
 
-	o->mem = aligned_alloc(64, size);
-	if (o->mem != NULL)
-		o->mgr = calls->set_pointers(o->mem, 0, 1);
-	if (o->mgr == NULL) {
-		crypto_mgr_fini(o);
+	cm->mem = aligned_alloc(64, size);
+	if (cm->mem != NULL)
+		cm->mgr = calls->set_pointers(cm->mem, 0, 1);
+	if (cm->mgr == NULL) {
+		crypto_mgr_fini(cm);
 		return -ENOMEM;
 	}
-	calls->init(o->mgr, NULL);
+	calls->init(cm->mgr, NULL);
 	return 0;
 }
 
-void crypto_mgr_fini(struct crypto_mgr *o)
+void crypto_mgr_fini(struct crypto_mgr *cm)
 {
-	free(o->mem);
-	if (o->copy != 0) {
+	free(cm->mem);
+	if (cm->copy != 0) {
 		pthread_mutex_lock(&copies.lock);
-		copies.c[o->copy - 1].users--;
+		copies.c[cm->copy - 1].users--;
 		pthread_mutex_unlock(&copies.lock);
 	}
-	memset(o, 0, sizeof(*o));
+	memset(cm, 0, sizeof(*cm));
 }
 
-bool crypto_mgr_private(const struct crypto_mgr *o)
+bool crypto_mgr_private(const struct crypto_mgr *cm)
 {
 	bool alone;
 
 	if (!CRYPTO_MGR_NEEDS_COPY)
 		return true;
-	if (o->copy == 0)
+	if (cm->copy == 0)
 		return false;
 	pthread_mutex_lock(&copies.lock);
-	alone = copies.c[o->copy - 1].users == 1;
+	alone = copies.c[cm->copy - 1].users == 1;
 	pthread_mutex_unlock(&copies.lock);
 	return alone;
 }

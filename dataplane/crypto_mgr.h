@@ -44,17 +44,18 @@ struct crypto_mgr {
 };
 
 /**
- * Make @p o's manager, from a private copy of the library when the
- * library needs one and a copy can be loaded. Returns 0, or -ENOMEM.
+ * Make @p cm's manager, from a copy of the library when the library
+ * needs one: one of its own while glibc has namespaces to load copies
+ * in, else the least shared. Returns 0, or -ENOMEM.
  */
-int crypto_mgr_init(struct crypto_mgr *o);
+int crypto_mgr_init(struct crypto_mgr *cm);
 
-/** Free the manager and give its copy back; @p o may be half made or zeroed. */
-void crypto_mgr_fini(struct crypto_mgr *o);
+/** Free the manager and give its copy back; @p cm may be half made or zeroed. */
+void crypto_mgr_fini(struct crypto_mgr *cm);
 
 /** True when the manager's calls write nothing another manager's calls
  *  do: no other manager shares its copy, or the library keeps no such
  *  global. */
-bool crypto_mgr_private(const struct crypto_mgr *o);
+bool crypto_mgr_private(const struct crypto_mgr *cm);
 
 #endif
