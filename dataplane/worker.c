@@ -798,10 +798,15 @@ static unsigned handoff_drain(struct worker *w)
 		for (unsigned i = 0; i < n; i++) {
 			struct pkt_meta *meta = pkt_meta(pkts[i]);
 
-			if (meta->flags & PKT_F_ESP_OUT)
+			if (meta->flags & PKT_F_ESP_OUT) {
+				/* the line before the packet, which its outer
+				 * headers go into (outbound 64 B with handoff
+				 * +0.028; for every packet, -0.004 inbound) */
+				rte_prefetch0(rte_pktmbuf_mtod(pkts[i], uint8_t *) - RTE_CACHE_LINE_SIZE);
 				b.clear[b.n_clear++] = pkts[i];
-			else
+			} else {
 				burst_esp_in(w, &b, pkts[i]);
+			}
 		}
 		burst_finish(w, &b);
 	}
