@@ -17,13 +17,13 @@
 enum { CRYPTO_MGR_COPIES_MAX = 15 };  /* glibc's namespaces besides the main one */
 
 /* The three calls that make a manager, from one copy of the library. */
-struct imb_calls {
+struct lib_calls {
 	__typeof__(&imb_get_mb_mgr_size) size;
 	__typeof__(&imb_set_pointers_mb_mgr) set_pointers;
 	__typeof__(&init_mb_mgr_auto) init;
 };
 
-static const struct imb_calls process_calls = {
+static const struct lib_calls process_calls = {
 	imb_get_mb_mgr_size, imb_set_pointers_mb_mgr, init_mb_mgr_auto,
 };
 
@@ -32,8 +32,8 @@ static struct {
 	pthread_mutex_t lock;
 	unsigned n;
 	bool no_more;   /* loading one failed, or cannot work here */
-	struct imb_copy {
-		struct imb_calls calls;
+	struct lib_copy {
+		struct lib_calls calls;
 		unsigned users;   /* managers made from it and not freed */
 	} c[CRYPTO_MGR_COPIES_MAX];
 } copies = { .lock = PTHREAD_MUTEX_INITIALIZER, .no_more = !CRYPTO_MGR_NEEDS_COPY };
@@ -46,12 +46,13 @@ static struct {
  */
 static unsigned copy_load(void)
 {
-	struct imb_copy *c = &copies.c[copies.n];
+	struct lib_copy *c;
 	Dl_info lib, self;
 	void *h;
 
 	if (copies.no_more || copies.n == CRYPTO_MGR_COPIES_MAX)
 		return 0;
+	c = &copies.c[copies.n];
 	copies.no_more = true;
 	if (dladdr((void *)imb_get_mb_mgr_size, &lib) == 0 || lib.dli_fname == NULL ||
 	    dladdr((void *)copy_load, &self) == 0 || lib.dli_fbase == self.dli_fbase)
@@ -98,7 +99,7 @@ static unsigned copy_take(void)
 
 int crypto_mgr_init(struct crypto_mgr *cm)
 {
-	const struct imb_calls *calls = &process_calls;
+	const struct lib_calls *calls = &process_calls;
 
 	memset(cm, 0, sizeof(*cm));
 	cm->copy = copy_take();
