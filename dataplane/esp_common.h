@@ -286,9 +286,12 @@ ESP_INLINE void esp_account(struct esp_sa *sa, struct esp_ctx *ctx, uint32_t byt
 /** Move good packets to the front of a burst, stably (swap partition). */
 ESP_INLINE void esp_keep(struct rte_mbuf **mb, uint16_t i, uint16_t *ngood)
 {
-	struct rte_mbuf *t = mb[*ngood];
-	mb[*ngood] = mb[i];
-	mb[i] = t;
+	if (*ngood != i) {  /* else no packet before it was dropped */
+		struct rte_mbuf *t = mb[*ngood];
+
+		mb[*ngood] = mb[i];
+		mb[i] = t;
+	}
 	(*ngood)++;
 }
 
@@ -296,10 +299,12 @@ ESP_INLINE void esp_keep(struct rte_mbuf **mb, uint16_t i, uint16_t *ngood)
 ESP_INLINE void esp_keep_sa(struct rte_mbuf **mb, struct esp_sa **sas, uint16_t i,
 			    uint16_t *ngood)
 {
-	struct esp_sa *t = sas[*ngood];
+	if (*ngood != i) {
+		struct esp_sa *t = sas[*ngood];
 
-	sas[*ngood] = sas[i];
-	sas[i] = t;
+		sas[*ngood] = sas[i];
+		sas[i] = t;
+	}
 	esp_keep(mb, i, ngood);
 }
 

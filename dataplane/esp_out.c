@@ -131,21 +131,54 @@ static_assert(ESP_NONCE_LEN <= 16 && ESP_AAD_MAX <= 16, "nonce and AAD fit");
 /** Most packets prepared before their AEAD calls are made. */
 enum { ESP_OUT_CHUNK = 32 };
 
+/*
+ * What an SA's packets move, for a burst that nothing can stop part way
+ * (esp_out_unbounded): kept in registers through the burst and stored
+ * into the SA once at its end. Each packet's stores go through octet
+ * pointers, which may alias anything, so fields of the SA itself were
+ * loaded and stored again for every packet.
+ */
+struct esp_out_state {
+	uint64_t seq, packets, bytes;
+	uint16_t ip_id;
+};
+
+/*
+ * Can no packet of a burst of @p n of @p sa's reach a limit: the SA alive,
+ * its sequence number and lifetimes more than the burst away from their
+ * ends (a packet counts at most 65535 octets), and no IV given by a test?
+ * Then its packets go without those checks (@p fast in esp_out_one).
+ */
+ESP_INLINE bool esp_out_unbounded(const struct esp_sa *sa, const struct esp_ctx *ctx, uint16_t n,
+				  bool near_end)
+{
+	return !(sa->flags & ESP_SA_F_DEAD) && !near_end && ctx->iv_override == NULL &&
+	       sa->stats.packets < sa->limit_packets &&
+	       sa->limit_packets - sa->stats.packets > n &&
+	       sa->stats.bytes < sa->limit_bytes &&
+	       sa->limit_bytes - sa->stats.bytes > (uint64_t)n * UINT16_MAX;
+}
+
+/*
+ * One packet of @p sa's, its AEAD call left in @p job. With @p fast (a
+ * constant: esp_out_unbounded() held for the burst) the sequence number,
+ * IPv4 Identification and counters are @p st's, else the SA's.
+ */
 ESP_INLINE enum esp_drop esp_out_one(struct esp_sa *sa, struct rte_mbuf *m,
 				     struct esp_ctx *ctx, const int layout,
-				     const int natt, bool seq_near_end,
-				     struct esp_out_aead *job)
+				     const int natt, bool seq_near_end, const bool fast,
+				     struct esp_out_state *st, struct esp_out_aead *job)
 {
 	uint32_t split, nh_off = 0, udp_len = natt ? sizeof(struct esp_udp_hdr) : 0;
 	uint8_t next, tos;
 	bool df, esn = (sa->flags & ESP_SA_F_ESN) != 0;
 
-	if (unlikely(sa->flags & ESP_SA_F_DEAD))
+	if (!fast && unlikely(sa->flags & ESP_SA_F_DEAD))
 		return ESP_DROP_SA_EXPIRED;
 	/* RFC 4303 §3.3.3: the counter never cycles; the SA must be
 	 * rekeyed before SN 2^32 - 1 (2^64 - 1 with ESN) is passed.
 	 * esp_out_burst rules it out for whole bursts far from the end. */
-	if (unlikely(seq_near_end && sa->seq == (esn ? UINT64_MAX : UINT32_MAX))) {
+	if (!fast && unlikely(seq_near_end && sa->seq == (esn ? UINT64_MAX : UINT32_MAX))) {
 		if (!(sa->fired & ESP_SA_FIRED_HARD)) {
 			sa->fired |= ESP_SA_FIRED_HARD;
 			esp_event_post(ctx, sa, ESP_EV_HARD_EXPIRE);
@@ -177,7 +210,7 @@ ESP_INLINE enum esp_drop esp_out_one(struct esp_sa *sa, struct rte_mbuf *m,
 	if (layout == OUT_TRANS)  /* IP header (and options) moves to the front */
 		memmove(p, p + grow_head, split);
 
-	uint64_t seq = ++sa->seq;
+	uint64_t seq = fast ? ++st->seq : ++sa->seq;
 	uint32_t total = rte_pktmbuf_pkt_len(m);
 	uint32_t esp_off = layout == OUT_TRANS ? split + udp_len : hdr_len;
 	uint8_t *esp = p + esp_off;
@@ -187,21 +220,27 @@ ESP_INLINE enum esp_drop esp_out_one(struct esp_sa *sa, struct rte_mbuf *m,
 
 	/* RFC 4303 §2.4: padding 1, 2, 3, ...; then Pad Length, Next Header:
 	 * one 8-octet store (the ICV, written later, follows the trailer). */
+	static const uint32_t pad_words[4] = { 0, 0x0101, 0x020201, 0x03030201 };
 	static_assert(ESP_ICV_LEN >= 8 - sizeof(struct esp_tail), "trailer store fits");
-	uint64_t tw = (UINT64_C(0x030201) & ((UINT64_C(1) << (8 * pad)) - 1)) |
-		      (uint64_t)pad << (8 * pad) | (uint64_t)next << (8 * (pad + 1));
+	uint64_t tw = rte_cpu_to_le_64(pad_words[pad] | (uint64_t)next << (8 * (pad + 1)));
 
-	tw = rte_cpu_to_le_64(tw);
 	memcpy(tail, &tw, 8);
 
-	esp_put32(esp, sa->spi);
-	esp_put32(esp + 4, (uint32_t)seq);  /* RFC 4303 §2.2.1: low 32 bits */
+	/* SPI and the low 32 bits of the SN (RFC 4303 §2.2.1): without ESN
+	 * also the AAD (RFC 4106 §5) */
+	uint64_t hw = esp_word2(rte_cpu_to_be_32(sa->spi), rte_cpu_to_be_32((uint32_t)seq));
 
-	job->aad_len = esp_aad_build(job->aad, sa->spi, seq, esn);
+	memcpy(esp, &hw, 8);
+	if (!esn) {
+		memcpy(job->aad, &hw, 8);
+		job->aad_len = 8;
+	} else {
+		job->aad_len = esp_aad_build(job->aad, sa->spi, seq, esn);
+	}
 	if (sa->iv_len != 0) {
 		/* RFC 4106 §3.1: the IV must be unique per key; the 64-bit
 		 * SN is, and makes the output reproducible. */
-		if (unlikely(ctx->iv_override != NULL))
+		if (!fast && unlikely(ctx->iv_override != NULL))
 			memcpy(iv, ctx->iv_override, ESP_IV_LEN);
 		else
 			esp_put64(iv, seq);
@@ -219,7 +258,8 @@ ESP_INLINE enum esp_drop esp_out_one(struct esp_sa *sa, struct rte_mbuf *m,
 		 * fields of this packet, written in three stores; the checksum
 		 * is the template's sum plus theirs, not a read back of the
 		 * header (store forwarding would stall on it). */
-		uint64_t w0, w1, f = esp_ip4_fields(tos, (uint16_t)total, sa->ip_id++, df);
+		uint64_t w0, w1, f = esp_ip4_fields(tos, (uint16_t)total,
+							     fast ? st->ip_id++ : sa->ip_id++, df);
 		uint64_t s = (uint64_t)sa->hdr_sum + (uint32_t)f + (f >> 32);
 
 		s = (s & 0xffff) + (s >> 16);
@@ -262,7 +302,12 @@ ESP_INLINE enum esp_drop esp_out_one(struct esp_sa *sa, struct rte_mbuf *m,
 		job->udp6 = v6 ? udp : NULL;
 	}
 	m->packet_type = RTE_PTYPE_UNKNOWN;
-	esp_account(sa, ctx, payload);
+	if (fast) {
+		st->packets++;
+		st->bytes += payload;
+	} else {
+		esp_account(sa, ctx, payload);
+	}
 	return ESP_DROP_MAX;
 }
 
@@ -279,18 +324,19 @@ ESP_INLINE bool esp_out_near_end(const struct esp_sa *sa, uint16_t n)
  * (a constant in the per-SA handlers, so it folds away), else packet i is
  * sas[i]'s, every one with this handler's layout and cipher (many
  * tunnels' packets then share a chunk too). The good packets end up
- * first, in order, and with @p sas their SAs beside them.
+ * first, in order, and with @p sas their SAs beside them. @p fast and
+ * @p st as for esp_out_one() (only with @p sa0).
  */
-ESP_INLINE uint16_t esp_out_burst(struct esp_sa *sa0, struct esp_sa **sas, struct rte_mbuf **mb,
-				  uint16_t n, struct esp_ctx *ctx, const int layout,
-				  const int natt, const unsigned cipher)
+ESP_INLINE uint16_t esp_out_chunks(struct esp_sa *sa0, struct esp_sa **sas, struct rte_mbuf **mb,
+				   uint16_t n, struct esp_ctx *ctx, const int layout,
+				   const int natt, const unsigned cipher, bool near_end,
+				   const bool fast, struct esp_out_state *st)
 {
 	struct esp_out_aead job[ESP_OUT_CHUNK];
 	uint16_t ngood = 0;
+
 	/* No prefetch of the packets: the worker's classifier (or
 	 * handoff_drain for another worker's) read each header just before. */
-	bool near_end = sas == NULL && esp_out_near_end(sa0, n);
-
 	for (uint16_t i = 0; i < n;) {
 		uint16_t end = (uint16_t)RTE_MIN(n, i + ESP_OUT_CHUNK), first = ngood;
 
@@ -299,7 +345,7 @@ ESP_INLINE uint16_t esp_out_burst(struct esp_sa *sa0, struct esp_sa **sas, struc
 			struct esp_out_aead *j = &job[ngood - first];
 			enum esp_drop r = esp_out_one(sa, mb[i], ctx, layout, natt,
 						      sas != NULL ? esp_out_near_end(sa, n) : near_end,
-						      j);
+						      fast, st, j);
 			if (likely(r == ESP_DROP_MAX)) {
 				if (sas != NULL) {
 					j->sa = sa;
@@ -325,6 +371,27 @@ ESP_INLINE uint16_t esp_out_burst(struct esp_sa *sa0, struct esp_sa **sas, struc
 		}
 	}
 	return ngood;
+}
+
+ESP_INLINE uint16_t esp_out_burst(struct esp_sa *sa0, struct esp_sa **sas, struct rte_mbuf **mb,
+				  uint16_t n, struct esp_ctx *ctx, const int layout,
+				  const int natt, const unsigned cipher)
+{
+	bool near_end = sas == NULL && esp_out_near_end(sa0, n);
+
+	/* sa0 != NULL: folds away in the many-SA handlers, which pass NULL */
+	if (sas == NULL && sa0 != NULL && esp_out_unbounded(sa0, ctx, n, near_end)) {
+		struct esp_out_state st = { .seq = sa0->seq, .ip_id = sa0->ip_id };
+		uint16_t good = esp_out_chunks(sa0, NULL, mb, n, ctx, layout, natt, cipher,
+					       false, true, &st);
+
+		sa0->seq = st.seq;
+		sa0->ip_id = st.ip_id;
+		sa0->stats.packets += st.packets;
+		sa0->stats.bytes += st.bytes;
+		return good;
+	}
+	return esp_out_chunks(sa0, sas, mb, n, ctx, layout, natt, cipher, near_end, false, NULL);
 }
 
 #define ESP_OUT_FN(lay, nt, ci) esp_out_##lay##_##nt##_##ci
