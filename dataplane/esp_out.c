@@ -139,24 +139,22 @@ enum { ESP_OUT_CHUNK = 32 };
  * loaded and stored again for every packet.
  */
 struct esp_out_state {
-	uint64_t seq, packets, bytes;
+	uint64_t seq;
+	struct esp_sa_count count;
 	uint16_t ip_id;
 };
 
 /*
  * Can no packet of a burst of @p n of @p sa's reach a limit: the SA alive,
  * its sequence number and lifetimes more than the burst away from their
- * ends (a packet counts at most 65535 octets), and no IV given by a test?
- * Then its packets go without those checks (@p fast in esp_out_one).
+ * ends, and no IV given by a test? Then its packets go without those
+ * checks (@p fast in esp_out_one).
  */
 ESP_INLINE bool esp_out_unbounded(const struct esp_sa *sa, const struct esp_ctx *ctx, uint16_t n,
 				  bool near_end)
 {
 	return !(sa->flags & ESP_SA_F_DEAD) && !near_end && ctx->iv_override == NULL &&
-	       sa->stats.packets < sa->limit_packets &&
-	       sa->limit_packets - sa->stats.packets > n &&
-	       sa->stats.bytes < sa->limit_bytes &&
-	       sa->limit_bytes - sa->stats.bytes > (uint64_t)n * UINT16_MAX;
+	       esp_life_far(sa, n);
 }
 
 /*
@@ -303,8 +301,8 @@ ESP_INLINE enum esp_drop esp_out_one(struct esp_sa *sa, struct rte_mbuf *m,
 	}
 	m->packet_type = RTE_PTYPE_UNKNOWN;
 	if (fast) {
-		st->packets++;
-		st->bytes += payload;
+		st->count.packets++;
+		st->count.bytes += payload;
 	} else {
 		esp_account(sa, ctx, payload);
 	}
@@ -387,8 +385,7 @@ ESP_INLINE uint16_t esp_out_burst(struct esp_sa *sa0, struct esp_sa **sas, struc
 
 		sa0->seq = st.seq;
 		sa0->ip_id = st.ip_id;
-		sa0->stats.packets += st.packets;
-		sa0->stats.bytes += st.bytes;
+		esp_account_burst(sa0, &st.count);
 		return good;
 	}
 	return esp_out_chunks(sa0, sas, mb, n, ctx, layout, natt, cipher, near_end, false, NULL);
