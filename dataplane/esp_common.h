@@ -156,19 +156,19 @@ ESP_INLINE void esp_nonce_explicit(uint8_t nonce[ESP_NONCE_LEN],
 
 /**
  * One AEAD pass, in place or not. @p cipher is a compile-time constant in
- * every specialized handler, so the switch folds away. @p key_area is an
- * SA's key area (struct esp_sa.key, filled by esp_key_setup()). Encrypt
+ * every specialized handler, so the switch folds away. @p kd is the key
+ * data for @p mgr in an SA's key area (struct esp_sa.key, filled by
+ * esp_key_setup(), at esp_key_off()). Encrypt
  * writes the ICV to @p tag; decrypt writes the ICV it computes to @p tag
  * for the caller to compare.
  */
-ESP_INLINE void esp_aead(IMB_MGR *mgr, const void *key_area, unsigned cipher,
-			 bool encrypt, const uint8_t nonce[ESP_NONCE_LEN],
-			 const uint8_t *aad, uint32_t aad_len,
-			 uint8_t *dst, const uint8_t *src, uint32_t len,
-			 uint8_t tag[ESP_ICV_LEN])
+ESP_INLINE void esp_aead_kd(IMB_MGR *mgr, const uint8_t *kd, unsigned cipher,
+			    bool encrypt, const uint8_t nonce[ESP_NONCE_LEN],
+			    const uint8_t *aad, uint32_t aad_len,
+			    uint8_t *dst, const uint8_t *src, uint32_t len,
+			    uint8_t tag[ESP_ICV_LEN])
 {
 	/* Only IPsec-MB dereferences it, at the alignment it needs. */
-	const uint8_t *kd = (const uint8_t *)key_area + esp_key_off(mgr);
 	const struct gcm_key_data *gcm = (const struct gcm_key_data *)(const void *)kd;
 
 	switch (cipher) {
@@ -231,6 +231,17 @@ ESP_INLINE void esp_aead(IMB_MGR *mgr, const void *key_area, unsigned cipher,
 		break;
 	}
 	}
+}
+
+/* esp_aead_kd() with the key data found in @p key_area for @p mgr. */
+ESP_INLINE void esp_aead(IMB_MGR *mgr, const void *key_area, unsigned cipher,
+			 bool encrypt, const uint8_t nonce[ESP_NONCE_LEN],
+			 const uint8_t *aad, uint32_t aad_len,
+			 uint8_t *dst, const uint8_t *src, uint32_t len,
+			 uint8_t tag[ESP_ICV_LEN])
+{
+	esp_aead_kd(mgr, (const uint8_t *)key_area + esp_key_off(mgr), cipher, encrypt, nonce,
+		    aad, aad_len, dst, src, len, tag);
 }
 
 /**
@@ -306,12 +317,9 @@ ESP_INLINE void esp_account_burst(struct esp_sa *sa, const struct esp_sa_count *
 /** Move good packets to the front of a burst, stably (swap partition). */
 ESP_INLINE void esp_keep(struct rte_mbuf **mb, uint16_t i, uint16_t *ngood)
 {
-	if (*ngood != i) {  /* else no packet before it was dropped */
-		struct rte_mbuf *t = mb[*ngood];
-
-		mb[*ngood] = mb[i];
-		mb[i] = t;
-	}
+	struct rte_mbuf *t = mb[*ngood];
+	mb[*ngood] = mb[i];
+	mb[i] = t;
 	(*ngood)++;
 }
 
@@ -319,12 +327,10 @@ ESP_INLINE void esp_keep(struct rte_mbuf **mb, uint16_t i, uint16_t *ngood)
 ESP_INLINE void esp_keep_sa(struct rte_mbuf **mb, struct esp_sa **sas, uint16_t i,
 			    uint16_t *ngood)
 {
-	if (*ngood != i) {
-		struct esp_sa *t = sas[*ngood];
+	struct esp_sa *t = sas[*ngood];
 
-		sas[*ngood] = sas[i];
-		sas[i] = t;
-	}
+	sas[*ngood] = sas[i];
+	sas[i] = t;
 	esp_keep(mb, i, ngood);
 }
 

@@ -142,6 +142,8 @@ struct esp_out_state {
 	uint64_t seq;
 	struct esp_sa_count count;
 	uint16_t ip_id;
+	bool esn;          /* the SA's, which its packets' code branches on */
+	uint8_t iv_len;
 };
 
 /*
@@ -168,8 +170,8 @@ ESP_INLINE enum esp_drop esp_out_one(struct esp_sa *sa, struct rte_mbuf *m,
 				     struct esp_out_state *st, struct esp_out_aead *job)
 {
 	uint32_t split, nh_off = 0, udp_len = natt ? sizeof(struct esp_udp_hdr) : 0;
-	uint8_t next, tos;
-	bool df, esn = (sa->flags & ESP_SA_F_ESN) != 0;
+	uint8_t next, tos, iv_len = fast ? st->iv_len : sa->iv_len;
+	bool df, esn = fast ? st->esn : (sa->flags & ESP_SA_F_ESN) != 0;
 
 	if (!fast && unlikely(sa->flags & ESP_SA_F_DEAD))
 		return ESP_DROP_SA_EXPIRED;
@@ -197,7 +199,7 @@ ESP_INLINE enum esp_drop esp_out_one(struct esp_sa *sa, struct rte_mbuf *m,
 	 * fixed-size copies are a few wide moves, not a memcpy call. */
 	const uint32_t hdr_len = layout == OUT_TUN4 ? ESP_IPV4_HDR_MIN + udp_len :
 				 layout == OUT_TUN6 ? ESP_IPV6_HDR_LEN + udp_len : udp_len;
-	uint32_t grow_head = hdr_len + sizeof(struct esp_hdr) + sa->iv_len;
+	uint32_t grow_head = hdr_len + sizeof(struct esp_hdr) + iv_len;
 
 	if (unlikely(rte_pktmbuf_headroom(m) < grow_head ||
 		     rte_pktmbuf_tailroom(m) < grow_tail))
@@ -213,7 +215,7 @@ ESP_INLINE enum esp_drop esp_out_one(struct esp_sa *sa, struct rte_mbuf *m,
 	uint32_t esp_off = layout == OUT_TRANS ? split + udp_len : hdr_len;
 	uint8_t *esp = p + esp_off;
 	uint8_t *iv = esp + sizeof(struct esp_hdr);
-	uint8_t *pt = iv + sa->iv_len;
+	uint8_t *pt = iv + iv_len;
 	uint32_t pt_len = payload + pad + sizeof(struct esp_tail);
 
 	/* RFC 4303 §2.4: padding 1, 2, 3, ...; then Pad Length, Next Header:
@@ -235,7 +237,7 @@ ESP_INLINE enum esp_drop esp_out_one(struct esp_sa *sa, struct rte_mbuf *m,
 	} else {
 		job->aad_len = esp_aad_build(job->aad, sa->spi, seq, esn);
 	}
-	if (sa->iv_len != 0) {
+	if (iv_len != 0) {
 		/* RFC 4106 §3.1: the IV must be unique per key; the 64-bit
 		 * SN is, and makes the output reproducible. */
 		if (!fast && unlikely(ctx->iv_override != NULL))
@@ -331,6 +333,8 @@ ESP_INLINE uint16_t esp_out_chunks(struct esp_sa *sa0, struct esp_sa **sas, stru
 				   const bool fast, struct esp_out_state *st)
 {
 	struct esp_out_aead job[ESP_OUT_CHUNK];
+	IMB_MGR *mgr = ctx->mgr;
+	size_t key_off = esp_key_off(mgr);
 	uint16_t ngood = 0;
 
 	/* No prefetch of the packets: the worker's classifier (or
@@ -358,9 +362,9 @@ ESP_INLINE uint16_t esp_out_chunks(struct esp_sa *sa0, struct esp_sa **sas, stru
 		for (uint16_t k = 0; k < ngood - first; k++) {
 			const struct esp_out_aead *j = &job[k];
 
-			esp_aead(ctx->mgr, sas != NULL ? &j->sa->key : &sa0->key, cipher, true,
-				 j->nonce, j->aad, j->aad_len,
-				 j->pt, j->pt, j->pt_len, j->pt + j->pt_len);
+			esp_aead_kd(mgr, (sas != NULL ? j->sa->key : sa0->key) + key_off, cipher,
+				    true, j->nonce, j->aad, j->aad_len,
+				    j->pt, j->pt, j->pt_len, j->pt + j->pt_len);
 			if (natt && j->udp6 != NULL) {  /* over the ciphertext */
 				uint32_t ulen = esp_get16(j->udp6 + 4);
 				uint16_t c = esp_udp6_cksum(j->ip6, j->udp6, ulen);
@@ -379,7 +383,10 @@ ESP_INLINE uint16_t esp_out_burst(struct esp_sa *sa0, struct esp_sa **sas, struc
 
 	/* sa0 != NULL: folds away in the many-SA handlers, which pass NULL */
 	if (sas == NULL && sa0 != NULL && esp_out_unbounded(sa0, ctx, n, near_end)) {
-		struct esp_out_state st = { .seq = sa0->seq, .ip_id = sa0->ip_id };
+		struct esp_out_state st = {
+			.seq = sa0->seq, .ip_id = sa0->ip_id,
+			.esn = (sa0->flags & ESP_SA_F_ESN) != 0, .iv_len = sa0->iv_len,
+		};
 		uint16_t good = esp_out_chunks(sa0, NULL, mb, n, ctx, layout, natt, cipher,
 					       false, true, &st);
 
