@@ -132,11 +132,12 @@ static_assert(ESP_NONCE_LEN <= 16 && ESP_AAD_MAX <= 16, "nonce and AAD fit");
 enum { ESP_OUT_CHUNK = 32 };
 
 /*
- * What an SA's packets move, for a burst that nothing can stop part way
- * (esp_out_unbounded): kept in registers through the burst and stored
- * into the SA once at its end. Each packet's stores go through octet
- * pointers, which may alias anything, so fields of the SA itself were
- * loaded and stored again for every packet.
+ * What an SA's packets move, and the SA's flags they branch on, for a
+ * burst that nothing can stop part way (esp_out_unbounded): locals through
+ * the burst, the counters stored into the SA once at its end. Each
+ * packet's stores go through octet pointers, which may alias anything, so
+ * the compiler loaded (and stored) the SA's own fields again for every
+ * packet.
  */
 struct esp_out_state {
 	uint64_t seq;
@@ -258,8 +259,8 @@ ESP_INLINE enum esp_drop esp_out_one(struct esp_sa *sa, struct rte_mbuf *m,
 		 * fields of this packet, written in three stores; the checksum
 		 * is the template's sum plus theirs, not a read back of the
 		 * header (store forwarding would stall on it). */
-		uint64_t w0, w1, f = esp_ip4_fields(tos, (uint16_t)total,
-							     fast ? st->ip_id++ : sa->ip_id++, df);
+		uint16_t id = fast ? st->ip_id++ : sa->ip_id++;
+		uint64_t w0, w1, f = esp_ip4_fields(tos, (uint16_t)total, id, df);
 		uint64_t s = (uint64_t)sa->hdr_sum + (uint32_t)f + (f >> 32);
 
 		s = (s & 0xffff) + (s >> 16);
@@ -375,6 +376,8 @@ ESP_INLINE uint16_t esp_out_chunks(struct esp_sa *sa0, struct esp_sa **sas, stru
 	return ngood;
 }
 
+/* A burst: of one SA's packets that nothing can stop part way, the fast
+ * path; else every packet with its checks (esp_out_chunks). */
 ESP_INLINE uint16_t esp_out_burst(struct esp_sa *sa0, struct esp_sa **sas, struct rte_mbuf **mb,
 				  uint16_t n, struct esp_ctx *ctx, const int layout,
 				  const int natt, const unsigned cipher)
