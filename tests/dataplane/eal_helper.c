@@ -86,14 +86,3 @@ long test_unhex(const char *hex, uint8_t *out, size_t cap)
 	}
 	return (long)(n / 2);
 }
-
-int test_run_nofork(Suite *s)
-{
-	SRunner *sr = srunner_create(s);
-
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
-}

@@ -23,9 +23,6 @@ struct rte_mempool *test_pool(void);
 IMB_MGR *test_mgr(void);
 /** A one-segment mbuf holding a copy of @p len octets; NULL if no room. */
 struct rte_mbuf *test_mbuf(const uint8_t *data, size_t len);
-/** Run @p s in this process (a forked child would not have the EAL);
- *  the exit status for main(): 0 when every test passed. */
-int test_run_nofork(Suite *s);
 /** Decode lowercase/uppercase hex into @p out (max @p cap); length or -1. */
 long test_unhex(const char *hex, uint8_t *out, size_t cap);
 

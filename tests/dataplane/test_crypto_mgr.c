@@ -16,6 +16,7 @@
 
 #include "dataplane/esp_common.h"
 #include "dataplane/crypto_mgr.h"
+#include "tests/check_run.h"
 
 #define NEEDS_COPY (IMB_VERSION_NUM < IMB_VERSION(1, 4, 0))
 
@@ -183,9 +184,5 @@ int main(void)
 	tcase_add_test(tc, copies_are_given_back_and_shared_evenly);
 	tcase_add_test(tc, keys_and_results_are_the_same_through_a_copy);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(s);
 }

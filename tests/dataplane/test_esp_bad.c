@@ -25,6 +25,7 @@
 #include "dataplane/xform.h"
 #include "tests/dataplane/eal_helper.h"
 #include "tests/dataplane/pkt_helper.h"
+#include "tests/check_run.h"
 
 #define GOOD (-1)
 enum { BUF = 2048 };
@@ -981,5 +982,5 @@ int main(void)
 	tcase_add_test(to, no_headroom_and_not_ip);
 	tcase_add_test(to, params_check);
 	suite_add_tcase(s, to);
-	return test_run_nofork(s);
+	return check_run_nofork(s);
 }

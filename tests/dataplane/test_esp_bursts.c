@@ -26,6 +26,7 @@
 #include "dataplane/xform.h"
 #include "tests/dataplane/eal_helper.h"
 #include "tests/dataplane/pkt_helper.h"
+#include "tests/check_run.h"
 
 enum { N_PKTS = 160, N_STREAM = 320, BURST_MAX = 64, WIRE_MAX = 1600 };
 
@@ -401,5 +402,5 @@ int main(void)
 	tcase_add_test(tc, bursts_match_one_by_one);
 	tcase_add_test(tc, many_sas_match_one_by_one);
 	suite_add_tcase(s, tc);
-	return test_run_nofork(s);
+	return check_run_nofork(s);
 }

@@ -27,6 +27,7 @@
 #include "dataplane/xform.h"
 #include "tests/dataplane/eal_helper.h"
 #include "tests/dataplane/pkt_helper.h"
+#include "tests/check_run.h"
 
 enum layout { TUN44, TUN64, TUN46, TUN66, TRANS4, TRANS6, TRANS6X, N_LAYOUT };
 static const char *const layout_name[N_LAYOUT] = {
@@ -471,5 +472,5 @@ int main(void)
 	tcase_add_test(tc, multi_segment);
 	tcase_add_test(tc, implicit_iv);
 	suite_add_tcase(s, tc);
-	return test_run_nofork(s);
+	return check_run_nofork(s);
 }

@@ -29,6 +29,7 @@
 #include "dataplane/xform.h"
 #include "tests/dataplane/eal_helper.h"
 #include "tests/dataplane/pkt_helper.h"
+#include "tests/check_run.h"
 
 enum { BUF = 2048 };
 
@@ -504,5 +505,5 @@ int main(void)
 	tcase_add_test(tc, odp_variants);
 	tcase_add_test(tc, key_lines_follow_the_layout);
 	suite_add_tcase(s, tc);
-	return test_run_nofork(s);
+	return check_run_nofork(s);
 }

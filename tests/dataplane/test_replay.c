@@ -13,6 +13,7 @@
 
 #include "dataplane/drop.h"
 #include "dataplane/replay.h"
+#include "tests/check_run.h"
 
 enum { OK = 0, RPL = ESP_DROP_REPLAY, OLD = ESP_DROP_TOO_OLD };
 enum { UPD = 1, NOUPD = 0 };
@@ -199,9 +200,5 @@ int main(void)
 	tcase_add_test(tc, window_sizes);
 	tcase_add_test(tc, esn_wrap);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(s);
 }

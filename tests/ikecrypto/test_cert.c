@@ -21,6 +21,7 @@
 
 #include "control/ikecrypto/auth.h"
 #include "control/ikecrypto/cert.h"
+#include "tests/check_run.h"
 
 static char dir[] = "/tmp/esprit-cert-XXXXXX";
 
@@ -213,17 +214,11 @@ int main(void)
 {
 	Suite *s = suite_create("cert");
 	TCase *tc = tcase_create("x509");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, chains_identities_and_credentials);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int failed = check_run_nofork(s);
 	char cmd[160];
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);

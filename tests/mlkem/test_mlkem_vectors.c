@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "control/mlkem/mlkem.h"
+#include "tests/check_run.h"
 
 static const char *vec_dir;
 
@@ -383,8 +384,6 @@ int main(int argc, char **argv)
 {
 	Suite *s = suite_create("mlkem-vectors");
 	TCase *tc = tcase_create("vectors");
-	SRunner *sr;
-	int nfail;
 
 	vec_dir = argc > 1 ? argv[1] : getenv("MLKEM_VECTORS");
 	if (!vec_dir) {
@@ -394,9 +393,5 @@ int main(int argc, char **argv)
 	tcase_set_timeout(tc, 600);
 	tcase_add_loop_test(tc, test_vector_file, 0, N_FILES * N_IMPLS);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nfail = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfail ? 1 : 0;
+	return check_run(s);
 }

@@ -18,6 +18,7 @@
 
 #include "dataplane/sad.h"
 #include "tests/worker/gwsim.h"
+#include "tests/check_run.h"
 
 static struct gwsim C;
 
@@ -353,8 +354,6 @@ int main(void)
 {
 	Suite *s = suite_create("handoff");
 	TCase *tc = tcase_create("two workers");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_unchecked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, outbound_goes_to_the_owner);
@@ -364,10 +363,5 @@ int main(void)
 	tcase_add_test(tc, policies_batched_into_one_snapshot);
 	tcase_add_test(tc, policy_ids_and_sa_users);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run_nofork(s);
 }

@@ -27,6 +27,7 @@
 #include "dataplane/worker.h"
 #include "dataplane/xform.h"
 #include "tests/worker/gwsim.h"
+#include "tests/check_run.h"
 
 /* The packet B delivers must be the one A got, TTL/hop limit less 2. */
 static void check_delivered(struct rte_mbuf *sent_copy, struct rte_mbuf *got, int family)
@@ -714,8 +715,6 @@ int main(void)
 {
 	Suite *s = suite_create("pipeline");
 	TCase *tc = tcase_create("worker");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_unchecked_fixture(tc, setup, gwsim_teardown);
 	tcase_set_timeout(tc, 120);
@@ -731,10 +730,5 @@ int main(void)
 	tcase_add_test(tc, sa_update_endpoints_moves_natt_port);
 	tcase_add_test(tc, pool_spreads_mbufs_over_cache_sets);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run_nofork(s);
 }

@@ -15,6 +15,7 @@
 
 #include "tests/worker/gwsim.h"
 #include "tests/worker/worker_fuzz.h"
+#include "tests/check_run.h"
 
 enum { SEEDS_MAX = 16, MUTATIONS = 20000 };
 
@@ -117,16 +118,9 @@ int main(void)
 {
 	Suite *s = suite_create("worker-fuzz");
 	TCase *tc = tcase_create("mutations");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, mutated_frames_never_crash_or_leak);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run_nofork(s);
 }
