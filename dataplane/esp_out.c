@@ -163,7 +163,8 @@ ESP_INLINE bool esp_out_unbounded(const struct esp_sa *sa, const struct esp_ctx 
 /*
  * One packet of @p sa's, its AEAD call left in @p job. With @p fast (a
  * constant: esp_out_unbounded() held for the burst) the sequence number,
- * IPv4 Identification and counters are @p st's, else the SA's.
+ * IPv4 Identification, counters, ESN flag and IV length are @p st's, else
+ * the SA's.
  */
 ESP_INLINE enum esp_drop esp_out_one(struct esp_sa *sa, struct rte_mbuf *m,
 				     struct esp_ctx *ctx, const int layout,
