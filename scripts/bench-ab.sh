@@ -15,7 +15,7 @@
 # code layout, relinked with that many octets of padding in front of the
 # dataplane (meson option layout_pad; restored after), so that a change is
 # not judged by where it happened to leave the hot code (docs/benchmark.md,
-# "Fifteenth round": up to 0.03 of the limit on one machine).
+# "Fifteenth round": up to 0.024 of the limit on one machine).
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)

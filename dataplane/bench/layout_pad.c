@@ -4,7 +4,7 @@
  * --layouts): ESPRIT_LAYOUT_PAD octets of code linked in front of
  * esprit-bench's own and the dataplane's, so that every hot function moves
  * by that much. On the Xeon of docs/benchmark.md ("Fifteenth round") a
- * function's place modulo 4 KiB moved a case by up to 0.03 of its limit,
+ * function's place modulo 4 KiB moved a case by up to 0.024 of its limit,
  * more than many changes being measured; an A/B over several layouts
  * measures the change rather than where it left the code.
  */
