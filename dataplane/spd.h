@@ -346,6 +346,18 @@ static inline const struct spd_rule *spd_lookup_ip4_whole(const struct spd *spd,
 }
 
 /**
+ * Is @p memo's answer the one for the unlabeled IPv4 header @p ip, which
+ * then did not depend on its ports?
+ */
+static inline bool spd_memo4_answers(const struct spd_memo4 *memo, const uint8_t *ip)
+{
+	uint64_t addrs;
+
+	memcpy(&addrs, ip + 12, 8);
+	return memo->rule != NULL && memo->addrs == addrs && memo->pl == spd_pl4(ip[9], true, 0);
+}
+
+/**
  * spd_lookup_ip4_whole() for any validated IPv4 header: *bad is set (and
  * NULL returned) where spd_key_from_ip() fails (spd_ip4_short()).
  */

@@ -712,6 +712,31 @@ static void burst_finish(struct worker *w, struct burst *b)
 }
 
 /*
+ * A frame the burst's flow memo speaks for, taken as the frame it
+ * remembers was (struct flow_memo): true when it was.
+ */
+static inline __attribute__((always_inline)) bool flow_memo_take(struct worker *w,
+								    struct burst *b,
+								    const struct flow_memo *fm,
+								    uint16_t in_port,
+								    struct rte_mbuf *m)
+{
+	enum pkt_kind kind = flow_memo_classify(fm, in_port, m);
+	uint8_t *ip = rte_pktmbuf_mtod(m, uint8_t *);
+
+	if (kind == PK_ESP_IN) {
+		burst_esp_in_at(b, m, (const struct esp_hdr *)(ip + sizeof(struct rte_ipv4_hdr)));
+		return true;
+	}
+	if (kind != PK_CLEAR)
+		return false;
+	ttl_dec4((struct rte_ipv4_hdr *)ip);  /* above 1: flow_memo_classify */
+	pkt_meta(m)->sa = fm->sa;
+	b->clear[b->n_clear++] = m;
+	return true;
+}
+
+/*
  * Sort a received burst: ESP to us is batched for the SAs' transforms at
  * the end of the burst, clear traffic goes through the SPD as it comes
  * (so it leaves in the order it arrived), the rest is punted or dropped.
@@ -719,6 +744,7 @@ static void burst_finish(struct worker *w, struct burst *b)
 void worker_process_burst(struct worker *w, uint16_t in_port, struct rte_mbuf **pkts, uint16_t n)
 {
 	const struct fib *f = w->fib;
+	struct flow_memo fm = { .kind = PK_DROPPED };
 	struct burst b;
 
 	b.n_in = b.n_clear = b.n_fwd = 0;
@@ -736,15 +762,31 @@ void worker_process_burst(struct worker *w, uint16_t in_port, struct rte_mbuf **
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 3], void *));
 			rte_mbuf_prefetch_part2(pkts[i + 3]);
 		}
+		if (fm.kind != PK_DROPPED && flow_memo_take(w, &b, &fm, in_port, m))
+			continue;
+
 		enum pkt_kind kind = classify_fast4(w, f, in_port, m);
 
 		if (likely(kind == PK_CLEAR)) {
+			uint16_t queued = b.n_clear;
+			struct flow_memo next;
+
+			flow_memo_of(&next, m);
 			clear_path_fast4(w, &b, m);
+			/* to an SA of ours, whatever the ports */
+			if (b.n_clear != queued &&
+			    spd_memo4_answers(&w->spd_memo, rte_pktmbuf_mtod(m, const uint8_t *))) {
+				fm = next;
+				fm.kind = PK_CLEAR;
+				fm.sa = pkt_meta(m)->sa;
+			}
 			continue;
 		}
 		if (kind == PK_ESP_IN) {  /* classify_fast4: 8 octets past IPv4 */
 			burst_esp_in_at(&b, m, rte_pktmbuf_mtod_offset(m, const struct esp_hdr *,
 								       sizeof(struct rte_ipv4_hdr)));
+			flow_memo_of(&fm, m);
+			fm.kind = PK_ESP_IN;
 			continue;
 		}
 		if (kind == PK_DROPPED) {

@@ -276,6 +276,99 @@ static inline enum pkt_kind classify_fast4(struct worker *w, const struct fib *f
 }
 
 /*
+ * The last frame of a burst that classify_fast4() took and that went to
+ * this worker's ESP (in, or out through an SA of its own), as a masked
+ * image of the 32 octets from frame offset 10: the EtherType and the IPv4
+ * header but for the fields a flow's packets may differ in (TOS, total
+ * length, Identification, DF, TTL, checksum). A later frame of the burst
+ * that matches it, is as long as its header says and (to be forwarded)
+ * has a TTL above 1 is classified as that frame was (the FIB, the own
+ * addresses and the NAT-T ports are the burst's; ESP's SPI and the ports
+ * do not enter into it) and finds the same outbound policy, which is
+ * remembered only where the SPD's answer did not depend on the ports
+ * (spd_memo4_answers(); without a label, classify_fast4() takes none, the
+ * rest of the SPD's selectors are the octets compared). A burst of one
+ * tunnel's packets then costs a compare a packet instead of the
+ * classifier, the own-address lookup and the SPD memo.
+ */
+enum { FLOW_MEMO_OFF = 10, FLOW_MEMO_MIN = sizeof(struct rte_ether_hdr) +
+					   sizeof(struct rte_ipv4_hdr) + 8 };
+
+struct flow_memo {
+	uint64_t want[3];        /* the frame's octets under flow_memo_mask */
+	struct esp_sa *sa;       /* PK_CLEAR: the SA that protects it */
+	enum pkt_kind kind;      /* PK_CLEAR or PK_ESP_IN; PK_DROPPED: empty */
+};
+
+/* Which of the 24 octets from FLOW_MEMO_OFF a flow's packets share. */
+static inline uint64_t flow_memo_mask(unsigned i)
+{
+	static const uint8_t mask[24] = {
+		0, 0,                   /* the source MAC's last two */
+		0xff, 0xff,             /* EtherType */
+		0xff, 0,                /* version and IHL; TOS */
+		0, 0, 0, 0,             /* total length; Identification */
+		0x3f, 0xff,             /* MF and the fragment offset, not DF */
+		0, 0xff, 0, 0,          /* TTL; protocol; checksum */
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, /* addresses */
+	};
+	static_assert(FLOW_MEMO_OFF + sizeof(mask) <= FLOW_MEMO_MIN, "in the shortest frame");
+	uint64_t v;
+
+	memcpy(&v, mask + 8 * i, 8);
+	return v;
+}
+
+static inline bool flow_memo_same(const struct flow_memo *fm, const uint8_t *frame)
+{
+	uint64_t x[3], d = 0;
+
+	memcpy(x, frame + FLOW_MEMO_OFF, sizeof(x));
+	for (unsigned i = 0; i < 3; i++)
+		d |= (x[i] & flow_memo_mask(i)) ^ fm->want[i];
+	return d == 0;
+}
+
+/*
+ * @p fm of @p m (as classify_fast4() left it: its data past the Ethernet
+ * header), its kind and SA for the caller to fill in. Taken before the
+ * TTL is written: loads across those stores would wait for them.
+ */
+static inline void flow_memo_of(struct flow_memo *fm, const struct rte_mbuf *m)
+{
+	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *) - sizeof(struct rte_ether_hdr);
+
+	memcpy(fm->want, frame + FLOW_MEMO_OFF, sizeof(fm->want));
+	for (unsigned i = 0; i < 3; i++)
+		fm->want[i] &= flow_memo_mask(i);
+}
+
+/*
+ * classify_fast4() for a frame @p fm (not empty) may speak for: PK_DROPPED
+ * (untouched) when it does not, else its kind, the frame taken as
+ * classify_fast4() takes it.
+ */
+static inline enum pkt_kind flow_memo_classify(const struct flow_memo *fm, uint16_t in_port,
+					      struct rte_mbuf *m)
+{
+	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t len = rte_pktmbuf_data_len(m);
+	uint16_t tot;
+
+	if (len < FLOW_MEMO_MIN || rte_pktmbuf_pkt_len(m) != len || !flow_memo_same(fm, frame))
+		return PK_DROPPED;
+	memcpy(&tot, frame + sizeof(struct rte_ether_hdr) + offsetof(struct rte_ipv4_hdr,
+								      total_length), 2);
+	if (rte_be_to_cpu_16(tot) != len - sizeof(struct rte_ether_hdr))
+		return PK_DROPPED;
+	if (fm->kind == PK_CLEAR &&
+	    frame[sizeof(struct rte_ether_hdr) + offsetof(struct rte_ipv4_hdr, time_to_live)] <= 1)
+		return PK_DROPPED;  /* the long way counts it */
+	return classify_fast_take(m, in_port, fm->kind, ESP_PTYPE_IP4_CHECKED,
+				  sizeof(struct rte_ipv4_hdr), len);
+}
+
+/*
  * classify_fast4() for IPv6: untagged, no link padding, at least 8 octets
  * of payload, a next header that is the upper layer (not spd_ip6_ext():
  * the SPD can match the header in place) and a unicast destination.

@@ -288,6 +288,168 @@ static void add_ip4_options(struct rte_mbuf *m)
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 }
 
+/* The IPv4 header of frame @p m, its checksum to be set again after a change. */
+static struct rte_ipv4_hdr *frame_ip4(struct rte_mbuf *m)
+{
+	return rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, 14);
+}
+
+static void ip4_recksum(struct rte_mbuf *m)
+{
+	struct rte_ipv4_hdr *ip = frame_ip4(m);
+
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+}
+
+/*
+ * A burst of one tunnel's frames with odd ones among them: the worker's
+ * flow memo (a frame like the last one classified and protected is taken
+ * as it was) must speak only for frames the classifier would have taken
+ * the same way, in both directions. The odd ones: TTL 1 (dropped), DF
+ * clear and another TOS (taken), link padding (trimmed), IPv4 options,
+ * another port and another source (each their own way), a frame
+ * shorter than its header says (dropped); at B, an ESP frame of an SPI
+ * it does not know, a short one and a fragment.
+ */
+START_TEST(flow_memo_speaks_only_for_its_flow)
+{
+	enum { N = 14 };
+	struct combo c = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET, AF_INET };
+	struct rte_mbuf *in[N], *copy[N], *esp[N + 3], *out[N];
+	bool delivered[N];
+	unsigned n_esp, n_out, k = 0;
+	uint64_t ttl0 = drops(&A, ESP_DROP_TTL), runt_a = drops(&A, ESP_DROP_RUNT);
+	uint64_t runt_b = drops(&B, ESP_DROP_RUNT), nosa_b = drops(&B, ESP_DROP_NO_SA);
+
+	gwsim_install(&c, 0x7301);
+	for (unsigned i = 0; i < N; i++) {
+		const char *src = i == 11 ? "10.1.0.2" : "10.1.0.1";
+
+		in[i] = gwsim_udp_frame(AF_INET, &mac_a_lan, src, "10.2.0.1", i == 9 ? 5001 : 5000,
+					30 + i, 0, i != 4);
+		delivered[i] = true;
+		switch (i) {
+		case 3:     /* TTL 1: dropped, counted */
+			frame_ip4(in[i])->time_to_live = 1;
+			ip4_recksum(in[i]);
+			delivered[i] = false;
+			break;
+		case 5:     /* another TOS, kept inside */
+			frame_ip4(in[i])->type_of_service = 0xb8;
+			ip4_recksum(in[i]);
+			break;
+		case 7:     /* options: the classifier's long way */
+			add_ip4_options(in[i]);
+			break;
+		default:
+			break;
+		}
+		copy[i] = rte_pktmbuf_copy(in[i], gwsim_pool, 0, UINT32_MAX);
+		if (i == 6)  /* link padding: delivered without it */
+			memset(rte_pktmbuf_append(in[i], 6), 0, 6);
+		if (i == 10) {  /* shorter than its header says */
+			ck_assert_int_eq(rte_pktmbuf_trim(in[i], 4), 0);
+			delivered[i] = false;
+		}
+	}
+	worker_process_burst(A.w, A.lan, in, N);
+	worker_flush(A.w);
+	n_esp = rte_ring_dequeue_burst(A.wan_tx[0], (void **)esp, N, NULL);
+	ck_assert_uint_eq(n_esp, N - 2);
+	ck_assert_uint_eq(drops(&A, ESP_DROP_TTL) - ttl0, 1);
+	ck_assert_uint_eq(drops(&A, ESP_DROP_RUNT) - runt_a, 1);
+
+	/* B: the same burst with an unknown SPI's frame, a short one and a
+	 * fragment (to us: punted, the control thread reassembles) */
+	struct rte_mbuf *unknown = rte_pktmbuf_copy(esp[1], gwsim_pool, 0, UINT32_MAX);
+	struct rte_mbuf *shorter = rte_pktmbuf_copy(esp[2], gwsim_pool, 0, UINT32_MAX);
+	struct rte_mbuf *frag = rte_pktmbuf_copy(esp[2], gwsim_pool, 0, UINT32_MAX), *p;
+
+	rte_pktmbuf_mtod_offset(unknown, uint8_t *, 14 + 20)[3] ^= 0x40;
+	ck_assert_int_eq(rte_pktmbuf_trim(shorter, 4), 0);
+	frame_ip4(frag)->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG);
+	ip4_recksum(frag);
+	memmove(esp + 5, esp + 2, (n_esp - 2) * sizeof(esp[0]));
+	esp[2] = unknown;
+	esp[3] = shorter;
+	esp[4] = frag;
+	worker_process_burst(B.w, B.wan, esp, (uint16_t)(n_esp + 3));
+	worker_flush(B.w);
+	n_out = rte_ring_dequeue_burst(B.lan_tx[0], (void **)out, N, NULL);
+	ck_assert_uint_eq(n_out, N - 2);
+	ck_assert_uint_eq(drops(&B, ESP_DROP_NO_SA) - nosa_b, 1);
+	ck_assert_uint_eq(drops(&B, ESP_DROP_RUNT) - runt_b, 1);
+	ck_assert_int_eq(rte_ring_dequeue(B.w->punt, (void **)&p), 0);
+	ck_assert_ptr_eq(p, frag);
+	rte_pktmbuf_free(p);
+	for (unsigned i = 0; i < N; i++) {
+		if (delivered[i]) {
+			ck_assert_uint_lt(k, n_out);
+			check_delivered(copy[i], out[k], AF_INET);
+			rte_pktmbuf_free(out[k++]);
+		}
+		rte_pktmbuf_free(copy[i]);
+	}
+	gwsim_uninstall(0x7301);
+}
+END_TEST
+
+/*
+ * A policy for one port ahead of one for all: which applies depends on
+ * each packet's port, so no packet's answer may be taken for the next
+ * one of the same addresses (the flow memo and the SPD memo keep only
+ * answers that did not depend on the ports).
+ */
+START_TEST(port_policies_decide_each_packet)
+{
+	static const char pattern[] = "1100101110010011";
+	enum { N = sizeof(pattern) - 1 };
+	struct combo c = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET, AF_INET };
+	const uint32_t spi[2] = { 0x7311, 0x7312 };
+	struct rte_mbuf *in[N], *esp[N];
+
+	for (unsigned k = 0; k < 2; k++) {
+		struct esp_sa_params p;
+		struct drv_policy pol = { .id = spi[k], .priority = k == 0 ? 5 : 10,
+					  .action = SPD_PROTECT, .sa_spi = spi[k] };
+
+		gwsim_sa_params(&p, &c, spi[k], ESP_DIR_OUT, true);
+		ck_assert_int_eq(drv_sa_add(A.drv, &p), 0);
+		pol.sel = p.sel;
+		if (k == 0) {  /* UDP to port 7000 only */
+			pol.sel.proto = IPPROTO_UDP;
+			pol.sel.dport_lo = pol.sel.dport_hi = 7000;
+		}
+		ck_assert_int_eq(drv_policy_add(A.drv, &pol), 0);
+	}
+	worker_apply_msgs(A.w);
+	for (unsigned round = 0; round < 2; round++) {
+		for (unsigned i = 0; i < N; i++)
+			in[i] = gwsim_udp_frame(AF_INET, &mac_a_lan, "10.1.0.1", "10.2.0.1",
+						pattern[i] == '0' ? 7000 : 7001, 40, 0, true);
+		worker_process_burst(A.w, A.lan, in, N);
+		worker_flush(A.w);
+		ck_assert_uint_eq(rte_ring_dequeue_burst(A.wan_tx[0], (void **)esp, N, NULL), N);
+		for (unsigned i = 0; i < N; i++) {
+			const uint8_t *h = rte_pktmbuf_mtod_offset(esp[i], const uint8_t *, 14 + 20);
+
+			ck_assert_msg(rte_be_to_cpu_32(*(const rte_be32_t *)(const void *)h) ==
+				      spi[pattern[i] - '0'],
+				      "round %u packet %u went out through the wrong SA", round, i);
+			rte_pktmbuf_free(esp[i]);
+		}
+	}
+	for (unsigned k = 0; k < 2; k++) {
+		ck_assert_int_eq(drv_policy_del(A.drv, spi[k]), 0);
+		ck_assert_int_eq(drv_sa_del(A.drv, spi[k], ESP_DIR_OUT), 0);
+	}
+	worker_apply_msgs(A.w);
+	A.drv->ops->poll(A.drv);
+	A.drv->ops->poll(A.drv);
+}
+END_TEST
+
 /* Give the IPv6 frame @p m a hop-by-hop options header (a PadN option). */
 static void add_ip6_hop_by_hop(struct rte_mbuf *m)
 {
@@ -721,6 +883,8 @@ int main(void)
 	tcase_add_test(tc, every_combination_round_trips);
 	tcase_add_test(tc, mixed_bursts_keep_order);
 	tcase_add_test(tc, grouped_runs_leave_by_their_peers);
+	tcase_add_test(tc, flow_memo_speaks_only_for_its_flow);
+	tcase_add_test(tc, port_policies_decide_each_packet);
 	tcase_add_test(tc, nic_packet_type_is_not_trusted);
 	tcase_add_test(tc, ipv6_fast_and_slow_paths);
 	tcase_add_test(tc, ipv6_esp_after_extension_headers);
