@@ -715,22 +715,16 @@ static void burst_finish(struct worker *w, struct burst *b)
  * A frame the burst's flow memo speaks for, taken as the frame it
  * remembers was (struct flow_memo): true when it was.
  */
-static inline __attribute__((always_inline)) bool flow_memo_take(struct worker *w,
-								    struct burst *b,
+static inline __attribute__((always_inline)) bool flow_memo_take(struct burst *b,
 								    const struct flow_memo *fm,
 								    uint16_t in_port,
 								    struct rte_mbuf *m)
 {
-	enum pkt_kind kind = flow_memo_classify(fm, in_port, m);
-	uint8_t *ip = rte_pktmbuf_mtod(m, uint8_t *);
-
-	if (kind == PK_ESP_IN) {
-		burst_esp_in_at(b, m, (const struct esp_hdr *)(ip + sizeof(struct rte_ipv4_hdr)));
-		return true;
-	}
-	if (kind != PK_CLEAR)
+	if (!flow_memo_match(fm, m))
 		return false;
-	ttl_dec4((struct rte_ipv4_hdr *)ip);  /* above 1: flow_memo_classify */
+	classify_fast_take(m, in_port, PK_CLEAR, ESP_PTYPE_IP4_CHECKED,
+			   sizeof(struct rte_ipv4_hdr), rte_pktmbuf_data_len(m));
+	ttl_dec4(rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *));  /* above 1 */
 	pkt_meta(m)->sa = fm->sa;
 	b->clear[b->n_clear++] = m;
 	return true;
@@ -744,7 +738,7 @@ static inline __attribute__((always_inline)) bool flow_memo_take(struct worker *
 void worker_process_burst(struct worker *w, uint16_t in_port, struct rte_mbuf **pkts, uint16_t n)
 {
 	const struct fib *f = w->fib;
-	struct flow_memo fm = { .kind = PK_DROPPED };
+	struct flow_memo fm = { .sa = NULL };
 	struct burst b;
 
 	b.n_in = b.n_clear = b.n_fwd = 0;
@@ -762,7 +756,7 @@ void worker_process_burst(struct worker *w, uint16_t in_port, struct rte_mbuf **
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 3], void *));
 			rte_mbuf_prefetch_part2(pkts[i + 3]);
 		}
-		if (fm.kind != PK_DROPPED && flow_memo_take(w, &b, &fm, in_port, m))
+		if (fm.sa != NULL && flow_memo_take(&b, &fm, in_port, m))
 			continue;
 
 		enum pkt_kind kind = classify_fast4(w, f, in_port, m);
@@ -777,7 +771,6 @@ void worker_process_burst(struct worker *w, uint16_t in_port, struct rte_mbuf **
 			if (b.n_clear != queued &&
 			    spd_memo4_answers(&w->spd_memo, rte_pktmbuf_mtod(m, const uint8_t *))) {
 				fm = next;
-				fm.kind = PK_CLEAR;
 				fm.sa = pkt_meta(m)->sa;
 			}
 			continue;
@@ -785,8 +778,6 @@ void worker_process_burst(struct worker *w, uint16_t in_port, struct rte_mbuf **
 		if (kind == PK_ESP_IN) {  /* classify_fast4: 8 octets past IPv4 */
 			burst_esp_in_at(&b, m, rte_pktmbuf_mtod_offset(m, const struct esp_hdr *,
 								       sizeof(struct rte_ipv4_hdr)));
-			flow_memo_of(&fm, m);
-			fm.kind = PK_ESP_IN;
 			continue;
 		}
 		if (kind == PK_DROPPED) {

@@ -306,11 +306,12 @@ static void ip4_recksum(struct rte_mbuf *m)
  * A burst of one tunnel's frames with odd ones among them: the worker's
  * flow memo (a frame like the last one classified and protected is taken
  * as it was) must speak only for frames the classifier would have taken
- * the same way, in both directions. The odd ones: TTL 1 (dropped), DF
+ * the same way. The odd ones: TTL 1 (dropped), DF
  * clear and another TOS (taken), link padding (trimmed), IPv4 options,
  * another port and another source (each their own way), a frame
- * shorter than its header says (dropped); at B, an ESP frame of an SPI
- * it does not know, a short one and a fragment.
+ * shorter than its header says (dropped). At B, where ESP to the
+ * gateway is classified frame by frame, an ESP frame of an SPI it does
+ * not know, a short one and a fragment among the tunnel's.
  */
 START_TEST(flow_memo_speaks_only_for_its_flow)
 {
