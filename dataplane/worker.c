@@ -131,16 +131,21 @@ static void tx_flush_all(struct worker *w)
 /* ---- TTL ------------------------------------------------------------------- */
 
 /* RFC 791: decrement the TTL of a forwarded IPv4 packet. */
-static inline bool ttl_dec4(struct rte_ipv4_hdr *ip)
+static inline void ttl_dec4_from_above_1(struct rte_ipv4_hdr *ip)
 {
 	uint32_t sum;
 
-	if (ip->time_to_live <= 1)
-		return false;
 	ip->time_to_live--;
 	/* RFC 1624 incremental update: TTL is the high octet. */
 	sum = (uint32_t)ip->hdr_checksum + rte_cpu_to_be_16(0x0100);
 	ip->hdr_checksum = (uint16_t)(sum + (sum >> 16));
+}
+
+static inline bool ttl_dec4(struct rte_ipv4_hdr *ip)
+{
+	if (ip->time_to_live <= 1)
+		return false;
+	ttl_dec4_from_above_1(ip);
 	return true;
 }
 
@@ -720,12 +725,14 @@ static inline __attribute__((always_inline)) bool flow_memo_take(struct burst *b
 								    uint16_t in_port,
 								    struct rte_mbuf *m)
 {
-	if (!flow_memo_match(fm, m))
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+	uint32_t len = rte_pktmbuf_data_len(m);
+
+	if (!flow_memo_match(fm, frame, len, rte_pktmbuf_pkt_len(m)))
 		return false;
+	ttl_dec4_from_above_1((struct rte_ipv4_hdr *)(frame + sizeof(struct rte_ether_hdr)));
 	classify_fast_take(m, in_port, PK_CLEAR, ESP_PTYPE_IP4_CHECKED,
-			   sizeof(struct rte_ipv4_hdr), rte_pktmbuf_data_len(m));
-	ttl_dec4(rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *));  /* above 1 */
-	pkt_meta(m)->sa = fm->sa;
+			   sizeof(struct rte_ipv4_hdr), len, fm->sa);
 	b->clear[b->n_clear++] = m;
 	return true;
 }

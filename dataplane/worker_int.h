@@ -206,12 +206,13 @@ static inline enum pkt_kind classify_fast_kind(struct worker *w, const struct fi
  * (PK_CLEAR, PK_ESP_IN) is taken, with the metadata and offload lengths
  * as worker_classify() leaves them, the packet-type mark @p checked (with
  * the ESP bit for ESP) and the Ethernet header (the frame is longer than
- * it) stripped without rte_pktmbuf_adj()'s checks; PK_DROPPED leaves it
- * untouched. Returns @p kind.
+ * it) stripped without rte_pktmbuf_adj()'s checks, the metadata's SA
+ * @p sa (a flow memo's; else NULL); PK_DROPPED leaves it untouched.
+ * Returns @p kind.
  */
 static inline enum pkt_kind classify_fast_take(struct rte_mbuf *m, uint16_t in_port,
 					       enum pkt_kind kind, uint32_t checked,
-					       uint16_t l3_len, uint32_t len)
+					       uint16_t l3_len, uint32_t len, struct esp_sa *sa)
 {
 	struct pkt_meta *meta = pkt_meta(m);
 
@@ -221,7 +222,7 @@ static inline enum pkt_kind classify_fast_take(struct rte_mbuf *m, uint16_t in_p
 	if (kind == PK_DROPPED)
 		return kind;
 
-	meta->sa = NULL;
+	meta->sa = sa;
 	meta->label = 0;
 	meta->in_port = in_port;
 	meta->flags = 0;
@@ -272,7 +273,7 @@ static inline enum pkt_kind classify_fast4(struct worker *w, const struct fib *f
 						ip + sizeof(struct rte_ipv4_hdr));
 
 	return classify_fast_take(m, in_port, kind, ESP_PTYPE_IP4_CHECKED,
-				  sizeof(struct rte_ipv4_hdr), len);
+				  sizeof(struct rte_ipv4_hdr), len, NULL);
 }
 
 /*
@@ -331,20 +332,23 @@ static inline void flow_memo_of(struct flow_memo *fm, const struct rte_mbuf *m)
 		fm->want[i] &= flow_memo_mask(i);
 }
 
-/* Does @p fm (not empty) speak for the received frame @p m? */
-static inline bool flow_memo_match(const struct flow_memo *fm, const struct rte_mbuf *m)
+/* Does @p fm (not empty) speak for the received frame @p frame of @p len
+ * octets in its first segment, @p pkt_len in all? */
+static inline bool flow_memo_match(const struct flow_memo *fm, const uint8_t *frame,
+				   uint32_t len, uint32_t pkt_len)
 {
-	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
 	const uint8_t *ip = frame + sizeof(struct rte_ether_hdr);
-	uint32_t len = rte_pktmbuf_data_len(m);
-	uint64_t x[3], d = 0;
+	uint64_t d = 0;
 	uint16_t tot;
 
-	if (len < FLOW_MEMO_MIN || rte_pktmbuf_pkt_len(m) != len)
+	if (len < FLOW_MEMO_MIN || pkt_len != len)
 		return false;
-	memcpy(x, frame + FLOW_MEMO_OFF, sizeof(x));
-	for (unsigned i = 0; i < 3; i++)
-		d |= (x[i] & flow_memo_mask(i)) ^ fm->want[i];
+	for (unsigned i = 0; i < 3; i++) {
+		uint64_t x;
+
+		memcpy(&x, frame + FLOW_MEMO_OFF + 8 * i, 8);
+		d |= (x & flow_memo_mask(i)) ^ fm->want[i];
+	}
 	memcpy(&tot, ip + offsetof(struct rte_ipv4_hdr, total_length), 2);
 	/* a TTL of 1 goes the long way, which counts it */
 	return d == 0 && rte_be_to_cpu_16(tot) == len - sizeof(struct rte_ether_hdr) &&
@@ -382,7 +386,7 @@ static inline enum pkt_kind classify_fast6(struct worker *w, const struct fib *f
 						ip + sizeof(struct rte_ipv6_hdr));
 
 	return classify_fast_take(m, in_port, kind, ESP_PTYPE_IP6_CHECKED,
-				  sizeof(struct rte_ipv6_hdr), len);
+				  sizeof(struct rte_ipv6_hdr), len, NULL);
 }
 
 /*
