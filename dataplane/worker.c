@@ -746,6 +746,7 @@ void worker_process_burst(struct worker *w, uint16_t in_port, struct rte_mbuf **
 {
 	const struct fib *f = w->fib;
 	struct flow_memo fm = { .sa = NULL };
+	int memo_credit = FLOW_MEMO_CREDIT;
 	struct burst b;
 
 	b.n_in = b.n_clear = b.n_fwd = 0;
@@ -763,19 +764,26 @@ void worker_process_burst(struct worker *w, uint16_t in_port, struct rte_mbuf **
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 3], void *));
 			rte_mbuf_prefetch_part2(pkts[i + 3]);
 		}
-		if (fm.sa != NULL && flow_memo_take(&b, &fm, in_port, m))
-			continue;
+		if (fm.sa != NULL) {
+			if (flow_memo_take(&b, &fm, in_port, m)) {
+				memo_credit++;
+				continue;
+			}
+			if (--memo_credit < 0)
+				fm.sa = NULL;  /* off for this burst */
+		}
 
 		enum pkt_kind kind = classify_fast4(w, f, in_port, m);
 
 		if (likely(kind == PK_CLEAR)) {
 			uint16_t queued = b.n_clear;
-			struct flow_memo next;
+			struct flow_memo next = { .sa = NULL };
 
-			flow_memo_of(&next, m);
+			if (memo_credit >= 0)
+				flow_memo_of(&next, m);
 			clear_path_fast4(w, &b, m);
 			/* to an SA of ours, whatever the ports */
-			if (b.n_clear != queued &&
+			if (memo_credit >= 0 && b.n_clear != queued &&
 			    spd_memo4_answers(&w->spd_memo, rte_pktmbuf_mtod(m, const uint8_t *))) {
 				fm = next;
 				fm.sa = pkt_meta(m)->sa;

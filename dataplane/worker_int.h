@@ -291,8 +291,16 @@ static inline enum pkt_kind classify_fast4(struct worker *w, const struct fib *f
  * the classifier, the own-address lookup and the SPD memo. (Not for ESP
  * in: measured, it gained nothing there.)
  */
-enum { FLOW_MEMO_OFF = 10, FLOW_MEMO_MIN = sizeof(struct rte_ether_hdr) +
-					   sizeof(struct rte_ipv4_hdr) + 8 };
+enum {
+	FLOW_MEMO_OFF = 10,
+	FLOW_MEMO_MIN = sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) + 8,
+	/* Misses a burst's memo may have beyond its hits before it is
+	 * given up for the burst: a frame the memo does not speak for costs
+	 * the compare and a new memo. Measured, with every frame another
+	 * tunnel's (1000 tunnels, 64 B) a memo kept throughout lost 0.024 of
+	 * the limit. */
+	FLOW_MEMO_CREDIT = 2,
+};
 
 struct flow_memo {
 	uint64_t want[3];        /* the frame's octets under flow_memo_mask */
