@@ -177,6 +177,19 @@ static uint64_t drops(struct gwsim *g, enum esp_drop why)
 	return g->w->ctx.drops[why];
 }
 
+/* Take A's outbound SAs @p spi[0..n) and their policies (of the same ids)
+ * away, the SAs freed once the worker is past them. */
+static void out_tunnels_del(const uint32_t *spi, unsigned n)
+{
+	for (unsigned k = 0; k < n; k++) {
+		ck_assert_int_eq(drv_policy_del(A.drv, spi[k]), 0);
+		ck_assert_int_eq(drv_sa_del(A.drv, spi[k], ESP_DIR_OUT), 0);
+	}
+	worker_apply_msgs(A.w);
+	A.drv->ops->poll(A.drv);
+	A.drv->ops->poll(A.drv);
+}
+
 /*
  * Outbound runs of many tunnels are encrypted as one group (same
  * transform, short packets) and leave in runs of one next hop: A's
@@ -262,13 +275,7 @@ START_TEST(grouped_runs_leave_by_their_peers)
 	}
 	ck_assert_uint_gt(over, 0);
 	ck_assert_uint_eq(drops(&A, ESP_DROP_SEQ_OVERFLOW) - over0, over);
-	for (unsigned k = 0; k < 3; k++) {
-		ck_assert_int_eq(drv_policy_del(A.drv, spi[k]), 0);
-		ck_assert_int_eq(drv_sa_del(A.drv, spi[k], ESP_DIR_OUT), 0);
-	}
-	worker_apply_msgs(A.w);
-	A.drv->ops->poll(A.drv);
-	A.drv->ops->poll(A.drv);
+	out_tunnels_del(spi, 3);
 }
 END_TEST
 
@@ -441,13 +448,7 @@ START_TEST(port_policies_decide_each_packet)
 			rte_pktmbuf_free(esp[i]);
 		}
 	}
-	for (unsigned k = 0; k < 2; k++) {
-		ck_assert_int_eq(drv_policy_del(A.drv, spi[k]), 0);
-		ck_assert_int_eq(drv_sa_del(A.drv, spi[k], ESP_DIR_OUT), 0);
-	}
-	worker_apply_msgs(A.w);
-	A.drv->ops->poll(A.drv);
-	A.drv->ops->poll(A.drv);
+	out_tunnels_del(spi, 2);
 }
 END_TEST
 
