@@ -309,46 +309,90 @@ static void ip4_recksum(struct rte_mbuf *m)
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 }
 
+/* Give the IPv6 frame @p m a hop-by-hop options header (a PadN option). */
+static void add_ip6_hop_by_hop(struct rte_mbuf *m)
+{
+	uint8_t *q = (uint8_t *)rte_pktmbuf_prepend(m, 8);
+	struct rte_ipv6_hdr *ip;
+
+	ck_assert_ptr_nonnull(q);
+	memmove(q, q + 8, 14 + 40);
+	ip = (struct rte_ipv6_hdr *)(q + 14);
+	q[14 + 40] = ip->proto;
+	memcpy(q + 14 + 41, (const uint8_t[]){ 0, 1, 4, 0, 0, 0, 0 }, 7);
+	ip->proto = 0;
+	ip->payload_len = rte_cpu_to_be_16(rte_be_to_cpu_16(ip->payload_len) + 8);
+}
+
+/* The TTL (hop limit) of frame @p m of @p family set to @p v. */
+static void set_hops(struct rte_mbuf *m, int family, uint8_t v)
+{
+	if (family == AF_INET) {
+		frame_ip4(m)->time_to_live = v;
+		ip4_recksum(m);
+	} else {
+		rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, 14)->hop_limits = v;
+	}
+}
+
+/* The TOS (traffic class) of frame @p m of @p family set to @p v. */
+static void set_tos(struct rte_mbuf *m, int family, uint8_t v)
+{
+	if (family == AF_INET) {
+		frame_ip4(m)->type_of_service = v;
+		ip4_recksum(m);
+	} else {
+		uint8_t *ip6 = rte_pktmbuf_mtod_offset(m, uint8_t *, 14);
+
+		ip6[0] = (uint8_t)(0x60 | v >> 4);
+		ip6[1] = (uint8_t)(v << 4 | 0x5);  /* and a flow label */
+		ip6[2] = 0xa5;
+	}
+}
+
 /*
  * A burst of one tunnel's frames with odd ones among them: the worker's
- * flow memo (a frame like the last one classified and protected is taken
- * as it was) must speak only for frames the classifier would have taken
- * the same way. The odd ones: TTL 1 (dropped), DF
- * clear and another TOS (taken), link padding (trimmed), IPv4 options,
- * another port and another source (each their own way), a frame
- * shorter than its header says (dropped). At B, where ESP to the
- * gateway is classified frame by frame, an ESP frame of an SPI it does
- * not know, a short one and a fragment among the tunnel's.
+ * flow memo (an IPv4 frame like the last one classified and protected is
+ * taken as it was) must speak only for frames the classifier would have
+ * taken the same way; IPv6, which has no memo, must come out the same. The
+ * odd ones: TTL (hop limit) 1 (dropped), DF clear and
+ * another TOS (traffic class and flow label; taken), link padding
+ * (trimmed), IPv4 options or an IPv6 hop-by-hop header, another port and
+ * another source (each their own way), a frame shorter than its header
+ * says (dropped). At B, where ESP to the gateway is classified frame by
+ * frame, an ESP frame of an SPI it does not know, a short one and a
+ * fragment among the tunnel's.
  */
-START_TEST(flow_memo_speaks_only_for_its_flow)
+static void flow_memo_burst(int family, uint32_t spi)
 {
 	enum { N = 14 };
-	struct combo c = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET, AF_INET };
+	struct combo c = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, family, AF_INET };
 	struct rte_mbuf *in[N], *copy[N], *esp[N + 3], *out[N];
-	bool delivered[N];
+	bool v4 = family == AF_INET, delivered[N];
 	unsigned n_esp, n_out, k = 0;
 	uint64_t ttl0 = drops(&A, ESP_DROP_TTL), runt_a = drops(&A, ESP_DROP_RUNT);
 	uint64_t runt_b = drops(&B, ESP_DROP_RUNT), nosa_b = drops(&B, ESP_DROP_NO_SA);
 
-	gwsim_install(&c, 0x7301);
+	gwsim_install(&c, spi);
 	for (unsigned i = 0; i < N; i++) {
-		const char *src = i == 11 ? "10.1.0.2" : "10.1.0.1";
+		const char *src = i == 11 ? (v4 ? "10.1.0.2" : "fd01::2") : (v4 ? "10.1.0.1" : "fd01::1");
 
-		in[i] = gwsim_udp_frame(AF_INET, &mac_a_lan, src, "10.2.0.1", i == 9 ? 5001 : 5000,
-					30 + i, 0, i != 4);
+		in[i] = gwsim_udp_frame(family, &mac_a_lan, src, v4 ? "10.2.0.1" : "fd02::1",
+					i == 9 ? 5001 : 5000, 30 + i, 0, i != 4);
 		delivered[i] = true;
 		switch (i) {
 		case 3:     /* TTL 1: dropped, counted */
-			frame_ip4(in[i])->time_to_live = 1;
-			ip4_recksum(in[i]);
+			set_hops(in[i], family, 1);
 			delivered[i] = false;
 			break;
-		case 5:     /* another TOS, kept inside */
-			frame_ip4(in[i])->type_of_service = 0xb8;
-			ip4_recksum(in[i]);
+		case 5:     /* another TOS (traffic class, flow label), kept inside */
+			set_tos(in[i], family, 0xb8);
 			break;
 		case 7:     /* options: the classifier's long way */
-			add_ip4_options(in[i]);
+			if (v4)
+				add_ip4_options(in[i]);
+			else
+				add_ip6_hop_by_hop(in[i]);
 			break;
 		default:
 			break;
@@ -394,12 +438,18 @@ START_TEST(flow_memo_speaks_only_for_its_flow)
 	for (unsigned i = 0; i < N; i++) {
 		if (delivered[i]) {
 			ck_assert_uint_lt(k, n_out);
-			check_delivered(copy[i], out[k], AF_INET);
+			check_delivered(copy[i], out[k], family);
 			rte_pktmbuf_free(out[k++]);
 		}
 		rte_pktmbuf_free(copy[i]);
 	}
-	gwsim_uninstall(0x7301);
+	gwsim_uninstall(spi);
+}
+
+START_TEST(flow_memo_speaks_only_for_its_flow)
+{
+	flow_memo_burst(AF_INET, 0x7301);
+	flow_memo_burst(AF_INET6, 0x7302);
 }
 END_TEST
 
@@ -409,13 +459,14 @@ END_TEST
  * one of the same addresses (the flow memo and the SPD memo keep only
  * answers that did not depend on the ports).
  */
-START_TEST(port_policies_decide_each_packet)
+static void port_policies(int family)
 {
 	static const char pattern[] = "1100101110010011";
 	enum { N = sizeof(pattern) - 1 };
-	struct combo c = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET, AF_INET };
+	struct combo c = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, family, AF_INET };
 	const uint32_t spi[2] = { 0x7311, 0x7312 };
 	struct rte_mbuf *in[N], *esp[N];
+	bool v4 = family == AF_INET;
 
 	for (unsigned k = 0; k < 2; k++) {
 		struct esp_sa_params p;
@@ -434,7 +485,8 @@ START_TEST(port_policies_decide_each_packet)
 	worker_apply_msgs(A.w);
 	for (unsigned round = 0; round < 2; round++) {
 		for (unsigned i = 0; i < N; i++)
-			in[i] = gwsim_udp_frame(AF_INET, &mac_a_lan, "10.1.0.1", "10.2.0.1",
+			in[i] = gwsim_udp_frame(family, &mac_a_lan, v4 ? "10.1.0.1" : "fd01::1",
+						v4 ? "10.2.0.1" : "fd02::1",
 						pattern[i] == '0' ? 7000 : 7001, 40, 0, true);
 		worker_process_burst(A.w, A.lan, in, N);
 		worker_flush(A.w);
@@ -444,28 +496,20 @@ START_TEST(port_policies_decide_each_packet)
 
 			ck_assert_msg(rte_be_to_cpu_32(*(const rte_be32_t *)(const void *)h) ==
 				      spi[pattern[i] - '0'],
-				      "round %u packet %u went out through the wrong SA", round, i);
+				      "IPv%d round %u packet %u went out through the wrong SA",
+				      v4 ? 4 : 6, round, i);
 			rte_pktmbuf_free(esp[i]);
 		}
 	}
 	out_tunnels_del(spi, 2);
 }
-END_TEST
 
-/* Give the IPv6 frame @p m a hop-by-hop options header (a PadN option). */
-static void add_ip6_hop_by_hop(struct rte_mbuf *m)
+START_TEST(port_policies_decide_each_packet)
 {
-	uint8_t *q = (uint8_t *)rte_pktmbuf_prepend(m, 8);
-	struct rte_ipv6_hdr *ip;
-
-	ck_assert_ptr_nonnull(q);
-	memmove(q, q + 8, 14 + 40);
-	ip = (struct rte_ipv6_hdr *)(q + 14);
-	q[14 + 40] = ip->proto;
-	memcpy(q + 14 + 41, (const uint8_t[]){ 0, 1, 4, 0, 0, 0, 0 }, 7);
-	ip->proto = 0;
-	ip->payload_len = rte_cpu_to_be_16(rte_be_to_cpu_16(ip->payload_len) + 8);
+	port_policies(AF_INET);
+	port_policies(AF_INET6);
 }
+END_TEST
 
 /*
  * The transforms skip header checks only for what the worker's classifier
