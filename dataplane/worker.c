@@ -130,7 +130,7 @@ static void tx_flush_all(struct worker *w)
 
 /* ---- TTL ------------------------------------------------------------------- */
 
-/* RFC 791: decrement the TTL of a forwarded IPv4 packet. */
+/* RFC 791: decrement the TTL of a forwarded IPv4 packet, known to be above 1. */
 static inline void ttl_dec4_from_above_1(struct rte_ipv4_hdr *ip)
 {
 	uint32_t sum;
@@ -141,6 +141,7 @@ static inline void ttl_dec4_from_above_1(struct rte_ipv4_hdr *ip)
 	ip->hdr_checksum = (uint16_t)(sum + (sum >> 16));
 }
 
+/* ttl_dec4_from_above_1(), or false for a TTL of 0 or 1 (not forwarded). */
 static inline bool ttl_dec4(struct rte_ipv4_hdr *ip)
 {
 	if (ip->time_to_live <= 1)
