@@ -318,6 +318,7 @@ ESP_INLINE void esp_account_burst(struct esp_sa *sa, const struct esp_sa_count *
 ESP_INLINE void esp_keep(struct rte_mbuf **mb, uint16_t i, uint16_t *ngood)
 {
 	struct rte_mbuf *t = mb[*ngood];
+
 	mb[*ngood] = mb[i];
 	mb[i] = t;
 	(*ngood)++;
