@@ -169,6 +169,32 @@ static bool ttl_dec(struct rte_mbuf *m)
 	return ttl_dec6((struct rte_ipv6_hdr *)p);
 }
 
+/* ---- the burst's queues ---------------------------------------------------- */
+
+static void burst_init(struct burst *b)
+{
+	b->n_in = b->n_clear = b->n_fwd = b->n_runs = b->clear_longest = 0;
+	b->out_last = NULL;
+	memset(b->n_handoff, 0, sizeof(b->n_handoff));
+}
+
+/*
+ * Queue @p m for this worker's outbound SA @p sa. True when the packet
+ * before it was another SA's (@p m begins a run).
+ */
+static inline bool burst_out(struct burst *b, struct rte_mbuf *m, const struct esp_sa *sa)
+{
+	bool first = sa != b->out_last;
+
+	if (first) {
+		b->out_last = sa;
+		b->n_runs++;
+	}
+	b->clear_longest = RTE_MAX(b->clear_longest, rte_pktmbuf_data_len(m));
+	b->clear[b->n_clear++] = m;
+	return first;
+}
+
 /* ---- handoff --------------------------------------------------------------- */
 
 static void handoff(struct burst *b, uint16_t owner, struct rte_mbuf *m)
@@ -490,7 +516,7 @@ static void out_group_add(struct worker *w, struct out_group *g, struct esp_sa *
 }
 
 static void esp_out_run(struct worker *w, struct esp_sa *sa, struct rte_mbuf **run, uint16_t n,
-			struct out_group *g)
+			uint32_t longest, struct out_group *g)
 {
 	struct rte_mbuf *fit[WORKER_BURST * 4];
 	uint16_t nfit = 0;
@@ -509,19 +535,25 @@ static void esp_out_run(struct worker *w, struct esp_sa *sa, struct rte_mbuf **r
 		else if (fib_route(w->fib, sa->outer_af, esp_sa_peer(sa), &hop) == 0)
 			mtu = hop.mtu;
 	}
-	/* The common case: a tunnel whose packets all fit go as they are. */
+	/* The common case: a tunnel whose packets all fit go as they are.
+	 * @p longest bounds the run's lengths (the burst's longest): when it
+	 * does not fit, the run's own are looked at. */
 	if (via != NULL && mtu > sa->overhead) {
-		uint32_t room = mtu - sa->overhead, longest = 0;
-		uint16_t i = 0;
+		uint32_t room = mtu - sa->overhead;
+		bool fits = longest <= room;
 
-		for (; i < n && rte_pktmbuf_data_len(run[i]) <= room; i++)
-			longest = RTE_MAX(longest, (uint32_t)rte_pktmbuf_data_len(run[i]));
-		if (i == n && longest <= OUT_GROUP_LEN &&
-		    sa->cipher != ESP_CIPHER_CHACHA20_POLY1305) {
+		if (!fits) {
+			uint16_t i = 0;
+
+			for (longest = 0; i < n && rte_pktmbuf_data_len(run[i]) <= room; i++)
+				longest = RTE_MAX(longest, (uint32_t)rte_pktmbuf_data_len(run[i]));
+			fits = i == n;
+		}
+		if (fits && longest <= OUT_GROUP_LEN && sa->cipher != ESP_CIPHER_CHACHA20_POLY1305) {
 			out_group_add(w, g, sa, run, n, via);
 			return;
 		}
-		if (i == n) {
+		if (fits) {
 			out_group_send(w, g);
 			esp_out_submit(w, sa, run, n, via);
 			return;
@@ -553,27 +585,30 @@ static void esp_out_run(struct worker *w, struct esp_sa *sa, struct rte_mbuf **r
 		esp_out_submit(w, sa, fit, nfit, via);
 }
 
-/* Outbound packets owned by this worker: each run of one SA's packets
- * goes to esp_out_run() as a range of @p pkts; short runs that follow
- * each other may be encrypted together (struct out_group). */
-static void esp_out_batch(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
+/* Outbound packets owned by this worker (burst_out): each run of one SA's
+ * packets goes to esp_out_run() as a range of clear[]; short runs that
+ * follow each other may be encrypted together (struct out_group). */
+static void esp_out_batch(struct worker *w, struct burst *b)
 {
-	uint16_t start = 0;
+	struct rte_mbuf **pkts = b->clear;
+	uint16_t n = b->n_clear, start = 0;
 	struct esp_sa *cur = pkt_meta(pkts[0])->sa;
 	struct out_group g;  /* not zeroed: runs are written as they come */
 
-	RTE_BUILD_BUG_ON(RTE_DIM(((struct burst *)NULL)->clear) > RTE_DIM(g.run));
+	RTE_BUILD_BUG_ON(RTE_DIM(b->clear) > RTE_DIM(g.run));
 	g.n = g.n_runs = g.n_via = 0;
-	for (uint16_t i = 1; i < n; i++) {
+	/* a burst of one SA's (a flow's) is one run, not looked for */
+	for (uint16_t i = b->n_runs > 1 ? 1 : n; i < n; i++) {
 		struct esp_sa *sa = pkt_meta(pkts[i])->sa;
 
 		if (sa != cur) {
-			esp_out_run(w, cur, pkts + start, (uint16_t)(i - start), &g);
+			esp_out_run(w, cur, pkts + start, (uint16_t)(i - start), b->clear_longest,
+				    &g);
 			cur = sa;
 			start = i;
 		}
 	}
-	esp_out_run(w, cur, pkts + start, (uint16_t)(n - start), &g);
+	esp_out_run(w, cur, pkts + start, (uint16_t)(n - start), b->clear_longest, &g);
 	out_group_send(w, &g);
 }
 
@@ -609,12 +644,10 @@ static inline __attribute__((always_inline)) void clear_verdict(struct worker *w
 			} else {
 				/* a tunnel other than the last packet's: its SA's
 				 * lines come in while the burst is classified */
-				if (rule->sa != b->out_last) {
+				if (burst_out(b, m, rule->sa)) {
 					esp_sa_prefetch(rule->sa, w->ctx.key_lines);
 					esp_sa_touch(rule->sa);
-					b->out_last = rule->sa;
 				}
-				b->clear[b->n_clear++] = m;
 			}
 			return;
 		}
@@ -709,12 +742,11 @@ static void burst_finish(struct worker *w, struct burst *b)
 	if (b->n_in)
 		esp_in_batch(w, b);
 	if (b->n_clear)
-		esp_out_batch(w, b->clear, b->n_clear);
+		esp_out_batch(w, b);
 	if (b->n_fwd)
 		worker_forward_clear(w, b->fwd, b->n_fwd);
 	handoff_flush(w, b);
-	b->n_in = b->n_clear = b->n_fwd = 0;
-	b->out_last = NULL;
+	burst_init(b);
 }
 
 /*
@@ -734,7 +766,7 @@ static inline __attribute__((always_inline)) bool flow_memo_take(struct burst *b
 	ttl_dec4_from_above_1((struct rte_ipv4_hdr *)(frame + sizeof(struct rte_ether_hdr)));
 	classify_fast_take(m, in_port, PK_CLEAR, ESP_PTYPE_IP4_CHECKED,
 			   sizeof(struct rte_ipv4_hdr), len, fm->sa);
-	b->clear[b->n_clear++] = m;
+	burst_out(b, m, fm->sa);
 	return true;
 }
 
@@ -750,9 +782,7 @@ void worker_process_burst(struct worker *w, uint16_t in_port, struct rte_mbuf **
 	int memo_credit = FLOW_MEMO_CREDIT;
 	struct burst b;
 
-	b.n_in = b.n_clear = b.n_fwd = 0;
-	b.out_last = NULL;
-	memset(b.n_handoff, 0, sizeof(b.n_handoff));
+	burst_init(&b);
 	w->stats.rx += n;
 	/* classification writes the offload lengths and the metadata, both
 	 * in the mbuf's second line, which RX did not touch */
@@ -822,9 +852,7 @@ static unsigned handoff_drain(struct worker *w)
 	unsigned total = 0, n;
 	struct burst b;
 
-	b.n_in = b.n_clear = b.n_fwd = 0;
-	b.out_last = NULL;
-	memset(b.n_handoff, 0, sizeof(b.n_handoff));
+	burst_init(&b);
 	/* Drain at most one ring's worth: together with the double RCU
 	 * grace period of SA frees this bounds how long an SA pointer can
 	 * sit in a ring (see drivers/ipsec_ring.c). */
@@ -852,7 +880,7 @@ static unsigned handoff_drain(struct worker *w)
 				 * headers go into (outbound 64 B with handoff
 				 * +0.028; for every packet, -0.004 inbound) */
 				rte_prefetch0(rte_pktmbuf_mtod(pkts[i], uint8_t *) - RTE_CACHE_LINE_SIZE);
-				b.clear[b.n_clear++] = pkts[i];
+				burst_out(&b, pkts[i], meta->sa);
 			} else {
 				burst_esp_in(w, &b, pkts[i]);
 			}

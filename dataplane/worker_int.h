@@ -28,7 +28,12 @@ struct burst {
 	struct rte_mbuf *clear[WORKER_BURST * 2];
 	struct rte_mbuf *fwd[WORKER_BURST * 4];  /* fragments may add */
 	struct rte_mbuf *handoff[WORKER_MAX][WORKER_BURST * 2];
-	const struct esp_sa *out_last;  /* SA of the last packet queued in clear */
+	/* what the batch would otherwise find out again by reading every
+	 * queued packet (burst_out): the SA of the last packet queued in
+	 * clear, how many times that changed (runs), the longest one */
+	const struct esp_sa *out_last;
+	uint16_t n_runs;
+	uint16_t clear_longest;  /* data_len */
 };
 
 enum pkt_kind { PK_DROPPED, PK_PUNT, PK_ESP_IN, PK_CLEAR };

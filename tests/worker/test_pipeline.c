@@ -643,6 +643,66 @@ START_TEST(side_paths_are_punted_or_counted)
 }
 END_TEST
 
+/*
+ * Whether a run fits its path is first judged by the longest packet of
+ * the whole burst (burst_out): a packet too long for its tunnel must be
+ * found wherever it sits, whether the SPD or the flow memo queued it, and
+ * the others must still go whole. Two tunnels from A, IPv4 over IPv4
+ * (room for 1500 - 57 octets) and IPv6 over IPv6 (1500 - 77), in one
+ * burst: a 1440-octet IPv4 packet fits its tunnel though not the other.
+ */
+START_TEST(a_burst_fits_each_packet_to_its_path)
+{
+	struct combo c4 = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET, AF_INET };
+	struct combo c6 = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET6, AF_INET6 };
+	/* family, IP length, DF; ESP packets A sends for it */
+	static const struct { int family; uint32_t len; bool df; unsigned esp; } f[] = {
+		{ AF_INET, 128, true, 1 },     /* the SPD's: the flow memo's from here */
+		{ AF_INET, 128, true, 1 },
+		{ AF_INET, 1500, false, 2 },   /* the memo's, fragmented first */
+		{ AF_INET6, 128, true, 1 },
+		{ AF_INET6, 1423, true, 1 },   /* just fits IPv6 over IPv6 */
+		{ AF_INET, 128, true, 1 },
+		{ AF_INET, 1440, true, 1 },
+		{ AF_INET, 1480, true, 0 },    /* too big, DF: the sender is told */
+		{ AF_INET6, 128, true, 1 },
+	};
+	enum { N = RTE_DIM(f) };
+	struct rte_mbuf *in[N], *esp[2 * N], *p;
+	unsigned want = 0;
+	uint64_t too_big = drops(&A, ESP_DROP_TOO_BIG);
+
+	gwsim_install(&c4, 0x7401);
+	gwsim_install(&c6, 0x7402);
+	for (unsigned round = 0; round < 2; round++) {  /* again with the FIB memo warm */
+		want = 0;
+		for (unsigned i = 0; i < N; i++) {
+			bool v4 = f[i].family == AF_INET;
+
+			in[i] = gwsim_udp_frame(f[i].family, &mac_a_lan, v4 ? "10.1.0.1" : "fd01::1",
+						v4 ? "10.2.0.1" : "fd02::1", 5000,
+						f[i].len - (v4 ? 20 : 40) - 8, 0, f[i].df);
+			want += f[i].esp;
+		}
+		worker_process_burst(A.w, A.lan, in, N);
+		worker_flush(A.w);
+		ck_assert_uint_eq(rte_ring_dequeue_burst(A.wan_tx[0], (void **)esp, RTE_DIM(esp),
+							 NULL), want);
+		for (unsigned k = 0; k < want; k++) {
+			ck_assert_uint_le(rte_pktmbuf_data_len(esp[k]) - 14, 1500);
+			ck_assert_ptr_nonnull(p = gwsim_run(&B, B.wan, esp[k], B.lan_tx[0]));
+			rte_pktmbuf_free(p);
+		}
+		ck_assert_uint_eq(drops(&A, ESP_DROP_TOO_BIG), too_big + round + 1);
+		ck_assert_int_eq(rte_ring_dequeue(A.w->punt, (void **)&p), 0);
+		ck_assert_uint_eq(p->hash.usr, PUNT_TOO_BIG | (1500u - 57) << 16);
+		rte_pktmbuf_free(p);
+	}
+	gwsim_uninstall(0x7401);
+	gwsim_uninstall(0x7402);
+}
+END_TEST
+
 /* An IPv6 frame from host A through A and B: delivered as sent? */
 static void ip6_round_trip(struct rte_mbuf *m, uint32_t padding)
 {
@@ -935,6 +995,7 @@ int main(void)
 	tcase_add_test(tc, ipv6_fast_and_slow_paths);
 	tcase_add_test(tc, ipv6_esp_after_extension_headers);
 	tcase_add_test(tc, side_paths_are_punted_or_counted);
+	tcase_add_test(tc, a_burst_fits_each_packet_to_its_path);
 	tcase_add_test(tc, labels_follow_the_sa);
 	tcase_add_test(tc, sa_update_keeps_the_sequence);
 	tcase_add_test(tc, sa_update_endpoints_moves_natt_port);
