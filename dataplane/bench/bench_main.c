@@ -54,7 +54,7 @@ struct opts {
 	unsigned attempts;        /* per case, with --min-fraction */
 	uint32_t flows;
 	bool flows_set;             /* --flows given: one-SA pcaps that long too */
-	bool huge, filtered, mc, smoke, quick, no_chacha_table;
+	bool huge, filtered, mc, smoke, quick;
 	struct spec f;           /* from the filter options */
 };
 
@@ -646,10 +646,14 @@ int main(int argc, char **argv)
 			worst = res[i].error ? 1 : 3;
 	}
 
-	/* ChaCha20-Poly1305: the two IPsec-MB paths on this CPU. */
+	/* ChaCha20-Poly1305: the two IPsec-MB paths on this CPU. Not when
+	 * profiling (ESPRIT_BENCH_ONLY, scripts/bench-profile.py): this and
+	 * the cold-memory probe run on the worker's lcore, and their samples
+	 * would count as the case's. */
 	json_t *cc = json_array();
+	bool extras = !o.smoke && getenv("ESPRIT_BENCH_ONLY") == NULL;
 
-	if (!o.smoke) {
+	if (extras) {
 		printf("\nChaCha20-Poly1305 cycles per packet on this core (IPsec-MB %s manager):\n",
 		       arch_name(rig.worker_mgr->used_arch));
 		printf("%6s %12s %12s %12s %12s\n", "len", "enc direct", "enc job", "dec direct",
@@ -668,7 +672,7 @@ int main(int argc, char **argv)
 		}
 	}
 	/* Cold memory: what the many-SA cases pay per SA touched. */
-	json_t *cold = many > 1 && !o.smoke ? cold_probe() : NULL;
+	json_t *cold = many > 1 && extras ? cold_probe() : NULL;
 
 	printf("\ntotal %lds\n", (long)(time(NULL) - start));
 	if (o.json != NULL) {
