@@ -703,6 +703,49 @@ START_TEST(a_burst_fits_each_packet_to_its_path)
 }
 END_TEST
 
+/*
+ * B decrements the inner TTL of what one SA decapsulated before it
+ * forwards the burst (esp_in_done): packets whose TTL ends at B are
+ * counted, wherever they sit in the burst, and the others leave in order.
+ */
+START_TEST(decapsulated_ttl_ends_anywhere_in_a_burst)
+{
+	struct combo c = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET, AF_INET };
+	static const uint8_t ttl[] = { 2, 64, 64, 2, 64, 2 };  /* 1 when B sees it */
+	enum { N = RTE_DIM(ttl) };
+	struct rte_mbuf *in[N], *esp[N], *out[N];
+	uint64_t ttl_b = drops(&B, ESP_DROP_TTL);
+	unsigned k = 0;
+
+	gwsim_install(&c, 0x7501);
+	for (unsigned i = 0; i < N; i++) {
+		in[i] = gwsim_udp_frame(AF_INET, &mac_a_lan, "10.1.0.1", "10.2.0.1",
+					(uint16_t)(5000 + i), 100, 0, true);
+		frame_ip4(in[i])->time_to_live = ttl[i];
+		ip4_recksum(in[i]);
+	}
+	worker_process_burst(A.w, A.lan, in, N);
+	worker_flush(A.w);
+	ck_assert_uint_eq(rte_ring_dequeue_burst(A.wan_tx[0], (void **)esp, N, NULL), N);
+	worker_process_burst(B.w, B.wan, esp, N);
+	worker_flush(B.w);
+	ck_assert_uint_eq(rte_ring_dequeue_burst(B.lan_tx[0], (void **)out, N, NULL), 3);
+	ck_assert_uint_eq(drops(&B, ESP_DROP_TTL) - ttl_b, 3);
+	for (unsigned i = 0; i < N; i++) {
+		if (ttl[i] == 2)
+			continue;
+		const struct rte_ipv4_hdr *ip = frame_ip4(out[k]);
+		const struct rte_udp_hdr *udp = (const struct rte_udp_hdr *)(ip + 1);
+
+		ck_assert_uint_eq(rte_be_to_cpu_16(udp->dst_port), 5000 + i);
+		ck_assert_uint_eq(ip->time_to_live, ttl[i] - 2);
+		ck_assert_uint_eq(rte_ipv4_cksum(ip), 0);
+		rte_pktmbuf_free(out[k++]);
+	}
+	gwsim_uninstall(0x7501);
+}
+END_TEST
+
 /* An IPv6 frame from host A through A and B: delivered as sent? */
 static void ip6_round_trip(struct rte_mbuf *m, uint32_t padding)
 {
@@ -996,6 +1039,7 @@ int main(void)
 	tcase_add_test(tc, ipv6_esp_after_extension_headers);
 	tcase_add_test(tc, side_paths_are_punted_or_counted);
 	tcase_add_test(tc, a_burst_fits_each_packet_to_its_path);
+	tcase_add_test(tc, decapsulated_ttl_ends_anywhere_in_a_burst);
 	tcase_add_test(tc, labels_follow_the_sa);
 	tcase_add_test(tc, sa_update_keeps_the_sequence);
 	tcase_add_test(tc, sa_update_endpoints_moves_natt_port);
