@@ -155,7 +155,14 @@ enum { ESP_IN_CHUNK = 32 };
 ESP_INLINE void esp_in_nonce_aad(const struct esp_sa *sa, uint64_t seq, bool esn,
 				 struct esp_in_aead *job)
 {
-	job->aad_len = esp_aad_build(job->aad, sa->spi, seq, esn);
+	/* Without ESN the AAD is the header's SPI and SN as they came: the
+	 * SPI was checked to be the SA's, and the SN is seq. */
+	if (!esn) {
+		memcpy(job->aad, job->esp, 8);
+		job->aad_len = 8;
+	} else {
+		job->aad_len = esp_aad_build(job->aad, sa->spi, seq, esn);
+	}
 	if (sa->iv_len != 0)
 		esp_nonce_explicit(job->nonce, sa->salt, job->esp + sizeof(struct esp_hdr));
 	else

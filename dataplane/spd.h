@@ -283,8 +283,9 @@ static inline bool spd_ip4_short(const uint8_t *ip)
 
 	memcpy(&frag, ip + 6, 2);
 	memcpy(&tot, ip + 2, 2);
-	return spd_has_ports(ip[9]) && (frag & rte_cpu_to_be_16(0x1fff)) == 0 &&
-	       rte_be_to_cpu_16(tot) - (uint32_t)(ip[0] & 0x0f) * 4 < 4;
+	/* the length first: almost never short, the rest is not asked */
+	return rte_be_to_cpu_16(tot) - (uint32_t)(ip[0] & 0x0f) * 4 < 4 &&
+	       spd_has_ports(ip[9]) && (frag & rte_cpu_to_be_16(0x1fff)) == 0;
 }
 
 /**
