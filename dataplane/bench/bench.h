@@ -77,6 +77,11 @@ struct bench_result {
 	double sa_bytes;            /**< dataplane memory per SA (esp_sa + SAD) */
 	double ctl_sa_bytes;        /**< control-plane bookkeeping per SA */
 	const char *crypto_api;     /**< which IPsec-MB API the crypto loop used */
+	/** --floor: the ESP floor's rate and fraction of the limit (medians),
+	 *  or why there is none (NULL: measured) */
+	double floor_mpps, floor_fraction;  /**< floor_mpps: floor_fraction x limit_mpps */
+	const char *floor_none;
+	bool floor_failed;          /**< the case fits the floor, which failed it */
 	int error;
 };
 

@@ -54,7 +54,7 @@ struct opts {
 	unsigned attempts;        /* per case, with --min-fraction */
 	uint32_t flows;
 	bool flows_set;             /* --flows given: one-SA pcaps that long too */
-	bool huge, filtered, mc, smoke, quick;
+	bool huge, filtered, mc, smoke, quick, floor;
 	struct spec f;           /* from the filter options */
 };
 
@@ -84,7 +84,11 @@ static void usage(FILE *o)
 "  --pcap-dir DIR  where the generated pcaps go (default /tmp/esprit-bench.PID)\n"
 "  --huge          use hugepages (default: --no-huge)\n"
 "  --min-fraction X  exit 3 when a case's median fraction is below X\n"
-"  --attempts N    measure a case below --min-fraction up to N times (default 3)\n");
+"  --attempts N    measure a case below --min-fraction up to N times (default 3)\n"
+"  --floor         also the ESP floor: the case's packets made into esprit's output by\n"
+"                  the least code (one IPv4 AES-GCM tunnel SA, one worker, explicit IV),\n"
+"                  as a fourth loop of each round; notes give its fraction of the limit;\n"
+"                  exit 4 when its output for a case it serves is not esprit's\n");
 }
 
 static int split(char *s, char **out, unsigned max)
@@ -260,7 +264,7 @@ static void print_header(void)
 
 static void print_row(const struct bench_case *c, const struct bench_result *r)
 {
-	char name[96], notes[160] = "";
+	char name[96], notes[224] = "";
 
 	case_name(c, name, sizeof(name));
 	if (r->error) {
@@ -281,6 +285,16 @@ static void print_row(const struct bench_case *c, const struct bench_result *r)
 
 		snprintf(notes + l, sizeof(notes) - l, "%shost slow in most rounds: reads high",
 			 l ? "; " : "");
+	}
+	if (r->floor_none != NULL || r->floor_fraction > 0) {
+		size_t l = strlen(notes);
+
+		if (r->floor_none != NULL)
+			snprintf(notes + l, sizeof(notes) - l, "%sno floor: %s", l ? "; " : "",
+				 r->floor_none);
+		else
+			snprintf(notes + l, sizeof(notes) - l, "%sfloor %.3f (esprit %.2f of it)",
+				 l ? "; " : "", r->floor_fraction, r->fraction / r->floor_fraction);
 	}
 	if (r->rounds_used < r->rounds_planned) {
 		size_t l = strlen(notes);
@@ -349,6 +363,12 @@ static json_t *case_json(const struct bench_case *c, const struct bench_result *
 		json_object_set_new(j, "rounds_slow", json_integer(r->rounds_slow));
 		json_object_set_new(j, "host_slow", json_boolean(r->host_slow));
 		json_object_set_new(j, "round_fractions", rf);
+		if (r->floor_fraction > 0) {
+			json_object_set_new(j, "floor_fraction", json_real(r->floor_fraction));
+			json_object_set_new(j, "floor_mpps", json_real(r->floor_mpps));
+		} else if (r->floor_none != NULL) {
+			json_object_set_new(j, "floor_none", json_string(r->floor_none));
+		}
 	}
 	return j;
 }
@@ -382,6 +402,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "huge", no_argument, NULL, 'H' },
 		{ "min-fraction", required_argument, NULL, 'x' },
 		{ "attempts", required_argument, NULL, 'a' },
+		{ "floor", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -415,6 +436,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'H': o->huge = true; break;
 		case 'x': o->min_fraction = atof(optarg); break;
 		case 'a': o->attempts = (unsigned)atoi(optarg); break;
+		case 'L': o->floor = true; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -1;
 		}
@@ -589,6 +611,7 @@ int main(int argc, char **argv)
 		snprintf(rig.pcap_dir, sizeof(rig.pcap_dir), "%s", o.pcap_dir);
 	else
 		snprintf(rig.pcap_dir, sizeof(rig.pcap_dir), "/tmp/esprit-bench.%d", (int)getpid());
+	rig.floor = o.floor;
 	mkdir(rig.pcap_dir, 0700);
 	if (bench_rig_init(&rig) < 0)
 		return 1;
@@ -644,6 +667,8 @@ int main(int argc, char **argv)
 		fflush(stdout);
 		if (res[i].error || (o.min_fraction > 0 && res[i].fraction < o.min_fraction))
 			worst = res[i].error ? 1 : 3;
+		else if (res[i].floor_failed && worst == 0)
+			worst = 4;
 	}
 
 	/* ChaCha20-Poly1305: the two IPsec-MB paths on this CPU. Not when

@@ -44,6 +44,7 @@ enum {
 	ROUND_IO_US = BENCH_ROUND_IO_US,
 	ROUND_CRYPTO_US = BENCH_ROUND_CRYPTO_US,
 	ROUND_ESPRIT_US = BENCH_ROUND_ESPRIT_US,
+	ROUND_FLOOR_US = BENCH_ROUND_FLOOR_US,
 	ROUND_WARM_US = BENCH_ROUND_WARM_US,
 	ROUND_FIRST_WARM_US = 20000,
 	ROUNDS_MIN = 10,
@@ -60,7 +61,7 @@ enum {
 	CASE_WALL_CAP = 2,
 };
 
-enum phase_kind { PHASE_IO, PHASE_CRYPTO, PHASE_ESPRIT };
+enum phase_kind { PHASE_IO, PHASE_CRYPTO, PHASE_ESPRIT, PHASE_FLOOR };
 
 /* ---- one phase: a loop on every lcore, measured over a window ---------- */
 
@@ -175,6 +176,12 @@ static bool phase_run(struct bench_loops *lp, enum phase_kind kind, unsigned war
 			stop[i] = &lp->cr[i].stop;
 			count[i] = &lp->cr[i].ops;
 			break;
+		case PHASE_FLOOR:
+			la[i].fn = bench_floor_main;
+			la[i].arg = &lp->floor;
+			stop[i] = &lp->floor.stop;
+			count[i] = &lp->floor.pkts;
+			break;
 		case PHASE_ESPRIT:
 		default:
 			la[i].fn = worker_main;
@@ -208,7 +215,7 @@ static bool phase_run(struct bench_loops *lp, enum phase_kind kind, unsigned war
 		if ((t1[i] - t0[i]) * 2 < (uint64_t)cpu_us * 1000 || c1 == c0[i])
 			valid = false;
 		if (lp->debug)
-			fprintf(stderr, " %c%u %.2f(%.1f of %.1fms)", "ice"[kind], i, rate[i] / 1e6,
+			fprintf(stderr, " %c%u %.2f(%.1f of %.1fms)", "icef"[kind], i, rate[i] / 1e6,
 				(double)(t1[i] - t0[i]) / 1e6, (double)(w1 - w0) / 1e6);
 	}
 	for (unsigned i = 0; i < lp->n; i++)
@@ -261,13 +268,13 @@ static const double QUIET_SLACK = 1.2;
 
 /* Per-round figures, one array each. */
 struct round_set {
-	double *es, *io, *cr, *frac, *lim;
+	double *es, *io, *cr, *frac, *lim, *fl;
 	unsigned n;
 };
 
 static int round_set_alloc(struct round_set *s, unsigned rounds)
 {
-	double *m = calloc((size_t)rounds * 5, sizeof(double));
+	double *m = calloc((size_t)rounds * 6, sizeof(double));
 
 	if (m == NULL)
 		return -ENOMEM;
@@ -276,34 +283,46 @@ static int round_set_alloc(struct round_set *s, unsigned rounds)
 	s->cr = m + 2 * rounds;
 	s->frac = m + 3 * rounds;
 	s->lim = m + 4 * rounds;
+	s->fl = m + 5 * rounds;
 	s->n = 0;
 	return 0;
 }
 
-/* One round: the three loops, in the order given, each over its window. */
+/* One round's rates: esprit, I/O and the floor in packets a second,
+ * crypto in cycles an operation. */
+struct round_rates {
+	double es, io, cr, fl;
+};
+
+/* One round: the loops, in the order given (the floor only with_floor),
+ * each over its window. */
 static bool round_run(struct bench_loops *lp, const enum phase_kind *order, unsigned warm_us,
-		      double *es, double *io, double *cr)
+		      struct round_rates *rr)
 {
 	double rate[BENCH_WORKERS_MAX], hz = (double)rte_get_tsc_hz();
 	bool valid = true;
 
-	*es = *io = *cr = 0;
-	for (unsigned k = 0; k < 3; k++) {
+	*rr = (struct round_rates){ 0 };
+	for (unsigned k = 0; k < 4; k++) {
 		enum phase_kind kind = order[k];
 
-		if (lp->esprit_only && kind != PHASE_ESPRIT)
+		if ((lp->esprit_only && kind != PHASE_ESPRIT) ||
+		    (kind == PHASE_FLOOR && !lp->with_floor))
 			continue;
 		unsigned win = kind == PHASE_IO ? ROUND_IO_US :
-			       kind == PHASE_CRYPTO ? ROUND_CRYPTO_US : ROUND_ESPRIT_US;
+			       kind == PHASE_CRYPTO ? ROUND_CRYPTO_US :
+			       kind == PHASE_FLOOR ? ROUND_FLOOR_US : ROUND_ESPRIT_US;
 
 		valid &= phase_run(lp, kind, warm_us, win, rate);
 		for (unsigned i = 0; i < lp->n; i++) {
 			if (kind == PHASE_IO)
-				*io += rate[i];
+				rr->io += rate[i];
 			else if (kind == PHASE_ESPRIT)
-				*es += rate[i];
+				rr->es += rate[i];
+			else if (kind == PHASE_FLOOR)
+				rr->fl += rate[i];
 			else if (rate[i] > 0)
-				*cr += hz / rate[i] / lp->n;   /* mean cycles per op */
+				rr->cr += hz / rate[i] / lp->n;   /* mean cycles per op */
 		}
 	}
 	return valid;
@@ -312,10 +331,11 @@ static bool round_run(struct bench_loops *lp, const enum phase_kind *order, unsi
 int bench_rounds(struct bench_loops *lp, double secs, struct bench_result *r)
 {
 	/* Alternate the order so a drift within rounds cancels: crypto in
-	 * the middle, I/O and esprit on either side of it. */
-	static const enum phase_kind order[2][3] = {
-		{ PHASE_IO, PHASE_CRYPTO, PHASE_ESPRIT },
-		{ PHASE_ESPRIT, PHASE_CRYPTO, PHASE_IO },
+	 * the middle, I/O and esprit on either side of it, the floor (when
+	 * measured) beside esprit. */
+	static const enum phase_kind order[2][4] = {
+		{ PHASE_IO, PHASE_CRYPTO, PHASE_ESPRIT, PHASE_FLOOR },
+		{ PHASE_FLOOR, PHASE_ESPRIT, PHASE_CRYPTO, PHASE_IO },
 	};
 	unsigned rounds = (unsigned)(secs * 1e6 / ROUND_ESPRIT_US + 0.5);
 	double hz = (double)rte_get_tsc_hz(), nw = lp->n;
@@ -332,20 +352,20 @@ int bench_rounds(struct bench_loops *lp, double secs, struct bench_result *r)
 		free(all.es);
 	if (rc != 0)
 		return rc;
-	(void)round_run(lp, order[0], ROUND_FIRST_WARM_US, &(double){ 0 }, &(double){ 0 },
-			&(double){ 0 });
+	(void)round_run(lp, order[0], ROUND_FIRST_WARM_US, &(struct round_rates){ 0 });
 	uint64_t start = clock_ns(CLOCK_MONOTONIC);
 	uint64_t free_ns = (uint64_t)rounds * (ROUND_IO_US + ROUND_CRYPTO_US + ROUND_ESPRIT_US +
+					       (lp->with_floor ? ROUND_FLOOR_US + ROUND_WARM_US : 0) +
 					       3 * ROUND_WARM_US) * 1000;
 
 	for (unsigned k = 0; k < rounds; k++) {
-		double es, io, cr;
+		struct round_rates rr;
 
 		if (k >= ROUNDS_MIN && clock_ns(CLOCK_MONOTONIC) - start > free_ns * CASE_WALL_CAP) {
 			rounds = k;
 			break;
 		}
-		bool valid = round_run(lp, order[k & 1], ROUND_WARM_US, &es, &io, &cr);
+		bool valid = round_run(lp, order[k & 1], ROUND_WARM_US, &rr);
 
 		if (lp->debug)
 			fprintf(stderr, " -> %s\n", valid ? "ok" : "left out");
@@ -353,13 +373,14 @@ int bench_rounds(struct bench_loops *lp, double secs, struct bench_result *r)
 
 		for (unsigned s = 0; s < (valid ? 2u : 1u); s++) {
 			struct round_set *t = sets[s];
-			double lim = io > 0 ? nw / (nw / io + cr / hz) : 0;
+			double lim = rr.io > 0 ? nw / (nw / rr.io + rr.cr / hz) : 0;
 
-			t->es[t->n] = es;
-			t->io[t->n] = io;
-			t->cr[t->n] = cr;
+			t->es[t->n] = rr.es;
+			t->io[t->n] = rr.io;
+			t->cr[t->n] = rr.cr;
 			t->lim[t->n] = lim;
-			t->frac[t->n] = lim > 0 ? es / lim : 0;
+			t->frac[t->n] = lim > 0 ? rr.es / lim : 0;
+			t->fl[t->n] = lim > 0 ? rr.fl / lim : 0;   /* the floor's fraction */
 			t->n++;
 		}
 	}
@@ -390,6 +411,7 @@ int bench_rounds(struct bench_loops *lp, double secs, struct bench_result *r)
 			quiet.cr[quiet.n] = u->cr[i];
 			quiet.lim[quiet.n] = u->lim[i];
 			quiet.frac[quiet.n] = u->frac[i];
+			quiet.fl[quiet.n] = u->fl[i];
 			quiet.n++;
 		}
 		r->rounds_slow = u->n - quiet.n;
@@ -416,6 +438,10 @@ int bench_rounds(struct bench_loops *lp, double secs, struct bench_result *r)
 	r->fraction = quantile(u->frac, u->n, 0.5);
 	r->fraction_q1 = quantile(u->frac, u->n, 0.25);
 	r->fraction_q3 = quantile(u->frac, u->n, 0.75);
+	if (lp->with_floor) {
+		r->floor_fraction = quantile(u->fl, u->n, 0.5);
+		r->floor_mpps = r->floor_fraction * r->limit_mpps;
+	}
 	if (r->mpps > 0)
 		r->cycles_pkt = hz * nw / (r->mpps * 1e6);
 	r->gbps = r->mpps * 1e6 * r->avg_frame * 8 / 1e9;

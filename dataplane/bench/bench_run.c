@@ -409,6 +409,39 @@ static double crypto_best(struct bench_rig *rig, const struct bench_case *c, con
 	return sum / npk;
 }
 
+/*
+ * The ESP floor beside esprit (--floor), for the cases it serves, once its
+ * output is found to be esprit's for a frame of the case's pcap; else
+ * r->floor_none says why not.
+ */
+static void floor_setup(struct bench_rig *rig, const struct bench_case *c,
+			const struct esprit_set *es, uint16_t gen, struct bench_loops *lp,
+			struct bench_result *r)
+{
+	struct bench_floor *f = &lp->floor;
+	struct rte_mbuf *b[WORKER_BURST];
+	uint16_t n;
+
+	*f = (struct bench_floor){ .rx_port = gen, .tx_port = rig->null_port, .txq = 0 };
+	if (!bench_floor_fits(c)) {
+		r->floor_none = "not for this case";
+		return;
+	}
+	if (bench_floor_init(f, c, es->w[0], es->fib, es->w[0]->ctx.mgr) != 0) {
+		r->floor_none = "no SA or next hop";
+		r->floor_failed = true;
+		return;
+	}
+	n = rte_eth_rx_burst(gen, 0, b, RTE_DIM(b));
+	if (n == 0 || bench_floor_check(f, b, n, bench_pool, &es->w[0]->ctx) != 0) {
+		r->floor_none = n == 0 ? "no frame to check" : "its output is not esprit's";
+		r->floor_failed = true;
+	} else {
+		lp->with_floor = true;
+	}
+	rte_pktmbuf_free_bulk(b, n);
+}
+
 int bench_run_case(struct bench_rig *rig, const struct bench_case *c, struct bench_result *r,
 		   double secs)
 {
@@ -476,10 +509,17 @@ int bench_run_case(struct bench_rig *rig, const struct bench_case *c, struct ben
 			goto out;
 		}
 	}
+	if (rig->floor)
+		floor_setup(rig, c, &es, gen[0], lp, r);
 	rc = bench_rounds(lp, secs, r);
 	if (rc != 0)
 		goto out;
 	esprit_collect(&es, r);
+	if (lp->with_floor && lp->floor.bad > 0) {
+		r->floor_none = "it refused packets";
+		r->floor_fraction = r->floor_mpps = 0;
+		r->floor_failed = true;
+	}
 out:
 	esprit_teardown(&es);
 	if (lp != NULL)

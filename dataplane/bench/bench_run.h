@@ -19,6 +19,7 @@ struct bench_rig {
 	/** the crypto loop on each lcore: a manager of its own, as a worker's */
 	struct crypto_mgr loop_crypto[BENCH_WORKERS_MAX];
 	char pcap_dir[512];
+	bool floor;                             /**< --floor: measure the ESP floor too */
 };
 
 /** The harness alone: io forward, as testpmd --forward-mode=io. */
@@ -31,11 +32,49 @@ struct bench_ioloop {
 /** The lcore function of the I/O loop. */
 int bench_io_main(void *arg);
 
+struct esp_ctx;
+struct fib;
+struct rte_mbuf;
+struct rte_mempool;
+
+/**
+ * The ESP floor (bench_floor.c, --floor): the case's packets made into
+ * what esprit sends by the least code, one SA known in advance; its rate
+ * against the limit bounds what any implementation reads here.
+ */
+struct bench_floor {
+	uint16_t rx_port, tx_port, txq;
+	bool inbound;
+	enum esp_cipher cipher;
+	struct esp_sa *sa;          /**< the worker's, which is stopped meanwhile */
+	IMB_MGR *mgr;
+	uint8_t l2[14];             /**< the next hop's Ethernet header */
+	volatile bool stop;
+	uint64_t pkts;
+	uint64_t bad;               /**< inbound packets it could not take */
+} __rte_cache_aligned;
+
+/** Can the floor serve case @p c (one worker, one IPv4 AES-GCM tunnel SA,
+ * explicit IV)? */
+bool bench_floor_fits(const struct bench_case *c);
+/** Set @p f up from the programmed worker @p w (its SA) and @p fib (the
+ * L2 header); rx_port, tx_port and txq are the caller's. 0 or -EINVAL. */
+int bench_floor_init(struct bench_floor *f, const struct bench_case *c, struct worker *w,
+		     const struct fib *fib, IMB_MGR *mgr);
+/** Does the floor make of the first frames of @p m (up to 8 of @p n) what
+ * esprit's transform makes of them (copies from @p pool; @p ctx for the
+ * transform)? 0 or -EPROTO. */
+int bench_floor_check(struct bench_floor *f, struct rte_mbuf **m, uint16_t n,
+		      struct rte_mempool *pool, struct esp_ctx *ctx);
+/** The lcore function of the floor's loop. */
+int bench_floor_main(void *arg);
+
 /** CPU time of the measured thread per phase of a round (bench_rounds.c). */
 enum bench_round {
 	BENCH_ROUND_IO_US = 4000,
 	BENCH_ROUND_CRYPTO_US = 4000,
 	BENCH_ROUND_ESPRIT_US = 10000,
+	BENCH_ROUND_FLOOR_US = 10000,
 	BENCH_ROUND_WARM_US = 1000,     /**< before each, not counted */
 };
 
@@ -46,6 +85,8 @@ struct bench_loops {
 	struct bench_ioloop io[BENCH_WORKERS_MAX];
 	struct bench_crypto_loop cr[BENCH_WORKERS_MAX];
 	struct worker *w[BENCH_WORKERS_MAX];            /**< programmed, stopped */
+	struct bench_floor floor;                       /**< lcore 0's, with_floor */
+	bool with_floor;                                /**< a fourth phase: the floor */
 	bool esprit_only;                               /**< ESPRIT_BENCH_ONLY: no I/O, crypto */
 	bool debug;                                     /**< ESPRIT_BENCH_DEBUG: print rounds */
 };

@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The ESP floor (esprit-bench --floor): the same packets as esprit's case,
+ * through the least code that turns them into what esprit sends. One
+ * pass per packet and one for the AEAD calls, nothing looked up or
+ * validated: the SA, the outer header's template and the next hop's L2
+ * header are known before the loop starts, every frame is taken to be
+ * the case's. What esprit does on top (classifying, the SPD, routing,
+ * MTU, lifetimes, counters, the passes between them) is esprit's overhead
+ * over the floor; what the floor itself costs over the limit is ESP's
+ * own work, which no gateway can leave out. So the floor's fraction of
+ * the limit bounds what any implementation could read in this harness.
+ *
+ * It serves one kind of case: one worker, one IPv4 tunnel SA with
+ * AES-GCM and an explicit IV, without NAT-T (bench_floor_fits()). Its
+ * output is checked against esprit's own transform before the rounds
+ * (bench_floor_check(): a few frames, so the counters' steps are seen
+ * too), and a packet it cannot take (an inbound ICV that
+ * does not verify) is counted and makes the case's floor invalid.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+#include "dataplane/bench/bench_run.h"
+#include "dataplane/esp_common.h"
+#include "dataplane/fib.h"
+#include "dataplane/replay.h"
+#include "dataplane/sad.h"
+#include "dataplane/spd.h"
+#include "dataplane/worker.h"
+
+enum {
+	FLOOR_OUTER = 20 + 8 + 8,   /* outer IPv4, ESP header, IV */
+	FLOOR_CHECK_MAX = 8,        /* frames bench_floor_check() compares */
+};
+
+/* What the floor keeps of one packet for its AEAD call. */
+struct floor_job {
+	uint8_t nonce[16];
+	uint8_t aad[8];
+	uint8_t *text;
+	uint32_t len;
+	struct rte_mbuf *m;
+};
+
+bool bench_floor_fits(const struct bench_case *c)
+{
+	return c->workers == 1 && c->n_sas == 1 && c->family == AF_INET && !c->iiv &&
+	       (c->cipher == ESP_CIPHER_AES128_GCM16 || c->cipher == ESP_CIPHER_AES256_GCM16);
+}
+
+/* The IPv4 header's TTL less one, its checksum updated (RFC 1624). */
+static inline void floor_ttl_dec(uint8_t *ip)
+{
+	uint32_t sum;
+	uint16_t ck;
+
+	ip[8]--;
+	memcpy(&ck, ip + 10, 2);
+	sum = (uint32_t)ck + rte_cpu_to_be_16(0x0100);
+	ck = (uint16_t)(sum + (sum >> 16));
+	memcpy(ip + 10, &ck, 2);
+}
+
+/* Clear frames in, ESP frames (L2 on) out, in place. */
+static uint16_t floor_out(struct bench_floor *f, struct rte_mbuf **mb, uint16_t n)
+{
+	static const uint32_t pad_words[4] = { 0, 0x0101, 0x020201, 0x03030201 };
+	struct floor_job job[WORKER_BURST];
+	struct esp_sa *sa = f->sa;
+	const uint8_t *kd = (const uint8_t *)sa->key + esp_key_off(f->mgr);
+	uint64_t seq = sa->seq, w0t, w1t;
+	uint16_t id = sa->ip_id;
+
+	memcpy(&w0t, sa->hdr, 8);
+	memcpy(&w1t, sa->hdr + 8, 8);
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = mb[i];
+		uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *), *ip = frame + 14;
+		uint32_t len = rte_pktmbuf_data_len(m), plen = len - 14;
+		uint32_t pad = (4 - ((plen + 2) & 3)) & 3;
+		uint32_t grow = FLOOR_OUTER + pad + 2 + ESP_ICV_LEN;
+		uint64_t tw = pad_words[pad] | (uint64_t)ESP_IPPROTO_IPIP << (8 * (pad + 1));
+		uint8_t *p = frame - FLOOR_OUTER;   /* the new frame */
+		uint8_t tos = ip[1];
+		bool df = (esp_get16(ip + 6) & ESP_IPV4_DF) != 0;
+
+		floor_ttl_dec(ip);
+		memcpy(frame + len, &tw, 8);
+		m->data_off = (uint16_t)(m->data_off - FLOOR_OUTER);
+		m->data_len = (uint16_t)(len + grow);
+		m->pkt_len = len + grow;
+
+		uint64_t hw = esp_word2(rte_cpu_to_be_32(sa->spi), rte_cpu_to_be_32((uint32_t)++seq));
+		uint64_t fl = esp_ip4_fields(tos, (uint16_t)(plen + grow), id++, df);
+		uint64_t s = (uint64_t)sa->hdr_sum + (uint32_t)fl + (fl >> 32);
+
+		s = (s & 0xffff) + (s >> 16);
+		uint64_t w0 = w0t | fl;
+		uint64_t w1 = w1t | esp_ip4_cksum_word((uint16_t)~__rte_raw_cksum_reduce((uint32_t)s));
+
+		memcpy(p, f->l2, 14);
+		memcpy(p + 14, &w0, 8);
+		memcpy(p + 22, &w1, 8);
+		memcpy(p + 30, sa->hdr + 16, 4);
+		memcpy(p + 34, &hw, 8);
+		esp_put64(p + 42, seq);
+		memcpy(job[i].aad, &hw, 8);
+		esp_nonce_explicit(job[i].nonce, sa->salt, p + 42);
+		job[i].text = p + 14 + FLOOR_OUTER;
+		job[i].len = plen + pad + 2;
+	}
+	/* after the stores, as esprit does (esp_out.c, struct esp_out_aead) */
+	for (uint16_t i = 0; i < n; i++)
+		esp_aead_kd(f->mgr, kd, f->cipher, true, job[i].nonce, job[i].aad, 8, job[i].text,
+			    job[i].text, job[i].len, job[i].text + job[i].len);
+	sa->seq = seq;
+	sa->ip_id = id;
+	return n;
+}
+
+/* ESP frames in, the inner frames (L2 on) out, the good ones first. */
+static uint16_t floor_in(struct bench_floor *f, struct rte_mbuf **mb, uint16_t n)
+{
+	struct floor_job job[WORKER_BURST];
+	struct esp_sa *sa = f->sa;
+	const uint8_t *kd = (const uint8_t *)sa->key + esp_key_off(f->mgr);
+	uint16_t good = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		uint8_t *esp = rte_pktmbuf_mtod_offset(mb[i], uint8_t *, 14 + 20);
+
+		memcpy(job[i].aad, esp, 8);
+		esp_nonce_explicit(job[i].nonce, sa->salt, esp + 8);
+		job[i].text = esp + 16;
+		job[i].len = rte_pktmbuf_data_len(mb[i]) - 14 - FLOOR_OUTER - ESP_ICV_LEN;
+		job[i].m = mb[i];
+		if (rte_pktmbuf_data_len(mb[i]) < 14 + FLOOR_OUTER + ESP_ICV_LEN + 20)
+			job[i].len = 0;   /* not the case's: refused below */
+	}
+	for (uint16_t i = 0; i < n; i++) {
+		struct floor_job *j = &job[i];
+		uint8_t tag[ESP_ICV_LEN], *ct = j->text;
+		uint32_t seq = esp_get32(j->aad + 4);
+		int reason;
+
+		if (j->len == 0 || esp_get32(j->aad) != sa->spi ||
+		    replay_check(sa->rw, seq, &reason) != 0)
+			goto bad;
+		esp_aead_kd(f->mgr, kd, f->cipher, false, j->nonce, j->aad, 8, ct, ct, j->len, tag);
+		if (!esp_icv_equal(tag, ct + j->len))
+			goto bad;
+		replay_update(sa->rw, seq);
+
+		uint32_t inner = esp_get16(ct + 2);
+		uint8_t pad_len = ct[j->len - 2];
+
+		if (ct[j->len - 1] != ESP_IPPROTO_IPIP || pad_len + 2u + inner > j->len)
+			goto bad;
+		floor_ttl_dec(ct);
+		memcpy(ct - 14, f->l2, 14);
+		j->m->data_off = (uint16_t)(j->m->data_off + FLOOR_OUTER);
+		j->m->data_len = (uint16_t)(14 + inner);
+		j->m->pkt_len = 14 + inner;
+		mb[good++] = j->m;
+		continue;
+bad:
+		f->bad++;
+		rte_pktmbuf_free(j->m);
+	}
+	return good;
+}
+
+int bench_floor_main(void *arg)
+{
+	struct bench_floor *f = arg;
+	struct rte_mbuf *b[WORKER_BURST];
+	uint64_t pkts = f->pkts;
+
+	while (!f->stop) {
+		uint16_t n = rte_eth_rx_burst(f->rx_port, 0, b, WORKER_BURST);
+
+		if (n == 0)
+			continue;
+		n = f->inbound ? floor_in(f, b, n) : floor_out(f, b, n);
+
+		uint16_t s = rte_eth_tx_burst(f->tx_port, f->txq, b, n);
+
+		for (uint16_t i = s; i < n; i++)
+			rte_pktmbuf_free(b[i]);
+		pkts += s;
+		__atomic_store_n(&f->pkts, pkts, __ATOMIC_RELAXED);
+	}
+	return 0;
+}
+
+int bench_floor_init(struct bench_floor *f, const struct bench_case *c, struct worker *w,
+		     const struct fib *fib, IMB_MGR *mgr)
+{
+	struct bench_topo t;
+	struct fib_hop hop;
+	const struct rte_ether_addr *mac;
+	const uint8_t *dst;
+
+	f->inbound = c->dir == BENCH_IN;
+	f->cipher = c->cipher;
+	f->mgr = mgr;
+	if (f->inbound) {
+		f->sa = sad_lookup(w->sad, bench_spi(c, 0));
+		bench_topo(&t, c->family);
+		dst = t.inner_dst.bytes;
+	} else {
+		f->sa = w->spd != NULL && w->spd->n > 0 ? w->spd->rules[0].sa : NULL;
+		dst = f->sa != NULL ? esp_sa_peer(f->sa) : NULL;
+	}
+	if (f->sa == NULL || f->sa->outer_af != AF_INET || (f->sa->flags & ESP_SA_F_NATT) ||
+	    f->sa->mode != ESP_MODE_TUNNEL || f->sa->iv_len != ESP_IV_LEN ||
+	    fib_route(fib, AF_INET, dst, &hop) != 0 ||
+	    (mac = fib_neigh_lookup(fib, AF_INET, hop.nh, hop.port)) == NULL)
+		return -EINVAL;
+	memcpy(f->l2, mac, 6);
+	memcpy(f->l2 + 6, &fib->ports[hop.port].mac, 6);
+	f->l2[12] = 0x08;   /* IPv4 */
+	f->l2[13] = 0x00;
+	return 0;
+}
+
+/* The IPv4 header at @p ip with its TTL less one and its checksum summed
+ * anew (not floor_ttl_dec()'s update, so the check does not trust it). */
+static void check_ttl_dec(uint8_t *ip)
+{
+	struct rte_ipv4_hdr *h = (struct rte_ipv4_hdr *)ip;
+
+	h->time_to_live--;
+	h->hdr_checksum = 0;
+	h->hdr_checksum = rte_ipv4_cksum(h);
+}
+
+int bench_floor_check(struct bench_floor *f, struct rte_mbuf **m, uint16_t n,
+		      struct rte_mempool *pool, struct esp_ctx *ctx)
+{
+	struct rte_mbuf *a[FLOOR_CHECK_MAX], *b[FLOOR_CHECK_MAX];
+	uint64_t seq = f->sa->seq;
+	uint16_t id = f->sa->ip_id, na = 0, nb = 0, got;
+	int rc = -EPROTO;
+
+	n = RTE_MIN(n, (uint16_t)FLOOR_CHECK_MAX);
+	for (; na < n && (a[na] = rte_pktmbuf_copy(m[na], pool, 0, UINT32_MAX)) != NULL; na++)
+		;
+	for (; nb < n && (b[nb] = rte_pktmbuf_copy(m[nb], pool, 0, UINT32_MAX)) != NULL; nb++)
+		;
+	if (na < n || nb < n)
+		goto out;
+	/* esprit's transform on a[], as the worker hands them over (no L2,
+	 * the classifier's marks, the worker's TTL) */
+	for (uint16_t i = 0; i < n; i++) {
+		rte_pktmbuf_adj(a[i], 14);
+		a[i]->l3_len = 20;
+		a[i]->l4_len = 0;
+		a[i]->packet_type = f->inbound ? ESP_PTYPE_IP4_ESP_CHECKED : ESP_PTYPE_IP4_CHECKED;
+		if (!f->inbound)
+			check_ttl_dec(rte_pktmbuf_mtod(a[i], uint8_t *));
+	}
+	got = f->sa->xform(f->sa, a, n, ctx);
+	if (got != n)
+		goto out;
+	for (uint16_t i = 0; f->inbound && i < n; i++)
+		check_ttl_dec(rte_pktmbuf_mtod(a[i], uint8_t *));
+	if (!f->inbound) {
+		f->sa->seq = seq;   /* the floor makes the same packets again */
+		f->sa->ip_id = id;
+	}
+	/* the floor on b[]: the same octets after its L2 header */
+	got = f->inbound ? floor_in(f, b, n) : floor_out(f, b, n);
+	nb = got;   /* floor_in frees what it refuses */
+	if (got != n)
+		goto out;
+	for (uint16_t i = 0; i < n; i++)
+		if (rte_pktmbuf_data_len(b[i]) != rte_pktmbuf_data_len(a[i]) + 14 ||
+		    memcmp(rte_pktmbuf_mtod(b[i], uint8_t *), f->l2, 14) != 0 ||
+		    memcmp(rte_pktmbuf_mtod_offset(b[i], uint8_t *, 14),
+			   rte_pktmbuf_mtod(a[i], uint8_t *), rte_pktmbuf_data_len(a[i])) != 0)
+			goto out;
+	rc = 0;
+out:
+	rte_pktmbuf_free_bulk(a, na);
+	rte_pktmbuf_free_bulk(b, nb);
+	return rc;
+}
