@@ -311,7 +311,7 @@ int gw_start(struct gw *g, char *err, size_t errlen)
 		for (uint16_t q = 0; q < nb_rxq[p]; q++) {
 			struct worker *w = g->workers[q % g->n_workers];
 
-			w->rxq[w->n_rxq++] = (struct worker_rxq){ g->port_id[p], q };
+			w->rxq[w->n_rxq++] = (struct worker_rxq){ .port = g->port_id[p], .queue = q };
 		}
 	g->ipsec = drv_ipsec_ring_create(g->workers, g->n_workers, g->qsbr, g->mgr, cfg->max_sas);
 	if (g->ipsec == NULL) {

@@ -967,13 +967,15 @@ unsigned worker_poll(struct worker *w)
 	worker_apply_msgs(w);
 	if (w->fib != NULL) {
 		for (uint16_t q = 0; q < w->n_rxq; q++) {
-			uint16_t port = w->rxq[q].port;
-			uint16_t n = rte_eth_rx_burst(port, w->rxq[q].queue, pkts, WORKER_BURST);
+			struct worker_rxq *rq = &w->rxq[q];
+			uint16_t n = rte_eth_rx_burst(rq->port, rq->queue, pkts,
+						      rq->want != 0 ? rq->want : WORKER_BURST);
 
 			if (n == 0)
 				continue;
+			rq->want = worker_rx_want(pkts, n);
 			work += n;
-			worker_process_burst(w, port, pkts, n);
+			worker_process_burst(w, rq->port, pkts, n);
 		}
 		work += handoff_drain(w);
 		work += ctl_tx_drain(w);

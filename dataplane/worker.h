@@ -28,6 +28,11 @@ enum worker_limits {
 	WORKER_PORTS_MAX = 16,
 	WORKER_RXQ_MAX = 32,
 	WORKER_RING_SIZE = 1024,
+	/* About how many octets of frames a poll asks a queue for
+	 * (worker_rx_want()), and the fewest frames, of which it asks a
+	 * multiple (vector PMDs take 4 or 8 descriptors a step). */
+	WORKER_RX_BYTES = 16384,
+	WORKER_RX_MIN = 8,
 };
 
 /** Control → worker messages (copied by value through an elem ring). */
@@ -70,12 +75,34 @@ struct rte_mempool;
 
 struct worker_rxq {
 	uint16_t port, queue;
+	uint16_t want;                /**< frames to ask for next (0: WORKER_BURST) */
 };
 
 struct worker_txbuf {
 	uint16_t n;
 	struct rte_mbuf *pkts[WORKER_BURST * 2];
 };
+
+/*
+ * How many frames to ask a queue for next, going by the burst @p pkts of
+ * @p n it just gave: about WORKER_RX_BYTES of them, a multiple of
+ * WORKER_RX_MIN up to WORKER_BURST. Long frames then come 8 at a time,
+ * and a burst's data is still in L1 when the transforms read it and write
+ * it back (32 frames of 1.5 KB are 48 KB, all of L1d on the machines
+ * measured); 1 KB frames come 16 at a time, 512 octets and shorter 32.
+ * Measured (AES-128-GCM, one SA, esprit-bench's net_pcap port): 1420-octet
+ * frames read 0.84 / 0.80 of the limit out / in, against 0.80 / 0.76 at 32.
+ */
+static inline uint16_t worker_rx_want(struct rte_mbuf *const *pkts, uint16_t n)
+{
+	uint32_t bytes = 0, want;
+
+	for (uint16_t i = 0; i < n; i++)
+		bytes += rte_pktmbuf_pkt_len(pkts[i]);
+	want = (uint32_t)((uint64_t)WORKER_RX_BYTES * n / RTE_MAX(bytes, 1u));
+	want = RTE_MIN(want, (uint32_t)WORKER_BURST) / WORKER_RX_MIN * WORKER_RX_MIN;
+	return (uint16_t)RTE_MAX(want, (uint32_t)WORKER_RX_MIN);
+}
 
 /** Everything one worker owns; one cache-aligned struct per lcore. */
 struct worker {

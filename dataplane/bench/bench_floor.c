@@ -182,12 +182,15 @@ int bench_floor_main(void *arg)
 	struct bench_floor *f = arg;
 	struct rte_mbuf *b[WORKER_BURST];
 	uint64_t pkts = f->pkts;
+	uint16_t want = WORKER_BURST;
 
 	while (!f->stop) {
-		uint16_t n = rte_eth_rx_burst(f->rx_port, 0, b, WORKER_BURST);
+		/* bursts as long as esprit's (struct worker_rxq) */
+		uint16_t n = rte_eth_rx_burst(f->rx_port, 0, b, want);
 
 		if (n == 0)
 			continue;
+		want = worker_rx_want(b, n);
 		n = f->inbound ? floor_in(f, b, n) : floor_out(f, b, n);
 
 		uint16_t s = rte_eth_tx_burst(f->tx_port, f->txq, b, n);

@@ -316,7 +316,7 @@ static int esprit_setup(struct bench_rig *rig, const struct bench_case *c, const
 			fprintf(stderr, "esprit-bench: worker_create failed\n");
 			return -ENOMEM;
 		}
-		es->w[i]->rxq[0] = (struct worker_rxq){ gen[i], 0 };
+		es->w[i]->rxq[0] = (struct worker_rxq){ .port = gen[i], .queue = 0 };
 		es->w[i]->n_rxq = 1;
 	}
 	h1 = heap_used();
