@@ -704,6 +704,78 @@ START_TEST(a_burst_fits_each_packet_to_its_path)
 END_TEST
 
 /*
+ * worker_rx_want(): about WORKER_RX_BYTES of frames, a multiple of
+ * WORKER_RX_MIN from WORKER_RX_MIN to WORKER_BURST, whatever the burst.
+ */
+START_TEST(rx_want_asks_for_about_16k)
+{
+	static const struct { uint32_t len; uint16_t n, want; } t[] = {
+		{ 64, 32, 32 }, { 64, 1, 32 }, { 512, 32, 32 }, { 1024, 32, 16 },
+		{ 1420, 32, 8 }, { 1474, 8, 8 }, { 9000, 4, 8 }, { 14, 1, 32 },
+	};
+	struct rte_mbuf mb[WORKER_BURST], *p[WORKER_BURST];
+
+	memset(mb, 0, sizeof(mb));
+	for (unsigned k = 0; k < RTE_DIM(t); k++) {
+		for (uint16_t i = 0; i < t[k].n; i++) {
+			mb[i].pkt_len = t[k].len;
+			p[i] = &mb[i];
+		}
+		ck_assert_uint_eq(worker_rx_want(p, t[k].n), t[k].want);
+	}
+	/* IMIX (7:4:1 of 64, 576, 1420; ~350 octets a frame): 32 */
+	for (uint16_t i = 0; i < 12; i++) {
+		mb[i].pkt_len = i < 7 ? 64 : i < 11 ? 576 : 1420;
+		p[i] = &mb[i];
+	}
+	ck_assert_uint_eq(worker_rx_want(p, 12), 32);
+}
+END_TEST
+
+/*
+ * A worker's poll asks its queue for 32 frames, then as many as the last
+ * burst's lengths say (struct worker_rxq): 8 after long frames, 32 again
+ * after short ones; and each frame still leaves as ESP.
+ */
+START_TEST(long_frames_come_in_short_bursts)
+{
+	struct combo c = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET, AF_INET };
+	struct rte_ring *rx = rte_ring_lookup("a_lan_rx0");
+	struct worker_rxq saved = A.w->rxq[0];
+	uint16_t saved_n = A.w->n_rxq;
+	/* frame length, frames queued, then what each poll takes */
+	static const struct { uint32_t len; unsigned n; unsigned polls[3]; } t[] = {
+		{ 1434, 40, { 32, 8, 0 } },       /* first poll: 32 (nothing known) */
+		{ 1434, 20, { 8, 8, 4 } },
+		{ 64, 40, { 8, 32, 0 } },         /* the 8 it asked for, then 32 */
+		{ 64, 40, { 32, 8, 0 } },
+	};
+
+	ck_assert_ptr_nonnull(rx);
+	gwsim_install(&c, 0x7403);
+	A.w->rxq[0] = (struct worker_rxq){ .port = A.lan, .queue = 0 };
+	A.w->n_rxq = 1;
+	for (unsigned k = 0; k < RTE_DIM(t); k++) {
+		for (unsigned i = 0; i < t[k].n; i++) {
+			struct rte_mbuf *m = gwsim_udp_frame(AF_INET, &mac_a_lan, "10.1.0.1",
+							     "10.2.0.1", 5000,
+							     t[k].len - 14 - 20 - 8, 0, true);
+
+			ck_assert_int_eq(rte_ring_enqueue(rx, m), 0);
+		}
+		for (unsigned j = 0; j < RTE_DIM(t[k].polls) && t[k].polls[j] != 0; j++) {
+			ck_assert_uint_eq(worker_poll(A.w), t[k].polls[j]);
+			ck_assert_uint_eq(gwsim_drain(A.wan_tx[0]), t[k].polls[j]);
+		}
+		ck_assert_uint_eq(rte_ring_count(rx), 0);
+	}
+	A.w->rxq[0] = saved;
+	A.w->n_rxq = saved_n;
+	gwsim_uninstall(0x7403);
+}
+END_TEST
+
+/*
  * B decrements the inner TTL of what one SA decapsulated before it
  * forwards the burst (esp_in_done): packets whose TTL ends at B are
  * counted, wherever they sit in the burst, and the others leave in order.
@@ -1044,6 +1116,8 @@ int main(void)
 	tcase_add_test(tc, sa_update_keeps_the_sequence);
 	tcase_add_test(tc, sa_update_endpoints_moves_natt_port);
 	tcase_add_test(tc, pool_spreads_mbufs_over_cache_sets);
+	tcase_add_test(tc, rx_want_asks_for_about_16k);
+	tcase_add_test(tc, long_frames_come_in_short_bursts);
 	suite_add_tcase(s, tc);
 	return check_run_nofork(s);
 }
