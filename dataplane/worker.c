@@ -973,9 +973,19 @@ unsigned worker_poll(struct worker *w)
 
 			if (n == 0)
 				continue;
-			rq->want = worker_rx_want(pkts, n);
+
+			uint16_t want = worker_rx_want(pkts, n);
+			uint64_t handed = w->stats.handoff_out;
+
 			work += n;
 			worker_process_burst(w, rq->port, pkts, n);
+			/* A burst that handed packets to other workers: 32
+			 * next time. Each hand-off moves a ring's lines between
+			 * the cores, shared by fewer packets in a shorter burst
+			 * (1420 octets, half of them handed: 0.44 -> 0.39 of
+			 * the limit at 8), and those packets' data leaves this
+			 * core's L1 anyway. */
+			rq->want = w->stats.handoff_out != handed ? (uint16_t)WORKER_BURST : want;
 		}
 		work += handoff_drain(w);
 		work += ctl_tx_drain(w);

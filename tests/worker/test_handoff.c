@@ -80,6 +80,38 @@ START_TEST(outbound_goes_to_the_owner)
 }
 END_TEST
 
+/*
+ * A poll whose burst handed packets to another worker asks for 32 frames
+ * next time, however long they are (worker_poll): 64 long frames of
+ * worker 1's SA arrive at worker 0 in two polls of 32, not 32 and 8, and
+ * all of them leave worker 1 as ESP.
+ */
+START_TEST(handing_bursts_stay_long)
+{
+	struct rte_ring *rx = rte_ring_lookup("c_lan_rx0");
+	struct worker *w0 = C.peers[0], *w1 = C.peers[1];
+	uint64_t handed = w0->stats.handoff_out;
+
+	ck_assert_ptr_nonnull(rx);
+	sa_pair(0x3005, 1);
+	w0->rxq[0] = (struct worker_rxq){ .port = C.lan, .queue = 0 };
+	w0->n_rxq = 1;
+	for (unsigned i = 0; i < 64; i++)
+		ck_assert_int_eq(rte_ring_enqueue(rx, gwsim_udp_frame(AF_INET, &mac_a_lan,
+								      "10.1.0.1", "10.2.0.1",
+								      5000, 1392, 0, true)), 0);
+	for (unsigned k = 0; k < 2; k++) {
+		ck_assert_uint_eq(worker_poll(w0), 32);
+		ck_assert_uint_eq(worker_poll(w1), 32);
+		ck_assert_uint_eq(gwsim_drain(C.wan_tx[1]), 32);
+	}
+	ck_assert_uint_eq(rte_ring_count(rx), 0);
+	ck_assert_uint_eq(w0->stats.handoff_out - handed, 64);
+	w0->n_rxq = 0;
+	ck_assert_int_eq(drv_policy_del(C.drv, 0x3005), 0);
+}
+END_TEST
+
 START_TEST(inbound_goes_to_spi_mod_workers)
 {
 	struct combo c = { ESP_CIPHER_CHACHA20_POLY1305, ESP_SA_F_IIV, ESP_MODE_TUNNEL, AF_INET, AF_INET };
@@ -357,6 +389,7 @@ int main(void)
 
 	tcase_add_unchecked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, outbound_goes_to_the_owner);
+	tcase_add_test(tc, handing_bursts_stay_long);
 	tcase_add_test(tc, inbound_goes_to_spi_mod_workers);
 	tcase_add_test(tc, sa_freed_only_after_packets_in_flight);
 	tcase_add_test(tc, get_spi_hands_out_free_slots);
