@@ -286,10 +286,11 @@ static void print_row(const struct bench_case *c, const struct bench_result *r)
 		snprintf(notes + l, sizeof(notes) - l, "%shost slow in most rounds: reads high",
 			 l ? "; " : "");
 	}
-	if (r->floor_none != NULL || r->floor_fraction > 0) {
+	/* (a case the floor does not serve says so in the JSON only) */
+	if (r->floor_failed || r->floor_fraction > 0) {
 		size_t l = strlen(notes);
 
-		if (r->floor_none != NULL)
+		if (r->floor_failed)
 			snprintf(notes + l, sizeof(notes) - l, "%sno floor: %s", l ? "; " : "",
 				 r->floor_none);
 		else
