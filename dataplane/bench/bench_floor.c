@@ -192,13 +192,7 @@ int bench_floor_main(void *arg)
 			continue;
 		want = worker_rx_want(b, n);
 		n = f->inbound ? floor_in(f, b, n) : floor_out(f, b, n);
-
-		uint16_t s = rte_eth_tx_burst(f->tx_port, f->txq, b, n);
-
-		for (uint16_t i = s; i < n; i++)
-			rte_pktmbuf_free(b[i]);
-		pkts += s;
-		__atomic_store_n(&f->pkts, pkts, __ATOMIC_RELAXED);
+		bench_send(f->tx_port, f->txq, b, n, &pkts, &f->pkts);
 	}
 	return 0;
 }

@@ -134,14 +134,8 @@ int bench_io_main(void *arg)
 	while (!io->stop) {
 		uint16_t n = rte_eth_rx_burst(io->rx_port, 0, b, WORKER_BURST);
 
-		if (n == 0)
-			continue;
-		uint16_t s = rte_eth_tx_burst(io->tx_port, io->txq, b, n);
-
-		for (uint16_t i = s; i < n; i++)
-			rte_pktmbuf_free(b[i]);
-		pkts += s;
-		__atomic_store_n(&io->pkts, pkts, __ATOMIC_RELAXED);
+		if (n != 0)
+			bench_send(io->tx_port, io->txq, b, n, &pkts, &io->pkts);
 	}
 	return 0;
 }

@@ -4,6 +4,8 @@
 #define ESPRIT_BENCH_RUN_H
 
 #include <rte_common.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
 
 #include "dataplane/bench/bench.h"
 #include "dataplane/crypto_mgr.h"
@@ -32,9 +34,22 @@ struct bench_ioloop {
 /** The lcore function of the I/O loop. */
 int bench_io_main(void *arg);
 
+/* A loop's send: @p n frames of @p b on (@p port, @p txq), what the port
+ * did not take freed, the running count @p *pkts published in @p *count
+ * for the main thread. */
+static inline void bench_send(uint16_t port, uint16_t txq, struct rte_mbuf **b, uint16_t n,
+			      uint64_t *pkts, uint64_t *count)
+{
+	uint16_t s = rte_eth_tx_burst(port, txq, b, n);
+
+	for (uint16_t i = s; i < n; i++)
+		rte_pktmbuf_free(b[i]);
+	*pkts += s;
+	__atomic_store_n(count, *pkts, __ATOMIC_RELAXED);
+}
+
 struct esp_ctx;
 struct fib;
-struct rte_mbuf;
 struct rte_mempool;
 
 /**
