@@ -411,8 +411,9 @@ static double crypto_best(struct bench_rig *rig, const struct bench_case *c, con
 
 /*
  * The ESP floor beside esprit (--floor), for the cases it serves, once its
- * output is found to be esprit's for a frame of the case's pcap; else
- * r->floor_none says why not.
+ * output is found to be esprit's for the first frames of the case's pcap;
+ * else r->floor_none says why not (and r->floor_failed that it should
+ * have been there).
  */
 static void floor_setup(struct bench_rig *rig, const struct bench_case *c,
 			const struct esprit_set *es, uint16_t gen, struct bench_loops *lp,
