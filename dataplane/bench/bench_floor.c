@@ -12,7 +12,8 @@
  * the limit bounds what any implementation could read in this harness.
  *
  * It serves one kind of case: one worker, one IPv4 tunnel SA with
- * AES-GCM and an explicit IV, without NAT-T (bench_floor_fits()). Its
+ * AES-GCM, an explicit or an implicit IV (RFC 8750), without NAT-T or ESN
+ * (bench_floor_fits(), bench_floor_init()). Its
  * output is checked against esprit's own transform before the rounds
  * (bench_floor_check(): a few frames, so the counters' steps are seen
  * too), and a packet it cannot take (an inbound ICV that
@@ -36,9 +37,25 @@
 #include "dataplane/worker.h"
 
 enum {
-	FLOOR_OUTER = 20 + 8 + 8,   /* outer IPv4, ESP header, IV */
+	FLOOR_OUTER = 20 + 8,       /* outer IPv4, ESP header; then the IV, if any */
 	FLOOR_CHECK_MAX = 8,        /* frames bench_floor_check() compares */
 };
+
+#define FLOOR_INLINE static inline __attribute__((always_inline))
+
+/* The nonce of sequence number @p seq: with an IV in the packet at @p iv
+ * (its 8 octets), else RFC 8750's implicit one (0^32 || SN, no ESN). */
+FLOOR_INLINE void floor_nonce(uint8_t nonce[16], const struct esp_sa *sa, const uint8_t *iv,
+			      uint32_t seq)
+{
+	uint8_t iiv[ESP_IV_LEN];
+
+	if (iv == NULL) {
+		esp_put64(iiv, seq);
+		iv = iiv;
+	}
+	esp_nonce_explicit(nonce, sa->salt, iv);
+}
 
 /* What the floor keeps of one packet for its AEAD call. */
 struct floor_job {
@@ -51,7 +68,7 @@ struct floor_job {
 
 bool bench_floor_fits(const struct bench_case *c)
 {
-	return c->workers == 1 && c->n_sas == 1 && c->family == AF_INET && !c->iiv &&
+	return c->workers == 1 && c->n_sas == 1 && c->family == AF_INET &&
 	       (c->cipher == ESP_CIPHER_AES128_GCM16 || c->cipher == ESP_CIPHER_AES256_GCM16);
 }
 
@@ -68,9 +85,12 @@ static inline void floor_ttl_dec(uint8_t *ip)
 	memcpy(ip + 10, &ck, 2);
 }
 
-/* Clear frames in, ESP frames (L2 on) out, in place. */
-static uint16_t floor_out(struct bench_floor *f, struct rte_mbuf **mb, uint16_t n)
+/* Clear frames in, ESP frames (L2 on) out, in place; @p iv_len 8 (an
+ * explicit IV, the sequence number) or 0 (RFC 8750), a constant. */
+FLOOR_INLINE uint16_t floor_out(struct bench_floor *f, struct rte_mbuf **mb, uint16_t n,
+				const uint32_t iv_len)
 {
+	const uint32_t outer = FLOOR_OUTER + iv_len;
 	static const uint32_t pad_words[4] = { 0, 0x0101, 0x020201, 0x03030201 };
 	struct floor_job job[WORKER_BURST];
 	struct esp_sa *sa = f->sa;
@@ -85,15 +105,15 @@ static uint16_t floor_out(struct bench_floor *f, struct rte_mbuf **mb, uint16_t 
 		uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *), *ip = frame + 14;
 		uint32_t len = rte_pktmbuf_data_len(m), plen = len - 14;
 		uint32_t pad = (4 - ((plen + 2) & 3)) & 3;
-		uint32_t grow = FLOOR_OUTER + pad + 2 + ESP_ICV_LEN;
+		uint32_t grow = outer + pad + 2 + ESP_ICV_LEN;
 		uint64_t tw = pad_words[pad] | (uint64_t)ESP_IPPROTO_IPIP << (8 * (pad + 1));
-		uint8_t *p = frame - FLOOR_OUTER;   /* the new frame */
+		uint8_t *p = frame - outer;   /* the new frame */
 		uint8_t tos = ip[1];
 		bool df = (esp_get16(ip + 6) & ESP_IPV4_DF) != 0;
 
 		floor_ttl_dec(ip);
 		memcpy(frame + len, &tw, 8);
-		m->data_off = (uint16_t)(m->data_off - FLOOR_OUTER);
+		m->data_off = (uint16_t)(m->data_off - outer);
 		m->data_len = (uint16_t)(len + grow);
 		m->pkt_len = len + grow;
 
@@ -110,10 +130,11 @@ static uint16_t floor_out(struct bench_floor *f, struct rte_mbuf **mb, uint16_t 
 		memcpy(p + 22, &w1, 8);
 		memcpy(p + 30, sa->hdr + 16, 4);
 		memcpy(p + 34, &hw, 8);
-		esp_put64(p + 42, seq);
+		if (iv_len != 0)
+			esp_put64(p + 42, seq);
 		memcpy(job[i].aad, &hw, 8);
-		esp_nonce_explicit(job[i].nonce, sa->salt, p + 42);
-		job[i].text = p + 14 + FLOOR_OUTER;
+		floor_nonce(job[i].nonce, sa, iv_len != 0 ? p + 42 : NULL, (uint32_t)seq);
+		job[i].text = p + 14 + outer;
 		job[i].len = plen + pad + 2;
 	}
 	/* after the stores, as esprit does (esp_out.c, struct esp_out_aead) */
@@ -125,9 +146,12 @@ static uint16_t floor_out(struct bench_floor *f, struct rte_mbuf **mb, uint16_t 
 	return n;
 }
 
-/* ESP frames in, the inner frames (L2 on) out, the good ones first. */
-static uint16_t floor_in(struct bench_floor *f, struct rte_mbuf **mb, uint16_t n)
+/* ESP frames in, the inner frames (L2 on) out, the good ones first;
+ * @p iv_len as for floor_out(). */
+FLOOR_INLINE uint16_t floor_in(struct bench_floor *f, struct rte_mbuf **mb, uint16_t n,
+			       const uint32_t iv_len)
 {
+	const uint32_t outer = FLOOR_OUTER + iv_len;
 	struct floor_job job[WORKER_BURST];
 	struct esp_sa *sa = f->sa;
 	const uint8_t *kd = (const uint8_t *)sa->key + esp_key_off(f->mgr);
@@ -137,11 +161,11 @@ static uint16_t floor_in(struct bench_floor *f, struct rte_mbuf **mb, uint16_t n
 		uint8_t *esp = rte_pktmbuf_mtod_offset(mb[i], uint8_t *, 14 + 20);
 
 		memcpy(job[i].aad, esp, 8);
-		esp_nonce_explicit(job[i].nonce, sa->salt, esp + 8);
-		job[i].text = esp + 16;
-		job[i].len = rte_pktmbuf_data_len(mb[i]) - 14 - FLOOR_OUTER - ESP_ICV_LEN;
+		floor_nonce(job[i].nonce, sa, iv_len != 0 ? esp + 8 : NULL, esp_get32(esp + 4));
+		job[i].text = esp + 8 + iv_len;
+		job[i].len = rte_pktmbuf_data_len(mb[i]) - 14 - outer - ESP_ICV_LEN;
 		job[i].m = mb[i];
-		if (rte_pktmbuf_data_len(mb[i]) < 14 + FLOOR_OUTER + ESP_ICV_LEN + 20)
+		if (rte_pktmbuf_data_len(mb[i]) < 14 + outer + ESP_ICV_LEN + 20)
 			job[i].len = 0;   /* not the case's: refused below */
 	}
 	for (uint16_t i = 0; i < n; i++) {
@@ -165,7 +189,7 @@ static uint16_t floor_in(struct bench_floor *f, struct rte_mbuf **mb, uint16_t n
 			goto bad;
 		floor_ttl_dec(ct);
 		memcpy(ct - 14, f->l2, 14);
-		j->m->data_off = (uint16_t)(j->m->data_off + FLOOR_OUTER);
+		j->m->data_off = (uint16_t)(j->m->data_off + outer);
 		j->m->data_len = (uint16_t)(14 + inner);
 		j->m->pkt_len = 14 + inner;
 		mb[good++] = j->m;
@@ -175,6 +199,14 @@ bad:
 		rte_pktmbuf_free(j->m);
 	}
 	return good;
+}
+
+/* The floor's pass over a burst, for the SA's direction and IV. */
+static uint16_t floor_burst(struct bench_floor *f, struct rte_mbuf **mb, uint16_t n)
+{
+	if (f->inbound)
+		return f->iv_len != 0 ? floor_in(f, mb, n, ESP_IV_LEN) : floor_in(f, mb, n, 0);
+	return f->iv_len != 0 ? floor_out(f, mb, n, ESP_IV_LEN) : floor_out(f, mb, n, 0);
 }
 
 int bench_floor_main(void *arg)
@@ -191,7 +223,7 @@ int bench_floor_main(void *arg)
 		if (n == 0)
 			continue;
 		want = worker_rx_want(b, n);
-		n = f->inbound ? floor_in(f, b, n) : floor_out(f, b, n);
+		n = floor_burst(f, b, n);
 		bench_send(f->tx_port, f->txq, b, n, &pkts, &f->pkts);
 	}
 	return 0;
@@ -217,10 +249,12 @@ int bench_floor_init(struct bench_floor *f, const struct bench_case *c, struct w
 		dst = f->sa != NULL ? esp_sa_peer(f->sa) : NULL;
 	}
 	if (f->sa == NULL || f->sa->outer_af != AF_INET || (f->sa->flags & ESP_SA_F_NATT) ||
-	    f->sa->mode != ESP_MODE_TUNNEL || f->sa->iv_len != ESP_IV_LEN ||
+	    f->sa->mode != ESP_MODE_TUNNEL || (f->sa->flags & ESP_SA_F_ESN) ||
+	    (f->sa->iv_len != ESP_IV_LEN && f->sa->iv_len != 0) ||
 	    fib_route(fib, AF_INET, dst, &hop) != 0 ||
 	    (mac = fib_neigh_lookup(fib, AF_INET, hop.nh, hop.port)) == NULL)
 		return -EINVAL;
+	f->iv_len = f->sa->iv_len;
 	memcpy(f->l2, mac, 6);
 	memcpy(f->l2 + 6, &fib->ports[hop.port].mac, 6);
 	f->l2[12] = 0x08;   /* IPv4 */
@@ -274,7 +308,7 @@ int bench_floor_check(struct bench_floor *f, struct rte_mbuf **m, uint16_t n,
 		f->sa->ip_id = id;
 	}
 	/* the floor on b[]: the same octets after its L2 header */
-	got = f->inbound ? floor_in(f, b, n) : floor_out(f, b, n);
+	got = floor_burst(f, b, n);
 	nb = got;   /* floor_in frees what it refuses */
 	if (got != n)
 		goto out;

@@ -86,7 +86,7 @@ static void usage(FILE *o)
 "  --min-fraction X  exit 3 when a case's median fraction is below X\n"
 "  --attempts N    measure a case below --min-fraction up to N times (default 3)\n"
 "  --floor         also the ESP floor: the case's packets made into esprit's output by\n"
-"                  the least code (one IPv4 AES-GCM tunnel SA, one worker, explicit IV),\n"
+"                  the least code (one IPv4 AES-GCM tunnel SA, one worker, no NAT-T),\n"
 "                  as a fourth loop of each round; notes give its fraction of the limit;\n"
 "                  exit 4 when its output for a case it serves is not esprit's\n");
 }
