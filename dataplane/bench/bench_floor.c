@@ -11,9 +11,9 @@
  * own work, which no gateway can leave out. So the floor's fraction of
  * the limit bounds what any implementation could read in this harness.
  *
- * It serves one kind of case: one worker, one IPv4 tunnel SA with
- * AES-GCM, an explicit or an implicit IV (RFC 8750), without NAT-T or ESN
- * (bench_floor_fits(), bench_floor_init()). Its
+ * It serves one kind of case: one worker, one tunnel SA (IPv4 in IPv4 or
+ * IPv6 in IPv6) with AES-GCM, an explicit or an implicit IV (RFC 8750),
+ * without NAT-T or ESN (bench_floor_fits(), bench_floor_init()). Its
  * output is checked against esprit's own transform before the rounds
  * (bench_floor_check(): a few frames, so the counters' steps are seen
  * too), and a packet it cannot take (an inbound ICV that
@@ -37,7 +37,7 @@
 #include "dataplane/worker.h"
 
 enum {
-	FLOOR_OUTER = 20 + 8,       /* outer IPv4, ESP header; then the IV, if any */
+	FLOOR_ESP = 8,              /* the ESP header; the IV, if any, follows */
 	FLOOR_CHECK_MAX = 8,        /* frames bench_floor_check() compares */
 };
 
@@ -68,7 +68,7 @@ struct floor_job {
 
 bool bench_floor_fits(const struct bench_case *c)
 {
-	return c->workers == 1 && c->n_sas == 1 && c->family == AF_INET &&
+	return c->workers == 1 && c->n_sas == 1 &&
 	       (c->cipher == ESP_CIPHER_AES128_GCM16 || c->cipher == ESP_CIPHER_AES256_GCM16);
 }
 
@@ -86,11 +86,12 @@ static inline void floor_ttl_dec(uint8_t *ip)
 }
 
 /* Clear frames in, ESP frames (L2 on) out, in place; @p iv_len 8 (an
- * explicit IV, the sequence number) or 0 (RFC 8750), a constant. */
+ * explicit IV, the sequence number) or 0 (RFC 8750), @p v6 IPv6 in IPv6
+ * (else IPv4 in IPv4): constants. */
 FLOOR_INLINE uint16_t floor_out(struct bench_floor *f, struct rte_mbuf **mb, uint16_t n,
-				const uint32_t iv_len)
+				const uint32_t iv_len, const bool v6)
 {
-	const uint32_t outer = FLOOR_OUTER + iv_len;
+	const uint32_t ip_len = v6 ? 40 : 20, outer = ip_len + FLOOR_ESP + iv_len;
 	static const uint32_t pad_words[4] = { 0, 0x0101, 0x020201, 0x03030201 };
 	struct floor_job job[WORKER_BURST];
 	struct esp_sa *sa = f->sa;
@@ -106,34 +107,48 @@ FLOOR_INLINE uint16_t floor_out(struct bench_floor *f, struct rte_mbuf **mb, uin
 		uint32_t len = rte_pktmbuf_data_len(m), plen = len - 14;
 		uint32_t pad = (4 - ((plen + 2) & 3)) & 3;
 		uint32_t grow = outer + pad + 2 + ESP_ICV_LEN;
-		uint64_t tw = pad_words[pad] | (uint64_t)ESP_IPPROTO_IPIP << (8 * (pad + 1));
+		uint8_t nh = v6 ? ESP_IPPROTO_IPV6 : ESP_IPPROTO_IPIP;
+		uint64_t tw = pad_words[pad] | (uint64_t)nh << (8 * (pad + 1));
 		uint8_t *p = frame - outer;   /* the new frame */
-		uint8_t tos = ip[1];
-		bool df = (esp_get16(ip + 6) & ESP_IPV4_DF) != 0;
+		uint8_t tos = v6 ? (uint8_t)((ip[0] & 0x0f) << 4 | ip[1] >> 4) : ip[1];
+		bool df = !v6 && (esp_get16(ip + 6) & ESP_IPV4_DF) != 0;
 
-		floor_ttl_dec(ip);
+		if (v6)
+			ip[7]--;   /* the hop limit */
+		else
+			floor_ttl_dec(ip);
 		memcpy(frame + len, &tw, 8);
 		m->data_off = (uint16_t)(m->data_off - outer);
 		m->data_len = (uint16_t)(len + grow);
 		m->pkt_len = len + grow;
 
 		uint64_t hw = esp_word2(rte_cpu_to_be_32(sa->spi), rte_cpu_to_be_32((uint32_t)++seq));
-		uint64_t fl = esp_ip4_fields(tos, (uint16_t)(plen + grow), id++, df);
-		uint64_t s = (uint64_t)sa->hdr_sum + (uint32_t)fl + (fl >> 32);
-
-		s = (s & 0xffff) + (s >> 16);
-		uint64_t w0 = w0t | fl;
-		uint64_t w1 = w1t | esp_ip4_cksum_word((uint16_t)~__rte_raw_cksum_reduce((uint32_t)s));
+		uint8_t *esp = p + 14 + ip_len;
 
 		memcpy(p, f->l2, 14);
-		memcpy(p + 14, &w0, 8);
-		memcpy(p + 22, &w1, 8);
-		memcpy(p + 30, sa->hdr + 16, 4);
-		memcpy(p + 34, &hw, 8);
+		if (v6) {
+			/* the template, its traffic class and payload length */
+			memcpy(p + 14, sa->hdr, 40);
+			p[14] = (uint8_t)(0x60 | tos >> 4);
+			p[15] = (uint8_t)(tos << 4);
+			esp_put16(p + 18, (uint16_t)(plen + grow - 40));
+		} else {
+			uint64_t fl = esp_ip4_fields(tos, (uint16_t)(plen + grow), id++, df);
+			uint64_t s = (uint64_t)sa->hdr_sum + (uint32_t)fl + (fl >> 32);
+
+			s = (s & 0xffff) + (s >> 16);
+			uint64_t w0 = w0t | fl, w1 = w1t | esp_ip4_cksum_word(
+				(uint16_t)~__rte_raw_cksum_reduce((uint32_t)s));
+
+			memcpy(p + 14, &w0, 8);
+			memcpy(p + 22, &w1, 8);
+			memcpy(p + 30, sa->hdr + 16, 4);
+		}
+		memcpy(esp, &hw, 8);
 		if (iv_len != 0)
-			esp_put64(p + 42, seq);
+			esp_put64(esp + 8, seq);
 		memcpy(job[i].aad, &hw, 8);
-		floor_nonce(job[i].nonce, sa, iv_len != 0 ? p + 42 : NULL, (uint32_t)seq);
+		floor_nonce(job[i].nonce, sa, iv_len != 0 ? esp + 8 : NULL, (uint32_t)seq);
 		job[i].text = p + 14 + outer;
 		job[i].len = plen + pad + 2;
 	}
@@ -147,25 +162,25 @@ FLOOR_INLINE uint16_t floor_out(struct bench_floor *f, struct rte_mbuf **mb, uin
 }
 
 /* ESP frames in, the inner frames (L2 on) out, the good ones first;
- * @p iv_len as for floor_out(). */
+ * @p iv_len and @p v6 as for floor_out(). */
 FLOOR_INLINE uint16_t floor_in(struct bench_floor *f, struct rte_mbuf **mb, uint16_t n,
-			       const uint32_t iv_len)
+			       const uint32_t iv_len, const bool v6)
 {
-	const uint32_t outer = FLOOR_OUTER + iv_len;
+	const uint32_t ip_len = v6 ? 40 : 20, outer = ip_len + FLOOR_ESP + iv_len;
 	struct floor_job job[WORKER_BURST];
 	struct esp_sa *sa = f->sa;
 	const uint8_t *kd = (const uint8_t *)sa->key + esp_key_off(f->mgr);
 	uint16_t good = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
-		uint8_t *esp = rte_pktmbuf_mtod_offset(mb[i], uint8_t *, 14 + 20);
+		uint8_t *esp = rte_pktmbuf_mtod_offset(mb[i], uint8_t *, 14 + ip_len);
 
 		memcpy(job[i].aad, esp, 8);
 		floor_nonce(job[i].nonce, sa, iv_len != 0 ? esp + 8 : NULL, esp_get32(esp + 4));
 		job[i].text = esp + 8 + iv_len;
 		job[i].len = rte_pktmbuf_data_len(mb[i]) - 14 - outer - ESP_ICV_LEN;
 		job[i].m = mb[i];
-		if (rte_pktmbuf_data_len(mb[i]) < 14 + outer + ESP_ICV_LEN + 20)
+		if (rte_pktmbuf_data_len(mb[i]) < 14 + outer + ESP_ICV_LEN + ip_len)
 			job[i].len = 0;   /* not the case's: refused below */
 	}
 	for (uint16_t i = 0; i < n; i++) {
@@ -182,12 +197,16 @@ FLOOR_INLINE uint16_t floor_in(struct bench_floor *f, struct rte_mbuf **mb, uint
 			goto bad;
 		replay_update(sa->rw, seq);
 
-		uint32_t inner = esp_get16(ct + 2);
+		uint32_t inner = v6 ? 40u + esp_get16(ct + 4) : esp_get16(ct + 2);
 		uint8_t pad_len = ct[j->len - 2];
 
-		if (ct[j->len - 1] != ESP_IPPROTO_IPIP || pad_len + 2u + inner > j->len)
+		if (ct[j->len - 1] != (v6 ? ESP_IPPROTO_IPV6 : ESP_IPPROTO_IPIP) ||
+		    pad_len + 2u + inner > j->len)
 			goto bad;
-		floor_ttl_dec(ct);
+		if (v6)
+			ct[7]--;
+		else
+			floor_ttl_dec(ct);
 		memcpy(ct - 14, f->l2, 14);
 		j->m->data_off = (uint16_t)(j->m->data_off + outer);
 		j->m->data_len = (uint16_t)(14 + inner);
@@ -204,9 +223,13 @@ bad:
 /* The floor's pass over a burst, for the SA's direction and IV. */
 static uint16_t floor_burst(struct bench_floor *f, struct rte_mbuf **mb, uint16_t n)
 {
+	bool iv = f->iv_len != 0;
+
 	if (f->inbound)
-		return f->iv_len != 0 ? floor_in(f, mb, n, ESP_IV_LEN) : floor_in(f, mb, n, 0);
-	return f->iv_len != 0 ? floor_out(f, mb, n, ESP_IV_LEN) : floor_out(f, mb, n, 0);
+		return f->v6 ? (iv ? floor_in(f, mb, n, ESP_IV_LEN, true) : floor_in(f, mb, n, 0, true))
+			     : (iv ? floor_in(f, mb, n, ESP_IV_LEN, false) : floor_in(f, mb, n, 0, false));
+	return f->v6 ? (iv ? floor_out(f, mb, n, ESP_IV_LEN, true) : floor_out(f, mb, n, 0, true))
+		     : (iv ? floor_out(f, mb, n, ESP_IV_LEN, false) : floor_out(f, mb, n, 0, false));
 }
 
 int bench_floor_main(void *arg)
@@ -248,26 +271,32 @@ int bench_floor_init(struct bench_floor *f, const struct bench_case *c, struct w
 		f->sa = w->spd != NULL && w->spd->n > 0 ? w->spd->rules[0].sa : NULL;
 		dst = f->sa != NULL ? esp_sa_peer(f->sa) : NULL;
 	}
-	if (f->sa == NULL || f->sa->outer_af != AF_INET || (f->sa->flags & ESP_SA_F_NATT) ||
+	/* the bench's tunnels carry their own family */
+	if (f->sa == NULL || f->sa->outer_af != c->family || (f->sa->flags & ESP_SA_F_NATT) ||
 	    f->sa->mode != ESP_MODE_TUNNEL || (f->sa->flags & ESP_SA_F_ESN) ||
 	    (f->sa->iv_len != ESP_IV_LEN && f->sa->iv_len != 0) ||
-	    fib_route(fib, AF_INET, dst, &hop) != 0 ||
-	    (mac = fib_neigh_lookup(fib, AF_INET, hop.nh, hop.port)) == NULL)
+	    fib_route(fib, c->family, dst, &hop) != 0 ||
+	    (mac = fib_neigh_lookup(fib, c->family, hop.nh, hop.port)) == NULL)
 		return -EINVAL;
 	f->iv_len = f->sa->iv_len;
+	f->v6 = c->family == AF_INET6;
 	memcpy(f->l2, mac, 6);
 	memcpy(f->l2 + 6, &fib->ports[hop.port].mac, 6);
-	f->l2[12] = 0x08;   /* IPv4 */
-	f->l2[13] = 0x00;
+	esp_put16(f->l2 + 12, f->v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
 	return 0;
 }
 
-/* The IPv4 header at @p ip with its TTL less one and its checksum summed
- * anew (not floor_ttl_dec()'s update, so the check does not trust it). */
-static void check_ttl_dec(uint8_t *ip)
+/* The IP header at @p ip with its TTL or hop limit less one, an IPv4
+ * checksum summed anew (not floor_ttl_dec()'s update, so the check does
+ * not trust it). */
+static void check_ttl_dec(uint8_t *ip, bool v6)
 {
 	struct rte_ipv4_hdr *h = (struct rte_ipv4_hdr *)ip;
 
+	if (v6) {
+		((struct rte_ipv6_hdr *)ip)->hop_limits--;
+		return;
+	}
 	h->time_to_live--;
 	h->hdr_checksum = 0;
 	h->hdr_checksum = rte_ipv4_cksum(h);
@@ -292,17 +321,20 @@ int bench_floor_check(struct bench_floor *f, struct rte_mbuf **m, uint16_t n,
 	 * the classifier's marks, the worker's TTL) */
 	for (uint16_t i = 0; i < n; i++) {
 		rte_pktmbuf_adj(a[i], 14);
-		a[i]->l3_len = 20;
+		a[i]->l3_len = f->v6 ? 40 : 20;
 		a[i]->l4_len = 0;
-		a[i]->packet_type = f->inbound ? ESP_PTYPE_IP4_ESP_CHECKED : ESP_PTYPE_IP4_CHECKED;
+		a[i]->packet_type = f->v6 ? (f->inbound ? ESP_PTYPE_IP6_ESP_CHECKED
+							: ESP_PTYPE_IP6_CHECKED)
+					  : (f->inbound ? ESP_PTYPE_IP4_ESP_CHECKED
+							: ESP_PTYPE_IP4_CHECKED);
 		if (!f->inbound)
-			check_ttl_dec(rte_pktmbuf_mtod(a[i], uint8_t *));
+			check_ttl_dec(rte_pktmbuf_mtod(a[i], uint8_t *), f->v6);
 	}
 	got = f->sa->xform(f->sa, a, n, ctx);
 	if (got != n)
 		goto out;
 	for (uint16_t i = 0; f->inbound && i < n; i++)
-		check_ttl_dec(rte_pktmbuf_mtod(a[i], uint8_t *));
+		check_ttl_dec(rte_pktmbuf_mtod(a[i], uint8_t *), f->v6);
 	if (!f->inbound) {
 		f->sa->seq = seq;   /* the floor makes the same packets again */
 		f->sa->ip_id = id;

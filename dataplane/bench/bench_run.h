@@ -61,6 +61,7 @@ struct bench_floor {
 	uint16_t rx_port, tx_port, txq;
 	bool inbound;
 	uint8_t iv_len;             /**< the SA's: 8, or 0 (RFC 8750) */
+	bool v6;                    /**< IPv6 in IPv6, else IPv4 in IPv4 */
 	enum esp_cipher cipher;
 	struct esp_sa *sa;          /**< the worker's, which is stopped meanwhile */
 	IMB_MGR *mgr;
@@ -70,8 +71,7 @@ struct bench_floor {
 	uint64_t bad;               /**< inbound packets it could not take */
 } __rte_cache_aligned;
 
-/** Can the floor serve case @p c (one worker, one IPv4 AES-GCM tunnel SA,
- * explicit or implicit IV)? */
+/** Can the floor serve case @p c (one worker, one AES-GCM tunnel SA)? */
 bool bench_floor_fits(const struct bench_case *c);
 /** Set @p f up from the programmed worker @p w (its SA) and @p fib (the
  * L2 header); rx_port, tx_port and txq are the caller's. 0 or -EINVAL. */
