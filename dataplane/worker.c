@@ -171,10 +171,16 @@ static bool ttl_dec(struct rte_mbuf *m)
 
 /* ---- the burst's queues ---------------------------------------------------- */
 
-static void burst_init(struct burst *b)
+/* Empty queues but for the hand-offs, which handoff_flush() empties. */
+static void burst_reset(struct burst *b)
 {
 	b->n_in = b->n_clear = b->n_fwd = b->n_runs = b->clear_longest = 0;
 	b->out_last = NULL;
+}
+
+static void burst_init(struct burst *b)
+{
+	burst_reset(b);
 	memset(b->n_handoff, 0, sizeof(b->n_handoff));
 }
 
@@ -737,6 +743,7 @@ static void clear_path_slow(struct worker *w, struct burst *b, struct rte_mbuf *
 	clear_path(w, b, m);
 }
 
+/* Every queue of the burst processed or sent; the hand-offs' emptied. */
 static void burst_finish(struct worker *w, struct burst *b)
 {
 	if (b->n_in)
@@ -746,7 +753,6 @@ static void burst_finish(struct worker *w, struct burst *b)
 	if (b->n_fwd)
 		worker_forward_clear(w, b->fwd, b->n_fwd);
 	handoff_flush(w, b);
-	burst_init(b);
 }
 
 /*
@@ -886,6 +892,7 @@ static unsigned handoff_drain(struct worker *w)
 			}
 		}
 		burst_finish(w, &b);
+		burst_reset(&b);
 	}
 	return total;
 }

@@ -11,6 +11,7 @@
 #ifndef ESPRIT_DATAPLANE_WORKER_H
 #define ESPRIT_DATAPLANE_WORKER_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <rte_common.h>
@@ -34,6 +35,7 @@ enum worker_limits {
 	WORKER_RX_BYTES = 16384,
 	WORKER_RX_MIN = 8,
 };
+static_assert(WORKER_BURST % WORKER_RX_MIN == 0, "worker_rx_want() steps down from WORKER_BURST");
 
 /** Control → worker messages (copied by value through an elem ring). */
 enum dp_msg_type {
@@ -95,13 +97,17 @@ struct worker_txbuf {
  */
 static inline uint16_t worker_rx_want(struct rte_mbuf *const *pkts, uint16_t n)
 {
-	uint32_t bytes = 0, want;
+	uint64_t bytes = 0, room = (uint64_t)WORKER_RX_BYTES * n;
+	uint16_t want;
 
 	for (uint16_t i = 0; i < n; i++)
 		bytes += rte_pktmbuf_pkt_len(pkts[i]);
-	want = (uint32_t)((uint64_t)WORKER_RX_BYTES * n / RTE_MAX(bytes, 1u));
-	want = RTE_MIN(want, (uint32_t)WORKER_BURST) / WORKER_RX_MIN * WORKER_RX_MIN;
-	return (uint16_t)RTE_MAX(want, (uint32_t)WORKER_RX_MIN);
+	/* the most frames of the burst's mean length that fit the room:
+	 * compares, not a 64-bit division a poll */
+	for (want = WORKER_BURST; want > WORKER_RX_MIN; want -= WORKER_RX_MIN)
+		if (room >= want * bytes)
+			break;
+	return want;
 }
 
 /** Everything one worker owns; one cache-aligned struct per lcore. */
