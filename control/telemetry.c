@@ -6,6 +6,7 @@
  * below, copied by the control thread under a mutex. It never calls the SA
  * driver, whose lists the control thread changes.
  */
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -74,10 +75,14 @@ void telemetry_stop(void)
 
 static const char *const worker_fields[] = {
 	"rx", "tx", "esp_in", "esp_out", "bypass", "punted", "handoff_in", "handoff_out",
-	"msgs", "loops", "busy_loops", "drops",
+	"msgs", "loops", "busy_loops", "drops", "esp_in_express",
 };
 
-static void worker_values(const struct worker *w, uint64_t v[12])
+enum { WORKER_FIELDS = 13 };
+static_assert(sizeof(worker_fields) / sizeof(worker_fields[0]) == WORKER_FIELDS,
+	      "a value for each field");
+
+static void worker_values(const struct worker *w, uint64_t v[WORKER_FIELDS])
 {
 	const struct worker_stats *s = &w->stats;
 	uint64_t drops = 0;
@@ -87,6 +92,7 @@ static void worker_values(const struct worker *w, uint64_t v[12])
 	v[0] = s->rx; v[1] = s->tx; v[2] = s->esp_in; v[3] = s->esp_out;
 	v[4] = s->bypass; v[5] = s->punted; v[6] = s->handoff_in; v[7] = s->handoff_out;
 	v[8] = s->msgs; v[9] = s->loops; v[10] = s->busy_loops; v[11] = drops;
+	v[12] = s->esp_in_express;
 }
 
 static struct rte_tel_data *str_array(const char *const *s, unsigned n)
@@ -181,7 +187,7 @@ out:
 
 static int tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	uint64_t v[12];
+	uint64_t v[WORKER_FIELDS];
 	char key[16];
 	int rc = 0, which;
 

@@ -409,6 +409,72 @@ static void esp_in_batch(struct worker *w, struct burst *b)
 	worker_forward_clear(w, out, nout);
 }
 
+/*
+ * The express way for a burst of one inbound SA's ESP: when every frame
+ * is what classify_fast4() takes as ESP to us, all of one flow (struct
+ * flow_memo: EtherType, the IPv4 header's version and length, fragment
+ * bits, protocol and addresses; each frame as long as its header says)
+ * and one SPI, and that SA is this worker's and esp_in_express_fits(),
+ * the burst skips the classifier, the burst's queues and the SAD's
+ * pass: one lookup, esp_in_express(), then esp_in_done() and the
+ * forwarding as esp_in_batch() would. Returns false, with the frames
+ * untouched, when the burst is not such a burst (a frame of another
+ * flow, SPI or kind, another worker's SA, an outer TTL of 1): then it
+ * goes the usual way, which decides each frame.
+ */
+static bool esp_in_express_take(struct worker *w, uint16_t in_port, struct rte_mbuf **pkts,
+				uint16_t n)
+{
+	const uint8_t *frame = rte_pktmbuf_mtod(pkts[0], const uint8_t *);
+	const uint8_t *ip = frame + sizeof(struct rte_ether_hdr);
+	uint32_t len = rte_pktmbuf_data_len(pkts[0]);
+	struct rte_mbuf *out[WORKER_BURST * 2];
+	struct flow_memo fm;
+	struct esp_sa *sa;
+	uint16_t type, frag;
+	uint32_t spi;
+
+	/* the first frame as classify_fast4() sorts ESP to us */
+	if (len < FLOW_MEMO_MIN || ip[offsetof(struct rte_ipv4_hdr, next_proto_id)] !=
+	    ESP_IPPROTO_ESP || w->fib->n_labels != 0)
+		return false;
+	memcpy(&type, frame + offsetof(struct rte_ether_hdr, ether_type), 2);
+	memcpy(&frag, ip + offsetof(struct rte_ipv4_hdr, fragment_offset), 2);
+	if (type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) || ip[0] != 0x45 ||
+	    (frag & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0)
+		return false;
+	flow_memo_of_frame(&fm, frame);
+	if (!flow_memo_match(&fm, frame, len, rte_pktmbuf_pkt_len(pkts[0])) ||
+	    !worker_is_local(w, AF_INET, ip + offsetof(struct rte_ipv4_hdr, dst_addr)))
+		return false;
+	spi = rte_be_to_cpu_32(((const struct esp_hdr *)(ip + sizeof(struct rte_ipv4_hdr)))->spi);
+	if (spi_owner(w, spi) != w->id || (sa = sad_lookup(w->sad, spi)) == NULL ||
+	    !esp_in_express_fits(sa, n) ||
+	    memcmp(ip + offsetof(struct rte_ipv4_hdr, dst_addr), &sa->in.local4, 4) != 0)
+		return false;
+	esp_sa_prefetch(sa, w->ctx.key_lines);
+	/* the others: the same flow and SPI (the memo holds the SPI's
+	 * absence: ESP's classification does not depend on it) */
+	for (uint16_t i = 1; i < n; i++) {
+		const uint8_t *fi = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
+		const struct esp_hdr *esp = (const struct esp_hdr *)(fi + sizeof(struct rte_ether_hdr) +
+								     sizeof(struct rte_ipv4_hdr));
+
+		if (!flow_memo_match(&fm, fi, rte_pktmbuf_data_len(pkts[i]),
+				     rte_pktmbuf_pkt_len(pkts[i])) ||
+		    esp->spi != rte_cpu_to_be_32(spi))
+			return false;
+	}
+	/* taken as classify_fast4() takes ESP to us */
+	w->stats.esp_in_express += n;
+	for (uint16_t i = 0; i < n; i++)
+		classify_fast_take(pkts[i], in_port, PK_ESP_IN, ESP_PTYPE_IP4_CHECKED,
+				   sizeof(struct rte_ipv4_hdr), rte_pktmbuf_data_len(pkts[i]), NULL);
+	worker_forward_clear(w, out, esp_in_done(w, sa, NULL, pkts, n,
+						 esp_in_express(sa, pkts, n, &w->ctx), out));
+	return true;
+}
+
 /* ---- clear traffic and ESP out ------------------------------------------- */
 
 /*
@@ -788,8 +854,10 @@ void worker_process_burst(struct worker *w, uint16_t in_port, struct rte_mbuf **
 	int memo_credit = FLOW_MEMO_CREDIT;
 	struct burst b;
 
-	burst_init(&b);
 	w->stats.rx += n;
+	if (esp_in_express_take(w, in_port, pkts, n))
+		return;
+	burst_init(&b);
 	/* classification writes the offload lengths and the metadata, both
 	 * in the mbuf's second line, which RX did not touch */
 	for (uint16_t i = 0; i < RTE_MIN(n, (uint16_t)3); i++)

@@ -336,13 +336,16 @@ static inline uint64_t flow_memo_mask(unsigned i)
  * header), the SA for the caller to fill in. Taken before the TTL is
  * written: loads across those stores would wait for them.
  */
-static inline void flow_memo_of(struct flow_memo *fm, const struct rte_mbuf *m)
+static inline void flow_memo_of_frame(struct flow_memo *fm, const uint8_t *frame)
 {
-	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *) - sizeof(struct rte_ether_hdr);
-
 	memcpy(fm->want, frame + FLOW_MEMO_OFF, sizeof(fm->want));
 	for (unsigned i = 0; i < 3; i++)
 		fm->want[i] &= flow_memo_mask(i);
+}
+
+static inline void flow_memo_of(struct flow_memo *fm, const struct rte_mbuf *m)
+{
+	flow_memo_of_frame(fm, rte_pktmbuf_mtod(m, const uint8_t *) - sizeof(struct rte_ether_hdr));
 }
 
 /* Does @p fm (not empty) speak for the received frame @p frame of @p len

@@ -54,11 +54,43 @@ static void sas_make(enum esp_mode mode, enum esp_cipher c, uint32_t flags)
 
 /* The packet type a NIC's parser gave the frames feed() makes (0: none). */
 static uint32_t nic_ptype;
+/* The "express" test case: packets the worker would take the express way
+ * go through esp_in_express() instead, and must give the same verdicts. */
+static bool via_express;
+static unsigned express_calls;
 
 static void setup(void)
 {
 	nic_ptype = 0;
+	via_express = false;
 	sas_make(ESP_MODE_TUNNEL, ESP_CIPHER_AES128_GCM16, 0);
+}
+
+static void setup_express(void)
+{
+	setup();
+	via_express = true;
+}
+
+/* esp_inbound(), or esp_in_express() where the worker would call it
+ * (esp_in_express_take(): unfragmented IPv4 ESP with a 20-octet header
+ * as long as it says, to the SA's address). */
+static uint16_t inbound(struct rte_mbuf **m, uint16_t n)
+{
+	bool express = via_express && esp_in_express_fits(in_sa, n);
+
+	for (uint16_t i = 0; i < n && express; i++) {
+		const uint8_t *p = rte_pktmbuf_mtod(m[i], const uint8_t *);
+		uint32_t len = rte_pktmbuf_pkt_len(m[i]);
+
+		express = m[i]->nb_segs == 1 && len >= 28 && p[0] == 0x45 &&
+			  (uint32_t)(p[2] << 8 | p[3]) == len && ((p[6] & 0x3f) | p[7]) == 0 &&
+			  p[9] == 50 && memcmp(p + 16, &in_sa->in.local4, 4) == 0;
+	}
+	if (!express)
+		return esp_inbound(in_sa, m, n, &ctx);
+	express_calls++;
+	return esp_in_express(in_sa, m, n, &ctx);
 }
 
 static void teardown(void)
@@ -77,7 +109,7 @@ static int feed_m(struct rte_mbuf *m, uint8_t *out, size_t *out_len)
 
 	test_in_layout(m);
 	m->packet_type = nic_ptype;
-	uint16_t good = esp_inbound(in_sa, &m, 1, &ctx);
+	uint16_t good = inbound(&m, 1);
 	int reason = GOOD, changed = 0;
 	for (int r = 0; r < ESP_DROP_MAX; r++) {
 		if (ctx.drops[r] != before[r]) {
@@ -338,7 +370,7 @@ START_TEST(replayed_within_a_burst)
 		ck_assert_ptr_nonnull(m[i]);
 		test_in_layout(m[i]);
 	}
-	uint16_t good = esp_inbound(in_sa, m, N, &ctx);
+	uint16_t good = inbound(m, N);
 	ck_assert_uint_eq(good, 3);                       /* SN 2, 1, 100 */
 	ck_assert_uint_eq(ctx.drops[ESP_DROP_REPLAY], 1);  /* SN 2 again */
 	ck_assert_uint_eq(ctx.drops[ESP_DROP_TOO_OLD], 2); /* SN 3, SN 1 again */
@@ -378,7 +410,7 @@ START_TEST(esn_upper_half_moved_within_a_burst)
 		test_in_layout(m[i]);
 	}
 	ck_assert_uint_eq(in_sa->rw->top, 0);
-	uint16_t good = esp_inbound(in_sa, m, 2, &ctx);
+	uint16_t good = inbound(m, 2);
 	ck_assert_uint_eq(ctx.drops[ESP_DROP_AUTH], 0);
 	ck_assert_uint_eq(good, 2);
 	ck_assert_uint_eq(in_sa->rw->top, 0x100000005ull);
@@ -415,14 +447,29 @@ START_TEST(bad_padding)
 	ptl = pt_make(pt, 0, (const uint8_t *)"\x01\x02\x03\x04\x05\x06", 6, 6, 4);
 	len = craft(w, seq++, pt, ptl);
 	ck_drop(feed(w, len), GOOD);
+	/* 6 with the first octet wrong, 4 and 8 with the last right (the
+	 * express way compares the last three octets at once); 2 octets of
+	 * data make 4 and 8 fit the 4-octet boundary */
+	ptl = pt_make(pt, 0, (const uint8_t *)"\x09\x02\x03\x04\x05\x06", 6, 6, 4);
+	len = craft(w, seq++, pt, ptl);
+	ck_drop(feed(w, len), ESP_DROP_BAD_PAD);
+	ptl = pt_make(pt, 2, (const uint8_t *)"\x09\x02\x03\x04", 4, 4, 4);
+	len = craft(w, seq++, pt, ptl);
+	ck_drop(feed(w, len), ESP_DROP_BAD_PAD);
+	ptl = pt_make(pt, 2, (const uint8_t *)"\x01\x02\x03\x04\x05\x06\x07\x08", 8, 8, 4);
+	len = craft(w, seq++, pt, ptl);
+	ck_drop(feed(w, len), GOOD);
+	ptl = pt_make(pt, 2, (const uint8_t *)"\x01\x02\x03\x04\x09\x06\x07\x08", 8, 8, 4);
+	len = craft(w, seq++, pt, ptl);
+	ck_drop(feed(w, len), ESP_DROP_BAD_PAD);
 	/* ciphertext not a multiple of 4 (RFC 4303 §2.4) */
 	ptl = pt_make(pt, 0, (const uint8_t *)"\x01", 1, 1, 4);
 	len = craft(w, seq++, pt, ptl);
 	ck_drop(feed(w, len), ESP_DROP_BAD_PAD);
 	/* window moved for the authentic bad-padding packets (they passed
 	 * the ICV), not for the misaligned one which was never decrypted */
-	ck_assert_uint_eq(in_sa->rw->top, 6);
-	out_sa->seq = 10;
+	ck_assert_uint_eq(in_sa->rw->top, 10);
+	out_sa->seq = 20;
 	still_works();
 }
 END_TEST
@@ -946,6 +993,14 @@ START_TEST(params_check)
 }
 END_TEST
 
+/* Last of the express case: its tests did reach esp_in_express(). */
+START_TEST(express_was_taken)
+{
+	printf("esp_bad: %u calls of esp_in_express()\n", express_calls);
+	ck_assert_uint_gt(express_calls, 20);
+}
+END_TEST
+
 int main(void)
 {
 	if (test_eal_init("esp_bad") != 0) {
@@ -975,6 +1030,23 @@ int main(void)
 	tcase_add_test(tc, selector_compiled6);
 	tcase_add_test(tc, dead_sa);
 	suite_add_tcase(s, tc);
+	/* the same, with esp_in_express() where the worker would take it */
+	TCase *tx = tcase_create("inbound express");
+	tcase_add_checked_fixture(tx, setup_express, teardown);
+	tcase_add_test(tx, truncated);
+	tcase_add_test(tx, wrong_destination);
+	tcase_add_test(tx, bad_icv_does_not_advance);
+	tcase_add_test(tx, replayed_and_too_old);
+	tcase_add_test(tx, replayed_within_a_burst);
+	tcase_add_test(tx, bad_padding);
+	tcase_add_test(tx, garbage_after_header);
+	tcase_add_test(tx, next_header_and_inner);
+	tcase_add_test(tx, odd_lengths);
+	tcase_add_test(tx, selector_mismatch);
+	tcase_add_test(tx, selector_compiled);
+	tcase_add_test(tx, dead_sa);
+	tcase_add_test(tx, express_was_taken);
+	suite_add_tcase(s, tx);
 	TCase *to = tcase_create("outbound");
 	tcase_add_checked_fixture(to, setup, teardown);
 	tcase_add_test(to, seq_overflow);

@@ -818,6 +818,98 @@ START_TEST(decapsulated_ttl_ends_anywhere_in_a_burst)
 }
 END_TEST
 
+/*
+ * The express way (worker.c, esp_in_express_take()) takes a burst only
+ * when every frame is ESP of one inbound SA and one flow; a burst with
+ * anything else in it goes the usual way, whole. Either way B delivers
+ * what A sent, and counts what it drops or punts.
+ */
+START_TEST(express_way_takes_whole_bursts_only)
+{
+	struct combo c = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET, AF_INET };
+	enum { N = 6 };
+	enum { ONE_SA, OTHER_SPI, OUTER_TTL_1, NOT_ESP, BAD_ICV, WAYS };
+	static const char *const name[] = { "one SA's", "another SPI", "an outer TTL of 1",
+					    "a frame not ESP", "a bad ICV" };
+
+	for (unsigned way = ONE_SA; way < WAYS; way++) {
+		struct rte_mbuf *in[N], *copy[N], *esp[N], *out[N], *p;
+		uint64_t express = B.w->stats.esp_in_express, nosa = drops(&B, ESP_DROP_NO_SA);
+		uint64_t auth = drops(&B, ESP_DROP_AUTH);
+		unsigned odd = way == ONE_SA ? N : 2, k = 0;
+
+		gwsim_install(&c, 0x7601);
+		for (unsigned i = 0; i < N; i++) {
+			in[i] = gwsim_udp_frame(AF_INET, &mac_a_lan, "10.1.0.1", "10.2.0.1",
+						(uint16_t)(5000 + i), 60 + 8 * i, 0, true);
+			copy[i] = rte_pktmbuf_copy(in[i], gwsim_pool, 0, UINT32_MAX);
+		}
+		worker_process_burst(A.w, A.lan, in, N);
+		worker_flush(A.w);
+		ck_assert_uint_eq(rte_ring_dequeue_burst(A.wan_tx[0], (void **)esp, N, NULL), N);
+		if (way == OTHER_SPI) {
+			rte_pktmbuf_mtod_offset(esp[odd], uint8_t *, 14 + 20)[3] ^= 0x40;
+		} else if (way == OUTER_TTL_1) {
+			frame_ip4(esp[odd])->time_to_live = 1;   /* to us: still taken */
+			ip4_recksum(esp[odd]);
+			odd = N;
+		} else if (way == NOT_ESP) {
+			frame_ip4(esp[odd])->next_proto_id = IPPROTO_UDP;  /* to us: punted */
+			ip4_recksum(esp[odd]);
+		} else if (way == BAD_ICV) {
+			rte_pktmbuf_mtod(esp[odd], uint8_t *)[rte_pktmbuf_data_len(esp[odd]) - 1] ^= 1;
+		}
+		worker_process_burst(B.w, B.wan, esp, N);
+		worker_flush(B.w);
+		unsigned n_out = rte_ring_dequeue_burst(B.lan_tx[0], (void **)out, N, NULL);
+
+		ck_assert_msg(B.w->stats.esp_in_express - express ==
+			      (way == ONE_SA || way == BAD_ICV ? N : 0),
+			      "a burst with %s: %" PRIu64 " frames the express way", name[way],
+			      B.w->stats.esp_in_express - express);
+		ck_assert_uint_eq(n_out, odd < N ? N - 1 : N);
+		ck_assert_uint_eq(drops(&B, ESP_DROP_NO_SA) - nosa, way == OTHER_SPI);
+		ck_assert_uint_eq(drops(&B, ESP_DROP_AUTH) - auth, way == BAD_ICV);
+		if (way == NOT_ESP) {
+			ck_assert_int_eq(rte_ring_dequeue(B.w->punt, (void **)&p), 0);
+			rte_pktmbuf_free(p);
+		}
+		for (unsigned i = 0; i < N; i++) {
+			if (i != odd) {
+				check_delivered(copy[i], out[k], AF_INET);
+				rte_pktmbuf_free(out[k++]);
+			}
+			rte_pktmbuf_free(copy[i]);
+		}
+		gwsim_uninstall(0x7601);
+	}
+	/* SAs the express way does not serve (esp_in_express_fits()): a
+	 * ChaCha20-Poly1305 one, one with ESN */
+	static const struct combo other[] = {
+		{ ESP_CIPHER_CHACHA20_POLY1305, 0, ESP_MODE_TUNNEL, AF_INET, AF_INET },
+		{ ESP_CIPHER_AES128_GCM16, ESP_SA_F_ESN, ESP_MODE_TUNNEL, AF_INET, AF_INET },
+	};
+	for (unsigned o = 0; o < RTE_DIM(other); o++) {
+		struct rte_mbuf *in[N], *esp[N], *out[N];
+		uint64_t express = B.w->stats.esp_in_express;
+
+		gwsim_install(&other[o], 0x7602);
+		for (unsigned i = 0; i < N; i++)
+			in[i] = gwsim_udp_frame(AF_INET, &mac_a_lan, "10.1.0.1", "10.2.0.1",
+						(uint16_t)(5000 + i), 60, 0, true);
+		worker_process_burst(A.w, A.lan, in, N);
+		worker_flush(A.w);
+		ck_assert_uint_eq(rte_ring_dequeue_burst(A.wan_tx[0], (void **)esp, N, NULL), N);
+		worker_process_burst(B.w, B.wan, esp, N);
+		worker_flush(B.w);
+		ck_assert_uint_eq(rte_ring_dequeue_burst(B.lan_tx[0], (void **)out, N, NULL), N);
+		ck_assert_uint_eq(B.w->stats.esp_in_express, express);
+		rte_pktmbuf_free_bulk(out, N);
+		gwsim_uninstall(0x7602);
+	}
+}
+END_TEST
+
 /* An IPv6 frame from host A through A and B: delivered as sent? */
 static void ip6_round_trip(struct rte_mbuf *m, uint32_t padding)
 {
@@ -1112,6 +1204,7 @@ int main(void)
 	tcase_add_test(tc, side_paths_are_punted_or_counted);
 	tcase_add_test(tc, a_burst_fits_each_packet_to_its_path);
 	tcase_add_test(tc, decapsulated_ttl_ends_anywhere_in_a_burst);
+	tcase_add_test(tc, express_way_takes_whole_bursts_only);
 	tcase_add_test(tc, labels_follow_the_sa);
 	tcase_add_test(tc, sa_update_keeps_the_sequence);
 	tcase_add_test(tc, sa_update_endpoints_moves_natt_port);
