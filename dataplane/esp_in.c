@@ -434,9 +434,9 @@ struct esp_in_fast {
  */
 ESP_INLINE uint16_t esp_in_express_burst(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n,
 					 struct esp_ctx *ctx, const unsigned cipher,
-					 const uint32_t iv_len)
+					 const uint32_t iv_len, const uint16_t l2)
 {
-	enum { HDRS = ESP_IPV4_HDR_MIN + sizeof(struct esp_hdr) };
+	const uint32_t HDRS = l2 + ESP_IPV4_HDR_MIN + sizeof(struct esp_hdr);
 	const uint8_t *kd = (const uint8_t *)&sa->key + esp_key_off(ctx->mgr);
 	struct esp_in_fast job[ESP_IN_CHUNK];
 	struct esp_sa_count counted = { 0, 0 };
@@ -446,7 +446,7 @@ ESP_INLINE uint16_t esp_in_express_burst(struct esp_sa *sa, struct rte_mbuf **mb
 		uint16_t first = i, end = (uint16_t)RTE_MIN(n, i + ESP_IN_CHUNK);
 
 		for (uint16_t k = 0; i < end; i++, k++) {
-			uint8_t *esp = rte_pktmbuf_mtod_offset(mb[i], uint8_t *, ESP_IPV4_HDR_MIN);
+			uint8_t *esp = rte_pktmbuf_mtod_offset(mb[i], uint8_t *, l2 + ESP_IPV4_HDR_MIN);
 			uint32_t len = rte_pktmbuf_data_len(mb[i]);
 			struct esp_in_fast *j = &job[k];
 
@@ -498,6 +498,7 @@ ESP_INLINE uint16_t esp_in_express_burst(struct esp_sa *sa, struct rte_mbuf **mb
 				counted.packets++;
 				counted.bytes += keep;
 			} else {
+				rte_pktmbuf_adj(m, l2);
 				r = esp_in_open(sa, m, ctx, 1, ESP_IPV4_HDR_MIN, j->ct_len);
 				if (r != ESP_DROP_MAX)
 					goto bad;
@@ -512,15 +513,16 @@ bad:
 	return ngood;
 }
 
-uint16_t esp_in_express(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx)
+uint16_t esp_in_express(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx,
+			uint16_t l2)
 {
 	bool iv = sa->iv_len != 0;
 
 	if (sa->cipher == ESP_CIPHER_AES128_GCM16)
-		return iv ? esp_in_express_burst(sa, mb, n, ctx, ESP_CIPHER_AES128_GCM16, ESP_IV_LEN)
-			  : esp_in_express_burst(sa, mb, n, ctx, ESP_CIPHER_AES128_GCM16, 0);
-	return iv ? esp_in_express_burst(sa, mb, n, ctx, ESP_CIPHER_AES256_GCM16, ESP_IV_LEN)
-		  : esp_in_express_burst(sa, mb, n, ctx, ESP_CIPHER_AES256_GCM16, 0);
+		return iv ? esp_in_express_burst(sa, mb, n, ctx, ESP_CIPHER_AES128_GCM16, ESP_IV_LEN, l2)
+			  : esp_in_express_burst(sa, mb, n, ctx, ESP_CIPHER_AES128_GCM16, 0, l2);
+	return iv ? esp_in_express_burst(sa, mb, n, ctx, ESP_CIPHER_AES256_GCM16, ESP_IV_LEN, l2)
+		  : esp_in_express_burst(sa, mb, n, ctx, ESP_CIPHER_AES256_GCM16, 0, l2);
 }
 
 bool esp_in_express_fits(const struct esp_sa *sa, uint16_t n)

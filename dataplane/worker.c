@@ -454,24 +454,32 @@ static bool esp_in_express_take(struct worker *w, uint16_t in_port, struct rte_m
 		return false;
 	esp_sa_prefetch(sa, w->ctx.key_lines);
 	/* the others: the same flow and SPI (the memo holds the SPI's
-	 * absence: ESP's classification does not depend on it) */
-	for (uint16_t i = 1; i < n; i++) {
-		const uint8_t *fi = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
+	 * absence: ESP's classification does not depend on it). The metadata
+	 * as classify_fast_take() writes it, which the usual way writes again
+	 * if a frame turns the burst away; the link header stays for
+	 * esp_in_express() to skip. */
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const uint8_t *fi = rte_pktmbuf_mtod(m, const uint8_t *);
 		const struct esp_hdr *esp = (const struct esp_hdr *)(fi + sizeof(struct rte_ether_hdr) +
 								     sizeof(struct rte_ipv4_hdr));
+		struct pkt_meta *meta = pkt_meta(m);
 
-		if (!flow_memo_match(&fm, fi, rte_pktmbuf_data_len(pkts[i]),
-				     rte_pktmbuf_pkt_len(pkts[i])) ||
-		    esp->spi != rte_cpu_to_be_32(spi))
+		if (i > 0 && (!flow_memo_match(&fm, fi, rte_pktmbuf_data_len(m),
+					       rte_pktmbuf_pkt_len(m)) ||
+			      esp->spi != rte_cpu_to_be_32(spi)))
 			return false;
+		meta->sa = NULL;
+		meta->label = 0;
+		meta->in_port = in_port;
+		meta->flags = 0;
+		m->port = in_port;
 	}
-	/* taken as classify_fast4() takes ESP to us */
 	w->stats.esp_in_express += n;
-	for (uint16_t i = 0; i < n; i++)
-		classify_fast_take(pkts[i], in_port, PK_ESP_IN, ESP_PTYPE_IP4_CHECKED,
-				   sizeof(struct rte_ipv4_hdr), rte_pktmbuf_data_len(pkts[i]), NULL);
 	worker_forward_clear(w, out, esp_in_done(w, sa, NULL, pkts, n,
-						 esp_in_express(sa, pkts, n, &w->ctx), out));
+						 esp_in_express(sa, pkts, n, &w->ctx,
+								sizeof(struct rte_ether_hdr)),
+						 out));
 	return true;
 }
 

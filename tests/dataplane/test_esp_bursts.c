@@ -160,7 +160,7 @@ static void run_many(struct esp_sa *sa, struct esp_sa *const *sa_of, struct esp_
 			good = inbound ? esp_inbound_multi(sas, mb, (uint16_t)k, ctx)
 				       : esp_outbound_multi(sas, mb, (uint16_t)k, ctx);
 		else if (inbound && way == IN_EXPRESS && express_takes(sa, mb, k)) {
-			good = esp_in_express(sa, mb, (uint16_t)k, ctx);
+			good = esp_in_express(sa, mb, (uint16_t)k, ctx, 0);
 			express_bursts++;
 		} else
 			good = inbound ? esp_inbound(sa, mb, (uint16_t)k, ctx)
