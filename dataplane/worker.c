@@ -410,6 +410,42 @@ static void esp_in_batch(struct worker *w, struct burst *b)
 }
 
 /*
+ * esp_in_done() and worker_forward_clear() for the express way's @p n
+ * packets of @p sa, of which the first @p good passed: as long as they
+ * are IPv4 with a TTL above 1 to the first one's destination and fit its
+ * MTU (a flow's packets), the TTL in the same pass and then sent as one
+ * run; from the first that is not on, the rest the usual way (which
+ * drops, fragments or routes it), so a flow's packets keep their order.
+ */
+static void esp_in_express_send(struct worker *w, struct esp_sa *sa, struct rte_mbuf **pkts,
+				uint16_t n, uint16_t good, struct rte_mbuf **out)
+{
+	const struct fib_fwd *e = NULL;
+	uint16_t i = 0;
+
+	for (uint16_t k = good; k < n; k++)
+		rte_pktmbuf_free(pkts[k]);
+	if (good > 0 && (rte_pktmbuf_mtod(pkts[0], const uint8_t *)[0] >> 4) == 4)
+		e = fwd_get(w, AF_INET, ip_dst(pkts[0], AF_INET), sa->label);
+	for (; e != NULL && i < good; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+
+		if ((ip->version_ihl >> 4) != 4 ||
+		    !fwd_match(e, AF_INET, (const uint8_t *)&ip->dst_addr, sa->label) ||
+		    rte_pktmbuf_data_len(m) > e->mtu || ip->time_to_live <= 1)
+			break;
+		ttl_dec4_from_above_1(ip);
+	}
+	w->stats.esp_in += i;
+	if (i > 0)
+		fwd_send_run(w, pkts, i, e);
+	if (i < good)
+		worker_forward_clear(w, out, esp_in_done(w, sa, NULL, pkts + i, (uint16_t)(good - i),
+							 (uint16_t)(good - i), out));
+}
+
+/*
  * The express way for a burst of one inbound SA's ESP: when every frame
  * is what classify_fast4() takes as ESP to us, all of one flow (struct
  * flow_memo: EtherType, the IPv4 header's version and length, fragment
@@ -476,10 +512,8 @@ static bool esp_in_express_take(struct worker *w, uint16_t in_port, struct rte_m
 		m->port = in_port;
 	}
 	w->stats.esp_in_express += n;
-	worker_forward_clear(w, out, esp_in_done(w, sa, NULL, pkts, n,
-						 esp_in_express(sa, pkts, n, &w->ctx,
-								sizeof(struct rte_ether_hdr)),
-						 out));
+	esp_in_express_send(w, sa, pkts, n,
+			    esp_in_express(sa, pkts, n, &w->ctx, sizeof(struct rte_ether_hdr)), out);
 	return true;
 }
 

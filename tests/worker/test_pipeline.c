@@ -828,14 +828,15 @@ START_TEST(express_way_takes_whole_bursts_only)
 {
 	struct combo c = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET, AF_INET };
 	enum { N = 6 };
-	enum { ONE_SA, OTHER_SPI, OUTER_TTL_1, NOT_ESP, BAD_ICV, INNER_OPTIONS, WAYS };
+	enum { ONE_SA, OTHER_SPI, OUTER_TTL_1, NOT_ESP, BAD_ICV, INNER_OPTIONS, INNER_TTL, WAYS };
 	static const char *const name[] = { "one SA's", "another SPI", "an outer TTL of 1",
-					    "a frame not ESP", "a bad ICV", "IPv4 options inside" };
+					    "a frame not ESP", "a bad ICV", "IPv4 options inside",
+					    "an inner TTL that ends at B" };
 
 	for (unsigned way = ONE_SA; way < WAYS; way++) {
 		struct rte_mbuf *in[N], *copy[N], *esp[N], *out[N], *p;
 		uint64_t express = B.w->stats.esp_in_express, nosa = drops(&B, ESP_DROP_NO_SA);
-		uint64_t auth = drops(&B, ESP_DROP_AUTH);
+		uint64_t auth = drops(&B, ESP_DROP_AUTH), ttl = drops(&B, ESP_DROP_TTL);
 		unsigned odd = way == ONE_SA ? N : 2, k = 0;
 
 		gwsim_install(&c, 0x7601);
@@ -846,6 +847,10 @@ START_TEST(express_way_takes_whole_bursts_only)
 			 * delivers it */
 			if (way == INNER_OPTIONS && i == odd)
 				add_ip4_options(in[i]);
+			if (way == INNER_TTL && i == odd) {  /* 1 at B: the rest the usual way */
+				frame_ip4(in[i])->time_to_live = 2;
+				ip4_recksum(in[i]);
+			}
 			copy[i] = rte_pktmbuf_copy(in[i], gwsim_pool, 0, UINT32_MAX);
 		}
 		worker_process_burst(A.w, A.lan, in, N);
@@ -870,12 +875,14 @@ START_TEST(express_way_takes_whole_bursts_only)
 		unsigned n_out = rte_ring_dequeue_burst(B.lan_tx[0], (void **)out, N, NULL);
 
 		ck_assert_msg(B.w->stats.esp_in_express - express ==
-			      (way == ONE_SA || way == BAD_ICV || way == INNER_OPTIONS ? N : 0),
+			      (way == ONE_SA || way == BAD_ICV || way == INNER_OPTIONS ||
+			       way == INNER_TTL ? N : 0),
 			      "a burst with %s: %" PRIu64 " frames the express way", name[way],
 			      B.w->stats.esp_in_express - express);
 		ck_assert_uint_eq(n_out, odd < N ? N - 1 : N);
 		ck_assert_uint_eq(drops(&B, ESP_DROP_NO_SA) - nosa, way == OTHER_SPI);
 		ck_assert_uint_eq(drops(&B, ESP_DROP_AUTH) - auth, way == BAD_ICV);
+		ck_assert_uint_eq(drops(&B, ESP_DROP_TTL) - ttl, way == INNER_TTL);
 		if (way == NOT_ESP) {
 			ck_assert_int_eq(rte_ring_dequeue(B.w->punt, (void **)&p), 0);
 			rte_pktmbuf_free(p);
