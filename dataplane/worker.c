@@ -458,6 +458,16 @@ static void esp_in_express_send(struct worker *w, struct esp_sa *sa, struct rte_
  * flow, SPI or kind, another worker's SA, an outer TTL of 1): then it
  * goes the usual way, which decides each frame.
  */
+/* The SPI of the ESP header after the Ethernet and a 20-octet IPv4
+ * header of @p frame (host order). */
+static inline uint32_t esp_spi_at(const uint8_t *frame)
+{
+	const struct esp_hdr *esp = (const struct esp_hdr *)(frame + sizeof(struct rte_ether_hdr) +
+							     sizeof(struct rte_ipv4_hdr));
+
+	return rte_be_to_cpu_32(esp->spi);
+}
+
 static bool esp_in_express_take(struct worker *w, uint16_t in_port, struct rte_mbuf **pkts,
 				uint16_t n)
 {
@@ -483,7 +493,11 @@ static bool esp_in_express_take(struct worker *w, uint16_t in_port, struct rte_m
 	if (!flow_memo_match(&fm, frame, len, rte_pktmbuf_pkt_len(pkts[0])) ||
 	    !worker_is_local(w, AF_INET, ip + offsetof(struct rte_ipv4_hdr, dst_addr)))
 		return false;
-	spi = rte_be_to_cpu_32(((const struct esp_hdr *)(ip + sizeof(struct rte_ipv4_hdr)))->spi);
+	spi = esp_spi_at(frame);
+	/* many SAs' traffic: the second frame tells before the lookup */
+	if (n > 1 && (rte_pktmbuf_data_len(pkts[1]) < FLOW_MEMO_MIN ||
+		      esp_spi_at(rte_pktmbuf_mtod(pkts[1], const uint8_t *)) != spi))
+		return false;
 	if (spi_owner(w, spi) != w->id || (sa = sad_lookup(w->sad, spi)) == NULL ||
 	    !esp_in_express_fits(sa, n) ||
 	    memcmp(ip + offsetof(struct rte_ipv4_hdr, dst_addr), &sa->in.local4, 4) != 0)
@@ -497,13 +511,11 @@ static bool esp_in_express_take(struct worker *w, uint16_t in_port, struct rte_m
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const uint8_t *fi = rte_pktmbuf_mtod(m, const uint8_t *);
-		const struct esp_hdr *esp = (const struct esp_hdr *)(fi + sizeof(struct rte_ether_hdr) +
-								     sizeof(struct rte_ipv4_hdr));
 		struct pkt_meta *meta = pkt_meta(m);
 
 		if (i > 0 && (!flow_memo_match(&fm, fi, rte_pktmbuf_data_len(m),
 					       rte_pktmbuf_pkt_len(m)) ||
-			      esp->spi != rte_cpu_to_be_32(spi)))
+			      esp_spi_at(fi) != spi))
 			return false;
 		meta->sa = NULL;
 		meta->label = 0;
