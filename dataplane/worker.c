@@ -468,8 +468,8 @@ static inline uint32_t esp_spi_at(const uint8_t *frame)
 	return rte_be_to_cpu_32(esp->spi);
 }
 
-static bool esp_in_express_take(struct worker *w, uint16_t in_port, struct rte_mbuf **pkts,
-				uint16_t n)
+static __attribute__((noinline)) bool esp_in_express_take(struct worker *w, uint16_t in_port,
+							  struct rte_mbuf **pkts, uint16_t n)
 {
 	const uint8_t *frame = rte_pktmbuf_mtod(pkts[0], const uint8_t *);
 	const uint8_t *ip = frame + sizeof(struct rte_ether_hdr);
@@ -480,9 +480,14 @@ static bool esp_in_express_take(struct worker *w, uint16_t in_port, struct rte_m
 	uint16_t type, frag;
 	uint32_t spi;
 
-	/* the first frame as classify_fast4() sorts ESP to us */
+	/* the first frame as classify_fast4() sorts ESP to us; many SAs'
+	 * traffic turns away at the second frame's SPI */
 	if (len < FLOW_MEMO_MIN || ip[offsetof(struct rte_ipv4_hdr, next_proto_id)] !=
 	    ESP_IPPROTO_ESP || w->fib->n_labels != 0)
+		return false;
+	spi = esp_spi_at(frame);
+	if (n > 1 && (rte_pktmbuf_data_len(pkts[1]) < FLOW_MEMO_MIN ||
+		      esp_spi_at(rte_pktmbuf_mtod(pkts[1], const uint8_t *)) != spi))
 		return false;
 	memcpy(&type, frame + offsetof(struct rte_ether_hdr, ether_type), 2);
 	memcpy(&frag, ip + offsetof(struct rte_ipv4_hdr, fragment_offset), 2);
@@ -492,11 +497,6 @@ static bool esp_in_express_take(struct worker *w, uint16_t in_port, struct rte_m
 	flow_memo_of_frame(&fm, frame);
 	if (!flow_memo_match(&fm, frame, len, rte_pktmbuf_pkt_len(pkts[0])) ||
 	    !worker_is_local(w, AF_INET, ip + offsetof(struct rte_ipv4_hdr, dst_addr)))
-		return false;
-	spi = esp_spi_at(frame);
-	/* many SAs' traffic: the second frame tells before the lookup */
-	if (n > 1 && (rte_pktmbuf_data_len(pkts[1]) < FLOW_MEMO_MIN ||
-		      esp_spi_at(rte_pktmbuf_mtod(pkts[1], const uint8_t *)) != spi))
 		return false;
 	if (spi_owner(w, spi) != w->id || (sa = sad_lookup(w->sad, spi)) == NULL ||
 	    !esp_in_express_fits(sa, n) ||
