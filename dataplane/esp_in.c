@@ -389,6 +389,63 @@ ESP_INLINE uint16_t esp_in_burst(struct esp_sa *sa0, struct esp_sa **sas, struct
 	return ngood;
 }
 
+#define ESP_IN_FN(tun, ci) esp_in_##tun##_##ci
+#define ESP_IN_MULTI_FN(tun, ci) esp_in_multi_##tun##_##ci
+#define ESP_IN_DEFINE(tun, ci)                                                  \
+	static uint16_t ESP_IN_FN(tun, ci)(struct esp_sa *sa,                   \
+			struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx)  \
+	{                                                                       \
+		return esp_in_burst(sa, NULL, mb, n, ctx, tun, ci);             \
+	}                                                                       \
+	static uint16_t ESP_IN_MULTI_FN(tun, ci)(struct esp_sa **sas,           \
+			struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx)  \
+	{                                                                       \
+		return esp_in_burst(NULL, sas, mb, n, ctx, tun, ci);            \
+	}
+#define ESP_IN_CIPHERS(tun)                                   \
+	ESP_IN_DEFINE(tun, ESP_CIPHER_AES128_GCM16)           \
+	ESP_IN_DEFINE(tun, ESP_CIPHER_AES256_GCM16)           \
+	ESP_IN_DEFINE(tun, ESP_CIPHER_CHACHA20_POLY1305)
+
+ESP_IN_CIPHERS(0)
+ESP_IN_CIPHERS(1)
+
+/* [tunnel][cipher], of handlers named by @p FN (ESP_IN_FN or ESP_IN_MULTI_FN) */
+#define ESP_IN_ROW(FN, tun) {                                  \
+	FN(tun, ESP_CIPHER_AES128_GCM16),                      \
+	FN(tun, ESP_CIPHER_AES256_GCM16),                      \
+	FN(tun, ESP_CIPHER_CHACHA20_POLY1305) }
+#define ESP_IN_TABLE(FN) { ESP_IN_ROW(FN, 0), ESP_IN_ROW(FN, 1) }
+
+static const esp_xform_fn esp_in_table[2][3] = ESP_IN_TABLE(ESP_IN_FN);
+static const esp_multi_fn esp_in_multi_table[2][3] = ESP_IN_TABLE(ESP_IN_MULTI_FN);
+
+esp_xform_fn esp_in_handler(const struct esp_sa *sa)
+{
+	return esp_in_table[sa->mode == ESP_MODE_TUNNEL ? 1 : 0][sa->cipher];
+}
+
+static esp_multi_fn esp_in_multi_handler(const struct esp_sa *sa)
+{
+	return esp_in_multi_table[sa->mode == ESP_MODE_TUNNEL ? 1 : 0][sa->cipher];
+}
+
+uint16_t esp_inbound_multi(struct esp_sa **sas, struct rte_mbuf **mb, uint16_t n,
+			   struct esp_ctx *ctx)
+{
+	return esp_multi(sas, mb, n, ctx, ESP_DIR_IN, esp_inbound, esp_in_multi_handler);
+}
+
+uint16_t esp_inbound(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx)
+{
+	if (unlikely(sa->dir != ESP_DIR_IN)) {
+		for (uint16_t i = 0; i < n; i++)
+			esp_count_drop(ctx, sa, ESP_DROP_NO_SA);
+		return 0;
+	}
+	return sa->xform(sa, mb, n, ctx);
+}
+
 /*
  * The common plaintext of a tunnel whose selector is compiled for IPv4
  * (ESP_IN_CHK_SEL4): an IPv4 packet without options, at least 24 octets
@@ -538,61 +595,4 @@ bool esp_in_express_fits(const struct esp_sa *sa, uint16_t n)
 	       (sa->cipher == ESP_CIPHER_AES128_GCM16 || sa->cipher == ESP_CIPHER_AES256_GCM16) &&
 	       (sa->flags & (ESP_SA_F_ESN | ESP_SA_F_DEAD)) == 0 && (sa->in_chk & chk) == chk &&
 	       esp_life_far(sa, n);
-}
-
-#define ESP_IN_FN(tun, ci) esp_in_##tun##_##ci
-#define ESP_IN_MULTI_FN(tun, ci) esp_in_multi_##tun##_##ci
-#define ESP_IN_DEFINE(tun, ci)                                                  \
-	static uint16_t ESP_IN_FN(tun, ci)(struct esp_sa *sa,                   \
-			struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx)  \
-	{                                                                       \
-		return esp_in_burst(sa, NULL, mb, n, ctx, tun, ci);             \
-	}                                                                       \
-	static uint16_t ESP_IN_MULTI_FN(tun, ci)(struct esp_sa **sas,           \
-			struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx)  \
-	{                                                                       \
-		return esp_in_burst(NULL, sas, mb, n, ctx, tun, ci);            \
-	}
-#define ESP_IN_CIPHERS(tun)                                   \
-	ESP_IN_DEFINE(tun, ESP_CIPHER_AES128_GCM16)           \
-	ESP_IN_DEFINE(tun, ESP_CIPHER_AES256_GCM16)           \
-	ESP_IN_DEFINE(tun, ESP_CIPHER_CHACHA20_POLY1305)
-
-ESP_IN_CIPHERS(0)
-ESP_IN_CIPHERS(1)
-
-/* [tunnel][cipher], of handlers named by @p FN (ESP_IN_FN or ESP_IN_MULTI_FN) */
-#define ESP_IN_ROW(FN, tun) {                                  \
-	FN(tun, ESP_CIPHER_AES128_GCM16),                      \
-	FN(tun, ESP_CIPHER_AES256_GCM16),                      \
-	FN(tun, ESP_CIPHER_CHACHA20_POLY1305) }
-#define ESP_IN_TABLE(FN) { ESP_IN_ROW(FN, 0), ESP_IN_ROW(FN, 1) }
-
-static const esp_xform_fn esp_in_table[2][3] = ESP_IN_TABLE(ESP_IN_FN);
-static const esp_multi_fn esp_in_multi_table[2][3] = ESP_IN_TABLE(ESP_IN_MULTI_FN);
-
-esp_xform_fn esp_in_handler(const struct esp_sa *sa)
-{
-	return esp_in_table[sa->mode == ESP_MODE_TUNNEL ? 1 : 0][sa->cipher];
-}
-
-static esp_multi_fn esp_in_multi_handler(const struct esp_sa *sa)
-{
-	return esp_in_multi_table[sa->mode == ESP_MODE_TUNNEL ? 1 : 0][sa->cipher];
-}
-
-uint16_t esp_inbound_multi(struct esp_sa **sas, struct rte_mbuf **mb, uint16_t n,
-			   struct esp_ctx *ctx)
-{
-	return esp_multi(sas, mb, n, ctx, ESP_DIR_IN, esp_inbound, esp_in_multi_handler);
-}
-
-uint16_t esp_inbound(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx)
-{
-	if (unlikely(sa->dir != ESP_DIR_IN)) {
-		for (uint16_t i = 0; i < n; i++)
-			esp_count_drop(ctx, sa, ESP_DROP_NO_SA);
-		return 0;
-	}
-	return sa->xform(sa, mb, n, ctx);
 }
