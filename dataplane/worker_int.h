@@ -293,8 +293,10 @@ static inline enum pkt_kind classify_fast4(struct worker *w, const struct fib *f
  * on the ports (spd_memo4_answers()), and without a label (classify_fast4()
  * takes none) the rest of the SPD's selectors are the octets compared. A
  * burst of one tunnel's packets then costs a compare a packet instead of
- * the classifier, the own-address lookup and the SPD memo. (Not for ESP
- * in: measured, it gained nothing there.)
+ * the classifier, the own-address lookup and the SPD memo. ESP to us
+ * goes through the classifier one frame at a time (the memo alone gained
+ * nothing there), unless the whole burst is one SA's: then the memo
+ * checks it for the express way (worker.c, esp_in_express_take()).
  */
 enum {
 	FLOW_MEMO_OFF = 10,
