@@ -513,17 +513,12 @@ static __attribute__((noinline)) bool esp_in_express_take(struct worker *w, uint
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const uint8_t *fi = rte_pktmbuf_mtod(m, const uint8_t *);
-		struct pkt_meta *meta = pkt_meta(m);
 
 		if (i > 0 && (!flow_memo_match(&fm, fi, rte_pktmbuf_data_len(m),
 					       rte_pktmbuf_pkt_len(m)) ||
 			      esp_spi_at(fi) != spi))
 			return false;
-		meta->sa = NULL;
-		meta->label = 0;
-		meta->in_port = in_port;
-		meta->flags = 0;
-		m->port = in_port;
+		pkt_meta_take(m, in_port, NULL);
 	}
 	w->stats.esp_in_express += n;
 	esp_in_express_send(w, sa, pkts, n,

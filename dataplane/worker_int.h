@@ -215,23 +215,30 @@ static inline enum pkt_kind classify_fast_kind(struct worker *w, const struct fi
  * @p sa (a flow memo's; else NULL); PK_DROPPED leaves it untouched.
  * Returns @p kind.
  */
-static inline enum pkt_kind classify_fast_take(struct rte_mbuf *m, uint16_t in_port,
-					       enum pkt_kind kind, uint32_t checked,
-					       uint16_t l3_len, uint32_t len, struct esp_sa *sa)
+/* The metadata of a frame received on @p in_port, unlabeled, for @p sa
+ * (or NULL), as the classifiers write it. */
+static inline void pkt_meta_take(struct rte_mbuf *m, uint16_t in_port, struct esp_sa *sa)
 {
 	struct pkt_meta *meta = pkt_meta(m);
-
-	static_assert(ESP_PTYPE_IP4_ESP_CHECKED == (ESP_PTYPE_IP4_CHECKED | RTE_PTYPE_TUNNEL_ESP) &&
-		      ESP_PTYPE_IP6_ESP_CHECKED == (ESP_PTYPE_IP6_CHECKED | RTE_PTYPE_TUNNEL_ESP),
-		      "the ESP marks are the plain ones with the tunnel bit");
-	if (kind == PK_DROPPED)
-		return kind;
 
 	meta->sa = sa;
 	meta->label = 0;
 	meta->in_port = in_port;
 	meta->flags = 0;
 	m->port = in_port;
+}
+
+static inline enum pkt_kind classify_fast_take(struct rte_mbuf *m, uint16_t in_port,
+					       enum pkt_kind kind, uint32_t checked,
+					       uint16_t l3_len, uint32_t len, struct esp_sa *sa)
+{
+	static_assert(ESP_PTYPE_IP4_ESP_CHECKED == (ESP_PTYPE_IP4_CHECKED | RTE_PTYPE_TUNNEL_ESP) &&
+		      ESP_PTYPE_IP6_ESP_CHECKED == (ESP_PTYPE_IP6_CHECKED | RTE_PTYPE_TUNNEL_ESP),
+		      "the ESP marks are the plain ones with the tunnel bit");
+	if (kind == PK_DROPPED)
+		return kind;
+
+	pkt_meta_take(m, in_port, sa);
 	m->packet_type = kind == PK_ESP_IN ? checked | RTE_PTYPE_TUNNEL_ESP : checked;
 	m->l2_len = sizeof(struct rte_ether_hdr);
 	m->l3_len = l3_len;
