@@ -128,47 +128,6 @@ static void tx_flush_all(struct worker *w)
 	}
 }
 
-/* ---- TTL ------------------------------------------------------------------- */
-
-/* RFC 791: decrement the TTL of a forwarded IPv4 packet, known to be above 1. */
-static inline void ttl_dec4_from_above_1(struct rte_ipv4_hdr *ip)
-{
-	uint32_t sum;
-
-	ip->time_to_live--;
-	/* RFC 1624 incremental update: TTL is the high octet. */
-	sum = (uint32_t)ip->hdr_checksum + rte_cpu_to_be_16(0x0100);
-	ip->hdr_checksum = (uint16_t)(sum + (sum >> 16));
-}
-
-/* ttl_dec4_from_above_1(), or false for a TTL of 0 or 1 (not forwarded). */
-static inline bool ttl_dec4(struct rte_ipv4_hdr *ip)
-{
-	if (ip->time_to_live <= 1)
-		return false;
-	ttl_dec4_from_above_1(ip);
-	return true;
-}
-
-/* RFC 8200: decrement the hop limit of a forwarded IPv6 packet. */
-static inline bool ttl_dec6(struct rte_ipv6_hdr *ip6)
-{
-	if (ip6->hop_limits <= 1)
-		return false;
-	ip6->hop_limits--;
-	return true;
-}
-
-/* RFC 791/8200: decrement TTL / hop limit of a forwarded packet. */
-static bool ttl_dec(struct rte_mbuf *m)
-{
-	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
-
-	if ((p[0] >> 4) == 4)
-		return ttl_dec4((struct rte_ipv4_hdr *)p);
-	return ttl_dec6((struct rte_ipv6_hdr *)p);
-}
-
 /* ---- the burst's queues ---------------------------------------------------- */
 
 /* Empty queues but for the hand-offs, which handoff_flush() empties. */
@@ -226,51 +185,10 @@ static void handoff_flush(struct worker *w, struct burst *b)
 
 /* ---- ESP in ---------------------------------------------------------------- */
 
-/* An inbound SA belongs to worker SPI mod n_workers (drivers/ipsec_ring.c):
- * a mask for the usual power of two, where a division per packet showed. */
-static inline uint16_t spi_owner(const struct worker *w, uint32_t spi)
-{
-	uint32_t n = w->n_workers;
-
-	if (likely((n & (n - 1)) == 0))
-		return (uint16_t)(spi & (n - 1));
-	return (uint16_t)(spi % n);
-}
-
 /* How many packets ahead of its transform an SA's lines are prefetched. */
 enum { SAD_PREFETCH_AHEAD = 4 };
 
 static void clear_path_slow(struct worker *w, struct burst *b, struct rte_mbuf *m);
-
-/*
- * After an inbound transform of @p n packets of which the first @p good
- * passed: those, with their SA's label and their TTL decremented, are
- * appended to @p out, the rest freed. Packet i's SA is sas[i], or @p sa
- * for all when @p sas is NULL. Returns how many were appended.
- */
-static inline uint16_t esp_in_done(struct worker *w, struct esp_sa *sa, struct esp_sa **sas,
-				   struct rte_mbuf **run, uint16_t n, uint16_t good,
-				   struct rte_mbuf **out)
-{
-	uint16_t k = 0;
-
-	w->stats.esp_in += good;
-	for (uint16_t i = good; i < n; i++)
-		rte_pktmbuf_free(run[i]);
-	for (uint16_t i = 0; i < good; i++) {
-		struct rte_mbuf *m = run[i];
-		struct esp_sa *s = sas != NULL ? sas[i] : sa;
-
-		/* A decapsulated packet carries its SA's label to egress. */
-		pkt_meta(m)->label = s->label;
-		if (!ttl_dec(m)) {
-			drop(w, m, s, ESP_DROP_TTL);
-			continue;
-		}
-		out[k++] = m;
-	}
-	return k;
-}
 
 /* One SA's transform over a run of its packets (esp_in_done). */
 static uint16_t esp_in_run(struct worker *w, struct esp_sa *sa, struct rte_mbuf **run, uint16_t n,
@@ -407,123 +325,6 @@ static void esp_in_batch(struct worker *w, struct burst *b)
 		nout += esp_in_group(w, sas + start, own + start, (uint16_t)(nsa - start),
 				     out + nout);
 	worker_forward_clear(w, out, nout);
-}
-
-/*
- * esp_in_done() and worker_forward_clear() for the express way's @p n
- * packets of @p sa, of which the first @p good passed: as long as they
- * are IPv4 with a TTL above 1 to the first one's destination and fit its
- * MTU (a flow's packets), the TTL in the same pass and then sent as one
- * run; from the first that is not on, the rest the usual way (which
- * drops, fragments or routes it), so a flow's packets keep their order.
- */
-static void esp_in_express_send(struct worker *w, struct esp_sa *sa, struct rte_mbuf **pkts,
-				uint16_t n, uint16_t good, struct rte_mbuf **out)
-{
-	const struct fib_fwd *e = NULL;
-	uint16_t i = 0;
-
-	for (uint16_t k = good; k < n; k++)
-		rte_pktmbuf_free(pkts[k]);
-	if (good > 0 && (rte_pktmbuf_mtod(pkts[0], const uint8_t *)[0] >> 4) == 4)
-		e = fwd_get(w, AF_INET, ip_dst(pkts[0], AF_INET), sa->label);
-	for (; e != NULL && i < good; i++) {
-		struct rte_mbuf *m = pkts[i];
-		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
-
-		if ((ip->version_ihl >> 4) != 4 ||
-		    !fwd_match(e, AF_INET, (const uint8_t *)&ip->dst_addr, sa->label) ||
-		    rte_pktmbuf_data_len(m) > e->mtu || ip->time_to_live <= 1)
-			break;
-		ttl_dec4_from_above_1(ip);
-	}
-	w->stats.esp_in += i;
-	if (i > 0)
-		fwd_send_run(w, pkts, i, e);
-	if (i < good)
-		worker_forward_clear(w, out, esp_in_done(w, sa, NULL, pkts + i, (uint16_t)(good - i),
-							 (uint16_t)(good - i), out));
-}
-
-/* The SPI of the ESP header after the Ethernet and a 20-octet IPv4
- * header of @p frame (host order). */
-static inline uint32_t esp_spi_at(const uint8_t *frame)
-{
-	const struct esp_hdr *esp = (const struct esp_hdr *)(frame + sizeof(struct rte_ether_hdr) +
-							     sizeof(struct rte_ipv4_hdr));
-
-	return rte_be_to_cpu_32(esp->spi);
-}
-
-/*
- * The express way for a burst of one inbound SA's ESP: when every frame
- * is what classify_fast4() takes as ESP to us, all of one flow (struct
- * flow_memo: EtherType, the IPv4 header's version and length, fragment
- * bits, protocol and addresses; each frame as long as its header says)
- * and one SPI, and that SA is this worker's and esp_in_express_fits(),
- * the burst skips the classifier, the burst's queues and the SAD's
- * pass: one lookup, esp_in_express(), then esp_in_done() and the
- * forwarding as esp_in_batch() would (esp_in_express_send()). Returns
- * false when the burst is not such a burst (a frame of another flow, SPI
- * or kind, another worker's SA, an outer TTL of 1), the frames' data
- * untouched: then it goes the usual way, which decides each frame.
- * Measured (esprit-bench, AES-GCM one SA inbound): +0.10 of the limit
- * at 64 octets, +0.05 at 1420.
- */
-static __attribute__((noinline)) bool esp_in_express_take(struct worker *w, uint16_t in_port,
-							  struct rte_mbuf **pkts, uint16_t n)
-{
-	const uint8_t *frame = rte_pktmbuf_mtod(pkts[0], const uint8_t *);
-	const uint8_t *ip = frame + sizeof(struct rte_ether_hdr);
-	uint32_t len = rte_pktmbuf_data_len(pkts[0]);
-	struct rte_mbuf *out[WORKER_BURST * 2];
-	struct flow_memo fm;
-	struct esp_sa *sa;
-	uint16_t type, frag;
-	uint32_t spi;
-
-	/* the first frame as classify_fast4() sorts ESP to us; many SAs'
-	 * traffic turns away at the second frame's SPI */
-	if (len < FLOW_MEMO_MIN || ip[offsetof(struct rte_ipv4_hdr, next_proto_id)] !=
-	    ESP_IPPROTO_ESP || w->fib->n_labels != 0)
-		return false;
-	spi = esp_spi_at(frame);
-	if (n > 1 && (rte_pktmbuf_data_len(pkts[1]) < FLOW_MEMO_MIN ||
-		      esp_spi_at(rte_pktmbuf_mtod(pkts[1], const uint8_t *)) != spi))
-		return false;
-	memcpy(&type, frame + offsetof(struct rte_ether_hdr, ether_type), 2);
-	memcpy(&frag, ip + offsetof(struct rte_ipv4_hdr, fragment_offset), 2);
-	if (type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) || ip[0] != 0x45 ||
-	    (frag & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0)
-		return false;
-	flow_memo_of_frame(&fm, frame);
-	if (!flow_memo_match(&fm, frame, len, rte_pktmbuf_pkt_len(pkts[0])) ||
-	    !worker_is_local(w, AF_INET, ip + offsetof(struct rte_ipv4_hdr, dst_addr)))
-		return false;
-	if (spi_owner(w, spi) != w->id || (sa = sad_lookup(w->sad, spi)) == NULL ||
-	    !esp_in_express_fits(sa, n) ||
-	    memcmp(ip + offsetof(struct rte_ipv4_hdr, dst_addr), &sa->in.local4, 4) != 0)
-		return false;
-	esp_sa_prefetch(sa, w->ctx.key_lines);
-	/* the others: the same flow and SPI (the memo holds the SPI's
-	 * absence: ESP's classification does not depend on it). The metadata
-	 * as classify_fast_take() writes it, which the usual way writes again
-	 * if a frame turns the burst away; the link header stays for
-	 * esp_in_express() to skip. */
-	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-		const uint8_t *fi = rte_pktmbuf_mtod(m, const uint8_t *);
-
-		if (i > 0 && (!flow_memo_match(&fm, fi, rte_pktmbuf_data_len(m),
-					       rte_pktmbuf_pkt_len(m)) ||
-			      esp_spi_at(fi) != spi))
-			return false;
-		pkt_meta_take(m, in_port, NULL);
-	}
-	w->stats.esp_in_express += n;
-	esp_in_express_send(w, sa, pkts, n,
-			    esp_in_express(sa, pkts, n, &w->ctx, sizeof(struct rte_ether_hdr)), out);
-	return true;
 }
 
 /* ---- clear traffic and ESP out ------------------------------------------- */
@@ -906,7 +707,7 @@ void worker_process_burst(struct worker *w, uint16_t in_port, struct rte_mbuf **
 	struct burst b;
 
 	w->stats.rx += n;
-	if (esp_in_express_take(w, in_port, pkts, n))
+	if (worker_esp_in_express(w, in_port, pkts, n))
 		return;
 	burst_init(&b);
 	/* classification writes the offload lengths and the metadata, both

@@ -303,7 +303,7 @@ static inline enum pkt_kind classify_fast4(struct worker *w, const struct fib *f
  * the classifier, the own-address lookup and the SPD memo. ESP to us
  * goes through the classifier one frame at a time (the memo alone gained
  * nothing there), unless the whole burst is one SA's: then the memo
- * checks it for the express way (worker.c, esp_in_express_take()).
+ * checks it for the express way (worker_express.c, worker_esp_in_express()).
  */
 enum {
 	FLOW_MEMO_OFF = 10,
@@ -419,6 +419,98 @@ static inline enum pkt_kind classify_fast6(struct worker *w, const struct fib *f
  * the clear (PK_CLEAR), or dealt with here (punted or dropped).
  */
 enum pkt_kind worker_classify(struct worker *w, uint16_t in_port, struct rte_mbuf *m);
+
+/* ---- TTL ------------------------------------------------------------------- */
+
+/* RFC 791: decrement the TTL of a forwarded IPv4 packet, known to be above 1. */
+static inline void ttl_dec4_from_above_1(struct rte_ipv4_hdr *ip)
+{
+	uint32_t sum;
+
+	ip->time_to_live--;
+	/* RFC 1624 incremental update: TTL is the high octet. */
+	sum = (uint32_t)ip->hdr_checksum + rte_cpu_to_be_16(0x0100);
+	ip->hdr_checksum = (uint16_t)(sum + (sum >> 16));
+}
+
+/* ttl_dec4_from_above_1(), or false for a TTL of 0 or 1 (not forwarded). */
+static inline bool ttl_dec4(struct rte_ipv4_hdr *ip)
+{
+	if (ip->time_to_live <= 1)
+		return false;
+	ttl_dec4_from_above_1(ip);
+	return true;
+}
+
+/* RFC 8200: decrement the hop limit of a forwarded IPv6 packet. */
+static inline bool ttl_dec6(struct rte_ipv6_hdr *ip6)
+{
+	if (ip6->hop_limits <= 1)
+		return false;
+	ip6->hop_limits--;
+	return true;
+}
+
+/* RFC 791/8200: decrement TTL / hop limit of a forwarded packet. */
+static inline bool ttl_dec(struct rte_mbuf *m)
+{
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+
+	if ((p[0] >> 4) == 4)
+		return ttl_dec4((struct rte_ipv4_hdr *)p);
+	return ttl_dec6((struct rte_ipv6_hdr *)p);
+}
+
+/* ---- ESP in (worker.c, worker_express.c) -------------------------------- */
+
+/* An inbound SA belongs to worker SPI mod n_workers (drivers/ipsec_ring.c):
+ * a mask for the usual power of two, where a division per packet showed. */
+static inline uint16_t spi_owner(const struct worker *w, uint32_t spi)
+{
+	uint32_t n = w->n_workers;
+
+	if (likely((n & (n - 1)) == 0))
+		return (uint16_t)(spi & (n - 1));
+	return (uint16_t)(spi % n);
+}
+
+/*
+ * After an inbound transform of @p n packets of which the first @p good
+ * passed: those, with their SA's label and their TTL decremented, are
+ * appended to @p out, the rest freed. Packet i's SA is sas[i], or @p sa
+ * for all when @p sas is NULL. Returns how many were appended.
+ */
+static inline uint16_t esp_in_done(struct worker *w, struct esp_sa *sa, struct esp_sa **sas,
+				   struct rte_mbuf **run, uint16_t n, uint16_t good,
+				   struct rte_mbuf **out)
+{
+	uint16_t k = 0;
+
+	w->stats.esp_in += good;
+	for (uint16_t i = good; i < n; i++)
+		rte_pktmbuf_free(run[i]);
+	for (uint16_t i = 0; i < good; i++) {
+		struct rte_mbuf *m = run[i];
+		struct esp_sa *s = sas != NULL ? sas[i] : sa;
+
+		/* A decapsulated packet carries its SA's label to egress. */
+		pkt_meta(m)->label = s->label;
+		if (!ttl_dec(m)) {
+			drop(w, m, s, ESP_DROP_TTL);
+			continue;
+		}
+		out[k++] = m;
+	}
+	return k;
+}
+
+/*
+ * The express way (worker_express.c): when the whole burst @p pkts of
+ * @p n is one inbound SA's ESP, it is processed and sent and true is
+ * returned; else false, the frames' data untouched, for the usual way.
+ */
+bool worker_esp_in_express(struct worker *w, uint16_t in_port, struct rte_mbuf **pkts,
+			   uint16_t n);
 
 /* forward.c */
 /*

@@ -110,7 +110,7 @@ static size_t clear_pkt(uint8_t *b, const struct combo *c)
 }
 
 /* Would the worker take these inbound packets of @p sa the express way
- * (esp_in_express_take(): each an unfragmented IPv4 ESP packet of 20
+ * (worker_esp_in_express(): each an unfragmented IPv4 ESP packet of 20
  * octets of header, as long as it says, to sa's local address)? */
 static bool express_takes(const struct esp_sa *sa, struct rte_mbuf **mb, unsigned k)
 {

@@ -819,7 +819,7 @@ START_TEST(decapsulated_ttl_ends_anywhere_in_a_burst)
 END_TEST
 
 /*
- * The express way (worker.c, esp_in_express_take()) takes a burst only
+ * The express way (worker_express.c, worker_esp_in_express()) takes a burst only
  * when every frame is ESP of one inbound SA and one flow; a burst with
  * anything else in it goes the usual way, whole. Either way B delivers
  * what A sent, and counts what it drops or punts.

@@ -103,7 +103,7 @@ START_TEST(mutated_frames_never_crash_or_leak)
 	}
 	ck_assert_uint_eq(worker_fuzz_pool_avail(), avail);
 	/* the AES-GCM tunnel's mutated ESP reached the express way too
-	 * (worker.c, esp_in_express_take()) */
+	 * (worker_express.c, worker_esp_in_express()) */
 	ck_assert_uint_gt(B.w->stats.esp_in_express, 100);
 	/* The SAs still work afterwards. */
 	struct rte_mbuf *m = gwsim_udp_frame(AF_INET, &mac_a_lan, "10.1.0.1", "10.2.0.1", 5000, 64, 0, true);
