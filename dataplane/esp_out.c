@@ -10,11 +10,13 @@
 #include <assert.h>
 #include <sys/socket.h>
 
+#include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
 #include "dataplane/esp_common.h"
 #include "dataplane/ip6.h"
+#include "dataplane/ttl.h"
 #include "dataplane/xform.h"
 
 enum esp_out_layout {
@@ -148,6 +150,79 @@ struct esp_out_state {
 };
 
 /*
+ * RFC 4303 §2.4: padding 1, 2, 3, ... of @p pad octets at @p tail, then
+ * Pad Length and @p next: one 8-octet store (the ICV, written later,
+ * follows the trailer).
+ */
+ESP_INLINE void esp_out_trailer(uint8_t *tail, uint32_t pad, uint8_t next)
+{
+	static const uint32_t pad_words[4] = { 0, 0x0101, 0x020201, 0x03030201 };
+	static_assert(ESP_ICV_LEN >= 8 - sizeof(struct esp_tail), "trailer store fits");
+	uint64_t tw = rte_cpu_to_le_64(pad_words[pad] | (uint64_t)next << (8 * (pad + 1)));
+
+	memcpy(tail, &tw, 8);
+}
+
+/*
+ * The ESP header at @p esp for sequence number @p seq, its IV if @p iv_len
+ * (@p iv_given's octets, else the sequence number), and @p job's nonce
+ * and AAD.
+ */
+ESP_INLINE void esp_out_esp_hdr(struct esp_out_aead *job, uint8_t *esp, const struct esp_sa *sa,
+				uint64_t seq, bool esn, uint32_t iv_len, const uint8_t *iv_given)
+{
+	/* SPI and the low 32 bits of the SN (RFC 4303 §2.2.1): without ESN
+	 * also the AAD (RFC 4106 §5) */
+	uint64_t hw = esp_word2(rte_cpu_to_be_32(sa->spi), rte_cpu_to_be_32((uint32_t)seq));
+	uint8_t *iv = esp + sizeof(struct esp_hdr);
+
+	memcpy(esp, &hw, 8);
+	if (!esn) {
+		memcpy(job->aad, &hw, 8);
+		job->aad_len = 8;
+	} else {
+		job->aad_len = esp_aad_build(job->aad, sa->spi, seq, esn);
+	}
+	if (iv_len != 0) {
+		/* RFC 4106 §3.1: the IV must be unique per key; the 64-bit
+		 * SN is, and makes the output reproducible. */
+		if (iv_given != NULL)
+			memcpy(iv, iv_given, ESP_IV_LEN);
+		else
+			esp_put64(iv, seq);
+		esp_nonce_explicit(job->nonce, sa->salt, iv);
+	} else {
+		esp_nonce_iiv(job->nonce, sa->salt, seq, esn);
+	}
+}
+
+/*
+ * A tunnel's outer IPv4 header at @p p, @p hdr_len octets with the
+ * template's UDP header after it, if any. The template (sa_hdr_build: zero
+ * TOS, length, ID, flags and checksum; its RFC 1071 sum taken once at SA
+ * setup) with the fields of this packet, written in three stores; the
+ * checksum is the template's sum plus theirs, not a read back of the
+ * header (store forwarding would stall on it).
+ */
+ESP_INLINE void esp_out_ip4(uint8_t *p, const struct esp_sa *sa, uint8_t tos, uint16_t total,
+			    uint16_t id, bool df, const uint32_t hdr_len)
+{
+	uint64_t w0, w1, f = esp_ip4_fields(tos, total, id, df);
+	uint64_t s = (uint64_t)sa->hdr_sum + (uint32_t)f + (f >> 32);
+
+	s = (s & 0xffff) + (s >> 16);
+	uint16_t ck = (uint16_t)~__rte_raw_cksum_reduce((uint32_t)s);
+
+	memcpy(&w0, sa->hdr, 8);
+	memcpy(&w1, sa->hdr + 8, 8);
+	w0 |= f;
+	w1 |= esp_ip4_cksum_word(ck);
+	memcpy(p, &w0, 8);
+	memcpy(p + 8, &w1, 8);
+	memcpy(p + 16, sa->hdr + 16, hdr_len - 16);  /* destination (+ UDP) */
+}
+
+/*
  * Can no packet of a burst of @p n of @p sa's reach a limit: the SA alive,
  * its sequence number and lifetimes more than the burst away from their
  * ends, and no IV given by a test? Then its packets go without those
@@ -216,64 +291,19 @@ ESP_INLINE enum esp_drop esp_out_one(struct esp_sa *sa, struct rte_mbuf *m,
 	uint32_t total = rte_pktmbuf_pkt_len(m);
 	uint32_t esp_off = layout == OUT_TRANS ? split + udp_len : hdr_len;
 	uint8_t *esp = p + esp_off;
-	uint8_t *iv = esp + sizeof(struct esp_hdr);
-	uint8_t *pt = iv + iv_len;
+	uint8_t *pt = esp + sizeof(struct esp_hdr) + iv_len;
 	uint32_t pt_len = payload + pad + sizeof(struct esp_tail);
 
-	/* RFC 4303 §2.4: padding 1, 2, 3, ...; then Pad Length, Next Header:
-	 * one 8-octet store (the ICV, written later, follows the trailer). */
-	static const uint32_t pad_words[4] = { 0, 0x0101, 0x020201, 0x03030201 };
-	static_assert(ESP_ICV_LEN >= 8 - sizeof(struct esp_tail), "trailer store fits");
-	uint64_t tw = rte_cpu_to_le_64(pad_words[pad] | (uint64_t)next << (8 * (pad + 1)));
-
-	memcpy(tail, &tw, 8);
-
-	/* SPI and the low 32 bits of the SN (RFC 4303 §2.2.1): without ESN
-	 * also the AAD (RFC 4106 §5) */
-	uint64_t hw = esp_word2(rte_cpu_to_be_32(sa->spi), rte_cpu_to_be_32((uint32_t)seq));
-
-	memcpy(esp, &hw, 8);
-	if (!esn) {
-		memcpy(job->aad, &hw, 8);
-		job->aad_len = 8;
-	} else {
-		job->aad_len = esp_aad_build(job->aad, sa->spi, seq, esn);
-	}
-	if (iv_len != 0) {
-		/* RFC 4106 §3.1: the IV must be unique per key; the 64-bit
-		 * SN is, and makes the output reproducible. */
-		if (!fast && unlikely(ctx->iv_override != NULL))
-			memcpy(iv, ctx->iv_override, ESP_IV_LEN);
-		else
-			esp_put64(iv, seq);
-		esp_nonce_explicit(job->nonce, sa->salt, iv);
-	} else {
-		esp_nonce_iiv(job->nonce, sa->salt, seq, esn);
-	}
+	esp_out_trailer(tail, pad, next);
+	esp_out_esp_hdr(job, esp, sa, seq, esn, iv_len,
+			!fast && unlikely(ctx->iv_override != NULL) ? ctx->iv_override : NULL);
 	job->pt = pt;
 	job->pt_len = pt_len;
 
 	/* Outer headers (RFC 4301 §5.1.2.1 tunnel header construction). */
 	if (layout == OUT_TUN4) {
-		/* The template (sa_hdr_build: zero TOS, length, ID, flags and
-		 * checksum; its RFC 1071 sum taken once at SA setup) with the
-		 * fields of this packet, written in three stores; the checksum
-		 * is the template's sum plus theirs, not a read back of the
-		 * header (store forwarding would stall on it). */
-		uint16_t id = fast ? st->ip_id++ : sa->ip_id++;
-		uint64_t w0, w1, f = esp_ip4_fields(tos, (uint16_t)total, id, df);
-		uint64_t s = (uint64_t)sa->hdr_sum + (uint32_t)f + (f >> 32);
-
-		s = (s & 0xffff) + (s >> 16);
-		uint16_t ck = (uint16_t)~__rte_raw_cksum_reduce((uint32_t)s);
-
-		memcpy(&w0, sa->hdr, 8);
-		memcpy(&w1, sa->hdr + 8, 8);
-		w0 |= f;
-		w1 |= esp_ip4_cksum_word(ck);
-		memcpy(p, &w0, 8);
-		memcpy(p + 8, &w1, 8);
-		memcpy(p + 16, sa->hdr + 16, hdr_len - 16);  /* destination (+ UDP) */
+		esp_out_ip4(p, sa, tos, (uint16_t)total, fast ? st->ip_id++ : sa->ip_id++, df,
+			    hdr_len);
 	} else if (layout == OUT_TUN6) {
 		memcpy(p, sa->hdr, hdr_len);
 		p[0] = (uint8_t)(0x60 | tos >> 4);          /* traffic class copied */
@@ -400,6 +430,92 @@ ESP_INLINE uint16_t esp_out_burst(struct esp_sa *sa0, struct esp_sa **sas, struc
 		return good;
 	}
 	return esp_out_chunks(sa0, sas, mb, n, ctx, layout, natt, cipher, near_end, false, NULL);
+}
+
+/*
+ * esp_out_express() for one cipher and IV length: esp_out_one()'s IPv4
+ * tunnel instance on the fast state, with what the worker checked left
+ * out and its forwarding done in the same pass: the inner header's TTL
+ * less one, the outer frame's link header @p l2 written.
+ */
+ESP_INLINE void esp_out_express_burst(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n,
+				      struct esp_ctx *ctx, const uint8_t *l2,
+				      const unsigned cipher, const uint32_t iv_len)
+{
+	const uint32_t L2 = sizeof(struct rte_ether_hdr);
+	const uint32_t grow_head = ESP_IPV4_HDR_MIN + sizeof(struct esp_hdr) + iv_len;
+	const uint8_t *kd = (const uint8_t *)&sa->key + esp_key_off(ctx->mgr);
+	struct esp_out_aead job[ESP_OUT_CHUNK];
+	struct esp_sa_count counted = { 0, 0 };
+	uint64_t seq = sa->seq;
+	uint16_t id = sa->ip_id;
+	uint8_t link[sizeof(struct rte_ether_hdr)];
+
+	memcpy(link, l2, sizeof(link));
+	for (uint16_t i = 0; i < n;) {
+		uint16_t first = i, end = (uint16_t)RTE_MIN(n, i + ESP_OUT_CHUNK);
+
+		for (; i < end; i++) {
+			struct rte_mbuf *m = mb[i];
+			struct esp_out_aead *j = &job[i - first];
+			uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *), *in = frame + L2;
+			uint32_t payload = rte_pktmbuf_data_len(m) - L2;
+			uint32_t pad = (ESP_PAD_ALIGN - ((payload + sizeof(struct esp_tail)) & 3)) & 3;
+			uint32_t grow = grow_head + pad + sizeof(struct esp_tail) + ESP_ICV_LEN;
+			uint8_t *p = frame - grow_head, *esp = p + L2 + ESP_IPV4_HDR_MIN;
+			uint8_t tos = in[1];
+			bool df = (esp_get16(in + 6) & ESP_IPV4_DF) != 0;
+
+			ttl_dec4_from_above_1((struct rte_ipv4_hdr *)in);
+			esp_out_trailer(in + payload, pad, ESP_IPPROTO_IPIP);
+			m->data_off = (uint16_t)(m->data_off - grow_head);
+			m->data_len = (uint16_t)(m->data_len + grow);
+			m->pkt_len += grow;
+			m->packet_type = RTE_PTYPE_UNKNOWN;
+			memcpy(p, link, sizeof(link));
+			esp_out_ip4(p + L2, sa, tos, (uint16_t)(payload + grow), id++, df,
+				    ESP_IPV4_HDR_MIN);
+			esp_out_esp_hdr(j, esp, sa, ++seq, false, iv_len, NULL);
+			j->pt = esp + sizeof(struct esp_hdr) + iv_len;
+			j->pt_len = payload + pad + sizeof(struct esp_tail);
+			counted.packets++;
+			counted.bytes += payload;
+		}
+		for (uint16_t k = 0; k < end - first; k++) {
+			const struct esp_out_aead *j = &job[k];
+
+			esp_aead_kd(ctx->mgr, kd, cipher, true, j->nonce, j->aad, 8, j->pt, j->pt,
+				    j->pt_len, j->pt + j->pt_len);
+		}
+	}
+	sa->seq = seq;
+	sa->ip_id = id;
+	esp_account_burst(sa, &counted);
+}
+
+void esp_out_express(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx,
+		     const uint8_t *l2)
+{
+	bool iv = sa->iv_len != 0;
+
+	if (sa->cipher == ESP_CIPHER_AES128_GCM16) {
+		if (iv)
+			esp_out_express_burst(sa, mb, n, ctx, l2, ESP_CIPHER_AES128_GCM16, ESP_IV_LEN);
+		else
+			esp_out_express_burst(sa, mb, n, ctx, l2, ESP_CIPHER_AES128_GCM16, 0);
+	} else if (iv) {
+		esp_out_express_burst(sa, mb, n, ctx, l2, ESP_CIPHER_AES256_GCM16, ESP_IV_LEN);
+	} else {
+		esp_out_express_burst(sa, mb, n, ctx, l2, ESP_CIPHER_AES256_GCM16, 0);
+	}
+}
+
+bool esp_out_express_fits(const struct esp_sa *sa, const struct esp_ctx *ctx, uint16_t n)
+{
+	return sa->dir == ESP_DIR_OUT && sa->mode == ESP_MODE_TUNNEL && sa->outer_af == AF_INET &&
+	       (sa->cipher == ESP_CIPHER_AES128_GCM16 || sa->cipher == ESP_CIPHER_AES256_GCM16) &&
+	       (sa->flags & (ESP_SA_F_ESN | ESP_SA_F_NATT)) == 0 &&
+	       esp_out_unbounded(sa, ctx, n, esp_out_near_end(sa, n));
 }
 
 #define ESP_OUT_FN(lay, nt, ci) esp_out_##lay##_##nt##_##ci

@@ -707,7 +707,7 @@ void worker_process_burst(struct worker *w, uint16_t in_port, struct rte_mbuf **
 	struct burst b;
 
 	w->stats.rx += n;
-	if (worker_esp_in_express(w, in_port, pkts, n))
+	if (worker_express(w, in_port, pkts, n))
 		return;
 	burst_init(&b);
 	/* classification writes the offload lengths and the metadata, both

@@ -66,7 +66,8 @@ struct worker_stats {
 	uint64_t bypass;              /**< forwarded in the clear by policy */
 	uint64_t punted;
 	uint64_t handoff_in, handoff_out;
-	uint64_t esp_in_express;      /**< ESP frames taken the express way (worker.c) */
+	uint64_t esp_in_express;      /**< ESP frames taken the express way (worker_express.c) */
+	uint64_t esp_out_express;     /**< clear frames taken the express way */
 	uint64_t msgs;                /**< control messages applied */
 	uint64_t loops, busy_loops;
 };

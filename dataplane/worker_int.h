@@ -17,6 +17,7 @@
 
 #include "dataplane/esp.h"
 #include "dataplane/pktmeta.h"
+#include "dataplane/ttl.h"
 #include "dataplane/worker.h"
 
 /* Per-burst sorting: every packet goes to exactly one of these. ESP in
@@ -156,6 +157,21 @@ static inline void fwd_send_run(struct worker *w, struct rte_mbuf **pkts, uint16
 			       sizeof(struct rte_ether_hdr) + sizeof(struct rte_vlan_hdr));
 		m->port = port;
 		tb->pkts[tb->n++] = m;    /* tx_one(), the port's bit set above */
+		if (unlikely(tb->n == RTE_DIM(tb->pkts)))
+			worker_tx_flush(w, port);
+	}
+}
+
+/* Queue @p n packets whose link headers are written for @p port. */
+static inline void tx_queue_run(struct worker *w, struct rte_mbuf **pkts, uint16_t n,
+				uint16_t port)
+{
+	struct worker_txbuf *tb = &w->txb[port];
+
+	w->tx_pending |= UINT32_C(1) << port;
+	for (uint16_t i = 0; i < n; i++) {
+		pkts[i]->port = port;
+		tb->pkts[tb->n++] = pkts[i];
 		if (unlikely(tb->n == RTE_DIM(tb->pkts)))
 			worker_tx_flush(w, port);
 	}
@@ -420,47 +436,6 @@ static inline enum pkt_kind classify_fast6(struct worker *w, const struct fib *f
  */
 enum pkt_kind worker_classify(struct worker *w, uint16_t in_port, struct rte_mbuf *m);
 
-/* ---- TTL ------------------------------------------------------------------- */
-
-/* RFC 791: decrement the TTL of a forwarded IPv4 packet, known to be above 1. */
-static inline void ttl_dec4_from_above_1(struct rte_ipv4_hdr *ip)
-{
-	uint32_t sum;
-
-	ip->time_to_live--;
-	/* RFC 1624 incremental update: TTL is the high octet. */
-	sum = (uint32_t)ip->hdr_checksum + rte_cpu_to_be_16(0x0100);
-	ip->hdr_checksum = (uint16_t)(sum + (sum >> 16));
-}
-
-/* ttl_dec4_from_above_1(), or false for a TTL of 0 or 1 (not forwarded). */
-static inline bool ttl_dec4(struct rte_ipv4_hdr *ip)
-{
-	if (ip->time_to_live <= 1)
-		return false;
-	ttl_dec4_from_above_1(ip);
-	return true;
-}
-
-/* RFC 8200: decrement the hop limit of a forwarded IPv6 packet. */
-static inline bool ttl_dec6(struct rte_ipv6_hdr *ip6)
-{
-	if (ip6->hop_limits <= 1)
-		return false;
-	ip6->hop_limits--;
-	return true;
-}
-
-/* RFC 791/8200: decrement TTL / hop limit of a forwarded packet. */
-static inline bool ttl_dec(struct rte_mbuf *m)
-{
-	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
-
-	if ((p[0] >> 4) == 4)
-		return ttl_dec4((struct rte_ipv4_hdr *)p);
-	return ttl_dec6((struct rte_ipv6_hdr *)p);
-}
-
 /* ---- ESP in (worker.c, worker_express.c) -------------------------------- */
 
 /* An inbound SA belongs to worker SPI mod n_workers (drivers/ipsec_ring.c):
@@ -505,12 +480,12 @@ static inline uint16_t esp_in_done(struct worker *w, struct esp_sa *sa, struct e
 }
 
 /*
- * The express way (worker_express.c): when the whole burst @p pkts of
- * @p n is one inbound SA's ESP, it is processed and sent and true is
- * returned; else false, the frames' data untouched, for the usual way.
+ * The express ways (worker_express.c): when the whole burst @p pkts of
+ * @p n is one inbound SA's ESP, or one flow's clear traffic to one of
+ * this worker's tunnels, it is processed and sent and true is returned;
+ * else false, the frames' data untouched, for the usual way.
  */
-bool worker_esp_in_express(struct worker *w, uint16_t in_port, struct rte_mbuf **pkts,
-			   uint16_t n);
+bool worker_express(struct worker *w, uint16_t in_port, struct rte_mbuf **pkts, uint16_t n);
 
 /* forward.c */
 /*

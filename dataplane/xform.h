@@ -117,11 +117,6 @@ static inline void esp_count_drop(struct esp_ctx *ctx, struct esp_sa *sa, enum e
 }
 
 /**
- * Build the 12-octet AEAD nonce for sequence number @p seq: salt || IV,
- * where the IV is the explicit one from the packet or, with RFC 8750
- * implicit IV, the 64-bit sequence number (ESN) or 0^32 || seq (32-bit).
- */
-/**
  * esp_inbound() for a burst the worker took the express way: every
  * packet @p sa's (esp_in_express_fits(@p sa, @p n)), in one segment, its
  * data @p l2 octets (a link header, or 0) before an outer IPv4 header of
@@ -139,6 +134,30 @@ uint16_t esp_in_express(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n, str
  *  lifetimes.) */
 bool esp_in_express_fits(const struct esp_sa *sa, uint16_t n);
 
+/**
+ * The outbound express way's transform: the worker's forwarding and
+ * esp_outbound() in one pass, for a burst of frames the worker took
+ * (worker_express.c): each @p sa's (esp_out_express_fits(@p sa, @p ctx,
+ * @p n)), in one segment, a 14-octet link header before an IPv4 header of
+ * 20 octets whose total length is the rest of the frame, not a fragment,
+ * its TTL above 1, fitting the path MTU, with room for sa->overhead octets
+ * before and after it. Each frame leaves as the ESP packet esp_outbound()
+ * makes of it with its TTL less one, behind the link header @p l2 (14
+ * octets); every packet goes, the SA's counters as esp_outbound()'s.
+ */
+void esp_out_express(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx,
+		     const uint8_t *l2);
+/** May a burst of @p n packets of @p sa go to esp_out_express()? (A tunnel
+ *  SA with an IPv4 outer header, AES-GCM without ESN or NAT-T, alive and
+ *  far from its lifetimes and its sequence number's end, and no IV given
+ *  by a test in @p ctx.) */
+bool esp_out_express_fits(const struct esp_sa *sa, const struct esp_ctx *ctx, uint16_t n);
+
+/**
+ * The 12-octet AEAD nonce of sequence number @p seq with RFC 8750's
+ * implicit IV: salt || IV, the IV the 64-bit sequence number (ESN) or
+ * 0^32 || seq (32-bit).
+ */
 void esp_nonce_iiv(uint8_t nonce[ESP_NONCE_LEN], const uint8_t salt[ESP_SALT_LEN],
 		   uint64_t seq, int esn);
 
