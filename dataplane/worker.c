@@ -735,12 +735,11 @@ void worker_process_burst(struct worker *w, uint16_t in_port, struct rte_mbuf **
 		if (likely(kind == PK_CLEAR)) {
 			uint16_t queued = b.n_clear;
 			struct flow_memo next = { .sa = NULL };
+			bool memo = memo_credit >= 0 && flow_memo_of(&next, f, m);
 
-			if (memo_credit >= 0)
-				flow_memo_of(&next, m);
 			clear_path_fast4(w, &b, m);
 			/* to an SA of ours, whatever the ports */
-			if (memo_credit >= 0 && b.n_clear != queued &&
+			if (memo && b.n_clear != queued &&
 			    spd_memo4_answers(&w->spd_memo, rte_pktmbuf_mtod(m, const uint8_t *))) {
 				fm = next;
 				fm.sa = pkt_meta(m)->sa;

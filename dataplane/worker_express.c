@@ -20,7 +20,7 @@
  * header says) and a flow memo speaks for it (a TTL above 1): then @p fm
  * is its memo, for the burst's other frames.
  */
-static bool express_first4(struct flow_memo *fm, const struct rte_mbuf *m)
+static bool express_first4(struct flow_memo *fm, const struct fib *f, const struct rte_mbuf *m)
 {
 	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
 	const uint8_t *ip = frame + sizeof(struct rte_ether_hdr);
@@ -31,8 +31,8 @@ static bool express_first4(struct flow_memo *fm, const struct rte_mbuf *m)
 	if (type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) || ip[0] != 0x45 ||
 	    (frag & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0)
 		return false;
-	flow_memo_of_frame(fm, frame);
-	return flow_memo_match(fm, frame, rte_pktmbuf_data_len(m), rte_pktmbuf_pkt_len(m));
+	return flow_memo_of_frame(fm, f, frame) &&
+	       flow_memo_match(fm, frame, rte_pktmbuf_data_len(m), rte_pktmbuf_pkt_len(m));
 }
 
 /*
@@ -109,7 +109,7 @@ static bool esp_in_express_take(struct worker *w, uint16_t in_port, struct rte_m
 	if (n > 1 && (rte_pktmbuf_data_len(pkts[1]) < FLOW_MEMO_MIN ||
 		      esp_spi_at(rte_pktmbuf_mtod(pkts[1], const uint8_t *)) != spi))
 		return false;
-	if (!express_first4(&fm, pkts[0]) ||
+	if (!express_first4(&fm, w->fib, pkts[0]) ||
 	    !worker_is_local(w, AF_INET, ip + offsetof(struct rte_ipv4_hdr, dst_addr)))
 		return false;
 	if (spi_owner(w, spi) != w->id || (sa = sad_lookup(w->sad, spi)) == NULL ||
@@ -164,7 +164,7 @@ static bool esp_out_express_take(struct worker *w, struct rte_mbuf **pkts, uint1
 	uint8_t l2[sizeof(struct rte_ether_hdr)];
 	uint32_t room;
 
-	if (w->spd == NULL || !w->spd->compiled || !express_first4(&fm, pkts[0]) ||
+	if (w->spd == NULL || !w->spd->compiled || !express_first4(&fm, w->fib, pkts[0]) ||
 	    classify_fast_kind(w, w->fib, AF_INET, dst, ip[offsetof(struct rte_ipv4_hdr, next_proto_id)],
 			       ip + sizeof(struct rte_ipv4_hdr)) != PK_CLEAR)
 		return false;

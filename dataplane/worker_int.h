@@ -311,15 +311,16 @@ static inline enum pkt_kind classify_fast4(struct worker *w, const struct fib *f
  * packets may differ in (TOS, total length, Identification, DF, TTL,
  * checksum). A later frame of the burst that matches it, is as long as its
  * header says and has a TTL above 1 is classified as that frame was (the
- * FIB, the own addresses and the NAT-T ports are the burst's) and goes to
- * the same SA: the memo is kept only where the SPD's answer did not depend
+ * FIB and the own addresses are the burst's; a UDP flow's frames to the
+ * NAT-T port, which classify_fast_kind() sends the long way, are not
+ * spoken for) and goes to the same SA: the memo is kept only where the SPD's answer did not depend
  * on the ports (spd_memo4_answers()), and without a label (classify_fast4()
  * takes none) the rest of the SPD's selectors are the octets compared. A
  * burst of one tunnel's packets then costs a compare a packet instead of
  * the classifier, the own-address lookup and the SPD memo. ESP to us
  * goes through the classifier one frame at a time (the memo alone gained
- * nothing there), unless the whole burst is one SA's: then the memo
- * checks it for the express way (worker_express.c, worker_esp_in_express()).
+ * nothing there). A burst all of one flow, ESP to one SA or clear to one
+ * tunnel, goes the express way, whose memo checks it (worker_express.c).
  */
 enum {
 	FLOW_MEMO_OFF = 10,
@@ -334,8 +335,13 @@ enum {
 
 struct flow_memo {
 	uint64_t want[3];        /* the frame's octets under flow_memo_mask */
+	/* the destination port (network order) of the frames not spoken
+	 * for: a UDP flow's NAT-T port, else FLOW_MEMO_NO_PORT */
+	uint32_t natt;
 	struct esp_sa *sa;       /* the SA that protects it; NULL: empty */
 };
+
+enum { FLOW_MEMO_NO_PORT = 0x10000 };  /* no port is */
 
 /* Which of the 24 octets from FLOW_MEMO_OFF a flow's packets share. */
 static inline uint64_t flow_memo_mask(unsigned i)
@@ -357,20 +363,33 @@ static inline uint64_t flow_memo_mask(unsigned i)
 }
 
 /*
- * @p fm of @p m (as classify_fast4() left it: its data past the Ethernet
- * header), the SA for the caller to fill in. Taken before the TTL is
- * written: loads across those stores would wait for them.
+ * @p fm of the received frame @p frame (IPv4 without options), the SA for
+ * the caller to fill in; false when no memo may speak for its flow (UDP
+ * on a FIB of more than one NAT-T port). Taken before the TTL is written:
+ * loads across those stores would wait for them.
  */
-static inline void flow_memo_of_frame(struct flow_memo *fm, const uint8_t *frame)
+static inline bool flow_memo_of_frame(struct flow_memo *fm, const struct fib *f,
+				      const uint8_t *frame)
 {
+	bool udp = frame[sizeof(struct rte_ether_hdr) + offsetof(struct rte_ipv4_hdr,
+								 next_proto_id)] == ESP_IPPROTO_UDP;
+
 	memcpy(fm->want, frame + FLOW_MEMO_OFF, sizeof(fm->want));
 	for (unsigned i = 0; i < 3; i++)
 		fm->want[i] &= flow_memo_mask(i);
+	fm->natt = FLOW_MEMO_NO_PORT;
+	if (udp && f->n_natt_ports == 1)
+		fm->natt = rte_cpu_to_be_16(f->natt_ports[0]);
+	return !udp || f->n_natt_ports <= 1;
 }
 
-static inline void flow_memo_of(struct flow_memo *fm, const struct rte_mbuf *m)
+/* flow_memo_of_frame() of @p m as classify_fast4() left it (its data
+ * past the Ethernet header). */
+static inline bool flow_memo_of(struct flow_memo *fm, const struct fib *f,
+				const struct rte_mbuf *m)
 {
-	flow_memo_of_frame(fm, rte_pktmbuf_mtod(m, const uint8_t *) - sizeof(struct rte_ether_hdr));
+	return flow_memo_of_frame(fm, f, rte_pktmbuf_mtod(m, const uint8_t *) -
+					     sizeof(struct rte_ether_hdr));
 }
 
 /* Does @p fm (not empty) speak for the received frame @p frame of @p len
@@ -380,7 +399,7 @@ static inline bool flow_memo_match(const struct flow_memo *fm, const uint8_t *fr
 {
 	const uint8_t *ip = frame + sizeof(struct rte_ether_hdr);
 	uint64_t d = 0;
-	uint16_t tot;
+	uint16_t tot, dport;
 
 	if (len < FLOW_MEMO_MIN || pkt_len != len)
 		return false;
@@ -391,9 +410,10 @@ static inline bool flow_memo_match(const struct flow_memo *fm, const uint8_t *fr
 		d |= (x & flow_memo_mask(i)) ^ fm->want[i];
 	}
 	memcpy(&tot, ip + offsetof(struct rte_ipv4_hdr, total_length), 2);
+	memcpy(&dport, ip + sizeof(struct rte_ipv4_hdr) + 2, 2);  /* UDP's, or not read */
 	/* a TTL of 1 goes the long way, which counts it */
 	return d == 0 && rte_be_to_cpu_16(tot) == len - sizeof(struct rte_ether_hdr) &&
-	       ip[offsetof(struct rte_ipv4_hdr, time_to_live)] > 1;
+	       ip[offsetof(struct rte_ipv4_hdr, time_to_live)] > 1 && dport != fm->natt;
 }
 
 /*

@@ -73,7 +73,7 @@ static void setup_express(void)
 }
 
 /* esp_inbound(), or esp_in_express() where the worker would call it
- * (worker_esp_in_express(): unfragmented IPv4 ESP with a 20-octet header
+ * (esp_in_express_take(): unfragmented IPv4 ESP with a 20-octet header
  * as long as it says, to the SA's address). */
 static uint16_t inbound(struct rte_mbuf **m, uint16_t n)
 {

@@ -110,8 +110,9 @@ static size_t clear_pkt(uint8_t *b, const struct combo *c)
 }
 
 /* Would the worker take these inbound packets of @p sa the express way
- * (worker_esp_in_express(): each an unfragmented IPv4 ESP packet of 20
- * octets of header, as long as it says, to sa's local address)? */
+ * (worker_express.c, esp_in_express_take(): each an unfragmented IPv4
+ * ESP packet of 20 octets of header, as long as it says, to sa's local
+ * address)? */
 static bool express_takes(const struct esp_sa *sa, struct rte_mbuf **mb, unsigned k)
 {
 	if (!esp_in_express_fits(sa, (uint16_t)k))
@@ -451,6 +452,146 @@ START_TEST(many_sas_match_one_by_one)
 }
 END_TEST
 
+/*
+ * esp_out_express(), the outbound express way's transform: bursts of
+ * IPv4 frames behind a link header, of random lengths (every pad), TOS,
+ * DF and TTL, against each packet with its TTL less one through
+ * esp_outbound() alone: the same ESP packets behind the link header given,
+ * and the same sequence numbers, IPv4 Identifications and SA counters.
+ */
+static const uint8_t express_l2[14] = {
+	0x02, 0, 0, 0, 0, 0xbb, 0x02, 0, 0, 0, 0, 0xaa, 0x08, 0x00,
+};
+
+static void express_out(enum esp_cipher cipher, uint32_t flags)
+{
+	static struct pkt clear[N_PKTS], want[N_PKTS];
+	struct esp_ctx ca = { .mgr = test_mgr() }, cb = { .mgr = test_mgr() };
+	const struct combo c = { cipher, flags, ESP_MODE_TUNNEL, AF_INET, 0, 0, false };
+	struct esp_sa *oa = sa_make(&c, ESP_DIR_OUT), *ob = sa_make(&c, ESP_DIR_OUT);
+	unsigned bursts = 0;
+	char what[96];
+
+	combo_name(&c, what, sizeof(what));
+	for (unsigned i = 0; i < N_PKTS; i++) {
+		struct pkt t;
+
+		clear[i].len = test_ip4_udp(clear[i].b, "10.1.0.1", "10.2.0.1", 1, 2,
+					    rnd() % 4 == 0 ? rnd() % 1300 : rnd() % 120,
+					    (uint8_t)rnd(), rnd() % 2);
+		clear[i].b[8] = (uint8_t)(2 + rnd() % 254);
+		test_ip4_cksum(clear[i].b);
+		/* what the usual way sends: the TTL less one, then ESP */
+		t = clear[i];
+		t.b[8]--;
+		test_ip4_cksum(t.b);
+		run(oa, &ca, false, &t, &want[i], 1, IN_ONE_BY_ONE);
+		ck_assert_uint_ne(want[i].len, 0);
+	}
+	for (unsigned i = 0; i < N_PKTS; bursts++) {
+		unsigned k = RTE_MIN(1 + rnd() % BURST_MAX, N_PKTS - i);
+		struct rte_mbuf *mb[BURST_MAX];
+		uint8_t frame[WIRE_MAX + sizeof(express_l2)];
+
+		ck_assert(esp_out_express_fits(ob, &cb, (uint16_t)k));
+		for (unsigned j = 0; j < k; j++) {
+			memcpy(frame, "\x02\0\0\0\0\x01\x02\0\0\0\0\x02\x08\0", 14);
+			memcpy(frame + 14, clear[i + j].b, clear[i + j].len);
+			mb[j] = test_mbuf(frame, clear[i + j].len + 14);
+			ck_assert_ptr_nonnull(mb[j]);
+		}
+		esp_out_express(ob, mb, (uint16_t)k, &cb, express_l2);
+		for (unsigned j = 0; j < k; j++, i++) {
+			const uint8_t *got = rte_pktmbuf_mtod(mb[j], const uint8_t *);
+
+			ck_assert_msg(rte_pktmbuf_pkt_len(mb[j]) == want[i].len + 14 &&
+				      rte_pktmbuf_data_len(mb[j]) == want[i].len + 14,
+				      "%s: packet %u: %u octets, %zu wanted", what, i,
+				      rte_pktmbuf_pkt_len(mb[j]), want[i].len + 14);
+			ck_assert(memcmp(got, express_l2, 14) == 0);
+			ck_assert_msg(memcmp(got + 14, want[i].b, want[i].len) == 0,
+				      "%s: packet %u differs", what, i);
+			rte_pktmbuf_free(mb[j]);
+		}
+	}
+	ck_assert_uint_gt(bursts, 2);
+	ck_assert_uint_eq(oa->seq, ob->seq);
+	ck_assert_uint_eq(oa->ip_id, ob->ip_id);
+	ck_assert_uint_eq(oa->stats.packets, ob->stats.packets);
+	ck_assert_uint_eq(oa->stats.bytes, ob->stats.bytes);
+	for (int r = 0; r < ESP_DROP_MAX; r++)
+		ck_assert_uint_eq(cb.drops[r], 0);
+	esp_sa_destroy(oa);
+	esp_sa_destroy(ob);
+}
+
+START_TEST(express_out_matches_outbound)
+{
+	rng_state = 0x1b873593u;
+	express_out(ESP_CIPHER_AES128_GCM16, 0);
+	express_out(ESP_CIPHER_AES128_GCM16, ESP_SA_F_IIV);
+	express_out(ESP_CIPHER_AES256_GCM16, 0);
+	express_out(ESP_CIPHER_AES256_GCM16, ESP_SA_F_IIV);
+}
+END_TEST
+
+/* esp_out_express_fits(): only what esp_out_express() serves. */
+START_TEST(express_out_fits_only_its_sas)
+{
+	static const struct {
+		enum esp_cipher cipher;
+		uint32_t flags;
+		enum esp_mode mode;
+		uint8_t outer_af;
+		enum esp_dir dir;
+		bool fits;
+	} cases[] = {
+		{ ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET, ESP_DIR_OUT, true },
+		{ ESP_CIPHER_AES256_GCM16, ESP_SA_F_IIV, ESP_MODE_TUNNEL, AF_INET, ESP_DIR_OUT, true },
+		{ ESP_CIPHER_CHACHA20_POLY1305, 0, ESP_MODE_TUNNEL, AF_INET, ESP_DIR_OUT, false },
+		{ ESP_CIPHER_AES128_GCM16, ESP_SA_F_ESN, ESP_MODE_TUNNEL, AF_INET, ESP_DIR_OUT, false },
+		{ ESP_CIPHER_AES128_GCM16, ESP_SA_F_NATT, ESP_MODE_TUNNEL, AF_INET, ESP_DIR_OUT, false },
+		{ ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET6, ESP_DIR_OUT, false },
+		{ ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TRANSPORT, AF_INET, ESP_DIR_OUT, false },
+		{ ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET, ESP_DIR_IN, false },
+	};
+	struct esp_ctx ctx = { .mgr = test_mgr() };
+	struct esp_sa_params p;
+	struct esp_sa *sa;
+
+	for (unsigned i = 0; i < RTE_DIM(cases); i++) {
+		test_sa_params(&p, cases[i].dir, cases[i].mode, cases[i].cipher, cases[i].flags,
+			       cases[i].outer_af);
+		sa = esp_sa_create(&p, test_mgr());
+		ck_assert_ptr_nonnull(sa);
+		ck_assert_msg(esp_out_express_fits(sa, &ctx, 32) == cases[i].fits, "case %u", i);
+		esp_sa_destroy(sa);
+	}
+	/* a good SA, but: the burst could reach a lifetime or the sequence
+	 * number's end, the SA is dead, a test gives the IV */
+	test_sa_params(&p, ESP_DIR_OUT, ESP_MODE_TUNNEL, ESP_CIPHER_AES128_GCM16, 0, AF_INET);
+	p.soft.packets = 20;
+	p.hard.packets = 40;
+	sa = esp_sa_create(&p, test_mgr());
+	ck_assert_ptr_nonnull(sa);
+	ck_assert(esp_out_express_fits(sa, &ctx, 8));
+	ck_assert(!esp_out_express_fits(sa, &ctx, 32));  /* the soft limit */
+	esp_sa_destroy(sa);
+	p.soft.packets = p.hard.packets = 0;
+	p.seq_start = UINT32_MAX - 16;
+	sa = esp_sa_create(&p, test_mgr());
+	ck_assert_ptr_nonnull(sa);
+	ck_assert(esp_out_express_fits(sa, &ctx, 8));
+	ck_assert(!esp_out_express_fits(sa, &ctx, 16));
+	sa->flags |= ESP_SA_F_DEAD;
+	ck_assert(!esp_out_express_fits(sa, &ctx, 8));
+	sa->flags &= ~ESP_SA_F_DEAD;
+	ctx.iv_override = (const uint8_t *)"\1\2\3\4\5\6\7\x08";
+	ck_assert(!esp_out_express_fits(sa, &ctx, 8));
+	esp_sa_destroy(sa);
+}
+END_TEST
+
 int main(void)
 {
 	if (test_eal_init("esp_bursts") != 0) {
@@ -462,6 +603,8 @@ int main(void)
 	tcase_set_timeout(tc, 100);
 	tcase_add_test(tc, bursts_match_one_by_one);
 	tcase_add_test(tc, many_sas_match_one_by_one);
+	tcase_add_test(tc, express_out_matches_outbound);
+	tcase_add_test(tc, express_out_fits_only_its_sas);
 	suite_add_tcase(s, tc);
 	return check_run_nofork(s);
 }

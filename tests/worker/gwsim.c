@@ -376,3 +376,60 @@ void gwsim_teardown(void)
 	gwsim_free(&A);
 	gwsim_free(&B);
 }
+
+void gwsim_check_delivered(struct rte_mbuf *sent_copy, struct rte_mbuf *got, int family)
+{
+	const uint8_t *a = rte_pktmbuf_mtod_offset(sent_copy, const uint8_t *, 14);
+	const uint8_t *b = rte_pktmbuf_mtod_offset(got, const uint8_t *, 14);
+	uint32_t len = rte_pktmbuf_data_len(sent_copy) - 14;
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(got, const struct rte_ether_hdr *);
+
+	ck_assert(rte_is_same_ether_addr(&eth->dst_addr, &mac_host_b));
+	ck_assert(rte_is_same_ether_addr(&eth->src_addr, &mac_b_lan));
+	ck_assert_uint_eq(rte_be_to_cpu_16(eth->ether_type),
+			  family == AF_INET ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6);
+	ck_assert_uint_eq(rte_pktmbuf_data_len(got) - 14, len);
+	if (family == AF_INET) {
+		ck_assert_uint_eq(b[8], a[8] - 2);           /* TTL */
+		ck_assert_mem_eq(a, b, 8);
+		ck_assert_mem_eq(a + 12, b + 12, len - 12);
+		ck_assert_uint_eq(rte_ipv4_cksum((const struct rte_ipv4_hdr *)b), 0);
+	} else {
+		ck_assert_uint_eq(b[7], a[7] - 2);           /* hop limit */
+		ck_assert_mem_eq(a, b, 7);
+		ck_assert_mem_eq(a + 8, b + 8, len - 8);
+	}
+}
+
+uint64_t gwsim_drops(struct gwsim *g, enum esp_drop why)
+{
+	return g->w->ctx.drops[why];
+}
+
+void gwsim_add_ip4_options(struct rte_mbuf *m)
+{
+	uint8_t *q = (uint8_t *)rte_pktmbuf_prepend(m, 4);
+	struct rte_ipv4_hdr *ip;
+
+	ck_assert_ptr_nonnull(q);
+	memmove(q, q + 4, 14 + 20);
+	memset(q + 14 + 20, 1, 4);
+	ip = (struct rte_ipv4_hdr *)(q + 14);
+	ip->version_ihl = 0x46;
+	ip->total_length = rte_cpu_to_be_16(rte_be_to_cpu_16(ip->total_length) + 4);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+}
+
+struct rte_ipv4_hdr *gwsim_frame_ip4(struct rte_mbuf *m)
+{
+	return rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, 14);
+}
+
+void gwsim_ip4_recksum(struct rte_mbuf *m)
+{
+	struct rte_ipv4_hdr *ip = gwsim_frame_ip4(m);
+
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+}

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <rte_ether.h>
+#include <rte_ip.h>
 #include <rte_mbuf.h>
 
 #include "dataplane/worker.h"
@@ -67,5 +68,16 @@ void gwsim_sa_params(struct esp_sa_params *p, const struct combo *c, uint32_t sp
 /** SA pair A→B with @p spi and A's protect policy (id = spi). */
 void gwsim_install(const struct combo *c, uint32_t spi);
 void gwsim_uninstall(uint32_t spi);
+
+/** The packet B delivers must be the one A got, TTL/hop limit less 2. */
+void gwsim_check_delivered(struct rte_mbuf *sent_copy, struct rte_mbuf *got, int family);
+/** Worker 0's drops of @p g for @p why. */
+uint64_t gwsim_drops(struct gwsim *g, enum esp_drop why);
+/** The IPv4 header of frame @p m, its checksum to be set again after a
+ *  change (gwsim_ip4_recksum()). */
+struct rte_ipv4_hdr *gwsim_frame_ip4(struct rte_mbuf *m);
+void gwsim_ip4_recksum(struct rte_mbuf *m);
+/** Four octets of IPv4 options (NOPs) into the IPv4 frame @p m. */
+void gwsim_add_ip4_options(struct rte_mbuf *m);
 
 #endif

@@ -84,13 +84,14 @@ END_TEST
  * A poll whose burst handed packets to another worker asks for 32 frames
  * next time, however long they are (worker_poll): 64 long frames of
  * worker 1's SA arrive at worker 0 in two polls of 32, not 32 and 8, and
- * all of them leave worker 1 as ESP.
+ * all of them leave worker 1 as ESP (bursts of one flow, but another
+ * worker's SA: not worker 0's express way).
  */
 START_TEST(handing_bursts_stay_long)
 {
 	struct rte_ring *rx = rte_ring_lookup("c_lan_rx0");
 	struct worker *w0 = C.peers[0], *w1 = C.peers[1];
-	uint64_t handed = w0->stats.handoff_out;
+	uint64_t handed = w0->stats.handoff_out, express = w0->stats.esp_out_express;
 
 	ck_assert_ptr_nonnull(rx);
 	sa_pair(0x3005, 1);
@@ -107,6 +108,7 @@ START_TEST(handing_bursts_stay_long)
 	}
 	ck_assert_uint_eq(rte_ring_count(rx), 0);
 	ck_assert_uint_eq(w0->stats.handoff_out - handed, 64);
+	ck_assert_uint_eq(w0->stats.esp_out_express, express);
 	w0->n_rxq = 0;
 	ck_assert_int_eq(drv_policy_del(C.drv, 0x3005), 0);
 }

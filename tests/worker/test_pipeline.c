@@ -29,31 +29,6 @@
 #include "tests/worker/gwsim.h"
 #include "tests/check_run.h"
 
-/* The packet B delivers must be the one A got, TTL/hop limit less 2. */
-static void check_delivered(struct rte_mbuf *sent_copy, struct rte_mbuf *got, int family)
-{
-	const uint8_t *a = rte_pktmbuf_mtod_offset(sent_copy, const uint8_t *, 14);
-	const uint8_t *b = rte_pktmbuf_mtod_offset(got, const uint8_t *, 14);
-	uint32_t len = rte_pktmbuf_data_len(sent_copy) - 14;
-	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(got, const struct rte_ether_hdr *);
-
-	ck_assert(rte_is_same_ether_addr(&eth->dst_addr, &mac_host_b));
-	ck_assert(rte_is_same_ether_addr(&eth->src_addr, &mac_b_lan));
-	ck_assert_uint_eq(rte_be_to_cpu_16(eth->ether_type),
-			  family == AF_INET ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6);
-	ck_assert_uint_eq(rte_pktmbuf_data_len(got) - 14, len);
-	if (family == AF_INET) {
-		ck_assert_uint_eq(b[8], a[8] - 2);           /* TTL */
-		ck_assert_mem_eq(a, b, 8);
-		ck_assert_mem_eq(a + 12, b + 12, len - 12);
-		ck_assert_uint_eq(rte_ipv4_cksum((const struct rte_ipv4_hdr *)b), 0);
-	} else {
-		ck_assert_uint_eq(b[7], a[7] - 2);           /* hop limit */
-		ck_assert_mem_eq(a, b, 7);
-		ck_assert_mem_eq(a + 8, b + 8, len - 8);
-	}
-}
-
 static const enum esp_cipher ciphers[] = {
 	ESP_CIPHER_AES128_GCM16, ESP_CIPHER_AES256_GCM16, ESP_CIPHER_CHACHA20_POLY1305,
 };
@@ -99,7 +74,7 @@ START_TEST(every_combination_round_trips)
 
 			ck_assert_msg(clear != NULL, "B delivered nothing: cipher %u flags %u mode %d %d/%d size %u",
 				      ci, fl, mode, inner, outer, size);
-			check_delivered(copy, clear, c.inner);
+			gwsim_check_delivered(copy, clear, c.inner);
 			rte_pktmbuf_free(copy);
 			rte_pktmbuf_free(clear);
 			n++;
@@ -162,7 +137,7 @@ START_TEST(mixed_bursts_keep_order)
 		worker_flush(B.w);
 		ck_assert_uint_eq(rte_ring_dequeue_bulk(B.lan_tx[0], (void **)out, N, NULL), N);
 		for (unsigned i = 0; i < N; i++) {
-			check_delivered(copy[i], out[i], pattern[i] == '6' ? AF_INET6 : AF_INET);
+			gwsim_check_delivered(copy[i], out[i], pattern[i] == '6' ? AF_INET6 : AF_INET);
 			rte_pktmbuf_free(copy[i]);
 			rte_pktmbuf_free(out[i]);
 		}
@@ -171,11 +146,6 @@ START_TEST(mixed_bursts_keep_order)
 	gwsim_uninstall(spi6);
 }
 END_TEST
-
-static uint64_t drops(struct gwsim *g, enum esp_drop why)
-{
-	return g->w->ctx.drops[why];
-}
 
 /* Take A's outbound SAs @p spi[0..n) and their policies (of the same ids)
  * away, the SAs freed once the worker is past them. */
@@ -214,7 +184,7 @@ START_TEST(grouped_runs_leave_by_their_peers)
 	struct combo c = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET, AF_INET };
 	struct rte_mbuf *in[N], *esp[N];
 	uint32_t seq[3] = { 0, 0, UINT32_MAX - 3 }, over = 0;
-	uint64_t over0 = drops(&A, ESP_DROP_SEQ_OVERFLOW);
+	uint64_t over0 = gwsim_drops(&A, ESP_DROP_SEQ_OVERFLOW);
 
 	gwsim_wan_neigh(&A, "192.0.2.3", &mac_c_wan);
 	for (unsigned k = 0; k < 3; k++) {
@@ -274,41 +244,12 @@ START_TEST(grouped_runs_leave_by_their_peers)
 		ck_assert_uint_eq(sent, got);
 	}
 	ck_assert_uint_gt(over, 0);
-	ck_assert_uint_eq(drops(&A, ESP_DROP_SEQ_OVERFLOW) - over0, over);
+	ck_assert_uint_eq(gwsim_drops(&A, ESP_DROP_SEQ_OVERFLOW) - over0, over);
 	out_tunnels_del(spi, 3);
 }
 END_TEST
 
 /* Give the IPv4 frame @p m four octets of options (NOPs). */
-static void add_ip4_options(struct rte_mbuf *m)
-{
-	uint8_t *q = (uint8_t *)rte_pktmbuf_prepend(m, 4);
-	struct rte_ipv4_hdr *ip;
-
-	ck_assert_ptr_nonnull(q);
-	memmove(q, q + 4, 14 + 20);
-	memset(q + 14 + 20, 1, 4);
-	ip = (struct rte_ipv4_hdr *)(q + 14);
-	ip->version_ihl = 0x46;
-	ip->total_length = rte_cpu_to_be_16(rte_be_to_cpu_16(ip->total_length) + 4);
-	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-}
-
-/* The IPv4 header of frame @p m, its checksum to be set again after a change. */
-static struct rte_ipv4_hdr *frame_ip4(struct rte_mbuf *m)
-{
-	return rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, 14);
-}
-
-static void ip4_recksum(struct rte_mbuf *m)
-{
-	struct rte_ipv4_hdr *ip = frame_ip4(m);
-
-	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-}
-
 /* Give the IPv6 frame @p m a hop-by-hop options header (a PadN option). */
 static void add_ip6_hop_by_hop(struct rte_mbuf *m)
 {
@@ -328,8 +269,8 @@ static void add_ip6_hop_by_hop(struct rte_mbuf *m)
 static void set_hops(struct rte_mbuf *m, int family, uint8_t v)
 {
 	if (family == AF_INET) {
-		frame_ip4(m)->time_to_live = v;
-		ip4_recksum(m);
+		gwsim_frame_ip4(m)->time_to_live = v;
+		gwsim_ip4_recksum(m);
 	} else {
 		rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, 14)->hop_limits = v;
 	}
@@ -339,8 +280,8 @@ static void set_hops(struct rte_mbuf *m, int family, uint8_t v)
 static void set_tos(struct rte_mbuf *m, int family, uint8_t v)
 {
 	if (family == AF_INET) {
-		frame_ip4(m)->type_of_service = v;
-		ip4_recksum(m);
+		gwsim_frame_ip4(m)->type_of_service = v;
+		gwsim_ip4_recksum(m);
 	} else {
 		uint8_t *ip6 = rte_pktmbuf_mtod_offset(m, uint8_t *, 14);
 
@@ -370,8 +311,8 @@ static void flow_memo_burst(int family, uint32_t spi)
 	struct rte_mbuf *in[N], *copy[N], *esp[N + 3], *out[N];
 	bool v4 = family == AF_INET, delivered[N];
 	unsigned n_esp, n_out, k = 0;
-	uint64_t ttl0 = drops(&A, ESP_DROP_TTL), runt_a = drops(&A, ESP_DROP_RUNT);
-	uint64_t runt_b = drops(&B, ESP_DROP_RUNT), nosa_b = drops(&B, ESP_DROP_NO_SA);
+	uint64_t ttl0 = gwsim_drops(&A, ESP_DROP_TTL), runt_a = gwsim_drops(&A, ESP_DROP_RUNT);
+	uint64_t runt_b = gwsim_drops(&B, ESP_DROP_RUNT), nosa_b = gwsim_drops(&B, ESP_DROP_NO_SA);
 
 	gwsim_install(&c, spi);
 	for (unsigned i = 0; i < N; i++) {
@@ -390,7 +331,7 @@ static void flow_memo_burst(int family, uint32_t spi)
 			break;
 		case 7:     /* options: the classifier's long way */
 			if (v4)
-				add_ip4_options(in[i]);
+				gwsim_add_ip4_options(in[i]);
 			else
 				add_ip6_hop_by_hop(in[i]);
 			break;
@@ -409,8 +350,8 @@ static void flow_memo_burst(int family, uint32_t spi)
 	worker_flush(A.w);
 	n_esp = rte_ring_dequeue_burst(A.wan_tx[0], (void **)esp, N, NULL);
 	ck_assert_uint_eq(n_esp, N - 2);
-	ck_assert_uint_eq(drops(&A, ESP_DROP_TTL) - ttl0, 1);
-	ck_assert_uint_eq(drops(&A, ESP_DROP_RUNT) - runt_a, 1);
+	ck_assert_uint_eq(gwsim_drops(&A, ESP_DROP_TTL) - ttl0, 1);
+	ck_assert_uint_eq(gwsim_drops(&A, ESP_DROP_RUNT) - runt_a, 1);
 
 	/* B: the same burst with an unknown SPI's frame, a short one and a
 	 * fragment (to us: punted, the control thread reassembles) */
@@ -420,8 +361,8 @@ static void flow_memo_burst(int family, uint32_t spi)
 
 	rte_pktmbuf_mtod_offset(unknown, uint8_t *, 14 + 20)[3] ^= 0x40;
 	ck_assert_int_eq(rte_pktmbuf_trim(shorter, 4), 0);
-	frame_ip4(frag)->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG);
-	ip4_recksum(frag);
+	gwsim_frame_ip4(frag)->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG);
+	gwsim_ip4_recksum(frag);
 	memmove(esp + 5, esp + 2, (n_esp - 2) * sizeof(esp[0]));
 	esp[2] = unknown;
 	esp[3] = shorter;
@@ -430,15 +371,15 @@ static void flow_memo_burst(int family, uint32_t spi)
 	worker_flush(B.w);
 	n_out = rte_ring_dequeue_burst(B.lan_tx[0], (void **)out, N, NULL);
 	ck_assert_uint_eq(n_out, N - 2);
-	ck_assert_uint_eq(drops(&B, ESP_DROP_NO_SA) - nosa_b, 1);
-	ck_assert_uint_eq(drops(&B, ESP_DROP_RUNT) - runt_b, 1);
+	ck_assert_uint_eq(gwsim_drops(&B, ESP_DROP_NO_SA) - nosa_b, 1);
+	ck_assert_uint_eq(gwsim_drops(&B, ESP_DROP_RUNT) - runt_b, 1);
 	ck_assert_int_eq(rte_ring_dequeue(B.w->punt, (void **)&p), 0);
 	ck_assert_ptr_eq(p, frag);
 	rte_pktmbuf_free(p);
 	for (unsigned i = 0; i < N; i++) {
 		if (delivered[i]) {
 			ck_assert_uint_lt(k, n_out);
-			check_delivered(copy[i], out[k], family);
+			gwsim_check_delivered(copy[i], out[k], family);
 			rte_pktmbuf_free(out[k++]);
 		}
 		rte_pktmbuf_free(copy[i]);
@@ -534,7 +475,7 @@ static void marked_transport_round_trip(int family, uint32_t spi, struct rte_mbu
 	esp->packet_type = in_mark;
 	clear = gwsim_run(&B, B.wan, esp, B.lan_tx[0]);
 	ck_assert_ptr_nonnull(clear);
-	check_delivered(copy, clear, family);
+	gwsim_check_delivered(copy, clear, family);
 	rte_pktmbuf_free(copy);
 	rte_pktmbuf_free(clear);
 	gwsim_uninstall(spi);
@@ -546,7 +487,7 @@ START_TEST(nic_packet_type_is_not_trusted)
 
 	/* the options stay in front of ESP (IHL 6) */
 	m = gwsim_udp_frame(AF_INET, &mac_a_lan, "10.1.0.1", "10.2.0.1", 5000, 100, 0, true);
-	add_ip4_options(m);
+	gwsim_add_ip4_options(m);
 	marked_transport_round_trip(AF_INET, 0x7201, m, ESP_PTYPE_IP4_CHECKED,
 				    ESP_PTYPE_IP4_ESP_CHECKED, 14, 0x46);
 	/* RFC 4303 §3.1.1: ESP after the hop-by-hop header, not before it */
@@ -571,11 +512,11 @@ START_TEST(side_paths_are_punted_or_counted)
 	rte_pktmbuf_free(p);
 
 	/* No policy matches: default discard. */
-	uint64_t before = drops(&A, ESP_DROP_SPD_NOMATCH);
+	uint64_t before = gwsim_drops(&A, ESP_DROP_SPD_NOMATCH);
 
 	m = gwsim_udp_frame(AF_INET6, &mac_a_lan, "fd01::1", "fd02::1", 5000, 100, 0, true);
 	ck_assert_ptr_null(gwsim_run(&A, A.lan, m, A.wan_tx[0]));
-	ck_assert_uint_eq(drops(&A, ESP_DROP_SPD_NOMATCH), before + 1);
+	ck_assert_uint_eq(gwsim_drops(&A, ESP_DROP_SPD_NOMATCH), before + 1);
 
 	/* TTL 1 cannot be forwarded. */
 	m = gwsim_udp_frame(AF_INET, &mac_a_lan, "10.1.0.1", "10.2.0.1", 5000, 100, 0, true);
@@ -584,9 +525,9 @@ START_TEST(side_paths_are_punted_or_counted)
 	ip->time_to_live = 1;
 	ip->hdr_checksum = 0;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	before = drops(&A, ESP_DROP_TTL);
+	before = gwsim_drops(&A, ESP_DROP_TTL);
 	ck_assert_ptr_null(gwsim_run(&A, A.lan, m, A.wan_tx[0]));
-	ck_assert_uint_eq(drops(&A, ESP_DROP_TTL), before + 1);
+	ck_assert_uint_eq(gwsim_drops(&A, ESP_DROP_TTL), before + 1);
 
 	/* Unknown SPI at B. */
 	m = gwsim_udp_frame(AF_INET, &mac_a_lan, "10.1.0.1", "10.2.0.1", 5000, 100, 0, true);
@@ -596,9 +537,9 @@ START_TEST(side_paths_are_punted_or_counted)
 	uint8_t *spi = rte_pktmbuf_mtod_offset(esp, uint8_t *, 14 + 20);
 
 	spi[3] ^= 0x55;
-	before = drops(&B, ESP_DROP_NO_SA);
+	before = gwsim_drops(&B, ESP_DROP_NO_SA);
 	ck_assert_ptr_null(gwsim_run(&B, B.wan, esp, B.lan_tx[0]));
-	ck_assert_uint_eq(drops(&B, ESP_DROP_NO_SA), before + 1);
+	ck_assert_uint_eq(gwsim_drops(&B, ESP_DROP_NO_SA), before + 1);
 
 	/* ESP to B without all of its SPI and sequence number (link padding
 	 * sends the frame the long way) is a counted runt. */
@@ -608,9 +549,9 @@ START_TEST(side_paths_are_punted_or_counted)
 	ip->total_length = rte_cpu_to_be_16(20 + 4);
 	ip->hdr_checksum = 0;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	before = drops(&B, ESP_DROP_RUNT);
+	before = gwsim_drops(&B, ESP_DROP_RUNT);
 	ck_assert_ptr_null(gwsim_run(&B, B.wan, m, B.lan_tx[0]));
-	ck_assert_uint_eq(drops(&B, ESP_DROP_RUNT), before + 1);
+	ck_assert_uint_eq(gwsim_drops(&B, ESP_DROP_RUNT), before + 1);
 
 	/* An IPv4 packet with DF clear that does not fit is pre-fragmented;
 	 * with DF set the sender gets told (punt for ICMP). */
@@ -632,9 +573,9 @@ START_TEST(side_paths_are_punted_or_counted)
 	}
 	ck_assert_uint_eq(got, 8 + 1472);
 	m = gwsim_udp_frame(AF_INET, &mac_a_lan, "10.1.0.1", "10.2.0.1", 5000, 1472, 0, true);
-	before = drops(&A, ESP_DROP_TOO_BIG);
+	before = gwsim_drops(&A, ESP_DROP_TOO_BIG);
 	ck_assert_ptr_null(gwsim_run(&A, A.lan, m, A.wan_tx[0]));
-	ck_assert_uint_eq(drops(&A, ESP_DROP_TOO_BIG), before + 1);
+	ck_assert_uint_eq(gwsim_drops(&A, ESP_DROP_TOO_BIG), before + 1);
 	ck_assert_int_eq(rte_ring_dequeue(A.w->punt, (void **)&p), 0);
 	ck_assert_uint_eq(p->hash.usr & 0xffff, PUNT_TOO_BIG);
 	ck_assert_uint_lt(p->hash.usr >> 16, 1500 - 50);
@@ -670,7 +611,7 @@ START_TEST(a_burst_fits_each_packet_to_its_path)
 	enum { N = RTE_DIM(f) };
 	struct rte_mbuf *in[N], *esp[2 * N], *p;
 	unsigned want = 0;
-	uint64_t too_big = drops(&A, ESP_DROP_TOO_BIG);
+	uint64_t too_big = gwsim_drops(&A, ESP_DROP_TOO_BIG);
 
 	gwsim_install(&c4, 0x7401);
 	gwsim_install(&c6, 0x7402);
@@ -693,7 +634,7 @@ START_TEST(a_burst_fits_each_packet_to_its_path)
 			ck_assert_ptr_nonnull(p = gwsim_run(&B, B.wan, esp[k], B.lan_tx[0]));
 			rte_pktmbuf_free(p);
 		}
-		ck_assert_uint_eq(drops(&A, ESP_DROP_TOO_BIG), too_big + round + 1);
+		ck_assert_uint_eq(gwsim_drops(&A, ESP_DROP_TOO_BIG), too_big + round + 1);
 		ck_assert_int_eq(rte_ring_dequeue(A.w->punt, (void **)&p), 0);
 		ck_assert_uint_eq(p->hash.usr, PUNT_TOO_BIG | (1500u - 57) << 16);
 		rte_pktmbuf_free(p);
@@ -786,15 +727,15 @@ START_TEST(decapsulated_ttl_ends_anywhere_in_a_burst)
 	static const uint8_t ttl[] = { 2, 64, 64, 2, 64, 2 };  /* 1 when B sees it */
 	enum { N = RTE_DIM(ttl) };
 	struct rte_mbuf *in[N], *esp[N], *out[N];
-	uint64_t ttl_b = drops(&B, ESP_DROP_TTL);
+	uint64_t ttl_b = gwsim_drops(&B, ESP_DROP_TTL);
 	unsigned k = 0;
 
 	gwsim_install(&c, 0x7501);
 	for (unsigned i = 0; i < N; i++) {
 		in[i] = gwsim_udp_frame(AF_INET, &mac_a_lan, "10.1.0.1", "10.2.0.1",
 					(uint16_t)(5000 + i), 100, 0, true);
-		frame_ip4(in[i])->time_to_live = ttl[i];
-		ip4_recksum(in[i]);
+		gwsim_frame_ip4(in[i])->time_to_live = ttl[i];
+		gwsim_ip4_recksum(in[i]);
 	}
 	worker_process_burst(A.w, A.lan, in, N);
 	worker_flush(A.w);
@@ -802,11 +743,11 @@ START_TEST(decapsulated_ttl_ends_anywhere_in_a_burst)
 	worker_process_burst(B.w, B.wan, esp, N);
 	worker_flush(B.w);
 	ck_assert_uint_eq(rte_ring_dequeue_burst(B.lan_tx[0], (void **)out, N, NULL), 3);
-	ck_assert_uint_eq(drops(&B, ESP_DROP_TTL) - ttl_b, 3);
+	ck_assert_uint_eq(gwsim_drops(&B, ESP_DROP_TTL) - ttl_b, 3);
 	for (unsigned i = 0; i < N; i++) {
 		if (ttl[i] == 2)
 			continue;
-		const struct rte_ipv4_hdr *ip = frame_ip4(out[k]);
+		const struct rte_ipv4_hdr *ip = gwsim_frame_ip4(out[k]);
 		const struct rte_udp_hdr *udp = (const struct rte_udp_hdr *)(ip + 1);
 
 		ck_assert_uint_eq(rte_be_to_cpu_16(udp->dst_port), 5000 + i);
@@ -815,111 +756,6 @@ START_TEST(decapsulated_ttl_ends_anywhere_in_a_burst)
 		rte_pktmbuf_free(out[k++]);
 	}
 	gwsim_uninstall(0x7501);
-}
-END_TEST
-
-/*
- * The express way (worker_express.c, worker_esp_in_express()) takes a burst only
- * when every frame is ESP of one inbound SA and one flow; a burst with
- * anything else in it goes the usual way, whole. Either way B delivers
- * what A sent, and counts what it drops or punts.
- */
-START_TEST(express_way_takes_whole_bursts_only)
-{
-	struct combo c = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET, AF_INET };
-	enum { N = 6 };
-	enum { ONE_SA, OTHER_SPI, OUTER_TTL_1, NOT_ESP, BAD_ICV, INNER_OPTIONS, INNER_TTL, WAYS };
-	static const char *const name[] = { "one SA's", "another SPI", "an outer TTL of 1",
-					    "a frame not ESP", "a bad ICV", "IPv4 options inside",
-					    "an inner TTL that ends at B" };
-
-	for (unsigned way = ONE_SA; way < WAYS; way++) {
-		struct rte_mbuf *in[N], *copy[N], *esp[N], *out[N], *p;
-		uint64_t express = B.w->stats.esp_in_express, nosa = drops(&B, ESP_DROP_NO_SA);
-		uint64_t auth = drops(&B, ESP_DROP_AUTH), ttl = drops(&B, ESP_DROP_TTL);
-		unsigned odd = way == ONE_SA ? N : 2, k = 0;
-
-		gwsim_install(&c, 0x7601);
-		for (unsigned i = 0; i < N; i++) {
-			in[i] = gwsim_udp_frame(AF_INET, &mac_a_lan, "10.1.0.1", "10.2.0.1",
-						(uint16_t)(5000 + i), 60 + 8 * i, 0, true);
-			/* esp_in_plain4() turns it to esp_in_open(), which
-			 * delivers it */
-			if (way == INNER_OPTIONS && i == odd)
-				add_ip4_options(in[i]);
-			if (way == INNER_TTL && i == odd) {  /* 1 at B: the rest the usual way */
-				frame_ip4(in[i])->time_to_live = 2;
-				ip4_recksum(in[i]);
-			}
-			copy[i] = rte_pktmbuf_copy(in[i], gwsim_pool, 0, UINT32_MAX);
-		}
-		worker_process_burst(A.w, A.lan, in, N);
-		worker_flush(A.w);
-		ck_assert_uint_eq(rte_ring_dequeue_burst(A.wan_tx[0], (void **)esp, N, NULL), N);
-		if (way == OTHER_SPI) {
-			rte_pktmbuf_mtod_offset(esp[odd], uint8_t *, 14 + 20)[3] ^= 0x40;
-		} else if (way == OUTER_TTL_1) {
-			frame_ip4(esp[odd])->time_to_live = 1;   /* to us: still taken */
-			ip4_recksum(esp[odd]);
-			odd = N;
-		} else if (way == NOT_ESP) {
-			frame_ip4(esp[odd])->next_proto_id = IPPROTO_UDP;  /* to us: punted */
-			ip4_recksum(esp[odd]);
-		} else if (way == BAD_ICV) {
-			rte_pktmbuf_mtod(esp[odd], uint8_t *)[rte_pktmbuf_data_len(esp[odd]) - 1] ^= 1;
-		} else if (way == INNER_OPTIONS) {
-			odd = N;
-		}
-		worker_process_burst(B.w, B.wan, esp, N);
-		worker_flush(B.w);
-		unsigned n_out = rte_ring_dequeue_burst(B.lan_tx[0], (void **)out, N, NULL);
-
-		ck_assert_msg(B.w->stats.esp_in_express - express ==
-			      (way == ONE_SA || way == BAD_ICV || way == INNER_OPTIONS ||
-			       way == INNER_TTL ? N : 0),
-			      "a burst with %s: %" PRIu64 " frames the express way", name[way],
-			      B.w->stats.esp_in_express - express);
-		ck_assert_uint_eq(n_out, odd < N ? N - 1 : N);
-		ck_assert_uint_eq(drops(&B, ESP_DROP_NO_SA) - nosa, way == OTHER_SPI);
-		ck_assert_uint_eq(drops(&B, ESP_DROP_AUTH) - auth, way == BAD_ICV);
-		ck_assert_uint_eq(drops(&B, ESP_DROP_TTL) - ttl, way == INNER_TTL);
-		if (way == NOT_ESP) {
-			ck_assert_int_eq(rte_ring_dequeue(B.w->punt, (void **)&p), 0);
-			rte_pktmbuf_free(p);
-		}
-		for (unsigned i = 0; i < N; i++) {
-			if (i != odd) {
-				check_delivered(copy[i], out[k], AF_INET);
-				rte_pktmbuf_free(out[k++]);
-			}
-			rte_pktmbuf_free(copy[i]);
-		}
-		gwsim_uninstall(0x7601);
-	}
-	/* SAs the express way does not serve (esp_in_express_fits()): a
-	 * ChaCha20-Poly1305 one, one with ESN */
-	static const struct combo other[] = {
-		{ ESP_CIPHER_CHACHA20_POLY1305, 0, ESP_MODE_TUNNEL, AF_INET, AF_INET },
-		{ ESP_CIPHER_AES128_GCM16, ESP_SA_F_ESN, ESP_MODE_TUNNEL, AF_INET, AF_INET },
-	};
-	for (unsigned o = 0; o < RTE_DIM(other); o++) {
-		struct rte_mbuf *in[N], *esp[N], *out[N];
-		uint64_t express = B.w->stats.esp_in_express;
-
-		gwsim_install(&other[o], 0x7602);
-		for (unsigned i = 0; i < N; i++)
-			in[i] = gwsim_udp_frame(AF_INET, &mac_a_lan, "10.1.0.1", "10.2.0.1",
-						(uint16_t)(5000 + i), 60, 0, true);
-		worker_process_burst(A.w, A.lan, in, N);
-		worker_flush(A.w);
-		ck_assert_uint_eq(rte_ring_dequeue_burst(A.wan_tx[0], (void **)esp, N, NULL), N);
-		worker_process_burst(B.w, B.wan, esp, N);
-		worker_flush(B.w);
-		ck_assert_uint_eq(rte_ring_dequeue_burst(B.lan_tx[0], (void **)out, N, NULL), N);
-		ck_assert_uint_eq(B.w->stats.esp_in_express, express);
-		rte_pktmbuf_free_bulk(out, N);
-		gwsim_uninstall(0x7602);
-	}
 }
 END_TEST
 
@@ -937,7 +773,7 @@ static void ip6_round_trip(struct rte_mbuf *m, uint32_t padding)
 	struct rte_mbuf *clear = gwsim_run(&B, B.wan, esp, B.lan_tx[0]);
 
 	ck_assert_ptr_nonnull(clear);
-	check_delivered(copy, clear, AF_INET6);
+	gwsim_check_delivered(copy, clear, AF_INET6);
 	rte_pktmbuf_free(copy);
 	rte_pktmbuf_free(clear);
 }
@@ -967,7 +803,7 @@ START_TEST(ipv6_esp_after_extension_headers)
 	add_ip6_hop_by_hop(esp);
 	clear = gwsim_run(&B, B.wan, esp, B.lan_tx[0]);
 	ck_assert_ptr_nonnull(clear);
-	check_delivered(copy, clear, AF_INET6);
+	gwsim_check_delivered(copy, clear, AF_INET6);
 	rte_pktmbuf_free(copy);
 	rte_pktmbuf_free(clear);
 	gwsim_uninstall(0x7402);
@@ -995,12 +831,12 @@ START_TEST(ipv6_fast_and_slow_paths)
 				       true), 6);
 
 	/* hop limit 1: counted, whichever path */
-	uint64_t before = drops(&A, ESP_DROP_TTL);
+	uint64_t before = gwsim_drops(&A, ESP_DROP_TTL);
 
 	m = gwsim_udp_frame(AF_INET6, &mac_a_lan, "fd01::1", "fd02::1", 5000, 100, 0, true);
 	rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, 14)->hop_limits = 1;
 	ck_assert_ptr_null(gwsim_run(&A, A.lan, m, A.wan_tx[0]));
-	ck_assert_uint_eq(drops(&A, ESP_DROP_TTL), before + 1);
+	ck_assert_uint_eq(gwsim_drops(&A, ESP_DROP_TTL), before + 1);
 
 	/* link-scope multicast (ND) and the gateway's own address: punted */
 	const char *to_us[] = { "ff02::1", "2001:db8::1" };
@@ -1039,11 +875,11 @@ START_TEST(labels_follow_the_sa)
 	worker_apply_msgs(B.w);
 
 	/* Unlabeled traffic does not match the labeled policy. */
-	uint64_t before = drops(&A, ESP_DROP_SPD_NOMATCH);
+	uint64_t before = gwsim_drops(&A, ESP_DROP_SPD_NOMATCH);
 	struct rte_mbuf *m = gwsim_udp_frame(AF_INET, &mac_a_lan, "10.1.0.1", "10.2.0.1", 5000, 64, 0, true);
 
 	ck_assert_ptr_null(gwsim_run(&A, A.lan, m, A.wan_tx[0]));
-	ck_assert_uint_eq(drops(&A, ESP_DROP_SPD_NOMATCH), before + 1);
+	ck_assert_uint_eq(gwsim_drops(&A, ESP_DROP_SPD_NOMATCH), before + 1);
 
 	m = gwsim_udp_frame(AF_INET, &mac_a_lan, "10.1.0.1", "10.2.0.1", 5000, 64, 100, true);
 	struct rte_mbuf *esp = gwsim_run(&A, A.lan, m, A.wan_tx[0]);
@@ -1217,7 +1053,6 @@ int main(void)
 	tcase_add_test(tc, side_paths_are_punted_or_counted);
 	tcase_add_test(tc, a_burst_fits_each_packet_to_its_path);
 	tcase_add_test(tc, decapsulated_ttl_ends_anywhere_in_a_burst);
-	tcase_add_test(tc, express_way_takes_whole_bursts_only);
 	tcase_add_test(tc, labels_follow_the_sa);
 	tcase_add_test(tc, sa_update_keeps_the_sequence);
 	tcase_add_test(tc, sa_update_endpoints_moves_natt_port);

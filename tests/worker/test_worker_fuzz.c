@@ -102,9 +102,10 @@ START_TEST(mutated_frames_never_crash_or_leak)
 		worker_fuzz_one(buf, len);
 	}
 	ck_assert_uint_eq(worker_fuzz_pool_avail(), avail);
-	/* the AES-GCM tunnel's mutated ESP reached the express way too
-	 * (worker_express.c, worker_esp_in_express()) */
+	/* the AES-GCM tunnel's mutated ESP and clear frames reached the
+	 * express ways too (worker_express.c) */
 	ck_assert_uint_gt(B.w->stats.esp_in_express, 100);
+	ck_assert_uint_gt(A.w->stats.esp_out_express, 100);
 	/* The SAs still work afterwards. */
 	struct rte_mbuf *m = gwsim_udp_frame(AF_INET, &mac_a_lan, "10.1.0.1", "10.2.0.1", 5000, 64, 0, true);
 	struct rte_mbuf *esp = gwsim_run(&A, A.lan, m, A.wan_tx[0]);

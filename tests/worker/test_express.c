@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The express ways (dataplane/worker_express.c): a burst of one flow's
+ * frames, ESP to one inbound SA or clear traffic to one tunnel, is taken
+ * in a few passes; any other burst goes the usual way, whole. Through the
+ * two simulated gateways of gwsim: which bursts are taken (the workers'
+ * counters), and that A sends and B delivers the same packets either way.
+ */
+#include <check.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "dataplane/worker.h"
+#include "tests/worker/gwsim.h"
+#include "tests/check_run.h"
+
+/*
+ * The inbound express way takes a burst only when every frame is ESP of
+ * one inbound SA and one flow; a burst with anything else in it goes the
+ * usual way, whole. Either way B delivers what A sent, and counts what it
+ * drops or punts.
+ */
+START_TEST(inbound_takes_whole_bursts_only)
+{
+	struct combo c = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET, AF_INET };
+	enum { N = 6 };
+	enum { ONE_SA, OTHER_SPI, OUTER_TTL_1, NOT_ESP, BAD_ICV, INNER_OPTIONS, INNER_TTL, WAYS };
+	static const char *const name[] = { "one SA's", "another SPI", "an outer TTL of 1",
+					    "a frame not ESP", "a bad ICV", "IPv4 options inside",
+					    "an inner TTL that ends at B" };
+
+	for (unsigned way = ONE_SA; way < WAYS; way++) {
+		struct rte_mbuf *in[N], *copy[N], *esp[N], *out[N], *p;
+		uint64_t express = B.w->stats.esp_in_express, nosa = gwsim_drops(&B, ESP_DROP_NO_SA);
+		uint64_t auth = gwsim_drops(&B, ESP_DROP_AUTH), ttl = gwsim_drops(&B, ESP_DROP_TTL);
+		unsigned odd = way == ONE_SA ? N : 2, k = 0;
+
+		gwsim_install(&c, 0x7601);
+		for (unsigned i = 0; i < N; i++) {
+			in[i] = gwsim_udp_frame(AF_INET, &mac_a_lan, "10.1.0.1", "10.2.0.1",
+						(uint16_t)(5000 + i), 60 + 8 * i, 0, true);
+			/* esp_in_plain4() turns it to esp_in_open(), which
+			 * delivers it */
+			if (way == INNER_OPTIONS && i == odd)
+				gwsim_add_ip4_options(in[i]);
+			if (way == INNER_TTL && i == odd) {  /* 1 at B: the rest the usual way */
+				gwsim_frame_ip4(in[i])->time_to_live = 2;
+				gwsim_ip4_recksum(in[i]);
+			}
+			copy[i] = rte_pktmbuf_copy(in[i], gwsim_pool, 0, UINT32_MAX);
+		}
+		worker_process_burst(A.w, A.lan, in, N);
+		worker_flush(A.w);
+		ck_assert_uint_eq(rte_ring_dequeue_burst(A.wan_tx[0], (void **)esp, N, NULL), N);
+		if (way == OTHER_SPI) {
+			rte_pktmbuf_mtod_offset(esp[odd], uint8_t *, 14 + 20)[3] ^= 0x40;
+		} else if (way == OUTER_TTL_1) {
+			gwsim_frame_ip4(esp[odd])->time_to_live = 1;   /* to us: still taken */
+			gwsim_ip4_recksum(esp[odd]);
+			odd = N;
+		} else if (way == NOT_ESP) {
+			gwsim_frame_ip4(esp[odd])->next_proto_id = IPPROTO_UDP;  /* to us: punted */
+			gwsim_ip4_recksum(esp[odd]);
+		} else if (way == BAD_ICV) {
+			rte_pktmbuf_mtod(esp[odd], uint8_t *)[rte_pktmbuf_data_len(esp[odd]) - 1] ^= 1;
+		} else if (way == INNER_OPTIONS) {
+			odd = N;
+		}
+		worker_process_burst(B.w, B.wan, esp, N);
+		worker_flush(B.w);
+		unsigned n_out = rte_ring_dequeue_burst(B.lan_tx[0], (void **)out, N, NULL);
+
+		ck_assert_msg(B.w->stats.esp_in_express - express ==
+			      (way == ONE_SA || way == BAD_ICV || way == INNER_OPTIONS ||
+			       way == INNER_TTL ? N : 0),
+			      "a burst with %s: %" PRIu64 " frames the express way", name[way],
+			      B.w->stats.esp_in_express - express);
+		ck_assert_uint_eq(n_out, odd < N ? N - 1 : N);
+		ck_assert_uint_eq(gwsim_drops(&B, ESP_DROP_NO_SA) - nosa, way == OTHER_SPI);
+		ck_assert_uint_eq(gwsim_drops(&B, ESP_DROP_AUTH) - auth, way == BAD_ICV);
+		ck_assert_uint_eq(gwsim_drops(&B, ESP_DROP_TTL) - ttl, way == INNER_TTL);
+		if (way == NOT_ESP) {
+			ck_assert_int_eq(rte_ring_dequeue(B.w->punt, (void **)&p), 0);
+			rte_pktmbuf_free(p);
+		}
+		for (unsigned i = 0; i < N; i++) {
+			if (i != odd) {
+				gwsim_check_delivered(copy[i], out[k], AF_INET);
+				rte_pktmbuf_free(out[k++]);
+			}
+			rte_pktmbuf_free(copy[i]);
+		}
+		gwsim_uninstall(0x7601);
+	}
+	/* SAs the express way does not serve (esp_in_express_fits()): a
+	 * ChaCha20-Poly1305 one, one with ESN */
+	static const struct combo other[] = {
+		{ ESP_CIPHER_CHACHA20_POLY1305, 0, ESP_MODE_TUNNEL, AF_INET, AF_INET },
+		{ ESP_CIPHER_AES128_GCM16, ESP_SA_F_ESN, ESP_MODE_TUNNEL, AF_INET, AF_INET },
+	};
+	for (unsigned o = 0; o < RTE_DIM(other); o++) {
+		struct rte_mbuf *in[N], *esp[N], *out[N];
+		uint64_t express = B.w->stats.esp_in_express;
+
+		gwsim_install(&other[o], 0x7602);
+		for (unsigned i = 0; i < N; i++)
+			in[i] = gwsim_udp_frame(AF_INET, &mac_a_lan, "10.1.0.1", "10.2.0.1",
+						(uint16_t)(5000 + i), 60, 0, true);
+		worker_process_burst(A.w, A.lan, in, N);
+		worker_flush(A.w);
+		ck_assert_uint_eq(rte_ring_dequeue_burst(A.wan_tx[0], (void **)esp, N, NULL), N);
+		worker_process_burst(B.w, B.wan, esp, N);
+		worker_flush(B.w);
+		ck_assert_uint_eq(rte_ring_dequeue_burst(B.lan_tx[0], (void **)out, N, NULL), N);
+		ck_assert_uint_eq(B.w->stats.esp_in_express, express);
+		rte_pktmbuf_free_bulk(out, N);
+		gwsim_uninstall(0x7602);
+	}
+}
+END_TEST
+
+/*
+ * The outbound express way takes a burst only when every frame is of one
+ * flow the SPD protects with one of this worker's IPv4 AES-GCM tunnels,
+ * whose route is resolved and whose MTU every frame fits; a burst with
+ * anything else in it goes the usual way, whole. Either way A sends what
+ * it may, in order, counts what it drops or punts, and B delivers each
+ * packet as A got it.
+ */
+START_TEST(outbound_takes_whole_bursts_only)
+{
+	struct combo c = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET, AF_INET };
+	enum { N = 6 };
+	enum { ONE_FLOW, FIRST_OTHER, OTHER_SOURCE, TTL_1, OPTIONS, TOO_BIG, NATT_PORT, WAYS };
+	static const char *const name[] = { "one flow's", "another first frame",
+					    "another source", "a TTL of 1", "IPv4 options",
+					    "a frame too big for the tunnel",
+					    "a frame to the NAT-T port" };
+
+	for (unsigned way = ONE_FLOW; way < WAYS; way++) {
+		struct rte_mbuf *in[N], *copy[N], *esp[N], *p;
+		uint64_t express = A.w->stats.esp_out_express, ttl = gwsim_drops(&A, ESP_DROP_TTL);
+		uint64_t too_big = gwsim_drops(&A, ESP_DROP_TOO_BIG);
+		unsigned odd = way == ONE_FLOW ? N : way == FIRST_OTHER ? 0 : 3, k = 0, n_esp;
+		bool lost = way == TTL_1 || way == TOO_BIG;
+
+		gwsim_install(&c, 0x7701);
+		for (unsigned i = 0; i < N; i++) {
+			bool other = i == odd && (way == FIRST_OTHER || way == OTHER_SOURCE);
+
+			/* lengths of every pad; the policy's for any port, but
+			 * UDP to the NAT-T port is the classifier's to judge
+			 * (here: transit ESP-in-UDP of an SPI not ours, sent
+			 * through the SPD) */
+			in[i] = gwsim_udp_frame(AF_INET, &mac_a_lan, other ? "10.1.0.2" : "10.1.0.1",
+						"10.2.0.1",
+						i == odd && way == NATT_PORT ? 4500 : (uint16_t)(5000 + i),
+						i == odd && way == TOO_BIG ? 1452 : 60 + 9 * i, 0,
+						true);
+			gwsim_frame_ip4(in[i])->type_of_service = (uint8_t)(i << 2);
+			gwsim_frame_ip4(in[i])->time_to_live = i == odd && way == TTL_1 ? 1 : 64;
+			gwsim_ip4_recksum(in[i]);
+			if (i == odd && way == OPTIONS)
+				gwsim_add_ip4_options(in[i]);
+			copy[i] = rte_pktmbuf_copy(in[i], gwsim_pool, 0, UINT32_MAX);
+		}
+		worker_process_burst(A.w, A.lan, in, N);
+		worker_flush(A.w);
+		n_esp = rte_ring_dequeue_burst(A.wan_tx[0], (void **)esp, N, NULL);
+		ck_assert_msg(A.w->stats.esp_out_express - express == (way == ONE_FLOW ? N : 0),
+			      "a burst with %s: %" PRIu64 " frames the express way", name[way],
+			      A.w->stats.esp_out_express - express);
+		ck_assert_uint_eq(n_esp, lost ? N - 1 : N);
+		ck_assert_uint_eq(gwsim_drops(&A, ESP_DROP_TTL) - ttl, way == TTL_1);
+		ck_assert_uint_eq(gwsim_drops(&A, ESP_DROP_TOO_BIG) - too_big, way == TOO_BIG);
+		if (way == TOO_BIG) {  /* the sender is told */
+			ck_assert_int_eq(rte_ring_dequeue(A.w->punt, (void **)&p), 0);
+			ck_assert_uint_eq(p->hash.usr, PUNT_TOO_BIG | (1500u - 57) << 16);
+			rte_pktmbuf_free(p);
+		}
+		/* in order, but for the frame to the NAT-T port: the usual
+		 * way sends it through the SPD after the burst's clear ones */
+		unsigned order[N], j = 0;
+
+		for (unsigned i = 0; i < N; i++)
+			if (way != NATT_PORT || i != odd)
+				order[j++] = i;
+		if (way == NATT_PORT)
+			order[j++] = odd;
+		for (j = 0; j < N; j++) {
+			unsigned i = order[j];
+
+			if (!lost || i != odd) {
+				ck_assert_ptr_nonnull(p = gwsim_run(&B, B.wan, esp[k++], B.lan_tx[0]));
+				gwsim_check_delivered(copy[i], p, AF_INET);
+				rte_pktmbuf_free(p);
+			}
+			rte_pktmbuf_free(copy[i]);
+		}
+		gwsim_uninstall(0x7701);
+	}
+}
+END_TEST
+
+/*
+ * SAs the outbound express way does not serve (esp_out_express_fits()):
+ * ChaCha20-Poly1305, ESN, NAT-T, an IPv6 outer header, transport mode.
+ * Their bursts of one flow go the usual way, and arrive.
+ */
+START_TEST(outbound_serves_its_sas_only)
+{
+	static const struct combo other[] = {
+		{ ESP_CIPHER_CHACHA20_POLY1305, 0, ESP_MODE_TUNNEL, AF_INET, AF_INET },
+		{ ESP_CIPHER_AES128_GCM16, ESP_SA_F_ESN, ESP_MODE_TUNNEL, AF_INET, AF_INET },
+		{ ESP_CIPHER_AES128_GCM16, ESP_SA_F_NATT, ESP_MODE_TUNNEL, AF_INET, AF_INET },
+		{ ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET, AF_INET6 },
+		{ ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TRANSPORT, AF_INET, AF_INET },
+	};
+	enum { N = 6 };
+
+	for (unsigned o = 0; o < RTE_DIM(other); o++) {
+		struct rte_mbuf *in[N], *esp[N], *p;
+		uint64_t express = A.w->stats.esp_out_express;
+
+		gwsim_install(&other[o], 0x7702);
+		for (unsigned i = 0; i < N; i++)
+			in[i] = gwsim_udp_frame(AF_INET, &mac_a_lan, "10.1.0.1",
+						"10.2.0.1", (uint16_t)(5000 + i), 60, 0, true);
+		worker_process_burst(A.w, A.lan, in, N);
+		worker_flush(A.w);
+		ck_assert_uint_eq(rte_ring_dequeue_burst(A.wan_tx[0], (void **)esp, N, NULL), N);
+		ck_assert_msg(A.w->stats.esp_out_express == express, "combination %u taken", o);
+		for (unsigned i = 0; i < N; i++) {
+			ck_assert_ptr_nonnull(p = gwsim_run(&B, B.wan, esp[i], B.lan_tx[0]));
+			rte_pktmbuf_free(p);
+		}
+		gwsim_uninstall(0x7702);
+	}
+}
+END_TEST
+
+/*
+ * Traffic to the gateway itself is never the outbound express way's, even
+ * where a policy would protect it: a burst from host A to A's WAN address
+ * under a policy for it is punted frame by frame, as the classifier does.
+ */
+START_TEST(outbound_leaves_traffic_to_us)
+{
+	struct combo c = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET, AF_INET };
+	struct drv_policy pol = { .id = 0x7704, .priority = 5, .action = SPD_PROTECT,
+				  .sa_spi = 0x7703 };
+	struct esp_sa_params p;
+	struct rte_mbuf *in[4];
+	uint64_t express = A.w->stats.esp_out_express;
+
+	gwsim_install(&c, 0x7703);
+	gwsim_sa_params(&p, &c, 0x7703, ESP_DIR_OUT, true);
+	pol.sel = p.sel;
+	pol.sel.dst_len = 32;
+	memcpy(pol.sel.dst, "\xc0\x00\x02\x01", 4);   /* 192.0.2.1, A's */
+	ck_assert_int_eq(drv_policy_add(A.drv, &pol), 0);
+	worker_apply_msgs(A.w);
+	for (unsigned i = 0; i < RTE_DIM(in); i++)
+		in[i] = gwsim_udp_frame(AF_INET, &mac_a_lan, "10.1.0.1", "192.0.2.1",
+					(uint16_t)(5000 + i), 60, 0, true);
+	worker_process_burst(A.w, A.lan, in, RTE_DIM(in));
+	worker_flush(A.w);
+	ck_assert_uint_eq(A.w->stats.esp_out_express, express);
+	ck_assert_uint_eq(rte_ring_count(A.wan_tx[0]), 0);
+	ck_assert_uint_eq(gwsim_drain(A.w->punt), RTE_DIM(in));
+	ck_assert_int_eq(drv_policy_del(A.drv, 0x7704), 0);
+	gwsim_uninstall(0x7703);
+}
+END_TEST
+
+static void setup(void)
+{
+	gwsim_setup("test_express");
+}
+
+int main(void)
+{
+	Suite *s = suite_create("express");
+	TCase *tc = tcase_create("express");
+
+	tcase_add_unchecked_fixture(tc, setup, gwsim_teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, inbound_takes_whole_bursts_only);
+	tcase_add_test(tc, outbound_takes_whole_bursts_only);
+	tcase_add_test(tc, outbound_serves_its_sas_only);
+	tcase_add_test(tc, outbound_leaves_traffic_to_us);
+	suite_add_tcase(s, tc);
+	return check_run_nofork(s);
+}
