@@ -157,6 +157,7 @@ static bool esp_out_express_take(struct worker *w, struct rte_mbuf **pkts, uint1
 	const uint8_t *ip = rte_pktmbuf_mtod_offset(pkts[0], const uint8_t *,
 						    sizeof(struct rte_ether_hdr));
 	const uint8_t *dst = ip + offsetof(struct rte_ipv4_hdr, dst_addr);
+	uint8_t proto = ip[offsetof(struct rte_ipv4_hdr, next_proto_id)];
 	const struct spd_rule *rule;
 	const struct fib_fwd *via;
 	struct flow_memo fm;
@@ -164,9 +165,12 @@ static bool esp_out_express_take(struct worker *w, struct rte_mbuf **pkts, uint1
 	uint8_t l2[sizeof(struct rte_ether_hdr)];
 	uint32_t room;
 
+	/* many tunnels' traffic turns away at the second frame */
 	if (w->spd == NULL || !w->spd->compiled || !express_first4(&fm, w->fib, pkts[0]) ||
-	    classify_fast_kind(w, w->fib, AF_INET, dst, ip[offsetof(struct rte_ipv4_hdr, next_proto_id)],
-			       ip + sizeof(struct rte_ipv4_hdr)) != PK_CLEAR)
+	    (n > 1 && !flow_memo_match(&fm, rte_pktmbuf_mtod(pkts[1], const uint8_t *),
+				       rte_pktmbuf_data_len(pkts[1]), rte_pktmbuf_pkt_len(pkts[1]))) ||
+	    classify_fast_kind(w, w->fib, AF_INET, dst, proto, ip + sizeof(struct rte_ipv4_hdr)) !=
+	    PK_CLEAR)
 		return false;
 	rule = spd_lookup_ip4_whole(w->spd, &w->spd_memo, ip, 0);
 	if (rule == NULL || rule->action != SPD_PROTECT || (sa = rule->sa) == NULL ||
