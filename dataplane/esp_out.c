@@ -503,17 +503,21 @@ void esp_out_express(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n, struct
 			esp_out_express_burst(sa, mb, n, ctx, l2, ESP_CIPHER_AES128_GCM16, ESP_IV_LEN);
 		else
 			esp_out_express_burst(sa, mb, n, ctx, l2, ESP_CIPHER_AES128_GCM16, 0);
+	} else if (sa->cipher == ESP_CIPHER_AES256_GCM16) {
+		if (iv)
+			esp_out_express_burst(sa, mb, n, ctx, l2, ESP_CIPHER_AES256_GCM16, ESP_IV_LEN);
+		else
+			esp_out_express_burst(sa, mb, n, ctx, l2, ESP_CIPHER_AES256_GCM16, 0);
 	} else if (iv) {
-		esp_out_express_burst(sa, mb, n, ctx, l2, ESP_CIPHER_AES256_GCM16, ESP_IV_LEN);
+		esp_out_express_burst(sa, mb, n, ctx, l2, ESP_CIPHER_CHACHA20_POLY1305, ESP_IV_LEN);
 	} else {
-		esp_out_express_burst(sa, mb, n, ctx, l2, ESP_CIPHER_AES256_GCM16, 0);
+		esp_out_express_burst(sa, mb, n, ctx, l2, ESP_CIPHER_CHACHA20_POLY1305, 0);
 	}
 }
 
 bool esp_out_express_fits(const struct esp_sa *sa, const struct esp_ctx *ctx, uint16_t n)
 {
 	return sa->dir == ESP_DIR_OUT && sa->mode == ESP_MODE_TUNNEL && sa->outer_af == AF_INET &&
-	       (sa->cipher == ESP_CIPHER_AES128_GCM16 || sa->cipher == ESP_CIPHER_AES256_GCM16) &&
 	       (sa->flags & (ESP_SA_F_ESN | ESP_SA_F_NATT)) == 0 &&
 	       esp_out_unbounded(sa, ctx, n, esp_out_near_end(sa, n));
 }

@@ -148,9 +148,9 @@ bool esp_in_express_fits(const struct esp_sa *sa, uint16_t n);
 void esp_out_express(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx,
 		     const uint8_t *l2);
 /** May a burst of @p n packets of @p sa go to esp_out_express()? (A tunnel
- *  SA with an IPv4 outer header, AES-GCM without ESN or NAT-T, alive and
- *  far from its lifetimes and its sequence number's end, and no IV given
- *  by a test in @p ctx.) */
+ *  SA with an IPv4 outer header, without ESN or NAT-T, alive and far from
+ *  its lifetimes and its sequence number's end, and no IV given by a test
+ *  in @p ctx; any cipher.) */
 bool esp_out_express_fits(const struct esp_sa *sa, const struct esp_ctx *ctx, uint16_t n);
 
 /**

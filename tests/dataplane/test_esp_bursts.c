@@ -457,7 +457,8 @@ END_TEST
  * IPv4 frames behind a link header, of random lengths (every pad), TOS,
  * DF and TTL, against each packet with its TTL less one through
  * esp_outbound() alone: the same ESP packets behind the link header given,
- * and the same sequence numbers, IPv4 Identifications and SA counters.
+ * and the same sequence numbers, IPv4 Identifications and SA counters
+ * (every cipher, explicit and implicit IV).
  */
 static const uint8_t express_l2[14] = {
 	0x02, 0, 0, 0, 0, 0xbb, 0x02, 0, 0, 0, 0, 0xaa, 0x08, 0x00,
@@ -532,6 +533,8 @@ START_TEST(express_out_matches_outbound)
 	express_out(ESP_CIPHER_AES128_GCM16, ESP_SA_F_IIV);
 	express_out(ESP_CIPHER_AES256_GCM16, 0);
 	express_out(ESP_CIPHER_AES256_GCM16, ESP_SA_F_IIV);
+	express_out(ESP_CIPHER_CHACHA20_POLY1305, 0);
+	express_out(ESP_CIPHER_CHACHA20_POLY1305, ESP_SA_F_IIV);
 }
 END_TEST
 
@@ -548,7 +551,7 @@ START_TEST(express_out_fits_only_its_sas)
 	} cases[] = {
 		{ ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET, ESP_DIR_OUT, true },
 		{ ESP_CIPHER_AES256_GCM16, ESP_SA_F_IIV, ESP_MODE_TUNNEL, AF_INET, ESP_DIR_OUT, true },
-		{ ESP_CIPHER_CHACHA20_POLY1305, 0, ESP_MODE_TUNNEL, AF_INET, ESP_DIR_OUT, false },
+		{ ESP_CIPHER_CHACHA20_POLY1305, 0, ESP_MODE_TUNNEL, AF_INET, ESP_DIR_OUT, true },
 		{ ESP_CIPHER_AES128_GCM16, ESP_SA_F_ESN, ESP_MODE_TUNNEL, AF_INET, ESP_DIR_OUT, false },
 		{ ESP_CIPHER_AES128_GCM16, ESP_SA_F_NATT, ESP_MODE_TUNNEL, AF_INET, ESP_DIR_OUT, false },
 		{ ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET6, ESP_DIR_OUT, false },
