@@ -313,9 +313,10 @@ static inline enum pkt_kind classify_fast4(struct worker *w, const struct fib *f
  * header says and has a TTL above 1 is classified as that frame was (the
  * FIB and the own addresses are the burst's; a UDP flow's frames to the
  * NAT-T port, which classify_fast_kind() sends the long way, are not
- * spoken for) and goes to the same SA: the memo is kept only where the SPD's answer did not depend
- * on the ports (spd_memo4_answers()), and without a label (classify_fast4()
- * takes none) the rest of the SPD's selectors are the octets compared. A
+ * spoken for) and goes to the same SA: the memo is kept only where the
+ * SPD's answer did not depend on the ports (spd_memo4_answers()), and
+ * without a label (classify_fast4() takes none) the rest of the SPD's
+ * selectors are the octets compared. A
  * burst of one tunnel's packets then costs a compare a packet instead of
  * the classifier, the own-address lookup and the SPD memo. ESP to us
  * goes through the classifier one frame at a time (the memo alone gained
