@@ -223,6 +223,21 @@ ESP_INLINE void esp_out_ip4(uint8_t *p, const struct esp_sa *sa, uint8_t tos, ui
 }
 
 /*
+ * A tunnel's outer IPv6 header at @p p, @p hdr_len octets with the
+ * template's UDP header after it, if any: the template with the traffic
+ * class @p tc copied (RFC 4301 §5.1.2.1) and the payload length of a
+ * packet of @p total octets.
+ */
+ESP_INLINE void esp_out_ip6(uint8_t *p, const struct esp_sa *sa, uint8_t tc, uint32_t total,
+			    const uint32_t hdr_len)
+{
+	memcpy(p, sa->hdr, hdr_len);
+	p[0] = (uint8_t)(0x60 | tc >> 4);
+	p[1] = (uint8_t)(tc << 4);
+	esp_put16(p + 4, (uint16_t)(total - ESP_IPV6_HDR_LEN));
+}
+
+/*
  * Can no packet of a burst of @p n of @p sa's reach a limit: the SA alive,
  * its sequence number and lifetimes more than the burst away from their
  * ends, and no IV given by a test? Then its packets go without those
@@ -305,10 +320,7 @@ ESP_INLINE enum esp_drop esp_out_one(struct esp_sa *sa, struct rte_mbuf *m,
 		esp_out_ip4(p, sa, tos, (uint16_t)total, fast ? st->ip_id++ : sa->ip_id++, df,
 			    hdr_len);
 	} else if (layout == OUT_TUN6) {
-		memcpy(p, sa->hdr, hdr_len);
-		p[0] = (uint8_t)(0x60 | tos >> 4);          /* traffic class copied */
-		p[1] = (uint8_t)(tos << 4);
-		esp_put16(p + 4, (uint16_t)(total - ESP_IPV6_HDR_LEN));
+		esp_out_ip6(p, sa, tos, total, hdr_len);
 	} else {
 		if ((p[0] >> 4) == 4) {
 			esp_put16(p + 2, (uint16_t)total);
@@ -433,17 +445,20 @@ ESP_INLINE uint16_t esp_out_burst(struct esp_sa *sa0, struct esp_sa **sas, struc
 }
 
 /*
- * esp_out_express() for one cipher and IV length: esp_out_one()'s IPv4
- * tunnel instance on the fast state, with what the worker checked left
- * out and its forwarding done in the same pass: the inner header's TTL
- * less one, the outer frame's link header @p l2 written.
+ * esp_out_express() for one cipher, IV length and family (@p v6: IPv6 in
+ * IPv6, else IPv4 in IPv4): esp_out_one()'s tunnel instance on the fast
+ * state, with what the worker checked left out and its forwarding done in
+ * the same pass: the inner header's TTL or hop limit less one, the outer
+ * frame's link header @p l2 written.
  */
 ESP_INLINE void esp_out_express_burst(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n,
 				      struct esp_ctx *ctx, const uint8_t *l2,
-				      const unsigned cipher, const uint32_t iv_len)
+				      const unsigned cipher, const uint32_t iv_len, const bool v6)
 {
 	const uint32_t L2 = sizeof(struct rte_ether_hdr);
-	const uint32_t grow_head = ESP_IPV4_HDR_MIN + sizeof(struct esp_hdr) + iv_len;
+	const uint32_t ip_len = v6 ? ESP_IPV6_HDR_LEN : ESP_IPV4_HDR_MIN;
+	const uint32_t grow_head = ip_len + sizeof(struct esp_hdr) + iv_len;
+	const uint8_t next = v6 ? ESP_IPPROTO_IPV6 : ESP_IPPROTO_IPIP;
 	const uint8_t *kd = (const uint8_t *)&sa->key + esp_key_off(ctx->mgr);
 	struct esp_out_aead job[ESP_OUT_CHUNK];
 	struct esp_sa_count counted = { 0, 0 };
@@ -462,19 +477,26 @@ ESP_INLINE void esp_out_express_burst(struct esp_sa *sa, struct rte_mbuf **mb, u
 			uint32_t payload = rte_pktmbuf_data_len(m) - L2;
 			uint32_t pad = (ESP_PAD_ALIGN - ((payload + sizeof(struct esp_tail)) & 3)) & 3;
 			uint32_t grow = grow_head + pad + sizeof(struct esp_tail) + ESP_ICV_LEN;
-			uint8_t *p = frame - grow_head, *esp = p + L2 + ESP_IPV4_HDR_MIN;
-			uint8_t tos = in[1];
-			bool df = (esp_get16(in + 6) & ESP_IPV4_DF) != 0;
+			uint8_t *p = frame - grow_head, *esp = p + L2 + ip_len;
 
-			ttl_dec4_from_above_1((struct rte_ipv4_hdr *)in);
-			esp_out_trailer(in + payload, pad, ESP_IPPROTO_IPIP);
+			if (v6) {
+				uint8_t tc = (uint8_t)((in[0] & 0x0f) << 4 | in[1] >> 4);
+
+				ttl_dec6_from_above_1((struct rte_ipv6_hdr *)in);
+				esp_out_ip6(p + L2, sa, tc, payload + grow, ESP_IPV6_HDR_LEN);
+			} else {
+				bool df = (esp_get16(in + 6) & ESP_IPV4_DF) != 0;
+
+				esp_out_ip4(p + L2, sa, in[1], (uint16_t)(payload + grow), id++, df,
+					    ESP_IPV4_HDR_MIN);
+				ttl_dec4_from_above_1((struct rte_ipv4_hdr *)in);
+			}
+			esp_out_trailer(in + payload, pad, next);
 			m->data_off = (uint16_t)(m->data_off - grow_head);
 			m->data_len = (uint16_t)(m->data_len + grow);
 			m->pkt_len += grow;
 			m->packet_type = RTE_PTYPE_UNKNOWN;
 			memcpy(p, link, sizeof(link));
-			esp_out_ip4(p + L2, sa, tos, (uint16_t)(payload + grow), id++, df,
-				    ESP_IPV4_HDR_MIN);
 			esp_out_esp_hdr(j, esp, sa, ++seq, false, iv_len, NULL);
 			j->pt = esp + sizeof(struct esp_hdr) + iv_len;
 			j->pt_len = payload + pad + sizeof(struct esp_tail);
@@ -493,31 +515,38 @@ ESP_INLINE void esp_out_express_burst(struct esp_sa *sa, struct rte_mbuf **mb, u
 	esp_account_burst(sa, &counted);
 }
 
-void esp_out_express(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx,
-		     const uint8_t *l2)
+/* esp_out_express_burst() for @p sa's IV length and family. */
+ESP_INLINE void esp_out_express_cipher(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n,
+				       struct esp_ctx *ctx, const uint8_t *l2,
+				       const unsigned cipher)
 {
 	bool iv = sa->iv_len != 0;
 
-	if (sa->cipher == ESP_CIPHER_AES128_GCM16) {
-		if (iv)
-			esp_out_express_burst(sa, mb, n, ctx, l2, ESP_CIPHER_AES128_GCM16, ESP_IV_LEN);
-		else
-			esp_out_express_burst(sa, mb, n, ctx, l2, ESP_CIPHER_AES128_GCM16, 0);
-	} else if (sa->cipher == ESP_CIPHER_AES256_GCM16) {
-		if (iv)
-			esp_out_express_burst(sa, mb, n, ctx, l2, ESP_CIPHER_AES256_GCM16, ESP_IV_LEN);
-		else
-			esp_out_express_burst(sa, mb, n, ctx, l2, ESP_CIPHER_AES256_GCM16, 0);
-	} else if (iv) {
-		esp_out_express_burst(sa, mb, n, ctx, l2, ESP_CIPHER_CHACHA20_POLY1305, ESP_IV_LEN);
-	} else {
-		esp_out_express_burst(sa, mb, n, ctx, l2, ESP_CIPHER_CHACHA20_POLY1305, 0);
-	}
+	if (sa->outer_af == AF_INET6 && iv)
+		esp_out_express_burst(sa, mb, n, ctx, l2, cipher, ESP_IV_LEN, true);
+	else if (sa->outer_af == AF_INET6)
+		esp_out_express_burst(sa, mb, n, ctx, l2, cipher, 0, true);
+	else if (iv)
+		esp_out_express_burst(sa, mb, n, ctx, l2, cipher, ESP_IV_LEN, false);
+	else
+		esp_out_express_burst(sa, mb, n, ctx, l2, cipher, 0, false);
 }
 
-bool esp_out_express_fits(const struct esp_sa *sa, const struct esp_ctx *ctx, uint16_t n)
+void esp_out_express(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx,
+		     const uint8_t *l2)
 {
-	return sa->dir == ESP_DIR_OUT && sa->mode == ESP_MODE_TUNNEL && sa->outer_af == AF_INET &&
+	if (sa->cipher == ESP_CIPHER_AES128_GCM16)
+		esp_out_express_cipher(sa, mb, n, ctx, l2, ESP_CIPHER_AES128_GCM16);
+	else if (sa->cipher == ESP_CIPHER_AES256_GCM16)
+		esp_out_express_cipher(sa, mb, n, ctx, l2, ESP_CIPHER_AES256_GCM16);
+	else
+		esp_out_express_cipher(sa, mb, n, ctx, l2, ESP_CIPHER_CHACHA20_POLY1305);
+}
+
+bool esp_out_express_fits(const struct esp_sa *sa, const struct esp_ctx *ctx, uint16_t n,
+			  uint8_t family)
+{
+	return sa->dir == ESP_DIR_OUT && sa->mode == ESP_MODE_TUNNEL && sa->outer_af == family &&
 	       (sa->flags & (ESP_SA_F_ESN | ESP_SA_F_NATT)) == 0 &&
 	       esp_out_unbounded(sa, ctx, n, esp_out_near_end(sa, n));
 }

@@ -564,6 +564,16 @@ static inline const struct spd_rule *spd_lookup_ip6_whole(const struct spd *spd,
 	return r;
 }
 
+/** spd_memo4_answers() for the unlabeled IPv6 header @p ip. */
+static inline bool spd_memo6_answers(const struct spd_memo6 *memo, const uint8_t *ip)
+{
+	uint64_t a[4];
+
+	memcpy(a, ip + 8, 32);
+	return memo->rule != NULL && spd_addrs6_eq(memo->addrs, a) &&
+	       memo->h == spd_key_word(AF_INET6, ip[6], 0);
+}
+
 /**
  * The checks spd_key_from_ip() makes of an IPv4 packet, without building
  * the key: the header fits @p len and its total length, and a first

@@ -34,12 +34,19 @@ static inline bool ttl_dec4(struct rte_ipv4_hdr *ip)
 	return true;
 }
 
-/* RFC 8200: decrement the hop limit of a forwarded IPv6 packet. */
+/* RFC 8200: decrement the hop limit of a forwarded IPv6 packet, known to
+ * be above 1. */
+static inline void ttl_dec6_from_above_1(struct rte_ipv6_hdr *ip6)
+{
+	ip6->hop_limits--;
+}
+
+/* ttl_dec6_from_above_1(), or false for a hop limit of 0 or 1. */
 static inline bool ttl_dec6(struct rte_ipv6_hdr *ip6)
 {
 	if (ip6->hop_limits <= 1)
 		return false;
-	ip6->hop_limits--;
+	ttl_dec6_from_above_1(ip6);
 	return true;
 }
 

@@ -14,6 +14,8 @@
 #include "dataplane/spd.h"
 #include "dataplane/worker_int.h"
 
+#define ESP_INLINE_W static inline __attribute__((always_inline))
+
 /*
  * The first frame of a burst as classify_fast4() takes it (untagged IPv4
  * without options, not a fragment, in one segment and as long as its
@@ -139,46 +141,160 @@ static bool esp_in_express_take(struct worker *w, uint16_t in_port, struct rte_m
 }
 
 /*
- * The express way for a burst of one tunnel's clear traffic: when the
- * first frame is what classify_fast4() takes as forwarded (PK_CLEAR), the
- * SPD protects it with an SA of this worker's whatever its ports
- * (spd_memo4_answers(), as the flow memo asks) and esp_out_express_fits(),
- * the route to the peer is resolved, untagged and its MTU leaves room, and
- * every other frame is of its flow (flow_memo_match()) and fits that MTU,
- * the burst skips the classifier, the burst's queues, the SPD's pass and
- * the forwarding's: esp_out_express() forwards, encrypts and writes the
- * link header in one pass and the frames go to the TX queue as they are.
- * Returns false, the frames untouched, for any other burst: the usual way
- * decides each frame (another flow's, clear traffic to bypass, a TTL of
- * 1, a packet to fragment or to answer with ICMP, a route to resolve).
+ * An IPv6 flow's frames for the outbound express way, as struct flow_memo
+ * is an IPv4 flow's: a masked image of the 48 octets from frame offset
+ * 12 (the EtherType, the version, the next header and the addresses; not
+ * the traffic class, flow label, payload length or hop limit), and the
+ * NAT-T port a UDP flow's frames must not be to.
  */
-static bool esp_out_express_take(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
+enum {
+	FLOW_MEMO6_OFF = 12,
+	FLOW_MEMO6_MIN = sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv6_hdr) + 8,
+};
+
+struct flow_memo6 {
+	uint64_t want[6];
+	uint32_t natt;           /* as struct flow_memo's */
+};
+
+static inline uint64_t flow_memo6_mask(unsigned i)
 {
+	static const uint8_t mask[48] = {
+		0xff, 0xff,                     /* EtherType */
+		0xf0, 0, 0, 0,                  /* version; traffic class, flow label */
+		0, 0, 0xff, 0,                  /* payload length; next header; hop limit */
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,   /* source */
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,   /* destination */
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0, 0, 0, 0, 0, 0,               /* the upper layer's first octets */
+	};
+	static_assert(FLOW_MEMO6_OFF + sizeof(mask) <= FLOW_MEMO6_MIN, "in the shortest frame");
+	uint64_t v;
+
+	memcpy(&v, mask + 8 * i, 8);
+	return v;
+}
+
+/* flow_memo_match() for IPv6. */
+static inline bool flow_memo6_match(const struct flow_memo6 *fm, const uint8_t *frame,
+				    uint32_t len, uint32_t pkt_len)
+{
+	const uint8_t *ip = frame + sizeof(struct rte_ether_hdr);
+	uint64_t d = 0;
+	uint16_t plen, dport;
+
+	if (len < FLOW_MEMO6_MIN || pkt_len != len)
+		return false;
+	for (unsigned i = 0; i < RTE_DIM(fm->want); i++) {
+		uint64_t x;
+
+		memcpy(&x, frame + FLOW_MEMO6_OFF + 8 * i, 8);
+		d |= (x & flow_memo6_mask(i)) ^ fm->want[i];
+	}
+	memcpy(&plen, ip + offsetof(struct rte_ipv6_hdr, payload_len), 2);
+	memcpy(&dport, ip + sizeof(struct rte_ipv6_hdr) + 2, 2);  /* UDP's, or not read */
+	return d == 0 &&
+	       rte_be_to_cpu_16(plen) ==
+		       len - sizeof(struct rte_ether_hdr) - sizeof(struct rte_ipv6_hdr) &&
+	       ip[offsetof(struct rte_ipv6_hdr, hop_limits)] > 1 && dport != fm->natt;
+}
+
+/*
+ * express_first4() for IPv6: the first frame as classify_fast6() takes it
+ * (a next header that is the upper layer, a unicast destination, at least
+ * 8 octets of payload, as long as its header says), a hop limit above 1.
+ */
+static bool express_first6(struct flow_memo6 *fm, const struct fib *f, const struct rte_mbuf *m)
+{
+	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
+	const uint8_t *ip = frame + sizeof(struct rte_ether_hdr);
+	uint8_t nh = ip[offsetof(struct rte_ipv6_hdr, proto)];
+
+	if (rte_pktmbuf_data_len(m) < FLOW_MEMO6_MIN || (ip[0] >> 4) != 6 || spd_ip6_ext(nh) ||
+	    ip[offsetof(struct rte_ipv6_hdr, dst_addr)] == 0xff ||
+	    (nh == ESP_IPPROTO_UDP && f->n_natt_ports > 1))
+		return false;
+	memcpy(fm->want, frame + FLOW_MEMO6_OFF, sizeof(fm->want));
+	for (unsigned i = 0; i < RTE_DIM(fm->want); i++)
+		fm->want[i] &= flow_memo6_mask(i);
+	fm->natt = nh == ESP_IPPROTO_UDP && f->n_natt_ports == 1 ?
+		   rte_cpu_to_be_16(f->natt_ports[0]) : FLOW_MEMO_NO_PORT;
+	return flow_memo6_match(fm, frame, rte_pktmbuf_data_len(m), rte_pktmbuf_pkt_len(m));
+}
+
+/* A burst's flow, IPv4 or IPv6 (@p v6, a constant in each caller). */
+struct express_flow {
+	struct flow_memo m4;
+	struct flow_memo6 m6;
+};
+
+ESP_INLINE_W bool express_flow_match(const struct express_flow *fl, const bool v6,
+				     const struct rte_mbuf *m)
+{
+	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t len = rte_pktmbuf_data_len(m), pkt_len = rte_pktmbuf_pkt_len(m);
+
+	return v6 ? flow_memo6_match(&fl->m6, frame, len, pkt_len)
+		  : flow_memo_match(&fl->m4, frame, len, pkt_len);
+}
+
+/*
+ * The express way for a burst of one tunnel's clear traffic, IPv4 in
+ * IPv4 or (@p v6) IPv6 in IPv6: when the first frame is what
+ * classify_fast4() or classify_fast6() takes as forwarded (PK_CLEAR) and
+ * the second is of its flow, the SPD protects it with an SA of this
+ * worker's whatever its ports (the SPD memo's answer, as the flow memo
+ * asks) and esp_out_express_fits(), the route to the peer is resolved,
+ * untagged and its MTU leaves room, and every other frame is of its flow
+ * and fits that MTU, the burst skips the classifier, the burst's queues,
+ * the SPD's pass and the forwarding's: esp_out_express() forwards,
+ * encrypts and writes the link header in one pass and the frames go to
+ * the TX queue as they are. Returns false, the frames untouched, for any
+ * other burst: the usual way decides each frame (another flow's, clear
+ * traffic to bypass, a TTL of 1, a packet to fragment or to answer with
+ * ICMP, a route to resolve).
+ */
+ESP_INLINE_W bool esp_out_express_take(struct worker *w, struct rte_mbuf **pkts, uint16_t n,
+				       const bool v6)
+{
+	const uint8_t family = v6 ? AF_INET6 : AF_INET;
 	const uint8_t *ip = rte_pktmbuf_mtod_offset(pkts[0], const uint8_t *,
 						    sizeof(struct rte_ether_hdr));
-	const uint8_t *dst = ip + offsetof(struct rte_ipv4_hdr, dst_addr);
-	uint8_t proto = ip[offsetof(struct rte_ipv4_hdr, next_proto_id)];
+	const uint8_t *dst = ip + (v6 ? offsetof(struct rte_ipv6_hdr, dst_addr)
+				      : offsetof(struct rte_ipv4_hdr, dst_addr));
+	uint8_t proto = v6 ? ip[offsetof(struct rte_ipv6_hdr, proto)]
+			   : ip[offsetof(struct rte_ipv4_hdr, next_proto_id)];
+	uint32_t ip_len = rte_pktmbuf_data_len(pkts[0]) - sizeof(struct rte_ether_hdr);
 	const struct spd_rule *rule;
 	const struct fib_fwd *via;
-	struct flow_memo fm;
+	struct express_flow fl;
 	struct esp_sa *sa;
 	uint8_t l2[sizeof(struct rte_ether_hdr)];
 	uint32_t room;
 
 	/* many tunnels' traffic turns away at the second frame */
-	if (w->spd == NULL || !w->spd->compiled || !express_first4(&fm, w->fib, pkts[0]) ||
-	    (n > 1 && !flow_memo_match(&fm, rte_pktmbuf_mtod(pkts[1], const uint8_t *),
-				       rte_pktmbuf_data_len(pkts[1]), rte_pktmbuf_pkt_len(pkts[1]))) ||
-	    classify_fast_kind(w, w->fib, AF_INET, dst, proto, ip + sizeof(struct rte_ipv4_hdr)) !=
+	if (w->spd == NULL || !w->spd->compiled ||
+	    !(v6 ? express_first6(&fl.m6, w->fib, pkts[0]) : express_first4(&fl.m4, w->fib, pkts[0])) ||
+	    (n > 1 && !express_flow_match(&fl, v6, pkts[1])) ||
+	    classify_fast_kind(w, w->fib, family, dst, proto,
+			       ip + (v6 ? sizeof(struct rte_ipv6_hdr) : sizeof(struct rte_ipv4_hdr))) !=
 	    PK_CLEAR)
 		return false;
-	rule = spd_lookup_ip4_whole(w->spd, &w->spd_memo, ip, 0);
+	if (v6) {
+		rule = spd_lookup_ip6_whole(w->spd, &w->spd_memo6, ip, ip_len, 0);
+		if (!spd_memo6_answers(&w->spd_memo6, ip))
+			return false;
+	} else {
+		rule = spd_lookup_ip4_whole(w->spd, &w->spd_memo, ip, 0);
+		if (!spd_memo4_answers(&w->spd_memo, ip))
+			return false;
+	}
 	if (rule == NULL || rule->action != SPD_PROTECT || (sa = rule->sa) == NULL ||
-	    rule->owner != w->id || !spd_memo4_answers(&w->spd_memo, ip) ||
-	    !esp_out_express_fits(sa, &w->ctx, n))
+	    rule->owner != w->id || !esp_out_express_fits(sa, &w->ctx, n, family))
 		return false;
 	esp_sa_prefetch(sa, w->ctx.key_lines);
-	via = fwd_get(w, AF_INET, esp_sa_peer(sa), 0);
+	via = fwd_get(w, family, esp_sa_peer(sa), 0);
 	if (via == NULL || via->l2_len != sizeof(struct rte_ether_hdr) || via->mtu <= sa->overhead)
 		return false;
 	room = via->mtu - sa->overhead;
@@ -186,8 +302,7 @@ static bool esp_out_express_take(struct worker *w, struct rte_mbuf **pkts, uint1
 		const struct rte_mbuf *m = pkts[i];
 		uint32_t len = rte_pktmbuf_data_len(m);
 
-		if ((i > 0 && !flow_memo_match(&fm, rte_pktmbuf_mtod(m, const uint8_t *), len,
-					       rte_pktmbuf_pkt_len(m))) ||
+		if ((i > 0 && !express_flow_match(&fl, v6, m)) ||
 		    len - sizeof(struct rte_ether_hdr) > room ||
 		    rte_pktmbuf_headroom(m) < sa->overhead || rte_pktmbuf_tailroom(m) < sa->overhead)
 			return false;
@@ -202,12 +317,16 @@ static bool esp_out_express_take(struct worker *w, struct rte_mbuf **pkts, uint1
 
 bool worker_express(struct worker *w, uint16_t in_port, struct rte_mbuf **pkts, uint16_t n)
 {
-	const uint8_t *ip = rte_pktmbuf_mtod_offset(pkts[0], const uint8_t *,
-						    sizeof(struct rte_ether_hdr));
+	const uint8_t *frame = rte_pktmbuf_mtod(pkts[0], const uint8_t *);
+	uint16_t type;
 
 	if (rte_pktmbuf_data_len(pkts[0]) < FLOW_MEMO_MIN || w->fib->n_labels != 0)
 		return false;
-	if (ip[offsetof(struct rte_ipv4_hdr, next_proto_id)] == ESP_IPPROTO_ESP)
+	memcpy(&type, frame + offsetof(struct rte_ether_hdr, ether_type), 2);
+	if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6))
+		return esp_out_express_take(w, pkts, n, true);
+	if (frame[sizeof(struct rte_ether_hdr) + offsetof(struct rte_ipv4_hdr, next_proto_id)] ==
+	    ESP_IPPROTO_ESP)
 		return esp_in_express_take(w, in_port, pkts, n);
-	return esp_out_express_take(w, pkts, n);
+	return esp_out_express_take(w, pkts, n, false);
 }

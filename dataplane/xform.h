@@ -138,20 +138,24 @@ bool esp_in_express_fits(const struct esp_sa *sa, uint16_t n);
  * The outbound express way's transform: the worker's forwarding and
  * esp_outbound() in one pass, for a burst of frames the worker took
  * (worker_express.c): each @p sa's (esp_out_express_fits(@p sa, @p ctx,
- * @p n)), in one segment, a 14-octet link header before an IPv4 header of
- * 20 octets whose total length is the rest of the frame, not a fragment,
- * its TTL above 1, fitting the path MTU, with room for sa->overhead octets
- * before and after it. Each frame leaves as the ESP packet esp_outbound()
- * makes of it with its TTL less one, behind the link header @p l2 (14
- * octets); every packet goes, the SA's counters as esp_outbound()'s.
+ * @p n, its outer family)), in one segment, a 14-octet link header before
+ * an IP header of the SA's outer family (IPv4 of 20 octets, not a
+ * fragment; IPv6 whose next header is not an extension header) giving
+ * the rest of the frame's length, its TTL or hop limit above 1, fitting
+ * the path MTU, with room for sa->overhead octets before and after it.
+ * Each frame leaves as the ESP packet esp_outbound() makes of it with its
+ * TTL or hop limit less one, behind the link header @p l2 (14 octets);
+ * every packet goes, the SA's counters as esp_outbound()'s.
  */
 void esp_out_express(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx,
 		     const uint8_t *l2);
-/** May a burst of @p n packets of @p sa go to esp_out_express()? (A tunnel
- *  SA with an IPv4 outer header, without ESN or NAT-T, alive and far from
- *  its lifetimes and its sequence number's end, and no IV given by a test
- *  in @p ctx; any cipher.) */
-bool esp_out_express_fits(const struct esp_sa *sa, const struct esp_ctx *ctx, uint16_t n);
+/** May a burst of @p n packets of @p family of @p sa go to
+ *  esp_out_express()? (A tunnel SA whose outer header is of @p family too,
+ *  without ESN or NAT-T, alive and far from its lifetimes and its
+ *  sequence number's end, and no IV given by a test in @p ctx; any
+ *  cipher.) */
+bool esp_out_express_fits(const struct esp_sa *sa, const struct esp_ctx *ctx, uint16_t n,
+			  uint8_t family);
 
 /**
  * The 12-octet AEAD nonce of sequence number @p seq with RFC 8750's

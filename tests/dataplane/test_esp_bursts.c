@@ -464,12 +464,13 @@ static const uint8_t express_l2[14] = {
 	0x02, 0, 0, 0, 0, 0xbb, 0x02, 0, 0, 0, 0, 0xaa, 0x08, 0x00,
 };
 
-static void express_out(enum esp_cipher cipher, uint32_t flags)
+static void express_out(enum esp_cipher cipher, uint32_t flags, uint8_t family)
 {
 	static struct pkt clear[N_PKTS], want[N_PKTS];
 	struct esp_ctx ca = { .mgr = test_mgr() }, cb = { .mgr = test_mgr() };
-	const struct combo c = { cipher, flags, ESP_MODE_TUNNEL, AF_INET, 0, 0, false };
+	const struct combo c = { cipher, flags, ESP_MODE_TUNNEL, family, 0, 0, false };
 	struct esp_sa *oa = sa_make(&c, ESP_DIR_OUT), *ob = sa_make(&c, ESP_DIR_OUT);
+	bool v6 = family == AF_INET6;
 	unsigned bursts = 0;
 	char what[96];
 
@@ -477,15 +478,23 @@ static void express_out(enum esp_cipher cipher, uint32_t flags)
 	for (unsigned i = 0; i < N_PKTS; i++) {
 		struct pkt t;
 
-		clear[i].len = test_ip4_udp(clear[i].b, "10.1.0.1", "10.2.0.1", 1, 2,
-					    rnd() % 4 == 0 ? rnd() % 1300 : rnd() % 120,
-					    (uint8_t)rnd(), rnd() % 2);
-		clear[i].b[8] = (uint8_t)(2 + rnd() % 254);
-		test_ip4_cksum(clear[i].b);
+		size_t plen = rnd() % 4 == 0 ? rnd() % 1300 : rnd() % 120;
+		unsigned hops = v6 ? 7 : 8;   /* the hop limit's or TTL's offset */
+
+		if (v6)
+			clear[i].len = test_ip6_udp(clear[i].b, "fd00:1::1", "fd00:2::1", 1, 2, plen,
+						    (uint8_t)rnd());
+		else
+			clear[i].len = test_ip4_udp(clear[i].b, "10.1.0.1", "10.2.0.1", 1, 2, plen,
+						    (uint8_t)rnd(), rnd() % 2);
+		clear[i].b[hops] = (uint8_t)(2 + rnd() % 254);
+		if (!v6)
+			test_ip4_cksum(clear[i].b);
 		/* what the usual way sends: the TTL less one, then ESP */
 		t = clear[i];
-		t.b[8]--;
-		test_ip4_cksum(t.b);
+		t.b[hops]--;
+		if (!v6)
+			test_ip4_cksum(t.b);
 		run(oa, &ca, false, &t, &want[i], 1, IN_ONE_BY_ONE);
 		ck_assert_uint_ne(want[i].len, 0);
 	}
@@ -494,9 +503,10 @@ static void express_out(enum esp_cipher cipher, uint32_t flags)
 		struct rte_mbuf *mb[BURST_MAX];
 		uint8_t frame[WIRE_MAX + sizeof(express_l2)];
 
-		ck_assert(esp_out_express_fits(ob, &cb, (uint16_t)k));
+		ck_assert(esp_out_express_fits(ob, &cb, (uint16_t)k, family));
 		for (unsigned j = 0; j < k; j++) {
-			memcpy(frame, "\x02\0\0\0\0\x01\x02\0\0\0\0\x02\x08\0", 14);
+			memcpy(frame, v6 ? "\x02\0\0\0\0\x01\x02\0\0\0\0\x02\x86\xdd"
+					 : "\x02\0\0\0\0\x01\x02\0\0\0\0\x02\x08\0", 14);
 			memcpy(frame + 14, clear[i + j].b, clear[i + j].len);
 			mb[j] = test_mbuf(frame, clear[i + j].len + 14);
 			ck_assert_ptr_nonnull(mb[j]);
@@ -528,13 +538,16 @@ static void express_out(enum esp_cipher cipher, uint32_t flags)
 
 START_TEST(express_out_matches_outbound)
 {
+	static const enum esp_cipher ciphers[] = {
+		ESP_CIPHER_AES128_GCM16, ESP_CIPHER_AES256_GCM16, ESP_CIPHER_CHACHA20_POLY1305,
+	};
+
 	rng_state = 0x1b873593u;
-	express_out(ESP_CIPHER_AES128_GCM16, 0);
-	express_out(ESP_CIPHER_AES128_GCM16, ESP_SA_F_IIV);
-	express_out(ESP_CIPHER_AES256_GCM16, 0);
-	express_out(ESP_CIPHER_AES256_GCM16, ESP_SA_F_IIV);
-	express_out(ESP_CIPHER_CHACHA20_POLY1305, 0);
-	express_out(ESP_CIPHER_CHACHA20_POLY1305, ESP_SA_F_IIV);
+	for (unsigned ci = 0; ci < RTE_DIM(ciphers); ci++)
+		for (int iiv = 0; iiv < 2; iiv++)
+			for (int v6 = 0; v6 < 2; v6++)
+				express_out(ciphers[ci], iiv ? ESP_SA_F_IIV : 0,
+					    v6 ? AF_INET6 : AF_INET);
 }
 END_TEST
 
@@ -547,16 +560,22 @@ START_TEST(express_out_fits_only_its_sas)
 		enum esp_mode mode;
 		uint8_t outer_af;
 		enum esp_dir dir;
+		uint8_t family;   /* the burst's */
 		bool fits;
 	} cases[] = {
-		{ ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET, ESP_DIR_OUT, true },
-		{ ESP_CIPHER_AES256_GCM16, ESP_SA_F_IIV, ESP_MODE_TUNNEL, AF_INET, ESP_DIR_OUT, true },
-		{ ESP_CIPHER_CHACHA20_POLY1305, 0, ESP_MODE_TUNNEL, AF_INET, ESP_DIR_OUT, true },
-		{ ESP_CIPHER_AES128_GCM16, ESP_SA_F_ESN, ESP_MODE_TUNNEL, AF_INET, ESP_DIR_OUT, false },
-		{ ESP_CIPHER_AES128_GCM16, ESP_SA_F_NATT, ESP_MODE_TUNNEL, AF_INET, ESP_DIR_OUT, false },
-		{ ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET6, ESP_DIR_OUT, false },
-		{ ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TRANSPORT, AF_INET, ESP_DIR_OUT, false },
-		{ ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET, ESP_DIR_IN, false },
+		{ ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET, ESP_DIR_OUT, AF_INET, true },
+		{ ESP_CIPHER_AES256_GCM16, ESP_SA_F_IIV, ESP_MODE_TUNNEL, AF_INET, ESP_DIR_OUT, AF_INET,
+		  true },
+		{ ESP_CIPHER_CHACHA20_POLY1305, 0, ESP_MODE_TUNNEL, AF_INET, ESP_DIR_OUT, AF_INET, true },
+		{ ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET6, ESP_DIR_OUT, AF_INET6, true },
+		{ ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET6, ESP_DIR_OUT, AF_INET, false },
+		{ ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET, ESP_DIR_OUT, AF_INET6, false },
+		{ ESP_CIPHER_AES128_GCM16, ESP_SA_F_ESN, ESP_MODE_TUNNEL, AF_INET, ESP_DIR_OUT, AF_INET,
+		  false },
+		{ ESP_CIPHER_AES128_GCM16, ESP_SA_F_NATT, ESP_MODE_TUNNEL, AF_INET, ESP_DIR_OUT, AF_INET,
+		  false },
+		{ ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TRANSPORT, AF_INET, ESP_DIR_OUT, AF_INET, false },
+		{ ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET, ESP_DIR_IN, AF_INET, false },
 	};
 	struct esp_ctx ctx = { .mgr = test_mgr() };
 	struct esp_sa_params p;
@@ -567,7 +586,8 @@ START_TEST(express_out_fits_only_its_sas)
 			       cases[i].outer_af);
 		sa = esp_sa_create(&p, test_mgr());
 		ck_assert_ptr_nonnull(sa);
-		ck_assert_msg(esp_out_express_fits(sa, &ctx, 32) == cases[i].fits, "case %u", i);
+		ck_assert_msg(esp_out_express_fits(sa, &ctx, 32, cases[i].family) == cases[i].fits,
+			      "case %u", i);
 		esp_sa_destroy(sa);
 	}
 	/* a good SA, but: the burst could reach a lifetime or the sequence
@@ -577,20 +597,20 @@ START_TEST(express_out_fits_only_its_sas)
 	p.hard.packets = 40;
 	sa = esp_sa_create(&p, test_mgr());
 	ck_assert_ptr_nonnull(sa);
-	ck_assert(esp_out_express_fits(sa, &ctx, 8));
-	ck_assert(!esp_out_express_fits(sa, &ctx, 32));  /* the soft limit */
+	ck_assert(esp_out_express_fits(sa, &ctx, 8, AF_INET));
+	ck_assert(!esp_out_express_fits(sa, &ctx, 32, AF_INET));  /* the soft limit */
 	esp_sa_destroy(sa);
 	p.soft.packets = p.hard.packets = 0;
 	p.seq_start = UINT32_MAX - 16;
 	sa = esp_sa_create(&p, test_mgr());
 	ck_assert_ptr_nonnull(sa);
-	ck_assert(esp_out_express_fits(sa, &ctx, 8));
-	ck_assert(!esp_out_express_fits(sa, &ctx, 16));
+	ck_assert(esp_out_express_fits(sa, &ctx, 8, AF_INET));
+	ck_assert(!esp_out_express_fits(sa, &ctx, 16, AF_INET));
 	sa->flags |= ESP_SA_F_DEAD;
-	ck_assert(!esp_out_express_fits(sa, &ctx, 8));
+	ck_assert(!esp_out_express_fits(sa, &ctx, 8, AF_INET));
 	sa->flags &= ~ESP_SA_F_DEAD;
 	ctx.iv_override = (const uint8_t *)"\1\2\3\4\5\6\7\x08";
-	ck_assert(!esp_out_express_fits(sa, &ctx, 8));
+	ck_assert(!esp_out_express_fits(sa, &ctx, 8, AF_INET));
 	esp_sa_destroy(sa);
 }
 END_TEST

@@ -433,3 +433,17 @@ void gwsim_ip4_recksum(struct rte_mbuf *m)
 	ip->hdr_checksum = 0;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 }
+
+void gwsim_add_ip6_hop_by_hop(struct rte_mbuf *m)
+{
+	uint8_t *q = (uint8_t *)rte_pktmbuf_prepend(m, 8);
+	struct rte_ipv6_hdr *ip;
+
+	ck_assert_ptr_nonnull(q);
+	memmove(q, q + 8, 14 + 40);
+	ip = (struct rte_ipv6_hdr *)(q + 14);
+	q[14 + 40] = ip->proto;
+	memcpy(q + 14 + 41, (const uint8_t[]){ 0, 1, 4, 0, 0, 0, 0 }, 7);
+	ip->proto = 0;
+	ip->payload_len = rte_cpu_to_be_16(rte_be_to_cpu_16(ip->payload_len) + 8);
+}

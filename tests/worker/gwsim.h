@@ -79,5 +79,7 @@ struct rte_ipv4_hdr *gwsim_frame_ip4(struct rte_mbuf *m);
 void gwsim_ip4_recksum(struct rte_mbuf *m);
 /** Four octets of IPv4 options (NOPs) into the IPv4 frame @p m. */
 void gwsim_add_ip4_options(struct rte_mbuf *m);
+/** A hop-by-hop options header (a PadN option) into the IPv6 frame @p m. */
+void gwsim_add_ip6_hop_by_hop(struct rte_mbuf *m);
 
 #endif

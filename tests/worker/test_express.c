@@ -125,19 +125,41 @@ END_TEST
 
 /*
  * The outbound express way takes a burst only when every frame is of one
- * flow the SPD protects with one of this worker's IPv4 AES-GCM tunnels,
- * whose route is resolved and whose MTU every frame fits; a burst with
- * anything else in it goes the usual way, whole. Either way A sends what
- * it may, in order, counts what it drops or punts, and B delivers each
- * packet as A got it.
+ * flow the SPD protects with one of this worker's tunnels of the flow's
+ * family (IPv4 in IPv4, IPv6 in IPv6), whose route is resolved and whose
+ * MTU every frame fits; a burst with anything else in it goes the usual
+ * way, whole. Either way A sends what it may, in order, counts what it
+ * drops or punts, and B delivers each packet as A got it.
  */
-START_TEST(outbound_takes_whole_bursts_only)
+/* The TTL (hop limit) and TOS (traffic class) of frame @p m of @p family. */
+static void set_hops_tos(struct rte_mbuf *m, int family, uint8_t hops, uint8_t tos)
 {
-	struct combo c = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET, AF_INET };
+	if (family == AF_INET) {
+		gwsim_frame_ip4(m)->time_to_live = hops;
+		gwsim_frame_ip4(m)->type_of_service = tos;
+		gwsim_ip4_recksum(m);
+	} else {
+		uint8_t *ip6 = rte_pktmbuf_mtod_offset(m, uint8_t *, 14);
+
+		ip6[7] = hops;
+		ip6[0] = (uint8_t)(0x60 | tos >> 4);
+		ip6[1] = (uint8_t)(tos << 4 | (ip6[1] & 0x0f));
+	}
+}
+
+static void outbound_ways(int family, uint32_t spi)
+{
+	struct combo c = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, family, family };
+	bool v4 = family == AF_INET;
 	enum { N = 6 };
-	enum { ONE_FLOW, FIRST_OTHER, OTHER_SOURCE, TTL_1, OPTIONS, TOO_BIG, NATT_PORT, WAYS };
+	enum {
+		ONE_FLOW, FIRST_OTHER, OTHER_SOURCE, TTL_1, OPTIONS, ALL_OPTIONS, TOO_BIG, NATT_PORT,
+		WAYS
+	};
 	static const char *const name[] = { "one flow's", "another first frame",
-					    "another source", "a TTL of 1", "IPv4 options",
+					    "another source", "a TTL of 1",
+					    "IPv4 options or an IPv6 hop-by-hop header",
+					    "options in every frame",
 					    "a frame too big for the tunnel",
 					    "a frame to the NAT-T port" };
 
@@ -148,38 +170,41 @@ START_TEST(outbound_takes_whole_bursts_only)
 		unsigned odd = way == ONE_FLOW ? N : way == FIRST_OTHER ? 0 : 3, k = 0, n_esp;
 		bool lost = way == TTL_1 || way == TOO_BIG;
 
-		gwsim_install(&c, 0x7701);
+		gwsim_install(&c, spi);
 		for (unsigned i = 0; i < N; i++) {
 			bool other = i == odd && (way == FIRST_OTHER || way == OTHER_SOURCE);
+			const char *src = v4 ? (other ? "10.1.0.2" : "10.1.0.1")
+					     : (other ? "fd01::2" : "fd01::1");
 
 			/* lengths of every pad; the policy's for any port, but
 			 * UDP to the NAT-T port is the classifier's to judge
 			 * (here: transit ESP-in-UDP of an SPI not ours, sent
 			 * through the SPD) */
-			in[i] = gwsim_udp_frame(AF_INET, &mac_a_lan, other ? "10.1.0.2" : "10.1.0.1",
-						"10.2.0.1",
+			in[i] = gwsim_udp_frame(family, &mac_a_lan, src, v4 ? "10.2.0.1" : "fd02::1",
 						i == odd && way == NATT_PORT ? 4500 : (uint16_t)(5000 + i),
 						i == odd && way == TOO_BIG ? 1452 : 60 + 9 * i, 0,
 						true);
-			gwsim_frame_ip4(in[i])->type_of_service = (uint8_t)(i << 2);
-			gwsim_frame_ip4(in[i])->time_to_live = i == odd && way == TTL_1 ? 1 : 64;
-			gwsim_ip4_recksum(in[i]);
-			if (i == odd && way == OPTIONS)
+			set_hops_tos(in[i], family, i == odd && way == TTL_1 ? 1 : 64,
+				     (uint8_t)(i << 2));
+			if (((i == odd && way == OPTIONS) || way == ALL_OPTIONS) && v4)
 				gwsim_add_ip4_options(in[i]);
+			else if ((i == odd && way == OPTIONS) || way == ALL_OPTIONS)
+				gwsim_add_ip6_hop_by_hop(in[i]);
 			copy[i] = rte_pktmbuf_copy(in[i], gwsim_pool, 0, UINT32_MAX);
 		}
 		worker_process_burst(A.w, A.lan, in, N);
 		worker_flush(A.w);
 		n_esp = rte_ring_dequeue_burst(A.wan_tx[0], (void **)esp, N, NULL);
 		ck_assert_msg(A.w->stats.esp_out_express - express == (way == ONE_FLOW ? N : 0),
-			      "a burst with %s: %" PRIu64 " frames the express way", name[way],
-			      A.w->stats.esp_out_express - express);
+			      "IPv%d, a burst with %s: %" PRIu64 " frames the express way",
+			      v4 ? 4 : 6, name[way], A.w->stats.esp_out_express - express);
 		ck_assert_uint_eq(n_esp, lost ? N - 1 : N);
 		ck_assert_uint_eq(gwsim_drops(&A, ESP_DROP_TTL) - ttl, way == TTL_1);
 		ck_assert_uint_eq(gwsim_drops(&A, ESP_DROP_TOO_BIG) - too_big, way == TOO_BIG);
 		if (way == TOO_BIG) {  /* the sender is told */
 			ck_assert_int_eq(rte_ring_dequeue(A.w->punt, (void **)&p), 0);
-			ck_assert_uint_eq(p->hash.usr, PUNT_TOO_BIG | (1500u - 57) << 16);
+			ck_assert_uint_eq(p->hash.usr,
+					  PUNT_TOO_BIG | (1500u - (v4 ? 57 : 77)) << 16);
 			rte_pktmbuf_free(p);
 		}
 		/* in order, but for the frame to the NAT-T port: the usual
@@ -196,21 +221,27 @@ START_TEST(outbound_takes_whole_bursts_only)
 
 			if (!lost || i != odd) {
 				ck_assert_ptr_nonnull(p = gwsim_run(&B, B.wan, esp[k++], B.lan_tx[0]));
-				gwsim_check_delivered(copy[i], p, AF_INET);
+				gwsim_check_delivered(copy[i], p, family);
 				rte_pktmbuf_free(p);
 			}
 			rte_pktmbuf_free(copy[i]);
 		}
-		gwsim_uninstall(0x7701);
+		gwsim_uninstall(spi);
 	}
+}
+
+START_TEST(outbound_takes_whole_bursts_only)
+{
+	outbound_ways(AF_INET, 0x7701);
+	outbound_ways(AF_INET6, 0x7705);
 }
 END_TEST
 
 /*
  * SAs the outbound express way does not serve (esp_out_express_fits()):
- * ESN, NAT-T, an IPv6 outer header, transport mode. Their bursts of one
- * flow go the usual way, and arrive. A ChaCha20-Poly1305 tunnel's are
- * taken.
+ * ESN, NAT-T, an outer header of the other family, transport mode. Their
+ * bursts of one flow go the usual way, and arrive. A ChaCha20-Poly1305
+ * tunnel's are taken.
  */
 START_TEST(outbound_serves_its_sas_only)
 {
@@ -219,6 +250,7 @@ START_TEST(outbound_serves_its_sas_only)
 		{ ESP_CIPHER_AES128_GCM16, ESP_SA_F_ESN, ESP_MODE_TUNNEL, AF_INET, AF_INET },
 		{ ESP_CIPHER_AES128_GCM16, ESP_SA_F_NATT, ESP_MODE_TUNNEL, AF_INET, AF_INET },
 		{ ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET, AF_INET6 },
+		{ ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET6, AF_INET },
 		{ ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TRANSPORT, AF_INET, AF_INET },
 	};
 	enum { N = 6 };
@@ -228,9 +260,13 @@ START_TEST(outbound_serves_its_sas_only)
 		uint64_t express = A.w->stats.esp_out_express;
 
 		gwsim_install(&other[o], 0x7702);
-		for (unsigned i = 0; i < N; i++)
-			in[i] = gwsim_udp_frame(AF_INET, &mac_a_lan, "10.1.0.1",
-						"10.2.0.1", (uint16_t)(5000 + i), 60, 0, true);
+		for (unsigned i = 0; i < N; i++) {
+			bool v4 = other[o].inner == AF_INET;
+
+			in[i] = gwsim_udp_frame(other[o].inner, &mac_a_lan, v4 ? "10.1.0.1" : "fd01::1",
+						v4 ? "10.2.0.1" : "fd02::1", (uint16_t)(5000 + i), 60, 0,
+						true);
+		}
 		worker_process_burst(A.w, A.lan, in, N);
 		worker_flush(A.w);
 		ck_assert_uint_eq(rte_ring_dequeue_burst(A.wan_tx[0], (void **)esp, N, NULL), N);

@@ -250,21 +250,6 @@ START_TEST(grouped_runs_leave_by_their_peers)
 END_TEST
 
 /* Give the IPv4 frame @p m four octets of options (NOPs). */
-/* Give the IPv6 frame @p m a hop-by-hop options header (a PadN option). */
-static void add_ip6_hop_by_hop(struct rte_mbuf *m)
-{
-	uint8_t *q = (uint8_t *)rte_pktmbuf_prepend(m, 8);
-	struct rte_ipv6_hdr *ip;
-
-	ck_assert_ptr_nonnull(q);
-	memmove(q, q + 8, 14 + 40);
-	ip = (struct rte_ipv6_hdr *)(q + 14);
-	q[14 + 40] = ip->proto;
-	memcpy(q + 14 + 41, (const uint8_t[]){ 0, 1, 4, 0, 0, 0, 0 }, 7);
-	ip->proto = 0;
-	ip->payload_len = rte_cpu_to_be_16(rte_be_to_cpu_16(ip->payload_len) + 8);
-}
-
 /* The TTL (hop limit) of frame @p m of @p family set to @p v. */
 static void set_hops(struct rte_mbuf *m, int family, uint8_t v)
 {
@@ -333,7 +318,7 @@ static void flow_memo_burst(int family, uint32_t spi)
 			if (v4)
 				gwsim_add_ip4_options(in[i]);
 			else
-				add_ip6_hop_by_hop(in[i]);
+				gwsim_add_ip6_hop_by_hop(in[i]);
 			break;
 		default:
 			break;
@@ -400,11 +385,11 @@ END_TEST
  * one of the same addresses (the flow memo and the SPD memo keep only
  * answers that did not depend on the ports).
  */
-static void port_policies(int family)
+static void port_policies(int family, int outer)
 {
 	static const char pattern[] = "1100101110010011";
 	enum { N = sizeof(pattern) - 1 };
-	struct combo c = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, family, AF_INET };
+	struct combo c = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, family, outer };
 	const uint32_t spi[2] = { 0x7311, 0x7312 };
 	struct rte_mbuf *in[N], *esp[N];
 	bool v4 = family == AF_INET;
@@ -433,7 +418,8 @@ static void port_policies(int family)
 		worker_flush(A.w);
 		ck_assert_uint_eq(rte_ring_dequeue_burst(A.wan_tx[0], (void **)esp, N, NULL), N);
 		for (unsigned i = 0; i < N; i++) {
-			const uint8_t *h = rte_pktmbuf_mtod_offset(esp[i], const uint8_t *, 14 + 20);
+			const uint8_t *h = rte_pktmbuf_mtod_offset(esp[i], const uint8_t *,
+								   14 + (outer == AF_INET ? 20 : 40));
 
 			ck_assert_msg(rte_be_to_cpu_32(*(const rte_be32_t *)(const void *)h) ==
 				      spi[pattern[i] - '0'],
@@ -447,8 +433,9 @@ static void port_policies(int family)
 
 START_TEST(port_policies_decide_each_packet)
 {
-	port_policies(AF_INET);
-	port_policies(AF_INET6);
+	port_policies(AF_INET, AF_INET);
+	port_policies(AF_INET6, AF_INET);
+	port_policies(AF_INET6, AF_INET6);   /* the express way's family */
 }
 END_TEST
 
@@ -492,7 +479,7 @@ START_TEST(nic_packet_type_is_not_trusted)
 				    ESP_PTYPE_IP4_ESP_CHECKED, 14, 0x46);
 	/* RFC 4303 §3.1.1: ESP after the hop-by-hop header, not before it */
 	m = gwsim_udp_frame(AF_INET6, &mac_a_lan, "fd01::1", "fd02::1", 5000, 100, 0, true);
-	add_ip6_hop_by_hop(m);
+	gwsim_add_ip6_hop_by_hop(m);
 	marked_transport_round_trip(AF_INET6, 0x7202, m, ESP_PTYPE_IP6_CHECKED,
 				    ESP_PTYPE_IP6_ESP_CHECKED, 14 + 40, ESP_IPPROTO_ESP);
 }
@@ -791,7 +778,7 @@ START_TEST(ipv6_esp_after_extension_headers)
 
 	gwsim_install(&tr, 0x7401);
 	m = gwsim_udp_frame(AF_INET6, &mac_a_lan, "fd01::1", "fd02::1", 5000, 100, 0, true);
-	add_ip6_hop_by_hop(m);
+	gwsim_add_ip6_hop_by_hop(m);
 	ip6_round_trip(m, 0);
 	gwsim_uninstall(0x7401);
 
@@ -800,7 +787,7 @@ START_TEST(ipv6_esp_after_extension_headers)
 	copy = rte_pktmbuf_copy(m, gwsim_pool, 0, UINT32_MAX);
 	esp = gwsim_run(&A, A.lan, m, A.wan_tx[0]);
 	ck_assert_ptr_nonnull(esp);
-	add_ip6_hop_by_hop(esp);
+	gwsim_add_ip6_hop_by_hop(esp);
 	clear = gwsim_run(&B, B.wan, esp, B.lan_tx[0]);
 	ck_assert_ptr_nonnull(clear);
 	gwsim_check_delivered(copy, clear, AF_INET6);
@@ -825,7 +812,7 @@ START_TEST(ipv6_fast_and_slow_paths)
 	ip6_round_trip(gwsim_udp_frame(AF_INET6, &mac_a_lan, "fd01::1", "fd02::1", 5000, 100, 0,
 				       true), 0);
 	m = gwsim_udp_frame(AF_INET6, &mac_a_lan, "fd01::1", "fd02::1", 5000, 100, 0, true);
-	add_ip6_hop_by_hop(m);
+	gwsim_add_ip6_hop_by_hop(m);
 	ip6_round_trip(m, 0);
 	ip6_round_trip(gwsim_udp_frame(AF_INET6, &mac_a_lan, "fd01::1", "fd02::1", 5000, 100, 0,
 				       true), 6);
