@@ -14,7 +14,8 @@
 #include "dataplane/spd.h"
 #include "dataplane/worker_int.h"
 
-#define ESP_INLINE_W static inline __attribute__((always_inline))
+/* Inline in each caller, so a family given as a constant folds away. */
+#define EXPRESS_INLINE static inline __attribute__((always_inline))
 
 /*
  * The first frame of a burst as classify_fast4() takes it (untagged IPv4
@@ -224,12 +225,12 @@ static bool express_first6(struct flow_memo6 *fm, const struct fib *f, const str
 }
 
 /* A burst's flow, IPv4 or IPv6 (@p v6, a constant in each caller). */
-struct express_flow {
+union express_flow {
 	struct flow_memo m4;
 	struct flow_memo6 m6;
 };
 
-ESP_INLINE_W bool express_flow_match(const struct express_flow *fl, const bool v6,
+EXPRESS_INLINE bool express_flow_match(const union express_flow *fl, const bool v6,
 				     const struct rte_mbuf *m)
 {
 	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
@@ -255,7 +256,7 @@ ESP_INLINE_W bool express_flow_match(const struct express_flow *fl, const bool v
  * traffic to bypass, a TTL of 1, a packet to fragment or to answer with
  * ICMP, a route to resolve).
  */
-ESP_INLINE_W bool esp_out_express_take(struct worker *w, struct rte_mbuf **pkts, uint16_t n,
+EXPRESS_INLINE bool esp_out_express_take(struct worker *w, struct rte_mbuf **pkts, uint16_t n,
 				       const bool v6)
 {
 	const uint8_t family = v6 ? AF_INET6 : AF_INET;
@@ -268,7 +269,7 @@ ESP_INLINE_W bool esp_out_express_take(struct worker *w, struct rte_mbuf **pkts,
 	uint32_t ip_len = rte_pktmbuf_data_len(pkts[0]) - sizeof(struct rte_ether_hdr);
 	const struct spd_rule *rule;
 	const struct fib_fwd *via;
-	struct express_flow fl;
+	union express_flow fl;
 	struct esp_sa *sa;
 	uint8_t l2[sizeof(struct rte_ether_hdr)];
 	uint32_t room;
