@@ -158,41 +158,29 @@ struct flow_memo6 {
 	uint32_t natt;           /* as struct flow_memo's */
 };
 
-static inline uint64_t flow_memo6_mask(unsigned i)
-{
-	static const uint8_t mask[48] = {
-		0xff, 0xff,                     /* EtherType */
-		0xf0, 0, 0, 0,                  /* version; traffic class, flow label */
-		0, 0, 0xff, 0,                  /* payload length; next header; hop limit */
-		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,   /* source */
-		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,   /* destination */
-		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-		0, 0, 0, 0, 0, 0,               /* the upper layer's first octets */
-	};
-	static_assert(FLOW_MEMO6_OFF + sizeof(mask) <= FLOW_MEMO6_MIN, "in the shortest frame");
-	uint64_t v;
-
-	memcpy(&v, mask + 8 * i, 8);
-	return v;
-}
+static const uint8_t flow_memo6_mask[48] = {
+	0xff, 0xff,                     /* EtherType */
+	0xf0, 0, 0, 0,                  /* version; traffic class, flow label */
+	0, 0, 0xff, 0,                  /* payload length; next header; hop limit */
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,   /* source */
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,   /* destination */
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	0, 0, 0, 0, 0, 0,               /* the upper layer's first octets */
+};
+static_assert(FLOW_MEMO6_OFF + sizeof(flow_memo6_mask) <= FLOW_MEMO6_MIN, "in the shortest frame");
 
 /* flow_memo_match() for IPv6. */
 static inline bool flow_memo6_match(const struct flow_memo6 *fm, const uint8_t *frame,
 				    uint32_t len, uint32_t pkt_len)
 {
 	const uint8_t *ip = frame + sizeof(struct rte_ether_hdr);
-	uint64_t d = 0;
+	uint64_t d;
 	uint16_t plen, dport;
 
 	if (len < FLOW_MEMO6_MIN || pkt_len != len)
 		return false;
-	for (unsigned i = 0; i < RTE_DIM(fm->want); i++) {
-		uint64_t x;
-
-		memcpy(&x, frame + FLOW_MEMO6_OFF + 8 * i, 8);
-		d |= (x & flow_memo6_mask(i)) ^ fm->want[i];
-	}
+	d = flow_words_diff(fm->want, frame + FLOW_MEMO6_OFF, flow_memo6_mask, RTE_DIM(fm->want));
 	memcpy(&plen, ip + offsetof(struct rte_ipv6_hdr, payload_len), 2);
 	memcpy(&dport, ip + sizeof(struct rte_ipv6_hdr) + 2, 2);  /* UDP's, or not read */
 	return d == 0 &&
@@ -216,9 +204,7 @@ static bool express_first6(struct flow_memo6 *fm, const struct fib *f, const str
 	    ip[offsetof(struct rte_ipv6_hdr, dst_addr)] == 0xff ||
 	    (nh == ESP_IPPROTO_UDP && f->n_natt_ports > 1))
 		return false;
-	memcpy(fm->want, frame + FLOW_MEMO6_OFF, sizeof(fm->want));
-	for (unsigned i = 0; i < RTE_DIM(fm->want); i++)
-		fm->want[i] &= flow_memo6_mask(i);
+	flow_words_take(fm->want, frame + FLOW_MEMO6_OFF, flow_memo6_mask, RTE_DIM(fm->want));
 	fm->natt = nh == ESP_IPPROTO_UDP && f->n_natt_ports == 1 ?
 		   rte_cpu_to_be_16(f->natt_ports[0]) : FLOW_MEMO_NO_PORT;
 	return flow_memo6_match(fm, frame, rte_pktmbuf_data_len(m), rte_pktmbuf_pkt_len(m));

@@ -335,7 +335,7 @@ enum {
 };
 
 struct flow_memo {
-	uint64_t want[3];        /* the frame's octets under flow_memo_mask */
+	uint64_t want[3];        /* the frame's octets under flow_memo_mask[] */
 	/* the destination port (network order) of the frames not spoken
 	 * for: a UDP flow's NAT-T port, else FLOW_MEMO_NO_PORT */
 	uint32_t natt;
@@ -345,22 +345,45 @@ struct flow_memo {
 enum { FLOW_MEMO_NO_PORT = 0x10000 };  /* no port is */
 
 /* Which of the 24 octets from FLOW_MEMO_OFF a flow's packets share. */
-static inline uint64_t flow_memo_mask(unsigned i)
-{
-	static const uint8_t mask[24] = {
-		0, 0,                   /* the source MAC's last two */
-		0xff, 0xff,             /* EtherType */
-		0xff, 0,                /* version and IHL; TOS */
-		0, 0, 0, 0,             /* total length; Identification */
-		0x3f, 0xff,             /* MF and the fragment offset, not DF */
-		0, 0xff, 0, 0,          /* TTL; protocol; checksum */
-		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, /* addresses */
-	};
-	static_assert(FLOW_MEMO_OFF + sizeof(mask) <= FLOW_MEMO_MIN, "in the shortest frame");
-	uint64_t v;
+static const uint8_t flow_memo_mask[24] = {
+	0, 0,                   /* the source MAC's last two */
+	0xff, 0xff,             /* EtherType */
+	0xff, 0,                /* version and IHL; TOS */
+	0, 0, 0, 0,             /* total length; Identification */
+	0x3f, 0xff,             /* MF and the fragment offset, not DF */
+	0, 0xff, 0, 0,          /* TTL; protocol; checksum */
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, /* addresses */
+};
+static_assert(FLOW_MEMO_OFF + sizeof(flow_memo_mask) <= FLOW_MEMO_MIN, "in the shortest frame");
 
-	memcpy(&v, mask + 8 * i, 8);
-	return v;
+/* A flow memo's image of the @p n words at @p p: their octets under
+ * @p mask (the IPv4 memo's, or the IPv6 one's in worker_express.c). */
+static inline void flow_words_take(uint64_t *want, const uint8_t *p, const uint8_t *mask,
+				   unsigned n)
+{
+	memcpy(want, p, 8 * n);
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t m;
+
+		memcpy(&m, mask + 8 * i, 8);
+		want[i] &= m;
+	}
+}
+
+/* Zero when the @p n words at @p p under @p mask are @p want's image. */
+static inline uint64_t flow_words_diff(const uint64_t *want, const uint8_t *p,
+				       const uint8_t *mask, unsigned n)
+{
+	uint64_t d = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t x, m;
+
+		memcpy(&x, p + 8 * i, 8);
+		memcpy(&m, mask + 8 * i, 8);
+		d |= (x & m) ^ want[i];
+	}
+	return d;
 }
 
 /*
@@ -375,9 +398,7 @@ static inline bool flow_memo_of_frame(struct flow_memo *fm, const struct fib *f,
 	bool udp = frame[sizeof(struct rte_ether_hdr) + offsetof(struct rte_ipv4_hdr,
 								 next_proto_id)] == ESP_IPPROTO_UDP;
 
-	memcpy(fm->want, frame + FLOW_MEMO_OFF, sizeof(fm->want));
-	for (unsigned i = 0; i < 3; i++)
-		fm->want[i] &= flow_memo_mask(i);
+	flow_words_take(fm->want, frame + FLOW_MEMO_OFF, flow_memo_mask, RTE_DIM(fm->want));
 	fm->natt = FLOW_MEMO_NO_PORT;
 	if (udp && f->n_natt_ports == 1)
 		fm->natt = rte_cpu_to_be_16(f->natt_ports[0]);
@@ -399,17 +420,12 @@ static inline bool flow_memo_match(const struct flow_memo *fm, const uint8_t *fr
 				   uint32_t len, uint32_t pkt_len)
 {
 	const uint8_t *ip = frame + sizeof(struct rte_ether_hdr);
-	uint64_t d = 0;
+	uint64_t d;
 	uint16_t tot, dport;
 
 	if (len < FLOW_MEMO_MIN || pkt_len != len)
 		return false;
-	for (unsigned i = 0; i < 3; i++) {
-		uint64_t x;
-
-		memcpy(&x, frame + FLOW_MEMO_OFF + 8 * i, 8);
-		d |= (x & flow_memo_mask(i)) ^ fm->want[i];
-	}
+	d = flow_words_diff(fm->want, frame + FLOW_MEMO_OFF, flow_memo_mask, RTE_DIM(fm->want));
 	memcpy(&tot, ip + offsetof(struct rte_ipv4_hdr, total_length), 2);
 	memcpy(&dport, ip + sizeof(struct rte_ipv4_hdr) + 2, 2);  /* UDP's, or not read */
 	/* a TTL of 1 goes the long way, which counts it */
