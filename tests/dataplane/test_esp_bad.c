@@ -422,50 +422,45 @@ END_TEST
 
 START_TEST(bad_padding)
 {
+	/* crafted plaintexts: the inner packet's data length, the padding
+	 * octets, the pad length field (next header 4); the verdict */
+	static const struct {
+		size_t plen;
+		const char *pad;
+		size_t npad;
+		uint8_t pad_len;
+		int verdict;
+	} cases[] = {
+		/* inner of 28+0 octets: 2 octets of padding (28 + 2 + 2 = 32);
+		 * the crafted form itself is fine */
+		{ 0, "\x01\x02", 2, 2, GOOD },
+		{ 0, "\x01\x03", 2, 2, ESP_DROP_BAD_PAD },
+		{ 0, "\x00\x00", 2, 2, ESP_DROP_BAD_PAD },
+		/* pad length larger than the payload, and exactly 1 over */
+		{ 0, "\x01\x02", 2, 200, ESP_DROP_BAD_PAD },
+		{ 0, "\x01\x02", 2, 31, ESP_DROP_BAD_PAD },
+		/* longer padding (6 = 1..6) is legal: RFC 4303 §2.4 allows up
+		 * to 255 */
+		{ 0, "\x01\x02\x03\x04\x05\x06", 6, 6, GOOD },
+		/* 6 with the first octet wrong, 4 and 8 with the last right
+		 * (the express way compares the last three octets at once);
+		 * 2 octets of data make 4 and 8 fit the 4-octet boundary */
+		{ 0, "\x09\x02\x03\x04\x05\x06", 6, 6, ESP_DROP_BAD_PAD },
+		{ 2, "\x09\x02\x03\x04", 4, 4, ESP_DROP_BAD_PAD },
+		{ 2, "\x01\x02\x03\x04\x05\x06\x07\x08", 8, 8, GOOD },
+		{ 2, "\x01\x02\x03\x04\x09\x06\x07\x08", 8, 8, ESP_DROP_BAD_PAD },
+		/* ciphertext not a multiple of 4 (RFC 4303 §2.4) */
+		{ 0, "\x01", 1, 1, ESP_DROP_BAD_PAD },
+	};
 	uint8_t pt[BUF], w[BUF];
-	size_t ptl, len;
 	uint64_t seq = 1;
 
-	/* inner of 28+0 octets: 2 octets of padding needed (28 + 2 + 2 = 32) */
-	ptl = pt_make(pt, 0, (const uint8_t *)"\x01\x02", 2, 2, 4);
-	len = craft(w, seq++, pt, ptl);
-	ck_drop(feed(w, len), GOOD);      /* the crafted form itself is fine */
-	ptl = pt_make(pt, 0, (const uint8_t *)"\x01\x03", 2, 2, 4);
-	len = craft(w, seq++, pt, ptl);
-	ck_drop(feed(w, len), ESP_DROP_BAD_PAD);
-	ptl = pt_make(pt, 0, (const uint8_t *)"\x00\x00", 2, 2, 4);
-	len = craft(w, seq++, pt, ptl);
-	ck_drop(feed(w, len), ESP_DROP_BAD_PAD);
-	/* pad length larger than the payload */
-	ptl = pt_make(pt, 0, (const uint8_t *)"\x01\x02", 2, 200, 4);
-	len = craft(w, seq++, pt, ptl);
-	ck_drop(feed(w, len), ESP_DROP_BAD_PAD);
-	ptl = pt_make(pt, 0, (const uint8_t *)"\x01\x02", 2, 31, 4);  /* exactly 1 over */
-	len = craft(w, seq++, pt, ptl);
-	ck_drop(feed(w, len), ESP_DROP_BAD_PAD);
-	/* longer padding (6 = 1..6) is legal: RFC 4303 §2.4 allows up to 255 */
-	ptl = pt_make(pt, 0, (const uint8_t *)"\x01\x02\x03\x04\x05\x06", 6, 6, 4);
-	len = craft(w, seq++, pt, ptl);
-	ck_drop(feed(w, len), GOOD);
-	/* 6 with the first octet wrong, 4 and 8 with the last right (the
-	 * express way compares the last three octets at once); 2 octets of
-	 * data make 4 and 8 fit the 4-octet boundary */
-	ptl = pt_make(pt, 0, (const uint8_t *)"\x09\x02\x03\x04\x05\x06", 6, 6, 4);
-	len = craft(w, seq++, pt, ptl);
-	ck_drop(feed(w, len), ESP_DROP_BAD_PAD);
-	ptl = pt_make(pt, 2, (const uint8_t *)"\x09\x02\x03\x04", 4, 4, 4);
-	len = craft(w, seq++, pt, ptl);
-	ck_drop(feed(w, len), ESP_DROP_BAD_PAD);
-	ptl = pt_make(pt, 2, (const uint8_t *)"\x01\x02\x03\x04\x05\x06\x07\x08", 8, 8, 4);
-	len = craft(w, seq++, pt, ptl);
-	ck_drop(feed(w, len), GOOD);
-	ptl = pt_make(pt, 2, (const uint8_t *)"\x01\x02\x03\x04\x09\x06\x07\x08", 8, 8, 4);
-	len = craft(w, seq++, pt, ptl);
-	ck_drop(feed(w, len), ESP_DROP_BAD_PAD);
-	/* ciphertext not a multiple of 4 (RFC 4303 §2.4) */
-	ptl = pt_make(pt, 0, (const uint8_t *)"\x01", 1, 1, 4);
-	len = craft(w, seq++, pt, ptl);
-	ck_drop(feed(w, len), ESP_DROP_BAD_PAD);
+	for (unsigned i = 0; i < RTE_DIM(cases); i++) {
+		size_t ptl = pt_make(pt, cases[i].plen, (const uint8_t *)cases[i].pad, cases[i].npad,
+				     cases[i].pad_len, 4);
+
+		ck_drop(feed(w, craft(w, seq++, pt, ptl)), cases[i].verdict);
+	}
 	/* window moved for the authentic bad-padding packets (they passed
 	 * the ICV), not for the misaligned one which was never decrypted */
 	ck_assert_uint_eq(in_sa->rw->top, 10);
