@@ -7,7 +7,8 @@
  * verify the ICV, only then update the window, then the trailer and the
  * inner packet. One always-inline function, instantiated per (mode,
  * cipher); esp_in_handler() picks the instance at SA setup. For whole
- * bursts of one IPv4 AES-GCM tunnel SA the worker takes the express way,
+ * bursts of one AES-GCM tunnel SA (IPv4 in IPv4, IPv6 in IPv6) the
+ * worker takes the express way,
  * esp_in_express(): the same passes with what the worker checked left
  * out and the common plaintext checked at once, anything else through
  * esp_in_open(), the usual way's second half.
@@ -450,6 +451,19 @@ uint16_t esp_inbound(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n, struct
 	return sa->xform(sa, mb, n, ctx);
 }
 
+/* Is the padding of @p pad_len octets (3 at most) before the trailer of
+ * the @p ct_len octets at @p ct the default 1, 2, 3 (RFC 4303 §2.4)?
+ * One masked word: the one before the trailer. */
+ESP_INLINE bool esp_in_pad_short(const uint8_t *ct, uint32_t ct_len, uint32_t pad_len)
+{
+	static const uint32_t pad_mask[4] = { 0, 0xff000000, 0xffff0000, 0xffffff00 };
+	static const uint32_t pad_want[4] = { 0, 0x01000000, 0x02010000, 0x03020100 };
+	uint32_t tail;
+
+	memcpy(&tail, ct + ct_len - 6, 4);
+	return (rte_le_to_cpu_32(tail) & pad_mask[pad_len]) == pad_want[pad_len];
+}
+
 /*
  * The common plaintext of a tunnel whose selector is compiled for IPv4
  * (ESP_IN_CHK_SEL4): an IPv4 packet without options, at least 24 octets
@@ -462,18 +476,13 @@ uint16_t esp_inbound(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n, struct
  */
 ESP_INLINE bool esp_in_plain4(const struct esp_sa *sa, const uint8_t *ct, uint32_t ct_len)
 {
-	/* RFC 4303 §2.4: padding 1, 2, 3, in the word before the trailer */
-	static const uint32_t pad_mask[4] = { 0, 0xff000000, 0xffff0000, 0xffffff00 };
-	static const uint32_t pad_want[4] = { 0, 0x01000000, 0x02010000, 0x03020100 };
-	uint32_t pad_len = ct[ct_len - 2], tail, s, d;
+	uint32_t pad_len = ct[ct_len - 2], s, d;
 	int32_t tot;
 
 	/* a branch each, all taken the same way by such traffic: fewer
 	 * instructions than the conditions' bits ORed together */
-	if (ct[ct_len - 1] != ESP_IPPROTO_IPIP || ct[0] != 0x45 || pad_len > 3)
-		return false;
-	memcpy(&tail, ct + ct_len - 6, 4);
-	if ((rte_le_to_cpu_32(tail) & pad_mask[pad_len]) != pad_want[pad_len])
+	if (ct[ct_len - 1] != ESP_IPPROTO_IPIP || ct[0] != 0x45 || pad_len > 3 ||
+	    !esp_in_pad_short(ct, ct_len, pad_len))
 		return false;
 	tot = esp_get16(ct + 2);
 	if (tot < 24 || tot > (int32_t)ct_len - 2 - (int32_t)pad_len)
@@ -481,6 +490,26 @@ ESP_INLINE bool esp_in_plain4(const struct esp_sa *sa, const uint8_t *ct, uint32
 	memcpy(&s, ct + 12, 4);
 	memcpy(&d, ct + 16, 4);
 	return (((s & sa->in.src4_m) ^ sa->in.src4) | ((d & sa->in.dst4_m) ^ sa->in.dst4)) == 0;
+}
+
+/*
+ * esp_in_plain4() for a tunnel whose selector is compiled for IPv6
+ * (ESP_IN_CHK_SEL6): an IPv6 packet whose next header is the upper layer
+ * with its ports present (spd_ip6_plain()), then up to 3 octets of the
+ * default padding and next header 41, and addresses the selector takes
+ * (spd_sel_addrs6()). False tells nothing, as esp_in_plain4()'s.
+ */
+ESP_INLINE bool esp_in_plain6(const struct esp_sa *sa, const uint8_t *ct, uint32_t ct_len)
+{
+	uint32_t pad_len = ct[ct_len - 2];
+	int32_t tot;
+
+	if (ct[ct_len - 1] != ESP_IPPROTO_IPV6 || (ct[0] >> 4) != 6 || pad_len > 3 ||
+	    !esp_in_pad_short(ct, ct_len, pad_len))
+		return false;
+	tot = ESP_IPV6_HDR_LEN + esp_get16(ct + 4);
+	return tot <= (int32_t)ct_len - 2 - (int32_t)pad_len && spd_ip6_plain(ct, (uint32_t)tot) &&
+	       spd_sel_addrs6(&sa->sel, ct);
 }
 
 /* What esp_in_express() keeps of a packet between its two passes. */
@@ -493,16 +522,18 @@ struct esp_in_fast {
 };
 
 /*
- * esp_in_express() for one cipher and IV length: esp_in_burst()'s two
- * passes, with what the preconditions settle left out and the common
- * plaintext's checks at once (esp_in_plain4()); any other plaintext
- * through esp_in_open(), as esp_in_burst() does for all.
+ * esp_in_express() for one cipher, IV length and outer family (@p v6):
+ * esp_in_burst()'s two passes, with what the preconditions settle left
+ * out and the common plaintext's checks at once (esp_in_plain4(),
+ * esp_in_plain6()); any other plaintext through esp_in_open(), as
+ * esp_in_burst() does for all.
  */
 ESP_INLINE uint16_t esp_in_express_burst(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n,
 					 struct esp_ctx *ctx, const unsigned cipher,
-					 const uint32_t iv_len, const uint16_t l2)
+					 const uint32_t iv_len, const bool v6, const uint16_t l2)
 {
-	const uint32_t HDRS = l2 + ESP_IPV4_HDR_MIN + sizeof(struct esp_hdr);
+	const uint32_t OUTER = v6 ? ESP_IPV6_HDR_LEN : ESP_IPV4_HDR_MIN;
+	const uint32_t HDRS = l2 + OUTER + sizeof(struct esp_hdr);
 	const uint8_t *kd = (const uint8_t *)&sa->key + esp_key_off(ctx->mgr);
 	struct esp_in_fast job[ESP_IN_CHUNK];
 	struct esp_sa_count counted = { 0, 0 };
@@ -512,7 +543,7 @@ ESP_INLINE uint16_t esp_in_express_burst(struct esp_sa *sa, struct rte_mbuf **mb
 		uint16_t first = i, end = (uint16_t)RTE_MIN(n, i + ESP_IN_CHUNK);
 
 		for (uint16_t k = 0; i < end; i++, k++) {
-			uint8_t *esp = rte_pktmbuf_mtod_offset(mb[i], uint8_t *, l2 + ESP_IPV4_HDR_MIN);
+			uint8_t *esp = rte_pktmbuf_mtod_offset(mb[i], uint8_t *, l2 + OUTER);
 			uint32_t len = rte_pktmbuf_data_len(mb[i]);
 			struct esp_in_fast *j = &job[k];
 
@@ -554,8 +585,10 @@ ESP_INLINE uint16_t esp_in_express_burst(struct esp_sa *sa, struct rte_mbuf **mb
 				goto bad;
 			}
 			replay_update(sa->rw, esp_get32(j->aad + 4));
-			if (likely(esp_in_plain4(sa, j->ct, j->ct_len))) {
-				uint16_t keep = esp_get16(j->ct + 2);
+			if (likely(v6 ? esp_in_plain6(sa, j->ct, j->ct_len)
+				      : esp_in_plain4(sa, j->ct, j->ct_len))) {
+				uint16_t keep = v6 ? (uint16_t)(ESP_IPV6_HDR_LEN + esp_get16(j->ct + 4))
+						   : esp_get16(j->ct + 2);
 
 				esp_keep_range(m, (uint16_t)(HDRS + iv_len), keep);
 				m->l3_len = 0;
@@ -565,7 +598,7 @@ ESP_INLINE uint16_t esp_in_express_burst(struct esp_sa *sa, struct rte_mbuf **mb
 				counted.bytes += keep;
 			} else {
 				rte_pktmbuf_adj(m, l2);
-				r = esp_in_open(sa, m, ctx, 1, ESP_IPV4_HDR_MIN, j->ct_len);
+				r = esp_in_open(sa, m, ctx, 1, OUTER, j->ct_len);
 				if (r != ESP_DROP_MAX)
 					goto bad;
 			}
@@ -579,21 +612,33 @@ bad:
 	return ngood;
 }
 
-uint16_t esp_in_express(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx,
-			uint16_t l2)
+/* esp_in_express_burst() for @p sa's cipher and IV length, over an outer
+ * header of the family @p v6 says. */
+ESP_INLINE uint16_t esp_in_express_af(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n,
+				      struct esp_ctx *ctx, const bool v6, uint16_t l2)
 {
 	bool iv = sa->iv_len != 0;
 
 	if (sa->cipher == ESP_CIPHER_AES128_GCM16)
-		return iv ? esp_in_express_burst(sa, mb, n, ctx, ESP_CIPHER_AES128_GCM16, ESP_IV_LEN, l2)
-			  : esp_in_express_burst(sa, mb, n, ctx, ESP_CIPHER_AES128_GCM16, 0, l2);
-	return iv ? esp_in_express_burst(sa, mb, n, ctx, ESP_CIPHER_AES256_GCM16, ESP_IV_LEN, l2)
-		  : esp_in_express_burst(sa, mb, n, ctx, ESP_CIPHER_AES256_GCM16, 0, l2);
+		return iv ? esp_in_express_burst(sa, mb, n, ctx, ESP_CIPHER_AES128_GCM16, ESP_IV_LEN,
+						 v6, l2)
+			  : esp_in_express_burst(sa, mb, n, ctx, ESP_CIPHER_AES128_GCM16, 0, v6, l2);
+	return iv ? esp_in_express_burst(sa, mb, n, ctx, ESP_CIPHER_AES256_GCM16, ESP_IV_LEN, v6, l2)
+		  : esp_in_express_burst(sa, mb, n, ctx, ESP_CIPHER_AES256_GCM16, 0, v6, l2);
 }
 
-bool esp_in_express_fits(const struct esp_sa *sa, uint16_t n)
+uint16_t esp_in_express(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx,
+			uint16_t l2)
 {
-	const uint32_t chk = ESP_IN_CHK_LOCAL4 | ESP_IN_CHK_SEL4;
+	if (sa->in_chk & ESP_IN_CHK_LOCAL6)
+		return esp_in_express_af(sa, mb, n, ctx, true, l2);
+	return esp_in_express_af(sa, mb, n, ctx, false, l2);
+}
+
+bool esp_in_express_fits(const struct esp_sa *sa, uint16_t n, uint8_t family)
+{
+	const uint32_t chk = family == AF_INET6 ? ESP_IN_CHK_LOCAL6 | ESP_IN_CHK_SEL6
+						: ESP_IN_CHK_LOCAL4 | ESP_IN_CHK_SEL4;
 
 	return sa->dir == ESP_DIR_IN && sa->mode == ESP_MODE_TUNNEL &&
 	       (sa->cipher == ESP_CIPHER_AES128_GCM16 || sa->cipher == ESP_CIPHER_AES256_GCM16) &&

@@ -118,21 +118,23 @@ static inline void esp_count_drop(struct esp_ctx *ctx, struct esp_sa *sa, enum e
 
 /**
  * esp_inbound() for a burst the worker took the express way: every
- * packet @p sa's (esp_in_express_fits(@p sa, @p n)), in one segment, its
- * data @p l2 octets (a link header, or 0) before an outer IPv4 header of
- * 20 octets whose total length is the rest of the packet, not a
- * fragment, protocol ESP, to sa's local address (the worker checked all
- * that). Gives what esp_inbound() gives for the packets without the @p l2
+ * packet @p sa's (esp_in_express_fits(@p sa, @p n, its family)), in one
+ * segment, its data @p l2 octets (a link header, or 0) before an outer
+ * header of the family of sa's local address that gives the rest of the
+ * packet's length (IPv4 of 20 octets, not a fragment, protocol ESP;
+ * IPv6 whose next header is ESP), to sa's local address (the worker
+ * checked all that). Gives what esp_inbound() gives for the packets without the @p l2
  * octets: the same packets out (inner, the link header gone), the same
  * drops counted, the same counters.
  */
 uint16_t esp_in_express(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx,
 			uint16_t l2);
-/** May a burst of @p n packets of @p sa go to esp_in_express()? (A
- *  tunnel SA of AES-GCM without ESN, its local address IPv4 and its
- *  selector compiled for IPv4 (ESP_IN_CHK_*), alive and far from its
+/** May a burst of @p n packets of @p sa with an outer header of
+ *  @p family (AF_INET, AF_INET6) go to esp_in_express()? (A tunnel SA of
+ *  AES-GCM without ESN, its local address of @p family and its selector
+ *  compiled for @p family (ESP_IN_CHK_*), alive and far from its
  *  lifetimes.) */
-bool esp_in_express_fits(const struct esp_sa *sa, uint16_t n);
+bool esp_in_express_fits(const struct esp_sa *sa, uint16_t n, uint8_t family);
 
 /**
  * The outbound express way's transform: the worker's forwarding and

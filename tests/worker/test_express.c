@@ -18,119 +18,6 @@
 #include "tests/worker/gwsim.h"
 #include "tests/check_run.h"
 
-/*
- * The inbound express way takes a burst only when every frame is ESP of
- * one inbound SA and one flow; a burst with anything else in it goes the
- * usual way, whole. Either way B delivers what A sent, and counts what it
- * drops or punts.
- */
-START_TEST(inbound_takes_whole_bursts_only)
-{
-	struct combo c = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET, AF_INET };
-	enum { N = 6 };
-	enum { ONE_SA, OTHER_SPI, OUTER_TTL_1, NOT_ESP, BAD_ICV, INNER_OPTIONS, INNER_TTL, WAYS };
-	static const char *const name[] = { "one SA's", "another SPI", "an outer TTL of 1",
-					    "a frame not ESP", "a bad ICV", "IPv4 options inside",
-					    "an inner TTL that ends at B" };
-
-	for (unsigned way = ONE_SA; way < WAYS; way++) {
-		struct rte_mbuf *in[N], *copy[N], *esp[N], *out[N], *p;
-		uint64_t express = B.w->stats.esp_in_express, nosa = gwsim_drops(&B, ESP_DROP_NO_SA);
-		uint64_t auth = gwsim_drops(&B, ESP_DROP_AUTH), ttl = gwsim_drops(&B, ESP_DROP_TTL);
-		unsigned odd = way == ONE_SA ? N : 2, k = 0;
-
-		gwsim_install(&c, 0x7601);
-		for (unsigned i = 0; i < N; i++) {
-			in[i] = gwsim_udp_frame(AF_INET, &mac_a_lan, "10.1.0.1", "10.2.0.1",
-						(uint16_t)(5000 + i), 60 + 8 * i, 0, true);
-			/* esp_in_plain4() turns it to esp_in_open(), which
-			 * delivers it */
-			if (way == INNER_OPTIONS && i == odd)
-				gwsim_add_ip4_options(in[i]);
-			if (way == INNER_TTL && i == odd) {  /* 1 at B: the rest the usual way */
-				gwsim_frame_ip4(in[i])->time_to_live = 2;
-				gwsim_ip4_recksum(in[i]);
-			}
-			copy[i] = rte_pktmbuf_copy(in[i], gwsim_pool, 0, UINT32_MAX);
-		}
-		worker_process_burst(A.w, A.lan, in, N);
-		worker_flush(A.w);
-		ck_assert_uint_eq(rte_ring_dequeue_burst(A.wan_tx[0], (void **)esp, N, NULL), N);
-		if (way == OTHER_SPI) {
-			rte_pktmbuf_mtod_offset(esp[odd], uint8_t *, 14 + 20)[3] ^= 0x40;
-		} else if (way == OUTER_TTL_1) {
-			gwsim_frame_ip4(esp[odd])->time_to_live = 1;   /* to us: still taken */
-			gwsim_ip4_recksum(esp[odd]);
-			odd = N;
-		} else if (way == NOT_ESP) {
-			gwsim_frame_ip4(esp[odd])->next_proto_id = IPPROTO_UDP;  /* to us: punted */
-			gwsim_ip4_recksum(esp[odd]);
-		} else if (way == BAD_ICV) {
-			rte_pktmbuf_mtod(esp[odd], uint8_t *)[rte_pktmbuf_data_len(esp[odd]) - 1] ^= 1;
-		} else if (way == INNER_OPTIONS) {
-			odd = N;
-		}
-		worker_process_burst(B.w, B.wan, esp, N);
-		worker_flush(B.w);
-		unsigned n_out = rte_ring_dequeue_burst(B.lan_tx[0], (void **)out, N, NULL);
-
-		ck_assert_msg(B.w->stats.esp_in_express - express ==
-			      (way == ONE_SA || way == BAD_ICV || way == INNER_OPTIONS ||
-			       way == INNER_TTL ? N : 0),
-			      "a burst with %s: %" PRIu64 " frames the express way", name[way],
-			      B.w->stats.esp_in_express - express);
-		ck_assert_uint_eq(n_out, odd < N ? N - 1 : N);
-		ck_assert_uint_eq(gwsim_drops(&B, ESP_DROP_NO_SA) - nosa, way == OTHER_SPI);
-		ck_assert_uint_eq(gwsim_drops(&B, ESP_DROP_AUTH) - auth, way == BAD_ICV);
-		ck_assert_uint_eq(gwsim_drops(&B, ESP_DROP_TTL) - ttl, way == INNER_TTL);
-		if (way == NOT_ESP) {
-			ck_assert_int_eq(rte_ring_dequeue(B.w->punt, (void **)&p), 0);
-			rte_pktmbuf_free(p);
-		}
-		for (unsigned i = 0; i < N; i++) {
-			if (i != odd) {
-				gwsim_check_delivered(copy[i], out[k], AF_INET);
-				rte_pktmbuf_free(out[k++]);
-			}
-			rte_pktmbuf_free(copy[i]);
-		}
-		gwsim_uninstall(0x7601);
-	}
-	/* SAs the express way does not serve (esp_in_express_fits()): a
-	 * ChaCha20-Poly1305 one, one with ESN */
-	static const struct combo other[] = {
-		{ ESP_CIPHER_CHACHA20_POLY1305, 0, ESP_MODE_TUNNEL, AF_INET, AF_INET },  /* taken */
-		{ ESP_CIPHER_AES128_GCM16, ESP_SA_F_ESN, ESP_MODE_TUNNEL, AF_INET, AF_INET },
-	};
-	for (unsigned o = 0; o < RTE_DIM(other); o++) {
-		struct rte_mbuf *in[N], *esp[N], *out[N];
-		uint64_t express = B.w->stats.esp_in_express;
-
-		gwsim_install(&other[o], 0x7602);
-		for (unsigned i = 0; i < N; i++)
-			in[i] = gwsim_udp_frame(AF_INET, &mac_a_lan, "10.1.0.1", "10.2.0.1",
-						(uint16_t)(5000 + i), 60, 0, true);
-		worker_process_burst(A.w, A.lan, in, N);
-		worker_flush(A.w);
-		ck_assert_uint_eq(rte_ring_dequeue_burst(A.wan_tx[0], (void **)esp, N, NULL), N);
-		worker_process_burst(B.w, B.wan, esp, N);
-		worker_flush(B.w);
-		ck_assert_uint_eq(rte_ring_dequeue_burst(B.lan_tx[0], (void **)out, N, NULL), N);
-		ck_assert_uint_eq(B.w->stats.esp_in_express, express);
-		rte_pktmbuf_free_bulk(out, N);
-		gwsim_uninstall(0x7602);
-	}
-}
-END_TEST
-
-/*
- * The outbound express way takes a burst only when every frame is of one
- * flow the SPD protects with one of this worker's tunnels of the flow's
- * family (IPv4 in IPv4, IPv6 in IPv6), whose route is resolved and whose
- * MTU every frame fits; a burst with anything else in it goes the usual
- * way, whole. Either way A sends what it may, in order, counts what it
- * drops or punts, and B delivers each packet as A got it.
- */
 /* The TTL (hop limit) and TOS (traffic class) of frame @p m of @p family. */
 static void set_hops_tos(struct rte_mbuf *m, int family, uint8_t hops, uint8_t tos)
 {
@@ -147,6 +34,164 @@ static void set_hops_tos(struct rte_mbuf *m, int family, uint8_t hops, uint8_t t
 	}
 }
 
+/*
+ * The inbound express way takes a burst only when every frame is ESP of
+ * one inbound SA and one flow, IPv4 in IPv4 or IPv6 in IPv6; a burst with
+ * anything else in it goes the usual way, whole. Either way B delivers
+ * what A sent, and counts what it drops or punts.
+ */
+static void inbound_ways(int family, uint32_t spi)
+{
+	struct combo c = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, family, family };
+	bool v4 = family == AF_INET;
+	uint8_t *ip;
+	enum { N = 6 };
+	enum {
+		ONE_SA, OTHER_SPI, OUTER_TTL_1, NOT_ESP, BAD_ICV, INNER_OPTIONS, INNER_TTL,
+		OTHER_ADDRESS, WAYS
+	};
+	static const char *const name[] = { "one SA's", "another SPI", "an outer TTL of 1",
+					    "a frame not ESP", "a bad ICV",
+					    "IPv4 options or an IPv6 hop-by-hop header inside",
+					    "an inner TTL that ends at B",
+					    "all to another address of B's" };
+
+	for (unsigned way = ONE_SA; way < WAYS; way++) {
+		struct rte_mbuf *in[N], *copy[N], *esp[N], *out[N], *p;
+		uint64_t express = B.w->stats.esp_in_express, nosa = gwsim_drops(&B, ESP_DROP_NO_SA);
+		uint64_t auth = gwsim_drops(&B, ESP_DROP_AUTH), ttl = gwsim_drops(&B, ESP_DROP_TTL);
+		uint64_t sa_dst = gwsim_drops(&B, ESP_DROP_SA_DST);
+		unsigned odd = way == ONE_SA ? N : 2, k = 0;
+
+		gwsim_install(&c, spi);
+		for (unsigned i = 0; i < N; i++) {
+			in[i] = gwsim_udp_frame(family, &mac_a_lan, v4 ? "10.1.0.1" : "fd01::1",
+						v4 ? "10.2.0.1" : "fd02::1", (uint16_t)(5000 + i),
+						60 + 8 * i, 0, true);
+			/* esp_in_plain4() or esp_in_plain6() turns it to
+			 * esp_in_open(), which delivers it */
+			if (way == INNER_OPTIONS && i == odd && v4)
+				gwsim_add_ip4_options(in[i]);
+			else if (way == INNER_OPTIONS && i == odd)
+				gwsim_add_ip6_hop_by_hop(in[i]);
+			if (way == INNER_TTL && i == odd)  /* 1 at B: the rest the usual way */
+				set_hops_tos(in[i], family, 2, 0);
+			copy[i] = rte_pktmbuf_copy(in[i], gwsim_pool, 0, UINT32_MAX);
+		}
+		worker_process_burst(A.w, A.lan, in, N);
+		worker_flush(A.w);
+		ck_assert_uint_eq(rte_ring_dequeue_burst(A.wan_tx[0], (void **)esp, N, NULL), N);
+		ip = rte_pktmbuf_mtod_offset(esp[odd < N ? odd : 0], uint8_t *, 14);
+		if (way == OTHER_SPI) {
+			ip[(v4 ? 20 : 40) + 3] ^= 0x40;
+		} else if (way == OUTER_TTL_1) {
+			set_hops_tos(esp[odd], family, 1, 0);   /* to us: still delivered */
+			odd = N;
+		} else if (way == NOT_ESP) {
+			ip[v4 ? offsetof(struct rte_ipv4_hdr, next_proto_id)   /* to us: punted */
+			      : offsetof(struct rte_ipv6_hdr, proto)] = IPPROTO_UDP;
+			if (v4)
+				gwsim_ip4_recksum(esp[odd]);
+		} else if (way == BAD_ICV) {
+			rte_pktmbuf_mtod(esp[odd], uint8_t *)[rte_pktmbuf_data_len(esp[odd]) - 1] ^= 1;
+		} else if (way == INNER_OPTIONS) {
+			odd = N;
+		}
+		for (unsigned i = 0; i < N && way == OTHER_ADDRESS; i++) {
+			/* B's LAN address: to B, but not the SA's (RFC 4301 §5.2) */
+			struct esp_addr lan;
+
+			gwsim_addr(&lan, v4 ? "10.2.0.254" : "fd02::254");
+			ip = rte_pktmbuf_mtod_offset(esp[i], uint8_t *, 14);
+			memcpy(ip + (v4 ? offsetof(struct rte_ipv4_hdr, dst_addr)
+					: offsetof(struct rte_ipv6_hdr, dst_addr)),
+			       lan.bytes, v4 ? 4 : 16);
+			if (v4)
+				gwsim_ip4_recksum(esp[i]);
+		}
+		worker_process_burst(B.w, B.wan, esp, N);
+		worker_flush(B.w);
+		unsigned n_out = rte_ring_dequeue_burst(B.lan_tx[0], (void **)out, N, NULL);
+
+		ck_assert_msg(B.w->stats.esp_in_express - express ==
+			      (way == ONE_SA || way == BAD_ICV || way == INNER_OPTIONS ||
+			       way == INNER_TTL ? N : 0),
+			      "IPv%d, a burst with %s: %" PRIu64 " frames the express way",
+			      v4 ? 4 : 6, name[way], B.w->stats.esp_in_express - express);
+		ck_assert_uint_eq(n_out, way == OTHER_ADDRESS ? 0 : odd < N ? N - 1 : N);
+		ck_assert_uint_eq(gwsim_drops(&B, ESP_DROP_SA_DST) - sa_dst,
+				  way == OTHER_ADDRESS ? N : 0);
+		ck_assert_uint_eq(gwsim_drops(&B, ESP_DROP_NO_SA) - nosa, way == OTHER_SPI);
+		ck_assert_uint_eq(gwsim_drops(&B, ESP_DROP_AUTH) - auth, way == BAD_ICV);
+		ck_assert_uint_eq(gwsim_drops(&B, ESP_DROP_TTL) - ttl, way == INNER_TTL);
+		if (way == NOT_ESP) {
+			ck_assert_int_eq(rte_ring_dequeue(B.w->punt, (void **)&p), 0);
+			rte_pktmbuf_free(p);
+		}
+		for (unsigned i = 0; i < N; i++) {
+			if (i != odd && way != OTHER_ADDRESS) {
+				gwsim_check_delivered(copy[i], out[k], family);
+				rte_pktmbuf_free(out[k++]);
+			}
+			rte_pktmbuf_free(copy[i]);
+		}
+		gwsim_uninstall(spi);
+	}
+}
+
+START_TEST(inbound_takes_whole_bursts_only)
+{
+	inbound_ways(AF_INET, 0x7601);
+	inbound_ways(AF_INET6, 0x7605);
+}
+END_TEST
+
+/*
+ * SAs the inbound express way does not serve (esp_in_express_fits()):
+ * ChaCha20-Poly1305, ESN, an outer header of the other family than the
+ * inner one. Their bursts of one SA go the usual way, and arrive.
+ */
+START_TEST(inbound_serves_its_sas_only)
+{
+	static const struct combo other[] = {
+		{ ESP_CIPHER_CHACHA20_POLY1305, 0, ESP_MODE_TUNNEL, AF_INET, AF_INET },
+		{ ESP_CIPHER_AES128_GCM16, ESP_SA_F_ESN, ESP_MODE_TUNNEL, AF_INET, AF_INET },
+		{ ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET, AF_INET6 },
+		{ ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET6, AF_INET },
+	};
+	enum { N = 6 };
+
+	for (unsigned o = 0; o < RTE_DIM(other); o++) {
+		struct rte_mbuf *in[N], *esp[N], *out[N];
+		uint64_t express = B.w->stats.esp_in_express;
+		bool v4 = other[o].inner == AF_INET;
+
+		gwsim_install(&other[o], 0x7602);
+		for (unsigned i = 0; i < N; i++)
+			in[i] = gwsim_udp_frame(other[o].inner, &mac_a_lan, v4 ? "10.1.0.1" : "fd01::1",
+						v4 ? "10.2.0.1" : "fd02::1", (uint16_t)(5000 + i), 60,
+						0, true);
+		worker_process_burst(A.w, A.lan, in, N);
+		worker_flush(A.w);
+		ck_assert_uint_eq(rte_ring_dequeue_burst(A.wan_tx[0], (void **)esp, N, NULL), N);
+		worker_process_burst(B.w, B.wan, esp, N);
+		worker_flush(B.w);
+		ck_assert_uint_eq(rte_ring_dequeue_burst(B.lan_tx[0], (void **)out, N, NULL), N);
+		ck_assert_msg(B.w->stats.esp_in_express == express, "combination %u taken", o);
+		rte_pktmbuf_free_bulk(out, N);
+		gwsim_uninstall(0x7602);
+	}
+}
+END_TEST
+
+/*
+ * The outbound express way takes a burst only when every frame is of one
+ * flow the SPD protects with one of this worker's tunnels of the flow's
+ * family (IPv4 in IPv4, IPv6 in IPv6), whose route is resolved and whose
+ * MTU every frame fits; a burst with anything else in it goes the usual
+ * way, whole. Either way A sends what it may, in order, counts what it
+ * drops or punts, and B delivers each packet as A got it.
+ */
 static void outbound_ways(int family, uint32_t spi)
 {
 	struct combo c = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, family, family };
@@ -329,6 +374,7 @@ int main(void)
 	tcase_add_unchecked_fixture(tc, setup, gwsim_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, inbound_takes_whole_bursts_only);
+	tcase_add_test(tc, inbound_serves_its_sas_only);
 	tcase_add_test(tc, outbound_takes_whole_bursts_only);
 	tcase_add_test(tc, outbound_serves_its_sas_only);
 	tcase_add_test(tc, outbound_leaves_traffic_to_us);

@@ -4,7 +4,7 @@
  * (clear UDP, ESP from A for each SA, ARP, IPv6 ND, VLAN-tagged), then
  * thousands of deterministic mutations of them (bit flips, truncations,
  * overwritten bytes, length fields), through the usual way and the express
- * way for inbound ESP. Nothing may crash (run in the ASan build too) and
+ * ways (IPv4 and IPv6, inbound and outbound). Nothing may crash (run in the ASan build too) and
  * no mbuf may leak: the pool is full again at the end.
  */
 #include <check.h>
@@ -61,6 +61,20 @@ START_TEST(mutated_frames_never_crash_or_leak)
 		seed_from(0, gwsim_udp_frame(i == 1 ? AF_INET6 : AF_INET, &mac_a_lan, src[i],
 					     dst[i], 5000, 64, i == 2 ? 100 : 0, false));
 	}
+	/* an AES-GCM tunnel IPv6 in IPv6 in place of the ChaCha20-Poly1305
+	 * one at A (B keeps both): its ESP and clear frames reach the IPv6
+	 * express ways */
+	static const struct combo aes6 = { ESP_CIPHER_AES128_GCM16, ESP_SA_F_IIV, ESP_MODE_TUNNEL,
+					   AF_INET6, AF_INET6 };
+	uint64_t express6 = B.w->stats.esp_in_express;
+
+	ck_assert_int_eq(drv_policy_del(A.drv, 0x101), 0);
+	gwsim_install(&aes6, 0x110);
+	seed_from(3, gwsim_run(&A, A.lan, gwsim_udp_frame(AF_INET6, &mac_a_lan, "fd01::1", "fd02::1",
+							  5000, 140, 0, true),
+			       A.wan_tx[0]));
+	worker_fuzz_one(seeds[n_seeds - 1], seed_len[n_seeds - 1]);
+	ck_assert_uint_eq(B.w->stats.esp_in_express, express6 + 1);
 	seed_from(1, gwsim_udp_frame(AF_INET, &mac_a_wan, "192.0.2.2", "192.0.2.1", 500, 64, 0, true));
 	seed_from(1, gwsim_udp_frame(AF_INET, &mac_a_wan, "192.0.2.2", "192.0.2.1", 4500, 64, 0, true));
 	seed_from(0, gwsim_udp_frame(AF_INET, &mac_a_lan, "10.1.0.1", "10.2.0.1", 5000, 1400, 0, false));
