@@ -420,14 +420,14 @@ static inline const struct spd_rule *spd_scan(const struct spd *spd, uint32_t h,
 
 /** The IPv6 next headers spd_key_from_ip() walks past to find the upper
  * layer (hop-by-hop, routing, fragment, AH, destination options). */
-static inline bool spd_ip6_ext(uint8_t nh)
+static __rte_always_inline bool spd_ip6_ext(uint8_t nh)
 {
 	return nh == 0 || nh == 43 || nh == 44 || nh == 51 || nh == 60;
 }
 
 /** The mask of a @p plen-bit prefix (0..128) of an IPv6 address, as two
  * words in memory order. */
-static inline void spd_mask128(unsigned plen, uint64_t m[2])
+static __rte_always_inline void spd_mask128(unsigned plen, uint64_t m[2])
 {
 	unsigned hi = plen < 64 ? plen : 64, lo = plen > 64 ? plen - 64 : 0;
 
@@ -440,7 +440,7 @@ static inline void spd_mask128(unsigned plen, uint64_t m[2])
  * @p p without walking extension headers: the header fits, its next
  * header is the upper layer, and a TCP, UDP or SCTP one holds its ports.
  */
-static inline bool spd_ip6_plain(const uint8_t *p, uint32_t len)
+static __rte_always_inline bool spd_ip6_plain(const uint8_t *p, uint32_t len)
 {
 	if (len < 40)
 		return false;
@@ -453,7 +453,7 @@ static inline bool spd_ip6_plain(const uint8_t *p, uint32_t len)
  * spd_sel_match() of a selector that takes any protocol, ports and the
  * packet's label, for the spd_ip6_plain() packet at @p p: its prefixes.
  */
-static inline bool spd_sel_addrs6(const struct spd_sel *sel, const uint8_t *p)
+static __rte_always_inline bool spd_sel_addrs6(const struct spd_sel *sel, const uint8_t *p)
 {
 	if (sel->family == 0)
 		return true;
