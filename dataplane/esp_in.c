@@ -496,10 +496,11 @@ ESP_INLINE bool esp_in_plain4(const struct esp_sa *sa, const uint8_t *ct, uint32
  * esp_in_plain4() for a tunnel whose selector is compiled for IPv6
  * (ESP_IN_CHK_SEL6): an IPv6 packet whose next header is the upper layer
  * with its ports present (spd_ip6_plain()), then up to 3 octets of the
- * default padding and next header 41, and addresses the selector takes
- * (spd_sel_addrs6()). False tells nothing, as esp_in_plain4()'s.
+ * default padding and next header 41, and addresses in the selector's
+ * prefixes @p sel (spd_prefix6_of(), once a burst). False tells nothing,
+ * as esp_in_plain4()'s.
  */
-ESP_INLINE bool esp_in_plain6(const struct esp_sa *sa, const uint8_t *ct, uint32_t ct_len)
+ESP_INLINE bool esp_in_plain6(const struct spd_prefix6 *sel, const uint8_t *ct, uint32_t ct_len)
 {
 	uint32_t pad_len = ct[ct_len - 2];
 	int32_t tot;
@@ -509,7 +510,7 @@ ESP_INLINE bool esp_in_plain6(const struct esp_sa *sa, const uint8_t *ct, uint32
 		return false;
 	tot = ESP_IPV6_HDR_LEN + esp_get16(ct + 4);
 	return tot <= (int32_t)ct_len - 2 - (int32_t)pad_len && spd_ip6_plain(ct, (uint32_t)tot) &&
-	       spd_sel_addrs6(&sa->sel, ct);
+	       spd_prefix6_match(sel, ct);
 }
 
 /* What esp_in_express() keeps of a packet between its two passes. */
@@ -537,7 +538,11 @@ ESP_INLINE uint16_t esp_in_express_burst(struct esp_sa *sa, struct rte_mbuf **mb
 	const uint8_t *kd = (const uint8_t *)&sa->key + esp_key_off(ctx->mgr);
 	struct esp_in_fast job[ESP_IN_CHUNK];
 	struct esp_sa_count counted = { 0, 0 };
+	struct spd_prefix6 sel6;
 	uint16_t ngood = 0;
+
+	if (v6)
+		spd_prefix6_of(&sa->sel, &sel6);
 
 	for (uint16_t i = 0; i < n;) {
 		uint16_t first = i, end = (uint16_t)RTE_MIN(n, i + ESP_IN_CHUNK);
@@ -585,7 +590,7 @@ ESP_INLINE uint16_t esp_in_express_burst(struct esp_sa *sa, struct rte_mbuf **mb
 				goto bad;
 			}
 			replay_update(sa->rw, esp_get32(j->aad + 4));
-			if (likely(v6 ? esp_in_plain6(sa, j->ct, j->ct_len)
+			if (likely(v6 ? esp_in_plain6(&sel6, j->ct, j->ct_len)
 				      : esp_in_plain4(sa, j->ct, j->ct_len))) {
 				uint16_t keep = v6 ? (uint16_t)(ESP_IPV6_HDR_LEN + esp_get16(j->ct + 4))
 						   : esp_get16(j->ct + 2);

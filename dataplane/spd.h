@@ -449,26 +449,47 @@ static __rte_always_inline bool spd_ip6_plain(const uint8_t *p, uint32_t len)
 	return 40 + plen <= len && !spd_ip6_ext(p[6]) && (!spd_has_ports(p[6]) || plen >= 4);
 }
 
+/** An IPv6 selector's source and destination prefixes as masked words
+ * (spd_prefix6_of()), for many packets' addresses (spd_prefix6_match()). */
+struct spd_prefix6 {
+	uint64_t v[4], m[4];   /* source, destination; in memory order */
+};
+
+/** The prefixes of @p sel, whose family is IPv6 or any (masks of 0). */
+static __rte_always_inline void spd_prefix6_of(const struct spd_sel *sel, struct spd_prefix6 *x)
+{
+	bool any = sel->family == 0;
+
+	memcpy(x->v, sel->src, 16);
+	memcpy(x->v + 2, sel->dst, 16);
+	spd_mask128(any ? 0 : sel->src_len, x->m);
+	spd_mask128(any ? 0 : sel->dst_len, x->m + 2);
+	for (unsigned i = 0; i < 4; i++)
+		x->v[i] &= x->m[i];
+}
+
+/** Are the addresses of the IPv6 header at @p p in the prefixes @p x? */
+static __rte_always_inline bool spd_prefix6_match(const struct spd_prefix6 *x, const uint8_t *p)
+{
+	uint64_t a[4];
+
+	memcpy(a, p + 8, 32);
+	return (((a[0] & x->m[0]) ^ x->v[0]) | ((a[1] & x->m[1]) ^ x->v[1]) |
+		((a[2] & x->m[2]) ^ x->v[2]) | ((a[3] & x->m[3]) ^ x->v[3])) == 0;
+}
+
 /**
  * spd_sel_match() of a selector that takes any protocol, ports and the
  * packet's label, for the spd_ip6_plain() packet at @p p: its prefixes.
  */
 static __rte_always_inline bool spd_sel_addrs6(const struct spd_sel *sel, const uint8_t *p)
 {
-	if (sel->family == 0)
-		return true;
-	if (sel->family != AF_INET6)
+	struct spd_prefix6 x;
+
+	if (sel->family != 0 && sel->family != AF_INET6)
 		return false;
-
-	uint64_t a[4], v[4], sm[2], dm[2];
-
-	memcpy(a, p + 8, 32);
-	memcpy(v, sel->src, 16);
-	memcpy(v + 2, sel->dst, 16);
-	spd_mask128(sel->src_len, sm);
-	spd_mask128(sel->dst_len, dm);
-	return ((((a[0] ^ v[0]) & sm[0]) | ((a[1] ^ v[1]) & sm[1]) |
-		 ((a[2] ^ v[2]) & dm[0]) | ((a[3] ^ v[3]) & dm[1])) == 0);
+	spd_prefix6_of(sel, &x);
+	return spd_prefix6_match(&x, p);
 }
 
 /** spd_memo4 for IPv6: the address pair and the key's first word. */
