@@ -135,17 +135,30 @@ EXPRESS_INLINE uint16_t esp_in_express_run(struct worker *w, const struct esp_sa
 					 const struct fib_fwd **ep)
 {
 	const uint8_t family = v6 ? AF_INET6 : AF_INET;
+	const unsigned alen = v6 ? 16 : 4;
 	const struct fib_fwd *e = fwd_get(w, family, ip_dst(pkts[0], family), sa->label);
-	uint16_t i = 0;
+	uint64_t want[2] = { 0, 0 };
+	uint32_t mtu;
+	uint16_t i;
 
-	for (*ep = e; e != NULL && i < good; i++) {
+	*ep = e;
+	if (e == NULL)
+		return 0;
+	/* the entry's destination and MTU in locals (the compiler must
+	 * assume the TTL's stores change the entry); its family and label
+	 * are the packets' */
+	memcpy(want, e->dst, alen);
+	mtu = e->mtu;
+	for (i = 0; i < good; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint8_t *ip = rte_pktmbuf_mtod(m, uint8_t *);
 		uint8_t hops = v6 ? ip[offsetof(struct rte_ipv6_hdr, hop_limits)]
 				  : ip[offsetof(struct rte_ipv4_hdr, time_to_live)];
+		uint64_t dst[2] = { 0, 0 };
 
-		if ((ip[0] >> 4) != (v6 ? 6 : 4) || !fwd_match(e, family, ip_dst(m, family), sa->label) ||
-		    rte_pktmbuf_data_len(m) > e->mtu || hops <= 1)
+		memcpy(dst, ip_dst(m, family), alen);
+		if ((ip[0] >> 4) != (v6 ? 6 : 4) || ((dst[0] ^ want[0]) | (dst[1] ^ want[1])) != 0 ||
+		    rte_pktmbuf_data_len(m) > mtu || hops <= 1)
 			break;
 		if (v6)
 			ttl_dec6_from_above_1((struct rte_ipv6_hdr *)ip);
