@@ -39,8 +39,8 @@ static bool express_first4(struct flow_memo *fm, const struct fib *f, const stru
 }
 
 /*
- * An IPv6 flow's frames for the outbound express way, as struct flow_memo
- * is an IPv4 flow's: a masked image of the 48 octets from frame offset
+ * An IPv6 flow's frames for the express ways, as struct flow_memo is
+ * an IPv4 flow's: a masked image of the 48 octets from frame offset
  * 12 (the EtherType, the version, the next header and the addresses; not
  * the traffic class, flow label, payload length or hop limit), and the
  * NAT-T port a UDP flow's frames must not be to.
