@@ -3,6 +3,7 @@
  * simulated gateways (tests/worker/worker_fuzz.c). */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "tests/worker/worker_fuzz.h"
 
@@ -14,6 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!ready) {
 		worker_fuzz_init();
+		atexit(worker_fuzz_fini);
 		ready = 1;
 	}
 	worker_fuzz_one(data, size);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Two simulated gateways in one process: see gwsim.h. */
-#include <check.h>
+#include "tests/worker/gwsim_check.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -331,18 +331,26 @@ void gwsim_sa_params(struct esp_sa_params *p, const struct combo *c, uint32_t sp
 	p->sel.sport_hi = p->sel.dport_hi = 0xffff;
 }
 
+void gwsim_policy_add(const struct combo *c, uint32_t spi)
+{
+	struct drv_policy pol = { .id = spi, .priority = 10, .action = SPD_PROTECT, .sa_spi = spi };
+	struct esp_sa_params out;
+
+	gwsim_sa_params(&out, c, spi, ESP_DIR_OUT, true);
+	pol.sel = out.sel;
+	ck_assert_int_eq(drv_policy_add(A.drv, &pol), 0);
+	worker_apply_msgs(A.w);
+}
+
 void gwsim_install(const struct combo *c, uint32_t spi)
 {
 	struct esp_sa_params out, in;
-	struct drv_policy pol = { .id = spi, .priority = 10, .action = SPD_PROTECT, .sa_spi = spi };
 
 	gwsim_sa_params(&out, c, spi, ESP_DIR_OUT, true);
 	gwsim_sa_params(&in, c, spi, ESP_DIR_IN, true);
 	ck_assert_int_eq(drv_sa_add(A.drv, &out), 0);
 	ck_assert_int_eq(drv_sa_add(B.drv, &in), 0);
-	pol.sel = out.sel;
-	ck_assert_int_eq(drv_policy_add(A.drv, &pol), 0);
-	worker_apply_msgs(A.w);
+	gwsim_policy_add(c, spi);
 	worker_apply_msgs(B.w);
 }
 

@@ -65,6 +65,8 @@ struct rte_mbuf *gwsim_run(struct gwsim *g, uint16_t in_port, struct rte_mbuf *m
 unsigned gwsim_drain(struct rte_ring *r);
 void gwsim_sa_params(struct esp_sa_params *p, const struct combo *c, uint32_t spi,
 		     enum esp_dir dir, bool a_to_b);
+/** A's protect policy (id = @p spi) for the SA pair @p c, @p spi. */
+void gwsim_policy_add(const struct combo *c, uint32_t spi);
 /** SA pair A→B with @p spi and A's protect policy (id = spi). */
 void gwsim_install(const struct combo *c, uint32_t spi);
 void gwsim_uninstall(uint32_t spi);

@@ -8,6 +8,7 @@
  * no mbuf may leak: the pool is full again at the end.
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,22 @@ static void seed_from(uint8_t port, struct rte_mbuf *m)
 	memcpy(&seeds[n_seeds][1], rte_pktmbuf_mtod(m, void *), rte_pktmbuf_data_len(m));
 	seed_len[n_seeds++] = 1 + rte_pktmbuf_data_len(m);
 	rte_pktmbuf_free(m);
+}
+
+/* The seeds as files in @p dir (when given), a corpus for the libFuzzer
+ * target fuzz_worker, which has the same gateways and SAs. */
+static void seeds_write(const char *dir)
+{
+	for (unsigned i = 0; dir != NULL && i < n_seeds; i++) {
+		char path[512];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/seed-%02u", dir, i);
+		f = fopen(path, "wb");
+		ck_assert_msg(f != NULL, "cannot write %s", path);
+		ck_assert_uint_eq(fwrite(seeds[i], 1, seed_len[i], f), seed_len[i]);
+		fclose(f);
+	}
 }
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
@@ -61,15 +78,12 @@ START_TEST(mutated_frames_never_crash_or_leak)
 		seed_from(0, gwsim_udp_frame(i == 1 ? AF_INET6 : AF_INET, &mac_a_lan, src[i],
 					     dst[i], 5000, 64, i == 2 ? 100 : 0, false));
 	}
-	/* an AES-GCM tunnel IPv6 in IPv6 in place of the ChaCha20-Poly1305
-	 * one at A (B keeps both): its ESP and clear frames reach the IPv6
-	 * express ways */
-	static const struct combo aes6 = { ESP_CIPHER_AES128_GCM16, ESP_SA_F_IIV, ESP_MODE_TUNNEL,
-					   AF_INET6, AF_INET6 };
+	/* A's IPv6 policy now the AES-GCM tunnel's (B has both SAs): its
+	 * ESP and clear frames reach the IPv6 express ways */
 	uint64_t express6 = B.w->stats.esp_in_express;
 
 	ck_assert_int_eq(drv_policy_del(A.drv, 0x101), 0);
-	gwsim_install(&aes6, 0x110);
+	gwsim_policy_add(&worker_fuzz_aes6, WORKER_FUZZ_AES6_SPI);
 	seed_from(3, gwsim_run(&A, A.lan, gwsim_udp_frame(AF_INET6, &mac_a_lan, "fd01::1", "fd02::1",
 							  5000, 140, 0, true),
 			       A.wan_tx[0]));
@@ -90,6 +104,7 @@ START_TEST(mutated_frames_never_crash_or_leak)
 
 	for (unsigned i = 0; i < n_seeds; i++)
 		worker_fuzz_one(seeds[i], seed_len[i]);
+	seeds_write(getenv("WORKER_FUZZ_SEEDS"));
 	avail = worker_fuzz_pool_avail();
 	for (unsigned i = 0; i < MUTATIONS; i++) {
 		uint8_t buf[2048];

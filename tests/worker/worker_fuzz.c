@@ -12,7 +12,11 @@
 #include <rte_ring.h>
 
 #include "tests/worker/gwsim.h"
+#include "tests/worker/gwsim_check.h"
 #include "tests/worker/worker_fuzz.h"
+
+const struct combo worker_fuzz_aes6 = { ESP_CIPHER_AES128_GCM16, ESP_SA_F_IIV, ESP_MODE_TUNNEL,
+					AF_INET6, AF_INET6 };
 
 void worker_fuzz_init(void)
 {
@@ -26,6 +30,11 @@ void worker_fuzz_init(void)
 	gwsim_setup("fuzz_worker");
 	for (unsigned i = 0; i < sizeof(combos) / sizeof(combos[0]); i++)
 		gwsim_install(&combos[i], 0x100 + i);
+	/* B's inbound SA of an AES-GCM IPv6 tunnel, whose ESP takes the
+	 * IPv6 express way; A keeps its IPv6 policy for the ChaCha one */
+	gwsim_install(&worker_fuzz_aes6, WORKER_FUZZ_AES6_SPI);
+	ck_assert_int_eq(drv_policy_del(A.drv, WORKER_FUZZ_AES6_SPI), 0);
+	worker_apply_msgs(A.w);
 }
 
 static void drain_all(void)
@@ -62,6 +71,11 @@ void worker_fuzz_one(const uint8_t *data, size_t len)
 	worker_process_burst(g->w, port, &m, 1);
 	worker_flush(g->w);
 	drain_all();
+}
+
+void worker_fuzz_fini(void)
+{
+	gwsim_teardown();
 }
 
 unsigned worker_fuzz_pool_avail(void)
