@@ -128,7 +128,10 @@ static inline const struct fib_fwd *fwd_get(struct worker *w, uint8_t family, co
 /*
  * Put the memo's L2 header on each of @p n packets and queue them. The
  * entry is read once, into locals: the compiler must assume every store
- * to an mbuf may change it, and reloaded it per packet.
+ * to an mbuf may change it, and reloaded it per packet. So for the TX
+ * buffer's count, held in a register through the loop: kept in the
+ * buffer, each packet's count waited on the last one's store (a third
+ * of this loop's samples on the AMD EPYC, Zen 5).
  */
 static inline void fwd_send_run(struct worker *w, struct rte_mbuf **pkts, uint16_t n,
 				const struct fib_fwd *e)
@@ -136,6 +139,7 @@ static inline void fwd_send_run(struct worker *w, struct rte_mbuf **pkts, uint16
 	uint16_t l2 = e->l2_len, port = e->port;
 	struct worker_txbuf *tb = &w->txb[port];
 	uint8_t hdr[sizeof(e->l2)];
+	uint16_t k = tb->n;
 
 	memcpy(hdr, e->l2, sizeof(hdr));
 	w->tx_pending |= UINT32_C(1) << port;
@@ -156,25 +160,35 @@ static inline void fwd_send_run(struct worker *w, struct rte_mbuf **pkts, uint16
 			memcpy(rte_pktmbuf_mtod(m, uint8_t *), hdr,
 			       sizeof(struct rte_ether_hdr) + sizeof(struct rte_vlan_hdr));
 		m->port = port;
-		tb->pkts[tb->n++] = m;    /* tx_one(), the port's bit set above */
-		if (unlikely(tb->n == RTE_DIM(tb->pkts)))
+		tb->pkts[k++] = m;    /* tx_one(), the port's bit set above */
+		if (unlikely(k == RTE_DIM(tb->pkts))) {
+			tb->n = k;
 			worker_tx_flush(w, port);
+			k = tb->n;
+		}
 	}
+	tb->n = k;
 }
 
-/* Queue @p n packets whose link headers are written for @p port. */
+/* Queue @p n packets whose link headers are written for @p port (the
+ * count in a register, as fwd_send_run()'s). */
 static inline void tx_queue_run(struct worker *w, struct rte_mbuf **pkts, uint16_t n,
 				uint16_t port)
 {
 	struct worker_txbuf *tb = &w->txb[port];
+	uint16_t k = tb->n;
 
 	w->tx_pending |= UINT32_C(1) << port;
 	for (uint16_t i = 0; i < n; i++) {
 		pkts[i]->port = port;
-		tb->pkts[tb->n++] = pkts[i];
-		if (unlikely(tb->n == RTE_DIM(tb->pkts)))
+		tb->pkts[k++] = pkts[i];
+		if (unlikely(k == RTE_DIM(tb->pkts))) {
+			tb->n = k;
 			worker_tx_flush(w, port);
+			k = tb->n;
+		}
 	}
+	tb->n = k;
 }
 
 /* fwd_send_run() for one packet. */
