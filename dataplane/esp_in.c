@@ -15,6 +15,7 @@
  */
 #include <sys/socket.h>
 
+#include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
@@ -22,6 +23,7 @@
 #include "dataplane/ip6.h"
 #include "dataplane/replay.h"
 #include "dataplane/spd.h"
+#include "dataplane/ttl.h"
 #include "dataplane/xform.h"
 
 /* Is the IPv6 destination of @p p the SA's? In words: a memcmp call of
@@ -522,16 +524,66 @@ struct esp_in_fast {
 	uint16_t drop;            /* enum esp_drop: ESP_DROP_MAX if the checks passed */
 };
 
+/* struct esp_in_via in locals, once a burst: its MTU 0 when there is
+ * none (or not of the packets' family), so that no packet goes to it. */
+struct esp_in_hop {
+	uint64_t dst[2];
+	uint64_t l2_lo, l2_hi;    /* the link header's octets 0-7 and 6-13 */
+	uint32_t mtu;
+};
+
+ESP_INLINE void esp_in_hop_of(struct esp_in_hop *h, const struct esp_in_via *via, const bool v6)
+{
+	*h = (struct esp_in_hop){ .mtu = 0 };
+	if (via == NULL || via->family != (v6 ? AF_INET6 : AF_INET))
+		return;
+	h->dst[0] = via->dst[0];
+	h->dst[1] = via->dst[1];
+	memcpy(&h->l2_lo, via->l2, 8);
+	memcpy(&h->l2_hi, via->l2 + 6, 8);
+	h->mtu = via->mtu;
+}
+
+/*
+ * Forward the decapsulated IPv4 or (@p v6) IPv6 packet @p ip of @p len
+ * octets (esp_in_plain4() or esp_in_plain6() took it) to @p h as the
+ * worker's run would (esp_in_express_run()): when it is to h's
+ * destination, fits its MTU and has a TTL or hop limit above 1, that is
+ * decremented and the link header written before it. False, untouched,
+ * otherwise.
+ */
+ESP_INLINE bool esp_in_hop_take(const struct esp_in_hop *h, uint8_t *ip, uint32_t len,
+				const bool v6)
+{
+	uint64_t d[2] = { 0, 0 };
+	uint8_t hops = v6 ? ip[offsetof(struct rte_ipv6_hdr, hop_limits)]
+			  : ip[offsetof(struct rte_ipv4_hdr, time_to_live)];
+
+	memcpy(d, ip + (v6 ? offsetof(struct rte_ipv6_hdr, dst_addr)
+			   : offsetof(struct rte_ipv4_hdr, dst_addr)), v6 ? 16 : 4);
+	if (((d[0] ^ h->dst[0]) | (d[1] ^ h->dst[1])) != 0 || len > h->mtu || hops <= 1)
+		return false;
+	if (v6)
+		ttl_dec6_from_above_1((struct rte_ipv6_hdr *)ip);
+	else
+		ttl_dec4_from_above_1((struct rte_ipv4_hdr *)ip);
+	memcpy(ip - sizeof(struct rte_ether_hdr), &h->l2_lo, 8);
+	memcpy(ip - sizeof(struct rte_ether_hdr) + 6, &h->l2_hi, 8);
+	return true;
+}
+
 /*
  * esp_in_express() for one cipher, IV length and outer family (@p v6):
  * esp_in_burst()'s two passes, with what the preconditions settle left
  * out and the common plaintext's checks at once (esp_in_plain4(),
  * esp_in_plain6()); any other plaintext through esp_in_open(), as
- * esp_in_burst() does for all.
+ * esp_in_burst() does for all. The good packets that lead and go to
+ * @p via leave in the same pass, forwarded (*@p sent of them).
  */
 ESP_INLINE uint16_t esp_in_express_burst(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n,
 					 struct esp_ctx *ctx, const unsigned cipher,
-					 const uint32_t iv_len, const bool v6, const uint16_t l2)
+					 const uint32_t iv_len, const bool v6, const uint16_t l2,
+					 const struct esp_in_via *via, uint16_t *sent)
 {
 	const uint32_t OUTER = v6 ? ESP_IPV6_HDR_LEN : ESP_IPV4_HDR_MIN;
 	const uint32_t HDRS = l2 + OUTER + sizeof(struct esp_hdr);
@@ -539,10 +591,12 @@ ESP_INLINE uint16_t esp_in_express_burst(struct esp_sa *sa, struct rte_mbuf **mb
 	struct esp_in_fast job[ESP_IN_CHUNK];
 	struct esp_sa_count counted = { 0, 0 };
 	struct spd_prefix6 sel6;
-	uint16_t ngood = 0;
+	struct esp_in_hop hop;
+	uint16_t ngood = 0, nsent = 0;
 
 	if (v6)
 		spd_prefix6_of(&sa->sel, &sel6);
+	esp_in_hop_of(&hop, via, v6);
 
 	for (uint16_t i = 0; i < n;) {
 		uint16_t first = i, end = (uint16_t)RTE_MIN(n, i + ESP_IN_CHUNK);
@@ -595,7 +649,15 @@ ESP_INLINE uint16_t esp_in_express_burst(struct esp_sa *sa, struct rte_mbuf **mb
 				uint16_t keep = v6 ? (uint16_t)(ESP_IPV6_HDR_LEN + esp_get16(j->ct + 4))
 						   : esp_get16(j->ct + 2);
 
-				esp_keep_range(m, (uint16_t)(HDRS + iv_len), keep);
+				/* forwarded: the frame from the link header on
+				 * (the outer headers leave room for it) */
+				if (nsent == ngood && esp_in_hop_take(&hop, j->ct, keep, v6)) {
+					esp_keep_range(m, (uint16_t)(HDRS + iv_len - sizeof(struct rte_ether_hdr)),
+						       (uint16_t)(keep + sizeof(struct rte_ether_hdr)));
+					nsent++;
+				} else {
+					esp_keep_range(m, (uint16_t)(HDRS + iv_len), keep);
+				}
 				m->l3_len = 0;
 				m->l4_len = 0;
 				m->packet_type = RTE_PTYPE_UNKNOWN;
@@ -614,30 +676,35 @@ bad:
 		}
 	}
 	esp_account_burst(sa, &counted);
+	*sent = nsent;
 	return ngood;
 }
 
 /* esp_in_express_burst() for @p sa's cipher and IV length, over an outer
  * header of the family @p v6 says. */
 ESP_INLINE uint16_t esp_in_express_af(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n,
-				      struct esp_ctx *ctx, const bool v6, uint16_t l2)
+				      struct esp_ctx *ctx, const bool v6, uint16_t l2,
+				      const struct esp_in_via *via, uint16_t *sent)
 {
 	bool iv = sa->iv_len != 0;
 
 	if (sa->cipher == ESP_CIPHER_AES128_GCM16)
 		return iv ? esp_in_express_burst(sa, mb, n, ctx, ESP_CIPHER_AES128_GCM16, ESP_IV_LEN,
-						 v6, l2)
-			  : esp_in_express_burst(sa, mb, n, ctx, ESP_CIPHER_AES128_GCM16, 0, v6, l2);
-	return iv ? esp_in_express_burst(sa, mb, n, ctx, ESP_CIPHER_AES256_GCM16, ESP_IV_LEN, v6, l2)
-		  : esp_in_express_burst(sa, mb, n, ctx, ESP_CIPHER_AES256_GCM16, 0, v6, l2);
+						 v6, l2, via, sent)
+			  : esp_in_express_burst(sa, mb, n, ctx, ESP_CIPHER_AES128_GCM16, 0, v6, l2,
+						 via, sent);
+	return iv ? esp_in_express_burst(sa, mb, n, ctx, ESP_CIPHER_AES256_GCM16, ESP_IV_LEN, v6, l2,
+					 via, sent)
+		  : esp_in_express_burst(sa, mb, n, ctx, ESP_CIPHER_AES256_GCM16, 0, v6, l2, via,
+					 sent);
 }
 
 uint16_t esp_in_express(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx,
-			uint16_t l2)
+			uint16_t l2, const struct esp_in_via *via, uint16_t *sent)
 {
 	if (sa->in_chk & ESP_IN_CHK_LOCAL6)
-		return esp_in_express_af(sa, mb, n, ctx, true, l2);
-	return esp_in_express_af(sa, mb, n, ctx, false, l2);
+		return esp_in_express_af(sa, mb, n, ctx, true, l2, via, sent);
+	return esp_in_express_af(sa, mb, n, ctx, false, l2, via, sent);
 }
 
 bool esp_in_express_fits(const struct esp_sa *sa, uint16_t n, uint8_t family)

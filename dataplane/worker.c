@@ -878,6 +878,7 @@ void worker_apply_msgs(struct worker *w)
 		case DP_MSG_FIB_SET:
 			w->fib = msg.obj;
 			w->locals = w->fib != NULL ? fib_locals_for(w->fib, w->id) : NULL;
+			w->in_via.family = 0;
 			break;
 		default:
 			break;

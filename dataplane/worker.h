@@ -128,6 +128,11 @@ struct worker {
 	struct spd_memo6 spd_memo6;   /**< last IPv6 lookup in spd */
 	const struct fib *fib;        /**< routes, neighbours, labels, own addresses */
 	const struct fib_locals *locals; /**< fib_locals_for(fib, id), taken with fib */
+	/** The inbound express way's last run's next hop, for
+	 *  esp_in_express() to forward to in its pass (family 0: none);
+	 *  cleared with the FIB it came from. */
+	struct esp_in_via in_via;
+	uint16_t in_via_port;
 
 	struct rte_ring *msgs;        /**< control → worker, struct dp_msg */
 	struct rte_ring *punt;        /**< worker → control, mbufs */

@@ -168,34 +168,59 @@ EXPRESS_INLINE uint16_t esp_in_express_run(struct worker *w, const struct esp_sa
 	return i;
 }
 
+/* Keep the untagged forwarding entry @p e of a run for the next burst's
+ * esp_in_express() (struct esp_in_via). */
+static void express_via_keep(struct worker *w, const struct fib_fwd *e)
+{
+	struct esp_in_via *v = &w->in_via;
+
+	v->family = 0;
+	if (e->l2_len != sizeof(struct rte_ether_hdr))
+		return;
+	memset(v->dst, 0, sizeof(v->dst));
+	memcpy(v->dst, e->dst, e->family == AF_INET6 ? 16 : 4);
+	memcpy(v->l2, e->l2, sizeof(v->l2));
+	v->mtu = e->mtu;
+	v->family = e->family;
+	w->in_via_port = e->port;
+}
+
 /*
  * esp_in_done() and worker_forward_clear() for the express way's @p n
- * packets of @p sa, of which the first @p good passed: as long as they
- * are of the first one's family, to its destination, with a TTL or hop
- * limit above 1 and fit its MTU (a flow's packets), the TTL in the same
- * pass and then sent as one run (esp_in_express_run()); from the first
- * that is not on, the rest the usual way (which drops, fragments or
- * routes it), so a flow's packets keep their order.
+ * packets of @p sa, of which the first @p good passed and the first
+ * @p sent of those esp_in_express() forwarded to w->in_via (they go to
+ * its port's queue as they are). The others, as long as they are of the
+ * first one's family, to its destination, with a TTL or hop limit above
+ * 1 and fit its MTU (a flow's packets), the TTL in the same pass and
+ * then sent as one run (esp_in_express_run(); its next hop is kept for
+ * the next burst); from the first that is not on, the rest the usual way
+ * (which drops, fragments or routes it), so a flow's packets keep their
+ * order.
  */
 static void esp_in_express_send(struct worker *w, struct esp_sa *sa, struct rte_mbuf **pkts,
-				uint16_t n, uint16_t good, struct rte_mbuf **out)
+				uint16_t n, uint16_t good, uint16_t sent, struct rte_mbuf **out)
 {
 	const struct fib_fwd *e = NULL;
-	uint16_t i = 0;
+	uint16_t i = sent, run = 0;
 
 	for (uint16_t k = good; k < n; k++)
 		rte_pktmbuf_free(pkts[k]);
-	if (good > 0) {
-		uint8_t version = rte_pktmbuf_mtod(pkts[0], const uint8_t *)[0] >> 4;
+	if (sent > 0)
+		tx_queue_run(w, pkts, sent, w->in_via_port);
+	if (i < good) {
+		uint8_t version = rte_pktmbuf_mtod(pkts[i], const uint8_t *)[0] >> 4;
 
 		if (version == 4)
-			i = esp_in_express_run(w, sa, pkts, good, false, &e);
+			run = esp_in_express_run(w, sa, pkts + i, (uint16_t)(good - i), false, &e);
 		else if (version == 6)
-			i = esp_in_express_run(w, sa, pkts, good, true, &e);
+			run = esp_in_express_run(w, sa, pkts + i, (uint16_t)(good - i), true, &e);
+		if (run > 0) {
+			fwd_send_run(w, pkts + i, run, e);
+			express_via_keep(w, e);
+			i = (uint16_t)(i + run);
+		}
 	}
 	w->stats.esp_in += i;
-	if (i > 0)
-		fwd_send_run(w, pkts, i, e);
 	if (i < good)
 		worker_forward_clear(w, out, esp_in_done(w, sa, NULL, pkts + i, (uint16_t)(good - i),
 							 (uint16_t)(good - i), out));
@@ -240,6 +265,7 @@ EXPRESS_INLINE bool esp_in_express_take(struct worker *w, uint16_t in_port, stru
 	union express_flow fl;
 	struct esp_sa *sa;
 	uint32_t spi;
+	uint16_t good, sent;
 
 	/* many SAs' traffic turns away at the second frame's SPI */
 	if (rte_pktmbuf_data_len(pkts[0]) < min)
@@ -270,8 +296,8 @@ EXPRESS_INLINE bool esp_in_express_take(struct worker *w, uint16_t in_port, stru
 		pkt_meta_take(m, in_port, NULL);
 	}
 	w->stats.esp_in_express += n;
-	esp_in_express_send(w, sa, pkts, n,
-			    esp_in_express(sa, pkts, n, &w->ctx, sizeof(struct rte_ether_hdr)), out);
+	good = esp_in_express(sa, pkts, n, &w->ctx, sizeof(struct rte_ether_hdr), &w->in_via, &sent);
+	esp_in_express_send(w, sa, pkts, n, good, sent, out);
 	return true;
 }
 

@@ -117,6 +117,20 @@ static inline void esp_count_drop(struct esp_ctx *ctx, struct esp_sa *sa, enum e
 }
 
 /**
+ * A next hop for esp_in_express() to forward to in its pass: decapsulated
+ * packets of @p family to @p dst (4 or 16 octets, the rest zero) that
+ * fit @p mtu and have a TTL or hop limit above 1 leave with it
+ * decremented behind the link header @p l2. The worker's forwarding
+ * entry for the tunnel's last run, copied (struct fib_fwd, untagged).
+ */
+struct esp_in_via {
+	uint64_t dst[2];
+	uint8_t l2[14];
+	uint16_t mtu;
+	uint8_t family;           /**< AF_INET, AF_INET6; 0: none */
+};
+
+/**
  * esp_inbound() for a burst the worker took the express way: every
  * packet @p sa's (esp_in_express_fits(@p sa, @p n, its family)), in one
  * segment, its data @p l2 octets (a link header, or 0) before an outer
@@ -125,10 +139,13 @@ static inline void esp_count_drop(struct esp_ctx *ctx, struct esp_sa *sa, enum e
  * IPv6 whose next header is ESP), to sa's local address (the worker
  * checked all that). Gives what esp_inbound() gives for the packets without the @p l2
  * octets: the same packets out (inner, the link header gone), the same
- * drops counted, the same counters.
+ * drops counted, the same counters. With @p via (not NULL, of the
+ * selector's family), as many of the good packets as lead them and go
+ * to it are forwarded in the same pass (struct esp_in_via), the link
+ * header on; *@p sent tells how many (0 without @p via).
  */
 uint16_t esp_in_express(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx,
-			uint16_t l2);
+			uint16_t l2, const struct esp_in_via *via, uint16_t *sent);
 /** May a burst of @p n packets of @p sa with an outer header of
  *  @p family (AF_INET, AF_INET6) go to esp_in_express()? (A tunnel SA of
  *  AES-GCM without ESN, its local address of @p family and its selector

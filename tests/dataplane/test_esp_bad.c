@@ -86,6 +86,7 @@ static uint16_t inbound(struct rte_mbuf **m, uint16_t n)
 {
 	bool v6 = in_sa->local.family == AF_INET6;
 	bool express = via_express && esp_in_express_fits(in_sa, n, v6 ? AF_INET6 : AF_INET);
+	uint16_t sent;
 
 	for (uint16_t i = 0; i < n && express; i++) {
 		const uint8_t *p = rte_pktmbuf_mtod(m[i], const uint8_t *);
@@ -103,7 +104,7 @@ static uint16_t inbound(struct rte_mbuf **m, uint16_t n)
 	if (!express)
 		return esp_inbound(in_sa, m, n, &ctx);
 	express_calls++;
-	return esp_in_express(in_sa, m, n, &ctx, 0);
+	return esp_in_express(in_sa, m, n, &ctx, 0, NULL, &sent);
 }
 
 static void teardown(void)
