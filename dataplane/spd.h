@@ -442,11 +442,21 @@ static __rte_always_inline void spd_mask128(unsigned plen, uint64_t m[2])
  */
 static __rte_always_inline bool spd_ip6_plain(const uint8_t *p, uint32_t len)
 {
+	/* spd_ip6_ext() and spd_has_ports() as one table: their compares
+	 * became a bit test whose operand GCC spilled as an octet and read
+	 * back as a word, which waits for the store to leave (the inbound
+	 * express way's esp_in_plain6(): IPv6 64 B -0.02 of the limit) */
+	enum { EXT = 1, PORTS = 2 };
+	static const uint8_t kind[256] = {
+		[0] = EXT, [43] = EXT, [44] = EXT, [51] = EXT, [60] = EXT,
+		[6] = PORTS, [17] = PORTS, [132] = PORTS,
+	};
+
 	if (len < 40)
 		return false;
-	uint32_t plen = (uint32_t)(p[4] << 8 | p[5]);
+	uint32_t plen = (uint32_t)(p[4] << 8 | p[5]), k = kind[p[6]];
 
-	return 40 + plen <= len && !spd_ip6_ext(p[6]) && (!spd_has_ports(p[6]) || plen >= 4);
+	return 40 + plen <= len && !(k & EXT) && (!(k & PORTS) || plen >= 4);
 }
 
 /** An IPv6 selector's source and destination prefixes as masked words
