@@ -130,6 +130,16 @@ void gwsim_wan_neigh(struct gwsim *g, const char *ip, const struct rte_ether_add
 	publish_fib(g);
 }
 
+void gwsim_lan_hosts_move(struct gwsim *g, const struct rte_ether_addr *mac)
+{
+	for (uint32_t i = 0; i < g->fib->n_neighs; i++)
+		if (g->fib->neighs[i].port == g->lan)
+			g->fib->neighs[i].mac = *mac;
+	/* a new snapshot starts with an empty forwarding memo */
+	memset(g->fib->fwd, 0, (size_t)FIB_FWD_WORKERS * FIB_FWD_ENTRIES * sizeof(struct fib_fwd));
+	publish_fib(g);
+}
+
 /* Gateway X: LAN 10.X.0.254 / fd0X::254, WAN 192.0.2.X / 2001:db8::X.
  * Tags 'a' and 'b' are the two ends; others are extra copies of A. */
 void gwsim_init(struct gwsim *g, char tag, uint16_t n_workers)

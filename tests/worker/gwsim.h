@@ -56,6 +56,9 @@ void gwsim_teardown(void);
 void gwsim_addr(struct esp_addr *a, const char *s);
 /** Another neighbour on @p g's WAN (a third gateway), the FIB republished. */
 void gwsim_wan_neigh(struct gwsim *g, const char *ip, const struct rte_ether_addr *mac);
+/** @p g's LAN hosts (10.X.0.1, fd0X::1) at the link address @p mac now:
+ *  a new FIB snapshot, as the control thread would publish it. */
+void gwsim_lan_hosts_move(struct gwsim *g, const struct rte_ether_addr *mac);
 struct rte_mbuf *gwsim_udp_frame(int family, const struct rte_ether_addr *dst_mac,
 				 const char *src, const char *dst, uint16_t dport,
 				 uint32_t payload, uint16_t vlan, bool df);

@@ -298,6 +298,64 @@ START_TEST(express_ways_serve_their_sas_only)
 END_TEST
 
 /*
+ * The inbound express way forwards in its transform's pass to the next hop
+ * of the tunnel's last run (struct esp_in_via): from the second burst on,
+ * and only until a new FIB. Host B moves to another link address between
+ * the second and the third burst: the third goes to it, every burst the
+ * express way, every packet delivered.
+ */
+START_TEST(inbound_express_follows_a_new_fib)
+{
+	static const struct rte_ether_addr moved = {{ 2, 0, 0, 0, 0x1b, 2 }};
+	enum { N = 6, BURSTS = 3 };
+
+	for (int family = AF_INET; family != 0; family = family == AF_INET ? AF_INET6 : 0) {
+		struct combo c = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, family, family };
+		bool v4 = family == AF_INET;
+
+		gwsim_install(&c, 0x7705);
+		for (unsigned b = 0; b < BURSTS; b++) {
+			struct rte_mbuf *in[N], *copy[N], *esp[N], *out[N];
+			uint64_t taken = B.w->stats.esp_in_express;
+			const struct rte_ether_addr *host = b == 2 ? &moved : &mac_host_b;
+
+			if (b == 2)
+				gwsim_lan_hosts_move(&B, &moved);
+			/* the first run's next hop, and none from an old FIB */
+			if (b > 0)
+				ck_assert_uint_eq(B.w->in_via.family, b == 1 ? family : 0);
+			for (unsigned i = 0; i < N; i++) {
+				in[i] = gwsim_udp_frame(family, &mac_a_lan, v4 ? "10.1.0.1" : "fd01::1",
+							v4 ? "10.2.0.1" : "fd02::1",
+							(uint16_t)(5000 + i), 60 + 8 * i, 0, true);
+				copy[i] = rte_pktmbuf_copy(in[i], gwsim_pool, 0, UINT32_MAX);
+			}
+			worker_process_burst(A.w, A.lan, in, N);
+			worker_flush(A.w);
+			ck_assert_uint_eq(rte_ring_dequeue_burst(A.wan_tx[0], (void **)esp, N, NULL), N);
+			worker_process_burst(B.w, B.wan, esp, N);
+			worker_flush(B.w);
+			ck_assert_uint_eq(rte_ring_dequeue_burst(B.lan_tx[0], (void **)out, N, NULL), N);
+			ck_assert_uint_eq(B.w->stats.esp_in_express - taken, N);
+			for (unsigned i = 0; i < N; i++) {
+				struct rte_ether_hdr *eth = rte_pktmbuf_mtod(out[i], struct rte_ether_hdr *);
+
+				ck_assert_msg(rte_is_same_ether_addr(&eth->dst_addr, host),
+					      "IPv%d, burst %u, packet %u: to the wrong host",
+					      v4 ? 4 : 6, b, i);
+				eth->dst_addr = mac_host_b;   /* the rest as delivered */
+				gwsim_check_delivered(copy[i], out[i], family);
+				rte_pktmbuf_free(out[i]);
+				rte_pktmbuf_free(copy[i]);
+			}
+		}
+		gwsim_lan_hosts_move(&B, &mac_host_b);
+		gwsim_uninstall(0x7705);
+	}
+}
+END_TEST
+
+/*
  * Traffic to the gateway itself is never the outbound express way's, even
  * where a policy would protect it: a burst from host A to A's WAN address
  * under a policy for it is punted frame by frame, as the classifier does.
@@ -346,6 +404,7 @@ int main(void)
 	tcase_add_test(tc, inbound_takes_whole_bursts_only);
 	tcase_add_test(tc, outbound_takes_whole_bursts_only);
 	tcase_add_test(tc, express_ways_serve_their_sas_only);
+	tcase_add_test(tc, inbound_express_follows_a_new_fib);
 	tcase_add_test(tc, outbound_leaves_traffic_to_us);
 	suite_add_tcase(s, tc);
 	return check_run_nofork(s);
