@@ -589,7 +589,7 @@ static inline __attribute__((always_inline)) void clear_path(struct worker *w, s
 								struct rte_mbuf *m)
 {
 	uint16_t label = pkt_meta(m)->label;
-	const struct spd_rule *rule;
+	const struct spd_rule *rule = NULL;   /* set unless bad */
 	struct spd_key key;
 
 	if (!ttl_dec(m)) {
