@@ -7,11 +7,10 @@
  * verify the ICV, only then update the window, then the trailer and the
  * inner packet. One always-inline function, instantiated per (mode,
  * cipher); esp_in_handler() picks the instance at SA setup. For whole
- * bursts of one AES-GCM tunnel SA (IPv4 in IPv4, IPv6 in IPv6) the
- * worker takes the express way,
- * esp_in_express(): the same passes with what the worker checked left
- * out and the common plaintext checked at once, anything else through
- * esp_in_open(), the usual way's second half.
+ * bursts of one AES-GCM tunnel SA (either family inside either) the
+ * worker takes the express way, esp_in_express(): the same passes with
+ * what the worker checked left out and the common plaintext checked at
+ * once, anything else through esp_in_open(), the usual way's second half.
  */
 #include <sys/socket.h>
 
@@ -573,7 +572,8 @@ ESP_INLINE bool esp_in_hop_take(const struct esp_in_hop *h, uint8_t *ip, uint32_
 }
 
 /*
- * esp_in_express() for one cipher, IV length and outer family (@p v6):
+ * esp_in_express() for one cipher, IV length, outer family (@p v6) and
+ * inner family (@p in6, the selector's compiled check's):
  * esp_in_burst()'s two passes, with what the preconditions settle left
  * out and the common plaintext's checks at once (esp_in_plain4(),
  * esp_in_plain6()); any other plaintext through esp_in_open(), as
@@ -582,8 +582,9 @@ ESP_INLINE bool esp_in_hop_take(const struct esp_in_hop *h, uint8_t *ip, uint32_
  */
 ESP_INLINE uint16_t esp_in_express_burst(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n,
 					 struct esp_ctx *ctx, const unsigned cipher,
-					 const uint32_t iv_len, const bool v6, const uint16_t l2,
-					 const struct esp_in_via *via, uint16_t *sent)
+					 const uint32_t iv_len, const bool v6, const bool in6,
+					 const uint16_t l2, const struct esp_in_via *via,
+					 uint16_t *sent)
 {
 	const uint32_t OUTER = v6 ? ESP_IPV6_HDR_LEN : ESP_IPV4_HDR_MIN;
 	const uint32_t HDRS = l2 + OUTER + sizeof(struct esp_hdr);
@@ -594,9 +595,9 @@ ESP_INLINE uint16_t esp_in_express_burst(struct esp_sa *sa, struct rte_mbuf **mb
 	struct esp_in_hop hop;
 	uint16_t ngood = 0, nsent = 0;
 
-	if (v6)
+	if (in6)
 		spd_prefix6_of(&sa->sel, &sel6);
-	esp_in_hop_of(&hop, via, v6);
+	esp_in_hop_of(&hop, via, in6);
 
 	for (uint16_t i = 0; i < n;) {
 		uint16_t first = i, end = (uint16_t)RTE_MIN(n, i + ESP_IN_CHUNK);
@@ -644,14 +645,14 @@ ESP_INLINE uint16_t esp_in_express_burst(struct esp_sa *sa, struct rte_mbuf **mb
 				goto bad;
 			}
 			replay_update(sa->rw, esp_get32(j->aad + 4));
-			if (likely(v6 ? esp_in_plain6(&sel6, j->ct, j->ct_len)
-				      : esp_in_plain4(sa, j->ct, j->ct_len))) {
-				uint16_t keep = v6 ? (uint16_t)(ESP_IPV6_HDR_LEN + esp_get16(j->ct + 4))
-						   : esp_get16(j->ct + 2);
+			if (likely(in6 ? esp_in_plain6(&sel6, j->ct, j->ct_len)
+				       : esp_in_plain4(sa, j->ct, j->ct_len))) {
+				uint16_t keep = in6 ? (uint16_t)(ESP_IPV6_HDR_LEN + esp_get16(j->ct + 4))
+						    : esp_get16(j->ct + 2);
 
 				/* forwarded: the frame from the link header on
 				 * (the outer headers leave room for it) */
-				if (nsent == ngood && esp_in_hop_take(&hop, j->ct, keep, v6)) {
+				if (nsent == ngood && esp_in_hop_take(&hop, j->ct, keep, in6)) {
 					esp_keep_range(m, (uint16_t)(HDRS + iv_len - sizeof(struct rte_ether_hdr)),
 						       (uint16_t)(keep + sizeof(struct rte_ether_hdr)));
 					nsent++;
@@ -680,40 +681,47 @@ bad:
 	return ngood;
 }
 
-/* esp_in_express_burst() for @p sa's cipher and IV length, over an outer
- * header of the family @p v6 says. */
+/* esp_in_express_burst() for @p sa's cipher and IV length, the families
+ * (@p v6 outer, @p in6 inner) given. */
 ESP_INLINE uint16_t esp_in_express_af(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n,
-				      struct esp_ctx *ctx, const bool v6, uint16_t l2,
+				      struct esp_ctx *ctx, const bool v6, const bool in6, uint16_t l2,
 				      const struct esp_in_via *via, uint16_t *sent)
 {
 	bool iv = sa->iv_len != 0;
 
 	if (sa->cipher == ESP_CIPHER_AES128_GCM16)
 		return iv ? esp_in_express_burst(sa, mb, n, ctx, ESP_CIPHER_AES128_GCM16, ESP_IV_LEN,
-						 v6, l2, via, sent)
-			  : esp_in_express_burst(sa, mb, n, ctx, ESP_CIPHER_AES128_GCM16, 0, v6, l2,
-						 via, sent);
-	return iv ? esp_in_express_burst(sa, mb, n, ctx, ESP_CIPHER_AES256_GCM16, ESP_IV_LEN, v6, l2,
-					 via, sent)
-		  : esp_in_express_burst(sa, mb, n, ctx, ESP_CIPHER_AES256_GCM16, 0, v6, l2, via,
-					 sent);
+						 v6, in6, l2, via, sent)
+			  : esp_in_express_burst(sa, mb, n, ctx, ESP_CIPHER_AES128_GCM16, 0, v6, in6,
+						 l2, via, sent);
+	return iv ? esp_in_express_burst(sa, mb, n, ctx, ESP_CIPHER_AES256_GCM16, ESP_IV_LEN, v6,
+					 in6, l2, via, sent)
+		  : esp_in_express_burst(sa, mb, n, ctx, ESP_CIPHER_AES256_GCM16, 0, v6, in6, l2,
+					 via, sent);
 }
 
 uint16_t esp_in_express(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx,
 			uint16_t l2, const struct esp_in_via *via, uint16_t *sent)
 {
-	if (sa->in_chk & ESP_IN_CHK_LOCAL6)
-		return esp_in_express_af(sa, mb, n, ctx, true, l2, via, sent);
-	return esp_in_express_af(sa, mb, n, ctx, false, l2, via, sent);
+	bool v6 = (sa->in_chk & ESP_IN_CHK_LOCAL6) != 0;
+	/* the inner family: the outer one where the selector is compiled
+	 * for it (IPv4 in IPv4, IPv6 in IPv6, or of any family), else the
+	 * other (esp_in_express_fits()) */
+	bool in6 = (sa->in_chk & (v6 ? ESP_IN_CHK_SEL6 : ESP_IN_CHK_SEL4)) != 0 ? v6 : !v6;
+
+	if (v6)
+		return in6 ? esp_in_express_af(sa, mb, n, ctx, true, true, l2, via, sent)
+			   : esp_in_express_af(sa, mb, n, ctx, true, false, l2, via, sent);
+	return in6 ? esp_in_express_af(sa, mb, n, ctx, false, true, l2, via, sent)
+		   : esp_in_express_af(sa, mb, n, ctx, false, false, l2, via, sent);
 }
 
 bool esp_in_express_fits(const struct esp_sa *sa, uint16_t n, uint8_t family)
 {
-	const uint32_t chk = family == AF_INET6 ? ESP_IN_CHK_LOCAL6 | ESP_IN_CHK_SEL6
-						: ESP_IN_CHK_LOCAL4 | ESP_IN_CHK_SEL4;
+	const uint32_t local = family == AF_INET6 ? ESP_IN_CHK_LOCAL6 : ESP_IN_CHK_LOCAL4;
 
 	return sa->dir == ESP_DIR_IN && sa->mode == ESP_MODE_TUNNEL &&
 	       (sa->cipher == ESP_CIPHER_AES128_GCM16 || sa->cipher == ESP_CIPHER_AES256_GCM16) &&
-	       (sa->flags & (ESP_SA_F_ESN | ESP_SA_F_DEAD)) == 0 && (sa->in_chk & chk) == chk &&
-	       esp_life_far(sa, n);
+	       (sa->flags & (ESP_SA_F_ESN | ESP_SA_F_DEAD)) == 0 && (sa->in_chk & local) != 0 &&
+	       (sa->in_chk & (ESP_IN_CHK_SEL4 | ESP_IN_CHK_SEL6)) != 0 && esp_life_far(sa, n);
 }

@@ -445,20 +445,21 @@ ESP_INLINE uint16_t esp_out_burst(struct esp_sa *sa0, struct esp_sa **sas, struc
 }
 
 /*
- * esp_out_express() for one cipher, IV length and family (@p v6: IPv6 in
- * IPv6, else IPv4 in IPv4): esp_out_one()'s tunnel instance on the fast
- * state, with what the worker checked left out and its forwarding done in
- * the same pass: the inner header's TTL or hop limit less one, the outer
- * frame's link header @p l2 written.
+ * esp_out_express() for one cipher, IV length, inner family (@p in6:
+ * IPv6, else IPv4) and outer family (@p v6): esp_out_one()'s tunnel
+ * instance on the fast state, with what the worker checked left out and
+ * its forwarding done in the same pass: the inner header's TTL or hop
+ * limit less one, the outer frame's link header @p l2 written.
  */
 ESP_INLINE void esp_out_express_burst(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n,
 				      struct esp_ctx *ctx, const uint8_t *l2,
-				      const unsigned cipher, const uint32_t iv_len, const bool v6)
+				      const unsigned cipher, const uint32_t iv_len, const bool in6,
+				      const bool v6)
 {
 	const uint32_t L2 = sizeof(struct rte_ether_hdr);
 	const uint32_t ip_len = v6 ? ESP_IPV6_HDR_LEN : ESP_IPV4_HDR_MIN;
 	const uint32_t grow_head = ip_len + sizeof(struct esp_hdr) + iv_len;
-	const uint8_t next = v6 ? ESP_IPPROTO_IPV6 : ESP_IPPROTO_IPIP;
+	const uint8_t next = in6 ? ESP_IPPROTO_IPV6 : ESP_IPPROTO_IPIP;
 	const uint8_t *kd = (const uint8_t *)&sa->key + esp_key_off(ctx->mgr);
 	struct esp_out_aead job[ESP_OUT_CHUNK];
 	struct esp_sa_count counted = { 0, 0 };
@@ -479,18 +480,20 @@ ESP_INLINE void esp_out_express_burst(struct esp_sa *sa, struct rte_mbuf **mb, u
 			uint32_t grow = grow_head + pad + sizeof(struct esp_tail) + ESP_ICV_LEN;
 			uint8_t *p = frame - grow_head, *esp = p + L2 + ip_len;
 
-			if (v6) {
-				uint8_t tc = (uint8_t)((in[0] & 0x0f) << 4 | in[1] >> 4);
+			/* as esp_out_parse(): the TOS or traffic class, and
+			 * the DF bit of IPv4 (RFC 4301 §8.1: none from IPv6) */
+			uint8_t tos = in6 ? (uint8_t)((in[0] & 0x0f) << 4 | in[1] >> 4) : in[1];
+			bool df = !in6 && (esp_get16(in + 6) & ESP_IPV4_DF) != 0;
 
-				ttl_dec6_from_above_1((struct rte_ipv6_hdr *)in);
-				esp_out_ip6(p + L2, sa, tc, payload + grow, ESP_IPV6_HDR_LEN);
-			} else {
-				bool df = (esp_get16(in + 6) & ESP_IPV4_DF) != 0;
-
-				esp_out_ip4(p + L2, sa, in[1], (uint16_t)(payload + grow), id++, df,
+			if (v6)
+				esp_out_ip6(p + L2, sa, tos, payload + grow, ESP_IPV6_HDR_LEN);
+			else
+				esp_out_ip4(p + L2, sa, tos, (uint16_t)(payload + grow), id++, df,
 					    ESP_IPV4_HDR_MIN);
+			if (in6)
+				ttl_dec6_from_above_1((struct rte_ipv6_hdr *)in);
+			else
 				ttl_dec4_from_above_1((struct rte_ipv4_hdr *)in);
-			}
 			esp_out_trailer(in + payload, pad, next);
 			m->data_off = (uint16_t)(m->data_off - grow_head);
 			m->data_len = (uint16_t)(m->data_len + grow);
@@ -515,38 +518,50 @@ ESP_INLINE void esp_out_express_burst(struct esp_sa *sa, struct rte_mbuf **mb, u
 	esp_account_burst(sa, &counted);
 }
 
-/* esp_out_express_burst() for @p sa's IV length and family. */
+/* esp_out_express_burst() for @p sa's IV length and outer family, the
+ * frames' family (@p in6) given. */
 ESP_INLINE void esp_out_express_cipher(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n,
 				       struct esp_ctx *ctx, const uint8_t *l2,
-				       const unsigned cipher)
+				       const unsigned cipher, const bool in6)
 {
 	bool iv = sa->iv_len != 0;
 
 	if (sa->outer_af == AF_INET6 && iv)
-		esp_out_express_burst(sa, mb, n, ctx, l2, cipher, ESP_IV_LEN, true);
+		esp_out_express_burst(sa, mb, n, ctx, l2, cipher, ESP_IV_LEN, in6, true);
 	else if (sa->outer_af == AF_INET6)
-		esp_out_express_burst(sa, mb, n, ctx, l2, cipher, 0, true);
+		esp_out_express_burst(sa, mb, n, ctx, l2, cipher, 0, in6, true);
 	else if (iv)
-		esp_out_express_burst(sa, mb, n, ctx, l2, cipher, ESP_IV_LEN, false);
+		esp_out_express_burst(sa, mb, n, ctx, l2, cipher, ESP_IV_LEN, in6, false);
 	else
-		esp_out_express_burst(sa, mb, n, ctx, l2, cipher, 0, false);
+		esp_out_express_burst(sa, mb, n, ctx, l2, cipher, 0, in6, false);
+}
+
+/* esp_out_express_cipher() for @p sa's cipher. */
+ESP_INLINE void esp_out_express_in(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n,
+				   struct esp_ctx *ctx, const uint8_t *l2, const bool in6)
+{
+	if (sa->cipher == ESP_CIPHER_AES128_GCM16)
+		esp_out_express_cipher(sa, mb, n, ctx, l2, ESP_CIPHER_AES128_GCM16, in6);
+	else if (sa->cipher == ESP_CIPHER_AES256_GCM16)
+		esp_out_express_cipher(sa, mb, n, ctx, l2, ESP_CIPHER_AES256_GCM16, in6);
+	else
+		esp_out_express_cipher(sa, mb, n, ctx, l2, ESP_CIPHER_CHACHA20_POLY1305, in6);
 }
 
 void esp_out_express(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx,
-		     const uint8_t *l2)
+		     const uint8_t *l2, uint8_t family)
 {
-	if (sa->cipher == ESP_CIPHER_AES128_GCM16)
-		esp_out_express_cipher(sa, mb, n, ctx, l2, ESP_CIPHER_AES128_GCM16);
-	else if (sa->cipher == ESP_CIPHER_AES256_GCM16)
-		esp_out_express_cipher(sa, mb, n, ctx, l2, ESP_CIPHER_AES256_GCM16);
+	if (family == AF_INET6)
+		esp_out_express_in(sa, mb, n, ctx, l2, true);
 	else
-		esp_out_express_cipher(sa, mb, n, ctx, l2, ESP_CIPHER_CHACHA20_POLY1305);
+		esp_out_express_in(sa, mb, n, ctx, l2, false);
 }
 
 bool esp_out_express_fits(const struct esp_sa *sa, const struct esp_ctx *ctx, uint16_t n,
 			  uint8_t family)
 {
-	return sa->dir == ESP_DIR_OUT && sa->mode == ESP_MODE_TUNNEL && sa->outer_af == family &&
+	return sa->dir == ESP_DIR_OUT && sa->mode == ESP_MODE_TUNNEL && sa->outer_af != 0 &&
+	       (family == AF_INET || family == AF_INET6) &&
 	       (sa->flags & (ESP_SA_F_ESN | ESP_SA_F_NATT)) == 0 &&
 	       esp_out_unbounded(sa, ctx, n, esp_out_near_end(sa, n));
 }

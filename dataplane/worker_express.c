@@ -302,8 +302,8 @@ EXPRESS_INLINE bool esp_in_express_take(struct worker *w, uint16_t in_port, stru
 }
 
 /*
- * The express way for a burst of one tunnel's clear traffic, IPv4 in
- * IPv4 or (@p v6) IPv6 in IPv6: when the first frame is what
+ * The express way for a burst of one tunnel's clear traffic, IPv4 or
+ * (@p v6) IPv6 in a tunnel of either family: when the first frame is what
  * classify_fast4() or classify_fast6() takes as forwarded (PK_CLEAR) and
  * the second is of its flow, the SPD protects it with an SA of this
  * worker's whatever its ports (the SPD memo's answer, as the flow memo
@@ -356,7 +356,7 @@ EXPRESS_INLINE bool esp_out_express_take(struct worker *w, struct rte_mbuf **pkt
 	    rule->owner != w->id || !esp_out_express_fits(sa, &w->ctx, n, family))
 		return false;
 	esp_sa_prefetch(sa, w->ctx.key_lines);
-	via = fwd_get(w, family, esp_sa_peer(sa), 0);
+	via = fwd_get(w, sa->outer_af, esp_sa_peer(sa), 0);
 	if (via == NULL || via->l2_len != sizeof(struct rte_ether_hdr) || via->mtu <= sa->overhead)
 		return false;
 	room = via->mtu - sa->overhead;
@@ -372,7 +372,7 @@ EXPRESS_INLINE bool esp_out_express_take(struct worker *w, struct rte_mbuf **pkt
 	memcpy(l2, via->l2, sizeof(l2));
 	w->stats.esp_out_express += n;
 	w->stats.esp_out += n;
-	esp_out_express(sa, pkts, n, &w->ctx, l2);
+	esp_out_express(sa, pkts, n, &w->ctx, l2, family);
 	tx_queue_run(w, pkts, n, via->port);
 	return true;
 }

@@ -149,30 +149,31 @@ uint16_t esp_in_express(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n, str
 /** May a burst of @p n packets of @p sa with an outer header of
  *  @p family (AF_INET, AF_INET6) go to esp_in_express()? (A tunnel SA of
  *  AES-GCM without ESN, its local address of @p family and its selector
- *  compiled for @p family (ESP_IN_CHK_*), alive and far from its
- *  lifetimes.) */
+ *  compiled for a family (ESP_IN_CHK_*: @p family's where it is, which
+ *  esp_in_express() then checks inside, else the other's), alive and far
+ *  from its lifetimes.) */
 bool esp_in_express_fits(const struct esp_sa *sa, uint16_t n, uint8_t family);
 
 /**
  * The outbound express way's transform: the worker's forwarding and
  * esp_outbound() in one pass, for a burst of frames the worker took
  * (worker_express.c): each @p sa's (esp_out_express_fits(@p sa, @p ctx,
- * @p n, its outer family)), in one segment, a 14-octet link header before
- * an IP header of the SA's outer family (IPv4 of 20 octets, not a
- * fragment; IPv6 whose next header is not an extension header) giving
- * the rest of the frame's length, its TTL or hop limit above 1, fitting
- * the path MTU, with room for sa->overhead octets before and after it.
- * Each frame leaves as the ESP packet esp_outbound() makes of it with its
- * TTL or hop limit less one, behind the link header @p l2 (14 octets);
- * every packet goes, the SA's counters as esp_outbound()'s.
+ * @p n, @p family)), in one segment, a 14-octet link header before an IP
+ * header of @p family (IPv4 of 20 octets, not a fragment; IPv6 whose
+ * next header is not an extension header) giving the rest of the frame's
+ * length, its TTL or hop limit above 1, fitting the path MTU, with room
+ * for sa->overhead octets before and after it. Each frame leaves as the
+ * ESP packet esp_outbound() makes of it (an outer header of the SA's
+ * family, whichever the frame's) with its TTL or hop limit less one,
+ * behind the link header @p l2 (14 octets); every packet goes, the SA's
+ * counters as esp_outbound()'s.
  */
 void esp_out_express(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx,
-		     const uint8_t *l2);
-/** May a burst of @p n packets of @p family of @p sa go to
- *  esp_out_express()? (A tunnel SA whose outer header is of @p family too,
- *  without ESN or NAT-T, alive and far from its lifetimes and its
- *  sequence number's end, and no IV given by a test in @p ctx; any
- *  cipher.) */
+		     const uint8_t *l2, uint8_t family);
+/** May a burst of @p n packets of @p family (AF_INET, AF_INET6) of @p sa
+ *  go to esp_out_express()? (A tunnel SA of either outer family, without
+ *  ESN or NAT-T, alive and far from its lifetimes and its sequence
+ *  number's end, and no IV given by a test in @p ctx; any cipher.) */
 bool esp_out_express_fits(const struct esp_sa *sa, const struct esp_ctx *ctx, uint16_t n,
 			  uint8_t family);
 

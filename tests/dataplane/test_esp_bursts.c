@@ -67,7 +67,7 @@ enum in_way {
 	IN_EXPRESS,   /* esp_in_express() where the worker would take it */
 };
 
-static unsigned express_bursts, express_bursts6, express_sent;
+static unsigned express_bursts, express_bursts6, express_mixed, express_sent, express_sent_mixed;
 
 static struct esp_sa *sa_make(const struct combo *c, enum esp_dir dir)
 {
@@ -235,13 +235,20 @@ static void run_many(struct esp_sa *sa, struct esp_sa *const *sa_of, struct esp_
 			good = inbound ? esp_inbound_multi(sas, mb, (uint16_t)k, ctx)
 				       : esp_outbound_multi(sas, mb, (uint16_t)k, ctx);
 		else if (inbound && way == IN_EXPRESS && express_takes(sa, mb, k)) {
-			via = via_pick(&via_buf, sa->local.family);
+			/* of the family inside: the selector's, else the outer one */
+			via = via_pick(&via_buf, sa->sel.family != 0 ? sa->sel.family
+								     : sa->local.family);
 			good = esp_in_express(sa, mb, (uint16_t)k, ctx, 0, via, &sent);
 			ck_assert_uint_le(sent, good);
 			ck_assert(via != NULL || sent == 0);
 			express_sent += sent;
 			express_bursts++;
 			express_bursts6 += sa->local.family == AF_INET6;
+			if (sa->sel.family != 0 && sa->sel.family != sa->local.family) {
+				/* the check inside is of the selector's family */
+				express_mixed++;
+				express_sent_mixed += sent;
+			}
 		} else
 			good = inbound ? esp_inbound(sa, mb, (uint16_t)k, ctx)
 				       : esp_outbound(sa, mb, (uint16_t)k, ctx);
@@ -412,18 +419,24 @@ START_TEST(bursts_match_one_by_one)
 				{ ciphers[ci], flags[fi], ESP_MODE_TUNNEL, AF_INET, 0, 0, AF_INET },
 				{ ciphers[ci], flags[fi], ESP_MODE_TUNNEL, AF_INET6, 0, 0, 0 },
 				{ ciphers[ci], flags[fi], ESP_MODE_TUNNEL, AF_INET6, 0, 0, AF_INET6 },
+				/* mixed: IPv6 in IPv4, IPv4 in IPv6 */
+				{ ciphers[ci], flags[fi], ESP_MODE_TUNNEL, AF_INET, 0, 0, AF_INET6 },
+				{ ciphers[ci], flags[fi], ESP_MODE_TUNNEL, AF_INET6, 0, 0, AF_INET },
 			};
 			for (unsigned k = 0; k < RTE_DIM(cs); k++, combos++)
 				one_combo(&cs[k]);
 		}
 	}
 	printf("bursts: %u combinations, %d packets and %d received each; %u bursts the "
-	       "express way (%u over IPv6), %u packets forwarded in its pass\n", combos, N_PKTS,
-	       N_STREAM, express_bursts, express_bursts6, express_sent);
+	       "express way (%u over IPv6, %u of the other family inside), %u packets forwarded in "
+	       "its pass (%u of the other family)\n", combos, N_PKTS, N_STREAM, express_bursts,
+	       express_bursts6, express_mixed, express_sent, express_sent_mixed);
 	/* AES-GCM tunnels without ESN or NAT-T, but for the bursts with an
 	 * outer header forged or near a lifetime */
 	ck_assert_uint_gt(express_bursts, 30);
 	ck_assert_uint_gt(express_bursts6, 30);
+	ck_assert_uint_gt(express_mixed, 20);
+	ck_assert_uint_gt(express_sent_mixed, 20);
 	ck_assert_uint_gt(express_sent, 100);
 }
 END_TEST
@@ -542,21 +555,22 @@ END_TEST
 
 /*
  * esp_out_express(), the outbound express way's transform: bursts of
- * IPv4 frames behind a link header, of random lengths (every pad), TOS,
- * DF and TTL, against each packet with its TTL less one through
- * esp_outbound() alone: the same ESP packets behind the link header given,
- * and the same sequence numbers, IPv4 Identifications and SA counters
- * (every cipher, explicit and implicit IV).
+ * IPv4 or IPv6 frames behind a link header, of random lengths (every
+ * pad), TOS, DF and TTL, against each packet with its TTL less one
+ * through esp_outbound() alone: the same ESP packets behind the link
+ * header given, and the same sequence numbers, IPv4 Identifications and
+ * SA counters (every cipher, explicit and implicit IV, tunnels of either
+ * family).
  */
 static const uint8_t express_l2[14] = {
 	0x02, 0, 0, 0, 0, 0xbb, 0x02, 0, 0, 0, 0, 0xaa, 0x08, 0x00,
 };
 
-static void express_out(enum esp_cipher cipher, uint32_t flags, uint8_t family)
+static void express_out(enum esp_cipher cipher, uint32_t flags, uint8_t family, uint8_t outer)
 {
 	static struct pkt clear[N_PKTS], want[N_PKTS];
 	struct esp_ctx ca = { .mgr = test_mgr() }, cb = { .mgr = test_mgr() };
-	const struct combo c = { cipher, flags, ESP_MODE_TUNNEL, family, 0, 0, 0 };
+	const struct combo c = { cipher, flags, ESP_MODE_TUNNEL, outer, 0, 0, 0 };
 	struct esp_sa *oa = sa_make(&c, ESP_DIR_OUT), *ob = sa_make(&c, ESP_DIR_OUT);
 	bool v6 = family == AF_INET6;
 	unsigned bursts = 0;
@@ -599,7 +613,7 @@ static void express_out(enum esp_cipher cipher, uint32_t flags, uint8_t family)
 			mb[j] = test_mbuf(frame, clear[i + j].len + 14);
 			ck_assert_ptr_nonnull(mb[j]);
 		}
-		esp_out_express(ob, mb, (uint16_t)k, &cb, express_l2);
+		esp_out_express(ob, mb, (uint16_t)k, &cb, express_l2, family);
 		for (unsigned j = 0; j < k; j++, i++) {
 			const uint8_t *got = rte_pktmbuf_mtod(mb[j], const uint8_t *);
 
@@ -633,9 +647,9 @@ START_TEST(express_out_matches_outbound)
 	rng_state = 0x1b873593u;
 	for (unsigned ci = 0; ci < RTE_DIM(ciphers); ci++)
 		for (int iiv = 0; iiv < 2; iiv++)
-			for (int v6 = 0; v6 < 2; v6++)
+			for (int v6 = 0; v6 < 4; v6++)   /* inner, outer */
 				express_out(ciphers[ci], iiv ? ESP_SA_F_IIV : 0,
-					    v6 ? AF_INET6 : AF_INET);
+					    v6 & 1 ? AF_INET6 : AF_INET, v6 & 2 ? AF_INET6 : AF_INET);
 }
 END_TEST
 
@@ -656,8 +670,9 @@ START_TEST(express_out_fits_only_its_sas)
 		  true },
 		{ ESP_CIPHER_CHACHA20_POLY1305, 0, ESP_MODE_TUNNEL, AF_INET, ESP_DIR_OUT, AF_INET, true },
 		{ ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET6, ESP_DIR_OUT, AF_INET6, true },
-		{ ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET6, ESP_DIR_OUT, AF_INET, false },
-		{ ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET, ESP_DIR_OUT, AF_INET6, false },
+		{ ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET6, ESP_DIR_OUT, AF_INET, true },
+		{ ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET, ESP_DIR_OUT, AF_INET6, true },
+		{ ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET, ESP_DIR_OUT, 0, false },
 		{ ESP_CIPHER_AES128_GCM16, ESP_SA_F_ESN, ESP_MODE_TUNNEL, AF_INET, ESP_DIR_OUT, AF_INET,
 		  false },
 		{ ESP_CIPHER_AES128_GCM16, ESP_SA_F_NATT, ESP_MODE_TUNNEL, AF_INET, ESP_DIR_OUT, AF_INET,
