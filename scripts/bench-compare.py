@@ -31,10 +31,16 @@ BOOTSTRAP = 2000
 SEED = 20261128          # the same input gives the same intervals
 
 
+def family(c):
+    """v4, v6, or 6in4 and 4in6 (runs before outer_family were v4 or v6)."""
+    inner, outer = c["family"], c.get("outer_family", c["family"])
+    return "v%d" % inner if inner == outer else "%din%d" % (inner, outer)
+
+
 def case_key(c):
-    name = "%-3s %-16s %-3s v%d %5s %7d SA%s" % (
+    name = "%-3s %-16s %-3s %-4s %5s %7d SA%s" % (
         c["dir"], c["cipher"], "iiv" if c["iv"] == "implicit" else "eiv",
-        c["family"], c["size"], c["sas"], "s" if c["sas"] > 1 else " ")
+        family(c), c["size"], c["sas"], "s" if c["sas"] > 1 else " ")
     if c.get("workers", 1) > 1:
         name += " 2w handoff" if c.get("handoff") else " 2w"
     return name

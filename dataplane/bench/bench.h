@@ -36,7 +36,8 @@ struct bench_case {
 	enum bench_dir dir;
 	enum esp_cipher cipher;
 	bool iiv;                   /**< RFC 8750 implicit IV */
-	uint8_t family;             /**< inner = outer family, AF_INET / AF_INET6 */
+	uint8_t family;             /**< the clear packets' (inner), AF_INET / AF_INET6 */
+	uint8_t outer;              /**< the tunnel's (outer) */
 	uint32_t size;              /**< frame octets without FCS, or BENCH_SIZE_IMIX */
 	uint32_t n_sas;             /**< SAs installed */
 	uint32_t flows;             /**< packets in the pcap (1: the one-SA default) */
@@ -91,14 +92,16 @@ struct rte_mempool;
 /** The mbuf pool of the run (pcap caching, generation, the workers). */
 extern struct rte_mempool *bench_pool;
 
-/** Addresses of the bench topology: inner 10.1/10.2, outer 192.0.2.x. */
+/** Addresses of the bench topology: inner 10.1/10.2 or fd01/fd02, outer
+ *  192.0.2.x or 2001:db8::x. */
 struct bench_topo {
-	uint8_t family;
+	uint8_t family;                          /**< inner */
 	struct esp_addr inner_src, inner_dst;   /**< host A → host B */
-	struct esp_addr gw_local, gw_remote;    /**< tunnel endpoints */
+	struct esp_addr gw_local, gw_remote;    /**< tunnel endpoints (outer) */
 };
 
-void bench_topo(struct bench_topo *t, uint8_t family);
+/** The topology of case @p c (its inner and outer families). */
+void bench_topo(struct bench_topo *t, const struct bench_case *c);
 
 /** SA parameters shared by the outbound SA, the inbound SA and the pcap. */
 void bench_sa_params(struct esp_sa_params *p, const struct bench_case *c,

@@ -68,7 +68,7 @@ struct floor_job {
 
 bool bench_floor_fits(const struct bench_case *c)
 {
-	return c->workers == 1 && c->n_sas == 1 &&
+	return c->workers == 1 && c->n_sas == 1 && c->outer == c->family &&
 	       (c->cipher == ESP_CIPHER_AES128_GCM16 || c->cipher == ESP_CIPHER_AES256_GCM16);
 }
 
@@ -265,7 +265,7 @@ int bench_floor_init(struct bench_floor *f, const struct bench_case *c, struct w
 	f->mgr = mgr;
 	if (f->inbound) {
 		f->sa = sad_lookup(w->sad, bench_spi(c, 0));
-		bench_topo(&t, c->family);
+		bench_topo(&t, c);
 		dst = t.inner_dst.bytes;
 	} else {
 		f->sa = w->spd != NULL && w->spd->n > 0 ? w->spd->rules[0].sa : NULL;

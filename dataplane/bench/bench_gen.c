@@ -40,15 +40,15 @@ static void addr(struct esp_addr *a, const char *s)
 	(void)esp_addr_parse(s, a, &plen);
 }
 
-void bench_topo(struct bench_topo *t, uint8_t family)
+void bench_topo(struct bench_topo *t, const struct bench_case *c)
 {
-	bool v4 = family == AF_INET;
+	bool v4 = c->family == AF_INET, outer4 = c->outer == AF_INET;
 
-	t->family = family;
+	t->family = c->family;
 	addr(&t->inner_src, v4 ? "10.1.0.1" : "fd01::1");
 	addr(&t->inner_dst, v4 ? "10.2.0.1" : "fd02::1");
-	addr(&t->gw_local, v4 ? "192.0.2.1" : "2001:db8::1");
-	addr(&t->gw_remote, v4 ? "192.0.2.2" : "2001:db8::2");
+	addr(&t->gw_local, outer4 ? "192.0.2.1" : "2001:db8::1");
+	addr(&t->gw_remote, outer4 ? "192.0.2.2" : "2001:db8::2");
 }
 
 /* MurmurHash3's finalizer: a bijection on 32 bits (key material and the
@@ -252,7 +252,7 @@ int bench_pcap_write(const char *path, const struct bench_case *c, uint16_t port
 	pcap_dumper_t *dump;
 	int rc = -1;
 
-	bench_topo(&t, c->family);
+	bench_topo(&t, c);
 	pd = pcap_open_dead(DLT_EN10MB, 65535);
 	if (pd == NULL)
 		return -1;
@@ -318,7 +318,7 @@ int bench_pcap_write(const char *path, const struct bench_case *c, uint16_t port
 			}
 		}
 		p = (uint8_t *)rte_pktmbuf_prepend(m, GEN_ETH);
-		eth_header(p, c->family);
+		eth_header(p, c->dir == BENCH_IN ? c->outer : c->family);
 
 		struct pcap_pkthdr h = { .caplen = rte_pktmbuf_data_len(m),
 					 .len = rte_pktmbuf_data_len(m) };

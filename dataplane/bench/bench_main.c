@@ -39,7 +39,8 @@ struct spec {
 	enum bench_dir dir[2];
 	enum esp_cipher cipher[3];
 	bool iv[2];
-	uint8_t fam[2];
+	uint8_t fam[4];         /* the clear packets' family */
+	uint8_t outer[4];       /* the tunnel's; 0: fam[]'s */
 	uint32_t size[MAX_LIST];
 	uint32_t sas[MAX_LIST];
 	uint16_t workers[2];
@@ -68,7 +69,7 @@ static void usage(FILE *o)
 "  packet, the median over the rounds.\n"
 "Case selection (lists are comma separated; any of these replaces the default matrix):\n"
 "  --dir out,in             --cipher aes128gcm,aes256gcm,chacha20poly1305\n"
-"  --iv explicit,implicit   --family 4,6\n"
+"  --iv explicit,implicit   --family 4,6,6in4,4in6 (inside, in a tunnel of)\n"
 "  --size 64,128,256,512,1024,1420,imix   (frame octets without FCS)\n"
 "  --sas 1,1000000          --workers 1,2   --spread (2 workers: SAs of both on each port)\n"
 "Other:\n"
@@ -106,6 +107,15 @@ static int parse_list(int opt, char *arg, struct spec *f)
 	int n = split(arg, v, MAX_LIST);
 
 	for (int i = 0; i < n; i++) {
+		/* a list already full takes no more (repeated options) */
+		if ((opt == 'd' && f->n_dir == RTE_DIM(f->dir)) ||
+		    (opt == 'c' && f->n_cipher == RTE_DIM(f->cipher)) ||
+		    (opt == 'i' && f->n_iv == RTE_DIM(f->iv)) ||
+		    (opt == 'f' && f->n_fam == RTE_DIM(f->fam)) ||
+		    (opt == 's' && f->n_size == RTE_DIM(f->size)) ||
+		    (opt == 'n' && f->n_sas == RTE_DIM(f->sas)) ||
+		    (opt == 'w' && f->n_workers == RTE_DIM(f->workers)))
+			return -1;
 		switch (opt) {
 		case 'd':
 			if (strcmp(v[i], "out") == 0)
@@ -134,10 +144,15 @@ static int parse_list(int opt, char *arg, struct spec *f)
 				return -1;
 			break;
 		case 'f':
-			if (strcmp(v[i], "4") == 0)
+			/* 4 or 6 (in a tunnel of its family), 6in4, 4in6 */
+			if (strcmp(v[i], "4") == 0 || strcmp(v[i], "4in4") == 0)
 				f->fam[f->n_fam++] = AF_INET;
-			else if (strcmp(v[i], "6") == 0)
+			else if (strcmp(v[i], "6") == 0 || strcmp(v[i], "6in6") == 0)
 				f->fam[f->n_fam++] = AF_INET6;
+			else if (strcmp(v[i], "6in4") == 0)
+				f->outer[f->n_fam] = AF_INET, f->fam[f->n_fam++] = AF_INET6;
+			else if (strcmp(v[i], "4in6") == 0)
+				f->outer[f->n_fam] = AF_INET6, f->fam[f->n_fam++] = AF_INET;
 			else
 				return -1;
 			break;
@@ -160,9 +175,6 @@ static int parse_list(int opt, char *arg, struct spec *f)
 			f->workers[f->n_workers++] = (uint16_t)atoi(v[i]);
 			break;
 		}
-		if (f->n_dir > 2 || f->n_cipher > 3 || f->n_iv > 2 || f->n_fam > 2 ||
-		    f->n_workers > 2)
-			return -1;
 	}
 	return 0;
 }
@@ -215,6 +227,7 @@ static unsigned spec_expand(const struct spec *s, const struct opts *o, struct b
 		};
 		k->iiv = s->iv[v];
 		k->family = s->fam[fa];
+		k->outer = s->outer[fa] != 0 ? s->outer[fa] : s->fam[fa];
 		k->size = s->size[z];
 		k->n_sas = s->sas[a];
 		k->workers = s->workers[w];
@@ -245,13 +258,21 @@ static void size_str(uint32_t size, char *buf, size_t len)
 		snprintf(buf, len, "%u", size);
 }
 
+/* The families: v4, v6 (in a tunnel of the same), 6in4, 4in6. */
+static const char *family_str(const struct bench_case *c)
+{
+	if (c->family == c->outer)
+		return c->family == AF_INET ? "v4" : "v6";
+	return c->family == AF_INET ? "4in6" : "6in4";
+}
+
 static void case_name(const struct bench_case *c, char *buf, size_t len)
 {
 	char sz[16];
 
 	size_str(c->size, sz, sizeof(sz));
-	snprintf(buf, len, "%-3s %-16s %-3s v%c %5s %7u SA%s%s", c->dir == BENCH_OUT ? "out" : "in",
-		 cipher_short(c->cipher), c->iiv ? "iiv" : "eiv", c->family == AF_INET ? '4' : '6',
+	snprintf(buf, len, "%-3s %-16s %-3s %-4s %5s %7u SA%s%s", c->dir == BENCH_OUT ? "out" : "in",
+		 cipher_short(c->cipher), c->iiv ? "iiv" : "eiv", family_str(c),
 		 sz, c->n_sas, c->n_sas > 1 ? "s" : " ",
 		 c->workers > 1 ? (c->spread ? " 2w handoff" : " 2w") : "");
 }
@@ -352,6 +373,8 @@ static json_t *case_json(const struct bench_case *c, const struct bench_result *
 
 		for (unsigned i = 0; r->round_fraction != NULL && i < r->rounds_used; i++)
 			json_array_append_new(rf, json_real(r->round_fraction[i]));
+		/* the tunnel's family ("family" is the clear packets') */
+		json_object_set_new(j, "outer_family", json_integer(c->outer == AF_INET ? 4 : 6));
 		json_object_set_new(j, "io_mpps_best", json_real(r->io_mpps_best));
 		json_object_set_new(j, "fraction_best", json_real(r->fraction_best));
 		json_object_set_new(j, "fraction_q1", json_real(r->fraction_q1));

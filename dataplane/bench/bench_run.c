@@ -242,7 +242,7 @@ static int program(struct bench_rig *rig, const struct bench_case *c, struct drv
 	struct bench_topo t;
 	int rc;
 
-	bench_topo(&t, c->family);
+	bench_topo(&t, c);
 	drv_policy_batch(drv, true);   /* one SPD snapshot for all tunnels */
 	for (uint32_t k = 0; k < c->n_sas; k++) {
 		struct esp_sa_params p;
