@@ -483,6 +483,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 #define CIPHERS(...) .cipher = { __VA_ARGS__ }, .n_cipher = N_OF(enum esp_cipher, __VA_ARGS__)
 #define IVS(...)     .iv = { __VA_ARGS__ }, .n_iv = N_OF(bool, __VA_ARGS__)
 #define FAMS(...)    .fam = { __VA_ARGS__ }, .n_fam = N_OF(uint8_t, __VA_ARGS__)
+#define OUTER(...)   .outer = { __VA_ARGS__ }
 #define SIZES(...)   .size = { __VA_ARGS__ }, .n_size = N_OF(uint32_t, __VA_ARGS__)
 #define SAS(...)     .sas = { __VA_ARGS__ }, .n_sas = N_OF(uint32_t, __VA_ARGS__)
 #define WORKERS(...) .workers = { __VA_ARGS__ }, .n_workers = N_OF(uint16_t, __VA_ARGS__)
@@ -501,7 +502,8 @@ static const struct spec quick_rows[] = {
 
 /*
  * The default matrix: every cipher, IV mode and size over IPv4, one SA;
- * IPv6 for AES-128-GCM; the SAD at 1M SAs, and 1000 SAs inbound (a packet
+ * IPv6 for AES-128-GCM, and IPv6 in IPv4 and IPv4 in IPv6 at 64 and 1420
+ * octets; the SAD at 1M SAs, and 1000 SAs inbound (a packet
  * or two each in a burst: esp_inbound_multi's shared chunks); the SPD
  * with 1000 and 16,384 tunnels (a policy each: the verdict cache, and the
  * SPD index behind it) outbound.
@@ -509,6 +511,8 @@ static const struct spec quick_rows[] = {
 static const struct spec default_rows[] = {
 	{ 0 },
 	{ FAMS(AF_INET6), CIPHERS(AES128), IVS(false) },
+	{ FAMS(AF_INET6, AF_INET), OUTER(AF_INET, AF_INET6), CIPHERS(AES128), IVS(false),
+	  SIZES(64, 1420) },
 	{ DIRS(BENCH_IN), CIPHERS(AES128), IVS(false), SIZES(64, 1420, BENCH_SIZE_IMIX),
 	  SAS(1000000) },
 	{ DIRS(BENCH_IN), CIPHERS(AES128), IVS(false), SIZES(64), SAS(1000) },
