@@ -244,6 +244,21 @@ START_TEST(outbound_takes_whole_bursts_only)
 }
 END_TEST
 
+/* @p n frames from host A through A (out of its WAN port) and B: what B
+ * sends out of its LAN port, all @p n of them. */
+static void through_a_and_b(struct rte_mbuf **in, struct rte_mbuf **out, unsigned n)
+{
+	struct rte_mbuf *esp[WORKER_BURST];
+
+	ck_assert_uint_le(n, RTE_DIM(esp));
+	worker_process_burst(A.w, A.lan, in, (uint16_t)n);
+	worker_flush(A.w);
+	ck_assert_uint_eq(rte_ring_dequeue_burst(A.wan_tx[0], (void **)esp, n, NULL), n);
+	worker_process_burst(B.w, B.wan, esp, (uint16_t)n);
+	worker_flush(B.w);
+	ck_assert_uint_eq(rte_ring_dequeue_burst(B.lan_tx[0], (void **)out, n, NULL), n);
+}
+
 /*
  * The SAs each express way serves (esp_out_express_fits(),
  * esp_in_express_fits()): a burst of one flow from A to B through each
@@ -271,7 +286,7 @@ START_TEST(express_ways_serve_their_sas_only)
 
 	for (unsigned o = 0; o < RTE_DIM(cases); o++) {
 		const struct combo *c = &cases[o].c;
-		struct rte_mbuf *in[N], *esp[N], *out[N];
+		struct rte_mbuf *in[N], *out[N];
 		uint64_t taken_out = A.w->stats.esp_out_express, taken_in = B.w->stats.esp_in_express;
 		bool v4 = c->inner == AF_INET;
 
@@ -280,12 +295,7 @@ START_TEST(express_ways_serve_their_sas_only)
 			in[i] = gwsim_udp_frame(c->inner, &mac_a_lan, v4 ? "10.1.0.1" : "fd01::1",
 						v4 ? "10.2.0.1" : "fd02::1", (uint16_t)(5000 + i), 60,
 						0, true);
-		worker_process_burst(A.w, A.lan, in, N);
-		worker_flush(A.w);
-		ck_assert_uint_eq(rte_ring_dequeue_burst(A.wan_tx[0], (void **)esp, N, NULL), N);
-		worker_process_burst(B.w, B.wan, esp, N);
-		worker_flush(B.w);
-		ck_assert_uint_eq(rte_ring_dequeue_burst(B.lan_tx[0], (void **)out, N, NULL), N);
+		through_a_and_b(in, out, N);
 		ck_assert_msg(A.w->stats.esp_out_express - taken_out == (cases[o].out ? N : 0) &&
 			      B.w->stats.esp_in_express - taken_in == (cases[o].in ? N : 0),
 			      "combination %u: %" PRIu64 " frames taken outbound, %" PRIu64 " inbound",
@@ -315,7 +325,7 @@ START_TEST(inbound_express_follows_a_new_fib)
 
 		gwsim_install(&c, 0x7705);
 		for (unsigned b = 0; b < BURSTS; b++) {
-			struct rte_mbuf *in[N], *copy[N], *esp[N], *out[N];
+			struct rte_mbuf *in[N], *copy[N], *out[N];
 			uint64_t taken = B.w->stats.esp_in_express;
 			const struct rte_ether_addr *host = b == 2 ? &moved : &mac_host_b;
 
@@ -330,12 +340,7 @@ START_TEST(inbound_express_follows_a_new_fib)
 							(uint16_t)(5000 + i), 60 + 8 * i, 0, true);
 				copy[i] = rte_pktmbuf_copy(in[i], gwsim_pool, 0, UINT32_MAX);
 			}
-			worker_process_burst(A.w, A.lan, in, N);
-			worker_flush(A.w);
-			ck_assert_uint_eq(rte_ring_dequeue_burst(A.wan_tx[0], (void **)esp, N, NULL), N);
-			worker_process_burst(B.w, B.wan, esp, N);
-			worker_flush(B.w);
-			ck_assert_uint_eq(rte_ring_dequeue_burst(B.lan_tx[0], (void **)out, N, NULL), N);
+			through_a_and_b(in, out, N);
 			ck_assert_uint_eq(B.w->stats.esp_in_express - taken, N);
 			for (unsigned i = 0; i < N; i++) {
 				struct rte_ether_hdr *eth = rte_pktmbuf_mtod(out[i], struct rte_ether_hdr *);
