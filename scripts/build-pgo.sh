@@ -41,17 +41,27 @@ fi
 # the training did not link (the control plane) are expected.
 pgo_args="-fprofile-update=prefer-atomic -fprofile-partial-training -Wno-missing-profile"
 
+# ninja writes the compiler's errors to stdout: on a failure, show them
+ninja_shown() {
+	local log=$1
+	shift
+	ninja "$@" >"$log" 2>&1 && return 0
+	grep -E -A3 'error|FAILED' "$log" | head -20 >&2
+	echo "build-pgo.sh: the build failed; see $log" >&2
+	exit 1
+}
+
 rm -rf "$build"
 meson setup "$build" "$src" -Dbuildtype=release -Db_pgo=generate -Dtests=false \
 	-Dc_args="$pgo_args" >/dev/null
-ninja -C "$build" dataplane/bench/esprit-bench >/dev/null
+ninja_shown "$build/pgo-instrumented.txt" -C "$build" dataplane/bench/esprit-bench
 echo "build-pgo.sh: training (esprit-bench ${train_args[*]})"
 "$build/dataplane/bench/esprit-bench" "$huge" "${train_args[@]}" >"$build/pgo-training.txt" 2>&1 || {
 	echo "build-pgo.sh: the training run failed; see $build/pgo-training.txt" >&2
 	exit 1
 }
 meson configure "$build" -Db_pgo=use >/dev/null
-ninja -C "$build" >/dev/null
+ninja_shown "$build/pgo-build.txt" -C "$build"
 "$build/dataplane/bench/esprit-bench" --smoke >"$build/pgo-smoke.txt" 2>&1 || {
 	echo "build-pgo.sh: the optimised esprit-bench --smoke failed; see $build/pgo-smoke.txt" >&2
 	exit 1

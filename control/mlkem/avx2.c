@@ -433,6 +433,12 @@ static int keygen_avx2(struct mlkem_hash *h, const struct mlkem_params *pp,
 	unsigned k = pp->k, n = 0;
 	int ret;
 
+	/* k is 2, 3 or 4 (the parameter sets); said here, as GCC's -O3 with
+	 * a profile could not see it, and warned of the loops below writing
+	 * past nonce[] (-Wstringop-overflow, scripts/build-pgo.sh on Zen 5) */
+	if (k > MLKEM_KMAX)
+		return -1;
+
 	/* line 1: (rho, sigma) = G(d || k) */
 	ret = hashes_avx2(h, &hj, 1);
 	if (ret)
