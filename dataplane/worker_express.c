@@ -4,7 +4,8 @@
  * inbound SA of this worker's or clear traffic to one outbound tunnel SA
  * of its, is taken in a few passes instead of the classifier's, the
  * burst's queues' and the SAD's or SPD's (worker.c takes every other
- * burst). See docs/benchmark.md, "Nineteenth round" and "Twentieth round".
+ * burst). Either family inside a tunnel of either. See docs/benchmark.md,
+ * "Nineteenth round", "Twentieth round" and "Twenty-second round".
  */
 #include <rte_ether.h>
 #include <rte_ip.h>

@@ -36,7 +36,8 @@ static void set_hops_tos(struct rte_mbuf *m, int family, uint8_t hops, uint8_t t
 
 /*
  * The inbound express way takes a burst only when every frame is ESP of
- * one inbound SA and one flow, IPv4 in IPv4 or IPv6 in IPv6; a burst with
+ * one inbound SA and one flow (here IPv4 in IPv4 or IPv6 in IPv6; the
+ * other family inside in express_ways_serve_their_sas_only); a burst with
  * anything else in it goes the usual way, whole. Either way B delivers
  * what A sent, and counts what it drops or punts.
  */
@@ -148,8 +149,9 @@ END_TEST
 
 /*
  * The outbound express way takes a burst only when every frame is of one
- * flow the SPD protects with one of this worker's tunnels of the flow's
- * family (IPv4 in IPv4, IPv6 in IPv6), whose route is resolved and whose
+ * flow the SPD protects with one of this worker's tunnels (here of the
+ * flow's family; the other in express_ways_serve_their_sas_only), whose
+ * route is resolved and whose
  * MTU every frame fits; a burst with anything else in it goes the usual
  * way, whole. Either way A sends what it may, in order, counts what it
  * drops or punts, and B delivers each packet as A got it.
