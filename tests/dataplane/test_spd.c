@@ -705,6 +705,7 @@ int main(void)
 	tcase_add_loop_test(tc, lookup_ip4_in_place, 0, RTE_DIM(variant));
 	tcase_add_loop_test(tc, lookup_ip6_in_place, 0, RTE_DIM(variant));
 	tcase_add_test(tc, sel_addrs6_as_match);
+	tcase_set_timeout(tc, 60);   /* the in-place lookups: 3 s each under ASan */
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
