@@ -143,7 +143,7 @@ START_TEST(sockets_over_loopback)
 					    .rport = (uint16_t)(base + 2 + natt) };
 
 		ck_assert_int_eq(a->ops->send(a, &ep, ike_msg, sizeof(ike_msg)), 0);
-		for (int tries = 0; tries < 100 && gb.n == (unsigned)natt; tries++) {
+		for (int tries = 0; tries < 2000 && gb.n == (unsigned)natt; tries++) {
 			b->ops->poll(b);
 			usleep(1000);
 		}
@@ -160,7 +160,7 @@ START_TEST(sockets_over_loopback)
 				    .rport = (uint16_t)(base + 3) };
 
 	ck_assert_int_eq(a->ops->keepalive(a, &ka), 0);
-	for (int tries = 0; tries < 100 && b->rx_bad == 0; tries++) {
+	for (int tries = 0; tries < 2000 && b->rx_bad == 0; tries++) {
 		b->ops->poll(b);
 		usleep(1000);
 	}
