@@ -8,6 +8,7 @@
  * It never links DPDK or libconfig: `sa add -f FILE` sends the file's text
  * (comments removed, on one line) for espritd to parse.
  */
+#include <assert.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -281,6 +282,8 @@ static const char *jtext(const json_t *v, char *buf, size_t len)
 		return json_string_value(v);
 	if (json_is_integer(v))
 		snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	else if (json_is_real(v))
+		snprintf(buf, len, "%.1f", json_real_value(v));
 	else if (json_is_true(v))
 		snprintf(buf, len, "yes");
 	else if (json_is_false(v))
@@ -527,12 +530,12 @@ static void print_ports(const json_t *res)
 static void print_workers(const json_t *res)
 {
 	static const char *const head[] = {
-		"WORKER", "LCORE", "RX", "TX", "ESP IN", "ESP OUT", "BYPASS", "PUNTED",
+		"WORKER", "LCORE", "RX", "RX/BURST", "TX", "ESP IN", "ESP OUT", "BYPASS", "PUNTED",
 		"HANDOFF IN", "HANDOFF OUT", "MSGS", "BUSY LOOPS", "DROPS",
 	};
 	static const char *const keys[] = {
-		"id", "lcore", "rx", "tx", "esp_in", "esp_out", "bypass", "punted", "handoff_in",
-		"handoff_out", "msgs", "busy_loops", "drops",
+		"id", "lcore", "rx", "rx_per_burst", "tx", "esp_in", "esp_out", "bypass", "punted",
+		"handoff_in", "handoff_out", "msgs", "busy_loops", "drops",
 	};
 	const json_t *drops = json_object_get(res, "drops");
 
@@ -540,7 +543,9 @@ static void print_workers(const json_t *res)
 		printf("no workers\n");
 		return;
 	}
-	print_counter_table(json_object_get(res, "workers"), head, keys, 13, 0);
+	static_assert(sizeof(head) == sizeof(keys), "a heading for each column");
+	print_counter_table(json_object_get(res, "workers"), head, keys,
+			    sizeof(keys) / sizeof(keys[0]), 0);
 	printf("drops (all workers): %" JSON_INTEGER_FORMAT, jint(drops, "total"));
 	if (jint(drops, "total") != 0) {
 		printf(" =");

@@ -491,9 +491,10 @@ static json_t *req_worker_stats(struct gw *g)
 			continue;
 		s = &w->stats;
 		/* Racy reads of counters the worker alone writes: fine on x86-64. */
-		json_t *j = json_pack("{si si sI sI sI sI sI sI sI sI sI sI sI sI sI}",
+		json_t *j = json_pack("{si si sI sI sI sI sI sI sI sI sI sI sI sI sI sI}",
 				      "id", w->id, "lcore", (int)w->lcore,
-				      "rx", (json_int_t)s->rx, "tx", (json_int_t)s->tx,
+				      "rx", (json_int_t)s->rx, "rx_bursts", (json_int_t)s->rx_bursts,
+				      "tx", (json_int_t)s->tx,
 				      "esp_in", (json_int_t)s->esp_in, "esp_out", (json_int_t)s->esp_out,
 				      "bypass", (json_int_t)s->bypass, "punted", (json_int_t)s->punted,
 				      "handoff_in", (json_int_t)s->handoff_in,
@@ -502,6 +503,11 @@ static json_t *req_worker_stats(struct gw *g)
 				      "esp_out_express", (json_int_t)s->esp_out_express,
 				      "msgs", (json_int_t)s->msgs, "loops", (json_int_t)s->loops,
 				      "busy_loops", (json_int_t)s->busy_loops);
+		/* the mean burst: near 32 (or the shorter bursts
+		 * worker_rx_want() asks for long frames) when the worker
+		 * cannot keep up, a few frames when it idles between them */
+		json_object_set_new(j, "rx_per_burst",
+				    json_real(s->rx_bursts != 0 ? (double)s->rx / (double)s->rx_bursts : 0));
 		json_object_set_new(j, "drops", drops_json(w->ctx.drops));
 		for (unsigned r = 0; r < ESP_DROP_MAX; r++)
 			sum[r] += w->ctx.drops[r];

@@ -707,6 +707,7 @@ void worker_process_burst(struct worker *w, uint16_t in_port, struct rte_mbuf **
 	struct burst b;
 
 	w->stats.rx += n;
+	w->stats.rx_bursts++;
 	if (worker_express(w, in_port, pkts, n))
 		return;
 	burst_init(&b);

@@ -62,6 +62,8 @@ enum punt_reason {
 
 struct worker_stats {
 	uint64_t rx, tx;
+	uint64_t rx_bursts;           /**< bursts received: rx / rx_bursts frames a burst, near
+				       *   32 (or what worker_rx_want() asks) when saturated */
 	uint64_t esp_in, esp_out;     /**< packets through the transforms */
 	uint64_t bypass;              /**< forwarded in the clear by policy */
 	uint64_t punted;
@@ -144,8 +146,8 @@ struct worker {
 	struct rte_mempool *pool;     /**< for IPv4 pre-fragmentation */
 
 	uint32_t idle_sleep_us;       /**< nap after idle polls; 0 = never */
-	struct worker_stats stats;
 	uint32_t tx_pending;          /**< bit p: txb[p] may hold packets */
+	struct worker_stats stats;
 	struct worker_txbuf txb[WORKER_PORTS_MAX];
 	volatile bool stop;
 	struct crypto_mgr crypto;     /**< ctx.mgr and the library copy it came from */

@@ -134,6 +134,7 @@ static void setup(void)
 		gw.workers[w]->id = (uint16_t)w;
 		gw.workers[w]->lcore = w + 1;
 		gw.workers[w]->stats.rx = 100 + w;
+		gw.workers[w]->stats.rx_bursts = 2 * w;   /* none, then 50.5 frames a burst */
 		gw.workers[w]->ctx.drops[ESP_DROP_REPLAY] = 2 * w;
 	}
 	gw.started = (uint64_t)time(NULL);
@@ -325,6 +326,10 @@ START_TEST(policies_ports_workers)
 	json_t *ws = json_object_get(j, "workers");
 	ck_assert_uint_eq(json_array_size(ws), 2);
 	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(ws, 1), "rx")), 101);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(ws, 1), "rx_bursts")), 2);
+	ck_assert(json_real_value(json_object_get(json_array_get(ws, 1), "rx_per_burst")) == 50.5);
+	ck_assert(json_is_real(json_object_get(json_array_get(ws, 0), "rx_per_burst")));
+	ck_assert(json_real_value(json_object_get(json_array_get(ws, 0), "rx_per_burst")) == 0);
 	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(json_array_get(ws, 1), "drops"), "replay")), 2);
 	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(json_array_get(ws, 0), "drops"), "total")), 0);
 	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(j, "drops"), "total")), 2);
@@ -475,7 +480,9 @@ START_TEST(espritctl_cli)
 	ctl_expect("policy list", 0, "#  NAME         ACTION   SA");
 	ctl_expect("policy list", 0, "1  protect-a-b  protect  a-b-out (0x00001001)");
 	ctl_expect("worker stats", 0, "drops (all workers): 2 = replay 2");
-	ctl_expect("stats workers", 0, "WORKER  LCORE   RX");
+	ctl_expect("stats workers", 0, "WORKER  LCORE   RX  RX/BURST  TX");
+	ctl_expect("stats workers", 0, "     0      1  100       0.0   0");
+	ctl_expect("stats workers", 0, "     1      2  101      50.5   0");
 	ctl_expect("stats ports", 0, "no ports");
 	ctl_expect("bogus", 1, "espritctl: unknown request 'bogus'");
 	ctl_expect("--help", 0, "usage: espritctl");

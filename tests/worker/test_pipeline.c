@@ -692,8 +692,13 @@ START_TEST(long_frames_come_in_short_bursts)
 			ck_assert_int_eq(rte_ring_enqueue(rx, m), 0);
 		}
 		for (unsigned j = 0; j < RTE_DIM(t[k].polls) && t[k].polls[j] != 0; j++) {
+			uint64_t frames = A.w->stats.rx, bursts = A.w->stats.rx_bursts;
+
 			ck_assert_uint_eq(worker_poll(A.w), t[k].polls[j]);
 			ck_assert_uint_eq(gwsim_drain(A.wan_tx[0]), t[k].polls[j]);
+			/* one burst, counted (worker stats' rx_per_burst) */
+			ck_assert_uint_eq(A.w->stats.rx - frames, t[k].polls[j]);
+			ck_assert_uint_eq(A.w->stats.rx_bursts - bursts, 1);
 		}
 		ck_assert_uint_eq(rte_ring_count(rx), 0);
 	}
