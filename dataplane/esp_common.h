@@ -368,6 +368,19 @@ ESP_INLINE uint16_t esp_multi(struct esp_sa **sas, struct rte_mbuf **mb, uint16_
 	return good;
 }
 
+/* esp_inbound / esp_outbound: @p sa's transform for @p n packets, when
+ * it is an SA of direction @p dir; else all dropped (NO_SA). */
+ESP_INLINE uint16_t esp_one(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n,
+			    struct esp_ctx *ctx, enum esp_dir dir)
+{
+	if (unlikely(sa->dir != dir)) {
+		for (uint16_t i = 0; i < n; i++)
+			esp_count_drop(ctx, sa, ESP_DROP_NO_SA);
+		return 0;
+	}
+	return sa->xform(sa, mb, n, ctx);
+}
+
 /*
  * Length changes of a one-segment mbuf (esp_linear passed) done in place:
  * rte_pktmbuf_append/trim walk the segment chain and re-check the room

@@ -444,12 +444,7 @@ uint16_t esp_inbound_multi(struct esp_sa **sas, struct rte_mbuf **mb, uint16_t n
 
 uint16_t esp_inbound(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx)
 {
-	if (unlikely(sa->dir != ESP_DIR_IN)) {
-		for (uint16_t i = 0; i < n; i++)
-			esp_count_drop(ctx, sa, ESP_DROP_NO_SA);
-		return 0;
-	}
-	return sa->xform(sa, mb, n, ctx);
+	return esp_one(sa, mb, n, ctx, ESP_DIR_IN);
 }
 
 /* Is the padding of @p pad_len octets (3 at most) before the trailer of
