@@ -196,10 +196,12 @@ static void express_via_keep(struct worker *w, const struct fib_fwd *e)
  * then sent as one run (esp_in_express_run(); its next hop is kept for
  * the next burst); from the first that is not on, the rest the usual way
  * (which drops, fragments or routes it), so a flow's packets keep their
- * order.
+ * order. Only those get the metadata of a frame received on @p in_port
+ * (which nothing on the express way reads).
  */
-static void esp_in_express_send(struct worker *w, struct esp_sa *sa, struct rte_mbuf **pkts,
-				uint16_t n, uint16_t good, uint16_t sent, struct rte_mbuf **out)
+static void esp_in_express_send(struct worker *w, struct esp_sa *sa, uint16_t in_port,
+				struct rte_mbuf **pkts, uint16_t n, uint16_t good, uint16_t sent,
+				struct rte_mbuf **out)
 {
 	const struct fib_fwd *e = NULL;
 	uint16_t i = sent, run = 0;
@@ -222,9 +224,12 @@ static void esp_in_express_send(struct worker *w, struct esp_sa *sa, struct rte_
 		}
 	}
 	w->stats.esp_in += i;
-	if (i < good)
+	if (i < good) {
+		for (uint16_t k = i; k < good; k++)
+			pkt_meta_take(pkts[k], in_port, NULL);
 		worker_forward_clear(w, out, esp_in_done(w, sa, NULL, pkts + i, (uint16_t)(good - i),
 							 (uint16_t)(good - i), out));
+	}
 }
 
 /* The SPI of the ESP header after the Ethernet and a 20-octet IPv4 or
@@ -284,21 +289,18 @@ EXPRESS_INLINE bool esp_in_express_take(struct worker *w, uint16_t in_port, stru
 		return false;
 	esp_sa_prefetch(sa, w->ctx.key_lines);
 	/* the others: the same flow and SPI (the memo holds the SPI's
-	 * absence: ESP's classification does not depend on it). The metadata
-	 * as classify_fast_take() writes it, which the usual way writes again
-	 * if a frame turns the burst away; the link header stays for
-	 * esp_in_express() to skip. */
-	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
+	 * absence: ESP's classification does not depend on it); the link
+	 * header stays for esp_in_express() to skip */
+	for (uint16_t i = 1; i < n; i++) {
+		const struct rte_mbuf *m = pkts[i];
 
-		if (i > 0 && (!express_flow_match(&fl, v6, m) ||
-			      esp_spi_at(rte_pktmbuf_mtod(m, const uint8_t *), v6) != spi))
+		if (!express_flow_match(&fl, v6, m) ||
+		    esp_spi_at(rte_pktmbuf_mtod(m, const uint8_t *), v6) != spi)
 			return false;
-		pkt_meta_take(m, in_port, NULL);
 	}
 	w->stats.esp_in_express += n;
 	good = esp_in_express(sa, pkts, n, &w->ctx, sizeof(struct rte_ether_hdr), &w->in_via, &sent);
-	esp_in_express_send(w, sa, pkts, n, good, sent, out);
+	esp_in_express_send(w, sa, in_port, pkts, n, good, sent, out);
 	return true;
 }
 

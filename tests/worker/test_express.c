@@ -14,6 +14,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "dataplane/pktmeta.h"
 #include "dataplane/worker.h"
 #include "tests/worker/gwsim.h"
 #include "tests/check_run.h"
@@ -39,7 +40,10 @@ static void set_hops_tos(struct rte_mbuf *m, int family, uint8_t hops, uint8_t t
  * one inbound SA and one flow (here IPv4 in IPv4 or IPv6 in IPv6; the
  * other family inside in express_ways_serve_their_sas_only); a burst with
  * anything else in it goes the usual way, whole. Either way B delivers
- * what A sent, and counts what it drops or punts.
+ * what A sent, and counts what it drops or punts. The metadata A left in
+ * the mbufs is spoiled before B gets them: what B punts carries B's own
+ * (received on its WAN port, no flags: ctl.c answers from that port's
+ * address).
  */
 static void inbound_ways(int family, uint32_t spi)
 {
@@ -49,12 +53,13 @@ static void inbound_ways(int family, uint32_t spi)
 	enum { N = 6 };
 	enum {
 		ONE_SA, OTHER_SPI, OUTER_TTL_1, NOT_ESP, BAD_ICV, INNER_OPTIONS, INNER_TTL,
-		OTHER_ADDRESS, WAYS
+		UNRESOLVED, OTHER_ADDRESS, WAYS
 	};
 	static const char *const name[] = { "one SA's", "another SPI", "an outer TTL of 1",
 					    "a frame not ESP", "a bad ICV",
 					    "IPv4 options or an IPv6 hop-by-hop header inside",
 					    "an inner TTL that ends at B",
+					    "one to a host B has not resolved",
 					    "all to another address of B's" };
 
 	for (unsigned way = ONE_SA; way < WAYS; way++) {
@@ -62,13 +67,17 @@ static void inbound_ways(int family, uint32_t spi)
 		uint64_t express = B.w->stats.esp_in_express, nosa = gwsim_drops(&B, ESP_DROP_NO_SA);
 		uint64_t auth = gwsim_drops(&B, ESP_DROP_AUTH), ttl = gwsim_drops(&B, ESP_DROP_TTL);
 		uint64_t sa_dst = gwsim_drops(&B, ESP_DROP_SA_DST);
+		uint64_t neigh = gwsim_drops(&B, ESP_DROP_NO_NEIGH);
 		unsigned odd = way == ONE_SA ? N : 2, k = 0;
 
 		gwsim_install(&c, spi);
 		for (unsigned i = 0; i < N; i++) {
+			bool far = way == UNRESOLVED && i == odd;  /* the rest the usual way */
+
 			in[i] = gwsim_udp_frame(family, &mac_a_lan, v4 ? "10.1.0.1" : "fd01::1",
-						v4 ? "10.2.0.1" : "fd02::1", (uint16_t)(5000 + i),
-						60 + 8 * i, 0, true);
+						far ? (v4 ? "10.2.0.77" : "fd02::77")
+						    : (v4 ? "10.2.0.1" : "fd02::1"),
+						(uint16_t)(5000 + i), 60 + 8 * i, 0, true);
 			/* esp_in_plain4() or esp_in_plain6() turns it to
 			 * esp_in_open(), which delivers it */
 			if (way == INNER_OPTIONS && i == odd && v4)
@@ -110,13 +119,15 @@ static void inbound_ways(int family, uint32_t spi)
 			if (v4)
 				gwsim_ip4_recksum(esp[i]);
 		}
+		for (unsigned i = 0; i < N; i++)
+			memset(pkt_meta(esp[i]), 0xa5, sizeof(struct pkt_meta));
 		worker_process_burst(B.w, B.wan, esp, N);
 		worker_flush(B.w);
 		unsigned n_out = rte_ring_dequeue_burst(B.lan_tx[0], (void **)out, N, NULL);
 
 		ck_assert_msg(B.w->stats.esp_in_express - express ==
 			      (way == ONE_SA || way == BAD_ICV || way == INNER_OPTIONS ||
-			       way == INNER_TTL ? N : 0),
+			       way == INNER_TTL || way == UNRESOLVED ? N : 0),
 			      "IPv%d, a burst with %s: %" PRIu64 " frames the express way",
 			      v4 ? 4 : 6, name[way], B.w->stats.esp_in_express - express);
 		ck_assert_uint_eq(n_out, way == OTHER_ADDRESS ? 0 : odd < N ? N - 1 : N);
@@ -125,10 +136,15 @@ static void inbound_ways(int family, uint32_t spi)
 		ck_assert_uint_eq(gwsim_drops(&B, ESP_DROP_NO_SA) - nosa, way == OTHER_SPI);
 		ck_assert_uint_eq(gwsim_drops(&B, ESP_DROP_AUTH) - auth, way == BAD_ICV);
 		ck_assert_uint_eq(gwsim_drops(&B, ESP_DROP_TTL) - ttl, way == INNER_TTL);
-		if (way == NOT_ESP) {
+		ck_assert_uint_eq(gwsim_drops(&B, ESP_DROP_NO_NEIGH) - neigh, way == UNRESOLVED);
+		if (way == NOT_ESP || way == UNRESOLVED) {
 			ck_assert_int_eq(rte_ring_dequeue(B.w->punt, (void **)&p), 0);
+			ck_assert_uint_eq(pkt_meta(p)->in_port, B.wan);
+			ck_assert_uint_eq(pkt_meta(p)->flags, 0);
+			ck_assert_uint_eq(pkt_meta(p)->label, 0);
 			rte_pktmbuf_free(p);
 		}
+		ck_assert_uint_eq(rte_ring_count(B.w->punt), 0);
 		for (unsigned i = 0; i < N; i++) {
 			if (i != odd && way != OTHER_ADDRESS) {
 				gwsim_check_delivered(copy[i], out[k], family);
