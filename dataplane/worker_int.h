@@ -390,6 +390,10 @@ static inline uint64_t flow_words_diff(const uint64_t *want, const uint8_t *p,
 {
 	uint64_t d = 0;
 
+	/* n is a constant where it is inlined: the IPv4 memo's 3 words with
+	 * no loop left, the IPv6 one's 6 in two steps (all 6 unrolled read
+	 * slower there) */
+#pragma GCC unroll 3
 	for (unsigned i = 0; i < n; i++) {
 		uint64_t x, m;
 
