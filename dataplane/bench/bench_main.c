@@ -149,12 +149,15 @@ static int parse_list(int opt, char *arg, struct spec *f)
 				f->fam[f->n_fam++] = AF_INET;
 			else if (strcmp(v[i], "6") == 0 || strcmp(v[i], "6in6") == 0)
 				f->fam[f->n_fam++] = AF_INET6;
-			else if (strcmp(v[i], "6in4") == 0)
-				f->outer[f->n_fam] = AF_INET, f->fam[f->n_fam++] = AF_INET6;
-			else if (strcmp(v[i], "4in6") == 0)
-				f->outer[f->n_fam] = AF_INET6, f->fam[f->n_fam++] = AF_INET;
-			else
+			else if (strcmp(v[i], "6in4") == 0) {
+				f->outer[f->n_fam] = AF_INET;
+				f->fam[f->n_fam++] = AF_INET6;
+			} else if (strcmp(v[i], "4in6") == 0) {
+				f->outer[f->n_fam] = AF_INET6;
+				f->fam[f->n_fam++] = AF_INET;
+			} else {
 				return -1;
+			}
 			break;
 		case 's':
 			if (strcmp(v[i], "imix") == 0)

@@ -693,6 +693,26 @@ START_TEST(sel_addrs6_as_match)
 }
 END_TEST
 
+/* spd_ip6_plain() keeps its own table of next headers: for every one of
+ * the 256 and every short payload, its answer is spd_ip6_ext()'s and
+ * spd_has_ports()'s. */
+START_TEST(ip6_plain_knows_every_next_header)
+{
+	uint8_t ip[48] = { 0x60 };
+
+	for (unsigned nh = 0; nh < 256; nh++)
+		for (uint32_t plen = 0; plen <= 8; plen++) {
+			bool want = !spd_ip6_ext((uint8_t)nh) && (!spd_has_ports((uint8_t)nh) || plen >= 4);
+
+			ip[5] = (uint8_t)plen;
+			ip[6] = (uint8_t)nh;
+			ck_assert_msg(spd_ip6_plain(ip, 40 + plen) == want, "next header %u, %u octets",
+				      nh, plen);
+			ck_assert(!spd_ip6_plain(ip, 39 + plen));   /* shorter than it says */
+		}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("spd");
@@ -705,6 +725,7 @@ int main(void)
 	tcase_add_loop_test(tc, lookup_ip4_in_place, 0, RTE_DIM(variant));
 	tcase_add_loop_test(tc, lookup_ip6_in_place, 0, RTE_DIM(variant));
 	tcase_add_test(tc, sel_addrs6_as_match);
+	tcase_add_test(tc, ip6_plain_knows_every_next_header);
 	tcase_set_timeout(tc, 60);   /* the in-place lookups: 3 s each under ASan */
 	suite_add_tcase(s, tc);
 	return check_run(s);
