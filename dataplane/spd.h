@@ -23,6 +23,8 @@
 #include <rte_common.h>
 #include <rte_hash_crc.h>
 
+#include "dataplane/vec.h"
+
 /** Label value that matches any label (in selectors only). */
 #define SPD_LABEL_ANY 0xffff
 
@@ -481,11 +483,7 @@ static __rte_always_inline void spd_prefix6_of(const struct spd_sel *sel, struct
 /** Are the addresses of the IPv6 header at @p p in the prefixes @p x? */
 static __rte_always_inline bool spd_prefix6_match(const struct spd_prefix6 *x, const uint8_t *p)
 {
-	uint64_t a[4];
-
-	memcpy(a, p + 8, 32);
-	return (((a[0] & x->m[0]) ^ x->v[0]) | ((a[1] & x->m[1]) ^ x->v[1]) |
-		((a[2] & x->m[2]) ^ x->v[2]) | ((a[3] & x->m[3]) ^ x->v[3])) == 0;
+	return vec_masked_equal(p + 8, (const uint8_t *)x->m, x->v, 4);
 }
 
 /**

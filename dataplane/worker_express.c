@@ -73,15 +73,16 @@ static inline bool flow_memo6_match(const struct flow_memo6 *fm, const uint8_t *
 				    uint32_t len, uint32_t pkt_len)
 {
 	const uint8_t *ip = frame + sizeof(struct rte_ether_hdr);
-	uint64_t d;
+	bool same;
 	uint16_t plen, dport;
 
 	if (len < FLOW_MEMO6_MIN || pkt_len != len)
 		return false;
-	d = flow_words_diff(fm->want, frame + FLOW_MEMO6_OFF, flow_memo6_mask, RTE_DIM(fm->want));
+	same = vec_masked_equal(frame + FLOW_MEMO6_OFF, flow_memo6_mask, fm->want,
+				RTE_DIM(fm->want));
 	memcpy(&plen, ip + offsetof(struct rte_ipv6_hdr, payload_len), 2);
 	memcpy(&dport, ip + sizeof(struct rte_ipv6_hdr) + 2, 2);  /* UDP's, or not read */
-	return d == 0 &&
+	return same &&
 	       rte_be_to_cpu_16(plen) ==
 		       len - sizeof(struct rte_ether_hdr) - sizeof(struct rte_ipv6_hdr) &&
 	       ip[offsetof(struct rte_ipv6_hdr, hop_limits)] > 1 && dport != fm->natt;

@@ -18,6 +18,7 @@
 #include "dataplane/esp.h"
 #include "dataplane/pktmeta.h"
 #include "dataplane/ttl.h"
+#include "dataplane/vec.h"
 #include "dataplane/worker.h"
 
 /* Per-burst sorting: every packet goes to exactly one of these. ESP in
@@ -384,26 +385,6 @@ static inline void flow_words_take(uint64_t *want, const uint8_t *p, const uint8
 	}
 }
 
-/* Zero when the @p n words at @p p under @p mask are @p want's image. */
-static inline uint64_t flow_words_diff(const uint64_t *want, const uint8_t *p,
-				       const uint8_t *mask, unsigned n)
-{
-	uint64_t d = 0;
-
-	/* n is a constant where it is inlined: the IPv4 memo's 3 words with
-	 * no loop left, the IPv6 one's 6 in two steps (all 6 unrolled read
-	 * slower there) */
-#pragma GCC unroll 3
-	for (unsigned i = 0; i < n; i++) {
-		uint64_t x, m;
-
-		memcpy(&x, p + 8 * i, 8);
-		memcpy(&m, mask + 8 * i, 8);
-		d |= (x & m) ^ want[i];
-	}
-	return d;
-}
-
 /*
  * @p fm of the received frame @p frame (IPv4 without options), the SA for
  * the caller to fill in; false when no memo may speak for its flow (UDP
@@ -438,16 +419,16 @@ static inline bool flow_memo_match(const struct flow_memo *fm, const uint8_t *fr
 				   uint32_t len, uint32_t pkt_len)
 {
 	const uint8_t *ip = frame + sizeof(struct rte_ether_hdr);
-	uint64_t d;
+	bool same;
 	uint16_t tot, dport;
 
 	if (len < FLOW_MEMO_MIN || pkt_len != len)
 		return false;
-	d = flow_words_diff(fm->want, frame + FLOW_MEMO_OFF, flow_memo_mask, RTE_DIM(fm->want));
+	same = vec_masked_equal(frame + FLOW_MEMO_OFF, flow_memo_mask, fm->want, RTE_DIM(fm->want));
 	memcpy(&tot, ip + offsetof(struct rte_ipv4_hdr, total_length), 2);
 	memcpy(&dport, ip + sizeof(struct rte_ipv4_hdr) + 2, 2);  /* UDP's, or not read */
 	/* a TTL of 1 goes the long way, which counts it */
-	return d == 0 && rte_be_to_cpu_16(tot) == len - sizeof(struct rte_ether_hdr) &&
+	return same && rte_be_to_cpu_16(tot) == len - sizeof(struct rte_ether_hdr) &&
 	       ip[offsetof(struct rte_ipv4_hdr, time_to_live)] > 1 && dport != fm->natt;
 }
 
