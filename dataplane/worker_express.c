@@ -69,8 +69,9 @@ static const uint8_t flow_memo6_mask[48] = {
 static_assert(FLOW_MEMO6_OFF + sizeof(flow_memo6_mask) <= FLOW_MEMO6_MIN, "in the shortest frame");
 
 /* flow_memo_match() for IPv6. */
-static inline bool flow_memo6_match(const struct flow_memo6 *fm, const uint8_t *frame,
-				    uint32_t len, uint32_t pkt_len)
+static __rte_always_inline bool flow_memo6_match(const struct flow_memo6 *fm,
+						 const uint8_t *frame, uint32_t len,
+						 uint32_t pkt_len)
 {
 	const uint8_t *ip = frame + sizeof(struct rte_ether_hdr);
 	bool same;
