@@ -33,13 +33,19 @@ static __rte_always_inline bool vec_zero2(vec_u64x2 v)
 #endif
 }
 
-/** Is every bit of @p v zero? */
-static __rte_always_inline bool vec_zero4(vec_u64x4 v)
+/*
+ * The 32-octet vectors go by pointer: passed or returned by value they
+ * would change the ABI on a target without AVX (GCC's -Wpsabi), even
+ * where, inlined, they never cross a call.
+ */
+
+/** Is every bit of *@p v zero? */
+static __rte_always_inline bool vec_zero4(const vec_u64x4 *v)
 {
 #ifdef __AVX__
-	return _mm256_testz_si256((__m256i)v, (__m256i)v);
+	return _mm256_testz_si256((__m256i)*v, (__m256i)*v);
 #else
-	return (v[0] | v[1] | v[2] | v[3]) == 0;
+	return ((*v)[0] | (*v)[1] | (*v)[2] | (*v)[3]) == 0;
 #endif
 }
 
@@ -54,14 +60,15 @@ static __rte_always_inline vec_u64x2 vec_diff2(const void *p, const void *mask, 
 	return (x & m) ^ w;
 }
 
-static __rte_always_inline vec_u64x4 vec_diff4(const void *p, const void *mask, const void *want)
+static __rte_always_inline void vec_diff4(vec_u64x4 *d, const void *p, const void *mask,
+					  const void *want)
 {
 	vec_u64x4 x, m, w;
 
 	memcpy(&x, p, sizeof(x));
 	memcpy(&m, mask, sizeof(m));
 	memcpy(&w, want, sizeof(w));
-	return (x & m) ^ w;
+	*d = (x & m) ^ w;
 }
 
 /**
@@ -76,11 +83,17 @@ static __rte_always_inline bool vec_masked_equal(const uint8_t *p, const uint8_t
 	uint64_t rest = 0;
 	unsigned i = 0;
 
-	if (n == 4)
-		return vec_zero4(vec_diff4(p, mask, want));
+	if (n == 4) {
+		vec_u64x4 d;
+
+		vec_diff4(&d, p, mask, want);
+		return vec_zero4(&d);
+	}
 	for (; i + 4 <= n; i += 4) {
-		vec_u64x4 d = vec_diff4(p + 8 * i, mask + 8 * i, want + i);
+		vec_u64x4 d;
 		vec_u64x2 lo, hi;
+
+		vec_diff4(&d, p + 8 * i, mask + 8 * i, want + i);
 
 		memcpy(&lo, &d, sizeof(lo));
 		memcpy(&hi, (const uint8_t *)&d + sizeof(lo), sizeof(hi));
