@@ -94,7 +94,6 @@ static __rte_always_inline bool vec_masked_equal(const uint8_t *p, const uint8_t
 		vec_u64x2 lo, hi;
 
 		vec_diff4(&d, p + 8 * i, mask + 8 * i, want + i);
-
 		memcpy(&lo, &d, sizeof(lo));
 		memcpy(&hi, (const uint8_t *)&d + sizeof(lo), sizeof(hi));
 		acc |= lo | hi;
