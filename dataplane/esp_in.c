@@ -36,6 +36,16 @@ ESP_INLINE bool esp_in_dst6_is(const struct esp_sa *sa, const uint8_t *p)
 	return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
 }
 
+/* Are the addresses of the IPv4 header at @p ip in the SA's compiled
+ * selector (ESP_IN_CHK_SEL4)? One masked 64-bit compare from line 1. */
+ESP_INLINE bool esp_in_addrs4_ok(const struct esp_sa *sa, const uint8_t *ip)
+{
+	uint64_t addrs;
+
+	memcpy(&addrs, ip + 12, 8);   /* source, destination: RFC 791 */
+	return ((addrs & sa->in.addrs4_m) ^ sa->in.addrs4) == 0;
+}
+
 /*
  * Outer header sanity and the real end of the ESP packet. The worker gave
  * l3_len/l4_len; check they fit the octets and the IP (and UDP) lengths,
@@ -319,17 +329,13 @@ ESP_INLINE enum esp_drop esp_in_open(struct esp_sa *sa, struct rte_mbuf *m,
 	}
 	/* RFC 4301 §5.2 step 4: the inner packet must match the SA's
 	 * selectors (and, RFC 9478, its label). Compiled for address-only
-	 * selectors: for IPv4 two masked compares from line 1, for IPv6 four
+	 * selectors: for IPv4 one masked compare from line 1, for IPv6 four
 	 * from line 2. */
 	if ((sa->in_chk & ESP_IN_CHK_SEL4) && (p[0] >> 4) == 4) {
-		uint32_t s, d;
-
 		/* a tunnel's inner header passed esp_in_inner_len() */
 		if (tunnel ? spd_ip4_short(p) : spd_ip4_check(p, keep) != 0)
 			return ESP_DROP_BAD_L3;
-		memcpy(&s, p + 12, 4);
-		memcpy(&d, p + 16, 4);
-		if ((((s & sa->in.src4_m) ^ sa->in.src4) | ((d & sa->in.dst4_m) ^ sa->in.dst4)) != 0)
+		if (!esp_in_addrs4_ok(sa, p))
 			return ESP_DROP_SELECTOR;
 	} else if ((sa->in_chk & ESP_IN_CHK_SEL6) && (p[0] >> 4) == 6 && spd_ip6_plain(p, keep)) {
 		if (!spd_sel_addrs6(&sa->sel, p))
@@ -460,19 +466,6 @@ ESP_INLINE bool esp_in_pad_short(const uint8_t *ct, uint32_t ct_len, uint32_t pa
 	return (rte_le_to_cpu_32(tail) & pad_mask[pad_len]) == pad_want[pad_len];
 }
 
-/* An SA's compiled IPv4 selector (sa->in) as the header holds the source
- * and destination: one masked 64-bit compare (esp_in_sel4_of(), once a
- * burst). */
-struct esp_in_sel4 {
-	uint64_t m, v;
-};
-
-ESP_INLINE void esp_in_sel4_of(const struct esp_sa *sa, struct esp_in_sel4 *sel)
-{
-	sel->m = esp_word2(sa->in.src4_m, sa->in.dst4_m);
-	sel->v = esp_word2(sa->in.src4, sa->in.dst4);
-}
-
 /*
  * The common plaintext of a tunnel whose selector is compiled for IPv4
  * (ESP_IN_CHK_SEL4): an IPv4 packet without options, at least 24 octets
@@ -483,10 +476,9 @@ ESP_INLINE void esp_in_sel4_of(const struct esp_sa *sa, struct esp_in_sel4 *sel)
  * esp_in_open() names the reason, or takes what this does not (options,
  * TFC or longer padding, IPv6 inside).
  */
-ESP_INLINE bool esp_in_plain4(const struct esp_in_sel4 *sel, const uint8_t *ct, uint32_t ct_len)
+ESP_INLINE bool esp_in_plain4(const struct esp_sa *sa, const uint8_t *ct, uint32_t ct_len)
 {
 	uint32_t pad_len = ct[ct_len - 2];
-	uint64_t addrs;
 	int32_t tot;
 
 	/* a branch each, all taken the same way by such traffic: fewer
@@ -497,8 +489,7 @@ ESP_INLINE bool esp_in_plain4(const struct esp_in_sel4 *sel, const uint8_t *ct, 
 	tot = esp_get16(ct + 2);
 	if (tot < 24 || tot > (int32_t)ct_len - 2 - (int32_t)pad_len)
 		return false;
-	memcpy(&addrs, ct + 12, 8);
-	return ((addrs & sel->m) ^ sel->v) == 0;
+	return esp_in_addrs4_ok(sa, ct);
 }
 
 /*
@@ -600,14 +591,11 @@ ESP_INLINE uint16_t esp_in_express_burst(struct esp_sa *sa, struct rte_mbuf **mb
 	struct esp_in_fast job[ESP_IN_CHUNK];
 	struct esp_sa_count counted = { 0, 0 };
 	struct spd_prefix6 sel6;
-	struct esp_in_sel4 sel4;
 	struct esp_in_hop hop;
 	uint16_t ngood = 0, nsent = 0;
 
 	if (in6)
 		spd_prefix6_of(&sa->sel, &sel6);
-	else
-		esp_in_sel4_of(sa, &sel4);
 	esp_in_hop_of(&hop, via, in6);
 
 	for (uint16_t i = 0; i < n;) {
@@ -657,7 +645,7 @@ ESP_INLINE uint16_t esp_in_express_burst(struct esp_sa *sa, struct rte_mbuf **mb
 			}
 			replay_update(sa->rw, esp_get32(j->aad + 4));
 			if (likely(in6 ? esp_in_plain6(&sel6, j->ct, j->ct_len)
-				       : esp_in_plain4(&sel4, j->ct, j->ct_len))) {
+				       : esp_in_plain4(sa, j->ct, j->ct_len))) {
 				uint16_t keep = in6 ? (uint16_t)(ESP_IPV6_HDR_LEN + esp_get16(j->ct + 4))
 						    : esp_get16(j->ct + 2);
 

@@ -262,7 +262,7 @@ void esp_sa_in_compile(struct esp_sa *sa)
 	uint8_t chk = 0;
 
 	sa->in.local4 = 0;
-	sa->in.src4 = sa->in.src4_m = sa->in.dst4 = sa->in.dst4_m = 0;
+	sa->in.addrs4 = sa->in.addrs4_m = 0;
 	if (sa->local.family == AF_INET) {
 		chk |= ESP_IN_CHK_LOCAL4;
 		memcpy(&sa->in.local4, sa->local.bytes, 4);
@@ -280,12 +280,12 @@ void esp_sa_in_compile(struct esp_sa *sa)
 	if (addrs_only && (sel->family == 0 || sel->family == AF_INET)) {
 		chk |= ESP_IN_CHK_SEL4;
 		if (sel->family == AF_INET) {
-			sa->in.src4_m = sa_mask4(sel->src_len);
-			sa->in.dst4_m = sa_mask4(sel->dst_len);
-			memcpy(&sa->in.src4, sel->src, 4);
-			memcpy(&sa->in.dst4, sel->dst, 4);
-			sa->in.src4 &= sa->in.src4_m;
-			sa->in.dst4 &= sa->in.dst4_m;
+			uint32_t sm = sa_mask4(sel->src_len), dm = sa_mask4(sel->dst_len), s, d;
+
+			memcpy(&s, sel->src, 4);
+			memcpy(&d, sel->dst, 4);
+			sa->in.addrs4_m = esp_word2(sm, dm);
+			sa->in.addrs4 = esp_word2(s & sm, d & dm);
 		}
 	}
 	sa->in_chk = chk;

@@ -115,7 +115,7 @@ enum esp_in_chk {
 	ESP_IN_CHK_LOCAL6 = 1u << 1,
 	/**
 	 * The selector (RFC 4301 §5.2 step 4) is exact as a masked compare of
-	 * an IPv4 inner packet's addresses with in.src4/dst4: IPv4 or any
+	 * an IPv4 inner packet's addresses with in.addrs4: IPv4 or any
 	 * family, any protocol and ports, and its label test (which depends
 	 * only on the SA's label) passes. Otherwise, and for IPv6 inner
 	 * packets, spd_sel_match() on sa->sel (line 2).
@@ -193,10 +193,11 @@ struct esp_sa {
 		struct {
 			uint64_t rw_mem[ESP_SA_RW_INLINE / 8];
 			uint32_t local4;   /**< ESP_IN_CHK_LOCAL4: network order */
-			/** ESP_IN_CHK_SEL4: the inner source and destination,
-			 *  ANDed with the mask, must equal the value (network
-			 *  order; a mask of 0 matches anything). */
-			uint32_t src4, src4_m, dst4, dst4_m;
+			/** ESP_IN_CHK_SEL4: the inner header's source and
+			 *  destination (octets 12-19) as memory holds them,
+			 *  ANDed with the mask, must equal the value (a mask
+			 *  of 0 matches anything): esp_in_addrs4_ok(). */
+			uint64_t addrs4, addrs4_m;
 		} in;
 	};
 	struct replay_window *rw;  /**< inbound replay window; NULL outbound */
