@@ -314,6 +314,14 @@ ESP_INLINE void esp_account_burst(struct esp_sa *sa, const struct esp_sa_count *
 	sa->stats.bytes += c->bytes;
 }
 
+/** One packet of @p bytes on the counts @p c: a burst's own, for
+ *  esp_account_burst(), or an SA's when esp_life_far() held for it. */
+ESP_INLINE void esp_count_one(struct esp_sa_count *c, uint32_t bytes)
+{
+	c->packets++;
+	c->bytes += bytes;
+}
+
 /** Move good packets to the front of a burst, stably (swap partition). */
 ESP_INLINE void esp_keep(struct rte_mbuf **mb, uint16_t i, uint16_t *ngood)
 {

@@ -577,9 +577,13 @@ ESP_INLINE bool esp_in_hop_take(const struct esp_in_hop *h, uint8_t *ip, uint32_
  * out and the common plaintext's checks at once (esp_in_plain4(),
  * esp_in_plain6()); any other plaintext through esp_in_open(), as
  * esp_in_burst() does for all. The good packets that lead and go to
- * @p via leave in the same pass, forwarded (*@p sent of them).
+ * @p via leave in the same pass, forwarded (*@p sent of them). Every
+ * packet is @p sa0's, or with @p sas packet i is sas[i]'s (whose lines
+ * the worker prefetched): then each packet's SA is read for it, and its
+ * counters counted at once.
  */
-ESP_INLINE uint16_t esp_in_express_burst(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n,
+ESP_INLINE uint16_t esp_in_express_burst(struct esp_sa *sa0, struct esp_sa **sas,
+					 struct rte_mbuf **mb, uint16_t n,
 					 struct esp_ctx *ctx, const unsigned cipher,
 					 const uint32_t iv_len, const bool v6, const bool in6,
 					 const uint16_t l2, const struct esp_in_via *via,
@@ -587,21 +591,21 @@ ESP_INLINE uint16_t esp_in_express_burst(struct esp_sa *sa, struct rte_mbuf **mb
 {
 	const uint32_t OUTER = v6 ? ESP_IPV6_HDR_LEN : ESP_IPV4_HDR_MIN;
 	const uint32_t HDRS = l2 + OUTER + sizeof(struct esp_hdr);
-	const uint8_t *kd = (const uint8_t *)&sa->key + esp_key_off(ctx->mgr);
+	const size_t key_off = esp_key_off(ctx->mgr);
+	const struct esp_sa *sel6_of = NULL;
 	struct esp_in_fast job[ESP_IN_CHUNK];
 	struct esp_sa_count counted = { 0, 0 };
 	struct spd_prefix6 sel6;
 	struct esp_in_hop hop;
 	uint16_t ngood = 0, nsent = 0;
 
-	if (in6)
-		spd_prefix6_of(&sa->sel, &sel6);
 	esp_in_hop_of(&hop, via, in6);
 
 	for (uint16_t i = 0; i < n;) {
 		uint16_t first = i, end = (uint16_t)RTE_MIN(n, i + ESP_IN_CHUNK);
 
 		for (uint16_t k = 0; i < end; i++, k++) {
+			const struct esp_sa *sa = sas != NULL ? sas[i] : sa0;
 			uint8_t *esp = rte_pktmbuf_mtod_offset(mb[i], uint8_t *, l2 + OUTER);
 			uint32_t len = rte_pktmbuf_data_len(mb[i]);
 			struct esp_in_fast *j = &job[k];
@@ -625,6 +629,7 @@ ESP_INLINE uint16_t esp_in_express_burst(struct esp_sa *sa, struct rte_mbuf **mb
 			j->ct = esp + sizeof(struct esp_hdr) + iv_len;
 		}
 		for (uint16_t at = first; at < end; at++) {
+			struct esp_sa *sa = sas != NULL ? sas[at] : sa0;
 			struct esp_in_fast *j = &job[at - first];
 			struct rte_mbuf *m = mb[at];
 			uint8_t tag[ESP_ICV_LEN];
@@ -637,13 +642,17 @@ ESP_INLINE uint16_t esp_in_express_burst(struct esp_sa *sa, struct rte_mbuf **mb
 				r = (enum esp_drop)reason;
 				goto bad;
 			}
-			esp_aead_kd(ctx->mgr, kd, cipher, false, j->nonce, j->aad, 8, j->ct, j->ct,
-				    j->ct_len, tag);
+			esp_aead_kd(ctx->mgr, (const uint8_t *)&sa->key + key_off, cipher, false,
+				    j->nonce, j->aad, 8, j->ct, j->ct, j->ct_len, tag);
 			if (!esp_icv_equal(tag, j->ct + j->ct_len)) {
 				r = ESP_DROP_AUTH;
 				goto bad;
 			}
 			replay_update(sa->rw, esp_get32(j->aad + 4));
+			if (in6 && sa != sel6_of) {
+				spd_prefix6_of(&sa->sel, &sel6);
+				sel6_of = sa;
+			}
 			if (likely(in6 ? esp_in_plain6(&sel6, j->ct, j->ct_len)
 				       : esp_in_plain4(sa, j->ct, j->ct_len))) {
 				uint16_t keep = in6 ? (uint16_t)(ESP_IPV6_HDR_LEN + esp_get16(j->ct + 4))
@@ -661,46 +670,53 @@ ESP_INLINE uint16_t esp_in_express_burst(struct esp_sa *sa, struct rte_mbuf **mb
 				m->l3_len = 0;
 				m->l4_len = 0;
 				m->packet_type = RTE_PTYPE_UNKNOWN;
-				counted.packets++;
-				counted.bytes += keep;
+				/* far from its lifetimes: counted at the end
+				 * or, of many SAs, at once */
+				esp_count_one(sas != NULL ? &sa->stats : &counted, keep);
 			} else {
 				rte_pktmbuf_adj(m, l2);
 				r = esp_in_open(sa, m, ctx, 1, OUTER, j->ct_len);
 				if (r != ESP_DROP_MAX)
 					goto bad;
 			}
-			esp_keep(mb, at, &ngood);
+			if (sas != NULL)
+				esp_keep_sa(mb, sas, at, &ngood);
+			else
+				esp_keep(mb, at, &ngood);
 			continue;
 bad:
 			esp_count_drop(ctx, sa, r);
 		}
 	}
-	esp_account_burst(sa, &counted);
+	if (sas == NULL)
+		esp_account_burst(sa0, &counted);
 	*sent = nsent;
 	return ngood;
 }
 
 /* esp_in_express_burst() for @p sa's cipher and IV length, the families
  * (@p v6 outer, @p in6 inner) given. */
-ESP_INLINE uint16_t esp_in_express_af(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n,
-				      struct esp_ctx *ctx, const bool v6, const bool in6, uint16_t l2,
-				      const struct esp_in_via *via, uint16_t *sent)
+ESP_INLINE uint16_t esp_in_express_af(struct esp_sa *sa, struct esp_sa **sas, struct rte_mbuf **mb,
+				      uint16_t n, struct esp_ctx *ctx, const bool v6, const bool in6,
+				      uint16_t l2, const struct esp_in_via *via, uint16_t *sent)
 {
 	bool iv = sa->iv_len != 0;
 
 	if (sa->cipher == ESP_CIPHER_AES128_GCM16)
-		return iv ? esp_in_express_burst(sa, mb, n, ctx, ESP_CIPHER_AES128_GCM16, ESP_IV_LEN,
-						 v6, in6, l2, via, sent)
-			  : esp_in_express_burst(sa, mb, n, ctx, ESP_CIPHER_AES128_GCM16, 0, v6, in6,
-						 l2, via, sent);
-	return iv ? esp_in_express_burst(sa, mb, n, ctx, ESP_CIPHER_AES256_GCM16, ESP_IV_LEN, v6,
-					 in6, l2, via, sent)
-		  : esp_in_express_burst(sa, mb, n, ctx, ESP_CIPHER_AES256_GCM16, 0, v6, in6, l2,
-					 via, sent);
+		return iv ? esp_in_express_burst(sa, sas, mb, n, ctx, ESP_CIPHER_AES128_GCM16,
+						 ESP_IV_LEN, v6, in6, l2, via, sent)
+			  : esp_in_express_burst(sa, sas, mb, n, ctx, ESP_CIPHER_AES128_GCM16, 0,
+						 v6, in6, l2, via, sent);
+	return iv ? esp_in_express_burst(sa, sas, mb, n, ctx, ESP_CIPHER_AES256_GCM16, ESP_IV_LEN,
+					 v6, in6, l2, via, sent)
+		  : esp_in_express_burst(sa, sas, mb, n, ctx, ESP_CIPHER_AES256_GCM16, 0, v6, in6,
+					 l2, via, sent);
 }
 
-uint16_t esp_in_express(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx,
-			uint16_t l2, const struct esp_in_via *via, uint16_t *sent)
+/* esp_in_express_af() for @p sa's families. */
+ESP_INLINE uint16_t esp_in_express_sa(struct esp_sa *sa, struct esp_sa **sas, struct rte_mbuf **mb,
+				      uint16_t n, struct esp_ctx *ctx, uint16_t l2,
+				      const struct esp_in_via *via, uint16_t *sent)
 {
 	bool v6 = (sa->in_chk & ESP_IN_CHK_LOCAL6) != 0;
 	/* the inner family: the outer one where the selector is compiled
@@ -709,10 +725,20 @@ uint16_t esp_in_express(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n, str
 	bool in6 = (sa->in_chk & (v6 ? ESP_IN_CHK_SEL6 : ESP_IN_CHK_SEL4)) != 0 ? v6 : !v6;
 
 	if (v6)
-		return in6 ? esp_in_express_af(sa, mb, n, ctx, true, true, l2, via, sent)
-			   : esp_in_express_af(sa, mb, n, ctx, true, false, l2, via, sent);
-	return in6 ? esp_in_express_af(sa, mb, n, ctx, false, true, l2, via, sent)
-		   : esp_in_express_af(sa, mb, n, ctx, false, false, l2, via, sent);
+		return in6 ? esp_in_express_af(sa, sas, mb, n, ctx, true, true, l2, via, sent)
+			   : esp_in_express_af(sa, sas, mb, n, ctx, true, false, l2, via, sent);
+	return in6 ? esp_in_express_af(sa, sas, mb, n, ctx, false, true, l2, via, sent)
+		   : esp_in_express_af(sa, sas, mb, n, ctx, false, false, l2, via, sent);
+}
+
+uint16_t esp_in_express(struct esp_sa *sa, struct esp_sa **sas, struct rte_mbuf **mb, uint16_t n,
+			struct esp_ctx *ctx, uint16_t l2, const struct esp_in_via *via,
+			uint16_t *sent)
+{
+	/* one SA's bursts in code of their own, which reads its SA once */
+	if (sas == NULL)
+		return esp_in_express_sa(sa, NULL, mb, n, ctx, l2, via, sent);
+	return esp_in_express_sa(sa, sas, mb, n, ctx, l2, via, sent);
 }
 
 bool esp_in_express_fits(const struct esp_sa *sa, uint16_t n, uint8_t family)
@@ -723,4 +749,14 @@ bool esp_in_express_fits(const struct esp_sa *sa, uint16_t n, uint8_t family)
 	       (sa->cipher == ESP_CIPHER_AES128_GCM16 || sa->cipher == ESP_CIPHER_AES256_GCM16) &&
 	       (sa->flags & (ESP_SA_F_ESN | ESP_SA_F_DEAD)) == 0 && (sa->in_chk & local) != 0 &&
 	       (sa->in_chk & (ESP_IN_CHK_SEL4 | ESP_IN_CHK_SEL6)) != 0 && esp_life_far(sa, n);
+}
+
+bool esp_in_express_joins(const struct esp_sa *sa, const struct esp_sa *first, uint16_t n)
+{
+	const uint8_t kind = ESP_IN_CHK_LOCAL4 | ESP_IN_CHK_LOCAL6 | ESP_IN_CHK_SEL4 | ESP_IN_CHK_SEL6;
+
+	return sa->dir == first->dir && sa->mode == first->mode && sa->cipher == first->cipher &&
+	       sa->iv_len == first->iv_len && ((sa->in_chk ^ first->in_chk) & kind) == 0 &&
+	       sa->label == first->label && (sa->flags & (ESP_SA_F_ESN | ESP_SA_F_DEAD)) == 0 &&
+	       esp_life_far(sa, n);
 }

@@ -69,6 +69,7 @@ struct worker_stats {
 	uint64_t punted;
 	uint64_t handoff_in, handoff_out;
 	uint64_t esp_in_express;      /**< ESP frames taken the express way (worker_express.c) */
+	uint64_t esp_in_express_sas;  /**< of those, frames of bursts of many SAs */
 	uint64_t esp_out_express;     /**< clear frames taken the express way */
 	uint64_t msgs;                /**< control messages applied */
 	uint64_t loops, busy_loops;

@@ -132,20 +132,24 @@ struct esp_in_via {
 
 /**
  * esp_inbound() for a burst the worker took the express way: every
- * packet @p sa's (esp_in_express_fits(@p sa, @p n, its family)), in one
- * segment, its data @p l2 octets (a link header, or 0) before an outer
- * header of the family of sa's local address that gives the rest of the
- * packet's length (IPv4 of 20 octets, not a fragment, protocol ESP;
- * IPv6 whose next header is ESP), to sa's local address (the worker
- * checked all that). Gives what esp_inbound() gives for the packets without the @p l2
- * octets: the same packets out (inner, the link header gone), the same
- * drops counted, the same counters. With @p via (not NULL, of the
- * selector's family), as many of the good packets as lead them and go
- * to it are forwarded in the same pass (struct esp_in_via), the link
- * header on; *@p sent tells how many (0 without @p via).
+ * packet @p sa's (esp_in_express_fits(@p sa, @p n, its family)), or with
+ * @p sas packet i sas[i]'s (sas[0] being @p sa, each SA fitting as sa
+ * does and esp_in_express_joins() it), in one segment, its data @p l2
+ * octets (a link header, or 0) before an outer header of the family of
+ * its SA's local address that gives the rest of the packet's length
+ * (IPv4 of 20 octets, not a fragment, protocol ESP; IPv6 whose next
+ * header is ESP), to that local address (the worker checked all that).
+ * Gives what esp_inbound() (or esp_inbound_multi()) gives for the packets
+ * without the @p l2 octets: the same packets out (inner, the link header
+ * gone; with @p sas their SAs beside them), the same drops counted, the
+ * same counters. With @p via (not NULL, of the selector's family), as
+ * many of the good packets as lead them and go to it are forwarded in
+ * the same pass (struct esp_in_via), the link header on; *@p sent tells
+ * how many (0 without @p via).
  */
-uint16_t esp_in_express(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx,
-			uint16_t l2, const struct esp_in_via *via, uint16_t *sent);
+uint16_t esp_in_express(struct esp_sa *sa, struct esp_sa **sas, struct rte_mbuf **mb, uint16_t n,
+			struct esp_ctx *ctx, uint16_t l2, const struct esp_in_via *via,
+			uint16_t *sent);
 /** May a burst of @p n packets of @p sa with an outer header of
  *  @p family (AF_INET, AF_INET6) go to esp_in_express()? (A tunnel SA of
  *  AES-GCM without ESN, its local address of @p family and its selector
@@ -153,6 +157,11 @@ uint16_t esp_in_express(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n, str
  *  esp_in_express() then checks inside, else the other's), alive and far
  *  from its lifetimes.) */
 bool esp_in_express_fits(const struct esp_sa *sa, uint16_t n, uint8_t family);
+/** May packets of @p sa share an esp_in_express() call with those of
+ *  @p first, which esp_in_express_fits() a burst of @p n? (It fits too,
+ *  alike: the same direction, mode, cipher and IV length, local address
+ *  family, selector's compiled family and label.) */
+bool esp_in_express_joins(const struct esp_sa *sa, const struct esp_sa *first, uint16_t n);
 
 /**
  * The outbound express way's transform: the worker's forwarding and

@@ -104,7 +104,7 @@ static uint16_t inbound(struct rte_mbuf **m, uint16_t n)
 	if (!express)
 		return esp_inbound(in_sa, m, n, &ctx);
 	express_calls++;
-	return esp_in_express(in_sa, m, n, &ctx, 0, NULL, &sent);
+	return esp_in_express(in_sa, NULL, m, n, &ctx, 0, NULL, &sent);
 }
 
 static void teardown(void)

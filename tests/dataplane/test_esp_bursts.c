@@ -242,7 +242,7 @@ static void run_many(struct esp_sa *sa, struct esp_sa *const *sa_of, struct esp_
 			/* of the family inside: the selector's, else the outer one */
 			via = via_pick(&via_buf, sa->sel.family != 0 ? sa->sel.family
 								     : sa->local.family);
-			good = esp_in_express(sa, mb, (uint16_t)k, ctx, 0, via, &sent);
+			good = esp_in_express(sa, NULL, mb, (uint16_t)k, ctx, 0, via, &sent);
 			ck_assert_uint_le(sent, good);
 			ck_assert(via != NULL || sent == 0);
 			express_sent += sent;

@@ -15,6 +15,7 @@
 #include <rte_ring.h>
 
 #include "dataplane/pktmeta.h"
+#include "dataplane/sad.h"
 #include "dataplane/worker.h"
 #include "tests/worker/gwsim.h"
 #include "tests/check_run.h"
@@ -160,6 +161,106 @@ START_TEST(inbound_takes_whole_bursts_only)
 {
 	inbound_ways(AF_INET, 0x7601);
 	inbound_ways(AF_INET6, 0x7605);
+}
+END_TEST
+
+/* Packets B's inbound SA @p spi counted. */
+static uint64_t b_packets(uint32_t spi)
+{
+	struct esp_sa *sa = sad_lookup(B.w->sad, spi);
+
+	ck_assert_ptr_nonnull(sa);
+	return sa->stats.packets;
+}
+
+/*
+ * A burst of several inbound SAs' ESP of one flow outside (one peer's
+ * child SAs, a packet of each in turn): the express way takes it whole
+ * when every SA is this worker's, known and like the first
+ * (esp_in_express_joins()). B delivers each packet in order, drops and
+ * counts a bad ICV or a replay, and counts each SA's packets; a burst
+ * with an SA not alike (AES-256-GCM among AES-128-GCM ones) or an SPI B
+ * does not know goes the usual way, whole, to the same end.
+ */
+static void inbound_many_sas(int family, uint32_t spi)
+{
+	enum { SAS = 3, EACH = 4, N = SAS * EACH, ODD = 7 };
+	enum { ALIKE, BAD_ICV, REPLAYED, OTHER_CIPHER, UNKNOWN_SPI, WAYS };
+	static const char *const name[] = { "alike SAs", "a bad ICV", "a replay",
+					    "an AES-256 SA among AES-128 ones",
+					    "an SPI B does not know" };
+	bool v4 = family == AF_INET;
+
+	for (unsigned way = ALIKE; way < WAYS; way++) {
+		struct combo c[SAS];
+		struct rte_mbuf *esp[N], *copy[N], *out[N];
+		uint64_t express = B.w->stats.esp_in_express, sas = B.w->stats.esp_in_express_sas;
+		uint64_t auth = gwsim_drops(&B, ESP_DROP_AUTH), nosa = gwsim_drops(&B, ESP_DROP_NO_SA);
+		uint64_t replay = gwsim_drops(&B, ESP_DROP_REPLAY);
+		bool taken = way == ALIKE || way == BAD_ICV || way == REPLAYED;
+		bool lost = way == BAD_ICV || way == REPLAYED || way == UNKNOWN_SPI;
+		unsigned n_out, k = 0;
+
+		/* each SA's ESP from A, whose only policy is that SA's while
+		 * it is made; frame i is SA i % SAS's */
+		for (unsigned a = 0; a < SAS; a++) {
+			c[a] = (struct combo){ a == 2 && way == OTHER_CIPHER ? ESP_CIPHER_AES256_GCM16
+									  : ESP_CIPHER_AES128_GCM16,
+					       0, ESP_MODE_TUNNEL, family, family };
+			gwsim_install(&c[a], spi + a);
+			for (unsigned i = a; i < N; i += SAS) {
+				struct rte_mbuf *m = gwsim_udp_frame(family, &mac_a_lan,
+								     v4 ? "10.1.0.1" : "fd01::1",
+								     v4 ? "10.2.0.1" : "fd02::1",
+								     (uint16_t)(5000 + i), 60 + 4 * i, 0,
+								     true);
+
+				copy[i] = rte_pktmbuf_copy(m, gwsim_pool, 0, UINT32_MAX);
+				ck_assert_ptr_nonnull(esp[i] = gwsim_run(&A, A.lan, m, A.wan_tx[0]));
+			}
+			ck_assert_int_eq(drv_policy_del(A.drv, spi + a), 0);
+			worker_apply_msgs(A.w);
+		}
+		if (way == BAD_ICV) {
+			rte_pktmbuf_mtod(esp[ODD], uint8_t *)[rte_pktmbuf_data_len(esp[ODD]) - 1] ^= 1;
+		} else if (way == REPLAYED) {  /* its SA's packet before it, again */
+			rte_pktmbuf_free(esp[ODD]);
+			esp[ODD] = rte_pktmbuf_copy(esp[ODD - SAS], gwsim_pool, 0, UINT32_MAX);
+		} else if (way == UNKNOWN_SPI) {
+			rte_pktmbuf_mtod(esp[ODD], uint8_t *)[14 + (v4 ? 20 : 40) + 2] ^= 0x40;
+		}
+		worker_process_burst(B.w, B.wan, esp, N);
+		worker_flush(B.w);
+		n_out = rte_ring_dequeue_burst(B.lan_tx[0], (void **)out, N, NULL);
+
+		ck_assert_msg(B.w->stats.esp_in_express - express == (taken ? N : 0) &&
+			      B.w->stats.esp_in_express_sas - sas == (taken ? N : 0),
+			      "IPv%d, a burst with %s: %" PRIu64 " frames the express way",
+			      v4 ? 4 : 6, name[way], B.w->stats.esp_in_express - express);
+		ck_assert_uint_eq(n_out, lost ? N - 1 : N);
+		ck_assert_uint_eq(gwsim_drops(&B, ESP_DROP_AUTH) - auth, way == BAD_ICV);
+		ck_assert_uint_eq(gwsim_drops(&B, ESP_DROP_REPLAY) - replay, way == REPLAYED);
+		ck_assert_uint_eq(gwsim_drops(&B, ESP_DROP_NO_SA) - nosa, way == UNKNOWN_SPI);
+		for (unsigned a = 0; a < SAS; a++)
+			ck_assert_uint_eq(b_packets(spi + a), (lost && ODD % SAS == a) ? EACH - 1 : EACH);
+		for (unsigned i = 0; i < N; i++) {
+			if (!lost || i != ODD) {
+				gwsim_check_delivered(copy[i], out[k], family);
+				rte_pktmbuf_free(out[k++]);
+			}
+			rte_pktmbuf_free(copy[i]);
+		}
+		for (unsigned a = 0; a < SAS; a++) {
+			gwsim_policy_add(&c[a], spi + a);
+			gwsim_uninstall(spi + a);
+		}
+	}
+}
+
+START_TEST(inbound_takes_bursts_of_many_sas)
+{
+	inbound_many_sas(AF_INET, 0x7611);
+	inbound_many_sas(AF_INET6, 0x7621);
 }
 END_TEST
 
@@ -425,6 +526,7 @@ int main(void)
 	tcase_add_unchecked_fixture(tc, setup, gwsim_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, inbound_takes_whole_bursts_only);
+	tcase_add_test(tc, inbound_takes_bursts_of_many_sas);
 	tcase_add_test(tc, outbound_takes_whole_bursts_only);
 	tcase_add_test(tc, express_ways_serve_their_sas_only);
 	tcase_add_test(tc, inbound_express_follows_a_new_fib);

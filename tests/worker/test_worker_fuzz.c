@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The worker fuzz entry in the normal test run: valid frames of every kind
- * (clear UDP, ESP from A for each SA, ARP, IPv6 ND, VLAN-tagged), then
+ * (clear UDP, ESP from A for each SA, ARP, IPv6 ND, VLAN-tagged, a burst
+ * of two SAs' ESP), then
  * thousands of deterministic mutations of them (bit flips, truncations,
  * overwritten bytes, length fields), through the usual way and the express
  * ways (IPv4 and IPv6, inbound and outbound). Nothing may crash (run in the ASan build too) and
@@ -48,6 +49,37 @@ static void seeds_write(const char *dir)
 		ck_assert_uint_eq(fwrite(seeds[i], 1, seed_len[i], f), seed_len[i]);
 		fclose(f);
 	}
+}
+
+/* A seed of a burst to B's WAN: the @p n frames @p m (worker_fuzz_one()). */
+static void seed_burst(struct rte_mbuf **m, unsigned n)
+{
+	size_t len = 1;
+
+	ck_assert_uint_lt(n_seeds, SEEDS_MAX);
+	seeds[n_seeds][0] = 3 | WORKER_FUZZ_BURST;
+	for (unsigned i = 0; i < n; i++) {
+		uint16_t flen = rte_pktmbuf_data_len(m[i]);
+
+		ck_assert_uint_le(len + 2 + flen, sizeof(seeds[0]));
+		seeds[n_seeds][len] = (uint8_t)(flen >> 8);
+		seeds[n_seeds][len + 1] = (uint8_t)flen;
+		memcpy(&seeds[n_seeds][len + 2], rte_pktmbuf_mtod(m[i], void *), flen);
+		len += 2 + (size_t)flen;
+		rte_pktmbuf_free(m[i]);
+	}
+	seed_len[n_seeds++] = len;
+}
+
+/* ESP from A of its policy's SA for 10.1.0.1 to 10.2.0.1 (@p len octets
+ * of UDP payload), as B's WAN sees it. */
+static struct rte_mbuf *esp4_from_a(unsigned len)
+{
+	struct rte_mbuf *m = gwsim_udp_frame(AF_INET, &mac_a_lan, "10.1.0.1", "10.2.0.1", 5000, len,
+					     0, true);
+
+	ck_assert_ptr_nonnull(m = gwsim_run(&A, A.lan, m, A.wan_tx[0]));
+	return m;
 }
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
@@ -101,9 +133,27 @@ START_TEST(mutated_frames_never_crash_or_leak)
 	seeds[n_seeds][0] = 0;
 	memcpy(&seeds[n_seeds][1], arp, sizeof(arp));
 	seed_len[n_seeds++] = 1 + sizeof(arp);
+	/* a burst of ESP of two IPv4 tunnels, 0x100 and 0x104 in turn (A's
+	 * only IPv4 policy the second's for a while): the inbound express
+	 * way of many SAs takes it */
+	struct rte_mbuf *two[4];
+	uint64_t express_sas = B.w->stats.esp_in_express_sas;
+
+	two[0] = esp4_from_a(40);
+	two[2] = esp4_from_a(60);
+	ck_assert_int_eq(drv_policy_del(A.drv, 0x100), 0);
+	ck_assert_int_eq(drv_policy_del(A.drv, 0x102), 0);
+	gwsim_policy_add(&worker_fuzz_combos[0], WORKER_FUZZ_AES4_SPI);
+	two[1] = esp4_from_a(50);
+	two[3] = esp4_from_a(70);
+	ck_assert_int_eq(drv_policy_del(A.drv, WORKER_FUZZ_AES4_SPI), 0);
+	gwsim_policy_add(&worker_fuzz_combos[0], 0x100);
+	gwsim_policy_add(&worker_fuzz_combos[2], 0x102);
+	seed_burst(two, 4);
 
 	for (unsigned i = 0; i < n_seeds; i++)
 		worker_fuzz_one(seeds[i], seed_len[i]);
+	ck_assert_uint_eq(B.w->stats.esp_in_express_sas, express_sas + 4);
 	seeds_write(getenv("WORKER_FUZZ_SEEDS"));
 	avail = worker_fuzz_pool_avail();
 	for (unsigned i = 0; i < MUTATIONS; i++) {
@@ -134,6 +184,7 @@ START_TEST(mutated_frames_never_crash_or_leak)
 	/* the AES-GCM tunnel's mutated ESP and clear frames reached the
 	 * express ways too (worker_express.c) */
 	ck_assert_uint_gt(B.w->stats.esp_in_express, 100);
+	ck_assert_uint_gt(B.w->stats.esp_in_express_sas, 100);
 	ck_assert_uint_gt(A.w->stats.esp_out_express, 100);
 	/* The SAs still work afterwards. */
 	struct rte_mbuf *m = gwsim_udp_frame(AF_INET, &mac_a_lan, "10.1.0.1", "10.2.0.1", 5000, 64, 0, true);
