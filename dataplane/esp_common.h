@@ -294,19 +294,6 @@ ESP_INLINE void esp_account(struct esp_sa *sa, struct esp_ctx *ctx, uint32_t byt
 		esp_sa_life_expire(sa, ctx);
 }
 
-/*
- * Can no packet of a burst of @p n reach @p sa's next lifetime threshold
- * (esp_account; a packet counts at most 65535 octets)? Then the burst may
- * count its packets on the side and add them to the SA's once, at its end.
- */
-ESP_INLINE bool esp_life_far(const struct esp_sa *sa, uint16_t n)
-{
-	return sa->stats.packets < sa->limit_packets &&
-	       sa->limit_packets - sa->stats.packets > n &&
-	       sa->stats.bytes < sa->limit_bytes &&
-	       sa->limit_bytes - sa->stats.bytes > (uint64_t)n * UINT16_MAX;
-}
-
 /** Add a burst's counts @p c to @p sa's (esp_life_far() held for it). */
 ESP_INLINE void esp_account_burst(struct esp_sa *sa, const struct esp_sa_count *c)
 {

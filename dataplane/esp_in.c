@@ -750,13 +750,3 @@ bool esp_in_express_fits(const struct esp_sa *sa, uint16_t n, uint8_t family)
 	       (sa->flags & (ESP_SA_F_ESN | ESP_SA_F_DEAD)) == 0 && (sa->in_chk & local) != 0 &&
 	       (sa->in_chk & (ESP_IN_CHK_SEL4 | ESP_IN_CHK_SEL6)) != 0 && esp_life_far(sa, n);
 }
-
-bool esp_in_express_joins(const struct esp_sa *sa, const struct esp_sa *first, uint16_t n)
-{
-	const uint8_t kind = ESP_IN_CHK_LOCAL4 | ESP_IN_CHK_LOCAL6 | ESP_IN_CHK_SEL4 | ESP_IN_CHK_SEL6;
-
-	return sa->dir == first->dir && sa->mode == first->mode && sa->cipher == first->cipher &&
-	       sa->iv_len == first->iv_len && ((sa->in_chk ^ first->in_chk) & kind) == 0 &&
-	       sa->label == first->label && (sa->flags & (ESP_SA_F_ESN | ESP_SA_F_DEAD)) == 0 &&
-	       esp_life_far(sa, n);
-}

@@ -227,6 +227,19 @@ struct esp_sa {
 	uint8_t key[] __rte_aligned(16);
 };
 
+/*
+ * Can no packet of a burst of @p n reach @p sa's next lifetime threshold
+ * (esp_account; a packet counts at most 65535 octets)? Then the burst may
+ * count its packets on the side and add them to the SA's once, at its end.
+ */
+static inline bool esp_life_far(const struct esp_sa *sa, uint16_t n)
+{
+	return sa->stats.packets < sa->limit_packets &&
+	       sa->limit_packets - sa->stats.packets > n &&
+	       sa->stats.bytes < sa->limit_bytes &&
+	       sa->limit_bytes - sa->stats.bytes > (uint64_t)n * UINT16_MAX;
+}
+
 /** Copy @p sa's counters (control thread; racy but each word whole). */
 void esp_sa_stats_read(const struct esp_sa *sa, struct esp_sa_stats *out);
 

@@ -161,7 +161,16 @@ bool esp_in_express_fits(const struct esp_sa *sa, uint16_t n, uint8_t family);
  *  @p first, which esp_in_express_fits() a burst of @p n? (It fits too,
  *  alike: the same direction, mode, cipher and IV length, local address
  *  family, selector's compiled family and label.) */
-bool esp_in_express_joins(const struct esp_sa *sa, const struct esp_sa *first, uint16_t n);
+static inline bool esp_in_express_joins(const struct esp_sa *sa, const struct esp_sa *first,
+					uint16_t n)
+{
+	const uint8_t kind = ESP_IN_CHK_LOCAL4 | ESP_IN_CHK_LOCAL6 | ESP_IN_CHK_SEL4 | ESP_IN_CHK_SEL6;
+
+	return sa->dir == first->dir && sa->mode == first->mode && sa->cipher == first->cipher &&
+	       sa->iv_len == first->iv_len && ((sa->in_chk ^ first->in_chk) & kind) == 0 &&
+	       sa->label == first->label && (sa->flags & (ESP_SA_F_ESN | ESP_SA_F_DEAD)) == 0 &&
+	       esp_life_far(sa, n);
+}
 
 /**
  * The outbound express way's transform: the worker's forwarding and
