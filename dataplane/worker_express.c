@@ -190,16 +190,17 @@ static void express_via_keep(struct worker *w, const struct fib_fwd *e)
 
 /*
  * esp_in_done() and worker_forward_clear() for the express way's @p n
- * packets of @p sa (or packet i of sas[i]), of which the first @p good passed and the first
- * @p sent of those esp_in_express() forwarded to w->in_via (they go to
- * its port's queue as they are). The others, as long as they are of the
- * first one's family, to its destination, with a TTL or hop limit above
- * 1 and fit its MTU (a flow's packets), the TTL in the same pass and
- * then sent as one run (esp_in_express_run(); its next hop is kept for
- * the next burst); from the first that is not on, the rest the usual way
- * (which drops, fragments or routes it), so a flow's packets keep their
- * order. Only those get the metadata of a frame received on @p in_port
- * (which nothing on the express way reads).
+ * packets of @p sa (with @p sas, packet i of sas[i]), of which the first
+ * @p good passed and the first @p sent of those esp_in_express()
+ * forwarded to w->in_via (they go to its port's queue as they are). The
+ * others, as long as they are of the first one's family, to its
+ * destination, with a TTL or hop limit above 1 and fit its MTU (a flow's
+ * packets), the TTL in the same pass and then sent as one run
+ * (esp_in_express_run(); its next hop is kept for the next burst); from
+ * the first that is not on, the rest the usual way (which drops,
+ * fragments or routes it), so a flow's packets keep their order. Only
+ * those get the metadata of a frame received on @p in_port (which
+ * nothing on the express way reads).
  */
 static void esp_in_express_send(struct worker *w, struct esp_sa *sa, struct esp_sa **sas,
 				uint16_t in_port, struct rte_mbuf **pkts, uint16_t n, uint16_t good,
