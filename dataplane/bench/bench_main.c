@@ -101,20 +101,33 @@ static int split(char *s, char **out, unsigned max)
 	return (int)n;
 }
 
+/* The count of the list of @p f that option @p opt fills, its room in
+ * *@p room; NULL for another option. */
+static unsigned *list_count(int opt, struct spec *f, unsigned *room)
+{
+	switch (opt) {
+	case 'd': *room = RTE_DIM(f->dir); return &f->n_dir;
+	case 'c': *room = RTE_DIM(f->cipher); return &f->n_cipher;
+	case 'i': *room = RTE_DIM(f->iv); return &f->n_iv;
+	case 'f': *room = RTE_DIM(f->fam); return &f->n_fam;
+	case 's': *room = RTE_DIM(f->size); return &f->n_size;
+	case 'n': *room = RTE_DIM(f->sas); return &f->n_sas;
+	case 'w': *room = RTE_DIM(f->workers); return &f->n_workers;
+	}
+	return NULL;
+}
+
 static int parse_list(int opt, char *arg, struct spec *f)
 {
 	char *v[MAX_LIST];
 	int n = split(arg, v, MAX_LIST);
+	unsigned room = 0, *count = list_count(opt, f, &room);
 
+	if (count == NULL)
+		return -1;
 	for (int i = 0; i < n; i++) {
 		/* a list already full takes no more (repeated options) */
-		if ((opt == 'd' && f->n_dir == RTE_DIM(f->dir)) ||
-		    (opt == 'c' && f->n_cipher == RTE_DIM(f->cipher)) ||
-		    (opt == 'i' && f->n_iv == RTE_DIM(f->iv)) ||
-		    (opt == 'f' && f->n_fam == RTE_DIM(f->fam)) ||
-		    (opt == 's' && f->n_size == RTE_DIM(f->size)) ||
-		    (opt == 'n' && f->n_sas == RTE_DIM(f->sas)) ||
-		    (opt == 'w' && f->n_workers == RTE_DIM(f->workers)))
+		if (*count == room)
 			return -1;
 		switch (opt) {
 		case 'd':
