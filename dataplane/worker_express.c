@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The express ways: a burst whose frames are all one flow's, ESP to one
- * inbound SA of this worker's or clear traffic to one outbound tunnel SA
- * of its, is taken in a few passes instead of the classifier's, the
- * burst's queues' and the SAD's or SPD's (worker.c takes every other
- * burst). Either family inside a tunnel of either. See docs/benchmark.md,
- * "Nineteenth round", "Twentieth round" and "Twenty-second round".
+ * The express ways: a burst whose frames are all one flow's, ESP to
+ * inbound SAs of this worker's (one, or many alike) or clear traffic to
+ * one outbound tunnel SA of its, is taken in a few passes instead of the
+ * classifier's, the burst's queues' and the SAD's or SPD's (worker.c
+ * takes every other burst). Either family inside a tunnel of either. See
+ * docs/benchmark.md, "Nineteenth round", "Twentieth round",
+ * "Twenty-second round" and "Twenty-fifth round".
  */
 #include <rte_ether.h>
 #include <rte_ip.h>
@@ -19,12 +20,31 @@
 #define EXPRESS_INLINE static inline __attribute__((always_inline))
 
 /*
+ * flow_memo_mask[] for ESP to us: the same but for the source address.
+ * An inbound SA is its SPI's whoever sends it (esp_in_outer() reads the
+ * destination only), so the inbound express way takes one burst of many
+ * peers' SAs as one flow.
+ */
+static const uint8_t esp_memo_mask[24] = {
+	0, 0,                   /* the source MAC's last two */
+	0xff, 0xff,             /* EtherType */
+	0xff, 0,                /* version and IHL; TOS */
+	0, 0, 0, 0,             /* total length; Identification */
+	0x3f, 0xff,             /* MF and the fragment offset, not DF */
+	0, 0xff, 0, 0,          /* TTL; protocol; checksum */
+	0, 0, 0, 0,             /* source */
+	0xff, 0xff, 0xff, 0xff, /* destination */
+};
+static_assert(sizeof(esp_memo_mask) == sizeof(flow_memo_mask), "the IPv4 memo's octets");
+
+/*
  * The first frame of a burst as classify_fast4() takes it (untagged IPv4
  * without options, not a fragment, in one segment and as long as its
- * header says) and a flow memo speaks for it (a TTL above 1): then @p fm
- * is its memo, for the burst's other frames.
+ * header says) and a flow memo under @p mask speaks for it (a TTL above
+ * 1): then @p fm is its memo, for the burst's other frames.
  */
-static bool express_first4(struct flow_memo *fm, const struct fib *f, const struct rte_mbuf *m)
+static bool express_first4(struct flow_memo *fm, const struct fib *f, const struct rte_mbuf *m,
+			   const uint8_t *mask)
 {
 	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
 	const uint8_t *ip = frame + sizeof(struct rte_ether_hdr);
@@ -35,8 +55,9 @@ static bool express_first4(struct flow_memo *fm, const struct fib *f, const stru
 	if (type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) || ip[0] != 0x45 ||
 	    (frag & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0)
 		return false;
-	return flow_memo_of_frame(fm, f, frame) &&
-	       flow_memo_match(fm, frame, rte_pktmbuf_data_len(m), rte_pktmbuf_pkt_len(m));
+	return flow_memo_of_frame(fm, f, frame, mask) &&
+	       flow_memo_match_under(fm, mask, frame, rte_pktmbuf_data_len(m),
+				     rte_pktmbuf_pkt_len(m));
 }
 
 /*
@@ -68,10 +89,24 @@ static const uint8_t flow_memo6_mask[48] = {
 };
 static_assert(FLOW_MEMO6_OFF + sizeof(flow_memo6_mask) <= FLOW_MEMO6_MIN, "in the shortest frame");
 
-/* flow_memo_match() for IPv6. */
+/* esp_memo_mask[] for IPv6: flow_memo6_mask[] but for the source. */
+static const uint8_t esp_memo6_mask[48] = {
+	0xff, 0xff,                     /* EtherType */
+	0xf0, 0, 0, 0,                  /* version; traffic class, flow label */
+	0, 0, 0xff, 0,                  /* payload length; next header; hop limit */
+	0, 0, 0, 0, 0, 0, 0, 0,         /* source */
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,   /* destination */
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	0, 0, 0, 0, 0, 0,               /* the upper layer's first octets */
+};
+static_assert(sizeof(esp_memo6_mask) == sizeof(flow_memo6_mask), "the IPv6 memo's octets");
+
+/* flow_memo_match_under() for IPv6, @p mask flow_memo6_mask[] or
+ * esp_memo6_mask[]. */
 static __rte_always_inline bool flow_memo6_match(const struct flow_memo6 *fm,
-						 const uint8_t *frame, uint32_t len,
-						 uint32_t pkt_len)
+						 const uint8_t *mask, const uint8_t *frame,
+						 uint32_t len, uint32_t pkt_len)
 {
 	const uint8_t *ip = frame + sizeof(struct rte_ether_hdr);
 	bool same;
@@ -79,8 +114,7 @@ static __rte_always_inline bool flow_memo6_match(const struct flow_memo6 *fm,
 
 	if (len < FLOW_MEMO6_MIN || pkt_len != len)
 		return false;
-	same = vec_masked_equal(frame + FLOW_MEMO6_OFF, flow_memo6_mask, fm->want,
-				RTE_DIM(fm->want));
+	same = vec_masked_equal(frame + FLOW_MEMO6_OFF, mask, fm->want, RTE_DIM(fm->want));
 	memcpy(&plen, ip + offsetof(struct rte_ipv6_hdr, payload_len), 2);
 	memcpy(&dport, ip + sizeof(struct rte_ipv6_hdr) + 2, 2);  /* UDP's, or not read */
 	return same &&
@@ -94,7 +128,8 @@ static __rte_always_inline bool flow_memo6_match(const struct flow_memo6 *fm,
  * (a next header that is the upper layer, a unicast destination, at least
  * 8 octets of payload, as long as its header says), a hop limit above 1.
  */
-static bool express_first6(struct flow_memo6 *fm, const struct fib *f, const struct rte_mbuf *m)
+static bool express_first6(struct flow_memo6 *fm, const struct fib *f, const struct rte_mbuf *m,
+			   const uint8_t *mask)
 {
 	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
 	const uint8_t *ip = frame + sizeof(struct rte_ether_hdr);
@@ -104,26 +139,36 @@ static bool express_first6(struct flow_memo6 *fm, const struct fib *f, const str
 	    ip[offsetof(struct rte_ipv6_hdr, dst_addr)] == 0xff ||
 	    (nh == ESP_IPPROTO_UDP && f->n_natt_ports > 1))
 		return false;
-	flow_words_take(fm->want, frame + FLOW_MEMO6_OFF, flow_memo6_mask, RTE_DIM(fm->want));
+	flow_words_take(fm->want, frame + FLOW_MEMO6_OFF, mask, RTE_DIM(fm->want));
 	fm->natt = nh == ESP_IPPROTO_UDP && f->n_natt_ports == 1 ?
 		   rte_cpu_to_be_16(f->natt_ports[0]) : FLOW_MEMO_NO_PORT;
-	return flow_memo6_match(fm, frame, rte_pktmbuf_data_len(m), rte_pktmbuf_pkt_len(m));
+	return flow_memo6_match(fm, mask, frame, rte_pktmbuf_data_len(m), rte_pktmbuf_pkt_len(m));
 }
 
-/* A burst's flow, IPv4 or IPv6 (@p v6, a constant in each caller). */
+/* A burst's flow, IPv4 or IPv6 (@p v6, a constant in each caller), of
+ * ESP to us (@p esp, a constant too: whoever sends it) or not. */
 union express_flow {
 	struct flow_memo m4;
 	struct flow_memo6 m6;
 };
 
+EXPRESS_INLINE bool express_first(union express_flow *fl, const struct fib *f,
+				const struct rte_mbuf *m, const bool v6, const bool esp)
+{
+	return v6 ? express_first6(&fl->m6, f, m, esp ? esp_memo6_mask : flow_memo6_mask)
+		  : express_first4(&fl->m4, f, m, esp ? esp_memo_mask : flow_memo_mask);
+}
+
 EXPRESS_INLINE bool express_flow_match(const union express_flow *fl, const bool v6,
-				     const struct rte_mbuf *m)
+				     const bool esp, const struct rte_mbuf *m)
 {
 	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint32_t len = rte_pktmbuf_data_len(m), pkt_len = rte_pktmbuf_pkt_len(m);
 
-	return v6 ? flow_memo6_match(&fl->m6, frame, len, pkt_len)
-		  : flow_memo_match(&fl->m4, frame, len, pkt_len);
+	return v6 ? flow_memo6_match(&fl->m6, esp ? esp_memo6_mask : flow_memo6_mask, frame, len,
+				     pkt_len)
+		  : flow_memo_match_under(&fl->m4, esp ? esp_memo_mask : flow_memo_mask, frame,
+					  len, pkt_len);
 }
 
 /*
@@ -277,7 +322,7 @@ EXPRESS_INLINE bool esp_in_express_sas(struct worker *w, struct rte_mbuf **pkts,
 	for (uint16_t i = 0; i < same; i++)
 		spis[i] = spi;
 	for (uint16_t i = same; i < n; i++) {
-		if (!express_flow_match(fl, v6, pkts[i]))
+		if (!express_flow_match(fl, v6, true, pkts[i]))
 			return false;
 		spis[i] = esp_spi_at(rte_pktmbuf_mtod(pkts[i], const uint8_t *), v6);
 	}
@@ -306,14 +351,14 @@ EXPRESS_INLINE bool esp_in_express_sas(struct worker *w, struct rte_mbuf **pkts,
 /*
  * The express way for a burst of inbound ESP, IPv4 or (@p v6) IPv6
  * outside: when every frame is what classify_fast4() or classify_fast6()
- * takes as ESP to us, all of one flow (struct flow_memo, struct
- * flow_memo6: the EtherType, the version, the IPv4 header's length and
- * fragment bits, the protocol or next header and the addresses; each
- * frame as long as its header says), and its SPIs are of SAs of this
- * worker's that esp_in_express_fits() whose local address is the frames'
- * destination: one SA (a flow's burst: one lookup), or many alike
- * (esp_in_express_joins(): one gateway's many child SAs, one bulk
- * lookup). Then the burst skips the classifier, the burst's queues and
+ * takes as ESP to us, all of one flow under esp_memo_mask[] or
+ * esp_memo6_mask[] (the EtherType, the version, the IPv4 header's length
+ * and fragment bits, the protocol or next header and the destination;
+ * each frame as long as its header says; any source), and its SPIs are
+ * of SAs of this worker's that esp_in_express_fits() whose local address
+ * is the frames' destination: one SA (a flow's burst: one lookup), or
+ * many alike (esp_in_express_joins(): one gateway's many child SAs, or
+ * many peers' SAs; one bulk lookup). Then the burst skips the classifier, the burst's queues and
  * the SAD's pass: esp_in_express(), then esp_in_done() and the
  * forwarding as esp_in_batch() would (esp_in_express_send()). Returns
  * false when the burst is not such a burst (a frame of another flow or
@@ -338,8 +383,7 @@ EXPRESS_INLINE bool esp_in_express_take(struct worker *w, uint16_t in_port, stru
 	uint32_t spi;
 
 	if (rte_pktmbuf_data_len(pkts[0]) < min ||
-	    !(v6 ? express_first6(&fl.m6, w->fib, pkts[0]) : express_first4(&fl.m4, w->fib, pkts[0])) ||
-	    !worker_is_local(w, family, dst))
+	    !express_first(&fl, w->fib, pkts[0], v6, true) || !worker_is_local(w, family, dst))
 		return false;
 	/* the others: the same flow (the memo holds the SPI's absence: ESP's
 	 * classification does not depend on it) and SPI, or from the first
@@ -349,7 +393,7 @@ EXPRESS_INLINE bool esp_in_express_take(struct worker *w, uint16_t in_port, stru
 	for (i = 1; i < n; i++) {
 		const struct rte_mbuf *m = pkts[i];
 
-		if (!express_flow_match(&fl, v6, m) ||
+		if (!express_flow_match(&fl, v6, true, m) ||
 		    esp_spi_at(rte_pktmbuf_mtod(m, const uint8_t *), v6) != spi)
 			break;
 	}
@@ -408,8 +452,8 @@ EXPRESS_INLINE bool esp_out_express_take(struct worker *w, struct rte_mbuf **pkt
 
 	/* many tunnels' traffic turns away at the second frame */
 	if (w->spd == NULL || !w->spd->compiled ||
-	    !(v6 ? express_first6(&fl.m6, w->fib, pkts[0]) : express_first4(&fl.m4, w->fib, pkts[0])) ||
-	    (n > 1 && !express_flow_match(&fl, v6, pkts[1])) ||
+	    !express_first(&fl, w->fib, pkts[0], v6, false) ||
+	    (n > 1 && !express_flow_match(&fl, v6, false, pkts[1])) ||
 	    classify_fast_kind(w, w->fib, family, dst, proto,
 			       ip + (v6 ? sizeof(struct rte_ipv6_hdr) : sizeof(struct rte_ipv4_hdr))) !=
 	    PK_CLEAR)
@@ -435,7 +479,7 @@ EXPRESS_INLINE bool esp_out_express_take(struct worker *w, struct rte_mbuf **pkt
 		const struct rte_mbuf *m = pkts[i];
 		uint32_t len = rte_pktmbuf_data_len(m);
 
-		if ((i > 0 && !express_flow_match(&fl, v6, m)) ||
+		if ((i > 0 && !express_flow_match(&fl, v6, false, m)) ||
 		    len - sizeof(struct rte_ether_hdr) > room ||
 		    rte_pktmbuf_headroom(m) < sa->overhead || rte_pktmbuf_tailroom(m) < sa->overhead)
 			return false;

@@ -386,18 +386,19 @@ static inline void flow_words_take(uint64_t *want, const uint8_t *p, const uint8
 }
 
 /*
- * @p fm of the received frame @p frame (IPv4 without options), the SA for
+ * @p fm of the received frame @p frame (IPv4 without options) under
+ * @p mask (flow_memo_mask[], or the express way's for ESP), the SA for
  * the caller to fill in; false when no memo may speak for its flow (UDP
  * on a FIB of more than one NAT-T port). Taken before the TTL is written:
  * loads across those stores would wait for them.
  */
 static inline bool flow_memo_of_frame(struct flow_memo *fm, const struct fib *f,
-				      const uint8_t *frame)
+				      const uint8_t *frame, const uint8_t *mask)
 {
 	bool udp = frame[sizeof(struct rte_ether_hdr) + offsetof(struct rte_ipv4_hdr,
 								 next_proto_id)] == ESP_IPPROTO_UDP;
 
-	flow_words_take(fm->want, frame + FLOW_MEMO_OFF, flow_memo_mask, RTE_DIM(fm->want));
+	flow_words_take(fm->want, frame + FLOW_MEMO_OFF, mask, RTE_DIM(fm->want));
 	fm->natt = FLOW_MEMO_NO_PORT;
 	if (udp && f->n_natt_ports == 1)
 		fm->natt = rte_cpu_to_be_16(f->natt_ports[0]);
@@ -410,13 +411,15 @@ static inline bool flow_memo_of(struct flow_memo *fm, const struct fib *f,
 				const struct rte_mbuf *m)
 {
 	return flow_memo_of_frame(fm, f, rte_pktmbuf_mtod(m, const uint8_t *) -
-					     sizeof(struct rte_ether_hdr));
+					     sizeof(struct rte_ether_hdr), flow_memo_mask);
 }
 
-/* Does @p fm (not empty) speak for the received frame @p frame of @p len
- * octets in its first segment, @p pkt_len in all? */
-static inline bool flow_memo_match(const struct flow_memo *fm, const uint8_t *frame,
-				   uint32_t len, uint32_t pkt_len)
+/* Does @p fm (not empty), taken under @p mask, speak for the received
+ * frame @p frame of @p len octets in its first segment, @p pkt_len in
+ * all? */
+static __rte_always_inline bool flow_memo_match_under(const struct flow_memo *fm,
+						      const uint8_t *mask, const uint8_t *frame,
+						      uint32_t len, uint32_t pkt_len)
 {
 	const uint8_t *ip = frame + sizeof(struct rte_ether_hdr);
 	bool same;
@@ -424,12 +427,19 @@ static inline bool flow_memo_match(const struct flow_memo *fm, const uint8_t *fr
 
 	if (len < FLOW_MEMO_MIN || pkt_len != len)
 		return false;
-	same = vec_masked_equal(frame + FLOW_MEMO_OFF, flow_memo_mask, fm->want, RTE_DIM(fm->want));
+	same = vec_masked_equal(frame + FLOW_MEMO_OFF, mask, fm->want, RTE_DIM(fm->want));
 	memcpy(&tot, ip + offsetof(struct rte_ipv4_hdr, total_length), 2);
 	memcpy(&dport, ip + sizeof(struct rte_ipv4_hdr) + 2, 2);  /* UDP's, or not read */
 	/* a TTL of 1 goes the long way, which counts it */
 	return same && rte_be_to_cpu_16(tot) == len - sizeof(struct rte_ether_hdr) &&
 	       ip[offsetof(struct rte_ipv4_hdr, time_to_live)] > 1 && dport != fm->natt;
+}
+
+/* flow_memo_match_under() flow_memo_mask[]. */
+static inline bool flow_memo_match(const struct flow_memo *fm, const uint8_t *frame,
+				   uint32_t len, uint32_t pkt_len)
+{
+	return flow_memo_match_under(fm, flow_memo_mask, frame, len, pkt_len);
 }
 
 /*

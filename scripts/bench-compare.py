@@ -43,6 +43,8 @@ def case_key(c):
         family(c), c["size"], c["sas"], "s" if c["sas"] > 1 else " ")
     if c.get("workers", 1) > 1:
         name += " 2w handoff" if c.get("handoff") else " 2w"
+    if c.get("peers", 1) > 1:
+        name += " %d peers" % c["peers"]
     return name
 
 

@@ -31,6 +31,8 @@ enum bench_limits {
 
 enum bench_dir { BENCH_OUT, BENCH_IN };
 
+enum { BENCH_PEERS_MAX = 1 << 16 };  /**< --peers: addresses bench_peer() makes */
+
 /** One measured configuration. */
 struct bench_case {
 	enum bench_dir dir;
@@ -44,6 +46,9 @@ struct bench_case {
 	uint16_t workers;           /**< 1 or 2 (multi-core runs) */
 	bool spread;                /**< 2 workers: half of each port's SAs
 				     *   belong to the other worker (handoff) */
+	uint32_t peers;             /**< inbound, many SAs: the peer gateways
+				     *   that send them (SA k from peer k % peers;
+				     *   1: all from one) */
 };
 
 /**
@@ -103,9 +108,10 @@ struct bench_topo {
 /** The topology of case @p c (its inner and outer families). */
 void bench_topo(struct bench_topo *t, const struct bench_case *c);
 
-/** SA parameters shared by the outbound SA, the inbound SA and the pcap. */
+/** SA parameters of the case's SA @p k, shared by the outbound SA, the
+ *  inbound SA and the pcap. */
 void bench_sa_params(struct esp_sa_params *p, const struct bench_case *c,
-		     const struct bench_topo *t, uint32_t spi, enum esp_dir dir);
+		     const struct bench_topo *t, uint32_t k, enum esp_dir dir);
 
 /** Frame sizes of a case's pcap, in order (IMIX expands to its 12-cycle). */
 unsigned bench_frame_sizes(const struct bench_case *c, uint32_t *sizes, unsigned max);

@@ -102,20 +102,43 @@ void bench_inner_dst(const struct bench_case *c, const struct bench_topo *t, uin
 	}
 }
 
+/* The peer gateway of inbound SA @p k: t->gw_remote, or with many peers
+ * one of RFC 2544's benchmarking range (198.18.0.0/15) or 2001:db8:1::/96. */
+static struct esp_addr bench_peer(const struct bench_case *c, const struct bench_topo *t,
+				  uint32_t k)
+{
+	struct esp_addr a = t->gw_remote;
+	uint32_t j = k % c->peers + 1;
+
+	if (c->peers <= 1)
+		return a;
+	if (a.family == AF_INET) {
+		addr(&a, "198.18.0.0");
+		a.bytes[1] = (uint8_t)(18 + (j >> 16));
+	} else {
+		addr(&a, "2001:db8:1::");
+		a.bytes[13] = (uint8_t)(j >> 16);
+	}
+	a.bytes[a.family == AF_INET ? 2 : 14] = (uint8_t)(j >> 8);
+	a.bytes[a.family == AF_INET ? 3 : 15] = (uint8_t)j;
+	return a;
+}
+
 void bench_sa_params(struct esp_sa_params *p, const struct bench_case *c,
-		     const struct bench_topo *t, uint32_t spi, enum esp_dir dir)
+		     const struct bench_topo *t, uint32_t k, enum esp_dir dir)
 {
 	bool v4 = t->family == AF_INET;
+	struct esp_addr peer = bench_peer(c, t, k);
 
 	memset(p, 0, sizeof(*p));
-	p->spi = spi;
+	p->spi = bench_spi(c, k);
 	p->dir = dir;
 	p->mode = ESP_MODE_TUNNEL;
 	p->cipher = c->cipher;
 	p->flags = c->iiv ? ESP_SA_F_IIV : 0;
 	/* Keys differ per SA, so a million SAs are a million key schedules. */
 	for (unsigned i = 0; i < sizeof(p->key); i++)
-		p->key[i] = (uint8_t)(mix32(spi + i) >> 7);
+		p->key[i] = (uint8_t)(mix32(p->spi + i) >> 7);
 	memcpy(p->salt, "\x5a\x17\xc0\x01", 4);
 	/* The pcap replays the same sequence numbers forever, so anti-replay
 	 * would drop every packet after the first pass: the window is off
@@ -128,8 +151,8 @@ void bench_sa_params(struct esp_sa_params *p, const struct bench_case *c,
 	} else {
 		/* our inbound SA: the peer (remote) sends to us (local); the
 		 * pcap is made with the peer's outbound twin */
-		p->local = dir == ESP_DIR_IN ? t->gw_local : t->gw_remote;
-		p->remote = dir == ESP_DIR_IN ? t->gw_remote : t->gw_local;
+		p->local = dir == ESP_DIR_IN ? t->gw_local : peer;
+		p->remote = dir == ESP_DIR_IN ? peer : t->gw_local;
 	}
 	p->sel.family = t->family;
 	p->sel.sport_hi = p->sel.dport_hi = UINT16_MAX;
@@ -299,7 +322,7 @@ int bench_pcap_write(const char *path, const struct bench_case *c, uint16_t port
 			if (sa == NULL) {
 				struct esp_sa_params sp;
 
-				bench_sa_params(&sp, c, &t, bench_spi(c, k), ESP_DIR_OUT);
+				bench_sa_params(&sp, c, &t, k, ESP_DIR_OUT);
 				sa = esp_sa_create(&sp, mgr);
 				if (sa == NULL) {
 					rte_pktmbuf_free(m);

@@ -45,6 +45,7 @@ struct spec {
 	uint32_t sas[MAX_LIST];
 	uint16_t workers[2];
 	bool spread;
+	uint32_t peers;         /* inbound, many SAs: peer gateways (0: one) */
 };
 
 struct opts {
@@ -72,6 +73,7 @@ static void usage(FILE *o)
 "  --iv explicit,implicit   --family 4,6,6in4,4in6 (inside, in a tunnel of)\n"
 "  --size 64,128,256,512,1024,1420,imix   (frame octets without FCS)\n"
 "  --sas 1,1000000          --workers 1,2   --spread (2 workers: SAs of both on each port)\n"
+"  --peers N                inbound, many SAs: from N peer gateways (SA k from peer k %% N)\n"
 "Other:\n"
 "  --quick         64 and 1420 B, AES-128-GCM and ChaCha20, explicit IV, 1 SA\n"
 "  --smoke         the CI check: out, AES-128-GCM, 64 B, 2 s; with --min-fraction\n"
@@ -248,6 +250,7 @@ static unsigned spec_expand(const struct spec *s, const struct opts *o, struct b
 		k->n_sas = s->sas[a];
 		k->workers = s->workers[w];
 		k->spread = s->spread;
+		k->peers = k->dir == BENCH_IN && k->n_sas > 1 && s->peers > 1 ? s->peers : 1;
 		if (k->workers > 1 && k->n_sas < k->workers)
 			k->n_sas = k->workers;   /* one SA owned by each worker */
 		/* packets in the pcap: 512, or more to spread over many SAs */
@@ -287,10 +290,14 @@ static void case_name(const struct bench_case *c, char *buf, size_t len)
 	char sz[16];
 
 	size_str(c->size, sz, sizeof(sz));
-	snprintf(buf, len, "%-3s %-16s %-3s %-4s %5s %7u SA%s%s", c->dir == BENCH_OUT ? "out" : "in",
+	char peers[24] = "";
+
+	if (c->peers > 1)
+		snprintf(peers, sizeof(peers), " %u peers", c->peers);
+	snprintf(buf, len, "%-3s %-16s %-3s %-4s %5s %7u SA%s%s%s", c->dir == BENCH_OUT ? "out" : "in",
 		 cipher_short(c->cipher), c->iiv ? "iiv" : "eiv", family_str(c),
 		 sz, c->n_sas, c->n_sas > 1 ? "s" : " ",
-		 c->workers > 1 ? (c->spread ? " 2w handoff" : " 2w") : "");
+		 c->workers > 1 ? (c->spread ? " 2w handoff" : " 2w") : "", peers);
 }
 
 static void print_header(void)
@@ -391,6 +398,7 @@ static json_t *case_json(const struct bench_case *c, const struct bench_result *
 			json_array_append_new(rf, json_real(r->round_fraction[i]));
 		/* the tunnel's family ("family" is the clear packets') */
 		json_object_set_new(j, "outer_family", json_integer(c->outer == AF_INET ? 4 : 6));
+		json_object_set_new(j, "peers", json_integer(c->peers));
 		json_object_set_new(j, "io_mpps_best", json_real(r->io_mpps_best));
 		json_object_set_new(j, "fraction_best", json_real(r->fraction_best));
 		json_object_set_new(j, "fraction_q1", json_real(r->fraction_q1));
@@ -431,6 +439,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "sas", required_argument, NULL, 'n' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "spread", no_argument, NULL, 'S' },
+		{ "peers", required_argument, NULL, 'P' },
 		{ "quick", no_argument, NULL, 'q' },
 		{ "smoke", no_argument, NULL, 'k' },
 		{ "mc", no_argument, NULL, 'm' },
@@ -462,6 +471,14 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->filtered = true;
 			break;
 		case 'S': o->f.spread = true; o->filtered = true; break;
+		case 'P':
+			o->f.peers = (uint32_t)strtoul(optarg, NULL, 0);
+			if (o->f.peers < 1 || o->f.peers > BENCH_PEERS_MAX) {
+				fprintf(stderr, "esprit-bench: --peers 1..%u\n", BENCH_PEERS_MAX);
+				return -1;
+			}
+			o->filtered = true;
+			break;
 		case 'q': o->quick = true; break;
 		case 'k': o->smoke = true; break;
 		case 'm': o->mc = true; break;
@@ -532,6 +549,7 @@ static const struct spec default_rows[] = {
 	{ DIRS(BENCH_IN), CIPHERS(AES128), IVS(false), SIZES(64, 1420, BENCH_SIZE_IMIX),
 	  SAS(1000000) },
 	{ DIRS(BENCH_IN), CIPHERS(AES128), IVS(false), SIZES(64), SAS(1000) },
+	{ DIRS(BENCH_IN), CIPHERS(AES128), IVS(false), SIZES(64), SAS(1000), .peers = 100 },
 	{ DIRS(BENCH_OUT), CIPHERS(AES128), IVS(false), SIZES(64), SAS(1000, 16384) },
 };
 

@@ -248,7 +248,7 @@ static int program(struct bench_rig *rig, const struct bench_case *c, struct drv
 		struct esp_sa_params p;
 		enum esp_dir d = c->dir == BENCH_OUT ? ESP_DIR_OUT : ESP_DIR_IN;
 
-		bench_sa_params(&p, c, &t, bench_spi(c, k), d);
+		bench_sa_params(&p, c, &t, k, d);
 		p.owner = bench_owner(c, k);
 		rc = drv_sa_add(drv, &p);
 		if (rc < 0) {

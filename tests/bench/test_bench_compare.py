@@ -81,6 +81,20 @@ def main():
         rc, out, err = compare(a + ["--"] + b)
         assert rc == 0 and verdict(out, ["out", " 64 "]) == "noise", out
 
+        # a case from many peers is its own case beside the one-peer one
+        # (runs from before "peers" are one peer's)
+        a_doc = run_doc(rng, {("in", "64"): 0.60})
+        b_doc = run_doc(rng, {("in", "64"): 0.60})
+        many = dict(b_doc["cases"][0], peers=100,
+                    round_fractions=[rng.gauss(0.70, 0.01) for _ in range(50)])
+        b_doc["cases"][0]["peers"] = 1
+        b_doc["cases"].append(many)
+        rc, out, err = compare([write(tmp, "pa.json", a_doc), write(tmp, "pb.json", b_doc)])
+        assert rc == 0, err
+        rows = [l for l in out.splitlines() if l.startswith("in ")]
+        assert len(rows) == 2 and "peers" not in rows[0] and "noise" in rows[0], out
+        assert verdict(out, ["in ", " 64 ", "100 peers"]) == "only in", out
+
         # a broken file is an error, not a crash; no second side is usage
         bad = write(tmp, "bad.json", {})
         with open(bad, "w") as f:

@@ -174,10 +174,11 @@ static uint64_t b_packets(uint32_t spi)
 }
 
 /*
- * A burst of several inbound SAs' ESP of one flow outside (one peer's
- * child SAs, a packet of each in turn): the express way takes it whole
- * when every SA is this worker's, known and like the first
- * (esp_in_express_joins()). B delivers each packet in order, drops and
+ * A burst of several inbound SAs' ESP to one address of B's (one peer's
+ * child SAs, a packet of each in turn, or each SA's from a peer of its
+ * own): the express way takes it whole when every SA is this worker's,
+ * known and like the first (esp_in_express_joins()). B delivers each
+ * packet in order, drops and
  * counts a bad ICV or a replay, and counts each SA's packets; a burst
  * with an SA not alike (AES-256-GCM among AES-128-GCM ones) or an SPI B
  * does not know goes the usual way, whole, to the same end.
@@ -185,8 +186,9 @@ static uint64_t b_packets(uint32_t spi)
 static void inbound_many_sas(int family, uint32_t spi)
 {
 	enum { SAS = 3, EACH = 4, N = SAS * EACH, ODD = 7 };
-	enum { ALIKE, BAD_ICV, REPLAYED, OTHER_CIPHER, UNKNOWN_SPI, WAYS };
-	static const char *const name[] = { "alike SAs", "a bad ICV", "a replay",
+	enum { ALIKE, PEERS, BAD_ICV, REPLAYED, OTHER_CIPHER, UNKNOWN_SPI, WAYS };
+	static const char *const name[] = { "alike SAs", "each SA's own peer", "a bad ICV",
+					    "a replay",
 					    "an AES-256 SA among AES-128 ones",
 					    "an SPI B does not know" };
 	bool v4 = family == AF_INET;
@@ -197,7 +199,7 @@ static void inbound_many_sas(int family, uint32_t spi)
 		uint64_t express = B.w->stats.esp_in_express, sas = B.w->stats.esp_in_express_sas;
 		uint64_t auth = gwsim_drops(&B, ESP_DROP_AUTH), nosa = gwsim_drops(&B, ESP_DROP_NO_SA);
 		uint64_t replay = gwsim_drops(&B, ESP_DROP_REPLAY);
-		bool taken = way == ALIKE || way == BAD_ICV || way == REPLAYED;
+		bool taken = way == ALIKE || way == PEERS || way == BAD_ICV || way == REPLAYED;
 		bool lost = way == BAD_ICV || way == REPLAYED || way == UNKNOWN_SPI;
 		unsigned n_out, k = 0;
 
@@ -228,6 +230,15 @@ static void inbound_many_sas(int family, uint32_t spi)
 			esp[ODD] = rte_pktmbuf_copy(esp[ODD - SAS], gwsim_pool, 0, UINT32_MAX);
 		} else if (way == UNKNOWN_SPI) {
 			rte_pktmbuf_mtod(esp[ODD], uint8_t *)[14 + (v4 ? 20 : 40) + 2] ^= 0x40;
+		}
+		for (unsigned i = 0; i < N && way == PEERS; i++) {
+			/* the outer source's last octet: peer i % SAS */
+			uint8_t *ip = rte_pktmbuf_mtod_offset(esp[i], uint8_t *, 14);
+
+			ip[v4 ? offsetof(struct rte_ipv4_hdr, src_addr) + 3
+			      : offsetof(struct rte_ipv6_hdr, src_addr) + 15] = (uint8_t)(10 + i % SAS);
+			if (v4)
+				gwsim_ip4_recksum(esp[i]);
 		}
 		worker_process_burst(B.w, B.wan, esp, N);
 		worker_flush(B.w);
