@@ -25,17 +25,7 @@
  * destination only), so the inbound express way takes one burst of many
  * peers' SAs as one flow.
  */
-static const uint8_t esp_memo_mask[24] = {
-	0, 0,                   /* the source MAC's last two */
-	0xff, 0xff,             /* EtherType */
-	0xff, 0,                /* version and IHL; TOS */
-	0, 0, 0, 0,             /* total length; Identification */
-	0x3f, 0xff,             /* MF and the fragment offset, not DF */
-	0, 0xff, 0, 0,          /* TTL; protocol; checksum */
-	0, 0, 0, 0,             /* source */
-	0xff, 0xff, 0xff, 0xff, /* destination */
-};
-static_assert(sizeof(esp_memo_mask) == sizeof(flow_memo_mask), "the IPv4 memo's octets");
+static const uint8_t esp_memo_mask[24] = FLOW_MEMO_MASK(0);
 
 /*
  * The first frame of a burst as classify_fast4() takes it (untagged IPv4
@@ -77,30 +67,21 @@ struct flow_memo6 {
 	uint32_t natt;           /* as struct flow_memo's */
 };
 
-static const uint8_t flow_memo6_mask[48] = {
-	0xff, 0xff,                     /* EtherType */
-	0xf0, 0, 0, 0,                  /* version; traffic class, flow label */
-	0, 0, 0xff, 0,                  /* payload length; next header; hop limit */
-	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,   /* source */
-	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,   /* destination */
-	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-	0, 0, 0, 0, 0, 0,               /* the upper layer's first octets */
-};
+/* FLOW_MEMO_MASK() for IPv6: the 48 octets from FLOW_MEMO6_OFF. */
+#define FLOW_MEMO6_MASK(s) {                                                   \
+	0xff, 0xff,                     /* EtherType */                        \
+	0xf0, 0, 0, 0,                  /* version; traffic class, flow label */ \
+	0, 0, 0xff, 0,                  /* payload length; next header; hop limit */ \
+	s, s, s, s, s, s, s, s, s, s, s, s, s, s, s, s,   /* source */         \
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,   /* destination */    \
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,                        \
+	0, 0, 0, 0, 0, 0,               /* the upper layer's first octets */   \
+}
+static const uint8_t flow_memo6_mask[48] = FLOW_MEMO6_MASK(0xff);
 static_assert(FLOW_MEMO6_OFF + sizeof(flow_memo6_mask) <= FLOW_MEMO6_MIN, "in the shortest frame");
 
 /* esp_memo_mask[] for IPv6: flow_memo6_mask[] but for the source. */
-static const uint8_t esp_memo6_mask[48] = {
-	0xff, 0xff,                     /* EtherType */
-	0xf0, 0, 0, 0,                  /* version; traffic class, flow label */
-	0, 0, 0xff, 0,                  /* payload length; next header; hop limit */
-	0, 0, 0, 0, 0, 0, 0, 0,         /* source */
-	0, 0, 0, 0, 0, 0, 0, 0,
-	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,   /* destination */
-	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-	0, 0, 0, 0, 0, 0,               /* the upper layer's first octets */
-};
-static_assert(sizeof(esp_memo6_mask) == sizeof(flow_memo6_mask), "the IPv6 memo's octets");
+static const uint8_t esp_memo6_mask[48] = FLOW_MEMO6_MASK(0);
 
 /* flow_memo_match_under() for IPv6, @p mask flow_memo6_mask[] or
  * esp_memo6_mask[]. */

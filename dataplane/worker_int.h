@@ -359,16 +359,19 @@ struct flow_memo {
 
 enum { FLOW_MEMO_NO_PORT = 0x10000 };  /* no port is */
 
-/* Which of the 24 octets from FLOW_MEMO_OFF a flow's packets share. */
-static const uint8_t flow_memo_mask[24] = {
-	0, 0,                   /* the source MAC's last two */
-	0xff, 0xff,             /* EtherType */
-	0xff, 0,                /* version and IHL; TOS */
-	0, 0, 0, 0,             /* total length; Identification */
-	0x3f, 0xff,             /* MF and the fragment offset, not DF */
-	0, 0xff, 0, 0,          /* TTL; protocol; checksum */
-	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, /* addresses */
-};
+/* Which of the 24 octets from FLOW_MEMO_OFF a flow's packets share, the
+ * source address's octets @p src (0xff, or 0 for any source). */
+#define FLOW_MEMO_MASK(src) {                                          \
+	0, 0,                   /* the source MAC's last two */        \
+	0xff, 0xff,             /* EtherType */                        \
+	0xff, 0,                /* version and IHL; TOS */             \
+	0, 0, 0, 0,             /* total length; Identification */     \
+	0x3f, 0xff,             /* MF and the fragment offset, not DF */ \
+	0, 0xff, 0, 0,          /* TTL; protocol; checksum */          \
+	src, src, src, src,     /* source */                           \
+	0xff, 0xff, 0xff, 0xff, /* destination */                      \
+}
+static const uint8_t flow_memo_mask[24] = FLOW_MEMO_MASK(0xff);
 static_assert(FLOW_MEMO_OFF + sizeof(flow_memo_mask) <= FLOW_MEMO_MIN, "in the shortest frame");
 
 /* A flow memo's image of the @p n words at @p p: their octets under
