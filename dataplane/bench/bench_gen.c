@@ -108,10 +108,11 @@ static struct esp_addr bench_peer(const struct bench_case *c, const struct bench
 				  uint32_t k)
 {
 	struct esp_addr a = t->gw_remote;
-	uint32_t j = k % c->peers + 1;
+	uint32_t j;
 
 	if (c->peers <= 1)
 		return a;
+	j = k % c->peers + 1;
 	if (a.family == AF_INET) {
 		addr(&a, "198.18.0.0");
 		a.bytes[1] = (uint8_t)(18 + (j >> 16));
