@@ -19,7 +19,8 @@ int test_eal_init(const char *file_prefix)
 	char prefix[64];
 	snprintf(prefix, sizeof(prefix), "%s", file_prefix);
 	char *argv[] = {
-		"test", "--no-huge", "--no-pci", "-m", "128", "--file-prefix", prefix,
+		/* --no-shconf: no shared config file a concurrent run could meet */
+		"test", "--no-huge", "--no-pci", "-m", "128", "--no-shconf", "--file-prefix", prefix,
 		"--log-level", "error", "--no-telemetry", "-l", "0", NULL,
 	};
 	int argc = (int)(sizeof(argv) / sizeof(argv[0])) - 1;

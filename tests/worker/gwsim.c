@@ -197,10 +197,13 @@ void gwsim_init(struct gwsim *g, char tag, uint16_t n_workers)
 
 void gwsim_setup(const char *prefix)
 {
+	/* --no-shconf: no shared config file, so that a run of the same test
+	 * elsewhere (the ASan build's, a fuzzer's) does not meet this one */
 	char *argv[] = { "gwsim", "--no-huge", "--no-pci", "-m", "256", "--no-telemetry",
-			 "--file-prefix", (char *)prefix, "-l", "0", "--log-level", "error", NULL };
+			 "--no-shconf", "--file-prefix", (char *)prefix, "-l", "0",
+			 "--log-level", "error", NULL };
 
-	ck_assert_int_ge(rte_eal_init(12, argv), 0);
+	ck_assert_int_ge(rte_eal_init((int)RTE_DIM(argv) - 1, argv), 0);
 	ck_assert_int_eq(pkt_meta_register(), 0);
 	gwsim_pool = rte_pktmbuf_pool_create("gwsim_pool", 8191, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	ck_assert_ptr_nonnull(gwsim_pool);
