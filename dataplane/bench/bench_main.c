@@ -7,6 +7,7 @@
  * See usage() and docs/benchmark.md.
  */
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -613,6 +614,16 @@ static json_t *cold_probe(void)
 	return j;
 }
 
+/* EAL's runtime directory of this run (its file prefix is the pid's),
+ * removed at exit: each run would leave one under /run, a tmpfs. */
+static char runtime_dir[PATH_MAX];
+
+static void runtime_dir_remove(void)
+{
+	if (runtime_dir[0] != '\0')
+		rmdir(runtime_dir);
+}
+
 int main(int argc, char **argv)
 {
 	static struct bench_case cases[MAX_CASES];
@@ -642,6 +653,9 @@ int main(int argc, char **argv)
 	eal[ea++] = "--no-telemetry";
 	eal[ea++] = "--file-prefix";
 	eal[ea++] = prefix;
+	/* one process: no shared config's files in its runtime directory,
+	 * which then goes at exit (runtime_dir_remove()) */
+	eal[ea++] = "--no-shconf";
 	eal[ea++] = "--log-level";
 	eal[ea++] = "error";
 	eal[ea++] = "--lcores";
@@ -662,6 +676,8 @@ int main(int argc, char **argv)
 		/* the check cannot run here at all (no root, no PMDs): skip */
 		return o.smoke ? 77 : 1;
 	}
+	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
+	atexit(runtime_dir_remove);
 	if (pkt_meta_register() < 0)
 		return 1;
 	bench_pool = worker_pool_create("bench_mbufs", flows * workers + 32767, (int)rte_socket_id());
