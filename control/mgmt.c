@@ -491,7 +491,7 @@ static json_t *req_worker_stats(struct gw *g)
 			continue;
 		s = &w->stats;
 		/* Racy reads of counters the worker alone writes: fine on x86-64. */
-		json_t *j = json_pack("{si si sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI}",
+		json_t *j = json_pack("{si si sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI sI}",
 				      "id", w->id, "lcore", (int)w->lcore,
 				      "rx", (json_int_t)s->rx, "rx_bursts", (json_int_t)s->rx_bursts,
 				      "tx", (json_int_t)s->tx,
@@ -502,6 +502,7 @@ static json_t *req_worker_stats(struct gw *g)
 				      "esp_in_express", (json_int_t)s->esp_in_express,
 				      "esp_in_express_sas", (json_int_t)s->esp_in_express_sas,
 				      "esp_out_express", (json_int_t)s->esp_out_express,
+				      "esp_out_express_queued", (json_int_t)s->esp_out_express_queued,
 				      "msgs", (json_int_t)s->msgs, "loops", (json_int_t)s->loops,
 				      "busy_loops", (json_int_t)s->busy_loops);
 		/* the mean burst: near 32 (or the shorter bursts

@@ -76,10 +76,10 @@ void telemetry_stop(void)
 static const char *const worker_fields[] = {
 	"rx", "tx", "esp_in", "esp_out", "bypass", "punted", "handoff_in", "handoff_out",
 	"msgs", "loops", "busy_loops", "drops", "esp_in_express", "esp_out_express", "rx_bursts",
-	"esp_in_express_sas",
+	"esp_in_express_sas", "esp_out_express_queued",
 };
 
-enum { WORKER_FIELDS = 16 };
+enum { WORKER_FIELDS = 17 };
 static_assert(sizeof(worker_fields) / sizeof(worker_fields[0]) == WORKER_FIELDS,
 	      "a value for each field");
 
@@ -94,7 +94,7 @@ static void worker_values(const struct worker *w, uint64_t v[WORKER_FIELDS])
 	v[4] = s->bypass; v[5] = s->punted; v[6] = s->handoff_in; v[7] = s->handoff_out;
 	v[8] = s->msgs; v[9] = s->loops; v[10] = s->busy_loops; v[11] = drops;
 	v[12] = s->esp_in_express; v[13] = s->esp_out_express; v[14] = s->rx_bursts;
-	v[15] = s->esp_in_express_sas;
+	v[15] = s->esp_in_express_sas; v[16] = s->esp_out_express_queued;
 }
 
 static struct rte_tel_data *str_array(const char *const *s, unsigned n)

@@ -445,26 +445,33 @@ ESP_INLINE uint16_t esp_out_burst(struct esp_sa *sa0, struct esp_sa **sas, struc
 }
 
 /*
- * esp_out_express() for one cipher, IV length, inner family (@p in6:
- * IPv6, else IPv4) and outer family (@p v6): esp_out_one()'s tunnel
- * instance on the fast state, with what the worker checked left out and
- * its forwarding done in the same pass: the inner header's TTL or hop
- * limit less one, the outer frame's link header @p l2 written.
+ * esp_out_express() for one cipher, IV length and outer family (@p v6):
+ * esp_out_one()'s tunnel instance on the fast state, with what the worker
+ * checked left out and its forwarding done in the same pass, the outer
+ * frame's link header @p l2 written. @p framed (a constant): the frames
+ * as received, their link header on, the inner header's TTL or hop limit
+ * less one here, all of the inner family @p in6 (IPv6, else IPv4; a
+ * constant); else classified packets (the worker's clear queue: no link
+ * header, the TTL done), each of its own family. Every packet is @p sa0's
+ * (its counters in locals for the burst), or with @p sas packet i is
+ * sas[i]'s (each packet's counted on its SA at once, as
+ * esp_in_express_burst() does).
  */
-ESP_INLINE void esp_out_express_burst(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n,
-				      struct esp_ctx *ctx, const uint8_t *l2,
-				      const unsigned cipher, const uint32_t iv_len, const bool in6,
+ESP_INLINE void esp_out_express_burst(struct esp_sa *sa0, struct esp_sa **sas,
+				      struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx,
+				      const uint8_t *l2, const unsigned cipher,
+				      const uint32_t iv_len, const bool framed, bool in6,
 				      const bool v6)
 {
 	const uint32_t L2 = sizeof(struct rte_ether_hdr);
+	const uint32_t IN = framed ? L2 : 0;   /* octets before the inner header */
 	const uint32_t ip_len = v6 ? ESP_IPV6_HDR_LEN : ESP_IPV4_HDR_MIN;
 	const uint32_t grow_head = ip_len + sizeof(struct esp_hdr) + iv_len;
-	const uint8_t next = in6 ? ESP_IPPROTO_IPV6 : ESP_IPPROTO_IPIP;
-	const uint8_t *kd = (const uint8_t *)&sa->key + esp_key_off(ctx->mgr);
+	const size_t key_off = esp_key_off(ctx->mgr);
 	struct esp_out_aead job[ESP_OUT_CHUNK];
 	struct esp_sa_count counted = { 0, 0 };
-	uint64_t seq = sa->seq;
-	uint16_t id = sa->ip_id;
+	uint64_t seq = sas == NULL ? sa0->seq : 0;
+	uint16_t id = sas == NULL ? sa0->ip_id : 0;
 	uint8_t link[sizeof(struct rte_ether_hdr)];
 
 	memcpy(link, l2, sizeof(link));
@@ -472,14 +479,17 @@ ESP_INLINE void esp_out_express_burst(struct esp_sa *sa, struct rte_mbuf **mb, u
 		uint16_t first = i, end = (uint16_t)RTE_MIN(n, i + ESP_OUT_CHUNK);
 
 		for (; i < end; i++) {
+			struct esp_sa *sa = sas != NULL ? sas[i] : sa0;
 			struct rte_mbuf *m = mb[i];
 			struct esp_out_aead *j = &job[i - first];
-			uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *), *in = frame + L2;
-			uint32_t payload = rte_pktmbuf_data_len(m) - L2;
+			uint8_t *in = rte_pktmbuf_mtod_offset(m, uint8_t *, IN);
+			uint32_t payload = rte_pktmbuf_data_len(m) - IN;
 			uint32_t pad = (ESP_PAD_ALIGN - ((payload + sizeof(struct esp_tail)) & 3)) & 3;
 			uint32_t grow = grow_head + pad + sizeof(struct esp_tail) + ESP_ICV_LEN;
-			uint8_t *p = frame - grow_head, *esp = p + L2 + ip_len;
+			uint8_t *p = in - grow_head - L2, *esp = p + L2 + ip_len;
 
+			if (!framed)
+				in6 = (in[0] >> 4) == 6;
 			/* as esp_out_parse(): the TOS or traffic class, and
 			 * the DF bit of IPv4 (RFC 4301 §8.1: none from IPv6) */
 			uint8_t tos = in6 ? (uint8_t)((in[0] & 0x0f) << 4 | in[1] >> 4) : in[1];
@@ -488,73 +498,92 @@ ESP_INLINE void esp_out_express_burst(struct esp_sa *sa, struct rte_mbuf **mb, u
 			if (v6)
 				esp_out_ip6(p + L2, sa, tos, payload + grow, ESP_IPV6_HDR_LEN);
 			else
-				esp_out_ip4(p + L2, sa, tos, (uint16_t)(payload + grow), id++, df,
-					    ESP_IPV4_HDR_MIN);
-			if (in6)
+				esp_out_ip4(p + L2, sa, tos, (uint16_t)(payload + grow),
+					    sas != NULL ? sa->ip_id++ : id++, df, ESP_IPV4_HDR_MIN);
+			if (framed && in6)
 				ttl_dec6_from_above_1((struct rte_ipv6_hdr *)in);
-			else
+			else if (framed)
 				ttl_dec4_from_above_1((struct rte_ipv4_hdr *)in);
-			esp_out_trailer(in + payload, pad, next);
-			m->data_off = (uint16_t)(m->data_off - grow_head);
-			m->data_len = (uint16_t)(m->data_len + grow);
-			m->pkt_len += grow;
+			esp_out_trailer(in + payload, pad, in6 ? ESP_IPPROTO_IPV6 : ESP_IPPROTO_IPIP);
+			m->data_off = (uint16_t)(m->data_off - grow_head - (L2 - IN));
+			m->data_len = (uint16_t)(m->data_len + grow + (L2 - IN));
+			m->pkt_len += grow + (L2 - IN);
 			m->packet_type = RTE_PTYPE_UNKNOWN;
 			memcpy(p, link, sizeof(link));
-			esp_out_esp_hdr(j, esp, sa, ++seq, false, iv_len, NULL);
+			esp_out_esp_hdr(j, esp, sa, sas != NULL ? ++sa->seq : ++seq, false, iv_len,
+					NULL);
 			j->pt = esp + sizeof(struct esp_hdr) + iv_len;
 			j->pt_len = payload + pad + sizeof(struct esp_tail);
-			counted.packets++;
-			counted.bytes += payload;
+			j->sa = sa;
+			/* far from its lifetimes (esp_out_express_fits()):
+			 * counted at the end or, of many SAs, at once */
+			esp_count_one(sas != NULL ? &sa->stats : &counted, payload);
 		}
 		for (uint16_t k = 0; k < end - first; k++) {
 			const struct esp_out_aead *j = &job[k];
+			const struct esp_sa *sa = sas != NULL ? j->sa : sa0;
 
-			esp_aead_kd(ctx->mgr, kd, cipher, true, j->nonce, j->aad, 8, j->pt, j->pt,
-				    j->pt_len, j->pt + j->pt_len);
+			esp_aead_kd(ctx->mgr, (const uint8_t *)&sa->key + key_off, cipher, true,
+				    j->nonce, j->aad, 8, j->pt, j->pt, j->pt_len, j->pt + j->pt_len);
 		}
 	}
-	sa->seq = seq;
-	sa->ip_id = id;
-	esp_account_burst(sa, &counted);
+	if (sas == NULL) {
+		sa0->seq = seq;
+		sa0->ip_id = id;
+		esp_account_burst(sa0, &counted);
+	}
 }
 
-/* esp_out_express_burst() for @p sa's IV length and outer family, the
- * frames' family (@p in6) given. */
-ESP_INLINE void esp_out_express_cipher(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n,
-				       struct esp_ctx *ctx, const uint8_t *l2,
-				       const unsigned cipher, const bool in6)
+/* esp_out_express_burst() for @p sa's IV length and outer family. */
+ESP_INLINE void esp_out_express_cipher(struct esp_sa *sa, struct esp_sa **sas,
+				       struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx,
+				       const uint8_t *l2, const unsigned cipher,
+				       const bool framed, const bool in6)
 {
 	bool iv = sa->iv_len != 0;
 
 	if (sa->outer_af == AF_INET6 && iv)
-		esp_out_express_burst(sa, mb, n, ctx, l2, cipher, ESP_IV_LEN, in6, true);
+		esp_out_express_burst(sa, sas, mb, n, ctx, l2, cipher, ESP_IV_LEN, framed, in6, true);
 	else if (sa->outer_af == AF_INET6)
-		esp_out_express_burst(sa, mb, n, ctx, l2, cipher, 0, in6, true);
+		esp_out_express_burst(sa, sas, mb, n, ctx, l2, cipher, 0, framed, in6, true);
 	else if (iv)
-		esp_out_express_burst(sa, mb, n, ctx, l2, cipher, ESP_IV_LEN, in6, false);
+		esp_out_express_burst(sa, sas, mb, n, ctx, l2, cipher, ESP_IV_LEN, framed, in6, false);
 	else
-		esp_out_express_burst(sa, mb, n, ctx, l2, cipher, 0, in6, false);
+		esp_out_express_burst(sa, sas, mb, n, ctx, l2, cipher, 0, framed, in6, false);
 }
 
 /* esp_out_express_cipher() for @p sa's cipher. */
-ESP_INLINE void esp_out_express_in(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n,
-				   struct esp_ctx *ctx, const uint8_t *l2, const bool in6)
+ESP_INLINE void esp_out_express_in(struct esp_sa *sa, struct esp_sa **sas, struct rte_mbuf **mb,
+				   uint16_t n, struct esp_ctx *ctx, const uint8_t *l2,
+				   const bool framed, const bool in6)
 {
 	if (sa->cipher == ESP_CIPHER_AES128_GCM16)
-		esp_out_express_cipher(sa, mb, n, ctx, l2, ESP_CIPHER_AES128_GCM16, in6);
+		esp_out_express_cipher(sa, sas, mb, n, ctx, l2, ESP_CIPHER_AES128_GCM16, framed, in6);
 	else if (sa->cipher == ESP_CIPHER_AES256_GCM16)
-		esp_out_express_cipher(sa, mb, n, ctx, l2, ESP_CIPHER_AES256_GCM16, in6);
+		esp_out_express_cipher(sa, sas, mb, n, ctx, l2, ESP_CIPHER_AES256_GCM16, framed, in6);
 	else
-		esp_out_express_cipher(sa, mb, n, ctx, l2, ESP_CIPHER_CHACHA20_POLY1305, in6);
+		esp_out_express_cipher(sa, sas, mb, n, ctx, l2, ESP_CIPHER_CHACHA20_POLY1305,
+				       framed, in6);
 }
 
 void esp_out_express(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx,
 		     const uint8_t *l2, uint8_t family)
 {
 	if (family == AF_INET6)
-		esp_out_express_in(sa, mb, n, ctx, l2, true);
+		esp_out_express_in(sa, NULL, mb, n, ctx, l2, true, true);
 	else
-		esp_out_express_in(sa, mb, n, ctx, l2, false);
+		esp_out_express_in(sa, NULL, mb, n, ctx, l2, true, false);
+}
+
+void esp_out_express_queued(struct esp_sa *sa, struct esp_sa **sas, struct rte_mbuf **mb,
+			    uint16_t n, struct esp_ctx *ctx, const uint8_t *l2)
+{
+	/* one SA's bursts in code of their own, which keeps its counters in
+	 * locals; each packet's family is read for it */
+	if (sas == NULL)
+		esp_out_express_in(sa, NULL, mb, n, ctx, l2, false, false);
+	else
+		esp_out_express_in(sa, sas, mb, n, ctx, l2, false, false);
 }
 
 bool esp_out_express_fits(const struct esp_sa *sa, const struct esp_ctx *ctx, uint16_t n,

@@ -520,6 +520,8 @@ static void esp_out_batch(struct worker *w, struct burst *b)
 	struct out_group g;  /* not zeroed: runs are written as they come */
 
 	RTE_BUILD_BUG_ON(RTE_DIM(b->clear) > RTE_DIM(g.run));
+	if (esp_out_express_batch(w, pkts, n, b->n_runs))
+		return;
 	g.n = g.n_runs = g.n_via = 0;
 	/* a burst of one SA's (a flow's) is one run, not looked for */
 	for (uint16_t i = b->n_runs > 1 ? 1 : n; i < n; i++) {

@@ -71,6 +71,8 @@ struct worker_stats {
 	uint64_t esp_in_express;      /**< ESP frames taken the express way (worker_express.c) */
 	uint64_t esp_in_express_sas;  /**< of those, frames of bursts of many SAs */
 	uint64_t esp_out_express;     /**< clear frames taken the express way */
+	uint64_t esp_out_express_queued;  /**< classified clear packets sent the express
+					   *   transform's way (esp_out_express_batch()) */
 	uint64_t msgs;                /**< control messages applied */
 	uint64_t loops, busy_loops;
 };

@@ -482,6 +482,82 @@ EXPRESS_INLINE bool esp_out_express_take(struct worker *w, struct rte_mbuf **pkt
 	return true;
 }
 
+/*
+ * May @p m, of @p sa, go to esp_out_express_queued() on the path whose
+ * room for the inner packet is @p room? One segment that fits it, with
+ * room for the SA's overhead after and that and a link header before.
+ */
+static inline bool esp_out_queued_fits(const struct rte_mbuf *m, const struct esp_sa *sa,
+				       uint32_t room)
+{
+	return rte_pktmbuf_data_len(m) == rte_pktmbuf_pkt_len(m) &&
+	       rte_pktmbuf_data_len(m) <= room &&
+	       rte_pktmbuf_headroom(m) >= sa->overhead + sizeof(struct rte_ether_hdr) &&
+	       rte_pktmbuf_tailroom(m) >= sa->overhead;
+}
+
+/*
+ * The clear queue's packets the express way: a site's many flows in one
+ * tunnel, or a gateway's many tunnels (a hub's sites) whose peers are
+ * reached through one next hop. Every SA is checked where a run of its
+ * packets starts: the first esp_out_express_fits(), the others
+ * esp_out_express_joins() it, and its peer's forwarding entry (untagged,
+ * an MTU that leaves room) is the first one's next hop: the same port and
+ * link header (an SA to the peer before it has that peer's entry). Each
+ * packet must fit its SA's room (esp_out_queued_fits()). Then
+ * esp_out_express_queued() encrypts the packets and writes their link
+ * headers in one pass, and they go to the port's queue as they are, in
+ * order: no runs, groups or forwarding pass (esp_out_batch()).
+ */
+bool esp_out_express_batch(struct worker *w, struct rte_mbuf **pkts, uint16_t n, uint16_t runs)
+{
+	struct esp_sa *many[WORKER_BURST * 2], *first = pkt_meta(pkts[0])->sa, *cur = first;
+	const bool v6 = first->outer_af == AF_INET6;
+	const struct fib_fwd *e;
+	uint8_t l2[sizeof(struct rte_ether_hdr)];
+	uint32_t mtu, room;
+	uint16_t port;
+
+	if (n > RTE_DIM(many) || w->fib->n_labels != 0 ||
+	    !esp_out_express_fits(first, &w->ctx, n, AF_INET) ||
+	    (e = fwd_get(w, first->outer_af, esp_sa_peer(first), 0)) == NULL ||
+	    e->l2_len != sizeof(struct rte_ether_hdr) || e->mtu <= first->overhead)
+		return false;
+	memcpy(l2, e->l2, sizeof(l2));
+	port = e->port;
+	mtu = e->mtu;
+	room = mtu - first->overhead;
+	for (uint16_t i = 0; i < n; i++) {
+		struct esp_sa *sa = runs > 1 ? pkt_meta(pkts[i])->sa : first;
+
+		if (sa != cur) {
+			if (!esp_out_express_joins(sa, first, n))
+				return false;
+			/* another peer: its entry, through the same next hop */
+			if (v6 ? memcmp(esp_sa_peer(sa), esp_sa_peer(cur), 16) != 0
+			       : memcmp(esp_sa_peer(sa), esp_sa_peer(cur), 4) != 0) {
+				e = fwd_get(w, sa->outer_af, esp_sa_peer(sa), 0);
+				if (e == NULL || e->l2_len != sizeof(struct rte_ether_hdr) ||
+				    e->port != port || memcmp(e->l2, l2, sizeof(l2)) != 0)
+					return false;
+				mtu = e->mtu;
+			}
+			if (mtu <= sa->overhead)
+				return false;
+			room = mtu - sa->overhead;
+			cur = sa;
+		}
+		if (!esp_out_queued_fits(pkts[i], sa, room))
+			return false;
+		many[i] = sa;
+	}
+	w->stats.esp_out_express_queued += n;
+	w->stats.esp_out += n;
+	esp_out_express_queued(first, runs > 1 ? many : NULL, pkts, n, &w->ctx, l2);
+	tx_queue_run(w, pkts, n, port);
+	return true;
+}
+
 bool worker_express(struct worker *w, uint16_t in_port, struct rte_mbuf **pkts, uint16_t n)
 {
 	const uint8_t *frame = rte_pktmbuf_mtod(pkts[0], const uint8_t *);

@@ -535,6 +535,14 @@ static inline uint16_t esp_in_done(struct worker *w, struct esp_sa *sa, struct e
  * else false, the frames' data untouched, for the usual way.
  */
 bool worker_express(struct worker *w, uint16_t in_port, struct rte_mbuf **pkts, uint16_t n);
+/*
+ * The outbound express transform for the burst's clear queue, @p n
+ * classified packets @p pkts for this worker's tunnels (each one's SA in
+ * its metadata, @p runs changes of SA among them): when all are alike
+ * and each fits its path, they are encrypted, get their link headers and
+ * are queued in one pass and true is returned; else false, untouched.
+ */
+bool esp_out_express_batch(struct worker *w, struct rte_mbuf **pkts, uint16_t n, uint16_t runs);
 
 /* forward.c */
 /*

@@ -188,12 +188,37 @@ static inline bool esp_in_express_joins(const struct esp_sa *sa, const struct es
  */
 void esp_out_express(struct esp_sa *sa, struct rte_mbuf **mb, uint16_t n, struct esp_ctx *ctx,
 		     const uint8_t *l2, uint8_t family);
+/**
+ * esp_out_express() for packets the worker classified (its clear queue):
+ * each IPv4 or IPv6 from its first octet (no link header), in one
+ * segment, its TTL or hop limit already less one, fitting the path MTU,
+ * with room for sa->overhead octets after it and that and a link header
+ * before it. Every packet is @p sa's, or with @p sas (not NULL) packet i
+ * is sas[i]'s, each of them esp_out_express_joins() @p sa; each leaves as
+ * the ESP packet esp_outbound() (or esp_outbound_multi()) makes of it,
+ * behind the link header @p l2 (14 octets).
+ */
+void esp_out_express_queued(struct esp_sa *sa, struct esp_sa **sas, struct rte_mbuf **mb,
+			    uint16_t n, struct esp_ctx *ctx, const uint8_t *l2);
 /** May a burst of @p n packets of @p family (AF_INET, AF_INET6) of @p sa
  *  go to esp_out_express()? (A tunnel SA of either outer family, without
  *  ESN or NAT-T, alive and far from its lifetimes and its sequence
  *  number's end, and no IV given by a test in @p ctx; any cipher.) */
 bool esp_out_express_fits(const struct esp_sa *sa, const struct esp_ctx *ctx, uint16_t n,
 			  uint8_t family);
+/** May @p n packets of @p sa go with @p first's, which
+ *  esp_out_express_fits(), to esp_out_express_queued()? The same
+ *  direction, mode, cipher, IV length and outer family, without ESN,
+ *  NAT-T or death, alive and far from its lifetimes and its sequence
+ *  number's end (no ESN: 2^32 - 1). */
+static inline bool esp_out_express_joins(const struct esp_sa *sa, const struct esp_sa *first,
+					 uint16_t n)
+{
+	return sa->dir == first->dir && sa->mode == first->mode && sa->cipher == first->cipher &&
+	       sa->iv_len == first->iv_len && sa->outer_af == first->outer_af &&
+	       (sa->flags & (ESP_SA_F_ESN | ESP_SA_F_NATT | ESP_SA_F_DEAD)) == 0 &&
+	       UINT32_MAX - sa->seq > n && esp_life_far(sa, n);
+}
 
 /**
  * The 12-octet AEAD nonce of sequence number @p seq with RFC 8750's

@@ -304,6 +304,7 @@ static void outbound_ways(int family, uint32_t spi)
 		struct rte_mbuf *in[N], *copy[N], *esp[N], *p;
 		uint64_t express = A.w->stats.esp_out_express, ttl = gwsim_drops(&A, ESP_DROP_TTL);
 		uint64_t too_big = gwsim_drops(&A, ESP_DROP_TOO_BIG);
+		uint64_t queued = A.w->stats.esp_out_express_queued;
 		unsigned odd = way == ONE_FLOW ? N : way == FIRST_OTHER ? 0 : 3, k = 0, n_esp;
 		bool lost = way == TTL_1 || way == TOO_BIG;
 
@@ -335,6 +336,12 @@ static void outbound_ways(int family, uint32_t spi)
 		ck_assert_msg(A.w->stats.esp_out_express - express == (way == ONE_FLOW ? N : 0),
 			      "IPv%d, a burst with %s: %" PRIu64 " frames the express way",
 			      v4 ? 4 : 6, name[way], A.w->stats.esp_out_express - express);
+		/* the rest, classified, the express transform's way
+		 * (esp_out_express_batch()) */
+		ck_assert_msg(A.w->stats.esp_out_express_queued - queued ==
+				      (way == ONE_FLOW || way == TOO_BIG ? 0 : way == TTL_1 ? N - 1 : N),
+			      "IPv%d, a burst with %s: %" PRIu64 " queued the express way",
+			      v4 ? 4 : 6, name[way], A.w->stats.esp_out_express_queued - queued);
 		ck_assert_uint_eq(n_esp, lost ? N - 1 : N);
 		ck_assert_uint_eq(gwsim_drops(&A, ESP_DROP_TTL) - ttl, way == TTL_1);
 		ck_assert_uint_eq(gwsim_drops(&A, ESP_DROP_TOO_BIG) - too_big, way == TOO_BIG);
@@ -371,6 +378,105 @@ START_TEST(outbound_takes_whole_bursts_only)
 {
 	outbound_ways(AF_INET, 0x7701);
 	outbound_ways(AF_INET6, 0x7705);
+}
+END_TEST
+
+/*
+ * A burst of clear traffic to several of A's tunnels (a packet to each in
+ * turn; each tunnel's policy for one host of A's site) through one next
+ * hop: classified, then encrypted by the express transform
+ * (esp_out_express_batch()) when every SA is like the first and every
+ * packet fits. Each tunnel's ESP carries its own sequence numbers, 1 on,
+ * and B delivers every packet in order. A burst with an AES-256-GCM
+ * tunnel among AES-128-GCM ones, a NAT-T one, or a packet too big for
+ * its tunnel goes the usual way, whole, to the same end (the one too big
+ * dropped, its sender told).
+ */
+static void outbound_many_tunnels(int family, uint32_t spi)
+{
+	enum { SAS = 3, EACH = 4, N = SAS * EACH, ODD = 7 };
+	enum { ALIKE, OTHER_CIPHER, NATT, TOO_BIG, WAYS };
+	static const char *const name[] = { "alike tunnels", "an AES-256 tunnel among AES-128 ones",
+					    "a NAT-T tunnel", "a packet too big" };
+	bool v4 = family == AF_INET;
+
+	for (unsigned way = ALIKE; way < WAYS; way++) {
+		struct combo c[SAS];
+		struct rte_mbuf *in[N], *copy[N], *esp[N], *p;
+		uint64_t queued = A.w->stats.esp_out_express_queued;
+		uint32_t seq[SAS] = { 0 };
+		unsigned n_esp, k = 0;
+		bool lost = way == TOO_BIG;
+
+		for (unsigned a = 0; a < SAS; a++) {
+			struct drv_policy pol = { .id = spi + a, .priority = 10,
+						  .action = SPD_PROTECT, .sa_spi = spi + a };
+			struct esp_sa_params out, inb;
+
+			c[a] = (struct combo){ a == 2 && way == OTHER_CIPHER ? ESP_CIPHER_AES256_GCM16
+									  : ESP_CIPHER_AES128_GCM16,
+					       a == 1 && way == NATT ? ESP_SA_F_NATT : 0,
+					       ESP_MODE_TUNNEL, family, family };
+			gwsim_sa_params(&out, &c[a], spi + a, ESP_DIR_OUT, true);
+			gwsim_sa_params(&inb, &c[a], spi + a, ESP_DIR_IN, true);
+			ck_assert_int_eq(drv_sa_add(A.drv, &out), 0);
+			ck_assert_int_eq(drv_sa_add(B.drv, &inb), 0);
+			/* from host a + 1 of A's site */
+			pol.sel = out.sel;
+			pol.sel.src_len = v4 ? 32 : 128;
+			pol.sel.src[v4 ? 3 : 15] = (uint8_t)(a + 1);
+			ck_assert_int_eq(drv_policy_add(A.drv, &pol), 0);
+		}
+		worker_apply_msgs(A.w);
+		worker_apply_msgs(B.w);
+		for (unsigned i = 0; i < N; i++) {
+			char src[32];
+
+			snprintf(src, sizeof(src), v4 ? "10.1.0.%u" : "fd01::%u", i % SAS + 1);
+			in[i] = gwsim_udp_frame(family, &mac_a_lan, src, v4 ? "10.2.0.1" : "fd02::1",
+						(uint16_t)(5000 + i),
+						i == ODD && way == TOO_BIG ? 1452 : 60 + 9 * i, 0, true);
+			copy[i] = rte_pktmbuf_copy(in[i], gwsim_pool, 0, UINT32_MAX);
+		}
+		worker_process_burst(A.w, A.lan, in, N);
+		worker_flush(A.w);
+		n_esp = rte_ring_dequeue_burst(A.wan_tx[0], (void **)esp, N, NULL);
+		ck_assert_msg(A.w->stats.esp_out_express_queued - queued == (way == ALIKE ? N : 0),
+			      "IPv%d, a burst with %s: %" PRIu64 " queued the express way",
+			      v4 ? 4 : 6, name[way], A.w->stats.esp_out_express_queued - queued);
+		ck_assert_uint_eq(n_esp, lost ? N - 1 : N);
+		if (way == TOO_BIG) {
+			ck_assert_int_eq(rte_ring_dequeue(A.w->punt, (void **)&p), 0);
+			ck_assert_uint_eq(p->hash.usr & 0xffff, PUNT_TOO_BIG);
+			rte_pktmbuf_free(p);
+		}
+		for (unsigned i = 0; i < N; i++) {
+			if (lost && i == ODD) {
+				rte_pktmbuf_free(copy[i]);
+				continue;
+			}
+			/* tunnel i % SAS's, its next sequence number (past
+			 * the outer header and, NAT-T, the UDP one) */
+			const uint8_t *h = rte_pktmbuf_mtod_offset(esp[k], const uint8_t *,
+				14 + (v4 ? 20 : 40) + (way == NATT && i % SAS == 1 ? 8 : 0));
+			uint32_t a = i % SAS;
+
+			ck_assert_uint_eq(rte_be_to_cpu_32(*(const uint32_t *)h), spi + a);
+			ck_assert_uint_eq(rte_be_to_cpu_32(*(const uint32_t *)(h + 4)), ++seq[a]);
+			ck_assert_ptr_nonnull(p = gwsim_run(&B, B.wan, esp[k++], B.lan_tx[0]));
+			gwsim_check_delivered(copy[i], p, family);
+			rte_pktmbuf_free(p);
+			rte_pktmbuf_free(copy[i]);
+		}
+		for (unsigned a = 0; a < SAS; a++)
+			gwsim_uninstall(spi + a);
+	}
+}
+
+START_TEST(outbound_takes_bursts_of_many_tunnels)
+{
+	outbound_many_tunnels(AF_INET, 0x7711);
+	outbound_many_tunnels(AF_INET6, 0x7721);
 }
 END_TEST
 
@@ -539,6 +645,7 @@ int main(void)
 	tcase_add_test(tc, inbound_takes_whole_bursts_only);
 	tcase_add_test(tc, inbound_takes_bursts_of_many_sas);
 	tcase_add_test(tc, outbound_takes_whole_bursts_only);
+	tcase_add_test(tc, outbound_takes_bursts_of_many_tunnels);
 	tcase_add_test(tc, express_ways_serve_their_sas_only);
 	tcase_add_test(tc, inbound_express_follows_a_new_fib);
 	tcase_add_test(tc, outbound_leaves_traffic_to_us);
