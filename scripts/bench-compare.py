@@ -45,6 +45,8 @@ def case_key(c):
         name += " 2w handoff" if c.get("handoff") else " 2w"
     if c.get("peers", 1) > 1:
         name += " %d peers" % c["peers"]
+    if c.get("hosts", 1) > 1:
+        name += " %d hosts" % c["hosts"]
     return name
 
 

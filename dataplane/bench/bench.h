@@ -32,6 +32,7 @@ enum bench_limits {
 enum bench_dir { BENCH_OUT, BENCH_IN };
 
 enum { BENCH_PEERS_MAX = 1 << 16 };  /**< --peers: addresses bench_peer() makes */
+enum { BENCH_HOSTS_MAX = 1 << 16 };  /**< --hosts: addresses in the site's /16 (/64) */
 
 /** One measured configuration. */
 struct bench_case {
@@ -46,9 +47,12 @@ struct bench_case {
 	uint16_t workers;           /**< 1 or 2 (multi-core runs) */
 	bool spread;                /**< 2 workers: half of each port's SAs
 				     *   belong to the other worker (handoff) */
-	uint32_t peers;             /**< inbound, many SAs: the peer gateways
-				     *   that send them (SA k from peer k % peers;
-				     *   1: all from one) */
+	uint32_t peers;             /**< many SAs: the peer gateways at the
+				     *   tunnels' far ends (SA k's peer k % peers;
+				     *   1: all one) */
+	uint32_t hosts;             /**< outbound: the site's hosts the clear
+				     *   packets come from (packet i from host
+				     *   i % hosts; 1: all from one) */
 };
 
 /**

@@ -102,8 +102,9 @@ void bench_inner_dst(const struct bench_case *c, const struct bench_topo *t, uin
 	}
 }
 
-/* The peer gateway of inbound SA @p k: t->gw_remote, or with many peers
- * one of RFC 2544's benchmarking range (198.18.0.0/15) or 2001:db8:1::/96. */
+/* The peer gateway of SA @p k: t->gw_remote, or with many peers one of
+ * RFC 2544's benchmarking range (198.18.0.0/15) or 2001:db8:1::/96, which
+ * esprit reaches through t->gw_remote (bench_run.c). */
 static struct esp_addr bench_peer(const struct bench_case *c, const struct bench_topo *t,
 				  uint32_t k)
 {
@@ -122,6 +123,21 @@ static struct esp_addr bench_peer(const struct bench_case *c, const struct bench
 	}
 	a.bytes[a.family == AF_INET ? 2 : 14] = (uint8_t)(j >> 8);
 	a.bytes[a.family == AF_INET ? 3 : 15] = (uint8_t)j;
+	return a;
+}
+
+/* The host of site A that clear packet @p i comes from: t->inner_src, or
+ * with many hosts host i % hosts + 1 of 10.1.0.0/16 (fd01::/64). */
+static struct esp_addr bench_host(const struct bench_case *c, const struct bench_topo *t,
+				  uint32_t i)
+{
+	struct esp_addr a = t->inner_src;
+	uint32_t h = i % c->hosts + 1;
+
+	if (c->hosts <= 1)
+		return a;
+	a.bytes[a.family == AF_INET ? 2 : 14] = (uint8_t)(h >> 8);
+	a.bytes[a.family == AF_INET ? 3 : 15] = (uint8_t)h;
 	return a;
 }
 
@@ -146,9 +162,10 @@ void bench_sa_params(struct esp_sa_params *p, const struct bench_case *c,
 	 * (RFC 4303 §3.4.3 lets a receiver do that; ipsec-secgw's default). */
 	p->replay_window = 0;
 	if (c->dir == BENCH_OUT) {
-		/* our outbound SA: local → remote; the selector is host A → B */
-		p->local = dir == ESP_DIR_OUT ? t->gw_local : t->gw_remote;
-		p->remote = dir == ESP_DIR_OUT ? t->gw_remote : t->gw_local;
+		/* our outbound SA: local → remote; the selector is host A's
+		 * site → B's */
+		p->local = dir == ESP_DIR_OUT ? t->gw_local : peer;
+		p->remote = dir == ESP_DIR_OUT ? peer : t->gw_local;
 	} else {
 		/* our inbound SA: the peer (remote) sends to us (local); the
 		 * pcap is made with the peer's outbound twin */
@@ -314,7 +331,9 @@ int bench_pcap_write(const char *path, const struct bench_case *c, uint16_t port
 			goto out;
 		}
 		if (c->dir == BENCH_OUT) {
-			inner_packet(p, ip_len, c->family, t.inner_src.bytes, dst, (uint16_t)(1024 + i));
+			struct esp_addr src = bench_host(c, &t, i);
+
+			inner_packet(p, ip_len, c->family, src.bytes, dst, (uint16_t)(1024 + i));
 		} else {
 			inner_packet(p, ip_len, c->family, t.inner_dst.bytes, t.inner_src.bytes,
 				     (uint16_t)(1024 + i));

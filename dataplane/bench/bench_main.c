@@ -46,7 +46,8 @@ struct spec {
 	uint32_t sas[MAX_LIST];
 	uint16_t workers[2];
 	bool spread;
-	uint32_t peers;         /* inbound, many SAs: peer gateways (0: one) */
+	uint32_t peers;         /* many SAs: peer gateways (0: one) */
+	uint32_t hosts;         /* outbound: the site's hosts (0: one) */
 };
 
 struct opts {
@@ -74,7 +75,10 @@ static void usage(FILE *o)
 "  --iv explicit,implicit   --family 4,6,6in4,4in6 (inside, in a tunnel of)\n"
 "  --size 64,128,256,512,1024,1420,imix   (frame octets without FCS)\n"
 "  --sas 1,1000000          --workers 1,2   --spread (2 workers: SAs of both on each port)\n"
-"  --peers N                inbound, many SAs: from N peer gateways (SA k from peer k %% N)\n"
+"  --peers N                many SAs: tunnels to (inbound: from) N peer gateways, SA k's\n"
+"                           peer k %% N, all through one next hop\n"
+"  --hosts N                outbound: clear packets from N hosts of the site (packet i\n"
+"                           from host i %% N): many flows of each tunnel\n"
 "Other:\n"
 "  --quick         64 and 1420 B, AES-128-GCM and ChaCha20, explicit IV, 1 SA\n"
 "  --smoke         the CI check: out, AES-128-GCM, 64 B, 2 s; with --min-fraction\n"
@@ -251,7 +255,8 @@ static unsigned spec_expand(const struct spec *s, const struct opts *o, struct b
 		k->n_sas = s->sas[a];
 		k->workers = s->workers[w];
 		k->spread = s->spread;
-		k->peers = k->dir == BENCH_IN && k->n_sas > 1 && s->peers > 1 ? s->peers : 1;
+		k->peers = k->n_sas > 1 && s->peers > 1 ? s->peers : 1;
+		k->hosts = k->dir == BENCH_OUT && s->hosts > 1 ? s->hosts : 1;
 		if (k->workers > 1 && k->n_sas < k->workers)
 			k->n_sas = k->workers;   /* one SA owned by each worker */
 		/* packets in the pcap: 512, or more to spread over many SAs */
@@ -291,10 +296,13 @@ static void case_name(const struct bench_case *c, char *buf, size_t len)
 	char sz[16];
 
 	size_str(c->size, sz, sizeof(sz));
-	char peers[24] = "";
+	char peers[48] = "";
 
 	if (c->peers > 1)
 		snprintf(peers, sizeof(peers), " %u peers", c->peers);
+	if (c->hosts > 1)
+		snprintf(peers + strlen(peers), sizeof(peers) - strlen(peers), " %u hosts",
+			 c->hosts);
 	snprintf(buf, len, "%-3s %-16s %-3s %-4s %5s %7u SA%s%s%s", c->dir == BENCH_OUT ? "out" : "in",
 		 cipher_short(c->cipher), c->iiv ? "iiv" : "eiv", family_str(c),
 		 sz, c->n_sas, c->n_sas > 1 ? "s" : " ",
@@ -400,6 +408,7 @@ static json_t *case_json(const struct bench_case *c, const struct bench_result *
 		/* the tunnel's family ("family" is the clear packets') */
 		json_object_set_new(j, "outer_family", json_integer(c->outer == AF_INET ? 4 : 6));
 		json_object_set_new(j, "peers", json_integer(c->peers));
+		json_object_set_new(j, "hosts", json_integer(c->hosts));
 		json_object_set_new(j, "io_mpps_best", json_real(r->io_mpps_best));
 		json_object_set_new(j, "fraction_best", json_real(r->fraction_best));
 		json_object_set_new(j, "fraction_q1", json_real(r->fraction_q1));
@@ -441,6 +450,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "workers", required_argument, NULL, 'w' },
 		{ "spread", no_argument, NULL, 'S' },
 		{ "peers", required_argument, NULL, 'P' },
+		{ "hosts", required_argument, NULL, 'O' },
 		{ "quick", no_argument, NULL, 'q' },
 		{ "smoke", no_argument, NULL, 'k' },
 		{ "mc", no_argument, NULL, 'm' },
@@ -476,6 +486,14 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->f.peers = (uint32_t)strtoul(optarg, NULL, 0);
 			if (o->f.peers < 1 || o->f.peers > BENCH_PEERS_MAX) {
 				fprintf(stderr, "esprit-bench: --peers 1..%u\n", BENCH_PEERS_MAX);
+				return -1;
+			}
+			o->filtered = true;
+			break;
+		case 'O':
+			o->f.hosts = (uint32_t)strtoul(optarg, NULL, 0);
+			if (o->f.hosts < 1 || o->f.hosts > BENCH_HOSTS_MAX) {
+				fprintf(stderr, "esprit-bench: --hosts 1..%u\n", BENCH_HOSTS_MAX);
 				return -1;
 			}
 			o->filtered = true;
@@ -538,9 +556,10 @@ static const struct spec quick_rows[] = {
  * The default matrix: every cipher, IV mode and size over IPv4, one SA;
  * IPv6 for AES-128-GCM, and IPv6 in IPv4 and IPv4 in IPv6 at 64 and 1420
  * octets; the SAD at 1M SAs, and 1000 SAs inbound (a packet
- * or two each in a burst: esp_inbound_multi's shared chunks); the SPD
- * with 1000 and 16,384 tunnels (a policy each: the verdict cache, and the
- * SPD index behind it) outbound.
+ * or two each in a burst: esp_inbound_multi's shared chunks), also from
+ * 100 peers; the SPD with 1000 and 16,384 tunnels (a policy each: the
+ * verdict cache, and the SPD index behind it) outbound, 1000 of them to
+ * 100 peers too; one tunnel's traffic from 256 hosts (many flows).
  */
 static const struct spec default_rows[] = {
 	{ 0 },
@@ -552,6 +571,8 @@ static const struct spec default_rows[] = {
 	{ DIRS(BENCH_IN), CIPHERS(AES128), IVS(false), SIZES(64), SAS(1000) },
 	{ DIRS(BENCH_IN), CIPHERS(AES128), IVS(false), SIZES(64), SAS(1000), .peers = 100 },
 	{ DIRS(BENCH_OUT), CIPHERS(AES128), IVS(false), SIZES(64), SAS(1000, 16384) },
+	{ DIRS(BENCH_OUT), CIPHERS(AES128), IVS(false), SIZES(64), SAS(1000), .peers = 100 },
+	{ DIRS(BENCH_OUT), CIPHERS(AES128), IVS(false), SIZES(64), .hosts = 256 },
 };
 
 /* With the default matrix unless --no-mc: 1 vs 2 workers, owned and handed off. */

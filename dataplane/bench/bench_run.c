@@ -150,7 +150,8 @@ static void fib_nb(struct fib *f, uint16_t port, const char *ip, const struct rt
 
 /*
  * The output port (net_null) is both the WAN (192.0.2.1, towards the peer
- * 192.0.2.2) and the LAN (10.1.0.254, host A 10.1.0.1): ESP leaves there
+ * 192.0.2.2, and through it the many peers of --peers) and the LAN
+ * (10.1.0.254, host A 10.1.0.1): ESP leaves there
  * outbound and clear packets leave there inbound. The generator ports get
  * addresses of their own, as a real gateway's ports would.
  */
@@ -177,6 +178,9 @@ static struct fib *bench_fib(const struct bench_rig *rig, const uint16_t *gen, u
 	}
 	fib_via(f, rig->null_port, "10.2.0.0/16", "192.0.2.2");
 	fib_via(f, rig->null_port, "fd02::/64", "2001:db8::2");
+	/* many peers (bench_peer()): through the one at 192.0.2.2 */
+	fib_via(f, rig->null_port, "198.18.0.0/15", "192.0.2.2");
+	fib_via(f, rig->null_port, "2001:db8:1::/96", "2001:db8::2");
 	fib_sort_routes(f);
 	fib_nb(f, rig->null_port, "192.0.2.2", &peer_mac);
 	fib_nb(f, rig->null_port, "2001:db8::2", &peer_mac);

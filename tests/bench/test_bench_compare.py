@@ -95,6 +95,20 @@ def main():
         assert len(rows) == 2 and "peers" not in rows[0] and "noise" in rows[0], out
         assert verdict(out, ["in ", " 64 ", "100 peers"]) == "only in", out
 
+        # so is an outbound case from many hosts (runs from before
+        # "hosts" are one host's)
+        a_doc = run_doc(rng, {("out", "64"): 0.60})
+        b_doc = run_doc(rng, {("out", "64"): 0.60})
+        many = dict(b_doc["cases"][0], hosts=256,
+                    round_fractions=[rng.gauss(0.65, 0.01) for _ in range(50)])
+        b_doc["cases"][0]["hosts"] = 1
+        b_doc["cases"].append(many)
+        rc, out, err = compare([write(tmp, "ha.json", a_doc), write(tmp, "hb.json", b_doc)])
+        assert rc == 0, err
+        rows = [l for l in out.splitlines() if l.startswith("out ")]
+        assert len(rows) == 2 and "hosts" not in rows[0] and "noise" in rows[0], out
+        assert verdict(out, ["out ", " 64 ", "256 hosts"]) == "only in", out
+
         # a broken file is an error, not a crash; no second side is usage
         bad = write(tmp, "bad.json", {})
         with open(bad, "w") as f:
