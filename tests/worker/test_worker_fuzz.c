@@ -51,13 +51,14 @@ static void seeds_write(const char *dir)
 	}
 }
 
-/* A seed of a burst to B's WAN: the @p n frames @p m (worker_fuzz_one()). */
-static void seed_burst(struct rte_mbuf **m, unsigned n)
+/* A seed of a burst to @p port (worker_fuzz_one()'s: 0 A's LAN, 3 B's WAN): the @p n
+ * frames @p m. */
+static void seed_burst(uint8_t port, struct rte_mbuf **m, unsigned n)
 {
 	size_t len = 1;
 
 	ck_assert_uint_lt(n_seeds, SEEDS_MAX);
-	seeds[n_seeds][0] = 3 | WORKER_FUZZ_BURST;
+	seeds[n_seeds][0] = port | WORKER_FUZZ_BURST;
 	for (unsigned i = 0; i < n; i++) {
 		uint16_t flen = rte_pktmbuf_data_len(m[i]);
 
@@ -149,11 +150,25 @@ START_TEST(mutated_frames_never_crash_or_leak)
 	ck_assert_int_eq(drv_policy_del(A.drv, WORKER_FUZZ_AES4_SPI), 0);
 	gwsim_policy_add(&worker_fuzz_combos[0], 0x100);
 	gwsim_policy_add(&worker_fuzz_combos[2], 0x102);
-	seed_burst(two, 4);
+	seed_burst(3, two, 4);
+	/* a burst of clear frames from three hosts of A's site into the
+	 * IPv4 AES-GCM tunnel: classified, then the express transform
+	 * (esp_out_express_batch()) */
+	uint64_t queued = A.w->stats.esp_out_express_queued;
+
+	for (unsigned i = 0; i < 3; i++) {
+		char host[16];
+
+		snprintf(host, sizeof(host), "10.1.0.%u", i + 1);
+		two[i] = gwsim_udp_frame(AF_INET, &mac_a_lan, host, "10.2.0.1", 5000, 40 + 30 * i, 0,
+					 true);
+	}
+	seed_burst(0, two, 3);
 
 	for (unsigned i = 0; i < n_seeds; i++)
 		worker_fuzz_one(seeds[i], seed_len[i]);
 	ck_assert_uint_eq(B.w->stats.esp_in_express_sas, express_sas + 4);
+	ck_assert_uint_ge(A.w->stats.esp_out_express_queued, queued + 3);
 	seeds_write(getenv("WORKER_FUZZ_SEEDS"));
 	avail = worker_fuzz_pool_avail();
 	for (unsigned i = 0; i < MUTATIONS; i++) {
@@ -186,6 +201,7 @@ START_TEST(mutated_frames_never_crash_or_leak)
 	ck_assert_uint_gt(B.w->stats.esp_in_express, 100);
 	ck_assert_uint_gt(B.w->stats.esp_in_express_sas, 100);
 	ck_assert_uint_gt(A.w->stats.esp_out_express, 100);
+	ck_assert_uint_gt(A.w->stats.esp_out_express_queued, 100);
 	/* The SAs still work afterwards. */
 	struct rte_mbuf *m = gwsim_udp_frame(AF_INET, &mac_a_lan, "10.1.0.1", "10.2.0.1", 5000, 64, 0, true);
 	struct rte_mbuf *esp = gwsim_run(&A, A.lan, m, A.wan_tx[0]);
