@@ -32,7 +32,7 @@ enum bench_limits {
 enum bench_dir { BENCH_OUT, BENCH_IN };
 
 enum { BENCH_PEERS_MAX = 1 << 16 };  /**< --peers: addresses bench_peer() makes */
-enum { BENCH_HOSTS_MAX = 1 << 16 };  /**< --hosts: addresses in the site's /16 (/64) */
+enum { BENCH_HOSTS_MAX = 65279 };    /**< --hosts: 10.1.1.0 to 10.1.255.254 (bench_host()) */
 
 /** One measured configuration. */
 struct bench_case {

@@ -127,12 +127,13 @@ static struct esp_addr bench_peer(const struct bench_case *c, const struct bench
 }
 
 /* The host of site A that clear packet @p i comes from: t->inner_src, or
- * with many hosts host i % hosts + 1 of 10.1.0.0/16 (fd01::/64). */
+ * with many hosts host i % hosts of 10.1.0.0/16 (fd01::/64) from 10.1.1.0
+ * (fd01::100) on, clear of the gateway's 10.1.0.254. */
 static struct esp_addr bench_host(const struct bench_case *c, const struct bench_topo *t,
 				  uint32_t i)
 {
 	struct esp_addr a = t->inner_src;
-	uint32_t h = i % c->hosts + 1;
+	uint32_t h = 256 + i % c->hosts;
 
 	if (c->hosts <= 1)
 		return a;

@@ -438,6 +438,20 @@ static const char *arch_name(uint32_t a)
 	return a < RTE_DIM(n) ? n[a] : "?";
 }
 
+/* --@p name's count @p arg, 1..@p max, into *@p out; -1 (said) if not. */
+static int parse_count(const char *name, const char *arg, uint32_t max, uint32_t *out)
+{
+	char *end;
+	unsigned long v = strtoul(arg, &end, 0);
+
+	if (*arg == '\0' || *end != '\0' || v < 1 || v > max) {
+		fprintf(stderr, "esprit-bench: --%s 1..%u\n", name, max);
+		return -1;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
@@ -483,19 +497,11 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'S': o->f.spread = true; o->filtered = true; break;
 		case 'P':
-			o->f.peers = (uint32_t)strtoul(optarg, NULL, 0);
-			if (o->f.peers < 1 || o->f.peers > BENCH_PEERS_MAX) {
-				fprintf(stderr, "esprit-bench: --peers 1..%u\n", BENCH_PEERS_MAX);
-				return -1;
-			}
-			o->filtered = true;
-			break;
 		case 'O':
-			o->f.hosts = (uint32_t)strtoul(optarg, NULL, 0);
-			if (o->f.hosts < 1 || o->f.hosts > BENCH_HOSTS_MAX) {
-				fprintf(stderr, "esprit-bench: --hosts 1..%u\n", BENCH_HOSTS_MAX);
+			if (parse_count(opt == 'P' ? "peers" : "hosts", optarg,
+					opt == 'P' ? BENCH_PEERS_MAX : BENCH_HOSTS_MAX,
+					opt == 'P' ? &o->f.peers : &o->f.hosts) != 0)
 				return -1;
-			}
 			o->filtered = true;
 			break;
 		case 'q': o->quick = true; break;

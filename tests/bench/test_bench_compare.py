@@ -81,33 +81,23 @@ def main():
         rc, out, err = compare(a + ["--"] + b)
         assert rc == 0 and verdict(out, ["out", " 64 "]) == "noise", out
 
-        # a case from many peers is its own case beside the one-peer one
-        # (runs from before "peers" are one peer's)
-        a_doc = run_doc(rng, {("in", "64"): 0.60})
-        b_doc = run_doc(rng, {("in", "64"): 0.60})
-        many = dict(b_doc["cases"][0], peers=100,
-                    round_fractions=[rng.gauss(0.70, 0.01) for _ in range(50)])
-        b_doc["cases"][0]["peers"] = 1
-        b_doc["cases"].append(many)
-        rc, out, err = compare([write(tmp, "pa.json", a_doc), write(tmp, "pb.json", b_doc)])
-        assert rc == 0, err
-        rows = [l for l in out.splitlines() if l.startswith("in ")]
-        assert len(rows) == 2 and "peers" not in rows[0] and "noise" in rows[0], out
-        assert verdict(out, ["in ", " 64 ", "100 peers"]) == "only in", out
-
-        # so is an outbound case from many hosts (runs from before
-        # "hosts" are one host's)
-        a_doc = run_doc(rng, {("out", "64"): 0.60})
-        b_doc = run_doc(rng, {("out", "64"): 0.60})
-        many = dict(b_doc["cases"][0], hosts=256,
-                    round_fractions=[rng.gauss(0.65, 0.01) for _ in range(50)])
-        b_doc["cases"][0]["hosts"] = 1
-        b_doc["cases"].append(many)
-        rc, out, err = compare([write(tmp, "ha.json", a_doc), write(tmp, "hb.json", b_doc)])
-        assert rc == 0, err
-        rows = [l for l in out.splitlines() if l.startswith("out ")]
-        assert len(rows) == 2 and "hosts" not in rows[0] and "noise" in rows[0], out
-        assert verdict(out, ["out ", " 64 ", "256 hosts"]) == "only in", out
+        # a case from many peers (inbound) or many hosts (outbound) is
+        # its own case beside the one-peer or one-host one (runs from
+        # before "peers" or "hosts" are one's)
+        for d, key, many_n in (("in", "peers", 100), ("out", "hosts", 256)):
+            a_doc = run_doc(rng, {(d, "64"): 0.60})
+            b_doc = run_doc(rng, {(d, "64"): 0.60})
+            many = dict(b_doc["cases"][0], round_fractions=[rng.gauss(0.70, 0.01)
+                                                            for _ in range(50)])
+            many[key] = many_n
+            b_doc["cases"][0][key] = 1
+            b_doc["cases"].append(many)
+            rc, out, err = compare([write(tmp, key + "a.json", a_doc),
+                                    write(tmp, key + "b.json", b_doc)])
+            assert rc == 0, err
+            rows = [l for l in out.splitlines() if l.startswith(d + " ")]
+            assert len(rows) == 2 and key not in rows[0] and "noise" in rows[0], out
+            assert verdict(out, [d + " ", " 64 ", "%d %s" % (many_n, key)]) == "only in", out
 
         # a broken file is an error, not a crash; no second side is usage
         bad = write(tmp, "bad.json", {})

@@ -275,6 +275,15 @@ START_TEST(inbound_takes_bursts_of_many_sas)
 }
 END_TEST
 
+/* A's worker on the @p n frames @p in from host A: how many of them A
+ * sent out of its WAN port, into @p out (room for @p n). */
+static unsigned a_sends(struct rte_mbuf **in, unsigned n, struct rte_mbuf **out)
+{
+	worker_process_burst(A.w, A.lan, in, (uint16_t)n);
+	worker_flush(A.w);
+	return rte_ring_dequeue_burst(A.wan_tx[0], (void **)out, n, NULL);
+}
+
 /*
  * The outbound express way takes a burst only when every frame is of one
  * flow the SPD protects with one of this worker's tunnels (here of the
@@ -330,9 +339,7 @@ static void outbound_ways(int family, uint32_t spi)
 				gwsim_add_ip6_hop_by_hop(in[i]);
 			copy[i] = rte_pktmbuf_copy(in[i], gwsim_pool, 0, UINT32_MAX);
 		}
-		worker_process_burst(A.w, A.lan, in, N);
-		worker_flush(A.w);
-		n_esp = rte_ring_dequeue_burst(A.wan_tx[0], (void **)esp, N, NULL);
+		n_esp = a_sends(in, N, esp);
 		ck_assert_msg(A.w->stats.esp_out_express - express == (way == ONE_FLOW ? N : 0),
 			      "IPv%d, a burst with %s: %" PRIu64 " frames the express way",
 			      v4 ? 4 : 6, name[way], A.w->stats.esp_out_express - express);
@@ -438,9 +445,7 @@ static void outbound_many_tunnels(int family, uint32_t spi)
 						i == ODD && way == TOO_BIG ? 1452 : 60 + 9 * i, 0, true);
 			copy[i] = rte_pktmbuf_copy(in[i], gwsim_pool, 0, UINT32_MAX);
 		}
-		worker_process_burst(A.w, A.lan, in, N);
-		worker_flush(A.w);
-		n_esp = rte_ring_dequeue_burst(A.wan_tx[0], (void **)esp, N, NULL);
+		n_esp = a_sends(in, N, esp);
 		ck_assert_msg(A.w->stats.esp_out_express_queued - queued == (way == ALIKE ? N : 0),
 			      "IPv%d, a burst with %s: %" PRIu64 " queued the express way",
 			      v4 ? 4 : 6, name[way], A.w->stats.esp_out_express_queued - queued);
@@ -487,9 +492,7 @@ static void through_a_and_b(struct rte_mbuf **in, struct rte_mbuf **out, unsigne
 	struct rte_mbuf *esp[WORKER_BURST];
 
 	ck_assert_uint_le(n, RTE_DIM(esp));
-	worker_process_burst(A.w, A.lan, in, (uint16_t)n);
-	worker_flush(A.w);
-	ck_assert_uint_eq(rte_ring_dequeue_burst(A.wan_tx[0], (void **)esp, n, NULL), n);
+	ck_assert_uint_eq(a_sends(in, n, esp), n);
 	worker_process_burst(B.w, B.wan, esp, (uint16_t)n);
 	worker_flush(B.w);
 	ck_assert_uint_eq(rte_ring_dequeue_burst(B.lan_tx[0], (void **)out, n, NULL), n);
