@@ -518,6 +518,8 @@ bool esp_out_express_batch(struct worker *w, struct rte_mbuf **pkts, uint16_t n,
 	uint32_t mtu, room;
 	uint16_t port;
 
+	/* (a family for esp_out_express_fits(): the transform reads each
+	 * packet's own) */
 	if (n > RTE_DIM(many) || w->fib->n_labels != 0 ||
 	    !esp_out_express_fits(first, &w->ctx, n, AF_INET) ||
 	    (e = fwd_get(w, first->outer_af, esp_sa_peer(first), 0)) == NULL ||
