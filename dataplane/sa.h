@@ -13,6 +13,7 @@
 #define ESPRIT_DATAPLANE_SA_H
 
 #include <stdint.h>
+#include <string.h>
 #include <rte_common.h>
 #include <rte_prefetch.h>
 #include <intel-ipsec-mb.h>
@@ -313,6 +314,13 @@ static inline void esp_sa_touch(const struct esp_sa *sa)
 static inline const uint8_t *esp_sa_peer(const struct esp_sa *sa)
 {
 	return sa->hdr + (sa->outer_af == AF_INET ? 16 : 24);  /* RFC 791, RFC 8200 */
+}
+
+/** Is tunnel SA @p a's peer @p b's? (Both of @p a's outer family.) */
+static inline bool esp_sa_peer_same(const struct esp_sa *a, const struct esp_sa *b)
+{
+	return a->outer_af == AF_INET6 ? memcmp(esp_sa_peer(a), esp_sa_peer(b), 16) == 0
+				       : memcmp(esp_sa_peer(a), esp_sa_peer(b), 4) == 0;
 }
 
 /** Line 2 of an inbound SA, if its per-packet checks read it (reads

@@ -407,6 +407,22 @@ EXPRESS_INLINE bool esp_in_express_take(struct worker *w, uint16_t in_port, stru
 }
 
 /*
+ * May @p m (one segment), of @p sa, go to esp_out_express() (@p in: its
+ * 14-octet link header before the inner packet) or
+ * esp_out_express_queued() (0) on the path whose room for the inner
+ * packet is @p room? The inner packet within the room, and room in the
+ * mbuf for the SA's overhead after it and for that and a link header
+ * before it.
+ */
+static inline bool esp_out_express_room(const struct rte_mbuf *m, const struct esp_sa *sa,
+					uint32_t room, const uint32_t in)
+{
+	return rte_pktmbuf_data_len(m) - in <= room &&
+	       rte_pktmbuf_headroom(m) >= sa->overhead + sizeof(struct rte_ether_hdr) - in &&
+	       rte_pktmbuf_tailroom(m) >= sa->overhead;
+}
+
+/*
  * The express way for a burst of one tunnel's clear traffic, IPv4 or
  * (@p v6) IPv6 in a tunnel of either family: when the first frame is what
  * classify_fast4() or classify_fast6() takes as forwarded (PK_CLEAR) and
@@ -467,11 +483,9 @@ EXPRESS_INLINE bool esp_out_express_take(struct worker *w, struct rte_mbuf **pkt
 	room = via->mtu - sa->overhead;
 	for (uint16_t i = 0; i < n; i++) {
 		const struct rte_mbuf *m = pkts[i];
-		uint32_t len = rte_pktmbuf_data_len(m);
 
 		if ((i > 0 && !express_flow_match(&fl, v6, false, m)) ||
-		    len - sizeof(struct rte_ether_hdr) > room ||
-		    rte_pktmbuf_headroom(m) < sa->overhead || rte_pktmbuf_tailroom(m) < sa->overhead)
+		    !esp_out_express_room(m, sa, room, sizeof(struct rte_ether_hdr)))
 			return false;
 	}
 	memcpy(l2, via->l2, sizeof(l2));
@@ -483,20 +497,6 @@ EXPRESS_INLINE bool esp_out_express_take(struct worker *w, struct rte_mbuf **pkt
 }
 
 /*
- * May @p m, of @p sa, go to esp_out_express_queued() on the path whose
- * room for the inner packet is @p room? One segment that fits it, with
- * room for the SA's overhead after and that and a link header before.
- */
-static inline bool esp_out_queued_fits(const struct rte_mbuf *m, const struct esp_sa *sa,
-				       uint32_t room)
-{
-	return rte_pktmbuf_data_len(m) == rte_pktmbuf_pkt_len(m) &&
-	       rte_pktmbuf_data_len(m) <= room &&
-	       rte_pktmbuf_headroom(m) >= sa->overhead + sizeof(struct rte_ether_hdr) &&
-	       rte_pktmbuf_tailroom(m) >= sa->overhead;
-}
-
-/*
  * The clear queue's packets the express way: a site's many flows in one
  * tunnel, or a gateway's many tunnels (a hub's sites) whose peers are
  * reached through one next hop. Every SA is checked where a run of its
@@ -504,7 +504,8 @@ static inline bool esp_out_queued_fits(const struct rte_mbuf *m, const struct es
  * esp_out_express_joins() it, and its peer's forwarding entry (untagged,
  * an MTU that leaves room) is the first one's next hop: the same port and
  * link header (an SA to the peer before it has that peer's entry). Each
- * packet must fit its SA's room (esp_out_queued_fits()). Then
+ * packet must be one segment and fit its SA's room
+ * (esp_out_express_room()). Then
  * esp_out_express_queued() encrypts the packets and writes their link
  * headers in one pass, and they go to the port's queue as they are, in
  * order: no runs, groups or forwarding pass (esp_out_batch()).
@@ -512,7 +513,6 @@ static inline bool esp_out_queued_fits(const struct rte_mbuf *m, const struct es
 bool esp_out_express_batch(struct worker *w, struct rte_mbuf **pkts, uint16_t n, uint16_t runs)
 {
 	struct esp_sa *many[WORKER_BURST * 2], *first = pkt_meta(pkts[0])->sa, *cur = first;
-	const bool v6 = first->outer_af == AF_INET6;
 	const struct fib_fwd *e;
 	uint8_t l2[sizeof(struct rte_ether_hdr)];
 	uint32_t mtu, room;
@@ -536,8 +536,7 @@ bool esp_out_express_batch(struct worker *w, struct rte_mbuf **pkts, uint16_t n,
 			if (!esp_out_express_joins(sa, first, n))
 				return false;
 			/* another peer: its entry, through the same next hop */
-			if (v6 ? memcmp(esp_sa_peer(sa), esp_sa_peer(cur), 16) != 0
-			       : memcmp(esp_sa_peer(sa), esp_sa_peer(cur), 4) != 0) {
+			if (!esp_sa_peer_same(sa, cur)) {
 				e = fwd_get(w, sa->outer_af, esp_sa_peer(sa), 0);
 				if (e == NULL || e->l2_len != sizeof(struct rte_ether_hdr) ||
 				    e->port != port || memcmp(e->l2, l2, sizeof(l2)) != 0)
@@ -549,7 +548,8 @@ bool esp_out_express_batch(struct worker *w, struct rte_mbuf **pkts, uint16_t n,
 			room = mtu - sa->overhead;
 			cur = sa;
 		}
-		if (!esp_out_queued_fits(pkts[i], sa, room))
+		if (rte_pktmbuf_data_len(pkts[i]) != rte_pktmbuf_pkt_len(pkts[i]) ||
+		    !esp_out_express_room(pkts[i], sa, room, 0))
 			return false;
 		many[i] = sa;
 	}
