@@ -394,7 +394,9 @@ END_TEST
  * hop: classified, then encrypted by the express transform
  * (esp_out_express_batch()) when every SA is like the first and every
  * packet fits. Each tunnel's ESP carries its own sequence numbers, 1 on,
- * and B delivers every packet in order. A burst with an AES-256-GCM
+ * and B delivers every packet in order, also when one tunnel carries
+ * the other family inside (each packet's family is read for it). A
+ * burst with an AES-256-GCM
  * tunnel among AES-128-GCM ones, a NAT-T one, or a packet too big for
  * its tunnel goes the usual way, whole, to the same end (the one too big
  * dropped, its sender told).
@@ -402,9 +404,11 @@ END_TEST
 static void outbound_many_tunnels(int family, uint32_t spi)
 {
 	enum { SAS = 3, EACH = 4, N = SAS * EACH, ODD = 7 };
-	enum { ALIKE, OTHER_CIPHER, NATT, TOO_BIG, WAYS };
-	static const char *const name[] = { "alike tunnels", "an AES-256 tunnel among AES-128 ones",
+	enum { ALIKE, OTHER_INNER, OTHER_CIPHER, NATT, TOO_BIG, WAYS };
+	static const char *const name[] = { "alike tunnels", "a tunnel of the other family inside",
+					    "an AES-256 tunnel among AES-128 ones",
 					    "a NAT-T tunnel", "a packet too big" };
+	const int other = family == AF_INET ? AF_INET6 : AF_INET;
 	bool v4 = family == AF_INET;
 
 	for (unsigned way = ALIKE; way < WAYS; way++) {
@@ -413,7 +417,9 @@ static void outbound_many_tunnels(int family, uint32_t spi)
 		uint64_t queued = A.w->stats.esp_out_express_queued;
 		uint32_t seq[SAS] = { 0 };
 		unsigned n_esp, k = 0;
-		bool lost = way == TOO_BIG;
+		bool lost = way == TOO_BIG, taken = way == ALIKE || way == OTHER_INNER;
+		/* tunnel a's family inside (outside: @p family) */
+		int inner[SAS] = { family, way == OTHER_INNER ? other : family, family };
 
 		for (unsigned a = 0; a < SAS; a++) {
 			struct drv_policy pol = { .id = spi + a, .priority = 10,
@@ -423,30 +429,32 @@ static void outbound_many_tunnels(int family, uint32_t spi)
 			c[a] = (struct combo){ a == 2 && way == OTHER_CIPHER ? ESP_CIPHER_AES256_GCM16
 									  : ESP_CIPHER_AES128_GCM16,
 					       a == 1 && way == NATT ? ESP_SA_F_NATT : 0,
-					       ESP_MODE_TUNNEL, family, family };
+					       ESP_MODE_TUNNEL, inner[a], family };
 			gwsim_sa_params(&out, &c[a], spi + a, ESP_DIR_OUT, true);
 			gwsim_sa_params(&inb, &c[a], spi + a, ESP_DIR_IN, true);
 			ck_assert_int_eq(drv_sa_add(A.drv, &out), 0);
 			ck_assert_int_eq(drv_sa_add(B.drv, &inb), 0);
 			/* from host a + 1 of A's site */
 			pol.sel = out.sel;
-			pol.sel.src_len = v4 ? 32 : 128;
-			pol.sel.src[v4 ? 3 : 15] = (uint8_t)(a + 1);
+			pol.sel.src_len = inner[a] == AF_INET ? 32 : 128;
+			pol.sel.src[inner[a] == AF_INET ? 3 : 15] = (uint8_t)(a + 1);
 			ck_assert_int_eq(drv_policy_add(A.drv, &pol), 0);
 		}
 		worker_apply_msgs(A.w);
 		worker_apply_msgs(B.w);
 		for (unsigned i = 0; i < N; i++) {
+			bool in4 = inner[i % SAS] == AF_INET;
 			char src[32];
 
-			snprintf(src, sizeof(src), v4 ? "10.1.0.%u" : "fd01::%u", i % SAS + 1);
-			in[i] = gwsim_udp_frame(family, &mac_a_lan, src, v4 ? "10.2.0.1" : "fd02::1",
+			snprintf(src, sizeof(src), in4 ? "10.1.0.%u" : "fd01::%u", i % SAS + 1);
+			in[i] = gwsim_udp_frame(inner[i % SAS], &mac_a_lan, src,
+						in4 ? "10.2.0.1" : "fd02::1",
 						(uint16_t)(5000 + i),
 						i == ODD && way == TOO_BIG ? 1452 : 60 + 9 * i, 0, true);
 			copy[i] = rte_pktmbuf_copy(in[i], gwsim_pool, 0, UINT32_MAX);
 		}
 		n_esp = a_sends(in, N, esp);
-		ck_assert_msg(A.w->stats.esp_out_express_queued - queued == (way == ALIKE ? N : 0),
+		ck_assert_msg(A.w->stats.esp_out_express_queued - queued == (taken ? N : 0),
 			      "IPv%d, a burst with %s: %" PRIu64 " queued the express way",
 			      v4 ? 4 : 6, name[way], A.w->stats.esp_out_express_queued - queued);
 		ck_assert_uint_eq(n_esp, lost ? N - 1 : N);
@@ -469,7 +477,7 @@ static void outbound_many_tunnels(int family, uint32_t spi)
 			ck_assert_uint_eq(rte_be_to_cpu_32(*(const uint32_t *)h), spi + a);
 			ck_assert_uint_eq(rte_be_to_cpu_32(*(const uint32_t *)(h + 4)), ++seq[a]);
 			ck_assert_ptr_nonnull(p = gwsim_run(&B, B.wan, esp[k++], B.lan_tx[0]));
-			gwsim_check_delivered(copy[i], p, family);
+			gwsim_check_delivered(copy[i], p, inner[a]);
 			rte_pktmbuf_free(p);
 			rte_pktmbuf_free(copy[i]);
 		}
