@@ -407,6 +407,19 @@ EXPRESS_INLINE bool esp_in_express_take(struct worker *w, uint16_t in_port, stru
 }
 
 /*
+ * The forwarding entry towards tunnel SA @p sa's peer when an express way
+ * may send there: resolved, untagged, an MTU that leaves room for the
+ * SA's overhead. NULL otherwise.
+ */
+static inline const struct fib_fwd *express_peer_via(struct worker *w, const struct esp_sa *sa)
+{
+	const struct fib_fwd *e = fwd_get(w, sa->outer_af, esp_sa_peer(sa), 0);
+
+	return e != NULL && e->l2_len == sizeof(struct rte_ether_hdr) && e->mtu > sa->overhead ? e
+												 : NULL;
+}
+
+/*
  * May @p m (one segment), of @p sa, go to esp_out_express() (@p in: its
  * 14-octet link header before the inner packet) or
  * esp_out_express_queued() (0) on the path whose room for the inner
@@ -477,8 +490,7 @@ EXPRESS_INLINE bool esp_out_express_take(struct worker *w, struct rte_mbuf **pkt
 	    rule->owner != w->id || !esp_out_express_fits(sa, &w->ctx, n, family))
 		return false;
 	esp_sa_prefetch(sa, w->ctx.key_lines);
-	via = fwd_get(w, sa->outer_af, esp_sa_peer(sa), 0);
-	if (via == NULL || via->l2_len != sizeof(struct rte_ether_hdr) || via->mtu <= sa->overhead)
+	if ((via = express_peer_via(w, sa)) == NULL)
 		return false;
 	room = via->mtu - sa->overhead;
 	for (uint16_t i = 0; i < n; i++) {
@@ -515,20 +527,20 @@ bool esp_out_express_batch(struct worker *w, struct rte_mbuf **pkts, uint16_t n,
 	struct esp_sa *many[WORKER_BURST * 2], *first = pkt_meta(pkts[0])->sa, *cur = first;
 	const struct fib_fwd *e;
 	uint8_t l2[sizeof(struct rte_ether_hdr)];
-	uint32_t mtu, room;
+	uint32_t room;
 	uint16_t port;
 
 	/* (a family for esp_out_express_fits(): the transform reads each
 	 * packet's own) */
 	if (n > RTE_DIM(many) || w->fib->n_labels != 0 ||
 	    !esp_out_express_fits(first, &w->ctx, n, AF_INET) ||
-	    (e = fwd_get(w, first->outer_af, esp_sa_peer(first), 0)) == NULL ||
-	    e->l2_len != sizeof(struct rte_ether_hdr) || e->mtu <= first->overhead)
+	    (e = express_peer_via(w, first)) == NULL)
 		return false;
 	memcpy(l2, e->l2, sizeof(l2));
 	port = e->port;
-	mtu = e->mtu;
-	room = mtu - first->overhead;
+	/* the SAs that join the first have its overhead (its outer family
+	 * and IV length, no NAT-T): only another peer's MTU changes it */
+	room = e->mtu - first->overhead;
 	for (uint16_t i = 0; i < n; i++) {
 		struct esp_sa *sa = runs > 1 ? pkt_meta(pkts[i])->sa : first;
 
@@ -537,15 +549,11 @@ bool esp_out_express_batch(struct worker *w, struct rte_mbuf **pkts, uint16_t n,
 				return false;
 			/* another peer: its entry, through the same next hop */
 			if (!esp_sa_peer_same(sa, cur)) {
-				e = fwd_get(w, sa->outer_af, esp_sa_peer(sa), 0);
-				if (e == NULL || e->l2_len != sizeof(struct rte_ether_hdr) ||
-				    e->port != port || memcmp(e->l2, l2, sizeof(l2)) != 0)
+				e = express_peer_via(w, sa);
+				if (e == NULL || e->port != port || memcmp(e->l2, l2, sizeof(l2)) != 0)
 					return false;
-				mtu = e->mtu;
+				room = e->mtu - sa->overhead;
 			}
-			if (mtu <= sa->overhead)
-				return false;
-			room = mtu - sa->overhead;
 			cur = sa;
 		}
 		if (rte_pktmbuf_data_len(pkts[i]) != rte_pktmbuf_pkt_len(pkts[i]) ||
