@@ -300,6 +300,157 @@ out:
 	return ix;
 }
 
+/* May one packet be taken by the addresses, protocol and label of both
+ * @p a and @p b? Their ports are not asked (a conservative yes). */
+static bool spd_match_overlap(const struct spd_match *a, const struct spd_match *b)
+{
+	uint64_t d = (a->hv ^ b->hv) & a->hm & b->hm;
+
+	for (int i = 0; i < 2; i++)
+		d |= ((a->src[i] ^ b->src[i]) & a->src_m[i] & b->src_m[i]) |
+		     ((a->dst[i] ^ b->dst[i]) & a->dst_m[i] & b->dst_m[i]);
+	return d == 0;
+}
+
+/* Are @p m's masks @p g's and more (the group's prefixes no longer)? */
+static bool spd_group_within(const struct spd_group *g, const struct spd_match *m)
+{
+	return ((g->src_m[0] & ~m->src_m[0]) | (g->src_m[1] & ~m->src_m[1]) |
+		(g->dst_m[0] & ~m->dst_m[0]) | (g->dst_m[1] & ~m->dst_m[1])) == 0;
+}
+
+/*
+ * An index's rules by group, for spd_match.alone: group g's rule numbers
+ * are rules[start[g] .. start[g + 1]), ascending.
+ */
+struct spd_members {
+	uint32_t start[SPD_GROUPS_MAX + 1];
+	uint32_t *rules;
+};
+
+/* The group of @p ix that holds rule @p m: the one of its prefixes, else
+ * (a rule of both families, or past SPD_GROUPS_MAX pairs) the empty one. */
+static uint32_t spd_group_of(const struct spd_index *ix, const struct spd_match *m)
+{
+	uint32_t empty = 0;
+
+	for (uint32_t g = 0; g < ix->n_groups; g++) {
+		const struct spd_group *x = &ix->group[g];
+
+		if (memcmp(x->src_m, m->src_m, sizeof(x->src_m)) == 0 &&
+		    memcmp(x->dst_m, m->dst_m, sizeof(x->dst_m)) == 0)
+			return g;
+		if ((x->src_m[0] | x->src_m[1] | x->dst_m[0] | x->dst_m[1]) == 0)
+			empty = g;
+	}
+	return empty;
+}
+
+/* @p ms of the index @p ix of @p family's rules; -1 without memory. */
+static int spd_members_of(struct spd_members *ms, const struct spd *spd,
+			  const struct spd_index *ix, uint8_t family)
+{
+	uint32_t *gid = malloc((spd->n + 1) * sizeof(*gid)), at[SPD_GROUPS_MAX] = { 0 };
+
+	ms->rules = malloc((spd->n + 1) * sizeof(*ms->rules));
+	if (gid == NULL || ms->rules == NULL) {
+		free(gid);
+		free(ms->rules);
+		ms->rules = NULL;
+		return -1;
+	}
+	memset(ms->start, 0, sizeof(ms->start));
+	for (uint32_t i = 0; i < spd->n; i++) {
+		uint8_t f = spd->rules[i].sel.family;
+
+		gid[i] = UINT32_MAX;
+		if (f == 0 || f == family) {
+			gid[i] = spd_group_of(ix, &spd->rules[i].m);
+			ms->start[gid[i] + 1]++;
+		}
+	}
+	for (uint32_t g = 0; g < SPD_GROUPS_MAX; g++)
+		ms->start[g + 1] += ms->start[g];
+	for (uint32_t i = 0; i < spd->n; i++)
+		if (gid[i] != UINT32_MAX)
+			ms->rules[ms->start[gid[i]] + at[gid[i]]++] = i;
+	free(gid);
+	return 0;
+}
+
+/* Is rule @p m, number @p i, overlapped by none of rules[@p from ..
+ * @p to) (rule numbers, ascending) before it? Each compare is taken from
+ * @p budget; false when it runs out. */
+static bool spd_none_before(const struct spd *spd, const struct spd_match *m, uint32_t i,
+			    const uint32_t *from, const uint32_t *to, uint64_t *budget)
+{
+	for (const uint32_t *q = from; q < to && *q < i; q++) {
+		if (*budget == 0 || spd_match_overlap(&spd->rules[*q].m, m))
+			return false;
+		--*budget;
+	}
+	return true;
+}
+
+/*
+ * Does no rule before rule @p i overlap it? Of each group of @p ix (NULL:
+ * no index) whose prefixes are no longer than the rule's, only the rules
+ * in the bucket of the rule's own addresses can; of a more specific
+ * group, any of its rules (@p ms). A rule of both families, or of an
+ * unindexed snapshot, is compared with every earlier rule.
+ */
+static bool spd_rule_alone(const struct spd *spd, const struct spd_index *ix,
+			   const struct spd_members *ms, uint32_t i, uint64_t *budget)
+{
+	const struct spd_match *m = &spd->rules[i].m;
+
+	if (ix == NULL || spd->rules[i].sel.family == 0) {
+		for (uint32_t q = 0; q < i; q++) {
+			if (*budget == 0 || spd_match_overlap(&spd->rules[q].m, m))
+				return false;
+			--*budget;
+		}
+		return true;
+	}
+	for (uint32_t g = 0; g < ix->n_groups && ix->group[g].first < i; g++) {
+		uint32_t b = spd_bucket(ix, &ix->group[g], m->src, m->dst);
+		bool ok = spd_group_within(&ix->group[g], m)
+				  ? spd_none_before(spd, m, i, ix->idx + ix->start[b],
+						    ix->idx + ix->start[b + 1], budget)
+				  : spd_none_before(spd, m, i, ms->rules + ms->start[g],
+						    ms->rules + ms->start[g + 1], budget);
+
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * spd_match.alone of every rule. The compares are bounded (SPD_ALONE_SCANS
+ * a rule), so a snapshot of many rules whose prefixes nest leaves some not
+ * alone rather than cost its compile n^2 compares: the memos of those stay
+ * exact. Without memory for the groups' lists, none is alone.
+ */
+static void spd_mark_alone(struct spd *spd)
+{
+	uint64_t budget = (uint64_t)SPD_ALONE_SCANS * spd->n;
+	struct spd_members ms[2] = { { .rules = NULL }, { .rules = NULL } };
+	bool lists = spd->ix4 == NULL ||
+		     (spd_members_of(&ms[0], spd, spd->ix4, AF_INET) == 0 &&
+		      spd_members_of(&ms[1], spd, spd->ix6, AF_INET6) == 0);
+
+	for (uint32_t i = 0; i < spd->n; i++) {
+		uint8_t family = spd->rules[i].sel.family;
+		bool v6 = family == AF_INET6;
+
+		spd->rules[i].m.alone =
+			lists && spd_rule_alone(spd, v6 ? spd->ix6 : spd->ix4, &ms[v6], i, &budget);
+	}
+	free(ms[0].rules);
+	free(ms[1].rules);
+}
+
 void spd_release(struct spd *spd)
 {
 	free(spd->ix4);
@@ -322,6 +473,7 @@ void spd_compile_indexed(struct spd *spd, uint32_t index_from)
 			spd->ix4 = spd->ix6 = NULL;
 		}
 	}
+	spd_mark_alone(spd);
 	spd->compiled = 1;
 }
 

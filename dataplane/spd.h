@@ -79,6 +79,13 @@ struct spd_match {
 	 * an IPv6 rule never matches). */
 	uint32_t src4, src4_m, dst4, dst4_m, pl4, pl4_m;
 	bool ports_any;           /**< no port test needed after the masks */
+	/**
+	 * No earlier rule may take a packet this one's addresses, protocol
+	 * and label take (spd_compile()): every packet it takes is its, so
+	 * where its ports do not matter either, one answer speaks for its
+	 * whole selector (the outbound express way's many hosts).
+	 */
+	bool alone;
 };
 
 struct spd_rule {
@@ -97,6 +104,7 @@ struct spd_rule {
 
 enum {
 	SPD_INDEX_FROM = 16,      /**< spd_compile() indexes snapshots of this many rules */
+	SPD_ALONE_SCANS = 64,     /**< compares a rule spd_compile() may spend on spd_match.alone */
 	SPD_GROUPS_MAX = 32,      /**< prefix-length pairs an index keeps apart */
 };
 

@@ -713,6 +713,121 @@ START_TEST(ip6_plain_knows_every_next_header)
 }
 END_TEST
 
+/* Do prefixes @p a / @p al and @p b / @p bl share an address? Bit by bit. */
+static bool prefixes_meet(const uint8_t *a, unsigned al, const uint8_t *b, unsigned bl)
+{
+	for (unsigned k = 0; k < RTE_MIN(al, bl); k++)
+		if (((a[k / 8] ^ b[k / 8]) >> (7 - k % 8)) & 1)
+			return false;
+	return true;
+}
+
+/* May a packet match the addresses, protocols and labels of both
+ * selectors? Field by field, as spd_sel_match() reads them. */
+static bool sels_meet(const struct spd_sel *a, const struct spd_sel *b)
+{
+	if (a->label != SPD_LABEL_ANY && b->label != SPD_LABEL_ANY && a->label != b->label)
+		return false;
+	if (a->proto != 0 && b->proto != 0 && a->proto != b->proto)
+		return false;
+	if (a->family == 0 || b->family == 0)
+		return true;
+	return a->family == b->family && prefixes_meet(a->src, a->src_len, b->src, b->src_len) &&
+	       prefixes_meet(a->dst, a->dst_len, b->dst, b->dst_len);
+}
+
+/* Rule @p i of @p spd is alone: no earlier selector meets its. */
+static bool alone_by_fields(const struct spd *spd, uint32_t i)
+{
+	for (uint32_t q = 0; q < i; q++)
+		if (sels_meet(&spd->rules[q].sel, &spd->rules[i].sel))
+			return false;
+	return true;
+}
+
+/*
+ * spd_match.alone against the field-by-field reference on random rules of
+ * both families, scanned and indexed: never alone where an earlier rule
+ * meets it (the wide memos would then take its packets), and exactly the
+ * reference where the compile's budget suffices (a dozen rules).
+ */
+START_TEST(alone_where_no_earlier_rule_meets)
+{
+	struct spd *spd = calloc(1, sizeof(*spd) + RULES_MAX * sizeof(struct spd_rule));
+	struct spd *plain = calloc(1, sizeof(*plain) + RULES_MAX * sizeof(struct spd_rule));
+	uint32_t seed = 0xa10e + (uint32_t)_i, alone = 0, want = 0;
+
+	ck_assert_ptr_nonnull(spd);
+	ck_assert_ptr_nonnull(plain);
+	for (int round = 0; round < 400; round++) {
+		random_rules(spd, plain, variant[_i].rules, &seed, round % 2 ? AF_INET6 : AF_INET,
+			     variant[_i].index_from);
+		for (uint32_t i = 0; i < spd->n; i++) {
+			bool ref = alone_by_fields(spd, i);
+
+			ck_assert_msg(!spd->rules[i].m.alone || ref,
+				      "round %d: rule %u of %u alone, an earlier one meets it", round,
+				      i, spd->n);
+			ck_assert_msg(variant[_i].rules > 12 || spd->rules[i].m.alone == ref,
+				      "round %d: rule %u of %u: alone %d, want %d", round, i, spd->n,
+				      spd->rules[i].m.alone, ref);
+			alone += spd->rules[i].m.alone;
+			want += ref;
+		}
+	}
+	/* the many rules' index finds most of them too */
+	ck_assert_msg(alone * 10 >= want * 9, "%u alone, %u by the fields", alone, want);
+	spd_release(spd);
+	free(spd);
+	free(plain);
+}
+END_TEST
+
+/*
+ * A hub's snapshot: 3000 tunnels' policies, a site's /24 to the hub's
+ * /16 each, then a rule for everything. Every tunnel's rule is alone, the
+ * last not. A rule for one host ahead of them all (more specific than
+ * theirs) takes that from its site's tunnel only, as does one for a
+ * site's /24 to anywhere (less specific); neither costs the rest.
+ */
+START_TEST(alone_in_a_hub_snapshot)
+{
+	enum { SITES = 3000, EXTRA = 2 };
+	struct spd *spd = calloc(1, sizeof(*spd) + (SITES + EXTRA + 1) * sizeof(struct spd_rule));
+	char src[32];
+
+	ck_assert_ptr_nonnull(spd);
+	for (int ahead = 0; ahead <= EXTRA; ahead++) {
+		uint32_t n = 0;
+
+		if (ahead >= 1)
+			sel_set(&spd->rules[n++].sel, "10.0.7.9/32", "10.200.3.3/32", 0, 0, 0, 0);
+		if (ahead >= 2)
+			sel_set(&spd->rules[n++].sel, "10.0.9.0/24", "0.0.0.0/0", 6, 0, 0, 0);
+		for (uint32_t k = 0; k < SITES; k++) {
+			snprintf(src, sizeof(src), "10.%u.%u.0/24", k / 256, k % 256);
+			sel_set(&spd->rules[n++].sel, src, "10.200.0.0/16", 0, 0, 0, 0);
+		}
+		sel_set(&spd->rules[n++].sel, NULL, NULL, 0, 0, 0, SPD_LABEL_ANY);
+		spd->n = n;
+		spd_compile(spd);
+		ck_assert_ptr_nonnull(spd->ix4);
+		for (uint32_t i = 0; i < n; i++) {
+			uint32_t site = i - (uint32_t)ahead;
+			bool want = i < (uint32_t)ahead ? i == 0 || !sels_meet(&spd->rules[0].sel,
+									       &spd->rules[i].sel)
+				    : i == n - 1 ? false
+				    : !((ahead >= 1 && site == 7) || (ahead >= 2 && site == 9));
+
+			ck_assert_msg(spd->rules[i].m.alone == want, "%d ahead: rule %u alone %d", ahead,
+				      i, spd->rules[i].m.alone);
+		}
+		spd_release(spd);
+	}
+	free(spd);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("spd");
@@ -726,6 +841,8 @@ int main(void)
 	tcase_add_loop_test(tc, lookup_ip6_in_place, 0, RTE_DIM(variant));
 	tcase_add_test(tc, sel_addrs6_as_match);
 	tcase_add_test(tc, ip6_plain_knows_every_next_header);
+	tcase_add_loop_test(tc, alone_where_no_earlier_rule_meets, 0, RTE_DIM(variant));
+	tcase_add_test(tc, alone_in_a_hub_snapshot);
 	tcase_set_timeout(tc, 60);   /* the in-place lookups: 3 s each under ASan */
 	suite_add_tcase(s, tc);
 	return check_run(s);
