@@ -20,12 +20,22 @@
 #define EXPRESS_INLINE static inline __attribute__((always_inline))
 
 /*
- * flow_memo_mask[] for ESP to us: the same but for the source address.
- * An inbound SA is its SPI's whoever sends it (esp_in_outer() reads the
- * destination only), so the inbound express way takes one burst of many
- * peers' SAs as one flow.
+ * flow_memo_mask[] but for the source address: an inbound SA is its
+ * SPI's whoever sends it (esp_in_outer() reads the destination only), so
+ * the inbound express way takes one burst of many peers' SAs as one flow.
  */
-static const uint8_t esp_memo_mask[24] = FLOW_MEMO_MASK(0);
+static const uint8_t any_src_mask[24] = FLOW_MEMO_MASK(0, 0xff);
+
+/* flow_memo_mask[] but for both addresses: the outbound express way's
+ * first look, the SPD's rule then says which addresses share the first
+ * frame's answer (esp_out_express_mask()). */
+static const uint8_t any_addr_mask[24] = FLOW_MEMO_MASK(0, 0);
+
+/* Where the addresses are in those masks (frame offsets 26 and 30). */
+enum {
+	FLOW_MEMO_SRC = sizeof(struct rte_ether_hdr) + 12 - FLOW_MEMO_OFF,
+	FLOW_MEMO_DST = FLOW_MEMO_SRC + 4,
+};
 
 /*
  * The first frame of a burst as classify_fast4() takes it (untagged IPv4
@@ -68,23 +78,28 @@ struct flow_memo6 {
 };
 
 /* FLOW_MEMO_MASK() for IPv6: the 48 octets from FLOW_MEMO6_OFF. */
-#define FLOW_MEMO6_MASK(s) {                                                   \
+#define FLOW_MEMO6_MASK(s, d) {                                                \
 	0xff, 0xff,                     /* EtherType */                        \
 	0xf0, 0, 0, 0,                  /* version; traffic class, flow label */ \
 	0, 0, 0xff, 0,                  /* payload length; next header; hop limit */ \
 	s, s, s, s, s, s, s, s, s, s, s, s, s, s, s, s,   /* source */         \
-	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,   /* destination */    \
-	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,                        \
+	d, d, d, d, d, d, d, d, d, d, d, d, d, d, d, d,   /* destination */    \
 	0, 0, 0, 0, 0, 0,               /* the upper layer's first octets */   \
 }
-static const uint8_t flow_memo6_mask[48] = FLOW_MEMO6_MASK(0xff);
+static const uint8_t flow_memo6_mask[48] = FLOW_MEMO6_MASK(0xff, 0xff);
 static_assert(FLOW_MEMO6_OFF + sizeof(flow_memo6_mask) <= FLOW_MEMO6_MIN, "in the shortest frame");
 
-/* esp_memo_mask[] for IPv6: flow_memo6_mask[] but for the source. */
-static const uint8_t esp_memo6_mask[48] = FLOW_MEMO6_MASK(0);
+/* any_src_mask[] and any_addr_mask[] for IPv6. */
+static const uint8_t any_src6_mask[48] = FLOW_MEMO6_MASK(0, 0xff);
+static const uint8_t any_addr6_mask[48] = FLOW_MEMO6_MASK(0, 0);
 
-/* flow_memo_match_under() for IPv6, @p mask flow_memo6_mask[] or
- * esp_memo6_mask[]. */
+enum {
+	FLOW_MEMO6_SRC = sizeof(struct rte_ether_hdr) + 8 - FLOW_MEMO6_OFF,
+	FLOW_MEMO6_DST = FLOW_MEMO6_SRC + 16,
+};
+
+/* flow_memo_match_under() for IPv6, under @p mask (flow_memo6_mask[], or
+ * a mask of fewer address octets). */
 static __rte_always_inline bool flow_memo6_match(const struct flow_memo6 *fm,
 						 const uint8_t *mask, const uint8_t *frame,
 						 uint32_t len, uint32_t pkt_len)
@@ -126,30 +141,42 @@ static bool express_first6(struct flow_memo6 *fm, const struct fib *f, const str
 	return flow_memo6_match(fm, mask, frame, rte_pktmbuf_data_len(m), rte_pktmbuf_pkt_len(m));
 }
 
-/* A burst's flow, IPv4 or IPv6 (@p v6, a constant in each caller), of
- * ESP to us (@p esp, a constant too: whoever sends it) or not. */
+/* A burst's flow, IPv4 or IPv6 (@p v6, a constant in each caller). */
 union express_flow {
 	struct flow_memo m4;
 	struct flow_memo6 m6;
 };
 
+/* The masks of a first look at a burst: ESP to us (@p esp, a constant in
+ * each caller) whoever sends it, or any addresses. */
+EXPRESS_INLINE const uint8_t *express_first_mask(const bool v6, const bool esp)
+{
+	return v6 ? (esp ? any_src6_mask : any_addr6_mask) : (esp ? any_src_mask : any_addr_mask);
+}
+
 EXPRESS_INLINE bool express_first(union express_flow *fl, const struct fib *f,
 				const struct rte_mbuf *m, const bool v6, const bool esp)
 {
-	return v6 ? express_first6(&fl->m6, f, m, esp ? esp_memo6_mask : flow_memo6_mask)
-		  : express_first4(&fl->m4, f, m, esp ? esp_memo_mask : flow_memo_mask);
+	return v6 ? express_first6(&fl->m6, f, m, express_first_mask(true, esp))
+		  : express_first4(&fl->m4, f, m, express_first_mask(false, esp));
 }
 
-EXPRESS_INLINE bool express_flow_match(const union express_flow *fl, const bool v6,
-				     const bool esp, const struct rte_mbuf *m)
+/* Is @p m of the flow @p fl, taken under @p mask? */
+EXPRESS_INLINE bool express_flow_match_under(const union express_flow *fl, const bool v6,
+					   const uint8_t *mask, const struct rte_mbuf *m)
 {
 	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint32_t len = rte_pktmbuf_data_len(m), pkt_len = rte_pktmbuf_pkt_len(m);
 
-	return v6 ? flow_memo6_match(&fl->m6, esp ? esp_memo6_mask : flow_memo6_mask, frame, len,
-				     pkt_len)
-		  : flow_memo_match_under(&fl->m4, esp ? esp_memo_mask : flow_memo_mask, frame,
-					  len, pkt_len);
+	return v6 ? flow_memo6_match(&fl->m6, mask, frame, len, pkt_len)
+		  : flow_memo_match_under(&fl->m4, mask, frame, len, pkt_len);
+}
+
+/* Is @p m of the flow express_first() took, as it looked? */
+EXPRESS_INLINE bool express_flow_match(const union express_flow *fl, const bool v6,
+				     const bool esp, const struct rte_mbuf *m)
+{
+	return express_flow_match_under(fl, v6, express_first_mask(v6, esp), m);
 }
 
 /*
@@ -341,8 +368,8 @@ EXPRESS_INLINE bool esp_in_express_sas(struct worker *w, struct rte_mbuf **pkts,
 /*
  * The express way for a burst of inbound ESP, IPv4 or (@p v6) IPv6
  * outside: when every frame is what classify_fast4() or classify_fast6()
- * takes as ESP to us, all of one flow under esp_memo_mask[] or
- * esp_memo6_mask[] (the EtherType, the version, the IPv4 header's length
+ * takes as ESP to us, all of one flow under any_src_mask[] or
+ * any_src6_mask[] (the EtherType, the version, the IPv4 header's length
  * and fragment bits, the protocol or next header and the destination;
  * each frame as long as its header says; any source), and its SPIs are
  * of SAs of this worker's that esp_in_express_fits() whose local address
@@ -436,27 +463,80 @@ static inline bool esp_out_express_room(const struct rte_mbuf *m, const struct e
 }
 
 /*
+ * The flow memo under which a burst's frames share the SPD's answer for
+ * its first frame @p frame (whatever their ports): the first frame's memo
+ * @p fl retaken under flow_memo_mask[] or flow_memo6_mask[] (its
+ * addresses), or with @p rule (alone: spd_match.alone) under the mask of
+ * its selector's prefixes, copied to @p mask: one tunnel's many hosts.
+ * Returns the mask.
+ */
+EXPRESS_INLINE const uint8_t *esp_out_express_mask(union express_flow *fl, uint8_t *mask,
+						 const struct spd_rule *rule,
+						 const uint8_t *frame, const bool v6)
+{
+	const uint8_t *m = v6 ? flow_memo6_mask : flow_memo_mask;
+
+	if (rule != NULL) {
+		memcpy(mask, m, v6 ? sizeof(flow_memo6_mask) : sizeof(flow_memo_mask));
+		if (v6) {
+			memcpy(mask + FLOW_MEMO6_SRC, rule->m.src_m, 16);
+			memcpy(mask + FLOW_MEMO6_DST, rule->m.dst_m, 16);
+		} else {
+			memcpy(mask + FLOW_MEMO_SRC, &rule->m.src4_m, 4);
+			memcpy(mask + FLOW_MEMO_DST, &rule->m.dst4_m, 4);
+		}
+		m = mask;
+	}
+	if (v6)
+		flow_words_take(fl->m6.want, frame + FLOW_MEMO6_OFF, m, RTE_DIM(fl->m6.want));
+	else
+		flow_words_take(fl->m4.want, frame + FLOW_MEMO_OFF, m, RTE_DIM(fl->m4.want));
+	return m;
+}
+
+/*
+ * May the frame @p m, of a rule's wider flow (esp_out_express_mask()),
+ * go where the first frame of its burst, to @p dst, goes? As
+ * classify_fast_kind() and classify_fast6() ask: when its destination is
+ * another, not one of the gateway's own addresses, nor (IPv6) a
+ * multicast group.
+ */
+EXPRESS_INLINE bool esp_out_express_dst(struct worker *w, const struct rte_mbuf *m,
+				      const uint8_t *dst, const bool v6)
+{
+	const uint8_t *d = rte_pktmbuf_mtod_offset(m, const uint8_t *,
+						   sizeof(struct rte_ether_hdr)) +
+			   (v6 ? offsetof(struct rte_ipv6_hdr, dst_addr)
+			       : offsetof(struct rte_ipv4_hdr, dst_addr));
+
+	if (memcmp(d, dst, v6 ? 16 : 4) == 0)
+		return true;
+	return !worker_is_local(w, v6 ? AF_INET6 : AF_INET, d) && !(v6 && d[0] == 0xff);
+}
+
+/*
  * The express way for a burst of one tunnel's clear traffic, IPv4 or
  * (@p v6) IPv6 in a tunnel of either family: when the first frame is what
  * classify_fast4() or classify_fast6() takes as forwarded (PK_CLEAR) and
- * the second is of its flow, the SPD protects it with an SA of this
- * worker's whatever its ports (the SPD memo's answer, as the flow memo
- * asks) and esp_out_express_fits(), the route to the peer is resolved,
- * untagged and its MTU leaves room, and every other frame is of its flow
- * and fits that MTU, the burst skips the classifier, the burst's queues,
- * the SPD's pass and the forwarding's: esp_out_express() forwards,
- * encrypts and writes the link header in one pass and the frames go to
- * the TX queue as they are. Returns false, the frames untouched, for any
- * other burst: the usual way decides each frame (another flow's, clear
- * traffic to bypass, a TTL of 1, a packet to fragment or to answer with
- * ICMP, a route to resolve).
+ * the second is of its flow but for the source, the SPD protects it with
+ * an SA of this worker's whatever its ports (the SPD memo's answer, as
+ * the flow memo asks) and esp_out_express_fits(), the route to the peer
+ * is resolved, untagged and its MTU leaves room, and every other frame is
+ * of its flow (from its source, or from any the rule's selector takes
+ * when the rule is alone: esp_out_express_mask()) and fits that MTU, the
+ * burst skips the classifier, the burst's queues, the SPD's pass and the
+ * forwarding's: esp_out_express() forwards, encrypts and writes the link
+ * header in one pass and the frames go to the TX queue as they are.
+ * Returns false, the frames untouched, for any other burst: the usual way
+ * decides each frame (another flow's, clear traffic to bypass, a TTL of
+ * 1, a packet to fragment or to answer with ICMP, a route to resolve).
  */
 EXPRESS_INLINE bool esp_out_express_take(struct worker *w, struct rte_mbuf **pkts, uint16_t n,
 				       const bool v6)
 {
 	const uint8_t family = v6 ? AF_INET6 : AF_INET;
-	const uint8_t *ip = rte_pktmbuf_mtod_offset(pkts[0], const uint8_t *,
-						    sizeof(struct rte_ether_hdr));
+	const uint8_t *frame = rte_pktmbuf_mtod(pkts[0], const uint8_t *);
+	const uint8_t *ip = frame + sizeof(struct rte_ether_hdr);
 	const uint8_t *dst = ip + (v6 ? offsetof(struct rte_ipv6_hdr, dst_addr)
 				      : offsetof(struct rte_ipv4_hdr, dst_addr));
 	uint8_t proto = v6 ? ip[offsetof(struct rte_ipv6_hdr, proto)]
@@ -466,12 +546,14 @@ EXPRESS_INLINE bool esp_out_express_take(struct worker *w, struct rte_mbuf **pkt
 	const struct fib_fwd *via;
 	union express_flow fl;
 	struct esp_sa *sa;
-	uint8_t l2[sizeof(struct rte_ether_hdr)];
+	uint8_t l2[sizeof(struct rte_ether_hdr)], mask_of[sizeof(flow_memo6_mask)];
+	const uint8_t *mask;
 	uint32_t room;
+	bool wide = false;
 
-	/* many tunnels' traffic turns away at the second frame */
-	if (w->spd == NULL || !w->spd->compiled ||
-	    !express_first(&fl, w->fib, pkts[0], v6, false) ||
+	/* another protocol's or kind's traffic turns away at the second
+	 * frame; the addresses are asked after the SPD */
+	if (w->spd == NULL || !w->spd->compiled || !express_first(&fl, w->fib, pkts[0], v6, false) ||
 	    (n > 1 && !express_flow_match(&fl, v6, false, pkts[1])) ||
 	    classify_fast_kind(w, w->fib, family, dst, proto,
 			       ip + (v6 ? sizeof(struct rte_ipv6_hdr) : sizeof(struct rte_ipv4_hdr))) !=
@@ -492,11 +574,22 @@ EXPRESS_INLINE bool esp_out_express_take(struct worker *w, struct rte_mbuf **pkt
 	esp_sa_prefetch(sa, w->ctx.key_lines);
 	if ((via = express_peer_via(w, sa)) == NULL)
 		return false;
+	mask = esp_out_express_mask(&fl, mask_of, NULL, frame, v6);
 	room = via->mtu - sa->overhead;
 	for (uint16_t i = 0; i < n; i++) {
 		const struct rte_mbuf *m = pkts[i];
 
-		if ((i > 0 && !express_flow_match(&fl, v6, false, m)) ||
+		/* one flow's; from the first frame of another, the rule's
+		 * selector's when the rule is alone */
+		if (i > 0 && !express_flow_match_under(&fl, v6, mask, m)) {
+			if (wide || !rule->m.alone)
+				return false;
+			wide = true;
+			mask = esp_out_express_mask(&fl, mask_of, rule, frame, v6);
+			if (!express_flow_match_under(&fl, v6, mask, m))
+				return false;
+		}
+		if ((wide && !esp_out_express_dst(w, m, dst, v6)) ||
 		    !esp_out_express_room(m, sa, room, sizeof(struct rte_ether_hdr)))
 			return false;
 	}

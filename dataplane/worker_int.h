@@ -360,8 +360,9 @@ struct flow_memo {
 enum { FLOW_MEMO_NO_PORT = 0x10000 };  /* no port is */
 
 /* Which of the 24 octets from FLOW_MEMO_OFF a flow's packets share, the
- * source address's octets @p src (0xff, or 0 for any source). */
-#define FLOW_MEMO_MASK(src) {                                          \
+ * source and destination addresses' octets @p src and @p dst (0xff, or 0
+ * for any address). */
+#define FLOW_MEMO_MASK(src, dst) {                                     \
 	0, 0,                   /* the source MAC's last two */        \
 	0xff, 0xff,             /* EtherType */                        \
 	0xff, 0,                /* version and IHL; TOS */             \
@@ -369,9 +370,9 @@ enum { FLOW_MEMO_NO_PORT = 0x10000 };  /* no port is */
 	0x3f, 0xff,             /* MF and the fragment offset, not DF */ \
 	0, 0xff, 0, 0,          /* TTL; protocol; checksum */          \
 	src, src, src, src,     /* source */                           \
-	0xff, 0xff, 0xff, 0xff, /* destination */                      \
+	dst, dst, dst, dst,     /* destination */                      \
 }
-static const uint8_t flow_memo_mask[24] = FLOW_MEMO_MASK(0xff);
+static const uint8_t flow_memo_mask[24] = FLOW_MEMO_MASK(0xff, 0xff);
 static_assert(FLOW_MEMO_OFF + sizeof(flow_memo_mask) <= FLOW_MEMO_MIN, "in the shortest frame");
 
 /* A flow memo's image of the @p n words at @p p: their octets under

@@ -130,6 +130,12 @@ void gwsim_wan_neigh(struct gwsim *g, const char *ip, const struct rte_ether_add
 	publish_fib(g);
 }
 
+void gwsim_lan_neigh(struct gwsim *g, const char *ip, const struct rte_ether_addr *mac)
+{
+	fib_neigh_add(g->fib, ip, mac, g->lan);
+	publish_fib(g);
+}
+
 void gwsim_lan_hosts_move(struct gwsim *g, const struct rte_ether_addr *mac)
 {
 	for (uint32_t i = 0; i < g->fib->n_neighs; i++)

@@ -56,6 +56,8 @@ void gwsim_teardown(void);
 void gwsim_addr(struct esp_addr *a, const char *s);
 /** Another neighbour on @p g's WAN (a third gateway), the FIB republished. */
 void gwsim_wan_neigh(struct gwsim *g, const char *ip, const struct rte_ether_addr *mac);
+/** Another host on @p g's LAN, the FIB republished. */
+void gwsim_lan_neigh(struct gwsim *g, const char *ip, const struct rte_ether_addr *mac);
 /** @p g's LAN hosts (10.X.0.1, fd0X::1) at the link address @p mac now:
  *  a new FIB snapshot, as the control thread would publish it. */
 void gwsim_lan_hosts_move(struct gwsim *g, const struct rte_ether_addr *mac);

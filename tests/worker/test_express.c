@@ -289,21 +289,19 @@ static unsigned a_sends(struct rte_mbuf **in, unsigned n, struct rte_mbuf **out)
  * flow the SPD protects with one of this worker's tunnels (here of the
  * flow's family; the other in express_ways_serve_their_sas_only), whose
  * route is resolved and whose
- * MTU every frame fits; a burst with anything else in it goes the usual
- * way, whole. Either way A sends what it may, in order, counts what it
- * drops or punts, and B delivers each packet as A got it.
+ * MTU every frame fits; the flow's addresses may be any hosts of the
+ * policy's (no earlier policy overlaps it). A burst with anything else in
+ * it goes the usual way, whole. Either way A sends what it may, in order, counts
+ * what it drops or punts, and B delivers each packet as A got it.
  */
 static void outbound_ways(int family, uint32_t spi)
 {
 	struct combo c = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, family, family };
 	bool v4 = family == AF_INET;
 	enum { N = 6 };
-	enum {
-		ONE_FLOW, FIRST_OTHER, OTHER_SOURCE, TTL_1, OPTIONS, ALL_OPTIONS, TOO_BIG, NATT_PORT,
-		WAYS
-	};
-	static const char *const name[] = { "one flow's", "another first frame",
-					    "another source", "a TTL of 1",
+	enum { ONE_FLOW, HOSTS, TTL_1, OPTIONS, ALL_OPTIONS, TOO_BIG, NATT_PORT, WAYS };
+	static const char *const name[] = { "one flow's", "many hosts of both sites",
+					    "a TTL of 1",
 					    "IPv4 options or an IPv6 hop-by-hop header",
 					    "options in every frame",
 					    "a frame too big for the tunnel",
@@ -314,20 +312,24 @@ static void outbound_ways(int family, uint32_t spi)
 		uint64_t express = A.w->stats.esp_out_express, ttl = gwsim_drops(&A, ESP_DROP_TTL);
 		uint64_t too_big = gwsim_drops(&A, ESP_DROP_TOO_BIG);
 		uint64_t queued = A.w->stats.esp_out_express_queued;
-		unsigned odd = way == ONE_FLOW ? N : way == FIRST_OTHER ? 0 : 3, k = 0, n_esp;
-		bool lost = way == TTL_1 || way == TOO_BIG;
+		unsigned odd = way == ONE_FLOW || way == HOSTS ? N : 3, k = 0, n_esp;
+		bool lost = way == TTL_1 || way == TOO_BIG, whole = way == ONE_FLOW || way == HOSTS;
 
 		gwsim_install(&c, spi);
 		for (unsigned i = 0; i < N; i++) {
-			bool other = i == odd && (way == FIRST_OTHER || way == OTHER_SOURCE);
-			const char *src = v4 ? (other ? "10.1.0.2" : "10.1.0.1")
-					     : (other ? "fd01::2" : "fd01::1");
+			/* hosts 1 to 3 to hosts 1 and 2, the first frame 2 to 2 */
+			unsigned host = way == HOSTS ? (i + 1) % 3 + 1 : 1;
+			unsigned to = way == HOSTS ? (i + 1) % 2 + 1 : 1;
+			char src[32], dst[32];
+
+			snprintf(src, sizeof(src), v4 ? "10.1.0.%u" : "fd01::%u", host);
+			snprintf(dst, sizeof(dst), v4 ? "10.2.0.%u" : "fd02::%u", to);
 
 			/* lengths of every pad; the policy's for any port, but
 			 * UDP to the NAT-T port is the classifier's to judge
 			 * (here: transit ESP-in-UDP of an SPI not ours, sent
 			 * through the SPD) */
-			in[i] = gwsim_udp_frame(family, &mac_a_lan, src, v4 ? "10.2.0.1" : "fd02::1",
+			in[i] = gwsim_udp_frame(family, &mac_a_lan, src, dst,
 						i == odd && way == NATT_PORT ? 4500 : (uint16_t)(5000 + i),
 						i == odd && way == TOO_BIG ? 1452 : 60 + 9 * i, 0,
 						true);
@@ -340,13 +342,13 @@ static void outbound_ways(int family, uint32_t spi)
 			copy[i] = rte_pktmbuf_copy(in[i], gwsim_pool, 0, UINT32_MAX);
 		}
 		n_esp = a_sends(in, N, esp);
-		ck_assert_msg(A.w->stats.esp_out_express - express == (way == ONE_FLOW ? N : 0),
+		ck_assert_msg(A.w->stats.esp_out_express - express == (whole ? N : 0),
 			      "IPv%d, a burst with %s: %" PRIu64 " frames the express way",
 			      v4 ? 4 : 6, name[way], A.w->stats.esp_out_express - express);
 		/* the rest, classified, the express transform's way
 		 * (esp_out_express_batch()) */
 		ck_assert_msg(A.w->stats.esp_out_express_queued - queued ==
-				      (way == ONE_FLOW || way == TOO_BIG ? 0 : way == TTL_1 ? N - 1 : N),
+				      (whole || way == TOO_BIG ? 0 : way == TTL_1 ? N - 1 : N),
 			      "IPv%d, a burst with %s: %" PRIu64 " queued the express way",
 			      v4 ? 4 : 6, name[way], A.w->stats.esp_out_express_queued - queued);
 		ck_assert_uint_eq(n_esp, lost ? N - 1 : N);
@@ -383,8 +385,101 @@ static void outbound_ways(int family, uint32_t spi)
 
 START_TEST(outbound_takes_whole_bursts_only)
 {
+	/* B's second host */
+	gwsim_lan_neigh(&B, "10.2.0.2", &mac_host_b);
+	gwsim_lan_neigh(&B, "fd02::2", &mac_host_b);
 	outbound_ways(AF_INET, 0x7701);
 	outbound_ways(AF_INET6, 0x7705);
+}
+END_TEST
+
+/*
+ * A burst from three hosts of A's site under its tunnel's policy, when a
+ * policy for host 2 (discard) comes ahead of it: host 2's frames are
+ * that policy's, so the burst goes the usual way, which drops them and
+ * sends the others through the tunnel in order. With the discard behind
+ * the tunnel's, or ahead of it for another site, the tunnel's policy
+ * takes every frame and the express way the whole burst. Widening the
+ * flow to the policy's sources whoever comes ahead fails it. Under a
+ * policy of the tunnel for any destination, a frame to A itself is A's
+ * (the usual way punts it), not the tunnel's.
+ */
+static void outbound_hosts_under_policies(int family, uint32_t spi)
+{
+	struct combo c = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, family, family };
+	enum { N = 6 };
+	enum { AHEAD, AHEAD_ELSEWHERE, BEHIND, TO_US, WAYS };
+	static const char *const name[] = { "a discard for host 2 ahead",
+					    "a discard for another site ahead",
+					    "a discard for host 2 behind",
+					    "the tunnel to anywhere, a frame to A" };
+	bool v4 = family == AF_INET;
+
+	for (unsigned way = AHEAD; way < WAYS; way++) {
+		struct drv_policy pol = { .id = spi + 1, .priority = way == BEHIND ? 20 : 5,
+					  .action = way == TO_US ? SPD_PROTECT : SPD_DISCARD,
+					  .sa_spi = way == TO_US ? spi : 0 };
+		struct esp_sa_params out;
+		struct rte_mbuf *in[N], *copy[N], *esp[N], *p;
+		uint64_t express = A.w->stats.esp_out_express;
+		uint64_t discards = gwsim_drops(&A, ESP_DROP_SPD_DISCARD);
+		unsigned n_esp, k = 0;
+		bool split = way == AHEAD || way == TO_US;
+		unsigned lost = way == AHEAD ? 2 : way == TO_US ? 1 : 0;
+
+		gwsim_install(&c, spi);
+		gwsim_sa_params(&out, &c, spi, ESP_DIR_OUT, true);
+		pol.sel = out.sel;
+		pol.sel.src_len = v4 ? 32 : 128;
+		pol.sel.src[v4 ? 3 : 15] = 2;
+		if (way == AHEAD_ELSEWHERE)
+			pol.sel.src[1] = 9;   /* 10.9.0.2, fd09::2 */
+		if (way == TO_US) {   /* A's site to anywhere */
+			pol.sel.src_len = out.sel.src_len;
+			pol.sel.dst_len = 0;
+		}
+		ck_assert_int_eq(drv_policy_add(A.drv, &pol), 0);
+		worker_apply_msgs(A.w);
+		for (unsigned i = 0; i < N; i++) {
+			char src[32];
+
+			bool to_a = way == TO_US && i == 4;
+			const char *dst = v4 ? (to_a ? "192.0.2.1" : i % 2 ? "10.2.0.2" : "10.2.0.1")
+					     : (to_a ? "2001:db8::1" : i % 2 ? "fd02::2" : "fd02::1");
+
+			snprintf(src, sizeof(src), v4 ? "10.1.0.%u" : "fd01::%u", i % 3 + 1);
+			in[i] = gwsim_udp_frame(family, &mac_a_lan, src, dst, (uint16_t)(5000 + i),
+						60 + 9 * i, 0, true);
+			copy[i] = rte_pktmbuf_copy(in[i], gwsim_pool, 0, UINT32_MAX);
+		}
+		n_esp = a_sends(in, N, esp);
+		ck_assert_msg(A.w->stats.esp_out_express - express == (split ? 0 : N),
+			      "IPv%d, %s: %" PRIu64 " frames the express way", v4 ? 4 : 6, name[way],
+			      A.w->stats.esp_out_express - express);
+		ck_assert_uint_eq(gwsim_drops(&A, ESP_DROP_SPD_DISCARD) - discards,
+				  way == AHEAD ? 2 : 0);
+		ck_assert_uint_eq(n_esp, N - lost);
+		if (way == TO_US) {   /* the frame to A, for its control plane */
+			ck_assert_int_eq(rte_ring_dequeue(A.w->punt, (void **)&p), 0);
+			rte_pktmbuf_free(p);
+		}
+		for (unsigned i = 0; i < N; i++) {
+			if (way == AHEAD ? i % 3 != 1 : way != TO_US || i != 4) {
+				ck_assert_ptr_nonnull(p = gwsim_run(&B, B.wan, esp[k++], B.lan_tx[0]));
+				gwsim_check_delivered(copy[i], p, family);
+				rte_pktmbuf_free(p);
+			}
+			rte_pktmbuf_free(copy[i]);
+		}
+		ck_assert_int_eq(drv_policy_del(A.drv, spi + 1), 0);
+		gwsim_uninstall(spi);
+	}
+}
+
+START_TEST(outbound_hosts_follow_the_policies_ahead)
+{
+	outbound_hosts_under_policies(AF_INET, 0x7731);
+	outbound_hosts_under_policies(AF_INET6, 0x7735);
 }
 END_TEST
 
@@ -657,6 +752,7 @@ int main(void)
 	tcase_add_test(tc, inbound_takes_bursts_of_many_sas);
 	tcase_add_test(tc, outbound_takes_whole_bursts_only);
 	tcase_add_test(tc, outbound_takes_bursts_of_many_tunnels);
+	tcase_add_test(tc, outbound_hosts_follow_the_policies_ahead);
 	tcase_add_test(tc, express_ways_serve_their_sas_only);
 	tcase_add_test(tc, inbound_express_follows_a_new_fib);
 	tcase_add_test(tc, outbound_leaves_traffic_to_us);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
@@ -151,24 +152,38 @@ START_TEST(mutated_frames_never_crash_or_leak)
 	gwsim_policy_add(&worker_fuzz_combos[0], 0x100);
 	gwsim_policy_add(&worker_fuzz_combos[2], 0x102);
 	seed_burst(3, two, 4);
-	/* a burst of clear frames from three hosts of A's site into the
-	 * IPv4 AES-GCM tunnel: classified, then the express transform
+	/* bursts of clear frames from three hosts of A's site into the
+	 * IPv4 AES-GCM tunnel: to two hosts of B's, the express way (the
+	 * policy is alone in the SPD); with a TTL of 1 in the second frame,
+	 * classified, the rest then the express transform
 	 * (esp_out_express_batch()) */
-	uint64_t queued = A.w->stats.esp_out_express_queued;
+	uint64_t queued = A.w->stats.esp_out_express_queued, express = A.w->stats.esp_out_express;
 
-	for (unsigned i = 0; i < 3; i++) {
-		char host[16];
+	for (unsigned ttl_1 = 0; ttl_1 <= 1; ttl_1++) {
+		for (unsigned i = 0; i < 3; i++) {
+			char host[16], to_host[16];
 
-		snprintf(host, sizeof(host), "10.1.0.%u", i + 1);
-		two[i] = gwsim_udp_frame(AF_INET, &mac_a_lan, host, "10.2.0.1", 5000, 40 + 30 * i, 0,
-					 true);
+			snprintf(host, sizeof(host), "10.1.0.%u", i + 1);
+			snprintf(to_host, sizeof(to_host), "10.2.0.%u", i % 2 + 1);
+			two[i] = gwsim_udp_frame(AF_INET, &mac_a_lan, host, to_host, 5000, 40 + 30 * i,
+						 0, true);
+		}
+		if (ttl_1) {
+			struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(
+				two[1], struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr));
+
+			ip->time_to_live = 1;
+			ip->hdr_checksum = 0;
+			ip->hdr_checksum = rte_ipv4_cksum(ip);
+		}
+		seed_burst(0, two, 3);
 	}
-	seed_burst(0, two, 3);
 
 	for (unsigned i = 0; i < n_seeds; i++)
 		worker_fuzz_one(seeds[i], seed_len[i]);
 	ck_assert_uint_eq(B.w->stats.esp_in_express_sas, express_sas + 4);
-	ck_assert_uint_ge(A.w->stats.esp_out_express_queued, queued + 3);
+	ck_assert_uint_ge(A.w->stats.esp_out_express, express + 3);
+	ck_assert_uint_ge(A.w->stats.esp_out_express_queued, queued + 2);
 	seeds_write(getenv("WORKER_FUZZ_SEEDS"));
 	avail = worker_fuzz_pool_avail();
 	for (unsigned i = 0; i < MUTATIONS; i++) {
