@@ -50,9 +50,10 @@ struct bench_case {
 	uint32_t peers;             /**< many SAs: the peer gateways at the
 				     *   tunnels' far ends (SA k's peer k % peers;
 				     *   1: all one) */
-	uint32_t hosts;             /**< outbound: the site's hosts the clear
-				     *   packets come from (packet i from host
-				     *   i % hosts; 1: all from one) */
+	uint32_t hosts;             /**< outbound: each site's hosts the clear
+				     *   packets go between (packet i from host
+				     *   i % hosts, with one SA to host
+				     *   7i % hosts; 1: one host each) */
 };
 
 /**

@@ -126,13 +126,13 @@ static struct esp_addr bench_peer(const struct bench_case *c, const struct bench
 	return a;
 }
 
-/* The host of site A that clear packet @p i comes from: t->inner_src, or
- * with many hosts host i % hosts of 10.1.0.0/16 (fd01::/64) from 10.1.1.0
- * (fd01::100) on, clear of the gateway's 10.1.0.254. */
-static struct esp_addr bench_host(const struct bench_case *c, const struct bench_topo *t,
+/* Host @p i of a site whose first address is @p site: @p site itself, or
+ * with many hosts host i % hosts of its /16 (/64) from x.x.1.0 (::100)
+ * on, clear of a gateway's x.x.0.254. */
+static struct esp_addr bench_host(const struct bench_case *c, const struct esp_addr *site,
 				  uint32_t i)
 {
-	struct esp_addr a = t->inner_src;
+	struct esp_addr a = *site;
 	uint32_t h = 256 + i % c->hosts;
 
 	if (c->hosts <= 1)
@@ -332,8 +332,13 @@ int bench_pcap_write(const char *path, const struct bench_case *c, uint16_t port
 			goto out;
 		}
 		if (c->dir == BENCH_OUT) {
-			struct esp_addr src = bench_host(c, &t, i);
+			/* many hosts: from host i of site A, and through one
+			 * tunnel to host 7i of site B */
+			struct esp_addr src = bench_host(c, &t.inner_src, i);
+			struct esp_addr to = bench_host(c, &t.inner_dst, 7 * i);
 
+			if (c->n_sas == 1)
+				memcpy(dst, to.bytes, 16);
 			inner_packet(p, ip_len, c->family, src.bytes, dst, (uint16_t)(1024 + i));
 		} else {
 			inner_packet(p, ip_len, c->family, t.inner_dst.bytes, t.inner_src.bytes,
