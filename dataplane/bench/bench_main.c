@@ -565,7 +565,7 @@ static const struct spec quick_rows[] = {
  * or two each in a burst: esp_inbound_multi's shared chunks), also from
  * 100 peers; the SPD with 1000 and 16,384 tunnels (a policy each: the
  * verdict cache, and the SPD index behind it) outbound, 1000 of them to
- * 100 peers too; one tunnel's traffic from 256 hosts (many flows).
+ * 100 peers too; one tunnel's traffic between 256 hosts of each site (many flows).
  */
 static const struct spec default_rows[] = {
 	{ 0 },
