@@ -518,12 +518,13 @@ EXPRESS_INLINE bool esp_out_express_dst(struct worker *w, const struct rte_mbuf 
  * The express way for a burst of one tunnel's clear traffic, IPv4 or
  * (@p v6) IPv6 in a tunnel of either family: when the first frame is what
  * classify_fast4() or classify_fast6() takes as forwarded (PK_CLEAR) and
- * the second is of its flow but for the source, the SPD protects it with
- * an SA of this worker's whatever its ports (the SPD memo's answer, as
- * the flow memo asks) and esp_out_express_fits(), the route to the peer
- * is resolved, untagged and its MTU leaves room, and every other frame is
- * of its flow (from its source, or from any the rule's selector takes
- * when the rule is alone: esp_out_express_mask()) and fits that MTU, the
+ * the second is of its flow but for the addresses, the SPD protects it
+ * with an SA of this worker's whatever its ports (the SPD memo's answer,
+ * as the flow memo asks) and esp_out_express_fits(), the route to the
+ * peer is resolved, untagged and its MTU leaves room, and every other
+ * frame is of its flow (its addresses, or any the rule's prefixes take
+ * when the rule is alone: esp_out_express_mask(), esp_out_express_dst())
+ * and fits that MTU, the
  * burst skips the classifier, the burst's queues, the SPD's pass and the
  * forwarding's: esp_out_express() forwards, encrypts and writes the link
  * header in one pass and the frames go to the TX queue as they are.
