@@ -378,17 +378,25 @@ static int spd_members_of(struct spd_members *ms, const struct spd *spd,
 	return 0;
 }
 
+/* May rule @p q overlap rule @p m? A compare taken from @p budget; yes
+ * when it has run out. */
+static bool spd_may_meet(const struct spd *spd, uint32_t q, const struct spd_match *m,
+			 uint64_t *budget)
+{
+	if (*budget == 0)
+		return true;
+	--*budget;
+	return spd_match_overlap(&spd->rules[q].m, m);
+}
+
 /* Is rule @p m, number @p i, overlapped by none of rules[@p from ..
- * @p to) (rule numbers, ascending) before it? Each compare is taken from
- * @p budget; false when it runs out. */
+ * @p to) (rule numbers, ascending) before it? */
 static bool spd_none_before(const struct spd *spd, const struct spd_match *m, uint32_t i,
 			    const uint32_t *from, const uint32_t *to, uint64_t *budget)
 {
-	for (const uint32_t *q = from; q < to && *q < i; q++) {
-		if (*budget == 0 || spd_match_overlap(&spd->rules[*q].m, m))
+	for (const uint32_t *q = from; q < to && *q < i; q++)
+		if (spd_may_meet(spd, *q, m, budget))
 			return false;
-		--*budget;
-	}
 	return true;
 }
 
@@ -405,11 +413,9 @@ static bool spd_rule_alone(const struct spd *spd, const struct spd_index *ix,
 	const struct spd_match *m = &spd->rules[i].m;
 
 	if (ix == NULL || spd->rules[i].sel.family == 0) {
-		for (uint32_t q = 0; q < i; q++) {
-			if (*budget == 0 || spd_match_overlap(&spd->rules[q].m, m))
+		for (uint32_t q = 0; q < i; q++)
+			if (spd_may_meet(spd, q, m, budget))
 				return false;
-			--*budget;
-		}
 		return true;
 	}
 	for (uint32_t g = 0; g < ix->n_groups && ix->group[g].first < i; g++) {
