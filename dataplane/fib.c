@@ -119,6 +119,29 @@ bool fib_is_local(const struct fib *f, uint8_t family, const uint8_t *addr)
 	return fib_local_port(f, family, addr) >= 0;
 }
 
+bool fib_local_within(const struct fib *f, uint8_t family, const uint8_t *prefix,
+		      const uint8_t *mask)
+{
+	unsigned len = esp_addr_len(family);
+
+	for (int p = 0; p < FIB_PORTS_MAX; p++) {
+		const struct fib_port *fp = &f->ports[p];
+
+		for (unsigned i = 0; i < fp->n_addrs && i < FIB_PORT_ADDRS_MAX; i++) {
+			const struct esp_addr *a = &fp->addrs[i];
+			unsigned k = 0;
+
+			if (a->family != family)
+				continue;
+			while (k < len && ((a->bytes[k] ^ prefix[k]) & mask[k]) == 0)
+				k++;
+			if (k == len)
+				return true;
+		}
+	}
+	return false;
+}
+
 int fib_route(const struct fib *f, uint8_t family, const uint8_t *dst, struct fib_hop *hop)
 {
 	unsigned len = esp_addr_len(family);

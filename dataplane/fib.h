@@ -211,6 +211,13 @@ void fib_sort_routes(struct fib *f);
 bool fib_is_local(const struct fib *f, uint8_t family, const uint8_t *addr);
 /** The port that owns local address @p addr, or -1. */
 int fib_local_port(const struct fib *f, uint8_t family, const uint8_t *addr);
+/**
+ * True when one of the gateway's addresses of @p family lies in the
+ * prefix @p prefix under @p mask (4 or 16 octets each, as a header holds
+ * them).
+ */
+bool fib_local_within(const struct fib *f, uint8_t family, const uint8_t *prefix,
+		      const uint8_t *mask);
 
 /** Route @p dst: 0 and @p hop filled, or -1 (no route). */
 int fib_route(const struct fib *f, uint8_t family, const uint8_t *dst, struct fib_hop *hop);

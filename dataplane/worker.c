@@ -877,11 +877,13 @@ void worker_apply_msgs(struct worker *w)
 			spd_cache4_flush(w->spd_memo.cache);
 			w->spd_memo6.rule = NULL;
 			spd_cache6_flush(w->spd_memo6.cache);
+			w->out_wide_clear = NULL;
 			break;
 		case DP_MSG_FIB_SET:
 			w->fib = msg.obj;
 			w->locals = w->fib != NULL ? fib_locals_for(w->fib, w->id) : NULL;
 			w->in_via.family = 0;
+			w->out_wide_clear = NULL;
 			break;
 		default:
 			break;

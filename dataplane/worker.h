@@ -154,6 +154,12 @@ struct worker {
 	struct worker_txbuf txb[WORKER_PORTS_MAX];
 	volatile bool stop;
 	struct crypto_mgr crypto;     /**< ctx.mgr and the library copy it came from */
+	/** The last rule (spd_match.alone) of spd whose destination prefix
+	 *  holds none of fib's own addresses nor an IPv6 multicast group:
+	 *  the outbound express way widened to it asks no frame's
+	 *  destination (esp_out_express_dst_asked()). NULL with each new
+	 *  spd or fib. Last, where no field of every burst's moves for it. */
+	const struct spd_rule *out_wide_clear;
 } __rte_cache_aligned;
 
 struct worker_conf {

@@ -515,6 +515,27 @@ EXPRESS_INLINE bool esp_out_express_dst(struct worker *w, const struct rte_mbuf 
 }
 
 /*
+ * Must each frame of @p rule's wider flow have its destination asked
+ * (esp_out_express_dst())? Not when the rule's destination prefix holds
+ * none of the gateway's own addresses and does not meet the IPv6
+ * multicast groups (ff00::/8): then every frame the mask takes goes on.
+ * The worker remembers the last rule so found (out_wide_clear) until a
+ * new SPD or FIB, so a tunnel's bursts ask the FIB once.
+ */
+static bool esp_out_express_dst_asked(struct worker *w, const struct spd_rule *rule, const bool v6)
+{
+	const uint8_t *d = (const uint8_t *)rule->m.dst, *dm = (const uint8_t *)rule->m.dst_m;
+
+	if (rule == w->out_wide_clear)
+		return false;
+	if ((v6 && (d[0] & dm[0]) == dm[0]) ||
+	    fib_local_within(w->fib, v6 ? AF_INET6 : AF_INET, d, dm))
+		return true;
+	w->out_wide_clear = rule;
+	return false;
+}
+
+/*
  * The express way for a burst of one tunnel's clear traffic, IPv4 or
  * (@p v6) IPv6 in a tunnel of either family: when the first frame is what
  * classify_fast4() or classify_fast6() takes as forwarded (PK_CLEAR) and
@@ -523,7 +544,8 @@ EXPRESS_INLINE bool esp_out_express_dst(struct worker *w, const struct rte_mbuf 
  * as the flow memo asks) and esp_out_express_fits(), the route to the
  * peer is resolved, untagged and its MTU leaves room, and every other
  * frame is of its flow (its addresses, or any the rule's prefixes take
- * when the rule is alone: esp_out_express_mask(), esp_out_express_dst())
+ * when the rule is alone: esp_out_express_mask(), esp_out_express_dst(),
+ * esp_out_express_dst_asked())
  * and fits that MTU, the
  * burst skips the classifier, the burst's queues, the SPD's pass and the
  * forwarding's: esp_out_express() forwards, encrypts and writes the link
@@ -550,7 +572,7 @@ EXPRESS_INLINE bool esp_out_express_take(struct worker *w, struct rte_mbuf **pkt
 	uint8_t l2[sizeof(struct rte_ether_hdr)], mask_of[sizeof(flow_memo6_mask)];
 	const uint8_t *mask;
 	uint32_t room;
-	bool wide = false;
+	bool wide = false, ask_dst = false;
 
 	/* another protocol's or kind's traffic turns away at the second
 	 * frame; the addresses are asked after the SPD */
@@ -589,8 +611,9 @@ EXPRESS_INLINE bool esp_out_express_take(struct worker *w, struct rte_mbuf **pkt
 			mask = esp_out_express_mask(&fl, mask_of, rule, frame, v6);
 			if (!express_flow_match_under(&fl, v6, mask, m))
 				return false;
+			ask_dst = esp_out_express_dst_asked(w, rule, v6);
 		}
-		if ((wide && !esp_out_express_dst(w, m, dst, v6)) ||
+		if ((ask_dst && !esp_out_express_dst(w, m, dst, v6)) ||
 		    !esp_out_express_room(m, sa, room, sizeof(struct rte_ether_hdr)))
 			return false;
 	}

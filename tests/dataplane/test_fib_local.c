@@ -5,7 +5,8 @@
  * (fib_is_local):
  * every address of a full FIB (16 ports x 8 addresses, both families),
  * neighbours of each, random misses, duplicates and the unspecified
- * address, with and without home-slot collisions.
+ * address, with and without home-slot collisions; and the question
+ * whether a prefix holds an address of the gateway's (fib_local_within).
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -107,12 +108,75 @@ START_TEST(fast_set_is_exact)
 }
 END_TEST
 
+/* A prefix's mask of @p plen bits, octet by octet. */
+static void prefix_mask(uint8_t *m, unsigned plen)
+{
+	for (unsigned i = 0; i < 16; i++, plen = plen > 8 ? plen - 8 : 0)
+		m[i] = plen >= 8 ? 0xff : (uint8_t)(0xff00 >> plen);
+}
+
+/* fib_local_within() against the ports' addresses one by one, for random
+ * prefixes of every length near and away from them. */
+START_TEST(within_is_any_address_under_the_prefix)
+{
+	uint32_t seed = 11;
+	unsigned yes = 0, no = 0;
+
+	ck_assert_int_eq(test_eal_init("fib_local"), 0);
+	for (int round = 0; round < 20; round++) {
+		struct fib *f = fib_alloc(0, 0, 0);
+
+		ck_assert_ptr_nonnull(f);
+		for (int p = 0; p < 3; p++) {
+			struct fib_port *fp = &f->ports[p * 5];
+
+			fp->used = true;
+			fp->n_addrs = 1 + rnd(&seed) % FIB_PORT_ADDRS_MAX;
+			for (unsigned i = 0; i < fp->n_addrs; i++) {
+				fp->addrs[i].family = rnd(&seed) % 2 ? AF_INET : AF_INET6;
+				rnd_addr(&seed, fp->addrs[i].family, fp->addrs[i].bytes, 256);
+			}
+		}
+		for (int k = 0; k < 4000; k++) {
+			uint8_t fam = k % 2 ? AF_INET : AF_INET6, prefix[16], mask[16];
+			unsigned bits = fam == AF_INET ? 32 : 128, plen = rnd(&seed) % (bits + 1);
+			const struct fib_port *fp = &f->ports[rnd(&seed) % 3 * 5];
+			const struct esp_addr *near = &fp->addrs[rnd(&seed) % fp->n_addrs];
+			bool want = false;
+
+			/* half the prefixes from an address of the gateway's,
+			 * one of their bits flipped */
+			rnd_addr(&seed, fam, prefix, 256);
+			if (k % 4 < 2 && near->family == fam) {
+				memcpy(prefix, near->bytes, 16);
+				prefix[rnd(&seed) % (bits / 8)] ^= (uint8_t)(1u << rnd(&seed) % 8);
+			}
+			prefix_mask(mask, plen);
+			for (int p = 0; p < FIB_PORTS_MAX; p++)
+				for (unsigned i = 0; i < f->ports[p].n_addrs; i++)
+					want |= f->ports[p].addrs[i].family == fam &&
+						esp_prefix_match_af(prefix, f->ports[p].addrs[i].bytes,
+								    (uint8_t)plen, fam);
+			ck_assert_int_eq(fib_local_within(f, fam, prefix, mask), want);
+			if (want)
+				yes++;
+			else
+				no++;
+		}
+		fib_free(f);
+	}
+	ck_assert_uint_gt(yes, 1000);
+	ck_assert_uint_gt(no, 1000);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fib-local");
 	TCase *tc = tcase_create("fib-local");
 
 	tcase_add_test(tc, fast_set_is_exact);
+	tcase_add_test(tc, within_is_any_address_under_the_prefix);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return check_run(s);

@@ -146,6 +146,23 @@ void gwsim_lan_hosts_move(struct gwsim *g, const struct rte_ether_addr *mac)
 	publish_fib(g);
 }
 
+void gwsim_lan_addr(struct gwsim *g, const char *ip)
+{
+	struct fib_port *fp = &g->fib->ports[g->lan];
+
+	fp->n_addrs = 2;
+	if (ip != NULL) {
+		gwsim_addr(&fp->addrs[2], ip);
+		fp->plens[2] = fp->addrs[2].family == AF_INET ? 32 : 128;
+		fp->n_addrs = 3;
+	}
+	/* a new snapshot: its own addresses taken anew, an empty memo */
+	for (unsigned w = 0; w < FIB_FWD_WORKERS; w++)
+		g->fib->locals[w].built = 0;
+	memset(g->fib->fwd, 0, (size_t)FIB_FWD_WORKERS * FIB_FWD_ENTRIES * sizeof(struct fib_fwd));
+	publish_fib(g);
+}
+
 /* Gateway X: LAN 10.X.0.254 / fd0X::254, WAN 192.0.2.X / 2001:db8::X.
  * Tags 'a' and 'b' are the two ends; others are extra copies of A. */
 void gwsim_init(struct gwsim *g, char tag, uint16_t n_workers)

@@ -61,6 +61,9 @@ void gwsim_lan_neigh(struct gwsim *g, const char *ip, const struct rte_ether_add
 /** @p g's LAN hosts (10.X.0.1, fd0X::1) at the link address @p mac now:
  *  a new FIB snapshot, as the control thread would publish it. */
 void gwsim_lan_hosts_move(struct gwsim *g, const struct rte_ether_addr *mac);
+/** @p g's LAN port takes the address @p ip (/32 or /128) too, or (NULL)
+ *  has its own two only again: a new FIB snapshot. */
+void gwsim_lan_addr(struct gwsim *g, const char *ip);
 struct rte_mbuf *gwsim_udp_frame(int family, const struct rte_ether_addr *dst_mac,
 				 const char *src, const char *dst, uint16_t dport,
 				 uint32_t payload, uint16_t vlan, bool df);

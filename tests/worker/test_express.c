@@ -385,9 +385,6 @@ static void outbound_ways(int family, uint32_t spi)
 
 START_TEST(outbound_takes_whole_bursts_only)
 {
-	/* B's second host */
-	gwsim_lan_neigh(&B, "10.2.0.2", &mac_host_b);
-	gwsim_lan_neigh(&B, "fd02::2", &mac_host_b);
 	outbound_ways(AF_INET, 0x7701);
 	outbound_ways(AF_INET6, 0x7705);
 }
@@ -480,6 +477,97 @@ START_TEST(outbound_hosts_follow_the_policies_ahead)
 {
 	outbound_hosts_under_policies(AF_INET, 0x7731);
 	outbound_hosts_under_policies(AF_INET6, 0x7735);
+}
+END_TEST
+
+/*
+ * The wider flow of a tunnel's many hosts asks no frame's destination
+ * while the policy's destination prefix holds none of A's own addresses
+ * (worker.out_wide_clear), and asks again with a new FIB: once A takes
+ * an address in B's site, the frames to it are A's (punted), the others
+ * go through the tunnel the usual way; with the address gone, the whole
+ * burst goes the express way again.
+ */
+START_TEST(outbound_hosts_ask_a_new_fib)
+{
+	enum { N = 6, BURSTS = 3 };
+
+	for (int family = AF_INET; family != 0; family = family == AF_INET ? AF_INET6 : 0) {
+		struct combo c = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, family, family };
+		bool v4 = family == AF_INET;
+
+		gwsim_install(&c, 0x7741);
+		for (unsigned b = 0; b < BURSTS; b++) {
+			struct rte_mbuf *in[N], *copy[N], *esp[N], *p;
+			uint64_t express = A.w->stats.esp_out_express;
+			bool ours = b == 1;   /* host 2 of B's site is A's address */
+			unsigned k = 0;
+
+			gwsim_lan_addr(&A, ours ? (v4 ? "10.2.0.2" : "fd02::2") : NULL);
+			for (unsigned i = 0; i < N; i++) {
+				char src[32];
+
+				snprintf(src, sizeof(src), v4 ? "10.1.0.%u" : "fd01::%u", i % 3 + 1);
+				in[i] = gwsim_udp_frame(family, &mac_a_lan, src,
+							v4 ? (i % 2 ? "10.2.0.2" : "10.2.0.1")
+							   : (i % 2 ? "fd02::2" : "fd02::1"),
+							(uint16_t)(5000 + i), 60 + 9 * i, 0, true);
+				copy[i] = rte_pktmbuf_copy(in[i], gwsim_pool, 0, UINT32_MAX);
+			}
+			ck_assert_uint_eq(a_sends(in, N, esp), ours ? N / 2 : N);
+			ck_assert_msg(A.w->stats.esp_out_express - express == (ours ? 0 : N),
+				      "IPv%d, burst %u: %" PRIu64 " frames the express way", v4 ? 4 : 6,
+				      b, A.w->stats.esp_out_express - express);
+			ck_assert_uint_eq(gwsim_drain(A.w->punt), ours ? N / 2 : 0);
+			for (unsigned i = 0; i < N; i++) {
+				if (!ours || i % 2 == 0) {
+					ck_assert_ptr_nonnull(p = gwsim_run(&B, B.wan, esp[k++],
+									    B.lan_tx[0]));
+					gwsim_check_delivered(copy[i], p, family);
+					rte_pktmbuf_free(p);
+				}
+				rte_pktmbuf_free(copy[i]);
+			}
+		}
+		gwsim_uninstall(0x7741);
+	}
+}
+END_TEST
+
+/*
+ * IPv6 multicast is never a tunnel's on the express way, as the
+ * classifier has it: under a policy of the tunnel for fe00::/7 (alone; no
+ * address of A's in it), a burst to fec0::1 and the group ff0e::1 in turn
+ * goes the usual way, which sends the frames to fec0::1 through the
+ * tunnel and keeps the group's from it.
+ */
+START_TEST(outbound_hosts_leave_multicast)
+{
+	struct combo c = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET6, AF_INET6 };
+	struct drv_policy pol = { .id = 0x7752, .priority = 5, .action = SPD_PROTECT,
+				  .sa_spi = 0x7751 };
+	enum { N = 6 };
+	struct rte_mbuf *in[N], *esp[N];
+	struct esp_sa_params out;
+	uint64_t express = A.w->stats.esp_out_express;
+
+	gwsim_install(&c, 0x7751);
+	gwsim_sa_params(&out, &c, 0x7751, ESP_DIR_OUT, true);
+	pol.sel = out.sel;
+	pol.sel.dst_len = 7;
+	memset(pol.sel.dst, 0, sizeof(pol.sel.dst));
+	pol.sel.dst[0] = 0xfe;
+	ck_assert_int_eq(drv_policy_add(A.drv, &pol), 0);
+	worker_apply_msgs(A.w);
+	for (unsigned i = 0; i < N; i++)
+		in[i] = gwsim_udp_frame(AF_INET6, &mac_a_lan, "fd01::1", i % 2 ? "ff0e::1" : "fec0::1",
+					(uint16_t)(5000 + i), 60, 0, true);
+	ck_assert_uint_eq(a_sends(in, N, esp), N / 2);
+	ck_assert_uint_eq(A.w->stats.esp_out_express, express);
+	rte_pktmbuf_free_bulk(esp, N / 2);
+	gwsim_drain(A.w->punt);
+	ck_assert_int_eq(drv_policy_del(A.drv, 0x7752), 0);
+	gwsim_uninstall(0x7751);
 }
 END_TEST
 
@@ -739,6 +827,9 @@ END_TEST
 static void setup(void)
 {
 	gwsim_setup("test_express");
+	/* B's second host */
+	gwsim_lan_neigh(&B, "10.2.0.2", &mac_host_b);
+	gwsim_lan_neigh(&B, "fd02::2", &mac_host_b);
 }
 
 int main(void)
@@ -753,6 +844,8 @@ int main(void)
 	tcase_add_test(tc, outbound_takes_whole_bursts_only);
 	tcase_add_test(tc, outbound_takes_bursts_of_many_tunnels);
 	tcase_add_test(tc, outbound_hosts_follow_the_policies_ahead);
+	tcase_add_test(tc, outbound_hosts_ask_a_new_fib);
+	tcase_add_test(tc, outbound_hosts_leave_multicast);
 	tcase_add_test(tc, express_ways_serve_their_sas_only);
 	tcase_add_test(tc, inbound_express_follows_a_new_fib);
 	tcase_add_test(tc, outbound_leaves_traffic_to_us);
