@@ -535,6 +535,33 @@ START_TEST(outbound_hosts_ask_a_new_fib)
 END_TEST
 
 /*
+ * Tunnel @p spi of @p c from A to B, and a policy of it (id spi + 1)
+ * ahead of the tunnel's own for the destination prefix @p dst; undone by
+ * tunnel_ahead_remove().
+ */
+static void tunnel_ahead_to(const struct combo *c, uint32_t spi, const char *dst)
+{
+	struct drv_policy pol = { .id = spi + 1, .priority = 5, .action = SPD_PROTECT,
+				  .sa_spi = spi };
+	struct esp_sa_params p;
+	struct esp_addr a;
+
+	gwsim_install(c, spi);
+	gwsim_sa_params(&p, c, spi, ESP_DIR_OUT, true);
+	pol.sel = p.sel;
+	ck_assert_int_eq(esp_addr_parse(dst, &a, &pol.sel.dst_len), 0);
+	memcpy(pol.sel.dst, a.bytes, sizeof(pol.sel.dst));
+	ck_assert_int_eq(drv_policy_add(A.drv, &pol), 0);
+	worker_apply_msgs(A.w);
+}
+
+static void tunnel_ahead_remove(uint32_t spi)
+{
+	ck_assert_int_eq(drv_policy_del(A.drv, spi + 1), 0);
+	gwsim_uninstall(spi);
+}
+
+/*
  * IPv6 multicast is never a tunnel's on the express way, as the
  * classifier has it: under a policy of the tunnel for fe00::/7 (alone; no
  * address of A's in it), a burst to fec0::1 and the group ff0e::1 in turn
@@ -544,21 +571,11 @@ END_TEST
 START_TEST(outbound_hosts_leave_multicast)
 {
 	struct combo c = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET6, AF_INET6 };
-	struct drv_policy pol = { .id = 0x7752, .priority = 5, .action = SPD_PROTECT,
-				  .sa_spi = 0x7751 };
 	enum { N = 6 };
 	struct rte_mbuf *in[N], *esp[N];
-	struct esp_sa_params out;
 	uint64_t express = A.w->stats.esp_out_express;
 
-	gwsim_install(&c, 0x7751);
-	gwsim_sa_params(&out, &c, 0x7751, ESP_DIR_OUT, true);
-	pol.sel = out.sel;
-	pol.sel.dst_len = 7;
-	memset(pol.sel.dst, 0, sizeof(pol.sel.dst));
-	pol.sel.dst[0] = 0xfe;
-	ck_assert_int_eq(drv_policy_add(A.drv, &pol), 0);
-	worker_apply_msgs(A.w);
+	tunnel_ahead_to(&c, 0x7751, "fe00::/7");
 	for (unsigned i = 0; i < N; i++)
 		in[i] = gwsim_udp_frame(AF_INET6, &mac_a_lan, "fd01::1", i % 2 ? "ff0e::1" : "fec0::1",
 					(uint16_t)(5000 + i), 60, 0, true);
@@ -566,8 +583,7 @@ START_TEST(outbound_hosts_leave_multicast)
 	ck_assert_uint_eq(A.w->stats.esp_out_express, express);
 	rte_pktmbuf_free_bulk(esp, N / 2);
 	gwsim_drain(A.w->punt);
-	ck_assert_int_eq(drv_policy_del(A.drv, 0x7752), 0);
-	gwsim_uninstall(0x7751);
+	tunnel_ahead_remove(0x7751);
 }
 END_TEST
 
@@ -798,19 +814,10 @@ END_TEST
 START_TEST(outbound_leaves_traffic_to_us)
 {
 	struct combo c = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET, AF_INET };
-	struct drv_policy pol = { .id = 0x7704, .priority = 5, .action = SPD_PROTECT,
-				  .sa_spi = 0x7703 };
-	struct esp_sa_params p;
 	struct rte_mbuf *in[4];
 	uint64_t express = A.w->stats.esp_out_express;
 
-	gwsim_install(&c, 0x7703);
-	gwsim_sa_params(&p, &c, 0x7703, ESP_DIR_OUT, true);
-	pol.sel = p.sel;
-	pol.sel.dst_len = 32;
-	memcpy(pol.sel.dst, "\xc0\x00\x02\x01", 4);   /* 192.0.2.1, A's */
-	ck_assert_int_eq(drv_policy_add(A.drv, &pol), 0);
-	worker_apply_msgs(A.w);
+	tunnel_ahead_to(&c, 0x7703, "192.0.2.1/32");   /* A's */
 	for (unsigned i = 0; i < RTE_DIM(in); i++)
 		in[i] = gwsim_udp_frame(AF_INET, &mac_a_lan, "10.1.0.1", "192.0.2.1",
 					(uint16_t)(5000 + i), 60, 0, true);
@@ -819,8 +826,7 @@ START_TEST(outbound_leaves_traffic_to_us)
 	ck_assert_uint_eq(A.w->stats.esp_out_express, express);
 	ck_assert_uint_eq(rte_ring_count(A.wan_tx[0]), 0);
 	ck_assert_uint_eq(gwsim_drain(A.w->punt), RTE_DIM(in));
-	ck_assert_int_eq(drv_policy_del(A.drv, 0x7704), 0);
-	gwsim_uninstall(0x7703);
+	tunnel_ahead_remove(0x7703);
 }
 END_TEST
 
