@@ -136,14 +136,22 @@ void gwsim_lan_neigh(struct gwsim *g, const char *ip, const struct rte_ether_add
 	publish_fib(g);
 }
 
+/* @p g's FIB, changed in place, published as a new snapshot would be:
+ * its own addresses taken anew and an empty forwarding memo. */
+static void publish_changed_fib(struct gwsim *g)
+{
+	for (unsigned w = 0; w < FIB_FWD_WORKERS; w++)
+		g->fib->locals[w].built = 0;
+	memset(g->fib->fwd, 0, (size_t)FIB_FWD_WORKERS * FIB_FWD_ENTRIES * sizeof(struct fib_fwd));
+	publish_fib(g);
+}
+
 void gwsim_lan_hosts_move(struct gwsim *g, const struct rte_ether_addr *mac)
 {
 	for (uint32_t i = 0; i < g->fib->n_neighs; i++)
 		if (g->fib->neighs[i].port == g->lan)
 			g->fib->neighs[i].mac = *mac;
-	/* a new snapshot starts with an empty forwarding memo */
-	memset(g->fib->fwd, 0, (size_t)FIB_FWD_WORKERS * FIB_FWD_ENTRIES * sizeof(struct fib_fwd));
-	publish_fib(g);
+	publish_changed_fib(g);
 }
 
 void gwsim_lan_addr(struct gwsim *g, const char *ip)
@@ -156,11 +164,7 @@ void gwsim_lan_addr(struct gwsim *g, const char *ip)
 		fp->plens[2] = fp->addrs[2].family == AF_INET ? 32 : 128;
 		fp->n_addrs = 3;
 	}
-	/* a new snapshot: its own addresses taken anew, an empty memo */
-	for (unsigned w = 0; w < FIB_FWD_WORKERS; w++)
-		g->fib->locals[w].built = 0;
-	memset(g->fib->fwd, 0, (size_t)FIB_FWD_WORKERS * FIB_FWD_ENTRIES * sizeof(struct fib_fwd));
-	publish_fib(g);
+	publish_changed_fib(g);
 }
 
 /* Gateway X: LAN 10.X.0.254 / fd0X::254, WAN 192.0.2.X / 2001:db8::X.
