@@ -696,6 +696,29 @@ static inline __attribute__((always_inline)) bool flow_memo_take(struct burst *b
 	return true;
 }
 
+/* spd_cache4_prefetch() or spd_cache6_prefetch() for @p m when it looks
+ * like untagged IPv4 or IPv6 other than ESP (the classifier decides
+ * later; a wrong guess costs a useless prefetch). */
+static inline __attribute__((always_inline)) void spd_cache_prefetch_frame(const struct worker *w,
+									  const struct rte_mbuf *m)
+{
+	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
+	const uint8_t *ip = frame + sizeof(struct rte_ether_hdr);
+	uint32_t len = rte_pktmbuf_data_len(m);
+	uint16_t type;
+
+	if (len < sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr))
+		return;
+	memcpy(&type, frame + offsetof(struct rte_ether_hdr, ether_type), 2);
+	if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) &&
+	    ip[offsetof(struct rte_ipv4_hdr, next_proto_id)] != ESP_IPPROTO_ESP)
+		spd_cache4_prefetch(&w->spd_memo, ip);
+	else if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6) &&
+		 len >= sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv6_hdr) &&
+		 ip[offsetof(struct rte_ipv6_hdr, proto)] != ESP_IPPROTO_ESP)
+		spd_cache6_prefetch(&w->spd_memo6, ip);
+}
+
 /*
  * Sort a received burst: ESP to us is batched for the SAs' transforms at
  * the end of the burst, clear traffic goes through the SPD as it comes
@@ -717,6 +740,12 @@ void worker_process_burst(struct worker *w, uint16_t in_port, struct rte_mbuf **
 	 * in the mbuf's second line, which RX did not touch */
 	for (uint16_t i = 0; i < RTE_MIN(n, (uint16_t)3); i++)
 		rte_mbuf_prefetch_part2(pkts[i]);
+	/* with many tunnels' flows each frame's SPD cache entry is a miss:
+	 * the burst's, all at once, arrive while the first are classified
+	 * (the lookup waited for each; a prefetch a few frames ahead came
+	 * too late) */
+	for (uint16_t i = 0; i < n; i++)
+		spd_cache_prefetch_frame(w, pkts[i]);
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 

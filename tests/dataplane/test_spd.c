@@ -449,6 +449,7 @@ START_TEST(lookup_ip4_in_place)
 	struct spd *spd = calloc(1, sizeof(*spd) + RULES_MAX * sizeof(struct spd_rule));
 	struct spd *plain = calloc(1, sizeof(*plain) + RULES_MAX * sizeof(struct spd_rule));
 	uint32_t seed = 1, checked = 0, matched = 0, bad = 0, memo_hits = 0, cache_hits = 0;
+	uint32_t prefetched = 0;
 	/* a worker's memo with the cache behind it: kept across rounds, each
 	 * round's rules (in the same memory) a new snapshot, as a worker's */
 	struct spd_cache4 *cache = calloc(1, sizeof(*cache));
@@ -517,6 +518,16 @@ START_TEST(lookup_ip4_in_place)
 				ck_assert_ptr_eq(from_cache, got);
 				cache_hits += !was_memo;
 			}
+			/* the worker prefetches, before an unlabeled lookup, the
+			 * entry that lookup reads */
+			if (label == 0) {
+				const struct spd_cache4_entry *e = spd_cache4_prefetch(&wmemo, ip);
+				bool holds = e->gen == cache->gen && e->rule == from_cache &&
+					     memcmp(&e->addrs, ip + 12, 8) == 0;
+
+				ck_assert(holds == (from_cache != NULL));
+				prefetched += holds;
+			}
 			memo_hits += memo.rule != NULL && memo.rule == kept && fresh.rule == NULL;
 			int rc = spd_key_from_ip(&k, ip, tot, label);
 
@@ -537,6 +548,7 @@ START_TEST(lookup_ip4_in_place)
 	ck_assert_uint_gt(bad, 100);
 	ck_assert_uint_gt(memo_hits, 200);
 	ck_assert_uint_gt(cache_hits, 200);
+	ck_assert_uint_gt(prefetched, 200);
 	free(cache);
 	free(empty);
 	spd_release(spd);
@@ -557,7 +569,7 @@ START_TEST(lookup_ip6_in_place)
 	static const uint8_t protos[] = { 1, 6, 17, 50, 58, 132 };
 	struct spd *spd = calloc(1, sizeof(*spd) + RULES_MAX * sizeof(struct spd_rule));
 	struct spd *plain = calloc(1, sizeof(*plain) + RULES_MAX * sizeof(struct spd_rule));
-	uint32_t seed = 3, checked = 0, matched = 0, memo_hits = 0, cache_hits = 0;
+	uint32_t seed = 3, checked = 0, matched = 0, memo_hits = 0, cache_hits = 0, prefetched = 0;
 	/* as in lookup_ip4_in_place: a worker's memo and cache, kept */
 	struct spd_cache6 *cache = calloc(1, sizeof(*cache));
 	struct spd *empty = calloc(1, sizeof(*empty));
@@ -622,6 +634,14 @@ START_TEST(lookup_ip6_in_place)
 				ck_assert_ptr_eq(from_cache, got);
 				cache_hits += !was_memo;
 			}
+			if (label == 0) {
+				const struct spd_cache6_entry *e = spd_cache6_prefetch(&wmemo, ip);
+				bool holds = e->gen == cache->gen && e->rule == from_cache &&
+					     memcmp(e->addrs, ip + 8, 32) == 0;
+
+				ck_assert(holds == (from_cache != NULL));
+				prefetched += holds;
+			}
 
 			memo_hits += memo.rule != NULL && memo.rule == kept && fresh.rule == NULL;
 			ck_assert_int_eq(spd_key_from_ip(&k, ip, 40 + plen, label), 0);
@@ -633,6 +653,7 @@ START_TEST(lookup_ip6_in_place)
 	ck_assert_uint_lt(matched, checked - checked / 10);
 	ck_assert_uint_gt(memo_hits, 200);
 	ck_assert_uint_gt(cache_hits, 200);
+	ck_assert_uint_gt(prefetched, 200);
 	free(cache);
 	free(empty);
 	spd_release(spd);
