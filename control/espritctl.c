@@ -467,6 +467,12 @@ static void print_policies(const json_t *res)
 			snprintf(sa, sizeof(sa), "%s (%s)", jstr(p, "sa_name", ""), jstr(p, "sa", ""));
 		else
 			snprintf(sa, sizeof(sa), "%s", jstr(p, "sa", "-"));
+		if (json_array_size(json_object_get(p, "resource_sas")) > 0) {
+			size_t at = strlen(sa);
+
+			snprintf(sa + at, sizeof(sa) - at, " +%zu per-resource",
+				 json_array_size(json_object_get(p, "resource_sas")));
+		}
 		row[0] = num;
 		row[1] = jstr(p, "name", "-");
 		row[2] = jstr(p, "action", "?");

@@ -433,6 +433,14 @@ static void policy_visit(const struct drv_policy *pol, void *arg)
 		json_object_set_new(o, "sa", pol->sa_spi != 0 ? spi_json(pol->sa_spi) : json_null());
 		if (n[0] != '\0')
 			json_object_set_new(o, "sa_name", json_string(n));
+		if (pol->res_spi[0] != 0) {
+			/* RFC 9611: the per-resource SAs each owner sends with */
+			json_t *res = json_array();
+
+			for (unsigned i = 0; i < DRV_POLICY_RES_MAX && pol->res_spi[i] != 0; i++)
+				json_array_append_new(res, spi_json(pol->res_spi[i]));
+			json_object_set_new(o, "resource_sas", res);
+		}
 	}
 	json_object_set_new(o, "selectors", sel_json(w->g, &pol->sel));
 	json_array_append_new(w->arr, o);

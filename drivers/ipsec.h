@@ -20,12 +20,23 @@
 #include "dataplane/spd.h"
 #include "dataplane/xform.h"
 
+enum { DRV_POLICY_RES_MAX = 16 };  /**< per-resource SAs one policy lists */
+
 struct drv_policy {
 	uint32_t id;             /**< unique handle chosen by the caller */
 	uint32_t priority;       /**< lower first; equal: insertion order */
 	struct spd_sel sel;
 	enum spd_action action;
 	uint32_t sa_spi;         /**< PROTECT: outbound SA (0 = none yet) */
+	/**
+	 * PROTECT: per-resource outbound SAs (RFC 9611), 0 past the last.
+	 * A worker that owns one of them sends the policy's packets with
+	 * it, so they leave from whichever worker RSS gave them to, each
+	 * worker with its own sequence numbers; a worker that owns none
+	 * hands them to the owner of sa_spi (or, with sa_spi 0, of the
+	 * first of these) as usual.
+	 */
+	uint32_t res_spi[DRV_POLICY_RES_MAX];
 };
 
 /** Visitor for listings: one call per SA. */

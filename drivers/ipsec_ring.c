@@ -169,7 +169,11 @@ struct ring_drv {
 	unsigned n_pols, cap_pols;
 	struct count_map pol_ids;   /**< id -> 1 for every policy */
 	struct count_map sa_users;  /**< outbound SPI -> policies protecting with it */
-	struct spd *spd;         /**< published snapshot */
+	/** Published snapshots: one that every worker reads, or, while a
+	 *  policy lists per-resource SAs, one for each worker, whose rules
+	 *  name the SAs that worker owns. */
+	struct spd **spd;
+	uint16_t n_spd;          /**< 0 (none yet), 1 (shared) or n_workers */
 	unsigned batch;          /**< open batches: policy changes wait for the last's end */
 	bool spd_stale;          /**< pols changed since spd was published */
 
@@ -238,12 +242,6 @@ static void send_msg(struct ring_drv *d, uint16_t worker, const struct dp_msg *m
 		rte_pause();
 }
 
-static void send_all(struct ring_drv *d, const struct dp_msg *msg)
-{
-	for (uint16_t w = 0; w < d->n_workers; w++)
-		send_msg(d, w, msg);
-}
-
 static int grow(void **arr, unsigned *cap, unsigned need, size_t esize)
 {
 	if (need <= *cap)
@@ -305,38 +303,94 @@ static void defer_reclaim(struct ring_drv *d)
 	d->n_defer = k;
 }
 
-/* Build and publish a new policy snapshot with SA pointers resolved. */
-static int spd_publish(struct ring_drv *d)
+static struct esp_sa *out_sa(struct ring_drv *d, uint32_t spi)
+{
+	struct ring_sa *rs = spi != 0 ? sa_find(d, spi, ESP_DIR_OUT) : NULL;
+
+	return rs != NULL ? rs->sa : NULL;
+}
+
+/* The SA worker @p w sends @p pol's packets with (-1: any worker's view,
+ * the policy's own SA): the per-resource SA @p w owns, else sa_spi's,
+ * else the first per-resource SA there is. */
+static struct esp_sa *pol_sa_for(struct ring_drv *d, const struct drv_policy *pol, int w)
+{
+	struct esp_sa *sa, *first = NULL;
+
+	for (unsigned i = 0; i < DRV_POLICY_RES_MAX && pol->res_spi[i] != 0; i++) {
+		sa = out_sa(d, pol->res_spi[i]);
+		if (sa != NULL && sa->owner == w)
+			return sa;
+		if (first == NULL)
+			first = sa;
+	}
+	sa = out_sa(d, pol->sa_spi);
+	return sa != NULL ? sa : first;
+}
+
+/* A snapshot of the policies with SA pointers resolved for worker @p w
+ * (-1: for every worker), compiled. */
+static struct spd *spd_build(struct ring_drv *d, int w)
 {
 	struct spd *spd = rte_zmalloc("spd", sizeof(*spd) + d->n_pols * sizeof(struct spd_rule),
 				      RTE_CACHE_LINE_SIZE);
 
 	if (spd == NULL)
-		return -ENOMEM;
+		return NULL;
 	spd->n = d->n_pols;
 	for (unsigned i = 0; i < d->n_pols; i++) {
 		const struct drv_policy *pol = &d->pols[i];
 		struct spd_rule *r = &spd->rules[i];
-		struct ring_sa *rs;
 
 		r->sel = pol->sel;
 		r->action = pol->action;
 		r->id = pol->id;
-		if (pol->action == SPD_PROTECT && pol->sa_spi != 0 &&
-		    (rs = sa_find(d, pol->sa_spi, ESP_DIR_OUT)) != NULL) {
-			r->sa = rs->sa;
-			r->owner = rs->sa->owner;
-		}
+		if (pol->action == SPD_PROTECT && (r->sa = pol_sa_for(d, pol, w)) != NULL)
+			r->owner = r->sa->owner;
 	}
 	spd_compile(spd);
-	d->spd_stale = false;
-	struct dp_msg msg = { .type = DP_MSG_SPD_SET, .obj = spd };
-	struct spd *old = d->spd;
+	return spd;
+}
 
-	send_all(d, &msg);
+static bool pols_have_res(const struct ring_drv *d)
+{
+	for (unsigned i = 0; i < d->n_pols; i++)
+		if (d->pols[i].action == SPD_PROTECT && d->pols[i].res_spi[0] != 0)
+			return true;
+	return false;
+}
+
+/* Build and publish new policy snapshots: one for all workers, or one
+ * for each while a policy has per-resource SAs. */
+static int spd_publish(struct ring_drv *d)
+{
+	uint16_t n = pols_have_res(d) && d->n_workers > 1 ? d->n_workers : 1;
+	struct spd **spd = calloc(d->n_workers, sizeof(*spd));
+
+	if (spd == NULL)
+		return -ENOMEM;
+	for (uint16_t i = 0; i < n; i++) {
+		spd[i] = spd_build(d, n == 1 ? -1 : i);
+		if (spd[i] == NULL) {
+			while (i-- > 0) {
+				spd_release(spd[i]);
+				rte_free(spd[i]);
+			}
+			free(spd);
+			return -ENOMEM;
+		}
+	}
+	d->spd_stale = false;
+	for (uint16_t w = 0; w < d->n_workers; w++) {
+		struct dp_msg msg = { .type = DP_MSG_SPD_SET, .obj = spd[n == 1 ? 0 : w] };
+
+		send_msg(d, w, &msg);
+	}
+	for (uint16_t i = 0; i < d->n_spd; i++)
+		defer_free(d, d->spd[i], DEFER_SPD);
+	free(d->spd);
 	d->spd = spd;
-	if (old != NULL)
-		defer_free(d, old, DEFER_SPD);
+	d->n_spd = n;
 	return 0;
 }
 
@@ -345,10 +399,45 @@ static bool spd_uses(const struct ring_drv *d, uint32_t spi)
 	return cm_get(&d->sa_users, spi) != 0;
 }
 
-/* The outbound SPI policy @p pol protects with, or 0. */
-static uint32_t pol_sa(const struct drv_policy *pol)
+/* The outbound SPIs @p pol protects with: sa_spi and its per-resource
+ * SAs, those that are set. */
+static unsigned pol_spis(const struct drv_policy *pol, uint32_t spis[1 + DRV_POLICY_RES_MAX])
 {
-	return pol->action == SPD_PROTECT ? pol->sa_spi : 0;
+	unsigned n = 0;
+
+	if (pol->action != SPD_PROTECT)
+		return 0;
+	if (pol->sa_spi != 0)
+		spis[n++] = pol->sa_spi;
+	for (unsigned i = 0; i < DRV_POLICY_RES_MAX && pol->res_spi[i] != 0; i++)
+		spis[n++] = pol->res_spi[i];
+	return n;
+}
+
+/* Count the outbound SAs @p pol protects with as used (a change to one
+ * publishes a new snapshot). */
+static int pol_sa_count(struct ring_drv *d, const struct drv_policy *pol)
+{
+	uint32_t spis[1 + DRV_POLICY_RES_MAX];
+	unsigned n = pol_spis(pol, spis);
+
+	for (unsigned i = 0; i < n; i++) {
+		if (cm_inc(&d->sa_users, spis[i]) != 0) {
+			while (i-- > 0)
+				cm_dec(&d->sa_users, spis[i]);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static void pol_sa_uncount(struct ring_drv *d, const struct drv_policy *pol)
+{
+	uint32_t spis[1 + DRV_POLICY_RES_MAX];
+	unsigned n = pol_spis(pol, spis);
+
+	for (unsigned i = 0; i < n; i++)
+		cm_dec(&d->sa_users, spis[i]);
 }
 
 static int ring_get_spi(struct drv_ipsec *base, uint16_t owner, uint32_t *spi)
@@ -560,7 +649,7 @@ static int ring_policy_add(struct drv_ipsec *base, const struct drv_policy *pol)
 	if (grow((void **)&d->pols, &d->cap_pols, d->n_pols + 1, sizeof(*pol)) != 0 ||
 	    cm_inc(&d->pol_ids, pol->id) != 0)
 		return -ENOMEM;
-	if (pol_sa(pol) != 0 && cm_inc(&d->sa_users, pol_sa(pol)) != 0) {
+	if (pol_sa_count(d, pol) != 0) {
 		cm_dec(&d->pol_ids, pol->id);
 		return -ENOMEM;
 	}
@@ -582,8 +671,7 @@ static int ring_policy_del(struct drv_ipsec *base, uint32_t id)
 		if (d->pols[i].id != id)
 			continue;
 		cm_dec(&d->pol_ids, id);
-		if (pol_sa(&d->pols[i]) != 0)
-			cm_dec(&d->sa_users, pol_sa(&d->pols[i]));
+		pol_sa_uncount(d, &d->pols[i]);
 		memmove(&d->pols[i], &d->pols[i + 1], (d->n_pols - i - 1) * sizeof(*d->pols));
 		d->n_pols--;
 		return spd_changed(d);
@@ -750,9 +838,11 @@ void drv_ipsec_ring_destroy(struct drv_ipsec *base)
 	}
 	for (unsigned i = 0; i < d->n_defer; i++)
 		deferred_release(&d->defer[i]);
-	if (d->spd != NULL)
-		spd_release(d->spd);
-	rte_free(d->spd);
+	for (uint16_t i = 0; i < d->n_spd; i++) {
+		spd_release(d->spd[i]);
+		rte_free(d->spd[i]);
+	}
+	free(d->spd);
 	rte_hash_free(d->sas);
 	for (uint16_t i = 0; d->slot_map != NULL && i < d->n_workers; i++)
 		free(d->slot_map[i].used);

@@ -35,6 +35,15 @@ enum { BENCH_PEERS_MAX = 1 << 16 };  /**< --peers: addresses bench_peer() makes 
 enum { BENCH_HOSTS_MAX = 65279 };    /**< --hosts: 10.1.1.0 to 10.1.255.254 (bench_host()) */
 
 /** One measured configuration. */
+/** Outbound with several workers: the tunnels their packets take. */
+enum bench_tunnel {
+	BENCH_TUNNEL_EACH,          /**< a tunnel (policy and SA) for each worker */
+	BENCH_TUNNEL_ONE_SA,        /**< one tunnel, one SA (worker 0's): the
+				     *   other worker hands its packets over */
+	BENCH_TUNNEL_PER_RESOURCE,  /**< one tunnel, an SA of each worker
+				     *   (RFC 9611 per-resource SAs) */
+};
+
 struct bench_case {
 	enum bench_dir dir;
 	enum esp_cipher cipher;
@@ -47,6 +56,8 @@ struct bench_case {
 	uint16_t workers;           /**< 1 or 2 (multi-core runs) */
 	bool spread;                /**< 2 workers: half of each port's SAs
 				     *   belong to the other worker (handoff) */
+	enum bench_tunnel tunnel;   /**< outbound, 2 workers: one tunnel for
+				     *   both ports' packets, or one each */
 	uint32_t peers;             /**< many SAs: the peer gateways at the
 				     *   tunnels' far ends (SA k's peer k % peers;
 				     *   1: all one) */

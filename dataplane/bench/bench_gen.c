@@ -88,7 +88,7 @@ void bench_inner_dst(const struct bench_case *c, const struct bench_topo *t, uin
 		     uint8_t out[16])
 {
 	memcpy(out, t->inner_dst.bytes, 16);
-	if (c->dir == BENCH_OUT && c->n_sas > 1) {
+	if (c->dir == BENCH_OUT && c->n_sas > 1 && c->tunnel == BENCH_TUNNEL_EACH) {
 		/* one /32 (/128) selector per SA: 10.2.x.y */
 		unsigned at = t->family == AF_INET ? 2 : 13;
 

@@ -46,6 +46,7 @@ struct spec {
 	uint32_t sas[MAX_LIST];
 	uint16_t workers[2];
 	bool spread;
+	enum bench_tunnel tunnel;  /* outbound, 2 workers */
 	uint32_t peers;         /* many SAs: peer gateways (0: one) */
 	uint32_t hosts;         /* outbound: the site's hosts (0: one) */
 };
@@ -75,6 +76,8 @@ static void usage(FILE *o)
 "  --iv explicit,implicit   --family 4,6,6in4,4in6 (inside, in a tunnel of)\n"
 "  --size 64,128,256,512,1024,1420,imix   (frame octets without FCS)\n"
 "  --sas 1,1000000          --workers 1,2   --spread (2 workers: SAs of both on each port)\n"
+"  --one-tunnel sa|per-resource  outbound, 2 workers: both ports' packets in one tunnel,\n"
+"                           with one SA (worker 0's) or one of each worker (RFC 9611)\n"
 "  --peers N                many SAs: tunnels to (inbound: from) N peer gateways, SA k's\n"
 "                           peer k %% N, all through one next hop\n"
 "  --hosts N                outbound: clear packets between N hosts of each site (packet\n"
@@ -255,6 +258,11 @@ static unsigned spec_expand(const struct spec *s, const struct opts *o, struct b
 		k->n_sas = s->sas[a];
 		k->workers = s->workers[w];
 		k->spread = s->spread;
+		k->tunnel = s->tunnel;
+		/* one tunnel is outbound's: a peer's per-resource SAs arrive
+		 * as the inbound 2-worker case's, an SA of each worker */
+		if (k->tunnel != BENCH_TUNNEL_EACH && (k->dir != BENCH_OUT || k->workers < 2))
+			continue;
 		k->peers = k->n_sas > 1 && s->peers > 1 ? s->peers : 1;
 		k->hosts = k->dir == BENCH_OUT && s->hosts > 1 ? s->hosts : 1;
 		if (k->workers > 1 && k->n_sas < k->workers)
@@ -307,6 +315,9 @@ static void case_name(const struct bench_case *c, char *buf, size_t len)
 		 cipher_short(c->cipher), c->iiv ? "iiv" : "eiv", family_str(c),
 		 sz, c->n_sas, c->n_sas > 1 ? "s" : " ",
 		 c->workers > 1 ? (c->spread ? " 2w handoff" : " 2w") : "", peers);
+	if (c->tunnel != BENCH_TUNNEL_EACH)
+		snprintf(buf + strlen(buf), len - strlen(buf), " 1 tunnel%s",
+			 c->tunnel == BENCH_TUNNEL_PER_RESOURCE ? " per-res" : "");
 }
 
 static void print_header(void)
@@ -378,7 +389,7 @@ static json_t *case_json(const struct bench_case *c, const struct bench_result *
 	char sz[16];
 
 	size_str(c->size, sz, sizeof(sz));
-	json_t *j = json_pack("{s:s, s:s, s:s, s:i, s:s, s:i, s:i, s:i, s:b, s:f, s:f, s:f, s:f, s:f,"
+	json_t *j = json_pack("{s:s, s:s, s:s, s:i, s:s, s:i, s:i, s:i, s:b, s:s?, s:f, s:f, s:f, s:f, s:f,"
 			 " s:f, s:s, s:f, s:f, s:f, s:I, s:I, s:I, s:s?, s:f, s:f, s:f, s:i}",
 			 "dir", c->dir == BENCH_OUT ? "out" : "in",
 			 "cipher", cipher_short(c->cipher),
@@ -389,6 +400,8 @@ static json_t *case_json(const struct bench_case *c, const struct bench_result *
 			 "flows", (int)c->flows,
 			 "workers", (int)c->workers,
 			 "handoff", c->spread,
+			 "one_tunnel", c->tunnel == BENCH_TUNNEL_ONE_SA ? "sa" :
+				       c->tunnel == BENCH_TUNNEL_PER_RESOURCE ? "per-resource" : NULL,
 			 "mpps", r->mpps, "mpps_best", r->mpps_best, "gbps", r->gbps,
 			 "cycles_per_packet", r->cycles_pkt, "io_mpps", r->io_mpps,
 			 "crypto_cycles", r->crypto_cycles,
@@ -463,6 +476,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "sas", required_argument, NULL, 'n' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "spread", no_argument, NULL, 'S' },
+		{ "one-tunnel", required_argument, NULL, 'T' },
 		{ "peers", required_argument, NULL, 'P' },
 		{ "hosts", required_argument, NULL, 'O' },
 		{ "quick", no_argument, NULL, 'q' },
@@ -496,6 +510,15 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->filtered = true;
 			break;
 		case 'S': o->f.spread = true; o->filtered = true; break;
+		case 'T':
+			if (strcmp(optarg, "sa") != 0 && strcmp(optarg, "per-resource") != 0) {
+				fprintf(stderr, "esprit-bench: --one-tunnel sa or per-resource\n");
+				return -1;
+			}
+			o->f.tunnel = optarg[0] == 's' ? BENCH_TUNNEL_ONE_SA
+						       : BENCH_TUNNEL_PER_RESOURCE;
+			o->filtered = true;
+			break;
 		case 'P':
 		case 'O':
 			if (parse_count(opt == 'P' ? "peers" : "hosts", optarg,
@@ -585,6 +608,9 @@ static const struct spec default_rows[] = {
 static const struct spec mc_rows[] = {
 	{ CIPHERS(AES128), IVS(false), SIZES(64, 1420), WORKERS(2) },
 	{ CIPHERS(AES128), IVS(false), SIZES(64, 1420), WORKERS(2), .spread = true },
+	{ CIPHERS(AES128), IVS(false), SIZES(64, 1420), WORKERS(2), .tunnel = BENCH_TUNNEL_ONE_SA },
+	{ CIPHERS(AES128), IVS(false), SIZES(64, 1420), WORKERS(2),
+	  .tunnel = BENCH_TUNNEL_PER_RESOURCE },
 };
 
 static unsigned rows_expand(const struct spec *rows, unsigned n_rows, const struct opts *o,

@@ -261,7 +261,21 @@ static int program(struct bench_rig *rig, const struct bench_case *c, struct drv
 		}
 		if ((k & 255) == 255)
 			apply_all(w, nw);
-		if (c->dir == BENCH_OUT) {
+		if (c->dir == BENCH_OUT && c->tunnel != BENCH_TUNNEL_EACH) {
+			/* one tunnel: its policy after its last SA, naming SA
+			 * 0, with every worker's SA if per-resource */
+			if (k + 1 < c->n_sas)
+				continue;
+			struct drv_policy pol = { .id = 1, .priority = 0, .action = SPD_PROTECT,
+						  .sa_spi = bench_spi(c, 0), .sel = p.sel };
+
+			for (uint32_t i = 0; c->tunnel == BENCH_TUNNEL_PER_RESOURCE && i < c->n_sas &&
+			     i < DRV_POLICY_RES_MAX; i++)
+				pol.res_spi[i] = bench_spi(c, i);
+			rc = drv_policy_add(drv, &pol);
+			if (rc < 0)
+				return rc;
+		} else if (c->dir == BENCH_OUT) {
 			struct drv_policy pol = { .id = k + 1, .priority = k, .action = SPD_PROTECT,
 						  .sa_spi = p.spi, .sel = p.sel };
 

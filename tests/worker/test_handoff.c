@@ -114,6 +114,106 @@ START_TEST(handing_bursts_stay_long)
 }
 END_TEST
 
+/* The SPI of ESP frame @p m (untagged IPv4 outer header, no options). */
+static uint32_t esp_spi_of(const struct rte_mbuf *m)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *) + 14 + 20;
+
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* One frame of the 10.1/10.2 tunnel into C's worker @p wi; the SPI of the
+ * ESP it sent itself (0: none) and whether it handed the frame over. */
+static uint32_t send_on(unsigned wi, bool *handed)
+{
+	struct worker *w = C.peers[wi];
+	uint64_t before = w->stats.handoff_out;
+	struct rte_mbuf *m = gwsim_udp_frame(AF_INET, &mac_a_lan, "10.1.0.1", "10.2.0.1", 5000,
+					     100, 0, true), *esp = NULL;
+	uint32_t spi = 0;
+
+	worker_process_burst(w, C.lan, &m, 1);
+	worker_flush(w);
+	*handed = w->stats.handoff_out != before;
+	if (rte_ring_dequeue(C.wan_tx[wi], (void **)&esp) == 0) {
+		spi = esp_spi_of(esp);
+		rte_pktmbuf_free(esp);
+	}
+	/* what was handed: sent by the other worker */
+	worker_poll(C.peers[1 - wi]);
+	gwsim_drain(C.wan_tx[1 - wi]);
+	return spi;
+}
+
+/*
+ * Per-resource SAs (RFC 9611): a policy that lists an outbound SA of each
+ * worker has each worker send with its own, no handoff; a worker owning
+ * none of them hands to the owner of the policy's SA; an SA deleted or
+ * added republishes the workers' snapshots.
+ */
+START_TEST(per_resource_sas_send_from_each_worker)
+{
+	struct combo c = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET, AF_INET };
+	struct drv_policy pol = { .id = 0x5000, .priority = 1, .action = SPD_PROTECT,
+				  .sa_spi = 0x5001, .res_spi = { 0x5001, 0x5002 } };
+	struct esp_sa_params out;
+	bool handed;
+
+	for (uint32_t k = 0; k < 2; k++) {
+		gwsim_sa_params(&out, &c, 0x5001 + k, ESP_DIR_OUT, true);
+		out.owner = (uint16_t)k;
+		ck_assert_int_eq(drv_sa_add(C.drv, &out), 0);
+	}
+	pol.sel = out.sel;
+	ck_assert_int_eq(drv_policy_add(C.drv, &pol), 0);
+	worker_apply_msgs(C.peers[0]);
+	worker_apply_msgs(C.peers[1]);
+	ck_assert_ptr_ne(C.peers[0]->spd, C.peers[1]->spd);
+	for (unsigned i = 0; i < 3; i++) {
+		ck_assert_uint_eq(send_on(0, &handed), 0x5001);
+		ck_assert(!handed);
+		ck_assert_uint_eq(send_on(1, &handed), 0x5002);
+		ck_assert(!handed);
+	}
+	/* worker 1's SA gone: it hands to the owner of the policy's SA */
+	ck_assert_int_eq(drv_sa_del(C.drv, 0x5002, ESP_DIR_OUT), 0);
+	worker_apply_msgs(C.peers[0]);
+	worker_apply_msgs(C.peers[1]);
+	ck_assert_uint_eq(send_on(1, &handed), 0);
+	ck_assert(handed);
+	/* and back: the SA added again is used at once */
+	gwsim_sa_params(&out, &c, 0x5002, ESP_DIR_OUT, true);
+	out.owner = 1;
+	ck_assert_int_eq(drv_sa_add(C.drv, &out), 0);
+	worker_apply_msgs(C.peers[0]);
+	worker_apply_msgs(C.peers[1]);
+	ck_assert_uint_eq(send_on(1, &handed), 0x5002);
+	ck_assert(!handed);
+	ck_assert_int_eq(drv_policy_del(C.drv, 0x5000), 0);
+	/* no per-resource SA left: one snapshot again */
+	worker_apply_msgs(C.peers[0]);
+	worker_apply_msgs(C.peers[1]);
+	ck_assert_ptr_eq(C.peers[0]->spd, C.peers[1]->spd);
+	/* only per-resource SAs, no sa_spi: a worker owning none of them
+	 * (here worker 0) hands to the first's owner */
+	pol.sa_spi = 0;
+	pol.res_spi[0] = 0x5002;
+	pol.res_spi[1] = 0;
+	ck_assert_int_eq(drv_policy_add(C.drv, &pol), 0);
+	worker_apply_msgs(C.peers[0]);
+	worker_apply_msgs(C.peers[1]);
+	ck_assert_uint_eq(send_on(0, &handed), 0);
+	ck_assert(handed);
+	ck_assert_uint_eq(send_on(1, &handed), 0x5002);
+	ck_assert(!handed);
+	ck_assert_int_eq(drv_policy_del(C.drv, 0x5000), 0);
+	for (uint32_t k = 0; k < 2; k++)
+		ck_assert_int_eq(drv_sa_del(C.drv, 0x5001 + k, ESP_DIR_OUT), 0);
+	worker_apply_msgs(C.peers[0]);
+	worker_apply_msgs(C.peers[1]);
+}
+END_TEST
+
 START_TEST(inbound_goes_to_spi_mod_workers)
 {
 	struct combo c = { ESP_CIPHER_CHACHA20_POLY1305, ESP_SA_F_IIV, ESP_MODE_TUNNEL, AF_INET, AF_INET };
@@ -392,6 +492,7 @@ int main(void)
 	tcase_add_unchecked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, outbound_goes_to_the_owner);
 	tcase_add_test(tc, handing_bursts_stay_long);
+	tcase_add_test(tc, per_resource_sas_send_from_each_worker);
 	tcase_add_test(tc, inbound_goes_to_spi_mod_workers);
 	tcase_add_test(tc, sa_freed_only_after_packets_in_flight);
 	tcase_add_test(tc, get_spi_hands_out_free_slots);
