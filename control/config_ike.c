@@ -21,7 +21,8 @@
  *         { name = "net"; local_ts = "10.1.0.0/24"; remote_ts = "10.2.0.0/24";
  *           esp_proposals = "aes128gcm16,chacha20poly1305"; mode = "tunnel";
  *           rekey_time = 3600; life_time = 3960; replay_window = 64;
- *           start_action = "start"; }                # none | trap | start
+ *           start_action = "start";                  # none | trap | start
+ *           per_resource = true; }   # RFC 9611: an SA of each worker (gateway links)
  *       );
  *     }
  *   );
@@ -187,7 +188,7 @@ static int parse_child(struct parser *ps, const config_setting_t *g, struct ike_
 {
 	static const char *const allowed[] = {
 		"name", "local_ts", "remote_ts", "esp_proposals", "mode", "rekey_time",
-		"life_time", "replay_window", "start_action", NULL,
+		"life_time", "replay_window", "start_action", "per_resource", NULL,
 	};
 	const char *v;
 	long long rw = 64;
@@ -201,7 +202,8 @@ static int parse_child(struct parser *ps, const config_setting_t *g, struct ike_
 	    (rc = get_proposals(ps, g, "esp_proposals", IKE_PROTO_ESP, cc->esp, &cc->n_esp)) < 0 ||
 	    (rc = get_seconds_ms(ps, g, "rekey_time", &cc->rekey_ms)) < 0 ||
 	    (rc = get_seconds_ms(ps, g, "life_time", &life_ms)) < 0 ||
-	    (rc = get_int(ps, g, "replay_window", false, 0, ESP_REPLAY_MAX, &rw)) < 0)
+	    (rc = get_int(ps, g, "replay_window", false, 0, ESP_REPLAY_MAX, &rw)) < 0 ||
+	    (rc = get_bool(ps, g, "per_resource", &cc->per_resource)) < 0)
 		return rc;
 	if (cc->ts_l.family != cc->ts_r.family)
 		return perr(ps, g, "remote_ts", "local_ts and remote_ts must be of one family");

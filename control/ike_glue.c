@@ -138,7 +138,8 @@ int ike_glue_start(struct gw *g, char *err, size_t errlen)
 	};
 	const struct ike_engine_cfg ecfg = { .cookie_threshold = g->cfg.ike_cookie_threshold,
 					     .half_open_max = g->cfg.ike_half_open_max,
-					     .max_sas = g->cfg.ike_max_sas };
+					     .max_sas = g->cfg.ike_max_sas,
+					     .workers = g->n_workers };
 	int rc;
 
 	if (g->cfg.n_conns == 0)

@@ -259,7 +259,7 @@ int ike_child_install(struct ike_engine *e, struct ike_sa *sa, struct ike_child 
 	}
 	in.hard.seconds = out.hard.seconds = cc->lifetime_s;
 	in.replay_window = cc->replay_window;
-	in.owner = out.owner = e->cfg.owner;
+	in.owner = out.owner = c->worker;
 	in.spi = c->spi_in;
 	in.dir = ESP_DIR_IN;
 	out.spi = c->spi_out;
@@ -298,6 +298,11 @@ out:
 	return rc;
 }
 
+int ike_child_policy_sel(const struct ike_child *c, struct spd_sel *sel)
+{
+	return ts_sel(&c->ts_l, &c->ts_r, sel);
+}
+
 int ike_child_take_policy(struct ike_engine *e, struct ike_sa *sa, struct ike_child *c)
 {
 	struct ike_child *old = c->rekey_of >= 0 ? &sa->child[c->rekey_of] : NULL;
@@ -312,7 +317,8 @@ int ike_child_take_policy(struct ike_engine *e, struct ike_sa *sa, struct ike_ch
 	pol.priority = old != NULL ? old->pol_prio - 1 : 1u << 20;
 	pol.action = SPD_PROTECT;
 	pol.sa_spi = c->spi_out;
-	rc = ts_sel(&c->ts_l, &c->ts_r, &pol.sel);
+	ike_res_fill(sa, c, &pol);
+	rc = ike_child_policy_sel(c, &pol.sel);
 	if (rc == 0)
 		rc = drv_policy_add(e->drv, &pol);
 	if (rc != 0)
@@ -339,6 +345,7 @@ void ike_child_remove(struct ike_engine *e, struct ike_sa *sa, struct ike_child 
 		/* Make-before-break: the successor takes the traffic first. */
 		if (c->owns_policy && n->installed && !n->owns_policy)
 			(void)ike_child_take_policy(e, sa, n);
+		n->res_sends |= c->res_sends && n->installed && !n->owns_policy;
 		n->rekey_of = -1;
 	}
 	for (unsigned i = 0; i < IKE_CHILD_MAX; i++)
@@ -351,9 +358,14 @@ void ike_child_remove(struct ike_engine *e, struct ike_sa *sa, struct ike_child 
 		(void)drv_sa_del(e->drv, c->spi_out, ESP_DIR_OUT);
 		e->st.children_deleted++;
 	}
+	bool res = c->per_resource && c->installed;
+
 	c->owns_policy = false;
+	c->res_sends = false;
 	c->installed = false;
 	(void)ike_child_set_state(e, sa, c, IKE_CHILD_FREE);
+	if (res)
+		ike_res_sync(e, sa, c->cfg);
 }
 
 int ike_nonce_cmp(const uint8_t *a, size_t alen_, const uint8_t *b, size_t blen)

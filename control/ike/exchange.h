@@ -31,6 +31,7 @@ struct ike_engine {
 	uint64_t hash_key[2];            /* secret of the bucket hash */
 	uint8_t cookie_secret[32];       /* §2.6: <secret> of the cookie hash */
 	uint32_t next_pol_id;
+	uint16_t next_worker;            /* the next Child SA's, in turn */
 	struct ike_stats st;
 	uint8_t rx[IKE_MSG_MAX];         /* received message, decrypted in place */
 	struct ike_dgrams tx;            /* message being built (maybe fragmented) */
@@ -286,10 +287,43 @@ int ike_child_install(struct ike_engine *e, struct ike_sa *sa, struct ike_child 
 		      const struct ike_sa *kx, bool exch_initiator, const uint8_t *gir,
 		      size_t gir_len, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
 		      size_t nr_len);
+/* @p c's selectors as its outbound policy's. */
+int ike_child_policy_sel(const struct ike_child *c, struct spd_sel *sel);
 /* Point the outbound policy at @p c (taking it from the child it replaces). */
 int ike_child_take_policy(struct ike_engine *e, struct ike_sa *sa, struct ike_child *c);
 /* Removes both SAs and the policy it owns from the driver; slot freed. */
 void ike_child_remove(struct ike_engine *e, struct ike_sa *sa, struct ike_child *c);
+
+/*
+ * RFC 9611 per-resource Child SAs (per_resource.c). A child config with
+ * per_resource asks for them when its first Child SA of an IKE SA is
+ * made; when the peer agrees, the side that asked creates more, one at a
+ * time, until each worker has one. The first owns the policy; the policy
+ * lists every member's outbound SA and each worker sends with its own
+ * (drivers/ipsec.h, res_spi). Rekeys keep an SA's worker.
+ */
+/* The worker of new child @p c (cfg, rekey_of and per_resource set), then
+ * its inbound SPI, one of that worker's. */
+int ike_child_place(struct ike_engine *e, const struct ike_sa *sa, struct ike_child *c);
+/* Initiator: N(SA_RESOURCE_INFO) in a request creating @p c. */
+int ike_res_add_request(struct ike_builder *mb, const struct ike_child *c);
+/* Responder: does the request ask for a per-resource SA of config @p cfg
+ * that we give (*res)? 0, or the error to answer (TS_MAX_QUEUE). */
+uint16_t ike_res_check_request(const struct ike_xctx *x, unsigned cfg, bool *res);
+/* Responder: the echo in the answer, when @p c is per-resource. */
+int ike_res_add_response(struct ike_builder *mb, const struct ike_child *c);
+/* Initiator, before installing new child @p c: did the peer agree? The
+ * first of a group is a plain Child SA when it did not. */
+void ike_res_answered(const struct ike_xctx *x, const struct ike_sa *sa, struct ike_child *c);
+/* After a new child's install: its traffic (the policy, or a place in
+ * its group's), and the group's next SA queued while it lacks some. */
+int ike_child_take_traffic(struct ike_engine *e, struct ike_sa *sa, struct ike_child *c,
+			   bool initiator);
+/* The policy of config @p cfg's group brought up to date after one of
+ * its SAs came or went (a new owner when its owner went). */
+void ike_res_sync(struct ike_engine *e, struct ike_sa *sa, unsigned cfg);
+/* Fill @p pol's per-resource SAs from @p c's group (c included). */
+void ike_res_fill(const struct ike_sa *sa, const struct ike_child *c, struct drv_policy *pol);
 /* §1.3.1 USE_TRANSPORT_MODE: requested by the initiator when its config
  * says transport, echoed by a responder that agrees. */
 int ike_add_mode(struct ike_builder *mb, const struct ike_child *c);

@@ -89,6 +89,10 @@ struct ike_child_cfg {
 	uint64_t rekey_ms;      /* 0: no rekey timer */
 	uint64_t lifetime_s;    /* hard lifetime handed to the dataplane, 0 = none */
 	uint16_t replay_window; /* inbound, 0 = off */
+	/* RFC 9611: per-resource Child SAs, an SA pair of each worker for
+	 * these selectors, so one tunnel's packets are sent on every worker
+	 * without a handoff (for links between gateways; not a default). */
+	bool per_resource;
 };
 
 struct ike_conn {
@@ -131,7 +135,8 @@ struct ike_engine_cfg {
 	unsigned half_open_max;     /* refuse beyond this many half-open SAs */
 	unsigned max_sas;           /* IKE SAs at most (rekeys may go beyond
 				     * while replacing one), 0 = IKE_SA_MAX_DEFAULT */
-	uint16_t owner;             /* worker owning the installed SAs */
+	uint16_t workers;           /* dataplane workers the Child SAs are spread
+				     * over, each SA pair owned by one (0: 1) */
 	uint16_t frag_size;         /* RFC 7383: largest datagram when the peer
 				     * supports fragmentation, 0 = 1280 */
 	uint32_t keepalive_ms;      /* NAT keepalive interval behind a NAT, 0 = 20 s */

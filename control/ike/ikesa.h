@@ -24,7 +24,8 @@ struct ike_ke;
 enum ike_sa_limits {
 	IKE_MSG_MAX     = 8192,  /* one IKE message, request or response */
 	IKE_INIT_MAX    = 4096,  /* a kept IKE_SA_INIT message (§2.15) */
-	IKE_CHILD_MAX   = 8,     /* Child SAs per IKE SA (rekeys included) */
+	IKE_CHILD_MAX   = 16,    /* Child SAs per IKE SA (rekeys and RFC 9611
+				  * per-resource SAs included) */
 	IKE_TASK_MAX    = 8,     /* queued requests per IKE SA */
 	IKE_NONCE_LEN   = 32,    /* ours: >= half the PRF key size (§2.10) */
 	IKE_REQ_DIGEST_LEN = 32, /* SHA-256 of a request, for §2.1 resends */
@@ -184,6 +185,11 @@ struct ike_child {
 	bool transport;       /* USE_TRANSPORT_MODE agreed (§1.3.1), else tunnel */
 	bool ppk;             /* keyed from SK_d' of a PPK (RFC 9867 §3.2) */
 	int8_t replaced_by;   /* slot of the child that replaces this one, -1 */
+	/* RFC 9611: one of its config's per-resource SAs, and (res_sends) one
+	 * the policy of the SA that owns it lists, so that its worker sends
+	 * with it. */
+	bool per_resource, res_sends;
+	uint16_t worker;      /* owner of its SAs in the dataplane */
 	uint32_t spi_in, spi_out;     /* host order */
 	uint32_t pol_id, pol_prio;
 	struct ike_esp_suite suite;

@@ -153,7 +153,8 @@ static int build_child(struct ike_xctx *x, struct ike_child *old)
 	ch->ts_r = old != NULL ? old->ts_r : cc->ts_r;
 	ch->rekey_of = old != NULL ? (int8_t)ike_child_slot(sa, old) : -1;
 	ch->transport = cc->mode == ESP_MODE_TRANSPORT;
-	rc = drv_get_spi(x->e->drv, x->e->cfg.owner, &ch->spi_in);
+	ch->per_resource = old != NULL ? old->per_resource : cc->per_resource;
+	rc = ike_child_place(x->e, sa, ch);
 	if (rc == 0)
 		rc = ike_child_set_state(x->e, sa, ch, IKE_CHILD_CREATING);
 	if (rc != 0)
@@ -172,6 +173,8 @@ static int build_child(struct ike_xctx *x, struct ike_child *old)
 	}
 	ike_esp_sa_payload(cc, ch->spi_in, true, &sap);
 	rc = ike_add_mode(x->mb, ch);
+	if (rc == 0)
+		rc = ike_res_add_request(x->mb, ch);
 	if (rc == 0)
 		rc = ike_msg_add_sa(x->mb, &sap);
 	if (rc == 0)
@@ -354,7 +357,7 @@ static int child_r_finish(struct ike_engine *e, struct ike_sa *sa, struct ike_ch
 		return -EINVAL;
 	}
 	if (old == NULL)
-		return ike_child_take_policy(e, sa, ch);
+		return ike_child_take_traffic(e, sa, ch, false);
 	/* The old SA stays in use until the initiator deletes it; if we are
 	 * rekeying it too, this marks the collision (§2.8.1). */
 	old->replaced_by = (int8_t)ike_child_slot(sa, ch);
@@ -378,7 +381,7 @@ static void r_child(struct ike_xctx *x, const struct pld_sa *peer)
 	const struct pld_transform *kx;
 	const uint8_t *gir = NULL;
 	size_t gir_len = 0;
-	bool has_ke;
+	bool has_ke, res = false;
 	int cfg = -1;
 
 	if (ike_get_nonce(x->m, &ni) != 0 || ike_get_ts(x->m, IKE_PLD_TSi, &tsi) != 0 ||
@@ -445,18 +448,23 @@ static void r_child(struct ike_xctx *x, const struct pld_sa *peer)
 			return;
 		}
 	}
+	if (old == NULL && (x->child_err = ike_res_check_request(x, (unsigned)cfg, &res)) != 0)
+		return;
 	ch = ike_child_alloc(sa);
-	if (ch == NULL || drv_get_spi(e->drv, e->cfg.owner, &ch->spi_in) != 0) {
+	if (ch != NULL) {
+		ch->cfg = (uint8_t)cfg;
+		ch->rekey_of = old != NULL ? (int8_t)ike_child_slot(sa, old) : -1;
+		ch->per_resource = old != NULL ? old->per_resource : res;
+	}
+	if (ch == NULL || ike_child_place(e, sa, ch) != 0) {
 		x->child_err = IKE_N_NO_ADDITIONAL_SAS;
 		return;
 	}
 	x->nonce_len = IKE_NONCE_LEN;
 	ike_rng(e, x->nonce, x->nonce_len);
-	ch->cfg = (uint8_t)cfg;
 	ch->spi_out = ike_spi32(&x->chosen);
 	ch->ts_l = l;
 	ch->ts_r = r;
-	ch->rekey_of = old != NULL ? (int8_t)ike_child_slot(sa, old) : -1;
 	ch->transport = ike_wants_transport(x->m) && c->child[cfg].mode == ESP_MODE_TRANSPORT;
 	ike_nonce_min(ch, ni.data, ni.len, x->nonce, x->nonce_len);
 	x->child = ike_child_slot(sa, ch);
@@ -529,6 +537,8 @@ static int r_build_payloads(struct ike_xctx *x)
 	spi32_be(sa->child[x->child].spi_in, sap.prop[0].spi);
 	rc = ike_add_mode(x->mb, &sa->child[x->child]);
 	if (rc == 0)
+		rc = ike_res_add_response(x->mb, &sa->child[x->child]);
+	if (rc == 0)
 		rc = ike_msg_add_sa(x->mb, &sap);
 	if (rc == 0)
 		rc = ike_add_nonce(x->mb, x->nonce, x->nonce_len);
@@ -583,7 +593,7 @@ static void collision(struct ike_xctx *x, struct ike_sa *sa, struct ike_child *o
 	}
 	ike_log(x->e, "Child SA rekey collision: ours %08x_i wins", ours->spi_in);
 	theirs->rekey_of = -1; /* the peer deletes it */
-	(void)ike_child_take_policy(x->e, sa, ours);
+	(void)ike_child_take_traffic(x->e, sa, ours, true);
 	(void)ike_child_set_state(x->e, sa, old, IKE_CHILD_REKEYED);
 	(void)ike_task_push(sa, IKE_TASK_CHILD_DELETE, ike_child_slot(sa, old), -1);
 }
@@ -623,7 +633,7 @@ static int child_i_finish(struct ike_xctx *x, struct ike_sa *sa, struct ike_sa *
 	    ike_child_set_state(x->e, sa, ch, IKE_CHILD_INSTALLED) != 0)
 		return -EINVAL;
 	if (old == NULL) {
-		(void)ike_child_take_policy(x->e, sa, ch);
+		(void)ike_child_take_traffic(x->e, sa, ch, true);
 		return 0;
 	}
 	x->e->st.child_rekeys++;
@@ -632,7 +642,7 @@ static int child_i_finish(struct ike_xctx *x, struct ike_sa *sa, struct ike_sa *
 		return 0;
 	}
 	/* Make-before-break: new SAs in, policy moved, then the old goes. */
-	(void)ike_child_take_policy(x->e, sa, ch);
+	(void)ike_child_take_traffic(x->e, sa, ch, true);
 	(void)ike_child_set_state(x->e, sa, old, IKE_CHILD_REKEYED);
 	(void)ike_task_push(sa, IKE_TASK_CHILD_DELETE, ike_child_slot(sa, old), -1);
 	return 0;
@@ -696,6 +706,7 @@ static int i_child(struct ike_xctx *x)
 	ch->ts_r = r;
 	ch->spi_out = ike_spi32(&chosen);
 	ch->transport = ch->transport && ike_wants_transport(x->m);
+	ike_res_answered(x, sa, ch);
 	ike_nonce_min(ch, xs->c_nonce, xs->c_nonce_len, nr.data, nr.len);
 	if (ch->suite.addke[0] != 0) {
 		/* RFC 9370 §2.2.4: installed after the last IKE_FOLLOWUP_KE. */

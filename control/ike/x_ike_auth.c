@@ -234,7 +234,7 @@ static int child_finish(struct ike_xctx *x, struct ike_child *ch)
 	rc = ike_child_install(x->e, sa, ch, sa, sa->initiator, NULL, 0, sa->ni, sa->ni_len, sa->nr,
 			       sa->nr_len);
 	if (rc == 0)
-		rc = ike_child_take_policy(x->e, sa, ch);
+		rc = ike_child_take_traffic(x->e, sa, ch, sa->initiator);
 	if (rc == 0)
 		rc = ike_child_set_state(x->e, sa, ch, IKE_CHILD_INSTALLED);
 	ike_nonce_min(ch, sa->ni, sa->ni_len, sa->nr, sa->nr_len);
@@ -269,7 +269,8 @@ static int i_build(struct ike_xctx *x)
 	if (ch == NULL)
 		return -ENOSPC;
 	ch->cfg = (uint8_t)x->task.cfg;
-	rc = drv_get_spi(x->e->drv, x->e->cfg.owner, &ch->spi_in);
+	ch->per_resource = cc->per_resource;
+	rc = ike_child_place(x->e, sa, ch);
 	if (rc != 0)
 		return rc;
 	ch->ts_l = cc->ts_l;
@@ -281,6 +282,8 @@ static int i_build(struct ike_xctx *x)
 	x->task.child = (int8_t)ike_child_slot(sa, ch);
 	ike_esp_sa_payload(cc, ch->spi_in, false, &sap);
 	rc = ike_add_mode(x->mb, ch);
+	if (rc == 0)
+		rc = ike_res_add_request(x->mb, ch);
 	if (rc == 0)
 		rc = ike_msg_add_sa(x->mb, &sap);
 	if (rc == 0)
@@ -298,6 +301,7 @@ static void r_child(struct ike_xctx *x)
 	struct ike_proposal props[IKE_PROPS_MAX];
 	struct ike_child *ch;
 	struct ike_ts l, r;
+	bool res;
 	int cfg = -1;
 
 	if (ike_get_sa(x->m, &peer) != 0 || ike_get_ts(x->m, IKE_PLD_TSi, &tsi) != 0 ||
@@ -319,12 +323,17 @@ static void r_child(struct ike_xctx *x)
 		x->child_err = IKE_N_NO_PROPOSAL_CHOSEN;
 		return;
 	}
+	if ((x->child_err = ike_res_check_request(x, (unsigned)cfg, &res)) != 0)
+		return;
 	ch = ike_child_alloc(sa);
-	if (ch == NULL || drv_get_spi(x->e->drv, x->e->cfg.owner, &ch->spi_in) != 0) {
+	if (ch != NULL) {
+		ch->cfg = (uint8_t)cfg;
+		ch->per_resource = res;
+	}
+	if (ch == NULL || ike_child_place(x->e, sa, ch) != 0) {
 		x->child_err = IKE_N_NO_ADDITIONAL_SAS;
 		return;
 	}
-	ch->cfg = (uint8_t)cfg;
 	ch->spi_out = ike_spi32(&x->chosen);
 	ch->ts_l = l;
 	ch->ts_r = r;
@@ -440,6 +449,8 @@ static int r_build(struct ike_xctx *x)
 		return 0;
 	ch = &sa->child[x->child];
 	rc = ike_add_mode(x->mb, ch);
+	if (rc == 0)
+		rc = ike_res_add_response(x->mb, ch);
 	if (rc != 0)
 		return rc;
 	sap.prop[0] = x->chosen;
@@ -480,6 +491,7 @@ static void i_child(struct ike_xctx *x, struct ike_child *ch)
 	ch->ts_l = l;
 	ch->ts_r = r;
 	ch->transport = ch->transport && ike_wants_transport(x->m);
+	ike_res_answered(x, sa, ch);
 	ch->spi_out = ike_spi32(&chosen);
 	if (ike_esp_suite_from(&chosen, &ch->suite) != 0 || child_finish(x, ch) != 0)
 		ike_child_remove(x->e, sa, ch);

@@ -96,7 +96,8 @@ struct ike_engine *peer_engine(struct peer *p, unsigned cookie_threshold)
 					    .foreign_event = net_foreign_event, .arg = p };
 	const struct ike_engine_cfg cfg = { .cookie_threshold = cookie_threshold,
 					    .half_open_max = 100, .frag_size = net.frag_size,
-					    .max_sas = net.max_sas };
+					    .max_sas = net.max_sas,
+					    .workers = p == &net.a ? net.workers_a : net.workers_b };
 	struct ike_engine *e = ike_engine_new(&ops, p->drv, &cfg);
 
 	ck_assert_ptr_nonnull(e);
@@ -125,8 +126,11 @@ void net_setup(unsigned cookie_threshold)
 	uint16_t frag = net.frag_size;
 	unsigned max_sas = net.max_sas;
 	bool no_keylog = net.no_keylog;
+	uint16_t wa = net.workers_a, wb = net.workers_b;
 
 	memset(&net, 0, sizeof(net));
+	net.workers_a = wa;
+	net.workers_b = wb;
 	net.frag_size = frag;
 	net.max_sas = max_sas;
 	net.no_keylog = no_keylog;

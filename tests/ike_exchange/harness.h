@@ -50,6 +50,7 @@ struct net {
 	uint16_t frag_size;   /* engine cfg for the next net_setup, 0 = default */
 	unsigned max_sas;     /* engine cfg for the next net_setup/peer_engine, 0 = default */
 	bool no_keylog;       /* engines of the next net_setup/peer_engine log no keys */
+	uint16_t workers_a, workers_b; /* engine cfg.workers of the next net_setup (0: 1) */
 	/* A behind a NAPT when non-zero: A's datagrams leave from port nat_a
 	 * (sent from 500) or nat_a + 1 (from 4500); datagrams to those ports
 	 * reach A, to any other port of A are dropped (no mapping). Changing
