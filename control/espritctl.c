@@ -610,12 +610,15 @@ static void print_child(const json_t *c)
 {
 	char b1[24], b2[24], b3[24], kes[128];
 
-	printf("  child %s %s, %s, SPIs %s_i %s_o, %s%s, PFS %s%s\n", jstr(c, "state", "?"),
+	printf("  child %s %s, %s, SPIs %s_i %s_o, %s%s, PFS %s%s, worker %" JSON_INTEGER_FORMAT
+	       "%s\n", jstr(c, "state", "?"),
 	       jstr(c, "name", "?"), jstr(c, "mode", "?"), jstr(c, "spi_in", "?"),
 	       jstr(c, "spi_out", "?"), jstr(c, "encryption", "?"),
 	       json_is_true(json_object_get(c, "esn")) ? "/esn" : "",
 	       kes_text(c, "none", kes, sizeof(kes)),
-	       json_is_true(json_object_get(c, "ppk")) ? ", PPK (CREATE_CHILD_SA)" : "");
+	       json_is_true(json_object_get(c, "ppk")) ? ", PPK (CREATE_CHILD_SA)" : "",
+	       jint(c, "worker"),
+	       json_is_true(json_object_get(c, "per_resource")) ? " (per-resource)" : "");
 	printf("    established %s ago, rekey in %s, expires in %s", secs(c, "established", b1, 24),
 	       secs(c, "rekey_in", b2, 24), secs(c, "expires_in", b3, 24));
 	print_counters(c, "in");

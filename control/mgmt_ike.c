@@ -150,6 +150,8 @@ static json_t *child_json(struct ike_walk *w, const struct ike_sa *sa, const str
 	json_object_set_new(o, "encryption", cipher_json(c->suite.encr, c->suite.key_bits));
 	json_object_set_new(o, "esn", json_boolean(c->suite.esn == IKE_ESN_YES));
 	json_object_set_new(o, "ppk", json_boolean(c->ppk)); /* RFC 9867 §3.2 */
+	json_object_set_new(o, "worker", json_integer(c->worker));
+	json_object_set_new(o, "per_resource", json_boolean(c->per_resource)); /* RFC 9611 */
 	json_object_set_new(o, "pfs", c->suite.ke != 0 ? json_string(ike_ke_name(c->suite.ke))
 						       : json_null());
 	json_object_set_new(o, "key_exchanges", kes_json(c->suite.ke, c->suite.addke, IKE_MKE_MAX));

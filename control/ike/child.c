@@ -360,6 +360,9 @@ void ike_child_remove(struct ike_engine *e, struct ike_sa *sa, struct ike_child 
 	}
 	bool res = c->per_resource && c->installed;
 
+	free(c->nonce_min);
+	c->nonce_min = NULL;
+	c->nonce_min_len = 0;
 	c->owns_policy = false;
 	c->res_sends = false;
 	c->installed = false;
@@ -371,7 +374,7 @@ void ike_child_remove(struct ike_engine *e, struct ike_sa *sa, struct ike_child 
 int ike_nonce_cmp(const uint8_t *a, size_t alen_, const uint8_t *b, size_t blen)
 {
 	size_t n = alen_ < blen ? alen_ : blen;
-	int r = memcmp(a, b, n);
+	int r = n != 0 ? memcmp(a, b, n) : 0;
 
 	return r != 0 ? r : (alen_ > blen) - (alen_ < blen);
 }
@@ -381,8 +384,13 @@ void ike_nonce_min(struct ike_child *c, const uint8_t *a, size_t alen_, const ui
 {
 	bool first = ike_nonce_cmp(a, alen_, b, blen) <= 0;
 
-	memcpy(c->nonce_min, first ? a : b, first ? alen_ : blen);
-	c->nonce_min_len = first ? alen_ : blen;
+	/* out of memory: no nonce, which compares lowest */
+	if (ike_sa_keep(&c->nonce_min, &c->nonce_min_len, first ? a : b,
+			first ? alen_ : blen) != 0) {
+		free(c->nonce_min);
+		c->nonce_min = NULL;
+		c->nonce_min_len = 0;
+	}
 }
 
 /* ---------------------------- payload helpers --------------------------- */

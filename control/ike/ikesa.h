@@ -194,8 +194,10 @@ struct ike_child {
 	uint32_t pol_id, pol_prio;
 	struct ike_esp_suite suite;
 	struct ike_ts ts_l, ts_r;     /* narrowed: local and remote side */
-	uint8_t nonce_min[IKE_NONCE_MAX]; /* lowest nonce of the creating
-					     exchange, for §2.8.1 collisions */
+	/* Lowest nonce of the creating exchange, for §2.8.1 collisions: a
+	 * heap copy of its length (up to 256 octets; NULL if none, or out
+	 * of memory), freed by ike_child_remove(). */
+	uint8_t *nonce_min;
 	size_t nonce_min_len;
 	uint64_t created_ms;
 	uint64_t rekey_at_ms;  /* 0: no rekey timer */
