@@ -81,9 +81,11 @@ if ((e2e)); then
 		name=$(basename "$t" .sh)
 		group "e2e-$name" ./tests/e2e/run.sh "$name"
 	done
-	# build-asan's espritd: the bad-input test (the point of it) and the
-	# traffic matrix (every encrypt/decrypt path)
+	# build-asan's espritd: the bad-input test (the point of it), the
+	# traffic matrix (every encrypt/decrypt path) and two workers' IKE
+	# Child SAs (per-resource groups made, rekeyed and torn down)
 	group "e2e-t30_badinput-asan" ./tests/e2e/run.sh --asan t30_badinput
 	group "e2e-t10_traffic-asan" ./tests/e2e/run.sh --asan t10_traffic
+	group "e2e-t75_per_resource-asan" ./tests/e2e/run.sh --asan t75_per_resource
 fi
 finish
