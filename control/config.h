@@ -72,6 +72,8 @@ struct cfg_policy {
 	struct spd_sel sel;
 	enum spd_action action;
 	uint32_t sa_spi;               /**< PROTECT: the outbound SA */
+	/** PROTECT: per-resource outbound SAs, one a worker (drv_policy) */
+	uint32_t res_spi[DRV_POLICY_RES_MAX];
 };
 
 struct cfg_sa {
@@ -145,5 +147,8 @@ const char *config_cipher_name(enum esp_cipher c);
 
 /** Index of port @p name, or -1. */
 int config_port_index(const struct esprit_config *cfg, const char *name);
+
+/* Policy @p i of the file as the driver takes it: id i + 1, priority i. */
+void cfg_policy_drv(const struct cfg_policy *cp, unsigned i, struct drv_policy *pol);
 
 #endif

@@ -451,11 +451,54 @@ const struct cfg_sa *sa_find(const struct esprit_config *cfg, const char *name,
 
 /* --- policies ------------------------------------------------------------ */
 
+void cfg_policy_drv(const struct cfg_policy *cp, unsigned i, struct drv_policy *pol)
+{
+	*pol = (struct drv_policy){
+		.id = i + 1, .priority = i, .sel = cp->sel, .action = cp->action,
+		.sa_spi = cp->sa_spi,
+	};
+	memcpy(pol->res_spi, cp->res_spi, sizeof(pol->res_spi));
+}
+
+/* resource_sas = ["name", ...]: outbound SAs of distinct workers (their
+ * owner), each of which sends the policy's packets it receives. */
+static int parse_resource_sas(struct parser *ps, const struct esprit_config *cfg,
+			      const config_setting_t *g, struct cfg_policy *pol)
+{
+	config_setting_t *list;
+	int rc;
+
+	if ((rc = get_list(ps, g, "resource_sas", false, &list)) < 0 || list == NULL)
+		return rc;
+	if (config_setting_length(list) > DRV_POLICY_RES_MAX)
+		return perr(ps, list, NULL, "at most %d SAs", DRV_POLICY_RES_MAX);
+	for (int i = 0; i < config_setting_length(list); i++) {
+		const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
+		const char *name = config_setting_get_string(e);
+		const struct cfg_sa *sa = name != NULL ? sa_find(cfg, name, 0, ESP_DIR_OUT) : NULL;
+
+		if (name == NULL)
+			return perr(ps, e, NULL, "must be an SA's name");
+		if (sa == NULL || sa->p.dir != ESP_DIR_OUT)
+			return perr(ps, e, NULL, "no outbound SA named '%s'", name);
+		for (int j = 0; j < i; j++) {
+			const struct cfg_sa *o = sa_find(cfg, NULL, pol->res_spi[j], ESP_DIR_OUT);
+
+			if (o != NULL && o->p.owner == sa->p.owner)
+				return perr(ps, e, NULL, "'%s' and '%s' are both worker %u's", o->name,
+					    name, sa->p.owner);
+		}
+		pol->res_spi[i] = sa->p.spi;
+	}
+	return 0;
+}
+
 int parse_policy(struct parser *ps, struct esprit_config *cfg, const config_setting_t *g,
 			unsigned idx, struct cfg_policy *pol)
 {
 	static const char *const allowed[] = {
-		"name", "src", "dst", "proto", "sport", "dport", "label", "action", "sa", "spi", NULL,
+		"name", "src", "dst", "proto", "sport", "dport", "label", "action", "sa", "spi",
+		"resource_sas", NULL,
 	};
 	const config_setting_t *ref;
 	const struct cfg_sa *sa;
@@ -488,6 +531,8 @@ int parse_policy(struct parser *ps, struct esprit_config *cfg, const config_sett
 		return rc;
 	ref = config_setting_get_member(g, sa_name != NULL ? "sa" : "spi");
 	if (pol->action != SPD_PROTECT) {
+		if (ref == NULL)
+			ref = config_setting_get_member(g, "resource_sas");
 		if (ref != NULL)
 			return perr(ps, ref, NULL, "only protect policies name an SA");
 		return 0;
@@ -508,6 +553,6 @@ int parse_policy(struct parser *ps, struct esprit_config *cfg, const config_sett
 		return perr(ps, ref, NULL, "SA '%s' is inbound; protect needs an outbound SA",
 			    sa_name);
 	pol->sa_spi = sa->p.spi;
-	return 0;
+	return parse_resource_sas(ps, cfg, g, pol);
 }
 

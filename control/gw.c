@@ -204,14 +204,9 @@ int gw_program_config(struct gw *g, char *err, size_t errlen)
 	drv_policy_batch(g->ipsec, true);
 	for (unsigned i = 0; i < cfg->n_policies; i++) {
 		const struct cfg_policy *cp = &cfg->policies[i];
-		struct drv_policy pol = {
-			.id = i + 1,
-			.priority = i,
-			.sel = cp->sel,
-			.action = cp->action,
-			.sa_spi = cp->sa_spi,
-		};
+		struct drv_policy pol;
 
+		cfg_policy_drv(cp, i, &pol);
 		rc = drv_policy_add(g->ipsec, &pol);
 		if (rc < 0) {
 			drv_policy_batch(g->ipsec, false);

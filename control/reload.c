@@ -185,11 +185,9 @@ static void diff_sas(struct gw *g, const struct esprit_config *old, struct espri
 /* gw_program_config(): policy i of the file is id i + 1, priority i. */
 static int policy_add(struct gw *g, const struct cfg_policy *cp, unsigned i)
 {
-	struct drv_policy pol = {
-		.id = i + 1, .priority = i, .sel = cp->sel, .action = cp->action,
-		.sa_spi = cp->sa_spi,
-	};
+	struct drv_policy pol;
 
+	cfg_policy_drv(cp, i, &pol);
 	return drv_policy_add(g->ipsec, &pol);
 }
 

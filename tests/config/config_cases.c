@@ -123,6 +123,20 @@ const struct cfg_bad_case cfg_bad_cases[] = {
 	  "t:2: setting 'policies.[0].sa': missing" },
 	{ "bypass naming an SA", P SA("") "policies = ( { action = \"bypass\"; sa = \"o\"; } );\n",
 	  "t:3: setting 'policies.[0].sa': only protect policies name an SA" },
+	{ "resource SA unknown", P SA("") "policies = ( { action = \"protect\"; sa = \"o\"; resource_sas = [\"o\", \"x\"]; } );\n",
+	  "t:3: setting 'policies.[0].resource_sas.[1]': no outbound SA named 'x'" },
+	{ "resource SA inbound",
+	  P "sas = ( { name = \"o\"; spi = 0x1001; dir = \"out\"; cipher = \"aes128gcm16\"; key = \"" KEY20 "\"; local = \"192.0.2.1\"; remote = \"192.0.2.2\"; },\n"
+	  "{ name = \"i\"; spi = 0x2001; dir = \"in\"; cipher = \"aes128gcm16\"; key = \"" KEY20 "\"; local = \"192.0.2.1\"; remote = \"192.0.2.2\"; } );\n"
+	  "policies = ( { action = \"protect\"; sa = \"o\"; resource_sas = [\"i\"]; } );\n",
+	  "t:4: setting 'policies.[0].resource_sas.[0]': no outbound SA named 'i'" },
+	{ "resource SAs of one worker",
+	  P "sas = ( { name = \"o\"; spi = 0x1001; dir = \"out\"; cipher = \"aes128gcm16\"; key = \"" KEY20 "\"; local = \"192.0.2.1\"; remote = \"192.0.2.2\"; owner = 0; },\n"
+	  "{ name = \"p\"; spi = 0x1002; dir = \"out\"; cipher = \"aes128gcm16\"; key = \"" KEY20 "\"; local = \"192.0.2.1\"; remote = \"192.0.2.2\"; owner = 0; } );\n"
+	  "policies = ( { action = \"protect\"; sa = \"o\"; resource_sas = [\"o\", \"p\"]; } );\n",
+	  "t:4: setting 'policies.[0].resource_sas.[1]': 'o' and 'p' are both worker 0's" },
+	{ "bypass with resource SAs", P SA("") "policies = ( { action = \"bypass\"; resource_sas = [\"o\"]; } );\n",
+	  "t:3: setting 'policies.[0].resource_sas': only protect policies name an SA" },
 	{ "bad action", P "policies = ( { action = \"allow\"; } );\n",
 	  "t:2: setting 'policies.[0].action': 'allow' is not protect, bypass or discard" },
 	{ "replay window too small", P SAIN("replay_window = 32;"),

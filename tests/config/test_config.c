@@ -284,6 +284,42 @@ START_TEST(ppk_config)
 }
 END_TEST
 
+/* resource_sas: a policy's per-resource SAs, one a worker (RFC 9611 style,
+ * statically keyed), in the driver's policy as the file gives them. */
+START_TEST(resource_sas_config)
+{
+	static const char text[] =
+		"esprit: { workers = 2; };\n"
+		"ports = ( { name = \"wan\"; device = \"net_null0\"; addresses = [\"192.0.2.1/24\"]; } );\n"
+		"sas = ( { name = \"w0\"; spi = 0x1001; dir = \"out\"; cipher = \"aes128gcm16\";\n"
+		"          key = \"0x000102030405060708090a0b0c0d0e0f10111213\";\n"
+		"          local = \"192.0.2.1\"; remote = \"192.0.2.2\"; owner = 0; },\n"
+		"        { name = \"w1\"; spi = 0x1002; dir = \"out\"; cipher = \"aes128gcm16\";\n"
+		"          key = \"0x000102030405060708090a0b0c0d0e0f10111213\";\n"
+		"          local = \"192.0.2.1\"; remote = \"192.0.2.2\"; owner = 1; } );\n"
+		"policies = ( { dst = \"10.2.0.0/16\"; action = \"protect\"; sa = \"w0\";\n"
+		"               resource_sas = [\"w0\", \"w1\"]; },\n"
+		"             { dst = \"10.3.0.0/16\"; action = \"protect\"; sa = \"w1\"; } );\n";
+	struct esprit_config cfg;
+	struct drv_policy pol;
+	char err[512] = "";
+
+	ck_assert_msg(config_load_string(&cfg, text, "res.conf", err, sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(cfg.n_policies, 2);
+	cfg_policy_drv(&cfg.policies[0], 0, &pol);
+	ck_assert_uint_eq(pol.id, 1);
+	ck_assert_uint_eq(pol.sa_spi, 0x1001);
+	ck_assert_uint_eq(pol.res_spi[0], 0x1001);
+	ck_assert_uint_eq(pol.res_spi[1], 0x1002);
+	ck_assert_uint_eq(pol.res_spi[2], 0);
+	cfg_policy_drv(&cfg.policies[1], 1, &pol);
+	ck_assert_uint_eq(pol.priority, 1);
+	ck_assert_uint_eq(pol.sa_spi, 0x1002);
+	ck_assert_uint_eq(pol.res_spi[0], 0);
+	config_free(&cfg);
+}
+END_TEST
+
 START_TEST(broken_config_fails)
 {
 	const struct cfg_bad_case *c = &cfg_bad_cases[_i];
@@ -387,6 +423,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, ppk_config);
 	tcase_add_test(tc, load_from_file);
 	tcase_add_test(tc, parse_runtime_sa);
+	tcase_add_test(tc, resource_sas_config);
 	tcase_add_loop_test(tc, broken_config_fails, 0, (int)cfg_n_bad_cases);
 	suite_add_tcase(s, tc);
 	return s;
