@@ -130,9 +130,13 @@ void ike_engine_free(struct ike_engine *e)
 
 void ike_sa_destroy(struct ike_engine *e, struct ike_sa *sa)
 {
+	/* one policy snapshot for all its Child SAs going (a per-resource
+	 * group would otherwise republish its policy once a member) */
+	(void)drv_policy_batch(e->drv, true);
 	for (unsigned i = 0; i < IKE_CHILD_MAX; i++)
 		if (sa->child[i].state != IKE_CHILD_FREE)
 			ike_child_remove(e, sa, &sa->child[i]);
+	(void)drv_policy_batch(e->drv, false);
 	if (sa->state != IKE_SA_DEAD)
 		(void)ike_sa_set_state(e, sa, IKE_SA_DEAD);
 	ike_ke_free(sa->ke);
