@@ -305,13 +305,12 @@ void ike_child_remove(struct ike_engine *e, struct ike_sa *sa, struct ike_child 
 /* The worker of new child @p c (cfg, rekey_of and per_resource set), then
  * its inbound SPI, one of that worker's. */
 int ike_child_place(struct ike_engine *e, const struct ike_sa *sa, struct ike_child *c);
-/* Initiator: N(SA_RESOURCE_INFO) in a request creating @p c. */
-int ike_res_add_request(struct ike_builder *mb, const struct ike_child *c);
+/* N(SA_RESOURCE_INFO) in a request creating @p c, or in the answer that
+ * makes it (a responder's @p c is per-resource when it agreed). */
+int ike_res_add_notify(struct ike_builder *mb, const struct ike_child *c);
 /* Responder: does the request ask for a per-resource SA of config @p cfg
  * that we give (*res)? 0, or the error to answer (TS_MAX_QUEUE). */
 uint16_t ike_res_check_request(const struct ike_xctx *x, unsigned cfg, bool *res);
-/* Responder: the echo in the answer, when @p c is per-resource. */
-int ike_res_add_response(struct ike_builder *mb, const struct ike_child *c);
 /* Initiator, before installing new child @p c: did the peer agree? The
  * first of a group is a plain Child SA when it did not. */
 void ike_res_answered(const struct ike_xctx *x, const struct ike_sa *sa, struct ike_child *c);

@@ -104,7 +104,7 @@ int ike_child_place(struct ike_engine *e, const struct ike_sa *sa, struct ike_ch
 	return drv_get_spi(e->drv, c->worker, &c->spi_in);
 }
 
-int ike_res_add_request(struct ike_builder *mb, const struct ike_child *c)
+int ike_res_add_notify(struct ike_builder *mb, const struct ike_child *c)
 {
 	if (!c->per_resource || c->rekey_of >= 0)
 		return 0;
@@ -130,13 +130,6 @@ uint16_t ike_res_check_request(const struct ike_xctx *x, unsigned cfg, bool *res
 		return IKE_N_TS_MAX_QUEUE;
 	*res = true;
 	return 0;
-}
-
-int ike_res_add_response(struct ike_builder *mb, const struct ike_child *c)
-{
-	if (!c->per_resource || c->rekey_of >= 0)
-		return 0;
-	return ike_add_notify(mb, 0, IKE_N_SA_RESOURCE_INFO, NULL, 0, NULL, 0);
 }
 
 void ike_res_answered(const struct ike_xctx *x, const struct ike_sa *sa, struct ike_child *c)

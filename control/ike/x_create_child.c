@@ -174,7 +174,7 @@ static int build_child(struct ike_xctx *x, struct ike_child *old)
 	ike_esp_sa_payload(cc, ch->spi_in, true, &sap);
 	rc = ike_add_mode(x->mb, ch);
 	if (rc == 0)
-		rc = ike_res_add_request(x->mb, ch);
+		rc = ike_res_add_notify(x->mb, ch);
 	if (rc == 0)
 		rc = ike_msg_add_sa(x->mb, &sap);
 	if (rc == 0)
@@ -537,7 +537,7 @@ static int r_build_payloads(struct ike_xctx *x)
 	spi32_be(sa->child[x->child].spi_in, sap.prop[0].spi);
 	rc = ike_add_mode(x->mb, &sa->child[x->child]);
 	if (rc == 0)
-		rc = ike_res_add_response(x->mb, &sa->child[x->child]);
+		rc = ike_res_add_notify(x->mb, &sa->child[x->child]);
 	if (rc == 0)
 		rc = ike_msg_add_sa(x->mb, &sap);
 	if (rc == 0)

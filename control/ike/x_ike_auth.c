@@ -283,7 +283,7 @@ static int i_build(struct ike_xctx *x)
 	ike_esp_sa_payload(cc, ch->spi_in, false, &sap);
 	rc = ike_add_mode(x->mb, ch);
 	if (rc == 0)
-		rc = ike_res_add_request(x->mb, ch);
+		rc = ike_res_add_notify(x->mb, ch);
 	if (rc == 0)
 		rc = ike_msg_add_sa(x->mb, &sap);
 	if (rc == 0)
@@ -450,7 +450,7 @@ static int r_build(struct ike_xctx *x)
 	ch = &sa->child[x->child];
 	rc = ike_add_mode(x->mb, ch);
 	if (rc == 0)
-		rc = ike_res_add_response(x->mb, ch);
+		rc = ike_res_add_notify(x->mb, ch);
 	if (rc != 0)
 		return rc;
 	sap.prop[0] = x->chosen;
