@@ -164,11 +164,23 @@ START_TEST(per_resource_sas_send_from_each_worker)
 		out.owner = (uint16_t)k;
 		ck_assert_int_eq(drv_sa_add(C.drv, &out), 0);
 	}
+	/* enough other policies that the snapshots are indexed (worker 1's
+	 * copy borrows worker 0's index) */
+	for (uint32_t k = 0; k < SPD_INDEX_FROM; k++) {
+		struct drv_policy by = { .id = 0x5100 + k, .priority = 2 + k,
+					 .action = SPD_BYPASS, .sel = out.sel };
+
+		by.sel.dst[1] = (uint8_t)(100 + k);
+		by.sel.dst_len = 16;
+		ck_assert_int_eq(drv_policy_add(C.drv, &by), 0);
+	}
 	pol.sel = out.sel;
 	ck_assert_int_eq(drv_policy_add(C.drv, &pol), 0);
 	worker_apply_msgs(C.peers[0]);
 	worker_apply_msgs(C.peers[1]);
 	ck_assert_ptr_ne(C.peers[0]->spd, C.peers[1]->spd);
+	ck_assert_ptr_nonnull(C.peers[0]->spd->ix4);
+	ck_assert_ptr_eq(C.peers[0]->spd->ix4, C.peers[1]->spd->ix4);
 	for (unsigned i = 0; i < 3; i++) {
 		ck_assert_uint_eq(send_on(0, &handed), 0x5001);
 		ck_assert(!handed);
@@ -209,8 +221,14 @@ START_TEST(per_resource_sas_send_from_each_worker)
 	ck_assert_int_eq(drv_policy_del(C.drv, 0x5000), 0);
 	for (uint32_t k = 0; k < 2; k++)
 		ck_assert_int_eq(drv_sa_del(C.drv, 0x5001 + k, ESP_DIR_OUT), 0);
-	worker_apply_msgs(C.peers[0]);
-	worker_apply_msgs(C.peers[1]);
+	for (uint32_t k = 0; k < SPD_INDEX_FROM; k++)
+		ck_assert_int_eq(drv_policy_del(C.drv, 0x5100 + k), 0);
+	/* the retired snapshots freed (copies before the index's owner) */
+	for (unsigned i = 0; i < 4; i++) {
+		worker_poll(C.peers[0]);
+		worker_poll(C.peers[1]);
+		C.drv->ops->poll(C.drv);
+	}
 }
 END_TEST
 
