@@ -321,6 +321,9 @@ int ike_child_take_traffic(struct ike_engine *e, struct ike_sa *sa, struct ike_c
 /* The policy of config @p cfg's group brought up to date after one of
  * its SAs came or went (a new owner when its owner went). */
 void ike_res_sync(struct ike_engine *e, struct ike_sa *sa, unsigned cfg);
+/* The tick's part: a group the peer made, quiet for IKE_RES_GROW_MS,
+ * gets the SAs our workers lack; true when a request was queued. */
+bool ike_res_tick(struct ike_engine *e, struct ike_sa *sa, uint64_t now);
 /* Fill @p pol's per-resource SAs from @p c's group (c included). */
 void ike_res_fill(const struct ike_sa *sa, const struct ike_child *c, struct drv_policy *pol);
 /* §1.3.1 USE_TRANSPORT_MODE: requested by the initiator when its config

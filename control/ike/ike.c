@@ -672,6 +672,8 @@ static void timers(struct ike_engine *e, struct ike_sa *sa, void *arg)
 		sa->rekey_at_ms = 0;
 		(void)ike_rekey_ike(e, sa);
 	}
+	if (ike_res_tick(e, sa, now)) /* RFC 9611 */
+		ike_kick(e, sa);
 	/* §2.4: liveness check after dpd_ms of silence. */
 	if (c != NULL && c->dpd_ms != 0 && !sa->out.active && sa->n_tasks == 0 &&
 	    now - sa->last_rx_ms >= c->dpd_ms) {

@@ -332,6 +332,11 @@ struct ike_sa {
 	struct ike_child child[IKE_CHILD_MAX];
 
 	uint64_t created_ms, last_rx_ms, rekey_at_ms, keepalive_ms;
+	/* RFC 9611: when to make the per-resource SAs of child config
+	 * res_grow_cfg that our workers lack, the peer having made the
+	 * group (0: no such timer; per_resource.c) */
+	uint64_t res_grow_at_ms;
+	uint8_t res_grow_cfg;
 	uint64_t established_ms;        /* first ESTABLISHED, 0 before */
 	unsigned transitions;           /* state changes (the setter counts) */
 };

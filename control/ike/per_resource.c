@@ -19,6 +19,12 @@
  * the policy's SA as before. All inbound SAs are installed (§4), each on
  * its worker, so a peer's own per-resource SAs spread its traffic too.
  *
+ * The side that asked makes the group's SAs until each of its workers has
+ * one. The other side, once the peer has made no more for IKE_RES_GROW_MS,
+ * makes those its own workers still lack (§4 lets both peers make them):
+ * a peer of fewer workers, or one that makes them only as its CPUs see
+ * traffic, would otherwise leave some of our workers without one.
+ *
  * Choices where the RFC leaves them open:
  * - The Resource Identifier is left empty: it is debug information only
  *   (§5.1), and a worker number is what §7 advises against sending.
@@ -36,6 +42,8 @@
 
 #include "control/ike/exchange.h"
 #include "control/ike/ikesa.h"
+
+enum { IKE_RES_GROW_MS = 2000 };
 
 static uint16_t n_workers(const struct ike_engine *e)
 {
@@ -58,6 +66,20 @@ static unsigned group_size(const struct ike_sa *sa, unsigned cfg, const struct i
 	for (unsigned i = 0; i < IKE_CHILD_MAX; i++)
 		n += &sa->child[i] != but && member(&sa->child[i], cfg);
 	return n;
+}
+
+/* Does a worker lack a member of config @p cfg's group? */
+static bool worker_lacks(const struct ike_engine *e, const struct ike_sa *sa, unsigned cfg)
+{
+	for (uint16_t w = 0; w < n_workers(e); w++) {
+		bool has = false;
+
+		for (unsigned i = 0; i < IKE_CHILD_MAX && !has; i++)
+			has = member(&sa->child[i], cfg) && sa->child[i].worker == w;
+		if (!has)
+			return true;
+	}
+	return false;
 }
 
 /* The group's SA that owns the policy, or NULL. */
@@ -218,9 +240,31 @@ int ike_child_take_traffic(struct ike_engine *e, struct ike_sa *sa, struct ike_c
 	} else {
 		rc = ike_child_take_policy(e, sa, c);
 	}
-	/* the asking side: the next member while a worker lacks one */
-	if (rc == 0 && initiator && old == NULL && c->per_resource &&
-	    group_size(sa, c->cfg, NULL) < n_workers(e))
-		(void)ike_task_push(sa, IKE_TASK_CHILD_NEW, -1, c->cfg);
-	return rc;
+	if (rc != 0 || old != NULL || !c->per_resource)
+		return rc;
+	if (initiator) {
+		/* the next member while a worker lacks one */
+		if (worker_lacks(e, sa, c->cfg))
+			(void)ike_task_push(sa, IKE_TASK_CHILD_NEW, -1, c->cfg);
+	} else {
+		/* the peer's: ours once it has made no more for a while */
+		sa->res_grow_at_ms = ike_now(e) + IKE_RES_GROW_MS;
+		sa->res_grow_cfg = c->cfg;
+	}
+	return 0;
+}
+
+bool ike_res_tick(struct ike_engine *e, struct ike_sa *sa, uint64_t now)
+{
+	unsigned cfg = sa->res_grow_cfg;
+
+	if (sa->res_grow_at_ms == 0 || now < sa->res_grow_at_ms || sa->out.active ||
+	    sa->n_tasks != 0)
+		return false;
+	sa->res_grow_at_ms = 0;
+	if (cfg >= sa->conn->n_child || !sa->conn->child[cfg].per_resource ||
+	    group_owner(sa, cfg) == NULL || !worker_lacks(e, sa, cfg) ||
+	    group_size(sa, cfg, NULL) >= 2u * n_workers(e))
+		return false;
+	return ike_task_push(sa, IKE_TASK_CHILD_NEW, -1, (int)cfg) == 0;
 }

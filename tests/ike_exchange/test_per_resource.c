@@ -3,8 +3,9 @@
  * RFC 9611 per-resource Child SAs between two engines: the notify asked
  * for and echoed, one SA pair per worker made after IKE_AUTH, the policy
  * listing them all, TS_MAX_QUEUE past the responder's limit, a peer
- * without the extension getting one plain Child SA, and rekeys and
- * deletes keeping the policy whole.
+ * without the extension getting one plain Child SA, a responder of more
+ * workers making the SAs it lacks, and rekeys and deletes keeping the
+ * policy whole.
  */
 #include "control/ike/exchange.h"
 #include "control/ike/ikesa.h"
@@ -192,6 +193,39 @@ START_TEST(ts_max_queue_past_the_limit)
 }
 END_TEST
 
+/* A (one worker) asks and has its SA; B (two) agreed, and once A made no
+ * more for 2 s, makes the one its second worker lacks, asking too. */
+START_TEST(responder_fills_its_workers)
+{
+	struct ike_sa *a, *b;
+	unsigned n_res;
+
+	setup_res(1, 2, true, true);
+	establish_res();
+	a = only_sa(&net.a);
+	b = only_sa(&net.b);
+	ck_assert_uint_eq(net.n, 0);
+	net_advance(1000);
+	ck_assert_uint_eq(net.n, 0);
+	net_advance(1500);
+	ck_assert_uint_eq(net.n, 1);
+	ck_assert_uint_eq(net_exch(0), IKE_EXCH_CREATE_CHILD_SA);
+	ck_assert(has_res_notify(0, b));
+	net_deliver_all();
+	check_group(&net.b, b, 2);
+	ck_assert_uint_eq(children(a), 2);
+	(void)policy_of(&net.a, &n_res);
+	ck_assert_uint_eq(n_res, 2);
+	ck_assert_uint_eq(sa_crosscheck(&net.a, &net.b), 4);
+	/* every worker of each has one: nothing more, from either side */
+	net_advance(3000);
+	net_advance(3000);
+	ck_assert_uint_eq(net.n, 0);
+	ck_assert_uint_eq(children(a), 2);
+	teardown_res();
+}
+END_TEST
+
 /* A member rekeyed stays on its worker and in the policy, the old one's
  * SPI leaves it; the owner rekeyed passes the policy on whole. */
 START_TEST(rekeys_keep_workers_and_policy)
@@ -287,6 +321,7 @@ int main(void)
 	tcase_add_test(tc, one_sa_pair_per_worker);
 	tcase_add_test(tc, peer_without_it_gets_one_plain_sa);
 	tcase_add_test(tc, ts_max_queue_past_the_limit);
+	tcase_add_test(tc, responder_fills_its_workers);
 	tcase_add_test(tc, rekeys_keep_workers_and_policy);
 	tcase_add_test(tc, owner_deleted_policy_moves);
 	suite_add_tcase(s, tc);
