@@ -9,7 +9,9 @@
 #      gateway's outbound SAs carried packets: each worker sent with its
 #      own SA (a worker sends only with SAs it owns);
 #   2) the per-resource member (not the policy's owner) rekeyed with
-#      espritctl while a ping runs: no loss, two Child SAs again;
+#      espritctl while a ping runs: no loss, two Child SAs again; then A
+#      with one worker: it makes no second SA, B (two) makes it 2 s after
+#      and sends on both;
 #   3) strongSwan 5.9.8 (no RFC 9611) as B: it ignores the notify, and A
 #      makes one plain Child SA that carries the traffic.
 set -uo pipefail
@@ -22,16 +24,18 @@ e2e_topology
 
 PSK="per-resource psk of t75"
 
-# res_conf GW START_ACTION: two workers, the Child SA per-resource
+# res_conf GW START_ACTION [WORKERS]: two workers (or WORKERS), the Child
+# SA per-resource
 res_conf() {
 	local gw=$1 me=192.0.2.1 other=192.0.2.2 peer=b net=10.1.0.0/24 rnet=10.2.0.0/24
-	local lan=10.1.0.254/24 lcores="0@0,1@1,2@0"
+	local lan=10.1.0.254/24 lcores="0@0,1@1,2@0" workers=${3:-2}
 	if [[ $gw == b ]]; then
 		me=192.0.2.2 other=192.0.2.1 peer=a net=10.2.0.0/24 rnet=10.1.0.0/24
 		lan=10.2.0.254/24 lcores="0@1,1@0,2@1"
 	fi
+	((workers == 1)) && lcores=${lcores%,*}
 	cat >"$T/gw$gw.conf" <<CONF
-esprit: { workers = 2; lcores = "$lcores"; idle_sleep_us = 100; log_level = "info";
+esprit: { workers = $workers; lcores = "$lcores"; idle_sleep_us = 100; log_level = "info";
           eal = ["--no-huge", "-m", "512", "--file-prefix", "$E2E_ID-gw$gw", "--no-telemetry"];
           mgmt_socket = "$T/gw$gw.sock"; };
 ports = ( { name = "lan"; device = "net_af_packet0,iface=$gw-lan,qpairs=2"; addresses = ["$lan"]; },
@@ -170,6 +174,23 @@ else
 fi
 check_group a
 check_group b
+gw_stop a
+gw_stop b
+
+log "2b) A with one worker asks, B with two agrees, then makes the SA its second worker lacks"
+res_conf a start 1
+res_conf b none
+gw_start b "$T/gwb.conf"
+gw_start a "$T/gwa.conf"
+if wait_until 15 two_each; then
+	ok "A (1 worker) and B (2) hold two Child SAs each"
+else
+	fail "Child SAs: A $(n_children a), B $(n_children b) (want 2 each)"
+fi
+check_group b
+wait_ping "$NS_HB" 10.1.0.1 || fail "no ping through the tunnel"
+flows "$NS_HB" "$NS_HA" 10.1.0.1 7800
+both_sent b
 gw_stop a
 gw_stop b
 
