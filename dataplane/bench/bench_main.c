@@ -691,6 +691,12 @@ int main(int argc, char **argv)
 	unsigned n = build_cases(&o, cases);
 	uint32_t flows = 1, workers = 1, many = 0;
 
+	if (n == 0) {
+		/* e.g. --one-tunnel with one worker or inbound only */
+		fprintf(stderr, "esprit-bench: no case matches these options\n");
+		return 2;
+	}
+
 	for (unsigned i = 0; i < n; i++) {
 		flows = RTE_MAX(flows, cases[i].flows);
 		workers = RTE_MAX(workers, cases[i].workers);
