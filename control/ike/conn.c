@@ -148,6 +148,15 @@ static void move_visit(const struct ike_sa *csa, void *arg)
 	for (unsigned i = 0; i < IKE_CHILD_MAX; i++)
 		if (map[i] >= 0)
 			sa->child[i].cfg = (uint8_t)map[i];
+	if (sa->res_grow_at_ms != 0) {
+		/* RFC 9611: the group it would complete, by its new index */
+		int k = child_map(mv->from, mv->to, sa->res_grow_cfg);
+
+		if (k < 0)
+			sa->res_grow_at_ms = 0;
+		else
+			sa->res_grow_cfg = (uint8_t)k;
+	}
 	sa->conn = mv->to;
 	mv->moved++;
 }

@@ -226,6 +226,32 @@ START_TEST(responder_fills_its_workers)
 }
 END_TEST
 
+/* B's pending completion of the group survives a reload that moves its
+ * child config to another index (a config inserted before it). */
+START_TEST(responder_fill_after_reload)
+{
+	struct ike_conn cb;
+	struct ike_sa *b;
+
+	setup_res(1, 2, true, true);
+	establish_res();
+	b = only_sa(&net.b);
+	conn_psk(&cb, &net.b, &net.a, "s3cret-psk", IKE_P, ESP_P);
+	cb.child[1] = cb.child[0];
+	cb.child[1].per_resource = true;
+	snprintf(cb.child[0].name, sizeof(cb.child[0].name), "other");
+	conn_set_ts(&cb, 0, "10.7.0.0/24", "10.8.0.0/24");
+	cb.n_child = 2;
+	ck_assert_int_eq(ike_conn_update(net.b.e, &cb), 0);
+	ck_assert_uint_eq(b->child[0].cfg, 1);
+	net_advance(2500);
+	ck_assert_uint_eq(net.n, 1);
+	net_deliver_all();
+	check_group(&net.b, b, 2);
+	teardown_res();
+}
+END_TEST
+
 /* A member rekeyed stays on its worker and in the policy, the old one's
  * SPI leaves it; the owner rekeyed passes the policy on whole. */
 START_TEST(rekeys_keep_workers_and_policy)
@@ -322,6 +348,7 @@ int main(void)
 	tcase_add_test(tc, peer_without_it_gets_one_plain_sa);
 	tcase_add_test(tc, ts_max_queue_past_the_limit);
 	tcase_add_test(tc, responder_fills_its_workers);
+	tcase_add_test(tc, responder_fill_after_reload);
 	tcase_add_test(tc, rekeys_keep_workers_and_policy);
 	tcase_add_test(tc, owner_deleted_policy_moves);
 	suite_add_tcase(s, tc);
