@@ -313,10 +313,9 @@ static struct esp_sa *out_sa(struct ring_drv *d, uint32_t spi)
 	return rs != NULL ? rs->sa : NULL;
 }
 
-/* The SA worker @p w sends @p pol's packets with (-1: any worker's view,
- * the policy's own SA): the per-resource SA @p w owns, else sa_spi's,
- * else the first per-resource SA there is. */
-static struct esp_sa *pol_sa_for(struct ring_drv *d, const struct drv_policy *pol, int w)
+/* The SA worker @p w sends @p pol's packets with: the per-resource SA
+ * @p w owns, else sa_spi's, else the first per-resource SA there is. */
+static struct esp_sa *pol_sa_for(struct ring_drv *d, const struct drv_policy *pol, uint16_t w)
 {
 	struct esp_sa *sa, *first = NULL;
 
@@ -331,9 +330,17 @@ static struct esp_sa *pol_sa_for(struct ring_drv *d, const struct drv_policy *po
 	return sa != NULL ? sa : first;
 }
 
-/* A snapshot of the policies with SA pointers resolved for worker @p w
- * (-1: for every worker), compiled. */
-static struct spd *spd_build(struct ring_drv *d, int w)
+/* Rule @p r of policy @p pol: its SA as worker @p w sends with it. */
+static void rule_sa_set(struct ring_drv *d, const struct drv_policy *pol, struct spd_rule *r,
+			uint16_t w)
+{
+	r->sa = pol->action == SPD_PROTECT ? pol_sa_for(d, pol, w) : NULL;
+	r->owner = r->sa != NULL ? r->sa->owner : 0;
+}
+
+/* A snapshot of the policies with SA pointers resolved as worker 0 sends
+ * (as every worker does, but for per-resource SAs), compiled. */
+static struct spd *spd_build(struct ring_drv *d)
 {
 	struct spd *spd = rte_zmalloc("spd", sizeof(*spd) + d->n_pols * sizeof(struct spd_rule),
 				      RTE_CACHE_LINE_SIZE);
@@ -348,8 +355,7 @@ static struct spd *spd_build(struct ring_drv *d, int w)
 		r->sel = pol->sel;
 		r->action = pol->action;
 		r->id = pol->id;
-		if (pol->action == SPD_PROTECT && (r->sa = pol_sa_for(d, pol, w)) != NULL)
-			r->owner = r->sa->owner;
+		rule_sa_set(d, pol, r, 0);
 	}
 	spd_compile(spd);
 	return spd;
@@ -374,14 +380,9 @@ static struct spd *spd_copy_for(struct ring_drv *d, const struct spd *s0, uint16
 	if (spd == NULL)
 		return NULL;
 	memcpy(spd, s0, size);
-	for (unsigned i = 0; i < d->n_pols; i++) {
-		const struct drv_policy *pol = &d->pols[i];
-		struct spd_rule *r = &spd->rules[i];
-
-		if (pol->action == SPD_PROTECT && pol->res_spi[0] != 0 &&
-		    (r->sa = pol_sa_for(d, pol, w)) != NULL)
-			r->owner = r->sa->owner;
-	}
+	for (unsigned i = 0; i < d->n_pols; i++)
+		if (d->pols[i].res_spi[0] != 0)
+			rule_sa_set(d, &d->pols[i], &spd->rules[i], w);
 	return spd;
 }
 
@@ -404,7 +405,7 @@ static int spd_publish(struct ring_drv *d)
 
 	if (spd == NULL)
 		return -ENOMEM;
-	spd[0] = spd_build(d, n == 1 ? -1 : 0);
+	spd[0] = spd_build(d);
 	for (uint16_t i = 1; spd[0] != NULL && i < n; i++) {
 		spd[i] = spd_copy_for(d, spd[0], i);
 		if (spd[i] == NULL) {

@@ -30,10 +30,12 @@
  *   (§5.1), and a worker number is what §7 advises against sending.
  * - A responder takes at most twice its workers' count of SAs a group
  *   (§4 recommends at least that) and answers TS_MAX_QUEUE beyond, or
- *   when the IKE SA has no free Child SA slot; an asking side that gets
- *   TS_MAX_QUEUE, or any other refusal, asks for no more.
- * - SAs the peer deletes are not made again: a peer that prunes idle
- *   ones (§4) must not meet a delete/create loop.
+ *   when the IKE SA would have fewer than two free Child SA slots (one
+ *   stays for a rekey); an asking side that gets TS_MAX_QUEUE, or any
+ *   other refusal, asks for no more.
+ * - SAs the peer deletes are not made again until the peer makes a new
+ *   one of the group: a peer that prunes idle ones (§4) must not meet a
+ *   delete/create loop.
  * - Rekeys carry no notify (§3 makes it optional); the new SA inherits
  *   the group and the worker of the one it replaces.
  */

@@ -34,7 +34,6 @@ enum bench_dir { BENCH_OUT, BENCH_IN };
 enum { BENCH_PEERS_MAX = 1 << 16 };  /**< --peers: addresses bench_peer() makes */
 enum { BENCH_HOSTS_MAX = 65279 };    /**< --hosts: 10.1.1.0 to 10.1.255.254 (bench_host()) */
 
-/** One measured configuration. */
 /** Outbound with several workers: the tunnels their packets take. */
 enum bench_tunnel {
 	BENCH_TUNNEL_EACH,          /**< a tunnel (policy and SA) for each worker */
@@ -44,6 +43,7 @@ enum bench_tunnel {
 				     *   (RFC 9611 per-resource SAs) */
 };
 
+/** One measured configuration. */
 struct bench_case {
 	enum bench_dir dir;
 	enum esp_cipher cipher;
