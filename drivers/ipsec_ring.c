@@ -29,6 +29,7 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
+#include "drivers/esp_steer.h"
 #include "drivers/ipsec.h"
 #include "drivers/ipsec_ring.h"
 #include "dataplane/sad.h"
@@ -38,6 +39,7 @@ struct ring_sa {
 	struct esp_sa *sa;
 	uint64_t added;          /**< monotonic seconds */
 	bool direct;             /**< inbound, in its direct SAD slot */
+	struct esp_steer_sa *steer; /**< inbound: its NIC rules, or NULL */
 	uint8_t soft_time_sent;
 	uint8_t hard_time_sent;
 };
@@ -157,6 +159,7 @@ struct ring_drv {
 	IMB_MGR *mgr;
 	struct rte_rcu_qsbr *qsbr;
 	struct rte_hash *sas;    /**< (spi, dir) → struct ring_sa * */
+	struct esp_steer *steer; /**< inbound ESP to its owner's queue, or NULL */
 	/** Per worker: the direct slots of its SAD that its inbound SAs
 	 *  hold, so that get_spi hands out SPIs for free ones (sad.h). The
 	 *  worker applies the same adds and deletes in the same order, so
@@ -553,6 +556,9 @@ static int ring_sa_add(struct drv_ipsec *base, const struct esp_sa_params *p)
 			rs->direct = true;
 		}
 		send_msg(d, params.owner, &msg);
+		rs->steer = esp_steer_sa_add(d->steer, p->spi, params.owner,
+					     esp_steer_kind_of(p->local.family,
+							       p->flags & ESP_SA_F_NATT));
 	} else if (spd_uses(d, p->spi)) {
 		rc = spd_publish(d);
 	}
@@ -638,6 +644,7 @@ static int ring_sa_del(struct drv_ipsec *base, uint32_t spi, enum esp_dir dir)
 			m->used[slot / 64] &= ~(UINT64_C(1) << (slot % 64));
 		}
 		send_msg(d, rs->p.owner, &msg);
+		esp_steer_sa_del(d->steer, rs->steer);
 	} else if (spd_uses(d, spi)) {
 		rc = spd_publish(d);
 	}
@@ -858,6 +865,11 @@ fail:
 	return NULL;
 }
 
+void drv_ipsec_ring_set_steer(struct drv_ipsec *base, struct esp_steer *st)
+{
+	((struct ring_drv *)base)->steer = st;
+}
+
 void drv_ipsec_ring_destroy(struct drv_ipsec *base)
 {
 	struct ring_drv *d = (struct ring_drv *)base;
@@ -871,6 +883,7 @@ void drv_ipsec_ring_destroy(struct drv_ipsec *base)
 	while (rte_hash_iterate(d->sas, &key, &data, &iter) >= 0) {
 		struct ring_sa *rs = data;
 
+		esp_steer_sa_del(d->steer, rs->steer);
 		esp_sa_destroy(rs->sa);
 		explicit_bzero(&rs->p, sizeof(rs->p));
 		free(rs);

@@ -9,6 +9,7 @@
 #include "dataplane/worker.h"
 #include "drivers/ipsec.h"
 
+struct esp_steer;
 struct rte_rcu_qsbr;
 
 /**
@@ -18,7 +19,12 @@ struct rte_rcu_qsbr;
  */
 struct drv_ipsec *drv_ipsec_ring_create(struct worker **workers, uint16_t n_workers,
 					struct rte_rcu_qsbr *qsbr, IMB_MGR *mgr, uint32_t max_sas);
-/** Free everything; the workers must have stopped. */
+/**
+ * Give each inbound SA added from now on exact NIC rules where @p st has
+ * ports in mode exact (esp_steer.h); @p st must outlive the driver.
+ */
+void drv_ipsec_ring_set_steer(struct drv_ipsec *d, struct esp_steer *st);
+/** Free everything (the SAs' NIC rules too); the workers must have stopped. */
 void drv_ipsec_ring_destroy(struct drv_ipsec *d);
 
 #endif
