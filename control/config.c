@@ -7,6 +7,7 @@
  *     eal = ["--no-huge", "-m", "256"];   # extra EAL arguments (optional)
  *     lcores = "0,1";                     # optional: control lcore, then workers
  *     idle_sleep_us = 0;                  # optional nap after idle polls
+ *     esp_steering = true;                # NIC rules: ESP to its SA's worker
  *     mgmt_socket = "/run/esprit/espritd.sock";
  *     log_level = "info";                 # error | warning | info | debug
  *     rxq_size = 1024; txq_size = 1024; mbufs = 16383;
@@ -384,7 +385,7 @@ static int parse_global(struct parser *ps, struct esprit_config *cfg, const conf
 	static const char *const allowed[] = {
 		"workers", "eal", "lcores", "idle_sleep_us", "mgmt_socket", "log_level", "keylog",
 		"rxq_size", "txq_size", "mbufs", "max_sas", "ike_max_sas", "ike_cookie_threshold",
-		"ike_half_open_max", NULL,
+		"ike_half_open_max", "esp_steering", NULL,
 	};
 	config_setting_t *eal;
 	long long v;
@@ -431,6 +432,8 @@ static int parse_global(struct parser *ps, struct esprit_config *cfg, const conf
 	if ((rc = get_int(ps, g, "idle_sleep_us", false, 0, CFG_IDLE_SLEEP_MAX, &v)) < 0)
 		return rc;
 	cfg->idle_sleep_us = (uint32_t)v;
+	if ((rc = get_bool(ps, g, "esp_steering", &cfg->esp_steering)) < 0)
+		return rc;
 
 	if ((rc = get_str(ps, g, "mgmt_socket", false, &s)) < 0)
 		return rc;
@@ -726,6 +729,7 @@ static void config_defaults(struct esprit_config *cfg, const char *name)
 	if (copy_str(cfg->path, sizeof(cfg->path), name) < 0)
 		memcpy(cfg->path, name, sizeof(cfg->path) - 1);
 	cfg->workers = 1;
+	cfg->esp_steering = true;
 	copy_str(cfg->mgmt_socket, sizeof(cfg->mgmt_socket), CFG_DEF_SOCKET);
 	copy_str(cfg->log_level, sizeof(cfg->log_level), "info");
 	cfg->rxq_size = CFG_DEF_QSIZE;

@@ -101,6 +101,7 @@ struct esprit_config {
 	uint16_t workers;              /**< worker lcores, default 1 */
 	char lcores[64];               /**< "0,1": control lcore first, then workers; "" = 0..workers */
 	uint32_t idle_sleep_us;        /**< workers nap this long after idle polls; 0 = pure polling */
+	bool esp_steering;             /**< NIC rules put inbound ESP on its SA's worker (default on) */
 	char mgmt_socket[CFG_PATH_MAX];/**< default /run/esprit/espritd.sock */
 	char log_level[16];            /**< error, warning, info, debug */
 	char keylog[CFG_PATH_MAX];     /**< IKE/ESP key log directory (SECRET keys), "" = off */

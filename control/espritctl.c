@@ -531,6 +531,22 @@ static void print_ports(const json_t *res)
 		return;
 	}
 	print_counter_table(json_object_get(res, "ports"), head, keys, 10, 1);
+
+	const json_t *p;
+	size_t i;
+
+	json_array_foreach(json_object_get(res, "ports"), i, p) {
+		const json_t *st = json_object_get(p, "esp_steering");
+
+		if (!json_is_object(st))
+			continue;
+		printf("%s: ESP steering ipv4 %s, ipv6 %s, udp4 %s, udp6 %s; %" JSON_INTEGER_FORMAT
+		       " rules, %" JSON_INTEGER_FORMAT " refused%s%s\n",
+		       jstr(p, "name", "?"), jstr(st, "ipv4", "?"), jstr(st, "ipv6", "?"),
+		       jstr(st, "udp4", "?"), jstr(st, "udp6", "?"), jint(st, "rules"),
+		       jint(st, "refused"), json_is_string(json_object_get(st, "why")) ? "; not steered: " : "",
+		       jstr(st, "why", ""));
+	}
 }
 
 static void print_workers(const json_t *res)

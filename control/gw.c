@@ -22,6 +22,7 @@
 #include "control/gw_setup.h"
 #include "control/log.h"
 #include "dataplane/pktmeta.h"
+#include "drivers/esp_steer.h"
 #include "drivers/ipsec_ring.h"
 #include "drivers/port.h"
 
@@ -221,6 +222,34 @@ int gw_program_config(struct gw *g, char *err, size_t errlen)
 	return rc;
 }
 
+/* One line a port: how its NIC steers each kind of ESP, or why not. */
+static void steer_log(const struct gw *g)
+{
+	for (uint16_t p = 0; p < g->n_ports; p++) {
+		char line[160];
+		const char *why = NULL;
+		size_t n = 0;
+
+		for (unsigned k = 0; k < ESP_STEER_KINDS; k++) {
+			const char *w;
+			enum esp_steer_mode m = esp_steer_mode_of(g->steer, p, k, &w);
+
+			n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%s %s", k ? ", " : "",
+					      esp_steer_kind_name(k), esp_steer_mode_name(m));
+			if (n >= sizeof(line))
+				break;
+			why = why != NULL ? why : w;
+		}
+		if (why == NULL)
+			log_info("port %s: inbound ESP steered to its SA's worker by SPI (%s)",
+				 g->cfg.ports[p].name, line);
+		else
+			log_info("port %s: inbound ESP steered by SPI: %s; where not (%s), "
+				 "workers hand ESP to its SA's worker", g->cfg.ports[p].name, line,
+				 why);
+	}
+}
+
 int gw_start(struct gw *g, char *err, size_t errlen)
 {
 	const struct esprit_config *cfg = &g->cfg;
@@ -313,6 +342,15 @@ int gw_start(struct gw *g, char *err, size_t errlen)
 		snprintf(err, errlen, "SA driver: out of memory");
 		return -ENOMEM;
 	}
+	if (cfg->esp_steering && g->n_workers > 1) {
+		g->steer = esp_steer_open(g->port_id, g->n_ports, g->n_workers, &esp_steer_rte_flow);
+		if (g->steer == NULL) {
+			snprintf(err, errlen, "ESP steering: out of memory");
+			return -ENOMEM;
+		}
+		drv_ipsec_ring_set_steer(g->ipsec, g->steer);
+		steer_log(g);
+	}
 	rc = gw_fib_publish(g);
 	if (rc < 0) {
 		snprintf(err, errlen, "FIB: %s", strerror(-rc));
@@ -344,6 +382,8 @@ void gw_stop(struct gw *g)
 	rte_eal_mp_wait_lcore();
 	drv_ipsec_ring_destroy(g->ipsec);
 	g->ipsec = NULL;
+	esp_steer_close(g->steer);
+	g->steer = NULL;
 	for (uint16_t p = 0; p < g->n_ports; p++)
 		port_close(g->port_id[p]);
 	for (uint16_t w = 0; w < g->n_workers; w++)

@@ -16,6 +16,7 @@
 #include "dataplane/worker.h"
 #include "drivers/ipsec.h"
 
+struct esp_steer;
 struct ike_engine;
 struct ike_io;
 struct ipfrag_table;
@@ -44,6 +45,7 @@ struct gw {
 	uint16_t n_workers;
 	struct worker *workers[WORKER_MAX];
 	struct drv_ipsec *ipsec;              /**< SA-programming interface */
+	struct esp_steer *steer;              /**< ESP to its SA's worker's queue, or NULL */
 	struct rte_mempool *pool;
 	struct rte_rcu_qsbr *qsbr;
 	IMB_MGR *mgr;                         /**< control thread's, key expansion */

@@ -27,6 +27,7 @@
 #include "control/mgmt.h"
 #include "control/mgmt_int.h"
 #include "control/telemetry.h"
+#include "drivers/esp_steer.h"
 
 #ifndef ESPRIT_VERSION
 #define ESPRIT_VERSION "unknown"
@@ -457,6 +458,32 @@ static json_t *req_policy_list(struct gw *g)
 	return o;
 }
 
+/* {"ipv4": "masked", ..., "rules": n, "refused": n[, "why": "..."]}, or
+ * null without steering (one worker, or esp_steering off). */
+static json_t *port_steering_json(const struct gw *g, uint16_t p)
+{
+	struct esp_steer_counts c;
+	const char *why = NULL;
+	json_t *o;
+
+	if (g->steer == NULL)
+		return json_null();
+	o = json_object();
+	for (unsigned k = 0; k < ESP_STEER_KINDS; k++) {
+		const char *w;
+		enum esp_steer_mode m = esp_steer_mode_of(g->steer, p, k, &w);
+
+		json_object_set_new(o, esp_steer_kind_name(k), json_string(esp_steer_mode_name(m)));
+		why = why != NULL ? why : w;
+	}
+	esp_steer_counts_of(g->steer, p, &c);
+	json_object_set_new(o, "rules", json_integer((json_int_t)c.rules));
+	json_object_set_new(o, "refused", json_integer((json_int_t)c.refused));
+	if (why != NULL)
+		json_object_set_new(o, "why", json_string(why));
+	return o;
+}
+
 static json_t *req_port_stats(struct gw *g)
 {
 	json_t *arr = json_array(), *o;
@@ -479,6 +506,7 @@ static json_t *req_port_stats(struct gw *g)
 		} else {
 			json_object_set_new(p, "error", json_string("statistics unavailable"));
 		}
+		json_object_set_new(p, "esp_steering", port_steering_json(g, i));
 		json_array_append_new(arr, p);
 	}
 	o = ok();

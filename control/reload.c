@@ -92,6 +92,7 @@ static void restart_only(struct esprit_config *old, struct esprit_config *nw,
 	}
 	SCALAR(workers, "workers")
 	SCALAR(idle_sleep_us, "idle_sleep_us")
+	SCALAR(esp_steering, "esp_steering")
 	SCALAR(rxq_size, "rxq_size")
 	SCALAR(txq_size, "txq_size")
 	SCALAR(mbufs, "mbufs")

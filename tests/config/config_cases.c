@@ -13,6 +13,7 @@ const char cfg_valid_text[] =
 	"  mgmt_socket = \"/tmp/esprit-test.sock\";\n"
 	"  log_level = \"debug\"; keylog = \"/tmp/esprit-keys\";\n"
 	"  rxq_size = 512; txq_size = 2048; mbufs = 8191; max_sas = 1000000;\n"
+	"  esp_steering = false;\n"
 	"};\n"
 	"ports = (\n"
 	"  { name = \"lan\"; device = \"net_af_packet0,iface=veth-lan\"; mtu = 1500;\n"
@@ -170,6 +171,8 @@ const struct cfg_bad_case cfg_bad_cases[] = {
 	  "t:2: setting 'sas.[0].remote': address family differs from local" },
 	{ "route via family mismatch", P "routes = ( { dst = \"10.0.0.0/8\"; via = \"2001:db8::2\"; port = \"wan\"; } );\n",
 	  "t:2: setting 'routes.[0].via': address family differs from dst" },
+	{ "steering as a word", "esprit: { esp_steering = \"on\"; };\n" P,
+	  "t:1: setting 'esprit.esp_steering': must be true or false" },
 	{ "workers out of range", "esprit: { workers = 17; };\n" P,
 	  "t:1: setting 'esprit.workers': 17 is out of range 1..16" },
 	{ "mtu out of range", "ports = ( { name = \"a\"; device = \"d\"; mtu = 500; } );\n",

@@ -59,6 +59,7 @@ START_TEST(valid_config_loads)
 	ck_assert_uint_eq(cfg.txq_size, 2048);
 	ck_assert_uint_eq(cfg.mbufs, 8191);
 	ck_assert_uint_eq(cfg.max_sas, 1000000);
+	ck_assert(!cfg.esp_steering);
 	ck_assert_str_eq(cfg.path, "valid.conf");
 
 	/* ports */
@@ -196,6 +197,7 @@ START_TEST(defaults)
 	ck_assert_uint_eq(cfg.rxq_size, 1024);
 	ck_assert_uint_eq(cfg.mbufs, 16383);
 	ck_assert_uint_eq(cfg.max_sas, 65536);
+	ck_assert(cfg.esp_steering); /* on by default: it only ever helps */
 	ck_assert_uint_eq(cfg.n_sas, 0);
 	ck_assert_ptr_null(cfg.sas);
 	config_free(&cfg);

@@ -13,6 +13,9 @@ its counters may sit in it directly or in a nested object ("stats", ...).
       prints FIELD (searched in nested objects) of the SA with SPI
   ctlcheck.py worker-rx FILE.json
       prints the received-packet counter of each worker (worker stats)
+  ctlcheck.py steering FILE.json
+      prints a line a port (port stats): its name, the ESP steering mode
+      of each kind (ipv4 ipv6 udp4 udp6), its rules, and why not
 """
 import json
 import sys
@@ -159,10 +162,19 @@ def cmd_worker_rx(argv):
     return 0
 
 
+def cmd_steering(argv):
+    for port in load(argv[0])["ports"]:
+        st = port["esp_steering"]
+        modes = ",".join(st[k] for k in ("ipv4", "ipv6", "udp4", "udp6"))
+        print(f"{port['name']} {modes} {st['rules']} {st.get('why', '-')}")
+    return 0
+
+
 def main():
     cmd, argv = sys.argv[1], sys.argv[2:]
     return {"sa-packets": cmd_sa_packets, "drop": cmd_drop,
-            "sa-field": cmd_sa_field, "worker-rx": cmd_worker_rx}[cmd](argv)
+            "sa-field": cmd_sa_field, "worker-rx": cmd_worker_rx,
+            "steering": cmd_steering}[cmd](argv)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,18 @@ if ! GW_START_SOFT=1 gw_start a "$T/gwa.conf"; then
 fi
 gw_start b "$T/gwb.conf"
 ctl a worker stats 2>&1 | sed 's/^/    /' | head -n 20
+
+# ESP steering by SPI: af_packet has no flow API, so every port says so,
+# with the NIC's answer, and RSS and the handoff carry ESP as before.
+ctl a port stats 2>&1 | sed 's/^/    /'
+ctl a --json port stats >"$T/ports-a.json" 2>&1
+steer=$("$PY" "$E2E_DIR/ctlcheck.py" steering "$T/ports-a.json")
+if [[ $(grep -c '^[a-z]* none,none,none,none 0 rte_flow: ' <<<"$steer") == 2 ]] &&
+	grep -q 'inbound ESP steered by SPI: ipv4 none.*workers hand ESP' "$T/espritd-a.log"; then
+	ok "af_packet ports: ESP not steered, and the reason reported"
+else
+	fail "ESP steering on af_packet: [$steer]"
+fi
 wait_ping "$NS_HA" 10.2.0.1 || fail "no IPv4 ping through the tunnel"
 wait_ping "$NS_HA" fd02::1 || fail "no IPv6 ping through the tunnel"
 ctl a --json worker stats >"$T/ws-before.json" 2>&1
