@@ -348,6 +348,12 @@ int gw_start(struct gw *g, char *err, size_t errlen)
 			snprintf(err, errlen, "ESP steering: out of memory");
 			return -ENOMEM;
 		}
+		for (unsigned p = 0; p < cfg->n_ports; p++)
+			for (unsigned a = 0; a < cfg->ports[p].n_addrs; a++)
+				if (esp_steer_port_addr_add(g->steer, p, &cfg->ports[p].addrs[a].addr) < 0) {
+					snprintf(err, errlen, "ESP steering: out of memory");
+					return -ENOMEM;
+				}
 		drv_ipsec_ring_set_steer(g->ipsec, g->steer);
 		steer_log(g);
 	}

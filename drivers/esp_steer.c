@@ -22,6 +22,8 @@ struct steer_port {
 	bool full[ESP_STEER_KINDS];
 	char why[ESP_STEER_KINDS][STEER_WHY_MAX];
 	struct rte_flow **masked;  /**< [kind * n_workers + w] */
+	struct esp_addr *addrs;    /**< where ESP reaches this port */
+	unsigned n_addrs;
 	uint64_t rules, refused;
 };
 
@@ -199,8 +201,41 @@ void esp_steer_close(struct esp_steer *st)
 			if (sp->masked[i] != NULL)
 				rule_destroy(st, sp->port_id, sp->masked[i]);
 		free(sp->masked);
+		free(sp->addrs);
 	}
 	free(st);
+}
+
+int esp_steer_port_addr_add(struct esp_steer *st, unsigned port_index,
+			    const struct esp_addr *addr)
+{
+	struct steer_port *sp = &st->port[port_index];
+	struct esp_addr *a = realloc(sp->addrs, (sp->n_addrs + 1) * sizeof(*a));
+
+	if (a == NULL)
+		return -ENOMEM;
+	a[sp->n_addrs++] = *addr;
+	sp->addrs = a;
+	return 0;
+}
+
+static bool port_has(const struct steer_port *sp, const struct esp_addr *addr)
+{
+	for (unsigned i = 0; i < sp->n_addrs; i++)
+		if (esp_addr_eq(&sp->addrs[i], addr))
+			return true;
+	return false;
+}
+
+/* Does ESP to @p local arrive on port @p p: it has @p local, or no port has. */
+static bool port_receives(const struct esp_steer *st, unsigned p, const struct esp_addr *local)
+{
+	if (port_has(&st->port[p], local))
+		return true;
+	for (unsigned q = 0; q < st->n_ports; q++)
+		if (port_has(&st->port[q], local))
+			return false;
+	return true;
 }
 
 enum esp_steer_mode esp_steer_mode_of(const struct esp_steer *st, unsigned port_index,
@@ -241,7 +276,7 @@ enum esp_steer_kind esp_steer_kind_of(int family, bool natt)
 }
 
 struct esp_steer_sa *esp_steer_sa_add(struct esp_steer *st, uint32_t spi, uint16_t owner,
-				      enum esp_steer_kind kind)
+				      enum esp_steer_kind kind, const struct esp_addr *local)
 {
 	struct esp_steer_sa *sa;
 
@@ -256,7 +291,7 @@ struct esp_steer_sa *esp_steer_sa_add(struct esp_steer *st, uint32_t spi, uint16
 		struct rte_flow_error err;
 		struct rte_flow *flow;
 
-		if (sp->mode[kind] != ESP_STEER_EXACT)
+		if (sp->mode[kind] != ESP_STEER_EXACT || !port_receives(st, p, local))
 			continue;
 		flow = sa == NULL || sp->full[kind]
 			       ? NULL

@@ -36,6 +36,8 @@
 
 #include <rte_flow.h>
 
+#include "dataplane/addr.h"
+
 enum esp_steer_kind {
 	ESP_STEER_IP4,     /**< ESP over IPv4 */
 	ESP_STEER_IP6,     /**< ESP over IPv6 */
@@ -92,6 +94,14 @@ struct esp_steer_sa;
  */
 struct esp_steer *esp_steer_open(const uint16_t *ports, unsigned n_ports, uint16_t n_workers,
 				 const struct esp_steer_flow_ops *ops);
+/**
+ * Port @p port_index (as given to open) is the one ESP to @p addr
+ * arrives on: an SA with that local address gets its exact rules there
+ * only (an SA whose local address no port was given gets them on every
+ * port). 0 or -ENOMEM.
+ */
+int esp_steer_port_addr_add(struct esp_steer *st, unsigned port_index,
+			    const struct esp_addr *addr);
 /** Destroy every rule (before the ports stop) and free. NULL: nothing. */
 void esp_steer_close(struct esp_steer *st);
 
@@ -104,13 +114,14 @@ const char *esp_steer_kind_name(enum esp_steer_kind kind);
 
 /**
  * The exact rules of a new inbound SA owned by worker @p owner, whose ESP
- * is of @p kind: one on every port in mode exact for that kind; NULL when
- * none was needed or made. Rules the NIC refuses are counted
- * (esp_steer_counts_of()), not errors: the SA's packets are then handed
- * to its owner as without steering.
+ * of @p kind arrives at @p local: one on each port in mode exact for that
+ * kind that has @p local (esp_steer_port_addr_add()), or on every such
+ * port if none has it; NULL when none was needed or made. Rules the NIC
+ * refuses are counted (esp_steer_counts_of()), not errors: the SA's
+ * packets are then handed to its owner as without steering.
  */
 struct esp_steer_sa *esp_steer_sa_add(struct esp_steer *st, uint32_t spi, uint16_t owner,
-				      enum esp_steer_kind kind);
+				      enum esp_steer_kind kind, const struct esp_addr *local);
 /** The kind of ESP an SA receives: its outer family, ESP in UDP or not. */
 enum esp_steer_kind esp_steer_kind_of(int family, bool natt);
 /** Remove what esp_steer_sa_add() made (NULL: nothing). */

@@ -558,7 +558,8 @@ static int ring_sa_add(struct drv_ipsec *base, const struct esp_sa_params *p)
 		send_msg(d, params.owner, &msg);
 		rs->steer = esp_steer_sa_add(d->steer, p->spi, params.owner,
 					     esp_steer_kind_of(p->local.family,
-							       p->flags & ESP_SA_F_NATT));
+							       p->flags & ESP_SA_F_NATT),
+					     &p->local);
 	} else if (spd_uses(d, p->spi)) {
 		rc = spd_publish(d);
 	}

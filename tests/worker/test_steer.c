@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <rte_byteorder.h>
 #include <rte_mbuf.h>
@@ -163,6 +164,8 @@ static int nic_queue(uint16_t port, enum esp_steer_kind kind, uint32_t spi)
 }
 
 static const uint16_t ports[] = { 3, 7 };
+/* A local address no port was given: rules on every port. */
+static const struct esp_addr unlisted = { .family = AF_INET, .bytes = { 198, 51, 100, 7 } };
 
 static void assert_modes(const struct esp_steer *st, unsigned p, enum esp_steer_mode ip,
 			 enum esp_steer_mode udp)
@@ -205,7 +208,7 @@ START_TEST(masked_rules_send_every_spi_to_its_owner)
 			ck_assert_uint_eq(rules_of(st, p), 4u * n);
 		}
 		/* N rules cover every SA: none more for an SA. */
-		ck_assert_ptr_null(esp_steer_sa_add(st, 0x1234, 0x1234 % n, ESP_STEER_UDP6));
+		ck_assert_ptr_null(esp_steer_sa_add(st, 0x1234, 0x1234 % n, ESP_STEER_UDP6, &unlisted));
 		ck_assert_uint_eq(nic.n, 2u * 4u * n);
 		for (unsigned i = 0; i < 10000; i++) {
 			uint32_t spi = (uint32_t)rte_rand();
@@ -240,7 +243,7 @@ START_TEST(exact_rules_follow_the_sas)
 		ck_assert_uint_eq(nic.n, 0);
 		/* An SA of each kind: a rule on each port, for its kind. */
 		for (unsigned k = 0; k < ESP_STEER_KINDS; k++) {
-			sa[k] = esp_steer_sa_add(st, spi[k], (uint16_t)(spi[k] % n), k);
+			sa[k] = esp_steer_sa_add(st, spi[k], (uint16_t)(spi[k] % n), k, &unlisted);
 			ck_assert_ptr_nonnull(sa[k]);
 		}
 		ck_assert_uint_eq(nic.n, 2u * ESP_STEER_KINDS);
@@ -265,6 +268,42 @@ START_TEST(exact_rules_follow_the_sas)
 }
 END_TEST
 
+START_TEST(exact_rules_only_where_the_sa_s_esp_arrives)
+{
+	struct esp_addr wan4, wan6, lan4;
+	struct esp_steer_sa *a, *b, *c;
+	struct esp_steer *st;
+
+	gwsim_addr(&wan4, "192.0.2.1");
+	gwsim_addr(&wan6, "2001:db8::1");
+	gwsim_addr(&lan4, "10.1.0.254");
+	nic_reset(true, true, false, NIC_RULES_MAX);
+	st = esp_steer_open(ports, 2, 2, &nic_ops);
+	ck_assert_int_eq(esp_steer_port_addr_add(st, 0, &lan4), 0);
+	ck_assert_int_eq(esp_steer_port_addr_add(st, 1, &wan4), 0);
+	ck_assert_int_eq(esp_steer_port_addr_add(st, 1, &wan6), 0);
+
+	/* The WAN's addresses: a rule on the WAN port only. */
+	a = esp_steer_sa_add(st, 0x100, 0, ESP_STEER_IP4, &wan4);
+	b = esp_steer_sa_add(st, 0x101, 1, ESP_STEER_UDP6, &wan6);
+	ck_assert_uint_eq(nic.n, 2);
+	ck_assert_uint_eq(rules_of(st, 0), 0);
+	ck_assert_int_eq(nic_queue(ports[1], ESP_STEER_IP4, 0x100), 0);
+	ck_assert_int_eq(nic_queue(ports[1], ESP_STEER_UDP6, 0x101), 1);
+	ck_assert_int_eq(nic_queue(ports[0], ESP_STEER_IP4, 0x100), -1);
+	/* An address no port has: every port. */
+	c = esp_steer_sa_add(st, 0x102, 0, ESP_STEER_IP4, &unlisted);
+	ck_assert_uint_eq(nic.n, 4);
+	ck_assert_int_eq(nic_queue(ports[0], ESP_STEER_IP4, 0x102), 0);
+	ck_assert_int_eq(nic_queue(ports[1], ESP_STEER_IP4, 0x102), 0);
+	esp_steer_sa_del(st, a);
+	esp_steer_sa_del(st, b);
+	esp_steer_sa_del(st, c);
+	esp_steer_close(st);
+	ck_assert_uint_eq(nic.n, 0);
+}
+END_TEST
+
 START_TEST(a_full_table_is_counted_not_asked_again)
 {
 	struct esp_steer *st;
@@ -274,29 +313,29 @@ START_TEST(a_full_table_is_counted_not_asked_again)
 	/* One port, room for 2 rules. */
 	nic_reset(true, true, false, 2);
 	st = esp_steer_open(ports, 1, 2, &nic_ops);
-	a = esp_steer_sa_add(st, 10, 0, ESP_STEER_IP4);
-	b = esp_steer_sa_add(st, 11, 1, ESP_STEER_IP6);
+	a = esp_steer_sa_add(st, 10, 0, ESP_STEER_IP4, &unlisted);
+	b = esp_steer_sa_add(st, 11, 1, ESP_STEER_IP6, &unlisted);
 	ck_assert_ptr_nonnull(a);
 	ck_assert_ptr_nonnull(b);
 	ck_assert_uint_eq(rules_of(st, 0), 2);
 
 	/* Refused: counted, and that kind is not asked for again... */
 	creates = nic.creates;
-	ck_assert_ptr_null(esp_steer_sa_add(st, 12, 0, ESP_STEER_IP4));
+	ck_assert_ptr_null(esp_steer_sa_add(st, 12, 0, ESP_STEER_IP4, &unlisted));
 	ck_assert_uint_eq(nic.creates, creates + 1);
-	ck_assert_ptr_null(esp_steer_sa_add(st, 14, 0, ESP_STEER_IP4));
+	ck_assert_ptr_null(esp_steer_sa_add(st, 14, 0, ESP_STEER_IP4, &unlisted));
 	ck_assert_uint_eq(nic.creates, creates + 1);
 	ck_assert_uint_eq(refused_of(st, 0), 2);
 	/* ...while another kind (a table of its own, maybe) is, once. */
-	ck_assert_ptr_null(esp_steer_sa_add(st, 15, 1, ESP_STEER_IP6));
-	ck_assert_ptr_null(esp_steer_sa_add(st, 17, 1, ESP_STEER_IP6));
+	ck_assert_ptr_null(esp_steer_sa_add(st, 15, 1, ESP_STEER_IP6, &unlisted));
+	ck_assert_ptr_null(esp_steer_sa_add(st, 17, 1, ESP_STEER_IP6, &unlisted));
 	ck_assert_uint_eq(nic.creates, creates + 2);
 	ck_assert_uint_eq(refused_of(st, 0), 4);
 	ck_assert_int_eq(nic_queue(ports[0], ESP_STEER_IP4, 12), -1);
 
 	/* A rule of the kind gone, and the NIC is asked again. */
 	esp_steer_sa_del(st, a);
-	f = esp_steer_sa_add(st, 13, 1, ESP_STEER_IP4);
+	f = esp_steer_sa_add(st, 13, 1, ESP_STEER_IP4, &unlisted);
 	ck_assert_ptr_nonnull(f);
 	ck_assert_uint_eq(nic.creates, creates + 3);
 	ck_assert_int_eq(nic_queue(ports[0], ESP_STEER_IP4, 13), 1);
@@ -319,7 +358,7 @@ START_TEST(what_the_nic_cannot_do_stays_with_rss)
 	assert_modes(st, 0, ESP_STEER_NONE, ESP_STEER_NONE);
 	ck_assert_int_eq(esp_steer_mode_of(st, 1, ESP_STEER_IP6, &why), ESP_STEER_NONE);
 	ck_assert_str_eq(why, "rte_flow: item not supported");
-	ck_assert_ptr_null(esp_steer_sa_add(st, 0x77, 1, ESP_STEER_IP4));
+	ck_assert_ptr_null(esp_steer_sa_add(st, 0x77, 1, ESP_STEER_IP4, &unlisted));
 	ck_assert_uint_eq(nic.n, 0);
 	esp_steer_close(st);
 
@@ -475,7 +514,7 @@ START_TEST(a_port_without_a_flow_api_is_not_steered)
 		ck_assert_msg(strncmp(why, "rte_flow: ", 10) == 0 && strlen(why) > 10, "%s", why);
 	}
 	ck_assert_uint_eq(rules_of(st, 0), 0);
-	ck_assert_ptr_null(esp_steer_sa_add(st, 0x99, 1, ESP_STEER_UDP4));
+	ck_assert_ptr_null(esp_steer_sa_add(st, 0x99, 1, ESP_STEER_UDP4, &unlisted));
 	esp_steer_close(st);
 }
 END_TEST
@@ -488,6 +527,7 @@ int main(void)
 
 	tcase_add_test(nicc, masked_rules_send_every_spi_to_its_owner);
 	tcase_add_test(nicc, exact_rules_follow_the_sas);
+	tcase_add_test(nicc, exact_rules_only_where_the_sa_s_esp_arrives);
 	tcase_add_test(nicc, a_full_table_is_counted_not_asked_again);
 	tcase_add_test(nicc, what_the_nic_cannot_do_stays_with_rss);
 	tcase_add_test(nicc, masked_rules_all_or_none);
