@@ -84,16 +84,16 @@ static bool worker_lacks(const struct ike_engine *e, const struct ike_sa *sa, un
 	return false;
 }
 
-/* The group's SA that owns the policy, or NULL. */
-static struct ike_child *group_owner(const struct ike_sa *sa, unsigned cfg)
+/* The slot of the group's SA that owns the policy, or -1. */
+static int group_owner(const struct ike_sa *sa, unsigned cfg)
 {
-	for (unsigned i = 0; i < IKE_CHILD_MAX; i++) {
+	for (int i = 0; i < IKE_CHILD_MAX; i++) {
 		const struct ike_child *c = &sa->child[i];
 
 		if (c->per_resource && c->cfg == cfg && c->owns_policy)
-			return (struct ike_child *)c;
+			return i;
 	}
-	return NULL;
+	return -1;
 }
 
 int ike_child_place(struct ike_engine *e, const struct ike_sa *sa, struct ike_child *c)
@@ -105,8 +105,8 @@ int ike_child_place(struct ike_engine *e, const struct ike_sa *sa, struct ike_ch
 	} else if (c->per_resource && group_size(sa, c->cfg, c) > 0) {
 		/* the worker with the fewest of the group (§4), the
 		 * first such after the policy owner's */
-		const struct ike_child *owner = group_owner(sa, c->cfg);
-		uint16_t from = owner != NULL ? owner->worker : 0;
+		int owner = group_owner(sa, c->cfg);
+		uint16_t from = owner >= 0 ? sa->child[owner].worker : 0;
 		unsigned best = UINT32_MAX;
 
 		for (uint16_t k = 0; k < nw; k++) {
@@ -190,7 +190,8 @@ void ike_res_fill(const struct ike_sa *sa, const struct ike_child *c, struct drv
 
 void ike_res_sync(struct ike_engine *e, struct ike_sa *sa, unsigned cfg)
 {
-	struct ike_child *owner = group_owner(sa, cfg);
+	int slot = group_owner(sa, cfg);
+	struct ike_child *owner = slot >= 0 ? &sa->child[slot] : NULL;
 	struct drv_policy pol = { 0 };
 
 	if (owner == NULL) {
@@ -235,7 +236,7 @@ int ike_child_take_traffic(struct ike_engine *e, struct ike_sa *sa, struct ike_c
 		ike_res_sync(e, sa, c->cfg);
 		return 0;
 	}
-	if (old == NULL && c->per_resource && group_owner(sa, c->cfg) != NULL) {
+	if (old == NULL && c->per_resource && group_owner(sa, c->cfg) >= 0) {
 		c->res_sends = true;
 		ike_res_sync(e, sa, c->cfg);
 		rc = 0;
@@ -265,7 +266,7 @@ bool ike_res_tick(struct ike_engine *e, struct ike_sa *sa, uint64_t now)
 		return false;
 	sa->res_grow_at_ms = 0;
 	if (cfg >= sa->conn->n_child || !sa->conn->child[cfg].per_resource ||
-	    group_owner(sa, cfg) == NULL || !worker_lacks(e, sa, cfg) ||
+	    group_owner(sa, cfg) < 0 || !worker_lacks(e, sa, cfg) ||
 	    group_size(sa, cfg, NULL) >= 2u * n_workers(e))
 		return false;
 	return ike_task_push(sa, IKE_TASK_CHILD_NEW, -1, (int)cfg) == 0;
