@@ -535,8 +535,10 @@ static void print_ports(const json_t *res)
 	const json_t *p;
 	size_t i;
 
+	/* ESP steering by SPI (without it, one worker or turned off: none). */
 	json_array_foreach(json_object_get(res, "ports"), i, p) {
 		const json_t *st = json_object_get(p, "esp_steering");
+		bool why = json_is_string(json_object_get(st, "why"));
 
 		if (!json_is_object(st))
 			continue;
@@ -544,8 +546,7 @@ static void print_ports(const json_t *res)
 		       " rules, %" JSON_INTEGER_FORMAT " refused%s%s\n",
 		       jstr(p, "name", "?"), jstr(st, "ipv4", "?"), jstr(st, "ipv6", "?"),
 		       jstr(st, "udp4", "?"), jstr(st, "udp6", "?"), jint(st, "rules"),
-		       jint(st, "refused"), json_is_string(json_object_get(st, "why")) ? "; not steered: " : "",
-		       jstr(st, "why", ""));
+		       jint(st, "refused"), why ? "; not steered: " : "", why ? jstr(st, "why", "") : "");
 	}
 }
 

@@ -250,6 +250,24 @@ static void steer_log(const struct gw *g)
 	}
 }
 
+/* Inbound ESP to its SA's worker's queue where the NICs can (before
+ * the first SA: each inbound SA may need rules of its own). */
+static int steer_open(struct gw *g)
+{
+	const struct esprit_config *cfg = &g->cfg;
+
+	g->steer = esp_steer_open(g->port_id, g->n_ports, g->n_workers, &esp_steer_rte_flow);
+	if (g->steer == NULL)
+		return -ENOMEM;
+	for (unsigned p = 0; p < cfg->n_ports; p++)
+		for (unsigned a = 0; a < cfg->ports[p].n_addrs; a++)
+			if (esp_steer_port_addr_add(g->steer, p, &cfg->ports[p].addrs[a].addr) < 0)
+				return -ENOMEM;
+	drv_ipsec_ring_set_steer(g->ipsec, g->steer);
+	steer_log(g);
+	return 0;
+}
+
 int gw_start(struct gw *g, char *err, size_t errlen)
 {
 	const struct esprit_config *cfg = &g->cfg;
@@ -342,20 +360,9 @@ int gw_start(struct gw *g, char *err, size_t errlen)
 		snprintf(err, errlen, "SA driver: out of memory");
 		return -ENOMEM;
 	}
-	if (cfg->esp_steering && g->n_workers > 1) {
-		g->steer = esp_steer_open(g->port_id, g->n_ports, g->n_workers, &esp_steer_rte_flow);
-		if (g->steer == NULL) {
-			snprintf(err, errlen, "ESP steering: out of memory");
-			return -ENOMEM;
-		}
-		for (unsigned p = 0; p < cfg->n_ports; p++)
-			for (unsigned a = 0; a < cfg->ports[p].n_addrs; a++)
-				if (esp_steer_port_addr_add(g->steer, p, &cfg->ports[p].addrs[a].addr) < 0) {
-					snprintf(err, errlen, "ESP steering: out of memory");
-					return -ENOMEM;
-				}
-		drv_ipsec_ring_set_steer(g->ipsec, g->steer);
-		steer_log(g);
+	if (cfg->esp_steering && g->n_workers > 1 && steer_open(g) < 0) {
+		snprintf(err, errlen, "ESP steering: out of memory");
+		return -ENOMEM;
 	}
 	rc = gw_fib_publish(g);
 	if (rc < 0) {
