@@ -252,11 +252,14 @@ static void steer_log(const struct gw *g)
 
 /* Inbound ESP to its SA's worker's queue where the NICs can (before
  * the first SA: each inbound SA may need rules of its own). */
-static int steer_open(struct gw *g)
+static int steer_open(struct gw *g, const uint16_t *nb_rxq)
 {
 	const struct esprit_config *cfg = &g->cfg;
+	struct esp_steer_port ports[CFG_PORTS_MAX];
 
-	g->steer = esp_steer_open(g->port_id, g->n_ports, g->n_workers, &esp_steer_rte_flow);
+	for (uint16_t p = 0; p < g->n_ports; p++)
+		ports[p] = (struct esp_steer_port){ .port_id = g->port_id[p], .rx_queues = nb_rxq[p] };
+	g->steer = esp_steer_open(ports, g->n_ports, g->n_workers, &esp_steer_rte_flow);
 	if (g->steer == NULL)
 		return -ENOMEM;
 	for (unsigned p = 0; p < cfg->n_ports; p++)
@@ -360,7 +363,7 @@ int gw_start(struct gw *g, char *err, size_t errlen)
 		snprintf(err, errlen, "SA driver: out of memory");
 		return -ENOMEM;
 	}
-	if (cfg->esp_steering && g->n_workers > 1 && steer_open(g) < 0) {
+	if (cfg->esp_steering && g->n_workers > 1 && steer_open(g, nb_rxq) < 0) {
 		snprintf(err, errlen, "ESP steering: out of memory");
 		return -ENOMEM;
 	}

@@ -14,7 +14,7 @@
 enum { STEER_WHY_MAX = 128 };
 
 struct steer_port {
-	uint16_t port_id;
+	uint16_t port_id, rx_queues;
 	enum esp_steer_mode mode[ESP_STEER_KINDS];
 	/** Exact: the NIC refused this kind's last rule (its table is
 	 *  full, most likely); new SAs make none until one is removed, so
@@ -148,6 +148,11 @@ static void port_choose(struct esp_steer *st, struct steer_port *sp, enum esp_st
 		snprintf(sp->why[kind], sizeof(sp->why[kind]), "one worker: nothing to steer");
 		return;
 	}
+	if (sp->rx_queues < n) {
+		snprintf(sp->why[kind], sizeof(sp->why[kind]), "%u RX queues for %u workers",
+			 sp->rx_queues, n);
+		return;
+	}
 	if ((n & (n - 1u)) == 0 && masked_make(st, sp, kind, &err) == 0) {
 		sp->mode[kind] = ESP_STEER_MASKED;
 		return;
@@ -164,8 +169,8 @@ static void port_choose(struct esp_steer *st, struct steer_port *sp, enum esp_st
 	why_set(sp, kind, "rte_flow", &err, rc);
 }
 
-struct esp_steer *esp_steer_open(const uint16_t *ports, unsigned n_ports, uint16_t n_workers,
-				 const struct esp_steer_flow_ops *ops)
+struct esp_steer *esp_steer_open(const struct esp_steer_port *ports, unsigned n_ports,
+				 uint16_t n_workers, const struct esp_steer_flow_ops *ops)
 {
 	struct esp_steer *st = calloc(1, sizeof(*st) + n_ports * sizeof(st->port[0]));
 
@@ -177,7 +182,8 @@ struct esp_steer *esp_steer_open(const uint16_t *ports, unsigned n_ports, uint16
 	for (unsigned p = 0; p < n_ports; p++) {
 		struct steer_port *sp = &st->port[p];
 
-		sp->port_id = ports[p];
+		sp->port_id = ports[p].port_id;
+		sp->rx_queues = ports[p].rx_queues;
 		sp->masked = calloc((size_t)ESP_STEER_KINDS * n_workers, sizeof(*sp->masked));
 		if (sp->masked == NULL) {
 			esp_steer_close(st);

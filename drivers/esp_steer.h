@@ -86,14 +86,20 @@ void esp_steer_rule_build(struct esp_steer_rule *r, enum esp_steer_kind kind, ui
 struct esp_steer;
 struct esp_steer_sa;
 
+/** A port to steer on: its DPDK id and its RX queues (worker w polls
+ *  queue w; a port with fewer queues than workers is not steered). */
+struct esp_steer_port {
+	uint16_t port_id;
+	uint16_t rx_queues;
+};
+
 /**
  * Choose each port's modes (validating, and making the masked rules) for
- * @p n_workers workers, worker w on RX queue w of each port. Never fails
- * for a NIC's sake (a NIC that can do nothing gets mode none); NULL only
- * without memory.
+ * @p n_workers workers. Never fails for a NIC's sake (a NIC that can do
+ * nothing gets mode none); NULL only without memory.
  */
-struct esp_steer *esp_steer_open(const uint16_t *ports, unsigned n_ports, uint16_t n_workers,
-				 const struct esp_steer_flow_ops *ops);
+struct esp_steer *esp_steer_open(const struct esp_steer_port *ports, unsigned n_ports,
+				 uint16_t n_workers, const struct esp_steer_flow_ops *ops);
 /**
  * Port @p port_index (as given to open) is the one ESP to @p addr
  * arrives on: an SA with that local address gets its exact rules there

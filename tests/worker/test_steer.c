@@ -163,7 +163,7 @@ static int nic_queue(uint16_t port, enum esp_steer_kind kind, uint32_t spi)
 	return q;
 }
 
-static const uint16_t ports[] = { 3, 7 };
+static const struct esp_steer_port ports[] = { { 3, 16 }, { 7, 16 } };
 /* A local address no port was given: rules on every port. */
 static const struct esp_addr unlisted = { .family = AF_INET, .bytes = { 198, 51, 100, 7 } };
 
@@ -215,7 +215,7 @@ START_TEST(masked_rules_send_every_spi_to_its_owner)
 
 			for (unsigned k = 0; k < ESP_STEER_KINDS; k++)
 				for (unsigned p = 0; p < 2; p++)
-					ck_assert_int_eq(nic_queue(ports[p], k, spi),
+					ck_assert_int_eq(nic_queue(ports[p].port_id, k, spi),
 							 (int)(spi % n));
 		}
 		esp_steer_close(st);
@@ -249,15 +249,15 @@ START_TEST(exact_rules_follow_the_sas)
 		ck_assert_uint_eq(nic.n, 2u * ESP_STEER_KINDS);
 		for (unsigned i = 0; i < ESP_STEER_KINDS; i++)
 			for (unsigned k = 0; k < ESP_STEER_KINDS; k++) {
-				ck_assert_int_eq(nic_queue(ports[1], k, spi[i]),
+				ck_assert_int_eq(nic_queue(ports[1].port_id, k, spi[i]),
 						 k == i ? (int)(spi[i] % n) : -1);
 				/* One bit off: no rule, RSS decides. */
-				ck_assert_int_eq(nic_queue(ports[0], k, spi[i] ^ 0x100), -1);
+				ck_assert_int_eq(nic_queue(ports[0].port_id, k, spi[i] ^ 0x100), -1);
 			}
 		esp_steer_sa_del(st, sa[1]);
 		ck_assert_uint_eq(nic.n, 2u * 3u);
-		ck_assert_int_eq(nic_queue(ports[0], ESP_STEER_IP6, spi[1]), -1);
-		ck_assert_int_eq(nic_queue(ports[0], ESP_STEER_UDP4, spi[2]), (int)(spi[2] % n));
+		ck_assert_int_eq(nic_queue(ports[0].port_id, ESP_STEER_IP6, spi[1]), -1);
+		ck_assert_int_eq(nic_queue(ports[0].port_id, ESP_STEER_UDP4, spi[2]), (int)(spi[2] % n));
 		for (unsigned k = 0; k < ESP_STEER_KINDS; k++)
 			if (k != 1)
 				esp_steer_sa_del(st, sa[k]);
@@ -288,14 +288,14 @@ START_TEST(exact_rules_only_where_the_sa_s_esp_arrives)
 	b = esp_steer_sa_add(st, 0x101, 1, ESP_STEER_UDP6, &wan6);
 	ck_assert_uint_eq(nic.n, 2);
 	ck_assert_uint_eq(rules_of(st, 0), 0);
-	ck_assert_int_eq(nic_queue(ports[1], ESP_STEER_IP4, 0x100), 0);
-	ck_assert_int_eq(nic_queue(ports[1], ESP_STEER_UDP6, 0x101), 1);
-	ck_assert_int_eq(nic_queue(ports[0], ESP_STEER_IP4, 0x100), -1);
+	ck_assert_int_eq(nic_queue(ports[1].port_id, ESP_STEER_IP4, 0x100), 0);
+	ck_assert_int_eq(nic_queue(ports[1].port_id, ESP_STEER_UDP6, 0x101), 1);
+	ck_assert_int_eq(nic_queue(ports[0].port_id, ESP_STEER_IP4, 0x100), -1);
 	/* An address no port has: every port. */
 	c = esp_steer_sa_add(st, 0x102, 0, ESP_STEER_IP4, &unlisted);
 	ck_assert_uint_eq(nic.n, 4);
-	ck_assert_int_eq(nic_queue(ports[0], ESP_STEER_IP4, 0x102), 0);
-	ck_assert_int_eq(nic_queue(ports[1], ESP_STEER_IP4, 0x102), 0);
+	ck_assert_int_eq(nic_queue(ports[0].port_id, ESP_STEER_IP4, 0x102), 0);
+	ck_assert_int_eq(nic_queue(ports[1].port_id, ESP_STEER_IP4, 0x102), 0);
 	esp_steer_sa_del(st, a);
 	esp_steer_sa_del(st, b);
 	esp_steer_sa_del(st, c);
@@ -331,14 +331,14 @@ START_TEST(a_full_table_is_counted_not_asked_again)
 	ck_assert_ptr_null(esp_steer_sa_add(st, 17, 1, ESP_STEER_IP6, &unlisted));
 	ck_assert_uint_eq(nic.creates, creates + 2);
 	ck_assert_uint_eq(refused_of(st, 0), 4);
-	ck_assert_int_eq(nic_queue(ports[0], ESP_STEER_IP4, 12), -1);
+	ck_assert_int_eq(nic_queue(ports[0].port_id, ESP_STEER_IP4, 12), -1);
 
 	/* A rule of the kind gone, and the NIC is asked again. */
 	esp_steer_sa_del(st, a);
 	f = esp_steer_sa_add(st, 13, 1, ESP_STEER_IP4, &unlisted);
 	ck_assert_ptr_nonnull(f);
 	ck_assert_uint_eq(nic.creates, creates + 3);
-	ck_assert_int_eq(nic_queue(ports[0], ESP_STEER_IP4, 13), 1);
+	ck_assert_int_eq(nic_queue(ports[0].port_id, ESP_STEER_IP4, 13), 1);
 	ck_assert_uint_eq(nic.n, 2);
 	esp_steer_sa_del(st, b);
 	esp_steer_sa_del(st, f);
@@ -379,6 +379,15 @@ START_TEST(what_the_nic_cannot_do_stays_with_rss)
 	assert_modes(st, 0, ESP_STEER_NONE, ESP_STEER_NONE);
 	ck_assert_uint_eq(nic.creates, 0);
 	esp_steer_close(st);
+
+	/* A port with fewer RX queues than workers: some owners have no
+	 * queue there to be steered to. */
+	st = esp_steer_open(&(struct esp_steer_port){ 9, 2 }, 1, 4, &nic_ops);
+	assert_modes(st, 0, ESP_STEER_NONE, ESP_STEER_NONE);
+	ck_assert_int_eq(esp_steer_mode_of(st, 0, ESP_STEER_IP4, &why), ESP_STEER_NONE);
+	ck_assert_str_eq(why, "2 RX queues for 4 workers");
+	ck_assert_uint_eq(nic.creates, 0);
+	esp_steer_close(st);
 }
 END_TEST
 
@@ -396,7 +405,7 @@ START_TEST(masked_rules_all_or_none)
 	ck_assert_int_eq(esp_steer_mode_of(st, 0, ESP_STEER_UDP4, NULL), ESP_STEER_EXACT);
 	ck_assert_uint_eq(nic.n, 2);
 	ck_assert_uint_eq(rules_of(st, 0), 2);
-	ck_assert_int_eq(nic_queue(ports[0], ESP_STEER_IP6, 5), -1);
+	ck_assert_int_eq(nic_queue(ports[0].port_id, ESP_STEER_IP6, 5), -1);
 	esp_steer_close(st);
 	ck_assert_uint_eq(nic.n, 0);
 }
@@ -438,7 +447,7 @@ START_TEST(inbound_sas_get_rules_and_their_owner_decrypts)
 	uint8_t tmp[16];
 
 	nic_reset(true, true, false, NIC_RULES_MAX);
-	st = gw_steer = esp_steer_open(&C.wan, 1, 2, &nic_ops);
+	st = gw_steer = esp_steer_open(&(struct esp_steer_port){ C.wan, 2 }, 1, 2, &nic_ops);
 	assert_modes(st, 0, ESP_STEER_EXACT, ESP_STEER_EXACT);
 	drv_ipsec_ring_set_steer(C.drv, st);
 
@@ -504,7 +513,8 @@ END_TEST
 
 START_TEST(a_port_without_a_flow_api_is_not_steered)
 {
-	struct esp_steer *st = esp_steer_open(&C.wan, 1, 2, &esp_steer_rte_flow);
+	struct esp_steer *st =
+		esp_steer_open(&(struct esp_steer_port){ C.wan, 2 }, 1, 2, &esp_steer_rte_flow);
 	const char *why;
 
 	ck_assert_ptr_nonnull(st);
