@@ -44,8 +44,8 @@ struct ring_sa {
 	uint8_t hard_time_sent;
 };
 
-/* DEFER_SPD_COPY: a worker's copy of a snapshot whose index it borrows
- * from the snapshot itself (retired after it: spd_publish()). */
+/* DEFER_SPD_COPY: a worker's copy of a snapshot, whose index it borrows
+ * from that snapshot: freed without the index (spd_retire()). */
 enum deferred_kind { DEFER_SA, DEFER_SPD, DEFER_SPD_COPY };
 
 struct deferred {
@@ -389,9 +389,13 @@ static struct spd *spd_copy_for(struct ring_drv *d, const struct spd *s0, uint16
 	return spd;
 }
 
-/* Retire the published snapshots: the copies before the snapshot whose
- * index they borrow, so that it goes last (the grace periods end in the
- * order they started). */
+/* Retire the published snapshots, after the messages that replace them
+ * were sent: a worker applies all its messages at the start of a poll
+ * and reports its quiescent state at the end, so once a grace period
+ * that started after the send has ended, no worker reads any of them,
+ * a copy or the snapshot whose index the copies borrow, whichever is
+ * freed first. (The copies go first all the same: their grace periods
+ * end no later than the snapshot's.) */
 static void spd_retire(struct ring_drv *d)
 {
 	for (uint16_t i = d->n_spd; i-- > 0;)
