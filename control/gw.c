@@ -324,6 +324,9 @@ int gw_start(struct gw *g, char *err, size_t errlen)
 			snprintf(err, errlen, "worker %u: cannot allocate rings/tables", w);
 			return -ENOMEM;
 		}
+		/* Before any message: a worker whose lcore starts late must
+		 * still hold up the grace periods of what its queue names. */
+		worker_rcu_online(g->workers[w]);
 	}
 	for (unsigned p = 0; p < cfg->n_ports; p++) {
 		const struct cfg_port *cp = &cfg->ports[p];

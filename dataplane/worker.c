@@ -961,13 +961,21 @@ void worker_flush(struct worker *w)
 	tx_flush_all(w);
 }
 
+void worker_rcu_online(struct worker *w)
+{
+	if (w->rcu_online)
+		return;
+	rte_rcu_qsbr_thread_register(w->qsbr, w->id);
+	rte_rcu_qsbr_thread_online(w->qsbr, w->id);
+	w->rcu_online = true;
+}
+
 int worker_main(void *arg)
 {
 	struct worker *w = arg;
 	unsigned idle = 0;
 
-	rte_rcu_qsbr_thread_register(w->qsbr, w->id);
-	rte_rcu_qsbr_thread_online(w->qsbr, w->id);
+	worker_rcu_online(w);
 	while (!w->stop) {
 		unsigned work = worker_poll(w);
 
@@ -983,6 +991,7 @@ int worker_main(void *arg)
 	}
 	rte_rcu_qsbr_thread_offline(w->qsbr, w->id);
 	rte_rcu_qsbr_thread_unregister(w->qsbr, w->id);
+	w->rcu_online = false;
 	return 0;
 }
 

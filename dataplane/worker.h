@@ -153,6 +153,7 @@ struct worker {
 	struct worker_stats stats;
 	struct worker_txbuf txb[WORKER_PORTS_MAX];
 	volatile bool stop;
+	bool rcu_online;              /**< reporting to qsbr (worker_rcu_online()) */
 	struct crypto_mgr crypto;     /**< ctx.mgr and the library copy it came from */
 	/** The last rule (spd_match.alone) of spd whose destination prefix
 	 *  holds none of fib's own addresses nor an IPv6 multicast group:
@@ -186,7 +187,17 @@ struct worker *worker_create(const struct worker_conf *c);
 /** Free a stopped worker (mbufs left in its rings are freed too). */
 void worker_destroy(struct worker *w);
 
-/** The lcore entry point: runs until w->stop. */
+/**
+ * Make @p w a reader that grace periods wait for, from now on: before the
+ * first message that names a shared object is sent to it. A worker that
+ * came online only when its lcore first ran would let a grace period
+ * started before then end at once, freeing what its queued messages
+ * still name (applying a FIB message reads the FIB). worker_main() does
+ * it itself if no one did before.
+ */
+void worker_rcu_online(struct worker *w);
+
+/** The lcore entry point: runs until w->stop, then goes offline. */
 int worker_main(void *arg);
 
 /**

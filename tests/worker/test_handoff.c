@@ -32,12 +32,10 @@ static void setup(void)
 {
 	gwsim_setup("test_handoff");
 	gwsim_init(&C, 'c', 2);
-	/* Workers report quiescent states from worker_poll(); register
-	 * them as worker_main() would. */
-	for (unsigned w = 0; w < 2; w++) {
-		rte_rcu_qsbr_thread_register(C.qsbr, w);
-		rte_rcu_qsbr_thread_online(C.qsbr, w);
-	}
+	/* Workers report quiescent states from worker_poll(); online
+	 * before they run, as espritd makes them. */
+	for (unsigned w = 0; w < 2; w++)
+		worker_rcu_online(C.peers[w]);
 }
 
 static void sa_pair(uint32_t spi, uint16_t owner_out)
@@ -447,6 +445,30 @@ END_TEST
  * and -ENOENT exactly as a plain list would, and adding an outbound SA
  * publishes a snapshot exactly when some policy protects with its SPI.
  */
+/* A worker online before its lcore runs (espritd's start) holds up every
+ * grace period until it has polled, and coming online again when its
+ * lcore starts (worker_main()) must not end those periods early: its
+ * queue may still name what they free. */
+START_TEST(grace_periods_wait_for_a_worker_not_yet_running)
+{
+	struct gwsim G;
+	uint64_t t;
+
+	gwsim_init(&G, 'g', 2);
+	worker_rcu_online(G.peers[0]);
+	worker_rcu_online(G.peers[1]);
+	t = rte_rcu_qsbr_start(G.qsbr);
+	ck_assert_int_eq(rte_rcu_qsbr_check(G.qsbr, t, false), 0);
+	worker_poll(G.peers[0]);
+	ck_assert_int_eq(rte_rcu_qsbr_check(G.qsbr, t, false), 0);
+	worker_rcu_online(G.peers[1]);  /* what worker_main() does first */
+	ck_assert_int_eq(rte_rcu_qsbr_check(G.qsbr, t, false), 0);
+	worker_poll(G.peers[1]);
+	ck_assert_int_eq(rte_rcu_qsbr_check(G.qsbr, t, false), 1);
+	gwsim_free(&G);
+}
+END_TEST
+
 START_TEST(policy_ids_and_sa_users)
 {
 	enum { IDS = 4000, SPIS = 8, STEPS = 40000 };
@@ -516,6 +538,7 @@ int main(void)
 	tcase_add_test(tc, get_spi_hands_out_free_slots);
 	tcase_add_test(tc, policies_batched_into_one_snapshot);
 	tcase_add_test(tc, policy_ids_and_sa_users);
+	tcase_add_test(tc, grace_periods_wait_for_a_worker_not_yet_running);
 	suite_add_tcase(s, tc);
 	return check_run_nofork(s);
 }

@@ -420,10 +420,8 @@ static void gw_setup(void)
 {
 	gwsim_setup("test_steer");
 	gwsim_init(&C, 'c', 2);
-	for (unsigned w = 0; w < 2; w++) {
-		rte_rcu_qsbr_thread_register(C.qsbr, w);
-		rte_rcu_qsbr_thread_online(C.qsbr, w);
-	}
+	for (unsigned w = 0; w < 2; w++)
+		worker_rcu_online(C.peers[w]);
 }
 
 /* The driver removes the rules of the SAs it still has (an SA left
