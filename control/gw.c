@@ -226,20 +226,14 @@ int gw_program_config(struct gw *g, char *err, size_t errlen)
 static void steer_log(const struct gw *g)
 {
 	for (uint16_t p = 0; p < g->n_ports; p++) {
+		const char *why = esp_steer_why(g->steer, p);
 		char line[160];
-		const char *why = NULL;
 		size_t n = 0;
 
-		for (unsigned k = 0; k < ESP_STEER_KINDS; k++) {
-			const char *w;
-			enum esp_steer_mode m = esp_steer_mode_of(g->steer, p, k, &w);
-
+		for (unsigned k = 0; k < ESP_STEER_KINDS && n < sizeof(line); k++)
 			n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%s %s", k ? ", " : "",
-					      esp_steer_kind_name(k), esp_steer_mode_name(m));
-			if (n >= sizeof(line))
-				break;
-			why = why != NULL ? why : w;
-		}
+					      esp_steer_kind_name(k),
+					      esp_steer_mode_name(esp_steer_mode_of(g->steer, p, k, NULL)));
 		if (why == NULL)
 			log_info("port %s: inbound ESP steered to its SA's worker by SPI (%s)",
 				 g->cfg.ports[p].name, line);

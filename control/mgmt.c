@@ -463,19 +463,17 @@ static json_t *req_policy_list(struct gw *g)
 static json_t *port_steering_json(const struct gw *g, uint16_t p)
 {
 	struct esp_steer_counts c;
-	const char *why = NULL;
+	const char *why;
 	json_t *o;
 
 	if (g->steer == NULL)
 		return json_null();
 	o = json_object();
-	for (unsigned k = 0; k < ESP_STEER_KINDS; k++) {
-		const char *w;
-		enum esp_steer_mode m = esp_steer_mode_of(g->steer, p, k, &w);
-
-		json_object_set_new(o, esp_steer_kind_name(k), json_string(esp_steer_mode_name(m)));
-		why = why != NULL ? why : w;
-	}
+	for (unsigned k = 0; k < ESP_STEER_KINDS; k++)
+		json_object_set_new(o, esp_steer_kind_name(k),
+				    json_string(esp_steer_mode_name(esp_steer_mode_of(g->steer, p, k,
+										      NULL))));
+	why = esp_steer_why(g->steer, p);
 	esp_steer_counts_of(g->steer, p, &c);
 	json_object_set_new(o, "rules", json_integer((json_int_t)c.rules));
 	json_object_set_new(o, "refused", json_integer((json_int_t)c.refused));

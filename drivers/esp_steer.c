@@ -254,6 +254,16 @@ enum esp_steer_mode esp_steer_mode_of(const struct esp_steer *st, unsigned port_
 	return sp->mode[kind];
 }
 
+const char *esp_steer_why(const struct esp_steer *st, unsigned port_index)
+{
+	const struct steer_port *sp = &st->port[port_index];
+
+	for (unsigned k = 0; k < ESP_STEER_KINDS; k++)
+		if (sp->mode[k] == ESP_STEER_NONE)
+			return sp->why[k];
+	return NULL;
+}
+
 const char *esp_steer_mode_name(enum esp_steer_mode mode)
 {
 	static const char *const names[] = {

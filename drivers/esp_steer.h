@@ -115,6 +115,9 @@ void esp_steer_close(struct esp_steer *st);
  *  mode none, @p why (if not NULL) says what the NIC answered. */
 enum esp_steer_mode esp_steer_mode_of(const struct esp_steer *st, unsigned port_index,
 				      enum esp_steer_kind kind, const char **why);
+/** What the NIC answered for the first kind port @p port_index does not
+ *  steer; NULL when it steers every kind. */
+const char *esp_steer_why(const struct esp_steer *st, unsigned port_index);
 const char *esp_steer_mode_name(enum esp_steer_mode mode);
 const char *esp_steer_kind_name(enum esp_steer_kind kind);
 

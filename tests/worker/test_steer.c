@@ -205,6 +205,7 @@ START_TEST(masked_rules_send_every_spi_to_its_owner)
 		ck_assert_ptr_nonnull(st);
 		for (unsigned p = 0; p < 2; p++) {
 			assert_modes(st, p, ESP_STEER_MASKED, ESP_STEER_MASKED);
+			ck_assert_ptr_null(esp_steer_why(st, p));
 			ck_assert_uint_eq(rules_of(st, p), 4u * n);
 		}
 		/* N rules cover every SA: none more for an SA. */
@@ -370,6 +371,7 @@ START_TEST(what_the_nic_cannot_do_stays_with_rss)
 	ck_assert_str_eq(why, "rte_flow: no ESP after UDP");
 	ck_assert_int_eq(esp_steer_mode_of(st, 0, ESP_STEER_IP4, &why), ESP_STEER_MASKED);
 	ck_assert_ptr_null(why);
+	ck_assert_str_eq(esp_steer_why(st, 0), "rte_flow: no ESP after UDP");
 	esp_steer_close(st);
 	ck_assert_uint_eq(nic.n, 0);
 
