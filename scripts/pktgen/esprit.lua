@@ -15,23 +15,65 @@
 --   ESPRIT_DIR      out (default) or in
 --   ESPRIT_LAN_MAC  MAC of esprit's port that port 0 sends to (required)
 --   ESPRIT_SIZES    frame sizes without FCS, e.g. "64,128,256,512,1024,1420"
---   ESPRIT_SECONDS  seconds per size (default 10)
+--   ESPRIT_SECONDS  seconds per size at line rate (default 10)
 --   ESPRIT_CSV      result file (default esprit-pktgen.csv)
+--   ESPRIT_FLOWS    outbound: this many UDP flows (source ports 1024 on),
+--                   so that RSS spreads them over esprit's workers (default 1)
+--   ESPRIT_SEARCH   "ndr,pdr" (or one of them) to search for the highest
+--                   rate with no loss (NDR: RFC 2544's throughput) and with
+--                   at most ESPRIT_PDR_LOSS lost (PDR); default: no search
+--   ESPRIT_PDR_LOSS the PDR's loss ratio (default 0.005, FD.io CSIT's)
+--   ESPRIT_TRIAL_SECONDS  the length of a search trial (default 5)
+--   ESPRIT_PRECISION      a search ends when its interval is this fraction
+--                         of its upper end wide (default 0.005)
+--   ESPRIT_MAX_TRIALS     at most this many search trials a size (default 24)
+--   ESPRIT_DRAIN_MS       wait after a trial before counting (default 2000:
+--                         RFC 2544 §23's two seconds for frames in transit,
+--                         and Pktgen refreshes its port counters each second)
 --
--- For every size: offer 100% of line rate for ESPRIT_SECONDS, report what
--- esprit forwarded (port 1 packets/s) and what it was offered. Pktgen
--- counts frames with their 4-octet FCS; sizes here are without it, like
--- esprit-bench's, so "64" is sent as a 64+4 octet frame.
+-- For every size: offer 100% of line rate for ESPRIT_SECONDS and report what
+-- esprit forwarded (port 1 packets/s) and what it was offered: the maximum
+-- forwarding rate, what a gateway moves when overloaded. With ESPRIT_SEARCH,
+-- then a binary search over the offered rate, each trial counting every
+-- packet sent and received (after the drain): NDR and PDR, the rates an
+-- operator can run at. Pktgen counts frames with their 4-octet FCS; sizes
+-- here are without it, like esprit-bench's, so "64" is sent as a 64+4
+-- octet frame.
 package.path = package.path .. ";?.lua;test/?.lua;app/?.lua;"
 require "Pktgen"
 
+local function env_number(name, default)
+	local v = os.getenv(name)
+	if v == nil or v == "" then
+		return default
+	end
+	return assert(tonumber(v), name .. " is not a number: " .. v)
+end
+
 local dir = os.getenv("ESPRIT_DIR") or "out"
 local dut_mac = os.getenv("ESPRIT_LAN_MAC") or "02:00:00:00:e5:01"
-local seconds = tonumber(os.getenv("ESPRIT_SECONDS") or "10")
+local seconds = env_number("ESPRIT_SECONDS", 10)
 local csv_path = os.getenv("ESPRIT_CSV") or "esprit-pktgen.csv"
+local flows = env_number("ESPRIT_FLOWS", 1)
+local trial_ms = env_number("ESPRIT_TRIAL_SECONDS", 5) * 1000
+local precision = env_number("ESPRIT_PRECISION", 0.005)
+local max_trials = env_number("ESPRIT_MAX_TRIALS", 24)
+local drain_ms = env_number("ESPRIT_DRAIN_MS", 2000)
 local sizes = {}
 for s in string.gmatch(os.getenv("ESPRIT_SIZES") or "64,128,256,512,1024,1420", "[^,]+") do
 	sizes[#sizes + 1] = tonumber(s)
+end
+
+-- The searches asked for, each with the loss ratio it allows.
+local searches = {}
+for name in string.gmatch(os.getenv("ESPRIT_SEARCH") or "", "[^,]+") do
+	if name == "ndr" then
+		searches[#searches + 1] = { name = "ndr", loss = 0 }
+	elseif name == "pdr" then
+		searches[#searches + 1] = { name = "pdr", loss = env_number("ESPRIT_PDR_LOSS", 0.005) }
+	else
+		error("ESPRIT_SEARCH: ndr or pdr, not " .. name)
+	end
 end
 
 local tx, rx = "0", "1"
@@ -49,35 +91,189 @@ local function setup(size)
 		pktgen.set(tx, "sport", 1024)
 		pktgen.set(tx, "dport", 9)
 		pktgen.set(tx, "size", size + 4)   -- pktgen's size includes the FCS
+		if flows > 1 then
+			-- the same frames in range mode, the source port stepping
+			-- through the flows
+			local r = pktgen.range
+			r.dst_mac(tx, "start", dut_mac)
+			r.src_ip(tx, "start", "10.1.0.1")
+			r.src_ip(tx, "inc", "0.0.0.0")
+			r.src_ip(tx, "min", "10.1.0.1")
+			r.src_ip(tx, "max", "10.1.0.1")
+			r.dst_ip(tx, "start", "10.2.0.1")
+			r.dst_ip(tx, "inc", "0.0.0.0")
+			r.dst_ip(tx, "min", "10.2.0.1")
+			r.dst_ip(tx, "max", "10.2.0.1")
+			r.ip_proto(tx, "udp")
+			r.src_port(tx, "start", 1024)
+			r.src_port(tx, "inc", 1)
+			r.src_port(tx, "min", 1024)
+			r.src_port(tx, "max", 1024 + flows - 1)
+			r.dst_port(tx, "start", 9)
+			r.dst_port(tx, "inc", 0)
+			r.dst_port(tx, "min", 9)
+			r.dst_port(tx, "max", 9)
+			for _, what in ipairs({ "start", "min", "max" }) do
+				r.pkt_size(tx, what, size + 4)
+			end
+			r.pkt_size(tx, "inc", 0)
+			pktgen.set_range(tx, "on")
+		end
 	end
 	pktgen.set(tx, "count", 0)
 	pktgen.set(tx, "burst", 32)
 	pktgen.set(tx, "rate", 100)
 end
 
+-- Port @p port's received and sent packets.
 local function counters(port)
 	local st = pktgen.portStats(port, "port")[tonumber(port)]
 	return st.ipackets, st.opackets
 end
 
+-- Both ports' counters that a trial compares: sent by port 0, received by
+-- port 1.
+local function sent_received()
+	local _, sent = counters(tx)
+	local received = counters(rx)
+	return sent, received
+end
+
+-- One trial at @p rate percent of line rate for @p ms: the packets sent and
+-- received, counted after the drain. A @p window (ms, within @p ms after a
+-- warm-up of ms - window) also gives the rates sent and received in it,
+-- in Mpps.
+local function trial(rate, ms, window)
+	local off, fwd
+	pktgen.set(tx, "rate", rate)
+	local s0, r0 = sent_received()
+	pktgen.start(tx)
+	if window ~= nil then
+		pktgen.delay(ms - window)   -- warm-up: ARP-free, caches hot
+		local ws, wr = sent_received()
+		pktgen.delay(window)
+		local we, wre = sent_received()
+		off, fwd = (we - ws) / window / 1e3, (wre - wr) / window / 1e3
+	else
+		pktgen.delay(ms)
+	end
+	pktgen.stop(tx)
+	pktgen.delay(drain_ms)
+	local s1, r1 = sent_received()
+	return s1 - s0, r1 - r0, off, fwd
+end
+
+-- The loss ratio of a trial (frames esprit's side sent of its own, such as
+-- ARP requests, can make it negative: counted as none lost).
+local function loss_of(sent, received)
+	if sent <= 0 then
+		return 1
+	end
+	return math.max(0, (sent - received) / sent)
+end
+
+-- The next rate for the search @p st: while it has only one bound of its
+-- own (lo is still 0, or hi still line rate), a step away from that bound
+-- toward the other, twice as long each time (found near the first trial
+-- in a few steps); then, or once a step would leave the interval, its
+-- midpoint.
+local function next_rate(st)
+	local r
+	if st.lo == 0 then
+		r = st.hi * (1 - st.step)
+	elseif st.hi == 100 then
+		r = st.lo * (1 + st.step)
+	end
+	st.step = st.step * 2
+	if r == nil or r <= st.lo or r >= st.hi then
+		r = (st.lo + st.hi) / 2
+	end
+	return r
+end
+
+--[[
+The searches of one size, over the offered rate in percent of line rate,
+sharing their trials: each search keeps the highest rate that passed (lo,
+with the packet rate its trial sent) and the lowest that failed (hi); a
+trial's loss moves the bounds of every search, a loss being believed over
+an earlier pass at or above its rate. The first trial is at the
+rate esprit forwarded at line rate (@p first, in percent), where NDR and
+PDR usually are near; then next_rate() of the first search whose interval
+is still wider than its precision. @p line_loss and @p line_mpps are the
+loss and the packet rate sent at line rate, measured before.
+]]
+local function search(first, line_loss, line_mpps)
+	local state = {}
+	for i, s in ipairs(searches) do
+		state[i] = { lo = 0, hi = 100, mpps = 0, step = 2 * precision }
+		if line_loss <= s.loss then
+			state[i].lo, state[i].mpps = 100, line_mpps
+		end
+	end
+	local function open()
+		for i, st in ipairs(state) do
+			if st.hi - st.lo > precision * st.hi then
+				return i
+			end
+		end
+		return nil
+	end
+	local rate, trials = math.max(precision * 100, math.min(first, 100)), 0
+	local i = open()
+	while i ~= nil and trials < max_trials do
+		local st = state[i]
+		if trials > 0 or rate <= st.lo or rate >= st.hi then
+			rate = next_rate(st)
+		end
+		local sent, received = trial(rate, trial_ms)
+		local loss = loss_of(sent, received)
+		trials = trials + 1
+		printf("esprit %s: trial %2d at %8.4f%% of line rate: %.0f sent, %.0f received, loss %.6f\n",
+		       dir, trials, rate, sent, received, loss)
+		for j, s in ipairs(searches) do
+			local sj = state[j]
+			if loss > s.loss then
+				-- a loss at or below a rate that passed: that pass
+				-- was luck, the search goes on below
+				if rate <= sj.lo then
+					sj.lo, sj.mpps, sj.step = 0, 0, 2 * precision
+				end
+				sj.hi = math.min(sj.hi, rate)
+			elseif rate > sj.lo and rate < sj.hi then
+				sj.lo, sj.mpps = rate, sent / trial_ms / 1e3
+			end
+		end
+		i = open()
+	end
+	return state, trials
+end
+
 local csv = io.open(csv_path, "w")
-csv:write("dir,size,offered_mpps,forwarded_mpps,forwarded_gbps\n")
+csv:write("dir,size,offered_mpps,forwarded_mpps,forwarded_gbps,ndr_mpps,pdr_mpps\n")
 for _, size in ipairs(sizes) do
 	setup(size)
-	pktgen.start(tx)
-	pktgen.delay(1000)                  -- warm-up: ARP-free, caches hot
-	local rx0 = counters(rx)
-	local _, tx0 = counters(tx)
-	pktgen.delay(seconds * 1000)
-	local rx1 = counters(rx)
-	local _, tx1 = counters(tx)
-	pktgen.stop(tx)
-	local fwd = (rx1 - rx0) / seconds / 1e6
-	local off = (tx1 - tx0) / seconds / 1e6
+	local ms = (seconds + 1) * 1000
+	local sent, received, off, fwd = trial(100, ms, seconds * 1000)
 	local gbps = fwd * size * 8 / 1e3
 	printf("esprit %s %5d B: offered %7.3f Mpps, forwarded %7.3f Mpps (%6.2f Gbit/s of frames)\n",
 	       dir, size, off, fwd, gbps)
-	csv:write(string.format("%s,%d,%.4f,%.4f,%.3f\n", dir, size, off, fwd, gbps))
+	local found = { ndr = "", pdr = "" }
+	if #searches > 0 then
+		local state, trials = search(off > 0 and 100 * fwd / off or 100,
+					     loss_of(sent, received), sent / ms / 1e3)
+		for i, s in ipairs(searches) do
+			local st = state[i]
+			-- a search with a trial left to make stopped at max_trials
+			local wide = st.hi - st.lo > precision * st.hi
+			found[s.name] = string.format("%.4f", st.mpps)
+			printf("esprit %s %5d B: %s (loss <= %g) %7.3f Mpps, %.3f%% of line rate%s\n",
+			       dir, size, string.upper(s.name), s.loss, st.mpps, st.lo,
+			       wide and string.format(" (not narrowed below %.3f%% in %d trials)",
+						      st.hi, trials) or "")
+		end
+	end
+	csv:write(string.format("%s,%d,%.4f,%.4f,%.3f,%s,%s\n", dir, size, off, fwd, gbps,
+				found.ndr, found.pdr))
 	pktgen.delay(1000)
 end
 csv:close()
