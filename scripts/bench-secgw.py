@@ -118,7 +118,8 @@ def secgw_config(direction, spi):
             "sp ipv4 out esp protect %d pri 1 dst 10.2.0.0/16 sport 0:65535 dport 0:65535" % spi,
             "sa out %d aead_algo aes-128-gcm aead_key %s mode ipv4-tunnel src %s dst %s"
             % (spi, key, GW_LOCAL, GW_REMOTE),
-            "sp ipv4 in esp protect %d pri 1 dst 10.1.0.0/16 sport 0:65535 dport 0:65535" % (spi + 1),
+            "sp ipv4 in esp protect %d pri 1 dst 10.1.0.0/16 sport 0:65535 dport 0:65535"
+            % (spi + 1),
             "sa in %d aead_algo aes-128-gcm aead_key %s mode ipv4-tunnel src %s dst %s"
             % (spi + 1, key, GW_REMOTE, GW_LOCAL),
             "rt ipv4 dst %s/32 port 1" % GW_REMOTE,
