@@ -160,7 +160,6 @@ static inline void fwd_send_run(struct worker *w, struct rte_mbuf **pkts, uint16
 		else
 			memcpy(rte_pktmbuf_mtod(m, uint8_t *), hdr,
 			       sizeof(struct rte_ether_hdr) + sizeof(struct rte_vlan_hdr));
-		m->port = port;
 		tb->pkts[k++] = m;    /* tx_one(), the port's bit set above */
 		if (unlikely(k == RTE_DIM(tb->pkts))) {
 			tb->n = k;
@@ -172,7 +171,8 @@ static inline void fwd_send_run(struct worker *w, struct rte_mbuf **pkts, uint16
 }
 
 /* Queue @p n packets whose link headers are written for @p port (the
- * count in a register, as fwd_send_run()'s). */
+ * count in a register, as fwd_send_run()'s); a full buffer is sent at
+ * once, as tx_one() expects. */
 static inline void tx_queue_run(struct worker *w, struct rte_mbuf **pkts, uint16_t n,
 				uint16_t port)
 {
@@ -181,7 +181,6 @@ static inline void tx_queue_run(struct worker *w, struct rte_mbuf **pkts, uint16
 
 	w->tx_pending |= UINT32_C(1) << port;
 	for (uint16_t i = 0; i < n; i++) {
-		pkts[i]->port = port;
 		tb->pkts[k++] = pkts[i];
 		if (unlikely(k == RTE_DIM(tb->pkts))) {
 			tb->n = k;

@@ -25,6 +25,7 @@
 
 #include "dataplane/pktmeta.h"
 #include "dataplane/worker.h"
+#include "dataplane/worker_int.h"
 #include "dataplane/xform.h"
 #include "tests/worker/gwsim.h"
 #include "tests/check_run.h"
@@ -661,6 +662,51 @@ START_TEST(rx_want_asks_for_about_16k)
 END_TEST
 
 /*
+ * Runs queued for a port (tx_queue_run(), the express ways' send) leave
+ * in order whether they fit the TX buffer, meet its end or cross it, and
+ * the buffer is never left full: tx_one() then adds to it. A's WAN port
+ * is a ring, so what was sent is what the ring holds.
+ */
+START_TEST(tx_runs_keep_order_through_a_full_buffer)
+{
+	enum { ROOM = RTE_DIM(((struct worker_txbuf *)0)->pkts), N = 2 * ROOM + 10 };
+	/* runs that fit, one that meets the end exactly, one that crosses it */
+	static const uint16_t runs[] = { 32, 8, ROOM - 40, 5, ROOM - 10, 15 };
+	static_assert(32 + 8 + (ROOM - 40) + 5 + (ROOM - 10) + 15 == N, "the runs are the N");
+	struct rte_mbuf *m[N], *got;
+	struct worker *w = A.w;
+	uint16_t port = A.wan, sent = 0, next = 0;
+	struct worker_txbuf *tb = &w->txb[port];
+
+	ck_assert_uint_eq(gwsim_drain(A.wan_tx[0]), 0);
+	for (unsigned i = 0; i < N; i++)
+		ck_assert_ptr_nonnull(m[i] = rte_pktmbuf_alloc(gwsim_pool));
+	for (unsigned r = 0; r < RTE_DIM(runs); r++) {
+		tx_queue_run(w, &m[sent], runs[r], port);
+		sent = (uint16_t)(sent + runs[r]);
+		ck_assert_uint_lt(tb->n, ROOM);
+		/* what left is the oldest, in order, and the rest is queued */
+		ck_assert_uint_eq(rte_ring_count(A.wan_tx[0]) + tb->n, sent - next);
+		while (rte_ring_dequeue(A.wan_tx[0], (void **)&got) == 0)
+			ck_assert_ptr_eq(got, m[next++]);
+		for (unsigned i = 0; i < tb->n; i++)
+			ck_assert_ptr_eq(tb->pkts[i], m[next + i]);
+	}
+	ck_assert_uint_eq(sent, N);
+	tx_one(w, port, m[0]);   /* room for it: queued after the run's rest */
+	ck_assert_ptr_eq(tb->pkts[tb->n - 1], m[0]);
+	tb->n--;
+	worker_tx_flush(w, port);
+	while (rte_ring_dequeue(A.wan_tx[0], (void **)&got) == 0)
+		ck_assert_ptr_eq(got, m[next++]);
+	ck_assert_uint_eq(next, N);
+	for (unsigned i = 0; i < N; i++)
+		rte_pktmbuf_free(m[i]);
+	w->tx_pending = 0;
+}
+END_TEST
+
+/*
  * A worker's poll asks its queue for 32 frames, then as many as the last
  * burst's lengths say (struct worker_rxq): 8 after long frames, 32 again
  * after short ones; and each frame still leaves as ESP.
@@ -1050,6 +1096,7 @@ int main(void)
 	tcase_add_test(tc, sa_update_endpoints_moves_natt_port);
 	tcase_add_test(tc, pool_spreads_mbufs_over_cache_sets);
 	tcase_add_test(tc, rx_want_asks_for_about_16k);
+	tcase_add_test(tc, tx_runs_keep_order_through_a_full_buffer);
 	tcase_add_test(tc, long_frames_come_in_short_bursts);
 	suite_add_tcase(s, tc);
 	return check_run_nofork(s);
