@@ -2,28 +2,31 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """esprit against DPDK's ipsec-secgw, side by side in esprit-bench's harness.
 
-    scripts/bench-secgw.py [--build DIR] [--dir out,in] [--size 64,1420]
-                           [--rounds N] [--seconds S] [--json FILE]
-                           [--dpdk-src DIR]
+    scripts/bench-secgw.py [--build DIR] [--cipher aes128gcm,chacha20poly1305]
+                           [--dir out,in] [--size 64,1420] [--rounds N]
+                           [--seconds S] [--json FILE] [--dpdk-src DIR]
 
 The issue that set esprit's targets measured ipsec-secgw, DPDK's example
 IPsec gateway, in this harness once. This script measures both again, in
 turns, on the same core, the same ports and the same packets, so that the
 ratio is of one run:
 
-  * esprit: esprit-bench's case (one worker on CPU 1, AES-128-GCM, explicit
-    IV, IPv4 tunnel, one SA), which also measures the harness's I/O and
+  * esprit: esprit-bench's case (one worker on CPU 1, AES-128-GCM or
+    ChaCha20-Poly1305, explicit IV, IPv4 tunnel, one SA), which also
+    measures the harness's I/O and
     crypto costs, the limit both fractions are of. It writes the case's
     pcap: clear UDP outbound, ESP esprit made inbound.
   * ipsec-secgw: one lcore on CPU 1 (`-l 1`), the pcap replayed by
     net_pcap (infinite_rx) into one port, net_null on the other, the
-    crypto by DPDK's crypto_aesni_gcm PMD (IPsec-MB), the same SA (SPI, key
+    crypto by DPDK's crypto_aesni_gcm or crypto_chacha20_poly1305 PMD
+    (both IPsec-MB's), the same SA (SPI, key
     and salt as esprit-bench derives them, tunnel 192.0.2.1 <-> 192.0.2.2,
     no anti-replay: ipsec-secgw's default, and esprit-bench's). Its packet
     rate is counted from the sink port's counters (DPDK telemetry) over
     `--seconds`, per second of the process's CPU time as esprit-bench
     counts esprit's. Both of its paths run: its own ("secgw") and
-    librte_ipsec's (`-l`, "secgw -l").
+    librte_ipsec's (`-l`, "secgw -l"); ChaCha20-Poly1305 only on the
+    second, as its own has no such cipher in 22.11.
 
 ipsec-secgw is built from the DPDK source of the installed version, fetched
 from Debian's archive (its SHA-256 pinned below) or given with --dpdk-src,
@@ -70,6 +73,19 @@ GW_LOCAL, GW_REMOTE = "192.0.2.1", "192.0.2.2"
 SALT = bytes.fromhex("5a17c001")
 OUT_SPI = 0x1000
 
+# esprit-bench's ciphers as ipsec-secgw names them: its algorithm, the
+# key's octets, its crypto PMD, and its paths that have the cipher (its
+# own ESP code has no ChaCha20-Poly1305 in 22.11: "unsupported cipher
+# algorithm"; librte_ipsec's has, with RFC 7634's 8-octet IV).
+CIPHERS = {
+    "aes128gcm": {"algo": "aes-128-gcm", "key": 16, "vdev": "crypto_aesni_gcm0",
+                  "paths": ("secgw", "secgw -l"), "name": "AES-128-GCM"},
+    "chacha20poly1305": {"algo": "chacha20-poly1305", "key": 32,
+                         "vdev": "crypto_chacha20_poly1305", "paths": ("secgw -l",),
+                         "name": "ChaCha20-Poly1305"},
+}
+PATHS = ("secgw", "secgw -l")
+
 
 def die(msg):
     print("bench-secgw: " + msg, file=sys.stderr)
@@ -86,14 +102,14 @@ def mix32(h):
     return h ^ (h >> 16)
 
 
-def bench_key(spi):
-    """The AES-128 key esprit-bench gives SA @p spi (bench_sa_params())."""
-    return bytes((mix32(spi + i) >> 7) & 0xFF for i in range(16))
+def bench_key(spi, cipher="aes128gcm"):
+    """The key esprit-bench gives SA @p spi (bench_sa_params())."""
+    return bytes((mix32(spi + i) >> 7) & 0xFF for i in range(CIPHERS[cipher]["key"]))
 
 
-def secgw_key(spi):
+def secgw_key(spi, cipher="aes128gcm"):
     """ipsec-secgw's aead_key: the key and then the salt, colon-separated."""
-    return ":".join("%02x" % b for b in bench_key(spi) + SALT)
+    return ":".join("%02x" % b for b in bench_key(spi, cipher) + SALT)
 
 
 def pcap_first_spi(path):
@@ -106,29 +122,29 @@ def pcap_first_spi(path):
     return int.from_bytes(frame[34:38], "big")
 
 
-def secgw_config(direction, spi):
+def secgw_config(direction, spi, cipher="aes128gcm"):
     """ipsec-secgw's configuration for esprit-bench's case: port 0 receives,
     port 1 sends; outbound protects 10.1.0.0/16 -> 10.2.0.0/16, inbound
     takes the peer's ESP to host A's site. The direction not measured gets
     an SA and policy no packet uses (ipsec-secgw wants an inbound SA for
     an unprotected port)."""
-    key = secgw_key(spi)
+    key, algo = secgw_key(spi, cipher), CIPHERS[cipher]["algo"]
     if direction == "out":
         return "\n".join([
             "sp ipv4 out esp protect %d pri 1 dst 10.2.0.0/16 sport 0:65535 dport 0:65535" % spi,
-            "sa out %d aead_algo aes-128-gcm aead_key %s mode ipv4-tunnel src %s dst %s"
-            % (spi, key, GW_LOCAL, GW_REMOTE),
+            "sa out %d aead_algo %s aead_key %s mode ipv4-tunnel src %s dst %s"
+            % (spi, algo, key, GW_LOCAL, GW_REMOTE),
             "sp ipv4 in esp protect %d pri 1 dst 10.1.0.0/16 sport 0:65535 dport 0:65535"
             % (spi + 1),
-            "sa in %d aead_algo aes-128-gcm aead_key %s mode ipv4-tunnel src %s dst %s"
-            % (spi + 1, key, GW_REMOTE, GW_LOCAL),
+            "sa in %d aead_algo %s aead_key %s mode ipv4-tunnel src %s dst %s"
+            % (spi + 1, algo, key, GW_REMOTE, GW_LOCAL),
             "rt ipv4 dst %s/32 port 1" % GW_REMOTE,
             "neigh port 1 02:00:00:00:b0:02",
             ""])
     return "\n".join([
         "sp ipv4 in esp protect %d pri 1 dst 10.1.0.0/16 sport 0:65535 dport 0:65535" % spi,
-        "sa in %d aead_algo aes-128-gcm aead_key %s mode ipv4-tunnel src %s dst %s"
-        % (spi, key, GW_REMOTE, GW_LOCAL),
+        "sa in %d aead_algo %s aead_key %s mode ipv4-tunnel src %s dst %s"
+        % (spi, algo, key, GW_REMOTE, GW_LOCAL),
         "rt ipv4 dst 10.1.0.0/16 port 1",
         "neigh port 1 02:00:00:00:b0:02",
         ""])
@@ -216,10 +232,10 @@ def free_hugepages():
     return 0
 
 
-def run_esprit(bench, direction, size, seconds, huge, pcap_dir):
+def run_esprit(bench, cipher, direction, size, seconds, huge, pcap_dir):
     """One esprit-bench run of the case; its JSON case and machine."""
     out = os.path.join(pcap_dir, "esprit.json")
-    cmd = ["taskset", "-c", "0,1", bench, "--dir", direction, "--cipher", "aes128gcm",
+    cmd = ["taskset", "-c", "0,1", bench, "--dir", direction, "--cipher", cipher,
            "--iv", "explicit", "--family", "4", "--size", str(size), "--sas", "1", "--no-mc",
            "--time", str(seconds), "--pcap-dir", pcap_dir, "--json", out]
     if huge:
@@ -265,17 +281,17 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run_secgw(secgw, direction, pcap, seconds, huge, librte_ipsec, workdir):
+def run_secgw(secgw, cipher, direction, pcap, seconds, huge, librte_ipsec, workdir):
     """ipsec-secgw on CPU 1 over @p pcap for @p seconds after a warm-up:
     Mpps per CPU-second, and the share of the received frames it sent."""
     spi = OUT_SPI if direction == "out" else pcap_first_spi(pcap)
     cfg = os.path.join(workdir, "secgw-%s.cfg" % direction)
     with open(cfg, "w") as f:
-        f.write(secgw_config(direction, spi))
+        f.write(secgw_config(direction, spi, cipher))
     prefix = "esprit-secgw-%d" % os.getpid()
     cmd = ["taskset", "-c", "1", secgw, "-l", "1", "-n", "1", "--no-pci", "--file-prefix", prefix,
            "--vdev", "net_pcap0,rx_pcap=%s,infinite_rx=1" % pcap, "--vdev", "net_null0,no-rx=1",
-           "--vdev", "crypto_aesni_gcm0"]
+           "--vdev", CIPHERS[cipher]["vdev"]]
     if not huge:
         cmd += ["--no-huge", "-m", "1024"]
     cmd += ["--", "-p", "0x3", "-P", "-u", "0x2" if direction == "out" else "0x1",
@@ -319,10 +335,42 @@ def fraction(mpps, case, machine):
     return mpps * (1 / case["io_mpps"] + case["crypto_cycles"] / (machine["tsc_ghz"] * 1e3))
 
 
+def measure(a, secgw, bench, huge, work, cipher, direction, size):
+    """One case over a.rounds rounds: esprit-bench, then ipsec-secgw on
+    each of its paths that has the cipher, each round."""
+    paths = CIPHERS[cipher]["paths"]
+    rows = {name: [] for name in ("esprit",) + paths}
+    sent_share = []
+    for r in range(a.rounds):
+        print("bench-secgw: %s %s %d B, round %d of %d" % (cipher, direction, size, r + 1,
+                                                         a.rounds), flush=True)
+        case, machine = run_esprit(bench, cipher, direction, size, a.esprit_time, huge, work)
+        rows["esprit"].append((case["mpps"], case["fraction"]))
+        pcap = os.path.join(work, "port0.pcap")
+        for name in paths:
+            mpps, share = run_secgw(secgw, cipher, direction, pcap, a.seconds, huge,
+                                    name == "secgw -l", work)
+            rows[name].append((mpps, fraction(mpps, case, machine)))
+            sent_share.append(share)
+    res = {"cipher": cipher, "dir": direction, "size": size, "rounds": a.rounds,
+           "hugepages": huge, "secgw_sent_of_received_min": min(sent_share)}
+    for name, vals in rows.items():
+        res[name] = {"mpps": statistics.median(v[0] for v in vals),
+                     "fraction": statistics.median(v[1] for v in vals), "rounds": vals}
+    # the ratio of each round's rates (measured within seconds of each
+    # other, so the host's pace moves both), then their median
+    res["esprit_over_secgw"] = statistics.median(
+        rows["esprit"][r][0] / max(rows[name][r][0] for name in paths)
+        for r in range(a.rounds))
+    return res
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--build", default=os.path.join(SRC, "build-bench"),
                     help="esprit's release build, and where ipsec-secgw is built")
+    ap.add_argument("--cipher", default="aes128gcm",
+                    help="aes128gcm and/or chacha20poly1305 (comma separated)")
     ap.add_argument("--dir", default="out,in")
     ap.add_argument("--size", default="64,1420")
     ap.add_argument("--rounds", type=int, default=5)
@@ -338,49 +386,31 @@ def main():
     bench = esprit_bench(a.build)
     huge = free_hugepages() >= 512
     results = []
+    for cipher in a.cipher.split(","):
+        if cipher not in CIPHERS:
+            die("--cipher: %s is not one of %s" % (cipher, ", ".join(CIPHERS)))
     with tempfile.TemporaryDirectory(prefix="esprit-secgw.") as work:
-        for direction in a.dir.split(","):
-            for size in [int(s) for s in a.size.split(",")]:
-                rows = {"esprit": [], "secgw": [], "secgw -l": []}
-                sent_share = []
-                for r in range(a.rounds):
-                    print("bench-secgw: %s %d B, round %d of %d" % (direction, size, r + 1,
-                                                                    a.rounds), flush=True)
-                    case, machine = run_esprit(bench, direction, size, a.esprit_time, huge, work)
-                    rows["esprit"].append((case["mpps"], case["fraction"]))
-                    pcap = os.path.join(work, "port0.pcap")
-                    for name, lib in (("secgw", False), ("secgw -l", True)):
-                        mpps, share = run_secgw(secgw, direction, pcap, a.seconds, huge, lib, work)
-                        rows[name].append((mpps, fraction(mpps, case, machine)))
-                        sent_share.append(share)
-                res = {"dir": direction, "size": size, "rounds": a.rounds, "hugepages": huge,
-                       "secgw_sent_of_received_min": min(sent_share)}
-                for name, vals in rows.items():
-                    res[name] = {"mpps": statistics.median(v[0] for v in vals),
-                                 "fraction": statistics.median(v[1] for v in vals),
-                                 "rounds": vals}
-                # the ratio of each round's rates (measured within seconds
-                # of each other, so the host's pace moves both), then their
-                # median
-                res["esprit_over_secgw"] = statistics.median(
-                    e[0] / max(s[0], l[0])
-                    for e, s, l in zip(rows["esprit"], rows["secgw"], rows["secgw -l"]))
-                results.append(res)
+        for cipher in a.cipher.split(","):
+            for direction in a.dir.split(","):
+                for size in [int(s) for s in a.size.split(",")]:
+                    results.append(measure(a, secgw, bench, huge, work, cipher, direction,
+                                           size))
 
-    print("\nAES-128-GCM, IPv4 tunnel, one SA, one core; medians of %d rounds%s"
+    print("\nIPv4 tunnel, one SA, one core; medians of %d rounds%s"
           % (a.rounds, "" if huge else " (no hugepages)"))
-    print("%-4s %6s  %17s  %17s  %17s  %s" % ("dir", "size", "esprit Mpps frac",
-                                             "secgw Mpps frac", "secgw -l Mpps frac",
-                                             "esprit / best secgw"))
+    print("%-17s %-4s %6s  %17s  %17s  %17s  %s"
+          % ("cipher", "dir", "size", "esprit Mpps frac", "secgw Mpps frac",
+             "secgw -l Mpps frac", "esprit / best secgw"))
     for res in results:
-        cells = ["%9.2f %7.3f" % (res[n]["mpps"], res[n]["fraction"])
-                 for n in ("esprit", "secgw", "secgw -l")]
-        print("%-4s %6d  %s  %s  %s  %.2fx" % (res["dir"], res["size"], *cells,
-                                              res["esprit_over_secgw"]))
+        cells = ["%9.2f %7.3f" % (res[n]["mpps"], res[n]["fraction"]) if n in res
+                 else "%17s" % "-" for n in ("esprit",) + PATHS]
+        print("%-17s %-4s %6d  %s  %s  %s  %.2fx" % (CIPHERS[res["cipher"]]["name"], res["dir"],
+                                                    res["size"], *cells,
+                                                    res["esprit_over_secgw"]))
     low = [r for r in results if r["secgw_sent_of_received_min"] < 0.99]
     for r in low:
-        print("note: ipsec-secgw sent %.1f%% of what it received (%s %d B)"
-              % (100 * r["secgw_sent_of_received_min"], r["dir"], r["size"]))
+        print("note: ipsec-secgw sent %.1f%% of what it received (%s %s %d B)"
+              % (100 * r["secgw_sent_of_received_min"], r["cipher"], r["dir"], r["size"]))
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"results": results}, f, indent=1)

@@ -63,6 +63,16 @@ assert ("sa in %d aead_algo aes-128-gcm aead_key %s mode ipv4-tunnel src 192.0.2
 assert "rt ipv4 dst 10.1.0.0/16 port 1" in inb
 assert not any(l.startswith("sa out ") for l in inb)
 
+# ChaCha20-Poly1305: a 32-octet key (the same derivation), its own
+# algorithm and PMD, and only ipsec-secgw's librte_ipsec path
+assert m.bench_key(0x1000, "chacha20poly1305")[:16] == m.bench_key(0x1000)
+assert len(m.bench_key(0x1000, "chacha20poly1305")) == 32
+assert len(m.secgw_key(0x1000, "chacha20poly1305").split(":")) == 36
+cc = m.secgw_config("out", 0x1000, "chacha20poly1305")
+assert "sa out 4096 aead_algo chacha20-poly1305 aead_key %s " % \
+    m.secgw_key(0x1000, "chacha20poly1305") in cc, cc
+assert m.CIPHERS["chacha20poly1305"]["paths"] == ("secgw -l",)
+
 # 10 Mpps where the I/O alone moves 40 Mpps and the crypto takes 105
 # cycles at 2.1 GHz: 10 x (1/40 + 0.05) = 0.75
 frac = m.fraction(10.0, {"io_mpps": 40.0, "crypto_cycles": 105.0}, {"tsc_ghz": 2.1})
