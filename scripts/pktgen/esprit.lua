@@ -78,6 +78,16 @@ end
 
 local tx, rx = "0", "1"
 
+-- Port 0's range of @p field (Pktgen's range mode): from @p lo, stepping
+-- by @p inc up to @p hi and back to @p lo.
+local function range(field, lo, hi, inc)
+	local set = pktgen.range[field]
+	set(tx, "start", lo)
+	set(tx, "min", lo)
+	set(tx, "max", hi)
+	set(tx, "inc", inc)
+end
+
 local function setup(size)
 	pktgen.stop("all")
 	pktgen.clr()
@@ -94,29 +104,13 @@ local function setup(size)
 		if flows > 1 then
 			-- the same frames in range mode, the source port stepping
 			-- through the flows
-			local r = pktgen.range
-			r.dst_mac(tx, "start", dut_mac)
-			r.src_ip(tx, "start", "10.1.0.1")
-			r.src_ip(tx, "inc", "0.0.0.0")
-			r.src_ip(tx, "min", "10.1.0.1")
-			r.src_ip(tx, "max", "10.1.0.1")
-			r.dst_ip(tx, "start", "10.2.0.1")
-			r.dst_ip(tx, "inc", "0.0.0.0")
-			r.dst_ip(tx, "min", "10.2.0.1")
-			r.dst_ip(tx, "max", "10.2.0.1")
-			r.ip_proto(tx, "udp")
-			r.src_port(tx, "start", 1024)
-			r.src_port(tx, "inc", 1)
-			r.src_port(tx, "min", 1024)
-			r.src_port(tx, "max", 1024 + flows - 1)
-			r.dst_port(tx, "start", 9)
-			r.dst_port(tx, "inc", 0)
-			r.dst_port(tx, "min", 9)
-			r.dst_port(tx, "max", 9)
-			for _, what in ipairs({ "start", "min", "max" }) do
-				r.pkt_size(tx, what, size + 4)
-			end
-			r.pkt_size(tx, "inc", 0)
+			range("src_ip", "10.1.0.1", "10.1.0.1", "0.0.0.0")
+			range("dst_ip", "10.2.0.1", "10.2.0.1", "0.0.0.0")
+			range("src_port", 1024, 1024 + flows - 1, 1)
+			range("dst_port", 9, 9, 0)
+			range("pkt_size", size + 4, size + 4, 0)
+			pktgen.range.dst_mac(tx, "start", dut_mac)
+			pktgen.range.ip_proto(tx, "udp")
 			pktgen.set_range(tx, "on")
 		end
 	end
