@@ -235,11 +235,10 @@ def free_hugepages():
 def run_esprit(bench, cipher, direction, size, seconds, huge, pcap_dir):
     """One esprit-bench run of the case; its JSON case and machine."""
     out = os.path.join(pcap_dir, "esprit.json")
-    cmd = ["taskset", "-c", "0,1", bench, "--dir", direction, "--cipher", cipher,
-           "--iv", "explicit", "--family", "4", "--size", str(size), "--sas", "1", "--no-mc",
-           "--time", str(seconds), "--pcap-dir", pcap_dir, "--json", out]
-    if huge:
-        cmd.insert(4, "--huge")
+    cmd = ["taskset", "-c", "0,1", bench] + (["--huge"] if huge else []) + [
+        "--dir", direction, "--cipher", cipher, "--iv", "explicit", "--family", "4",
+        "--size", str(size), "--sas", "1", "--no-mc", "--time", str(seconds),
+        "--pcap-dir", pcap_dir, "--json", out]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
         die("esprit-bench failed:\n" + r.stdout[-2000:] + r.stderr[-2000:])
