@@ -29,7 +29,8 @@ ratio is of one run:
     second, as its own has no such cipher in 22.11.
 
 ipsec-secgw is built from the DPDK source of the installed version, fetched
-from Debian's archive (its SHA-256 pinned below) or given with --dpdk-src,
+from Debian's archive (its SHA-256 pinned below; for another version, the
+one its package's .dsc gives) or given with --dpdk-src,
 into BUILD/ipsec-secgw-VERSION; nothing of it is part of esprit. One change
 is made to it: its ports no longer require RX checksum offload, which the
 virtual devices of this harness do not have (it is not used on this path).
@@ -158,13 +159,50 @@ def dpdk_version():
     return out.stdout.strip()
 
 
+def dsc_sha256(dsc, name):
+    """The SHA-256 a Debian source control file (.dsc) @p dsc gives for
+    the file @p name, or None."""
+    lines = iter(dsc.splitlines())
+    for line in lines:
+        if line.strip() == "Checksums-Sha256:":
+            break
+    for line in lines:
+        if not line.startswith(" "):
+            break
+        fields = line.split()
+        if len(fields) == 3 and fields[2] == name:
+            return fields[0]
+    return None
+
+
+def package_version():
+    """The installed libdpdk-dev's Debian version (22.11.11-0+deb12u1)."""
+    out = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", "libdpdk-dev"],
+                         capture_output=True, text=True)
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
 def fetch_source(version, cache):
-    """The Debian source tarball of DPDK @p version, checked."""
-    if version not in ORIG_SHA256:
-        die("no pinned source for DPDK %s: give --dpdk-src with its source tree" % version)
-    path = os.path.join(cache, "dpdk_%s.orig.tar.xz" % version)
+    """The Debian source tarball of DPDK @p version, checked against the
+    SHA-256 pinned here or, for a version this script does not know, the
+    one the installed package's .dsc in the same archive gives (integrity,
+    not the archive's signature)."""
+    name = "dpdk_%s.orig.tar.xz" % version
+    path = os.path.join(cache, name)
+    want = ORIG_SHA256.get(version)
+    if want is None:
+        pkg = package_version()
+        if pkg is None:
+            die("no pinned source for DPDK %s and no libdpdk-dev package: give --dpdk-src"
+                % version)
+        url = DEBIAN_POOL + "dpdk_%s.dsc" % pkg.split(":")[-1]
+        with urllib.request.urlopen(url, timeout=60) as r:
+            want = dsc_sha256(r.read().decode(), name)
+        if want is None:
+            die("%s lists no %s: give --dpdk-src" % (url, name))
+        print("bench-secgw: DPDK %s is not pinned here; checking against %s" % (version, url))
     if not os.path.exists(path):
-        url = DEBIAN_POOL + os.path.basename(path)
+        url = DEBIAN_POOL + name
         print("bench-secgw: fetching %s" % url, flush=True)
         with urllib.request.urlopen(url, timeout=300) as r, open(path + ".part", "wb") as f:
             shutil.copyfileobj(r, f)
@@ -173,9 +211,9 @@ def fetch_source(version, cache):
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
-    if h.hexdigest() != ORIG_SHA256[version]:
+    if h.hexdigest() != want:
         os.unlink(path)
-        die("%s: SHA-256 %s, not the pinned %s" % (path, h.hexdigest(), ORIG_SHA256[version]))
+        die("%s: SHA-256 %s, not %s" % (path, h.hexdigest(), want))
     return path
 
 

@@ -73,6 +73,21 @@ assert "sa out 4096 aead_algo chacha20-poly1305 aead_key %s " % \
     m.secgw_key(0x1000, "chacha20poly1305") in cc, cc
 assert m.CIPHERS["chacha20poly1305"]["paths"] == ("secgw -l",)
 
+# the tarball's SHA-256 as a .dsc lists it (22.11.11-0+deb12u1's, trimmed)
+DSC = """Format: 3.0 (quilt)
+Source: dpdk
+Checksums-Sha1:
+ 0000000000000000000000000000000000000000 15623320 dpdk_22.11.11.orig.tar.xz
+Checksums-Sha256:
+ 27a3bb1f57e02eb68c7c0a6f8bbf9fb74ec198c5aab74ed602da5b71c492a476 15623320 dpdk_22.11.11.orig.tar.xz
+ e56866e585bd83c3095c178d10669f4ff12360a09f69e7bd6bd32d079f4f1451 70964 dpdk_22.11.11-0+deb12u1.debian.tar.xz
+Files:
+ f6cb8d00b4258c47cb766fb6c1853f62 15623320 dpdk_22.11.11.orig.tar.xz
+"""
+assert m.dsc_sha256(DSC, "dpdk_22.11.11.orig.tar.xz") == m.ORIG_SHA256["22.11.11"]
+assert m.dsc_sha256(DSC, "dpdk_22.11.12.orig.tar.xz") is None
+assert m.dsc_sha256("Source: dpdk\n", "dpdk_22.11.11.orig.tar.xz") is None
+
 # 10 Mpps where the I/O alone moves 40 Mpps and the crypto takes 105
 # cycles at 2.1 GHz: 10 x (1/40 + 0.05) = 0.75
 frac = m.fraction(10.0, {"io_mpps": 40.0, "crypto_cycles": 105.0}, {"tsc_ghz": 2.1})
