@@ -43,6 +43,7 @@ both run with --no-huge), make, and network access to deb.debian.org the
 first time.
 """
 import argparse
+import glob
 import hashlib
 import json
 import os
@@ -252,35 +253,36 @@ def build_secgw(build, dpdk_src):
     return binary
 
 
-def esprit_bench(build):
-    """esprit-bench of the release build @p build, built if needed."""
-    if not os.path.isdir(build):
-        subprocess.run(["meson", "setup", build, SRC, "-Dbuildtype=release"], check=True,
-                       stdout=subprocess.DEVNULL)
-    subprocess.run(["ninja", "-C", build, "dataplane/bench/esprit-bench"], check=True,
-                   stdout=subprocess.DEVNULL)
-    return os.path.join(build, "dataplane", "bench", "esprit-bench")
-
-
-def free_hugepages():
+def hugepages():
+    """The 2 MiB hugepages reserved, when enough are free and mounted for
+    both programs; else 0 (both then run without)."""
     with open("/proc/meminfo") as f:
-        for line in f:
-            if line.startswith("HugePages_Free:"):
-                return int(line.split()[1])
-    return 0
+        free = [int(line.split()[1]) for line in f if line.startswith("HugePages_Free:")]
+    with open("/proc/mounts") as f:
+        mounted = any(" hugetlbfs " in line for line in f)
+    if not mounted or not free or free[0] < 512:
+        return 0
+    with open("/proc/sys/vm/nr_hugepages") as f:
+        return int(f.read())
 
 
-def run_esprit(bench, cipher, direction, size, seconds, huge, pcap_dir):
-    """One esprit-bench run of the case; its JSON case and machine."""
-    out = os.path.join(pcap_dir, "esprit.json")
-    cmd = ["taskset", "-c", "0,1", bench] + (["--huge"] if huge else []) + [
-        "--dir", direction, "--cipher", cipher, "--iv", "explicit", "--family", "4",
-        "--size", str(size), "--sas", "1", "--no-mc", "--time", str(seconds),
-        "--pcap-dir", pcap_dir, "--json", out]
+def run_esprit(build, cipher, direction, size, seconds, huge, work):
+    """One esprit-bench run of the case through scripts/bench.sh (which
+    builds it and pins it as every run is; --huge with the pages already
+    reserved, so it changes nothing); its JSON case and machine. The
+    case's pcap is left in @p work."""
+    out = tempfile.mkdtemp(prefix="esprit.", dir=work)
+    cmd = [os.path.join(SRC, "scripts", "bench.sh"), "--build", build, "--out", out]
+    if huge:
+        cmd += ["--huge", str(huge)]
+    cmd += ["--dir", direction, "--cipher", cipher, "--iv", "explicit", "--family", "4",
+            "--size", str(size), "--sas", "1", "--no-mc", "--time", str(seconds),
+            "--pcap-dir", work]
     r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        die("esprit-bench failed:\n" + r.stdout[-2000:] + r.stderr[-2000:])
-    with open(out) as f:
+    files = glob.glob(os.path.join(out, "bench-*.json"))
+    if r.returncode != 0 or len(files) != 1:
+        die("bench.sh failed:\n" + r.stdout[-2000:] + r.stderr[-2000:])
+    with open(files[0]) as f:
         j = json.load(f)
     return j["cases"][0], j["machine"]
 
@@ -372,7 +374,7 @@ def fraction(mpps, case, machine):
     return mpps * (1 / case["io_mpps"] + case["crypto_cycles"] / (machine["tsc_ghz"] * 1e3))
 
 
-def measure(a, secgw, bench, huge, work, cipher, direction, size):
+def measure(a, secgw, huge, work, cipher, direction, size):
     """One case over a.rounds rounds: esprit-bench, then ipsec-secgw on
     each of its paths that has the cipher, each round."""
     paths = CIPHERS[cipher]["paths"]
@@ -381,7 +383,8 @@ def measure(a, secgw, bench, huge, work, cipher, direction, size):
     for r in range(a.rounds):
         print("bench-secgw: %s %s %d B, round %d of %d" % (cipher, direction, size, r + 1,
                                                          a.rounds), flush=True)
-        case, machine = run_esprit(bench, cipher, direction, size, a.esprit_time, huge, work)
+        case, machine = run_esprit(a.build, cipher, direction, size, a.esprit_time, huge,
+                                   work)
         rows["esprit"].append((case["mpps"], case["fraction"]))
         pcap = os.path.join(work, "port0.pcap")
         for name in paths:
@@ -420,8 +423,7 @@ def main():
     a = ap.parse_args()
 
     secgw = build_secgw(a.build, a.dpdk_src)
-    bench = esprit_bench(a.build)
-    huge = free_hugepages() >= 512
+    huge = hugepages()
     results = []
     for cipher in a.cipher.split(","):
         if cipher not in CIPHERS:
@@ -430,8 +432,7 @@ def main():
         for cipher in a.cipher.split(","):
             for direction in a.dir.split(","):
                 for size in [int(s) for s in a.size.split(",")]:
-                    results.append(measure(a, secgw, bench, huge, work, cipher, direction,
-                                           size))
+                    results.append(measure(a, secgw, huge, work, cipher, direction, size))
 
     print("\nIPv4 tunnel, one SA, one core; medians of %d rounds%s"
           % (a.rounds, "" if huge else " (no hugepages)"))
