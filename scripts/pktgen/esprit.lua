@@ -34,9 +34,9 @@
 -- For every size: offer 100% of line rate for ESPRIT_SECONDS and report what
 -- esprit forwarded (port 1 packets/s) and what it was offered: the maximum
 -- forwarding rate, what a gateway moves when overloaded. With ESPRIT_SEARCH,
--- then a binary search over the offered rate, each trial counting every
--- packet sent and received (after the drain): NDR and PDR, the rates an
--- operator can run at. Pktgen counts frames with their 4-octet FCS; sizes
+-- then a search over the offered rate (steps out from that rate, then
+-- halvings), each trial counting every packet sent and received (after the
+-- drain): NDR and PDR, the rates an operator can run at. Pktgen counts frames with their 4-octet FCS; sizes
 -- here are without it, like esprit-bench's, so "64" is sent as a 64+4
 -- octet frame.
 package.path = package.path .. ";?.lua;test/?.lua;app/?.lua;"
@@ -204,7 +204,7 @@ local function search(first, line_loss, line_mpps)
 			state[i].lo, state[i].mpps = 100, line_mpps
 		end
 	end
-	local function open()
+	local function open_search()
 		for i, st in ipairs(state) do
 			if st.hi - st.lo > precision * st.hi then
 				return i
@@ -213,7 +213,7 @@ local function search(first, line_loss, line_mpps)
 		return nil
 	end
 	local rate, trials = math.max(precision * 100, math.min(first, 100)), 0
-	local i = open()
+	local i = open_search()
 	while i ~= nil and trials < max_trials do
 		local st = state[i]
 		if trials > 0 or rate <= st.lo or rate >= st.hi then
@@ -237,7 +237,7 @@ local function search(first, line_loss, line_mpps)
 				sj.lo, sj.mpps = rate, sent / trial_ms / 1e3
 			end
 		end
-		i = open()
+		i = open_search()
 	end
 	return state, trials
 end
