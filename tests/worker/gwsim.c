@@ -37,10 +37,10 @@ void gwsim_addr(struct esp_addr *a, const char *s)
 	ck_assert_int_eq(esp_addr_parse(s, a, &plen), 0);
 }
 
-/* A port whose queue q transmits into tx[q] (what the test reads). */
-static uint16_t ring_port(const char *name, uint16_t nq, struct rte_ring **tx)
+/* A port whose queue q receives from rx[q] and transmits into tx[q]. */
+static uint16_t ring_port(const char *name, uint16_t nq, struct rte_ring **rx,
+			  struct rte_ring **tx)
 {
-	struct rte_ring *rx[2];
 	char rn[32];
 	int port;
 
@@ -194,9 +194,9 @@ void gwsim_init(struct gwsim *g, char tag, uint16_t n_workers)
 	g->drv = drv_ipsec_ring_create(g->peers, n_workers, g->qsbr, g->mgr, 1024);
 	ck_assert_ptr_nonnull(g->drv);
 	snprintf(name, sizeof(name), "%s_lan", t);
-	g->lan = ring_port(name, n_workers, g->lan_tx);
+	g->lan = ring_port(name, n_workers, g->lan_rx, g->lan_tx);
 	snprintf(name, sizeof(name), "%s_wan", t);
-	g->wan = ring_port(name, n_workers, g->wan_tx);
+	g->wan = ring_port(name, n_workers, g->wan_rx, g->wan_tx);
 
 	g->fib = fib_alloc(16, 8, 4);
 	snprintf(a4, sizeof(a4), "10.%d.0.254/24", self);
@@ -423,6 +423,28 @@ void gwsim_teardown(void)
 {
 	gwsim_free(&A);
 	gwsim_free(&B);
+}
+
+/* The packets of @p g that a test left behind, freed. */
+static unsigned gwsim_sweep(struct gwsim *g)
+{
+	unsigned n = 0;
+
+	for (uint16_t w = 0; w < g->n_workers; w++) {
+		worker_flush(g->peers[w]);
+		n += gwsim_drain(g->peers[w]->punt);
+		n += gwsim_drain(g->lan_rx[w]) + gwsim_drain(g->wan_rx[w]);
+		n += gwsim_drain(g->lan_tx[w]) + gwsim_drain(g->wan_tx[w]);
+	}
+	return n;
+}
+
+void gwsim_quiesce(void)
+{
+	unsigned n = gwsim_sweep(&A) + gwsim_sweep(&B);
+
+	if (n > 0)
+		fprintf(stderr, "gwsim: %u packets left behind by the test, freed\n", n);
 }
 
 void gwsim_check_delivered(struct rte_mbuf *sent_copy, struct rte_mbuf *got, int family)

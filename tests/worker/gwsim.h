@@ -29,6 +29,7 @@ struct gwsim {
 	IMB_MGR *mgr;
 	uint16_t lan, wan;
 	struct rte_ring *lan_tx[2], *wan_tx[2];
+	struct rte_ring *lan_rx[2], *wan_rx[2];   /**< what the test enqueues to be polled */
 	struct fib *fib;
 };
 
@@ -52,6 +53,12 @@ void gwsim_init(struct gwsim *g, char tag, uint16_t n_workers);
 void gwsim_free(struct gwsim *g);
 /** Free A and B (fixture teardown: LeakSanitizer sees a clean exit). */
 void gwsim_teardown(void);
+/** A and B as a test that passed leaves them: their workers' TX buffers
+ *  flushed and every port ring and punt ring empty (a checked fixture's
+ *  teardown, so that a test that fails half-way, in a suite that does
+ *  not fork, does not fail the tests after it). Says on stderr how many
+ *  packets it freed, if any. */
+void gwsim_quiesce(void);
 
 void gwsim_addr(struct esp_addr *a, const char *s);
 /** Another neighbour on @p g's WAN (a third gateway), the FIB republished. */

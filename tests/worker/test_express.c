@@ -844,6 +844,7 @@ int main(void)
 	TCase *tc = tcase_create("express");
 
 	tcase_add_unchecked_fixture(tc, setup, gwsim_teardown);
+	tcase_add_checked_fixture(tc, NULL, gwsim_quiesce);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, inbound_takes_whole_bursts_only);
 	tcase_add_test(tc, inbound_takes_bursts_of_many_sas);
