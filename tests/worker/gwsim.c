@@ -425,26 +425,27 @@ void gwsim_teardown(void)
 	gwsim_free(&B);
 }
 
-/* The packets of @p g that a test left behind, freed. */
-static unsigned gwsim_sweep(struct gwsim *g)
+unsigned gwsim_sweep(struct gwsim *g)
 {
 	unsigned n = 0;
 
 	for (uint16_t w = 0; w < g->n_workers; w++) {
-		worker_flush(g->peers[w]);
-		n += gwsim_drain(g->peers[w]->punt);
+		struct worker *wk = g->peers[w];
+
+		worker_flush(wk);
+		n += gwsim_drain(wk->punt) + gwsim_drain(wk->tx) + gwsim_drain(wk->handoff);
 		n += gwsim_drain(g->lan_rx[w]) + gwsim_drain(g->wan_rx[w]);
 		n += gwsim_drain(g->lan_tx[w]) + gwsim_drain(g->wan_tx[w]);
 	}
+	if (n > 0)
+		fprintf(stderr, "gwsim: %u packets left behind by the test, freed\n", n);
 	return n;
 }
 
 void gwsim_quiesce(void)
 {
-	unsigned n = gwsim_sweep(&A) + gwsim_sweep(&B);
-
-	if (n > 0)
-		fprintf(stderr, "gwsim: %u packets left behind by the test, freed\n", n);
+	gwsim_sweep(&A);
+	gwsim_sweep(&B);
 }
 
 void gwsim_check_delivered(struct rte_mbuf *sent_copy, struct rte_mbuf *got, int family)

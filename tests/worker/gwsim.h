@@ -53,11 +53,13 @@ void gwsim_init(struct gwsim *g, char tag, uint16_t n_workers);
 void gwsim_free(struct gwsim *g);
 /** Free A and B (fixture teardown: LeakSanitizer sees a clean exit). */
 void gwsim_teardown(void);
-/** A and B as a test that passed leaves them: their workers' TX buffers
- *  flushed and every port ring and punt ring empty (a checked fixture's
- *  teardown, so that a test that fails half-way, in a suite that does
- *  not fork, does not fail the tests after it). Says on stderr how many
- *  packets it freed, if any. */
+/** @p g as a test that passed leaves it: its workers' TX buffers flushed
+ *  and every port ring and worker ring of packets (punt, TX, handoff)
+ *  empty, so that a test that fails half-way, in a suite that does not
+ *  fork, does not fail the tests after it. Says on stderr how many packets
+ *  it freed, if any, and returns that. */
+unsigned gwsim_sweep(struct gwsim *g);
+/** gwsim_sweep() of A and B: a checked fixture's teardown. */
 void gwsim_quiesce(void);
 
 void gwsim_addr(struct esp_addr *a, const char *s);

@@ -38,6 +38,13 @@ static void setup(void)
 		worker_rcu_online(C.peers[w]);
 }
 
+/* After each test: what a failed one left in C does not reach the next */
+static void sweep(void)
+{
+	gwsim_sweep(&C);
+	gwsim_quiesce();
+}
+
 static void sa_pair(uint32_t spi, uint16_t owner_out)
 {
 	struct combo c = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, AF_INET, AF_INET };
@@ -530,6 +537,7 @@ int main(void)
 	TCase *tc = tcase_create("two workers");
 
 	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, NULL, sweep);
 	tcase_add_test(tc, outbound_goes_to_the_owner);
 	tcase_add_test(tc, handing_bursts_stay_long);
 	tcase_add_test(tc, per_resource_sas_send_from_each_worker);
