@@ -308,7 +308,10 @@ end
 
 local mbps = link_mbps()
 local csv = io.open(csv_path, "w")
-csv:write("dir,size,offered_mpps,forwarded_mpps,forwarded_gbps,ndr_mpps,pdr_mpps\n")
+-- the last columns: the line rate, and 1 where Pktgen's own limit set
+-- the NDR or PDR (esprit's is at least that)
+csv:write("dir,size,offered_mpps,forwarded_mpps,forwarded_gbps,ndr_mpps,pdr_mpps,"
+	  .. "line_mpps,ndr_pktgen_limited,pdr_pktgen_limited\n")
 for _, size in ipairs(sizes) do
 	setup(size)
 	local ms = (seconds + 1) * 1000
@@ -325,6 +328,7 @@ for _, size in ipairs(sizes) do
 		       dir, size, 100 * off / line, line, mbps)
 	end
 	local found = { ndr = "", pdr = "" }
+	local limited = { ndr = "", pdr = "" }
 	if #searches > 0 then
 		local at_line = { loss = loss_of(sent, received), mpps = sent / ms / 1e3,
 				  short = off < SHORT * line }
@@ -334,6 +338,7 @@ for _, size in ipairs(sizes) do
 			-- a search with a trial left to make stopped at max_trials
 			local wide = st.hi - st.lo > precision * st.hi
 			found[s.name] = string.format("%.4f", st.mpps)
+			limited[s.name] = st.short and "1" or "0"
 			printf("esprit %s %5d B: %s (loss <= %g) %7.3f Mpps, %.3f%% of line rate%s%s\n",
 			       dir, size, string.upper(s.name), s.loss, st.mpps, 100 * st.mpps / line,
 			       wide and string.format(" (not narrowed below %.3f%% in %d trials)",
@@ -341,8 +346,8 @@ for _, size in ipairs(sizes) do
 			       st.short and " (Pktgen sent no faster: esprit's is at least this)" or "")
 		end
 	end
-	csv:write(string.format("%s,%d,%.4f,%.4f,%.3f,%s,%s\n", dir, size, off, fwd, gbps,
-				found.ndr, found.pdr))
+	csv:write(string.format("%s,%d,%.4f,%.4f,%.3f,%s,%s,%.4f,%s,%s\n", dir, size, off, fwd, gbps,
+				found.ndr, found.pdr, line, limited.ndr, limited.pdr))
 	pktgen.delay(1000)
 end
 csv:close()

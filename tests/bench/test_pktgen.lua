@@ -91,17 +91,18 @@ local function printed(pattern)
 end
 
 local f = assert(io.open(os.getenv("ESPRIT_CSV")))
-assert(f:read("l") == "dir,size,offered_mpps,forwarded_mpps,forwarded_gbps,ndr_mpps,pdr_mpps",
-       "CSV header")
+assert(f:read("l") == "dir,size,offered_mpps,forwarded_mpps,forwarded_gbps,ndr_mpps,pdr_mpps,"
+       .. "line_mpps,ndr_pktgen_limited,pdr_pktgen_limited", "CSV header")
 local rows = 0
 for line_ in f:lines() do
 	rows = rows + 1
-	local row_dir, size, off, fwd, gbps, ndr, pdr =
-		line_:match("^(%a+),(%d+),([%d.]+),([%d.]+),([%d.]+),([%d.]*),([%d.]*)$")
+	local row_dir, size, off, fwd, gbps, ndr, pdr, row_line, ndr_lim, pdr_lim =
+		line_:match("^(%a+),(%d+),([%d.]+),([%d.]+),([%d.]+),([%d.]*),([%d.]*),([%d.]+),([01]?),([01]?)$")
 	assert(row_dir == dir, "row " .. rows .. ": " .. line_)
 	size, off, fwd, gbps = tonumber(size), tonumber(off), tonumber(fwd), tonumber(gbps)
 	assert(size == sizes[rows], "row " .. rows .. " size")
 	local line = line_of(size)
+	assert(near(tonumber(row_line), line), ("line rate %s, want %f"):format(row_line, line))
 	assert(near(gbps, fwd * size * 8 / 1e3), "Gbit/s of frames")
 	if wander then
 		-- at most the device's own rates (the lossy band's edge for PDR),
@@ -128,11 +129,14 @@ for line_ in f:lines() do
 			assert(got <= want + 5e-5 and got >= want * (1 - 2 * precision) - 5e-5,
 			       ("%s %f Mpps, want %f (-%g)"):format(name, got, want, precision))
 			local told = printed(("%s %5d B: %s "):format(dir, size, name:upper()))
+			local lim = (name == "ndr" and ndr_lim or pdr_lim) == "1"
 			assert(told ~= nil, name .. " printed")
-			assert((told:find("Pktgen sent no faster") ~= nil) == (want_share[name] == gen),
-			       "a rate Pktgen's limit set is marked, and only that: " .. told)
+			assert((told:find("Pktgen sent no faster") ~= nil) == (want_share[name] == gen) and
+			       lim == (want_share[name] == gen),
+			       "a rate Pktgen's limit set is marked, and only that: " .. told .. " / " .. line_)
 		else
-			assert(got == "", name .. " without its search: " .. line_)
+			assert(got == "" and (name == "ndr" and ndr_lim or pdr_lim) == "",
+			       name .. " without its search: " .. line_)
 		end
 	end
 	::next_row::
