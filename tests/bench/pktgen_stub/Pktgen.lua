@@ -3,18 +3,18 @@
 --
 -- Port 0's link runs at LINK_MBPS; line rate is that over each frame's
 -- octets on the wire, as Pktgen reckons it. Port 0 sends frames of the
--- size set or, with PKTGEN_STUB_PCAP (pktgen -s 0:FILE), the pcap's frames
--- of that many octets without the FCS. It sends the set rate's
--- share of line rate while started, but no more than GEN of line rate
--- (Pktgen's own limit: PKTGEN_STUB_GEN, default 1; a list of limits, one
--- for each start in turn, makes a Pktgen whose limit wanders, as on a
--- shared CPU). Port 1 receives what
--- a device under test forwards: everything up to NDR of line rate; above
--- it LOSSY_RATIO less, and never more than CAP of line rate. IN_FLIGHT
--- packets are inside the device while port 0 sends; they arrive at the
--- first wait after it stops. Like Pktgen, portStats() gives the counters
--- of its last refresh, once a second (at 400 ms past each second of the
--- clock). pktgen.delay() advances that clock instead of sleeping. Returns the recorded state.
+-- size set or, with PKTGEN_STUB_PCAP (pktgen -s 0:FILE), the pcap's
+-- frames of that many octets without the FCS. While started it sends the
+-- set rate's share of line rate, but no more than GEN of it (Pktgen's own
+-- limit: PKTGEN_STUB_GEN, default 1; a list of limits, one for each start
+-- in turn, makes a Pktgen whose limit wanders, as on a shared CPU). Port 1
+-- receives what a device under test forwards: everything up to NDR of
+-- line rate; above it LOSSY_RATIO less, and never more than CAP of line
+-- rate. IN_FLIGHT packets are inside the device while port 0 sends; they
+-- arrive at the first wait after it stops. Like Pktgen, portStats() gives
+-- the counters of its last refresh, once a second (at 400 ms past each
+-- second of the clock). pktgen.delay() advances that clock instead of
+-- sleeping. Returns the recorded state.
 local stub = {
 	LINK_MBPS = 10000,
 	GEN = 1,                    -- the limit of this start
@@ -118,7 +118,6 @@ for _, field in ipairs({ "dst_mac", "src_ip", "dst_ip", "src_port", "dst_port", 
 end
 function pktgen.range.ip_proto(port, proto) stub.range.ip_proto = proto end
 
--- The counters over @p ms of the clock, with no refresh within.
 -- Whole packets, as Pktgen counts them, of @p v more with the fraction
 -- left over in stub[@p carry] (the rates are not whole packets a
 -- millisecond): a device that forwards all it gets forwards every packet.
@@ -129,6 +128,7 @@ local function whole(carry, v)
 	return n
 end
 
+-- The counters over @p ms of the clock, with no refresh within.
 local function advance(ms)
 	local s0, s1 = stub.stats[0], stub.stats[1]
 	if stub.sending then
