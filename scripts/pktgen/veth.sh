@@ -56,15 +56,17 @@ if [[ ! -f $build/build.ninja ]]; then
 fi
 ninja -C "$build" control/espritd control/espritctl dataplane/bench/esprit-bench >/dev/null || exit 1
 
+# shellcheck source=tests/e2e/lib.sh
+source "$src/tests/e2e/lib.sh"   # stop_pid
 T=$(mktemp -d /tmp/esprit-pktgen-veth.XXXXXX)
 NS=esprit-pktgen-$$
 pids=()
 cleanup() {
 	local pid
-	for pid in "${pids[@]}"; do
-		kill "$pid" 2>/dev/null && { timeout 10 tail --pid="$pid" -f /dev/null; kill -9 "$pid" 2>/dev/null; }
-	done
+	for pid in "${pids[@]}"; do stop_pid "$pid"; done
 	ip netns del "$NS" 2>/dev/null
+	# DPDK leaves its runtime directories behind
+	rm -rf "/var/run/dpdk/$NS-esprit" "/var/run/dpdk/$NS-pktgen"
 	if [[ -n $keep ]]; then
 		mkdir -p "$keep" && cp -r "$T"/. "$keep"/ && echo "veth.sh: files kept in $keep"
 	fi
@@ -148,8 +150,10 @@ for ((i = 0; i < 100; i++)); do
 done
 ctl version >/dev/null 2>&1 || die "espritd does not answer"
 
+# Pktgen's mbufs: on hugepages unlinked at once (none left in hugetlbfs
+# when it exits), or else on ordinary memory
 free=$(awk '/HugePages_Free/ { print $2 }' /proc/meminfo)
-if ((free >= 1600)) && grep -q hugetlbfs /proc/mounts; then mem=(--socket-mem 3072); else mem=(--no-huge -m 3584); fi
+if ((free >= 1600)) && grep -q hugetlbfs /proc/mounts; then mem=(--socket-mem 3072 --huge-unlink); else mem=(--no-huge -m 3584); fi
 pcap=()
 [[ $dir == in ]] && pcap=(-s "0:$T/pcap/port0.pcap")
 echo "veth.sh: Pktgen ($pktgen), $dir, sizes $sizes, ${seconds}s each; log in $T/pktgen.log"
