@@ -331,8 +331,8 @@ def run_secgw(secgw, cipher, direction, pcap, seconds, huge, librte_ipsec, workd
     cmd = ["taskset", "-c", "1", secgw, "-l", "1", "-n", "1", "--no-pci", "--file-prefix", prefix,
            "--vdev", "net_pcap0,rx_pcap=%s,infinite_rx=1" % pcap, "--vdev", "net_null0,no-rx=1",
            "--vdev", CIPHERS[cipher]["vdev"]]
-    if not huge:
-        cmd += ["--no-huge", "-m", "1024"]
+    # hugepages unlinked at once, as esprit-bench's: none left behind
+    cmd += ["--huge-unlink"] if huge else ["--no-huge", "-m", "1024"]
     cmd += ["--", "-p", "0x3", "-P", "-u", "0x2" if direction == "out" else "0x1",
             "--config", "(0,0,1),(1,0,1)", "-f", cfg]
     if librte_ipsec:
