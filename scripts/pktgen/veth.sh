@@ -140,15 +140,15 @@ neighbors = ( $neighbor );
 sas = ( $sa );
 $policies
 CONF
-ctl() { "$build/control/espritctl" -s "$T/espritd.sock" "$@"; }
+gwctl() { "$build/control/espritctl" -s "$T/espritd.sock" "$@"; }
 ip netns exec "$NS" "$build/control/espritd" -c "$T/espritd.conf" -f >"$T/espritd.log" 2>&1 &
 pids+=($!)
 for ((i = 0; i < 100; i++)); do
-	ctl version >/dev/null 2>&1 && break
+	gwctl version >/dev/null 2>&1 && break
 	kill -0 "${pids[0]}" 2>/dev/null || { cat "$T/espritd.log"; die "espritd exited"; }
 	sleep 0.2
 done
-ctl version >/dev/null 2>&1 || die "espritd does not answer"
+gwctl version >/dev/null 2>&1 || die "espritd does not answer"
 
 # Pktgen's mbufs: on hugepages unlinked at once (none left in hugetlbfs
 # when it exits), or else on ordinary memory
@@ -177,10 +177,10 @@ sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g' "$T/pktgen.log" | grep -ao 'esprit \(in\|out\)
 echo
 cat "$T/esprit-pktgen.csv" || die "no CSV"
 echo
-ctl worker stats
+gwctl worker stats
 rows=$(($(wc -l <"$T/esprit-pktgen.csv") - 1))
 want=$(tr ',' '\n' <<<"$sizes" | wc -l)
-read -r esp drops < <(ctl --json worker stats | /usr/bin/python3 -c '
+read -r esp drops < <(gwctl --json worker stats | /usr/bin/python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 print(sum(w["esp_" + sys.argv[1]] for w in d["workers"]), d["drops"]["total"])' "$dir")
