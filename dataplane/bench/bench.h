@@ -17,6 +17,7 @@
 #define ESPRIT_BENCH_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <intel-ipsec-mb.h>
 #include <rte_common.h>
@@ -198,5 +199,40 @@ int bench_crypto_loop(void *arg);
 
 /** Both ChaCha20-Poly1305 paths for the report: direct and job API. */
 void bench_chacha_paths(IMB_MGR *mgr, bool encrypt, uint32_t len, double *direct, double *job);
+
+/* ---- the targets (bench_targets.c) ------------------------------------ */
+
+enum bench_target_verdict {
+	BENCH_TARGET_MET,           /**< the median reaches the target */
+	BENCH_TARGET_IN_IQR,        /**< below it, but the rounds' IQR reaches it */
+	BENCH_TARGET_MISSED,
+};
+
+/** A target judged on a run's case: a fraction of the limit for one SA,
+ *  or (@c one set) a million SAs' fraction against one SA's. */
+struct bench_target {
+	const struct bench_case *c;
+	const struct bench_result *r;
+	const struct bench_case *one_c;     /**< many SAs: the one-SA case */
+	const struct bench_result *one;
+	double value;               /**< the fraction, or many SAs' / one SA's */
+	double min;                 /**< the target */
+	enum bench_target_verdict verdict;
+};
+
+/**
+ * The targets that the @p n cases measured (@p rs beside @p cs; a case
+ * that failed counts as not measured), in the README's order: AES-128-GCM
+ * and ChaCha20-Poly1305, outbound and inbound at 64 and 1420 octets (one
+ * worker, IPv4 tunnel, explicit IV, one SA), then a million inbound
+ * AES-128-GCM SAs at 64 octets against one. Writes up to @p max to
+ * @p out and returns how many.
+ */
+unsigned bench_targets(const struct bench_case *cs, const struct bench_result *rs, unsigned n,
+		       struct bench_target *out, unsigned max);
+/** "met", "missed", ... */
+const char *bench_target_verdict(enum bench_target_verdict v);
+/** The targets section of the report (nothing when @p n is 0). */
+void bench_targets_print(FILE *f, const struct bench_target *t, unsigned n);
 
 #endif

@@ -444,6 +444,26 @@ static json_t *case_json(const struct bench_case *c, const struct bench_result *
 	return j;
 }
 
+/* The targets a run judged (bench_targets()), for the JSON. */
+static json_t *targets_json(const struct bench_target *t, unsigned n)
+{
+	json_t *a = json_array();
+
+	for (unsigned i = 0; i < n; i++) {
+		char sz[16];
+
+		size_str(t[i].c->size, sz, sizeof(sz));
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:i, s:s, s:f, s:f, s:s}",
+			"dir", t[i].c->dir == BENCH_OUT ? "out" : "in",
+			"cipher", cipher_short(t[i].c->cipher), "size", sz, "sas", (int)t[i].c->n_sas,
+			/* a fraction of the limit, or many SAs' against one's */
+			"measure", t[i].one != NULL ? "fraction_of_one_sa" : "fraction",
+			"value", t[i].value, "target", t[i].min,
+			"verdict", bench_target_verdict(t[i].verdict)));
+	}
+	return a;
+}
+
 static const char *arch_name(uint32_t a)
 {
 	static const char *n[] = { "none", "noaesni", "sse", "avx", "avx2", "avx512" };
@@ -808,6 +828,11 @@ int main(int argc, char **argv)
 			worst = 4;
 	}
 
+	struct bench_target targets[16];
+	unsigned n_targets = bench_targets(cases, res, n, targets, RTE_DIM(targets));
+
+	bench_targets_print(stdout, targets, n_targets);
+
 	/* ChaCha20-Poly1305: the two IPsec-MB paths on this CPU. Not when
 	 * profiling (ESPRIT_BENCH_ONLY, scripts/bench-profile.py): this and
 	 * the cold-memory probe run on the worker's lcore, and their samples
@@ -856,6 +881,7 @@ int main(int argc, char **argv)
 					      "esprit_us", BENCH_ROUND_ESPRIT_US, "warm_us", BENCH_ROUND_WARM_US));
 		if (cold != NULL)
 			json_object_set(json_object_get(root, "machine"), "cold_line_cycles", cold);
+		json_object_set_new(root, "targets", targets_json(targets, n_targets));
 		if (json_dump_file(root, o.json, JSON_INDENT(1)) != 0)
 			fprintf(stderr, "esprit-bench: cannot write %s\n", o.json);
 		json_decref(root);
