@@ -100,6 +100,9 @@ struct bench_result {
 	double sa_bytes;            /**< dataplane memory per SA (esp_sa + SAD) */
 	double ctl_sa_bytes;        /**< control-plane bookkeeping per SA */
 	const char *crypto_api;     /**< which IPsec-MB API the crypto loop used */
+	double pace_cycles;         /**< the core's pace over the rounds used (median) */
+	double pace_ratio;          /**< that over the run's fastest case's
+				     *   (bench_pace_mark(); 0: unknown) */
 	/** --floor: the ESP floor's rate and fraction of the limit (medians),
 	 *  or why there is none (NULL: measured) */
 	double floor_mpps, floor_fraction;  /**< floor_mpps: floor_fraction x limit_mpps */
@@ -188,6 +191,8 @@ struct bench_crypto_loop {
 	uint32_t n;
 	volatile bool stop;
 	uint64_t ops;               /**< operations so far, published per burst */
+	double pace;                /**< the core's pace as the loop started: cycles
+				     *   of a fixed AES-128-GCM call (bench_pace_mark()) */
 	void *state;                /**< buffers and key schedule */
 } __rte_cache_aligned;
 
@@ -230,6 +235,19 @@ struct bench_target {
  */
 unsigned bench_targets(const struct bench_case *cs, const struct bench_result *rs, unsigned n,
 		       struct bench_target *out, unsigned max);
+/**
+ * A case whose core ran this much slower than in the run's fastest case,
+ * by the pace reference, ran on a slowed core throughout: its own rounds
+ * could not tell (they are judged against each other).
+ */
+#define BENCH_PACE_SLOW 1.2
+
+/**
+ * Set each measured case's pace_ratio against the fastest pace of the
+ * @p n cases; returns how many reach BENCH_PACE_SLOW.
+ */
+unsigned bench_pace_mark(struct bench_result *rs, unsigned n);
+
 /** "met", "missed", ... */
 const char *bench_target_verdict(enum bench_target_verdict v);
 /** The targets section of the report (nothing when @p n is 0). */

@@ -428,6 +428,8 @@ static json_t *case_json(const struct bench_case *c, const struct bench_result *
 		json_object_set_new(j, "fraction_q3", json_real(r->fraction_q3));
 		json_object_set_new(j, "fraction_iqr", json_real(r->fraction_q3 - r->fraction_q1));
 		json_object_set_new(j, "crypto_cycles_best", json_real(r->crypto_cycles_best));
+		json_object_set_new(j, "pace_cycles", json_real(r->pace_cycles));
+		json_object_set_new(j, "pace_ratio", json_real(r->pace_ratio));
 		json_object_set_new(j, "rounds_planned", json_integer(r->rounds_planned));
 		json_object_set_new(j, "rounds", json_integer(r->rounds));
 		json_object_set_new(j, "rounds_used", json_integer(r->rounds_used));
@@ -828,6 +830,21 @@ int main(int argc, char **argv)
 			worst = 4;
 	}
 
+	/* Cases measured on a core the host slowed throughout: their rounds
+	 * were all alike, so only the run's other cases show it. */
+	if (bench_pace_mark(res, n) > 0) {
+		printf("\nMeasured while the host ran this core slowly throughout (a fixed AES-GCM call\n"
+		       "%.1fx or more its cycles in the run's fastest case; not comparable with the rest):\n",
+		       BENCH_PACE_SLOW);
+		for (unsigned i = 0; i < n; i++) {
+			char name[96];
+
+			if (res[i].pace_ratio < BENCH_PACE_SLOW)
+				continue;
+			case_name(&cases[i], name, sizeof(name));
+			printf("  %-48s %.2fx\n", name, res[i].pace_ratio);
+		}
+	}
 	struct bench_target targets[16];
 	unsigned n_targets = bench_targets(cases, res, n, targets, RTE_DIM(targets));
 

@@ -262,13 +262,13 @@ static const double QUIET_SLACK = 1.2;
 
 /* Per-round figures, one array each. */
 struct round_set {
-	double *es, *io, *cr, *frac, *lim, *fl;
+	double *es, *io, *cr, *frac, *lim, *fl, *pace;
 	unsigned n;
 };
 
 static int round_set_alloc(struct round_set *s, unsigned rounds)
 {
-	double *m = calloc((size_t)rounds * 6, sizeof(double));
+	double *m = calloc((size_t)rounds * 7, sizeof(double));
 
 	if (m == NULL)
 		return -ENOMEM;
@@ -278,6 +278,7 @@ static int round_set_alloc(struct round_set *s, unsigned rounds)
 	s->frac = m + 3 * rounds;
 	s->lim = m + 4 * rounds;
 	s->fl = m + 5 * rounds;
+	s->pace = m + 6 * rounds;
 	s->n = 0;
 	return 0;
 }
@@ -285,7 +286,7 @@ static int round_set_alloc(struct round_set *s, unsigned rounds)
 /* One round's rates: esprit, I/O and the floor in packets a second,
  * crypto in cycles an operation. */
 struct round_rates {
-	double es, io, cr, fl;
+	double es, io, cr, fl, pace;
 };
 
 /* One round: the loops, in the order given (the floor only with_floor),
@@ -317,6 +318,8 @@ static bool round_run(struct bench_loops *lp, const enum phase_kind *order, unsi
 				rr->fl += rate[i];
 			else if (rate[i] > 0)
 				rr->cr += hz / rate[i] / lp->n;   /* mean cycles per op */
+			if (kind == PHASE_CRYPTO)
+				rr->pace += lp->cr[i].pace / lp->n;
 		}
 	}
 	return valid;
@@ -375,6 +378,7 @@ int bench_rounds(struct bench_loops *lp, double secs, struct bench_result *r)
 			t->lim[t->n] = lim;
 			t->frac[t->n] = lim > 0 ? rr.es / lim : 0;
 			t->fl[t->n] = lim > 0 ? rr.fl / lim : 0;   /* the floor's fraction */
+			t->pace[t->n] = rr.pace;
 			t->n++;
 		}
 	}
@@ -406,6 +410,7 @@ int bench_rounds(struct bench_loops *lp, double secs, struct bench_result *r)
 			quiet.lim[quiet.n] = u->lim[i];
 			quiet.frac[quiet.n] = u->frac[i];
 			quiet.fl[quiet.n] = u->fl[i];
+			quiet.pace[quiet.n] = u->pace[i];
 			quiet.n++;
 		}
 		r->rounds_slow = u->n - quiet.n;
@@ -428,6 +433,7 @@ int bench_rounds(struct bench_loops *lp, double secs, struct bench_result *r)
 	r->mpps = quantile(u->es, u->n, 0.5) / 1e6;
 	r->io_mpps = quantile(u->io, u->n, 0.5) / 1e6;
 	r->crypto_cycles = quantile(u->cr, u->n, 0.5);
+	r->pace_cycles = quantile(u->pace, u->n, 0.5);
 	r->limit_mpps = quantile(u->lim, u->n, 0.5) / 1e6;
 	r->fraction = quantile(u->frac, u->n, 0.5);
 	r->fraction_q1 = quantile(u->frac, u->n, 0.25);

@@ -92,6 +92,35 @@ unsigned bench_targets(const struct bench_case *cs, const struct bench_result *r
 	return k;
 }
 
+unsigned bench_pace_mark(struct bench_result *rs, unsigned n)
+{
+	double best = 0;
+	unsigned slow = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		if (!rs[i].error && rs[i].pace_cycles > 0 && (best == 0 || rs[i].pace_cycles < best))
+			best = rs[i].pace_cycles;
+	for (unsigned i = 0; i < n; i++) {
+		rs[i].pace_ratio = best > 0 && !rs[i].error && rs[i].pace_cycles > 0
+					   ? rs[i].pace_cycles / best
+					   : 0;
+		slow += rs[i].pace_ratio >= BENCH_PACE_SLOW;
+	}
+	return slow;
+}
+
+/* What the host did to @p r's figures, for a target's line ("" for
+ * nothing): its rounds, or all of it, on a slowed core. */
+static void slow_note(char *buf, size_t len, const struct bench_result *r)
+{
+	if (r->pace_ratio >= BENCH_PACE_SLOW)
+		snprintf(buf, len, " (the core ran %.2fx slow throughout)", r->pace_ratio);
+	else if (r->host_slow)
+		snprintf(buf, len, " (host slow: reads high)");
+	else
+		buf[0] = '\0';
+}
+
 const char *bench_target_verdict(enum bench_target_verdict v)
 {
 	switch (v) {
@@ -117,9 +146,11 @@ void bench_targets_print(FILE *f, const struct bench_target *t, unsigned n)
 	for (unsigned i = 0; i < n; i++) {
 		const struct bench_target *x = &t[i];
 		const char *dir = x->c->dir == BENCH_OUT ? "outbound" : "inbound";
-		const char *slow = x->r->host_slow || (x->one != NULL && x->one->host_slow)
-					   ? " (host slow: reads high)"
-					   : "";
+		char slow[64];
+
+		slow_note(slow, sizeof(slow), x->r);
+		if (slow[0] == '\0' && x->one != NULL)
+			slow_note(slow, sizeof(slow), x->one);
 
 		if (x->one == NULL)
 			fprintf(f, "  %-17s %-8s %4u B, 1 SA: %.3f (IQR %.3f-%.3f), target %.2f: %s%s\n",

@@ -3,8 +3,9 @@
  * test_bench_targets.c - esprit-bench's targets section (bench_targets.c)
  * on made-up results: which cases a target takes (one worker, IPv4 tunnel,
  * explicit IV, one SA; failed cases not), the verdict against the median
- * and the IQR, a million SAs judged against one SA's fraction, and the
- * lines printed.
+ * and the IQR, a million SAs judged against one SA's fraction, a case
+ * whose core ran slow throughout (the pace reference), and the lines
+ * printed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,6 +154,51 @@ START_TEST(printed)
 }
 END_TEST
 
+START_TEST(a_case_on_a_slowed_core)
+{
+	struct bench_case cs[3] = {
+		one_sa(BENCH_OUT, ESP_CIPHER_AES128_GCM16, 64),
+		one_sa(BENCH_OUT, ESP_CIPHER_AES128_GCM16, 1420),
+		one_sa(BENCH_IN, ESP_CIPHER_AES128_GCM16, 64),
+	};
+	struct bench_result rs[3] = {
+		measured(0.73, 0.72, 0.74), measured(0.77, 0.76, 0.78), measured(0.72, 0.71, 0.73),
+	};
+	struct bench_target t[16];
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	rs[0].pace_cycles = 141;
+	rs[1].pace_cycles = 206;   /* 1.46x: the whole case on a slowed core */
+	rs[2].pace_cycles = 140;
+	rs[2].host_slow = true;    /* its rounds, not the whole case */
+	ck_assert_uint_eq(bench_pace_mark(rs, 3), 1);
+	ck_assert_double_eq_tol(rs[0].pace_ratio, 141.0 / 140, 1e-9);
+	ck_assert_double_eq_tol(rs[1].pace_ratio, 206.0 / 140, 1e-9);
+	ck_assert_double_eq_tol(rs[2].pace_ratio, 1, 1e-9);
+	f = open_memstream(&text, &len);
+	bench_targets_print(f, t, bench_targets(cs, rs, 3, t, 16));
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(text, "outbound 1420 B, 1 SA: 0.770 (IQR 0.760-0.780), "
+					   "target 0.92: missed (the core ran 1.47x slow throughout)\n"));
+	ck_assert_ptr_nonnull(strstr(text, "outbound   64 B, 1 SA: 0.730 (IQR 0.720-0.740), "
+					   "target 0.75: missed\n"));
+	ck_assert_ptr_nonnull(strstr(text, "inbound    64 B, 1 SA: 0.720 (IQR 0.710-0.730), "
+					   "target 0.70: met (host slow: reads high)\n"));
+	free(text);
+	/* a failed case, or one without the reference, is not judged, nor
+	 * does it set the pace */
+	rs[0].error = 1;
+	rs[0].pace_cycles = 100;
+	rs[2].pace_cycles = 0;
+	ck_assert_uint_eq(bench_pace_mark(rs, 3), 0);
+	ck_assert_double_eq(rs[0].pace_ratio, 0);
+	ck_assert_double_eq_tol(rs[1].pace_ratio, 1, 1e-9);
+	ck_assert_double_eq(rs[2].pace_ratio, 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("bench-targets");
@@ -162,6 +208,7 @@ int main(void)
 	tcase_add_test(tc, only_the_targets_kind_of_case);
 	tcase_add_test(tc, a_million_sas_against_one);
 	tcase_add_test(tc, printed);
+	tcase_add_test(tc, a_case_on_a_slowed_core);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
