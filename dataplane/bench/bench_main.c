@@ -57,6 +57,7 @@ struct opts {
 	const char *pcap_dir;
 	double min_fraction;
 	unsigned attempts;        /* per case, with --min-fraction */
+	unsigned again;           /* a case on a slowed core, at the end */
 	uint32_t flows;
 	bool flows_set;             /* --flows given: one-SA pcaps that long too */
 	bool huge, filtered, mc, smoke, quick, floor;
@@ -96,10 +97,14 @@ static void usage(FILE *o)
 "  --huge          use hugepages (default: --no-huge)\n"
 "  --min-fraction X  exit 3 when a case's median fraction is below X\n"
 "  --attempts N    measure a case below --min-fraction up to N times (default 3)\n"
+"  --again N       at the end, measure each case the host slowed throughout (its pace\n"
+"                  %.1fx the run's fastest case's) again, up to N times, keeping the\n"
+"                  faster-paced measurement (default 1; 0: never)\n"
 "  --floor         also the ESP floor: the case's packets made into esprit's output by\n"
 "                  the least code (one IPv4 AES-GCM tunnel SA, one worker, no NAT-T),\n"
 "                  as a fourth loop of each round; notes give its fraction of the limit;\n"
-"                  exit 4 when its output for a case it serves is not esprit's\n");
+"                  exit 4 when its output for a case it serves is not esprit's\n",
+		BENCH_PACE_SLOW);
 }
 
 static int split(char *s, char **out, unsigned max)
@@ -466,6 +471,39 @@ static json_t *targets_json(const struct bench_target *t, unsigned n)
 	return a;
 }
 
+/*
+ * Measure each case the host slowed throughout (bench_pace_mark()) again,
+ * up to o->again times, keeping the measurement at the faster pace, and
+ * print the rows kept. Returns how many cases are still slow.
+ */
+static unsigned measure_again(struct bench_rig *rig, const struct bench_case *cases,
+			      struct bench_result *res, unsigned n, const struct opts *o)
+{
+	unsigned slow = bench_pace_mark(res, n);
+
+	for (unsigned a = 0; slow > 0 && a < o->again; a++) {
+		printf("\n%u case%s on a core the host slowed throughout, measured again (%u of %u):\n",
+		       slow, slow > 1 ? "s" : "", a + 1, o->again);
+		for (unsigned i = 0; i < n; i++) {
+			struct bench_result r = { 0 };
+
+			if (res[i].pace_ratio < BENCH_PACE_SLOW)
+				continue;
+			if (bench_run_case(rig, &cases[i], &r, o->secs) == 0 && r.pace_cycles > 0 &&
+			    r.pace_cycles < res[i].pace_cycles) {
+				free(res[i].round_fraction);
+				res[i] = r;
+			} else {
+				free(r.round_fraction);
+			}
+			print_row(&cases[i], &res[i]);
+			fflush(stdout);
+		}
+		slow = bench_pace_mark(res, n);
+	}
+	return slow;
+}
+
 static const char *arch_name(uint32_t a)
 {
 	static const char *n[] = { "none", "noaesni", "sse", "avx", "avx2", "avx512" };
@@ -512,6 +550,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "huge", no_argument, NULL, 'H' },
 		{ "min-fraction", required_argument, NULL, 'x' },
 		{ "attempts", required_argument, NULL, 'a' },
+		{ "again", required_argument, NULL, 'g' },
 		{ "floor", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -521,6 +560,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	o->secs = 0.5;
 	o->flows = 65536;
 	o->attempts = 3;
+	o->again = 1;
 	o->mc = true;
 	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (opt) {
@@ -563,6 +603,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'H': o->huge = true; break;
 		case 'x': o->min_fraction = atof(optarg); break;
 		case 'a': o->attempts = (unsigned)atoi(optarg); break;
+		case 'g': o->again = (unsigned)atoi(optarg); break;
 		case 'L': o->floor = true; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -1;
@@ -832,7 +873,12 @@ int main(int argc, char **argv)
 
 	/* Cases measured on a core the host slowed throughout: their rounds
 	 * were all alike, so only the run's other cases show it. */
-	if (bench_pace_mark(res, n) > 0) {
+	unsigned slow = measure_again(&rig, cases, res, n, &o);
+
+	for (unsigned i = 0; i < n; i++)   /* a case measured again checked its floor again */
+		if (res[i].floor_failed && worst == 0)
+			worst = 4;
+	if (slow > 0) {
 		printf("\nMeasured while the host ran this core slowly throughout (a fixed AES-GCM call\n"
 		       "%.1fx or more its cycles in the run's fastest case; not comparable with the rest):\n",
 		       BENCH_PACE_SLOW);
