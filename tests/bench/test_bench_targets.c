@@ -31,6 +31,20 @@ static struct bench_result measured(double median, double q1, double q3)
 				      .mpps = 10 * median };
 }
 
+/* What bench_targets_print() writes of @p n targets (malloc'd; the
+ * caller frees it). */
+static char *printed_text(const struct bench_target *t, unsigned n)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	ck_assert_ptr_nonnull(f);
+	bench_targets_print(f, t, n);
+	fclose(f);
+	return text;
+}
+
 START_TEST(judged_on_median_and_iqr)
 {
 	struct bench_case cs[3] = {
@@ -128,16 +142,13 @@ START_TEST(printed)
 	};
 	struct bench_result rs[2] = { measured(0.938, 0.934, 0.940), measured(0.5, 0.4, 0.6) };
 	struct bench_target t[16];
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
+	char *text;
 
 	rs[1].host_slow = true;
 	unsigned n = bench_targets(cs, rs, 2, t, 16);
 
 	ck_assert_uint_eq(n, 2);
-	bench_targets_print(f, t, n);
-	fclose(f);
+	text = printed_text(t, n);
 	ck_assert_ptr_nonnull(strstr(text, "ChaCha20-Poly1305 inbound    64 B, 1 SA: 0.500 "
 					   "(IQR 0.400-0.600), target 0.70: missed "
 					   "(host slow: reads high)\n"));
@@ -145,11 +156,8 @@ START_TEST(printed)
 					   "(IQR 0.934-0.940), target 0.90: met\n"));
 	free(text);
 	/* no targets, no section */
-	text = NULL;
-	f = open_memstream(&text, &len);
-	bench_targets_print(f, t, 0);
-	fclose(f);
-	ck_assert_uint_eq(len, 0);
+	text = printed_text(t, 0);
+	ck_assert_str_eq(text, "");
 	free(text);
 }
 END_TEST
@@ -165,9 +173,7 @@ START_TEST(a_case_on_a_slowed_core)
 		measured(0.73, 0.72, 0.74), measured(0.77, 0.76, 0.78), measured(0.72, 0.71, 0.73),
 	};
 	struct bench_target t[16];
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f;
+	char *text;
 
 	rs[0].pace_cycles = 141;
 	rs[1].pace_cycles = 206;   /* 1.46x: the whole case on a slowed core */
@@ -177,9 +183,7 @@ START_TEST(a_case_on_a_slowed_core)
 	ck_assert_double_eq_tol(rs[0].pace_ratio, 141.0 / 140, 1e-9);
 	ck_assert_double_eq_tol(rs[1].pace_ratio, 206.0 / 140, 1e-9);
 	ck_assert_double_eq_tol(rs[2].pace_ratio, 1, 1e-9);
-	f = open_memstream(&text, &len);
-	bench_targets_print(f, t, bench_targets(cs, rs, 3, t, 16));
-	fclose(f);
+	text = printed_text(t, bench_targets(cs, rs, 3, t, 16));
 	ck_assert_ptr_nonnull(strstr(text, "outbound 1420 B, 1 SA: 0.770 (IQR 0.760-0.780), "
 					   "target 0.92: missed (the core ran 1.47x slow throughout)\n"));
 	ck_assert_ptr_nonnull(strstr(text, "outbound   64 B, 1 SA: 0.730 (IQR 0.720-0.740), "
