@@ -837,6 +837,7 @@ int main(int argc, char **argv)
 
 	int worst = 0;
 	time_t start = time(NULL);
+	const char *slow_case = getenv("ESPRIT_BENCH_SLOW_CASE");
 
 	for (unsigned i = 0; i < n; i++) {
 		char name[96];
@@ -859,6 +860,10 @@ int main(int argc, char **argv)
 		}
 		if (rc != 0)
 			res[i].error = rc;
+		/* tests only (tests/bench/test_bench_again.py): case N's first
+		 * measurement reads as if its core ran 3x slow throughout */
+		if (slow_case != NULL && strtoul(slow_case, NULL, 10) == i)
+			res[i].pace_cycles *= 3;
 		if (isatty(STDERR_FILENO))
 			fprintf(stderr, "\r\033[K");
 		print_row(&cases[i], &res[i]);
