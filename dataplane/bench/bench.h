@@ -218,8 +218,7 @@ enum bench_target_verdict {
 struct bench_target {
 	const struct bench_case *c;
 	const struct bench_result *r;
-	const struct bench_case *one_c;     /**< many SAs: the one-SA case */
-	const struct bench_result *one;
+	const struct bench_result *one;     /**< many SAs: the one-SA case measured */
 	double value;               /**< the fraction, or many SAs' / one SA's */
 	double min;                 /**< the target */
 	enum bench_target_verdict verdict;

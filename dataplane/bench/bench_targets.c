@@ -84,7 +84,7 @@ unsigned bench_targets(const struct bench_case *cs, const struct bench_result *r
 		 * many more than one SA's, and the harness's own I/O on it
 		 * slower, which its limit takes in */
 		*o = (struct bench_target){
-			.c = &cs[many], .r = &rs[many], .one_c = &cs[one], .one = &rs[one],
+			.c = &cs[many], .r = &rs[many], .one = &rs[one],
 			.value = rs[many].fraction / rs[one].fraction, .min = many_min,
 		};
 		o->verdict = o->value >= o->min ? BENCH_TARGET_MET : BENCH_TARGET_MISSED;
