@@ -90,7 +90,8 @@ struct bench_result {
 	unsigned rounds;            /**< rounds measured (fewer on a busy core) */
 	unsigned rounds_used;       /**< rounds the medians are over */
 	unsigned rounds_slow;       /**< left out: the host slowed them down */
-	bool host_slow;             /**< too few quiet rounds: the fraction reads high */
+	bool host_slow;             /**< too few quiet rounds: the fraction reads
+				     *   high (short frames) or low (long ones) */
 	double *round_fraction;     /**< per-round fractions (rounds_used, malloc'd) */
 	double avg_frame;           /**< octets per input frame */
 	uint64_t rx, tx, drops;     /**< worker counters over the case */

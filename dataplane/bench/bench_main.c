@@ -352,7 +352,7 @@ static void print_row(const struct bench_case *c, const struct bench_result *r)
 	if (r->host_slow) {
 		size_t l = strlen(notes);
 
-		snprintf(notes + l, sizeof(notes) - l, "%shost slow in most rounds: reads high",
+		snprintf(notes + l, sizeof(notes) - l, "%shost slow in most rounds: not comparable",
 			 l ? "; " : "");
 	}
 	/* (a case the floor does not serve says so in the JSON only) */

@@ -116,7 +116,7 @@ static void slow_note(char *buf, size_t len, const struct bench_result *r)
 	if (r->pace_ratio >= BENCH_PACE_SLOW)
 		snprintf(buf, len, " (the core ran %.2fx slow throughout)", r->pace_ratio);
 	else if (r->host_slow)
-		snprintf(buf, len, " (host slow: reads high)");
+		snprintf(buf, len, " (host slow in most rounds)");
 	else
 		buf[0] = '\0';
 }
