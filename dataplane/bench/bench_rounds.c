@@ -386,9 +386,10 @@ int bench_rounds(struct bench_loops *lp, double secs, struct bench_result *r)
 	struct round_set *u = ok.n > 0 ? &ok : &all;
 	struct round_set quiet = { 0 };
 
-	/* Then the rounds the host slowed down: the slow state costs crypto
-	 * more (x1.66) than esprit (x1.44) or I/O (x1.26), so a slow round's
-	 * fraction reads higher than what the code does. A round is quiet
+	/* Then the rounds the host slowed down: the slow state does not
+	 * slow the loops alike (at 64 octets crypto x1.66, esprit x1.44,
+	 * I/O x1.26, so such a round reads high; at 1420 the fourth machine's
+	 * read low), so a slow round's fraction is not the code's. A round is quiet
 	 * when its crypto cost is within QUIET_SLACK of the cheapest crypto
 	 * of the case; the figures are medians over those, unless too few
 	 * were quiet (then the case is flagged). */
