@@ -104,6 +104,8 @@ struct bench_result {
 	double pace_cycles;         /**< the core's pace over the rounds used (median) */
 	double pace_ratio;          /**< that over the run's fastest case's
 				     *   (bench_pace_mark(); 0: unknown) */
+	unsigned again;             /**< times measured again at the end (--again) */
+	bool again_kept;            /**< the figures are of such a measurement */
 	/** --floor: the ESP floor's rate and fraction of the limit (medians),
 	 *  or why there is none (NULL: measured) */
 	double floor_mpps, floor_fraction;  /**< floor_mpps: floor_fraction x limit_mpps */

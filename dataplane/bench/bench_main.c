@@ -435,6 +435,8 @@ static json_t *case_json(const struct bench_case *c, const struct bench_result *
 		json_object_set_new(j, "crypto_cycles_best", json_real(r->crypto_cycles_best));
 		json_object_set_new(j, "pace_cycles", json_real(r->pace_cycles));
 		json_object_set_new(j, "pace_ratio", json_real(r->pace_ratio));
+		json_object_set_new(j, "measured_again", json_integer(r->again));
+		json_object_set_new(j, "again_kept", json_boolean(r->again_kept));
 		json_object_set_new(j, "rounds_planned", json_integer(r->rounds_planned));
 		json_object_set_new(j, "rounds", json_integer(r->rounds));
 		json_object_set_new(j, "rounds_used", json_integer(r->rounds_used));
@@ -486,6 +488,7 @@ static unsigned measure_again(struct bench_rig *rig, const struct bench_case *ca
 		       slow, slow > 1 ? "s" : "", a + 1, o->again);
 		for (unsigned i = 0; i < n; i++) {
 			struct bench_result r = { 0 };
+			unsigned times = res[i].again + 1;
 
 			if (res[i].pace_ratio < BENCH_PACE_SLOW)
 				continue;
@@ -493,9 +496,11 @@ static unsigned measure_again(struct bench_rig *rig, const struct bench_case *ca
 			    r.pace_cycles < res[i].pace_cycles) {
 				free(res[i].round_fraction);
 				res[i] = r;
+				res[i].again_kept = true;
 			} else {
 				free(r.round_fraction);
 			}
+			res[i].again = times;
 			print_row(&cases[i], &res[i]);
 			fflush(stdout);
 		}

@@ -4,8 +4,10 @@
 (--again), end to end on the real harness: a test hook
 (ESPRIT_BENCH_SLOW_CASE=1) has the second case's first measurement read
 as if its core had run 3x slow. With --again 1 that case is measured
-again at the end and the new measurement kept; with --again 0 it is
-listed, its target says so, and the JSON has its pace. No speed is
+again at the end and the new measurement kept (the JSON says so); with
+--again 0 it is listed, its target says so, and the JSON has its pace.
+Whether a case stays listed after its second measurement is the host's
+doing, so that is not asserted. No speed is
 asserted. Exit 77 (skipped) where EAL cannot start."""
 import json
 import os
@@ -47,15 +49,12 @@ with tempfile.TemporaryDirectory() as tmp:
     check(block is not None, "a second measurement at the end of the run", out)
     check(re.search(r"^out aes128gcm +eiv v4 +1420 +1 SA ", block.group(2), re.M) is not None,
           "the 1420-octet case (the one slowed) measured again", out)
-    # (the other case may have run slow itself on a busy host: only the
-    # slowed one is asserted)
-    listed = out.split(SLOW_LIST, 1)
-    check(len(listed) == 1 or " 1420 " not in listed[1].split("\n\n")[0],
-          "the slowed case not left listed", out)
+    # (whether a case is still listed after that is the host's doing: on
+    # a busy host the second measurement may run slow too)
     doc = json.load(open(path))
-    paces = [c["pace_ratio"] for c in doc["cases"]]
-    check(len(paces) == 2 and all(p > 0 for p in paces) and paces[1] < 2,
-          "the second measurement kept: its pace under 2x the fastest (%s)" % paces, out)
+    again = [(c["measured_again"], c["again_kept"]) for c in doc["cases"]]
+    check(again[1] == (1, True), "the second measurement kept (%s)" % again, out)
+    check(all(c["pace_ratio"] > 0 for c in doc["cases"]), "each case's pace in the JSON", out)
     check([t["size"] for t in doc["targets"]] == ["64", "1420"], "the JSON's targets", out)
 
     out = bench(0, path)
@@ -67,4 +66,5 @@ with tempfile.TemporaryDirectory() as tmp:
     check(re.search(r"outbound 1420 B, 1 SA: .*\(the core ran \d+\.\d\dx slow throughout\)",
                     out) is not None, "--again 0: its target says so", out)
     doc = json.load(open(path))
-    check(doc["cases"][1]["pace_ratio"] >= 1.2, "--again 0: the JSON's pace ratio", out)
+    check(doc["cases"][1]["pace_ratio"] >= 1.2 and doc["cases"][1]["measured_again"] == 0,
+          "--again 0: the JSON's pace ratio, not measured again", out)
