@@ -157,18 +157,17 @@ ESP_INLINE void esp_nonce_explicit(uint8_t nonce[ESP_NONCE_LEN],
 /**
  * One AEAD pass, in place or not. @p cipher is a compile-time constant in
  * every specialized handler, so the switch folds away. @p kd is the key
- * data for @p mgr in an SA's key area (struct esp_sa.key, filled by
- * esp_key_setup(), at esp_key_off()). Encrypt
+ * data for @p mgr (struct esp_sa.key, filled by esp_key_setup()). Encrypt
  * writes the ICV to @p tag; decrypt writes the ICV it computes to @p tag
  * for the caller to compare.
  */
-ESP_INLINE void esp_aead_kd(IMB_MGR *mgr, const uint8_t *kd, unsigned cipher,
-			    bool encrypt, const uint8_t nonce[ESP_NONCE_LEN],
-			    const uint8_t *aad, uint32_t aad_len,
-			    uint8_t *dst, const uint8_t *src, uint32_t len,
-			    uint8_t tag[ESP_ICV_LEN])
+ESP_INLINE void esp_aead(IMB_MGR *mgr, const void *kd, unsigned cipher,
+			 bool encrypt, const uint8_t nonce[ESP_NONCE_LEN],
+			 const uint8_t *aad, uint32_t aad_len,
+			 uint8_t *dst, const uint8_t *src, uint32_t len,
+			 uint8_t tag[ESP_ICV_LEN])
 {
-	/* Only IPsec-MB dereferences it, at the alignment it needs. */
+	/* Only IPsec-MB dereferences it, with unaligned loads (struct esp_sa.key). */
 	const struct gcm_key_data *gcm = (const struct gcm_key_data *)(const void *)kd;
 
 	switch (cipher) {
@@ -231,17 +230,6 @@ ESP_INLINE void esp_aead_kd(IMB_MGR *mgr, const uint8_t *kd, unsigned cipher,
 		break;
 	}
 	}
-}
-
-/* esp_aead_kd() with the key data found in @p key_area for @p mgr. */
-ESP_INLINE void esp_aead(IMB_MGR *mgr, const void *key_area, unsigned cipher,
-			 bool encrypt, const uint8_t nonce[ESP_NONCE_LEN],
-			 const uint8_t *aad, uint32_t aad_len,
-			 uint8_t *dst, const uint8_t *src, uint32_t len,
-			 uint8_t tag[ESP_ICV_LEN])
-{
-	esp_aead_kd(mgr, (const uint8_t *)key_area + esp_key_off(mgr), cipher, encrypt, nonce,
-		    aad, aad_len, dst, src, len, tag);
 }
 
 /**

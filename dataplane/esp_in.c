@@ -591,7 +591,6 @@ ESP_INLINE uint16_t esp_in_express_burst(struct esp_sa *sa0, struct esp_sa **sas
 {
 	const uint32_t OUTER = v6 ? ESP_IPV6_HDR_LEN : ESP_IPV4_HDR_MIN;
 	const uint32_t HDRS = l2 + OUTER + sizeof(struct esp_hdr);
-	const size_t key_off = esp_key_off(ctx->mgr);
 	const struct esp_sa *sel6_of = NULL;
 	struct esp_in_fast job[ESP_IN_CHUNK];
 	struct esp_sa_count counted = { 0, 0 };
@@ -642,8 +641,8 @@ ESP_INLINE uint16_t esp_in_express_burst(struct esp_sa *sa0, struct esp_sa **sas
 				r = (enum esp_drop)reason;
 				goto bad;
 			}
-			esp_aead_kd(ctx->mgr, (const uint8_t *)&sa->key + key_off, cipher, false,
-				    j->nonce, j->aad, 8, j->ct, j->ct, j->ct_len, tag);
+			esp_aead(ctx->mgr, sa->key, cipher, false, j->nonce, j->aad, 8, j->ct, j->ct,
+				 j->ct_len, tag);
 			if (!esp_icv_equal(tag, j->ct + j->ct_len)) {
 				r = ESP_DROP_AUTH;
 				goto bad;

@@ -378,7 +378,6 @@ ESP_INLINE uint16_t esp_out_chunks(struct esp_sa *sa0, struct esp_sa **sas, stru
 {
 	struct esp_out_aead job[ESP_OUT_CHUNK];
 	IMB_MGR *mgr = ctx->mgr;
-	size_t key_off = esp_key_off(mgr);
 	uint16_t ngood = 0;
 
 	/* No prefetch of the packets: the worker's classifier (or
@@ -406,9 +405,8 @@ ESP_INLINE uint16_t esp_out_chunks(struct esp_sa *sa0, struct esp_sa **sas, stru
 		for (uint16_t k = 0; k < ngood - first; k++) {
 			const struct esp_out_aead *j = &job[k];
 
-			esp_aead_kd(mgr, (sas != NULL ? j->sa->key : sa0->key) + key_off, cipher,
-				    true, j->nonce, j->aad, j->aad_len,
-				    j->pt, j->pt, j->pt_len, j->pt + j->pt_len);
+			esp_aead(mgr, (sas != NULL ? j->sa : sa0)->key, cipher, true, j->nonce,
+				 j->aad, j->aad_len, j->pt, j->pt, j->pt_len, j->pt + j->pt_len);
 			if (natt && j->udp6 != NULL) {  /* over the ciphertext */
 				uint32_t ulen = esp_get16(j->udp6 + 4);
 				uint16_t c = esp_udp6_cksum(j->ip6, j->udp6, ulen);
@@ -467,7 +465,6 @@ ESP_INLINE void esp_out_express_burst(struct esp_sa *sa0, struct esp_sa **sas,
 	const uint32_t IN = framed ? L2 : 0;   /* octets before the inner header */
 	const uint32_t ip_len = v6 ? ESP_IPV6_HDR_LEN : ESP_IPV4_HDR_MIN;
 	const uint32_t grow_head = ip_len + sizeof(struct esp_hdr) + iv_len;
-	const size_t key_off = esp_key_off(ctx->mgr);
 	struct esp_out_aead job[ESP_OUT_CHUNK];
 	struct esp_sa_count counted = { 0, 0 };
 	uint64_t seq = sas == NULL ? sa0->seq : 0;
@@ -523,8 +520,8 @@ ESP_INLINE void esp_out_express_burst(struct esp_sa *sa0, struct esp_sa **sas,
 			const struct esp_out_aead *j = &job[k];
 			const struct esp_sa *sa = sas != NULL ? j->sa : sa0;
 
-			esp_aead_kd(ctx->mgr, (const uint8_t *)&sa->key + key_off, cipher, true,
-				    j->nonce, j->aad, 8, j->pt, j->pt, j->pt_len, j->pt + j->pt_len);
+			esp_aead(ctx->mgr, sa->key, cipher, true, j->nonce, j->aad, 8, j->pt, j->pt,
+				 j->pt_len, j->pt + j->pt_len);
 		}
 	}
 	if (sas == NULL) {

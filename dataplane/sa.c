@@ -30,9 +30,8 @@ static_assert(offsetof(struct esp_sa, sel) == 128 &&
 static_assert(offsetof(struct esp_sa, stats) % 64 == 0 &&
 	      offsetof(struct esp_sa, key) == offsetof(struct esp_sa, stats) + 16,
 	      "the counters and the key data share a line");
-static_assert(offsetof(struct esp_sa, key) % 16 == 0 && ESP_SA_KEY_OFF % 16 == 0 &&
-	      (offsetof(struct esp_sa, key) + ESP_SA_KEY_OFF_AVX512) % 64 == 0,
-	      "key data alignment IPsec-MB's code expects");
+static_assert(offsetof(struct esp_sa, key) % 64 == 16,
+	      "key data 16 octets into a line: the lines esp_key_lines() names");
 static_assert(sizeof(struct esp_event) == 16, "event ring element is 16 octets");
 
 const char *esp_cipher_name(enum esp_cipher c)
@@ -199,14 +198,13 @@ size_t esp_key_area_size(const IMB_MGR *mgr)
 	size_t need = mgr->used_arch == IMB_ARCH_AVX512 ? sizeof(struct gcm_key_data)
 							: ESP_SA_KEY_SMALL;
 
-	return RTE_ALIGN_CEIL(esp_key_off(mgr) + need, 16);
+	return RTE_ALIGN_CEIL(need, 16);
 }
 
 void esp_key_lines(const IMB_MGR *mgr, uint16_t off[ESP_SA_KEY_LINES])
 {
 	/* where the key data starts, from the counters' line */
-	size_t key = offsetof(struct esp_sa, key) - offsetof(struct esp_sa, stats) +
-		     esp_key_off(mgr);
+	size_t key = offsetof(struct esp_sa, key) - offsetof(struct esp_sa, stats);
 	/* AES-128: 11 round keys; H^4..H^1, 64 octets, at 304 (AVX2) or at
 	 * the end of struct gcm_key_data (VAES) */
 	size_t hkeys = mgr->used_arch == IMB_ARCH_AVX512 ? sizeof(struct gcm_key_data) - 64 : 304;
@@ -232,9 +230,9 @@ void esp_sa_stats_read(const struct esp_sa *sa, struct esp_sa_stats *out)
 
 int esp_key_setup(IMB_MGR *mgr, enum esp_cipher c, const uint8_t *key, uint8_t *area)
 {
-	/* Only IPsec-MB's code dereferences the key data, at the alignment
-	 * esp_key_off() gives it; C code never accesses it as a struct. */
-	struct gcm_key_data *gcm = (struct gcm_key_data *)(void *)(area + esp_key_off(mgr));
+	/* Only IPsec-MB's code dereferences the key data, with unaligned
+	 * loads (struct esp_sa.key); C code never accesses it as a struct. */
+	struct gcm_key_data *gcm = (struct gcm_key_data *)(void *)area;
 
 	switch (c) {
 	case ESP_CIPHER_AES128_GCM16:
@@ -244,7 +242,7 @@ int esp_key_setup(IMB_MGR *mgr, enum esp_cipher c, const uint8_t *key, uint8_t *
 		IMB_AES256_GCM_PRE(mgr, key, gcm);
 		return 0;
 	case ESP_CIPHER_CHACHA20_POLY1305:
-		memcpy(area + esp_key_off(mgr), key, 32);
+		memcpy(area, key, 32);
 		return 0;
 	}
 	return -EINVAL;

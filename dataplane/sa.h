@@ -90,18 +90,6 @@ struct esp_sa_count {
 enum esp_sa_layout {
 	ESP_SA_HDR_MAX = 48,       /**< IPv6 (40) + UDP (8) outer header */
 	ESP_SA_RW_INLINE = 32,     /**< inbound window kept in line 1: off or 64 packets */
-	/**
-	 * Where the key data starts inside struct esp_sa.key (esp_key_off()),
-	 * which is 16 octets into a cache line (after the counters).
-	 * IPsec-MB's AVX2 code reads, for a message of up to 64 octets, the
-	 * AES-128 round keys at 0-175 of struct gcm_key_data and the GHASH key
-	 * powers H^4..H^1 at 304-367: 16 octets into a line those are 4 cache
-	 * lines (0-191 and 320-383 from the line), 64-aligned they are 5.
-	 * SSE/AVX/AVX2 code needs 16-octet alignment at most; the AVX-512
-	 * code gets the 64 octets its struct declares.
-	 */
-	ESP_SA_KEY_OFF = 0,
-	ESP_SA_KEY_OFF_AVX512 = 48,
 	/** Octets of struct gcm_key_data the non-AVX-512 managers use: the
 	 *  round keys (240) and the SSE/AVX GHASH tables (2 x 128; AVX2 uses
 	 *  the first 128). AVX-512 (VAES) uses all of it. */
@@ -220,10 +208,16 @@ struct esp_sa {
 	 */
 	struct esp_sa_count stats __rte_cache_aligned;
 	/*
-	 * The key data: IPsec-MB's struct gcm_key_data (or the ChaCha20 key)
-	 * at esp_key_off() of this area, only as large as the manager's code
-	 * uses (esp_key_area_size()); the AVX2 code reads 4 lines per small
-	 * packet, counting the counters' line. Big replay windows follow it.
+	 * The key data: IPsec-MB's struct gcm_key_data (or the ChaCha20 key),
+	 * only as large as the manager's code uses (esp_key_area_size()).
+	 * 16 octets into its line, after the counters, a small AES-128-GCM
+	 * packet reads 4 lines of it, counting the counters' (esp_key_lines()),
+	 * where 64-aligned it would read 5 lines (AVX2) or 6 (AVX-512 with
+	 * VAES). IPsec-MB declares the struct 64-aligned, but its code needs
+	 * 16 at most: in 1.3 the GCM code of the AVX2 and both AVX-512
+	 * managers (with VAES and without) has no aligned move on it
+	 * (objdump), and test_crypto_mgr.c runs every manager this CPU has
+	 * on it at every length. Big replay windows follow it.
 	 */
 	uint8_t key[] __rte_aligned(16);
 };
@@ -244,12 +238,6 @@ static inline bool esp_life_far(const struct esp_sa *sa, uint16_t n)
 /** Copy @p sa's counters (control thread; racy but each word whole). */
 void esp_sa_stats_read(const struct esp_sa *sa, struct esp_sa_stats *out);
 
-/** Offset of the key data in struct esp_sa.key for @p mgr's code. */
-static inline size_t esp_key_off(const IMB_MGR *mgr)
-{
-	return mgr->used_arch == IMB_ARCH_AVX512 ? ESP_SA_KEY_OFF_AVX512 : ESP_SA_KEY_OFF;
-}
-
 /**
  * Expand @p key (esp_cipher_key_len() octets) for @p mgr into @p area of
  * esp_key_area_size() octets, 16 octets into a cache line (like struct
@@ -261,15 +249,15 @@ int esp_key_setup(IMB_MGR *mgr, enum esp_cipher c, const uint8_t *key, uint8_t *
 size_t esp_key_area_size(const IMB_MGR *mgr);
 
 /** Lines of an SA's counters and key data that esp_sa_prefetch() fetches. */
-enum { ESP_SA_KEY_LINES = 6 };
+enum { ESP_SA_KEY_LINES = 4 };
 
 /**
  * The lines of an SA's counters and key data that a small AES-GCM packet
  * reads with @p mgr's code, as offsets from &sa->stats (repeated to fill
- * @p off): the counters, the AES-128 round keys, and the GHASH key powers
- * H^4..H^1, which the AVX2 code keeps near the round keys (304 octets into
- * the key data) and the AVX-512 (VAES) code after its other 44 powers
- * (944 octets in).
+ * @p off): the counters and the AES-128 round keys (lines 0-2), and the
+ * GHASH key powers H^4..H^1, which the AVX2 code keeps near the round keys
+ * (304 octets into the key data: line 5) and the AVX-512 (VAES) code after
+ * its other 44 powers (944 octets in: line 15).
  */
 void esp_key_lines(const IMB_MGR *mgr, uint16_t off[ESP_SA_KEY_LINES]);
 

@@ -95,7 +95,7 @@ FLOOR_INLINE uint16_t floor_out(struct bench_floor *f, struct rte_mbuf **mb, uin
 	static const uint32_t pad_words[4] = { 0, 0x0101, 0x020201, 0x03030201 };
 	struct floor_job job[WORKER_BURST];
 	struct esp_sa *sa = f->sa;
-	const uint8_t *kd = (const uint8_t *)sa->key + esp_key_off(f->mgr);
+	const uint8_t *kd = sa->key;
 	uint64_t seq = sa->seq, w0t, w1t;
 	uint16_t id = sa->ip_id;
 
@@ -154,8 +154,8 @@ FLOOR_INLINE uint16_t floor_out(struct bench_floor *f, struct rte_mbuf **mb, uin
 	}
 	/* after the stores, as esprit does (esp_out.c, struct esp_out_aead) */
 	for (uint16_t i = 0; i < n; i++)
-		esp_aead_kd(f->mgr, kd, f->cipher, true, job[i].nonce, job[i].aad, 8, job[i].text,
-			    job[i].text, job[i].len, job[i].text + job[i].len);
+		esp_aead(f->mgr, kd, f->cipher, true, job[i].nonce, job[i].aad, 8, job[i].text,
+			 job[i].text, job[i].len, job[i].text + job[i].len);
 	sa->seq = seq;
 	sa->ip_id = id;
 	return n;
@@ -169,7 +169,7 @@ FLOOR_INLINE uint16_t floor_in(struct bench_floor *f, struct rte_mbuf **mb, uint
 	const uint32_t ip_len = v6 ? 40 : 20, outer = ip_len + FLOOR_ESP + iv_len;
 	struct floor_job job[WORKER_BURST];
 	struct esp_sa *sa = f->sa;
-	const uint8_t *kd = (const uint8_t *)sa->key + esp_key_off(f->mgr);
+	const uint8_t *kd = sa->key;
 	uint16_t good = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
@@ -192,7 +192,7 @@ FLOOR_INLINE uint16_t floor_in(struct bench_floor *f, struct rte_mbuf **mb, uint
 		if (j->len == 0 || esp_get32(j->aad) != sa->spi ||
 		    replay_check(sa->rw, seq, &reason) != 0)
 			goto bad;
-		esp_aead_kd(f->mgr, kd, f->cipher, false, j->nonce, j->aad, 8, ct, ct, j->len, tag);
+		esp_aead(f->mgr, kd, f->cipher, false, j->nonce, j->aad, 8, ct, ct, j->len, tag);
 		if (!esp_icv_equal(tag, ct + j->len))
 			goto bad;
 		replay_update(sa->rw, seq);
