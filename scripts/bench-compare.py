@@ -21,6 +21,14 @@ hide); with one run a side, a bootstrap over that run's rounds, which is
 optimistic and marked so. "faster" or "slower" when the interval excludes
 zero, "noise" when it does not. Nothing is asserted: the exit status is 0
 unless the input cannot be read.
+
+Under each case, with two or more runs a side, a second figure: the
+crypto share, IPsec-MB's cycles a packet alone (the crypto reference of
+the same rounds) over esprit's. A host that changes the core's speed
+scales both alike, and it leaves out the I/O reference, which a busy
+host moves more than esprit where the packets miss the cache: with a
+million SAs the fraction rose with the host's slowdowns (docs/benchmark.md,
+"Thirty-fifth round") while the crypto share held to a few per cent.
 """
 import json
 import random
@@ -50,9 +58,16 @@ def case_key(c):
     return name
 
 
+def crypto_share(c):
+    """IPsec-MB's cycles a packet alone over esprit's, or None."""
+    crypto, cycles = c.get("crypto_cycles") or 0, c.get("cycles_per_packet") or 0
+    return crypto / cycles if crypto > 0 and cycles > 0 else None
+
+
 def load_side(paths):
-    """{case: [rounds of run 1, rounds of run 2, ...]}, and the machines."""
-    cases, machines = {}, []
+    """{case: [rounds of run 1, rounds of run 2, ...]}, {case: [crypto
+    share of run 1, ...]}, and the machines."""
+    cases, shares, machines = {}, {}, []
     for path in paths:
         with open(path) as f:
             doc = json.load(f)
@@ -62,7 +77,9 @@ def load_side(paths):
             if c.get("error") or not rounds:
                 continue
             cases.setdefault(case_key(c), []).append(rounds)
-    return cases, machines
+            if crypto_share(c) is not None:
+                shares.setdefault(case_key(c), []).append(crypto_share(c))
+    return cases, shares, machines
 
 
 # two-sided 95% quantiles of Student's t, by degrees of freedom
@@ -105,6 +122,10 @@ def compare_case(a_runs, b_runs, rng):
     return statistics.median(ma), statistics.median(mb), lo, hi, note
 
 
+def verdict(lo, hi):
+    return "faster" if lo > 0 else "slower" if hi < 0 else "noise"
+
+
 def machine_notes(ma, mb):
     notes = []
     for key in ("tsc_ghz", "ipsec_mb", "ipsec_mb_arch", "hugepages", "dpdk"):
@@ -131,8 +152,8 @@ def main(argv):
         sys.stderr.write(__doc__)
         return 2
     try:
-        a, ma = load_side(a_paths)
-        b, mb = load_side(b_paths)
+        a, sa, ma = load_side(a_paths)
+        b, sb, mb = load_side(b_paths)
     except (OSError, ValueError, KeyError) as e:
         sys.stderr.write("bench-compare: %s\n" % e)
         return 1
@@ -147,9 +168,15 @@ def main(argv):
             print("%-48s only in %s" % (key, "A" if key in a else "B"))
             continue
         fa, fb, lo, hi, note = compare_case(a[key], b[key], rng)
-        verdict = "faster" if lo > 0 else "slower" if hi < 0 else "noise"
         print("%-48s %6.3f/%-3d %6.3f/%-3d %+8.3f [%+7.3f %+7.3f]  %s%s" %
-              (key, fa, len(a[key]), fb, len(b[key]), fb - fa, lo, hi, verdict, note))
+              (key, fa, len(a[key]), fb, len(b[key]), fb - fa, lo, hi, verdict(lo, hi), note))
+        xa, xb = sa.get(key, []), sb.get(key, [])
+        if len(xa) >= 2 and len(xb) >= 2:
+            ca, cb = statistics.median(xa), statistics.median(xb)
+            lo, hi = welch_interval(xa, xb)
+            print("%-48s %6.3f/%-3d %6.3f/%-3d %+8.3f [%+7.3f %+7.3f]  %s" %
+                  ("  crypto share (IPsec-MB's cycles / esprit's)", ca, len(xa), cb, len(xb),
+                   cb - ca, lo, hi, verdict(lo, hi)))
     return 0
 
 

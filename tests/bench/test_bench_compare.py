@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """scripts/bench-compare.py on synthetic esprit-bench JSON: a case made
 faster, one made slower, one unchanged, one measured by one side only,
-and a small difference that the runs' own spread makes noise."""
+a small difference that the runs' own spread makes noise, and the crypto
+share beside the fraction."""
 import json
 import os
 import random
@@ -98,6 +99,28 @@ def main():
             rows = [l for l in out.splitlines() if l.startswith(d + " ")]
             assert len(rows) == 2 and key not in rows[0] and "noise" in rows[0], out
             assert verdict(out, [d + " ", " 64 ", "%d %s" % (many_n, key)]) == "only in", out
+
+        # the crypto share (IPsec-MB's cycles / esprit's): a host that
+        # changes speed moves each run's fraction by +-0.05 (noise) and
+        # both cycle counts alike, so 5% fewer of esprit's cycles show
+        def paced(rng, cycles, slow):
+            doc = run_doc(rng, {("in", "64"): 0.40}, shift=0.05 * (slow - 1.3) / 0.3)
+            doc["cases"][0].update(crypto_cycles=55 * slow,
+                                   cycles_per_packet=rng.gauss(cycles, 3) * slow)
+            return doc
+        a = [write(tmp, "pa%d.json" % i, paced(rng, 350, x))
+             for i, x in enumerate((1.0, 1.6, 1.3, 1.0, 1.6, 1.3))]
+        b = [write(tmp, "pb%d.json" % i, paced(rng, 333, x))
+             for i, x in enumerate((1.6, 1.0, 1.3, 1.6, 1.0, 1.3))]
+        rc, out, err = compare(a + ["--"] + b)
+        assert rc == 0, err
+        rows = out.splitlines()
+        i = next(k for k, l in enumerate(rows) if l.startswith("in ") and " 64 " in l)
+        assert "noise" in rows[i], out
+        assert "crypto share" in rows[i + 1] and "faster" in rows[i + 1], out
+        # and not from one run a side, nor without the cycle counts
+        rc, out, err = compare([a[0], b[0]])
+        assert rc == 0 and "crypto share" not in out, out
 
         # a broken file is an error, not a crash; no second side is usage
         bad = write(tmp, "bad.json", {})
