@@ -214,8 +214,8 @@ struct esp_sa {
 	 * packet reads 4 lines of it, counting the counters' (esp_key_lines()),
 	 * where 64-aligned it would read 5 lines (AVX2) or 6 (AVX-512 with
 	 * VAES). IPsec-MB declares the struct 64-aligned, but its code needs
-	 * 16 at most: in 1.3 the GCM code of the AVX2 and both AVX-512
-	 * managers (with VAES and without) has no aligned move on it
+	 * 16 at most: in 1.3 the GCM code of every manager (SSE, AVX2, and
+	 * AVX-512 with VAES and without) has no aligned move on it
 	 * (objdump), and test_crypto_mgr.c runs every manager this CPU has
 	 * on it at every length. Big replay windows follow it.
 	 */
