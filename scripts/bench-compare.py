@@ -27,8 +27,9 @@ crypto share, IPsec-MB's cycles a packet alone (the crypto reference of
 the same rounds) over esprit's. A host that changes the core's speed
 scales both alike, and it leaves out the I/O reference, which a busy
 host moves more than esprit where the packets miss the cache: with a
-million SAs the fraction rose with the host's slowdowns (docs/benchmark.md,
-"Thirty-fifth round") while the crypto share held to a few per cent.
+million SAs the fraction rose with the host's slowdowns, and the crypto
+share's interval was a third as wide (docs/benchmark.md, "Thirty-fifth
+round").
 """
 import json
 import random
@@ -77,8 +78,9 @@ def load_side(paths):
             if c.get("error") or not rounds:
                 continue
             cases.setdefault(case_key(c), []).append(rounds)
-            if crypto_share(c) is not None:
-                shares.setdefault(case_key(c), []).append(crypto_share(c))
+            share = crypto_share(c)
+            if share is not None:
+                shares.setdefault(case_key(c), []).append(share)
     return cases, shares, machines
 
 
