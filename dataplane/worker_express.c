@@ -324,8 +324,11 @@ EXPRESS_INLINE bool esp_in_express_leads(const struct worker *w, const struct es
  * other is this worker's, known, local to @p dst and
  * esp_in_express_joins() it. One bulk lookup, as esp_in_batch()'s, and
  * every SA's lines prefetched before the first is checked: with a million
- * SAs each is a miss, and so they overlap (prefetching each SA's a few
- * packets ahead of its transform measured 0.07 of the limit slower).
+ * SAs each is a miss, and so they overlap. Spreading the prefetches over
+ * the transforms was slower both times it was tried: each SA a few
+ * packets ahead of its transform (0.07 of the limit), and the next
+ * burst's SAs during this burst's transforms, received one burst ahead
+ * (0.07; docs/benchmark.md, thirty-sixth round).
  */
 EXPRESS_INLINE bool esp_in_express_sas(struct worker *w, struct rte_mbuf **pkts, uint16_t n,
 				     uint16_t same, uint32_t spi, const union express_flow *fl,
