@@ -3,7 +3,7 @@
  * @file
  * Masked compares of a few 64-bit words as vectors, for the per-packet
  * checks that compare a header against a memo or a selector: the IPv6
- * selector's addresses (4 words), the flow memos (3 and 6 words).
+ * selector's addresses (4 words), the flow memos (4 and 6 words).
  *
  * GCC's and clang's vector extension does the AND and the XOR (one
  * VPTERNLOGQ with AVX-512, two instructions without); the test for zero

@@ -320,11 +320,12 @@ static inline enum pkt_kind classify_fast4(struct worker *w, const struct fib *f
 
 /*
  * The last frame of a burst that classify_fast4() took and the SPD sent
- * to an SA of this worker's, as a masked image of the 24 octets from frame
+ * to an SA of this worker's, as a masked image of the 32 octets from frame
  * offset 10: the EtherType and the IPv4 header but for the fields a flow's
  * packets may differ in (TOS, total length, Identification, DF, TTL,
- * checksum). A later frame of the burst that matches it, is as long as its
- * header says and has a TTL above 1 is classified as that frame was (the
+ * checksum), and none of the 8 octets after it (one 32-octet compare).
+ * A later frame of the burst that matches it, is as long as its header
+ * says and has a TTL above 1 is classified as that frame was (the
  * FIB and the own addresses are the burst's; a UDP flow's frames to the
  * NAT-T port, which classify_fast_kind() sends the long way, are not
  * spoken for) and goes to the same SA: the memo is kept only where the
@@ -349,7 +350,7 @@ enum {
 };
 
 struct flow_memo {
-	uint64_t want[3];        /* the frame's octets under flow_memo_mask[] */
+	uint64_t want[4];        /* the frame's octets under flow_memo_mask[] */
 	/* the destination port (network order) of the frames not spoken
 	 * for: a UDP flow's NAT-T port, else FLOW_MEMO_NO_PORT */
 	uint32_t natt;
@@ -358,9 +359,9 @@ struct flow_memo {
 
 enum { FLOW_MEMO_NO_PORT = 0x10000 };  /* no port is */
 
-/* Which of the 24 octets from FLOW_MEMO_OFF a flow's packets share, the
+/* Which of the 32 octets from FLOW_MEMO_OFF a flow's packets share, the
  * source and destination addresses' octets @p src and @p dst (0xff, or 0
- * for any address). */
+ * for any address): the IPv4 header's, not the upper layer's. */
 #define FLOW_MEMO_MASK(src, dst) {                                     \
 	0, 0,                   /* the source MAC's last two */        \
 	0xff, 0xff,             /* EtherType */                        \
@@ -370,8 +371,9 @@ enum { FLOW_MEMO_NO_PORT = 0x10000 };  /* no port is */
 	0, 0xff, 0, 0,          /* TTL; protocol; checksum */          \
 	src, src, src, src,     /* source */                           \
 	dst, dst, dst, dst,     /* destination */                      \
+	0, 0, 0, 0, 0, 0, 0, 0, /* the upper layer's first octets */   \
 }
-static const uint8_t flow_memo_mask[24] = FLOW_MEMO_MASK(0xff, 0xff);
+static const uint8_t flow_memo_mask[32] = FLOW_MEMO_MASK(0xff, 0xff);
 static_assert(FLOW_MEMO_OFF + sizeof(flow_memo_mask) <= FLOW_MEMO_MIN, "in the shortest frame");
 
 /* A flow memo's image of the @p n words at @p p: their octets under
