@@ -111,20 +111,40 @@ ESP_INLINE uint32_t esp_aad_build(uint8_t aad[ESP_AAD_MAX], uint32_t spi,
 }
 
 /**
+ * Octets 6-7 of an IPv4 header (flags and fragment offset) as memory
+ * holds them, read into a uint16_t: the DF flag's bit there.
+ */
+#define ESP_IPV4_DF_MEM RTE_BE16(ESP_IPV4_DF)
+
+/**
+ * The DF flag of the IPv4 header at @p ip, as memory holds it:
+ * ESP_IPV4_DF_MEM or 0. A whole word, as every variable that carries it:
+ * GCC spilled a narrower one (a bool, then a uint16_t) with a store of
+ * its width and read it back wider, a load that waits for the store to
+ * retire (the ESP floor, docs/benchmark.md, thirty-seventh round).
+ */
+ESP_INLINE uint64_t esp_ip4_df(const uint8_t *ip)
+{
+	uint16_t frag;
+
+	memcpy(&frag, ip + 6, 2);
+	return frag & ESP_IPV4_DF_MEM;
+}
+
+/**
  * Octets 0-7 of an IPv4 header as one word, as memory holds them, with
  * octet 0 (version and IHL) zero: TOS, total length, identification, and
- * the DF flag alone (RFC 791). Summing its 16-bit halves gives their part
- * of the RFC 1071 checksum.
+ * the DF flag alone (RFC 791), @p df as esp_ip4_df() gives it. Summing its
+ * 16-bit halves gives their part of the RFC 1071 checksum.
  */
-ESP_INLINE uint64_t esp_ip4_fields(uint8_t tos, uint16_t total, uint16_t id, bool df)
+ESP_INLINE uint64_t esp_ip4_fields(uint8_t tos, uint16_t total, uint16_t id, uint64_t df)
 {
-	uint16_t frag = df ? ESP_IPV4_DF : 0;
 #if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
 	return (uint64_t)tos << 8 |
 	       (uint64_t)rte_cpu_to_be_32((uint32_t)total << 16 | id) << 16 |
-	       (uint64_t)rte_cpu_to_be_16(frag) << 48;
+	       (uint64_t)df << 48;
 #else
-	return (uint64_t)tos << 48 | (uint64_t)total << 32 | (uint64_t)id << 16 | frag;
+	return (uint64_t)tos << 48 | (uint64_t)total << 32 | (uint64_t)id << 16 | df;
 #endif
 }
 

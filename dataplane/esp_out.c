@@ -40,10 +40,11 @@ void esp_nonce_iiv(uint8_t nonce[ESP_NONCE_LEN], const uint8_t salt[ESP_SALT_LEN
  * Validate the packet to protect and find where ESP goes (a header the
  * worker checked, ESP_PTYPE_IP4_CHECKED or ESP_PTYPE_IP6_CHECKED, is only
  * read). Fills the offset of the ESP header in the original packet (0 for
- * tunnel), the payload's next header, and for tunnel mode DSCP/ECN and DF.
+ * tunnel), the payload's next header, and for tunnel mode DSCP/ECN and DF
+ * (esp_ip4_df()).
  */
 ESP_INLINE int esp_out_parse(struct rte_mbuf *m, const int layout, uint32_t *split,
-			     uint32_t *nh_off, uint8_t *next, uint8_t *tos, bool *df)
+			     uint32_t *nh_off, uint8_t *next, uint8_t *tos, uint64_t *df)
 {
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
 	uint32_t len = rte_pktmbuf_pkt_len(m);
@@ -51,7 +52,7 @@ ESP_INLINE int esp_out_parse(struct rte_mbuf *m, const int layout, uint32_t *spl
 
 	if (m->packet_type == ESP_PTYPE_IP4_CHECKED) {
 		*tos = p[1];
-		*df = (esp_get16(p + 6) & ESP_IPV4_DF) != 0;
+		*df = esp_ip4_df(p);
 		*split = layout == OUT_TRANS ? ESP_IPV4_HDR_MIN : 0;
 		*nh_off = 9;
 		*next = layout == OUT_TRANS ? p[9] : ESP_IPPROTO_IPIP;
@@ -59,7 +60,7 @@ ESP_INLINE int esp_out_parse(struct rte_mbuf *m, const int layout, uint32_t *spl
 	}
 	if (m->packet_type == ESP_PTYPE_IP6_CHECKED) {  /* no extension header */
 		*tos = (uint8_t)((p[0] & 0x0f) << 4 | p[1] >> 4);
-		*df = false;  /* RFC 4301 §8.1: no DF to copy from IPv6 */
+		*df = 0;  /* RFC 4301 §8.1: no DF to copy from IPv6 */
 		*split = layout == OUT_TRANS ? ESP_IPV6_HDR_LEN : 0;
 		*nh_off = 6;
 		*next = layout == OUT_TRANS ? p[6] : ESP_IPPROTO_IPV6;
@@ -73,7 +74,7 @@ ESP_INLINE int esp_out_parse(struct rte_mbuf *m, const int layout, uint32_t *spl
 		if (hl < ESP_IPV4_HDR_MIN || iplen < hl || iplen > len)
 			return -1;
 		*tos = p[1];
-		*df = (esp_get16(p + 6) & ESP_IPV4_DF) != 0;
+		*df = esp_ip4_df(p);
 		if (layout == OUT_TRANS) {
 			*split = hl;
 			*nh_off = 9;
@@ -89,7 +90,7 @@ ESP_INLINE int esp_out_parse(struct rte_mbuf *m, const int layout, uint32_t *spl
 		if (iplen > len)
 			return -1;
 		*tos = (uint8_t)((p[0] & 0x0f) << 4 | p[1] >> 4);
-		*df = false;  /* RFC 4301 §8.1: no DF to copy from IPv6 */
+		*df = 0;  /* RFC 4301 §8.1: no DF to copy from IPv6 */
 		if (layout == OUT_TRANS) {
 			int s = ip6_skip_opts(p, iplen, nh_off);
 			if (s < 0)
@@ -205,7 +206,7 @@ ESP_INLINE void esp_out_esp_hdr(struct esp_out_aead *job, uint8_t *esp, const st
  * header (store forwarding would stall on it).
  */
 ESP_INLINE void esp_out_ip4(uint8_t *p, const struct esp_sa *sa, uint8_t tos, uint16_t total,
-			    uint16_t id, bool df, const uint32_t hdr_len)
+			    uint16_t id, uint64_t df, const uint32_t hdr_len)
 {
 	uint64_t w0, w1, f = esp_ip4_fields(tos, total, id, df);
 	uint64_t s = (uint64_t)sa->hdr_sum + (uint32_t)f + (f >> 32);
@@ -263,7 +264,8 @@ ESP_INLINE enum esp_drop esp_out_one(struct esp_sa *sa, struct rte_mbuf *m,
 {
 	uint32_t split, nh_off = 0, udp_len = natt ? sizeof(struct esp_udp_hdr) : 0;
 	uint8_t next, tos, iv_len = fast ? st->iv_len : sa->iv_len;
-	bool df, esn = fast ? st->esn : (sa->flags & ESP_SA_F_ESN) != 0;
+	uint64_t df;
+	bool esn = fast ? st->esn : (sa->flags & ESP_SA_F_ESN) != 0;
 
 	if (!fast && unlikely(sa->flags & ESP_SA_F_DEAD))
 		return ESP_DROP_SA_EXPIRED;
@@ -490,7 +492,7 @@ ESP_INLINE void esp_out_express_burst(struct esp_sa *sa0, struct esp_sa **sas,
 			/* as esp_out_parse(): the TOS or traffic class, and
 			 * the DF bit of IPv4 (RFC 4301 §8.1: none from IPv6) */
 			uint8_t tos = in6 ? (uint8_t)((in[0] & 0x0f) << 4 | in[1] >> 4) : in[1];
-			bool df = !in6 && (esp_get16(in + 6) & ESP_IPV4_DF) != 0;
+			uint64_t df = in6 ? 0 : esp_ip4_df(in);
 
 			if (v6)
 				esp_out_ip6(p + L2, sa, tos, payload + grow, ESP_IPV6_HDR_LEN);

@@ -111,7 +111,7 @@ FLOOR_INLINE uint16_t floor_out(struct bench_floor *f, struct rte_mbuf **mb, uin
 		uint64_t tw = pad_words[pad] | (uint64_t)nh << (8 * (pad + 1));
 		uint8_t *p = frame - outer;   /* the new frame */
 		uint8_t tos = v6 ? (uint8_t)((ip[0] & 0x0f) << 4 | ip[1] >> 4) : ip[1];
-		bool df = !v6 && (esp_get16(ip + 6) & ESP_IPV4_DF) != 0;
+		uint64_t df = v6 ? 0 : esp_ip4_df(ip);
 
 		if (v6)
 			ip[7]--;   /* the hop limit */
