@@ -646,6 +646,9 @@ EXPRESS_INLINE bool esp_out_express_take(struct worker *w, struct rte_mbuf **pkt
 		return false;
 	mask = esp_out_express_mask(&fl, mask_of, NULL, frame, v6);
 	room = via->mtu - sa->overhead;
+	/* the frames the scan passed as they are, then one at a time from the
+	 * first it did not (checked again here: of the rule's wider flow, or
+	 * the usual way's) */
 	for (uint16_t i = v6 ? esp_out_express_scan6(&fl, mask, pkts, n, sa->overhead, room)
 			     : esp_out_express_scan4(&fl, mask, pkts, n, sa->overhead, room);
 	     i < n; i++) {
