@@ -100,17 +100,22 @@ struct rte_mempool *worker_pool_create(const char *name, unsigned n, int socket)
 	return mp;
 }
 
+void worker_tx_send(struct worker *w, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t sent = rte_eth_tx_burst(port, w->txq, pkts, n);
+
+	w->stats.tx += sent;
+	for (uint16_t i = sent; i < n; i++)
+		drop(w, pkts[i], NULL, ESP_DROP_TX_FULL);
+}
+
 void worker_tx_flush(struct worker *w, uint16_t port)
 {
 	struct worker_txbuf *tb = &w->txb[port];
-	uint16_t sent;
 
 	if (tb->n == 0)
 		return;
-	sent = rte_eth_tx_burst(port, w->txq, tb->pkts, tb->n);
-	w->stats.tx += sent;
-	for (uint16_t i = sent; i < tb->n; i++)
-		drop(w, tb->pkts[i], NULL, ESP_DROP_TX_FULL);
+	worker_tx_send(w, port, tb->pkts, tb->n);
 	tb->n = 0;
 }
 

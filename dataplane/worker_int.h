@@ -42,6 +42,9 @@ enum pkt_kind { PK_DROPPED, PK_PUNT, PK_ESP_IN, PK_CLEAR };
 
 /* worker.c: send what is queued for @p port. */
 void worker_tx_flush(struct worker *w, uint16_t port);
+/* worker.c: send @p n packets to @p port now; what its queue does not
+ * take is dropped (ESP_DROP_TX_FULL), as worker_tx_flush() drops. */
+void worker_tx_send(struct worker *w, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
 
 static inline void drop(struct worker *w, struct rte_mbuf *m, struct esp_sa *sa, enum esp_drop why)
 {
@@ -170,15 +173,23 @@ static inline void fwd_send_run(struct worker *w, struct rte_mbuf **pkts, uint16
 	tb->n = k;
 }
 
-/* Queue @p n packets whose link headers are written for @p port (the
- * count in a register, as fwd_send_run()'s); a full buffer is sent at
- * once, as tx_one() expects. */
+/*
+ * Send @p n packets whose link headers are written for @p port: at once
+ * when nothing is queued for the port (an express way's burst, which
+ * needs no copy into the buffer), else after what is, queued (the count
+ * in a register, as fwd_send_run()'s); a full buffer is sent at once, as
+ * tx_one() expects.
+ */
 static inline void tx_queue_run(struct worker *w, struct rte_mbuf **pkts, uint16_t n,
 				uint16_t port)
 {
 	struct worker_txbuf *tb = &w->txb[port];
 	uint16_t k = tb->n;
 
+	if (k == 0) {
+		worker_tx_send(w, port, pkts, n);
+		return;
+	}
 	w->tx_pending |= UINT32_C(1) << port;
 	for (uint16_t i = 0; i < n; i++) {
 		tb->pkts[k++] = pkts[i];

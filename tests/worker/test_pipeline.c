@@ -662,28 +662,48 @@ START_TEST(rx_want_asks_for_about_16k)
 END_TEST
 
 /*
- * Runs queued for a port (tx_queue_run(), the express ways' send) leave
- * in order whether they fit the TX buffer, meet its end or cross it, and
- * the buffer is never left full: tx_one() then adds to it. A's WAN port
- * is a ring, so what was sent is what the ring holds.
+ * Runs sent to a port (tx_queue_run(), the express ways' send) leave at
+ * once when nothing is queued for it; behind a packet tx_one() queued they
+ * queue, and leave in order whether they fit the TX buffer, meet its end
+ * or cross it, and the buffer is never left full: tx_one() then adds to
+ * it. A's WAN port is a ring, so what was sent is what the ring holds.
  */
 START_TEST(tx_runs_keep_order_through_a_full_buffer)
 {
-	enum { ROOM = RTE_DIM(((struct worker_txbuf *)0)->pkts), N = 2 * ROOM + 10 };
-	/* runs that fit, one that meets the end exactly, one that crosses it */
-	static const uint16_t runs[] = { 32, 8, ROOM - 40, 5, ROOM - 10, 15 };
-	static_assert(32 + 8 + (ROOM - 40) + 5 + (ROOM - 10) + 15 == N, "the runs are the N");
+	enum { ROOM = RTE_DIM(((struct worker_txbuf *)0)->pkts), N = 2 * ROOM + 44 };
+	/* how many each step sends, and whether tx_one() sends it (one) */
+	static const struct { uint16_t n; bool one; } steps[] = {
+		{ 32, false },        /* at once: nothing queued */
+		{ 1, true },
+		{ 31, false },        /* behind it, fits */
+		{ 8, false },
+		{ ROOM - 40, false }, /* meets the end: all leave */
+		{ 5, false },         /* at once again */
+		{ 1, true },
+		{ ROOM - 10, false },
+		{ 16, false },        /* crosses the end: 7 stay queued */
+	};
 	struct rte_mbuf *m[N], *got;
 	struct worker *w = A.w;
-	uint16_t port = A.wan, sent = 0, next = 0;
+	uint16_t port = A.wan, sent = 0, next = 0, total = 0;
 	struct worker_txbuf *tb = &w->txb[port];
 
+	for (unsigned r = 0; r < RTE_DIM(steps); r++)
+		total = (uint16_t)(total + steps[r].n);
+	ck_assert_uint_eq(total, N);
 	for (unsigned i = 0; i < N; i++)
 		ck_assert_ptr_nonnull(m[i] = rte_pktmbuf_alloc(gwsim_pool));
-	for (unsigned r = 0; r < RTE_DIM(runs); r++) {
-		tx_queue_run(w, &m[sent], runs[r], port);
-		sent = (uint16_t)(sent + runs[r]);
+	for (unsigned r = 0; r < RTE_DIM(steps); r++) {
+		bool was_empty = tb->n == 0;
+
+		if (steps[r].one)
+			tx_one(w, port, m[sent]);
+		else
+			tx_queue_run(w, &m[sent], steps[r].n, port);
+		sent = (uint16_t)(sent + steps[r].n);
 		ck_assert_uint_lt(tb->n, ROOM);
+		if (was_empty && !steps[r].one)
+			ck_assert_uint_eq(tb->n, 0);
 		/* what left is the oldest, in order, and the rest is queued */
 		ck_assert_uint_eq(rte_ring_count(A.wan_tx[0]) + tb->n, sent - next);
 		while (rte_ring_dequeue(A.wan_tx[0], (void **)&got) == 0)
@@ -692,6 +712,7 @@ START_TEST(tx_runs_keep_order_through_a_full_buffer)
 			ck_assert_ptr_eq(tb->pkts[i], m[next + i]);
 	}
 	ck_assert_uint_eq(sent, N);
+	ck_assert_uint_eq(tb->n, 7);
 	tx_one(w, port, m[0]);   /* room for it: queued after the run's rest */
 	ck_assert_ptr_eq(tb->pkts[tb->n - 1], m[0]);
 	tb->n--;
