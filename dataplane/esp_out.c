@@ -209,15 +209,11 @@ ESP_INLINE void esp_out_ip4(uint8_t *p, const struct esp_sa *sa, uint8_t tos, ui
 			    uint16_t id, uint64_t df, const uint32_t hdr_len)
 {
 	uint64_t w0, w1, f = esp_ip4_fields(tos, total, id, df);
-	uint64_t s = (uint64_t)sa->hdr_sum + (uint32_t)f + (f >> 32);
-
-	s = (s & 0xffff) + (s >> 16);
-	uint16_t ck = (uint16_t)~__rte_raw_cksum_reduce((uint32_t)s);
 
 	memcpy(&w0, sa->hdr, 8);
 	memcpy(&w1, sa->hdr + 8, 8);
 	w0 |= f;
-	w1 |= esp_ip4_cksum_word(ck);
+	w1 |= esp_ip4_cksum_of(sa->hdr_sum, f);
 	memcpy(p, &w0, 8);
 	memcpy(p + 8, &w1, 8);
 	memcpy(p + 16, sa->hdr + 16, hdr_len - 16);  /* destination (+ UDP) */

@@ -134,11 +134,7 @@ FLOOR_INLINE uint16_t floor_out(struct bench_floor *f, struct rte_mbuf **mb, uin
 			esp_put16(p + 18, (uint16_t)(plen + grow - 40));
 		} else {
 			uint64_t fl = esp_ip4_fields(tos, (uint16_t)(plen + grow), id++, df);
-			uint64_t s = (uint64_t)sa->hdr_sum + (uint32_t)fl + (fl >> 32);
-
-			s = (s & 0xffff) + (s >> 16);
-			uint64_t w0 = w0t | fl, w1 = w1t | esp_ip4_cksum_word(
-				(uint16_t)~__rte_raw_cksum_reduce((uint32_t)s));
+			uint64_t w0 = w0t | fl, w1 = w1t | esp_ip4_cksum_of(sa->hdr_sum, fl);
 
 			memcpy(p + 14, &w0, 8);
 			memcpy(p + 22, &w1, 8);

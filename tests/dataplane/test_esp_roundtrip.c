@@ -22,6 +22,7 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
+#include "dataplane/esp_common.h"
 #include "dataplane/sa.h"
 #include "dataplane/spd.h"
 #include "dataplane/xform.h"
@@ -458,6 +459,61 @@ START_TEST(implicit_iv)
 }
 END_TEST
 
+/*
+ * The outer IPv4 header's checksum as the transforms sum it
+ * (esp_ip4_cksum_of(): the template's sum, the fields' halves, 32-bit
+ * ones' complement and a fold) is the one rte_ipv4_cksum() computes over
+ * the whole header, for random templates and fields and for sums at the
+ * edges of the carries.
+ */
+START_TEST(outer_ip4_checksum)
+{
+	static const uint16_t edge[] = { 0, 1, 0x00ff, 0x7fff, 0x8000, 0xfffe, 0xffff };
+	unsigned checked = 0;
+
+	srandom(4303);
+	for (unsigned t = 0; t < 2000; t++) {
+		uint8_t h[ESP_IPV4_HDR_MIN] = { 0x45 };
+		uint64_t w0, w1;
+
+		h[8] = (uint8_t)random();                       /* TTL */
+		h[9] = t % 2 ? ESP_IPPROTO_ESP : ESP_IPPROTO_UDP;
+		for (unsigned i = 12; i < sizeof(h); i++)       /* addresses */
+			h[i] = t < 4 ? (uint8_t)(t % 2 ? 0xff : 0) : (uint8_t)random();
+		uint32_t hdr_sum = __rte_raw_cksum(h, sizeof(h), 0);
+
+		for (unsigned k = 0; k < 200; k++) {
+			uint8_t p[ESP_IPV4_HDR_MIN];
+			uint8_t tos = (uint8_t)(k < 49 ? edge[k % 7] : random());
+			uint16_t total = k < 49 ? edge[k / 7] : (uint16_t)random();
+			uint16_t id = k < 49 ? edge[(k + 3) % 7] : (uint16_t)random();
+			uint8_t frame[ESP_IPV4_HDR_MIN] = { 0x45, 0, 0, 0, 0, 0, k % 3 ? 0x40 : 0 };
+			uint64_t f = esp_ip4_fields(tos, total, id, esp_ip4_df(frame));
+
+			memcpy(&w0, h, 8);
+			memcpy(&w1, h + 8, 8);
+			w0 |= f;
+			w1 |= esp_ip4_cksum_of(hdr_sum, f);
+			memcpy(p, &w0, 8);
+			memcpy(p + 8, &w1, 8);
+			memcpy(p + 16, h + 16, 4);
+
+			struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)p;
+			uint16_t got = ip->hdr_checksum;
+
+			ck_assert_uint_eq(ip->type_of_service, tos);
+			ck_assert_uint_eq(rte_be_to_cpu_16(ip->total_length), total);
+			ck_assert_uint_eq(rte_be_to_cpu_16(ip->packet_id), id);
+			ck_assert_uint_eq(ip->fragment_offset, k % 3 ? RTE_BE16(0x4000) : 0);
+			ip->hdr_checksum = 0;
+			ck_assert_uint_eq(got, rte_ipv4_cksum(ip));
+			checked++;
+		}
+	}
+	printf("outer IPv4 checksum: %u headers against rte_ipv4_cksum()\n", checked);
+}
+END_TEST
+
 int main(void)
 {
 	if (test_eal_init("esp_roundtrip") != 0) {
@@ -471,6 +527,7 @@ int main(void)
 	tcase_add_test(tc, burst_mixed);
 	tcase_add_test(tc, multi_segment);
 	tcase_add_test(tc, implicit_iv);
+	tcase_add_test(tc, outer_ip4_checksum);
 	suite_add_tcase(s, tc);
 	return check_run_nofork(s);
 }
