@@ -125,9 +125,8 @@ struct esp_out_aead {
 	uint8_t *pt;              /* in place; the ICV follows it */
 	uint8_t *ip6;             /* ESP-in-UDP over IPv6: the IPv6 header, */
 	uint8_t *udp6;            /* and the UDP one, to sum the ciphertext */
-	struct esp_sa *sa;
+	struct esp_sa *sa;        /* of many SAs' bursts */
 	uint32_t pt_len;
-	uint32_t aad_len;
 };
 static_assert(ESP_NONCE_LEN <= 16 && ESP_AAD_MAX <= 16, "nonce and AAD fit");
 
@@ -164,10 +163,16 @@ ESP_INLINE void esp_out_trailer(uint8_t *tail, uint32_t pad, uint8_t next)
 	memcpy(tail, &tw, 8);
 }
 
+/* The AAD's length for @p sa's packets (esp_aad_build()). */
+ESP_INLINE uint32_t esp_aad_len(const struct esp_sa *sa)
+{
+	return (sa->flags & ESP_SA_F_ESN) ? 12 : 8;
+}
+
 /*
  * The ESP header at @p esp for sequence number @p seq, its IV if @p iv_len
  * (@p iv_given's octets, else the sequence number), and @p job's nonce
- * and AAD.
+ * and AAD (esp_aad_len() octets).
  */
 ESP_INLINE void esp_out_esp_hdr(struct esp_out_aead *job, uint8_t *esp, const struct esp_sa *sa,
 				uint64_t seq, bool esn, uint32_t iv_len, const uint8_t *iv_given)
@@ -178,12 +183,10 @@ ESP_INLINE void esp_out_esp_hdr(struct esp_out_aead *job, uint8_t *esp, const st
 	uint8_t *iv = esp + sizeof(struct esp_hdr);
 
 	memcpy(esp, &hw, 8);
-	if (!esn) {
+	if (!esn)
 		memcpy(job->aad, &hw, 8);
-		job->aad_len = 8;
-	} else {
-		job->aad_len = esp_aad_build(job->aad, sa->spi, seq, esn);
-	}
+	else
+		esp_aad_build(job->aad, sa->spi, seq, esn);
 	if (iv_len != 0) {
 		/* RFC 4106 §3.1: the IV must be unique per key; the 64-bit
 		 * SN is, and makes the output reproducible. */
@@ -402,9 +405,10 @@ ESP_INLINE uint16_t esp_out_chunks(struct esp_sa *sa0, struct esp_sa **sas, stru
 		}
 		for (uint16_t k = 0; k < ngood - first; k++) {
 			const struct esp_out_aead *j = &job[k];
+			const struct esp_sa *sa = sas != NULL ? j->sa : sa0;
 
-			esp_aead(mgr, (sas != NULL ? j->sa : sa0)->key, cipher, true, j->nonce,
-				 j->aad, j->aad_len, j->pt, j->pt, j->pt_len, j->pt + j->pt_len);
+			esp_aead(mgr, sa->key, cipher, true, j->nonce, j->aad, esp_aad_len(sa),
+				 j->pt, j->pt, j->pt_len, j->pt + j->pt_len);
 			if (natt && j->udp6 != NULL) {  /* over the ciphertext */
 				uint32_t ulen = esp_get16(j->udp6 + 4);
 				uint16_t c = esp_udp6_cksum(j->ip6, j->udp6, ulen);
@@ -509,7 +513,8 @@ ESP_INLINE void esp_out_express_burst(struct esp_sa *sa0, struct esp_sa **sas,
 					NULL);
 			j->pt = esp + sizeof(struct esp_hdr) + iv_len;
 			j->pt_len = payload + pad + sizeof(struct esp_tail);
-			j->sa = sa;
+			if (sas != NULL)
+				j->sa = sa;
 			/* far from its lifetimes (esp_out_express_fits()):
 			 * counted at the end or, of many SAs, at once */
 			esp_count_one(sas != NULL ? &sa->stats : &counted, payload);
