@@ -727,6 +727,52 @@ START_TEST(tx_runs_keep_order_through_a_full_buffer)
 END_TEST
 
 /*
+ * A port whose queue takes nothing: a run sent at once and a run queued
+ * behind a packet are dropped and counted (ESP_DROP_TX_FULL), their mbufs
+ * back in the pool, none counted as sent.
+ */
+START_TEST(tx_full_queue_drops_and_counts)
+{
+	struct rte_ring *ring = A.wan_tx[0];
+	struct worker *w = A.w;
+	uint16_t port = A.wan;
+	struct worker_txbuf *tb = &w->txb[port];
+	struct rte_mbuf *m[13];
+	static int filler;
+	unsigned avail = rte_mempool_avail_count(gwsim_pool), fill = 0;
+	uint64_t tx = w->stats.tx, full = gwsim_drops(&A, ESP_DROP_TX_FULL);
+
+	ck_assert_uint_eq(tb->n, 0);
+	while (rte_ring_enqueue(ring, &filler) == 0)
+		fill++;
+	for (unsigned i = 0; i < RTE_DIM(m); i++)
+		ck_assert_ptr_nonnull(m[i] = rte_pktmbuf_alloc(gwsim_pool));
+	tx_queue_run(w, m, 8, port);             /* at once */
+	uint16_t queued_at_once = tb->n;
+	uint64_t dropped_at_once = gwsim_drops(&A, ESP_DROP_TX_FULL) - full;
+
+	tx_one(w, port, m[8]);
+	tx_queue_run(w, m + 9, 4, port);         /* behind it */
+	uint16_t queued_behind = tb->n;
+
+	worker_tx_flush(w, port);
+	unsigned in_ring = rte_ring_count(ring);
+
+	/* the ring emptied of the filler before any check can end the test
+	 * (the suite runs without forking) */
+	rte_ring_reset(ring);
+	w->tx_pending = 0;
+	ck_assert_uint_eq(queued_at_once, 0);
+	ck_assert_uint_eq(dropped_at_once, 8);
+	ck_assert_uint_eq(queued_behind, 5);
+	ck_assert_uint_eq(gwsim_drops(&A, ESP_DROP_TX_FULL), full + 13);
+	ck_assert_uint_eq(w->stats.tx, tx);
+	ck_assert_uint_eq(in_ring, fill);
+	ck_assert_uint_eq(rte_mempool_avail_count(gwsim_pool), avail);
+}
+END_TEST
+
+/*
  * A worker's poll asks its queue for 32 frames, then as many as the last
  * burst's lengths say (struct worker_rxq): 8 after long frames, 32 again
  * after short ones; and each frame still leaves as ESP.
@@ -1118,6 +1164,7 @@ int main(void)
 	tcase_add_test(tc, pool_spreads_mbufs_over_cache_sets);
 	tcase_add_test(tc, rx_want_asks_for_about_16k);
 	tcase_add_test(tc, tx_runs_keep_order_through_a_full_buffer);
+	tcase_add_test(tc, tx_full_queue_drops_and_counts);
 	tcase_add_test(tc, long_frames_come_in_short_bursts);
 	suite_add_tcase(s, tc);
 	return check_run_nofork(s);
