@@ -172,7 +172,7 @@ ESP_INLINE uint32_t esp_csum_add32(uint32_t a, uint32_t b)
  * fields zero), with this packet's fields @p f (esp_ip4_fields()) in it.
  * The fields' halves and the template's sum in 32-bit ones' complement,
  * then folded to 16 bits as Linux's csum_fold() does: ~s - ror(s, 16)
- * holds the complement of the 16-bit fold in its upper half. 10
+ * holds the complement of the 16-bit fold in its upper half. 13
  * instructions where three 16-bit folds took 19.
  */
 ESP_INLINE uint64_t esp_ip4_cksum_of(uint32_t hdr_sum, uint64_t f)
