@@ -265,7 +265,7 @@ static void esp_in_express_send(struct worker *w, struct esp_sa *sa, struct esp_
 	for (uint16_t k = good; k < n; k++)
 		rte_pktmbuf_free(pkts[k]);
 	if (sent > 0)
-		tx_queue_run(w, pkts, sent, w->in_via_port);
+		tx_send_run(w, pkts, sent, w->in_via_port);
 	if (i < good) {
 		const struct esp_sa *first = sas != NULL ? sas[i] : sa;
 		uint8_t version = rte_pktmbuf_mtod(pkts[i], const uint8_t *)[0] >> 4;
@@ -673,7 +673,7 @@ EXPRESS_INLINE bool esp_out_express_take(struct worker *w, struct rte_mbuf **pkt
 	w->stats.esp_out_express += n;
 	w->stats.esp_out += n;
 	esp_out_express(sa, pkts, n, &w->ctx, l2, family);
-	tx_queue_run(w, pkts, n, via->port);
+	tx_send_run(w, pkts, n, via->port);
 	return true;
 }
 
@@ -733,7 +733,7 @@ bool esp_out_express_batch(struct worker *w, struct rte_mbuf **pkts, uint16_t n,
 	w->stats.esp_out_express_queued += n;
 	w->stats.esp_out += n;
 	esp_out_express_queued(first, runs > 1 ? many : NULL, pkts, n, &w->ctx, l2);
-	tx_queue_run(w, pkts, n, port);
+	tx_send_run(w, pkts, n, port);
 	return true;
 }
 

@@ -180,8 +180,8 @@ static inline void fwd_send_run(struct worker *w, struct rte_mbuf **pkts, uint16
  * in a register, as fwd_send_run()'s); a full buffer is sent at once, as
  * tx_one() expects.
  */
-static inline void tx_queue_run(struct worker *w, struct rte_mbuf **pkts, uint16_t n,
-				uint16_t port)
+static inline void tx_send_run(struct worker *w, struct rte_mbuf **pkts, uint16_t n,
+			       uint16_t port)
 {
 	struct worker_txbuf *tb = &w->txb[port];
 	uint16_t k = tb->n;

@@ -662,7 +662,7 @@ START_TEST(rx_want_asks_for_about_16k)
 END_TEST
 
 /*
- * Runs sent to a port (tx_queue_run(), the express ways' send) leave at
+ * Runs sent to a port (tx_send_run(), the express ways' send) leave at
  * once when nothing is queued for it; behind a packet tx_one() queued they
  * queue, and leave in order whether they fit the TX buffer, meet its end
  * or cross it, and the buffer is never left full: tx_one() then adds to
@@ -699,7 +699,7 @@ START_TEST(tx_runs_keep_order_through_a_full_buffer)
 		if (steps[r].one)
 			tx_one(w, port, m[sent]);
 		else
-			tx_queue_run(w, &m[sent], steps[r].n, port);
+			tx_send_run(w, &m[sent], steps[r].n, port);
 		sent = (uint16_t)(sent + steps[r].n);
 		ck_assert_uint_lt(tb->n, ROOM);
 		if (was_empty && !steps[r].one)
@@ -747,12 +747,12 @@ START_TEST(tx_full_queue_drops_and_counts)
 		fill++;
 	for (unsigned i = 0; i < RTE_DIM(m); i++)
 		ck_assert_ptr_nonnull(m[i] = rte_pktmbuf_alloc(gwsim_pool));
-	tx_queue_run(w, m, 8, port);             /* at once */
+	tx_send_run(w, m, 8, port);              /* at once */
 	uint16_t queued_at_once = tb->n;
 	uint64_t dropped_at_once = gwsim_drops(&A, ESP_DROP_TX_FULL) - full;
 
 	tx_one(w, port, m[8]);
-	tx_queue_run(w, m + 9, 4, port);         /* behind it */
+	tx_send_run(w, m + 9, 4, port);          /* behind it */
 	uint16_t queued_behind = tb->n;
 
 	worker_tx_flush(w, port);
