@@ -880,6 +880,7 @@ void worker_apply_msgs(struct worker *w)
 		struct esp_sa *sa = msg.obj, *old = msg.old;
 
 		w->stats.msgs++;
+		w->out_memo.family = 0;
 		switch (msg.type) {
 		case DP_MSG_SA_ADD:
 			sad_add(w->sad, msg.spi, sa);

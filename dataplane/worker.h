@@ -117,6 +117,25 @@ static inline uint16_t worker_rx_want(struct rte_mbuf *const *pkts, uint16_t n)
 	return want;
 }
 
+/**
+ * What the outbound express way decided for its last burst
+ * (esp_out_express_take(), worker_express.c): the first frame's flow as
+ * the flow memos image it (the octets under flow_memo_mask[], 4 words,
+ * or the IPv6 memo's mask, 6; the NAT-T port its frames must not be to)
+ * and the SPD's rule for that flow, which protects it with an SA of this
+ * worker's. A burst whose first frame the memo speaks for skips that
+ * frame's checks, the own addresses and the SPD. Emptied by every
+ * control message (worker_apply_msgs()): a new SPD, FIB or SA comes as
+ * one, and the rule lives until the worker has applied the message that
+ * retires it (RCU).
+ */
+struct out_express_memo {
+	uint64_t want[6];
+	uint32_t natt;
+	uint8_t family;               /**< AF_INET or AF_INET6; 0: empty */
+	const struct spd_rule *rule;
+};
+
 /** Everything one worker owns; one cache-aligned struct per lcore. */
 struct worker {
 	uint16_t id;
@@ -161,6 +180,7 @@ struct worker {
 	 *  destination (esp_out_express_dst_asked()). NULL with each new
 	 *  spd or fib. Last, where no field of every burst's moves for it. */
 	const struct spd_rule *out_wide_clear;
+	struct out_express_memo out_memo;  /**< last, for the same reason */
 } __rte_cache_aligned;
 
 struct worker_conf {

@@ -583,17 +583,93 @@ static bool esp_out_express_dst_asked(struct worker *w, const struct spd_rule *r
 }
 
 /*
+ * Does the worker's outbound memo speak for the burst's first frame @p m
+ * (of the family @p v6 says)? Then @p fl is the memo's flow, under
+ * flow_memo_mask[] or flow_memo6_mask[].
+ */
+EXPRESS_INLINE bool esp_out_express_memo_speaks(const struct out_express_memo *om,
+					       union express_flow *fl,
+					       const struct rte_mbuf *m, const bool v6)
+{
+	if (om->family != (v6 ? AF_INET6 : AF_INET))
+		return false;
+	if (v6) {
+		memcpy(fl->m6.want, om->want, sizeof(fl->m6.want));
+		fl->m6.natt = om->natt;
+	} else {
+		memcpy(fl->m4.want, om->want, sizeof(fl->m4.want));
+		fl->m4.natt = om->natt;
+	}
+	return express_flow_match_under(fl, v6, v6 ? flow_memo6_mask : flow_memo_mask, m);
+}
+
+/*
+ * The rule of the SPD's that protects the flow of the burst's first frame
+ * with an SA of this worker's, when that frame is what classify_fast4()
+ * or classify_fast6() takes as forwarded (PK_CLEAR) and the second is of
+ * its flow but for the addresses, and the SPD's answer holds whatever
+ * its ports (the SPD memo's, as the flow memo asks); else NULL. Then
+ * @p fl is the first frame's flow under flow_memo_mask[] or
+ * flow_memo6_mask[], and the worker's outbound memo remembers both.
+ */
+EXPRESS_INLINE const struct spd_rule *esp_out_express_rule(struct worker *w, union express_flow *fl,
+							 struct rte_mbuf **pkts, uint16_t n,
+							 const bool v6)
+{
+	const uint8_t family = v6 ? AF_INET6 : AF_INET;
+	const uint8_t *frame = rte_pktmbuf_mtod(pkts[0], const uint8_t *);
+	const uint8_t *ip = frame + sizeof(struct rte_ether_hdr);
+	const uint8_t *dst = ip + (v6 ? offsetof(struct rte_ipv6_hdr, dst_addr)
+				      : offsetof(struct rte_ipv4_hdr, dst_addr));
+	uint8_t proto = v6 ? ip[offsetof(struct rte_ipv6_hdr, proto)]
+			   : ip[offsetof(struct rte_ipv4_hdr, next_proto_id)];
+	uint32_t ip_len = rte_pktmbuf_data_len(pkts[0]) - sizeof(struct rte_ether_hdr);
+	struct out_express_memo *om = &w->out_memo;
+	const struct spd_rule *rule;
+
+	/* another protocol's or kind's traffic turns away at the second
+	 * frame; the addresses are asked after the SPD */
+	if (w->spd == NULL || !w->spd->compiled || !express_first(fl, w->fib, pkts[0], v6, false) ||
+	    (n > 1 && !express_flow_match(fl, v6, false, pkts[1])) ||
+	    classify_fast_kind(w, w->fib, family, dst, proto,
+			       ip + (v6 ? sizeof(struct rte_ipv6_hdr) : sizeof(struct rte_ipv4_hdr))) !=
+	    PK_CLEAR)
+		return NULL;
+	if (v6) {
+		rule = spd_lookup_ip6_whole(w->spd, &w->spd_memo6, ip, ip_len, 0);
+		if (!spd_memo6_answers(&w->spd_memo6, ip))
+			return NULL;
+	} else {
+		rule = spd_lookup_ip4_whole(w->spd, &w->spd_memo, ip, 0);
+		if (!spd_memo4_answers(&w->spd_memo, ip))
+			return NULL;
+	}
+	if (rule == NULL || rule->action != SPD_PROTECT || rule->sa == NULL ||
+	    rule->owner != w->id)
+		return NULL;
+	esp_out_express_mask(fl, NULL, NULL, frame, v6);
+	if (v6) {
+		memcpy(om->want, fl->m6.want, sizeof(fl->m6.want));
+		om->natt = fl->m6.natt;
+	} else {
+		memcpy(om->want, fl->m4.want, sizeof(fl->m4.want));
+		om->natt = fl->m4.natt;
+	}
+	om->family = family;
+	om->rule = rule;
+	return rule;
+}
+
+/*
  * The express way for a burst of one tunnel's clear traffic, IPv4 or
- * (@p v6) IPv6 in a tunnel of either family: when the first frame is what
- * classify_fast4() or classify_fast6() takes as forwarded (PK_CLEAR) and
- * the second is of its flow but for the addresses, the SPD protects it
- * with an SA of this worker's whatever its ports (the SPD memo's answer,
- * as the flow memo asks) and esp_out_express_fits(), the route to the
- * peer is resolved, untagged and its MTU leaves room, and every other
- * frame is of its flow (its addresses, or any the rule's prefixes take
- * when the rule is alone: esp_out_express_mask(), esp_out_express_dst(),
- * esp_out_express_dst_asked())
- * and fits that MTU, the
+ * (@p v6) IPv6 in a tunnel of either family: when a rule protects the
+ * first frame's flow with an SA of this worker's (the last burst's, its
+ * memo says, else esp_out_express_rule()), the SA
+ * esp_out_express_fits(), the route to the peer is resolved, untagged and
+ * its MTU leaves room, and every other frame is of its flow (its
+ * addresses, or any the rule's prefixes take when the rule is alone:
+ * esp_out_express_mask(), esp_out_express_dst(),
+ * esp_out_express_dst_asked()) and fits that MTU, the
  * burst skips the classifier, the burst's queues, the SPD's pass and the
  * forwarding's: esp_out_express() forwards, encrypts and writes the link
  * header in one pass and the frames go to the TX queue as they are.
@@ -606,45 +682,30 @@ EXPRESS_INLINE bool esp_out_express_take(struct worker *w, struct rte_mbuf **pkt
 {
 	const uint8_t family = v6 ? AF_INET6 : AF_INET;
 	const uint8_t *frame = rte_pktmbuf_mtod(pkts[0], const uint8_t *);
-	const uint8_t *ip = frame + sizeof(struct rte_ether_hdr);
-	const uint8_t *dst = ip + (v6 ? offsetof(struct rte_ipv6_hdr, dst_addr)
-				      : offsetof(struct rte_ipv4_hdr, dst_addr));
-	uint8_t proto = v6 ? ip[offsetof(struct rte_ipv6_hdr, proto)]
-			   : ip[offsetof(struct rte_ipv4_hdr, next_proto_id)];
-	uint32_t ip_len = rte_pktmbuf_data_len(pkts[0]) - sizeof(struct rte_ether_hdr);
+	const uint8_t *dst = frame + sizeof(struct rte_ether_hdr) +
+			     (v6 ? offsetof(struct rte_ipv6_hdr, dst_addr)
+				 : offsetof(struct rte_ipv4_hdr, dst_addr));
 	const struct spd_rule *rule;
 	const struct fib_fwd *via;
 	union express_flow fl;
 	struct esp_sa *sa;
 	uint8_t l2[sizeof(struct rte_ether_hdr)], mask_of[sizeof(flow_memo6_mask)];
-	const uint8_t *mask;
+	const uint8_t *mask = v6 ? flow_memo6_mask : flow_memo_mask;
 	uint32_t room;
 	bool wide = false, ask_dst = false;
 
-	/* another protocol's or kind's traffic turns away at the second
-	 * frame; the addresses are asked after the SPD */
-	if (w->spd == NULL || !w->spd->compiled || !express_first(&fl, w->fib, pkts[0], v6, false) ||
-	    (n > 1 && !express_flow_match(&fl, v6, false, pkts[1])) ||
-	    classify_fast_kind(w, w->fib, family, dst, proto,
-			       ip + (v6 ? sizeof(struct rte_ipv6_hdr) : sizeof(struct rte_ipv4_hdr))) !=
-	    PK_CLEAR)
+	/* the last burst's flow (one tunnel's bursts), else the first
+	 * frame's checks and the SPD */
+	if (esp_out_express_memo_speaks(&w->out_memo, &fl, pkts[0], v6))
+		rule = w->out_memo.rule;
+	else if ((rule = esp_out_express_rule(w, &fl, pkts, n, v6)) == NULL)
 		return false;
-	if (v6) {
-		rule = spd_lookup_ip6_whole(w->spd, &w->spd_memo6, ip, ip_len, 0);
-		if (!spd_memo6_answers(&w->spd_memo6, ip))
-			return false;
-	} else {
-		rule = spd_lookup_ip4_whole(w->spd, &w->spd_memo, ip, 0);
-		if (!spd_memo4_answers(&w->spd_memo, ip))
-			return false;
-	}
-	if (rule == NULL || rule->action != SPD_PROTECT || (sa = rule->sa) == NULL ||
-	    rule->owner != w->id || !esp_out_express_fits(sa, &w->ctx, n, family))
+	sa = rule->sa;
+	if (!esp_out_express_fits(sa, &w->ctx, n, family))
 		return false;
 	esp_sa_prefetch(sa, w->ctx.key_lines);
 	if ((via = express_peer_via(w, sa)) == NULL)
 		return false;
-	mask = esp_out_express_mask(&fl, mask_of, NULL, frame, v6);
 	room = via->mtu - sa->overhead;
 	/* the frames the scan passed as they are, then one at a time from the
 	 * first it did not (checked again here: of the rule's wider flow, or

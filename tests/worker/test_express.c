@@ -806,6 +806,86 @@ START_TEST(inbound_express_follows_a_new_fib)
 }
 END_TEST
 
+/* The SPI of the ESP frame @p m that A sent, in an outer header of
+ * @p family. */
+static uint32_t esp_spi_of(const struct rte_mbuf *m, int family)
+{
+	uint32_t spi;
+
+	memcpy(&spi, rte_pktmbuf_mtod_offset(m, const uint8_t *,
+					     14 + (family == AF_INET ? 20 : 40)), 4);
+	return rte_be_to_cpu_32(spi);
+}
+
+/*
+ * The outbound express way remembers its last burst's flow, rule and SA
+ * (worker.out_memo) and forgets them with each control message: bursts
+ * of one flow go the express way, the memo's from the second on; with a
+ * discard policy for the flow's destination added ahead, the next burst
+ * of that flow is dropped, none of it the express way; with the discard
+ * gone and another tunnel's policy ahead, the next goes the express way
+ * through that tunnel; a first frame with a TTL of 1 is the usual way's
+ * whatever the memo says.
+ */
+START_TEST(outbound_memo_follows_each_change)
+{
+	enum { N = 4, FIRST = 0x7761, AHEAD = 0x7765 };
+	enum { TUNNEL, AGAIN, DISCARD, OTHER_TUNNEL, TTL_1, STEPS };
+
+	for (int family = AF_INET; family != 0; family = family == AF_INET ? AF_INET6 : 0) {
+		struct combo c = { ESP_CIPHER_AES128_GCM16, 0, ESP_MODE_TUNNEL, family, family };
+		bool v4 = family == AF_INET;
+		struct drv_policy discard = { .id = FIRST + 1, .priority = 5,
+					      .action = SPD_DISCARD };
+		struct esp_sa_params out;
+
+		gwsim_install(&c, FIRST);
+		gwsim_sa_params(&out, &c, FIRST, ESP_DIR_OUT, true);
+		discard.sel = out.sel;
+		for (unsigned step = TUNNEL; step < STEPS; step++) {
+			struct rte_mbuf *in[N], *esp[N];
+			uint64_t express = A.w->stats.esp_out_express;
+			uint64_t discards = gwsim_drops(&A, ESP_DROP_SPD_DISCARD);
+			uint64_t ttl = gwsim_drops(&A, ESP_DROP_TTL);
+			unsigned sent, want = step == DISCARD ? 0 : step == TTL_1 ? N - 1 : N;
+
+			if (step == DISCARD) {
+				ck_assert_int_eq(drv_policy_add(A.drv, &discard), 0);
+				worker_apply_msgs(A.w);
+				ck_assert_uint_eq(A.w->out_memo.family, 0);
+			} else if (step == OTHER_TUNNEL) {
+				ck_assert_int_eq(drv_policy_del(A.drv, discard.id), 0);
+				tunnel_ahead_to(&c, AHEAD, v4 ? "10.2.0.0/24" : "fd02::/64");
+			}
+			if (step == AGAIN || step == TTL_1)
+				ck_assert_uint_eq(A.w->out_memo.family, family);
+			for (unsigned i = 0; i < N; i++) {
+				in[i] = gwsim_udp_frame(family, &mac_a_lan, v4 ? "10.1.0.1" : "fd01::1",
+							v4 ? "10.2.0.1" : "fd02::1",
+							(uint16_t)(5000 + i), 60 + 9 * i, 0, true);
+				if (step == TTL_1 && i == 0)
+					set_hops_tos(in[i], family, 1, 0);
+			}
+			sent = a_sends(in, N, esp);
+			ck_assert_msg(sent == want, "IPv%d, step %u: %u sent", v4 ? 4 : 6, step, sent);
+			ck_assert_msg(A.w->stats.esp_out_express - express ==
+					      (step == DISCARD || step == TTL_1 ? 0 : N),
+				      "IPv%d, step %u: %" PRIu64 " frames the express way", v4 ? 4 : 6,
+				      step, A.w->stats.esp_out_express - express);
+			ck_assert_uint_eq(gwsim_drops(&A, ESP_DROP_SPD_DISCARD) - discards,
+					  step == DISCARD ? N : 0);
+			ck_assert_uint_eq(gwsim_drops(&A, ESP_DROP_TTL) - ttl, step == TTL_1);
+			for (unsigned i = 0; i < sent; i++)
+				ck_assert_uint_eq(esp_spi_of(esp[i], family),
+						  step >= OTHER_TUNNEL ? AHEAD : FIRST);
+			rte_pktmbuf_free_bulk(esp, sent);
+		}
+		tunnel_ahead_remove(AHEAD);
+		gwsim_uninstall(FIRST);
+	}
+}
+END_TEST
+
 /*
  * Traffic to the gateway itself is never the outbound express way's, even
  * where a policy would protect it: a burst from host A to A's WAN address
@@ -856,6 +936,7 @@ int main(void)
 	tcase_add_test(tc, express_ways_serve_their_sas_only);
 	tcase_add_test(tc, inbound_express_follows_a_new_fib);
 	tcase_add_test(tc, outbound_leaves_traffic_to_us);
+	tcase_add_test(tc, outbound_memo_follows_each_change);
 	suite_add_tcase(s, tc);
 	return check_run_nofork(s);
 }
