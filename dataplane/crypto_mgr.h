@@ -12,7 +12,7 @@
  * cores on every packet, and each call's stores wait behind it: measured
  * on this project's Xeon VM, two threads decrypting 72 octets with
  * AES-128-GCM took ~150-165 cycles a call each, against ~70-77 with a
- * copy each (docs/benchmark.md, "Fourteenth round").
+ * copy each (docs/benchmark-rounds.md, "Fourteenth round").
  *
  * So with such a library each lcore's manager comes from a copy of its
  * own: the same shared object loaded again with dlmopen() into a new

@@ -121,7 +121,7 @@ ESP_INLINE uint32_t esp_aad_build(uint8_t aad[ESP_AAD_MAX], uint32_t spi,
  * ESP_IPV4_DF_MEM or 0. A whole word, as every variable that carries it:
  * GCC spilled a narrower one (a bool, then a uint16_t) with a store of
  * its width and read it back wider, a load that waits for the store to
- * retire (the ESP floor, docs/benchmark.md, thirty-seventh round).
+ * retire (the ESP floor, docs/benchmark-rounds.md, thirty-seventh round).
  */
 ESP_INLINE uint64_t esp_ip4_df(const uint8_t *ip)
 {

@@ -5,7 +5,7 @@
  * one outbound tunnel SA of its, is taken in a few passes instead of the
  * classifier's, the burst's queues' and the SAD's or SPD's (worker.c
  * takes every other burst). Either family inside a tunnel of either. See
- * docs/benchmark.md, "Nineteenth round", "Twentieth round",
+ * docs/benchmark-rounds.md, "Nineteenth round", "Twentieth round",
  * "Twenty-second round" and "Twenty-fifth round".
  */
 #include <rte_ether.h>
@@ -328,7 +328,7 @@ EXPRESS_INLINE bool esp_in_express_leads(const struct worker *w, const struct es
  * the transforms was slower both times it was tried: each SA a few
  * packets ahead of its transform (0.07 of the limit), and the next
  * burst's SAs during this burst's transforms, received one burst ahead
- * (0.07; docs/benchmark.md, thirty-sixth round).
+ * (0.07; docs/benchmark-rounds.md, thirty-sixth round).
  */
 EXPRESS_INLINE bool esp_in_express_sas(struct worker *w, struct rte_mbuf **pkts, uint16_t n,
 				     uint16_t same, uint32_t spi, const union express_flow *fl,
@@ -474,7 +474,7 @@ static inline bool esp_out_express_room(const struct rte_mbuf *m, uint32_t overh
  * rule's wider flow). A loop apart from that function's, so that the
  * flow, the mask and the room stay in registers: inlined there a frame
  * took 59 instructions, 9 of them on the stack (the operands and the
- * loop's counter); here 43, none (docs/benchmark.md, thirty-seventh
+ * loop's counter); here 43, none (docs/benchmark-rounds.md, thirty-seventh
  * round).
  */
 EXPRESS_INLINE uint16_t esp_out_express_scan(const union express_flow *fl, const uint8_t *mask,

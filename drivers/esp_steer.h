@@ -7,7 +7,7 @@
  * w polls RX queue w of every port (gw.c). RSS hashes the outer addresses
  * and ports, so all of one peer's ESP lands on one queue whatever its SPI,
  * and (N-1)/N of it is handed over a ring to its SA's owner: a handed
- * packet costs 300 to 1000 cycles more (docs/benchmark.md, twenty-ninth
+ * packet costs 300 to 1000 cycles more (docs/benchmark-rounds.md, twenty-ninth
  * round), and a peer's per-resource SAs (RFC 9611) spread no decryption
  * work until their packets reach their owners. A NIC that matches the ESP
  * header's SPI puts each packet on its owner's queue instead. For each

@@ -14,7 +14,7 @@
 # --layouts "0 1344 2560 3712": each run measures both builds once per
 # code layout, relinked with that many octets of padding in front of the
 # dataplane (meson option layout_pad; restored after), so that a change is
-# not judged by where it happened to leave the hot code (docs/benchmark.md,
+# not judged by where it happened to leave the hot code (docs/benchmark-rounds.md,
 # "Fifteenth round": up to 0.024 of the limit on one machine).
 set -euo pipefail
 

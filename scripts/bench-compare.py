@@ -28,7 +28,7 @@ the same rounds) over esprit's. A host that changes the core's speed
 scales both alike, and it leaves out the I/O reference, which a busy
 host moves more than esprit where the packets miss the cache: with a
 million SAs the fraction rose with the host's slowdowns, and the crypto
-share's interval was a third as wide (docs/benchmark.md, "Thirty-fifth
+share's interval was a third as wide (docs/benchmark-rounds.md, "Thirty-fifth
 round").
 """
 import json

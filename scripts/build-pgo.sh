@@ -18,7 +18,7 @@
 # Needs hugepages as esprit-bench does (scripts/bench.sh --build BUILD_DIR
 # --huge ... reserves them; this script uses what is reserved, and runs
 # without them otherwise). Measured gain on this machine type: see
-# docs/benchmark.md, "Seventh round".
+# docs/benchmark-rounds.md, "Seventh round".
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
