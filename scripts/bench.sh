@@ -10,6 +10,10 @@
 #   --huge [N]     reserve N 2 MiB hugepages for the run (default 2048,
 #                  enough for the 1M-SA cases) and give them back after
 #   --out DIR      where bench-<date>.json and .txt go (default BUILD/bench-results)
+#   --no-history   do not judge the core's pace against the earlier runs in
+#                  that directory (esprit-bench --history): a case measured
+#                  while the host slowed the core for the whole run is
+#                  flagged only against such runs of this machine
 #
 # Everything else goes to esprit-bench (--quick, --smoke, --dir in, --size
 # 64,imix, --sas 1000000, ...; esprit-bench --help lists them). The default
@@ -21,12 +25,15 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 build=$src/build-bench
 out=
 huge=0
+history=1
 args=()
 
 while (($#)); do
 	case $1 in
 	--build) build=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
+	--no-history) history=0; shift ;;
+	--history) history=0; args+=("$1"); shift ;;
 	--huge)
 		huge=2048
 		if [[ ${2:-} =~ ^[0-9]+$ ]]; then huge=$2; shift; fi
@@ -76,6 +83,9 @@ fi
 
 # The worker lcore runs on CPU 1, the main thread (which only sleeps and
 # reads counters) on CPU 0; taskset keeps the bench off other CPUs.
+if ((history)); then
+	args=(--history "$out" "${args[@]}")
+fi
 run=("$bench" --json "$out/bench-$stamp.json" "${args[@]}")
 if command -v taskset >/dev/null 2>&1 && (($(nproc) >= 2)); then
 	run=(taskset -c 0,1 "${run[@]}")

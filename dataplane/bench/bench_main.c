@@ -58,6 +58,8 @@ struct opts {
 	double min_fraction;
 	unsigned attempts;        /* per case, with --min-fraction */
 	unsigned again;           /* a case on a slowed core, at the end */
+	const char *history;      /* earlier runs' JSON, for a quiet core's pace */
+	double quiet_pace;        /* that pace (0: unknown) */
 	uint32_t flows;
 	bool flows_set;             /* --flows given: one-SA pcaps that long too */
 	bool huge, filtered, mc, smoke, quick, floor;
@@ -98,8 +100,11 @@ static void usage(FILE *o)
 "  --min-fraction X  exit 3 when a case's median fraction is below X\n"
 "  --attempts N    measure a case below --min-fraction up to N times (default 3)\n"
 "  --again N       at the end, measure each case the host slowed throughout (its pace\n"
-"                  %.1fx the run's fastest case's) again, up to N times, keeping the\n"
+"                  %.2fx a quiet core's: the run's fastest case's, or with --history\n"
+"                  the quietest earlier run's) again, up to N times, keeping the\n"
 "                  faster-paced measurement (default 1; 0: never)\n"
+"  --history DIR   earlier results (--json files) of this machine: the quietest pace\n"
+"                  among them is a quiet core's (scripts/bench.sh passes its --out)\n"
 "  --floor         also the ESP floor: the case's packets made into esprit's output by\n"
 "                  the least code (one IPv4 AES-GCM tunnel SA, one worker, no NAT-T),\n"
 "                  as a fourth loop of each round; notes give its fraction of the limit;\n"
@@ -481,7 +486,7 @@ static json_t *targets_json(const struct bench_target *t, unsigned n)
 static unsigned measure_again(struct bench_rig *rig, const struct bench_case *cases,
 			      struct bench_result *res, unsigned n, const struct opts *o)
 {
-	unsigned slow = bench_pace_mark(res, n);
+	unsigned slow = bench_pace_mark(res, n, o->quiet_pace);
 
 	for (unsigned a = 0; slow > 0 && a < o->again; a++) {
 		printf("\n%u case%s on a core the host slowed throughout, measured again (%u of %u):\n",
@@ -504,7 +509,7 @@ static unsigned measure_again(struct bench_rig *rig, const struct bench_case *ca
 			print_row(&cases[i], &res[i]);
 			fflush(stdout);
 		}
-		slow = bench_pace_mark(res, n);
+		slow = bench_pace_mark(res, n, o->quiet_pace);
 	}
 	return slow;
 }
@@ -514,6 +519,40 @@ static const char *arch_name(uint32_t a)
 	static const char *n[] = { "none", "noaesni", "sse", "avx", "avx2", "avx512" };
 
 	return a < RTE_DIM(n) ? n[a] : "?";
+}
+
+/* The CPU's model name from /proc/cpuinfo into @p buf ("" if none). */
+static void cpu_model(char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[256];
+
+	buf[0] = '\0';
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+		char *v = strchr(line, ':');
+
+		if (strncmp(line, "model name", 10) == 0 && v != NULL) {
+			v += strspn(v + 1, " \t") + 1;
+			v[strcspn(v, "\n")] = '\0';
+			snprintf(buf, len, "%s", v);
+			break;
+		}
+	}
+	if (f != NULL)
+		fclose(f);
+}
+
+/* The JSON's "machine": what the run's figures depend on. */
+static json_t *machine_json(const struct bench_rig *rig, double hz, const struct opts *o,
+			    long ncpu)
+{
+	char model[128];
+
+	cpu_model(model, sizeof(model));
+	return json_pack("{s:s, s:s, s:f, s:s, s:s, s:b, s:i, s:f}", "cpu_model", model,
+			 "dpdk", rte_version(), "tsc_ghz", hz / 1e9, "ipsec_mb", imb_get_version_str(),
+			 "ipsec_mb_arch", arch_name(rig->worker_mgr->used_arch), "hugepages", o->huge,
+			 "cpus", (int)ncpu, "seconds_per_case", o->secs);
 }
 
 /* --@p name's count @p arg, 1..@p max, into *@p out; -1 (said) if not. */
@@ -556,6 +595,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "min-fraction", required_argument, NULL, 'x' },
 		{ "attempts", required_argument, NULL, 'a' },
 		{ "again", required_argument, NULL, 'g' },
+		{ "history", required_argument, NULL, 'y' },
 		{ "floor", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -609,6 +649,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'x': o->min_fraction = atof(optarg); break;
 		case 'a': o->attempts = (unsigned)atoi(optarg); break;
 		case 'g': o->again = (unsigned)atoi(optarg); break;
+		case 'y': o->history = optarg; break;
 		case 'L': o->floor = true; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -1;
@@ -836,7 +877,21 @@ int main(int argc, char **argv)
 	       BENCH_ROUND_IO_US / 1000, BENCH_ROUND_CRYPTO_US / 1000, BENCH_ROUND_ESPRIT_US / 1000,
 	       BENCH_ROUND_WARM_US / 1000);
 	printf("fraction = Mpps x (1/io_Mpps + crypto_cycles/TSC) per round, 1.0 is the harness's limit;\n"
-	       "every figure is the median over the rounds, frac IQR the middle half of the rounds' fractions\n\n");
+	       "every figure is the median over the rounds, frac IQR the middle half of the rounds' fractions\n");
+
+	json_t *machine = machine_json(&rig, hz, &o, ncpu);
+	unsigned earlier = 0;
+
+	if (o.history != NULL)
+		o.quiet_pace = bench_pace_history(o.history, machine, &earlier);
+	if (o.quiet_pace > 0) {
+		printf("a quiet core's pace: %.1f cycles a fixed AES-128-GCM call, the quietest of %u earlier\n"
+		       "run%s in %s; a case at %.2fx that or slower ran on a slowed core\n",
+		       o.quiet_pace, earlier, earlier > 1 ? "s" : "", o.history, BENCH_PACE_SLOW);
+		json_object_set_new(machine, "quiet_pace_cycles", json_real(o.quiet_pace));
+		json_object_set_new(machine, "quiet_pace_runs", json_integer(earlier));
+	}
+	printf("\n");
 	print_header();
 	fflush(stdout);
 
@@ -889,9 +944,10 @@ int main(int argc, char **argv)
 		if (res[i].floor_failed && worst == 0)
 			worst = 4;
 	if (slow > 0) {
-		printf("\nMeasured while the host ran this core slowly throughout (a fixed AES-GCM call\n"
-		       "%.1fx or more its cycles in the run's fastest case; not comparable with the rest):\n",
-		       BENCH_PACE_SLOW);
+		printf("\nMeasured while the host ran this core slowly throughout, not comparable with the rest\n"
+		       "(a fixed AES-GCM call %.2fx or more its cycles on a quiet core: %s):\n",
+		       BENCH_PACE_SLOW, o.quiet_pace > 0 ? "the run's fastest case's\nor the quietest earlier run's"
+							  : "the run's fastest case's");
 		for (unsigned i = 0; i < n; i++) {
 			char name[96];
 
@@ -940,12 +996,8 @@ int main(int argc, char **argv)
 
 		for (unsigned i = 0; i < n; i++)
 			json_array_append_new(arr, case_json(&cases[i], &res[i]));
-		json_t *root = json_pack("{s:{s:s, s:f, s:s, s:s, s:b, s:i, s:f}, s:o, s:o}",
-			"machine", "dpdk", rte_version(), "tsc_ghz", hz / 1e9,
-			"ipsec_mb", imb_get_version_str(),
-			"ipsec_mb_arch", arch_name(rig.worker_mgr->used_arch), "hugepages", o.huge,
-			"cpus", (int)ncpu, "seconds_per_case", o.secs,
-			"cases", arr, "chacha20poly1305_paths", cc);
+		json_t *root = json_pack("{s:O, s:o, s:o}", "machine", machine, "cases", arr,
+					 "chacha20poly1305_paths", cc);
 
 		/* how the figures were measured: medians over interleaved rounds */
 		json_object_set_new(json_object_get(root, "machine"), "method",
@@ -962,6 +1014,7 @@ int main(int argc, char **argv)
 		json_decref(cc);
 	}
 	json_decref(cold);
+	json_decref(machine);
 	if (o.pcap_dir == NULL) {
 		char path[600];
 

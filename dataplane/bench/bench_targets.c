@@ -92,9 +92,9 @@ unsigned bench_targets(const struct bench_case *cs, const struct bench_result *r
 	return k;
 }
 
-unsigned bench_pace_mark(struct bench_result *rs, unsigned n)
+unsigned bench_pace_mark(struct bench_result *rs, unsigned n, double quiet)
 {
-	double best = 0;
+	double best = quiet > 0 ? quiet : 0;
 	unsigned slow = 0;
 
 	for (unsigned i = 0; i < n; i++)

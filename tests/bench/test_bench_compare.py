@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """scripts/bench-compare.py on synthetic esprit-bench JSON: a case made
 faster, one made slower, one unchanged, one measured by one side only,
-a small difference that the runs' own spread makes noise, and the crypto
-share beside the fraction."""
+a small difference that the runs' own spread makes noise, the crypto
+share beside the fraction, and runs on a slowed core left out."""
 import json
 import os
 import random
@@ -121,6 +121,32 @@ def main():
         # and not from one run a side, nor without the cycle counts
         rc, out, err = compare([a[0], b[0]])
         assert rc == 0 and "crypto share" not in out, out
+
+        # runs on a slowed core (pace 1.25x the quietest) read 0.1 lower
+        # whatever the build: left out on both sides, B's +0.02 shows;
+        # with every run it does not; with one quiet run on a side, or
+        # without the pace (older runs), every run is compared
+        def at_pace(rng, frac, pace):
+            doc = run_doc(rng, {("out", "1420"): frac}, sd=0.002)
+            if pace:
+                doc["cases"][0]["pace_cycles"] = rng.gauss(pace, 1)
+            return doc
+        a = [write(tmp, "qa%d.json" % i, at_pace(rng, f, p))
+             for i, (f, p) in enumerate(((0.90, 150), (0.90, 150), (0.90, 150), (0.80, 188)))]
+        b = [write(tmp, "qb%d.json" % i, at_pace(rng, f, p))
+             for i, (f, p) in enumerate(((0.92, 150), (0.82, 188), (0.92, 150), (0.82, 188),
+                                         (0.92, 150), (0.82, 188)))]
+        rc, out, err = compare(a + ["--"] + b)
+        assert rc == 0 and verdict(out, ["out", "1420"]) == "faster", out
+        assert "left out: A 1, B 3" in out and "quiet runs:" in out, out
+        rc, out, err = compare(a + ["--"] + b + ["--all-runs"])
+        assert rc == 0 and verdict(out, ["out", "1420"]) != "faster", out
+        assert "left out" not in out and "quiet runs:" not in out, out
+        rc, out, err = compare(a + ["--"] + b[:2])
+        assert rc == 0 and "too few quiet runs, all compared" in out, out
+        old = [write(tmp, "qo%d.json" % i, at_pace(rng, f, 0)) for i, f in enumerate((0.9, 0.8))]
+        rc, out, err = compare(old + ["--"] + old)
+        assert rc == 0 and "quiet runs:" not in out and "left out" not in out, out
 
         # a broken file is an error, not a crash; no second side is usage
         bad = write(tmp, "bad.json", {})
