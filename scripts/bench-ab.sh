@@ -64,7 +64,10 @@ for ((i = 1; i <= runs; i++)); do
 				dir=$out/$side-$i-pad$pad
 			fi
 			echo "== run $i of $runs, $side: $build${layouts:+, layout pad $pad}" >&2
-			"$src/scripts/bench.sh" --build "$build" --out "$dir" "$@" >/dev/null
+			# each run in a directory of its own, so no earlier run's
+			# pace (and builds from before --history take it too):
+			# bench-compare.py leaves out the slowed runs of both sides
+			"$src/scripts/bench.sh" --build "$build" --out "$dir" --no-history "$@" >/dev/null
 			if [[ $side == a ]]; then files_a+=("$dir"/bench-*.json); else files_b+=("$dir"/bench-*.json); fi
 		done
 	done
