@@ -3,7 +3,8 @@
 """scripts/bench-compare.py on synthetic esprit-bench JSON: a case made
 faster, one made slower, one unchanged, one measured by one side only,
 a small difference that the runs' own spread makes noise, the crypto
-share beside the fraction, and runs on a slowed core left out."""
+share beside the fraction, runs on a slowed core left out, and one odd
+run that does not decide."""
 import json
 import os
 import random
@@ -81,6 +82,15 @@ def main():
              for i, x in enumerate((0.02, -0.02, 0.0))]
         rc, out, err = compare(a + ["--"] + b)
         assert rc == 0 and verdict(out, ["out", " 64 "]) == "noise", out
+
+        # one odd run (a B run at 0.40 among eight at 0.62, against nine
+        # A runs at 0.60) does not hide B's +0.02: the shift is a median
+        a = [write(tmp, "oa%d.json" % i, run_doc(rng, one, sd=0.002)) for i in range(9)]
+        b = [write(tmp, "ob%d.json" % i,
+                   run_doc(rng, {("out", "64"): 0.40 if i == 4 else 0.62}, sd=0.002))
+             for i in range(9)]
+        rc, out, err = compare(a + ["--"] + b)
+        assert rc == 0 and verdict(out, ["out", " 64 "]) == "faster", out
 
         # a case from many peers (inbound) or many hosts (outbound) is
         # its own case beside the one-peer or one-host one (runs from
