@@ -118,20 +118,46 @@ static inline uint16_t worker_rx_want(struct rte_mbuf *const *pkts, uint16_t n)
 }
 
 /**
- * What the outbound express way decided for its last burst
- * (esp_out_express_take(), worker_express.c): the first frame's flow as
- * the flow memos image it (the octets under flow_memo_mask[], 4 words,
- * or the IPv6 memo's mask, 6; the NAT-T port its frames must not be to)
- * and the SPD's rule for that flow, which protects it with an SA of this
- * worker's. A burst whose first frame the memo speaks for skips that
- * frame's checks, the own addresses and the SPD. Emptied by every
- * control message (worker_apply_msgs()): a new SPD, FIB or SA comes as
- * one, and the rule lives until the worker has applied the message that
- * retires it (RCU).
+ * An IPv4 flow's frames as the classifier's flow memo and the express
+ * ways image them (worker_int.h, "flow memo"): the frame's octets under a
+ * mask (flow_memo_mask[] and its kin), and the one destination port they
+ * must not be to.
  */
-struct out_express_memo {
+struct flow_memo {
+	uint64_t want[4];        /**< the 32 octets from frame offset 10, masked */
+	/** the destination port (network order) of the frames not spoken
+	 *  for: a UDP flow's NAT-T port, else FLOW_MEMO_NO_PORT */
+	uint32_t natt;
+	struct esp_sa *sa;       /**< the SA that protects it; NULL: empty */
+};
+
+/** An IPv6 flow's, for the express ways (worker_express.c): the 48
+ *  octets from frame offset 12 (the EtherType, the version, the next
+ *  header and the addresses; not the traffic class, flow label, payload
+ *  length or hop limit), masked, and the NAT-T port as struct flow_memo's. */
+struct flow_memo6 {
 	uint64_t want[6];
 	uint32_t natt;
+};
+
+/** A burst's flow for the express ways, IPv4 or IPv6. */
+union express_flow {
+	struct flow_memo m4;
+	struct flow_memo6 m6;
+};
+
+/**
+ * What the outbound express way decided for its last burst
+ * (esp_out_express_take(), worker_express.c): the first frame's flow
+ * under flow_memo_mask[] or the IPv6 one, and the SPD's rule for that
+ * flow, which protects it with an SA of this worker's. A burst whose
+ * first frame the memo speaks for skips that frame's checks, the own
+ * addresses and the SPD. Emptied by every control message
+ * (worker_apply_msgs()): a new SPD, FIB or SA comes as one, and the rule
+ * lives until the worker has applied the message that retires it (RCU).
+ */
+struct out_express_memo {
+	union express_flow fl;
 	uint8_t family;               /**< AF_INET or AF_INET6; 0: empty */
 	const struct spd_rule *rule;
 };

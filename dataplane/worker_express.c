@@ -60,21 +60,11 @@ static bool express_first4(struct flow_memo *fm, const struct fib *f, const stru
 				     rte_pktmbuf_pkt_len(m));
 }
 
-/*
- * An IPv6 flow's frames for the express ways, as struct flow_memo is
- * an IPv4 flow's: a masked image of the 48 octets from frame offset
- * 12 (the EtherType, the version, the next header and the addresses; not
- * the traffic class, flow label, payload length or hop limit), and the
- * NAT-T port a UDP flow's frames must not be to.
- */
+/* Where struct flow_memo6 images an IPv6 frame (worker.h), and the
+ * shortest frame it may speak for. */
 enum {
 	FLOW_MEMO6_OFF = 12,
 	FLOW_MEMO6_MIN = sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv6_hdr) + 8,
-};
-
-struct flow_memo6 {
-	uint64_t want[6];
-	uint32_t natt;           /* as struct flow_memo's */
 };
 
 /* FLOW_MEMO_MASK() for IPv6: the 48 octets from FLOW_MEMO6_OFF. */
@@ -140,12 +130,6 @@ static bool express_first6(struct flow_memo6 *fm, const struct fib *f, const str
 		   rte_cpu_to_be_16(f->natt_ports[0]) : FLOW_MEMO_NO_PORT;
 	return flow_memo6_match(fm, mask, frame, rte_pktmbuf_data_len(m), rte_pktmbuf_pkt_len(m));
 }
-
-/* A burst's flow, IPv4 or IPv6 (@p v6, a constant in each caller). */
-union express_flow {
-	struct flow_memo m4;
-	struct flow_memo6 m6;
-};
 
 /* The masks of a first look at a burst: ESP to us (@p esp, a constant in
  * each caller) whoever sends it, or any addresses. */
@@ -591,16 +575,11 @@ EXPRESS_INLINE bool esp_out_express_memo_speaks(const struct out_express_memo *o
 					       union express_flow *fl,
 					       const struct rte_mbuf *m, const bool v6)
 {
-	if (om->family != (v6 ? AF_INET6 : AF_INET))
+	if (om->family != (v6 ? AF_INET6 : AF_INET) ||
+	    !express_flow_match_under(&om->fl, v6, v6 ? flow_memo6_mask : flow_memo_mask, m))
 		return false;
-	if (v6) {
-		memcpy(fl->m6.want, om->want, sizeof(fl->m6.want));
-		fl->m6.natt = om->natt;
-	} else {
-		memcpy(fl->m4.want, om->want, sizeof(fl->m4.want));
-		fl->m4.natt = om->natt;
-	}
-	return express_flow_match_under(fl, v6, v6 ? flow_memo6_mask : flow_memo_mask, m);
+	*fl = om->fl;
+	return true;
 }
 
 /*
@@ -648,13 +627,7 @@ EXPRESS_INLINE const struct spd_rule *esp_out_express_rule(struct worker *w, uni
 	    rule->owner != w->id)
 		return NULL;
 	esp_out_express_mask(fl, NULL, NULL, frame, v6);
-	if (v6) {
-		memcpy(om->want, fl->m6.want, sizeof(fl->m6.want));
-		om->natt = fl->m6.natt;
-	} else {
-		memcpy(om->want, fl->m4.want, sizeof(fl->m4.want));
-		om->natt = fl->m4.natt;
-	}
+	om->fl = *fl;
 	om->family = family;
 	om->rule = rule;
 	return rule;

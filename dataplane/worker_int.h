@@ -360,14 +360,7 @@ enum {
 	FLOW_MEMO_CREDIT = 2,
 };
 
-struct flow_memo {
-	uint64_t want[4];        /* the frame's octets under flow_memo_mask[] */
-	/* the destination port (network order) of the frames not spoken
-	 * for: a UDP flow's NAT-T port, else FLOW_MEMO_NO_PORT */
-	uint32_t natt;
-	struct esp_sa *sa;       /* the SA that protects it; NULL: empty */
-};
-
+/* (struct flow_memo is in worker.h, for the worker's own memo) */
 enum { FLOW_MEMO_NO_PORT = 0x10000 };  /* no port is */
 
 /* Which of the 32 octets from FLOW_MEMO_OFF a flow's packets share, the
