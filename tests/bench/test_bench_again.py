@@ -60,7 +60,9 @@ with tempfile.TemporaryDirectory() as tmp:
     again = [(c["measured_again"], c["again_kept"]) for c in doc["cases"]]
     check(again[1] == (1, True), "the second measurement kept (%s)" % again, out)
     check(all(c["pace_ratio"] > 0 for c in doc["cases"]), "each case's pace in the JSON", out)
-    check([t["size"] for t in doc["targets"]] == ["64", "1420"], "the JSON's targets", out)
+    check([t["size"] for t in doc["targets"]] == ["64", "1420"] and
+          [t["pace_cycles"] for t in doc["targets"]] == [c["pace_cycles"] for c in doc["cases"]],
+          "the JSON's targets, each with its case's pace", out)
 
     out = bench(0, path)
     check("measured again" not in out, "--again 0: no second measurement", out)
