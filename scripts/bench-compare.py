@@ -37,8 +37,8 @@ round").
 Only runs on a quiet core are compared. Each case of each run carries the
 core's pace (`pace_cycles`: the cycles of one fixed AES-128-GCM call,
 the same work in every case), and a shared host sometimes runs the core
-slowly for minutes, longer than a run: 1.2-1.3 times the quiet pace on
-the README's machine, where outbound AES-128-GCM then read 0.04 lower at
+slowly for minutes, longer than a run: most often 1.26-1.40 times the
+quiet pace on the README's machine, where outbound AES-128-GCM then read 0.04 lower at
 64 octets and 0.12 lower at 1420, no matter the build (docs/benchmark-
 rounds.md, "Thirty-ninth round"). Both builds see such stretches by
 chance, and a few of them on one side decide a verdict. So the quietest
